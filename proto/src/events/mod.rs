@@ -1,0 +1,154 @@
+//! Every event of every context. One enum per context; [`Event`] wraps them.
+//!
+//! Postcard is not self-describing: a variant's index is its wire tag. New variants
+//! and new contexts are appended at the end, never inserted or reordered; a change to
+//! a variant's fields is a new schema version with an upcast in [`crate::codec`].
+
+pub mod brand;
+pub mod evaluation;
+pub mod information;
+pub mod marketing;
+pub mod strategy;
+pub mod support;
+
+use serde::{Deserialize, Serialize};
+
+pub use brand::BrandEvent;
+pub use evaluation::EvaluationEvent;
+pub use information::InformationEvent;
+pub use marketing::MarketingEvent;
+pub use strategy::StrategyEvent;
+pub use support::SupportEvent;
+
+use crate::principal::Context;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    Strategy(StrategyEvent),
+    Marketing(MarketingEvent),
+    Brand(BrandEvent),
+    Information(InformationEvent),
+    Support(SupportEvent),
+    Evaluation(EvaluationEvent),
+}
+
+impl Event {
+    /// The context that owns (and alone may publish) this event.
+    pub fn context(&self) -> Context {
+        match self {
+            Event::Strategy(_) => Context::Strategy,
+            Event::Marketing(_) => Context::Marketing,
+            Event::Brand(_) => Context::Brand,
+            Event::Information(_) => Context::Information,
+            Event::Support(_) => Context::Support,
+            Event::Evaluation(_) => Context::Evaluation,
+        }
+    }
+
+    /// The event's name, e.g. `MarketDataSubmitted`, for logs and `synergy tail`.
+    pub fn name(&self) -> &'static str {
+        macro_rules! names {
+            ($e:expr, $ty:ident { $($v:ident),* $(,)? }) => {
+                match $e { $($ty::$v { .. } => stringify!($v),)* }
+            };
+        }
+        match self {
+            Event::Strategy(e) => names!(
+                e,
+                StrategyEvent {
+                    PartnershipSigned,
+                    RulebookAdopted,
+                    PartnershipTerminated,
+                    PlanDrafted,
+                    PlanTargetSet,
+                    PlanTargetRemoved,
+                    PlanSubmitted,
+                    PlanSigned,
+                    PlanActivated,
+                    PlanRevised,
+                    PlanWithdrawn,
+                }
+            ),
+            Event::Marketing(e) => names!(
+                e,
+                MarketingEvent {
+                    CampaignPlanned,
+                    CampaignTaskAssigned,
+                    CampaignTaskCompleted,
+                    MaterialsDispatched,
+                    MaterialsReceived,
+                    OutletsSelected,
+                    RetailPriceChecked,
+                    SupplyAllocated,
+                    CampaignLaunched,
+                    CampaignClosed,
+                }
+            ),
+            Event::Brand(e) => names!(
+                e,
+                BrandEvent {
+                    SkuRegistered,
+                    SkuUpdated,
+                    BrandIntroduced,
+                    BrandStageChanged,
+                    BrandEvaluated,
+                    CultureActivityHeld,
+                }
+            ),
+            Event::Information(e) => names!(
+                e,
+                InformationEvent {
+                    MarketDataSubmitted,
+                    MarketDataCorrected,
+                    DemandForecastSubmitted,
+                    SupplyPlanConfirmed,
+                    OrderPlaced,
+                    OrderConfirmed,
+                    OrderShipped,
+                    OrderReceived,
+                }
+            ),
+            Event::Support(e) => names!(
+                e,
+                SupportEvent {
+                    MeetingScheduled,
+                    MeetingHeld,
+                    MeetingCancelled,
+                    ActionItemRaised,
+                    ActionItemProgressed,
+                    ActionItemClosed,
+                    ActionItemReopened,
+                    SupportRequestOpened,
+                    SupportRequestAcknowledged,
+                    SupportRequestResolved,
+                }
+            ),
+            Event::Evaluation(e) => names!(
+                e,
+                EvaluationEvent {
+                    ReportIssued,
+                    ExceptionRulesSet
+                }
+            ),
+        }
+    }
+}
+
+macro_rules! from_context_event {
+    ($($ty:ident => $variant:ident),* $(,)?) => {
+        $(impl From<$ty> for Event {
+            fn from(e: $ty) -> Event {
+                Event::$variant(e)
+            }
+        })*
+    };
+}
+
+from_context_event!(
+    StrategyEvent => Strategy,
+    MarketingEvent => Marketing,
+    BrandEvent => Brand,
+    InformationEvent => Information,
+    SupportEvent => Support,
+    EvaluationEvent => Evaluation,
+);

@@ -1,0 +1,209 @@
+//! Calendar dates and instants, as plain integers on the wire.
+//!
+//! `Date` is a civil (proleptic Gregorian) date; `Timestamp` is milliseconds since the
+//! Unix epoch, UTC. The clock is never read here: callers pass "now" in.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::period::YearMonth;
+
+/// A calendar date, e.g. the day a partnership was signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "DateParts", into = "DateParts")]
+pub struct Date {
+    year: i32,
+    month: u8,
+    day: u8,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DateParts(i32, u8, u8);
+
+impl TryFrom<DateParts> for Date {
+    type Error = DateError;
+    fn try_from(p: DateParts) -> Result<Self, DateError> {
+        Date::new(p.0, p.1, p.2)
+    }
+}
+
+impl From<Date> for DateParts {
+    fn from(d: Date) -> Self {
+        DateParts(d.year, d.month, d.day)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DateError {
+    #[error("{0:?} is not a date; write YYYY-MM-DD, e.g. 2007-12-18")]
+    Syntax(String),
+    #[error("{year:04}-{month:02}-{day:02} does not exist")]
+    NoSuchDay { year: i32, month: u8, day: u8 },
+    #[error("year {0} is outside 1900..=9999")]
+    YearRange(i32),
+}
+
+pub(crate) fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+impl Date {
+    pub fn new(year: i32, month: u8, day: u8) -> Result<Self, DateError> {
+        if !(1900..=9999).contains(&year) {
+            return Err(DateError::YearRange(year));
+        }
+        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+            return Err(DateError::NoSuchDay { year, month, day });
+        }
+        Ok(Self { year, month, day })
+    }
+
+    pub fn year(self) -> i32 {
+        self.year
+    }
+    pub fn month(self) -> u8 {
+        self.month
+    }
+    pub fn day(self) -> u8 {
+        self.day
+    }
+
+    /// The month this date falls in.
+    pub fn year_month(self) -> YearMonth {
+        YearMonth::new(self.year, self.month).expect("a valid date has a valid month")
+    }
+
+    /// Days since 1970-01-01 (negative before), by Howard Hinnant's `days_from_civil`.
+    pub fn days_since_epoch(self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The inverse of [`Date::days_since_epoch`]. Fails outside the supported years.
+    pub fn from_days_since_epoch(days: i64) -> Result<Self, DateError> {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        let year = i32::try_from(year).map_err(|_| DateError::YearRange(i32::MAX))?;
+        Date::new(year, month, day)
+    }
+
+    /// This date plus `days` (may be negative).
+    pub fn add_days(self, days: i64) -> Result<Self, DateError> {
+        Self::from_days_since_epoch(self.days_since_epoch() + days)
+    }
+
+    /// Midnight UTC at the start of this date.
+    pub fn start(self) -> Timestamp {
+        Timestamp(self.days_since_epoch() * MILLIS_PER_DAY)
+    }
+}
+
+impl std::str::FromStr for Date {
+    type Err = DateError;
+    fn from_str(s: &str) -> Result<Self, DateError> {
+        let syntax = || DateError::Syntax(s.to_owned());
+        let b = s.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return Err(syntax());
+        }
+        let num = |r: std::ops::Range<usize>| -> Result<u32, DateError> {
+            let part = &s[r];
+            if !part.bytes().all(|c| c.is_ascii_digit()) {
+                return Err(syntax());
+            }
+            part.parse().map_err(|_| syntax())
+        };
+        let year = num(0..4)? as i32;
+        let month = num(5..7)? as u8;
+        let day = num(8..10)? as u8;
+        Date::new(year, month, day)
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+const MILLIS_PER_DAY: i64 = 86_400_000;
+
+/// An instant: milliseconds since 1970-01-01T00:00:00Z.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    pub fn from_millis(ms: i64) -> Self {
+        Self(ms)
+    }
+    pub fn millis(self) -> i64 {
+        self.0
+    }
+    /// The UTC date of this instant.
+    pub fn date(self) -> Date {
+        Date::from_days_since_epoch(self.0.div_euclid(MILLIS_PER_DAY))
+            .unwrap_or_else(|_| Date::new(1970, 1, 1).expect("epoch is a date"))
+    }
+    /// Whole milliseconds from `self` to `later` (negative if `later` is earlier).
+    pub fn millis_until(self, later: Timestamp) -> i64 {
+        later.0 - self.0
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let date = self.date();
+        let ms = self.0.rem_euclid(MILLIS_PER_DAY);
+        let (h, m, s, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+        write!(f, "{date}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_displays() {
+        let d: Date = "2007-12-18".parse().unwrap();
+        assert_eq!(d.to_string(), "2007-12-18");
+        assert!("2007-02-29".parse::<Date>().is_err());
+        assert!("2008-02-29".parse::<Date>().is_ok());
+        assert!("2008-2-29".parse::<Date>().is_err());
+        assert!("2008-+2-29".parse::<Date>().is_err());
+    }
+
+    #[test]
+    fn epoch_days_round_trip() {
+        assert_eq!(Date::new(1970, 1, 1).unwrap().days_since_epoch(), 0);
+        let d = Date::new(2008, 7, 10).unwrap();
+        assert_eq!(
+            Date::from_days_since_epoch(d.days_since_epoch()).unwrap(),
+            d
+        );
+        assert_eq!(d.add_days(-10).unwrap(), Date::new(2008, 6, 30).unwrap());
+        assert_eq!(d.start().date(), d);
+        assert_eq!(d.start().to_string(), "2008-07-10T00:00:00.000Z");
+    }
+}
