@@ -1,3 +1,172 @@
-//! The event log, the source of truth: one trait with an embedded sled backend and a NATS
-//! JetStream backend, proven by one conformance suite. Owns storage layout and positions;
-//! never decides business rules.
+//! The event log, Synergy's source of truth: [`EventLog`] with an embedded sled backend and
+//! a NATS JetStream backend, both proven by one conformance suite.
+//!
+//! It owns the storage layout, global positions, optimistic concurrency and idempotency
+//! of commits; it never decides business rules and never interprets events beyond their
+//! envelope. An `Ok` from [`EventLog::append`] means the commit is durable.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+use synergy_proto::{Commit, CommitError, Context, DecodeError, PartnershipId, StreamId};
+
+/// A place in the global order of commits. `Position::START` lies before the first commit;
+/// every stored commit has a position > 0, strictly increasing in append order.
+/// Positions are stable: a consumer stores the last one it processed and resumes after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Position(pub u64);
+
+impl Position {
+    pub const START: Position = Position(0);
+
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "@{}", self.0)
+    }
+}
+
+/// What the writer believes the aggregate's version to be. Versions count events: an
+/// aggregate with no events is at 0 (and does not exist).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExpectedVersion {
+    /// The aggregate must not exist yet.
+    NoStream,
+    /// Append whatever the version is.
+    Any,
+    /// The aggregate's last event must have exactly this version (`Exact(0)` = `NoStream`).
+    Exact(u64),
+}
+
+impl ExpectedVersion {
+    /// Whether an aggregate currently at `actual` satisfies this expectation.
+    pub fn admits(self, actual: u64) -> bool {
+        match self {
+            ExpectedVersion::NoStream => actual == 0,
+            ExpectedVersion::Any => true,
+            ExpectedVersion::Exact(v) => v == actual,
+        }
+    }
+}
+
+impl fmt::Display for ExpectedVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExpectedVersion::NoStream => f.write_str("no stream"),
+            ExpectedVersion::Any => f.write_str("any"),
+            ExpectedVersion::Exact(v) => write!(f, "version {v}"),
+        }
+    }
+}
+
+/// The outcome of a successful append.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    pub position: Position,
+    /// Versions the log stamped on the commit's first and last event.
+    pub first_version: u64,
+    pub last_version: u64,
+    /// `true` when the commit id had been stored before: nothing new was stored and this
+    /// is the original result.
+    pub duplicate: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    /// Someone else appended first. Reload the aggregate and decide again.
+    #[error(
+        "version conflict on {stream}: expected {expected}, the aggregate is at version {actual}"
+    )]
+    Conflict {
+        stream: StreamId,
+        expected: ExpectedVersion,
+        actual: u64,
+    },
+    /// The commit breaks an envelope rule; retrying will not help.
+    #[error("invalid commit: {0}")]
+    Invalid(#[from] CommitError),
+    /// The store could not be reached or did not confirm in time; the commit may or may
+    /// not be stored. Retrying with the same commit id is safe.
+    #[error("event log unavailable: {reason}; retry with the same commit id")]
+    Unavailable { reason: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// A stored record could not be decoded. Reported with its position, never skipped.
+    #[error("commit at {position} cannot be decoded: {source}")]
+    Corrupt {
+        position: Position,
+        #[source]
+        source: DecodeError,
+    },
+    #[error("event log unavailable: {reason}")]
+    Unavailable { reason: String },
+}
+
+/// A stored commit and where it sits in the global order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCommit {
+    pub position: Position,
+    pub commit: Commit,
+}
+
+/// Which commits a subscription wants.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub context: Option<Context>,
+    pub partnership: Option<PartnershipId>,
+}
+
+impl Filter {
+    pub const ALL: Filter = Filter {
+        context: None,
+        partnership: None,
+    };
+
+    pub fn matches(&self, stream: &StreamId) -> bool {
+        self.context.is_none_or(|c| c == stream.context)
+            && self
+                .partnership
+                .as_ref()
+                .is_none_or(|p| *p == stream.partnership)
+    }
+}
+
+/// A subscription: every matching commit after the start position, in global order,
+/// catching up on history and then following live appends, with no gaps or duplicates.
+/// An `Err(ReadError::Corrupt)` item reports an undecodable record; the stream goes on.
+pub type Subscription = BoxStream<'static, Result<StoredCommit, ReadError>>;
+
+/// The event log. Both backends keep every promise written here, and the conformance
+/// suite (`tests/conformance.rs`) proves it for each.
+#[async_trait]
+pub trait EventLog: Send + Sync + 'static {
+    /// Appends `commit` (one or more events of `commit.stream`) if the aggregate's version
+    /// admits `expected`. Stamps versions and `recorded_at`. Returns only once durable.
+    /// A commit id seen before returns the original result and stores nothing.
+    async fn append(
+        &self,
+        expected: ExpectedVersion,
+        commit: Commit,
+    ) -> Result<Appended, AppendError>;
+
+    /// The aggregate's commits in order, starting with the one holding `from_version`
+    /// (1 = everything).
+    async fn read_aggregate(
+        &self,
+        stream: &StreamId,
+        from_version: u64,
+    ) -> Result<Vec<StoredCommit>, ReadError>;
+
+    /// Every commit matching `filter` with a position after `after`.
+    fn subscribe(&self, after: Position, filter: Filter) -> Subscription;
+
+    /// The position of the last stored commit (`START` if none).
+    async fn head(&self) -> Result<Position, ReadError>;
+}
