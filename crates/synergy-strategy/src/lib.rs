@@ -1,2 +1,64 @@
-//! The strategy context of the 5+1 model (pure domain): its aggregates, commands and rules as
-//! `decide` / `evolve`. Never imports tokio, NATS, sled or HTTP.
+//! The strategy context of the 5+1 model (戰略目標協同), as pure domain: the partnership
+//! between one manufacturer and one distributor, the rulebooks it adopts, and its
+//! development plans with their targets, signatures and revisions, as `decide` / `evolve`
+//! over one aggregate per partnership. It owns the partnership, so it is where other
+//! contexts' [`PartnershipView`] comes from; it must never import tokio, NATS, sled or HTTP,
+//! nor any other context's crate.
+//!
+//! The whole partnership is one aggregate ([`AGGREGATE`]): "at most one active plan per
+//! partnership covers a year" is then decided against a single, consistent history.
+
+mod command;
+mod decide;
+mod state;
+
+pub use command::{AGGREGATE, Answer, Command, Query, stream_for};
+pub use decide::MAX_PLAN_YEARS;
+pub use state::{
+    Partnership, Plan, PlanStatus, Rulebook, Signature, StrategyState, Termination,
+    partnership_view,
+};
+pub use synergy_domain::PartnershipView;
+
+use synergy_domain::{BoundedContext, DecisionContext, DomainError};
+use synergy_proto::{Context, Event, StreamId};
+
+/// The strategy context as the runtime drives it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Strategy;
+
+impl BoundedContext for Strategy {
+    const CONTEXT: Context = Context::Strategy;
+    type Command = Command;
+
+    fn stream_of(command: &Command) -> StreamId {
+        command.stream()
+    }
+
+    fn execute<'a>(
+        history: impl IntoIterator<Item = &'a Event>,
+        command: Command,
+        ctx: &DecisionContext,
+    ) -> Result<Vec<Event>, DomainError> {
+        let events = StrategyState::fold(history).decide(command, ctx)?;
+        Ok(events.into_iter().map(Event::Strategy).collect())
+    }
+}
+
+/// Answers `query` from the folded strategy stream of the query's partnership.
+pub fn answer(state: &StrategyState, query: &Query) -> Answer {
+    match query {
+        Query::Partnership { .. } => Answer::Partnership(state.partnership().cloned()),
+        Query::Plans { .. } => Answer::Plans(state.plans().cloned().collect()),
+        Query::Plan { plan, .. } => Answer::Plan(state.plan(plan).cloned()),
+        Query::ActivePlan { year, .. } => {
+            Answer::ActivePlan(state.active_plan_for_year(*year).cloned())
+        }
+        Query::ActiveTargets { period, .. } => Answer::ActiveTargets(
+            state
+                .active_plan_for(*period)
+                .map(|p| p.targets_for(*period).cloned().collect())
+                .unwrap_or_default(),
+        ),
+    }
+}

@@ -1,0 +1,186 @@
+//! What the strategy context is asked to do ([`Command`]) and what it is asked to tell
+//! ([`Query`], answered by [`crate::answer`]).
+
+use serde::{Deserialize, Serialize};
+use synergy_proto::{
+    AggregateId, BrandId, Context, Date, OrgId, PartnershipId, Period, PlanId, StreamId,
+    events::strategy::Target,
+};
+
+use crate::state::{Partnership, Plan};
+
+/// The one aggregate of the context: the partnership with its rulebooks and plans, so that
+/// "one active plan per partnership per period" is decided inside a single consistency
+/// boundary.
+pub const AGGREGATE: &str = "partnership";
+
+/// The stream every strategy command and query of `partnership` lives in.
+pub fn stream_for(partnership: &PartnershipId) -> StreamId {
+    StreamId::new(
+        Context::Strategy,
+        partnership.clone(),
+        AggregateId::singleton(AGGREGATE),
+    )
+}
+
+/// A request to the strategy context. The acting principal and the clock travel in the
+/// [`synergy_domain::DecisionContext`], not in the command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Command {
+    /// Signs the cooperation agreement. Either party may record it (or an admin on its
+    /// behalf). Re-sending the identical agreement is a no-op, so a retried setup is safe.
+    SignPartnership {
+        partnership: PartnershipId,
+        manufacturer: OrgId,
+        distributor: OrgId,
+        region: String,
+        signed_on: Date,
+    },
+    /// Adopts a rulebook (制度). Adopting a title already adopted is a no-op.
+    AdoptRulebook {
+        partnership: PartnershipId,
+        title: String,
+        adopted_on: Date,
+    },
+    /// Ends the partnership; it accepts nothing new afterwards.
+    TerminatePartnership {
+        partnership: PartnershipId,
+        reason: String,
+        terminated_on: Date,
+    },
+    /// Drafts a development plan over the whole calendar years `first_year ..= last_year`.
+    DraftPlan {
+        partnership: PartnershipId,
+        plan: PlanId,
+        title: String,
+        first_year: i32,
+        last_year: i32,
+    },
+    /// Sets (or replaces) the target for the target's brand and period, in draft only.
+    SetPlanTarget {
+        partnership: PartnershipId,
+        plan: PlanId,
+        target: Target,
+    },
+    /// Removes the target for `brand` (None = all brands) and `period`, in draft only.
+    RemovePlanTarget {
+        partnership: PartnershipId,
+        plan: PlanId,
+        brand: Option<BrandId>,
+        period: Period,
+    },
+    /// Submits the current draft revision for both sides' signatures.
+    SubmitPlan {
+        partnership: PartnershipId,
+        plan: PlanId,
+    },
+    /// The principal's side signs `revision`, which must be the submitted one.
+    SignPlan {
+        partnership: PartnershipId,
+        plan: PlanId,
+        revision: u32,
+        signed_on: Date,
+    },
+    /// Opens a new revision of a submitted or active plan: back to draft, signatures cleared.
+    RevisePlan {
+        partnership: PartnershipId,
+        plan: PlanId,
+        reason: String,
+    },
+    /// Abandons a draft or retires a plan early.
+    WithdrawPlan {
+        partnership: PartnershipId,
+        plan: PlanId,
+        reason: String,
+    },
+}
+
+impl Command {
+    /// The partnership the command acts on.
+    pub fn partnership(&self) -> &PartnershipId {
+        match self {
+            Command::SignPartnership { partnership, .. }
+            | Command::AdoptRulebook { partnership, .. }
+            | Command::TerminatePartnership { partnership, .. }
+            | Command::DraftPlan { partnership, .. }
+            | Command::SetPlanTarget { partnership, .. }
+            | Command::RemovePlanTarget { partnership, .. }
+            | Command::SubmitPlan { partnership, .. }
+            | Command::SignPlan { partnership, .. }
+            | Command::RevisePlan { partnership, .. }
+            | Command::WithdrawPlan { partnership, .. } => partnership,
+        }
+    }
+
+    /// The stream (aggregate) the command acts on.
+    pub fn stream(&self) -> StreamId {
+        stream_for(self.partnership())
+    }
+
+    /// The verb, as used in the command subject `syn.cmd.strategy.<verb>`.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Command::SignPartnership { .. } => "sign-partnership",
+            Command::AdoptRulebook { .. } => "adopt-rulebook",
+            Command::TerminatePartnership { .. } => "terminate-partnership",
+            Command::DraftPlan { .. } => "draft-plan",
+            Command::SetPlanTarget { .. } => "set-plan-target",
+            Command::RemovePlanTarget { .. } => "remove-plan-target",
+            Command::SubmitPlan { .. } => "submit-plan",
+            Command::SignPlan { .. } => "sign-plan",
+            Command::RevisePlan { .. } => "revise-plan",
+            Command::WithdrawPlan { .. } => "withdraw-plan",
+        }
+    }
+}
+
+/// A read the strategy context answers from its own stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Query {
+    /// The partnership: parties, region, rulebooks, termination.
+    Partnership { partnership: PartnershipId },
+    /// Every plan of the partnership, in any status, ordered by plan id.
+    Plans { partnership: PartnershipId },
+    /// One plan.
+    Plan {
+        partnership: PartnershipId,
+        plan: PlanId,
+    },
+    /// The active plan covering `year`, if any.
+    ActivePlan {
+        partnership: PartnershipId,
+        year: i32,
+    },
+    /// The targets the active plan sets for exactly `period` (every brand, and all brands).
+    ActiveTargets {
+        partnership: PartnershipId,
+        period: Period,
+    },
+}
+
+impl Query {
+    pub fn partnership(&self) -> &PartnershipId {
+        match self {
+            Query::Partnership { partnership }
+            | Query::Plans { partnership }
+            | Query::Plan { partnership, .. }
+            | Query::ActivePlan { partnership, .. }
+            | Query::ActiveTargets { partnership, .. } => partnership,
+        }
+    }
+
+    /// The stream to fold before answering.
+    pub fn stream(&self) -> StreamId {
+        stream_for(self.partnership())
+    }
+}
+
+/// The answer to a [`Query`], variant for variant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Answer {
+    Partnership(Option<Partnership>),
+    Plans(Vec<Plan>),
+    Plan(Option<Plan>),
+    ActivePlan(Option<Plan>),
+    ActiveTargets(Vec<Target>),
+}
