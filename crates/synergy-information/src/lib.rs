@@ -1,2 +1,200 @@
-//! The information context of the 5+1 model (pure domain): its aggregates, commands and rules as
-//! `decide` / `evolve`. Never imports tokio, NATS, sled or HTTP.
+//! 信息協同, the information context of the 5+1 model as pure domain code: monthly market
+//! data with its corrections ([`MarketData`]), demand forecasts and supply plans
+//! ([`Forecasts`]) and orders ([`OrderState`]) — their commands, rules, `decide` / `evolve`
+//! and the reads answered from their own streams. It never imports tokio, NATS, sled or
+//! HTTP, and knows other contexts only through the read models in
+//! [`synergy_domain::DecisionContext`].
+//!
+//! Streams: `market-data` (every month of a partnership, so a multi-month import is one
+//! atomic commit), `forecasts`, and `order:<id>` per order.
+
+mod authority;
+pub mod forecasts;
+mod lines;
+pub mod market_data;
+pub mod order;
+
+use serde::{Deserialize, Serialize};
+use synergy_domain::{BoundedContext, DecisionContext, DomainError};
+use synergy_proto::{
+    AggregateId, Context, Event, OrderId, PartnershipId, Period, StreamId, YearMonth,
+    events::InformationEvent,
+};
+
+pub use forecasts::{ForecastCommand, Forecasts, MonthPlan, VolumePlan};
+pub use market_data::{MarketData, MonthRecord, MonthSubmission, SubmitMarketData};
+pub use order::{Order, OrderCommand, OrderLine, OrderState, OrderStatus, OrderStep};
+
+/// Every command of the information context, grouped by the aggregate it acts on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Command {
+    /// Submit or correct one or more months of market data (stream `market-data`).
+    SubmitMarketData(SubmitMarketData),
+    /// A demand forecast or supply plan (stream `forecasts`).
+    Forecast(ForecastCommand),
+    /// A step of one order's life (stream `order:<id>`).
+    Order(OrderCommand),
+}
+
+impl Command {
+    pub fn partnership(&self) -> &PartnershipId {
+        match self {
+            Command::SubmitMarketData(c) => &c.partnership,
+            Command::Forecast(c) => c.partnership(),
+            Command::Order(c) => c.partnership(),
+        }
+    }
+}
+
+/// The information context as the runtime drives it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Information;
+
+/// The stream of a partnership's market data.
+pub fn market_data_stream(partnership: &PartnershipId) -> StreamId {
+    StreamId::new(
+        Context::Information,
+        partnership.clone(),
+        AggregateId::singleton(market_data::AGGREGATE),
+    )
+}
+
+/// The stream of a partnership's forecasts and supply plans.
+pub fn forecasts_stream(partnership: &PartnershipId) -> StreamId {
+    StreamId::new(
+        Context::Information,
+        partnership.clone(),
+        AggregateId::singleton(forecasts::AGGREGATE),
+    )
+}
+
+/// The stream of one order.
+pub fn order_stream(partnership: &PartnershipId, order: &OrderId) -> StreamId {
+    StreamId::new(
+        Context::Information,
+        partnership.clone(),
+        AggregateId::compose(order::AGGREGATE, order.as_str()),
+    )
+}
+
+/// The information events of a stream's history, skipping any other context's.
+fn information_events<'a>(
+    history: impl IntoIterator<Item = &'a Event>,
+) -> impl Iterator<Item = &'a InformationEvent> {
+    history.into_iter().filter_map(|e| match e {
+        Event::Information(e) => Some(e),
+        _ => None,
+    })
+}
+
+/// Folds a `market-data` stream.
+pub fn fold_market_data<'a>(history: impl IntoIterator<Item = &'a Event>) -> MarketData {
+    information_events(history).fold(MarketData::default(), MarketData::evolve)
+}
+
+/// Folds a `forecasts` stream.
+pub fn fold_forecasts<'a>(history: impl IntoIterator<Item = &'a Event>) -> Forecasts {
+    information_events(history).fold(Forecasts::default(), Forecasts::evolve)
+}
+
+/// Folds an `order:<id>` stream.
+pub fn fold_order<'a>(history: impl IntoIterator<Item = &'a Event>) -> OrderState {
+    information_events(history).fold(OrderState::default(), OrderState::evolve)
+}
+
+impl BoundedContext for Information {
+    const CONTEXT: Context = Context::Information;
+    type Command = Command;
+
+    fn stream_of(command: &Command) -> StreamId {
+        match command {
+            Command::SubmitMarketData(c) => market_data_stream(&c.partnership),
+            Command::Forecast(c) => forecasts_stream(c.partnership()),
+            Command::Order(c) => order_stream(c.partnership(), c.order()),
+        }
+    }
+
+    fn execute<'a>(
+        history: impl IntoIterator<Item = &'a Event>,
+        command: Command,
+        ctx: &DecisionContext,
+    ) -> Result<Vec<Event>, DomainError> {
+        let events = match &command {
+            Command::SubmitMarketData(c) => fold_market_data(history).decide(c, ctx)?,
+            Command::Forecast(c) => fold_forecasts(history).decide(c, ctx)?,
+            Command::Order(c) => fold_order(history).decide(c, ctx)?,
+        };
+        Ok(events.into_iter().map(Event::Information).collect())
+    }
+}
+
+/// The reads the information context answers from its own streams.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Query {
+    /// The latest revision of every recorded month, or only of the months of `period`.
+    MarketData {
+        partnership: PartnershipId,
+        period: Option<Period>,
+    },
+    /// Every revision of one month, oldest first: the trail of its corrections.
+    MarketDataRevisions {
+        partnership: PartnershipId,
+        month: YearMonth,
+    },
+    /// The forecast and supply plan of every month, or only of the months of `period`.
+    Forecasts {
+        partnership: PartnershipId,
+        period: Option<Period>,
+    },
+    /// One order with its quantities at every step.
+    Order {
+        partnership: PartnershipId,
+        order: OrderId,
+    },
+}
+
+impl Query {
+    /// The stream whose history answers the query.
+    pub fn stream(&self) -> StreamId {
+        match self {
+            Query::MarketData { partnership, .. }
+            | Query::MarketDataRevisions { partnership, .. } => market_data_stream(partnership),
+            Query::Forecasts { partnership, .. } => forecasts_stream(partnership),
+            Query::Order { partnership, order } => order_stream(partnership, order),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Answer {
+    MarketData(Vec<MonthRecord>),
+    Forecasts(Vec<MonthPlan>),
+    /// `None` if the order was never placed.
+    Order(Option<Order>),
+}
+
+/// Answers `query` from the history of [`Query::stream`].
+pub fn answer<'a>(history: impl IntoIterator<Item = &'a Event>, query: &Query) -> Answer {
+    match query {
+        Query::MarketData { period, .. } => {
+            let state = fold_market_data(history);
+            let months = match period {
+                Some(p) => state.in_period(*p).cloned().collect(),
+                None => state.months().cloned().collect(),
+            };
+            Answer::MarketData(months)
+        }
+        Query::MarketDataRevisions { month, .. } => {
+            Answer::MarketData(fold_market_data(history).revisions(*month).to_vec())
+        }
+        Query::Forecasts { period, .. } => {
+            let state = fold_forecasts(history);
+            let months = match period {
+                Some(p) => state.in_period(*p).cloned().collect(),
+                None => state.months().cloned().collect(),
+            };
+            Answer::Forecasts(months)
+        }
+        Query::Order { .. } => Answer::Order(fold_order(history).order().cloned()),
+    }
+}

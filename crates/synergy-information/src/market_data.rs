@@ -1,0 +1,468 @@
+//! Monthly market data: the distributor's SKU lines plus the market totals of all brands.
+//!
+//! One aggregate per partnership (`market-data`) holds every month, so a file of several
+//! months is decided — and committed — as one unit: all of it or none of it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use synergy_domain::{CatalogueView, DecisionContext, DomainError};
+use synergy_proto::{
+    Cases, Date, PartnershipId, Period, Side, SkuId, YearMonth, Yuan,
+    events::information::{InformationEvent, MarketTotals, SkuLine},
+};
+
+use crate::authority::require_side;
+
+/// The stream of a partnership's market data.
+pub const AGGREGATE: &str = "market-data";
+
+/// One month of data as the distributor submits it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthSubmission {
+    pub month: YearMonth,
+    /// One line per SKU of the partnership's catalogue (SKUs without sales may be left out).
+    pub lines: Vec<SkuLine>,
+    /// The `ALL` line: every brand in the region.
+    pub market: MarketTotals,
+}
+
+/// Submit (or correct) the market data of one or more ended months.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitMarketData {
+    pub partnership: PartnershipId,
+    pub months: Vec<MonthSubmission>,
+    /// Why recorded months are being changed. Required as soon as any month differs from
+    /// what is recorded; ignored for new and identical months.
+    pub reason: Option<String>,
+}
+
+/// One recorded revision of a month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonthRecord {
+    pub month: YearMonth,
+    /// 1 for the first submission, +1 for each correction.
+    pub revision: u32,
+    /// Sorted by SKU.
+    pub lines: Vec<SkuLine>,
+    pub market: MarketTotals,
+    pub submitted_on: Date,
+    /// The correction's reason; `None` for revision 1.
+    pub reason: Option<String>,
+}
+
+impl MonthRecord {
+    pub fn line(&self, sku: &SkuId) -> Option<&SkuLine> {
+        self.lines.iter().find(|l| &l.sku == sku)
+    }
+
+    /// Sum of the SKU lines' volumes. Accepted data never overflows (decide checks the sum).
+    pub fn total_volume(&self) -> Option<Cases> {
+        Cases::checked_sum(self.lines.iter().map(|l| l.volume)).ok()
+    }
+
+    /// Sum of the SKU lines' revenues.
+    pub fn total_revenue(&self) -> Option<Yuan> {
+        Yuan::checked_sum(self.lines.iter().map(|l| l.revenue)).ok()
+    }
+}
+
+/// Every month's revisions for one partnership.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MarketData {
+    /// Revisions of each month, oldest first; never empty for a present month.
+    months: BTreeMap<YearMonth, Vec<MonthRecord>>,
+}
+
+impl MarketData {
+    /// The latest (superseding) revision of `month`.
+    pub fn latest(&self, month: YearMonth) -> Option<&MonthRecord> {
+        self.months.get(&month).and_then(|revs| revs.last())
+    }
+
+    /// Every revision of `month`, oldest first (empty if never submitted).
+    pub fn revisions(&self, month: YearMonth) -> &[MonthRecord] {
+        self.months.get(&month).map_or(&[], Vec::as_slice)
+    }
+
+    /// The latest revision of every recorded month, chronologically.
+    pub fn months(&self) -> impl Iterator<Item = &MonthRecord> {
+        self.months.values().filter_map(|revs| revs.last())
+    }
+
+    /// The latest revision of each recorded month inside `period`.
+    pub fn in_period(&self, period: Period) -> impl Iterator<Item = &MonthRecord> {
+        self.months
+            .range(period.first_month()..=period.last_month())
+            .filter_map(|(_, revs)| revs.last())
+    }
+
+    pub fn evolve(mut self, event: &InformationEvent) -> Self {
+        let record = match event {
+            InformationEvent::MarketDataSubmitted {
+                month,
+                revision,
+                lines,
+                market,
+                submitted_on,
+            } => MonthRecord {
+                month: *month,
+                revision: *revision,
+                lines: lines.clone(),
+                market: market.clone(),
+                submitted_on: *submitted_on,
+                reason: None,
+            },
+            InformationEvent::MarketDataCorrected {
+                month,
+                revision,
+                lines,
+                market,
+                submitted_on,
+                reason,
+            } => MonthRecord {
+                month: *month,
+                revision: *revision,
+                lines: lines.clone(),
+                market: market.clone(),
+                submitted_on: *submitted_on,
+                reason: Some(reason.clone()),
+            },
+            _ => return self,
+        };
+        self.months.entry(record.month).or_default().push(record);
+        self
+    }
+
+    /// Decides a submission; refuses with the first problem found.
+    pub fn decide(
+        &self,
+        cmd: &SubmitMarketData,
+        ctx: &DecisionContext,
+    ) -> Result<Vec<InformationEvent>, DomainError> {
+        self.review(cmd, ctx)
+            .map_err(|mut problems| problems.swap_remove(0))
+    }
+
+    /// Like [`decide`](Self::decide), but lists every problem of the submission's data, so
+    /// an import can report each rejected row rather than only the first.
+    ///
+    /// An authorization refusal or an empty submission is the only problem reported.
+    pub fn review(
+        &self,
+        cmd: &SubmitMarketData,
+        ctx: &DecisionContext,
+    ) -> Result<Vec<InformationEvent>, Vec<DomainError>> {
+        require_side(
+            ctx,
+            &cmd.partnership,
+            Side::Distributor,
+            "market_data.distributor_only",
+            "submitting market data",
+        )
+        .map_err(|e| vec![e])?;
+        if cmd.months.is_empty() {
+            return Err(vec![DomainError::invalid(
+                "market_data.months_required",
+                "months",
+                "a market data submission needs at least one month",
+            )]);
+        }
+
+        let today = ctx.now.date();
+        let mut problems = Vec::new();
+        if let Some(reason) = &cmd.reason
+            && reason.trim().is_empty()
+        {
+            problems.push(DomainError::invalid(
+                "market_data.correction_reason_not_blank",
+                "reason",
+                "the correction reason is blank; say why the recorded data changes",
+            ));
+        }
+        let mut seen = BTreeMap::new();
+        for sub in &cmd.months {
+            if seen.insert(sub.month, ()).is_some() {
+                problems.push(DomainError::invalid(
+                    "market_data.one_entry_per_month",
+                    month_field(sub.month),
+                    format!(
+                        "{} appears more than once in the submission; give each month once",
+                        sub.month
+                    ),
+                ));
+                continue;
+            }
+            check_month(sub, today, &ctx.catalogue, &mut problems);
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+
+        let reason = cmd.reason.as_deref().map(str::trim);
+        let mut submissions: Vec<&MonthSubmission> = cmd.months.iter().collect();
+        submissions.sort_by_key(|s| s.month);
+        let mut events = Vec::new();
+        let mut unexplained = Vec::new();
+        for sub in submissions {
+            let mut lines = sub.lines.clone();
+            lines.sort_by(|a, b| a.sku.cmp(&b.sku));
+            match self.latest(sub.month) {
+                None => events.push(InformationEvent::MarketDataSubmitted {
+                    month: sub.month,
+                    revision: 1,
+                    lines,
+                    market: sub.market.clone(),
+                    submitted_on: today,
+                }),
+                Some(prev) if prev.lines == lines && prev.market == sub.market => {}
+                Some(prev) => {
+                    let Some(reason) = reason else {
+                        unexplained.push(prev);
+                        continue;
+                    };
+                    let Some(revision) = prev.revision.checked_add(1) else {
+                        problems.push(
+                            DomainError::state(
+                                "market_data.revision_overflow",
+                                format!("{} cannot be corrected again", sub.month),
+                            )
+                            .at(month_field(sub.month)),
+                        );
+                        continue;
+                    };
+                    events.push(InformationEvent::MarketDataCorrected {
+                        month: sub.month,
+                        revision,
+                        lines,
+                        market: sub.market.clone(),
+                        submitted_on: today,
+                        reason: reason.to_owned(),
+                    });
+                }
+            }
+        }
+        if let Some(first) = unexplained.first() {
+            let listed: Vec<String> = unexplained
+                .iter()
+                .map(|r| format!("{} (revision {})", r.month, r.revision))
+                .collect();
+            problems.insert(
+                0,
+                DomainError::state(
+                    "market_data.correction_needs_reason",
+                    format!(
+                        "{} already recorded with different data; a correction needs a reason \
+                         (--reason) and then supersedes the recorded revision",
+                        listed.join(", ")
+                    ),
+                )
+                .at(month_field(first.month)),
+            );
+        }
+        if problems.is_empty() {
+            Ok(events)
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+fn month_field(month: YearMonth) -> String {
+    format!("months[{month}]")
+}
+
+/// Checks one month's own data (independent of what is recorded).
+fn check_month(
+    sub: &MonthSubmission,
+    today: Date,
+    catalogue: &CatalogueView,
+    problems: &mut Vec<DomainError>,
+) {
+    let month = sub.month;
+    let mf = month_field(month);
+    if month >= today.year_month() {
+        problems.push(DomainError::invalid(
+            "market_data.month_ended",
+            mf.clone(),
+            format!(
+                "{month} has not ended yet (today is {today}); submit its data from {}",
+                month
+                    .last_day()
+                    .add_days(1)
+                    .unwrap_or_else(|_| month.last_day())
+            ),
+        ));
+    }
+
+    let market = &sub.market;
+    let mut market_ok = true;
+    if market.volume.is_negative() {
+        market_ok = false;
+        problems.push(negative(
+            format!("{mf}.market.volume"),
+            format!("the market volume of {month}"),
+            &market.volume,
+        ));
+    }
+    if market.revenue.is_negative() {
+        market_ok = false;
+        problems.push(negative(
+            format!("{mf}.market.revenue"),
+            format!("the market revenue of {month}"),
+            &market.revenue,
+        ));
+    }
+
+    let mut seen = BTreeMap::new();
+    let mut lines_ok = true;
+    for line in &sub.lines {
+        let sku = &line.sku;
+        let lf = format!("{mf}.lines[{sku}]");
+        if sku.is_market_total() {
+            lines_ok = false;
+            problems.push(DomainError::invalid(
+                "market_data.market_total_is_not_a_sku",
+                format!("{lf}.sku"),
+                format!(
+                    "{month}: {} is the market-total line; give it as the month's market totals, not as a SKU line",
+                    SkuId::MARKET_TOTAL
+                ),
+            ));
+            continue;
+        }
+        if !catalogue.skus.contains_key(sku) {
+            lines_ok = false;
+            problems.push(DomainError::invalid(
+                "market_data.sku_registered",
+                format!("{lf}.sku"),
+                format!(
+                    "{month}: SKU {sku} is not registered in the partnership's catalogue; \
+                     the manufacturer registers it first"
+                ),
+            ));
+        }
+        if seen.insert(sku, ()).is_some() {
+            lines_ok = false;
+            problems.push(DomainError::invalid(
+                "market_data.one_line_per_sku",
+                lf.clone(),
+                format!("{month} has more than one line for {sku}; give one line per SKU"),
+            ));
+        }
+        for (name, value, negative_value) in [
+            ("volume", line.volume.to_string(), line.volume.is_negative()),
+            (
+                "revenue",
+                line.revenue.to_string(),
+                line.revenue.is_negative(),
+            ),
+            (
+                "closing_stock",
+                line.closing_stock.to_string(),
+                line.closing_stock.is_negative(),
+            ),
+            (
+                "avg_retail_price",
+                line.avg_retail_price.to_string(),
+                line.avg_retail_price.is_negative(),
+            ),
+        ] {
+            if negative_value {
+                lines_ok = false;
+                problems.push(negative(
+                    format!("{lf}.{name}"),
+                    format!("{name} of {sku} in {month}"),
+                    &value,
+                ));
+            }
+        }
+        if line.outlets_selling > line.outlets_stocking {
+            problems.push(DomainError::invalid(
+                "market_data.selling_within_stocking",
+                format!("{lf}.outlets_selling"),
+                format!(
+                    "{month}: {sku} sells in {} outlets but is stocked in only {}; \
+                     an outlet that sells it must stock it",
+                    line.outlets_selling, line.outlets_stocking
+                ),
+            ));
+        }
+        if line.outlets_stocking > market.active_outlets {
+            problems.push(DomainError::invalid(
+                "market_data.stocking_within_active_outlets",
+                format!("{lf}.outlets_stocking"),
+                format!(
+                    "{month}: {sku} is stocked in {} outlets but the market has only {} active outlets",
+                    line.outlets_stocking, market.active_outlets
+                ),
+            ));
+        }
+        if line.volume > market.volume {
+            problems.push(DomainError::invalid(
+                "market_data.sku_within_market",
+                format!("{lf}.volume"),
+                format!(
+                    "{month}: {sku} sold {} cases, more than the whole market's {} cases",
+                    line.volume, market.volume
+                ),
+            ));
+        }
+        if line.revenue > market.revenue {
+            problems.push(DomainError::invalid(
+                "market_data.sku_within_market",
+                format!("{lf}.revenue"),
+                format!(
+                    "{month}: {sku} earned ¥{}, more than the whole market's ¥{}",
+                    line.revenue, market.revenue
+                ),
+            ));
+        }
+    }
+
+    // Sums over negative or foreign lines would only restate problems already reported.
+    if !(lines_ok && market_ok) {
+        return;
+    }
+    let overflow = |what: &str| {
+        DomainError::invalid(
+            "market_data.arithmetic_overflow",
+            format!("{mf}.lines"),
+            format!("{month}: the sum of the SKU {what} is too large to record"),
+        )
+    };
+    match Cases::checked_sum(sub.lines.iter().map(|l| l.volume)) {
+        Err(_) => problems.push(overflow("volumes")),
+        Ok(total) if total > market.volume => problems.push(DomainError::invalid(
+            "market_data.skus_within_market",
+            format!("{mf}.lines"),
+            format!(
+                "{month}: the SKUs together sold {total} cases, more than the whole market's {} \
+                 cases; the share cannot exceed 100 %",
+                market.volume
+            ),
+        )),
+        Ok(_) => {}
+    }
+    match Yuan::checked_sum(sub.lines.iter().map(|l| l.revenue)) {
+        Err(_) => problems.push(overflow("revenues")),
+        Ok(total) if total > market.revenue => problems.push(DomainError::invalid(
+            "market_data.skus_within_market",
+            format!("{mf}.lines"),
+            format!(
+                "{month}: the SKUs together earned ¥{total}, more than the whole market's ¥{}; \
+                 the share cannot exceed 100 %",
+                market.revenue
+            ),
+        )),
+        Ok(_) => {}
+    }
+}
+
+fn negative(field: String, what: String, value: &dyn std::fmt::Display) -> DomainError {
+    DomainError::invalid(
+        "market_data.non_negative",
+        field,
+        format!("{what} is {value}; figures cannot be negative"),
+    )
+}
