@@ -1,0 +1,278 @@
+//! Partnership rules: who signs, who acts, rulebooks, termination.
+
+mod common;
+
+use common::*;
+use synergy_domain::ErrorKind;
+use synergy_proto::{Role, events::strategy::StrategyEvent};
+use synergy_strategy::{Command, Strategy, StrategyState, partnership_view};
+
+fn sign(manufacturer_org: &str, distributor_org: &str) -> Command {
+    Command::SignPartnership {
+        partnership: partnership(),
+        manufacturer: synergy_proto::OrgId::new(manufacturer_org).unwrap(),
+        distributor: synergy_proto::OrgId::new(distributor_org).unwrap(),
+        region: " 長治 ".to_owned(),
+        signed_on: date(SIGNED_ON),
+    }
+}
+
+fn adopt(title: &str) -> Command {
+    Command::AdoptRulebook {
+        partnership: partnership(),
+        title: title.to_owned(),
+        adopted_on: date("2008-01-02"),
+    }
+}
+
+fn terminate(reason: &str) -> Command {
+    Command::TerminatePartnership {
+        partnership: partnership(),
+        reason: reason.to_owned(),
+        terminated_on: date("2008-06-30"),
+    }
+}
+
+#[test]
+fn manufacturer_signs_a_partnership_with_one_distributor() {
+    given(vec![], as_manufacturer())
+        .when::<Strategy>(sign("hongyun", "changzhi"))
+        .then(signed());
+}
+
+#[test]
+fn distributor_and_admin_on_behalf_of_a_party_may_sign_too() {
+    given(vec![], as_distributor())
+        .when::<Strategy>(sign("hongyun", "changzhi"))
+        .then(signed());
+    given(vec![], as_admin_for(manufacturer()))
+        .when::<Strategy>(sign("hongyun", "changzhi"))
+        .then(signed());
+}
+
+#[test]
+fn signing_needs_two_different_parties() {
+    given(vec![], as_manufacturer())
+        .when::<Strategy>(sign("hongyun", "hongyun"))
+        .refused_at(
+            "partnership.two_different_parties",
+            ErrorKind::Invalid,
+            "distributor",
+        );
+}
+
+#[test]
+fn an_outsider_cannot_sign_for_others() {
+    let e = given(vec![], as_outsider())
+        .when::<Strategy>(sign("hongyun", "changzhi"))
+        .refused("partnership.parties_only")
+        .clone();
+    assert_eq!(e.kind, ErrorKind::Forbidden);
+    given(vec![], as_admin_for(outsider()))
+        .when::<Strategy>(sign("hongyun", "changzhi"))
+        .refused("partnership.parties_only");
+}
+
+#[test]
+fn a_party_cannot_sign_in_the_other_sides_role() {
+    // The distributor organisation acting in the manufacturer role.
+    given(vec![], ctx_as(distributor(), Role::Manufacturer))
+        .when::<Strategy>(sign("hongyun", "changzhi"))
+        .refused("principal.role_matches_side");
+}
+
+#[test]
+fn signing_needs_a_region_and_a_date_that_has_come() {
+    let mut cmd = sign("hongyun", "changzhi");
+    if let Command::SignPartnership { region, .. } = &mut cmd {
+        *region = "  ".to_owned();
+    }
+    given(vec![], as_manufacturer())
+        .when::<Strategy>(cmd)
+        .refused_at("partnership.region_required", ErrorKind::Invalid, "region");
+
+    let mut cmd = sign("hongyun", "changzhi");
+    if let Command::SignPartnership { signed_on, .. } = &mut cmd {
+        *signed_on = date("2008-07-11");
+    }
+    given(vec![], as_manufacturer())
+        .when::<Strategy>(cmd)
+        .refused_at(
+            "partnership.date_not_in_future",
+            ErrorKind::Invalid,
+            "signed_on",
+        );
+}
+
+#[test]
+fn an_identical_re_sign_is_a_no_op() {
+    given(signed(), as_distributor())
+        .when::<Strategy>(sign("hongyun", "changzhi"))
+        .then_nothing();
+}
+
+#[test]
+fn signing_an_existing_partnership_with_other_terms_is_refused() {
+    let e = given(signed(), as_manufacturer())
+        .when::<Strategy>(sign("hongyun", "taiyuan"))
+        .refused("partnership.already_signed")
+        .clone();
+    assert_eq!(e.kind, ErrorKind::State);
+    assert!(e.message.contains("changzhi"), "{e}");
+}
+
+#[test]
+fn a_terminated_partnership_cannot_be_signed_again() {
+    given(terminated(), as_manufacturer())
+        .when::<Strategy>(sign("hongyun", "changzhi"))
+        .refused("partnership.terminated_accepts_nothing");
+}
+
+#[test]
+fn commands_before_signing_are_refused_as_not_found() {
+    let e = given(vec![], as_manufacturer())
+        .when::<Strategy>(adopt("定期例會高層互訪機制"))
+        .refused("partnership.must_exist")
+        .clone();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+}
+
+#[test]
+fn parties_adopt_rulebooks() {
+    for title in [
+        "三年發展規劃品牌培育方案",
+        "定期例會高層互訪機制",
+        "市場預測及訂單組織貨源流程",
+    ] {
+        given(signed(), as_distributor())
+            .when::<Strategy>(adopt(&format!("  {title} ")))
+            .then([ev(StrategyEvent::RulebookAdopted {
+                title: title.to_owned(),
+                adopted_on: date("2008-01-02"),
+            })]);
+    }
+}
+
+#[test]
+fn adopting_the_same_rulebook_twice_is_a_no_op() {
+    let mut h = signed();
+    h.push(ev(StrategyEvent::RulebookAdopted {
+        title: "定期例會高層互訪機制".to_owned(),
+        adopted_on: date("2008-01-02"),
+    }));
+    given(h, as_manufacturer())
+        .when::<Strategy>(adopt("定期例會高層互訪機制"))
+        .then_nothing();
+}
+
+#[test]
+fn a_rulebook_needs_a_title_and_a_sensible_date() {
+    given(signed(), as_manufacturer())
+        .when::<Strategy>(adopt(" "))
+        .refused_at(
+            "partnership.rulebook_title_required",
+            ErrorKind::Invalid,
+            "title",
+        );
+    let early = Command::AdoptRulebook {
+        partnership: partnership(),
+        title: "定期例會高層互訪機制".to_owned(),
+        adopted_on: date("2007-12-17"),
+    };
+    given(signed(), as_manufacturer())
+        .when::<Strategy>(early)
+        .refused_at(
+            "partnership.date_not_before_signing",
+            ErrorKind::Invalid,
+            "adopted_on",
+        );
+    let future = Command::AdoptRulebook {
+        partnership: partnership(),
+        title: "定期例會高層互訪機制".to_owned(),
+        adopted_on: date("2009-01-01"),
+    };
+    given(signed(), as_manufacturer())
+        .when::<Strategy>(future)
+        .refused_at(
+            "partnership.date_not_in_future",
+            ErrorKind::Invalid,
+            "adopted_on",
+        );
+}
+
+#[test]
+fn only_parties_act_on_a_partnership() {
+    let e = given(signed(), as_outsider())
+        .when::<Strategy>(adopt("定期例會高層互訪機制"))
+        .refused("partnership.parties_only")
+        .clone();
+    assert_eq!(e.kind, ErrorKind::Forbidden);
+    given(signed(), as_admin_for(outsider()))
+        .when::<Strategy>(terminate("no reason"))
+        .refused("partnership.parties_only");
+}
+
+#[test]
+fn admin_acts_on_behalf_of_a_party() {
+    given(signed(), as_admin_for(distributor()))
+        .when::<Strategy>(adopt("定期例會高層互訪機制"))
+        .accepted();
+}
+
+#[test]
+fn a_party_terminates_with_a_reason() {
+    given(signed(), as_distributor())
+        .when::<Strategy>(terminate(" agreement expired "))
+        .then(terminated().split_off(1));
+}
+
+#[test]
+fn termination_needs_a_reason() {
+    given(signed(), as_manufacturer())
+        .when::<Strategy>(terminate(""))
+        .refused_at("partnership.reason_required", ErrorKind::Invalid, "reason");
+}
+
+#[test]
+fn a_terminated_partnership_accepts_nothing_new() {
+    let commands = [
+        adopt("新制度"),
+        terminate("again"),
+        Command::DraftPlan {
+            partnership: partnership(),
+            plan: plan_id(),
+            title: "三年發展規劃".to_owned(),
+            first_year: 2009,
+            last_year: 2011,
+        },
+    ];
+    for cmd in commands {
+        let e = given(terminated(), as_manufacturer())
+            .when::<Strategy>(cmd)
+            .refused("partnership.terminated_accepts_nothing")
+            .clone();
+        assert_eq!(e.kind, ErrorKind::State);
+    }
+}
+
+#[test]
+fn the_partnership_view_comes_from_the_strategy_stream() {
+    assert_eq!(partnership_view(&partnership(), &[]), None);
+    let view = partnership_view(&partnership(), &signed()).unwrap();
+    assert_eq!(view.manufacturer, manufacturer());
+    assert_eq!(view.distributor, distributor());
+    assert!(!view.terminated);
+    assert!(
+        partnership_view(&partnership(), &terminated())
+            .unwrap()
+            .terminated
+    );
+
+    let state = StrategyState::fold(&terminated());
+    let p = state.partnership().unwrap();
+    assert_eq!(p.region, "長治");
+    assert_eq!(
+        p.terminated.as_ref().map(|t| t.reason.as_str()),
+        Some("agreement expired")
+    );
+}
