@@ -44,7 +44,8 @@ pub enum Command {
         ends_on: Date,
         activity_plan: String,
     },
-    /// Give a task to one side. The manufacturer may assign to either side (the task
+    /// Give a task to one side; its due date is the caller's (preparation tasks fall
+    /// before the campaign starts, reviews after it ends). The manufacturer may assign to either side (the task
     /// breakdown is part of its activity plan); the distributor only to itself (分工執行).
     AssignTask {
         partnership: PartnershipId,
@@ -86,7 +87,8 @@ pub enum Command {
         outlets: Vec<OutletId>,
     },
     /// Manufacturer: record a retail price observed at an outlet (監控零售價格); the
-    /// guide price is taken from the catalogue, not from the caller.
+    /// guide price is taken from the catalogue, not from the caller. The outlet may be any
+    /// in the market, not only a selected one: price monitoring covers the whole region.
     CheckRetailPrice {
         partnership: PartnershipId,
         campaign: CampaignId,

@@ -47,6 +47,20 @@ fn only_parties_of_a_partnership_in_force_act() {
 }
 
 #[test]
+fn a_command_for_another_partnership_than_the_one_loaded_is_refused() {
+    let mut ctx = manufacturer();
+    if let Some(view) = ctx.partnership.as_mut() {
+        view.id = synergy_proto::PartnershipId::new("hy-other").unwrap();
+    }
+    given([], ctx.clone())
+        .when::<Marketing>(plan_cmd())
+        .refused("partnership.must_exist");
+    given([], manufacturer())
+        .when::<Marketing>(plan_cmd())
+        .accepted();
+}
+
+#[test]
 fn an_admin_acts_as_the_party_it_represents() {
     given([], admin_for(MANUFACTURER))
         .when::<Marketing>(plan_cmd())
