@@ -632,6 +632,8 @@ impl Portfolio {
         }])
     }
 
+    // The command's fields, borrowed one by one: bundling them again would only re-create
+    // the command variant.
     #[allow(clippy::too_many_arguments)]
     fn evaluate(
         &self,
@@ -757,17 +759,17 @@ impl Portfolio {
             ));
         }
         not_in_future(held_on, today, "held_on")?;
-        if let Some(brand) = brand {
-            if !self.is_registered(brand) {
-                return Err(DomainError::not_found(
-                    "portfolio.activity_brand_registered",
-                    format!(
-                        "brand {brand} has no registered SKU in this partnership; name a \
-                         registered brand or none"
-                    ),
-                )
-                .at("brand"));
-            }
+        if let Some(brand) = brand
+            && !self.is_registered(brand)
+        {
+            return Err(DomainError::not_found(
+                "portfolio.activity_brand_registered",
+                format!(
+                    "brand {brand} has no registered SKU in this partnership; name a \
+                     registered brand or none"
+                ),
+            )
+            .at("brand"));
         }
         let activity = CultureActivity {
             brand: brand.cloned(),

@@ -108,7 +108,11 @@ fn the_reserved_sku_all_is_refused_in_any_case() {
                 entry("hongyun", "hy-soft", "紅雲(軟)", 3, "95"),
                 entry("hongyun", reserved, "market", 3, "95"),
             ]))
-            .refused_at("portfolio.sku_all_reserved", ErrorKind::Invalid, "skus[1].sku")
+            .refused_at(
+                "portfolio.sku_all_reserved",
+                ErrorKind::Invalid,
+                "skus[1].sku",
+            )
             .clone();
         assert!(e.message.contains("market-total"), "{e}");
     }
@@ -128,7 +132,11 @@ fn a_sku_needs_a_name_and_names_are_trimmed() {
         );
     given([], manufacturer())
         .when::<Brand>(register(vec![entry(
-            "hongyun", "hy-soft", " 紅雲(軟) ", 3, "95",
+            "hongyun",
+            "hy-soft",
+            " 紅雲(軟) ",
+            3,
+            "95",
         )]))
         .then([registered("hongyun", "hy-soft", "紅雲(軟)", 3, "95")]);
 }
@@ -163,7 +171,9 @@ fn guide_price_must_be_above_zero() {
             );
     }
     given([], manufacturer())
-        .when::<Brand>(register(vec![entry("hongyun", "hy-soft", "紅雲", 3, "0.01")]))
+        .when::<Brand>(register(vec![entry(
+            "hongyun", "hy-soft", "紅雲", 3, "0.01",
+        )]))
         .then([registered("hongyun", "hy-soft", "紅雲", 3, "0.01")]);
 }
 
@@ -191,12 +201,20 @@ fn a_changed_sku_is_updated_and_a_new_one_registered_in_the_same_commit() {
         ]);
     given(hongyun_in_market(), manufacturer())
         .when::<Brand>(register(vec![entry(
-            "hongyun", "hy-soft", "紅雲(軟包)", 3, "95",
+            "hongyun",
+            "hy-soft",
+            "紅雲(軟包)",
+            3,
+            "95",
         )]))
         .then([updated("hongyun", "hy-soft", "紅雲(軟包)", 3, "95")]);
     given(hongyun_in_market(), manufacturer())
         .when::<Brand>(register(vec![entry(
-            "hongyun", "hy-soft", "紅雲(軟)", 2, "95",
+            "hongyun",
+            "hy-soft",
+            "紅雲(軟)",
+            2,
+            "95",
         )]))
         .then([updated("hongyun", "hy-soft", "紅雲(軟)", 2, "95")]);
 }
@@ -230,7 +248,11 @@ fn a_withdrawn_brand_takes_no_new_or_changed_skus_but_a_retry_still_succeeds() {
     ));
     given(history.clone(), manufacturer())
         .when::<Brand>(register(vec![entry(
-            "hongyun", "hy-slim", "紅雲(細支)", 1, "220",
+            "hongyun",
+            "hy-slim",
+            "紅雲(細支)",
+            1,
+            "220",
         )]))
         .refused_at(
             "portfolio.withdrawn_is_final",
@@ -239,7 +261,11 @@ fn a_withdrawn_brand_takes_no_new_or_changed_skus_but_a_retry_still_succeeds() {
         );
     given(history.clone(), manufacturer())
         .when::<Brand>(register(vec![entry(
-            "hongyun", "hy-soft", "紅雲(軟)", 3, "99",
+            "hongyun",
+            "hy-soft",
+            "紅雲(軟)",
+            3,
+            "99",
         )]))
         .refused("portfolio.withdrawn_is_final");
     given(history, manufacturer())
