@@ -1,3 +1,13 @@
-//! The service runtime: hosts one context or all of them, loads aggregates from the event log,
-//! decides, appends with the expected version and answers commands over NATS or in-process.
-//! Not yet built: see issue 6.
+//! The service runtime: hosts the contexts around an event log. A command is routed to its
+//! aggregate's stream, the stream is loaded and folded, the pure domain decides, and the
+//! events are appended as one commit with the version that was loaded — retrying a bounded
+//! number of times when another writer got there first.
+//!
+//! This crate is the thin async shell around the pure domain crates: it owns I/O, clocks,
+//! ids and retries, and never decides a business rule itself.
+
+pub mod clock;
+pub mod executor;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use executor::{AnyCommand, ExecuteError, Executor, Outcome, Request};

@@ -1,0 +1,320 @@
+//! Executes commands against the event log: load, decide, append with expected version.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use synergy_domain::{BoundedContext, DecisionContext, DomainError, Principal};
+use synergy_eventlog::{AppendError, EventLog, ExpectedVersion, Position, ReadError, StoredCommit};
+use synergy_proto::{Commit, Context, Event, RecordedEvent, StreamId, Timestamp, Uuid};
+use tracing::Instrument;
+
+use crate::clock::Clock;
+
+/// A command of any context, as it travels between processes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AnyCommand {
+    Strategy(synergy_strategy::Command),
+    Marketing(synergy_marketing::Command),
+    Brand(synergy_brand::Command),
+    Information(synergy_information::Command),
+    Support(synergy_support::Command),
+}
+
+impl AnyCommand {
+    pub fn context(&self) -> Context {
+        match self {
+            AnyCommand::Strategy(_) => Context::Strategy,
+            AnyCommand::Marketing(_) => Context::Marketing,
+            AnyCommand::Brand(_) => Context::Brand,
+            AnyCommand::Information(_) => Context::Information,
+            AnyCommand::Support(_) => Context::Support,
+        }
+    }
+
+    /// The stream (partnership and aggregate) the command acts on.
+    pub fn stream(&self) -> StreamId {
+        match self {
+            AnyCommand::Strategy(c) => synergy_strategy::Strategy::stream_of(c),
+            AnyCommand::Marketing(c) => synergy_marketing::Marketing::stream_of(c),
+            AnyCommand::Brand(c) => synergy_brand::Brand::stream_of(c),
+            AnyCommand::Information(c) => synergy_information::Information::stream_of(c),
+            AnyCommand::Support(c) => synergy_support::SupportContext::stream_of(c),
+        }
+    }
+}
+
+/// A command with who sends it and how to recognise a retry of it.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub principal: Principal,
+    pub command: AnyCommand,
+    /// The same key on a retry means "the same command": it is recorded at most once.
+    /// `None` makes a fresh key (no retry protection across calls).
+    pub idempotency_key: Option<Uuid>,
+    /// The request or workflow this belongs to; defaults to the idempotency key.
+    pub correlation_id: Option<Uuid>,
+}
+
+impl Request {
+    pub fn new(principal: Principal, command: AnyCommand) -> Self {
+        Self {
+            principal,
+            command,
+            idempotency_key: None,
+            correlation_id: None,
+        }
+    }
+
+    pub fn with_key(mut self, key: Uuid) -> Self {
+        self.idempotency_key = Some(key);
+        self
+    }
+}
+
+/// What an accepted command did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub stream: StreamId,
+    /// Where the commit landed; `None` when the command changed nothing.
+    pub position: Option<Position>,
+    /// Names of the recorded events, in order (empty for a no-op).
+    pub events: Vec<&'static str>,
+    /// The aggregate's version after the command.
+    pub version: u64,
+    /// The command had been recorded before under the same key; nothing new was stored.
+    pub duplicate: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExecuteError {
+    /// The domain refused the command; nothing was recorded.
+    #[error("refused: {0}")]
+    Refused(#[from] DomainError),
+    /// Other writers kept changing the aggregate; nothing was recorded. Retry later.
+    #[error("{stream} kept changing under {attempts} attempts; nothing was recorded, retry")]
+    Contended { stream: StreamId, attempts: u32 },
+    /// The event log could not be reached; the command may or may not be recorded. Retry
+    /// with the same idempotency key.
+    #[error("event log unavailable: {0}; retry with the same idempotency key")]
+    Unavailable(String),
+    /// The stream holds a record that cannot be decoded; an operator must look.
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    /// The produced commit was malformed: a bug, reported rather than hidden.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<ReadError> for ExecuteError {
+    fn from(e: ReadError) -> Self {
+        match e {
+            ReadError::Unavailable { reason } => ExecuteError::Unavailable(reason),
+            corrupt @ ReadError::Corrupt { .. } => ExecuteError::Corrupt(corrupt.to_string()),
+        }
+    }
+}
+
+/// Executes commands of every context against one event log.
+#[derive(Debug)]
+pub struct Executor<L> {
+    log: Arc<L>,
+    clock: Arc<dyn Clock>,
+    max_attempts: u32,
+}
+
+impl<L> Clone for Executor<L> {
+    fn clone(&self) -> Self {
+        Self {
+            log: Arc::clone(&self.log),
+            clock: Arc::clone(&self.clock),
+            max_attempts: self.max_attempts,
+        }
+    }
+}
+
+fn events_of(commits: &[StoredCommit]) -> impl Iterator<Item = &Event> {
+    commits
+        .iter()
+        .flat_map(|c| c.commit.events.iter().map(|e| &e.event))
+}
+
+impl<L: EventLog> Executor<L> {
+    /// Conflicts are retried this many times in all before giving up.
+    pub const DEFAULT_ATTEMPTS: u32 = 8;
+
+    pub fn new(log: Arc<L>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            log,
+            clock,
+            max_attempts: Self::DEFAULT_ATTEMPTS,
+        }
+    }
+
+    pub fn log(&self) -> &Arc<L> {
+        &self.log
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Executes one command: load, decide, append; retried on version conflicts.
+    pub async fn execute(&self, request: Request) -> Result<Outcome, ExecuteError> {
+        let stream = request.command.stream();
+        let span = tracing::info_span!(
+            "command",
+            context = %stream.context,
+            partnership = %stream.partnership,
+            aggregate = %stream.aggregate,
+        );
+        let key = request.idempotency_key.unwrap_or_else(Uuid::now_v7);
+        let correlation = request.correlation_id.unwrap_or(key);
+        let Request {
+            principal, command, ..
+        } = request;
+        async move {
+            match command {
+                AnyCommand::Strategy(c) => {
+                    self.run::<synergy_strategy::Strategy>(&principal, c, key, correlation)
+                        .await
+                }
+                AnyCommand::Marketing(c) => {
+                    self.run::<synergy_marketing::Marketing>(&principal, c, key, correlation)
+                        .await
+                }
+                AnyCommand::Brand(c) => {
+                    self.run::<synergy_brand::Brand>(&principal, c, key, correlation)
+                        .await
+                }
+                AnyCommand::Information(c) => {
+                    self.run::<synergy_information::Information>(&principal, c, key, correlation)
+                        .await
+                }
+                AnyCommand::Support(c) => {
+                    self.run::<synergy_support::SupportContext>(&principal, c, key, correlation)
+                        .await
+                }
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The cross-context facts a decision may consult: the partnership (strategy) and its
+    /// catalogue (brand), folded from their streams.
+    async fn decision_context(
+        &self,
+        principal: &Principal,
+        stream: &StreamId,
+        now: Timestamp,
+    ) -> Result<DecisionContext, ExecuteError> {
+        let partnership_stream = synergy_strategy::stream_for(&stream.partnership);
+        let strategy = self.log.read_aggregate(&partnership_stream, 1).await?;
+        let partnership =
+            synergy_strategy::partnership_view(&stream.partnership, events_of(&strategy));
+        let catalogue = if partnership.is_some() {
+            let portfolio = synergy_brand::portfolio_stream(&stream.partnership);
+            let brand = self.log.read_aggregate(&portfolio, 1).await?;
+            synergy_brand::catalogue_view(events_of(&brand))
+        } else {
+            Default::default()
+        };
+        Ok(DecisionContext {
+            principal: principal.clone(),
+            now,
+            partnership,
+            catalogue,
+        })
+    }
+
+    async fn run<C: BoundedContext>(
+        &self,
+        principal: &Principal,
+        command: C::Command,
+        key: Uuid,
+        correlation: Uuid,
+    ) -> Result<Outcome, ExecuteError> {
+        let stream = C::stream_of(&command);
+        for attempt in 1..=self.max_attempts {
+            let now = self.clock.now();
+            let ctx = self.decision_context(principal, &stream, now).await?;
+            let history = self.log.read_aggregate(&stream, 1).await?;
+            let version = history.last().map_or(0, |c| c.commit.last_version());
+            // A retry of a command that was already recorded: answer as the first time.
+            if let Some(done) = history.iter().find(|c| c.commit.commit_id == key) {
+                return Ok(Outcome {
+                    stream,
+                    position: Some(done.position),
+                    events: done.commit.events.iter().map(|e| e.event.name()).collect(),
+                    version: done.commit.last_version(),
+                    duplicate: true,
+                });
+            }
+            let events = C::execute(events_of(&history), command.clone(), &ctx)?;
+            if events.is_empty() {
+                return Ok(Outcome {
+                    stream,
+                    position: None,
+                    events: Vec::new(),
+                    version,
+                    duplicate: false,
+                });
+            }
+            let names: Vec<&'static str> = events.iter().map(Event::name).collect();
+            let commit = Commit {
+                commit_id: key,
+                stream: stream.clone(),
+                first_version: version + 1,
+                recorded_at: now,
+                actor: principal.actor(),
+                correlation_id: correlation,
+                causation_id: None,
+                events: events
+                    .into_iter()
+                    .map(|event| RecordedEvent {
+                        event_id: Uuid::now_v7(),
+                        occurred_at: now,
+                        event,
+                    })
+                    .collect(),
+            };
+            let expected = if version == 0 {
+                ExpectedVersion::NoStream
+            } else {
+                ExpectedVersion::Exact(version)
+            };
+            match self.log.append(expected, commit).await {
+                Ok(appended) => {
+                    tracing::debug!(attempt, position = %appended.position, "recorded");
+                    return Ok(Outcome {
+                        stream,
+                        position: Some(appended.position),
+                        events: if appended.duplicate {
+                            Vec::new()
+                        } else {
+                            names
+                        },
+                        version: appended.last_version,
+                        duplicate: appended.duplicate,
+                    });
+                }
+                Err(AppendError::Conflict { actual, .. }) => {
+                    tracing::debug!(
+                        attempt,
+                        expected = version,
+                        actual,
+                        "conflict; deciding again"
+                    );
+                }
+                Err(AppendError::Unavailable { reason }) => {
+                    return Err(ExecuteError::Unavailable(reason));
+                }
+                Err(AppendError::Invalid(e)) => return Err(ExecuteError::Internal(e.to_string())),
+            }
+        }
+        Err(ExecuteError::Contended {
+            stream,
+            attempts: self.max_attempts,
+        })
+    }
+}

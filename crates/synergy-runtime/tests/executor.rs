@@ -1,0 +1,220 @@
+//! The executor over a real sled event log: routing, authorization through the domain,
+//! idempotent retries, no-ops, and conflicts resolved by deciding again.
+
+use std::sync::Arc;
+
+use synergy_brand::SkuEntry;
+use synergy_domain::{ErrorKind, Principal};
+use synergy_eventlog::{EventLog, SledLog};
+use synergy_information::{MonthSubmission, SubmitMarketData};
+use synergy_proto::events::information::{MarketTotals, SkuLine};
+use synergy_proto::*;
+use synergy_runtime::{AnyCommand, ExecuteError, Executor, ManualClock, Request};
+
+struct World {
+    _dir: tempfile::TempDir,
+    exec: Executor<SledLog>,
+    clock: Arc<ManualClock>,
+    p: PartnershipId,
+}
+
+fn org(s: &str) -> OrgId {
+    OrgId::new(s).unwrap()
+}
+
+fn at(date: &str) -> Timestamp {
+    date.parse::<Date>().unwrap().start()
+}
+
+fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Arc::new(SledLog::open(dir.path().join("log")).unwrap());
+    let clock = Arc::new(ManualClock::new(at("2008-06-05")));
+    World {
+        exec: Executor::new(log, clock.clone()),
+        _dir: dir,
+        clock,
+        p: PartnershipId::new("hongyun-changzhi").unwrap(),
+    }
+}
+
+fn manufacturer() -> Principal {
+    Principal::new(org("hongyun"), Role::Manufacturer, "brand-team")
+}
+fn distributor() -> Principal {
+    Principal::new(org("changzhi"), Role::Distributor, "analyst")
+}
+
+fn sign(w: &World) -> AnyCommand {
+    AnyCommand::Strategy(synergy_strategy::Command::SignPartnership {
+        partnership: w.p.clone(),
+        manufacturer: org("hongyun"),
+        distributor: org("changzhi"),
+        region: "Changzhi".into(),
+        signed_on: "2007-12-18".parse().unwrap(),
+    })
+}
+
+fn catalogue(w: &World) -> AnyCommand {
+    AnyCommand::Brand(synergy_brand::Command::RegisterCatalogue {
+        partnership: w.p.clone(),
+        skus: vec![SkuEntry {
+            brand: BrandId::new("hongyun").unwrap(),
+            sku: SkuId::new("hy-soft").unwrap(),
+            name: "紅雲(軟)".into(),
+            price_class: 2,
+            guide_price: Yuan::parse("190").unwrap(),
+        }],
+    })
+}
+
+fn may(w: &World, volume: &str) -> AnyCommand {
+    AnyCommand::Information(synergy_information::Command::SubmitMarketData(
+        SubmitMarketData {
+            partnership: w.p.clone(),
+            months: vec![MonthSubmission {
+                month: YearMonth::new(2008, 5).unwrap(),
+                lines: vec![SkuLine {
+                    sku: SkuId::new("hy-soft").unwrap(),
+                    volume: Cases::parse(volume).unwrap(),
+                    revenue: Yuan::parse("16500000").unwrap(),
+                    closing_stock: Cases::parse("310").unwrap(),
+                    outlets_stocking: 2900,
+                    outlets_selling: 2600,
+                    avg_retail_price: Yuan::parse("192").unwrap(),
+                }],
+                market: MarketTotals {
+                    volume: Cases::parse("11300").unwrap(),
+                    revenue: Yuan::parse("121000000").unwrap(),
+                    active_outlets: 5200,
+                },
+            }],
+            reason: None,
+        },
+    ))
+}
+
+#[tokio::test]
+async fn commands_are_routed_decided_and_recorded() {
+    let w = world();
+    let signed = w
+        .exec
+        .execute(Request::new(distributor(), sign(&w)))
+        .await
+        .unwrap();
+    assert_eq!(signed.events, ["PartnershipSigned"]);
+    assert_eq!(signed.version, 1);
+    assert_eq!(signed.stream.aggregate.as_str(), "partnership");
+
+    // The catalogue is the manufacturer's: the distributor is refused, nothing recorded.
+    let head = w.exec.log().head().await.unwrap();
+    let err = w
+        .exec
+        .execute(Request::new(distributor(), catalogue(&w)))
+        .await
+        .unwrap_err();
+    let ExecuteError::Refused(e) = err else {
+        panic!("expected a refusal, got {err}")
+    };
+    assert_eq!(e.kind, ErrorKind::Forbidden);
+    assert_eq!(w.exec.log().head().await.unwrap(), head);
+
+    let registered = w
+        .exec
+        .execute(Request::new(manufacturer(), catalogue(&w)))
+        .await
+        .unwrap();
+    assert_eq!(registered.events, ["SkuRegistered"]);
+
+    // Market data sees the catalogue and the partnership through the decision context.
+    let first = w
+        .exec
+        .execute(Request::new(distributor(), may(&w, "1200.5")))
+        .await
+        .unwrap();
+    assert_eq!(first.events, ["MarketDataSubmitted"]);
+    // Identical data again: accepted, nothing recorded.
+    let again = w
+        .exec
+        .execute(Request::new(distributor(), may(&w, "1200.5")))
+        .await
+        .unwrap();
+    assert_eq!(again.position, None);
+    assert!(again.events.is_empty());
+    // Different data without a reason: refused naming the month.
+    let err = w
+        .exec
+        .execute(Request::new(distributor(), may(&w, "1300")))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("2008-05"), "{err}");
+
+    // The clock is the runtime's: a month that has not ended is refused.
+    w.clock.set(at("2008-05-20"));
+    let err = w
+        .exec
+        .execute(Request::new(distributor(), may(&w, "1300")))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ExecuteError::Refused(_)), "{err}");
+}
+
+#[tokio::test]
+async fn a_retry_with_the_same_key_is_recorded_once() {
+    let w = world();
+    w.exec
+        .execute(Request::new(distributor(), sign(&w)))
+        .await
+        .unwrap();
+    let key = Uuid::now_v7();
+    let adopt = AnyCommand::Strategy(synergy_strategy::Command::AdoptRulebook {
+        partnership: w.p.clone(),
+        title: "定期例會、高層互訪機制".into(),
+        adopted_on: "2008-01-10".parse().unwrap(),
+    });
+    let first = w
+        .exec
+        .execute(Request::new(manufacturer(), adopt.clone()).with_key(key))
+        .await
+        .unwrap();
+    let retry = w
+        .exec
+        .execute(Request::new(manufacturer(), adopt).with_key(key))
+        .await
+        .unwrap();
+    assert!(!first.duplicate);
+    assert!(retry.duplicate);
+    assert_eq!(retry.position, first.position);
+    assert_eq!(w.exec.log().head().await.unwrap(), first.position.unwrap());
+}
+
+#[tokio::test]
+async fn concurrent_commands_on_one_aggregate_all_land_by_deciding_again() {
+    let w = world();
+    w.exec
+        .execute(Request::new(distributor(), sign(&w)))
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..6)
+        .map(|i| {
+            let exec = w.exec.clone();
+            let cmd = AnyCommand::Strategy(synergy_strategy::Command::AdoptRulebook {
+                partnership: w.p.clone(),
+                title: format!("rulebook {i}"),
+                adopted_on: "2008-01-10".parse().unwrap(),
+            });
+            tokio::spawn(async move { exec.execute(Request::new(manufacturer(), cmd)).await })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let stream = synergy_strategy::stream_for(&w.p);
+    let commits = w.exec.log().read_aggregate(&stream, 1).await.unwrap();
+    let versions: Vec<u64> = commits.iter().map(|c| c.commit.first_version).collect();
+    assert_eq!(
+        versions,
+        (1..=7).collect::<Vec<_>>(),
+        "no lost update, no gap"
+    );
+}
