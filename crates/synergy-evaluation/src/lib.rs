@@ -1,3 +1,16 @@
-//! The "+1" evaluation mechanism: folds every committed event into read models and computes
-//! market, brand, scorecard and review-pack reports with exact KPI arithmetic, and renders
-//! them (JSON, CSV, Markdown, HTML with SVG charts). Not yet built: see issue 5.
+//! The "+1" evaluation mechanism (評估提升機制): folds every committed event of a partnership
+//! into a bounded read model, computes the market, brand, scorecard and review-pack reports
+//! of DESIGN §4 with exact integer/rational arithmetic, diffs issued versions into
+//! restatements, and renders reports as JSON, CSV, Markdown and HTML with inline SVG charts.
+//!
+//! It is pure: it must never import tokio, NATS, sled or HTTP. The runtime feeds it commits
+//! (with the consumer position stored beside the postcard-encoded model) and asks it for
+//! reports; nothing here reads a clock, so `as_of` dates are always passed in.
+
+pub mod exact;
+pub mod figure;
+pub mod json;
+pub mod kpi;
+pub mod model;
+
+pub use model::PartnershipModel;
