@@ -97,7 +97,11 @@ fn a_plan_spans_at_most_ten_years() {
         .accepted();
     given(signed(), as_manufacturer())
         .when::<Strategy>(draft(plan_id(), 2008, 2018))
-        .refused_at("plan.span_at_most_ten_years", ErrorKind::Invalid, "last_year");
+        .refused_at(
+            "plan.span_at_most_ten_years",
+            ErrorKind::Invalid,
+            "last_year",
+        );
 }
 
 #[test]
@@ -315,15 +319,13 @@ fn the_first_signature_does_not_activate() {
 #[test]
 fn the_second_side_signing_the_same_revision_activates_the_plan() {
     let h = with(submitted(), [signed_by(plan_id(), 1, Side::Manufacturer)]);
-    given(h, as_distributor())
-        .when::<Strategy>(sign(1))
-        .then([
-            signed_by(plan_id(), 1, Side::Distributor),
-            ev(StrategyEvent::PlanActivated {
-                plan: plan_id(),
-                revision: 1,
-            }),
-        ]);
+    given(h, as_distributor()).when::<Strategy>(sign(1)).then([
+        signed_by(plan_id(), 1, Side::Distributor),
+        ev(StrategyEvent::PlanActivated {
+            plan: plan_id(),
+            revision: 1,
+        }),
+    ]);
 }
 
 #[test]
@@ -550,31 +552,37 @@ fn sign_other() -> Command {
 
 #[test]
 fn activation_overlapping_another_active_plan_is_refused() {
-    let e = given(second_plan_awaiting_distributor(2010, 2012), as_distributor())
-        .when::<Strategy>(sign_other())
-        .refused("plan.one_active_per_period")
-        .clone();
+    let e = given(
+        second_plan_awaiting_distributor(2010, 2012),
+        as_distributor(),
+    )
+    .when::<Strategy>(sign_other())
+    .refused("plan.one_active_per_period")
+    .clone();
     assert_eq!(e.kind, ErrorKind::State);
     assert!(e.message.contains("plan-2008-2010"), "{e}");
 }
 
 #[test]
 fn a_plan_for_the_following_years_activates_beside_the_current_one() {
-    given(second_plan_awaiting_distributor(2011, 2013), as_distributor())
-        .when::<Strategy>(sign_other())
-        .then([
-            ev(StrategyEvent::PlanSigned {
-                plan: other_plan_id(),
-                revision: 1,
-                side: Side::Distributor,
-                signed_by: distributor(),
-                signed_on: date("2008-02-01"),
-            }),
-            ev(StrategyEvent::PlanActivated {
-                plan: other_plan_id(),
-                revision: 1,
-            }),
-        ]);
+    given(
+        second_plan_awaiting_distributor(2011, 2013),
+        as_distributor(),
+    )
+    .when::<Strategy>(sign_other())
+    .then([
+        ev(StrategyEvent::PlanSigned {
+            plan: other_plan_id(),
+            revision: 1,
+            side: Side::Distributor,
+            signed_by: distributor(),
+            signed_on: date("2008-02-01"),
+        }),
+        ev(StrategyEvent::PlanActivated {
+            plan: other_plan_id(),
+            revision: 1,
+        }),
+    ]);
 }
 
 #[test]

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use synergy_domain::{CatalogueView, DecisionContext, Principal, SkuView, testing};
 use synergy_proto::{
-    BrandId, Cases, Date, Event, OrgId, PartnershipId, Percent, Period, PlanId, Role, Side,
-    SkuId, Yuan,
+    BrandId, Cases, Date, Event, OrgId, PartnershipId, Percent, Period, PlanId, Role, Side, SkuId,
+    Yuan,
     events::brand::PriceClass,
     events::strategy::{StrategyEvent, Target},
 };
@@ -140,10 +140,7 @@ pub fn target_set(plan: PlanId, target: Target) -> Event {
 pub fn draft_with_target() -> Vec<Event> {
     let mut h = signed();
     h.push(drafted_event(plan_id(), 2008, 2010));
-    h.push(target_set(
-        plan_id(),
-        volume_target(None, "2008", "30000"),
-    ));
+    h.push(target_set(plan_id(), volume_target(None, "2008", "30000")));
     h
 }
 
