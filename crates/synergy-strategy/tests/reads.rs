@@ -251,3 +251,29 @@ fn targets_are_kept_in_period_then_brand_order_one_per_key() {
         Some(cases("10"))
     );
 }
+
+#[test]
+fn a_year_target_is_derived_through_halves_from_quarter_targets() {
+    let mut h = signed();
+    h.push(drafted_event(plan_id(), 2008, 2010));
+    for (q, v) in [("2010-Q1", "10"), ("2010-Q2", "20"), ("2010-Q3", "30")] {
+        h.push(target_set(plan_id(), volume_target(None, q, v)));
+    }
+    let plan = |h: &[Event]| StrategyState::fold(h).plan(&plan_id()).cloned().unwrap();
+    assert_eq!(
+        plan(&h).volume_target(None, period("2010-H1")),
+        Some(cases("30"))
+    );
+    assert_eq!(plan(&h).volume_target(None, period("2010")), None);
+    h.push(target_set(plan_id(), volume_target(None, "2010-Q4", "40")));
+    assert_eq!(
+        plan(&h).volume_target(None, period("2010")),
+        Some(cases("100"))
+    );
+    // A target set for the year itself wins over the sum of its parts.
+    h.push(target_set(plan_id(), volume_target(None, "2010", "120")));
+    assert_eq!(
+        plan(&h).volume_target(None, period("2010")),
+        Some(cases("120"))
+    );
+}
