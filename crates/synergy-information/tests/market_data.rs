@@ -56,7 +56,8 @@ fn an_outsider_may_not_submit_market_data() {
 
 #[test]
 fn the_distributor_acting_in_the_manufacturer_role_is_refused() {
-    let who = synergy_domain::Principal::new(org("changzhi"), synergy_proto::Role::Manufacturer, "li");
+    let who =
+        synergy_domain::Principal::new(org("changzhi"), synergy_proto::Role::Manufacturer, "li");
     given([], ctx(who, "2008-07-05"))
         .when::<Information>(one("2008-06"))
         .refused("principal.role_matches_side");
@@ -103,10 +104,18 @@ fn market_data_needs_an_existing_partnership() {
 fn a_month_that_has_not_ended_is_refused() {
     given([], dist())
         .when::<Information>(one("2008-07"))
-        .refused_at("market_data.month_ended", ErrorKind::Invalid, "months[2008-07]");
+        .refused_at(
+            "market_data.month_ended",
+            ErrorKind::Invalid,
+            "months[2008-07]",
+        );
     given([], dist())
         .when::<Information>(one("2009-01"))
-        .refused_at("market_data.month_ended", ErrorKind::Invalid, "months[2009-01]");
+        .refused_at(
+            "market_data.month_ended",
+            ErrorKind::Invalid,
+            "months[2009-01]",
+        );
     // On the last day of June, June has still not ended.
     given([], ctx(distributor(), "2008-06-30"))
         .when::<Information>(one("2008-06"))
@@ -127,7 +136,11 @@ fn a_submission_needs_at_least_one_month() {
 fn a_month_given_twice_in_one_submission_is_refused() {
     given([], dist())
         .when::<Information>(submit(vec![month_of("2008-05"), month_of("2008-05")], None))
-        .refused_at("market_data.one_entry_per_month", ErrorKind::Invalid, "months[2008-05]");
+        .refused_at(
+            "market_data.one_entry_per_month",
+            ErrorKind::Invalid,
+            "months[2008-05]",
+        );
 }
 
 // --- the lines -------------------------------------------------------------------------
@@ -161,7 +174,9 @@ fn every_sku_must_be_registered_and_the_refusal_names_it() {
     // A registered SKU the catalogue knows is fine even if the other brand's.
     let mut sub = month_of("2008-06");
     sub.lines.push(line(ROSE, 1, 1, 1, 1));
-    given([], dist()).when::<Information>(submit(vec![sub], None)).accepted();
+    given([], dist())
+        .when::<Information>(submit(vec![sub], None))
+        .accepted();
 }
 
 #[test]
@@ -190,9 +205,12 @@ fn a_month_without_sku_lines_is_a_month_without_sales() {
 
 #[test]
 fn negative_figures_are_refused_naming_the_field() {
-    let cases: [(&str, fn(&mut SkuLine)); 4] = [
+    type Spoil = fn(&mut SkuLine);
+    let cases: [(&str, Spoil); 4] = [
         ("volume", |l: &mut SkuLine| l.volume = Cases::from_units(-1)),
-        ("revenue", |l: &mut SkuLine| l.revenue = Yuan::from_units(-1)),
+        ("revenue", |l: &mut SkuLine| {
+            l.revenue = Yuan::from_units(-1)
+        }),
         ("closing_stock", |l: &mut SkuLine| {
             l.closing_stock = Cases::from_units(-1)
         }),
@@ -215,12 +233,20 @@ fn negative_figures_are_refused_naming_the_field() {
     sub.market.volume = Cases::from_units(-1);
     given([], dist())
         .when::<Information>(submit(vec![sub], None))
-        .refused_at("market_data.non_negative", ErrorKind::Invalid, "months[2008-06].market.volume");
+        .refused_at(
+            "market_data.non_negative",
+            ErrorKind::Invalid,
+            "months[2008-06].market.volume",
+        );
     let mut sub = month_of("2008-06");
     sub.market.revenue = Yuan::from_units(-1);
     given([], dist())
         .when::<Information>(submit(vec![sub], None))
-        .refused_at("market_data.non_negative", ErrorKind::Invalid, "months[2008-06].market.revenue");
+        .refused_at(
+            "market_data.non_negative",
+            ErrorKind::Invalid,
+            "months[2008-06].market.revenue",
+        );
 }
 
 #[test]
@@ -252,7 +278,9 @@ fn outlets_selling_may_not_exceed_outlets_stocking() {
         );
     let mut sub = month_of("2008-03");
     sub.lines[0].outlets_selling = sub.lines[0].outlets_stocking;
-    given([], dist()).when::<Information>(submit(vec![sub], None)).accepted();
+    given([], dist())
+        .when::<Information>(submit(vec![sub], None))
+        .accepted();
 }
 
 #[test]
@@ -268,7 +296,9 @@ fn outlets_stocking_may_not_exceed_the_markets_active_outlets() {
         );
     let mut sub = month_of("2008-03");
     sub.lines[1].outlets_stocking = sub.market.active_outlets;
-    given([], dist()).when::<Information>(submit(vec![sub], None)).accepted();
+    given([], dist())
+        .when::<Information>(submit(vec![sub], None))
+        .accepted();
 }
 
 #[test]
@@ -296,7 +326,9 @@ fn one_skus_volume_or_revenue_may_not_exceed_the_market() {
         lines: vec![line(SOFT, 11_000, 120_000_000, 100, 100)],
         ..month_of("2008-03")
     };
-    given([], dist()).when::<Information>(submit(vec![sub], None)).accepted();
+    given([], dist())
+        .when::<Information>(submit(vec![sub], None))
+        .accepted();
 }
 
 #[test]
@@ -309,7 +341,11 @@ fn the_skus_together_may_not_exceed_the_market() {
     };
     let e = given([], dist())
         .when::<Information>(submit(vec![sub], None))
-        .refused_at("market_data.skus_within_market", ErrorKind::Invalid, "months[2008-03].lines")
+        .refused_at(
+            "market_data.skus_within_market",
+            ErrorKind::Invalid,
+            "months[2008-03].lines",
+        )
         .clone();
     assert!(e.message.contains("12000.000"), "{e}");
     let sub = synergy_information::MonthSubmission {
@@ -319,14 +355,23 @@ fn the_skus_together_may_not_exceed_the_market() {
     };
     given([], dist())
         .when::<Information>(submit(vec![sub], None))
-        .refused_at("market_data.skus_within_market", ErrorKind::Invalid, "months[2008-03].lines");
+        .refused_at(
+            "market_data.skus_within_market",
+            ErrorKind::Invalid,
+            "months[2008-03].lines",
+        );
     // Exactly the market: allowed.
     let sub = synergy_information::MonthSubmission {
-        lines: vec![line(SOFT, 5_000, 500, 10, 10), line(HARD, 6_000, 500, 10, 10)],
+        lines: vec![
+            line(SOFT, 5_000, 500, 10, 10),
+            line(HARD, 6_000, 500, 10, 10),
+        ],
         market: market(11_000, 1_000, 100),
         ..month_of("2008-03")
     };
-    given([], dist()).when::<Information>(submit(vec![sub], None)).accepted();
+    given([], dist())
+        .when::<Information>(submit(vec![sub], None))
+        .accepted();
 }
 
 #[test]
@@ -352,7 +397,11 @@ fn a_sum_that_overflows_is_refused_not_a_panic() {
     };
     given([], dist())
         .when::<Information>(submit(vec![sub], None))
-        .refused_at("market_data.arithmetic_overflow", ErrorKind::Invalid, "months[2008-03].lines");
+        .refused_at(
+            "market_data.arithmetic_overflow",
+            ErrorKind::Invalid,
+            "months[2008-03].lines",
+        );
 }
 
 // --- resubmissions and corrections -----------------------------------------------------
@@ -397,8 +446,16 @@ fn a_correction_with_a_reason_supersedes_with_the_next_revision() {
     let mut changed = sub.clone();
     changed.market.active_outlets = 3_100;
     given([submitted(&sub, "2008-07-02")], dist())
-        .when::<Information>(submit(vec![changed.clone()], Some("  outlet census recounted ")))
-        .then([corrected(&changed, 2, "2008-07-05", "outlet census recounted")]);
+        .when::<Information>(submit(
+            vec![changed.clone()],
+            Some("  outlet census recounted "),
+        ))
+        .then([corrected(
+            &changed,
+            2,
+            "2008-07-05",
+            "outlet census recounted",
+        )]);
 
     let mut again = changed.clone();
     again.lines.pop();
@@ -407,8 +464,16 @@ fn a_correction_with_a_reason_supersedes_with_the_next_revision() {
         corrected(&changed, 2, "2008-07-03", "outlet census recounted"),
     ];
     given(history.clone(), dist())
-        .when::<Information>(submit(vec![again.clone()], Some("hard pack was a duplicate")))
-        .then([corrected(&again, 3, "2008-07-05", "hard pack was a duplicate")]);
+        .when::<Information>(submit(
+            vec![again.clone()],
+            Some("hard pack was a duplicate"),
+        ))
+        .then([corrected(
+            &again,
+            3,
+            "2008-07-05",
+            "hard pack was a duplicate",
+        )]);
     // Resubmitting the superseded revision 1 is a change again, not a no-op.
     given(history, dist())
         .when::<Information>(submit(vec![sub], None))
@@ -431,7 +496,11 @@ fn a_blank_reason_is_refused() {
 
 #[test]
 fn several_months_are_new_corrected_or_unchanged_in_one_decision() {
-    let (apr, may, jun) = (month_of("2008-04"), month_of("2008-05"), month_of("2008-06"));
+    let (apr, may, jun) = (
+        month_of("2008-04"),
+        month_of("2008-05"),
+        month_of("2008-06"),
+    );
     let mut may2 = may.clone();
     may2.lines[1].revenue = yuan(15_000_000);
     let history = [submitted(&apr, "2008-05-03"), submitted(&may, "2008-06-04")];
@@ -502,7 +571,10 @@ fn review_lists_every_problem_of_a_submission() {
         ),
         ("market_data.month_ended", Some("months[2008-09]")),
     ] {
-        assert!(found.contains(&expected), "{expected:?} missing from {found:?}");
+        assert!(
+            found.contains(&expected),
+            "{expected:?} missing from {found:?}"
+        );
     }
 }
 
