@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use synergy_proto::events::support::SupportEvent;
+use synergy_proto::events::support::{MeetingKind, SupportEvent};
 use synergy_proto::{ActionItemId, Date, Event, MeetingId, Period, SupportRequestId, Timestamp};
 
 use crate::action::{ActionItem, ActionItemState};
@@ -160,7 +160,7 @@ impl SupportLedger {
             .meetings()
             .filter(|m| period.contains(m.scheduled_on.year_month()))
         {
-            let review = m.kind == synergy_proto::events::support::MeetingKind::RegularReview;
+            let review = m.kind == MeetingKind::RegularReview;
             c.scheduled += 1;
             c.reviews_scheduled += u32::from(review);
             if m.is_held() {

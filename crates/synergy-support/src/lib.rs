@@ -16,6 +16,7 @@ mod rules;
 
 use serde::{Deserialize, Serialize};
 use synergy_domain::{BoundedContext, DecisionContext, DomainError};
+use synergy_proto::events::SupportEvent;
 use synergy_proto::{
     ActionItemId, AggregateId, Context, Event, MeetingId, PartnershipId, Period, StreamId,
     SupportRequestId, Timestamp,
@@ -105,7 +106,7 @@ pub struct SupportContext;
 fn fold<'a, S>(
     history: impl IntoIterator<Item = &'a Event>,
     init: S,
-    evolve: fn(S, &synergy_proto::events::SupportEvent) -> S,
+    evolve: fn(S, &SupportEvent) -> S,
 ) -> S {
     history.into_iter().fold(init, |state, event| match event {
         Event::Support(e) => evolve(state, e),

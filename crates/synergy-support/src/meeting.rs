@@ -156,7 +156,7 @@ impl Meeting {
 
     fn describe_conclusion(&self) -> String {
         match &self.status {
-            MeetingStatus::Scheduled => format!("is scheduled for {}", self.scheduled_on),
+            MeetingStatus::Scheduled => "is still to be held".to_owned(),
             MeetingStatus::Held(h) => format!("was already held on {}", h.held_on),
             MeetingStatus::Cancelled { reason } => format!("was cancelled ({reason})"),
         }
