@@ -397,3 +397,19 @@ fn the_folded_item_knows_whether_it_is_open_or_overdue() {
     assert!(item.is_closed() && !item.is_overdue(date("2008-09-01")));
     assert_eq!(item.days_overdue(date("2008-09-01")), 0);
 }
+
+#[test]
+fn an_overlong_progress_note_is_refused() {
+    given(
+        [raised(Side::Distributor, "2008-07-05", "2008-07-31")],
+        ctx(distributor()),
+    )
+    .when::<SupportContext>(progress(&"x".repeat(synergy_support::MAX_TEXT_CHARS + 1)))
+    .refused_at("action.text_within_limit", ErrorKind::Invalid, "note");
+    given(
+        [raised(Side::Distributor, "2008-07-05", "2008-07-31")],
+        ctx(distributor()),
+    )
+    .when::<SupportContext>(progress(&"x".repeat(synergy_support::MAX_TEXT_CHARS)))
+    .accepted();
+}

@@ -379,3 +379,22 @@ fn a_resolution_without_an_acknowledgement_counts_as_the_response() {
     assert_eq!(r.acknowledged_at, Some(at("2008-07-10", 20)));
     assert_eq!(r.response(at("2008-07-20", 0)), ResponseStatus::OnTime);
 }
+
+#[test]
+fn an_overlong_resolution_is_refused() {
+    let history = [opened(
+        Side::Distributor,
+        Severity::High,
+        at("2008-07-10", 7),
+    )];
+    given(history.clone(), ctx(manufacturer()))
+        .when::<SupportContext>(resolve(&"解".repeat(synergy_support::MAX_TEXT_CHARS + 1)))
+        .refused_at(
+            "request.text_within_limit",
+            ErrorKind::Invalid,
+            "resolution",
+        );
+    given(history, ctx(manufacturer()))
+        .when::<SupportContext>(resolve(&"解".repeat(synergy_support::MAX_TEXT_CHARS)))
+        .accepted();
+}
