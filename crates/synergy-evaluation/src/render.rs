@@ -1,0 +1,537 @@
+//! Renderers: JSON (the DESIGN §4 contract), CSV, Markdown and a self-contained HTML page
+//! with inline SVG charts. All four print the same rounded integer units.
+
+use std::fmt::Write as _;
+
+use synergy_proto::events::evaluation::ReportKind;
+
+use crate::figure::{Figure, Kpis, Unit};
+use crate::json::Json;
+use crate::report::{Report, Row};
+use crate::svg::{self, escape};
+
+/// Output formats of `report --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+    Markdown,
+    Html,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "json" => Ok(Format::Json),
+            "csv" => Ok(Format::Csv),
+            "md" | "markdown" => Ok(Format::Markdown),
+            "html" => Ok(Format::Html),
+            _ => Err(format!(
+                "{s:?} is not a report format; use json, csv, md or html"
+            )),
+        }
+    }
+}
+
+pub fn render(report: &Report, format: Format) -> String {
+    match format {
+        Format::Json => to_json(report),
+        Format::Csv => to_csv(report),
+        Format::Markdown => to_markdown(report),
+        Format::Html => to_html(report),
+    }
+}
+
+/// Compact JSON, byte-identical for identical reports.
+pub fn to_json(report: &Report) -> String {
+    report.to_json().to_text()
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn csv_kpis(out: &mut String, scope: &str, id: &str, kpis: &Kpis) {
+    for (key, v) in kpis {
+        match v {
+            Figure::Mix(m) => {
+                for (k, f) in m {
+                    let _ = writeln!(
+                        out,
+                        "{},{},{}.{},{}",
+                        csv_field(scope),
+                        csv_field(id),
+                        key,
+                        csv_field(k),
+                        csv_field(&f.plain().unwrap_or_default())
+                    );
+                }
+            }
+            _ => {
+                let _ = writeln!(
+                    out,
+                    "{},{},{},{}",
+                    csv_field(scope),
+                    csv_field(id),
+                    key,
+                    csv_field(&v.plain().unwrap_or_default())
+                );
+            }
+        }
+    }
+}
+
+/// One row per figure: `scope,id,key,value` (an empty value is null). Sections other than
+/// kpis, brands, skus and series are flattened the same way as restatement keys.
+pub fn to_csv(report: &Report) -> String {
+    let mut out = String::from("scope,id,key,value\n");
+    let _ = writeln!(
+        out,
+        "report,{},kind,{}",
+        report.partnership,
+        report.kind.as_str()
+    );
+    let _ = writeln!(
+        out,
+        "report,{},period,{}",
+        report.partnership, report.period
+    );
+    let _ = writeln!(
+        out,
+        "report,{},version,{}",
+        report.partnership,
+        report.version.map_or(String::new(), |v| v.to_string())
+    );
+    let _ = writeln!(out, "report,{},as_of,{}", report.partnership, report.as_of);
+    csv_kpis(
+        &mut out,
+        "partnership",
+        report.partnership.as_str(),
+        &report.kpis,
+    );
+    for row in report.brands.iter().chain(&report.skus) {
+        csv_kpis(&mut out, row.id_key, &row.id, &row.kpis);
+        for (k, v) in &row.extra {
+            for (key, value) in
+                crate::restate::flatten(&Json::Object(vec![((*k).to_owned(), v.clone())]))
+            {
+                let _ = writeln!(
+                    out,
+                    "{},{},{},{}",
+                    row.id_key,
+                    csv_field(&row.id),
+                    csv_field(&key),
+                    csv_field(&value.unwrap_or_default())
+                );
+            }
+        }
+    }
+    for p in &report.series {
+        csv_kpis(&mut out, "month", &p.month.to_string(), &p.values);
+    }
+    for (name, section) in &report.sections {
+        for (key, value) in
+            crate::restate::flatten(&Json::Object(vec![((*name).to_owned(), section.clone())]))
+        {
+            let _ = writeln!(
+                out,
+                "{name},,{},{}",
+                csv_field(&key),
+                csv_field(&value.unwrap_or_default())
+            );
+        }
+    }
+    out
+}
+
+/// Human labels (中文 · English) for the KPI keys of DESIGN §4.
+pub fn label(key: &str) -> &str {
+    match key {
+        "volume_cases" => "銷量 volume (cases)",
+        "revenue_yuan" => "銷售額 revenue",
+        "market_volume_cases" => "全市場銷量 market volume (cases)",
+        "market_revenue_yuan" => "全市場銷售額 market revenue",
+        "volume_share_pct" => "銷量佔有率 volume share",
+        "revenue_share_pct" => "銷售額佔有率 revenue share",
+        "volume_yoy_pct" => "銷量同比 volume YoY",
+        "revenue_yoy_pct" => "銷售額同比 revenue YoY",
+        "volume_pop_pct" => "銷量環比 volume PoP",
+        "revenue_pop_pct" => "銷售額環比 revenue PoP",
+        "revenue_per_case_yuan" => "單箱銷售額 revenue per case",
+        "target_volume_cases" => "目標銷量 volume target (cases)",
+        "volume_attainment_pct" => "目標完成率 volume attainment",
+        "target_revenue_yuan" => "目標銷售額 revenue target",
+        "revenue_attainment_pct" => "銷售額完成率 revenue attainment",
+        "closing_stock_cases" => "期末庫存 closing stock (cases)",
+        "stock_to_sales" => "存銷比 stock-to-sales",
+        "coverage_pct" => "鋪貨率 coverage",
+        "active_selling_pct" => "動銷率 active selling",
+        "price_index" => "價格指數 price index",
+        "price_compliance_pct" => "價格合規率 price compliance",
+        "class_mix" => "類別結構 class mix",
+        "forecast_accuracy_pct" => "預測準確率 forecast accuracy",
+        "order_fill_pct" => "訂單滿足率 order fill",
+        "data_on_time_pct" => "報送及時率 data on time",
+        "actions_open" => "未結事項 open action items",
+        "actions_overdue" => "逾期事項 overdue action items",
+        "meetings_held" => "例會 meetings held",
+        "meetings_scheduled" => "計劃例會 meetings scheduled",
+        "campaign_tasks_done_pct" => "活動任務完成率 campaign tasks done",
+        "support_on_time_pct" => "服務響應及時率 support on time",
+        "corrections" => "數據更正 corrections",
+        other => other,
+    }
+}
+
+fn is_change(key: &str) -> bool {
+    key.ends_with("_yoy_pct") || key.ends_with("_pop_pct")
+}
+
+fn human(key: &str, f: &Figure) -> String {
+    if is_change(key) {
+        f.human_signed()
+    } else {
+        f.human()
+    }
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn title(report: &Report) -> String {
+    let kind = match report.kind {
+        ReportKind::Market => "Market report 市場分析",
+        ReportKind::Brand => "Brand report 品牌分析",
+        ReportKind::Scorecard => "Collaboration scorecard 協同評分",
+        ReportKind::Review => "Review pack 例會材料",
+    };
+    let version = report
+        .version
+        .map_or("live".to_owned(), |v| format!("version {v}"));
+    format!(
+        "{kind} — {} — {} ({version}, as of {})",
+        report.partnership, report.period, report.as_of
+    )
+}
+
+/// A table of rows (brands or SKUs) with one column per KPI key they share.
+fn md_rows(out: &mut String, rows: &[Row]) {
+    let Some(first) = rows.first() else { return };
+    let keys: Vec<&&str> = first
+        .kpis
+        .iter()
+        .filter(|(_, v)| !matches!(v, Figure::Mix(_)))
+        .map(|(k, _)| k)
+        .collect();
+    let _ = write!(out, "| {} |", first.id_key);
+    for k in &keys {
+        let _ = write!(out, " {} |", k);
+    }
+    out.push('\n');
+    out.push_str(&"|---".repeat(keys.len() + 1));
+    out.push_str("|\n");
+    for r in rows {
+        let _ = write!(out, "| {} |", md_cell(&r.id));
+        for k in &keys {
+            let v = r.kpis.get(**k).map_or("—".to_owned(), |f| human(k, f));
+            let _ = write!(out, " {} |", md_cell(&v));
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+}
+
+fn md_json(out: &mut String, v: &Json, indent: usize) {
+    let pad = "  ".repeat(indent);
+    match v {
+        Json::Object(members) => {
+            for (k, v) in members {
+                match v {
+                    Json::Object(_) | Json::Array(_) => {
+                        let _ = writeln!(out, "{pad}- {}:", md_cell(label(k)));
+                        md_json(out, v, indent + 1);
+                    }
+                    _ => {
+                        let _ = writeln!(out, "{pad}- {}: {}", md_cell(label(k)), scalar(v));
+                    }
+                }
+            }
+        }
+        Json::Array(items) => {
+            if items.is_empty() {
+                let _ = writeln!(out, "{pad}- (none)");
+            }
+            for item in items {
+                match item {
+                    Json::Object(members) => {
+                        let line: Vec<String> = members
+                            .iter()
+                            .filter(|(_, v)| !matches!(v, Json::Object(_) | Json::Array(_)))
+                            .map(|(k, v)| format!("{k}: {}", scalar(v)))
+                            .collect();
+                        let _ = writeln!(out, "{pad}- {}", md_cell(&line.join(" · ")));
+                        for (k, v) in members {
+                            if matches!(v, Json::Object(_) | Json::Array(_)) {
+                                let _ = writeln!(out, "{pad}  - {k}:");
+                                md_json(out, v, indent + 2);
+                            }
+                        }
+                    }
+                    other => {
+                        let _ = writeln!(out, "{pad}- {}", scalar(other));
+                    }
+                }
+            }
+        }
+        other => {
+            let _ = writeln!(out, "{pad}- {}", scalar(other));
+        }
+    }
+}
+
+fn scalar(v: &Json) -> String {
+    match v {
+        Json::Null => "—".to_owned(),
+        Json::Bool(b) => b.to_string(),
+        Json::Number(n) => n.clone(),
+        Json::String(s) => s.clone(),
+        other => other.to_text(),
+    }
+}
+
+/// A Markdown document: headline table, brands, SKUs, monthly series, sections.
+pub fn to_markdown(report: &Report) -> String {
+    let mut out = format!("# {}\n\n", title(report));
+    out.push_str("| KPI | value |\n|---|---|\n");
+    for (k, v) in &report.kpis {
+        let _ = writeln!(out, "| {} | {} |", md_cell(label(k)), md_cell(&human(k, v)));
+    }
+    out.push('\n');
+    if !report.brands.is_empty() {
+        out.push_str("## Brands 品牌\n\n");
+        md_rows(&mut out, &report.brands);
+        for row in report.brands.iter().filter(|r| !r.extra.is_empty()) {
+            let _ = writeln!(out, "### {}\n", md_cell(&row.id));
+            let members = row
+                .extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect();
+            md_json(&mut out, &Json::Object(members), 0);
+            out.push('\n');
+        }
+    }
+    if !report.skus.is_empty() {
+        out.push_str("## SKUs 規格\n\n");
+        md_rows(&mut out, &report.skus);
+    }
+    if let Some(first) = report.series.first() {
+        out.push_str("## Monthly series 月度\n\n| month |");
+        for k in first.values.keys() {
+            let _ = write!(out, " {k} |");
+        }
+        out.push('\n');
+        out.push_str(&"|---".repeat(first.values.len() + 1));
+        out.push_str("|\n");
+        for p in &report.series {
+            let _ = write!(out, "| {} |", p.month);
+            for (k, v) in &p.values {
+                let _ = write!(out, " {} |", md_cell(&human(k, v)));
+            }
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    for (name, section) in &report.sections {
+        let heading = match *name {
+            "exceptions" => "Exceptions 異常",
+            "action_items" => "Open action items 未結事項",
+            "agenda" => "Agenda 議程",
+            other => other,
+        };
+        let _ = writeln!(out, "## {heading}\n");
+        md_json(&mut out, section, 0);
+        out.push('\n');
+    }
+    out
+}
+
+fn html_kpi_table(out: &mut String, kpis: &Kpis) {
+    out.push_str("<table><tr><th>KPI</th><th>value</th></tr>");
+    for (k, v) in kpis {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td class=\"n\">{}</td></tr>",
+            escape(label(k)),
+            escape(&human(k, v))
+        );
+    }
+    out.push_str("</table>");
+}
+
+fn html_rows(out: &mut String, title: &str, rows: &[Row]) {
+    let Some(first) = rows.first() else { return };
+    let keys: Vec<&&str> = first
+        .kpis
+        .iter()
+        .filter(|(_, v)| !matches!(v, Figure::Mix(_)))
+        .map(|(k, _)| k)
+        .collect();
+    let _ = write!(
+        out,
+        "<h2>{}</h2><table><tr><th>{}</th>",
+        escape(title),
+        first.id_key
+    );
+    for k in &keys {
+        let _ = write!(out, "<th>{}</th>", escape(label(k)));
+    }
+    out.push_str("</tr>");
+    for r in rows {
+        let _ = write!(out, "<tr><td>{}</td>", escape(&r.id));
+        for k in &keys {
+            let v = r.kpis.get(**k).map_or("—".to_owned(), |f| human(k, f));
+            let _ = write!(out, "<td class=\"n\">{}</td>", escape(&v));
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</table>");
+}
+
+fn units_of(f: Option<&Figure>) -> Option<i128> {
+    match f {
+        Some(Figure::Amount { units, .. }) => Some(*units),
+        _ => None,
+    }
+}
+
+/// The report's charts: share trend, volume vs target by brand, brand mix.
+pub fn charts(report: &Report) -> Vec<String> {
+    let mut charts = Vec::new();
+    if !report.series.is_empty() {
+        let points: Vec<(String, Option<i128>)> = report
+            .series
+            .iter()
+            .map(|p| {
+                (
+                    p.month.to_string(),
+                    units_of(p.values.get("volume_share_pct")),
+                )
+            })
+            .collect();
+        if points.iter().any(|p| p.1.is_some()) {
+            charts.push(svg::line_chart(
+                "Volume share trend 佔有率走勢 (%)",
+                &points,
+                Unit::Percent.scale(),
+                " %",
+            ));
+        }
+    }
+    let mut groups: Vec<(String, Option<i128>, Option<i128>)> = vec![(
+        "all brands".to_owned(),
+        units_of(report.kpis.get("volume_cases")),
+        units_of(report.kpis.get("target_volume_cases")),
+    )];
+    groups.extend(report.brands.iter().map(|r| {
+        (
+            r.id.clone(),
+            units_of(r.kpis.get("volume_cases")),
+            units_of(r.kpis.get("target_volume_cases")),
+        )
+    }));
+    if groups.iter().any(|g| g.1.is_some() || g.2.is_some()) {
+        charts.push(svg::paired_bars(
+            "Volume vs target 銷量與目標 (cases)",
+            &groups,
+            ("volume", "target"),
+            Unit::Cases.scale(),
+        ));
+    }
+    let mix: Vec<(String, i128)> = report
+        .brands
+        .iter()
+        .filter_map(|r| Some((r.id.clone(), units_of(r.kpis.get("volume_cases"))?)))
+        .collect();
+    if mix.iter().any(|m| m.1 > 0) {
+        charts.push(svg::mix_bar("Brand mix of volume 品牌結構", &mix));
+    }
+    charts
+}
+
+fn html_json(out: &mut String, v: &Json) {
+    match v {
+        Json::Array(items) => {
+            out.push_str("<ul>");
+            if items.is_empty() {
+                out.push_str("<li>(none)</li>");
+            }
+            for item in items {
+                out.push_str("<li>");
+                html_json(out, item);
+                out.push_str("</li>");
+            }
+            out.push_str("</ul>");
+        }
+        Json::Object(members) => {
+            out.push_str("<dl>");
+            for (k, v) in members {
+                let _ = write!(out, "<dt>{}</dt><dd>", escape(label(k)));
+                html_json(out, v);
+                out.push_str("</dd>");
+            }
+            out.push_str("</dl>");
+        }
+        other => out.push_str(&escape(&scalar(other))),
+    }
+}
+
+/// A self-contained page (inline CSS and SVG, no scripts, no external resources).
+pub fn to_html(report: &Report) -> String {
+    let t = escape(&title(report));
+    let mut out = format!(
+        "<!DOCTYPE html><html lang=\"zh-Hant\"><head><meta charset=\"utf-8\"><title>{t}</title><style>body{{font-family:sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}td.n{{text-align:right;font-variant-numeric:tabular-nums}}figure{{margin:1em 0}}@media print{{figure{{break-inside:avoid}}}}</style></head><body><h1>{t}</h1>"
+    );
+    html_kpi_table(&mut out, &report.kpis);
+    for chart in charts(report) {
+        let _ = write!(out, "<figure>{chart}</figure>");
+    }
+    html_rows(&mut out, "Brands 品牌", &report.brands);
+    for row in report.brands.iter().filter(|r| !r.extra.is_empty()) {
+        let _ = write!(out, "<h3>{}</h3>", escape(&row.id));
+        let members = row
+            .extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        html_json(&mut out, &Json::Object(members));
+    }
+    html_rows(&mut out, "SKUs 規格", &report.skus);
+    if let Some(first) = report.series.first() {
+        out.push_str("<h2>Monthly series 月度</h2><table><tr><th>month</th>");
+        for k in first.values.keys() {
+            let _ = write!(out, "<th>{}</th>", escape(label(k)));
+        }
+        out.push_str("</tr>");
+        for p in &report.series {
+            let _ = write!(out, "<tr><td>{}</td>", p.month);
+            for (k, v) in &p.values {
+                let _ = write!(out, "<td class=\"n\">{}</td>", escape(&human(k, v)));
+            }
+            out.push_str("</tr>");
+        }
+        out.push_str("</table>");
+    }
+    for (name, section) in &report.sections {
+        let _ = write!(out, "<h2>{}</h2>", escape(name));
+        html_json(&mut out, section);
+    }
+    out.push_str("</body></html>\n");
+    out
+}
