@@ -5,8 +5,10 @@
 //! of commits; it never decides business rules and never interprets events beyond their
 //! envelope. An `Ok` from [`EventLog::append`] means the commit is durable.
 
+pub mod jetstream;
 pub mod sled_log;
 
+pub use jetstream::{JetStreamConfig, JetStreamLog, JetStreamOpenError};
 pub use sled_log::SledLog;
 
 use std::fmt;
