@@ -8,6 +8,7 @@
 
 pub mod clock;
 pub mod executor;
+pub mod projection;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use executor::{AnyCommand, ExecuteError, Executor, Outcome, Request};

@@ -1,0 +1,116 @@
+//! The read-model store: models and position move together, a reopened store resumes
+//! where it stopped, and a commit is never folded twice.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use synergy_domain::Principal;
+use synergy_eventlog::{EventLog, Filter, Position, SledLog};
+use synergy_proto::*;
+use synergy_runtime::projection::{self, ProjectionStore};
+use synergy_runtime::{AnyCommand, Executor, ManualClock, Request};
+
+fn org(s: &str) -> OrgId {
+    OrgId::new(s).unwrap()
+}
+
+async fn adopt_rulebooks(exec: &Executor<SledLog>, p: &PartnershipId, from: usize, n: usize) {
+    let admin = Principal::new(org("hongyun"), Role::Admin, "ops");
+    for i in from..from + n {
+        let cmd = AnyCommand::Strategy(synergy_strategy::Command::AdoptRulebook {
+            partnership: p.clone(),
+            title: format!("rulebook {i}"),
+            adopted_on: "2008-01-10".parse().unwrap(),
+        });
+        exec.execute(Request::new(admin.clone(), cmd))
+            .await
+            .unwrap();
+    }
+}
+
+async fn setup(dir: &std::path::Path) -> (Arc<SledLog>, Executor<SledLog>, PartnershipId) {
+    let log = Arc::new(SledLog::open(dir.join("log")).unwrap());
+    let clock = Arc::new(ManualClock::new(
+        "2008-06-05".parse::<Date>().unwrap().start(),
+    ));
+    let exec = Executor::new(Arc::clone(&log), clock);
+    let p = PartnershipId::new("hongyun-changzhi").unwrap();
+    let sign = AnyCommand::Strategy(synergy_strategy::Command::SignPartnership {
+        partnership: p.clone(),
+        manufacturer: org("hongyun"),
+        distributor: org("changzhi"),
+        region: "Changzhi".into(),
+        signed_on: "2007-12-18".parse().unwrap(),
+    });
+    exec.execute(Request::new(
+        Principal::new(org("changzhi"), Role::Distributor, "a"),
+        sign,
+    ))
+    .await
+    .unwrap();
+    (log, exec, p)
+}
+
+#[tokio::test]
+async fn catch_up_folds_everything_once_and_survives_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, exec, p) = setup(dir.path()).await;
+    adopt_rulebooks(&exec, &p, 0, 4).await;
+    let head = log.head().await.unwrap();
+    assert_eq!(head, Position(5));
+
+    let views = dir.path().join("views");
+    {
+        let store = ProjectionStore::open(&views).unwrap();
+        assert_eq!(projection::catch_up(&*log, &store).await.unwrap(), head);
+        let model = store
+            .model(&p)
+            .unwrap()
+            .expect("a model for the partnership");
+        assert!(model.info.is_some(), "the signing was folded");
+        // Folding the same commits again changes nothing: they are at or before the position.
+        let all: Vec<_> = {
+            use futures::StreamExt;
+            log.subscribe(Position::START, Filter::ALL)
+                .take(5)
+                .map(Result::unwrap)
+                .collect()
+                .await
+        };
+        let before = postcard::to_allocvec(&*model).unwrap();
+        store.apply(&all).unwrap();
+        let after = postcard::to_allocvec(&*store.model(&p).unwrap().unwrap()).unwrap();
+        assert_eq!(before, after);
+        store.flush().unwrap();
+    }
+    adopt_rulebooks(&exec, &p, 4, 2).await;
+    let store = ProjectionStore::open(&views).unwrap();
+    assert_eq!(store.position(), head, "the position survived the reopen");
+    assert_eq!(
+        projection::catch_up(&*log, &store).await.unwrap(),
+        Position(7)
+    );
+    assert_eq!(store.partnerships().unwrap(), vec![p]);
+}
+
+#[tokio::test]
+async fn the_background_consumer_follows_live_appends() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, exec, p) = setup(dir.path()).await;
+    let store = Arc::new(ProjectionStore::temporary().unwrap());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let consumer = tokio::spawn(projection::run(
+        Arc::clone(&log),
+        Arc::clone(&store),
+        stopped,
+    ));
+    adopt_rulebooks(&exec, &p, 0, 3).await;
+    let head = log.head().await.unwrap();
+    assert!(
+        store.wait_for(head, Duration::from_secs(10)).await,
+        "consumer caught up"
+    );
+    assert_eq!(store.position(), head);
+    stop.send(true).unwrap();
+    consumer.await.unwrap().unwrap();
+}
