@@ -18,13 +18,16 @@
 //! # Durability and group commit
 //!
 //! A single writer thread owns every write. It takes all appends waiting in its queue
-//! (up to [`MAX_BATCH`]), decides each one (idempotency, expected version) in order, writes
-//! the whole batch in one sled transaction — so the four trees never disagree, even after
-//! a crash, and sled recovers the batch whole or not at all — and then calls
-//! [`sled::Db::flush`], which writes sled's log and `fsync`s it. Only after the flush
-//! returns does any waiter get its answer. One flush therefore serves every append that
-//! was waiting for it: a lone writer pays one fsync per append, 64 concurrent writers
-//! share one.
+//! (up to [`MAX_BATCH`]), decides each one (idempotency, expected version) in order, and
+//! writes the whole batch in one sled transaction — so the four trees never disagree, even
+//! after a crash, and sled recovers the batch whole or not at all. It then hands the
+//! decided batch to a flusher thread and goes on with the next one. The flusher takes
+//! every batch handed to it so far, calls [`sled::Db::flush`] once — sled writes its log
+//! and `fsync`s it — and only then answers the waiters. One flush therefore serves every
+//! append that was waiting for it: a lone writer pays one fsync per append, 64 concurrent
+//! writers share one, and the transactions of the next appends run while the disk syncs.
+//! If the flush fails, written commits are answered `Unavailable` (a retry with the same
+//! commit id is safe).
 //!
 //! Positions are handed out by the writer thread, only for commits that are written, so
 //! the log is gap-free (1, 2, 3, ...) and stays so across crashes: sled recovers a prefix
@@ -178,16 +181,24 @@ impl SledLog {
         };
         let (durable_tx, durable) = watch::channel(head);
         let (requests, queue) = mpsc::channel();
+        let (decided_tx, decided) = mpsc::channel();
         let stats = Arc::new(Counters::default());
+        let flusher = Flusher {
+            db: trees.db.clone(),
+            durable: durable_tx,
+            stats: stats.clone(),
+        };
+        let flusher = std::thread::Builder::new()
+            .name("synergy-sled-flush".into())
+            .spawn(move || flusher.run(decided))?;
         let writer = Writer {
             trees: trees.clone(),
             next: head + 1,
-            durable: durable_tx,
             stats: stats.clone(),
         };
         let writer = std::thread::Builder::new()
             .name("synergy-sled-writer".into())
-            .spawn(move || writer.run(queue))?;
+            .spawn(move || writer.run(queue, decided_tx, flusher))?;
         Ok(SledLog {
             inner: Arc::new(Inner {
                 trees,
@@ -457,16 +468,31 @@ struct Write {
 #[derive(Debug)]
 struct StalePlan;
 
+/// A decided batch on its way to the flusher: each waiter with its answer, to be sent once
+/// everything up to `written_through` is on disk.
+struct Decided {
+    answers: Vec<(Reply, Result<Appended, AppendError>)>,
+    written_through: u64,
+}
+
+type Reply = oneshot::Sender<Result<Appended, AppendError>>;
+
+/// Decides and writes batches; hands them to the [`Flusher`] and goes straight on with the
+/// next batch, so transactions of new appends overlap the fsync of earlier ones.
 struct Writer {
     trees: Trees,
     /// The position the next written commit gets.
     next: u64,
-    durable: watch::Sender<u64>,
     stats: Arc<Counters>,
 }
 
 impl Writer {
-    fn run(mut self, queue: mpsc::Receiver<Request>) {
+    fn run(
+        mut self,
+        queue: mpsc::Receiver<Request>,
+        flusher: mpsc::Sender<Decided>,
+        flusher_thread: JoinHandle<()>,
+    ) {
         while let Ok(first) = queue.recv() {
             let mut batch = vec![first];
             while batch.len() < MAX_BATCH {
@@ -475,16 +501,22 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            self.commit_batch(batch);
+            let decided = self.commit_batch(batch);
+            if flusher.send(decided).is_err() {
+                // The flusher only stops when this sender is dropped or it panicked;
+                // dropped waiters then see the log as unavailable.
+                tracing::error!("the sled event log flusher has stopped");
+                break;
+            }
         }
-        // Everything answered was already flushed; this only covers sled's own state.
-        if let Err(e) = self.trees.db.flush() {
-            tracing::warn!(error = %e, "final flush of the sled event log failed");
+        drop(flusher);
+        if flusher_thread.join().is_err() {
+            tracing::error!("the sled event log flusher thread panicked");
         }
     }
 
-    fn commit_batch(&mut self, batch: Vec<Request>) {
-        let (payloads, replies): (Vec<Payload>, Vec<_>) =
+    fn commit_batch(&mut self, batch: Vec<Request>) -> Decided {
+        let (payloads, replies): (Vec<Payload>, Vec<Reply>) =
             batch.into_iter().map(|r| (r.payload, r.reply)).unzip();
         let answers = match self.plan(payloads) {
             Ok(plans) => self.write(plans),
@@ -496,9 +528,9 @@ impl Writer {
                     .collect()
             }
         };
-        for (reply, answer) in replies.into_iter().zip(answers) {
-            // A caller that stopped waiting still had its commit decided; nothing to do.
-            let _ = reply.send(answer);
+        Decided {
+            answers: replies.into_iter().zip(answers).collect(),
+            written_through: self.next - 1,
         }
     }
 
@@ -592,7 +624,8 @@ impl Writer {
         Ok(plans)
     }
 
-    /// Writes the planned commits in one transaction, flushes, and returns every answer.
+    /// Writes the planned commits in one transaction and returns every answer (valid once
+    /// the flusher has made the transaction durable).
     fn write(&mut self, plans: Vec<Plan>) -> Vec<Result<Appended, AppendError>> {
         let writes: Vec<&Write> = plans
             .iter()
@@ -604,18 +637,17 @@ impl Writer {
         let outcome = if writes.is_empty() {
             Ok(())
         } else {
-            self.transact(&writes).and_then(|()| {
+            self.transact(&writes).map(|()| {
                 self.next += writes.len() as u64;
                 self.stats
                     .commits_written
                     .fetch_add(writes.len() as u64, Ordering::Relaxed);
-                self.flush()
             })
         };
         if let Err(reason) = &outcome {
             tracing::error!(%reason, "sled event log batch failed");
-            // The transaction may or may not have reached sled; start again from what the
-            // log really holds so positions stay gap-free.
+            // A failed transaction wrote nothing, but start again from what the log really
+            // holds so positions stay gap-free whatever sled did.
             if let Ok(last) = self.trees.log.last() {
                 self.next = last.and_then(|(k, _)| decode_u64(&k)).unwrap_or(0) + 1;
             }
@@ -676,15 +708,46 @@ impl Writer {
             TransactionError::Storage(e) => format!("sled transaction failed: {e}"),
         })
     }
+}
 
-    fn flush(&self) -> Result<(), String> {
-        self.trees
-            .db
-            .flush()
-            .map_err(|e| format!("sled flush failed: {e}"))?;
-        self.stats.flushes.fetch_add(1, Ordering::Relaxed);
-        self.durable.send_replace(self.next - 1);
-        Ok(())
+/// Makes decided batches durable: takes every batch waiting, calls [`sled::Db::flush`]
+/// once for all of them, publishes the new durable head and answers the waiters. A
+/// transaction that finished before the flush started is covered by it.
+struct Flusher {
+    db: sled::Db,
+    durable: watch::Sender<u64>,
+    stats: Arc<Counters>,
+}
+
+impl Flusher {
+    fn run(self, decided: mpsc::Receiver<Decided>) {
+        while let Ok(first) = decided.recv() {
+            let mut batches = vec![first];
+            batches.extend(decided.try_iter());
+            let written_through = batches.iter().map(|b| b.written_through).max();
+            let flushed = self.db.flush();
+            if flushed.is_ok() {
+                self.stats.flushes.fetch_add(1, Ordering::Relaxed);
+                if let Some(head) = written_through {
+                    self.durable.send_if_modified(|durable| {
+                        let moved = head > *durable;
+                        *durable = (*durable).max(head);
+                        moved
+                    });
+                }
+            }
+            for (reply, answer) in batches.into_iter().flat_map(|b| b.answers) {
+                let answer = match (&flushed, answer) {
+                    (Ok(_), answer) => answer,
+                    // Written but perhaps not durable: the caller must not count on it, and
+                    // a retry with the same commit id is answered from the stored original.
+                    (Err(e), Ok(_)) => Err(unavailable_append(&format!("sled flush failed: {e}"))),
+                    (Err(_), refusal) => refusal,
+                };
+                // A caller that stopped waiting still had its commit decided; nothing to do.
+                let _ = reply.send(answer);
+            }
+        }
     }
 }
 
