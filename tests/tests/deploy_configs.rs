@@ -531,11 +531,16 @@ async fn three_node_cluster_keeps_acking_after_losing_a_node() -> anyhow::Result
     }
     let urls: Vec<String> = nodes.iter().map(Server::url).collect();
 
-    // The operator provisions the stream with three replicas.
+    // The operator provisions the stream from the committed definition (README:
+    // `nats stream add --config deploy/nats/stream-r3.json`).
+    let definition = std::fs::read_to_string(deploy_nats().join("stream-r3.json"))?;
+    let config: stream::Config = serde_json::from_str(&definition)?;
     let admin = Login::connect(&urls, "admin").await?;
-    let mut stream = admin.js().create_stream(synergy_stream(3)).await?;
+    let mut stream = admin.js().create_stream(config).await?;
     let info = stream.info().await?.clone();
     assert_eq!(info.config.num_replicas, 3);
+    assert_eq!(info.config.subjects, vec!["syn.evt.>".to_owned()]);
+    assert!(info.config.deny_purge && info.config.deny_delete);
 
     let information = Login::connect(&urls, "information").await?;
     let js = information.js();
