@@ -321,6 +321,55 @@ fn a_missing_password_stops_the_server_naming_the_variable() {
     assert!(text.contains("SYNERGY_BRAND_PASSWORD"), "{text}");
 }
 
+#[test]
+fn secrets_script_output_starts_the_configs() {
+    let dir = TempDir::with_prefix("synergy-deploy-secrets-").expect("tempdir");
+    let out = Command::new("sh")
+        .arg(deploy_nats().join("../secrets.sh"))
+        .arg(dir.path())
+        .arg("nats-1:4222,nats-2:4222")
+        .output()
+        .expect("sh runs deploy/secrets.sh");
+    assert!(
+        out.status.success(),
+        "secrets.sh failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let env: Vec<(String, String)> = std::fs::read_to_string(dir.path().join("nats.env"))
+        .expect("nats.env written")
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    assert_eq!(env.len(), 9, "one password per user and the route: {env:?}");
+    for rel in ["single.conf", "cluster/n2.conf"] {
+        let out = nats_server()
+            .env_clear()
+            .envs(env.iter().cloned())
+            .arg("-t")
+            .arg("-c")
+            .arg(deploy_nats().join(rel))
+            .output()
+            .expect("nats-server -t runs");
+        assert!(
+            out.status.success(),
+            "{rel} with generated passwords: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let brand = std::fs::read_to_string(dir.path().join("brand.env")).expect("brand.env");
+    let (_, brand_pw) = env
+        .iter()
+        .find(|(k, _)| k == "SYNERGY_BRAND_PASSWORD")
+        .expect("brand password");
+    assert_eq!(
+        brand.trim(),
+        format!(
+            "SYNERGY_NATS=nats://brand:{brand_pw}@nats-1:4222,nats://brand:{brand_pw}@nats-2:4222"
+        )
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn single_node_gives_each_user_only_its_own_rights() -> anyhow::Result<()> {
     let dir = TempDir::with_prefix("synergy-deploy-single-")?;
