@@ -19,3 +19,9 @@ pub mod restate;
 pub mod svg;
 
 pub use model::PartnershipModel;
+
+pub use figure::{Figure, Kpis};
+pub use kpi::{Scope, market_kpis};
+pub use render::{Format, render};
+pub use report::{Report, brand_report, build, market_report, review_pack, scorecard};
+pub use restate::{IssueError, issue, restatements, restatements_between};

@@ -768,12 +768,16 @@ fn agenda(model: &PartnershipModel, period: Period, as_of: Date, all: &Kpis) -> 
         .range(period.first_month()..=period.last_month())
         .count();
     let (held, _) = kpi::meetings(model, period);
-    let decisions: usize = model
+    // A review of this period is usually held after it ends, so it counts here too.
+    let reviews: Vec<_> = model
         .meetings
         .values()
-        .filter(|m| m.held_on.is_some_and(|d| period.contains(d.year_month())))
-        .map(|m| m.decisions.len())
-        .sum();
+        .filter(|m| m.held_on.is_some_and(|d| d <= as_of))
+        .filter(|m| {
+            m.period == Some(period) || m.held_on.is_some_and(|d| period.contains(d.year_month()))
+        })
+        .collect();
+    let decisions: usize = reviews.iter().map(|m| m.decisions.len()).sum();
     let mut info = from_kpis(all, &["data_on_time_pct"]);
     info.extend([
         (
@@ -786,10 +790,13 @@ fn agenda(model: &PartnershipModel, period: Period, as_of: Date, all: &Kpis) -> 
         ),
         ("meetings_held".into(), figure_json(&Figure::count(held))),
         (
+            "meetings_on_this_period".into(),
+            figure_json(&Figure::count(reviews.len())),
+        ),
+        (
             "decisions_recorded".into(),
             figure_json(&Figure::count(decisions)),
         ),
-        ("as_of".into(), Json::str(as_of.to_string())),
     ]);
 
     vec![
