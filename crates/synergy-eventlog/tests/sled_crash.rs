@@ -166,6 +166,16 @@ fn parse_ack(line: &str) -> (Uuid, Ack) {
     )
 }
 
+/// Kills the child if the parent fails mid-round, so no appender outlives the test.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// A tiny xorshift generator: the kill moments only need to be spread, not secure.
 struct Rng(u64);
 
@@ -194,14 +204,16 @@ fn parent() {
     let rt = runtime();
 
     for round in 0..ROUNDS {
-        let mut child = Command::new(&exe)
-            .env(CHILD_ENV, dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the child");
-        let stdout = child.stdout.take().expect("child stdout");
+        let mut child = KillOnDrop(
+            Command::new(&exe)
+                .env(CHILD_ENV, dir.path())
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("start the child"),
+        );
+        let stdout = child.0.stdout.take().expect("child stdout");
         let (lines_tx, lines) = mpsc::channel::<String>();
         let reader = std::thread::spawn(move || {
             let mut reader = BufReader::new(stdout);
@@ -224,8 +236,8 @@ fn parent() {
             .recv_timeout(Duration::from_secs(60))
             .unwrap_or_else(|_| panic!("round {round}: the child acknowledged nothing in 60 s"));
         std::thread::sleep(Duration::from_micros(rng.below(MAX_RUN.as_micros() as u64)));
-        child.kill().expect("SIGKILL the child");
-        let status = child.wait().expect("reap the child");
+        child.0.kill().expect("SIGKILL the child");
+        let status = child.0.wait().expect("reap the child");
         assert!(
             !status.success(),
             "round {round}: the child must die by the kill"
