@@ -3,9 +3,13 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use synergy_domain::{BoundedContext, DecisionContext, DomainError, Principal};
+use synergy_domain::{
+    BoundedContext, CatalogueView, DecisionContext, DomainError, PartnershipView, Principal,
+};
 use synergy_eventlog::{AppendError, EventLog, ExpectedVersion, Position, ReadError, StoredCommit};
-use synergy_proto::{Commit, Context, Event, RecordedEvent, StreamId, Timestamp, Uuid};
+use synergy_proto::{
+    Commit, Context, Event, PartnershipId, RecordedEvent, StreamId, Timestamp, Uuid,
+};
 use tracing::Instrument;
 
 use crate::clock::Clock;
@@ -198,6 +202,27 @@ impl<L: EventLog> Executor<L> {
         }
         .instrument(span)
         .await
+    }
+
+    /// The partnership's parties as strategy records them, if it is signed.
+    pub async fn partnership(
+        &self,
+        id: &PartnershipId,
+    ) -> Result<Option<PartnershipView>, ExecuteError> {
+        let history = self
+            .log
+            .read_aggregate(&synergy_strategy::stream_for(id), 1)
+            .await?;
+        Ok(synergy_strategy::partnership_view(id, events_of(&history)))
+    }
+
+    /// The partnership's registered SKUs, as brand records them.
+    pub async fn catalogue(&self, id: &PartnershipId) -> Result<CatalogueView, ExecuteError> {
+        let history = self
+            .log
+            .read_aggregate(&synergy_brand::portfolio_stream(id), 1)
+            .await?;
+        Ok(synergy_brand::catalogue_view(events_of(&history)))
     }
 
     /// The cross-context facts a decision may consult: the partnership (strategy) and its

@@ -6,9 +6,11 @@
 //! This crate is the thin async shell around the pure domain crates: it owns I/O, clocks,
 //! ids and retries, and never decides a business rule itself.
 
+pub mod api;
 pub mod clock;
 pub mod executor;
 pub mod projection;
 
+pub use api::{Api, ApiError, Local, ReportRequest};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use executor::{AnyCommand, ExecuteError, Executor, Outcome, Request};
