@@ -60,6 +60,9 @@ pub fn parse_market_data(
 
     let mut errors = Vec::new();
     let mut months: BTreeMap<YearMonth, MonthRows> = BTreeMap::new();
+    // An ALL row whose period is unreadable belongs to some month; its period error
+    // already explains why that month lacks totals, so "no ALL row" would only add noise.
+    let mut total_without_month = false;
     for row in rows {
         header.check_stray_cells(row, &mut errors);
         let fields = Fields {
@@ -68,8 +71,13 @@ pub fn parse_market_data(
             names: &MARKET_DATA_COLUMNS,
         };
         let parsed = parse_row(fields, catalogue, &mut errors);
-        let (Some(month), Some(kind)) = (parsed.month, parsed.kind) else {
-            continue;
+        let (month, kind) = match (parsed.month, parsed.kind) {
+            (Some(month), Some(kind)) => (month, kind),
+            (None, Some(Kind::Total(_))) => {
+                total_without_month = true;
+                continue;
+            }
+            _ => continue,
         };
         let line = row.line;
         let group = months.entry(month).or_insert_with(|| MonthRows::new(line));
@@ -111,7 +119,7 @@ pub fn parse_market_data(
     }
 
     for (month, group) in &months {
-        check_against_totals(*month, group, &mut errors);
+        check_against_totals(*month, group, !total_without_month, &mut errors);
     }
     if !errors.is_empty() {
         return Err(ImportErrors::from_unsorted(errors));
@@ -309,8 +317,14 @@ fn unregistered(f: Fields<'_>, sku: &SkuId, catalogue: &CatalogueView) -> RowErr
 }
 
 /// Checks one month's SKU rows against its `ALL` row.
-fn check_against_totals(month: YearMonth, group: &MonthRows, errors: &mut Vec<RowError>) {
+fn check_against_totals(
+    month: YearMonth,
+    group: &MonthRows,
+    report_missing_total: bool,
+    errors: &mut Vec<RowError>,
+) {
     let (total_line, market) = match &group.total {
+        None if !report_missing_total => return,
         None => {
             errors.push(RowError::row(
                 group.first_line,
