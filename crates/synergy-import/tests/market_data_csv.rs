@@ -506,3 +506,15 @@ fn rejection_serializes_for_the_gateway() {
         })
     );
 }
+
+#[test]
+fn a_trailing_blank_header_cell_is_fine_until_a_row_fills_it() {
+    let header_with_trailing_comma = format!("{MARKET_HEADER},\n");
+    let ok = format!("{header_with_trailing_comma}2008-06,ALL,11300,121000000,,5200,,,\n");
+    assert!(parse(&ok).is_ok());
+    let bad = format!("{header_with_trailing_comma}2008-06,ALL,11300,121000000,,5200,,,x\n");
+    assert_eq!(
+        problems(&rejected(&bad)),
+        vec![row(2, "import.value_without_column")]
+    );
+}
