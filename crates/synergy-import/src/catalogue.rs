@@ -55,7 +55,7 @@ pub fn parse_catalogue(bytes: &[u8], format: Format) -> Result<Vec<SkuEntry>, Im
                 errors.push(RowError::at(
                     row.line,
                     "sku",
-                    "catalogue.one_row_per_sku",
+                    "portfolio.sku_once_per_catalogue",
                     format!("SKU {sku} is already on line {first}; give each SKU once"),
                 ));
                 continue;
@@ -86,7 +86,7 @@ fn sku(f: Fields<'_>) -> Result<SkuId, RowError> {
     if sku.as_str().eq_ignore_ascii_case(SkuId::MARKET_TOTAL) {
         return Err(f.report(
             SKU,
-            "catalogue.all_is_reserved",
+            "portfolio.sku_all_reserved",
             format!(
                 "{sku} is reserved for the market-total row of market data files; give the SKU \
                  another code"
@@ -114,7 +114,7 @@ fn price_class(f: Fields<'_>) -> Result<u8, RowError> {
         Some(class @ 1..=5) => Ok(class),
         _ => Err(f.report(
             PRICE_CLASS,
-            "catalogue.price_class_1_to_5",
+            "portfolio.price_class_1_to_5",
             format!("{text:?} is not a price class; write 1 to 5 (一類 … 五類)"),
         )),
     }
@@ -125,7 +125,7 @@ fn guide_price(f: Fields<'_>) -> Result<Yuan, RowError> {
     if price == Yuan::ZERO {
         return Err(f.report(
             GUIDE_PRICE,
-            "catalogue.guide_price_positive",
+            "portfolio.guide_price_positive",
             "the guide price is 0; give the guide retail price per carton (條) in yuan".into(),
         ));
     }

@@ -4,6 +4,24 @@
 //! column and reason. Pure parsing and validation over bytes in memory: it must never
 //! import tokio, NATS, sled or HTTP, and never decides what the recorded history allows
 //! (corrections, months not yet ended) — that stays with the bounded contexts.
+//!
+//! Every [`RowError`] carries a stable rule code. Where the same rule is also enforced by
+//! a context, the code is the context's (`market_data.*`, `portfolio.*`), so a client
+//! handles one code whichever layer caught the fault:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | `import.empty_file`, `import.no_rows`, `import.no_sheet` | nothing to import |
+//! | `import.format_mismatch`, `import.unsupported_format`, `import.not_utf8`, `import.unreadable_csv`, `import.unreadable_workbook` | the file itself cannot be read as declared |
+//! | `import.not_comma_separated`, `import.unknown_column`, `import.missing_column`, `import.duplicate_column` | the header row |
+//! | `import.value_without_column` | a value in a cell no header names |
+//! | `import.required`, `import.cell_type` | an empty cell, or a date/boolean/formula error where text or a number belongs |
+//! | `import.not_a_number`, `import.too_many_decimals`, `import.negative`, `import.too_large`, `import.whole_number` | figures |
+//! | `import.period_is_month`, `import.period_as_text` | the period column |
+//! | `import.invalid_id` | a brand or SKU code that is not a valid id |
+//! | `market_data.sku_registered`, `market_data.one_line_per_sku`, `market_data.one_all_row_per_month`, `market_data.month_needs_all_row` | rows of a market data file |
+//! | `market_data.selling_within_stocking`, `market_data.stocking_within_active_outlets`, `market_data.sku_within_market`, `market_data.skus_within_market` | figures against each other and the month's `ALL` row |
+//! | `portfolio.price_class_1_to_5`, `portfolio.guide_price_positive`, `portfolio.sku_all_reserved`, `portfolio.sku_once_per_catalogue` | rows of a catalogue file |
 
 mod catalogue;
 mod error;

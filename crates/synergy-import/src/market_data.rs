@@ -360,7 +360,7 @@ fn check_against_totals(
             errors.push(RowError::at(
                 *line,
                 "volume_cases",
-                "market_data.volume_within_market",
+                "market_data.sku_within_market",
                 format!(
                     "{month}: {} sold {} cases, more than the whole market's {} on the ALL row \
                      (line {total_line})",
@@ -373,7 +373,7 @@ fn check_against_totals(
             errors.push(RowError::at(
                 *line,
                 "revenue_yuan",
-                "market_data.revenue_within_market",
+                "market_data.sku_within_market",
                 format!(
                     "{month}: {} took ¥{}, more than the whole market's ¥{} on the ALL row \
                      (line {total_line})",
@@ -392,7 +392,7 @@ fn check_against_totals(
             errors.push(RowError::at(
                 total_line,
                 "volume_cases",
-                "market_data.volume_sum_within_market",
+                "market_data.skus_within_market",
                 format!(
                     "{month}: the SKU rows add up to {shown} cases, more than the market total \
                      of {} cases; the ALL row covers every brand, so it cannot be smaller",
@@ -411,7 +411,7 @@ fn check_against_totals(
             errors.push(RowError::at(
                 total_line,
                 "revenue_yuan",
-                "market_data.revenue_sum_within_market",
+                "market_data.skus_within_market",
                 format!(
                     "{month}: the SKU rows add up to {shown}, more than the market total of ¥{}; \
                      the ALL row covers every brand, so it cannot be smaller",

@@ -77,22 +77,22 @@ fn each_rule_is_refused_on_its_line_and_column() {
         (
             "hongyun,hy-soft,紅雲,0,190",
             "price_class",
-            "catalogue.price_class_1_to_5",
+            "portfolio.price_class_1_to_5",
         ),
         (
             "hongyun,hy-soft,紅雲,6,190",
             "price_class",
-            "catalogue.price_class_1_to_5",
+            "portfolio.price_class_1_to_5",
         ),
         (
             "hongyun,hy-soft,紅雲,2.5,190",
             "price_class",
-            "catalogue.price_class_1_to_5",
+            "portfolio.price_class_1_to_5",
         ),
         (
             "hongyun,hy-soft,紅雲,六類,190",
             "price_class",
-            "catalogue.price_class_1_to_5",
+            "portfolio.price_class_1_to_5",
         ),
         (
             "hongyun,hy-soft,紅雲,,190",
@@ -102,12 +102,12 @@ fn each_rule_is_refused_on_its_line_and_column() {
         (
             "hongyun,hy-soft,紅雲,2,0",
             "guide_price_yuan",
-            "catalogue.guide_price_positive",
+            "portfolio.guide_price_positive",
         ),
         (
             "hongyun,hy-soft,紅雲,2,0.00",
             "guide_price_yuan",
-            "catalogue.guide_price_positive",
+            "portfolio.guide_price_positive",
         ),
         (
             "hongyun,hy-soft,紅雲,2,-190",
@@ -119,8 +119,16 @@ fn each_rule_is_refused_on_its_line_and_column() {
             "guide_price_yuan",
             "import.too_many_decimals",
         ),
-        ("hongyun,ALL,紅雲,2,190", "sku", "catalogue.all_is_reserved"),
-        ("hongyun,all,紅雲,2,190", "sku", "catalogue.all_is_reserved"),
+        (
+            "hongyun,ALL,紅雲,2,190",
+            "sku",
+            "portfolio.sku_all_reserved",
+        ),
+        (
+            "hongyun,all,紅雲,2,190",
+            "sku",
+            "portfolio.sku_all_reserved",
+        ),
         ("hong yun,hy-soft,紅雲,2,190", "brand", "import.invalid_id"),
         ("hongyun,hy.soft,紅雲,2,190", "sku", "import.invalid_id"),
         ("hongyun,hy-soft,,2,190", "name", "import.required"),
@@ -144,7 +152,7 @@ fn duplicate_sku_names_the_first_line() {
     ]));
     assert_eq!(
         problems(&errors),
-        vec![at(4, "sku", "catalogue.one_row_per_sku")]
+        vec![at(4, "sku", "portfolio.sku_once_per_catalogue")]
     );
     assert_eq!(
         errors.errors[0].reason,
@@ -162,12 +170,12 @@ fn every_bad_row_at_once_in_line_order() {
     assert_eq!(
         problems(&errors),
         vec![
-            at(2, "price_class", "catalogue.price_class_1_to_5"),
-            at(2, "guide_price_yuan", "catalogue.guide_price_positive"),
+            at(2, "price_class", "portfolio.price_class_1_to_5"),
+            at(2, "guide_price_yuan", "portfolio.guide_price_positive"),
             at(4, "brand", "import.required"),
-            at(4, "sku", "catalogue.all_is_reserved"),
+            at(4, "sku", "portfolio.sku_all_reserved"),
             at(4, "name", "import.required"),
-            at(4, "price_class", "catalogue.price_class_1_to_5"),
+            at(4, "price_class", "portfolio.price_class_1_to_5"),
             at(4, "guide_price_yuan", "import.not_a_number"),
         ]
     );

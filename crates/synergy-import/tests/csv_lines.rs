@@ -20,7 +20,7 @@ fn blank_lines_crlf_and_multiline_cells_keep_editor_line_numbers() {
     assert_eq!(
         problems(&errors),
         vec![
-            at(6, "price_class", "catalogue.price_class_1_to_5"),
+            at(6, "price_class", "portfolio.price_class_1_to_5"),
             at(8, "guide_price_yuan", "import.negative"),
         ]
     );

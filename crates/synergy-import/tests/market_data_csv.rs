@@ -219,12 +219,12 @@ fn field_syntax_errors_name_line_and_column() {
         (
             "2008-06,hy-soft,11300.001,16500000,310,2900,2600,192",
             "volume_cases",
-            "market_data.volume_within_market",
+            "market_data.sku_within_market",
         ),
         (
             "2008-06,hy-soft,1200.5,121000000.01,310,2900,2600,192",
             "revenue_yuan",
-            "market_data.revenue_within_market",
+            "market_data.sku_within_market",
         ),
     ];
     for (bad_row, column, rule) in cases {
@@ -342,8 +342,8 @@ fn sums_above_the_market_total_are_reported_on_the_all_row() {
     assert_eq!(
         problems(&errors),
         vec![
-            at(4, "volume_cases", "market_data.volume_sum_within_market"),
-            at(4, "revenue_yuan", "market_data.revenue_sum_within_market"),
+            at(4, "volume_cases", "market_data.skus_within_market"),
+            at(4, "revenue_yuan", "market_data.skus_within_market"),
         ]
     );
     assert_eq!(
@@ -362,7 +362,7 @@ fn a_single_line_above_the_total_is_not_reported_again_as_a_sum() {
     ]));
     assert_eq!(
         problems(&errors),
-        vec![at(2, "volume_cases", "market_data.volume_within_market")]
+        vec![at(2, "volume_cases", "market_data.sku_within_market")]
     );
 }
 
