@@ -1,1 +1,11 @@
-//! Benchmarks that print figures and ratios against raw baselines measured in the same run.
+//! Benchmarks that print figures beside raw baselines measured in the same run, on the
+//! same machine, with the same bytes, and the ratios between them.
+//!
+//! It owns the `synergy-bench` command and its measuring tools. It drives infrastructure
+//! crates (`synergy-eventlog`, `synergy-proto`, `synergy-testkit` to start nats-server)
+//! from the outside through their public APIs; it must never be imported by a product
+//! crate, and it asserts nothing about timings — it reports them.
+
+pub mod eventlog;
+pub mod measure;
+pub mod report;

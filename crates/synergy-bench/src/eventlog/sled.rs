@@ -1,0 +1,214 @@
+//! The sled half: [`SledLog`] beside raw sled doing the same durable work.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use synergy_eventlog::sled_log::SledStats;
+use synergy_eventlog::{EventLog, SledLog};
+use synergy_proto::decode_commit;
+
+use super::common::{self, Read, Run};
+use super::data;
+use crate::measure::{Latencies, RssTrace};
+
+/// The log tree of [`SledLog`]'s layout (documented in `synergy_eventlog::sled_log`): the
+/// raw scan reads the very records the log wrote. The scan checks it found them all, so a
+/// layout change fails loudly instead of timing an empty tree.
+const LOG_TREE: &str = "synergy.log";
+
+#[derive(Debug, Clone)]
+pub struct SledPlan {
+    /// Rounds of (raw, log) single-writer runs, alternated so noise hits both alike.
+    pub rounds: usize,
+    pub single_ops: usize,
+    pub single_cap: Duration,
+    pub writers: usize,
+    pub group_per_writer: usize,
+    pub group_cap: Duration,
+    /// How many commits the read phase reads through (filled up to this).
+    pub read_commits: u64,
+    pub fill_writers: usize,
+    pub fill_cap: Duration,
+    pub read_rounds: usize,
+    /// sled page cache of every database the bench opens, backend and raw alike.
+    pub cache_bytes: u64,
+}
+
+#[derive(Debug)]
+pub struct SledResults {
+    pub raw_single: Run,
+    pub log_single: Run,
+    pub group: Run,
+    pub group_stats: SledStats,
+    pub raw_read: Read,
+    pub log_read: Read,
+    /// The subscription round with the highest peak.
+    pub memory: RssTrace,
+    /// Commits in the log the reads went through, and their stored size.
+    pub read_commits: u64,
+    pub stored_bytes: u64,
+}
+
+fn config(dir: &Path, cache_bytes: u64) -> sled::Config {
+    sled::Config::new().path(dir).cache_capacity(cache_bytes)
+}
+
+/// Raw baseline of one durable write: insert the stored bytes of one commit under the
+/// next position and flush (sled's `fsync`), one after another.
+fn raw_insert_flush(
+    dir: &Path,
+    cache_bytes: u64,
+    records: &[Vec<u8>],
+    cap: Duration,
+) -> anyhow::Result<Run> {
+    let db = config(dir, cache_bytes).open()?;
+    let tree = db.open_tree("raw.log")?;
+    let mut latencies = Latencies::with_capacity(records.len());
+    let start = Instant::now();
+    for (i, bytes) in records.iter().enumerate() {
+        if start.elapsed() >= cap {
+            break;
+        }
+        let t = Instant::now();
+        tree.insert((i as u64 + 1).to_be_bytes(), bytes.as_slice())?;
+        db.flush()?;
+        latencies.record(t.elapsed());
+    }
+    Ok(Run {
+        ops: latencies.len() as u64,
+        elapsed: start.elapsed(),
+        latencies,
+    })
+}
+
+/// Raw baseline of reading: scan the log tree up to `upto` and decode every record.
+fn raw_scan_decode(db: &sled::Db, upto: u64) -> anyhow::Result<Read> {
+    let tree = db.open_tree(LOG_TREE)?;
+    let mut read = Read::default();
+    let start = Instant::now();
+    for entry in tree.range(..=upto.to_be_bytes()) {
+        let (_, value) = entry?;
+        let decoded = decode_commit(&value).context("decoding a stored commit in the raw scan")?;
+        read.commits += 1;
+        read.events += decoded.commit.events.len() as u64;
+        read.bytes += value.len() as u64;
+    }
+    read.elapsed = start.elapsed();
+    if read.commits != upto {
+        bail!(
+            "the raw scan of sled tree {LOG_TREE:?} found {} records where the log holds {upto}; \
+             has SledLog's layout changed?",
+            read.commits
+        );
+    }
+    Ok(read)
+}
+
+/// Drops a log off the async workers: dropping joins its writer thread.
+async fn close(log: SledLog) {
+    let _ = tokio::task::spawn_blocking(move || drop(log)).await;
+}
+
+pub async fn run(plan: &SledPlan) -> anyhow::Result<SledResults> {
+    let root = tempfile::Builder::new()
+        .prefix("synergy-bench-sled-")
+        .tempdir()
+        .context("creating a temporary directory for the sled databases")?;
+
+    // One writer: the same commits (and so the same bytes) for the log and the raw run;
+    // every round on fresh databases.
+    let single = data::commits(&data::stream("single", 0)?, plan.single_ops)?;
+    let records = std::sync::Arc::new(data::stored_run(&single));
+    let mut raw_single = Run::default();
+    let mut log_single = Run::default();
+    for round in 0..plan.rounds {
+        eprintln!("sled: single-writer round {}/{}", round + 1, plan.rounds);
+        let raw_dir = root.path().join(format!("raw-single-{round}"));
+        let (dir, recs, cache, cap) = (
+            raw_dir.clone(),
+            records.clone(),
+            plan.cache_bytes,
+            plan.single_cap,
+        );
+        raw_single.absorb(
+            tokio::task::spawn_blocking(move || raw_insert_flush(&dir, cache, &recs, cap))
+                .await??,
+        );
+        std::fs::remove_dir_all(&raw_dir)?;
+
+        let log_dir = root.path().join(format!("log-single-{round}"));
+        let log = SledLog::open_with(config(&log_dir, plan.cache_bytes))?;
+        log_single.absorb(common::one_writer(&log, &single, plan.single_cap).await?);
+        close(log).await;
+        std::fs::remove_dir_all(&log_dir)?;
+    }
+    drop(single);
+
+    // Concurrent writers on one log, which the read phase then reads.
+    eprintln!("sled: {} concurrent writers", plan.writers);
+    let db = config(&root.path().join("log-shared"), plan.cache_bytes).open()?;
+    let log = SledLog::open_db(db.clone())?;
+    let batches = common::batches("group", plan.writers, plan.group_per_writer)?;
+    let before = log.stats();
+    let group = common::concurrent_writers(&log, batches, plan.group_cap).await?;
+    let after = log.stats();
+    let group_stats = SledStats {
+        commits_written: after.commits_written - before.commits_written,
+        flushes: after.flushes - before.flushes,
+    };
+
+    let head = log.head().await?.get();
+    if head < plan.read_commits {
+        eprintln!(
+            "sled: filling the log to {} commits for the read phase",
+            plan.read_commits
+        );
+        common::fill(
+            &log,
+            "fill",
+            plan.fill_writers,
+            plan.read_commits - head,
+            plan.fill_cap,
+        )
+        .await?;
+    }
+    let upto = log.head().await?.get();
+
+    let mut raw_read = Read::default();
+    let mut log_read = Read::default();
+    let mut memory: Option<RssTrace> = None;
+    for round in 0..plan.read_rounds {
+        eprintln!(
+            "sled: read round {}/{} over {upto} commits",
+            round + 1,
+            plan.read_rounds
+        );
+        let scan_db = db.clone();
+        raw_read
+            .absorb(tokio::task::spawn_blocking(move || raw_scan_decode(&scan_db, upto)).await??);
+        let mut trace = RssTrace::start();
+        log_read.absorb(common::subscribe_through(&log, upto, &mut trace).await?);
+        if memory
+            .as_ref()
+            .is_none_or(|m| trace.growth_kib() > m.growth_kib())
+        {
+            memory = Some(trace);
+        }
+    }
+    let stored_bytes = raw_read.bytes / plan.read_rounds.max(1) as u64;
+    close(log).await;
+    drop(db);
+    drop(root);
+    Ok(SledResults {
+        raw_single,
+        log_single,
+        group,
+        group_stats,
+        raw_read,
+        log_read,
+        memory: memory.unwrap_or_default(),
+        read_commits: upto,
+        stored_bytes,
+    })
+}
