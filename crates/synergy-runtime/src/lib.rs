@@ -9,6 +9,7 @@
 pub mod api;
 pub mod clock;
 pub mod executor;
+pub mod nats;
 pub mod projection;
 
 pub use api::{Api, ApiError, Local, ReportRequest};

@@ -1,0 +1,192 @@
+//! [`NatsApi`]: the [`Api`] over NATS, for the CLI's `--nats` mode and the gateway.
+//!
+//! Every call is one request with a timeout. A timeout or a missing service is
+//! [`ExecuteError::Unavailable`]: the command may or may not have been recorded, and the
+//! caller retries with the same idempotency key, which the services record at most once.
+//! The client remembers the log position of its own latest write and passes it with a
+//! report query that names none, so a report asked for after a command reflects it.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_nats::RequestErrorKind;
+use async_trait::async_trait;
+use serde::{Serialize, de::DeserializeOwned};
+use synergy_domain::{CatalogueView, PartnershipView};
+use synergy_eventlog::Position;
+use synergy_proto::PartnershipId;
+
+use crate::api::{Api, ApiError, READ_YOUR_WRITES_TIMEOUT, ReportRequest};
+use crate::executor::{ExecuteError, Outcome, Request};
+use crate::nats::wire::{
+    self, CatalogueQuery, CatalogueWire, CommandRequest, ErrorWire, OutcomeWire, PartnershipQuery,
+    PartnershipWire, ReportQuery,
+};
+use crate::nats::{ConnectError, connect};
+
+/// How long [`NatsApi`] waits for answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NatsApiConfig {
+    /// A command or a query without an answer by then is `Unavailable`.
+    pub request_timeout: Duration,
+    /// Reports may wait this much longer: evaluation holds the query until its read models
+    /// reach the caller's last write.
+    pub report_wait: Duration,
+}
+
+impl Default for NatsApiConfig {
+    fn default() -> Self {
+        NatsApiConfig {
+            request_timeout: Duration::from_secs(10),
+            report_wait: READ_YOUR_WRITES_TIMEOUT,
+        }
+    }
+}
+
+/// The [`Api`] answered by services over NATS.
+#[derive(Debug)]
+pub struct NatsApi {
+    client: async_nats::Client,
+    config: NatsApiConfig,
+    /// The position of this client's latest recorded write; 0 when none yet (positions
+    /// start at 1).
+    last_write: AtomicU64,
+}
+
+impl NatsApi {
+    pub fn new(client: async_nats::Client, config: NatsApiConfig) -> Self {
+        NatsApi {
+            client,
+            config,
+            last_write: AtomicU64::new(0),
+        }
+    }
+
+    /// Connects to `url` (servers separated by commas, credentials in the URL).
+    pub async fn connect(url: &str) -> Result<Self, ConnectError> {
+        Self::connect_with(url, NatsApiConfig::default()).await
+    }
+
+    pub async fn connect_with(url: &str, config: NatsApiConfig) -> Result<Self, ConnectError> {
+        Ok(Self::new(connect(url, "synergy-client").await?, config))
+    }
+
+    pub fn client(&self) -> &async_nats::Client {
+        &self.client
+    }
+
+    /// The log position of the latest command this client had recorded (or found recorded
+    /// under its key), if any.
+    pub fn last_write(&self) -> Option<Position> {
+        match self.last_write.load(Ordering::Acquire) {
+            0 => None,
+            p => Some(Position(p)),
+        }
+    }
+
+    /// Sends `message` on `subject` and reads the `Result<T, ErrorWire>` it is answered
+    /// with (the wire's `CommandReply`, `PartnershipReply`, ...). `service` names who
+    /// should answer, for messages.
+    async fn ask<M: Serialize, T: DeserializeOwned>(
+        &self,
+        subject: String,
+        service: &str,
+        message: &M,
+        timeout: Duration,
+    ) -> Result<T, ApiError> {
+        let payload = wire::encode(message).map_err(|e| {
+            ApiError::Execute(ExecuteError::Internal(format!(
+                "cannot encode the request for the {service} service: {e}"
+            )))
+        })?;
+        let request = async_nats::Request::new()
+            .payload(payload.into())
+            .timeout(Some(timeout));
+        let reply = self
+            .client
+            .send_request(subject.clone(), request)
+            .await
+            .map_err(|e| {
+                let reason = match e.kind() {
+                    RequestErrorKind::TimedOut => format!(
+                        "the {service} service did not answer on {subject} within {timeout:?}"
+                    ),
+                    RequestErrorKind::NoResponders => format!(
+                        "no {service} service is running (nobody answers {subject}); start one"
+                    ),
+                    _ => format!("cannot reach the {service} service on {subject}: {e}"),
+                };
+                ApiError::Execute(ExecuteError::Unavailable(reason))
+            })?;
+        let answer: Result<T, ErrorWire> = wire::decode(&reply.payload).map_err(|e| {
+            ApiError::Execute(ExecuteError::Internal(format!(
+                "cannot read the {service} service's answer on {subject}: {e}; are the client \
+                 and the services the same version?"
+            )))
+        })?;
+        answer.map_err(ErrorWire::into_api)
+    }
+}
+
+#[async_trait]
+impl Api for NatsApi {
+    async fn execute(&self, request: Request) -> Result<Outcome, ApiError> {
+        let context = request.command.context();
+        let subject = wire::command_subject(&request.command);
+        let message = CommandRequest::from_request(request);
+        let outcome: OutcomeWire = self
+            .ask(
+                subject,
+                context.as_str(),
+                &message,
+                self.config.request_timeout,
+            )
+            .await?;
+        let outcome = Outcome::from(outcome);
+        if let Some(position) = outcome.position {
+            self.last_write.fetch_max(position.get(), Ordering::AcqRel);
+        }
+        Ok(outcome)
+    }
+
+    async fn partnership(&self, id: &PartnershipId) -> Result<Option<PartnershipView>, ApiError> {
+        let view: Option<PartnershipWire> = self
+            .ask(
+                wire::partnership_subject(),
+                "strategy",
+                &PartnershipQuery {
+                    partnership: id.clone(),
+                },
+                self.config.request_timeout,
+            )
+            .await?;
+        Ok(view.map(PartnershipView::from))
+    }
+
+    async fn catalogue(&self, id: &PartnershipId) -> Result<CatalogueView, ApiError> {
+        let catalogue: CatalogueWire = self
+            .ask(
+                wire::catalogue_subject(),
+                "brand",
+                &CatalogueQuery {
+                    partnership: id.clone(),
+                },
+                self.config.request_timeout,
+            )
+            .await?;
+        Ok(catalogue.into())
+    }
+
+    async fn report(&self, mut request: ReportRequest) -> Result<String, ApiError> {
+        if request.after.is_none() {
+            request.after = self.last_write();
+        }
+        self.ask(
+            wire::report_subject(),
+            "evaluation",
+            &ReportQuery::from(&request),
+            self.config.request_timeout + self.config.report_wait,
+        )
+        .await
+    }
+}

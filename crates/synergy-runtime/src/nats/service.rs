@@ -1,0 +1,613 @@
+//! A service process: answers one context's commands (or every context's) over NATS
+//! request/reply, executing them against the JetStream event log.
+//!
+//! Each context subscribes to `syn.cmd.<context>.*` in queue group `synergy-<context>`,
+//! so NATS hands every request to exactly one replica. Requests are handled concurrently
+//! up to [`ServiceConfig::max_in_flight`]; past that the service stops pulling from its
+//! subscriptions until one finishes, so one slow command never blocks the others and a
+//! flood never exhausts memory. Whatever arrives — garbage, another wire version, a
+//! command on the wrong subject — gets a `bad_request` reply, never a panic.
+//!
+//! The evaluation service also folds the log into its read models in the background
+//! ([`projection::run`]) and answers report queries once those models have passed the
+//! position the caller last wrote at (read-your-writes, bounded by
+//! [`READ_YOUR_WRITES_TIMEOUT`](crate::api::READ_YOUR_WRITES_TIMEOUT)).
+//!
+//! Shutdown is graceful: unsubscribe (draining what the server already sent), finish the
+//! requests in flight, flush the replies, then stop the projection.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context as TaskContext, Poll};
+use std::time::Duration;
+
+use async_nats::{Message, Subscriber};
+use futures::stream::{SelectAll, Stream, StreamExt};
+use synergy_eventlog::JetStreamLog;
+use synergy_proto::{Context, subject};
+use tokio::sync::{Semaphore, watch};
+use tokio::task::{JoinHandle, JoinSet};
+use tracing::Instrument;
+
+use crate::api::{Api, Local};
+use crate::clock::{Clock, SystemClock};
+use crate::executor::Executor;
+use crate::nats::wire::{
+    self, CatalogueQuery, CatalogueReply, CatalogueWire, CommandReply, CommandRequest, ErrorWire,
+    OutcomeWire, PartnershipQuery, PartnershipReply, PartnershipWire, ReportQuery, ReportReply,
+};
+use crate::projection::{self, ProjectionError, ProjectionStore};
+
+/// What one service process hosts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceRole {
+    /// One context; `Context::Evaluation` is the evaluation service (read models and
+    /// reports).
+    Context(Context),
+    /// Every context and evaluation in one process.
+    All,
+}
+
+impl ServiceRole {
+    /// The contexts whose commands this role answers.
+    pub fn command_contexts(self) -> Vec<Context> {
+        match self {
+            ServiceRole::Context(Context::Evaluation) => Vec::new(),
+            ServiceRole::Context(c) => vec![c],
+            ServiceRole::All => Context::ALL
+                .into_iter()
+                .filter(|c| *c != Context::Evaluation)
+                .collect(),
+        }
+    }
+
+    pub fn hosts(self, context: Context) -> bool {
+        match self {
+            ServiceRole::Context(c) => c == context,
+            ServiceRole::All => true,
+        }
+    }
+}
+
+impl fmt::Display for ServiceRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServiceRole::Context(c) => f.write_str(c.as_str()),
+            ServiceRole::All => f.write_str("all"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{0:?} is not a service; use strategy, marketing, brand, information, support, evaluation or all"
+)]
+pub struct UnknownService(pub String);
+
+impl std::str::FromStr for ServiceRole {
+    type Err = UnknownService;
+    fn from_str(s: &str) -> Result<Self, UnknownService> {
+        if s == "all" {
+            return Ok(ServiceRole::All);
+        }
+        s.parse()
+            .map(ServiceRole::Context)
+            .map_err(|_| UnknownService(s.to_owned()))
+    }
+}
+
+/// How a service runs.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    pub role: ServiceRole,
+    /// Where evaluation keeps its read models (a sled directory of its own). `None` keeps
+    /// them in memory, rebuilt from the log at every start.
+    pub views: Option<PathBuf>,
+    /// Requests handled at once; more wait in the subscription.
+    pub max_in_flight: usize,
+    /// How long shutdown waits for requests in flight before abandoning them.
+    pub drain_timeout: Duration,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl ServiceConfig {
+    pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
+    pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(20);
+
+    pub fn new(role: ServiceRole) -> Self {
+        ServiceConfig {
+            role,
+            views: None,
+            max_in_flight: Self::DEFAULT_MAX_IN_FLIGHT,
+            drain_timeout: Self::DEFAULT_DRAIN_TIMEOUT,
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    pub fn views(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.views = Some(dir.into());
+        self
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot subscribe to {subject} in queue group {group}: {reason}")]
+    Subscribe {
+        subject: String,
+        group: String,
+        reason: String,
+    },
+    #[error("evaluation's read models: {0}")]
+    Views(#[from] ProjectionError),
+    #[error("the evaluation projection task failed: {0}")]
+    ProjectionTask(String),
+    #[error("the NATS client closed the subscriptions; the service stopped taking requests")]
+    Closed,
+}
+
+/// Requests this replica answered, by kind. Several replicas of one service share the load;
+/// these counters show how.
+#[derive(Debug, Default)]
+pub struct ServiceStats {
+    commands: AtomicU64,
+    queries: AtomicU64,
+    bad_requests: AtomicU64,
+}
+
+impl ServiceStats {
+    /// Commands decided here (accepted or refused).
+    pub fn commands(&self) -> u64 {
+        self.commands.load(Ordering::Relaxed)
+    }
+    /// Partnership, catalogue and report queries answered here.
+    pub fn queries(&self) -> u64 {
+        self.queries.load(Ordering::Relaxed)
+    }
+    /// Requests answered `bad_request` (or dropped for having no reply subject).
+    pub fn bad_requests(&self) -> u64 {
+        self.bad_requests.load(Ordering::Relaxed)
+    }
+    pub fn handled(&self) -> u64 {
+        self.commands() + self.queries() + self.bad_requests()
+    }
+}
+
+/// Runs a service until `shutdown` turns true (or its sender is dropped), then drains.
+pub async fn serve(
+    client: async_nats::Client,
+    config: ServiceConfig,
+    log: Arc<JetStreamLog>,
+    shutdown: watch::Receiver<bool>,
+) -> Result<(), ServeError> {
+    Service::new(client, config, log).run(shutdown).await
+}
+
+/// A service before it runs: gives out its readiness signal and counters first.
+#[derive(Debug)]
+pub struct Service {
+    client: async_nats::Client,
+    config: ServiceConfig,
+    log: Arc<JetStreamLog>,
+    stats: Arc<ServiceStats>,
+    ready: watch::Sender<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    Commands(Context),
+    Partnership,
+    Catalogue,
+    Report,
+}
+
+/// A subscription whose messages are tagged with what they ask for.
+struct Tagged {
+    endpoint: Endpoint,
+    sub: Subscriber,
+}
+
+impl Stream for Tagged {
+    type Item = (Endpoint, Message);
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
+        let endpoint = self.endpoint;
+        self.sub
+            .poll_next_unpin(cx)
+            .map(|m| m.map(|m| (endpoint, m)))
+    }
+}
+
+/// What every request handler shares.
+struct Handlers {
+    client: async_nats::Client,
+    exec: Executor<JetStreamLog>,
+    /// Present when this process hosts evaluation.
+    reports: Option<Local<JetStreamLog>>,
+    stats: Arc<ServiceStats>,
+}
+
+impl Service {
+    pub fn new(client: async_nats::Client, config: ServiceConfig, log: Arc<JetStreamLog>) -> Self {
+        Service {
+            client,
+            config,
+            log,
+            stats: Arc::default(),
+            ready: watch::channel(false).0,
+        }
+    }
+
+    /// Turns true once every subscription is registered with the server (requests sent
+    /// from then on reach this service), false again when it starts shutting down.
+    pub fn ready(&self) -> watch::Receiver<bool> {
+        self.ready.subscribe()
+    }
+
+    pub fn stats(&self) -> Arc<ServiceStats> {
+        Arc::clone(&self.stats)
+    }
+
+    fn endpoints(&self) -> Vec<(Endpoint, String, String)> {
+        let role = self.config.role;
+        let mut out: Vec<(Endpoint, String, String)> = role
+            .command_contexts()
+            .into_iter()
+            .map(|c| {
+                (
+                    Endpoint::Commands(c),
+                    subject::commands_of(c),
+                    subject::queue_group(c),
+                )
+            })
+            .collect();
+        if role.hosts(Context::Strategy) {
+            out.push((
+                Endpoint::Partnership,
+                wire::partnership_subject(),
+                subject::queue_group(Context::Strategy),
+            ));
+        }
+        if role.hosts(Context::Brand) {
+            out.push((
+                Endpoint::Catalogue,
+                wire::catalogue_subject(),
+                subject::queue_group(Context::Brand),
+            ));
+        }
+        if role.hosts(Context::Evaluation) {
+            out.push((
+                Endpoint::Report,
+                wire::report_subject(),
+                subject::queue_group(Context::Evaluation),
+            ));
+        }
+        out
+    }
+
+    /// Subscribes, signals readiness, answers requests until `shutdown`, then drains.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) -> Result<(), ServeError> {
+        let role = self.config.role;
+        let span = tracing::info_span!("service", role = %role);
+        async move {
+            let exec = Executor::new(Arc::clone(&self.log), Arc::clone(&self.config.clock));
+            // Evaluation: read models in their own sled store, followed by a background
+            // consumer that stops only after the last report query is answered.
+            let (stop_projection, projection_stopped) = watch::channel(false);
+            let (reports, mut projection) = if role.hosts(Context::Evaluation) {
+                let store = Arc::new(match &self.config.views {
+                    Some(dir) => ProjectionStore::open(dir)?,
+                    None => ProjectionStore::temporary()?,
+                });
+                tracing::info!(position = %store.position(), "read models opened");
+                let task = tokio::spawn(projection::run(
+                    Arc::clone(&self.log),
+                    Arc::clone(&store),
+                    projection_stopped,
+                ));
+                let local = Local::new(
+                    Arc::clone(&self.log),
+                    store,
+                    Arc::clone(&self.config.clock),
+                )
+                .followed();
+                (Some(local), Some(task))
+            } else {
+                (None, None)
+            };
+            let handlers = Arc::new(Handlers {
+                client: self.client.clone(),
+                exec,
+                reports,
+                stats: Arc::clone(&self.stats),
+            });
+
+            let mut subs = SelectAll::new();
+            for (endpoint, subject, group) in self.endpoints() {
+                let sub = self
+                    .client
+                    .queue_subscribe(subject.clone(), group.clone())
+                    .await
+                    .map_err(|e| ServeError::Subscribe {
+                        subject: subject.clone(),
+                        group: group.clone(),
+                        reason: e.to_string(),
+                    })?;
+                tracing::debug!(%subject, %group, "subscribed");
+                subs.push(Tagged { endpoint, sub });
+            }
+            // The server has the subscriptions once it answered a ping after them.
+            if let Err(e) = self.client.flush().await {
+                tracing::warn!(error = %e, "flushing the subscriptions failed; they are sent on reconnect");
+            }
+            self.ready.send_replace(true);
+            tracing::info!(max_in_flight = self.config.max_in_flight, "ready");
+
+            let permits = Arc::new(Semaphore::new(self.config.max_in_flight.max(1)));
+            let mut tasks = JoinSet::new();
+            let mut failure = None;
+            loop {
+                tokio::select! {
+                    _ = shutdown.wait_for(|stop| *stop) => break,
+                    ended = finished(&mut projection) => {
+                        projection = None;
+                        failure = Some(projection_failure(ended));
+                        break;
+                    }
+                    next = subs.next() => match next {
+                        Some((endpoint, msg)) => {
+                            dispatch(&handlers, &permits, &mut tasks, endpoint, msg).await;
+                        }
+                        None => {
+                            failure = Some(ServeError::Closed);
+                            break;
+                        }
+                    },
+                }
+                while tasks.try_join_next().is_some() {}
+            }
+
+            self.ready.send_replace(false);
+            tracing::info!(in_flight = tasks.len(), "shutting down: no new requests");
+            for tagged in subs.iter_mut() {
+                if let Err(e) = tagged.sub.drain().await {
+                    tracing::warn!(error = %e, "unsubscribing failed");
+                }
+            }
+            let drained = tokio::time::timeout(self.config.drain_timeout, async {
+                // Requests the server delivered before the unsubscribe still get answers.
+                while let Some((endpoint, msg)) = subs.next().await {
+                    dispatch(&handlers, &permits, &mut tasks, endpoint, msg).await;
+                }
+                while tasks.join_next().await.is_some() {}
+            })
+            .await;
+            if drained.is_err() {
+                tracing::warn!(
+                    abandoned = tasks.len(),
+                    timeout = ?self.config.drain_timeout,
+                    "requests still in flight at the drain timeout are abandoned; their \
+                     callers retry with the same idempotency key"
+                );
+                tasks.shutdown().await;
+            }
+            if tokio::time::timeout(self.config.drain_timeout, self.client.flush())
+                .await
+                .is_err()
+            {
+                tracing::warn!("the last replies could not be flushed to NATS");
+            }
+
+            stop_projection.send_replace(true);
+            if let Some(task) = projection {
+                let ended = task.await;
+                if failure.is_none() && !matches!(ended, Ok(Ok(()))) {
+                    failure = Some(projection_failure(ended));
+                }
+            }
+            if let Some(local) = &handlers.reports
+                && let Err(e) = local.views().flush()
+            {
+                tracing::warn!(error = %e, "flushing the read models failed; they are rebuilt from the log");
+            }
+            tracing::info!("stopped");
+            failure.map_or(Ok(()), Err)
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+type ProjectionEnd = Result<Result<(), ProjectionError>, tokio::task::JoinError>;
+
+/// Waits for the projection task to end; never, if there is none.
+async fn finished(task: &mut Option<JoinHandle<Result<(), ProjectionError>>>) -> ProjectionEnd {
+    match task {
+        Some(task) => task.await,
+        None => std::future::pending().await,
+    }
+}
+
+fn projection_failure(ended: ProjectionEnd) -> ServeError {
+    match ended {
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "the projection stopped; reports would go stale");
+            ServeError::Views(e)
+        }
+        // The consumer ends cleanly only on shutdown; ending before means its log went away.
+        Ok(Ok(())) => ServeError::ProjectionTask("the event log subscription ended".into()),
+        Err(e) => ServeError::ProjectionTask(e.to_string()),
+    }
+}
+
+/// Hands a request to its own task once a permit is free.
+async fn dispatch(
+    handlers: &Arc<Handlers>,
+    permits: &Arc<Semaphore>,
+    tasks: &mut JoinSet<()>,
+    endpoint: Endpoint,
+    msg: Message,
+) {
+    // The semaphore is never closed, so acquiring only waits.
+    let Ok(permit) = Arc::clone(permits).acquire_owned().await else {
+        return;
+    };
+    let handlers = Arc::clone(handlers);
+    tasks.spawn(async move {
+        handlers.handle(endpoint, msg).await;
+        drop(permit);
+    });
+}
+
+impl Handlers {
+    async fn handle(&self, endpoint: Endpoint, msg: Message) {
+        let Some(reply) = msg.reply.clone() else {
+            // Published, not requested: nobody would learn whether it was recorded, so it
+            // is not acted on.
+            self.stats.bad_requests.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(subject = %msg.subject, "ignoring a message without a reply subject; send commands and queries as requests");
+            return;
+        };
+        let encoded = match endpoint {
+            Endpoint::Commands(context) => wire::encode(&self.command(context, &msg).await),
+            Endpoint::Partnership => wire::encode(&self.partnership(&msg).await),
+            Endpoint::Catalogue => wire::encode(&self.catalogue(&msg).await),
+            Endpoint::Report => wire::encode(&self.report(&msg).await),
+        };
+        let bytes = match encoded {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot encode the reply");
+                match wire::encode(&Err::<(), _>(ErrorWire::new(
+                    wire::code::INTERNAL,
+                    format!("the service could not encode its reply: {e}"),
+                ))) {
+                    Ok(bytes) => bytes,
+                    Err(_) => return,
+                }
+            }
+        };
+        if let Err(e) = self.client.publish(reply, bytes.into()).await {
+            tracing::warn!(error = %e, "cannot send the reply; the caller will time out and retry");
+        }
+    }
+
+    fn bad_request(&self, msg: &Message, what: &str, reason: impl fmt::Display) -> ErrorWire {
+        self.stats.bad_requests.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(subject = %msg.subject, %reason, "bad request");
+        ErrorWire::bad_request(format!(
+            "cannot read the {what} on {}: {reason}",
+            msg.subject
+        ))
+    }
+
+    async fn command(&self, context: Context, msg: &Message) -> CommandReply {
+        let request: CommandRequest =
+            wire::decode(&msg.payload).map_err(|e| self.bad_request(msg, "command request", e))?;
+        let command_context = request.command.context();
+        if command_context != context {
+            return Err(self.bad_request(
+                msg,
+                "command request",
+                format!("it holds a {command_context} command, which the {context} service does not answer"),
+            ));
+        }
+        let verb = request.command.verb();
+        if msg.subject.rsplit('.').next() != Some(verb) {
+            return Err(self.bad_request(
+                msg,
+                "command request",
+                format!(
+                    "it holds a {verb} command; send it on {}",
+                    wire::command_subject(&request.command)
+                ),
+            ));
+        }
+        let stream = request.command.stream();
+        let span = tracing::info_span!(
+            "request",
+            context = %context,
+            verb,
+            partnership = %stream.partnership,
+            aggregate = %stream.aggregate,
+            correlation = %request.correlation_id,
+        );
+        let result = self
+            .exec
+            .execute(request.into_request())
+            .instrument(span.clone())
+            .await;
+        self.stats.commands.fetch_add(1, Ordering::Relaxed);
+        let _entered = span.enter();
+        match result {
+            Ok(outcome) => {
+                tracing::info!(position = ?outcome.position.map(|p| p.get()), events = ?outcome.events, duplicate = outcome.duplicate, "accepted");
+                Ok(OutcomeWire::from(&outcome))
+            }
+            Err(e) => {
+                let wire = ErrorWire::from_execute(&e);
+                if wire.code == wire::code::REFUSED {
+                    tracing::info!(rule = ?wire.rule, field = ?wire.field, "refused");
+                } else {
+                    tracing::warn!(error = %e, "failed");
+                }
+                Err(wire)
+            }
+        }
+    }
+
+    async fn partnership(&self, msg: &Message) -> PartnershipReply {
+        let query: PartnershipQuery = wire::decode(&msg.payload)
+            .map_err(|e| self.bad_request(msg, "partnership query", e))?;
+        self.stats.queries.fetch_add(1, Ordering::Relaxed);
+        let span =
+            tracing::info_span!("query", name = "partnership", partnership = %query.partnership);
+        self.exec
+            .partnership(&query.partnership)
+            .instrument(span)
+            .await
+            .map(|view| view.as_ref().map(PartnershipWire::from))
+            .map_err(|e| ErrorWire::from_execute(&e))
+    }
+
+    async fn catalogue(&self, msg: &Message) -> CatalogueReply {
+        let query: CatalogueQuery =
+            wire::decode(&msg.payload).map_err(|e| self.bad_request(msg, "catalogue query", e))?;
+        self.stats.queries.fetch_add(1, Ordering::Relaxed);
+        let span =
+            tracing::info_span!("query", name = "catalogue", partnership = %query.partnership);
+        self.exec
+            .catalogue(&query.partnership)
+            .instrument(span)
+            .await
+            .map(|view| CatalogueWire::from(&view))
+            .map_err(|e| ErrorWire::from_execute(&e))
+    }
+
+    async fn report(&self, msg: &Message) -> ReportReply {
+        let query: ReportQuery =
+            wire::decode(&msg.payload).map_err(|e| self.bad_request(msg, "report query", e))?;
+        let Some(local) = &self.reports else {
+            // Only subscribed when evaluation is hosted; kept as an answer, not a panic.
+            return Err(ErrorWire::new(
+                wire::code::INTERNAL,
+                "this service does not host evaluation",
+            ));
+        };
+        self.stats.queries.fetch_add(1, Ordering::Relaxed);
+        let span = tracing::info_span!(
+            "query",
+            name = "report",
+            partnership = %query.partnership,
+            period = %query.period,
+            after = ?query.after,
+        );
+        local
+            .report(query.into())
+            .instrument(span)
+            .await
+            .map_err(|e| ErrorWire::from_api(&e))
+    }
+}

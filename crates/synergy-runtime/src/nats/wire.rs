@@ -1,0 +1,698 @@
+//! What travels between a client and a service over NATS: command requests and their
+//! replies, the three queries and their answers, and the subjects each is sent on.
+//!
+//! Every message is framed by [`synergy_proto::codec::encode_message`] under
+//! [`MESSAGE_VERSION`]. Postcard is not self-describing, so these types follow the wire
+//! rules of `proto/`: fields and variants are only ever appended, and a change that
+//! cannot be appended bumps the version. Errors carry a stable `code` string (the gateway
+//! shows the same codes) and, for refusals, the rule and the field.
+
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock};
+
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use synergy_domain::{CatalogueView, DomainError, ErrorKind, PartnershipView, Principal, SkuView};
+use synergy_evaluation::render::Format;
+use synergy_eventlog::Position;
+use synergy_proto::codec::{DecodeError, decode_message, encode_message};
+use synergy_proto::events::brand::PriceClass;
+use synergy_proto::events::evaluation::ReportKind;
+use synergy_proto::{
+    Actor, BrandId, Context, Date, OrgId, PartnershipId, Period, SkuId, StreamId, Uuid, Yuan,
+    subject,
+};
+
+use crate::api::{ApiError, ReportRequest};
+use crate::executor::{AnyCommand, ExecuteError, Outcome, Request};
+use crate::projection::ProjectionError;
+
+/// The version every message of this module is framed with.
+pub const MESSAGE_VERSION: u16 = 1;
+
+/// Stable error codes, shared with the gateway's JSON errors.
+pub mod code {
+    /// The domain refused the command (see `kind`, `rule`, `field`).
+    pub const REFUSED: &str = "refused";
+    /// Other writers kept changing the aggregate; retry.
+    pub const CONTENDED: &str = "contended";
+    /// The event log or the service could not be reached; retry with the same key.
+    pub const UNAVAILABLE: &str = "unavailable";
+    pub const NOT_FOUND: &str = "not_found";
+    /// The read models have not reached the caller's last write yet; retry.
+    pub const NOT_READY: &str = "not_ready";
+    /// Stored data cannot be read; an operator must look.
+    pub const CORRUPT: &str = "corrupt";
+    pub const INTERNAL: &str = "internal";
+    /// The service could not read the request (garbage, another version, wrong subject).
+    pub const BAD_REQUEST: &str = "bad_request";
+}
+
+/// A command, who sends it, and how to recognise a retry of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandRequest {
+    pub actor: Actor,
+    /// The same key on a retry means "the same command": it is recorded at most once.
+    pub idempotency_key: Uuid,
+    pub correlation_id: Uuid,
+    pub command: AnyCommand,
+}
+
+impl CommandRequest {
+    /// The wire form of `request`; a missing key or correlation id is made here, so the
+    /// service never has to invent one.
+    pub fn from_request(request: Request) -> Self {
+        let key = request.idempotency_key.unwrap_or_else(Uuid::now_v7);
+        CommandRequest {
+            actor: request.principal.actor(),
+            idempotency_key: key,
+            correlation_id: request.correlation_id.unwrap_or(key),
+            command: request.command,
+        }
+    }
+
+    pub fn into_request(self) -> Request {
+        Request {
+            principal: principal_of(self.actor),
+            command: self.command,
+            idempotency_key: Some(self.idempotency_key),
+            correlation_id: Some(self.correlation_id),
+        }
+    }
+}
+
+pub fn principal_of(actor: Actor) -> Principal {
+    Principal::new(actor.org, actor.role, actor.user)
+}
+
+/// The answer to a [`CommandRequest`].
+pub type CommandReply = Result<OutcomeWire, ErrorWire>;
+
+/// An accepted command, as [`Outcome`] says it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeWire {
+    pub stream: StreamId,
+    pub position: Option<u64>,
+    pub events: Vec<String>,
+    pub version: u64,
+    pub duplicate: bool,
+}
+
+impl From<&Outcome> for OutcomeWire {
+    fn from(o: &Outcome) -> Self {
+        OutcomeWire {
+            stream: o.stream.clone(),
+            position: o.position.map(Position::get),
+            events: o.events.iter().map(|e| (*e).to_owned()).collect(),
+            version: o.version,
+            duplicate: o.duplicate,
+        }
+    }
+}
+
+impl From<OutcomeWire> for Outcome {
+    fn from(o: OutcomeWire) -> Self {
+        Outcome {
+            stream: o.stream,
+            position: o.position.map(Position),
+            events: o.events.iter().map(|e| intern(e)).collect(),
+            version: o.version,
+            duplicate: o.duplicate,
+        }
+    }
+}
+
+/// A failure, with a stable code and enough detail to rebuild the caller's error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorWire {
+    /// One of [`code`].
+    pub code: String,
+    /// For refusals: `forbidden`, `not_found`, `state` or `invalid`.
+    pub kind: Option<String>,
+    /// For refusals: the stable rule code, e.g. `plan.targets_only_in_draft`.
+    pub rule: Option<String>,
+    /// For refusals: the offending field, where there is one.
+    pub field: Option<String>,
+    /// A sentence a person can act on.
+    pub message: String,
+    /// For `contended`: the aggregate and how often it was tried.
+    pub stream: Option<StreamId>,
+    pub attempts: Option<u32>,
+}
+
+impl ErrorWire {
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        ErrorWire {
+            code: code.to_owned(),
+            kind: None,
+            rule: None,
+            field: None,
+            message: message.into(),
+            stream: None,
+            attempts: None,
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ErrorWire::new(code::BAD_REQUEST, message)
+    }
+
+    /// The wire form of an error a service met answering a request.
+    pub fn from_api(e: &ApiError) -> Self {
+        match e {
+            ApiError::Execute(e) => ErrorWire::from_execute(e),
+            ApiError::NotFound(m) => ErrorWire::new(code::NOT_FOUND, m.clone()),
+            ApiError::NotReady(m) => ErrorWire::new(code::NOT_READY, m.clone()),
+            ApiError::Projection(p) => {
+                let code = match p {
+                    ProjectionError::Unavailable(_) => code::UNAVAILABLE,
+                    ProjectionError::Log { source, .. }
+                        if matches!(source, synergy_eventlog::ReadError::Unavailable { .. }) =>
+                    {
+                        code::UNAVAILABLE
+                    }
+                    ProjectionError::Model { .. } | ProjectionError::Log { .. } => code::CORRUPT,
+                    ProjectionError::Store(_) => code::INTERNAL,
+                };
+                ErrorWire::new(code, format!("evaluation's read models: {p}"))
+            }
+        }
+    }
+
+    pub fn from_execute(e: &ExecuteError) -> Self {
+        match e {
+            ExecuteError::Refused(d) => ErrorWire {
+                kind: Some(kind_name(d.kind).to_owned()),
+                rule: Some(d.rule.to_owned()),
+                field: d.field.clone(),
+                ..ErrorWire::new(code::REFUSED, d.message.clone())
+            },
+            ExecuteError::Contended { stream, attempts } => ErrorWire {
+                stream: Some(stream.clone()),
+                attempts: Some(*attempts),
+                ..ErrorWire::new(code::CONTENDED, e.to_string())
+            },
+            ExecuteError::Unavailable(m) => ErrorWire::new(code::UNAVAILABLE, m.clone()),
+            ExecuteError::Corrupt(m) => ErrorWire::new(code::CORRUPT, m.clone()),
+            ExecuteError::Internal(m) => ErrorWire::new(code::INTERNAL, m.clone()),
+        }
+    }
+
+    /// The caller's error for this reply: a refusal keeps its kind, rule, field and
+    /// message; a reply the client cannot make sense of is an internal error naming it.
+    pub fn into_api(self) -> ApiError {
+        let malformed = |what: &str, e: &ErrorWire| {
+            ApiError::Execute(ExecuteError::Internal(format!(
+                "the service answered {:?} without a valid {what}: {}",
+                e.code, e.message
+            )))
+        };
+        match self.code.as_str() {
+            code::REFUSED => {
+                let Some(kind) = self.kind.as_deref().and_then(kind_of) else {
+                    return malformed("refusal kind", &self);
+                };
+                let Some(rule) = self.rule.as_deref() else {
+                    return malformed("rule", &self);
+                };
+                ApiError::Execute(ExecuteError::Refused(DomainError {
+                    kind,
+                    rule: intern(rule),
+                    field: self.field,
+                    message: self.message,
+                }))
+            }
+            code::CONTENDED => match (self.stream, self.attempts) {
+                (Some(stream), Some(attempts)) => {
+                    ApiError::Execute(ExecuteError::Contended { stream, attempts })
+                }
+                (stream, attempts) => malformed(
+                    "stream and attempt count",
+                    &ErrorWire {
+                        stream,
+                        attempts,
+                        ..self
+                    },
+                ),
+            },
+            code::UNAVAILABLE => ApiError::Execute(ExecuteError::Unavailable(self.message)),
+            code::NOT_FOUND => ApiError::NotFound(self.message),
+            code::NOT_READY => ApiError::NotReady(self.message),
+            code::CORRUPT => ApiError::Execute(ExecuteError::Corrupt(self.message)),
+            code::INTERNAL => ApiError::Execute(ExecuteError::Internal(self.message)),
+            // The client encoded the request itself, so a service that cannot read it
+            // runs another wire version (or the request went to the wrong subject): a
+            // deployment fault, not the user's.
+            code::BAD_REQUEST => ApiError::Execute(ExecuteError::Internal(format!(
+                "the service could not read the request ({}); are the client and the \
+                 services the same version?",
+                self.message
+            ))),
+            other => ApiError::Execute(ExecuteError::Internal(format!(
+                "the service answered with the unknown error code {other:?}: {}",
+                self.message
+            ))),
+        }
+    }
+}
+
+pub fn kind_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Forbidden => "forbidden",
+        ErrorKind::NotFound => "not_found",
+        ErrorKind::State => "state",
+        ErrorKind::Invalid => "invalid",
+    }
+}
+
+pub fn kind_of(name: &str) -> Option<ErrorKind> {
+    match name {
+        "forbidden" => Some(ErrorKind::Forbidden),
+        "not_found" => Some(ErrorKind::NotFound),
+        "state" => Some(ErrorKind::State),
+        "invalid" => Some(ErrorKind::Invalid),
+        _ => None,
+    }
+}
+
+/// How many distinct strings [`intern`] will ever leak. Rule codes and event names are a
+/// few hundred fixed strings; the cap only matters for a misbehaving peer.
+const INTERN_LIMIT: usize = 4096;
+
+/// The `&'static str` form of a rule code or event name received from a service
+/// ([`DomainError::rule`] and [`Outcome::events`] are static in-process). Each distinct
+/// string is leaked once; past [`INTERN_LIMIT`] strings a placeholder is returned.
+pub fn intern(s: &str) -> &'static str {
+    static SEEN: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut seen = SEEN
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some(known) = seen.get(s) {
+        return known;
+    }
+    if seen.len() >= INTERN_LIMIT {
+        return "unrecognised";
+    }
+    let leaked: &'static str = Box::leak(s.to_owned().into_boxed_str());
+    seen.insert(leaked);
+    leaked
+}
+
+/// Who signed a partnership with whom: asked of the strategy service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnershipQuery {
+    pub partnership: PartnershipId,
+}
+
+pub type PartnershipReply = Result<Option<PartnershipWire>, ErrorWire>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnershipWire {
+    pub id: PartnershipId,
+    pub manufacturer: OrgId,
+    pub distributor: OrgId,
+    pub terminated: bool,
+}
+
+impl From<&PartnershipView> for PartnershipWire {
+    fn from(v: &PartnershipView) -> Self {
+        PartnershipWire {
+            id: v.id.clone(),
+            manufacturer: v.manufacturer.clone(),
+            distributor: v.distributor.clone(),
+            terminated: v.terminated,
+        }
+    }
+}
+
+impl From<PartnershipWire> for PartnershipView {
+    fn from(v: PartnershipWire) -> Self {
+        PartnershipView {
+            id: v.id,
+            manufacturer: v.manufacturer,
+            distributor: v.distributor,
+            terminated: v.terminated,
+        }
+    }
+}
+
+/// The partnership's registered SKUs: asked of the brand service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueQuery {
+    pub partnership: PartnershipId,
+}
+
+pub type CatalogueReply = Result<CatalogueWire, ErrorWire>;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueWire {
+    pub skus: Vec<SkuWire>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkuWire {
+    pub sku: SkuId,
+    pub brand: BrandId,
+    pub name: String,
+    pub price_class: PriceClass,
+    pub guide_price: Yuan,
+}
+
+impl From<&CatalogueView> for CatalogueWire {
+    fn from(v: &CatalogueView) -> Self {
+        CatalogueWire {
+            skus: v
+                .skus
+                .iter()
+                .map(|(sku, s)| SkuWire {
+                    sku: sku.clone(),
+                    brand: s.brand.clone(),
+                    name: s.name.clone(),
+                    price_class: s.price_class,
+                    guide_price: s.guide_price,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<CatalogueWire> for CatalogueView {
+    fn from(v: CatalogueWire) -> Self {
+        CatalogueView {
+            skus: v
+                .skus
+                .into_iter()
+                .map(|s| {
+                    (
+                        s.sku,
+                        SkuView {
+                            brand: s.brand,
+                            name: s.name,
+                            price_class: s.price_class,
+                            guide_price: s.guide_price,
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A report to compute and render: asked of the evaluation service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportQuery {
+    pub partnership: PartnershipId,
+    pub period: Period,
+    pub kind: ReportKind,
+    pub format: FormatWire,
+    pub as_of: Date,
+    /// Read-your-writes: the log position the report must reflect at least.
+    pub after: Option<u64>,
+}
+
+pub type ReportReply = Result<String, ErrorWire>;
+
+/// [`Format`] on the wire (the evaluation crate keeps its type free of serde).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FormatWire {
+    Json,
+    Csv,
+    Markdown,
+    Html,
+}
+
+impl From<Format> for FormatWire {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Json => FormatWire::Json,
+            Format::Csv => FormatWire::Csv,
+            Format::Markdown => FormatWire::Markdown,
+            Format::Html => FormatWire::Html,
+        }
+    }
+}
+
+impl From<FormatWire> for Format {
+    fn from(f: FormatWire) -> Self {
+        match f {
+            FormatWire::Json => Format::Json,
+            FormatWire::Csv => Format::Csv,
+            FormatWire::Markdown => Format::Markdown,
+            FormatWire::Html => Format::Html,
+        }
+    }
+}
+
+impl From<&ReportRequest> for ReportQuery {
+    fn from(r: &ReportRequest) -> Self {
+        ReportQuery {
+            partnership: r.partnership.clone(),
+            period: r.period,
+            kind: r.kind,
+            format: r.format.into(),
+            as_of: r.as_of,
+            after: r.after.map(Position::get),
+        }
+    }
+}
+
+impl From<ReportQuery> for ReportRequest {
+    fn from(q: ReportQuery) -> Self {
+        ReportRequest {
+            partnership: q.partnership,
+            period: q.period,
+            kind: q.kind,
+            format: q.format.into(),
+            as_of: q.as_of,
+            after: q.after.map(Position),
+        }
+    }
+}
+
+/// Frames a message under [`MESSAGE_VERSION`].
+pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, synergy_proto::codec::EncodeError> {
+    encode_message(MESSAGE_VERSION, value)
+}
+
+/// Reads a message framed under [`MESSAGE_VERSION`]; anything else is a typed error.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    decode_message(MESSAGE_VERSION, bytes)
+}
+
+/// Query names, one per query subject.
+pub const PARTNERSHIP_QUERY: &str = "partnership";
+pub const CATALOGUE_QUERY: &str = "catalogue";
+pub const REPORT_QUERY: &str = "report";
+
+/// `syn.qry.strategy.partnership`
+pub fn partnership_subject() -> String {
+    fixed_query(Context::Strategy, PARTNERSHIP_QUERY)
+}
+
+/// `syn.qry.brand.catalogue`
+pub fn catalogue_subject() -> String {
+    fixed_query(Context::Brand, CATALOGUE_QUERY)
+}
+
+/// `syn.qry.evaluation.report`
+pub fn report_subject() -> String {
+    fixed_query(Context::Evaluation, REPORT_QUERY)
+}
+
+fn fixed_query(context: Context, name: &'static str) -> String {
+    // The names are constants above, valid tokens by construction (unit-tested).
+    subject::query(context, name).unwrap_or_else(|e| unreachable!("query name {name}: {e}"))
+}
+
+/// The subject a command is sent on: `syn.cmd.<context>.<verb>`.
+pub fn command_subject(command: &AnyCommand) -> String {
+    let verb = command.verb();
+    // Verbs are the lowercase kebab-case literals of `verb`, valid tokens by construction.
+    subject::command(command.context(), verb)
+        .unwrap_or_else(|e| unreachable!("command verb {verb}: {e}"))
+}
+
+impl AnyCommand {
+    /// The kebab-case name of the command, the last token of its NATS subject
+    /// (`submit-market-data` → `syn.cmd.information.submit-market-data`).
+    pub fn verb(&self) -> &'static str {
+        use synergy_information::{ForecastCommand as F, OrderCommand as O};
+        use synergy_support::{
+            ActionItemCommand as A, MeetingCommand as M, SupportRequestCommand as R,
+        };
+        match self {
+            AnyCommand::Strategy(c) => {
+                use synergy_strategy::Command as S;
+                match c {
+                    S::SignPartnership { .. } => "sign-partnership",
+                    S::AdoptRulebook { .. } => "adopt-rulebook",
+                    S::TerminatePartnership { .. } => "terminate-partnership",
+                    S::DraftPlan { .. } => "draft-plan",
+                    S::SetPlanTarget { .. } => "set-plan-target",
+                    S::RemovePlanTarget { .. } => "remove-plan-target",
+                    S::SubmitPlan { .. } => "submit-plan",
+                    S::SignPlan { .. } => "sign-plan",
+                    S::RevisePlan { .. } => "revise-plan",
+                    S::WithdrawPlan { .. } => "withdraw-plan",
+                }
+            }
+            AnyCommand::Marketing(c) => {
+                use synergy_marketing::Command as K;
+                match c {
+                    K::PlanCampaign { .. } => "plan-campaign",
+                    K::AssignTask { .. } => "assign-task",
+                    K::CompleteTask { .. } => "complete-task",
+                    K::DispatchMaterials { .. } => "dispatch-materials",
+                    K::ReceiveMaterials { .. } => "receive-materials",
+                    K::SelectOutlets { .. } => "select-outlets",
+                    K::CheckRetailPrice { .. } => "check-retail-price",
+                    K::AllocateSupply { .. } => "allocate-supply",
+                    K::LaunchCampaign { .. } => "launch-campaign",
+                    K::CloseCampaign { .. } => "close-campaign",
+                }
+            }
+            AnyCommand::Brand(c) => {
+                use synergy_brand::Command as B;
+                match c {
+                    B::RegisterCatalogue { .. } => "register-catalogue",
+                    B::IntroduceBrand { .. } => "introduce-brand",
+                    B::ChangeBrandStage { .. } => "change-brand-stage",
+                    B::EvaluateBrand { .. } => "evaluate-brand",
+                    B::RecordCultureActivity { .. } => "record-culture-activity",
+                }
+            }
+            AnyCommand::Information(c) => {
+                use synergy_information::Command as I;
+                match c {
+                    I::SubmitMarketData(_) => "submit-market-data",
+                    I::Forecast(F::SubmitDemandForecast { .. }) => "submit-demand-forecast",
+                    I::Forecast(F::ConfirmSupplyPlan { .. }) => "confirm-supply-plan",
+                    I::Order(O::Place { .. }) => "place-order",
+                    I::Order(O::Confirm { .. }) => "confirm-order",
+                    I::Order(O::Ship { .. }) => "ship-order",
+                    I::Order(O::Receive { .. }) => "receive-order",
+                }
+            }
+            AnyCommand::Support(c) => {
+                use synergy_support::Command as S;
+                match c {
+                    S::Meeting(M::Schedule { .. }) => "schedule-meeting",
+                    S::Meeting(M::Hold { .. }) => "hold-meeting",
+                    S::Meeting(M::Cancel { .. }) => "cancel-meeting",
+                    S::ActionItem(A::Raise { .. }) => "raise-action-item",
+                    S::ActionItem(A::Progress { .. }) => "progress-action-item",
+                    S::ActionItem(A::Close { .. }) => "close-action-item",
+                    S::ActionItem(A::Reopen { .. }) => "reopen-action-item",
+                    S::SupportRequest(R::Open { .. }) => "open-support-request",
+                    S::SupportRequest(R::Acknowledge { .. }) => "acknowledge-support-request",
+                    S::SupportRequest(R::Resolve { .. }) => "resolve-support-request",
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use synergy_proto::Role;
+
+    #[test]
+    fn query_subjects_are_the_documented_ones() {
+        assert_eq!(partnership_subject(), "syn.qry.strategy.partnership");
+        assert_eq!(catalogue_subject(), "syn.qry.brand.catalogue");
+        assert_eq!(report_subject(), "syn.qry.evaluation.report");
+    }
+
+    #[test]
+    fn a_refusal_survives_the_wire_with_kind_rule_field_and_message() {
+        let refusal = DomainError::invalid(
+            "market_data.volume_not_negative",
+            "months[0].lines[2].volume",
+            "a volume cannot be negative",
+        );
+        let wire = ErrorWire::from_execute(&ExecuteError::Refused(refusal.clone()));
+        let bytes = encode(&CommandReply::Err(wire)).unwrap();
+        let back: CommandReply = decode(&bytes).unwrap();
+        let ApiError::Execute(ExecuteError::Refused(got)) = back.unwrap_err().into_api() else {
+            panic!("not a refusal")
+        };
+        assert_eq!(got, refusal);
+    }
+
+    #[test]
+    fn every_code_maps_back_to_the_error_it_came_from() {
+        let p = PartnershipId::new("p1").unwrap();
+        let stream = synergy_strategy::stream_for(&p);
+        let cases: Vec<ApiError> = vec![
+            ApiError::Execute(ExecuteError::Contended {
+                stream: stream.clone(),
+                attempts: 8,
+            }),
+            ApiError::Execute(ExecuteError::Unavailable("gone".into())),
+            ApiError::Execute(ExecuteError::Corrupt("bad record at 7".into())),
+            ApiError::Execute(ExecuteError::Internal("bug".into())),
+            ApiError::NotFound("nothing for p1".into()),
+            ApiError::NotReady("at 3, waiting for 5".into()),
+        ];
+        for e in cases {
+            let before = e.to_string();
+            let after = ErrorWire::from_api(&e).into_api().to_string();
+            assert_eq!(before, after);
+        }
+    }
+
+    #[test]
+    fn unknown_codes_and_bad_requests_become_internal_errors_that_say_so() {
+        let e = ErrorWire::new("teapot", "short and stout").into_api();
+        assert!(e.to_string().contains("teapot"), "{e}");
+        let e = ErrorWire::bad_request("malformed body").into_api();
+        assert!(matches!(e, ApiError::Execute(ExecuteError::Internal(_))));
+        assert!(e.to_string().contains("malformed body"), "{e}");
+        let mut refused = ErrorWire::new(code::REFUSED, "no");
+        refused.kind = Some("sideways".into());
+        assert!(matches!(
+            refused.into_api(),
+            ApiError::Execute(ExecuteError::Internal(_))
+        ));
+    }
+
+    #[test]
+    fn commands_round_trip_and_garbage_is_a_typed_error() {
+        let p = PartnershipId::new("p1").unwrap();
+        let command = AnyCommand::Strategy(synergy_strategy::Command::AdoptRulebook {
+            partnership: p,
+            title: "例會".into(),
+            adopted_on: "2008-01-10".parse().unwrap(),
+        });
+        assert_eq!(command_subject(&command), "syn.cmd.strategy.adopt-rulebook");
+        let request = CommandRequest {
+            actor: Actor {
+                org: OrgId::new("hongyun").unwrap(),
+                role: Role::Manufacturer,
+                user: "brand-team".into(),
+            },
+            idempotency_key: Uuid::now_v7(),
+            correlation_id: Uuid::now_v7(),
+            command,
+        };
+        let bytes = encode(&request).unwrap();
+        assert_eq!(decode::<CommandRequest>(&bytes).unwrap(), request);
+        assert!(decode::<CommandRequest>(b"SM\x01\x00\xff\xff").is_err());
+        assert!(decode::<CommandRequest>(b"{\"json\":1}").is_err());
+        let mut other_version = bytes.clone();
+        other_version[2] = 9;
+        assert!(matches!(
+            decode::<CommandRequest>(&other_version),
+            Err(DecodeError::UnknownVersion { found: 9 })
+        ));
+    }
+
+    #[test]
+    fn interning_returns_one_static_str_per_distinct_string() {
+        let a = intern("plan.targets_only_in_draft");
+        let b = intern(&String::from("plan.targets_only_in_draft"));
+        assert!(std::ptr::eq(a, b));
+        assert_eq!(a, "plan.targets_only_in_draft");
+    }
+}
