@@ -1,0 +1,9 @@
+//! The `synergy` command line as a library: argument definitions ([`cli`]), the Changzhi
+//! demo ([`demo`]) and [`run`], which executes a parsed command line against the embedded
+//! data directory or a NATS deployment. `main` only parses, installs tracing and calls it.
+
+pub mod cli;
+pub mod demo;
+mod run;
+
+pub use run::run;

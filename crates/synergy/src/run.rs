@@ -1,0 +1,370 @@
+//! Executes a parsed command line.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use futures::StreamExt;
+use synergy_domain::Principal;
+use synergy_evaluation::render::Format;
+use synergy_eventlog::{EventLog, Filter, Position};
+use synergy_proto::events::evaluation::ReportKind;
+use synergy_proto::{Date, OrgId, PartnershipId, Role, Side};
+use synergy_runtime::projection::{self, ProjectionStore};
+use synergy_runtime::{
+    AnyCommand, Api, ApiError, Local, Outcome, ReportRequest, Request, SystemClock,
+};
+
+use crate::cli::{
+    Built, CatalogueCmd, Cli, Command, DefaultActor, MarketDataCmd, OutputFormat, ReportKindArg,
+};
+
+/// Runs the command line; the exit code is 0 on success, 1 when a command was refused or
+/// failed, 2 for usage errors.
+pub async fn run(cli: Cli) -> ExitCode {
+    match dispatch(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn format_of(f: OutputFormat) -> Format {
+    match f {
+        OutputFormat::Md => Format::Markdown,
+        OutputFormat::Json => Format::Json,
+        OutputFormat::Html => Format::Html,
+        OutputFormat::Csv => Format::Csv,
+    }
+}
+
+fn kind_of(k: ReportKindArg) -> ReportKind {
+    match k {
+        ReportKindArg::Market => ReportKind::Market,
+        ReportKindArg::Brand => ReportKind::Brand,
+        ReportKindArg::Scorecard => ReportKind::Scorecard,
+        ReportKindArg::Review => ReportKind::Review,
+    }
+}
+
+fn today() -> Date {
+    use synergy_runtime::Clock;
+    SystemClock.now().date()
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    if cli.nats.is_some() {
+        bail!("--nats is not wired into the command line yet; use the embedded data dir");
+    }
+    let data = cli.data.clone();
+    let act_as = cli.act_as.clone();
+    match cli.command {
+        Command::Demo(args) => {
+            let tmp;
+            let dir = match &args.keep {
+                Some(dir) => dir.as_path(),
+                None => {
+                    tmp = tempfile::tempdir().context("cannot create a temporary directory")?;
+                    tmp.path()
+                }
+            };
+            let (api, _clock) = crate::demo::prepare(dir).await?;
+            let text = api
+                .report(ReportRequest {
+                    partnership: synergy_evaluation::changzhi::PARTNERSHIP.parse()?,
+                    period: args.period,
+                    kind: kind_of(args.kind),
+                    format: format_of(args.format),
+                    as_of: "2008-07-15".parse()?,
+                    after: None,
+                })
+                .await?;
+            print_text(&text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Up(_) | Command::Serve { .. } | Command::Token(_) => {
+            eprintln!("synergy: this command is not built yet; nothing was done.");
+            Ok(ExitCode::from(2))
+        }
+        Command::Report(args) => {
+            let api = open(&data)?;
+            let text = api
+                .report(ReportRequest {
+                    partnership: args.partnership,
+                    period: args.period,
+                    kind: kind_of(args.kind),
+                    format: format_of(args.format),
+                    as_of: args.as_of.unwrap_or_else(today),
+                    after: None,
+                })
+                .await?;
+            print_text(&text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tail(args) => {
+            let api = open(&data)?;
+            tail(&**api.log(), args.from, args.limit, args.partnership).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Replay => {
+            let api = open(&data)?;
+            replay(&api).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Catalogue(CatalogueCmd::Import { partnership, file }) => {
+            let api = open(&data)?;
+            import_catalogue(&api, partnership, &file, act_as).await
+        }
+        Command::MarketData(MarketDataCmd::Import {
+            partnership,
+            reason,
+            file,
+        }) => {
+            let api = open(&data)?;
+            import_market_data(&api, partnership, reason, &file, act_as).await
+        }
+        Command::Partnership(c) => execute_built(&open(&data)?, c.build(), act_as).await,
+        Command::Plan(c) => execute_built(&open(&data)?, c.build(), act_as).await,
+        Command::Brand(c) => execute_built(&open(&data)?, c.build(), act_as).await,
+        Command::Campaign(c) => execute_built(&open(&data)?, c.build(), act_as).await,
+        Command::Forecast(c) => execute_built(&open(&data)?, c.build(), act_as).await,
+        Command::Order(c) => execute_built(&open(&data)?, c.build(), act_as).await,
+        Command::Meeting(c) => execute_built(&open(&data)?, c.build(), act_as).await,
+        Command::Action(c) => execute_built(&open(&data)?, c.build(), act_as).await,
+        Command::Support(c) => execute_built(&open(&data)?, c.build(), act_as).await,
+    }
+}
+
+fn open(data: &Path) -> anyhow::Result<Local<synergy_eventlog::SledLog>> {
+    Ok(Local::open_embedded(data, Arc::new(SystemClock))?)
+}
+
+fn print_text(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    if !text.ends_with('\n') {
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// The operator acts for a party: `--as ORG`, or the side that does this in the 5+1 model.
+async fn principal(
+    api: &dyn Api,
+    partnership: &PartnershipId,
+    default: &DefaultActor,
+    act_as: Option<OrgId>,
+) -> anyhow::Result<Principal> {
+    let org = match (act_as, default) {
+        (Some(org), _) => org,
+        (None, DefaultActor::Org(org)) => org.clone(),
+        (None, DefaultActor::Side(side)) => {
+            let Some(view) = api.partnership(partnership).await? else {
+                bail!(
+                    "partnership {partnership} does not exist; sign it first (synergy partnership sign)"
+                );
+            };
+            match side {
+                Side::Manufacturer => view.manufacturer,
+                Side::Distributor => view.distributor,
+            }
+        }
+    };
+    Ok(Principal::new(org, Role::Admin, "cli"))
+}
+
+fn partnership_of(command: &AnyCommand) -> PartnershipId {
+    command.stream().partnership
+}
+
+async fn execute_built(
+    api: &dyn Api,
+    built: Built,
+    act_as: Option<OrgId>,
+) -> anyhow::Result<ExitCode> {
+    let p = partnership_of(&built.command);
+    let who = principal(api, &p, &built.actor, act_as).await?;
+    report_outcome(api.execute(Request::new(who, built.command)).await)
+}
+
+fn report_outcome(result: Result<Outcome, ApiError>) -> anyhow::Result<ExitCode> {
+    match result {
+        Ok(o) if o.duplicate => {
+            println!(
+                "already recorded at {} ({}, version {})",
+                position(o.position),
+                o.stream,
+                o.version
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(o) if o.events.is_empty() => {
+            println!(
+                "no change: {} already holds this (version {})",
+                o.stream, o.version
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(o) => {
+            println!(
+                "recorded {} at {} ({}, version {})",
+                o.events.join(", "),
+                position(o.position),
+                o.stream,
+                o.version
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("refused: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn position(p: Option<Position>) -> String {
+    p.map_or_else(|| "-".to_owned(), |p| p.to_string())
+}
+
+fn read_file(file: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
+}
+
+async fn import_catalogue(
+    api: &dyn Api,
+    partnership: PartnershipId,
+    file: &Path,
+    act_as: Option<OrgId>,
+) -> anyhow::Result<ExitCode> {
+    let bytes = read_file(file)?;
+    let format = synergy_import::Format::sniff(&bytes, file.to_str());
+    let skus = match synergy_import::parse_catalogue(&bytes, format) {
+        Ok(skus) => skus,
+        Err(errors) => {
+            eprintln!(
+                "{} was rejected; nothing was recorded:\n{errors}",
+                file.display()
+            );
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let count = skus.len();
+    let who = principal(
+        api,
+        &partnership,
+        &DefaultActor::Side(Side::Manufacturer),
+        act_as,
+    )
+    .await?;
+    let command =
+        AnyCommand::Brand(synergy_brand::Command::RegisterCatalogue { partnership, skus });
+    eprintln!("{}: {count} SKUs", file.display());
+    report_outcome(api.execute(Request::new(who, command)).await)
+}
+
+async fn import_market_data(
+    api: &dyn Api,
+    partnership: PartnershipId,
+    reason: Option<String>,
+    file: &Path,
+    act_as: Option<OrgId>,
+) -> anyhow::Result<ExitCode> {
+    let bytes = read_file(file)?;
+    let format = synergy_import::Format::sniff(&bytes, file.to_str());
+    let catalogue = api.catalogue(&partnership).await?;
+    let months = match synergy_import::parse_market_data(&bytes, format, Some(&catalogue)) {
+        Ok(months) => months,
+        Err(errors) => {
+            eprintln!(
+                "{} was rejected; nothing was recorded:\n{errors}",
+                file.display()
+            );
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let count = months.len();
+    let who = principal(
+        api,
+        &partnership,
+        &DefaultActor::Side(Side::Distributor),
+        act_as,
+    )
+    .await?;
+    let command = AnyCommand::Information(synergy_information::Command::SubmitMarketData(
+        synergy_information::SubmitMarketData {
+            partnership,
+            months,
+            reason,
+        },
+    ));
+    eprintln!("{}: {count} months", file.display());
+    report_outcome(api.execute(Request::new(who, command)).await)
+}
+
+async fn tail<L: EventLog>(
+    log: &L,
+    from: Option<u64>,
+    limit: Option<usize>,
+    partnership: Option<PartnershipId>,
+) -> anyhow::Result<()> {
+    let after = match from {
+        Some(p) => Position(p),
+        None => log.head().await?,
+    };
+    let filter = Filter {
+        context: None,
+        partnership,
+    };
+    let mut sub = log.subscribe(after, filter);
+    let mut seen = 0;
+    let mut out = std::io::stdout().lock();
+    while limit.is_none_or(|l| seen < l) {
+        let Some(item) = sub.next().await else { break };
+        match item {
+            Ok(stored) => {
+                for env in stored.commit.envelopes() {
+                    writeln!(
+                        out,
+                        "{} {} {}/{}/{} v{} by {}:{} — {:?}",
+                        stored.position,
+                        env.occurred_at.date(),
+                        env.context,
+                        env.partnership,
+                        env.aggregate,
+                        env.version,
+                        env.actor.org,
+                        env.actor.role,
+                        env.event
+                    )?;
+                }
+            }
+            Err(e) => writeln!(out, "!! {e}")?,
+        }
+        out.flush()?;
+        seen += 1;
+    }
+    Ok(())
+}
+
+async fn replay(api: &Local<synergy_eventlog::SledLog>) -> anyhow::Result<()> {
+    let store: &ProjectionStore = api.views();
+    let head = api.log().head().await?;
+    store.reset()?;
+    let progress = std::io::stderr().is_terminal();
+    let started = std::time::Instant::now();
+    projection::catch_up(&**api.log(), store).await?;
+    store.flush()?;
+    if progress {
+        eprintln!(
+            "replayed {} commits in {:.1} s",
+            head.get(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    println!("read models rebuilt up to {}", store.position());
+    Ok(())
+}
