@@ -70,6 +70,11 @@ impl ProjectionStore {
         Self::from_db(sled::open(path)?)
     }
 
+    /// Opens with a sled configuration of the caller's (flush interval, cache size).
+    pub fn open_with(config: sled::Config) -> Result<Self, ProjectionError> {
+        Self::from_db(config.open()?)
+    }
+
     /// A store in memory only (tests, `demo`).
     pub fn temporary() -> Result<Self, ProjectionError> {
         Self::from_db(sled::Config::new().temporary(true).open()?)
@@ -251,8 +256,20 @@ impl ProjectionStore {
 pub async fn run<L: EventLog>(
     log: Arc<L>,
     store: Arc<ProjectionStore>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) -> Result<(), ProjectionError> {
+    run_with(log, store, shutdown, MAX_BATCH).await
+}
+
+/// [`run`] with at most `max_batch` commits per transaction (tests use small batches to
+/// kill the consumer between them).
+pub async fn run_with<L: EventLog>(
+    log: Arc<L>,
+    store: Arc<ProjectionStore>,
+    mut shutdown: watch::Receiver<bool>,
+    max_batch: usize,
+) -> Result<(), ProjectionError> {
+    let max_batch = max_batch.max(1);
     let mut sub = log.subscribe(store.position(), Filter::ALL);
     let mut batch = Vec::new();
     loop {
@@ -266,7 +283,7 @@ pub async fn run<L: EventLog>(
         // append is folded at once.
         while let Some(item) = next {
             batch.push(item.map_err(|e| stop_error(&store, e))?);
-            if batch.len() >= MAX_BATCH {
+            if batch.len() >= max_batch {
                 break;
             }
             next = sub.next().now_or_never().flatten();

@@ -72,7 +72,9 @@ async fn a_rebuild_from_zero_renders_byte_identical_reports() {
     }
     api.views().reset().unwrap();
     assert_eq!(api.views().position().get(), 0);
-    projection::catch_up(&**api.log(), api.views()).await.unwrap();
+    projection::catch_up(&**api.log(), api.views())
+        .await
+        .unwrap();
     for (r, expected) in requests.iter().zip(&before) {
         let after = api.report(r.clone()).await.unwrap();
         assert!(
