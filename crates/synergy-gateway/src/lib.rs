@@ -1,2 +1,262 @@
-//! The HTTP gateway (axum): JSON API for every context, uploads, reports, tokens and
-//! partnership scoping. Not yet built: see issue 7.
+//! The HTTP gateway (axum): a JSON API over [`synergy_runtime::Api`] for every context's
+//! commands, the catalogue and market-data uploads, reports, API tokens and partnership
+//! scoping. It holds no business rule of its own beyond "who may call this route"; it must
+//! never import an event log backend, NATS or a read-model store directly — everything goes
+//! through the `Api` trait, so the same gateway serves the embedded and the NATS deployment.
+//!
+//! # Routes
+//!
+//! Commands are `POST` under `/v1/partnerships/{id}/…` (signing is `POST /v1/partnerships`),
+//! take a JSON body and answer `201` with the [`dto::OutcomeBody`] when events were
+//! recorded, `200` when nothing changed or the `Idempotency-Key` (a UUID) was seen before.
+//! Uploads (`…/catalogue`, `…/market-data`) take `text/csv`, XLSX or JSON and are
+//! accepted or rejected whole. Reports: `GET …/reports/{kind}/{period}?format=json|csv|md|html
+//! [&as_of=YYYY-MM-DD][&after=POSITION]`. `GET /openapi.json` is the full contract;
+//! `/healthz` and `/metrics` (Prometheus text) are unauthenticated.
+//!
+//! # Auth
+//!
+//! `Authorization: Bearer syn_<id>_<secret>`; tokens are bound to an organisation and a
+//! role and stored as HMAC-SHA256 under a per-store random key ([`tokens`]). An admin token
+//! acts for the organisation named in `X-Act-As` (or its own). A caller that is not a party
+//! of the partnership gets 403 before anything is read or executed; commands that DESIGN §2
+//! gives to one side are refused to the other side here (403) and again in the domain.
+//!
+//! # Error codes
+//!
+//! Every error is JSON `{code, message, rule?, field?, errors?}`. Codes are stable:
+//!
+//! | code | status | meaning |
+//! |---|---|---|
+//! | `unauthorized` | 401 | no, unknown or revoked token |
+//! | `forbidden` | 403 | not a party, the other side's task, or the role does not match the side (`rule` says which) |
+//! | `not_found` | 404 | the partnership or a referenced item does not exist, or no route |
+//! | `conflict` | 409 | the aggregate's state does not allow it (`rule`, e.g. `market_data.correction_needs_reason`; `field` names the month) |
+//! | `invalid` | 422 | a field breaks a rule or does not parse (`field`) |
+//! | `invalid_file` | 422 | an upload was rejected; `errors` lists `{line, column, rule, reason}` per bad row |
+//! | `malformed_json` | 400 | the body is not the JSON the route takes |
+//! | `invalid_path` | 400 | a path parameter is not a valid id or period |
+//! | `invalid_query` | 400 | a query parameter does not parse |
+//! | `invalid_header` | 400 | `Idempotency-Key` is not a UUID, or `X-Act-As` not an organisation id |
+//! | `unsupported_media_type` | 415 | a body that is not JSON (or CSV/XLSX/JSON for uploads) |
+//! | `payload_too_large` | 413 | the body exceeds [`Limits::body_bytes`] |
+//! | `method_not_allowed` | 405 | the path exists with another method |
+//! | `timeout` | 408 | the request took longer than [`Limits::request_timeout`] |
+//! | `contended` | 503 | other writers kept changing the aggregate; retry (with `Retry-After`) |
+//! | `unavailable` | 503 | the event log or token store cannot be reached; retry with the same `Idempotency-Key` |
+//! | `not_ready` | 503 | the read models have not caught up yet; retry |
+//! | `unsupported` | 501 | the connected backend does not offer this operation |
+//! | `internal` | 500 | a bug or unreadable stored data; details are in the server log only |
+
+pub mod auth;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod metrics;
+pub mod openapi;
+pub mod routes;
+pub mod tokens;
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use synergy_runtime::{Api, Clock, SystemClock};
+
+pub use error::{ErrorBody, Problem, codes};
+pub use tokens::{NewToken, SledTokenStore, TokenError, TokenInfo, TokenStore};
+
+/// Request limits.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest request body accepted (413 above).
+    pub body_bytes: usize,
+    /// Longest a request may take (408 after).
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            body_bytes: 8 * 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct GatewayState {
+    pub api: Arc<dyn Api>,
+    pub tokens: Arc<dyn TokenStore>,
+    pub clock: Arc<dyn Clock>,
+    pub limits: Limits,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+impl fmt::Debug for GatewayState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GatewayState")
+            .field("tokens", &self.tokens)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GatewayState {
+    pub fn new(api: Arc<dyn Api>, tokens: Arc<dyn TokenStore>) -> Self {
+        Self {
+            api,
+            tokens,
+            clock: Arc::new(SystemClock),
+            limits: Limits::default(),
+            metrics: Arc::default(),
+        }
+    }
+
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The clock giving reports their default "as of" date.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+}
+
+/// Every route: method, path (as in the OpenAPI document) and handler.
+fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
+    use routes::*;
+    let p = |path, h| (Method::POST, path, h);
+    vec![
+        (Method::GET, "/healthz", get(healthz)),
+        (Method::GET, "/metrics", get(metrics)),
+        (Method::GET, "/openapi.json", get(openapi)),
+        p("/v1/partnerships", post(sign_partnership)),
+        (Method::GET, "/v1/partnerships/{id}", get(get_partnership)),
+        p("/v1/partnerships/{id}/rulebooks", post(adopt_rulebook)),
+        p("/v1/partnerships/{id}/termination", post(terminate_partnership)),
+        p("/v1/partnerships/{id}/plans", post(draft_plan)),
+        p("/v1/partnerships/{id}/plans/{plan}/targets", post(set_plan_target)),
+        p("/v1/partnerships/{id}/plans/{plan}/targets/removal", post(remove_plan_target)),
+        p("/v1/partnerships/{id}/plans/{plan}/submit", post(submit_plan)),
+        p("/v1/partnerships/{id}/plans/{plan}/signatures", post(sign_plan)),
+        p("/v1/partnerships/{id}/plans/{plan}/revisions", post(revise_plan)),
+        p("/v1/partnerships/{id}/plans/{plan}/withdrawal", post(withdraw_plan)),
+        p("/v1/partnerships/{id}/campaigns", post(plan_campaign)),
+        p("/v1/partnerships/{id}/campaigns/{campaign}/tasks", post(assign_task)),
+        p("/v1/partnerships/{id}/campaigns/{campaign}/tasks/{task}/completion", post(complete_task)),
+        p("/v1/partnerships/{id}/campaigns/{campaign}/materials/dispatches", post(dispatch_materials)),
+        p("/v1/partnerships/{id}/campaigns/{campaign}/materials/receipts", post(receive_materials)),
+        p("/v1/partnerships/{id}/campaigns/{campaign}/outlets", post(select_outlets)),
+        p("/v1/partnerships/{id}/campaigns/{campaign}/price-checks", post(check_retail_price)),
+        p("/v1/partnerships/{id}/campaigns/{campaign}/supply", post(allocate_supply)),
+        p("/v1/partnerships/{id}/campaigns/{campaign}/launch", post(launch_campaign)),
+        p("/v1/partnerships/{id}/campaigns/{campaign}/closure", post(close_campaign)),
+        p("/v1/partnerships/{id}/catalogue", post(import_catalogue)),
+        (Method::GET, "/v1/partnerships/{id}/catalogue", get(get_catalogue)),
+        p("/v1/partnerships/{id}/brands/{brand}/introduction", post(introduce_brand)),
+        p("/v1/partnerships/{id}/brands/{brand}/stage", post(change_brand_stage)),
+        p("/v1/partnerships/{id}/brands/{brand}/evaluations", post(evaluate_brand)),
+        p("/v1/partnerships/{id}/culture-activities", post(record_culture_activity)),
+        p("/v1/partnerships/{id}/market-data", post(import_market_data)),
+        p("/v1/partnerships/{id}/forecasts", post(submit_forecast)),
+        p("/v1/partnerships/{id}/supply-plans", post(confirm_supply_plan)),
+        p("/v1/partnerships/{id}/orders", post(place_order)),
+        p("/v1/partnerships/{id}/orders/{order}/confirmation", post(confirm_order)),
+        p("/v1/partnerships/{id}/orders/{order}/shipment", post(ship_order)),
+        p("/v1/partnerships/{id}/orders/{order}/receipt", post(receive_order)),
+        p("/v1/partnerships/{id}/meetings", post(schedule_meeting)),
+        p("/v1/partnerships/{id}/meetings/{meeting}/minutes", post(hold_meeting)),
+        p("/v1/partnerships/{id}/meetings/{meeting}/cancellation", post(cancel_meeting)),
+        p("/v1/partnerships/{id}/action-items", post(raise_action_item)),
+        p("/v1/partnerships/{id}/action-items/{item}/progress", post(progress_action_item)),
+        p("/v1/partnerships/{id}/action-items/{item}/closure", post(close_action_item)),
+        p("/v1/partnerships/{id}/action-items/{item}/reopening", post(reopen_action_item)),
+        p("/v1/partnerships/{id}/support-requests", post(open_support_request)),
+        p("/v1/partnerships/{id}/support-requests/{request}/acknowledgement", post(acknowledge_support_request)),
+        p("/v1/partnerships/{id}/support-requests/{request}/resolution", post(resolve_support_request)),
+        (Method::GET, "/v1/partnerships/{id}/reports/{kind}/{period}", get(get_report)),
+    ]
+}
+
+/// Every route the router serves, as (method, path); the OpenAPI test checks each is
+/// documented.
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    table().into_iter().map(|(m, p, _)| (m, p)).collect()
+}
+
+async fn not_found() -> Problem {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        codes::NOT_FOUND,
+        "no such route; see /openapi.json",
+    )
+}
+
+async fn method_not_allowed() -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        codes::METHOD_NOT_ALLOWED,
+        "this path does not take that method; see /openapi.json",
+    )
+}
+
+/// Times the request, counts it by route and status, and cuts it off at the timeout.
+async fn observe(State(s): State<GatewayState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let response = match tokio::time::timeout(s.limits.request_timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => Problem::new(
+            StatusCode::REQUEST_TIMEOUT,
+            codes::TIMEOUT,
+            format!(
+                "the request took longer than {} s and was abandoned; a command may or may not be recorded, so retry with the same Idempotency-Key",
+                s.limits.request_timeout.as_secs()
+            ),
+        )
+        .into_response(),
+    };
+    s.metrics
+        .request(&method, &route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// The gateway's router.
+pub fn router(state: GatewayState) -> Router {
+    let mut router = Router::new();
+    for (_, path, handler) in table() {
+        router = router.route(path, handler);
+    }
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.limits.body_bytes))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+/// Serves the gateway on `listener` until `shutdown` resolves, then drains open requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: GatewayState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

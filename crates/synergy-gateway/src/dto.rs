@@ -1,0 +1,647 @@
+//! JSON request and response bodies. The wire types of `synergy-proto` are exact and
+//! validated; here they travel as text (`"2008-06-30"`, `"2008-H1"`, `"1200.5"` cases,
+//! `"190.00"` yuan) so that no amount passes through a float, and are parsed with the
+//! proto parsers, naming the field that did not parse.
+
+use std::fmt::Display;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use synergy_proto::events::brand::{BrandStage, CultureActivityKind, Score};
+use synergy_proto::events::information::VolumeLine;
+use synergy_proto::events::marketing::CampaignOutcome;
+use synergy_proto::events::support::{Attendee, MeetingKind, Severity};
+use synergy_proto::{Side, SkuId};
+use synergy_runtime::Outcome;
+use utoipa::ToSchema;
+
+use crate::error::Problem;
+
+/// Parses a text field with the proto parser, naming the field on failure.
+pub fn parse<T>(field: &str, value: &str) -> Result<T, Problem>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    value
+        .trim()
+        .parse()
+        .map_err(|e: T::Err| Problem::invalid_field(field, format!("{field}: {e}")))
+}
+
+pub fn parse_opt<T>(field: &str, value: Option<&str>) -> Result<Option<T>, Problem>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    value.map(|v| parse(field, v)).transpose()
+}
+
+pub fn parse_all<T>(field: &str, values: &[String]) -> Result<Vec<T>, Problem>
+where
+    T: FromStr,
+    T::Err: Display,
+{
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| parse(&format!("{field}[{i}]"), v))
+        .collect()
+}
+
+/// What an accepted command did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutcomeBody {
+    /// The aggregate stream, `context/partnership/aggregate`.
+    #[schema(example = "strategy/hy-cz/partnership")]
+    pub stream: String,
+    /// Position of the commit in the log; null when the command changed nothing. Pass it
+    /// as `after` to a report to read your own write.
+    pub position: Option<u64>,
+    /// The recorded events, in order; empty for a no-op or a duplicate.
+    pub events: Vec<String>,
+    /// The aggregate's version after the command.
+    pub version: u64,
+    /// The same `Idempotency-Key` was seen before; nothing new was stored.
+    pub duplicate: bool,
+}
+
+impl From<Outcome> for OutcomeBody {
+    fn from(o: Outcome) -> Self {
+        Self {
+            stream: o.stream.to_string(),
+            position: o.position.map(|p| p.0),
+            events: o.events.into_iter().map(str::to_owned).collect(),
+            version: o.version,
+            duplicate: o.duplicate,
+        }
+    }
+}
+
+/// A partnership's parties.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartnershipBody {
+    pub id: String,
+    pub manufacturer: String,
+    pub distributor: String,
+    pub terminated: bool,
+}
+
+/// One registered SKU.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CatalogueSku {
+    pub brand: String,
+    pub sku: String,
+    pub name: String,
+    /// 1 (一類) … 5 (五類).
+    pub price_class: u8,
+    /// Guide retail price per carton, exact to the fen.
+    #[schema(example = "190.00")]
+    pub guide_price_yuan: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CatalogueBody {
+    pub skus: Vec<CatalogueSku>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+// ---- strategy ----
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignPartnershipBody {
+    #[schema(example = "hy-cz")]
+    pub partnership: String,
+    #[schema(example = "hongyun")]
+    pub manufacturer: String,
+    #[schema(example = "changzhi")]
+    pub distributor: String,
+    #[schema(example = "長治")]
+    pub region: String,
+    #[schema(example = "2007-01-15")]
+    pub signed_on: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdoptRulebookBody {
+    #[schema(example = "定期例會高層互訪機制")]
+    pub title: String,
+    #[schema(example = "2007-02-01")]
+    pub adopted_on: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TerminateBody {
+    pub reason: String,
+    #[schema(example = "2010-12-31")]
+    pub terminated_on: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftPlanBody {
+    #[schema(example = "plan-2008")]
+    pub plan: String,
+    pub title: String,
+    #[schema(example = 2008)]
+    pub first_year: i32,
+    #[schema(example = 2010)]
+    pub last_year: i32,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetTargetBody {
+    /// The brand, or absent for all brands.
+    pub brand: Option<String>,
+    #[schema(example = "2008-H1")]
+    pub period: String,
+    #[schema(example = "15300")]
+    pub volume_cases: Option<String>,
+    #[schema(example = "217000000.00")]
+    pub revenue_yuan: Option<String>,
+    #[schema(example = "22.50")]
+    pub volume_share_pct: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveTargetBody {
+    pub brand: Option<String>,
+    #[schema(example = "2008-H1")]
+    pub period: String,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyBody {}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignPlanBody {
+    pub revision: u32,
+    #[schema(example = "2008-01-10")]
+    pub signed_on: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonBody {
+    pub reason: String,
+}
+
+// ---- marketing ----
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SideDto {
+    Manufacturer,
+    Distributor,
+}
+
+impl From<SideDto> for Side {
+    fn from(s: SideDto) -> Self {
+        match s {
+            SideDto::Manufacturer => Side::Manufacturer,
+            SideDto::Distributor => Side::Distributor,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanCampaignBody {
+    #[schema(example = "launch-2008")]
+    pub campaign: String,
+    pub title: String,
+    pub brand: String,
+    pub skus: Vec<String>,
+    #[schema(example = "2008-03-01")]
+    pub starts_on: String,
+    #[schema(example = "2008-05-31")]
+    pub ends_on: String,
+    pub activity_plan: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignTaskBody {
+    pub task: String,
+    pub title: String,
+    pub side: SideDto,
+    pub due_on: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteTaskBody {
+    pub completed_on: String,
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DispatchBody {
+    pub material: String,
+    pub quantity: u64,
+    pub dispatched_on: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiveBody {
+    pub material: String,
+    pub quantity: u64,
+    pub received_on: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutletsBody {
+    pub outlets: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriceCheckBody {
+    pub sku: String,
+    pub outlet: String,
+    #[schema(example = "192.00")]
+    pub observed_price_yuan: String,
+    pub checked_on: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AllocateSupplyBody {
+    pub sku: String,
+    #[schema(example = "120.5")]
+    pub volume_cases: String,
+    pub allocated_on: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LaunchBody {
+    pub launched_on: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeDto {
+    Succeeded,
+    PartlySucceeded,
+    Failed,
+    Cancelled,
+}
+
+impl From<OutcomeDto> for CampaignOutcome {
+    fn from(o: OutcomeDto) -> Self {
+        match o {
+            OutcomeDto::Succeeded => CampaignOutcome::Succeeded,
+            OutcomeDto::PartlySucceeded => CampaignOutcome::PartlySucceeded,
+            OutcomeDto::Failed => CampaignOutcome::Failed,
+            OutcomeDto::Cancelled => CampaignOutcome::Cancelled,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseCampaignBody {
+    pub closed_on: String,
+    pub outcome: OutcomeDto,
+    pub summary: String,
+}
+
+// ---- brand ----
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntroduceBrandBody {
+    pub introduced_on: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StageDto {
+    Introduction,
+    Cultivation,
+    Growth,
+    Mature,
+    Decline,
+    Withdrawn,
+}
+
+impl From<StageDto> for BrandStage {
+    fn from(s: StageDto) -> Self {
+        match s {
+            StageDto::Introduction => BrandStage::Introduction,
+            StageDto::Cultivation => BrandStage::Cultivation,
+            StageDto::Growth => BrandStage::Growth,
+            StageDto::Mature => BrandStage::Mature,
+            StageDto::Decline => BrandStage::Decline,
+            StageDto::Withdrawn => BrandStage::Withdrawn,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeStageBody {
+    pub to: StageDto,
+    pub changed_on: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreDto {
+    pub criterion: String,
+    /// 0..=100.
+    pub score: u8,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluateBrandBody {
+    #[schema(example = "2008-H1")]
+    pub period: String,
+    /// 0..=100.
+    pub overall: u8,
+    #[serde(default)]
+    pub scores: Vec<ScoreDto>,
+    #[serde(default)]
+    pub comment: String,
+    /// Replace an existing, different evaluation of this brand and period.
+    #[serde(default)]
+    pub supersede: bool,
+}
+
+impl EvaluateBrandBody {
+    pub fn scores(&self) -> Vec<Score> {
+        self.scores
+            .iter()
+            .map(|s| Score {
+                criterion: s.criterion.clone(),
+                score: s.score,
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CultureKindDto {
+    FactoryVisit,
+    CustomerManagerTraining,
+    BrandPromotion,
+}
+
+impl From<CultureKindDto> for CultureActivityKind {
+    fn from(k: CultureKindDto) -> Self {
+        match k {
+            CultureKindDto::FactoryVisit => CultureActivityKind::FactoryVisit,
+            CultureKindDto::CustomerManagerTraining => CultureActivityKind::CustomerManagerTraining,
+            CultureKindDto::BrandPromotion => CultureActivityKind::BrandPromotion,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CultureActivityBody {
+    pub brand: Option<String>,
+    pub kind: CultureKindDto,
+    pub title: String,
+    pub held_on: String,
+    pub participants: u32,
+}
+
+// ---- information ----
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VolumeLineDto {
+    pub sku: String,
+    #[schema(example = "1200.5")]
+    pub volume_cases: String,
+}
+
+pub fn volume_lines(lines: &[VolumeLineDto]) -> Result<Vec<VolumeLine>, Problem> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            Ok(VolumeLine {
+                sku: parse::<SkuId>(&format!("lines[{i}].sku"), &l.sku)?,
+                volume: parse(&format!("lines[{i}].volume_cases"), &l.volume_cases)?,
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MonthLinesBody {
+    #[schema(example = "2008-07")]
+    pub month: String,
+    pub lines: Vec<VolumeLineDto>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceOrderBody {
+    #[schema(example = "o-2008-07-1")]
+    pub order: String,
+    #[schema(example = "2008-07")]
+    pub month: String,
+    pub lines: Vec<VolumeLineDto>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinesBody {
+    pub lines: Vec<VolumeLineDto>,
+}
+
+/// A market-data file as JSON: the CSV columns as fields, one object per row.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarketDataJson {
+    /// Why recorded months change (a correction); may also be given as `?reason=`.
+    pub reason: Option<String>,
+    pub rows: Vec<MarketDataRow>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MarketDataRow {
+    #[schema(example = "2008-06")]
+    pub period: String,
+    #[schema(example = "hy-soft")]
+    pub sku: String,
+    #[schema(example = "1200.5")]
+    pub volume_cases: String,
+    #[schema(example = "16500000.00")]
+    pub revenue_yuan: String,
+    pub closing_stock_cases: Option<String>,
+    pub outlets_stocking: Option<String>,
+    pub outlets_selling: Option<String>,
+    pub avg_retail_price_yuan: Option<String>,
+}
+
+/// A catalogue file as JSON: the CSV columns as fields, one object per SKU.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueJson {
+    pub skus: Vec<CatalogueRow>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueRow {
+    #[schema(example = "hongyun")]
+    pub brand: String,
+    #[schema(example = "hy-soft")]
+    pub sku: String,
+    #[schema(example = "紅雲(軟)")]
+    pub name: String,
+    #[schema(example = "2")]
+    pub price_class: String,
+    #[schema(example = "190.00")]
+    pub guide_price_yuan: String,
+}
+
+// ---- support ----
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MeetingKindDto {
+    RegularReview,
+    ExecutiveVisit,
+    Training,
+}
+
+impl From<MeetingKindDto> for MeetingKind {
+    fn from(k: MeetingKindDto) -> Self {
+        match k {
+            MeetingKindDto::RegularReview => MeetingKind::RegularReview,
+            MeetingKindDto::ExecutiveVisit => MeetingKind::ExecutiveVisit,
+            MeetingKindDto::Training => MeetingKind::Training,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleMeetingBody {
+    #[schema(example = "review-2008-06")]
+    pub meeting: String,
+    pub kind: MeetingKindDto,
+    pub title: String,
+    pub scheduled_on: String,
+    /// The reporting period a regular review reviews (required for one).
+    pub period: Option<String>,
+    #[serde(default)]
+    pub agenda: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttendeeDto {
+    pub org: String,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldMeetingBody {
+    pub held_on: String,
+    pub attendees: Vec<AttendeeDto>,
+    pub minutes: String,
+    #[serde(default)]
+    pub decisions: Vec<String>,
+}
+
+impl HoldMeetingBody {
+    pub fn attendees(&self) -> Result<Vec<Attendee>, Problem> {
+        self.attendees
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                Ok(Attendee {
+                    org: parse(&format!("attendees[{i}].org"), &a.org)?,
+                    name: a.name.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RaiseActionBody {
+    pub item: String,
+    pub title: String,
+    pub owner: SideDto,
+    pub due_on: String,
+    /// The meeting whose decision this item carries out.
+    pub meeting: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenBody {
+    pub reason: String,
+    pub due_on: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SeverityDto {
+    Critical,
+    High,
+    Normal,
+    Low,
+}
+
+impl From<SeverityDto> for Severity {
+    fn from(s: SeverityDto) -> Self {
+        match s {
+            SeverityDto::Critical => Severity::Critical,
+            SeverityDto::High => Severity::High,
+            SeverityDto::Normal => Severity::Normal,
+            SeverityDto::Low => Severity::Low,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenRequestBody {
+    pub request: String,
+    pub title: String,
+    pub severity: SeverityDto,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveBody {
+    pub resolution: String,
+}

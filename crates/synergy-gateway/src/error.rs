@@ -1,0 +1,209 @@
+//! The one error shape every response uses: `{code, message, rule?, field?, errors?}` with a
+//! stable `code` per failure class (listed in the crate documentation and the OpenAPI).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use synergy_domain::{DomainError, ErrorKind};
+use synergy_runtime::{ApiError, ExecuteError};
+use utoipa::ToSchema;
+
+/// Seconds a client is told to wait before retrying a 503.
+pub const RETRY_AFTER_SECS: u32 = 2;
+
+/// One bad row of a rejected upload.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RowProblem {
+    /// 1-based line of the CSV file or row of the sheet (header = line 1); for a JSON
+    /// upload, the 1-based position in `rows` (or `skus`).
+    pub line: u64,
+    /// The column (header name) the problem lies in, if it is one cell.
+    pub column: Option<String>,
+    /// Stable code of the broken import rule, e.g. `import.too_many_decimals`.
+    pub rule: String,
+    /// What is wrong and what to do.
+    pub reason: String,
+}
+
+/// The body of every error response.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable error code; see the crate documentation for the list.
+    pub code: String,
+    /// What went wrong and what to do, for a person.
+    pub message: String,
+    /// The domain rule that refused the command, e.g. `plan.targets_only_in_draft`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The offending field, e.g. `lines[3].volume` or `months[2008-06]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Every bad row of a rejected upload (`invalid_file` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<RowProblem>>,
+}
+
+/// An error on its way to becoming a response.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: ErrorBody {
+                code: code.to_owned(),
+                message: message.into(),
+                rule: None,
+                field: None,
+                errors: None,
+            },
+        }
+    }
+
+    pub fn with_rule(mut self, rule: &str) -> Self {
+        self.body.rule = Some(rule.to_owned());
+        self
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.body.field = Some(field.into());
+        self
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, codes::UNAUTHORIZED, message)
+    }
+
+    pub fn forbidden(rule: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, message).with_rule(rule)
+    }
+
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// A body field that does not parse (a date, an amount, an id).
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID, message).with_field(field)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL, message)
+    }
+
+    pub fn unavailable(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
+    }
+}
+
+/// The stable error codes.
+pub mod codes {
+    pub const UNAUTHORIZED: &str = "unauthorized";
+    pub const FORBIDDEN: &str = "forbidden";
+    pub const NOT_FOUND: &str = "not_found";
+    pub const CONFLICT: &str = "conflict";
+    pub const INVALID: &str = "invalid";
+    pub const INVALID_FILE: &str = "invalid_file";
+    pub const MALFORMED_JSON: &str = "malformed_json";
+    pub const INVALID_PATH: &str = "invalid_path";
+    pub const INVALID_QUERY: &str = "invalid_query";
+    pub const INVALID_HEADER: &str = "invalid_header";
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
+    pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
+    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+    pub const TIMEOUT: &str = "timeout";
+    pub const CONTENDED: &str = "contended";
+    pub const UNAVAILABLE: &str = "unavailable";
+    pub const NOT_READY: &str = "not_ready";
+    pub const INTERNAL: &str = "internal";
+    pub const UNSUPPORTED: &str = "unsupported";
+
+    /// Every code with its status, for the documentation test.
+    pub const ALL: [(&str, u16); 19] = [
+        (UNAUTHORIZED, 401),
+        (FORBIDDEN, 403),
+        (NOT_FOUND, 404),
+        (CONFLICT, 409),
+        (INVALID, 422),
+        (INVALID_FILE, 422),
+        (MALFORMED_JSON, 400),
+        (INVALID_PATH, 400),
+        (INVALID_QUERY, 400),
+        (INVALID_HEADER, 400),
+        (UNSUPPORTED_MEDIA_TYPE, 415),
+        (PAYLOAD_TOO_LARGE, 413),
+        (METHOD_NOT_ALLOWED, 405),
+        (TIMEOUT, 408),
+        (CONTENDED, 503),
+        (UNAVAILABLE, 503),
+        (NOT_READY, 503),
+        (INTERNAL, 500),
+        (UNSUPPORTED, 501),
+    ];
+}
+
+impl From<DomainError> for Problem {
+    fn from(e: DomainError) -> Self {
+        let (status, code) = match e.kind {
+            ErrorKind::Forbidden => (StatusCode::FORBIDDEN, codes::FORBIDDEN),
+            ErrorKind::NotFound => (StatusCode::NOT_FOUND, codes::NOT_FOUND),
+            ErrorKind::State => (StatusCode::CONFLICT, codes::CONFLICT),
+            ErrorKind::Invalid => (StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID),
+        };
+        let mut p = Problem::new(status, code, e.message).with_rule(e.rule);
+        p.body.field = e.field;
+        p
+    }
+}
+
+impl From<ExecuteError> for Problem {
+    fn from(e: ExecuteError) -> Self {
+        match e {
+            ExecuteError::Refused(d) => d.into(),
+            ExecuteError::Contended { .. } => Problem::unavailable(codes::CONTENDED, e.to_string()),
+            ExecuteError::Unavailable(_) => Problem::unavailable(codes::UNAVAILABLE, e.to_string()),
+            // Details of unreadable data or bugs stay in the server log, not in the response.
+            ExecuteError::Corrupt(_) | ExecuteError::Internal(_) => {
+                tracing::error!(error = %e, "command failed");
+                Problem::internal("the server could not complete the request; an operator has the details in the log")
+            }
+        }
+    }
+}
+
+impl From<ApiError> for Problem {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::Execute(e) => e.into(),
+            ApiError::NotFound(m) => Problem::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, m),
+            ApiError::NotReady(_) => Problem::unavailable(codes::NOT_READY, e.to_string()),
+            ApiError::Unsupported(_) => Problem::new(
+                StatusCode::NOT_IMPLEMENTED,
+                codes::UNSUPPORTED,
+                e.to_string(),
+            ),
+            ApiError::Projection(_) => {
+                tracing::error!(error = %e, "report failed");
+                Problem::internal("the server could not compute the report; an operator has the details in the log")
+            }
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, axum::Json(self.body)).into_response();
+        let headers = response.headers_mut();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

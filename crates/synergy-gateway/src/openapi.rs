@@ -1,0 +1,101 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations so that it describes
+//! what the server really accepts and returns.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::codes;
+use crate::routes;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token `syn_<id>_<secret>`, bound to an organisation and a role",
+                    ))
+                    .build(),
+            ),
+        );
+        let mut table = String::from(
+            "\n\n## Error codes\n\nEvery error is JSON `{code, message, rule?, field?, errors?}`.\n\n| code | status |\n|---|---|\n",
+        );
+        for (code, status) in codes::ALL {
+            table.push_str(&format!("| `{code}` | {status} |\n"));
+        }
+        let description = openapi.info.description.get_or_insert_with(String::new);
+        description.push_str(&table);
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Synergy",
+        description = "The 5+1 collaborative marketing API: partnerships and plans (strategy), campaigns (marketing), the brand portfolio, market data, forecasts and orders (information), meetings, action items and support requests (support), and reports (evaluation). Amounts travel as decimal strings (cases to 3 decimals, yuan to 2), dates as YYYY-MM-DD, months as YYYY-MM, periods as 2008-06, 2008-Q2, 2008-H1 or 2008.",
+        version = "1"
+    ),
+    modifiers(&Security),
+    paths(
+        routes::sign_partnership,
+        routes::get_partnership,
+        routes::adopt_rulebook,
+        routes::terminate_partnership,
+        routes::draft_plan,
+        routes::set_plan_target,
+        routes::remove_plan_target,
+        routes::submit_plan,
+        routes::sign_plan,
+        routes::revise_plan,
+        routes::withdraw_plan,
+        routes::plan_campaign,
+        routes::assign_task,
+        routes::complete_task,
+        routes::dispatch_materials,
+        routes::receive_materials,
+        routes::select_outlets,
+        routes::check_retail_price,
+        routes::allocate_supply,
+        routes::launch_campaign,
+        routes::close_campaign,
+        routes::import_catalogue,
+        routes::get_catalogue,
+        routes::introduce_brand,
+        routes::change_brand_stage,
+        routes::evaluate_brand,
+        routes::record_culture_activity,
+        routes::import_market_data,
+        routes::submit_forecast,
+        routes::confirm_supply_plan,
+        routes::place_order,
+        routes::confirm_order,
+        routes::ship_order,
+        routes::receive_order,
+        routes::schedule_meeting,
+        routes::hold_meeting,
+        routes::cancel_meeting,
+        routes::raise_action_item,
+        routes::progress_action_item,
+        routes::close_action_item,
+        routes::reopen_action_item,
+        routes::open_support_request,
+        routes::acknowledge_support_request,
+        routes::resolve_support_request,
+        routes::get_report,
+        routes::healthz,
+        routes::metrics,
+        routes::openapi,
+    )
+)]
+struct Doc;
+
+/// The gateway's OpenAPI document.
+pub fn document() -> utoipa::openapi::OpenApi {
+    Doc::openapi()
+}

@@ -1,0 +1,1224 @@
+//! The handlers: one per command, the uploads, the reads and the reports. Every command
+//! handler authenticates, checks the caller is a party of the partnership and on the side
+//! the command belongs to, then executes through [`synergy_runtime::Api`].
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use synergy_evaluation::render::Format as ReportFormat;
+use synergy_import::{Format as FileFormat, ImportErrors, XLSX_MEDIA_TYPE};
+use synergy_proto::events::evaluation::ReportKind;
+use synergy_proto::events::strategy::Target;
+use synergy_proto::{
+    ActionItemId, BrandId, CampaignId, Date, MeetingId, OrderId, OrgId, PartnershipId, Period,
+    PlanId, Side, SkuId, SupportRequestId, TaskId,
+};
+use synergy_runtime::{AnyCommand, ReportRequest, Request};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::GatewayState;
+use crate::auth::{self, Caller, Who};
+use crate::dto::*;
+use crate::error::{ErrorBody, Problem, RowProblem, codes};
+use crate::extract::{JsonBody, Params, QueryArgs, RawBody};
+
+use synergy_brand::Command as BrandCmd;
+use synergy_information::{
+    Command as InfoCmd, ForecastCommand, OrderCommand, SubmitMarketData,
+};
+use synergy_marketing::Command as MktCmd;
+use synergy_strategy::Command as StratCmd;
+use synergy_support::{ActionItemCommand, MeetingCommand, SupportRequestCommand};
+
+const M: Who = Who::Only(Side::Manufacturer);
+const D: Who = Who::Only(Side::Distributor);
+const E: Who = Who::Either;
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<synergy_proto::Uuid>, Problem> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let text = v.to_str().map_err(|_| {
+        Problem::bad_request(codes::INVALID_HEADER, "Idempotency-Key is not readable text")
+    })?;
+    synergy_proto::Uuid::parse_str(text.trim())
+        .map(Some)
+        .map_err(|e| {
+            Problem::bad_request(
+                codes::INVALID_HEADER,
+                format!("Idempotency-Key must be a UUID: {e}"),
+            )
+            .with_field("Idempotency-Key")
+        })
+}
+
+/// Executes `command` as the caller and answers with its outcome.
+async fn execute(
+    s: &GatewayState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    command: AnyCommand,
+) -> Result<Response, Problem> {
+    let key = idempotency_key(headers)?;
+    let context = command.context().as_str();
+    let mut request = Request::new(caller.principal.clone(), command);
+    request.idempotency_key = key;
+    match s.api.execute(request).await {
+        Ok(outcome) => {
+            let (status, label) = if outcome.duplicate {
+                (StatusCode::OK, "duplicate")
+            } else if outcome.events.is_empty() {
+                (StatusCode::OK, "unchanged")
+            } else {
+                (StatusCode::CREATED, "recorded")
+            };
+            s.metrics.command(context, label);
+            Ok((status, axum::Json(OutcomeBody::from(outcome))).into_response())
+        }
+        Err(e) => {
+            let problem = Problem::from(e);
+            let label = match (problem.status.as_u16(), problem.body.code.as_str()) {
+                (_, codes::CONTENDED) => "contended",
+                (503, _) => "unavailable",
+                (500, _) => "failed",
+                _ => "refused",
+            };
+            s.metrics.command(context, label);
+            Err(problem)
+        }
+    }
+}
+
+/// Scopes and executes a command on an existing partnership.
+async fn run(
+    s: &GatewayState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    partnership: &PartnershipId,
+    who: Who,
+    action: &str,
+    command: AnyCommand,
+) -> Result<Response, Problem> {
+    let view = auth::partnership(s, partnership).await?;
+    caller.may(&view, who, action)?;
+    execute(s, caller, headers, command).await
+}
+
+macro_rules! command {
+    (
+        $(#[doc = $doc:expr])*
+        $name:ident: $path:tt, $tag:tt, [$($param:tt),*], $body:ident, $who:expr, $action:expr,
+        |$p:ident, $args:ident, $b:ident| $build:block
+    ) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(
+            post,
+            path = $path,
+            tag = $tag,
+            params(
+                ("id" = String, Path, description = "Partnership id"),
+                $(($param = String, Path),)*
+                ("Idempotency-Key" = Option<String>, Header, format = Uuid,
+                    description = "A UUID; a retry with the same key is recorded once"),
+                ("X-Act-As" = Option<String>, Header,
+                    description = "Admin tokens only: the organisation the admin acts for"),
+            ),
+            request_body = $body,
+            responses(
+                (status = 201, description = "Recorded", body = OutcomeBody),
+                (status = 200, description = "Nothing changed (an identical command), or a retry of a recorded one", body = OutcomeBody),
+                (status = 400, description = "Malformed JSON, path or header", body = ErrorBody),
+                (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
+                (status = 403, description = "Not a party, or the other side's task", body = ErrorBody),
+                (status = 404, description = "The partnership or a referenced item does not exist", body = ErrorBody),
+                (status = 408, description = "The request took too long", body = ErrorBody),
+                (status = 409, description = "Not allowed in the current state", body = ErrorBody),
+                (status = 413, description = "Body too large", body = ErrorBody),
+                (status = 415, description = "Body is not JSON", body = ErrorBody),
+                (status = 422, description = "A field breaks a rule", body = ErrorBody),
+                (status = 503, description = "Temporarily unavailable; retry with the same Idempotency-Key", body = ErrorBody),
+            ),
+            security(("bearer" = []))
+        )]
+        pub async fn $name(
+            State(s): State<GatewayState>,
+            caller: Caller,
+            $args: Params,
+            headers: HeaderMap,
+            JsonBody($b): JsonBody<$body>,
+        ) -> Result<Response, Problem> {
+            let $p: PartnershipId = $args.get("id")?;
+            let command: AnyCommand = $build;
+            run(&s, &caller, &headers, &$p, $who, $action, command).await
+        }
+    };
+}
+
+// ---------------------------------------------------------------- strategy
+
+/// Sign a partnership (either party, or an admin acting for one).
+#[utoipa::path(
+    post,
+    path = "/v1/partnerships",
+    tag = "strategy",
+    params(
+        ("Idempotency-Key" = Option<String>, Header, format = Uuid, description = "A UUID; a retry with the same key is recorded once"),
+        ("X-Act-As" = Option<String>, Header, description = "Admin tokens only: the organisation the admin acts for"),
+    ),
+    request_body = SignPartnershipBody,
+    responses(
+        (status = 201, description = "Signed", body = OutcomeBody),
+        (status = 200, description = "The identical agreement was already signed", body = OutcomeBody),
+        (status = 400, description = "Malformed JSON or header", body = ErrorBody),
+        (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "The caller is neither party of the agreement", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 409, description = "Already signed differently", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "A field breaks a rule", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn sign_partnership(
+    State(s): State<GatewayState>,
+    caller: Caller,
+    headers: HeaderMap,
+    JsonBody(b): JsonBody<SignPartnershipBody>,
+) -> Result<Response, Problem> {
+    let partnership: PartnershipId = parse("partnership", &b.partnership)?;
+    let manufacturer: OrgId = parse("manufacturer", &b.manufacturer)?;
+    let distributor: OrgId = parse("distributor", &b.distributor)?;
+    // Before it exists, the agreement itself names the parties; once signed, the recorded
+    // parties count, so nobody can re-sign someone else's partnership.
+    let view = match s.api.partnership(&partnership).await? {
+        Some(view) => view,
+        None => synergy_domain::PartnershipView {
+            id: partnership.clone(),
+            manufacturer: manufacturer.clone(),
+            distributor: distributor.clone(),
+            terminated: false,
+        },
+    };
+    caller.may(&view, E, "signing the partnership")?;
+    let command = AnyCommand::Strategy(StratCmd::SignPartnership {
+        partnership,
+        manufacturer,
+        distributor,
+        region: b.region,
+        signed_on: parse("signed_on", &b.signed_on)?,
+    });
+    execute(&s, &caller, &headers, command).await
+}
+
+command! {
+    /// Adopt a rulebook (制度).
+    adopt_rulebook: "/v1/partnerships/{id}/rulebooks", "strategy", [], AdoptRulebookBody, E, "adopting a rulebook",
+    |p, args, b| {
+        AnyCommand::Strategy(StratCmd::AdoptRulebook {
+            partnership: p.clone(),
+            title: b.title,
+            adopted_on: parse("adopted_on", &b.adopted_on)?,
+        })
+    }
+}
+
+command! {
+    /// Terminate the partnership; it accepts nothing new afterwards.
+    terminate_partnership: "/v1/partnerships/{id}/termination", "strategy", [], TerminateBody, E, "terminating the partnership",
+    |p, args, b| {
+        AnyCommand::Strategy(StratCmd::TerminatePartnership {
+            partnership: p.clone(),
+            reason: b.reason,
+            terminated_on: parse("terminated_on", &b.terminated_on)?,
+        })
+    }
+}
+
+command! {
+    /// Draft a development plan over whole calendar years.
+    draft_plan: "/v1/partnerships/{id}/plans", "strategy", [], DraftPlanBody, E, "drafting a plan",
+    |p, args, b| {
+        AnyCommand::Strategy(StratCmd::DraftPlan {
+            partnership: p.clone(),
+            plan: parse("plan", &b.plan)?,
+            title: b.title,
+            first_year: b.first_year,
+            last_year: b.last_year,
+        })
+    }
+}
+
+command! {
+    /// Set (or replace) a target of a draft plan.
+    set_plan_target: "/v1/partnerships/{id}/plans/{plan}/targets", "strategy", ["plan"], SetTargetBody, E, "setting a plan target",
+    |p, args, b| {
+        AnyCommand::Strategy(StratCmd::SetPlanTarget {
+            partnership: p.clone(),
+            plan: args.get::<PlanId>("plan")?,
+            target: Target {
+                brand: parse_opt::<BrandId>("brand", b.brand.as_deref())?,
+                period: parse("period", &b.period)?,
+                volume: parse_opt("volume_cases", b.volume_cases.as_deref())?,
+                revenue: parse_opt("revenue_yuan", b.revenue_yuan.as_deref())?,
+                volume_share: parse_opt("volume_share_pct", b.volume_share_pct.as_deref())?,
+            },
+        })
+    }
+}
+
+command! {
+    /// Remove the target for a brand (or all brands) and period from a draft plan.
+    remove_plan_target: "/v1/partnerships/{id}/plans/{plan}/targets/removal", "strategy", ["plan"], RemoveTargetBody, E, "removing a plan target",
+    |p, args, b| {
+        AnyCommand::Strategy(StratCmd::RemovePlanTarget {
+            partnership: p.clone(),
+            plan: args.get::<PlanId>("plan")?,
+            brand: parse_opt::<BrandId>("brand", b.brand.as_deref())?,
+            period: parse("period", &b.period)?,
+        })
+    }
+}
+
+command! {
+    /// Submit the draft for both sides' signatures.
+    submit_plan: "/v1/partnerships/{id}/plans/{plan}/submit", "strategy", ["plan"], EmptyBody, E, "submitting a plan",
+    |p, args, b| {
+        let EmptyBody {} = b;
+        AnyCommand::Strategy(StratCmd::SubmitPlan {
+            partnership: p.clone(),
+            plan: args.get::<PlanId>("plan")?,
+        })
+    }
+}
+
+command! {
+    /// The caller's side signs the submitted revision.
+    sign_plan: "/v1/partnerships/{id}/plans/{plan}/signatures", "strategy", ["plan"], SignPlanBody, E, "signing a plan",
+    |p, args, b| {
+        AnyCommand::Strategy(StratCmd::SignPlan {
+            partnership: p.clone(),
+            plan: args.get::<PlanId>("plan")?,
+            revision: b.revision,
+            signed_on: parse("signed_on", &b.signed_on)?,
+        })
+    }
+}
+
+command! {
+    /// Open a new revision: back to draft, signatures cleared.
+    revise_plan: "/v1/partnerships/{id}/plans/{plan}/revisions", "strategy", ["plan"], ReasonBody, E, "revising a plan",
+    |p, args, b| {
+        AnyCommand::Strategy(StratCmd::RevisePlan {
+            partnership: p.clone(),
+            plan: args.get::<PlanId>("plan")?,
+            reason: b.reason,
+        })
+    }
+}
+
+command! {
+    /// Abandon a draft or retire a plan early.
+    withdraw_plan: "/v1/partnerships/{id}/plans/{plan}/withdrawal", "strategy", ["plan"], ReasonBody, E, "withdrawing a plan",
+    |p, args, b| {
+        AnyCommand::Strategy(StratCmd::WithdrawPlan {
+            partnership: p.clone(),
+            plan: args.get::<PlanId>("plan")?,
+            reason: b.reason,
+        })
+    }
+}
+
+// ---------------------------------------------------------------- marketing
+
+command! {
+    /// Manufacturer: plan a campaign with its activity plan.
+    plan_campaign: "/v1/partnerships/{id}/campaigns", "marketing", [], PlanCampaignBody, M, "planning a campaign",
+    |p, args, b| {
+        AnyCommand::Marketing(MktCmd::PlanCampaign {
+            partnership: p.clone(),
+            campaign: parse("campaign", &b.campaign)?,
+            title: b.title,
+            brand: parse("brand", &b.brand)?,
+            skus: parse_all::<SkuId>("skus", &b.skus)?,
+            starts_on: parse("starts_on", &b.starts_on)?,
+            ends_on: parse("ends_on", &b.ends_on)?,
+            activity_plan: b.activity_plan,
+        })
+    }
+}
+
+command! {
+    /// Assign a campaign task to a side.
+    assign_task: "/v1/partnerships/{id}/campaigns/{campaign}/tasks", "marketing", ["campaign"], AssignTaskBody, E, "assigning a campaign task",
+    |p, args, b| {
+        AnyCommand::Marketing(MktCmd::AssignTask {
+            partnership: p.clone(),
+            campaign: args.get::<CampaignId>("campaign")?,
+            task: parse("task", &b.task)?,
+            title: b.title,
+            side: b.side.into(),
+            due_on: parse("due_on", &b.due_on)?,
+        })
+    }
+}
+
+command! {
+    /// The side the task was assigned to marks it done.
+    complete_task: "/v1/partnerships/{id}/campaigns/{campaign}/tasks/{task}/completion", "marketing", ["campaign", "task"], CompleteTaskBody, E, "completing a campaign task",
+    |p, args, b| {
+        AnyCommand::Marketing(MktCmd::CompleteTask {
+            partnership: p.clone(),
+            campaign: args.get::<CampaignId>("campaign")?,
+            task: args.get::<TaskId>("task")?,
+            completed_on: parse("completed_on", &b.completed_on)?,
+            note: b.note,
+        })
+    }
+}
+
+command! {
+    /// Manufacturer: ship promotional materials.
+    dispatch_materials: "/v1/partnerships/{id}/campaigns/{campaign}/materials/dispatches", "marketing", ["campaign"], DispatchBody, M, "dispatching materials",
+    |p, args, b| {
+        AnyCommand::Marketing(MktCmd::DispatchMaterials {
+            partnership: p.clone(),
+            campaign: args.get::<CampaignId>("campaign")?,
+            material: b.material,
+            quantity: b.quantity,
+            dispatched_on: parse("dispatched_on", &b.dispatched_on)?,
+        })
+    }
+}
+
+command! {
+    /// Distributor: confirm receipt of materials.
+    receive_materials: "/v1/partnerships/{id}/campaigns/{campaign}/materials/receipts", "marketing", ["campaign"], ReceiveBody, D, "receiving materials",
+    |p, args, b| {
+        AnyCommand::Marketing(MktCmd::ReceiveMaterials {
+            partnership: p.clone(),
+            campaign: args.get::<CampaignId>("campaign")?,
+            material: b.material,
+            quantity: b.quantity,
+            received_on: parse("received_on", &b.received_on)?,
+        })
+    }
+}
+
+command! {
+    /// Distributor: add retail outlets to the campaign.
+    select_outlets: "/v1/partnerships/{id}/campaigns/{campaign}/outlets", "marketing", ["campaign"], OutletsBody, D, "selecting outlets",
+    |p, args, b| {
+        AnyCommand::Marketing(MktCmd::SelectOutlets {
+            partnership: p.clone(),
+            campaign: args.get::<CampaignId>("campaign")?,
+            outlets: parse_all("outlets", &b.outlets)?,
+        })
+    }
+}
+
+command! {
+    /// Manufacturer: record a retail price observed at an outlet.
+    check_retail_price: "/v1/partnerships/{id}/campaigns/{campaign}/price-checks", "marketing", ["campaign"], PriceCheckBody, M, "checking retail prices",
+    |p, args, b| {
+        AnyCommand::Marketing(MktCmd::CheckRetailPrice {
+            partnership: p.clone(),
+            campaign: args.get::<CampaignId>("campaign")?,
+            sku: parse("sku", &b.sku)?,
+            outlet: parse("outlet", &b.outlet)?,
+            observed_price: parse("observed_price_yuan", &b.observed_price_yuan)?,
+            checked_on: parse("checked_on", &b.checked_on)?,
+        })
+    }
+}
+
+command! {
+    /// Distributor: secure supply of a campaign SKU.
+    allocate_supply: "/v1/partnerships/{id}/campaigns/{campaign}/supply", "marketing", ["campaign"], AllocateSupplyBody, D, "allocating supply",
+    |p, args, b| {
+        AnyCommand::Marketing(MktCmd::AllocateSupply {
+            partnership: p.clone(),
+            campaign: args.get::<CampaignId>("campaign")?,
+            sku: parse("sku", &b.sku)?,
+            volume: parse("volume_cases", &b.volume_cases)?,
+            allocated_on: parse("allocated_on", &b.allocated_on)?,
+        })
+    }
+}
+
+command! {
+    /// Distributor: start executing the campaign.
+    launch_campaign: "/v1/partnerships/{id}/campaigns/{campaign}/launch", "marketing", ["campaign"], LaunchBody, D, "launching a campaign",
+    |p, args, b| {
+        AnyCommand::Marketing(MktCmd::LaunchCampaign {
+            partnership: p.clone(),
+            campaign: args.get::<CampaignId>("campaign")?,
+            launched_on: parse("launched_on", &b.launched_on)?,
+        })
+    }
+}
+
+command! {
+    /// Either party: close the campaign with its outcome.
+    close_campaign: "/v1/partnerships/{id}/campaigns/{campaign}/closure", "marketing", ["campaign"], CloseCampaignBody, E, "closing a campaign",
+    |p, args, b| {
+        AnyCommand::Marketing(MktCmd::CloseCampaign {
+            partnership: p.clone(),
+            campaign: args.get::<CampaignId>("campaign")?,
+            closed_on: parse("closed_on", &b.closed_on)?,
+            outcome: b.outcome.into(),
+            summary: b.summary,
+        })
+    }
+}
+
+// ---------------------------------------------------------------- brand
+
+command! {
+    /// Manufacturer: introduce a brand with registered SKUs into the region.
+    introduce_brand: "/v1/partnerships/{id}/brands/{brand}/introduction", "brand", ["brand"], IntroduceBrandBody, M, "introducing a brand",
+    |p, args, b| {
+        AnyCommand::Brand(BrandCmd::IntroduceBrand {
+            partnership: p.clone(),
+            brand: args.get::<BrandId>("brand")?,
+            introduced_on: parse("introduced_on", &b.introduced_on)?,
+        })
+    }
+}
+
+command! {
+    /// Manufacturer: move a brand to a later stage, or withdraw it.
+    change_brand_stage: "/v1/partnerships/{id}/brands/{brand}/stage", "brand", ["brand"], ChangeStageBody, M, "changing a brand's stage",
+    |p, args, b| {
+        AnyCommand::Brand(BrandCmd::ChangeBrandStage {
+            partnership: p.clone(),
+            brand: args.get::<BrandId>("brand")?,
+            to: b.to.into(),
+            changed_on: parse("changed_on", &b.changed_on)?,
+            reason: b.reason,
+        })
+    }
+}
+
+command! {
+    /// Either side: evaluate a brand for an ended period.
+    evaluate_brand: "/v1/partnerships/{id}/brands/{brand}/evaluations", "brand", ["brand"], EvaluateBrandBody, E, "evaluating a brand",
+    |p, args, b| {
+        AnyCommand::Brand(BrandCmd::EvaluateBrand {
+            partnership: p.clone(),
+            brand: args.get::<BrandId>("brand")?,
+            period: parse("period", &b.period)?,
+            overall: b.overall,
+            scores: b.scores(),
+            comment: b.comment,
+            supersede: b.supersede,
+        })
+    }
+}
+
+command! {
+    /// Either side: record a culture activity that was held.
+    record_culture_activity: "/v1/partnerships/{id}/culture-activities", "brand", [], CultureActivityBody, E, "recording a culture activity",
+    |p, args, b| {
+        AnyCommand::Brand(BrandCmd::RecordCultureActivity {
+            partnership: p.clone(),
+            brand: parse_opt("brand", b.brand.as_deref())?,
+            kind: b.kind.into(),
+            title: b.title,
+            held_on: parse("held_on", &b.held_on)?,
+            participants: b.participants,
+        })
+    }
+}
+
+// ---------------------------------------------------------------- information
+
+command! {
+    /// Distributor: forecast demand for a month.
+    submit_forecast: "/v1/partnerships/{id}/forecasts", "information", [], MonthLinesBody, D, "forecasting demand",
+    |p, args, b| {
+        AnyCommand::Information(InfoCmd::Forecast(ForecastCommand::SubmitDemandForecast {
+            partnership: p.clone(),
+            month: parse("month", &b.month)?,
+            lines: volume_lines(&b.lines)?,
+        }))
+    }
+}
+
+command! {
+    /// Manufacturer: confirm the supply plan for a forecast month.
+    confirm_supply_plan: "/v1/partnerships/{id}/supply-plans", "information", [], MonthLinesBody, M, "confirming a supply plan",
+    |p, args, b| {
+        AnyCommand::Information(InfoCmd::Forecast(ForecastCommand::ConfirmSupplyPlan {
+            partnership: p.clone(),
+            month: parse("month", &b.month)?,
+            lines: volume_lines(&b.lines)?,
+        }))
+    }
+}
+
+command! {
+    /// Distributor: place an order for a supply month.
+    place_order: "/v1/partnerships/{id}/orders", "information", [], PlaceOrderBody, D, "placing an order",
+    |p, args, b| {
+        AnyCommand::Information(InfoCmd::Order(OrderCommand::Place {
+            partnership: p.clone(),
+            order: parse::<OrderId>("order", &b.order)?,
+            month: parse("month", &b.month)?,
+            lines: volume_lines(&b.lines)?,
+        }))
+    }
+}
+
+command! {
+    /// Manufacturer: confirm what it will ship.
+    confirm_order: "/v1/partnerships/{id}/orders/{order}/confirmation", "information", ["order"], LinesBody, M, "confirming an order",
+    |p, args, b| {
+        AnyCommand::Information(InfoCmd::Order(OrderCommand::Confirm {
+            partnership: p.clone(),
+            order: args.get::<OrderId>("order")?,
+            lines: volume_lines(&b.lines)?,
+        }))
+    }
+}
+
+command! {
+    /// Manufacturer: ship the order.
+    ship_order: "/v1/partnerships/{id}/orders/{order}/shipment", "information", ["order"], LinesBody, M, "shipping an order",
+    |p, args, b| {
+        AnyCommand::Information(InfoCmd::Order(OrderCommand::Ship {
+            partnership: p.clone(),
+            order: args.get::<OrderId>("order")?,
+            lines: volume_lines(&b.lines)?,
+        }))
+    }
+}
+
+command! {
+    /// Distributor: record what arrived.
+    receive_order: "/v1/partnerships/{id}/orders/{order}/receipt", "information", ["order"], LinesBody, D, "receiving an order",
+    |p, args, b| {
+        AnyCommand::Information(InfoCmd::Order(OrderCommand::Receive {
+            partnership: p.clone(),
+            order: args.get::<OrderId>("order")?,
+            lines: volume_lines(&b.lines)?,
+        }))
+    }
+}
+
+// ---------------------------------------------------------------- support
+
+command! {
+    /// Schedule a meeting (regular review, executive visit, training).
+    schedule_meeting: "/v1/partnerships/{id}/meetings", "support", [], ScheduleMeetingBody, E, "scheduling a meeting",
+    |p, args, b| {
+        AnyCommand::Support(MeetingCommand::Schedule {
+            partnership: p.clone(),
+            meeting: parse::<MeetingId>("meeting", &b.meeting)?,
+            kind: b.kind.into(),
+            title: b.title,
+            scheduled_on: parse("scheduled_on", &b.scheduled_on)?,
+            period: parse_opt::<Period>("period", b.period.as_deref())?,
+            agenda: b.agenda,
+        }.into())
+    }
+}
+
+command! {
+    /// Record that the meeting was held, with minutes and decisions.
+    hold_meeting: "/v1/partnerships/{id}/meetings/{meeting}/minutes", "support", ["meeting"], HoldMeetingBody, E, "recording a meeting",
+    |p, args, b| {
+        AnyCommand::Support(MeetingCommand::Hold {
+            partnership: p.clone(),
+            meeting: args.get::<MeetingId>("meeting")?,
+            held_on: parse("held_on", &b.held_on)?,
+            attendees: b.attendees()?,
+            minutes: b.minutes,
+            decisions: b.decisions,
+        }.into())
+    }
+}
+
+command! {
+    /// Cancel a scheduled meeting.
+    cancel_meeting: "/v1/partnerships/{id}/meetings/{meeting}/cancellation", "support", ["meeting"], ReasonBody, E, "cancelling a meeting",
+    |p, args, b| {
+        AnyCommand::Support(MeetingCommand::Cancel {
+            partnership: p.clone(),
+            meeting: args.get::<MeetingId>("meeting")?,
+            reason: b.reason,
+        }.into())
+    }
+}
+
+command! {
+    /// Raise an action item owned by one side.
+    raise_action_item: "/v1/partnerships/{id}/action-items", "support", [], RaiseActionBody, E, "raising an action item",
+    |p, args, b| {
+        AnyCommand::Support(ActionItemCommand::Raise {
+            partnership: p.clone(),
+            item: parse::<ActionItemId>("item", &b.item)?,
+            title: b.title,
+            owner: b.owner.into(),
+            due_on: parse("due_on", &b.due_on)?,
+            meeting: parse_opt::<MeetingId>("meeting", b.meeting.as_deref())?,
+        }.into())
+    }
+}
+
+command! {
+    /// Note progress on an action item.
+    progress_action_item: "/v1/partnerships/{id}/action-items/{item}/progress", "support", ["item"], NoteBody, E, "noting progress",
+    |p, args, b| {
+        AnyCommand::Support(ActionItemCommand::Progress {
+            partnership: p.clone(),
+            item: args.get::<ActionItemId>("item")?,
+            note: b.note,
+        }.into())
+    }
+}
+
+command! {
+    /// The owner side closes an action item.
+    close_action_item: "/v1/partnerships/{id}/action-items/{item}/closure", "support", ["item"], NoteBody, E, "closing an action item",
+    |p, args, b| {
+        AnyCommand::Support(ActionItemCommand::Close {
+            partnership: p.clone(),
+            item: args.get::<ActionItemId>("item")?,
+            note: b.note,
+        }.into())
+    }
+}
+
+command! {
+    /// Reopen a closed action item with a new due date.
+    reopen_action_item: "/v1/partnerships/{id}/action-items/{item}/reopening", "support", ["item"], ReopenBody, E, "reopening an action item",
+    |p, args, b| {
+        AnyCommand::Support(ActionItemCommand::Reopen {
+            partnership: p.clone(),
+            item: args.get::<ActionItemId>("item")?,
+            reason: b.reason,
+            due_on: parse("due_on", &b.due_on)?,
+        }.into())
+    }
+}
+
+command! {
+    /// Open a support request to the other side.
+    open_support_request: "/v1/partnerships/{id}/support-requests", "support", [], OpenRequestBody, E, "opening a support request",
+    |p, args, b| {
+        AnyCommand::Support(SupportRequestCommand::Open {
+            partnership: p.clone(),
+            request: parse::<SupportRequestId>("request", &b.request)?,
+            title: b.title,
+            severity: b.severity.into(),
+        }.into())
+    }
+}
+
+command! {
+    /// The side the request was made to acknowledges it.
+    acknowledge_support_request: "/v1/partnerships/{id}/support-requests/{request}/acknowledgement", "support", ["request"], EmptyBody, E, "acknowledging a support request",
+    |p, args, b| {
+        let EmptyBody {} = b;
+        AnyCommand::Support(SupportRequestCommand::Acknowledge {
+            partnership: p.clone(),
+            request: args.get::<SupportRequestId>("request")?,
+        }.into())
+    }
+}
+
+command! {
+    /// The side the request was made to resolves it.
+    resolve_support_request: "/v1/partnerships/{id}/support-requests/{request}/resolution", "support", ["request"], ResolveBody, E, "resolving a support request",
+    |p, args, b| {
+        AnyCommand::Support(SupportRequestCommand::Resolve {
+            partnership: p.clone(),
+            request: args.get::<SupportRequestId>("request")?,
+            resolution: b.resolution,
+        }.into())
+    }
+}
+
+// ---------------------------------------------------------------- uploads
+
+/// How an upload body is to be read.
+enum Upload {
+    Json,
+    File(FileFormat),
+}
+
+fn upload_kind(headers: &HeaderMap, bytes: &[u8]) -> Result<Upload, Problem> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json" {
+        return Ok(Upload::Json);
+    }
+    if let Some(f) = FileFormat::from_media_type(content_type) {
+        return Ok(Upload::File(f));
+    }
+    if essence.is_empty() || essence == "application/octet-stream" {
+        return Ok(Upload::File(FileFormat::sniff(bytes, None)));
+    }
+    Err(Problem::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        codes::UNSUPPORTED_MEDIA_TYPE,
+        format!(
+            "{content_type:?} is not an upload format; send text/csv, {XLSX_MEDIA_TYPE} or application/json"
+        ),
+    ))
+}
+
+/// A rejected file, every bad row listed. `json` shifts CSV lines (header = 1) to 1-based
+/// positions in the JSON array.
+fn invalid_file(errors: ImportErrors, json: bool) -> Problem {
+    let rows: Vec<RowProblem> = errors
+        .iter()
+        .map(|e| RowProblem {
+            line: (if json { e.line.saturating_sub(1) } else { e.line }) as u64,
+            column: e.column.clone(),
+            rule: e.rule.to_owned(),
+            reason: e.reason.clone(),
+        })
+        .collect();
+    let mut p = Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        codes::INVALID_FILE,
+        format!(
+            "the file was rejected and nothing of it was recorded: {} problem(s), listed in `errors`",
+            rows.len()
+        ),
+    );
+    p.body.errors = Some(rows);
+    p
+}
+
+/// JSON rows rendered as the CSV the spreadsheet path reads, so both are checked by one
+/// parser with one set of rules and messages.
+fn rows_to_csv<const N: usize>(columns: [&str; N], rows: Vec<[String; N]>) -> Result<Vec<u8>, Problem> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| Problem::internal(format!("could not re-encode the rows: {e}"));
+    w.write_record(columns).map_err(fail)?;
+    for row in rows {
+        w.write_record(row).map_err(fail)?;
+    }
+    w.into_inner()
+        .map_err(|e| Problem::internal(format!("could not re-encode the rows: {e}")))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadArgs {
+    /// Why recorded months change (a correction). Required when the file changes a month
+    /// that already has data.
+    pub reason: Option<String>,
+}
+
+/// Manufacturer: import the catalogue (CSV, XLSX or JSON); all or nothing.
+#[utoipa::path(
+    post,
+    path = "/v1/partnerships/{id}/catalogue",
+    tag = "brand",
+    params(
+        ("id" = String, Path, description = "Partnership id"),
+        ("Idempotency-Key" = Option<String>, Header, format = Uuid, description = "A UUID; a retry with the same key is recorded once"),
+        ("X-Act-As" = Option<String>, Header, description = "Admin tokens only: the organisation the admin acts for"),
+    ),
+    request_body(
+        description = "Columns brand,sku,name,price_class,guide_price_yuan",
+        content(
+            (CatalogueJson = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )
+    ),
+    responses(
+        (status = 201, description = "Recorded", body = OutcomeBody),
+        (status = 200, description = "Identical to the recorded catalogue; nothing changed", body = OutcomeBody),
+        (status = 400, description = "Malformed body, path or header", body = ErrorBody),
+        (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "Not the partnership's manufacturer", body = ErrorBody),
+        (status = 404, description = "No such partnership", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 409, description = "Not allowed in the current state", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not CSV, XLSX or JSON", body = ErrorBody),
+        (status = 422, description = "The file was rejected (`invalid_file`, every bad row listed) or the catalogue breaks a rule", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn import_catalogue(
+    State(s): State<GatewayState>,
+    caller: Caller,
+    args: Params,
+    headers: HeaderMap,
+    RawBody(bytes): RawBody,
+) -> Result<Response, Problem> {
+    let p: PartnershipId = args.get("id")?;
+    let view = auth::partnership(&s, &p).await?;
+    caller.may(&view, M, "registering the catalogue")?;
+    let skus = match upload_kind(&headers, &bytes)? {
+        Upload::Json => {
+            let body: CatalogueJson = serde_json::from_slice(&bytes).map_err(|e| {
+                Problem::bad_request(codes::MALFORMED_JSON, format!("the body is not a catalogue: {e}"))
+            })?;
+            let rows = body
+                .skus
+                .into_iter()
+                .map(|r| [r.brand, r.sku, r.name, r.price_class, r.guide_price_yuan])
+                .collect();
+            let csv = rows_to_csv(synergy_import::CATALOGUE_COLUMNS, rows)?;
+            synergy_import::parse_catalogue(&csv, FileFormat::Csv)
+                .map_err(|e| invalid_file(e, true))?
+        }
+        Upload::File(format) => synergy_import::parse_catalogue(&bytes, format)
+            .map_err(|e| invalid_file(e, false))?,
+    };
+    let command = AnyCommand::Brand(BrandCmd::RegisterCatalogue {
+        partnership: p,
+        skus,
+    });
+    execute(&s, &caller, &headers, command).await
+}
+
+/// Distributor: import monthly market data (CSV, XLSX or JSON); all or nothing.
+#[utoipa::path(
+    post,
+    path = "/v1/partnerships/{id}/market-data",
+    tag = "information",
+    params(
+        ("id" = String, Path, description = "Partnership id"),
+        UploadArgs,
+        ("Idempotency-Key" = Option<String>, Header, format = Uuid, description = "A UUID; a retry with the same key is recorded once"),
+        ("X-Act-As" = Option<String>, Header, description = "Admin tokens only: the organisation the admin acts for"),
+    ),
+    request_body(
+        description = "Columns period,sku,volume_cases,revenue_yuan,closing_stock_cases,outlets_stocking,outlets_selling,avg_retail_price_yuan; each month needs its ALL row",
+        content(
+            (MarketDataJson = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )
+    ),
+    responses(
+        (status = 201, description = "Recorded", body = OutcomeBody),
+        (status = 200, description = "Identical to what is recorded; nothing changed (a safe retry)", body = OutcomeBody),
+        (status = 400, description = "Malformed body, path, query or header", body = ErrorBody),
+        (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "Not the partnership's distributor", body = ErrorBody),
+        (status = 404, description = "No such partnership", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 409, description = "A correction without a reason (rule market_data.correction_needs_reason, field names the month), or a month not ended", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not CSV, XLSX or JSON", body = ErrorBody),
+        (status = 422, description = "The file was rejected (`invalid_file`, every bad row listed) or breaks a rule", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn import_market_data(
+    State(s): State<GatewayState>,
+    caller: Caller,
+    args: Params,
+    QueryArgs(query): QueryArgs<UploadArgs>,
+    headers: HeaderMap,
+    RawBody(bytes): RawBody,
+) -> Result<Response, Problem> {
+    let p: PartnershipId = args.get("id")?;
+    let view = auth::partnership(&s, &p).await?;
+    caller.may(&view, D, "submitting market data")?;
+    let catalogue = s.api.catalogue(&p).await?;
+    let (months, body_reason) = match upload_kind(&headers, &bytes)? {
+        Upload::Json => {
+            let body: MarketDataJson = serde_json::from_slice(&bytes).map_err(|e| {
+                Problem::bad_request(
+                    codes::MALFORMED_JSON,
+                    format!("the body is not market data: {e}"),
+                )
+            })?;
+            let rows = body
+                .rows
+                .into_iter()
+                .map(|r| {
+                    [
+                        r.period,
+                        r.sku,
+                        r.volume_cases,
+                        r.revenue_yuan,
+                        r.closing_stock_cases.unwrap_or_default(),
+                        r.outlets_stocking.unwrap_or_default(),
+                        r.outlets_selling.unwrap_or_default(),
+                        r.avg_retail_price_yuan.unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            let csv = rows_to_csv(synergy_import::MARKET_DATA_COLUMNS, rows)?;
+            let months =
+                synergy_import::parse_market_data(&csv, FileFormat::Csv, Some(&catalogue))
+                    .map_err(|e| invalid_file(e, true))?;
+            (months, body.reason)
+        }
+        Upload::File(format) => (
+            synergy_import::parse_market_data(&bytes, format, Some(&catalogue))
+                .map_err(|e| invalid_file(e, false))?,
+            None,
+        ),
+    };
+    let reason = query
+        .reason
+        .or(body_reason)
+        .filter(|r| !r.trim().is_empty());
+    let command = AnyCommand::Information(InfoCmd::SubmitMarketData(SubmitMarketData {
+        partnership: p,
+        months,
+        reason,
+    }));
+    execute(&s, &caller, &headers, command).await
+}
+
+// ---------------------------------------------------------------- reads
+
+/// The partnership's parties (parties only).
+#[utoipa::path(
+    get,
+    path = "/v1/partnerships/{id}",
+    tag = "strategy",
+    params(
+        ("id" = String, Path, description = "Partnership id"),
+        ("X-Act-As" = Option<String>, Header, description = "Admin tokens only: the organisation the admin acts for"),
+    ),
+    responses(
+        (status = 200, description = "The partnership", body = PartnershipBody),
+        (status = 400, description = "Malformed path or header", body = ErrorBody),
+        (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "Not a party", body = ErrorBody),
+        (status = 404, description = "No such partnership", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_partnership(
+    State(s): State<GatewayState>,
+    caller: Caller,
+    args: Params,
+) -> Result<Response, Problem> {
+    let p: PartnershipId = args.get("id")?;
+    let view = auth::partnership(&s, &p).await?;
+    caller.side_in(&view)?;
+    Ok(axum::Json(PartnershipBody {
+        id: view.id.to_string(),
+        manufacturer: view.manufacturer.to_string(),
+        distributor: view.distributor.to_string(),
+        terminated: view.terminated,
+    })
+    .into_response())
+}
+
+/// The partnership's registered SKUs (parties only).
+#[utoipa::path(
+    get,
+    path = "/v1/partnerships/{id}/catalogue",
+    tag = "brand",
+    params(
+        ("id" = String, Path, description = "Partnership id"),
+        ("X-Act-As" = Option<String>, Header, description = "Admin tokens only: the organisation the admin acts for"),
+    ),
+    responses(
+        (status = 200, description = "The catalogue", body = CatalogueBody),
+        (status = 400, description = "Malformed path or header", body = ErrorBody),
+        (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "Not a party", body = ErrorBody),
+        (status = 404, description = "No such partnership", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_catalogue(
+    State(s): State<GatewayState>,
+    caller: Caller,
+    args: Params,
+) -> Result<Response, Problem> {
+    let p: PartnershipId = args.get("id")?;
+    let view = auth::partnership(&s, &p).await?;
+    caller.side_in(&view)?;
+    let catalogue = s.api.catalogue(&p).await?;
+    let skus = catalogue
+        .skus
+        .into_iter()
+        .map(|(sku, v)| CatalogueSku {
+            brand: v.brand.to_string(),
+            sku: sku.to_string(),
+            name: v.name,
+            price_class: v.price_class.get(),
+            guide_price_yuan: v.guide_price.to_string(),
+        })
+        .collect();
+    Ok(axum::Json(CatalogueBody { skus }).into_response())
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportFormatDto {
+    Json,
+    Csv,
+    Md,
+    Html,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportKindDto {
+    Market,
+    Brand,
+    Scorecard,
+    Review,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportArgs {
+    /// Rendering; json (default) is DESIGN §4's report contract.
+    pub format: Option<ReportFormatDto>,
+    /// "As of" date (YYYY-MM-DD) for overdue items and months due; default today.
+    #[param(format = Date)]
+    pub as_of: Option<String>,
+    /// Read-your-writes: wait until the report reflects the log up to this position (the
+    /// `position` of an earlier command's outcome).
+    pub after: Option<u64>,
+}
+
+/// A report: market, brand, scorecard or the joint review pack, for a month, quarter
+/// (`2008-Q2`), half (`2008-H1`) or year (`2008`).
+#[utoipa::path(
+    get,
+    path = "/v1/partnerships/{id}/reports/{kind}/{period}",
+    tag = "evaluation",
+    params(
+        ("id" = String, Path, description = "Partnership id"),
+        ("kind" = ReportKindDto, Path, description = "market, brand, scorecard or review"),
+        ("period" = String, Path, description = "2008-06, 2008-Q2, 2008-H1 or 2008", example = "2008-H1"),
+        ReportArgs,
+        ("X-Act-As" = Option<String>, Header, description = "Admin tokens only: the organisation the admin acts for"),
+    ),
+    responses(
+        (status = 200, description = "The rendered report",
+            content(
+                ("application/json"),
+                ("text/csv"),
+                ("text/markdown"),
+                ("text/html"),
+            )
+        ),
+        (status = 400, description = "Malformed path, query or header", body = ErrorBody),
+        (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "Not a party", body = ErrorBody),
+        (status = 404, description = "No such partnership, or nothing recorded yet", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 503, description = "Read models not caught up yet; retry", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_report(
+    State(s): State<GatewayState>,
+    caller: Caller,
+    args: Params,
+    QueryArgs(q): QueryArgs<ReportArgs>,
+) -> Result<Response, Problem> {
+    let p: PartnershipId = args.get("id")?;
+    let kind: ReportKind = args.get("kind")?;
+    let period: Period = args.get("period")?;
+    let as_of = match q.as_of.as_deref() {
+        Some(text) => text.trim().parse::<Date>().map_err(|e| {
+            Problem::bad_request(codes::INVALID_QUERY, format!("as_of: {e}")).with_field("as_of")
+        })?,
+        None => s.clock.now().date(),
+    };
+    let view = auth::partnership(&s, &p).await?;
+    caller.side_in(&view)?;
+    let (format, media) = match q.format.unwrap_or(ReportFormatDto::Json) {
+        ReportFormatDto::Json => (ReportFormat::Json, "application/json"),
+        ReportFormatDto::Csv => (ReportFormat::Csv, "text/csv; charset=utf-8"),
+        ReportFormatDto::Md => (ReportFormat::Markdown, "text/markdown; charset=utf-8"),
+        ReportFormatDto::Html => (ReportFormat::Html, "text/html; charset=utf-8"),
+    };
+    let rendered = s
+        .api
+        .report(ReportRequest {
+            partnership: p,
+            period,
+            kind,
+            format,
+            as_of,
+            after: q.after.map(synergy_eventlog::Position),
+        })
+        .await?;
+    Ok((
+        [(header::CONTENT_TYPE, HeaderValue::from_static(media))],
+        rendered,
+    )
+        .into_response())
+}
+
+/// Liveness.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses((status = 200, description = "The gateway is up", body = Health))
+)]
+pub async fn healthz() -> axum::Json<Health> {
+    axum::Json(Health {
+        status: "ok".into(),
+    })
+}
+
+/// Prometheus metrics.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain", body = String))
+)]
+pub async fn metrics(State(s): State<GatewayState>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+        )],
+        s.metrics.render(),
+    )
+        .into_response()
+}
+
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "operations",
+    responses((status = 200, description = "The OpenAPI 3 document", content_type = "application/json"))
+)]
+pub async fn openapi() -> Response {
+    let doc = crate::openapi::document();
+    match doc.to_json() {
+        Ok(text) => (
+            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            text,
+        )
+            .into_response(),
+        Err(e) => Problem::internal(format!("could not render the OpenAPI document: {e}"))
+            .into_response(),
+    }
+}
