@@ -350,7 +350,9 @@ impl Service {
             let mut failure = None;
             loop {
                 tokio::select! {
-                    _ = shutdown.wait_for(|stop| *stop) => break,
+                    // A dropped sender counts as "stop" too. The guard `wait_for` returns is
+                    // not Send, so it is dropped inside this block.
+                    () = async { let _ = shutdown.wait_for(|stop| *stop).await; } => break,
                     ended = finished(&mut projection) => {
                         projection = None;
                         failure = Some(projection_failure(ended));

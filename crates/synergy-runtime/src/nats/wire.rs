@@ -162,14 +162,14 @@ impl ErrorWire {
             ApiError::Execute(e) => ErrorWire::from_execute(e),
             ApiError::NotFound(m) => ErrorWire::new(code::NOT_FOUND, m.clone()),
             ApiError::NotReady(m) => ErrorWire::new(code::NOT_READY, m.clone()),
+            ApiError::Unsupported(_) => ErrorWire::new(code::BAD_REQUEST, e.to_string()),
             ApiError::Projection(p) => {
                 let code = match p {
                     ProjectionError::Unavailable(_) => code::UNAVAILABLE,
-                    ProjectionError::Log { source, .. }
-                        if matches!(source, synergy_eventlog::ReadError::Unavailable { .. }) =>
-                    {
-                        code::UNAVAILABLE
-                    }
+                    ProjectionError::Log {
+                        source: synergy_eventlog::ReadError::Unavailable { .. },
+                        ..
+                    } => code::UNAVAILABLE,
                     ProjectionError::Model { .. } | ProjectionError::Log { .. } => code::CORRUPT,
                     ProjectionError::Store(_) => code::INTERNAL,
                 };

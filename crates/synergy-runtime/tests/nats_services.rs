@@ -1,0 +1,509 @@
+//! The services over a real nats-server (testkit), run in-process as tokio tasks, each
+//! with its own NATS connection and JetStream log as separate processes would have, driven
+//! through `NatsApi` exactly as the CLI's `--nats` mode and the gateway drive them.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use synergy_brand::SkuEntry;
+use synergy_domain::{ErrorKind, Principal};
+use synergy_evaluation::render::Format;
+use synergy_eventlog::{JetStreamConfig, JetStreamLog, Position};
+use synergy_information::{MonthSubmission, SubmitMarketData};
+use synergy_proto::events::evaluation::ReportKind;
+use synergy_proto::events::information::{MarketTotals, SkuLine};
+use synergy_proto::*;
+use synergy_runtime::nats::wire::{self, CommandReply, CommandRequest};
+use synergy_runtime::nats::{
+    NatsApi, NatsApiConfig, ServeError, Service, ServiceConfig, ServiceRole, ServiceStats,
+};
+use synergy_runtime::{AnyCommand, Api, ApiError, ExecuteError, ReportRequest, Request};
+use synergy_testkit::NatsServer;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// One running service: its counters, its stop switch and its task.
+struct Running {
+    stats: Arc<ServiceStats>,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<Result<(), ServeError>>,
+}
+
+impl Running {
+    async fn shut_down(self) -> Result<(), ServeError> {
+        self.stop.send_replace(true);
+        tokio::time::timeout(Duration::from_secs(30), self.task)
+            .await
+            .expect("the service drains within 30 s")
+            .expect("the service task does not panic")
+    }
+}
+
+async fn start(url: &str, role: ServiceRole, views: Option<&std::path::Path>) -> Running {
+    let client = synergy_runtime::nats::connect(url, &format!("test-{role}"))
+        .await
+        .unwrap();
+    let log = Arc::new(
+        JetStreamLog::open(client.clone(), JetStreamConfig::default())
+            .await
+            .unwrap(),
+    );
+    let mut config = ServiceConfig::new(role);
+    if let Some(dir) = views {
+        config = config.views(dir);
+    }
+    let service = Service::new(client, config, log);
+    let mut ready = service.ready();
+    let stats = service.stats();
+    let (stop, stopped) = watch::channel(false);
+    let task = tokio::spawn(service.run(stopped));
+    tokio::time::timeout(Duration::from_secs(20), ready.wait_for(|r| *r))
+        .await
+        .expect("the service is ready within 20 s")
+        .unwrap();
+    Running { stats, stop, task }
+}
+
+/// A nats-server and the six services, one task each.
+struct World {
+    server: NatsServer,
+    views: tempfile::TempDir,
+    services: Vec<(ServiceRole, Running)>,
+}
+
+impl World {
+    async fn start() -> World {
+        let server = NatsServer::start().expect("nats-server starts (set NATS_SERVER_BIN)");
+        let views = tempfile::tempdir().unwrap();
+        let mut services = Vec::new();
+        for context in Context::ALL {
+            let role = ServiceRole::Context(context);
+            let dir = (context == Context::Evaluation).then(|| views.path().join("evaluation"));
+            services.push((role, start(&server.url(), role, dir.as_deref()).await));
+        }
+        World {
+            server,
+            views,
+            services,
+        }
+    }
+
+    async fn api(&self) -> NatsApi {
+        NatsApi::connect(&self.server.url()).await.unwrap()
+    }
+
+    fn stats(&self, context: Context) -> &ServiceStats {
+        self.services
+            .iter()
+            .find(|(r, _)| *r == ServiceRole::Context(context))
+            .map(|(_, s)| &*s.stats)
+            .unwrap()
+    }
+
+    async fn shut_down(self) {
+        for (role, running) in self.services {
+            running
+                .shut_down()
+                .await
+                .unwrap_or_else(|e| panic!("{role} stops cleanly: {e}"));
+        }
+        drop(self.views);
+    }
+}
+
+fn org(s: &str) -> OrgId {
+    OrgId::new(s).unwrap()
+}
+
+fn p() -> PartnershipId {
+    PartnershipId::new("hongyun-changzhi").unwrap()
+}
+
+fn manufacturer() -> Principal {
+    Principal::new(org("hongyun"), Role::Manufacturer, "brand-team")
+}
+
+fn distributor() -> Principal {
+    Principal::new(org("changzhi"), Role::Distributor, "analyst")
+}
+
+fn sign() -> AnyCommand {
+    AnyCommand::Strategy(synergy_strategy::Command::SignPartnership {
+        partnership: p(),
+        manufacturer: org("hongyun"),
+        distributor: org("changzhi"),
+        region: "Changzhi".into(),
+        signed_on: "2007-12-18".parse().unwrap(),
+    })
+}
+
+fn catalogue() -> AnyCommand {
+    AnyCommand::Brand(synergy_brand::Command::RegisterCatalogue {
+        partnership: p(),
+        skus: vec![SkuEntry {
+            brand: BrandId::new("hongyun").unwrap(),
+            sku: SkuId::new("hy-soft").unwrap(),
+            name: "紅雲(軟)".into(),
+            price_class: 2,
+            guide_price: Yuan::parse("190").unwrap(),
+        }],
+    })
+}
+
+fn month_of(month: u8, sku: &str, volume: &str) -> AnyCommand {
+    month_in(2008, month, sku, volume)
+}
+
+fn month_in(year: i32, month: u8, sku: &str, volume: &str) -> AnyCommand {
+    AnyCommand::Information(synergy_information::Command::SubmitMarketData(
+        SubmitMarketData {
+            partnership: p(),
+            months: vec![MonthSubmission {
+                month: YearMonth::new(year, month).unwrap(),
+                lines: vec![SkuLine {
+                    sku: SkuId::new(sku).unwrap(),
+                    volume: Cases::parse(volume).unwrap(),
+                    revenue: Yuan::parse("16500000").unwrap(),
+                    closing_stock: Cases::parse("310").unwrap(),
+                    outlets_stocking: 2900,
+                    outlets_selling: 2600,
+                    avg_retail_price: Yuan::parse("192").unwrap(),
+                }],
+                market: MarketTotals {
+                    volume: Cases::parse("11300").unwrap(),
+                    revenue: Yuan::parse("121000000").unwrap(),
+                    active_outlets: 5200,
+                },
+            }],
+            reason: None,
+        },
+    ))
+}
+
+fn report(period: &str) -> ReportRequest {
+    ReportRequest {
+        partnership: p(),
+        period: period.parse().unwrap(),
+        kind: ReportKind::Market,
+        format: Format::Json,
+        as_of: "2009-01-31".parse().unwrap(),
+        after: None,
+    }
+}
+
+/// The market report's JSON, parsed.
+async fn market_json(api: &NatsApi, period: &str) -> serde_json::Value {
+    let text = api.report(report(period)).await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("report is JSON ({e}): {text}"))
+}
+
+/// The partnership's own volume in cases over the report's period, as the JSON states it.
+fn volume_of(json: &serde_json::Value) -> String {
+    json.pointer("/kpis/volume_cases")
+        .map(ToString::to_string)
+        .unwrap_or_else(|| panic!("no volume in {json:#}"))
+}
+
+async fn setup(api: &NatsApi) {
+    let signed = api
+        .execute(Request::new(distributor(), sign()))
+        .await
+        .unwrap();
+    assert_eq!(signed.events, ["PartnershipSigned"]);
+    let registered = api
+        .execute(Request::new(manufacturer(), catalogue()))
+        .await
+        .unwrap();
+    assert_eq!(registered.events, ["SkuRegistered"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_register_submit_and_read_a_report_over_nats() {
+    let world = World::start().await;
+    let api = world.api().await;
+
+    assert_eq!(api.partnership(&p()).await.unwrap(), None);
+    setup(&api).await;
+    let view = api.partnership(&p()).await.unwrap().expect("signed");
+    assert_eq!(view.manufacturer, org("hongyun"));
+    assert_eq!(view.distributor, org("changzhi"));
+    let skus = api.catalogue(&p()).await.unwrap();
+    assert_eq!(
+        skus.skus.keys().map(SkuId::as_str).collect::<Vec<_>>(),
+        ["hy-soft"]
+    );
+
+    let submitted = api
+        .execute(Request::new(
+            distributor(),
+            month_of(5, "hy-soft", "1200.5"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(submitted.events, ["MarketDataSubmitted"]);
+    assert_eq!(api.last_write(), submitted.position);
+
+    // Asked right after the write: the report reflects it.
+    let json = market_json(&api, "2008-05").await;
+    assert_eq!(volume_of(&json), "1200.5", "{json:#}");
+    // 1200.5 of 11300 cases in the market.
+    assert_eq!(json["kpis"]["volume_share_pct"], 10.62, "{json:#}");
+
+    // Each service answered its own: commands by context, queries by their owners.
+    assert_eq!(world.stats(Context::Strategy).commands(), 1);
+    assert_eq!(world.stats(Context::Strategy).queries(), 2);
+    assert_eq!(world.stats(Context::Brand).commands(), 1);
+    assert_eq!(world.stats(Context::Brand).queries(), 1);
+    assert_eq!(world.stats(Context::Information).commands(), 1);
+    assert_eq!(world.stats(Context::Evaluation).queries(), 1);
+    assert_eq!(world.stats(Context::Marketing).handled(), 0);
+    world.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_arrives_with_its_kind_rule_field_and_message() {
+    let world = World::start().await;
+    let api = world.api().await;
+    api.execute(Request::new(distributor(), sign()))
+        .await
+        .unwrap();
+
+    // The catalogue is the manufacturer's task.
+    let err = api
+        .execute(Request::new(distributor(), catalogue()))
+        .await
+        .unwrap_err();
+    let ApiError::Execute(ExecuteError::Refused(refusal)) = err else {
+        panic!("expected a refusal, got {err}")
+    };
+    assert_eq!(refusal.kind, ErrorKind::Forbidden);
+    assert!(refusal.message.contains("changzhi"), "{refusal}");
+
+    api.execute(Request::new(manufacturer(), catalogue()))
+        .await
+        .unwrap();
+    // A SKU that is not registered: invalid, naming the line's sku field.
+    let err = api
+        .execute(Request::new(distributor(), month_of(5, "hy-hard", "10")))
+        .await
+        .unwrap_err();
+    let ApiError::Execute(ExecuteError::Refused(refusal)) = err else {
+        panic!("expected a refusal, got {err}")
+    };
+    assert_eq!(refusal.kind, ErrorKind::Invalid);
+    assert_eq!(refusal.rule, "market_data.sku_registered");
+    assert_eq!(
+        refusal.field.as_deref(),
+        Some("months[2008-05].lines[hy-hard].sku")
+    );
+    assert!(refusal.message.contains("hy-hard"), "{refusal}");
+    assert!(api.last_write().is_some(), "the catalogue was a write");
+    world.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_of_a_service_share_its_load() {
+    let world = World::start().await;
+    let second = start(
+        &world.server.url(),
+        ServiceRole::Context(Context::Information),
+        None,
+    )
+    .await;
+    let api = Arc::new(world.api().await);
+    setup(&api).await;
+
+    // Two years of months from several callers at once; each lands once, whichever
+    // replica decided it. (All 24 on one replica by chance: p = 2^-23.)
+    let tasks: Vec<_> = (0..24u8)
+        .map(|i| {
+            let api = Arc::clone(&api);
+            let command = month_in(2008 + i32::from(i / 12), i % 12 + 1, "hy-soft", "100");
+            tokio::spawn(async move {
+                // All of them write the one market-data aggregate, so some lose the race
+                // more often than the executor retries; "contended" recorded nothing and
+                // says to retry, which a caller does with the same key.
+                let request = Request::new(distributor(), command).with_key(Uuid::now_v7());
+                let mut contended = 0;
+                loop {
+                    match api.execute(request.clone()).await {
+                        Err(ApiError::Execute(ExecuteError::Contended { .. }))
+                            if contended < 20 =>
+                        {
+                            contended += 1;
+                            tokio::time::sleep(Duration::from_millis(10 * contended)).await;
+                        }
+                        other => break other,
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        let outcome = task.await.unwrap().unwrap();
+        assert_eq!(outcome.events, ["MarketDataSubmitted"]);
+    }
+    let first = world.stats(Context::Information).commands();
+    let other = second.stats.commands();
+    // Retries after "contended" are requests too.
+    assert!(first + other >= 24, "{first} + {other}");
+    // Signing, the catalogue, then the 24 months, each recorded once.
+    assert_eq!(api.last_write(), Some(Position(26)));
+    assert!(
+        first > 0 && other > 0,
+        "both replicas took requests: {first} and {other}"
+    );
+    second.shut_down().await.unwrap();
+    world.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_report_reflects_the_write_just_before_it() {
+    let world = World::start().await;
+    let api = world.api().await;
+    setup(&api).await;
+    for month in 1..=6u8 {
+        let volume = format!("{}", 1000 + u32::from(month));
+        api.execute(Request::new(
+            distributor(),
+            month_of(month, "hy-soft", &volume),
+        ))
+        .await
+        .unwrap();
+        let json = market_json(&api, &format!("2008-{month:02}")).await;
+        assert_eq!(volume_of(&json), volume, "month {month}: {json:#}");
+    }
+    // A position nobody wrote yet: the query waits its bounded time and says "not ready".
+    let mut ahead = report("2008-01");
+    ahead.after = Some(Position(api.last_write().unwrap().get() + 100));
+    let quick = NatsApi::new(
+        api.client().clone(),
+        NatsApiConfig {
+            request_timeout: Duration::from_secs(2),
+            ..NatsApiConfig::default()
+        },
+    );
+    let started = Instant::now();
+    let err = quick.report(ahead).await.unwrap_err();
+    assert!(matches!(err, ApiError::NotReady(_)), "{err}");
+    assert!(started.elapsed() >= Duration::from_secs(5), "it waited");
+    world.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_requests_get_bad_request_and_the_service_keeps_going() {
+    let world = World::start().await;
+    let api = world.api().await;
+    let client = api.client().clone();
+    let subject = subject::command(Context::Information, "submit-market-data").unwrap();
+
+    let ask = |payload: Vec<u8>, subject: String| {
+        let client = client.clone();
+        async move {
+            let reply = client.request(subject, payload.into()).await.unwrap();
+            let reply: CommandReply = wire::decode(&reply.payload).unwrap();
+            reply.unwrap_err()
+        }
+    };
+    for garbage in [
+        Vec::new(),
+        b"not a synergy frame".to_vec(),
+        b"SM\x01\x00\xff\xff\xff\xff".to_vec(),
+        b"SM\x07\x00".to_vec(),
+    ] {
+        let err = ask(garbage, subject.clone()).await;
+        assert_eq!(err.code, wire::code::BAD_REQUEST, "{err:?}");
+        assert!(err.message.contains(&subject), "{}", err.message);
+    }
+
+    // A well-formed command on another context's subject, and on the wrong verb.
+    let request = |command| {
+        wire::encode(&CommandRequest::from_request(Request::new(
+            distributor(),
+            command,
+        )))
+        .unwrap()
+    };
+    let err = ask(request(sign()), subject.clone()).await;
+    assert_eq!(err.code, wire::code::BAD_REQUEST);
+    assert!(err.message.contains("strategy command"), "{}", err.message);
+    let wrong_verb = subject::command(Context::Strategy, "adopt-rulebook").unwrap();
+    let err = ask(request(sign()), wrong_verb).await;
+    assert_eq!(err.code, wire::code::BAD_REQUEST);
+    assert!(
+        err.message.contains("syn.cmd.strategy.sign-partnership"),
+        "{}",
+        err.message
+    );
+    assert_eq!(world.stats(Context::Information).bad_requests(), 5);
+    assert_eq!(world.stats(Context::Strategy).bad_requests(), 1);
+    assert_eq!(world.stats(Context::Strategy).commands(), 0);
+
+    // Nothing was recorded, and the services still answer.
+    setup(&api).await;
+    assert_eq!(api.last_write(), Some(Position(2)));
+    world.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_continue_after_a_nats_server_restart() {
+    let mut world = World::start().await;
+    let api = world.api().await;
+    setup(&api).await;
+    api.execute(Request::new(distributor(), month_of(1, "hy-soft", "500")))
+        .await
+        .unwrap();
+
+    tokio::task::block_in_place(|| world.server.restart()).unwrap();
+
+    // The caller retries with the same key until the services are back; the command is
+    // recorded once.
+    let key = Uuid::now_v7();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let outcome = loop {
+        match api
+            .execute(Request::new(distributor(), month_of(2, "hy-soft", "700")).with_key(key))
+            .await
+        {
+            Ok(outcome) => break outcome,
+            Err(ApiError::Execute(ExecuteError::Unavailable(reason))) => {
+                assert!(Instant::now() < deadline, "still unavailable: {reason}");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("unexpected error after the restart: {e}"),
+        }
+    };
+    assert_eq!(outcome.events, ["MarketDataSubmitted"]);
+    let again = api
+        .execute(Request::new(distributor(), month_of(2, "hy-soft", "700")).with_key(key))
+        .await
+        .unwrap();
+    assert!(again.duplicate);
+    assert_eq!(again.position, outcome.position);
+
+    let json = market_json(&api, "2008-02").await;
+    assert_eq!(volume_of(&json), "700", "{json:#}");
+    let json = market_json(&api, "2008-01").await;
+    assert_eq!(volume_of(&json), "500", "{json:#}");
+    world.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_service_drains_and_callers_hear_it_is_gone() {
+    let server = NatsServer::start().unwrap();
+    let strategy = start(&server.url(), ServiceRole::Context(Context::Strategy), None).await;
+    let api = NatsApi::connect(&server.url()).await.unwrap();
+    api.execute(Request::new(distributor(), sign()))
+        .await
+        .unwrap();
+    strategy.shut_down().await.unwrap();
+
+    let err = api.partnership(&p()).await.unwrap_err();
+    let ApiError::Execute(ExecuteError::Unavailable(reason)) = err else {
+        panic!("expected unavailable, got {err}")
+    };
+    assert!(
+        reason.contains("no strategy service is running"),
+        "{reason}"
+    );
+}
