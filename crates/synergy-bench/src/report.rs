@@ -230,6 +230,7 @@ impl Report {
                     "rss_early_mib": round(mib(m.trace.early_kib()), 1),
                     "rss_end_mib": round(mib(m.trace.end_kib()), 1),
                     "peak_rss_mib": round(mib(m.trace.peak_kib), 1),
+                    "growth_mib": round(mib(m.trace.growth_kib()), 1),
                     "peak_is_phase_hwm": m.trace.peak_is_hwm,
                     "samples": m.trace.samples.iter()
                         .map(|(n, kib)| json!([n, round(mib(*kib), 1)]))

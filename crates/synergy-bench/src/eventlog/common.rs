@@ -57,6 +57,23 @@ impl Read {
     }
 }
 
+/// Which side of a comparison runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Raw,
+    Log,
+}
+
+/// The order of a round: the baseline first in even rounds, the backend first in odd
+/// ones, so neither always gets the warmer (or the colder) machine.
+pub fn sides(round: usize) -> [Side; 2] {
+    if round.is_multiple_of(2) {
+        [Side::Raw, Side::Log]
+    } else {
+        [Side::Log, Side::Raw]
+    }
+}
+
 /// One writer appending `commits` (all of one fresh aggregate) one after another, each
 /// with the exact expected version, until done or `cap` has passed.
 pub async fn one_writer<L: EventLog>(

@@ -15,7 +15,7 @@ use synergy_proto::{Commit, Uuid, decode_commit};
 use synergy_testkit::NatsServer;
 use tokio::task::JoinSet;
 
-use super::common::{self, Read, Run};
+use super::common::{self, Read, Run, Side};
 use super::data;
 use crate::measure::{Latencies, RssTrace};
 
@@ -206,8 +206,15 @@ pub async fn run(plan: &JsPlan) -> anyhow::Result<JsResults> {
             &data::stream(&format!("single-{round}"), 0)?,
             plan.single_ops,
         )?;
-        raw_single.absorb(raw_publish(&js, vec![raw_batch(&single)], plan.single_cap).await?);
-        log_single.absorb(common::one_writer(&log, &single, plan.single_cap).await?);
+        for side in common::sides(round) {
+            match side {
+                Side::Raw => raw_single
+                    .absorb(raw_publish(&js, vec![raw_batch(&single)], plan.single_cap).await?),
+                Side::Log => {
+                    log_single.absorb(common::one_writer(&log, &single, plan.single_cap).await?)
+                }
+            }
+        }
 
         eprintln!(
             "jetstream: pipelined round {}/{} ({} in flight)",
@@ -215,11 +222,23 @@ pub async fn run(plan: &JsPlan) -> anyhow::Result<JsResults> {
             plan.rounds,
             plan.depth
         );
-        let raw = common::batches(&format!("raw-{round}"), plan.depth, plan.per_writer)?;
-        let raw: Vec<RawBatch> = raw.iter().map(|b| raw_batch(b)).collect();
-        raw_pipelined.absorb(raw_publish(&js, raw, plan.pipelined_cap).await?);
-        let batches = common::batches(&format!("piped-{round}"), plan.depth, plan.per_writer)?;
-        log_pipelined.absorb(common::concurrent_writers(&log, batches, plan.pipelined_cap).await?);
+        for side in common::sides(round) {
+            match side {
+                Side::Raw => {
+                    let raw =
+                        common::batches(&format!("raw-{round}"), plan.depth, plan.per_writer)?;
+                    let raw: Vec<RawBatch> = raw.iter().map(|b| raw_batch(b)).collect();
+                    raw_pipelined.absorb(raw_publish(&js, raw, plan.pipelined_cap).await?);
+                }
+                Side::Log => {
+                    let batches =
+                        common::batches(&format!("piped-{round}"), plan.depth, plan.per_writer)?;
+                    log_pipelined.absorb(
+                        common::concurrent_writers(&log, batches, plan.pipelined_cap).await?,
+                    );
+                }
+            }
+        }
     }
 
     let head = log.head().await?.get();
@@ -248,14 +267,20 @@ pub async fn run(plan: &JsPlan) -> anyhow::Result<JsResults> {
             round + 1,
             plan.read_rounds
         );
-        raw_read.absorb(raw_pull(&js, log.stream_name(), upto).await?);
-        let mut trace = RssTrace::start();
-        log_read.absorb(common::subscribe_through(&log, upto, &mut trace).await?);
-        if memory
-            .as_ref()
-            .is_none_or(|m| trace.growth_kib() > m.growth_kib())
-        {
-            memory = Some(trace);
+        for side in common::sides(round) {
+            match side {
+                Side::Raw => raw_read.absorb(raw_pull(&js, log.stream_name(), upto).await?),
+                Side::Log => {
+                    let mut trace = RssTrace::start();
+                    log_read.absorb(common::subscribe_through(&log, upto, &mut trace).await?);
+                    if memory
+                        .as_ref()
+                        .is_none_or(|m| trace.growth_kib() > m.growth_kib())
+                    {
+                        memory = Some(trace);
+                    }
+                }
+            }
         }
     }
     let stored_bytes = raw_read.bytes / plan.read_rounds.max(1) as u64;

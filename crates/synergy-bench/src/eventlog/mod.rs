@@ -43,7 +43,7 @@ pub const SLED_CACHE: u64 = 64 << 20;
 pub fn sled_plan(quick: bool) -> SledPlan {
     if quick {
         SledPlan {
-            rounds: 2,
+            rounds: 4,
             single_ops: 1_500,
             single_cap: Duration::from_secs(4),
             writers: WRITERS,
@@ -52,12 +52,12 @@ pub fn sled_plan(quick: bool) -> SledPlan {
             read_commits: QUICK_READ,
             fill_writers: 256,
             fill_cap: Duration::from_secs(30),
-            read_rounds: 2,
+            read_rounds: 4,
             cache_bytes: SLED_CACHE,
         }
     } else {
         SledPlan {
-            rounds: 3,
+            rounds: 4,
             single_ops: 5_000,
             single_cap: Duration::from_secs(20),
             writers: WRITERS,
@@ -66,7 +66,7 @@ pub fn sled_plan(quick: bool) -> SledPlan {
             read_commits: FULL_READ,
             fill_writers: 256,
             fill_cap: Duration::from_secs(300),
-            read_rounds: 2,
+            read_rounds: 3,
             cache_bytes: SLED_CACHE,
         }
     }
@@ -75,7 +75,7 @@ pub fn sled_plan(quick: bool) -> SledPlan {
 pub fn js_plan(quick: bool) -> JsPlan {
     if quick {
         JsPlan {
-            rounds: 2,
+            rounds: 4,
             single_ops: 500,
             single_cap: Duration::from_secs(3),
             depth: WRITERS,
@@ -84,11 +84,11 @@ pub fn js_plan(quick: bool) -> JsPlan {
             read_commits: QUICK_READ,
             fill_writers: 256,
             fill_cap: Duration::from_secs(25),
-            read_rounds: 2,
+            read_rounds: 4,
         }
     } else {
         JsPlan {
-            rounds: 3,
+            rounds: 4,
             single_ops: 2_000,
             single_cap: Duration::from_secs(10),
             depth: WRITERS,
@@ -97,7 +97,7 @@ pub fn js_plan(quick: bool) -> JsPlan {
             read_commits: FULL_READ,
             fill_writers: 256,
             fill_cap: Duration::from_secs(300),
-            read_rounds: 2,
+            read_rounds: 3,
         }
     }
 }

@@ -8,7 +8,7 @@ use synergy_eventlog::sled_log::SledStats;
 use synergy_eventlog::{EventLog, SledLog};
 use synergy_proto::decode_commit;
 
-use super::common::{self, Read, Run};
+use super::common::{self, Read, Run, Side};
 use super::data;
 use crate::measure::{Latencies, RssTrace};
 
@@ -124,24 +124,33 @@ pub async fn run(plan: &SledPlan) -> anyhow::Result<SledResults> {
     let mut log_single = Run::default();
     for round in 0..plan.rounds {
         eprintln!("sled: single-writer round {}/{}", round + 1, plan.rounds);
-        let raw_dir = root.path().join(format!("raw-single-{round}"));
-        let (dir, recs, cache, cap) = (
-            raw_dir.clone(),
-            records.clone(),
-            plan.cache_bytes,
-            plan.single_cap,
-        );
-        raw_single.absorb(
-            tokio::task::spawn_blocking(move || raw_insert_flush(&dir, cache, &recs, cap))
-                .await??,
-        );
-        std::fs::remove_dir_all(&raw_dir)?;
-
-        let log_dir = root.path().join(format!("log-single-{round}"));
-        let log = SledLog::open_with(config(&log_dir, plan.cache_bytes))?;
-        log_single.absorb(common::one_writer(&log, &single, plan.single_cap).await?);
-        close(log).await;
-        std::fs::remove_dir_all(&log_dir)?;
+        for side in common::sides(round) {
+            match side {
+                Side::Raw => {
+                    let dir = root.path().join(format!("raw-single-{round}"));
+                    let (d, recs, cache, cap) = (
+                        dir.clone(),
+                        records.clone(),
+                        plan.cache_bytes,
+                        plan.single_cap,
+                    );
+                    raw_single.absorb(
+                        tokio::task::spawn_blocking(move || {
+                            raw_insert_flush(&d, cache, &recs, cap)
+                        })
+                        .await??,
+                    );
+                    std::fs::remove_dir_all(&dir)?;
+                }
+                Side::Log => {
+                    let dir = root.path().join(format!("log-single-{round}"));
+                    let log = SledLog::open_with(config(&dir, plan.cache_bytes))?;
+                    log_single.absorb(common::one_writer(&log, &single, plan.single_cap).await?);
+                    close(log).await;
+                    std::fs::remove_dir_all(&dir)?;
+                }
+            }
+        }
     }
     drop(single);
 
@@ -184,16 +193,26 @@ pub async fn run(plan: &SledPlan) -> anyhow::Result<SledResults> {
             round + 1,
             plan.read_rounds
         );
-        let scan_db = db.clone();
-        raw_read
-            .absorb(tokio::task::spawn_blocking(move || raw_scan_decode(&scan_db, upto)).await??);
-        let mut trace = RssTrace::start();
-        log_read.absorb(common::subscribe_through(&log, upto, &mut trace).await?);
-        if memory
-            .as_ref()
-            .is_none_or(|m| trace.growth_kib() > m.growth_kib())
-        {
-            memory = Some(trace);
+        for side in common::sides(round) {
+            match side {
+                Side::Raw => {
+                    let scan_db = db.clone();
+                    raw_read.absorb(
+                        tokio::task::spawn_blocking(move || raw_scan_decode(&scan_db, upto))
+                            .await??,
+                    );
+                }
+                Side::Log => {
+                    let mut trace = RssTrace::start();
+                    log_read.absorb(common::subscribe_through(&log, upto, &mut trace).await?);
+                    if memory
+                        .as_ref()
+                        .is_none_or(|m| trace.growth_kib() > m.growth_kib())
+                    {
+                        memory = Some(trace);
+                    }
+                }
+            }
         }
     }
     let stored_bytes = raw_read.bytes / plan.read_rounds.max(1) as u64;
