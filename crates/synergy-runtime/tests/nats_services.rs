@@ -507,3 +507,96 @@ async fn a_stopped_service_drains_and_callers_hear_it_is_gone() {
         "{reason}"
     );
 }
+
+fn sign_for(partnership: &str) -> AnyCommand {
+    AnyCommand::Strategy(synergy_strategy::Command::SignPartnership {
+        partnership: PartnershipId::new(partnership).unwrap(),
+        manufacturer: org("hongyun"),
+        distributor: org("changzhi"),
+        region: "Changzhi".into(),
+        signed_on: "2007-12-18".parse().unwrap(),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_answers_every_request_the_service_already_received() {
+    use futures::StreamExt;
+
+    let server = NatsServer::start().unwrap();
+    let strategy = start(&server.url(), ServiceRole::Context(Context::Strategy), None).await;
+    let client = synergy_runtime::nats::connect(&server.url(), "test-caller")
+        .await
+        .unwrap();
+    let inbox = client.new_inbox();
+    let mut replies = client.subscribe(inbox.clone()).await.unwrap();
+    let subject = subject::command(Context::Strategy, "sign-partnership").unwrap();
+    for i in 0..10 {
+        let request =
+            CommandRequest::from_request(Request::new(distributor(), sign_for(&format!("p{i}"))));
+        client
+            .publish_with_reply(
+                subject.clone(),
+                inbox.clone(),
+                wire::encode(&request).unwrap().into(),
+            )
+            .await
+            .unwrap();
+    }
+    // Once the server has our requests it has handed them to the service; stopping now
+    // must still answer all ten.
+    client.flush().await.unwrap();
+    strategy.shut_down().await.unwrap();
+
+    for _ in 0..10 {
+        let reply = tokio::time::timeout(Duration::from_secs(10), replies.next())
+            .await
+            .expect("every request is answered")
+            .unwrap();
+        let reply: CommandReply = wire::decode(&reply.payload).unwrap();
+        assert_eq!(reply.unwrap().events, ["PartnershipSigned"]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_process_can_host_every_service() {
+    let server = NatsServer::start().unwrap();
+    let views = tempfile::tempdir().unwrap();
+    let all = start(&server.url(), ServiceRole::All, Some(views.path())).await;
+    let api = NatsApi::connect(&server.url()).await.unwrap();
+    setup(&api).await;
+    api.execute(Request::new(distributor(), month_of(3, "hy-soft", "42")))
+        .await
+        .unwrap();
+    assert_eq!(volume_of(&market_json(&api, "2008-03").await), "42");
+    assert!(api.partnership(&p()).await.unwrap().is_some());
+    assert_eq!(all.stats.commands(), 3);
+    assert_eq!(all.stats.queries(), 2);
+    all.shut_down().await.unwrap();
+
+    // The read models were kept in the views directory: a restarted evaluation answers
+    // from where it was.
+    let again = start(
+        &server.url(),
+        ServiceRole::Context(Context::Evaluation),
+        Some(views.path()),
+    )
+    .await;
+    assert_eq!(volume_of(&market_json(&api, "2008-03").await), "42");
+    again.shut_down().await.unwrap();
+}
+
+#[test]
+fn service_roles_parse_from_their_cli_names() {
+    assert_eq!(
+        "information".parse::<ServiceRole>().unwrap(),
+        ServiceRole::Context(Context::Information)
+    );
+    assert_eq!("all".parse::<ServiceRole>().unwrap(), ServiceRole::All);
+    let err = "gateway".parse::<ServiceRole>().unwrap_err();
+    assert!(err.to_string().contains("evaluation"), "{err}");
+    assert_eq!(
+        ServiceRole::Context(Context::Evaluation).command_contexts(),
+        []
+    );
+    assert_eq!(ServiceRole::All.command_contexts().len(), 5);
+}
