@@ -53,10 +53,15 @@ impl FromRequestParts<GatewayState> for Caller {
             .authenticate(token)
             .map_err(|e| {
                 tracing::error!(error = %e, "token store");
-                Problem::unavailable(codes::UNAVAILABLE, "tokens cannot be checked right now; retry")
+                Problem::unavailable(
+                    codes::UNAVAILABLE,
+                    "tokens cannot be checked right now; retry",
+                )
             })?
             .ok_or_else(|| {
-                Problem::unauthorized("the token is unknown or revoked; ask an administrator for a new one")
+                Problem::unauthorized(
+                    "the token is unknown or revoked; ask an administrator for a new one",
+                )
             })?;
         let act_as = parts.headers.get(ACT_AS);
         let org = match (info.role, act_as) {

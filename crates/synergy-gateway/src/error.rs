@@ -169,7 +169,9 @@ impl From<ExecuteError> for Problem {
             // Details of unreadable data or bugs stay in the server log, not in the response.
             ExecuteError::Corrupt(_) | ExecuteError::Internal(_) => {
                 tracing::error!(error = %e, "command failed");
-                Problem::internal("the server could not complete the request; an operator has the details in the log")
+                Problem::internal(
+                    "the server could not complete the request; an operator has the details in the log",
+                )
             }
         }
     }
@@ -188,7 +190,9 @@ impl From<ApiError> for Problem {
             ),
             ApiError::Projection(_) => {
                 tracing::error!(error = %e, "report failed");
-                Problem::internal("the server could not compute the report; an operator has the details in the log")
+                Problem::internal(
+                    "the server could not compute the report; an operator has the details in the log",
+                )
             }
         }
     }

@@ -44,16 +44,17 @@ pub fn json_rejection(rejection: &JsonRejection) -> Problem {
             codes::UNSUPPORTED_MEDIA_TYPE,
             "send the body as JSON with `Content-Type: application/json`",
         ),
-        JsonRejection::BytesRejection(_)
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE =>
-        {
+        JsonRejection::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             too_large()
         }
         // Syntax and data errors alike are the client's body; serde's text names the
         // field and position without echoing the body.
         other => Problem::bad_request(
             codes::MALFORMED_JSON,
-            format!("the body is not the JSON this route takes: {}", other.body_text()),
+            format!(
+                "the body is not the JSON this route takes: {}",
+                other.body_text()
+            ),
         ),
     }
 }
@@ -102,9 +103,10 @@ impl Params {
         T: FromStr,
         T::Err: Display,
     {
-        let raw = self.0.get(name).ok_or_else(|| {
-            Problem::internal(format!("route has no path parameter {name}"))
-        })?;
+        let raw = self
+            .0
+            .get(name)
+            .ok_or_else(|| Problem::internal(format!("route has no path parameter {name}")))?;
         raw.parse().map_err(|e: T::Err| {
             Problem::bad_request(codes::INVALID_PATH, format!("path parameter {name}: {e}"))
                 .with_field(name)

@@ -144,48 +144,158 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
         p("/v1/partnerships", post(sign_partnership)),
         (Method::GET, "/v1/partnerships/{id}", get(get_partnership)),
         p("/v1/partnerships/{id}/rulebooks", post(adopt_rulebook)),
-        p("/v1/partnerships/{id}/termination", post(terminate_partnership)),
+        p(
+            "/v1/partnerships/{id}/termination",
+            post(terminate_partnership),
+        ),
         p("/v1/partnerships/{id}/plans", post(draft_plan)),
-        p("/v1/partnerships/{id}/plans/{plan}/targets", post(set_plan_target)),
-        p("/v1/partnerships/{id}/plans/{plan}/targets/removal", post(remove_plan_target)),
-        p("/v1/partnerships/{id}/plans/{plan}/submit", post(submit_plan)),
-        p("/v1/partnerships/{id}/plans/{plan}/signatures", post(sign_plan)),
-        p("/v1/partnerships/{id}/plans/{plan}/revisions", post(revise_plan)),
-        p("/v1/partnerships/{id}/plans/{plan}/withdrawal", post(withdraw_plan)),
+        p(
+            "/v1/partnerships/{id}/plans/{plan}/targets",
+            post(set_plan_target),
+        ),
+        p(
+            "/v1/partnerships/{id}/plans/{plan}/targets/removal",
+            post(remove_plan_target),
+        ),
+        p(
+            "/v1/partnerships/{id}/plans/{plan}/submit",
+            post(submit_plan),
+        ),
+        p(
+            "/v1/partnerships/{id}/plans/{plan}/signatures",
+            post(sign_plan),
+        ),
+        p(
+            "/v1/partnerships/{id}/plans/{plan}/revisions",
+            post(revise_plan),
+        ),
+        p(
+            "/v1/partnerships/{id}/plans/{plan}/withdrawal",
+            post(withdraw_plan),
+        ),
         p("/v1/partnerships/{id}/campaigns", post(plan_campaign)),
-        p("/v1/partnerships/{id}/campaigns/{campaign}/tasks", post(assign_task)),
-        p("/v1/partnerships/{id}/campaigns/{campaign}/tasks/{task}/completion", post(complete_task)),
-        p("/v1/partnerships/{id}/campaigns/{campaign}/materials/dispatches", post(dispatch_materials)),
-        p("/v1/partnerships/{id}/campaigns/{campaign}/materials/receipts", post(receive_materials)),
-        p("/v1/partnerships/{id}/campaigns/{campaign}/outlets", post(select_outlets)),
-        p("/v1/partnerships/{id}/campaigns/{campaign}/price-checks", post(check_retail_price)),
-        p("/v1/partnerships/{id}/campaigns/{campaign}/supply", post(allocate_supply)),
-        p("/v1/partnerships/{id}/campaigns/{campaign}/launch", post(launch_campaign)),
-        p("/v1/partnerships/{id}/campaigns/{campaign}/closure", post(close_campaign)),
+        p(
+            "/v1/partnerships/{id}/campaigns/{campaign}/tasks",
+            post(assign_task),
+        ),
+        p(
+            "/v1/partnerships/{id}/campaigns/{campaign}/tasks/{task}/completion",
+            post(complete_task),
+        ),
+        p(
+            "/v1/partnerships/{id}/campaigns/{campaign}/materials/dispatches",
+            post(dispatch_materials),
+        ),
+        p(
+            "/v1/partnerships/{id}/campaigns/{campaign}/materials/receipts",
+            post(receive_materials),
+        ),
+        p(
+            "/v1/partnerships/{id}/campaigns/{campaign}/outlets",
+            post(select_outlets),
+        ),
+        p(
+            "/v1/partnerships/{id}/campaigns/{campaign}/price-checks",
+            post(check_retail_price),
+        ),
+        p(
+            "/v1/partnerships/{id}/campaigns/{campaign}/supply",
+            post(allocate_supply),
+        ),
+        p(
+            "/v1/partnerships/{id}/campaigns/{campaign}/launch",
+            post(launch_campaign),
+        ),
+        p(
+            "/v1/partnerships/{id}/campaigns/{campaign}/closure",
+            post(close_campaign),
+        ),
         p("/v1/partnerships/{id}/catalogue", post(import_catalogue)),
-        (Method::GET, "/v1/partnerships/{id}/catalogue", get(get_catalogue)),
-        p("/v1/partnerships/{id}/brands/{brand}/introduction", post(introduce_brand)),
-        p("/v1/partnerships/{id}/brands/{brand}/stage", post(change_brand_stage)),
-        p("/v1/partnerships/{id}/brands/{brand}/evaluations", post(evaluate_brand)),
-        p("/v1/partnerships/{id}/culture-activities", post(record_culture_activity)),
-        p("/v1/partnerships/{id}/market-data", post(import_market_data)),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/catalogue",
+            get(get_catalogue),
+        ),
+        p(
+            "/v1/partnerships/{id}/brands/{brand}/introduction",
+            post(introduce_brand),
+        ),
+        p(
+            "/v1/partnerships/{id}/brands/{brand}/stage",
+            post(change_brand_stage),
+        ),
+        p(
+            "/v1/partnerships/{id}/brands/{brand}/evaluations",
+            post(evaluate_brand),
+        ),
+        p(
+            "/v1/partnerships/{id}/culture-activities",
+            post(record_culture_activity),
+        ),
+        p(
+            "/v1/partnerships/{id}/market-data",
+            post(import_market_data),
+        ),
         p("/v1/partnerships/{id}/forecasts", post(submit_forecast)),
-        p("/v1/partnerships/{id}/supply-plans", post(confirm_supply_plan)),
+        p(
+            "/v1/partnerships/{id}/supply-plans",
+            post(confirm_supply_plan),
+        ),
         p("/v1/partnerships/{id}/orders", post(place_order)),
-        p("/v1/partnerships/{id}/orders/{order}/confirmation", post(confirm_order)),
-        p("/v1/partnerships/{id}/orders/{order}/shipment", post(ship_order)),
-        p("/v1/partnerships/{id}/orders/{order}/receipt", post(receive_order)),
+        p(
+            "/v1/partnerships/{id}/orders/{order}/confirmation",
+            post(confirm_order),
+        ),
+        p(
+            "/v1/partnerships/{id}/orders/{order}/shipment",
+            post(ship_order),
+        ),
+        p(
+            "/v1/partnerships/{id}/orders/{order}/receipt",
+            post(receive_order),
+        ),
         p("/v1/partnerships/{id}/meetings", post(schedule_meeting)),
-        p("/v1/partnerships/{id}/meetings/{meeting}/minutes", post(hold_meeting)),
-        p("/v1/partnerships/{id}/meetings/{meeting}/cancellation", post(cancel_meeting)),
-        p("/v1/partnerships/{id}/action-items", post(raise_action_item)),
-        p("/v1/partnerships/{id}/action-items/{item}/progress", post(progress_action_item)),
-        p("/v1/partnerships/{id}/action-items/{item}/closure", post(close_action_item)),
-        p("/v1/partnerships/{id}/action-items/{item}/reopening", post(reopen_action_item)),
-        p("/v1/partnerships/{id}/support-requests", post(open_support_request)),
-        p("/v1/partnerships/{id}/support-requests/{request}/acknowledgement", post(acknowledge_support_request)),
-        p("/v1/partnerships/{id}/support-requests/{request}/resolution", post(resolve_support_request)),
-        (Method::GET, "/v1/partnerships/{id}/reports/{kind}/{period}", get(get_report)),
+        p(
+            "/v1/partnerships/{id}/meetings/{meeting}/minutes",
+            post(hold_meeting),
+        ),
+        p(
+            "/v1/partnerships/{id}/meetings/{meeting}/cancellation",
+            post(cancel_meeting),
+        ),
+        p(
+            "/v1/partnerships/{id}/action-items",
+            post(raise_action_item),
+        ),
+        p(
+            "/v1/partnerships/{id}/action-items/{item}/progress",
+            post(progress_action_item),
+        ),
+        p(
+            "/v1/partnerships/{id}/action-items/{item}/closure",
+            post(close_action_item),
+        ),
+        p(
+            "/v1/partnerships/{id}/action-items/{item}/reopening",
+            post(reopen_action_item),
+        ),
+        p(
+            "/v1/partnerships/{id}/support-requests",
+            post(open_support_request),
+        ),
+        p(
+            "/v1/partnerships/{id}/support-requests/{request}/acknowledgement",
+            post(acknowledge_support_request),
+        ),
+        p(
+            "/v1/partnerships/{id}/support-requests/{request}/resolution",
+            post(resolve_support_request),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/reports/{kind}/{period}",
+            get(get_report),
+        ),
     ]
 }
 
@@ -231,8 +341,12 @@ async fn observe(State(s): State<GatewayState>, req: Request, next: Next) -> Res
         )
         .into_response(),
     };
-    s.metrics
-        .request(&method, &route, response.status().as_u16(), started.elapsed());
+    s.metrics.request(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     response
 }
 

@@ -24,9 +24,7 @@ use crate::error::{ErrorBody, Problem, RowProblem, codes};
 use crate::extract::{JsonBody, Params, QueryArgs, RawBody};
 
 use synergy_brand::Command as BrandCmd;
-use synergy_information::{
-    Command as InfoCmd, ForecastCommand, OrderCommand, SubmitMarketData,
-};
+use synergy_information::{Command as InfoCmd, ForecastCommand, OrderCommand, SubmitMarketData};
 use synergy_marketing::Command as MktCmd;
 use synergy_strategy::Command as StratCmd;
 use synergy_support::{ActionItemCommand, MeetingCommand, SupportRequestCommand};
@@ -40,7 +38,10 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<synergy_proto::Uuid>, P
         return Ok(None);
     };
     let text = v.to_str().map_err(|_| {
-        Problem::bad_request(codes::INVALID_HEADER, "Idempotency-Key is not readable text")
+        Problem::bad_request(
+            codes::INVALID_HEADER,
+            "Idempotency-Key is not readable text",
+        )
     })?;
     synergy_proto::Uuid::parse_str(text.trim())
         .map(Some)
@@ -785,7 +786,11 @@ fn invalid_file(errors: ImportErrors, json: bool) -> Problem {
     let rows: Vec<RowProblem> = errors
         .iter()
         .map(|e| RowProblem {
-            line: (if json { e.line.saturating_sub(1) } else { e.line }) as u64,
+            line: (if json {
+                e.line.saturating_sub(1)
+            } else {
+                e.line
+            }) as u64,
             column: e.column.clone(),
             rule: e.rule.to_owned(),
             reason: e.reason.clone(),
@@ -805,7 +810,10 @@ fn invalid_file(errors: ImportErrors, json: bool) -> Problem {
 
 /// JSON rows rendered as the CSV the spreadsheet path reads, so both are checked by one
 /// parser with one set of rules and messages.
-fn rows_to_csv<const N: usize>(columns: [&str; N], rows: Vec<[String; N]>) -> Result<Vec<u8>, Problem> {
+fn rows_to_csv<const N: usize>(
+    columns: [&str; N],
+    rows: Vec<[String; N]>,
+) -> Result<Vec<u8>, Problem> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| Problem::internal(format!("could not re-encode the rows: {e}"));
     w.write_record(columns).map_err(fail)?;
@@ -871,7 +879,10 @@ pub async fn import_catalogue(
     let skus = match upload_kind(&headers, &bytes)? {
         Upload::Json => {
             let body: CatalogueJson = serde_json::from_slice(&bytes).map_err(|e| {
-                Problem::bad_request(codes::MALFORMED_JSON, format!("the body is not a catalogue: {e}"))
+                Problem::bad_request(
+                    codes::MALFORMED_JSON,
+                    format!("the body is not a catalogue: {e}"),
+                )
             })?;
             let rows = body
                 .skus
@@ -882,8 +893,9 @@ pub async fn import_catalogue(
             synergy_import::parse_catalogue(&csv, FileFormat::Csv)
                 .map_err(|e| invalid_file(e, true))?
         }
-        Upload::File(format) => synergy_import::parse_catalogue(&bytes, format)
-            .map_err(|e| invalid_file(e, false))?,
+        Upload::File(format) => {
+            synergy_import::parse_catalogue(&bytes, format).map_err(|e| invalid_file(e, false))?
+        }
     };
     let command = AnyCommand::Brand(BrandCmd::RegisterCatalogue {
         partnership: p,
@@ -964,9 +976,8 @@ pub async fn import_market_data(
                 })
                 .collect();
             let csv = rows_to_csv(synergy_import::MARKET_DATA_COLUMNS, rows)?;
-            let months =
-                synergy_import::parse_market_data(&csv, FileFormat::Csv, Some(&catalogue))
-                    .map_err(|e| invalid_file(e, true))?;
+            let months = synergy_import::parse_market_data(&csv, FileFormat::Csv, Some(&catalogue))
+                .map_err(|e| invalid_file(e, true))?;
             (months, body.reason)
         }
         Upload::File(format) => (
@@ -1214,11 +1225,15 @@ pub async fn openapi() -> Response {
     let doc = crate::openapi::document();
     match doc.to_json() {
         Ok(text) => (
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
             text,
         )
             .into_response(),
-        Err(e) => Problem::internal(format!("could not render the OpenAPI document: {e}"))
-            .into_response(),
+        Err(e) => {
+            Problem::internal(format!("could not render the OpenAPI document: {e}")).into_response()
+        }
     }
 }

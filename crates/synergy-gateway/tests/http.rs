@@ -1,0 +1,1114 @@
+//! The gateway over real HTTP: a server on 127.0.0.1:0 in front of a real `Local<SledLog>`
+//! in a temporary directory, driven with reqwest.
+
+use std::sync::Arc;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use synergy_evaluation::render::Format;
+use synergy_gateway::{GatewayState, Limits, SledTokenStore, TokenStore, codes, route_table};
+use synergy_proto::events::evaluation::ReportKind;
+use synergy_proto::{Date, OrgId, PartnershipId, Period, Role, Timestamp};
+use synergy_runtime::{Api, Local, ReportRequest, SystemClock};
+use tokio::sync::oneshot;
+
+const P: &str = "hy-cz";
+const CATALOGUE_CSV: &str =
+    "brand,sku,name,price_class,guide_price_yuan\nhongyun,hy-soft,紅雲(軟),2,190.00\n";
+const MARKET_HEADER: &str = "period,sku,volume_cases,revenue_yuan,closing_stock_cases,outlets_stocking,outlets_selling,avg_retail_price_yuan";
+
+struct Server {
+    base: String,
+    client: reqwest::Client,
+    api: Arc<Local<synergy_eventlog::SledLog>>,
+    tokens: Arc<SledTokenStore>,
+    _stop: oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    async fn start(limits: Limits) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let api = Arc::new(
+            Local::open_embedded(&dir.path().join("data"), Arc::new(SystemClock)).unwrap(),
+        );
+        let db = sled::open(dir.path().join("gateway")).unwrap();
+        let tokens = Arc::new(SledTokenStore::open(&db).unwrap());
+        let state = GatewayState::new(api.clone(), tokens.clone()).with_limits(limits);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(synergy_gateway::serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        Server {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            api,
+            tokens,
+            _stop: stop,
+            _dir: dir,
+        }
+    }
+
+    fn token(&self, org: &str, role: Role) -> String {
+        self.tokens
+            .create(OrgId::new(org).unwrap(), role, Timestamp::from_millis(0))
+            .unwrap()
+            .token
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Body>,
+    ) -> (StatusCode, String) {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req = match body {
+            Some(Body::Json(v)) => req.json(&v),
+            Some(Body::Raw(ct, bytes)) => req.header("content-type", ct).body(bytes),
+            None => req,
+        };
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        (status, resp.text().await.unwrap())
+    }
+
+    async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        let (s, text) = self
+            .send(Method::POST, path, Some(token), &[], Some(Body::Json(body)))
+            .await;
+        (
+            s,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn upload(
+        &self,
+        path: &str,
+        token: &str,
+        ct: &str,
+        bytes: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let (s, text) = self
+            .send(
+                Method::POST,
+                path,
+                Some(token),
+                &[],
+                Some(Body::Raw(ct.to_owned(), bytes)),
+            )
+            .await;
+        (
+            s,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+}
+
+#[derive(Clone)]
+enum Body {
+    Json(Value),
+    Raw(String, Vec<u8>),
+}
+
+fn sign_body() -> Value {
+    json!({"partnership": P, "manufacturer": "hongyun", "distributor": "changzhi",
+           "region": "長治", "signed_on": "2007-01-15"})
+}
+
+/// A signed partnership with a catalogue; returns (manufacturer, distributor) tokens.
+async fn setup(s: &Server) -> (String, String) {
+    let m = s.token("hongyun", Role::Manufacturer);
+    let d = s.token("changzhi", Role::Distributor);
+    let (st, body) = s.post("/v1/partnerships", &m, sign_body()).await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    let (st, body) = s
+        .upload(
+            &format!("/v1/partnerships/{P}/catalogue"),
+            &m,
+            "text/csv",
+            CATALOGUE_CSV.into(),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    (m, d)
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Who {
+    M,
+    D,
+    E,
+}
+
+/// One request per route: (route template, method, concrete path, body, whose task).
+fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
+    use Who::*;
+    let b = |v: Value| Some(Body::Json(v));
+    let lines = json!([{"sku": "hy-soft", "volume_cases": "100"}]);
+    let pp = |rest: &str| format!("/v1/partnerships/{P}{rest}");
+    let market = format!(
+        "{MARKET_HEADER}\n2008-01,hy-soft,1000,14000000.00,300,2800,2500,191.00\n2008-01,ALL,10000,110000000,,5000,,\n"
+    );
+    vec![
+        (
+            "/v1/partnerships",
+            Method::POST,
+            "/v1/partnerships".into(),
+            b(sign_body()),
+            E,
+        ),
+        ("/v1/partnerships/{id}", Method::GET, pp(""), None, E),
+        (
+            "/v1/partnerships/{id}/rulebooks",
+            Method::POST,
+            pp("/rulebooks"),
+            b(json!({"title": "定期例會", "adopted_on": "2007-02-01"})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/plans",
+            Method::POST,
+            pp("/plans"),
+            b(json!({"plan": "p1", "title": "三年規劃", "first_year": 2008, "last_year": 2010})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/plans/{plan}/targets",
+            Method::POST,
+            pp("/plans/p1/targets"),
+            b(json!({"period": "2008-H1", "volume_cases": "15300"})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/plans/{plan}/targets/removal",
+            Method::POST,
+            pp("/plans/p1/targets/removal"),
+            b(json!({"period": "2008-H1"})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/plans/{plan}/submit",
+            Method::POST,
+            pp("/plans/p1/submit"),
+            b(json!({})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/plans/{plan}/signatures",
+            Method::POST,
+            pp("/plans/p1/signatures"),
+            b(json!({"revision": 1, "signed_on": "2008-01-10"})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/plans/{plan}/revisions",
+            Method::POST,
+            pp("/plans/p1/revisions"),
+            b(json!({"reason": "new brand"})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/plans/{plan}/withdrawal",
+            Method::POST,
+            pp("/plans/p1/withdrawal"),
+            b(json!({"reason": "replaced"})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/campaigns",
+            Method::POST,
+            pp("/campaigns"),
+            b(
+                json!({"campaign": "c1", "title": "launch", "brand": "hongyun", "skus": ["hy-soft"], "starts_on": "2008-03-01", "ends_on": "2008-05-31", "activity_plan": "plan"}),
+            ),
+            M,
+        ),
+        (
+            "/v1/partnerships/{id}/campaigns/{campaign}/tasks",
+            Method::POST,
+            pp("/campaigns/c1/tasks"),
+            b(
+                json!({"task": "t1", "title": "pick outlets", "side": "distributor", "due_on": "2008-02-20"}),
+            ),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/campaigns/{campaign}/tasks/{task}/completion",
+            Method::POST,
+            pp("/campaigns/c1/tasks/t1/completion"),
+            b(json!({"completed_on": "2008-02-19", "note": ""})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/campaigns/{campaign}/materials/dispatches",
+            Method::POST,
+            pp("/campaigns/c1/materials/dispatches"),
+            b(json!({"material": "posters", "quantity": 10, "dispatched_on": "2008-02-01"})),
+            M,
+        ),
+        (
+            "/v1/partnerships/{id}/campaigns/{campaign}/materials/receipts",
+            Method::POST,
+            pp("/campaigns/c1/materials/receipts"),
+            b(json!({"material": "posters", "quantity": 10, "received_on": "2008-02-03"})),
+            D,
+        ),
+        (
+            "/v1/partnerships/{id}/campaigns/{campaign}/outlets",
+            Method::POST,
+            pp("/campaigns/c1/outlets"),
+            b(json!({"outlets": ["o1"]})),
+            D,
+        ),
+        (
+            "/v1/partnerships/{id}/campaigns/{campaign}/price-checks",
+            Method::POST,
+            pp("/campaigns/c1/price-checks"),
+            b(
+                json!({"sku": "hy-soft", "outlet": "o1", "observed_price_yuan": "192.00", "checked_on": "2008-04-01"}),
+            ),
+            M,
+        ),
+        (
+            "/v1/partnerships/{id}/campaigns/{campaign}/supply",
+            Method::POST,
+            pp("/campaigns/c1/supply"),
+            b(json!({"sku": "hy-soft", "volume_cases": "10", "allocated_on": "2008-02-25"})),
+            D,
+        ),
+        (
+            "/v1/partnerships/{id}/campaigns/{campaign}/launch",
+            Method::POST,
+            pp("/campaigns/c1/launch"),
+            b(json!({"launched_on": "2008-03-01"})),
+            D,
+        ),
+        (
+            "/v1/partnerships/{id}/campaigns/{campaign}/closure",
+            Method::POST,
+            pp("/campaigns/c1/closure"),
+            b(json!({"closed_on": "2008-06-01", "outcome": "succeeded", "summary": "ok"})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/catalogue",
+            Method::POST,
+            pp("/catalogue"),
+            Some(Body::Raw("text/csv".into(), CATALOGUE_CSV.into())),
+            M,
+        ),
+        (
+            "/v1/partnerships/{id}/catalogue",
+            Method::GET,
+            pp("/catalogue"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/brands/{brand}/introduction",
+            Method::POST,
+            pp("/brands/hongyun/introduction"),
+            b(json!({"introduced_on": "2008-01-01"})),
+            M,
+        ),
+        (
+            "/v1/partnerships/{id}/brands/{brand}/stage",
+            Method::POST,
+            pp("/brands/hongyun/stage"),
+            b(json!({"to": "cultivation", "changed_on": "2008-02-01", "reason": "r"})),
+            M,
+        ),
+        (
+            "/v1/partnerships/{id}/brands/{brand}/evaluations",
+            Method::POST,
+            pp("/brands/hongyun/evaluations"),
+            b(json!({"period": "2008-H1", "overall": 80})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/culture-activities",
+            Method::POST,
+            pp("/culture-activities"),
+            b(
+                json!({"kind": "factory_visit", "title": "visit", "held_on": "2008-01-05", "participants": 10}),
+            ),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/market-data",
+            Method::POST,
+            pp("/market-data"),
+            Some(Body::Raw("text/csv".into(), market.into_bytes())),
+            D,
+        ),
+        (
+            "/v1/partnerships/{id}/forecasts",
+            Method::POST,
+            pp("/forecasts"),
+            b(json!({"month": "2008-07", "lines": lines})),
+            D,
+        ),
+        (
+            "/v1/partnerships/{id}/supply-plans",
+            Method::POST,
+            pp("/supply-plans"),
+            b(json!({"month": "2008-07", "lines": lines})),
+            M,
+        ),
+        (
+            "/v1/partnerships/{id}/orders",
+            Method::POST,
+            pp("/orders"),
+            b(json!({"order": "o1", "month": "2008-07", "lines": lines})),
+            D,
+        ),
+        (
+            "/v1/partnerships/{id}/orders/{order}/confirmation",
+            Method::POST,
+            pp("/orders/o1/confirmation"),
+            b(json!({"lines": lines})),
+            M,
+        ),
+        (
+            "/v1/partnerships/{id}/orders/{order}/shipment",
+            Method::POST,
+            pp("/orders/o1/shipment"),
+            b(json!({"lines": lines})),
+            M,
+        ),
+        (
+            "/v1/partnerships/{id}/orders/{order}/receipt",
+            Method::POST,
+            pp("/orders/o1/receipt"),
+            b(json!({"lines": lines})),
+            D,
+        ),
+        (
+            "/v1/partnerships/{id}/meetings",
+            Method::POST,
+            pp("/meetings"),
+            b(
+                json!({"meeting": "m1", "kind": "training", "title": "training", "scheduled_on": "2008-01-20"}),
+            ),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/meetings/{meeting}/minutes",
+            Method::POST,
+            pp("/meetings/m1/minutes"),
+            b(
+                json!({"held_on": "2008-01-20", "attendees": [{"org": "hongyun", "name": "Li"}], "minutes": "done"}),
+            ),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/meetings/{meeting}/cancellation",
+            Method::POST,
+            pp("/meetings/m1/cancellation"),
+            b(json!({"reason": "r"})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/action-items",
+            Method::POST,
+            pp("/action-items"),
+            b(json!({"item": "a1", "title": "t", "owner": "distributor", "due_on": "2008-02-01"})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/action-items/{item}/progress",
+            Method::POST,
+            pp("/action-items/a1/progress"),
+            b(json!({"note": "n"})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/action-items/{item}/closure",
+            Method::POST,
+            pp("/action-items/a1/closure"),
+            b(json!({"note": "n"})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/action-items/{item}/reopening",
+            Method::POST,
+            pp("/action-items/a1/reopening"),
+            b(json!({"reason": "r", "due_on": "2008-03-01"})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/support-requests",
+            Method::POST,
+            pp("/support-requests"),
+            b(json!({"request": "r1", "title": "t", "severity": "normal"})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/support-requests/{request}/acknowledgement",
+            Method::POST,
+            pp("/support-requests/r1/acknowledgement"),
+            b(json!({})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/support-requests/{request}/resolution",
+            Method::POST,
+            pp("/support-requests/r1/resolution"),
+            b(json!({"resolution": "done"})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/reports/{kind}/{period}",
+            Method::GET,
+            pp("/reports/market/2008-H1?format=json"),
+            None,
+            E,
+        ),
+        // Last: after it the partnership accepts nothing new.
+        (
+            "/v1/partnerships/{id}/termination",
+            Method::POST,
+            pp("/termination"),
+            b(json!({"reason": "end", "terminated_on": "2010-12-31"})),
+            E,
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn authorization_matrix_over_three_organisations_roles_and_every_route() {
+    let s = Server::start(Limits::default()).await;
+    let (m, d) = setup(&s).await;
+    let outsider = s.token("hongta", Role::Manufacturer);
+    let outsider_d = s.token("kunming", Role::Distributor);
+    let wrong_role = s.token("hongyun", Role::Distributor);
+    let admin = s.token("ops", Role::Admin);
+    let revoked = {
+        let t = s
+            .tokens
+            .create(
+                OrgId::new("changzhi").unwrap(),
+                Role::Distributor,
+                Timestamp::from_millis(0),
+            )
+            .unwrap();
+        s.tokens.revoke(&t.info.id).unwrap();
+        t.token
+    };
+
+    // Every route of the router is exercised (operations endpoints are public).
+    let reqs = requests();
+    for (method, path) in route_table() {
+        if ["/healthz", "/metrics", "/openapi.json"].contains(&path) {
+            continue;
+        }
+        assert!(
+            reqs.iter().any(|(t, m, ..)| *t == path && *m == method),
+            "matrix misses {method} {path}"
+        );
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Expect {
+        Unauthorized,
+        Forbidden,
+        Allowed,
+    }
+    use Expect::*;
+    // (caller, token, X-Act-As, expectation for M / D / E routes)
+    let callers: Vec<(&str, Option<String>, Option<&str>, [Expect; 3])> = vec![
+        ("no token", None, None, [Unauthorized; 3]),
+        (
+            "garbage token",
+            Some("syn_nonsense".into()),
+            None,
+            [Unauthorized; 3],
+        ),
+        ("revoked token", Some(revoked), None, [Unauthorized; 3]),
+        (
+            "outsider manufacturer",
+            Some(outsider),
+            None,
+            [Forbidden; 3],
+        ),
+        (
+            "outsider distributor",
+            Some(outsider_d),
+            None,
+            [Forbidden; 3],
+        ),
+        (
+            "party in the wrong role",
+            Some(wrong_role),
+            None,
+            [Forbidden; 3],
+        ),
+        (
+            "admin of no party",
+            Some(admin.clone()),
+            None,
+            [Forbidden; 3],
+        ),
+        (
+            "admin acting for an outsider",
+            Some(admin.clone()),
+            Some("hongta"),
+            [Forbidden; 3],
+        ),
+        (
+            "non-admin acting for another",
+            Some(m.clone()),
+            Some("changzhi"),
+            [Forbidden; 3],
+        ),
+        (
+            "manufacturer",
+            Some(m.clone()),
+            None,
+            [Allowed, Forbidden, Allowed],
+        ),
+        (
+            "distributor",
+            Some(d.clone()),
+            None,
+            [Forbidden, Allowed, Allowed],
+        ),
+        (
+            "admin for the manufacturer",
+            Some(admin.clone()),
+            Some("hongyun"),
+            [Allowed, Forbidden, Allowed],
+        ),
+        (
+            "admin for the distributor",
+            Some(admin.clone()),
+            Some("changzhi"),
+            [Forbidden, Allowed, Allowed],
+        ),
+    ];
+    let mut cells = 0;
+    for (template, method, path, body, who) in reqs {
+        for (name, token, act_as, expect) in &callers {
+            let want = expect[match who {
+                Who::M => 0,
+                Who::D => 1,
+                Who::E => 2,
+            }];
+            let headers: Vec<(&str, &str)> = act_as.iter().map(|o| ("x-act-as", *o)).collect();
+            let (status, text) = s
+                .send(
+                    method.clone(),
+                    &path,
+                    token.as_deref(),
+                    &headers,
+                    body.clone(),
+                )
+                .await;
+            let ok = match want {
+                Unauthorized => status == StatusCode::UNAUTHORIZED,
+                Forbidden => status == StatusCode::FORBIDDEN,
+                // The gateway let it through; the domain may still refuse it for its state
+                // or for a rule of its own (a task only its assignee completes), never
+                // for party or side scoping.
+                Allowed => {
+                    let scoping = serde_json::from_str::<Value>(&text).ok().is_some_and(|v| {
+                        let rule = v["rule"].as_str().unwrap_or("");
+                        rule.starts_with("gateway.")
+                            || rule == "partnership.parties_only"
+                            || rule == "principal.role_matches_side"
+                    });
+                    status != StatusCode::UNAUTHORIZED && !scoping && !status.is_server_error()
+                }
+            };
+            assert!(
+                ok,
+                "{name} on {method} {template}: want {want:?}, got {status}: {text}"
+            );
+            if status.is_client_error() {
+                let v: Value = serde_json::from_str(&text).unwrap();
+                assert!(v["code"].is_string() && v["message"].is_string(), "{text}");
+            }
+            cells += 1;
+        }
+    }
+    assert!(cells > 500, "{cells}");
+}
+
+#[tokio::test]
+async fn one_sided_commands_name_the_side_and_allowed_ones_succeed() {
+    let s = Server::start(Limits::default()).await;
+    let (m, d) = setup(&s).await;
+    let (st, v) = s
+        .post(
+            &format!("/v1/partnerships/{P}/forecasts"),
+            &m,
+            json!({"month": "2008-07", "lines": [{"sku": "hy-soft", "volume_cases": "100"}]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert_eq!(v["rule"], "gateway.distributor_only", "{v}");
+    let (st, v) = s
+        .post(
+            &format!("/v1/partnerships/{P}/forecasts"),
+            &d,
+            json!({"month": "2008-07", "lines": [{"sku": "hy-soft", "volume_cases": "100"}]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    assert_eq!(v["events"].as_array().unwrap().len(), 1, "{v}");
+    let (st, v) = s
+        .send(
+            Method::GET,
+            &format!("/v1/partnerships/{P}"),
+            Some(&d),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let v: Value = serde_json::from_str(&v).unwrap();
+    assert_eq!(v["manufacturer"], "hongyun");
+    assert_eq!(v["distributor"], "changzhi");
+}
+
+#[tokio::test]
+async fn idempotency_key_records_a_retry_once() {
+    let s = Server::start(Limits::default()).await;
+    let (m, _) = setup(&s).await;
+    let key = "0190f5c4-7a3b-7c3d-8e4f-1234567890ab";
+    let path = format!("/v1/partnerships/{P}/rulebooks");
+    let body = json!({"title": "市場預測及訂單組織貨源流程", "adopted_on": "2007-02-01"});
+    let h = [("idempotency-key", key)];
+    let (st1, t1) = s
+        .send(
+            Method::POST,
+            &path,
+            Some(&m),
+            &h,
+            Some(Body::Json(body.clone())),
+        )
+        .await;
+    let (st2, t2) = s
+        .send(Method::POST, &path, Some(&m), &h, Some(Body::Json(body)))
+        .await;
+    assert_eq!(st1, StatusCode::CREATED, "{t1}");
+    assert_eq!(st2, StatusCode::OK, "{t2}");
+    let (v1, v2): (Value, Value) = (
+        serde_json::from_str(&t1).unwrap(),
+        serde_json::from_str(&t2).unwrap(),
+    );
+    assert_eq!(v2["duplicate"], true);
+    assert_eq!(v1["position"], v2["position"]);
+    let (st, t) = s
+        .send(
+            Method::POST,
+            &path,
+            Some(&m),
+            &[("idempotency-key", "not-a-uuid")],
+            Some(Body::Json(
+                json!({"title": "x", "adopted_on": "2007-02-01"}),
+            )),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{t}");
+    assert!(t.contains(codes::INVALID_HEADER));
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_400_never_500_and_limits_hold() {
+    let s = Server::start(Limits {
+        body_bytes: 4096,
+        ..Limits::default()
+    })
+    .await;
+    let (m, _) = setup(&s).await;
+    let path = format!("/v1/partnerships/{P}/rulebooks");
+    let cases: Vec<(Option<Body>, StatusCode, &str)> = vec![
+        (
+            Some(Body::Raw("application/json".into(), b"{not json".to_vec())),
+            StatusCode::BAD_REQUEST,
+            codes::MALFORMED_JSON,
+        ),
+        (
+            Some(Body::Raw("application/json".into(), b"[1,2]".to_vec())),
+            StatusCode::BAD_REQUEST,
+            codes::MALFORMED_JSON,
+        ),
+        (
+            Some(Body::Json(json!({"title": 5, "adopted_on": "2007-02-01"}))),
+            StatusCode::BAD_REQUEST,
+            codes::MALFORMED_JSON,
+        ),
+        (
+            Some(Body::Json(json!({"title": "t"}))),
+            StatusCode::BAD_REQUEST,
+            codes::MALFORMED_JSON,
+        ),
+        (
+            Some(Body::Raw("text/plain".into(), b"{}".to_vec())),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            codes::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            Some(Body::Json(
+                json!({"title": "t", "adopted_on": "2007-13-45"}),
+            )),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            codes::INVALID,
+        ),
+        (
+            Some(Body::Raw("application/json".into(), vec![b' '; 10_000])),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            codes::PAYLOAD_TOO_LARGE,
+        ),
+    ];
+    for (body, want, code) in cases {
+        let (st, text) = s.send(Method::POST, &path, Some(&m), &[], body).await;
+        assert_eq!(st, want, "{text}");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["code"], code, "{text}");
+    }
+    let (st, text) = s
+        .send(
+            Method::POST,
+            "/v1/partnerships/bad.id/rulebooks",
+            Some(&m),
+            &[],
+            Some(Body::Json(
+                json!({"title": "t", "adopted_on": "2007-02-01"}),
+            )),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{text}");
+    assert!(text.contains(codes::INVALID_PATH));
+    let (st, text) = s.send(Method::GET, "/nowhere", None, &[], None).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{text}");
+    let (st, text) = s.send(Method::DELETE, "/healthz", None, &[], None).await;
+    assert_eq!(st, StatusCode::METHOD_NOT_ALLOWED, "{text}");
+    let (st, text) = s.send(Method::GET, "/metrics", None, &[], None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(text.contains("synergy_http_requests_total{method=\"POST\",route=\"/v1/partnerships/{id}/rulebooks\",status=\"400\"} 5"), "{text}");
+    assert!(
+        text.contains("synergy_commands_total{context=\"strategy\",outcome=\"recorded\"} 1"),
+        "{text}"
+    );
+}
+
+fn market_csv(rows: &[&str]) -> Vec<u8> {
+    let mut s = String::from(MARKET_HEADER);
+    for r in rows {
+        s.push('\n');
+        s.push_str(r);
+    }
+    s.push('\n');
+    s.into_bytes()
+}
+
+fn xlsx(rows: &[Vec<&str>]) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            if cell.is_empty() {
+                continue;
+            }
+            let (r, c) = (r as u32, c as u16);
+            match cell.parse::<f64>() {
+                Ok(n) if r > 0 && c > 1 => ws.write_number(r, c, n).map(|_| ()),
+                _ => ws.write_string(r, c, *cell).map(|_| ()),
+            }
+            .unwrap();
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn uploads_csv_xlsx_json_whole_file_line_errors_and_corrections() {
+    let s = Server::start(Limits::default()).await;
+    let (m, d) = setup(&s).await;
+    let path = format!("/v1/partnerships/{P}/market-data");
+    let june = [
+        "2008-06,hy-soft,1200.5,16500000.00,310,2900,2600,192.00",
+        "2008-06,ALL,11300,121000000,,5200,,",
+    ];
+
+    // CSV, then the identical file again: a safe retry that changes nothing.
+    let (st, v) = s.upload(&path, &d, "text/csv", market_csv(&june)).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let (st, v) = s
+        .upload(&path, &d, "text/csv; charset=utf-8", market_csv(&june))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["events"], json!([]));
+
+    // The manufacturer may not submit the distributor's data.
+    let (st, v) = s.upload(&path, &m, "text/csv", market_csv(&june)).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+
+    // A correction without a reason is refused naming the month; with one it is recorded.
+    let changed = [
+        "2008-06,hy-soft,1250,16500000.00,310,2900,2600,192.00",
+        "2008-06,ALL,11300,121000000,,5200,,",
+    ];
+    let (st, v) = s.upload(&path, &d, "text/csv", market_csv(&changed)).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["code"], codes::CONFLICT);
+    assert_eq!(v["rule"], "market_data.correction_needs_reason");
+    assert!(v["message"].as_str().unwrap().contains("2008-06"), "{v}");
+    assert!(v["field"].as_str().unwrap().contains("2008-06"), "{v}");
+    let (st, v) = s
+        .upload(
+            &format!("{path}?reason=late%20returns"),
+            &d,
+            "text/csv",
+            market_csv(&changed),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+
+    // XLSX.
+    let book = xlsx(&[
+        MARKET_HEADER.split(',').collect(),
+        vec![
+            "2008-05", "hy-soft", "1100", "15000000", "300", "2800", "2500", "191.5",
+        ],
+        vec!["2008-05", "ALL", "11000", "118000000", "", "5100", "", ""],
+    ]);
+    let (st, v) = s
+        .upload(&path, &d, synergy_import::XLSX_MEDIA_TYPE, book.clone())
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    // Without a content type the workbook is recognised by its bytes: identical, no change.
+    let (st, v) = s.upload(&path, &d, "application/octet-stream", book).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+
+    // JSON rows; a JSON correction carries its reason in the body.
+    let rows = |vol: &str| {
+        json!({"rows": [
+            {"period": "2008-04", "sku": "hy-soft", "volume_cases": vol, "revenue_yuan": "14000000.00",
+             "closing_stock_cases": "290", "outlets_stocking": "2700", "outlets_selling": "2400", "avg_retail_price_yuan": "190.50"},
+            {"period": "2008-04", "sku": "ALL", "volume_cases": "10800", "revenue_yuan": "115000000", "outlets_stocking": "5000"}
+        ]})
+    };
+    let (st, v) = s.post(&path, &d, rows("1000")).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let mut corrected = rows("1010");
+    let (st, v) = s.post(&path, &d, corrected.clone()).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{v}");
+    corrected["reason"] = json!("typo in April");
+    let (st, v) = s.post(&path, &d, corrected).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+
+    // A bad file: every bad row with line and column, and nothing of it recorded.
+    let bad = market_csv(&[
+        "2008-03,hy-soft,900,12000000,280,2600,2300,190",
+        "2008-03,hy-gone,10,100000,1,1,1,190",
+        "2008-03,ALL,-5,100000000,,4900,,",
+    ]);
+    let (st, v) = s.upload(&path, &d, "text/csv", bad).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["code"], codes::INVALID_FILE);
+    let errors = v["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["line"] == 3 && e["column"] == "sku"),
+        "{v}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["line"] == 4 && e["column"] == "volume_cases"),
+        "{v}"
+    );
+    assert!(errors.iter().all(|e| e["reason"].is_string()), "{v}");
+    let march = market_csv(&[
+        "2008-03,hy-soft,900,12000000,280,2600,2300,190",
+        "2008-03,ALL,9000,100000000,,4900,,",
+    ]);
+    let (st, v) = s.upload(&path, &d, "text/csv", march).await;
+    assert_eq!(
+        st,
+        StatusCode::CREATED,
+        "March was not recorded by the rejected file: {v}"
+    );
+
+    // JSON line numbers are positions in `rows`.
+    let (st, v) = s.post(&path, &d, json!({"rows": [
+        {"period": "2008-02", "sku": "ALL", "volume_cases": "9000", "revenue_yuan": "1", "outlets_stocking": "10"},
+        {"period": "2008-02", "sku": "hy-soft", "volume_cases": "1.2345", "revenue_yuan": "1"}
+    ]})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(
+        v["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["line"] == 2 && e["column"] == "volume_cases"),
+        "{v}"
+    );
+
+    // Catalogue: JSON and an XLSX-typed body that is not a workbook.
+    let cat = format!("/v1/partnerships/{P}/catalogue");
+    let (st, v) = s.post(&cat, &m, json!({"skus": [
+        {"brand": "hongyun", "sku": "hy-hard", "name": "紅雲(硬)", "price_class": "1", "guide_price_yuan": "230.00"}
+    ]})).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let (st, v) = s
+        .upload(
+            &cat,
+            &m,
+            synergy_import::XLSX_MEDIA_TYPE,
+            b"not a zip".to_vec(),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["code"], codes::INVALID_FILE);
+    let (st, text) = s.send(Method::GET, &cat, Some(&d), &[], None).await;
+    assert_eq!(st, StatusCode::OK);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["skus"].as_array().unwrap().len(), 2, "{v}");
+    assert!(text.contains("\"guide_price_yuan\":\"230.00\""), "{text}");
+}
+
+#[tokio::test]
+async fn reports_over_http_equal_what_the_api_returns() {
+    let s = Server::start(Limits::default()).await;
+    let (_m, d) = setup(&s).await;
+    let path = format!("/v1/partnerships/{P}/market-data");
+    let (st, v) = s
+        .upload(
+            &path,
+            &d,
+            "text/csv",
+            market_csv(&[
+                "2008-06,hy-soft,1200.5,16500000.00,310,2900,2600,192.00",
+                "2008-06,ALL,11300,121000000,,5200,,",
+            ]),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let after = v["position"].as_u64().unwrap();
+    for (kind, k) in [
+        ("market", ReportKind::Market),
+        ("brand", ReportKind::Brand),
+        ("scorecard", ReportKind::Scorecard),
+        ("review", ReportKind::Review),
+    ] {
+        for (name, format, media) in [
+            ("json", Format::Json, "application/json"),
+            ("csv", Format::Csv, "text/csv"),
+            ("md", Format::Markdown, "text/markdown"),
+            ("html", Format::Html, "text/html"),
+        ] {
+            let url = format!(
+                "{}/v1/partnerships/{P}/reports/{kind}/2008-Q2?format={name}&as_of=2008-07-15&after={after}",
+                s.base
+            );
+            let resp = s.client.get(url).bearer_auth(&d).send().await.unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+            let ct = resp.headers()["content-type"].to_str().unwrap().to_owned();
+            assert!(ct.starts_with(media), "{ct}");
+            let http = resp.text().await.unwrap();
+            let direct = s
+                .api
+                .report(ReportRequest {
+                    partnership: PartnershipId::new(P).unwrap(),
+                    period: "2008-Q2".parse::<Period>().unwrap(),
+                    kind: k,
+                    format,
+                    as_of: Date::new(2008, 7, 15).unwrap(),
+                    after: None,
+                })
+                .await
+                .unwrap();
+            assert_eq!(http, direct, "{kind} {name}");
+        }
+    }
+    let (st, text) = s
+        .send(
+            Method::GET,
+            &format!("/v1/partnerships/{P}/reports/market/2008-H1"),
+            Some(&d),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["kind"], "market", "{text}");
+    for (q, code) in [
+        ("/reports/weekly/2008-H1", codes::INVALID_PATH),
+        ("/reports/market/2008-H3", codes::INVALID_PATH),
+        ("/reports/market/2008?format=pdf", codes::INVALID_QUERY),
+        ("/reports/market/2008?as_of=yesterday", codes::INVALID_QUERY),
+    ] {
+        let (st, text) = s
+            .send(
+                Method::GET,
+                &format!("/v1/partnerships/{P}{q}"),
+                Some(&d),
+                &[],
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{q}: {text}");
+        assert!(text.contains(code), "{q}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn openapi_documents_every_route_and_every_error_code() {
+    let s = Server::start(Limits::default()).await;
+    let (st, text) = s.send(Method::GET, "/openapi.json", None, &[], None).await;
+    assert_eq!(st, StatusCode::OK);
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+    let table = route_table();
+    for (method, path) in &table {
+        let op = &paths
+            .get(*path)
+            .unwrap_or_else(|| panic!("{path} not documented"))
+            [method.as_str().to_ascii_lowercase()];
+        assert!(op.is_object(), "{method} {path} not documented");
+        if *path != "/healthz" && *path != "/metrics" && *path != "/openapi.json" {
+            assert_eq!(op["security"], json!([{"bearer": []}]), "{method} {path}");
+            assert!(op["responses"]["401"].is_object(), "{method} {path}");
+            assert!(op["responses"]["403"].is_object(), "{method} {path}");
+        }
+    }
+    // And nothing is documented that the router does not serve.
+    for (path, ops) in paths {
+        for method in ops.as_object().unwrap().keys() {
+            assert!(
+                table
+                    .iter()
+                    .any(|(m, p)| p == path && m.as_str().eq_ignore_ascii_case(method)),
+                "documented but not served: {method} {path}"
+            );
+        }
+    }
+    let description = doc["info"]["description"].as_str().unwrap();
+    for (code, status) in codes::ALL {
+        assert!(
+            description.contains(&format!("| `{code}` | {status} |")),
+            "{code}"
+        );
+    }
+    let (st, text) = s.send(Method::GET, "/healthz", None, &[], None).await;
+    assert_eq!((st, text.as_str()), (StatusCode::OK, "{\"status\":\"ok\"}"));
+}
