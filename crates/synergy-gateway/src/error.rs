@@ -47,20 +47,21 @@ pub struct ErrorBody {
 #[derive(Debug, Clone)]
 pub struct Problem {
     pub status: StatusCode,
-    pub body: ErrorBody,
+    /// Boxed so that `Result<_, Problem>` stays small on the happy path.
+    pub body: Box<ErrorBody>,
 }
 
 impl Problem {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         Self {
             status,
-            body: ErrorBody {
+            body: Box::new(ErrorBody {
                 code: code.to_owned(),
                 message: message.into(),
                 rule: None,
                 field: None,
                 errors: None,
-            },
+            }),
         }
     }
 
@@ -200,7 +201,7 @@ impl From<ApiError> for Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let mut response = (self.status, axum::Json(self.body)).into_response();
+        let mut response = (self.status, axum::Json(*self.body)).into_response();
         let headers = response.headers_mut();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));

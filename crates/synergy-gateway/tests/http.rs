@@ -528,7 +528,8 @@ async fn authorization_matrix_over_three_organisations_roles_and_every_route() {
     }
     use Expect::*;
     // (caller, token, X-Act-As, expectation for M / D / E routes)
-    let callers: Vec<(&str, Option<String>, Option<&str>, [Expect; 3])> = vec![
+    type Caller<'a> = (&'a str, Option<String>, Option<&'a str>, [Expect; 3]);
+    let callers: Vec<Caller> = vec![
         ("no token", None, None, [Unauthorized; 3]),
         (
             "garbage token",
