@@ -118,8 +118,8 @@ macro_rules! command {
             path = $path,
             tag = $tag,
             params(
-                ("id" = String, Path, description = "Partnership id"),
-                $(($param = String, Path),)*
+                ("id" = String, Path, description = "Partnership id", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+                $(($param = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$"),)*
                 ("Idempotency-Key" = Option<String>, Header, format = Uuid,
                     description = "A UUID; a retry with the same key is recorded once"),
                 ("X-Act-As" = Option<String>, Header,
@@ -838,7 +838,7 @@ pub struct UploadArgs {
     path = "/v1/partnerships/{id}/catalogue",
     tag = "brand",
     params(
-        ("id" = String, Path, description = "Partnership id"),
+        ("id" = String, Path, description = "Partnership id", pattern = "^[A-Za-z0-9_-]{1,64}$"),
         ("Idempotency-Key" = Option<String>, Header, format = Uuid, description = "A UUID; a retry with the same key is recorded once"),
         ("X-Act-As" = Option<String>, Header, description = "Admin tokens only: the organisation the admin acts for"),
     ),
@@ -910,7 +910,7 @@ pub async fn import_catalogue(
     path = "/v1/partnerships/{id}/market-data",
     tag = "information",
     params(
-        ("id" = String, Path, description = "Partnership id"),
+        ("id" = String, Path, description = "Partnership id", pattern = "^[A-Za-z0-9_-]{1,64}$"),
         UploadArgs,
         ("Idempotency-Key" = Option<String>, Header, format = Uuid, description = "A UUID; a retry with the same key is recorded once"),
         ("X-Act-As" = Option<String>, Header, description = "Admin tokens only: the organisation the admin acts for"),
@@ -1006,7 +1006,7 @@ pub async fn import_market_data(
     path = "/v1/partnerships/{id}",
     tag = "strategy",
     params(
-        ("id" = String, Path, description = "Partnership id"),
+        ("id" = String, Path, description = "Partnership id", pattern = "^[A-Za-z0-9_-]{1,64}$"),
         ("X-Act-As" = Option<String>, Header, description = "Admin tokens only: the organisation the admin acts for"),
     ),
     responses(
@@ -1043,7 +1043,7 @@ pub async fn get_partnership(
     path = "/v1/partnerships/{id}/catalogue",
     tag = "brand",
     params(
-        ("id" = String, Path, description = "Partnership id"),
+        ("id" = String, Path, description = "Partnership id", pattern = "^[A-Za-z0-9_-]{1,64}$"),
         ("X-Act-As" = Option<String>, Header, description = "Admin tokens only: the organisation the admin acts for"),
     ),
     responses(
@@ -1102,6 +1102,7 @@ pub enum ReportKindDto {
 #[into_params(parameter_in = Query)]
 pub struct ReportArgs {
     /// Rendering; json (default) is DESIGN §4's report contract.
+    #[param(inline)]
     pub format: Option<ReportFormatDto>,
     /// "As of" date (YYYY-MM-DD) for overdue items and months due; default today.
     #[param(format = Date)]
@@ -1118,9 +1119,9 @@ pub struct ReportArgs {
     path = "/v1/partnerships/{id}/reports/{kind}/{period}",
     tag = "evaluation",
     params(
-        ("id" = String, Path, description = "Partnership id"),
-        ("kind" = ReportKindDto, Path, description = "market, brand, scorecard or review"),
-        ("period" = String, Path, description = "2008-06, 2008-Q2, 2008-H1 or 2008", example = "2008-H1"),
+        ("id" = String, Path, description = "Partnership id", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        ("kind" = inline(ReportKindDto), Path, description = "market, brand, scorecard or review"),
+        ("period" = String, Path, description = "2008-06, 2008-Q2, 2008-H1 or 2008", example = "2008-H1", pattern = "^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-H[12])?$"),
         ReportArgs,
         ("X-Act-As" = Option<String>, Header, description = "Admin tokens only: the organisation the admin acts for"),
     ),
