@@ -9,12 +9,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use synergy_domain::{CatalogueView, PartnershipView};
+use synergy_domain::{CatalogueView, PartnershipView, Principal};
 use synergy_evaluation::render::{self, Format};
-use synergy_evaluation::report;
-use synergy_eventlog::{EventLog, Position, SledLog};
-use synergy_proto::events::evaluation::ReportKind;
-use synergy_proto::{Date, PartnershipId, Period};
+use synergy_evaluation::{report, restate};
+use synergy_eventlog::{AppendError, EventLog, ExpectedVersion, Position, SledLog};
+use synergy_proto::events::EvaluationEvent;
+use synergy_proto::events::evaluation::{ReportKind, Restatement};
+use synergy_proto::{
+    AggregateId, Commit, Context, Date, Event, PartnershipId, Period, RecordedEvent, StreamId, Uuid,
+};
 
 use crate::clock::Clock;
 use crate::executor::{ExecuteError, Executor, Outcome, Request};
@@ -44,6 +47,8 @@ pub enum ApiError {
     NotReady(String),
     #[error("read models: {0}")]
     Projection(#[from] ProjectionError),
+    #[error("{0} is not available over this connection")]
+    Unsupported(&'static str),
 }
 
 /// Everything a front end can ask of Synergy.
@@ -57,6 +62,47 @@ pub trait Api: Send + Sync + 'static {
     async fn catalogue(&self, id: &PartnershipId) -> Result<CatalogueView, ApiError>;
     /// Computes and renders a report.
     async fn report(&self, request: ReportRequest) -> Result<String, ApiError>;
+
+    /// Freezes the live report as its next issued version (an event in the evaluation
+    /// context), stating what changed since the previous version.
+    async fn issue_report(&self, request: IssueRequest) -> Result<IssuedReport, ApiError> {
+        let _ = request;
+        Err(ApiError::Unsupported("issuing reports"))
+    }
+
+    /// An issued version of a report, exactly as it was frozen (JSON).
+    async fn issued_report(
+        &self,
+        partnership: &PartnershipId,
+        kind: ReportKind,
+        period: Period,
+        version: u32,
+    ) -> Result<String, ApiError> {
+        let _ = (partnership, kind, period, version);
+        Err(ApiError::Unsupported("reading issued reports"))
+    }
+}
+
+/// A request to issue (freeze) a report version.
+#[derive(Debug, Clone)]
+pub struct IssueRequest {
+    pub principal: Principal,
+    pub partnership: PartnershipId,
+    pub period: Period,
+    pub kind: ReportKind,
+    pub as_of: Date,
+}
+
+/// What issuing did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedReport {
+    pub version: u32,
+    /// Figures that changed since the previous version (empty for version 1).
+    pub restatements: Vec<Restatement>,
+    /// `false` when the live report equals the latest issued version: nothing was issued
+    /// and `version` is that latest version.
+    pub issued: bool,
+    pub position: Option<Position>,
 }
 
 /// How long a report waits for the read models to catch up with a write.
@@ -179,4 +225,144 @@ impl<L: EventLog> Api for Local<L> {
         let report = report::build(request.kind, &model, request.period, request.as_of);
         Ok(render::render(&report, request.format))
     }
+
+    async fn issue_report(&self, request: IssueRequest) -> Result<IssuedReport, ApiError> {
+        let stream = issued_stream(&request.partnership, request.kind, request.period);
+        for _ in 0..Executor::<L>::DEFAULT_ATTEMPTS {
+            let view = self
+                .exec
+                .partnership(&request.partnership)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::NotFound(format!(
+                        "partnership {} does not exist",
+                        request.partnership
+                    ))
+                })?;
+            view.active_side_of(&request.principal)
+                .map_err(ExecuteError::Refused)?;
+            let history = self
+                .log()
+                .read_aggregate(&stream, 1)
+                .await
+                .map_err(ExecuteError::from)?;
+            let version = history.last().map_or(0, |c| c.commit.last_version());
+            // The model must include every issued version of this report before deciding.
+            let after = history.last().map(|c| c.position);
+            self.sync(after).await?;
+            let model = self.views.model(&request.partnership)?.ok_or_else(|| {
+                ApiError::NotFound(format!(
+                    "nothing is recorded for partnership {}",
+                    request.partnership
+                ))
+            })?;
+            let live = report::build(request.kind, &model, request.period, request.as_of);
+            let event = restate::issue(&model, &live)
+                .map_err(|e| ApiError::Execute(ExecuteError::Internal(e.to_string())))?;
+            let EvaluationEvent::ReportIssued {
+                version: next,
+                body,
+                restatements,
+                ..
+            } = &event
+            else {
+                return Err(ApiError::Execute(ExecuteError::Internal(
+                    "issuing produced another event".into(),
+                )));
+            };
+            if let Some(latest) = model.latest_issued(request.kind, request.period)
+                && restatements.is_empty()
+                && same_figures(&latest.body, body)
+            {
+                return Ok(IssuedReport {
+                    version: latest.version,
+                    restatements: Vec::new(),
+                    issued: false,
+                    position: None,
+                });
+            }
+            let (next, restatements) = (*next, restatements.clone());
+            let now = self.exec.clock().now();
+            let commit = Commit {
+                commit_id: Uuid::now_v7(),
+                stream: stream.clone(),
+                first_version: version + 1,
+                recorded_at: now,
+                actor: request.principal.actor(),
+                correlation_id: Uuid::now_v7(),
+                causation_id: None,
+                events: vec![RecordedEvent {
+                    event_id: Uuid::now_v7(),
+                    occurred_at: now,
+                    event: Event::Evaluation(event),
+                }],
+            };
+            let expected = if version == 0 {
+                ExpectedVersion::NoStream
+            } else {
+                ExpectedVersion::Exact(version)
+            };
+            match self.log().append(expected, commit).await {
+                Ok(appended) => {
+                    return Ok(IssuedReport {
+                        version: next,
+                        restatements,
+                        issued: true,
+                        position: Some(appended.position),
+                    });
+                }
+                Err(AppendError::Conflict { .. }) => continue,
+                Err(AppendError::Unavailable { reason }) => {
+                    return Err(ExecuteError::Unavailable(reason).into());
+                }
+                Err(AppendError::Invalid(e)) => {
+                    return Err(ExecuteError::Internal(e.to_string()).into());
+                }
+            }
+        }
+        Err(ExecuteError::Contended {
+            stream,
+            attempts: Executor::<L>::DEFAULT_ATTEMPTS,
+        }
+        .into())
+    }
+
+    async fn issued_report(
+        &self,
+        partnership: &PartnershipId,
+        kind: ReportKind,
+        period: Period,
+        version: u32,
+    ) -> Result<String, ApiError> {
+        self.sync(None).await?;
+        let model = self.views.model(partnership)?.ok_or_else(|| {
+            ApiError::NotFound(format!("nothing is recorded for partnership {partnership}"))
+        })?;
+        model
+            .issued
+            .get(&(kind, period))
+            .and_then(|versions| versions.iter().find(|v| v.version == version))
+            .map(|v| v.body.clone())
+            .ok_or_else(|| {
+                ApiError::NotFound(format!(
+                    "the {} report of {period} has no issued version {version}",
+                    kind.as_str()
+                ))
+            })
+    }
+}
+
+/// The stream of one report's issued versions: `report:<kind>-<period>`.
+pub fn issued_stream(partnership: &PartnershipId, kind: ReportKind, period: Period) -> StreamId {
+    StreamId::new(
+        Context::Evaluation,
+        partnership.clone(),
+        AggregateId::compose("report", &format!("{}-{period}", kind.as_str())),
+    )
+}
+
+/// Two issued bodies state the same figures when they differ at most in `version` and
+/// `as_of` (which are not figures).
+fn same_figures(a: &str, b: &str) -> bool {
+    restate::restatements_between(a, b).is_ok_and(|r| r.is_empty())
 }

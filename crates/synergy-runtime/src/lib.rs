@@ -12,6 +12,6 @@ pub mod executor;
 pub mod nats;
 pub mod projection;
 
-pub use api::{Api, ApiError, Local, ReportRequest};
+pub use api::{Api, ApiError, IssueRequest, IssuedReport, Local, ReportRequest};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use executor::{AnyCommand, ExecuteError, Executor, Outcome, Request};

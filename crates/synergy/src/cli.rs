@@ -153,6 +153,12 @@ pub struct ReportArgs {
     /// Evaluate "as of" this date (overdue items, months due); default today.
     #[arg(long)]
     pub as_of: Option<Date>,
+    /// Freeze the live report as its next issued version and print what changed.
+    #[arg(long, conflicts_with = "version")]
+    pub issue: bool,
+    /// Print this issued version exactly as it was frozen (JSON).
+    #[arg(long)]
+    pub version: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -166,6 +172,9 @@ pub struct TailArgs {
     /// Only this partnership.
     #[arg(long)]
     pub partnership: Option<PartnershipId>,
+    /// Stop at the current end of the log instead of following new commits.
+    #[arg(long)]
+    pub no_follow: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -495,7 +495,6 @@ pub async fn run(api: &Local<SledLog>, clock: &ManualClock) -> anyhow::Result<us
         )
         .await?;
     }
-    drop(step);
     Ok(commits)
 }
 

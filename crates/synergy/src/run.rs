@@ -14,7 +14,8 @@ use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{Date, OrgId, PartnershipId, Role, Side};
 use synergy_runtime::projection::{self, ProjectionStore};
 use synergy_runtime::{
-    AnyCommand, Api, ApiError, Local, Outcome, ReportRequest, Request, SystemClock,
+    AnyCommand, Api, ApiError, IssueRequest, IssuedReport, Local, Outcome, ReportRequest, Request,
+    SystemClock,
 };
 
 use crate::cli::{
@@ -90,6 +91,39 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("synergy: this command is not built yet; nothing was done.");
             Ok(ExitCode::from(2))
         }
+        Command::Report(args) if args.issue => {
+            let api = open(&data)?;
+            let principal = principal(
+                &api,
+                &args.partnership,
+                &DefaultActor::Side(Side::Manufacturer),
+                act_as,
+            )
+            .await?;
+            let issued = api
+                .issue_report(IssueRequest {
+                    principal,
+                    partnership: args.partnership.clone(),
+                    period: args.period,
+                    kind: kind_of(args.kind),
+                    as_of: args.as_of.unwrap_or_else(today),
+                })
+                .await?;
+            print_issued(&issued);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report(args) if args.version.is_some() => {
+            let api = open(&data)?;
+            let version = args.version.unwrap_or_default();
+            if args.format != OutputFormat::Json {
+                bail!("issued versions are kept as frozen JSON; add --format json");
+            }
+            let text = api
+                .issued_report(&args.partnership, kind_of(args.kind), args.period, version)
+                .await?;
+            print_text(&text)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Report(args) => {
             let api = open(&data)?;
             let text = api
@@ -107,7 +141,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Tail(args) => {
             let api = open(&data)?;
-            tail(&**api.log(), args.from, args.limit, args.partnership).await?;
+            tail(&**api.log(), &args).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Replay => {
@@ -226,6 +260,36 @@ fn report_outcome(result: Result<Outcome, ApiError>) -> anyhow::Result<ExitCode>
     }
 }
 
+fn print_issued(issued: &IssuedReport) {
+    if !issued.issued {
+        println!(
+            "no change since version {}: the live report states the same figures",
+            issued.version
+        );
+        return;
+    }
+    println!(
+        "issued version {} at {}",
+        issued.version,
+        position(issued.position)
+    );
+    if issued.version > 1 {
+        println!(
+            "{} figures restated since version {}:",
+            issued.restatements.len(),
+            issued.version - 1
+        );
+        for r in &issued.restatements {
+            println!(
+                "  {}: {} → {}",
+                r.key,
+                r.previous.as_deref().unwrap_or("null"),
+                r.current.as_deref().unwrap_or("null")
+            );
+        }
+    }
+}
+
 fn position(p: Option<Position>) -> String {
     p.map_or_else(|| "-".to_owned(), |p| p.to_string())
 }
@@ -305,27 +369,31 @@ async fn import_market_data(
     report_outcome(api.execute(Request::new(who, command)).await)
 }
 
-async fn tail<L: EventLog>(
-    log: &L,
-    from: Option<u64>,
-    limit: Option<usize>,
-    partnership: Option<PartnershipId>,
-) -> anyhow::Result<()> {
-    let after = match from {
-        Some(p) => Position(p),
-        None => log.head().await?,
-    };
-    let filter = Filter {
-        context: None,
-        partnership,
-    };
-    let mut sub = log.subscribe(after, filter);
+async fn tail<L: EventLog>(log: &L, args: &crate::cli::TailArgs) -> anyhow::Result<()> {
+    let head = log.head().await?;
+    let after = args.from.map_or(head, Position);
+    if args.no_follow && after >= head {
+        return Ok(());
+    }
+    // Every commit is read (and filtered here), so the one at the head always arrives and
+    // `--no-follow` knows when to stop.
+    let mut sub = log.subscribe(after, Filter::ALL);
     let mut seen = 0;
     let mut out = std::io::stdout().lock();
-    while limit.is_none_or(|l| seen < l) {
+    while args.limit.is_none_or(|l| seen < l) {
         let Some(item) = sub.next().await else { break };
+        let at = match &item {
+            Ok(stored) => stored.position,
+            Err(synergy_eventlog::ReadError::Corrupt { position, .. }) => *position,
+            Err(e) => bail!("{e}"),
+        };
         match item {
-            Ok(stored) => {
+            Ok(stored)
+                if args
+                    .partnership
+                    .as_ref()
+                    .is_none_or(|p| *p == stored.commit.stream.partnership) =>
+            {
                 for env in stored.commit.envelopes() {
                     writeln!(
                         out,
@@ -341,11 +409,18 @@ async fn tail<L: EventLog>(
                         env.event
                     )?;
                 }
+                seen += 1;
             }
-            Err(e) => writeln!(out, "!! {e}")?,
+            Ok(_) => {}
+            Err(e) => {
+                writeln!(out, "!! {e}")?;
+                seen += 1;
+            }
         }
         out.flush()?;
-        seen += 1;
+        if args.no_follow && at >= head {
+            break;
+        }
     }
     Ok(())
 }

@@ -1,0 +1,308 @@
+//! The `synergy` binary on an embedded data directory, driven as a user would: sign, import
+//! spreadsheets, correct a month, read and issue reports. Every step runs the real binary.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn synergy(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_synergy"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .output()
+        .expect("run synergy")
+}
+
+fn ok(data: &Path, args: &[&str]) -> String {
+    let out = synergy(data, args);
+    assert!(
+        out.status.success(),
+        "synergy {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn refused(data: &Path, args: &[&str]) -> String {
+    let out = synergy(data, args);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "synergy {args:?} should be refused"
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+const CATALOGUE: &str = "brand,sku,name,price_class,guide_price_yuan\n\
+hongyun,hy-soft,紅雲(軟),3,50.00\n\
+hongyun,hy-hard,紅雲(硬),2,85.00\n";
+
+const HEADER: &str = "period,sku,volume_cases,revenue_yuan,closing_stock_cases,outlets_stocking,outlets_selling,avg_retail_price_yuan\n";
+
+fn market(june_soft_volume: &str) -> String {
+    format!(
+        "{HEADER}\
+2008-05,hy-soft,900,11000000,300,2800,2500,51.00\n\
+2008-05,hy-hard,500,9000000,200,2000,1800,86.00\n\
+2008-05,ALL,9000,100000000,,5200,,\n\
+2008-06,hy-soft,{june_soft_volume},12000000,310,2900,2600,50.50\n\
+2008-06,hy-hard,520,9400000,190,2050,1850,85.00\n\
+2008-06,ALL,9500,105000000,,5200,,\n"
+    )
+}
+
+fn commits(data: &Path) -> usize {
+    ok(
+        data,
+        &["tail", "--from", "0", "--no-follow", "--partnership", "p1"],
+    )
+    .lines()
+    .count()
+}
+
+#[test]
+fn an_analyst_signs_imports_corrects_and_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let files = dir.path();
+    let out = ok(
+        &data,
+        &[
+            "partnership",
+            "sign",
+            "--id",
+            "p1",
+            "--manufacturer",
+            "hongyun",
+            "--distributor",
+            "changzhi",
+            "--region",
+            "長治",
+            "--signed-on",
+            "2007-12-18",
+        ],
+    );
+    assert!(out.contains("PartnershipSigned"), "{out}");
+
+    std::fs::write(files.join("catalogue.csv"), CATALOGUE).unwrap();
+    let out = ok(
+        &data,
+        &[
+            "catalogue",
+            "import",
+            "--partnership",
+            "p1",
+            files.join("catalogue.csv").to_str().unwrap(),
+        ],
+    );
+    assert!(out.contains("SkuRegistered"), "{out}");
+
+    std::fs::write(files.join("market.csv"), market("1000")).unwrap();
+    let market_csv = files.join("market.csv");
+    let out = ok(
+        &data,
+        &[
+            "market-data",
+            "import",
+            "--partnership",
+            "p1",
+            market_csv.to_str().unwrap(),
+        ],
+    );
+    assert!(out.contains("MarketDataSubmitted"), "{out}");
+    let recorded = commits(&data);
+
+    // The same file again is a safe retry: nothing new.
+    let out = ok(
+        &data,
+        &[
+            "market-data",
+            "import",
+            "--partnership",
+            "p1",
+            market_csv.to_str().unwrap(),
+        ],
+    );
+    assert!(out.contains("no change"), "{out}");
+    assert_eq!(commits(&data), recorded);
+
+    // A bad file is rejected whole, every bad row named, nothing recorded.
+    let bad = format!("{HEADER}2008-07,hy-soft,-5,1,1,10,20,1.001\n2008-07,nope,1,1,1,1,1,1\n");
+    std::fs::write(files.join("bad.csv"), bad).unwrap();
+    let err = refused(
+        &data,
+        &[
+            "market-data",
+            "import",
+            "--partnership",
+            "p1",
+            files.join("bad.csv").to_str().unwrap(),
+        ],
+    );
+    assert!(err.contains("line 2"), "{err}");
+    assert!(err.contains("line 3"), "{err}");
+    assert!(err.contains("volume_cases"), "{err}");
+    assert_eq!(commits(&data), recorded);
+
+    let report = ok(
+        &data,
+        &[
+            "report",
+            "--partnership",
+            "p1",
+            "--period",
+            "2008-Q2",
+            "--format",
+            "json",
+            "--as-of",
+            "2008-07-15",
+        ],
+    );
+    assert!(report.contains("\"volume_cases\":2920"), "{report}");
+
+    let issued = ok(
+        &data,
+        &[
+            "report",
+            "--partnership",
+            "p1",
+            "--period",
+            "2008-Q2",
+            "--issue",
+            "--as-of",
+            "2008-07-15",
+        ],
+    );
+    assert!(issued.contains("issued version 1"), "{issued}");
+
+    // Different figures for June need a reason, naming the month.
+    std::fs::write(&market_csv, market("1100")).unwrap();
+    let err = refused(
+        &data,
+        &[
+            "market-data",
+            "import",
+            "--partnership",
+            "p1",
+            market_csv.to_str().unwrap(),
+        ],
+    );
+    assert!(err.contains("2008-06"), "{err}");
+    let out = ok(
+        &data,
+        &[
+            "market-data",
+            "import",
+            "--partnership",
+            "p1",
+            "--reason",
+            "June volume was keyed wrong",
+            market_csv.to_str().unwrap(),
+        ],
+    );
+    assert!(out.contains("MarketDataCorrected"), "{out}");
+
+    let issued = ok(
+        &data,
+        &[
+            "report",
+            "--partnership",
+            "p1",
+            "--period",
+            "2008-Q2",
+            "--issue",
+            "--as-of",
+            "2008-07-15",
+        ],
+    );
+    assert!(issued.contains("issued version 2"), "{issued}");
+    assert!(
+        issued.contains("kpis.volume_cases: 2920 → 3020"),
+        "{issued}"
+    );
+    // Issuing again without new data changes nothing.
+    let again = ok(
+        &data,
+        &[
+            "report",
+            "--partnership",
+            "p1",
+            "--period",
+            "2008-Q2",
+            "--issue",
+            "--as-of",
+            "2008-07-15",
+        ],
+    );
+    assert!(again.contains("no change since version 2"), "{again}");
+
+    // The old version stays readable as it was.
+    let v1 = ok(
+        &data,
+        &[
+            "report",
+            "--partnership",
+            "p1",
+            "--period",
+            "2008-Q2",
+            "--version",
+            "1",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(v1.contains("\"version\":1"), "{v1}");
+    assert!(v1.contains("\"volume_cases\":2920"), "{v1}");
+}
+
+#[test]
+fn the_wrong_side_is_refused_and_outsiders_cannot_act() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(
+        &data,
+        &[
+            "partnership",
+            "sign",
+            "--id",
+            "p1",
+            "--manufacturer",
+            "hongyun",
+            "--distributor",
+            "changzhi",
+            "--region",
+            "長治",
+            "--signed-on",
+            "2007-12-18",
+        ],
+    );
+    std::fs::write(dir.path().join("c.csv"), CATALOGUE).unwrap();
+    let c = dir.path().join("c.csv");
+    let err = refused(
+        &data,
+        &[
+            "--as",
+            "changzhi",
+            "catalogue",
+            "import",
+            "--partnership",
+            "p1",
+            c.to_str().unwrap(),
+        ],
+    );
+    assert!(err.contains("manufacturer"), "{err}");
+    let err = refused(
+        &data,
+        &[
+            "--as",
+            "someone-else",
+            "catalogue",
+            "import",
+            "--partnership",
+            "p1",
+            c.to_str().unwrap(),
+        ],
+    );
+    assert!(err.contains("not a party"), "{err}");
+}
