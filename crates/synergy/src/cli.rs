@@ -56,8 +56,14 @@ pub enum Command {
     Demo(DemoArgs),
     /// Run every service (and the HTTP gateway) in one process.
     Up(UpArgs),
-    /// Run one service as its own process (needs --nats).
-    Serve { service: String },
+    /// Run one service as its own process over NATS: strategy, marketing, brand,
+    /// information, support, evaluation, all, or gateway.
+    Serve {
+        service: String,
+        /// Where the gateway listens (gateway and all only).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+    },
     /// Partnerships: sign, adopt rulebooks, terminate.
     #[command(subcommand)]
     Partnership(PartnershipCmd),
@@ -179,6 +185,7 @@ pub struct TailArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCmd {
+    /// Create a token bound to an organisation and role; printed once.
     Create {
         #[arg(long)]
         org: OrgId,
@@ -188,6 +195,7 @@ pub enum TokenCmd {
     Revoke {
         id: String,
     },
+    List,
 }
 
 /// `SKU=CASES`, e.g. `hongyun-soft=1200.5`.

@@ -5,5 +5,7 @@
 pub mod cli;
 pub mod demo;
 mod run;
+mod serve;
+pub mod tokens;
 
 pub use run::run;

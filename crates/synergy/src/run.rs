@@ -1,6 +1,6 @@
 //! Executes a parsed command line.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use synergy_evaluation::render::Format;
 use synergy_eventlog::{EventLog, Filter, Position};
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{Date, OrgId, PartnershipId, Role, Side};
-use synergy_runtime::projection::{self, ProjectionStore};
+use synergy_runtime::projection::ProjectionStore;
 use synergy_runtime::{
     AnyCommand, Api, ApiError, IssueRequest, IssuedReport, Local, Outcome, ReportRequest, Request,
     SystemClock,
@@ -57,12 +57,19 @@ fn today() -> Date {
     SystemClock.now().date()
 }
 
+/// The API the command line talks to: the embedded data dir, or the services on NATS.
+async fn api(data: &Path, nats: Option<&str>) -> anyhow::Result<Arc<dyn Api>> {
+    Ok(match nats {
+        Some(url) => Arc::new(synergy_runtime::nats::NatsApi::connect(url).await?),
+        None => Arc::new(open(data)?),
+    })
+}
+
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
-    if cli.nats.is_some() {
-        bail!("--nats is not wired into the command line yet; use the embedded data dir");
-    }
     let data = cli.data.clone();
     let act_as = cli.act_as.clone();
+    let nats = cli.nats.clone();
+    let nats = nats.as_deref();
     match cli.command {
         Command::Demo(args) => {
             let tmp;
@@ -87,14 +94,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             print_text(&text)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Up(_) | Command::Serve { .. } | Command::Token(_) => {
-            eprintln!("synergy: this command is not built yet; nothing was done.");
-            Ok(ExitCode::from(2))
-        }
+        Command::Up(args) => crate::serve::up(&data, nats, &args.addr, args.demo).await,
+        Command::Serve { service, addr } => crate::serve::serve(&service, &data, nats, &addr).await,
+        Command::Token(cmd) => crate::serve::token(&data, cmd),
         Command::Report(args) if args.issue => {
-            let api = open(&data)?;
+            let api = api(&data, nats).await?;
             let principal = principal(
-                &api,
+                &*api,
                 &args.partnership,
                 &DefaultActor::Side(Side::Manufacturer),
                 act_as,
@@ -113,7 +119,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(args) if args.version.is_some() => {
-            let api = open(&data)?;
+            let api = api(&data, nats).await?;
             let version = args.version.unwrap_or_default();
             if args.format != OutputFormat::Json {
                 bail!("issued versions are kept as frozen JSON; add --format json");
@@ -125,7 +131,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(args) => {
-            let api = open(&data)?;
+            let api = api(&data, nats).await?;
             let text = api
                 .report(ReportRequest {
                     partnership: args.partnership,
@@ -140,36 +146,51 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Tail(args) => {
-            let api = open(&data)?;
-            tail(&**api.log(), &args).await?;
+            match nats {
+                Some(url) => tail(&crate::serve::jetstream_log(url).await?, &args).await?,
+                None => tail(&**open(&data)?.log(), &args).await?,
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Replay => {
-            let api = open(&data)?;
-            replay(&api).await?;
+            match nats {
+                // Over NATS the read models belong to the evaluation service: stop it, replay
+                // into its data directory, start it again.
+                Some(url) => {
+                    let log = crate::serve::jetstream_log(url).await?;
+                    let views = ProjectionStore::open(data.join("views"))?;
+                    crate::serve::replay(&log, &views).await?;
+                }
+                None => {
+                    let api = open(&data)?;
+                    crate::serve::replay(&**api.log(), api.views()).await?;
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Catalogue(CatalogueCmd::Import { partnership, file }) => {
-            let api = open(&data)?;
-            import_catalogue(&api, partnership, &file, act_as).await
+            let api = api(&data, nats).await?;
+            import_catalogue(&*api, partnership, &file, act_as).await
         }
         Command::MarketData(MarketDataCmd::Import {
             partnership,
             reason,
             file,
         }) => {
-            let api = open(&data)?;
-            import_market_data(&api, partnership, reason, &file, act_as).await
+            let api = api(&data, nats).await?;
+            import_market_data(&*api, partnership, reason, &file, act_as).await
         }
-        Command::Partnership(c) => execute_built(&open(&data)?, c.build(), act_as).await,
-        Command::Plan(c) => execute_built(&open(&data)?, c.build(), act_as).await,
-        Command::Brand(c) => execute_built(&open(&data)?, c.build(), act_as).await,
-        Command::Campaign(c) => execute_built(&open(&data)?, c.build(), act_as).await,
-        Command::Forecast(c) => execute_built(&open(&data)?, c.build(), act_as).await,
-        Command::Order(c) => execute_built(&open(&data)?, c.build(), act_as).await,
-        Command::Meeting(c) => execute_built(&open(&data)?, c.build(), act_as).await,
-        Command::Action(c) => execute_built(&open(&data)?, c.build(), act_as).await,
-        Command::Support(c) => execute_built(&open(&data)?, c.build(), act_as).await,
+        Command::Partnership(c) => {
+            execute_built(&*api(&data, nats).await?, c.build(), act_as).await
+        }
+        Command::Plan(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
+        Command::Brand(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
+        Command::Campaign(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
+        Command::Forecast(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
+        Command::Order(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
+        Command::Meeting(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
+        Command::Action(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
+        Command::Support(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
     }
 }
 
@@ -422,24 +443,5 @@ async fn tail<L: EventLog>(log: &L, args: &crate::cli::TailArgs) -> anyhow::Resu
             break;
         }
     }
-    Ok(())
-}
-
-async fn replay(api: &Local<synergy_eventlog::SledLog>) -> anyhow::Result<()> {
-    let store: &ProjectionStore = api.views();
-    let head = api.log().head().await?;
-    store.reset()?;
-    let progress = std::io::stderr().is_terminal();
-    let started = std::time::Instant::now();
-    projection::catch_up(&**api.log(), store).await?;
-    store.flush()?;
-    if progress {
-        eprintln!(
-            "replayed {} commits in {:.1} s",
-            head.get(),
-            started.elapsed().as_secs_f64()
-        );
-    }
-    println!("read models rebuilt up to {}", store.position());
     Ok(())
 }

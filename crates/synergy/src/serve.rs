@@ -1,0 +1,262 @@
+//! Long-running modes: `synergy up` (everything in one process) and `synergy serve
+//! <service>` (one service per process over NATS), plus `synergy token`.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use synergy_eventlog::{EventLog, JetStreamConfig, JetStreamLog};
+use synergy_gateway::{GatewayState, TokenStore};
+use synergy_proto::{OrgId, Role};
+use synergy_runtime::nats::{self, NatsApi, ServiceConfig, ServiceRole};
+use synergy_runtime::projection;
+use synergy_runtime::{Api, Clock, Local, SystemClock};
+use tokio::sync::watch;
+
+use crate::tokens::FileTokenStore;
+
+/// A watch that turns true on Ctrl-C or SIGTERM.
+fn shutdown_signal() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let mut term = match signal(SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot listen for SIGTERM");
+                    let _ = tokio::signal::ctrl_c().await;
+                    let _ = tx.send(true);
+                    return;
+                }
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+        let _ = tx.send(true);
+    });
+    rx
+}
+
+async fn until(mut rx: watch::Receiver<bool>) {
+    let _ = rx.wait_for(|stop| *stop).await;
+}
+
+/// The gateway's tokens live in the data directory; on first start an operator token is
+/// created and printed once, so there is a way in.
+fn tokens(data: &Path) -> anyhow::Result<Arc<FileTokenStore>> {
+    let store = FileTokenStore::open(data)?;
+    if store.list()?.is_empty() {
+        let admin = store.create(OrgId::new("operator")?, Role::Admin, SystemClock.now())?;
+        println!("first start: created an admin token (shown once, keep it safe):");
+        println!("  {}", admin.token);
+        println!(
+            "  more with: synergy --data {} token create --org ORG --role ROLE",
+            data.display()
+        );
+    }
+    Ok(Arc::new(store))
+}
+
+async fn gateway(
+    addr: &str,
+    api: Arc<dyn Api>,
+    data: &Path,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let tokens = tokens(data)?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    println!(
+        "synergy: HTTP API on http://{} (OpenAPI at /openapi.json)",
+        listener.local_addr()?
+    );
+    println!("ready");
+    let state = GatewayState::new(api, tokens);
+    synergy_gateway::serve(listener, state, until(stop)).await?;
+    Ok(())
+}
+
+/// `synergy up`: every service and the gateway in one process.
+pub async fn up(
+    data: &Path,
+    nats_url: Option<&str>,
+    addr: &str,
+    demo: bool,
+) -> anyhow::Result<ExitCode> {
+    let stop = shutdown_signal();
+    match nats_url {
+        None => {
+            if demo && !data.join("log").exists() {
+                println!("loading the Changzhi demo into {}", data.display());
+                let (api, _clock) = crate::demo::prepare(data).await?;
+                drop(api);
+            }
+            let local = Local::open_embedded(data, Arc::new(SystemClock))?.followed();
+            let consumer = tokio::spawn(projection::run(
+                Arc::clone(local.log()),
+                Arc::clone(local.views()),
+                stop.clone(),
+            ));
+            let views = Arc::clone(local.views());
+            println!("synergy up: embedded event log in {}", data.display());
+            let served = gateway(addr, Arc::new(local), data, stop).await;
+            match consumer.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "evaluation consumer stopped"),
+                Err(e) => tracing::error!(error = %e, "evaluation consumer panicked"),
+            }
+            views.flush()?;
+            served?;
+        }
+        Some(url) => {
+            if demo {
+                bail!(
+                    "--demo loads the embedded log; start without --nats, or load data with the CLI"
+                );
+            }
+            let client = nats::connect(url, "synergy-up").await?;
+            let log =
+                Arc::new(JetStreamLog::open(client.clone(), JetStreamConfig::default()).await?);
+            let config = ServiceConfig::new(ServiceRole::All).views(data.join("views"));
+            let services = tokio::spawn(nats::serve(client, config, log, stop.clone()));
+            let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
+            println!("synergy up: every service on NATS at {}", redact(url));
+            let served = gateway(addr, api, data, stop).await;
+            services.await.context("services panicked")??;
+            served?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `synergy serve <service>`: one service (or `gateway`) as its own process over NATS.
+pub async fn serve(
+    service: &str,
+    data: &Path,
+    nats_url: Option<&str>,
+    addr: &str,
+) -> anyhow::Result<ExitCode> {
+    let Some(url) = nats_url else {
+        bail!(
+            "synergy serve runs a service over NATS: add --nats nats://HOST:4222 (or use `synergy up` on one machine)"
+        );
+    };
+    let stop = shutdown_signal();
+    if service == "gateway" {
+        let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
+        gateway(addr, api, data, stop).await?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let role: ServiceRole = service.parse().map_err(|e| {
+        anyhow::anyhow!("{e}; services are strategy, marketing, brand, information, support, evaluation, all and gateway")
+    })?;
+    let client = nats::connect(url, &format!("synergy-{service}")).await?;
+    let log = Arc::new(JetStreamLog::open(client.clone(), JetStreamConfig::default()).await?);
+    let mut config = ServiceConfig::new(role);
+    if role.hosts(synergy_proto::Context::Evaluation) {
+        config = config.views(data.join("views"));
+    }
+    let service = nats::Service::new(client, config, log);
+    let mut ready = service.ready();
+    let run = tokio::spawn(service.run(stop));
+    if ready.wait_for(|r| *r).await.is_ok() {
+        println!("ready");
+    }
+    run.await.context("service panicked")??;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Hides the password of `nats://user:password@host`.
+fn redact(url: &str) -> String {
+    url.split(',')
+        .map(|u| match (u.find("://"), u.rfind('@')) {
+            (Some(s), Some(at)) if at > s => format!("{}://***@{}", &u[..s], &u[at + 1..]),
+            _ => u.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `synergy token create|revoke|list` on the data directory's token file.
+pub fn token(data: &Path, cmd: crate::cli::TokenCmd) -> anyhow::Result<ExitCode> {
+    let store = FileTokenStore::open(data)?;
+    match cmd {
+        crate::cli::TokenCmd::Create { org, role } => {
+            let role: Role = role.parse()?;
+            let new = store.create(org, role, SystemClock.now())?;
+            eprintln!(
+                "token {} for {} ({}); it is shown once and stored hashed:",
+                new.info.id, new.info.org, new.info.role
+            );
+            println!("{}", new.token);
+        }
+        crate::cli::TokenCmd::Revoke { id } => {
+            let info = store.revoke(&id)?;
+            println!("revoked token {} of {} ({})", info.id, info.org, info.role);
+        }
+        crate::cli::TokenCmd::List => {
+            for t in store.list()? {
+                println!(
+                    "{}  {:<24} {:<12} created {}{}",
+                    t.id,
+                    t.org,
+                    t.role,
+                    t.created_at.date(),
+                    if t.revoked { "  revoked" } else { "" }
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the JetStream event log for `tail` and `replay` over NATS.
+pub async fn jetstream_log(url: &str) -> anyhow::Result<JetStreamLog> {
+    let client = nats::connect(url, "synergy-cli").await?;
+    Ok(JetStreamLog::open(client, JetStreamConfig::default()).await?)
+}
+
+/// Rebuilds read models in `views` from position 0 of `log`.
+pub async fn replay<L: EventLog>(
+    log: &L,
+    views: &projection::ProjectionStore,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    views.reset()?;
+    let head = log.head().await?;
+    let started = std::time::Instant::now();
+    let fold = projection::catch_up(log, views);
+    tokio::pin!(fold);
+    // A progress line on a terminal; nothing when piped.
+    let terminal = std::io::stderr().is_terminal();
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));
+    loop {
+        tokio::select! {
+            done = &mut fold => { done?; break; }
+            _ = tick.tick(), if terminal => {
+                let at = views.position().get();
+                let pct = if head.get() == 0 { 100 } else { at * 100 / head.get() };
+                eprint!("\rreplaying: {at} / {} commits ({pct} %)", head.get());
+            }
+        }
+    }
+    views.flush()?;
+    if terminal {
+        eprintln!(
+            "\rreplayed {} commits in {:.1} s          ",
+            head.get(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    println!("read models rebuilt up to {}", views.position());
+    Ok(())
+}

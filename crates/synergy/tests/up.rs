@@ -1,0 +1,120 @@
+//! `synergy up --demo` as a user starts it: one process, the embedded log, the HTTP API.
+//! Reads the printed address and first-start admin token, asks for the demo's report over
+//! HTTP, and stops the process with SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn get(addr: &str, path: &str, token: Option<&str>, act_as: Option<&str>) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(t) = token {
+        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    if let Some(org) = act_as {
+        req.push_str(&format!("X-Act-As: {org}\r\n"));
+    }
+    req.push_str("\r\n");
+    stream.write_all(req.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().expect("status code");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn up_serves_the_demo_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_synergy"))
+        .args([
+            "--data",
+            dir.path().to_str().unwrap(),
+            "up",
+            "--demo",
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start synergy up");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let (mut addr, mut token) = (None, None);
+    let started = Instant::now();
+    let mut expect_token = false;
+    while let Some(Ok(line)) = lines.next() {
+        if expect_token {
+            token = Some(line.trim().to_owned());
+            expect_token = false;
+        }
+        if line.starts_with("first start: created an admin token") {
+            expect_token = true;
+        }
+        if let Some(rest) = line.strip_prefix("synergy: HTTP API on http://") {
+            addr = rest.split_whitespace().next().map(str::to_owned);
+        }
+        if line == "ready" {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "up did not get ready"
+        );
+    }
+    let addr = addr.expect("the address is printed");
+    let token = token.expect("a first-start admin token is printed");
+
+    assert_eq!(get(&addr, "/healthz", None, None).0, 200);
+    let path =
+        "/v1/partnerships/hongyun-changzhi/reports/market/2008-H1?format=json&as_of=2008-07-15";
+    assert_eq!(get(&addr, path, None, None).0, 401, "no token, no report");
+    let (status, body) = get(&addr, path, Some(&token), Some("hongyun"));
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"volume_share_pct\":22.63"), "{body}");
+
+    // A token made by the CLI while the gateway runs works at once.
+    let out = Command::new(env!("CARGO_BIN_EXE_synergy"))
+        .args([
+            "--data",
+            dir.path().to_str().unwrap(),
+            "token",
+            "create",
+            "--org",
+            "changzhi-tobacco",
+            "--role",
+            "distributor",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let distributor = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let (status, body) = get(&addr, path, Some(&distributor), None);
+    assert_eq!(status, 200, "{body}");
+
+    // SIGTERM: a graceful stop.
+    let pid = child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "up exits cleanly on SIGTERM: {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "up did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
