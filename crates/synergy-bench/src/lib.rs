@@ -2,10 +2,12 @@
 //! same machine, with the same bytes, and the ratios between them.
 //!
 //! It owns the `synergy-bench` command and its measuring tools. It drives infrastructure
-//! crates (`synergy-eventlog`, `synergy-proto`, `synergy-testkit` to start nats-server)
-//! from the outside through their public APIs; it must never be imported by a product
+//! crates (`synergy-eventlog`, `synergy-proto`, `synergy-testkit` to start nats-server,
+//! `synergy-runtime` and `synergy-evaluation` for the read models and reports) from the
+//! outside through their public APIs; it must never be imported by a product
 //! crate, and it asserts nothing about timings — it reports them.
 
+pub mod evaluation;
 pub mod eventlog;
 pub mod measure;
 pub mod report;
