@@ -600,3 +600,58 @@ fn service_roles_parse_from_their_cli_names() {
     );
     assert_eq!(ServiceRole::All.command_contexts().len(), 5);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_are_issued_restated_and_kept_over_nats() {
+    use synergy_runtime::IssueRequest;
+    let world = World::start().await;
+    let api = world.api().await;
+    setup(&api).await;
+    api.execute(Request::new(
+        distributor(),
+        month_of(5, "hy-soft", "1200.5"),
+    ))
+    .await
+    .unwrap();
+    let issue = || IssueRequest {
+        principal: manufacturer(),
+        partnership: p(),
+        period: "2008-05".parse().unwrap(),
+        kind: ReportKind::Market,
+        as_of: "2009-01-31".parse().unwrap(),
+    };
+    let v1 = api.issue_report(issue()).await.unwrap();
+    assert_eq!((v1.version, v1.issued), (1, true));
+    assert!(v1.restatements.is_empty());
+    // Nothing changed: issuing again states the same figures and records nothing.
+    let same = api.issue_report(issue()).await.unwrap();
+    assert_eq!((same.version, same.issued), (1, false));
+
+    let mut correction = month_of(5, "hy-soft", "1300");
+    if let AnyCommand::Information(synergy_information::Command::SubmitMarketData(s)) =
+        &mut correction
+    {
+        s.reason = Some("volume was keyed wrong".into());
+    }
+    api.execute(Request::new(distributor(), correction))
+        .await
+        .unwrap();
+    let v2 = api.issue_report(issue()).await.unwrap();
+    assert_eq!((v2.version, v2.issued), (2, true));
+    let volume = v2
+        .restatements
+        .iter()
+        .find(|r| r.key == "kpis.volume_cases")
+        .expect("the volume is restated");
+    assert_eq!(volume.previous.as_deref(), Some("1200.5"));
+    assert_eq!(volume.current.as_deref(), Some("1300"));
+
+    let frozen = api
+        .issued_report(&p(), ReportKind::Market, "2008-05".parse().unwrap(), 1)
+        .await
+        .unwrap();
+    let frozen: serde_json::Value = serde_json::from_str(&frozen).unwrap();
+    assert_eq!(frozen["version"], 1);
+    assert_eq!(volume_of(&frozen), "1200.5", "version 1 is kept as issued");
+    world.shut_down().await;
+}

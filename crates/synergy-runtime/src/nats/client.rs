@@ -14,13 +14,16 @@ use async_trait::async_trait;
 use serde::{Serialize, de::DeserializeOwned};
 use synergy_domain::{CatalogueView, PartnershipView};
 use synergy_eventlog::Position;
-use synergy_proto::PartnershipId;
+use synergy_proto::events::evaluation::ReportKind;
+use synergy_proto::{PartnershipId, Period};
 
-use crate::api::{Api, ApiError, READ_YOUR_WRITES_TIMEOUT, ReportRequest};
+use crate::api::{
+    Api, ApiError, IssueRequest, IssuedReport, READ_YOUR_WRITES_TIMEOUT, ReportRequest,
+};
 use crate::executor::{ExecuteError, Outcome, Request};
 use crate::nats::wire::{
-    self, CatalogueQuery, CatalogueWire, CommandRequest, ErrorWire, OutcomeWire, PartnershipQuery,
-    PartnershipWire, ReportQuery,
+    self, CatalogueQuery, CatalogueWire, CommandRequest, ErrorWire, IssueCommand,
+    IssuedVersionQuery, IssuedWire, OutcomeWire, PartnershipQuery, PartnershipWire, ReportQuery,
 };
 use crate::nats::{ConnectError, connect};
 
@@ -185,6 +188,43 @@ impl Api for NatsApi {
             wire::report_subject(),
             "evaluation",
             &ReportQuery::from(&request),
+            self.config.request_timeout + self.config.report_wait,
+        )
+        .await
+    }
+
+    async fn issue_report(&self, request: IssueRequest) -> Result<IssuedReport, ApiError> {
+        let issued: IssuedWire = self
+            .ask(
+                wire::issue_subject(),
+                "evaluation",
+                &IssueCommand::from(&request),
+                self.config.request_timeout + self.config.report_wait,
+            )
+            .await?;
+        if let Some(p) = issued.position {
+            self.last_write.fetch_max(p, Ordering::AcqRel);
+        }
+        Ok(issued.into())
+    }
+
+    async fn issued_report(
+        &self,
+        partnership: &PartnershipId,
+        kind: ReportKind,
+        period: Period,
+        version: u32,
+    ) -> Result<String, ApiError> {
+        let query = IssuedVersionQuery {
+            partnership: partnership.clone(),
+            kind,
+            period,
+            version,
+        };
+        self.ask(
+            wire::issued_subject(),
+            "evaluation",
+            &query,
             self.config.request_timeout + self.config.report_wait,
         )
         .await

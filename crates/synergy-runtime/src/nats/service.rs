@@ -37,7 +37,8 @@ use crate::clock::{Clock, SystemClock};
 use crate::executor::Executor;
 use crate::nats::wire::{
     self, CatalogueQuery, CatalogueReply, CatalogueWire, CommandReply, CommandRequest, ErrorWire,
-    OutcomeWire, PartnershipQuery, PartnershipReply, PartnershipWire, ReportQuery, ReportReply,
+    IssueCommand, IssueReply, IssuedVersionQuery, IssuedVersionReply, IssuedWire, OutcomeWire,
+    PartnershipQuery, PartnershipReply, PartnershipWire, ReportQuery, ReportReply,
 };
 use crate::projection::{self, ProjectionError, ProjectionStore};
 
@@ -202,6 +203,8 @@ enum Endpoint {
     Partnership,
     Catalogue,
     Report,
+    Issue,
+    Issued,
 }
 
 /// A subscription whose messages are tagged with what they ask for.
@@ -278,11 +281,13 @@ impl Service {
             ));
         }
         if role.hosts(Context::Evaluation) {
-            out.push((
-                Endpoint::Report,
-                wire::report_subject(),
-                subject::queue_group(Context::Evaluation),
-            ));
+            for (endpoint, subject) in [
+                (Endpoint::Report, wire::report_subject()),
+                (Endpoint::Issue, wire::issue_subject()),
+                (Endpoint::Issued, wire::issued_subject()),
+            ] {
+                out.push((endpoint, subject, subject::queue_group(Context::Evaluation)));
+            }
         }
         out
     }
@@ -477,6 +482,8 @@ impl Handlers {
             Endpoint::Partnership => wire::encode(&self.partnership(&msg).await),
             Endpoint::Catalogue => wire::encode(&self.catalogue(&msg).await),
             Endpoint::Report => wire::encode(&self.report(&msg).await),
+            Endpoint::Issue => wire::encode(&self.issue(&msg).await),
+            Endpoint::Issued => wire::encode(&self.issued(&msg).await),
         };
         let bytes = match encoded {
             Ok(bytes) => bytes,
@@ -611,5 +618,45 @@ impl Handlers {
             .instrument(span)
             .await
             .map_err(|e| ErrorWire::from_api(&e))
+    }
+
+    async fn issue(&self, msg: &Message) -> IssueReply {
+        let command: IssueCommand =
+            wire::decode(&msg.payload).map_err(|e| self.bad_request(msg, "issue command", e))?;
+        let local = self.evaluation()?;
+        self.stats.commands.fetch_add(1, Ordering::Relaxed);
+        let span = tracing::info_span!(
+            "command",
+            context = "evaluation",
+            partnership = %command.partnership,
+            kind = command.kind.as_str(),
+            period = %command.period,
+        );
+        local
+            .issue_report(command.into())
+            .instrument(span)
+            .await
+            .map(IssuedWire::from)
+            .map_err(|e| ErrorWire::from_api(&e))
+    }
+
+    async fn issued(&self, msg: &Message) -> IssuedVersionReply {
+        let query: IssuedVersionQuery = wire::decode(&msg.payload)
+            .map_err(|e| self.bad_request(msg, "issued report query", e))?;
+        let local = self.evaluation()?;
+        self.stats.queries.fetch_add(1, Ordering::Relaxed);
+        local
+            .issued_report(&query.partnership, query.kind, query.period, query.version)
+            .await
+            .map_err(|e| ErrorWire::from_api(&e))
+    }
+
+    fn evaluation(&self) -> Result<&Local<JetStreamLog>, ErrorWire> {
+        self.reports.as_ref().ok_or_else(|| {
+            ErrorWire::new(
+                wire::code::INTERNAL,
+                "this service does not host evaluation",
+            )
+        })
     }
 }

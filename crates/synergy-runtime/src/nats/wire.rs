@@ -16,13 +16,13 @@ use synergy_evaluation::render::Format;
 use synergy_eventlog::Position;
 use synergy_proto::codec::{DecodeError, decode_message, encode_message};
 use synergy_proto::events::brand::PriceClass;
-use synergy_proto::events::evaluation::ReportKind;
+use synergy_proto::events::evaluation::{ReportKind, Restatement};
 use synergy_proto::{
     Actor, BrandId, Context, Date, OrgId, PartnershipId, Period, SkuId, StreamId, Uuid, Yuan,
     subject,
 };
 
-use crate::api::{ApiError, ReportRequest};
+use crate::api::{ApiError, IssueRequest, IssuedReport, ReportRequest};
 use crate::executor::{AnyCommand, ExecuteError, Outcome, Request};
 use crate::projection::ProjectionError;
 
@@ -469,6 +469,83 @@ impl From<ReportQuery> for ReportRequest {
     }
 }
 
+/// Issue the live report as its next version: a write, answered by evaluation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssueCommand {
+    pub actor: Actor,
+    pub partnership: PartnershipId,
+    pub period: Period,
+    pub kind: ReportKind,
+    pub as_of: Date,
+}
+
+impl From<&IssueRequest> for IssueCommand {
+    fn from(r: &IssueRequest) -> Self {
+        IssueCommand {
+            actor: r.principal.actor(),
+            partnership: r.partnership.clone(),
+            period: r.period,
+            kind: r.kind,
+            as_of: r.as_of,
+        }
+    }
+}
+
+impl From<IssueCommand> for IssueRequest {
+    fn from(c: IssueCommand) -> Self {
+        IssueRequest {
+            principal: principal_of(c.actor),
+            partnership: c.partnership,
+            period: c.period,
+            kind: c.kind,
+            as_of: c.as_of,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedWire {
+    pub version: u32,
+    pub restatements: Vec<Restatement>,
+    pub issued: bool,
+    pub position: Option<u64>,
+}
+
+impl From<IssuedReport> for IssuedWire {
+    fn from(r: IssuedReport) -> Self {
+        IssuedWire {
+            version: r.version,
+            restatements: r.restatements,
+            issued: r.issued,
+            position: r.position.map(Position::get),
+        }
+    }
+}
+
+impl From<IssuedWire> for IssuedReport {
+    fn from(w: IssuedWire) -> Self {
+        IssuedReport {
+            version: w.version,
+            restatements: w.restatements,
+            issued: w.issued,
+            position: w.position.map(Position),
+        }
+    }
+}
+
+pub type IssueReply = Result<IssuedWire, ErrorWire>;
+
+/// One issued version of a report, as frozen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedVersionQuery {
+    pub partnership: PartnershipId,
+    pub kind: ReportKind,
+    pub period: Period,
+    pub version: u32,
+}
+
+pub type IssuedVersionReply = Result<String, ErrorWire>;
+
 /// Frames a message under [`MESSAGE_VERSION`].
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, synergy_proto::codec::EncodeError> {
     encode_message(MESSAGE_VERSION, value)
@@ -483,6 +560,20 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
 pub const PARTNERSHIP_QUERY: &str = "partnership";
 pub const CATALOGUE_QUERY: &str = "catalogue";
 pub const REPORT_QUERY: &str = "report";
+pub const ISSUED_QUERY: &str = "issued-report";
+/// The evaluation command verb that issues a report version.
+pub const ISSUE_VERB: &str = "issue-report";
+
+/// `syn.qry.evaluation.issued-report`
+pub fn issued_subject() -> String {
+    fixed_query(Context::Evaluation, ISSUED_QUERY)
+}
+
+/// `syn.cmd.evaluation.issue-report`
+pub fn issue_subject() -> String {
+    subject::command(Context::Evaluation, ISSUE_VERB)
+        .unwrap_or_else(|e| unreachable!("command verb {ISSUE_VERB}: {e}"))
+}
 
 /// `syn.qry.strategy.partnership`
 pub fn partnership_subject() -> String {
