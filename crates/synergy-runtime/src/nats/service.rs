@@ -623,7 +623,7 @@ impl Handlers {
     async fn issue(&self, msg: &Message) -> IssueReply {
         let command: IssueCommand =
             wire::decode(&msg.payload).map_err(|e| self.bad_request(msg, "issue command", e))?;
-        let local = self.evaluation()?;
+        let local = self.evaluation().map_err(|e| *e)?;
         self.stats.commands.fetch_add(1, Ordering::Relaxed);
         let span = tracing::info_span!(
             "command",
@@ -643,7 +643,7 @@ impl Handlers {
     async fn issued(&self, msg: &Message) -> IssuedVersionReply {
         let query: IssuedVersionQuery = wire::decode(&msg.payload)
             .map_err(|e| self.bad_request(msg, "issued report query", e))?;
-        let local = self.evaluation()?;
+        let local = self.evaluation().map_err(|e| *e)?;
         self.stats.queries.fetch_add(1, Ordering::Relaxed);
         local
             .issued_report(&query.partnership, query.kind, query.period, query.version)
