@@ -623,7 +623,9 @@ impl Handlers {
     async fn issue(&self, msg: &Message) -> IssueReply {
         let command: IssueCommand =
             wire::decode(&msg.payload).map_err(|e| self.bad_request(msg, "issue command", e))?;
-        let local = self.evaluation().map_err(|e| *e)?;
+        let Some(local) = &self.reports else {
+            return Err(not_evaluation());
+        };
         self.stats.commands.fetch_add(1, Ordering::Relaxed);
         let span = tracing::info_span!(
             "command",
@@ -643,20 +645,22 @@ impl Handlers {
     async fn issued(&self, msg: &Message) -> IssuedVersionReply {
         let query: IssuedVersionQuery = wire::decode(&msg.payload)
             .map_err(|e| self.bad_request(msg, "issued report query", e))?;
-        let local = self.evaluation().map_err(|e| *e)?;
+        let Some(local) = &self.reports else {
+            return Err(not_evaluation());
+        };
         self.stats.queries.fetch_add(1, Ordering::Relaxed);
         local
             .issued_report(&query.partnership, query.kind, query.period, query.version)
             .await
             .map_err(|e| ErrorWire::from_api(&e))
     }
+}
 
-    fn evaluation(&self) -> Result<&Local<JetStreamLog>, ErrorWire> {
-        self.reports.as_ref().ok_or_else(|| {
-            ErrorWire::new(
-                wire::code::INTERNAL,
-                "this service does not host evaluation",
-            )
-        })
-    }
+/// The answer where evaluation is not hosted (its subjects are only subscribed where it
+/// is, so this is a safeguard, not a path).
+fn not_evaluation() -> ErrorWire {
+    ErrorWire::new(
+        wire::code::INTERNAL,
+        "this service does not host evaluation",
+    )
 }
