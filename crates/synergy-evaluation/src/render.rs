@@ -149,6 +149,58 @@ pub fn to_csv(report: &Report) -> String {
     out
 }
 
+/// The order a person reads the headline KPIs in (DESIGN §4's table): sales, market and
+/// share, growth, targets, stock, distribution, price, supply chain, collaboration.
+const READING_ORDER: [&str; 34] = [
+    "volume_cases",
+    "revenue_yuan",
+    "market_volume_cases",
+    "market_revenue_yuan",
+    "volume_share_pct",
+    "revenue_share_pct",
+    "volume_yoy_pct",
+    "revenue_yoy_pct",
+    "volume_pop_pct",
+    "revenue_pop_pct",
+    "revenue_per_case_yuan",
+    "target_volume_cases",
+    "volume_attainment_pct",
+    "target_revenue_yuan",
+    "revenue_attainment_pct",
+    "closing_stock_cases",
+    "stock_to_sales",
+    "coverage_pct",
+    "active_selling_pct",
+    "price_index",
+    "price_compliance_pct",
+    "class_mix",
+    "forecast_accuracy_pct",
+    "order_fill_pct",
+    "data_on_time_pct",
+    "corrections",
+    "meetings_scheduled",
+    "meetings_held",
+    "actions_open",
+    "actions_overdue",
+    "campaign_tasks_done_pct",
+    "support_on_time_pct",
+    "plan_attainment_pct",
+    "forecast_bias_pct",
+];
+
+/// The KPIs in reading order; keys not in [`READING_ORDER`] follow alphabetically.
+fn in_reading_order(kpis: &Kpis) -> Vec<(&'static str, &Figure)> {
+    let rank = |k: &str| {
+        READING_ORDER
+            .iter()
+            .position(|o| *o == k)
+            .unwrap_or(usize::MAX)
+    };
+    let mut out: Vec<(&'static str, &Figure)> = kpis.iter().map(|(k, v)| (*k, v)).collect();
+    out.sort_by(|a, b| rank(a.0).cmp(&rank(b.0)).then(a.0.cmp(b.0)));
+    out
+}
+
 /// Human labels (中文 · English) for the KPI keys of DESIGN §4.
 pub fn label(key: &str) -> &str {
     match key {
@@ -309,7 +361,7 @@ fn scalar(v: &Json) -> String {
 pub fn to_markdown(report: &Report) -> String {
     let mut out = format!("# {}\n\n", title(report));
     out.push_str("| KPI | value |\n|---|---|\n");
-    for (k, v) in &report.kpis {
+    for (k, v) in in_reading_order(&report.kpis) {
         let _ = writeln!(out, "| {} | {} |", md_cell(label(k)), md_cell(&human(k, v)));
     }
     out.push('\n');
@@ -364,7 +416,7 @@ pub fn to_markdown(report: &Report) -> String {
 
 fn html_kpi_table(out: &mut String, kpis: &Kpis) {
     out.push_str("<table><tr><th>KPI</th><th>value</th></tr>");
-    for (k, v) in kpis {
+    for (k, v) in in_reading_order(kpis) {
         let _ = write!(
             out,
             "<tr><td>{}</td><td class=\"n\">{}</td></tr>",
