@@ -10,4 +10,5 @@
 pub mod evaluation;
 pub mod eventlog;
 pub mod measure;
+pub mod pipeline;
 pub mod report;
