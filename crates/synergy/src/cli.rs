@@ -29,6 +29,9 @@ use synergy_runtime::AnyCommand;
                   Without --nats it works on the embedded event log in --data (no server needed)."
 )]
 pub struct Cli {
+    /// A TOML file with `data`, `nats` and `log`; flags and environment variables win.
+    #[arg(long, global = true, env = "SYNERGY_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Data directory of the embedded installation (event log and read models).
     #[arg(
         long,

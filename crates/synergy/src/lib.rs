@@ -3,6 +3,7 @@
 //! data directory or a NATS deployment. `main` only parses, installs tracing and calls it.
 
 pub mod cli;
+pub mod config;
 pub mod demo;
 mod run;
 mod serve;

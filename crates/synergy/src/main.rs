@@ -1,13 +1,18 @@
-//! The `synergy` binary: parse the command line, install tracing, hand over to the library.
+//! The `synergy` binary: read configuration (defaults → file → env → flags), install
+//! tracing, hand over to the library.
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use synergy::cli::Cli;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match synergy::config::load() {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&cli.log));
     tracing_subscriber::fmt()
         .with_env_filter(filter)

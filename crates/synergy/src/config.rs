@@ -1,0 +1,101 @@
+//! Configuration layers: built-in defaults, then a TOML file, then environment variables,
+//! then command-line flags — each later layer wins.
+//!
+//! clap already resolves flags, environment variables (`SYNERGY_DATA`, `SYNERGY_NATS`,
+//! `SYNERGY_LOG`) and defaults; the file slots in between by replacing only the values
+//! clap took from its defaults.
+//!
+//! ```toml
+//! # synergy.toml
+//! data = "/var/lib/synergy"
+//! nats = "nats://strategy:secret@10.0.0.5:4222"
+//! log = "info"
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
+use serde::Deserialize;
+
+use crate::cli::Cli;
+
+/// What a configuration file may set.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub data: Option<PathBuf>,
+    pub nats: Option<String>,
+    pub log: Option<String>,
+}
+
+impl FileConfig {
+    pub fn load(path: &Path) -> anyhow::Result<FileConfig> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read the config file {}: {e}", path.display()))?;
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))
+    }
+}
+
+fn from_default(matches: &ArgMatches, id: &str) -> bool {
+    matches!(
+        matches.value_source(id),
+        None | Some(ValueSource::DefaultValue)
+    )
+}
+
+/// Parses the command line and applies the layers. Exits with clap's message on a usage
+/// error, like `Cli::parse`.
+pub fn load() -> anyhow::Result<Cli> {
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Some(path) = cli.config.clone() {
+        let file = FileConfig::load(&path)?;
+        if let Some(data) = file.data
+            && from_default(&matches, "data")
+        {
+            cli.data = data;
+        }
+        if let Some(nats) = file.nats
+            && from_default(&matches, "nats")
+        {
+            cli.nats = Some(nats);
+        }
+        if let Some(log) = file.log
+            && from_default(&matches, "log")
+        {
+            cli.log = log;
+        }
+    }
+    Ok(cli)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_fills_defaults_but_flags_win() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("synergy.toml");
+        std::fs::write(&path, "data = \"/srv/synergy\"\nlog = \"info\"\n").unwrap();
+        let apply = |args: &[&str]| {
+            let matches = Cli::command().get_matches_from(args);
+            let mut cli = Cli::from_arg_matches(&matches).unwrap();
+            let file = FileConfig::load(&path).unwrap();
+            if let Some(d) = file.data
+                && from_default(&matches, "data")
+            {
+                cli.data = d;
+            }
+            cli
+        };
+        let cli = apply(&["synergy", "--config", "x", "replay"]);
+        assert_eq!(cli.data, PathBuf::from("/srv/synergy"));
+        let cli = apply(&["synergy", "--data", "/flag", "replay"]);
+        assert_eq!(cli.data, PathBuf::from("/flag"));
+        std::fs::write(&path, "datta = 1\n").unwrap();
+        let err = FileConfig::load(&path).unwrap_err().to_string();
+        assert!(err.contains("datta"), "{err}");
+    }
+}
