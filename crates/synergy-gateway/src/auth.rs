@@ -69,7 +69,7 @@ impl FromRequestParts<GatewayState> for Caller {
                 let text = v.to_str().map_err(|_| {
                     Problem::bad_request(codes::INVALID_HEADER, "X-Act-As is not readable text")
                 })?;
-                OrgId::new(text.trim()).map_err(|e| {
+                OrgId::new(text).map_err(|e| {
                     Problem::bad_request(codes::INVALID_HEADER, format!("X-Act-As: {e}"))
                         .with_field("X-Act-As")
                 })?

@@ -16,20 +16,38 @@ use synergy_runtime::Outcome;
 use utoipa::ToSchema;
 
 use crate::error::Problem;
+pub use crate::text::{
+    CasesText, CountText, DateText, Id, MonthText, NonEmptyText, PercentText, PeriodText,
+    PriceClassText, Shape, Shaped, UuidText, YuanText,
+};
 
-/// Parses a text field with the proto parser, naming the field on failure.
-pub fn parse<T>(field: &str, value: &str) -> Result<T, Problem>
+/// Parses a text field: its documented shape first, then the proto parser, naming the
+/// field on failure. Nothing is trimmed: the OpenAPI patterns allow no surrounding space.
+pub fn parse<T>(field: &str, value: &impl Shaped) -> Result<T, Problem>
 where
     T: FromStr,
     T::Err: Display,
 {
-    value
-        .trim()
+    let text: &str = value;
+    let shape = shape_of(value);
+    let parsed = text
         .parse()
-        .map_err(|e: T::Err| Problem::invalid_field(field, format!("{field}: {e}")))
+        .map_err(|e: T::Err| Problem::invalid_field(field, format!("{field}: {e}")));
+    if !shape.accepts(text) {
+        parsed?;
+        return Err(Problem::invalid_field(
+            field,
+            format!("{field}: {text:?} is not {}", shape.expected()),
+        ));
+    }
+    parsed
 }
 
-pub fn parse_opt<T>(field: &str, value: Option<&str>) -> Result<Option<T>, Problem>
+fn shape_of<S: Shaped>(_: &S) -> Shape {
+    S::SHAPE
+}
+
+pub fn parse_opt<T>(field: &str, value: Option<&impl Shaped>) -> Result<Option<T>, Problem>
 where
     T: FromStr,
     T::Err: Display,
@@ -37,7 +55,7 @@ where
     value.map(|v| parse(field, v)).transpose()
 }
 
-pub fn parse_all<T>(field: &str, values: &[String]) -> Result<Vec<T>, Problem>
+pub fn parse_all<T>(field: &str, values: &[impl Shaped]) -> Result<Vec<T>, Problem>
 where
     T: FromStr,
     T::Err: Display,
@@ -116,16 +134,12 @@ pub struct Health {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignPartnershipBody {
-    #[schema(example = "hy-cz")]
-    pub partnership: String,
-    #[schema(example = "hongyun")]
-    pub manufacturer: String,
-    #[schema(example = "changzhi")]
-    pub distributor: String,
+    pub partnership: Id,
+    pub manufacturer: Id,
+    pub distributor: Id,
     #[schema(example = "長治")]
     pub region: String,
-    #[schema(example = "2007-01-15")]
-    pub signed_on: String,
+    pub signed_on: DateText,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -133,27 +147,24 @@ pub struct SignPartnershipBody {
 pub struct AdoptRulebookBody {
     #[schema(example = "定期例會高層互訪機制")]
     pub title: String,
-    #[schema(example = "2007-02-01")]
-    pub adopted_on: String,
+    pub adopted_on: DateText,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TerminateBody {
     pub reason: String,
-    #[schema(example = "2010-12-31")]
-    pub terminated_on: String,
+    pub terminated_on: DateText,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DraftPlanBody {
-    #[schema(example = "plan-2008")]
-    pub plan: String,
+    pub plan: Id,
     pub title: String,
-    #[schema(example = 2008)]
+    #[schema(example = 2008, minimum = 1900, maximum = 9999)]
     pub first_year: i32,
-    #[schema(example = 2010)]
+    #[schema(example = 2010, minimum = 1900, maximum = 9999)]
     pub last_year: i32,
 }
 
@@ -161,23 +172,18 @@ pub struct DraftPlanBody {
 #[serde(deny_unknown_fields)]
 pub struct SetTargetBody {
     /// The brand, or absent for all brands.
-    pub brand: Option<String>,
-    #[schema(example = "2008-H1")]
-    pub period: String,
-    #[schema(example = "15300")]
-    pub volume_cases: Option<String>,
-    #[schema(example = "217000000.00")]
-    pub revenue_yuan: Option<String>,
-    #[schema(example = "22.50")]
-    pub volume_share_pct: Option<String>,
+    pub brand: Option<Id>,
+    pub period: PeriodText,
+    pub volume_cases: Option<CasesText>,
+    pub revenue_yuan: Option<YuanText>,
+    pub volume_share_pct: Option<PercentText>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RemoveTargetBody {
-    pub brand: Option<String>,
-    #[schema(example = "2008-H1")]
-    pub period: String,
+    pub brand: Option<Id>,
+    pub period: PeriodText,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -188,8 +194,7 @@ pub struct EmptyBody {}
 #[serde(deny_unknown_fields)]
 pub struct SignPlanBody {
     pub revision: u32,
-    #[schema(example = "2008-01-10")]
-    pub signed_on: String,
+    pub signed_on: DateText,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -219,31 +224,28 @@ impl From<SideDto> for Side {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanCampaignBody {
-    #[schema(example = "launch-2008")]
-    pub campaign: String,
+    pub campaign: Id,
     pub title: String,
-    pub brand: String,
-    pub skus: Vec<String>,
-    #[schema(example = "2008-03-01")]
-    pub starts_on: String,
-    #[schema(example = "2008-05-31")]
-    pub ends_on: String,
+    pub brand: Id,
+    pub skus: Vec<Id>,
+    pub starts_on: DateText,
+    pub ends_on: DateText,
     pub activity_plan: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignTaskBody {
-    pub task: String,
+    pub task: Id,
     pub title: String,
     pub side: SideDto,
-    pub due_on: String,
+    pub due_on: DateText,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompleteTaskBody {
-    pub completed_on: String,
+    pub completed_on: DateText,
     pub note: String,
 }
 
@@ -252,7 +254,7 @@ pub struct CompleteTaskBody {
 pub struct DispatchBody {
     pub material: String,
     pub quantity: u64,
-    pub dispatched_on: String,
+    pub dispatched_on: DateText,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -260,38 +262,36 @@ pub struct DispatchBody {
 pub struct ReceiveBody {
     pub material: String,
     pub quantity: u64,
-    pub received_on: String,
+    pub received_on: DateText,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutletsBody {
-    pub outlets: Vec<String>,
+    pub outlets: Vec<Id>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PriceCheckBody {
-    pub sku: String,
-    pub outlet: String,
-    #[schema(example = "192.00")]
-    pub observed_price_yuan: String,
-    pub checked_on: String,
+    pub sku: Id,
+    pub outlet: Id,
+    pub observed_price_yuan: YuanText,
+    pub checked_on: DateText,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AllocateSupplyBody {
-    pub sku: String,
-    #[schema(example = "120.5")]
-    pub volume_cases: String,
-    pub allocated_on: String,
+    pub sku: Id,
+    pub volume_cases: CasesText,
+    pub allocated_on: DateText,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LaunchBody {
-    pub launched_on: String,
+    pub launched_on: DateText,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -317,7 +317,7 @@ impl From<OutcomeDto> for CampaignOutcome {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseCampaignBody {
-    pub closed_on: String,
+    pub closed_on: DateText,
     pub outcome: OutcomeDto,
     pub summary: String,
 }
@@ -327,7 +327,7 @@ pub struct CloseCampaignBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntroduceBrandBody {
-    pub introduced_on: String,
+    pub introduced_on: DateText,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -358,7 +358,7 @@ impl From<StageDto> for BrandStage {
 #[serde(deny_unknown_fields)]
 pub struct ChangeStageBody {
     pub to: StageDto,
-    pub changed_on: String,
+    pub changed_on: DateText,
     pub reason: String,
 }
 
@@ -366,16 +366,15 @@ pub struct ChangeStageBody {
 #[serde(deny_unknown_fields)]
 pub struct ScoreDto {
     pub criterion: String,
-    /// 0..=100.
+    #[schema(maximum = 100)]
     pub score: u8,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvaluateBrandBody {
-    #[schema(example = "2008-H1")]
-    pub period: String,
-    /// 0..=100.
+    pub period: PeriodText,
+    #[schema(maximum = 100)]
     pub overall: u8,
     #[serde(default)]
     pub scores: Vec<ScoreDto>,
@@ -419,10 +418,10 @@ impl From<CultureKindDto> for CultureActivityKind {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CultureActivityBody {
-    pub brand: Option<String>,
+    pub brand: Option<Id>,
     pub kind: CultureKindDto,
     pub title: String,
-    pub held_on: String,
+    pub held_on: DateText,
     pub participants: u32,
 }
 
@@ -431,9 +430,8 @@ pub struct CultureActivityBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VolumeLineDto {
-    pub sku: String,
-    #[schema(example = "1200.5")]
-    pub volume_cases: String,
+    pub sku: Id,
+    pub volume_cases: CasesText,
 }
 
 pub fn volume_lines(lines: &[VolumeLineDto]) -> Result<Vec<VolumeLine>, Problem> {
@@ -452,18 +450,15 @@ pub fn volume_lines(lines: &[VolumeLineDto]) -> Result<Vec<VolumeLine>, Problem>
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MonthLinesBody {
-    #[schema(example = "2008-07")]
-    pub month: String,
+    pub month: MonthText,
     pub lines: Vec<VolumeLineDto>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlaceOrderBody {
-    #[schema(example = "o-2008-07-1")]
-    pub order: String,
-    #[schema(example = "2008-07")]
-    pub month: String,
+    pub order: Id,
+    pub month: MonthText,
     pub lines: Vec<VolumeLineDto>,
 }
 
@@ -485,18 +480,14 @@ pub struct MarketDataJson {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MarketDataRow {
-    #[schema(example = "2008-06")]
-    pub period: String,
-    #[schema(example = "hy-soft")]
-    pub sku: String,
-    #[schema(example = "1200.5")]
-    pub volume_cases: String,
-    #[schema(example = "16500000.00")]
-    pub revenue_yuan: String,
-    pub closing_stock_cases: Option<String>,
-    pub outlets_stocking: Option<String>,
-    pub outlets_selling: Option<String>,
-    pub avg_retail_price_yuan: Option<String>,
+    pub period: PeriodText,
+    pub sku: Id,
+    pub volume_cases: CasesText,
+    pub revenue_yuan: YuanText,
+    pub closing_stock_cases: Option<CasesText>,
+    pub outlets_stocking: Option<CountText>,
+    pub outlets_selling: Option<CountText>,
+    pub avg_retail_price_yuan: Option<YuanText>,
 }
 
 /// A catalogue file as JSON: the CSV columns as fields, one object per SKU.
@@ -509,16 +500,11 @@ pub struct CatalogueJson {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogueRow {
-    #[schema(example = "hongyun")]
-    pub brand: String,
-    #[schema(example = "hy-soft")]
-    pub sku: String,
-    #[schema(example = "紅雲(軟)")]
-    pub name: String,
-    #[schema(example = "2")]
-    pub price_class: String,
-    #[schema(example = "190.00")]
-    pub guide_price_yuan: String,
+    pub brand: Id,
+    pub sku: Id,
+    pub name: NonEmptyText,
+    pub price_class: PriceClassText,
+    pub guide_price_yuan: YuanText,
 }
 
 // ---- support ----
@@ -544,13 +530,12 @@ impl From<MeetingKindDto> for MeetingKind {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleMeetingBody {
-    #[schema(example = "review-2008-06")]
-    pub meeting: String,
+    pub meeting: Id,
     pub kind: MeetingKindDto,
     pub title: String,
-    pub scheduled_on: String,
+    pub scheduled_on: DateText,
     /// The reporting period a regular review reviews (required for one).
-    pub period: Option<String>,
+    pub period: Option<PeriodText>,
     #[serde(default)]
     pub agenda: Vec<String>,
 }
@@ -558,14 +543,14 @@ pub struct ScheduleMeetingBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttendeeDto {
-    pub org: String,
+    pub org: Id,
     pub name: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HoldMeetingBody {
-    pub held_on: String,
+    pub held_on: DateText,
     pub attendees: Vec<AttendeeDto>,
     pub minutes: String,
     #[serde(default)]
@@ -590,12 +575,12 @@ impl HoldMeetingBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RaiseActionBody {
-    pub item: String,
+    pub item: Id,
     pub title: String,
     pub owner: SideDto,
-    pub due_on: String,
+    pub due_on: DateText,
     /// The meeting whose decision this item carries out.
-    pub meeting: Option<String>,
+    pub meeting: Option<Id>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -609,7 +594,7 @@ pub struct NoteBody {
 #[serde(deny_unknown_fields)]
 pub struct ReopenBody {
     pub reason: String,
-    pub due_on: String,
+    pub due_on: DateText,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -635,7 +620,7 @@ impl From<SeverityDto> for Severity {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OpenRequestBody {
-    pub request: String,
+    pub request: Id,
     pub title: String,
     pub severity: SeverityDto,
 }
@@ -644,4 +629,58 @@ pub struct OpenRequestBody {
 #[serde(deny_unknown_fields)]
 pub struct ResolveBody {
     pub resolution: String,
+}
+
+// ---- evaluation ----
+
+/// Issue (freeze) the live report as its next version.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueBody {
+    /// "As of" date for overdue items and months due; default today.
+    pub as_of: Option<DateText>,
+}
+
+/// A figure that changed since the previous issued version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RestatementBody {
+    /// Where the figure sits, e.g. `kpis.volume_cases` or `skus[hy-soft].revenue_yuan`.
+    pub key: String,
+    /// The previous version's value (exact decimal), null where it was null.
+    pub previous: Option<String>,
+    /// This version's value, null where it became null.
+    pub current: Option<String>,
+}
+
+/// What issuing did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssuedBody {
+    /// The version issued, or (when `issued` is false) the latest version, which the live
+    /// report equals.
+    pub version: u32,
+    /// False when nothing changed since the latest version; nothing new was stored.
+    pub issued: bool,
+    /// What changed since the previous version; empty for version 1.
+    pub restatements: Vec<RestatementBody>,
+    /// Position of the `ReportIssued` event in the log; null when nothing was issued.
+    pub position: Option<u64>,
+}
+
+impl From<synergy_runtime::IssuedReport> for IssuedBody {
+    fn from(r: synergy_runtime::IssuedReport) -> Self {
+        Self {
+            version: r.version,
+            issued: r.issued,
+            restatements: r
+                .restatements
+                .into_iter()
+                .map(|x| RestatementBody {
+                    key: x.key,
+                    previous: x.previous,
+                    current: x.current,
+                })
+                .collect(),
+            position: r.position.map(|p| p.0),
+        }
+    }
 }

@@ -11,7 +11,11 @@
 //! recorded, `200` when nothing changed or the `Idempotency-Key` (a UUID) was seen before.
 //! Uploads (`…/catalogue`, `…/market-data`) take `text/csv`, XLSX or JSON and are
 //! accepted or rejected whole. Reports: `GET …/reports/{kind}/{period}?format=json|csv|md|html
-//! [&as_of=YYYY-MM-DD][&after=POSITION]`. `GET /openapi.json` is the full contract;
+//! [&as_of=YYYY-MM-DD][&after=POSITION]`; `POST …/reports/{kind}/{period}/issues` freezes
+//! the live report as its next version (201, with the restatements since the previous one)
+//! and `GET …/reports/{kind}/{period}/versions/{n}` reads a frozen version back unchanged.
+//! Text fields have documented shapes ([`text`]): ids, dates, months, periods and decimal
+//! amounts are checked exactly as the OpenAPI patterns state. `GET /openapi.json` is the full contract;
 //! `/healthz` and `/metrics` (Prometheus text) are unauthenticated.
 //!
 //! # Auth
@@ -55,6 +59,7 @@ pub mod extract;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
+pub mod text;
 pub mod tokens;
 
 use std::fmt;
@@ -295,6 +300,15 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
             Method::GET,
             "/v1/partnerships/{id}/reports/{kind}/{period}",
             get(get_report),
+        ),
+        p(
+            "/v1/partnerships/{id}/reports/{kind}/{period}/issues",
+            post(issue_report),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/reports/{kind}/{period}/versions/{version}",
+            get(get_issued_report),
         ),
     ]
 }

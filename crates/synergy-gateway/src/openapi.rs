@@ -88,6 +88,8 @@ impl Modify for Security {
         routes::acknowledge_support_request,
         routes::resolve_support_request,
         routes::get_report,
+        routes::issue_report,
+        routes::get_issued_report,
         routes::healthz,
         routes::metrics,
         routes::openapi,

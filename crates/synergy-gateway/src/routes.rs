@@ -14,7 +14,7 @@ use synergy_proto::{
     ActionItemId, BrandId, CampaignId, Date, MeetingId, OrderId, OrgId, PartnershipId, Period,
     PlanId, Side, SkuId, SupportRequestId, TaskId,
 };
-use synergy_runtime::{AnyCommand, ReportRequest, Request};
+use synergy_runtime::{AnyCommand, IssueRequest, ReportRequest, Request};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::GatewayState;
@@ -43,15 +43,20 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<synergy_proto::Uuid>, P
             "Idempotency-Key is not readable text",
         )
     })?;
-    synergy_proto::Uuid::parse_str(text.trim())
-        .map(Some)
-        .map_err(|e| {
-            Problem::bad_request(
-                codes::INVALID_HEADER,
-                format!("Idempotency-Key must be a UUID: {e}"),
-            )
-            .with_field("Idempotency-Key")
-        })
+    if !Shape::Uuid.accepts(text) {
+        return Err(Problem::bad_request(
+            codes::INVALID_HEADER,
+            format!("Idempotency-Key must be a hyphenated UUID, e.g. 0190a5f2-3c4d-7e8f-9a0b-1c2d3e4f5a6b; got {text:?}"),
+        )
+        .with_field("Idempotency-Key"));
+    }
+    synergy_proto::Uuid::parse_str(text).map(Some).map_err(|e| {
+        Problem::bad_request(
+            codes::INVALID_HEADER,
+            format!("Idempotency-Key must be a UUID: {e}"),
+        )
+        .with_field("Idempotency-Key")
+    })
 }
 
 /// Executes `command` as the caller and answers with its outcome.
@@ -118,11 +123,11 @@ macro_rules! command {
             path = $path,
             tag = $tag,
             params(
-                ("id" = String, Path, description = "Partnership id", pattern = "^[A-Za-z0-9_-]{1,64}$"),
-                $(($param = String, Path, pattern = "^[A-Za-z0-9_-]{1,64}$"),)*
-                ("Idempotency-Key" = Option<String>, Header, format = Uuid,
+                ("id" = inline(Id), Path, description = "Partnership id"),
+                $(($param = inline(Id), Path),)*
+                ("Idempotency-Key" = inline(Option<UuidText>), Header,
                     description = "A UUID; a retry with the same key is recorded once"),
-                ("X-Act-As" = Option<String>, Header,
+                ("X-Act-As" = inline(Option<Id>), Header,
                     description = "Admin tokens only: the organisation the admin acts for"),
             ),
             request_body = $body,
@@ -164,8 +169,8 @@ macro_rules! command {
     path = "/v1/partnerships",
     tag = "strategy",
     params(
-        ("Idempotency-Key" = Option<String>, Header, format = Uuid, description = "A UUID; a retry with the same key is recorded once"),
-        ("X-Act-As" = Option<String>, Header, description = "Admin tokens only: the organisation the admin acts for"),
+        ("Idempotency-Key" = inline(Option<UuidText>), Header, description = "A UUID; a retry with the same key is recorded once"),
+        ("X-Act-As" = inline(Option<Id>), Header, description = "Admin tokens only: the organisation the admin acts for"),
     ),
     request_body = SignPartnershipBody,
     responses(
@@ -260,11 +265,11 @@ command! {
             partnership: p.clone(),
             plan: args.get::<PlanId>("plan")?,
             target: Target {
-                brand: parse_opt::<BrandId>("brand", b.brand.as_deref())?,
+                brand: parse_opt::<BrandId>("brand", b.brand.as_ref())?,
                 period: parse("period", &b.period)?,
-                volume: parse_opt("volume_cases", b.volume_cases.as_deref())?,
-                revenue: parse_opt("revenue_yuan", b.revenue_yuan.as_deref())?,
-                volume_share: parse_opt("volume_share_pct", b.volume_share_pct.as_deref())?,
+                volume: parse_opt("volume_cases", b.volume_cases.as_ref())?,
+                revenue: parse_opt("revenue_yuan", b.revenue_yuan.as_ref())?,
+                volume_share: parse_opt("volume_share_pct", b.volume_share_pct.as_ref())?,
             },
         })
     }
@@ -277,7 +282,7 @@ command! {
         AnyCommand::Strategy(StratCmd::RemovePlanTarget {
             partnership: p.clone(),
             plan: args.get::<PlanId>("plan")?,
-            brand: parse_opt::<BrandId>("brand", b.brand.as_deref())?,
+            brand: parse_opt::<BrandId>("brand", b.brand.as_ref())?,
             period: parse("period", &b.period)?,
         })
     }
@@ -525,7 +530,7 @@ command! {
     |p, args, b| {
         AnyCommand::Brand(BrandCmd::RecordCultureActivity {
             partnership: p.clone(),
-            brand: parse_opt("brand", b.brand.as_deref())?,
+            brand: parse_opt("brand", b.brand.as_ref())?,
             kind: b.kind.into(),
             title: b.title,
             held_on: parse("held_on", &b.held_on)?,
@@ -621,7 +626,7 @@ command! {
             kind: b.kind.into(),
             title: b.title,
             scheduled_on: parse("scheduled_on", &b.scheduled_on)?,
-            period: parse_opt::<Period>("period", b.period.as_deref())?,
+            period: parse_opt::<Period>("period", b.period.as_ref())?,
             agenda: b.agenda,
         }.into())
     }
@@ -664,7 +669,7 @@ command! {
             title: b.title,
             owner: b.owner.into(),
             due_on: parse("due_on", &b.due_on)?,
-            meeting: parse_opt::<MeetingId>("meeting", b.meeting.as_deref())?,
+            meeting: parse_opt::<MeetingId>("meeting", b.meeting.as_ref())?,
         }.into())
     }
 }
@@ -796,6 +801,35 @@ fn invalid_file(errors: ImportErrors, json: bool) -> Problem {
             reason: e.reason.clone(),
         })
         .collect();
+    rejected_rows(rows)
+}
+
+/// Checks the cells of one JSON upload row against their documented shapes, so a JSON
+/// upload is held to its OpenAPI schema; the spreadsheet parser, which is more forgiving
+/// (it trims, and reads `2900.00` as a count), checks the rest.
+fn check_cells(line: u64, cells: &[(&str, Shape, Option<&str>)], out: &mut Vec<RowProblem>) {
+    for (column, shape, value) in cells {
+        let Some(text) = value else { continue };
+        if shape.accepts(text) {
+            continue;
+        }
+        let rule = match shape {
+            Shape::Id => "import.invalid_id",
+            Shape::Month => "import.period_is_month",
+            Shape::PriceClass => "portfolio.price_class_1_to_5",
+            Shape::NonEmpty => "import.required",
+            _ => "import.not_a_number",
+        };
+        out.push(RowProblem {
+            line,
+            column: Some((*column).to_owned()),
+            rule: rule.to_owned(),
+            reason: format!("{text:?} is not {}", shape.expected()),
+        });
+    }
+}
+
+fn rejected_rows(rows: Vec<RowProblem>) -> Problem {
     let mut p = Problem::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         codes::INVALID_FILE,
@@ -838,9 +872,9 @@ pub struct UploadArgs {
     path = "/v1/partnerships/{id}/catalogue",
     tag = "brand",
     params(
-        ("id" = String, Path, description = "Partnership id", pattern = "^[A-Za-z0-9_-]{1,64}$"),
-        ("Idempotency-Key" = Option<String>, Header, format = Uuid, description = "A UUID; a retry with the same key is recorded once"),
-        ("X-Act-As" = Option<String>, Header, description = "Admin tokens only: the organisation the admin acts for"),
+        ("id" = inline(Id), Path, description = "Partnership id"),
+        ("Idempotency-Key" = inline(Option<UuidText>), Header, description = "A UUID; a retry with the same key is recorded once"),
+        ("X-Act-As" = inline(Option<Id>), Header, description = "Admin tokens only: the organisation the admin acts for"),
     ),
     request_body(
         description = "Columns brand,sku,name,price_class,guide_price_yuan",
@@ -884,10 +918,35 @@ pub async fn import_catalogue(
                     format!("the body is not a catalogue: {e}"),
                 )
             })?;
+            let mut problems = Vec::new();
+            for (i, r) in body.skus.iter().enumerate() {
+                check_cells(
+                    i as u64 + 1,
+                    &[
+                        ("brand", Shape::Id, Some(&r.brand)),
+                        ("sku", Shape::Id, Some(&r.sku)),
+                        ("name", Shape::NonEmpty, Some(&r.name)),
+                        ("price_class", Shape::PriceClass, Some(&r.price_class)),
+                        ("guide_price_yuan", Shape::Yuan, Some(&r.guide_price_yuan)),
+                    ],
+                    &mut problems,
+                );
+            }
+            if !problems.is_empty() {
+                return Err(rejected_rows(problems));
+            }
             let rows = body
                 .skus
                 .into_iter()
-                .map(|r| [r.brand, r.sku, r.name, r.price_class, r.guide_price_yuan])
+                .map(|r| {
+                    [
+                        r.brand.0,
+                        r.sku.0,
+                        r.name.0,
+                        r.price_class.0,
+                        r.guide_price_yuan.0,
+                    ]
+                })
                 .collect();
             let csv = rows_to_csv(synergy_import::CATALOGUE_COLUMNS, rows)?;
             synergy_import::parse_catalogue(&csv, FileFormat::Csv)
@@ -910,10 +969,10 @@ pub async fn import_catalogue(
     path = "/v1/partnerships/{id}/market-data",
     tag = "information",
     params(
-        ("id" = String, Path, description = "Partnership id", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        ("id" = inline(Id), Path, description = "Partnership id"),
         UploadArgs,
-        ("Idempotency-Key" = Option<String>, Header, format = Uuid, description = "A UUID; a retry with the same key is recorded once"),
-        ("X-Act-As" = Option<String>, Header, description = "Admin tokens only: the organisation the admin acts for"),
+        ("Idempotency-Key" = inline(Option<UuidText>), Header, description = "A UUID; a retry with the same key is recorded once"),
+        ("X-Act-As" = inline(Option<Id>), Header, description = "Admin tokens only: the organisation the admin acts for"),
     ),
     request_body(
         description = "Columns period,sku,volume_cases,revenue_yuan,closing_stock_cases,outlets_stocking,outlets_selling,avg_retail_price_yuan; each month needs its ALL row",
@@ -959,19 +1018,56 @@ pub async fn import_market_data(
                     format!("the body is not market data: {e}"),
                 )
             })?;
+            let mut problems = Vec::new();
+            for (i, r) in body.rows.iter().enumerate() {
+                check_cells(
+                    i as u64 + 1,
+                    &[
+                        ("period", Shape::Month, Some(&r.period)),
+                        ("sku", Shape::Id, Some(&r.sku)),
+                        ("volume_cases", Shape::Cases, Some(&r.volume_cases)),
+                        ("revenue_yuan", Shape::Yuan, Some(&r.revenue_yuan)),
+                        (
+                            "closing_stock_cases",
+                            Shape::Cases,
+                            r.closing_stock_cases.as_deref(),
+                        ),
+                        (
+                            "outlets_stocking",
+                            Shape::Count,
+                            r.outlets_stocking.as_deref(),
+                        ),
+                        (
+                            "outlets_selling",
+                            Shape::Count,
+                            r.outlets_selling.as_deref(),
+                        ),
+                        (
+                            "avg_retail_price_yuan",
+                            Shape::Yuan,
+                            r.avg_retail_price_yuan.as_deref(),
+                        ),
+                    ],
+                    &mut problems,
+                );
+            }
+            if !problems.is_empty() {
+                return Err(rejected_rows(problems));
+            }
+            let cell = |c: Option<String>| c.unwrap_or_default();
             let rows = body
                 .rows
                 .into_iter()
                 .map(|r| {
                     [
-                        r.period,
-                        r.sku,
-                        r.volume_cases,
-                        r.revenue_yuan,
-                        r.closing_stock_cases.unwrap_or_default(),
-                        r.outlets_stocking.unwrap_or_default(),
-                        r.outlets_selling.unwrap_or_default(),
-                        r.avg_retail_price_yuan.unwrap_or_default(),
+                        r.period.0,
+                        r.sku.0,
+                        r.volume_cases.0,
+                        r.revenue_yuan.0,
+                        cell(r.closing_stock_cases.map(|c| c.0)),
+                        cell(r.outlets_stocking.map(|c| c.0)),
+                        cell(r.outlets_selling.map(|c| c.0)),
+                        cell(r.avg_retail_price_yuan.map(|c| c.0)),
                     ]
                 })
                 .collect();
@@ -1006,8 +1102,8 @@ pub async fn import_market_data(
     path = "/v1/partnerships/{id}",
     tag = "strategy",
     params(
-        ("id" = String, Path, description = "Partnership id", pattern = "^[A-Za-z0-9_-]{1,64}$"),
-        ("X-Act-As" = Option<String>, Header, description = "Admin tokens only: the organisation the admin acts for"),
+        ("id" = inline(Id), Path, description = "Partnership id"),
+        ("X-Act-As" = inline(Option<Id>), Header, description = "Admin tokens only: the organisation the admin acts for"),
     ),
     responses(
         (status = 200, description = "The partnership", body = PartnershipBody),
@@ -1043,8 +1139,8 @@ pub async fn get_partnership(
     path = "/v1/partnerships/{id}/catalogue",
     tag = "brand",
     params(
-        ("id" = String, Path, description = "Partnership id", pattern = "^[A-Za-z0-9_-]{1,64}$"),
-        ("X-Act-As" = Option<String>, Header, description = "Admin tokens only: the organisation the admin acts for"),
+        ("id" = inline(Id), Path, description = "Partnership id"),
+        ("X-Act-As" = inline(Option<Id>), Header, description = "Admin tokens only: the organisation the admin acts for"),
     ),
     responses(
         (status = 200, description = "The catalogue", body = CatalogueBody),
@@ -1105,8 +1201,8 @@ pub struct ReportArgs {
     #[param(inline)]
     pub format: Option<ReportFormatDto>,
     /// "As of" date (YYYY-MM-DD) for overdue items and months due; default today.
-    #[param(format = Date)]
-    pub as_of: Option<String>,
+    #[param(inline)]
+    pub as_of: Option<DateText>,
     /// Read-your-writes: wait until the report reflects the log up to this position (the
     /// `position` of an earlier command's outcome).
     pub after: Option<u64>,
@@ -1119,11 +1215,11 @@ pub struct ReportArgs {
     path = "/v1/partnerships/{id}/reports/{kind}/{period}",
     tag = "evaluation",
     params(
-        ("id" = String, Path, description = "Partnership id", pattern = "^[A-Za-z0-9_-]{1,64}$"),
+        ("id" = inline(Id), Path, description = "Partnership id"),
         ("kind" = inline(ReportKindDto), Path, description = "market, brand, scorecard or review"),
-        ("period" = String, Path, description = "2008-06, 2008-Q2, 2008-H1 or 2008", example = "2008-H1", pattern = "^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4]|-H[12])?$"),
+        ("period" = inline(PeriodText), Path, description = "2008-06, 2008-Q2, 2008-H1 or 2008"),
         ReportArgs,
-        ("X-Act-As" = Option<String>, Header, description = "Admin tokens only: the organisation the admin acts for"),
+        ("X-Act-As" = inline(Option<Id>), Header, description = "Admin tokens only: the organisation the admin acts for"),
     ),
     responses(
         (status = 200, description = "The rendered report",
@@ -1152,9 +1248,12 @@ pub async fn get_report(
     let p: PartnershipId = args.get("id")?;
     let kind: ReportKind = args.get("kind")?;
     let period: Period = args.get("period")?;
-    let as_of = match q.as_of.as_deref() {
-        Some(text) => text.trim().parse::<Date>().map_err(|e| {
-            Problem::bad_request(codes::INVALID_QUERY, format!("as_of: {e}")).with_field("as_of")
+    let as_of = match q.as_of.as_ref() {
+        Some(text) => parse::<Date>("as_of", text).map_err(|mut p| {
+            // A query parameter that does not parse is the request's shape, not a rule.
+            p.status = StatusCode::BAD_REQUEST;
+            p.body.code = codes::INVALID_QUERY.to_owned();
+            p
         })?,
         None => s.clock.now().date(),
     };
@@ -1180,6 +1279,135 @@ pub async fn get_report(
     Ok((
         [(header::CONTENT_TYPE, HeaderValue::from_static(media))],
         rendered,
+    )
+        .into_response())
+}
+
+/// Issue the live report as its next version (either party, or an admin acting for one):
+/// the figures are frozen as a `ReportIssued` event, with what changed since the previous
+/// version. Issuing again with nothing changed stores nothing and answers the latest version.
+#[utoipa::path(
+    post,
+    path = "/v1/partnerships/{id}/reports/{kind}/{period}/issues",
+    tag = "evaluation",
+    params(
+        ("id" = inline(Id), Path, description = "Partnership id"),
+        ("kind" = inline(ReportKindDto), Path, description = "market, brand, scorecard or review"),
+        ("period" = inline(PeriodText), Path, description = "2008-06, 2008-Q2, 2008-H1 or 2008"),
+        ("X-Act-As" = inline(Option<Id>), Header, description = "Admin tokens only: the organisation the admin acts for"),
+    ),
+    request_body = IssueBody,
+    responses(
+        (status = 201, description = "A new version was issued", body = IssuedBody),
+        (status = 200, description = "The live report equals the latest issued version; nothing was stored", body = IssuedBody),
+        (status = 400, description = "Malformed JSON, path or header", body = ErrorBody),
+        (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "Not a party, or the partnership is terminated", body = ErrorBody),
+        (status = 404, description = "No such partnership, or nothing recorded yet", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 409, description = "Not allowed in the current state", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Body is not JSON", body = ErrorBody),
+        (status = 422, description = "`as_of` is not a date", body = ErrorBody),
+        (status = 501, description = "The connected backend cannot issue reports", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable, or read models not caught up yet; retry", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn issue_report(
+    State(s): State<GatewayState>,
+    caller: Caller,
+    args: Params,
+    JsonBody(b): JsonBody<IssueBody>,
+) -> Result<Response, Problem> {
+    let p: PartnershipId = args.get("id")?;
+    let kind: ReportKind = args.get("kind")?;
+    let period: Period = args.get("period")?;
+    let as_of = match b.as_of.as_ref() {
+        Some(text) => parse::<Date>("as_of", text)?,
+        None => s.clock.now().date(),
+    };
+    let view = auth::partnership(&s, &p).await?;
+    caller.may(&view, E, "issuing a report")?;
+    let issued = s
+        .api
+        .issue_report(IssueRequest {
+            principal: caller.principal.clone(),
+            partnership: p,
+            period,
+            kind,
+            as_of,
+        })
+        .await?;
+    let status = if issued.issued {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    s.metrics.command(
+        "evaluation",
+        if issued.issued {
+            "recorded"
+        } else {
+            "unchanged"
+        },
+    );
+    Ok((status, axum::Json(IssuedBody::from(issued))).into_response())
+}
+
+/// An issued version of a report, exactly as it was frozen (JSON; parties only).
+#[utoipa::path(
+    get,
+    path = "/v1/partnerships/{id}/reports/{kind}/{period}/versions/{version}",
+    tag = "evaluation",
+    params(
+        ("id" = inline(Id), Path, description = "Partnership id"),
+        ("kind" = inline(ReportKindDto), Path, description = "market, brand, scorecard or review"),
+        ("period" = inline(PeriodText), Path, description = "2008-06, 2008-Q2, 2008-H1 or 2008"),
+        ("version" = u32, Path, minimum = 1, description = "The issued version, from 1"),
+        ("X-Act-As" = inline(Option<Id>), Header, description = "Admin tokens only: the organisation the admin acts for"),
+    ),
+    responses(
+        (status = 200, description = "The frozen report (DESIGN §4's JSON contract)", content_type = "application/json"),
+        (status = 400, description = "Malformed path or header", body = ErrorBody),
+        (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "Not a party", body = ErrorBody),
+        (status = 404, description = "No such partnership, or no such issued version", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 501, description = "The connected backend cannot read issued reports", body = ErrorBody),
+        (status = 503, description = "Read models not caught up yet; retry", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_issued_report(
+    State(s): State<GatewayState>,
+    caller: Caller,
+    args: Params,
+) -> Result<Response, Problem> {
+    let p: PartnershipId = args.get("id")?;
+    let kind: ReportKind = args.get("kind")?;
+    let period: Period = args.get("period")?;
+    let version: String = args.get("version")?;
+    // `u32::from_str` also takes `+7`; the document says digits.
+    let version: u32 = Some(version.as_str())
+        .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| {
+            Problem::bad_request(
+                codes::INVALID_PATH,
+                format!("path parameter version: {version:?} is not a version number (1, 2, …)"),
+            )
+            .with_field("version")
+        })?;
+    let view = auth::partnership(&s, &p).await?;
+    caller.side_in(&view)?;
+    let body = s.api.issued_report(&p, kind, period, version).await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
     )
         .into_response())
 }

@@ -476,6 +476,20 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             None,
             E,
         ),
+        (
+            "/v1/partnerships/{id}/reports/{kind}/{period}/issues",
+            Method::POST,
+            pp("/reports/market/2008-H1/issues"),
+            b(json!({"as_of": "2008-07-15"})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/reports/{kind}/{period}/versions/{version}",
+            Method::GET,
+            pp("/reports/market/2008-H1/versions/1"),
+            None,
+            E,
+        ),
         // Last: after it the partnership accepts nothing new.
         (
             "/v1/partnerships/{id}/termination",
@@ -1112,4 +1126,168 @@ async fn openapi_documents_every_route_and_every_error_code() {
     }
     let (st, text) = s.send(Method::GET, "/healthz", None, &[], None).await;
     assert_eq!((st, text.as_str()), (StatusCode::OK, "{\"status\":\"ok\"}"));
+}
+
+#[tokio::test]
+async fn issued_reports_freeze_versions_and_state_restatements_after_a_correction() {
+    let s = Server::start(Limits::default()).await;
+    let (m, d) = setup(&s).await;
+    let upload = format!("/v1/partnerships/{P}/market-data");
+    let issues = format!("/v1/partnerships/{P}/reports/market/2008-Q2/issues");
+    let version = |n: u32| format!("/v1/partnerships/{P}/reports/market/2008-Q2/versions/{n}");
+    let june = |volume: &str| {
+        market_csv(&[
+            &format!("2008-06,hy-soft,{volume},16500000.00,310,2900,2600,192.00"),
+            "2008-06,ALL,11300,121000000,,5200,,",
+        ])
+    };
+    let (st, v) = s.upload(&upload, &d, "text/csv", june("1200.5")).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+
+    // Version 1, issued by the manufacturer: nothing to restate.
+    let (st, v1) = s.post(&issues, &m, json!({"as_of": "2008-07-15"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{v1}");
+    assert_eq!(v1["version"], 1, "{v1}");
+    assert_eq!(v1["issued"], true, "{v1}");
+    assert_eq!(v1["restatements"], json!([]), "{v1}");
+    assert!(v1["position"].is_u64(), "{v1}");
+    let (st, frozen_v1) = s.send(Method::GET, &version(1), Some(&d), &[], None).await;
+    assert_eq!(st, StatusCode::OK, "{frozen_v1}");
+    let body: Value = serde_json::from_str(&frozen_v1).unwrap();
+    assert_eq!(body["kind"], "market", "{frozen_v1}");
+    assert!(frozen_v1.contains("1200.5"), "{frozen_v1}");
+
+    // Issuing again with nothing changed stores nothing and names the latest version.
+    let (st, again) = s.post(&issues, &d, json!({"as_of": "2008-07-15"})).await;
+    assert_eq!(st, StatusCode::OK, "{again}");
+    assert_eq!(again["version"], 1, "{again}");
+    assert_eq!(again["issued"], false, "{again}");
+
+    // June is corrected (with a reason); version 2 restates what changed.
+    let (st, v) = s
+        .upload(
+            &format!("{upload}?reason=late%20returns"),
+            &d,
+            "text/csv",
+            june("1250"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let (st, v2) = s.post(&issues, &d, json!({"as_of": "2008-07-15"})).await;
+    assert_eq!(st, StatusCode::CREATED, "{v2}");
+    assert_eq!(v2["version"], 2, "{v2}");
+    let restated = v2["restatements"].as_array().unwrap();
+    assert!(!restated.is_empty(), "{v2}");
+    assert!(
+        restated
+            .iter()
+            .any(|r| r["key"].as_str().is_some_and(|k| k.contains("volume"))
+                && r["previous"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with("1200.5"))
+                && r["current"].as_str().is_some_and(|c| c.starts_with("1250"))),
+        "{v2}"
+    );
+    for r in restated {
+        assert!(
+            r["key"].is_string() && r.get("previous").is_some() && r.get("current").is_some(),
+            "{r}"
+        );
+    }
+    let (st, frozen_v2) = s.send(Method::GET, &version(2), Some(&m), &[], None).await;
+    assert_eq!(st, StatusCode::OK, "{frozen_v2}");
+    assert!(frozen_v2.contains("1250"), "{frozen_v2}");
+
+    // Version 1 reads back byte for byte as it was frozen.
+    let (st, still_v1) = s.send(Method::GET, &version(1), Some(&m), &[], None).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(still_v1, frozen_v1);
+
+    // No version 3 yet; an outsider may neither read nor issue.
+    let (st, v) = s.send(Method::GET, &version(3), Some(&m), &[], None).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{v}");
+    let (st, v) = s.send(Method::GET, &version(0), Some(&m), &[], None).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{v}");
+    let (st, v) = s
+        .send(
+            Method::GET,
+            &format!("/v1/partnerships/{P}/reports/market/2008-Q2/versions/+1"),
+            Some(&m),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    let outsider = s.token("hongta", Role::Manufacturer);
+    let (st, v) = s
+        .send(Method::GET, &version(1), Some(&outsider), &[], None)
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+    let (st, v) = s.post(&issues, &outsider, json!({})).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+    let (st, v) = s.post(&issues, &m, json!({"as_of": "2008-02-30"})).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["field"], "as_of", "{v}");
+}
+
+#[tokio::test]
+async fn text_fields_are_held_to_their_documented_shapes() {
+    let s = Server::start(Limits::default()).await;
+    let (m, d) = setup(&s).await;
+    // Amounts: the proto parser would take `.5` and `1.2500`; the document does not.
+    for bad in [".5", "1.2500", " 100", "100\n", "-0"] {
+        let (st, v) = s
+            .post(
+                &format!("/v1/partnerships/{P}/forecasts"),
+                &d,
+                json!({"month": "2008-07", "lines": [{"sku": "hy-soft", "volume_cases": bad}]}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {v}");
+        assert_eq!(v["field"], "lines[0].volume_cases", "{v}");
+    }
+    // Dates and ids are not trimmed.
+    let (st, v) = s
+        .post(
+            &format!("/v1/partnerships/{P}/rulebooks"),
+            &m,
+            json!({"title": "t", "adopted_on": " 2007-02-01"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    // JSON upload rows are checked cell by cell, naming line and column.
+    let (st, v) = s
+        .post(
+            &format!("/v1/partnerships/{P}/market-data"),
+            &d,
+            json!({"rows": [
+                {"period": "2008-06", "sku": "ALL", "volume_cases": "9000", "revenue_yuan": "1", "outlets_stocking": ""},
+                {"period": "2008-06-01", "sku": "hy-soft", "volume_cases": "1", "revenue_yuan": "1.5e3"}
+            ]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["code"], codes::INVALID_FILE, "{v}");
+    let errors = v["errors"].as_array().unwrap();
+    for (line, column) in [(1, "outlets_stocking"), (2, "period"), (2, "revenue_yuan")] {
+        assert!(
+            errors
+                .iter()
+                .any(|e| e["line"] == line && e["column"] == column),
+            "{line} {column}: {v}"
+        );
+    }
+    // A UUID is hyphenated.
+    let (st, v) = s
+        .send(
+            Method::POST,
+            &format!("/v1/partnerships/{P}/rulebooks"),
+            Some(&m),
+            &[("idempotency-key", "0190a5f23c4d7e8f9a0b1c2d3e4f5a6b")],
+            Some(Body::Json(
+                json!({"title": "t", "adopted_on": "2007-02-01"}),
+            )),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
 }

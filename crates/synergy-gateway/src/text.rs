@@ -1,0 +1,370 @@
+//! The text shapes of the JSON API: ids, dates, months, periods, decimal amounts and
+//! counts. Each is one type that both documents its shape in the OpenAPI (pattern, format,
+//! bounds) and checks it on the server, so the document says exactly what is accepted.
+//!
+//! Patterns end in `(?![\s\S])` ("nothing follows") rather than `$`: both mean end of text
+//! in ECMA regexes, but Python-dialect tools (schemathesis) let `$` match before a final
+//! newline and would otherwise call `"2008\n"` valid.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::Deref;
+
+use serde::Deserialize;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::{RefOr, Schema};
+
+/// A text shape the server accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// An id token: 1–64 of `A-Z a-z 0-9 _ -`.
+    Id,
+    /// `YYYY-MM-DD`, years 1900–9999.
+    Date,
+    /// `YYYY-MM`.
+    Month,
+    /// A month, quarter (`2008-Q2`), half (`2008-H1`) or year (`2008`).
+    Period,
+    /// Cases: up to 15 whole digits and 3 decimals.
+    Cases,
+    /// Yuan: up to 16 whole digits and 2 decimals (fen).
+    Yuan,
+    /// A percentage: up to 3 whole digits and 2 decimals.
+    Percent,
+    /// A whole count of outlets: up to 9 digits.
+    Count,
+    /// A price class, 1 (一類) to 5 (五類).
+    PriceClass,
+    /// A hyphenated UUID.
+    Uuid,
+    /// Text with at least one character.
+    NonEmpty,
+}
+
+const YEAR: &str = "(19[0-9]{2}|[2-9][0-9]{3})";
+const MM: &str = "(0[1-9]|1[0-2])";
+const END: &str = r"(?![\s\S])";
+
+impl Shape {
+    /// The ECMA regex the OpenAPI states for this shape.
+    pub fn pattern(self) -> String {
+        let body = match self {
+            Shape::Id => "[A-Za-z0-9_-]{1,64}".to_owned(),
+            Shape::Date => format!("{YEAR}-{MM}-(0[1-9]|[12][0-9]|3[01])"),
+            Shape::Month => format!("{YEAR}-{MM}"),
+            Shape::Period => format!("{YEAR}(-{MM}|-Q[1-4]|-H[12])?"),
+            Shape::Cases => r"[0-9]{1,15}(\.[0-9]{1,3})?".to_owned(),
+            Shape::Yuan => r"[0-9]{1,16}(\.[0-9]{1,2})?".to_owned(),
+            Shape::Percent => r"[0-9]{1,3}(\.[0-9]{1,2})?".to_owned(),
+            Shape::Count => "[0-9]{1,9}".to_owned(),
+            Shape::PriceClass => "[1-5]".to_owned(),
+            Shape::Uuid => "[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}".to_owned(),
+            Shape::NonEmpty => return r"^[\s\S]".to_owned(),
+        };
+        format!("^{body}{END}")
+    }
+
+    fn format(self) -> Option<KnownFormat> {
+        match self {
+            Shape::Date => Some(KnownFormat::Date),
+            Shape::Uuid => Some(KnownFormat::Uuid),
+            _ => None,
+        }
+    }
+
+    fn example(self) -> &'static str {
+        match self {
+            Shape::Id => "hy-soft",
+            Shape::Date => "2008-06-30",
+            Shape::Month => "2008-06",
+            Shape::Period => "2008-H1",
+            Shape::Cases => "1200.5",
+            Shape::Yuan => "190.00",
+            Shape::Percent => "22.50",
+            Shape::Count => "2900",
+            Shape::PriceClass => "2",
+            Shape::Uuid => "0190a5f2-3c4d-7e8f-9a0b-1c2d3e4f5a6b",
+            Shape::NonEmpty => "紅雲(軟)",
+        }
+    }
+
+    fn description(self) -> &'static str {
+        match self {
+            Shape::Id => "An id: 1 to 64 letters, digits, '_' or '-'",
+            Shape::Date => "A date YYYY-MM-DD (years 1900 to 9999)",
+            Shape::Month => "A month YYYY-MM",
+            Shape::Period => "A period: month 2008-06, quarter 2008-Q2, half 2008-H1 or year 2008",
+            Shape::Cases => "A volume in cases, exact to a thousandth of a case",
+            Shape::Yuan => "An amount in yuan, exact to the fen",
+            Shape::Percent => "A percentage, exact to a hundredth of a point",
+            Shape::Count => "A whole number",
+            Shape::PriceClass => "A price class, 1 (一類) to 5 (五類)",
+            Shape::Uuid => "A UUID in its hyphenated form",
+            Shape::NonEmpty => "Text that is not empty",
+        }
+    }
+
+    /// Whether `text` has this shape. Ids, dates, months and periods are the proto parsers'
+    /// own rules (which callers apply next); amounts, counts and UUIDs are narrower here than
+    /// the parsers, which also take `.5`, `1.2500`, braces and other spellings.
+    pub fn accepts(self, text: &str) -> bool {
+        let digits = |s: &str, min: usize, max: usize| {
+            (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+        };
+        let decimal = |whole: usize, scale: usize| match text.split_once('.') {
+            Some((i, f)) => digits(i, 1, whole) && digits(f, 1, scale),
+            None => digits(text, 1, whole),
+        };
+        match self {
+            Shape::Id => text.parse::<synergy_proto::OrgId>().is_ok(),
+            Shape::Date => text.parse::<synergy_proto::Date>().is_ok(),
+            Shape::Month => text.parse::<synergy_proto::YearMonth>().is_ok(),
+            Shape::Period => text.parse::<synergy_proto::Period>().is_ok(),
+            Shape::Cases => decimal(15, 3),
+            Shape::Yuan => decimal(16, 2),
+            Shape::Percent => decimal(3, 2),
+            Shape::Count => digits(text, 1, 9),
+            Shape::PriceClass => matches!(text, "1" | "2" | "3" | "4" | "5"),
+            Shape::Uuid => {
+                let groups: Vec<&str> = text.split('-').collect();
+                groups.len() == 5
+                    && groups
+                        .iter()
+                        .zip([8, 4, 4, 4, 12])
+                        .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+            }
+            Shape::NonEmpty => !text.is_empty(),
+        }
+    }
+
+    /// What to write instead, for an error message.
+    pub fn expected(self) -> &'static str {
+        match self {
+            Shape::Cases => {
+                "digits with an optional '.' and 1 to 3 decimals (at most 15 whole digits)"
+            }
+            Shape::Yuan => {
+                "digits with an optional '.' and 1 or 2 decimals (at most 16 whole digits)"
+            }
+            Shape::Percent => {
+                "digits with an optional '.' and 1 or 2 decimals (at most 3 whole digits)"
+            }
+            Shape::Count => "1 to 9 digits",
+            _ => self.description(),
+        }
+    }
+
+    /// The OpenAPI schema of a string of this shape.
+    pub fn schema(self) -> ObjectBuilder {
+        let mut b = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(self.pattern()))
+            .description(Some(self.description()))
+            .examples([serde_json::Value::from(self.example())]);
+        if let Some(f) = self.format() {
+            b = b.format(Some(SchemaFormat::KnownFormat(f)));
+        }
+        match self {
+            Shape::Id => b.min_length(Some(1)).max_length(Some(64)),
+            Shape::Date => b.min_length(Some(10)).max_length(Some(10)),
+            Shape::Month => b.min_length(Some(7)).max_length(Some(7)),
+            Shape::NonEmpty => b.min_length(Some(1)),
+            _ => b,
+        }
+    }
+}
+
+/// A JSON string of a given [`Shape`]; the shape is checked when the handler parses it, so
+/// the error names the field.
+pub trait Shaped: Deref<Target = str> {
+    const SHAPE: Shape;
+}
+
+macro_rules! shaped {
+    ($(#[doc = $doc:expr])* $name:ident, $shape:ident) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub String);
+
+        impl Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                Self(s.to_owned())
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl Shaped for $name {
+            const SHAPE: Shape = Shape::$shape;
+        }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                Shape::$shape.schema().into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed(stringify!($name))
+            }
+        }
+    };
+}
+
+shaped!(
+    /// An id token.
+    Id,
+    Id
+);
+shaped!(
+    /// A date, `YYYY-MM-DD`.
+    DateText,
+    Date
+);
+shaped!(
+    /// A month, `YYYY-MM`.
+    MonthText,
+    Month
+);
+shaped!(
+    /// A reporting period.
+    PeriodText,
+    Period
+);
+shaped!(
+    /// A volume in cases.
+    CasesText,
+    Cases
+);
+shaped!(
+    /// An amount in yuan.
+    YuanText,
+    Yuan
+);
+shaped!(
+    /// A percentage.
+    PercentText,
+    Percent
+);
+shaped!(
+    /// A whole count.
+    CountText,
+    Count
+);
+shaped!(
+    /// A price class.
+    PriceClassText,
+    PriceClass
+);
+shaped!(
+    /// A UUID.
+    UuidText,
+    Uuid
+);
+shaped!(
+    /// Non-empty text.
+    NonEmptyText,
+    NonEmpty
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_accept_what_their_patterns_state() {
+        let cases: &[(Shape, &[&str], &[&str])] = &[
+            (
+                Shape::Id,
+                &["a", "hy-soft", "A_1", &"x".repeat(64)],
+                &["", "a.b", "a b", "é", &"x".repeat(65), "a\n"],
+            ),
+            (
+                Shape::Date,
+                &["1900-01-01", "2008-02-29", "9999-12-31"],
+                &[
+                    "1899-12-31",
+                    "2007-02-29",
+                    "2008-13-01",
+                    "2008-1-01",
+                    " 2008-01-01",
+                ],
+            ),
+            (
+                Shape::Month,
+                &["2008-06", "1900-01"],
+                &["2008-6", "2008-00", "0000-01"],
+            ),
+            (
+                Shape::Period,
+                &["2008", "2008-06", "2008-Q4", "2008-H2"],
+                &["2008-Q5", "2008-H3", "1899", "2008-"],
+            ),
+            (
+                Shape::Cases,
+                &["0", "1200.5", "0.001", "999999999999999.999"],
+                &[
+                    "",
+                    ".5",
+                    "5.",
+                    "1.2500",
+                    "-1",
+                    "+1",
+                    "1e3",
+                    "1,000",
+                    "1000000000000000",
+                ],
+            ),
+            (
+                Shape::Yuan,
+                &["190", "190.00", "0.5"],
+                &["190.001", " 190", "190\n"],
+            ),
+            (Shape::Percent, &["22.50", "100", "0"], &["1000", "22.505"]),
+            (
+                Shape::Count,
+                &["0", "999999999"],
+                &["1000000000", "1.0", ""],
+            ),
+            (Shape::PriceClass, &["1", "5"], &["0", "6", "01"]),
+            (
+                Shape::Uuid,
+                &["0190a5f2-3c4d-7e8f-9a0b-1c2d3e4f5a6b"],
+                &[
+                    "0190a5f23c4d7e8f9a0b1c2d3e4f5a6b",
+                    "{0190a5f2-3c4d-7e8f-9a0b-1c2d3e4f5a6b}",
+                ],
+            ),
+            (Shape::NonEmpty, &["x", " "], &[""]),
+        ];
+        for (shape, good, bad) in cases {
+            for g in *good {
+                assert!(shape.accepts(g), "{shape:?} refuses {g:?}");
+            }
+            for b in *bad {
+                assert!(!shape.accepts(b), "{shape:?} accepts {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn patterns_are_anchored_at_both_ends() {
+        for shape in [Shape::Id, Shape::Date, Shape::Cases, Shape::Uuid] {
+            let p = shape.pattern();
+            assert!(p.starts_with('^') && p.ends_with(END), "{p}");
+        }
+    }
+}
