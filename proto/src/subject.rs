@@ -14,6 +14,9 @@ use crate::principal::Context;
 pub const EVENT_ROOT: &str = "syn.evt";
 pub const COMMAND_ROOT: &str = "syn.cmd";
 pub const QUERY_ROOT: &str = "syn.qry";
+/// Operator requests to a component that is not a context (token administration of the
+/// gateway): only the operator's NATS user may publish here.
+pub const ADMIN_ROOT: &str = "syn.adm";
 /// Every commit subject; the event stream binds this.
 pub const ALL_COMMITS: &str = "syn.evt.>";
 
@@ -81,6 +84,13 @@ pub fn commands_of(context: Context) -> String {
 pub fn query(context: Context, name: &str) -> Result<String, SubjectError> {
     validate_token("query name", name, &[])?;
     Ok(format!("{QUERY_ROOT}.{}.{name}", context.as_str()))
+}
+
+/// An operator request to a component, e.g. `syn.adm.gateway.tokens`.
+pub fn admin(component: &str, verb: &str) -> Result<String, SubjectError> {
+    validate_token("component", component, &[])?;
+    validate_token("admin verb", verb, &[])?;
+    Ok(format!("{ADMIN_ROOT}.{component}.{verb}"))
 }
 
 /// The queue group the replicas of a context's service share.
@@ -152,5 +162,10 @@ mod tests {
             "syn.qry.evaluation.report"
         );
         assert_eq!(commands_of(Context::Support), "syn.cmd.support.*");
+        assert_eq!(
+            admin("gateway", "tokens").unwrap(),
+            "syn.adm.gateway.tokens"
+        );
+        assert!(admin("gate.way", "tokens").is_err());
     }
 }

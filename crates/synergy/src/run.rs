@@ -96,7 +96,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Up(args) => crate::serve::up(&data, nats, &args.addr, args.demo).await,
         Command::Serve { service, addr } => crate::serve::serve(&service, &data, nats, &addr).await,
-        Command::Token(cmd) => crate::serve::token(&data, cmd),
+        Command::Token(cmd) => crate::serve::token(&data, nats, cmd).await,
         Command::Report(args) if args.issue => {
             let api = api(&data, nats).await?;
             let principal = principal(

@@ -69,9 +69,15 @@ async fn gateway(
     addr: &str,
     api: Arc<dyn Api>,
     data: &Path,
+    nats: Option<async_nats::Client>,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let tokens = tokens(data)?;
+    // On NATS, the operator administers this gateway's tokens from anywhere.
+    let admin = nats.map(|client| {
+        let store: Arc<dyn TokenStore> = tokens.clone();
+        tokio::spawn(crate::token_admin::serve(client, store, stop.clone()))
+    });
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
@@ -82,6 +88,9 @@ async fn gateway(
     println!("ready");
     let state = GatewayState::new(api, tokens);
     synergy_gateway::serve(listener, state, until(stop)).await?;
+    if let Some(admin) = admin {
+        admin.await.context("token administration panicked")??;
+    }
     Ok(())
 }
 
@@ -108,7 +117,7 @@ pub async fn up(
             ));
             let views = Arc::clone(local.views());
             println!("synergy up: embedded event log in {}", data.display());
-            let served = gateway(addr, Arc::new(local), data, stop).await;
+            let served = gateway(addr, Arc::new(local), data, None, stop).await;
             match consumer.await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => tracing::error!(error = %e, "evaluation consumer stopped"),
@@ -130,7 +139,8 @@ pub async fn up(
             let services = tokio::spawn(nats::serve(client, config, log, stop.clone()));
             let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
             println!("synergy up: every service on NATS at {}", redact(url));
-            let served = gateway(addr, api, data, stop).await;
+            let admin = nats::connect(url, "synergy-gateway").await?;
+            let served = gateway(addr, api, data, Some(admin), stop).await;
             services.await.context("services panicked")??;
             served?;
         }
@@ -153,7 +163,8 @@ pub async fn serve(
     let stop = shutdown_signal();
     if service == "gateway" {
         let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
-        gateway(addr, api, data, stop).await?;
+        let admin = nats::connect(url, "synergy-gateway").await?;
+        gateway(addr, api, data, Some(admin), stop).await?;
         return Ok(ExitCode::SUCCESS);
     }
     let role: ServiceRole = service.parse().map_err(|e| {
@@ -186,8 +197,47 @@ fn redact(url: &str) -> String {
         .join(",")
 }
 
-/// `synergy token create|revoke|list` on the data directory's token file.
-pub fn token(data: &Path, cmd: crate::cli::TokenCmd) -> anyhow::Result<ExitCode> {
+/// `synergy token create|revoke|list`: on the data directory's token file, or with
+/// `--nats` on the gateway's, through NATS.
+pub async fn token(
+    data: &Path,
+    nats_url: Option<&str>,
+    cmd: crate::cli::TokenCmd,
+) -> anyhow::Result<ExitCode> {
+    use crate::token_admin::{TokenReply, TokenRequest, request};
+    if let Some(url) = nats_url {
+        let req = match cmd {
+            crate::cli::TokenCmd::Create { org, role } => TokenRequest::Create {
+                org,
+                role: role.parse()?,
+            },
+            crate::cli::TokenCmd::Revoke { id } => TokenRequest::Revoke { id },
+            crate::cli::TokenCmd::List => TokenRequest::List,
+        };
+        match request(url, req).await? {
+            TokenReply::Created { info, token } => {
+                eprintln!(
+                    "token {} for {} ({}); it is shown once and stored hashed by the gateway:",
+                    info.id, info.org, info.role
+                );
+                println!("{token}");
+            }
+            TokenReply::Revoked(t) => println!("revoked token {} of {} ({})", t.id, t.org, t.role),
+            TokenReply::Listed(ts) => {
+                for t in ts {
+                    println!(
+                        "{}  {:<24} {:<12} created {}{}",
+                        t.id,
+                        t.org,
+                        t.role,
+                        synergy_proto::Timestamp::from_millis(t.created_ms).date(),
+                        if t.revoked { "  revoked" } else { "" }
+                    );
+                }
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let store = FileTokenStore::open(data)?;
     match cmd {
         crate::cli::TokenCmd::Create { org, role } => {
