@@ -49,8 +49,6 @@ pub struct ServiceProcess {
     log: String,
     stderr: PathBuf,
     child: Option<Child>,
-    /// Lines the service printed on stdout after `ready`.
-    stdout: Option<mpsc::Receiver<String>>,
 }
 
 impl ServiceProcess {
@@ -74,7 +72,6 @@ impl ServiceProcess {
             log: log.to_owned(),
             stderr: data.join(format!("{name}.stderr")),
             child: None,
-            stdout: None,
         };
         process.spawn()?;
         Ok(process)
@@ -108,11 +105,11 @@ impl ServiceProcess {
         self.child = Some(child);
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
+            // Reading on after `ready` (nobody listening) keeps the pipe from filling up
+            // and blocking the service.
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
+                let _ = tx.send(line);
             }
         });
         let deadline = Instant::now() + READY_TIMEOUT;
@@ -142,7 +139,6 @@ impl ServiceProcess {
                 }
             }
         }
-        self.stdout = Some(rx);
         Ok(())
     }
 
