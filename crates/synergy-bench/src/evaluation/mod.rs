@@ -10,7 +10,7 @@
 
 pub mod data;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -27,7 +27,7 @@ use synergy_runtime::{Api, Local, ReportRequest, SystemClock};
 use tokio::task::JoinSet;
 
 use crate::eventlog::common::{self as log_common, Read, Side};
-use crate::measure::{Latencies, RssTrace, rate, status_kib};
+use crate::measure::{Latencies, RssTrace, millis, rate, status_kib};
 use crate::report::{Comparison, LatencyRow, MemoryRow, Report};
 use data::{Density, History};
 
@@ -65,7 +65,7 @@ pub struct Plan {
 pub fn plan(quick: bool) -> Plan {
     Plan {
         big_events: if quick { QUICK_EVENTS } else { FULL_EVENTS },
-        rounds_big: 2,
+        rounds_big: 4,
         rounds_small: 6,
         report_samples: 1_000,
     }
@@ -81,10 +81,13 @@ pub struct LogResults {
     pub disk_bytes: u64,
     pub raw: Read,
     pub fold: Read,
+    /// Process CPU time (all threads) spent in the raw reads and in the rebuilds.
+    pub raw_cpu: Duration,
+    pub fold_cpu: Duration,
     pub raw_memory: RssTrace,
     pub fold_memory: RssTrace,
-    pub market: Latencies,
-    pub review: Latencies,
+    pub market: Timing,
+    pub review: Timing,
     /// Medians of the parts of a market report: model lookup, build, render to JSON.
     pub parts_p50_us: [f64; 3],
     pub report_bytes: [usize; 2],
@@ -144,6 +147,25 @@ async fn generate(log: &SledLog, density: Density) -> anyhow::Result<(u64, u64)>
         events += e;
     }
     Ok((commits, events))
+}
+
+/// CPU time of the whole process so far (user + system, every thread), from
+/// `/proc/self/stat` in clock ticks of 10 ms (USER_HZ is 100 on Linux); `None` elsewhere.
+fn process_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')')?.1;
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
+}
+
+fn cpu_since(start: Option<Duration>) -> Duration {
+    match (start, process_cpu()) {
+        (Some(a), Some(b)) => b.saturating_sub(a),
+        _ => Duration::ZERO,
+    }
 }
 
 /// Samples RSS each time the store's position crosses another tenth of `head`, on its own
@@ -218,13 +240,47 @@ async fn rebuild(
     Ok((read, trace, store))
 }
 
+/// Time this thread has spent runnable but waiting for a CPU, in ns (the second field
+/// of `/proc/thread-self/schedstat`); `None` off Linux or without schedstats.
+fn queued_ns() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    s.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A log with its rebuilt read models, kept open so both logs' reports can be timed
+/// interleaved (the same machine noise hits both).
+struct Opened {
+    log: Arc<SledLog>,
+    store: Arc<ProjectionStore>,
+    local: Local<SledLog>,
+    dir: PathBuf,
+}
+
+impl Opened {
+    async fn close(self) {
+        let Opened {
+            log,
+            store,
+            local,
+            dir,
+        } = self;
+        drop(local);
+        drop(store);
+        if let Ok(log) = Arc::try_unwrap(log) {
+            close(log).await;
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
 /// The reports a user asks for, timed end to end through [`Local::report`] (catch-up
-/// check, model lookup, build, render to JSON).
+/// check, model lookup, build, render to JSON), alternating between the logs call by
+/// call. Each call's time spent queued for a CPU (other processes on a shared machine)
+/// is read from schedstat outside the timed window, so the on-CPU part can be told apart.
 async fn time_reports(
-    local: &Local<SledLog>,
-    store: &ProjectionStore,
+    opened: [&Opened; 2],
+    results: [&mut LogResults; 2],
     samples: usize,
-    results: &mut LogResults,
 ) -> anyhow::Result<()> {
     let partnership = data::reported_partnership()?;
     let period = Period::quarter(QUARTER.0, QUARTER.1)?;
@@ -237,29 +293,70 @@ async fn time_reports(
         as_of,
         after: None,
     };
-    for (i, kind) in [ReportKind::Market, ReportKind::Review]
-        .into_iter()
-        .enumerate()
-    {
-        let mut lat = Latencies::with_capacity(samples);
-        for n in 0..samples + samples / 10 {
-            let req = request(kind);
-            let t = Instant::now();
-            let body = local.report(req).await.context("a timed report")?;
-            let took = t.elapsed();
-            // The first tenth warms caches and is not counted.
-            if n >= samples / 10 {
-                lat.record(took);
+    let mut timings: [[Timing; 2]; 2] = Default::default();
+    for n in 0..samples + samples / 10 {
+        for (k, kind) in [ReportKind::Market, ReportKind::Review]
+            .into_iter()
+            .enumerate()
+        {
+            for j in 0..2 {
+                let i = if n % 2 == 0 { j } else { 1 - j };
+                let req = request(kind);
+                let q0 = queued_ns();
+                let t = Instant::now();
+                let body = opened[i]
+                    .local
+                    .report(req)
+                    .await
+                    .context("a timed report")?;
+                let took = t.elapsed();
+                let queued = match (q0, queued_ns()) {
+                    (Some(a), Some(b)) => Duration::from_nanos(b.saturating_sub(a)).min(took),
+                    _ => Duration::ZERO,
+                };
+                // The first tenth warms caches and is not counted.
+                if n >= samples / 10 {
+                    timings[i][k].record(took, queued);
+                }
+                timings[i][k].bytes = body.len();
             }
-            results.report_bytes[i] = body.len();
-        }
-        match kind {
-            ReportKind::Review => results.review = lat,
-            _ => results.market = lat,
         }
     }
+    for (r, [market, review]) in results.into_iter().zip(timings) {
+        r.report_bytes = [market.bytes, review.bytes];
+        r.market = market;
+        r.review = review;
+    }
+    Ok(())
+}
 
-    // Where a report's time goes, part by part.
+/// Wall-clock latencies of one kind of report, the same minus time queued for a CPU, and
+/// how much queueing there was.
+#[derive(Debug, Clone, Default)]
+pub struct Timing {
+    pub wall: Latencies,
+    pub on_cpu: Latencies,
+    pub queued: Duration,
+    pub queued_calls: u64,
+    pub bytes: usize,
+}
+
+impl Timing {
+    fn record(&mut self, took: Duration, queued: Duration) {
+        self.wall.record(took);
+        self.on_cpu.record(took - queued);
+        self.queued += queued;
+        if !queued.is_zero() {
+            self.queued_calls += 1;
+        }
+    }
+}
+
+/// Where a market report's time goes, part by part, and the shape of the model it reads.
+fn describe_model(store: &ProjectionStore, results: &mut LogResults) -> anyhow::Result<()> {
+    let partnership = data::reported_partnership()?;
+    let period = Period::quarter(QUARTER.0, QUARTER.1)?;
+    let as_of = Date::new(AS_OF.0, AS_OF.1, AS_OF.2)?;
     let mut parts = [
         Latencies::default(),
         Latencies::default(),
@@ -316,8 +413,7 @@ async fn run_log(
     name: &str,
     density: Density,
     rounds: usize,
-    samples: usize,
-) -> anyhow::Result<LogResults> {
+) -> anyhow::Result<(LogResults, Opened)> {
     let dir = root.join(name);
     let mut r = LogResults {
         partnerships: density.partnerships,
@@ -371,7 +467,9 @@ async fn run_log(
             match side {
                 Side::Raw => {
                     let mut trace = RssTrace::start();
+                    let cpu = process_cpu();
                     let read = log_common::subscribe_through(&*log, head, &mut trace).await?;
+                    r.raw_cpu += cpu_since(cpu);
                     if read.events != r.events {
                         bail!("the raw read found {} events of {}", read.events, r.events);
                     }
@@ -386,8 +484,10 @@ async fn run_log(
                         drop(old);
                         let _ = std::fs::remove_dir_all(dir.join("views"));
                     }
+                    let cpu = process_cpu();
                     let (read, trace, store) =
                         rebuild(&log, &dir.join("views"), head, r.events).await?;
+                    r.fold_cpu += cpu_since(cpu);
                     if trace.peak_kib >= r.fold_memory.peak_kib {
                         r.fold_memory = trace;
                     }
@@ -398,16 +498,17 @@ async fn run_log(
         }
     }
     let store = last_store.context("no rebuild ran")?;
-    eprintln!("evaluation: {name} log, timing {samples} market reports and {samples} review packs");
+    describe_model(&store, &mut r)?;
     let local = Local::new(log.clone(), store.clone(), Arc::new(SystemClock));
-    time_reports(&local, &store, samples, &mut r).await?;
-    drop(local);
-    drop(store);
-    if let Ok(log) = Arc::try_unwrap(log) {
-        close(log).await;
-    }
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(r)
+    Ok((
+        r,
+        Opened {
+            log,
+            store,
+            local,
+            dir,
+        },
+    ))
 }
 
 /// Drops a log off the async workers: dropping joins its writer thread.
@@ -431,22 +532,20 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         corrections_per_month: CORRECTIONS,
         total_events: plan.big_events,
     };
-    let s = run_log(
-        root.path(),
-        "small",
-        small,
-        plan.rounds_small,
+    let (mut s, small_log) = run_log(root.path(), "small", small, plan.rounds_small).await?;
+    let (mut b, big_log) = run_log(root.path(), "big", big, plan.rounds_big).await?;
+    eprintln!(
+        "evaluation: timing {} market reports and {} review packs on each log, interleaved",
+        plan.report_samples, plan.report_samples
+    );
+    time_reports(
+        [&small_log, &big_log],
+        [&mut s, &mut b],
         plan.report_samples,
     )
     .await?;
-    let b = run_log(
-        root.path(),
-        "big",
-        big,
-        plan.rounds_big,
-        plan.report_samples,
-    )
-    .await?;
+    small_log.close().await;
+    big_log.close().await;
     drop(root);
     Ok(assemble(options, &plan, &s, &b))
 }
@@ -475,11 +574,17 @@ fn log_facts(r: &LogResults) -> Value {
         "generation_events_per_s": rate(r.events, r.generation).round(),
         "log_disk_mib": (r.disk_bytes as f64 / 1048576.0 * 10.0).round() / 10.0,
         "raw_read_events_per_s": r.raw.events_per_s().round(),
+        "raw_read_cpu_s": (r.raw_cpu.as_secs_f64() * 100.0).round() / 100.0,
+        "rebuild_cpu_s": (r.fold_cpu.as_secs_f64() * 100.0).round() / 100.0,
+        "raw_read_wall_s": (r.raw.elapsed.as_secs_f64() * 100.0).round() / 100.0,
+        "rebuild_wall_s": (r.fold.elapsed.as_secs_f64() * 100.0).round() / 100.0,
         "rebuild_events_per_s": r.fold.events_per_s().round(),
         "rebuild_s_per_round": if r.fold.commits > 0 {
             (r.fold.elapsed.as_secs_f64() / (r.fold.events as f64 / r.events.max(1) as f64) * 100.0).round() / 100.0
         } else { 0.0 },
         "market_report_json_bytes": r.report_bytes[0],
+        "report_calls_queued_for_cpu": r.market.queued_calls + r.review.queued_calls,
+        "report_time_queued_for_cpu_ms": ((millis(r.market.queued) + millis(r.review.queued)) * 10.0).round() / 10.0,
         "review_pack_json_bytes": r.report_bytes[1],
         "market_report_parts_p50_us": {
             "model_lookup": (r.parts_p50_us[0] * 10.0).round() / 10.0,
@@ -510,6 +615,15 @@ fn assemble(options: Options, plan: &Plan, s: &LogResults, b: &LogResults) -> Re
             target: Some(0.8),
         },
         Comparison {
+            key: "eval_fold_cpu",
+            label: format!("rebuild from 0, {big} log, per CPU-second"),
+            unit: "events/cpu-s",
+            figure: rate(b.fold.events, b.fold_cpu),
+            baseline_label: "subscribe + decode, per CPU-second".into(),
+            baseline: rate(b.raw.events, b.raw_cpu),
+            target: None,
+        },
+        Comparison {
             key: "eval_fold_small",
             label: format!("rebuild from 0, {small}-event log"),
             unit: "events/s",
@@ -522,52 +636,84 @@ fn assemble(options: Options, plan: &Plan, s: &LogResults, b: &LogResults) -> Re
             key: "report_p99_growth",
             label: format!("quarterly market report p99, {big} log"),
             unit: "µs",
-            figure: us(p99(&b.market)),
+            figure: us(p99(&b.market.wall)),
             baseline_label: format!("same report, {small}-event log"),
-            baseline: us(p99(&s.market)),
+            baseline: us(p99(&s.market.wall)),
+            target: None,
+        },
+        Comparison {
+            key: "report_p99_growth_on_cpu",
+            label: format!("same, on CPU (queued time removed), {big} log"),
+            unit: "µs",
+            figure: us(p99(&b.market.on_cpu)),
+            baseline_label: format!("same report on CPU, {small}-event log"),
+            baseline: us(p99(&s.market.on_cpu)),
             target: None,
         },
         Comparison {
             key: "review_p99_growth",
             label: format!("quarterly review pack p99, {big} log"),
             unit: "µs",
-            figure: us(p99(&b.review)),
+            figure: us(p99(&b.review.wall)),
             baseline_label: format!("same pack, {small}-event log"),
-            baseline: us(p99(&s.review)),
+            baseline: us(p99(&s.review.wall)),
             target: None,
         },
     ]);
-    for (key, label, l) in [
+    let rows = [
         (
             "report_market_small",
-            format!("market report 2008-Q2, {small}-event log"),
+            "market report",
+            small.as_str(),
             &s.market,
         ),
         (
             "report_market_big",
-            format!("market report 2008-Q2, {big}-event log"),
+            "market report",
+            big.as_str(),
             &b.market,
         ),
         (
             "report_review_small",
-            format!("review pack 2008-Q2, {small}-event log"),
+            "review pack",
+            small.as_str(),
             &s.review,
         ),
-        (
-            "report_review_big",
-            format!("review pack 2008-Q2, {big}-event log"),
-            &b.review,
-        ),
-    ] {
-        if let Some(figure) = l.summary() {
+        ("report_review_big", "review pack", big.as_str(), &b.review),
+    ];
+    for (key, what, size, t) in rows {
+        if let Some(figure) = t.wall.summary() {
             report.latencies.push(LatencyRow {
                 key,
-                label,
+                label: format!("{what} 2008-Q2, {size}-event log"),
                 figure,
                 baseline: None,
                 p99_ceiling_ms: Some(5.0),
             });
         }
+    }
+    let cpu_keys = [
+        "report_market_small_on_cpu",
+        "report_market_big_on_cpu",
+        "report_review_small_on_cpu",
+        "report_review_big_on_cpu",
+    ];
+    for ((_, what, size, t), key) in rows.into_iter().zip(cpu_keys) {
+        if let Some(figure) = t.on_cpu.summary() {
+            report.latencies.push(LatencyRow {
+                key,
+                label: format!("{what}, {size} log, on CPU"),
+                figure,
+                baseline: None,
+                p99_ceiling_ms: None,
+            });
+        }
+        report.notes.push(format!(
+            "{what} on the {size}-event log: {} of {} calls were queued for a CPU, {:.1} ms in all",
+            t.queued_calls,
+            t.wall.len(),
+            millis(t.queued)
+        ));
     }
     report.memory.extend([
         MemoryRow {
@@ -625,12 +771,17 @@ fn assemble(options: Options, plan: &Plan, s: &LogResults, b: &LogResults) -> Re
         s.h1_volume, b.h1_volume
     ));
     report.notes.push(
+        "eval_fold_cpu compares process CPU time (every thread, /proc/self/stat) per event: \
+         robust to other processes on a shared machine, where wall-clock rates are not"
+            .into(),
+    );
+    report.notes.push(
         "report_p99_growth / review_p99_growth = p99 on the big log / p99 on the small one: \
          reports must not grow with the log, so they should stay near 1.0"
             .into(),
     );
     report.notes.push(format!(
-        "report latency is Local::report end to end (catch-up check, model, build, JSON render); p99 over {} calls after {} warm-up calls",
+        "report latency is Local::report end to end (catch-up check, model, build, JSON render), the two logs alternating call by call; p99 over {} calls after {} warm-up calls; \"on CPU\" rows subtract each call's time queued for a CPU (/proc/thread-self/schedstat), which other processes on a shared machine cause",
         plan.report_samples,
         plan.report_samples / 10
     ));
