@@ -18,9 +18,6 @@ use synergy_testkit::NatsCluster;
 const FAILOVER: Duration = Duration::from_secs(30);
 
 #[test]
-#[ignore = "synergy_runtime::nats::connect hands the comma-separated --nats list to \
-            async_nats as one address, which fails to parse (\"invalid port number\"); \
-            `synergy --nats nats://h:1,nats://h:2 ...` cannot connect at all"]
 fn cluster_loses_the_stream_leader_and_keeps_accepting_commands() -> anyhow::Result<()> {
     let mut cluster = NatsCluster::start()?;
     let urls = cluster.urls().join(",");
@@ -33,10 +30,9 @@ fn cluster_loses_the_stream_leader_and_keeps_accepting_commands() -> anyhow::Res
     result
 }
 
-/// The same loss with one seed URL per process, since a list cannot be given (see the
-/// ignored test above): the services connect to the leader's node itself and must fail
-/// over to the servers the cluster advertised to them; the CLI, a new process per command,
-/// is pointed at a survivor.
+/// The same loss with one seed URL per process: the services connect to the leader's node
+/// itself and must fail over to the servers the cluster advertised to them; the CLI, a new
+/// process per command, is pointed at a survivor.
 #[test]
 fn services_on_the_leader_node_fail_over_when_it_dies() -> anyhow::Result<()> {
     let mut cluster = NatsCluster::start()?;

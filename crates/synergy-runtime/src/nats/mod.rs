@@ -54,12 +54,22 @@ pub async fn connect(url: &str, name: &str) -> Result<async_nats::Client, Connec
                 }
             }
         })
-        .connect(url)
+        // async-nats reads a string as one server: a cluster's comma-separated list is
+        // handed over as a list, so the client can fail over between its members.
+        .connect(servers(url))
         .await
         .map_err(|e| ConnectError {
             url: redact(url),
             reason: e.to_string(),
         })
+}
+
+/// The servers of a comma-separated URL list.
+fn servers(url: &str) -> Vec<&str> {
+    url.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 /// `url` without passwords, for messages and logs.
