@@ -1,47 +1,71 @@
 //! The embedded event log on sled: one process, no server, durable on `Ok`.
 //!
-//! # Layout
+//! # Layout (version 2)
 //!
-//! Four trees, all written for a commit in the same sled transaction:
+//! One tree, `synergy.log`, holds everything; kinds of record are told apart by the first
+//! byte of the key:
 //!
-//! | tree                   | key                                   | value                       |
-//! |------------------------|---------------------------------------|-----------------------------|
-//! | `synergy.log`          | position (u64 big-endian)             | `codec::encode_commit` bytes|
-//! | `synergy.stream_index` | stream key + last version (u64 BE)    | position (u64 BE)           |
-//! | `synergy.stream_head`  | stream key                            | last version (u64 BE)       |
-//! | `synergy.commit_ids`   | commit id (16 bytes)                  | position, first, last (BE)  |
+//! | key                                            | value                              |
+//! |------------------------------------------------|------------------------------------|
+//! | position (u64 big-endian, < 2⁵⁶: first byte 0) | `codec::encode_commit` bytes       |
+//! | `s` + stream key + last version (u64 BE)       | position (u64 BE)                  |
+//! | `c` + commit id (16 bytes)                     | position, first, last (u64 BE)     |
+//! | `meta:layout`                                  | [`LAYOUT`]                         |
+//! | `meta:pending`                                 | the `s`/`c` keys of the last batch |
 //!
 //! The stream key is `context \0 partnership \0 aggregate \0`; ids never contain `\0`, so
 //! one stream's key is never a prefix of another's. Indexing by the *last* version of each
-//! commit makes "the commit holding version v" the first index entry at or after `v`.
+//! commit makes "the commit holding version v" the first index entry at or after `v`, and
+//! a stream's current version the key of its last index entry. Because positions stay
+//! below 2⁵⁶ their keys all start with `0x00`, so the global log is one contiguous range
+//! at the front of the tree, ahead of every tagged key.
+//!
+//! Version 1 spread the same data over four trees (`synergy.log`, `synergy.stream_index`,
+//! `synergy.stream_head`, `synergy.commit_ids`) written by a four-tree transaction. A
+//! database in that layout, or whose marker names another version, is refused at open
+//! with [`OpenError::Layout`] rather than misread.
 //!
 //! # Durability and group commit
 //!
 //! A single writer thread owns every write. It takes all appends waiting in its queue
 //! (up to [`MAX_BATCH`]), decides each one (idempotency, expected version) in order, and
-//! writes the whole batch in one sled transaction — so the four trees never disagree, even
-//! after a crash, and sled recovers the batch whole or not at all. It then hands the
-//! decided batch to a flusher thread and goes on with the next one. The flusher takes
-//! every batch handed to it so far, calls [`sled::Db::flush`] once — sled writes its log
-//! and `fsync`s it — and only then answers the waiters. One flush therefore serves every
-//! append that was waiting for it: a lone writer pays one fsync per append, 64 concurrent
-//! writers share one, and the transactions of the next appends run while the disk syncs.
-//! If the flush fails, written commits are answered `Unavailable` (a retry with the same
-//! commit id is safe).
+//! writes the batch with plain inserts in a fixed order: first `meta:pending`, naming
+//! every `s` and `c` key the batch is about to write, then for each commit its `c` entry,
+//! its `s` entry and last its log record. Since nothing else writes, the writer keeps
+//! stream versions in memory (a bounded cache filled from the index on a miss) instead of
+//! reading them back for every commit.
+//!
+//! sled's recovery keeps a prefix of the inserts made before a crash. So after a crash
+//! every recovered log record has its entries, and the only entries without a log record
+//! belong to the last recovered batch, whose `meta:pending` names them; opening the log
+//! drops those (they point past the last position) before anything is written, so the
+//! indexes agree with the log again. (sled's atomic `apply_batch` and transactions would
+//! give the same result but roll its log buffer twice per batch, which cost several times
+//! the inserts themselves.)
+//!
+//! The writer then hands the decided batch to a flusher thread and goes on with the next
+//! one. The flusher takes every batch handed to it so far, calls [`sled::Db::flush`] once —
+//! sled writes its log and `fsync`s it — and only then answers the waiters. One flush
+//! therefore serves every append that was waiting for it: a lone writer pays one fsync per
+//! append, 64 concurrent writers share one, and the next batch is written while the disk
+//! syncs. If the flush fails, written commits are answered `Unavailable` (a retry with the
+//! same commit id is safe).
 //!
 //! Positions are handed out by the writer thread, only for commits that are written, so
 //! the log is gap-free (1, 2, 3, ...) and stays so across crashes: sled recovers a prefix
-//! of its transactions.
+//! of its inserts.
 //!
 //! # Readers
 //!
 //! Readers never see a commit before it is durable: `head`, `read_aggregate` and every
 //! subscription stop at the *durable head*, the last position whose flush has completed.
 //! The writer publishes it on a [`tokio::sync::watch`] channel, which is also how live
-//! subscribers are woken — no polling. Subscriptions read the log tree in bounded batches
-//! (at most [`READ_BATCH`] records or [`READ_BATCH_BYTES`] bytes at a time) on tokio's
-//! blocking pool, so following a log of any length uses bounded memory.
+//! subscribers are woken — no polling. Subscriptions read and decode the log in bounded
+//! batches (at most [`READ_BATCH`] records or [`READ_BATCH_BYTES`] bytes at a time) on
+//! tokio's blocking pool, one batch ahead of the consumer, so reading overlaps consuming
+//! while following a log of any length holds at most two batches.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -52,8 +76,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use synergy_proto::{Commit, StreamId, Timestamp, Uuid, decode_commit, encode_commit};
 use tokio::sync::{oneshot, watch};
 
@@ -62,28 +84,41 @@ use crate::{
     Subscription,
 };
 
-/// Most appends one transaction and one flush serve together.
+/// Most appends one batch write and one flush serve together.
 pub const MAX_BATCH: usize = 512;
 /// Most records a subscription reads from sled in one go.
 pub const READ_BATCH: usize = 512;
 /// Most encoded bytes a subscription holds from one read (a batch stops at the first
 /// record that crosses it), so large commits do not make batches huge.
 pub const READ_BATCH_BYTES: usize = 4 << 20;
+/// What the layout marker of a database in the layout this module documents holds.
+pub const LAYOUT: &[u8] = b"synergy-eventlog sled layout 2";
 
 const LOG_TREE: &str = "synergy.log";
-const INDEX_TREE: &str = "synergy.stream_index";
-const HEAD_TREE: &str = "synergy.stream_head";
-const COMMIT_ID_TREE: &str = "synergy.commit_ids";
+/// Trees of layout version 1; their presence means a database this code must not read.
+const LAYOUT_1_TREES: [&str; 3] = [
+    "synergy.stream_index",
+    "synergy.stream_head",
+    "synergy.commit_ids",
+];
+const LAYOUT_KEY: &[u8] = b"meta:layout";
+const PENDING_KEY: &[u8] = b"meta:pending";
+const STREAM_TAG: u8 = b's';
+const COMMIT_ID_TAG: u8 = b'c';
+/// Positions stay below this so their keys start with `0x00` and sort before every tagged
+/// key. At a million commits a second it takes over two thousand years to reach.
+const POSITION_LIMIT: u64 = 1 << 56;
+/// Most stream versions the writer keeps in memory; when full it starts over, and misses
+/// are read from the index.
+const HEAD_CACHE: usize = 1 << 16;
 
 /// Why the log could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
     #[error("cannot open the sled event log: {0}")]
     Storage(#[from] sled::Error),
-    #[error(
-        "the sled event log's {tree} tree holds a key of {len} bytes; positions are 8 bytes — is this a Synergy event log?"
-    )]
-    Layout { tree: &'static str, len: usize },
+    #[error("the sled database is not a Synergy event log in layout 2: {reason}")]
+    Layout { reason: String },
     #[error("cannot start the event log's writer thread: {0}")]
     Thread(#[from] std::io::Error),
 }
@@ -114,7 +149,7 @@ impl fmt::Debug for SledLog {
 }
 
 struct Inner {
-    trees: Trees,
+    store: Store,
     /// `None` only while dropping, to tell the writer thread to finish.
     requests: Option<mpsc::Sender<Request>>,
     writer: Option<JoinHandle<()>>,
@@ -142,12 +177,125 @@ struct Counters {
 }
 
 #[derive(Clone)]
-struct Trees {
+struct Store {
     db: sled::Db,
-    log: sled::Tree,
-    index: sled::Tree,
-    heads: sled::Tree,
-    commit_ids: sled::Tree,
+    tree: sled::Tree,
+}
+
+impl Store {
+    /// Opens the log tree, refusing any layout but version 2 and marking a new database.
+    fn open(db: sled::Db) -> Result<Store, OpenError> {
+        let names = db.tree_names();
+        if let Some(old) = LAYOUT_1_TREES
+            .iter()
+            .find(|t| names.iter().any(|n| n.as_ref() == t.as_bytes()))
+        {
+            return Err(OpenError::Layout {
+                reason: format!(
+                    "it holds the tree {old:?} of layout 1; layout 1 cannot be read by this \
+                     version — replay its commits into a new log"
+                ),
+            });
+        }
+        let tree = db.open_tree(LOG_TREE)?;
+        match tree.get(LAYOUT_KEY)? {
+            Some(marker) if marker.as_ref() == LAYOUT => {}
+            Some(marker) => {
+                return Err(OpenError::Layout {
+                    reason: format!(
+                        "its layout marker reads {:?}",
+                        String::from_utf8_lossy(&marker)
+                    ),
+                });
+            }
+            None if tree.is_empty() => {
+                tree.insert(LAYOUT_KEY, LAYOUT)?;
+                db.flush()?;
+            }
+            None => {
+                return Err(OpenError::Layout {
+                    reason: format!("its tree {LOG_TREE:?} holds records but no layout marker"),
+                });
+            }
+        }
+        Ok(Store { db, tree })
+    }
+
+    /// The last position in the log (0 when empty).
+    fn last_position(&self) -> Result<u64, sled::Error> {
+        let last = self
+            .tree
+            .range(log_range(1, POSITION_LIMIT - 1))
+            .next_back();
+        Ok(match last.transpose()? {
+            None => 0,
+            Some((key, _)) => decode_u64(&key).unwrap_or(0),
+        })
+    }
+
+    /// Writes a batch: first the pending record naming every tagged key about to be
+    /// written, then for each commit its `c` entry, its index entry and last its log
+    /// record. sled recovers a prefix of these inserts, so after a crash every log record
+    /// has its entries, and entries whose log record was lost are all named by the last
+    /// recovered pending record ([`Store::repair`] drops them).
+    fn write(&self, writes: &[Write]) -> sled::Result<()> {
+        let mut pending = Vec::new();
+        for key in writes.iter().flat_map(Write::tagged_keys) {
+            // Keys are built from validated ids and are far below 4 GiB.
+            pending.extend_from_slice(&(key.len() as u32).to_be_bytes());
+            pending.extend_from_slice(key);
+        }
+        self.tree.insert(PENDING_KEY, pending)?;
+        for w in writes {
+            if let Some((key, value)) = &w.commit_id {
+                self.tree.insert(&key[..], &value[..])?;
+            }
+            self.tree.insert(w.index_key.as_slice(), &w.position[..])?;
+            self.tree.insert(&w.position[..], w.bytes.as_slice())?;
+        }
+        Ok(())
+    }
+
+    /// Drops the entries among `keys` that point past `last`, the last position the log
+    /// holds: written ahead of a log record that never made it.
+    fn drop_unbacked(&self, keys: &[&[u8]], last: u64) -> sled::Result<bool> {
+        let mut dropped = false;
+        for key in keys {
+            let points_past = self
+                .tree
+                .get(key)?
+                .and_then(|v| decode_u64(v.get(..8)?))
+                .is_some_and(|position| position > last);
+            if points_past {
+                self.tree.remove(key)?;
+                dropped = true;
+            }
+        }
+        Ok(dropped)
+    }
+
+    /// After a crash: drops the entries of the last batch whose log records were lost, so
+    /// the indexes agree with the log again. Returns the last position.
+    fn repair(&self) -> Result<u64, OpenError> {
+        let last = self.last_position()?;
+        let Some(pending) = self.tree.get(PENDING_KEY)? else {
+            return Ok(last);
+        };
+        let keys = decode_pending(&pending).ok_or_else(|| OpenError::Layout {
+            reason: "its pending-batch record is malformed".into(),
+        })?;
+        if self.drop_unbacked(&keys, last)? {
+            self.db.flush()?;
+        }
+        Ok(last)
+    }
+
+    /// A stream's last version according to its index (0 when it has none).
+    fn stream_version(&self, stream_key: &[u8]) -> Result<u64, sled::Error> {
+        let range = index_key(stream_key, 0)..=index_key(stream_key, u64::MAX);
+        let last = self.tree.range(range).next_back().transpose()?;
+        Ok(last.map_or(0, |(key, _)| index_version(&key)))
+    }
 }
 
 impl SledLog {
@@ -162,29 +310,17 @@ impl SledLog {
         SledLog::open_db(config.open()?)
     }
 
-    /// Runs the log on an already opened sled database. The log keeps to its own trees
-    /// (`synergy.*`), so the database may hold other trees too.
+    /// Runs the log on an already opened sled database. The log keeps to its own tree
+    /// (`synergy.log`), so the database may hold other trees too.
     pub fn open_db(db: sled::Db) -> Result<SledLog, OpenError> {
-        let trees = Trees {
-            log: db.open_tree(LOG_TREE)?,
-            index: db.open_tree(INDEX_TREE)?,
-            heads: db.open_tree(HEAD_TREE)?,
-            commit_ids: db.open_tree(COMMIT_ID_TREE)?,
-            db,
-        };
-        let head = match trees.log.last()? {
-            None => 0,
-            Some((key, _)) => decode_u64(&key).ok_or(OpenError::Layout {
-                tree: LOG_TREE,
-                len: key.len(),
-            })?,
-        };
+        let store = Store::open(db)?;
+        let head = store.repair()?;
         let (durable_tx, durable) = watch::channel(head);
         let (requests, queue) = mpsc::channel();
         let (decided_tx, decided) = mpsc::channel();
         let stats = Arc::new(Counters::default());
         let flusher = Flusher {
-            db: trees.db.clone(),
+            db: store.db.clone(),
             durable: durable_tx,
             stats: stats.clone(),
         };
@@ -192,8 +328,10 @@ impl SledLog {
             .name("synergy-sled-flush".into())
             .spawn(move || flusher.run(decided))?;
         let writer = Writer {
-            trees: trees.clone(),
+            store: store.clone(),
             next: head + 1,
+            versions: HashMap::new(),
+            poisoned: None,
             stats: stats.clone(),
         };
         let writer = std::thread::Builder::new()
@@ -201,7 +339,7 @@ impl SledLog {
             .spawn(move || writer.run(queue, decided_tx, flusher))?;
         Ok(SledLog {
             inner: Arc::new(Inner {
-                trees,
+                store,
                 requests: Some(requests),
                 writer: Some(writer),
                 durable,
@@ -220,8 +358,8 @@ impl SledLog {
 
     /// Fault injection for tests and repair drills: stores `bytes` unchecked as the next
     /// record of the global log and as one version of `stream`, exactly as a commit would
-    /// be (same transaction, same flush). Readers report it as
-    /// [`ReadError::Corrupt`] when it does not decode. Never use it to write real commits.
+    /// be (same batch, same flush). Readers report it as [`ReadError::Corrupt`] when it
+    /// does not decode. Never use it to write real commits.
     pub async fn inject_raw_record(
         &self,
         stream: &StreamId,
@@ -276,17 +414,17 @@ impl EventLog for SledLog {
         stream: &StreamId,
         from_version: u64,
     ) -> Result<Vec<StoredCommit>, ReadError> {
-        let trees = self.inner.trees.clone();
+        let tree = self.inner.store.tree.clone();
         let durable = self.durable_head();
         let stream = stream.clone();
-        tokio::task::spawn_blocking(move || read_aggregate(&trees, &stream, from_version, durable))
+        tokio::task::spawn_blocking(move || read_aggregate(&tree, &stream, from_version, durable))
             .await
             .map_err(|e| unavailable(format!("the read task failed: {e}")))?
     }
 
     fn subscribe(&self, after: Position, filter: Filter) -> Subscription {
         let cursor = Cursor {
-            log: self.inner.trees.log.clone(),
+            tree: self.inner.store.tree.clone(),
             after: after.get(),
             filter,
             durable: self.inner.durable.clone(),
@@ -311,7 +449,7 @@ impl EventLog for SledLog {
 }
 
 fn read_aggregate(
-    trees: &Trees,
+    tree: &sled::Tree,
     stream: &StreamId,
     from_version: u64,
     durable: u64,
@@ -320,7 +458,7 @@ fn read_aggregate(
     let start = index_key(&prefix, from_version.max(1));
     let end = index_key(&prefix, u64::MAX);
     let mut out = Vec::new();
-    for entry in trees.index.range(start..=end) {
+    for entry in tree.range(start..=end) {
         let (_, value) = entry.map_err(storage_read)?;
         let position = decode_u64(&value).ok_or_else(|| {
             unavailable(format!("the index of {stream} holds a malformed position"))
@@ -329,8 +467,7 @@ fn read_aggregate(
         if position > durable {
             break;
         }
-        let bytes = trees
-            .log
+        let bytes = tree
             .get(position.to_be_bytes())
             .map_err(storage_read)?
             .ok_or_else(|| {
@@ -354,7 +491,7 @@ fn read_aggregate(
 
 /// Where a subscription is: the last position it has passed.
 struct Cursor {
-    log: sled::Tree,
+    tree: sled::Tree,
     after: u64,
     filter: Filter,
     durable: watch::Receiver<u64>,
@@ -369,10 +506,10 @@ impl Cursor {
         loop {
             let durable = *self.durable.borrow_and_update();
             if durable > self.after {
-                let log = self.log.clone();
+                let tree = self.tree.clone();
                 let (after, filter) = (self.after, self.filter.clone());
                 let (batch, last) = tokio::task::spawn_blocking(move || {
-                    read_log_batch(&log, after, durable, &filter)
+                    read_log_batch(&tree, after, durable, &filter)
                 })
                 .await
                 .map_err(|e| unavailable(format!("the read task failed: {e}")))??;
@@ -396,7 +533,7 @@ impl Cursor {
 /// Reads records in `(after, durable]`, bounded by [`READ_BATCH`] and [`READ_BATCH_BYTES`].
 /// Returns the matching ones and the last position passed.
 fn read_log_batch(
-    log: &sled::Tree,
+    tree: &sled::Tree,
     after: u64,
     durable: u64,
     filter: &Filter,
@@ -404,8 +541,7 @@ fn read_log_batch(
     let mut batch = Vec::new();
     let mut last = after;
     let mut bytes_read = 0;
-    let range = (after + 1).to_be_bytes()..=durable.to_be_bytes();
-    for (n, entry) in log.range(range).enumerate() {
+    for (n, entry) in tree.range(log_range(after + 1, durable)).enumerate() {
         if n == READ_BATCH || bytes_read >= READ_BATCH_BYTES {
             break;
         }
@@ -432,7 +568,7 @@ fn read_log_batch(
 
 struct Request {
     payload: Payload,
-    reply: oneshot::Sender<Result<Appended, AppendError>>,
+    reply: Reply,
 }
 
 enum Payload {
@@ -446,27 +582,22 @@ enum Payload {
     },
 }
 
-/// What the writer decided for one request before writing.
-enum Plan {
+/// What the writer decided for one request.
+enum Decision {
     /// Answered without writing (duplicate or conflict).
     Answer(Result<Appended, AppendError>),
-    Write(Box<Write>),
+    /// To be written; the answer once the batch is written and flushed.
+    Write(Appended, Write),
 }
 
+/// The records of one commit, in the order they are inserted.
 struct Write {
-    appended: Appended,
-    stream_key: Vec<u8>,
-    /// The stream's last version the decision was based on; rechecked in the transaction.
-    previous_version: u64,
-    commit_id: Option<Uuid>,
+    /// `c` key and value; `None` for raw records, which have no commit id.
+    commit_id: Option<([u8; 17], [u8; 24])>,
+    index_key: Vec<u8>,
+    position: [u8; 8],
     bytes: Vec<u8>,
 }
-
-/// Raised inside the transaction when the stored state is not what the plan was based
-/// on. Only the writer thread writes, so this means the database was changed behind the
-/// log's back; the batch is then answered `Unavailable`.
-#[derive(Debug)]
-struct StalePlan;
 
 /// A decided batch on its way to the flusher: each waiter with its answer, to be sent once
 /// everything up to `written_through` is on disk.
@@ -478,11 +609,17 @@ struct Decided {
 type Reply = oneshot::Sender<Result<Appended, AppendError>>;
 
 /// Decides and writes batches; hands them to the [`Flusher`] and goes straight on with the
-/// next batch, so transactions of new appends overlap the fsync of earlier ones.
+/// next batch, so writing new appends overlaps the fsync of earlier ones.
 struct Writer {
-    trees: Trees,
+    store: Store,
     /// The position the next written commit gets.
     next: u64,
+    /// Last version of streams written or looked up lately, by stream key. Only this thread
+    /// writes, so an entry is the truth; a missing one is read from the index.
+    versions: HashMap<Vec<u8>, u64>,
+    /// Set when a failed batch could not be cleaned up: the tree may then hold index
+    /// entries the log does not back, and only a reopen (which repairs them) may write.
+    poisoned: Option<String>,
     stats: Arc<Counters>,
 }
 
@@ -515,204 +652,210 @@ impl Writer {
         }
     }
 
+    /// Decides every request in order, as if each were appended alone (later requests see
+    /// the versions and commit ids of earlier ones in the same batch), and writes the
+    /// decided commits.
     fn commit_batch(&mut self, batch: Vec<Request>) -> Decided {
-        let (payloads, replies): (Vec<Payload>, Vec<Reply>) =
-            batch.into_iter().map(|r| (r.payload, r.reply)).unzip();
-        let answers = match self.plan(payloads) {
-            Ok(plans) => self.write(plans),
-            Err(e) => {
-                let reason = format!("cannot read the sled event log: {e}");
-                replies
-                    .iter()
-                    .map(|_| Err(unavailable_append(&reason)))
-                    .collect()
+        if let Some(reason) = &self.poisoned {
+            let answers = batch
+                .into_iter()
+                .map(|r| (r.reply, Err(unavailable_append(reason))))
+                .collect();
+            return Decided {
+                answers,
+                written_through: self.next - 1,
+            };
+        }
+        // Cleared only between batches: mid-batch, the cache holds versions the tree does
+        // not have yet.
+        if self.versions.len() >= HEAD_CACHE {
+            self.versions.clear();
+        }
+        let recorded_at = now();
+        let mut seen: HashMap<Uuid, Appended> = HashMap::new();
+        let mut decided = Vec::with_capacity(batch.len());
+        let mut writes = Vec::with_capacity(batch.len());
+        for Request { payload, reply } in batch {
+            match self.decide(payload, recorded_at, &mut seen) {
+                Ok(Decision::Write(appended, write)) => {
+                    writes.push(write);
+                    decided.push((reply, Ok(appended), true));
+                }
+                Ok(Decision::Answer(answer)) => decided.push((reply, answer, false)),
+                Err(reason) => decided.push((reply, Err(unavailable_append(&reason)), false)),
             }
+        }
+        let outcome = if writes.is_empty() {
+            Ok(())
+        } else {
+            self.store.write(&writes)
         };
+        match &outcome {
+            Ok(()) => {
+                self.stats
+                    .commits_written
+                    .fetch_add(writes.len() as u64, Ordering::Relaxed);
+            }
+            Err(e) => self.recover(&writes, e),
+        }
+        let answers = decided
+            .into_iter()
+            .map(|(reply, answer, written)| match (&outcome, written) {
+                (Err(e), true) => (
+                    reply,
+                    Err(unavailable_append(&format!("sled write failed: {e}"))),
+                ),
+                _ => (reply, answer),
+            })
+            .collect();
         Decided {
-            answers: replies.into_iter().zip(answers).collect(),
+            answers,
             written_through: self.next - 1,
         }
     }
 
-    /// Decides every request in order, as if each were appended alone: later requests
-    /// see the versions and commit ids of earlier ones in the same batch.
-    fn plan(&self, payloads: Vec<Payload>) -> sled::Result<Vec<Plan>> {
-        use std::collections::HashMap;
-        let mut heads: HashMap<Vec<u8>, u64> = HashMap::new();
-        let mut seen: HashMap<Uuid, Appended> = HashMap::new();
-        let mut next = self.next;
-        let recorded_at = now();
-        let mut plans = Vec::with_capacity(payloads.len());
-        for payload in payloads {
-            let (stream, commit_id) = match &payload {
-                Payload::Commit { commit, .. } => (&commit.stream, Some(commit.commit_id)),
-                Payload::Raw { stream, .. } => (stream, None),
-            };
-            if let Some(id) = commit_id {
-                let original = match seen.get(&id) {
-                    Some(a) => Some(*a),
-                    None => self
-                        .trees
-                        .commit_ids
-                        .get(id.as_bytes())?
-                        .and_then(|v| decode_appended(&v)),
-                };
-                if let Some(original) = original {
-                    plans.push(Plan::Answer(Ok(Appended {
-                        duplicate: true,
-                        ..original
-                    })));
-                    continue;
-                }
+    /// After a failed batch: drops what the log does not back and starts again from what
+    /// the tree really holds, so positions stay gap-free and versions true. Commits whose
+    /// records all made it are answered `Unavailable` yet stored; a retry finds them.
+    fn recover(&mut self, writes: &[Write], error: &sled::Error) {
+        tracing::error!(%error, "sled event log batch failed");
+        self.versions.clear();
+        let keys: Vec<&[u8]> = writes.iter().flat_map(Write::tagged_keys).collect();
+        let repaired = self
+            .store
+            .last_position()
+            .and_then(|last| self.store.drop_unbacked(&keys, last).map(|_| last));
+        match repaired {
+            Ok(last) => self.next = last + 1,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot clean up after a failed sled batch");
+                self.poisoned = Some(format!(
+                    "the sled event log stopped writing after a storage failure ({error}; \
+                     cleaning up failed: {e}); reopen it"
+                ));
             }
-            let stream_key = stream_key(stream);
-            let actual = match heads.get(&stream_key) {
-                Some(v) => *v,
-                None => self
-                    .trees
-                    .heads
-                    .get(&stream_key)?
-                    .and_then(|v| decode_u64(&v))
-                    .unwrap_or(0),
-            };
-            let (appended, bytes) = match payload {
-                Payload::Commit {
-                    expected,
-                    mut commit,
-                } => {
-                    if !expected.admits(actual) {
-                        plans.push(Plan::Answer(Err(AppendError::Conflict {
-                            stream: commit.stream,
-                            expected,
-                            actual,
-                        })));
-                        continue;
-                    }
-                    commit.first_version = actual + 1;
-                    commit.recorded_at = recorded_at;
-                    let appended = Appended {
-                        position: Position(next),
-                        first_version: commit.first_version,
-                        last_version: commit.last_version(),
-                        duplicate: false,
-                    };
-                    (appended, encode_commit(&commit))
-                }
-                Payload::Raw { bytes, .. } => {
-                    let appended = Appended {
-                        position: Position(next),
-                        first_version: actual + 1,
-                        last_version: actual + 1,
-                        duplicate: false,
-                    };
-                    (appended, bytes)
-                }
-            };
-            if let Some(id) = commit_id {
-                seen.insert(id, appended);
-            }
-            heads.insert(stream_key.clone(), appended.last_version);
-            next += 1;
-            plans.push(Plan::Write(Box::new(Write {
-                appended,
-                stream_key,
-                previous_version: actual,
-                commit_id,
-                bytes,
+        }
+    }
+
+    /// Decides one request; a commit to write moves `next` and the stream's cached version
+    /// on. `Err` is a storage failure, answered `Unavailable`.
+    fn decide(
+        &mut self,
+        payload: Payload,
+        recorded_at: Timestamp,
+        seen: &mut HashMap<Uuid, Appended>,
+    ) -> Result<Decision, String> {
+        let (stream, commit_id) = match &payload {
+            Payload::Commit { commit, .. } => (&commit.stream, Some(commit.commit_id)),
+            Payload::Raw { stream, .. } => (stream, None),
+        };
+        if let Some(id) = commit_id
+            && let Some(original) = self.original(id, seen)?
+        {
+            return Ok(Decision::Answer(Ok(Appended {
+                duplicate: true,
+                ..original
             })));
         }
-        Ok(plans)
-    }
-
-    /// Writes the planned commits in one transaction and returns every answer (valid once
-    /// the flusher has made the transaction durable).
-    fn write(&mut self, plans: Vec<Plan>) -> Vec<Result<Appended, AppendError>> {
-        let writes: Vec<&Write> = plans
-            .iter()
-            .filter_map(|p| match p {
-                Plan::Write(w) => Some(&**w),
-                Plan::Answer(_) => None,
-            })
-            .collect();
-        let outcome = if writes.is_empty() {
-            Ok(())
-        } else {
-            self.transact(&writes).map(|()| {
-                self.next += writes.len() as u64;
-                self.stats
-                    .commits_written
-                    .fetch_add(writes.len() as u64, Ordering::Relaxed);
-            })
+        let stream_key = stream_key(stream);
+        let actual = match self.versions.get(&stream_key) {
+            Some(v) => *v,
+            None => self
+                .store
+                .stream_version(&stream_key)
+                .map_err(|e| format!("cannot read the sled event log: {e}"))?,
         };
-        if let Err(reason) = &outcome {
-            tracing::error!(%reason, "sled event log batch failed");
-            // A failed transaction wrote nothing, but start again from what the log really
-            // holds so positions stay gap-free whatever sled did.
-            if let Ok(last) = self.trees.log.last() {
-                self.next = last.and_then(|(k, _)| decode_u64(&k)).unwrap_or(0) + 1;
-            }
+        if self.next >= POSITION_LIMIT {
+            return Err(format!(
+                "the sled event log is full: positions stop below {POSITION_LIMIT}"
+            ));
         }
-        plans
-            .into_iter()
-            .map(|plan| match (plan, &outcome) {
-                (Plan::Answer(answer), _) => answer,
-                (Plan::Write(w), Ok(())) => Ok(w.appended),
-                (Plan::Write(_), Err(reason)) => Err(unavailable_append(reason)),
-            })
-            .collect()
+        let position = Position(self.next);
+        let (appended, bytes) = match payload {
+            Payload::Commit {
+                expected,
+                mut commit,
+            } => {
+                if !expected.admits(actual) {
+                    return Ok(Decision::Answer(Err(AppendError::Conflict {
+                        stream: commit.stream,
+                        expected,
+                        actual,
+                    })));
+                }
+                commit.first_version = actual + 1;
+                commit.recorded_at = recorded_at;
+                let appended = Appended {
+                    position,
+                    first_version: commit.first_version,
+                    last_version: commit.last_version(),
+                    duplicate: false,
+                };
+                (appended, encode_commit(&commit))
+            }
+            Payload::Raw { bytes, .. } => {
+                let appended = Appended {
+                    position,
+                    first_version: actual + 1,
+                    last_version: actual + 1,
+                    duplicate: false,
+                };
+                (appended, bytes)
+            }
+        };
+        let write = Write {
+            commit_id: commit_id.map(|id| (commit_id_key(id), encode_appended(&appended))),
+            index_key: index_key(&stream_key, appended.last_version),
+            position: position.get().to_be_bytes(),
+            bytes,
+        };
+        if let Some(id) = commit_id {
+            seen.insert(id, appended);
+        }
+        self.versions.insert(stream_key, appended.last_version);
+        self.next += 1;
+        Ok(Decision::Write(appended, write))
     }
 
-    fn transact(&self, writes: &[&Write]) -> Result<(), String> {
-        let t = &self.trees;
-        let result = (&t.log, &t.index, &t.heads, &t.commit_ids).transaction(
-            |(log, index, heads, commit_ids): &(
-                TransactionalTree,
-                TransactionalTree,
-                TransactionalTree,
-                TransactionalTree,
-            )| {
-                for w in writes {
-                    // The version check the plan made, repeated where it counts: inside
-                    // the transaction that writes.
-                    let current = heads
-                        .get(&w.stream_key)?
-                        .and_then(|v| decode_u64(&v))
-                        .unwrap_or(0);
-                    if current != w.previous_version {
-                        return Err(ConflictableTransactionError::Abort(StalePlan));
-                    }
-                    let position = w.appended.position.get().to_be_bytes();
-                    if let Some(id) = w.commit_id {
-                        if commit_ids.get(id.as_bytes())?.is_some() {
-                            return Err(ConflictableTransactionError::Abort(StalePlan));
-                        }
-                        commit_ids.insert(id.as_bytes(), &encode_appended(&w.appended)[..])?;
-                    }
-                    log.insert(&position, w.bytes.as_slice())?;
-                    index.insert(
-                        index_key(&w.stream_key, w.appended.last_version),
-                        &position[..],
-                    )?;
-                    heads.insert(
-                        w.stream_key.as_slice(),
-                        &w.appended.last_version.to_be_bytes()[..],
-                    )?;
-                }
-                Ok(())
-            },
-        );
-        result.map_err(|e| match e {
-            TransactionError::Abort(StalePlan) => {
-                "the database changed outside the event log's writer".to_owned()
-            }
-            TransactionError::Storage(e) => format!("sled transaction failed: {e}"),
-        })
+    /// The original result of commit `id` if it was appended before (in this batch or
+    /// stored).
+    fn original(
+        &self,
+        id: Uuid,
+        seen: &HashMap<Uuid, Appended>,
+    ) -> Result<Option<Appended>, String> {
+        if let Some(appended) = seen.get(&id) {
+            return Ok(Some(*appended));
+        }
+        let stored = self
+            .store
+            .tree
+            .get(commit_id_key(id))
+            .map_err(|e| format!("cannot read the sled event log: {e}"))?;
+        stored
+            .map(|v| {
+                decode_appended(&v).ok_or_else(|| {
+                    format!("the sled event log's entry for commit id {id} is malformed")
+                })
+            })
+            .transpose()
+    }
+}
+
+impl Write {
+    /// The keys written ahead of the log record, which a crash may leave without it.
+    fn tagged_keys(&self) -> impl Iterator<Item = &[u8]> {
+        self.commit_id
+            .as_ref()
+            .map(|(key, _)| &key[..])
+            .into_iter()
+            .chain(std::iter::once(self.index_key.as_slice()))
     }
 }
 
 /// Makes decided batches durable: takes every batch waiting, calls [`sled::Db::flush`]
-/// once for all of them, publishes the new durable head and answers the waiters. A
-/// transaction that finished before the flush started is covered by it.
+/// once for all of them, publishes the new durable head and answers the waiters. A batch
+/// written before the flush started is covered by it.
 struct Flusher {
     db: sled::Db,
     durable: watch::Sender<u64>,
@@ -757,7 +900,7 @@ fn stream_key(stream: &StreamId) -> Vec<u8> {
         stream.partnership.as_str(),
         stream.aggregate.as_str(),
     ];
-    let mut key = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 8);
+    let mut key = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 9);
     for part in parts {
         key.extend_from_slice(part.as_bytes());
         key.push(0);
@@ -765,11 +908,49 @@ fn stream_key(stream: &StreamId) -> Vec<u8> {
     key
 }
 
+/// The index key of `stream_key`'s commit whose last version is `version`.
 fn index_key(stream_key: &[u8], version: u64) -> Vec<u8> {
-    let mut key = Vec::with_capacity(stream_key.len() + 8);
+    let mut key = Vec::with_capacity(stream_key.len() + 9);
+    key.push(STREAM_TAG);
     key.extend_from_slice(stream_key);
     key.extend_from_slice(&version.to_be_bytes());
     key
+}
+
+/// The version an index key ends with.
+fn index_version(key: &[u8]) -> u64 {
+    key.len()
+        .checked_sub(8)
+        .and_then(|start| decode_u64(&key[start..]))
+        .unwrap_or(0)
+}
+
+fn commit_id_key(id: Uuid) -> [u8; 17] {
+    let mut key = [0; 17];
+    key[0] = COMMIT_ID_TAG;
+    key[1..].copy_from_slice(id.as_bytes());
+    key
+}
+
+/// The keys of positions `first..=last` (clamped to the positions the log can hold).
+fn log_range(first: u64, last: u64) -> std::ops::RangeInclusive<[u8; 8]> {
+    first.to_be_bytes()..=last.min(POSITION_LIMIT - 1).to_be_bytes()
+}
+
+/// The keys of a pending-batch record (`Store::write`).
+fn decode_pending(mut bytes: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut keys = Vec::new();
+    while !bytes.is_empty() {
+        let (len, rest) = bytes.split_first_chunk::<4>()?;
+        let len = usize::try_from(u32::from_be_bytes(*len)).ok()?;
+        if rest.len() < len {
+            return None;
+        }
+        let (key, rest) = rest.split_at(len);
+        keys.push(key);
+        bytes = rest;
+    }
+    Some(keys)
 }
 
 fn decode_u64(bytes: &[u8]) -> Option<u64> {
@@ -828,6 +1009,13 @@ fn storage_read(e: sled::Error) -> ReadError {
 mod tests {
     use super::*;
 
+    fn temporary_db() -> sled::Db {
+        sled::Config::new()
+            .temporary(true)
+            .open()
+            .expect("temporary sled database")
+    }
+
     #[test]
     fn stream_keys_do_not_prefix_each_other() {
         use synergy_proto::{AggregateId, Context, PartnershipId};
@@ -844,6 +1032,16 @@ mod tests {
             index_key(&ka, u64::MAX) < index_key(&kb, 0)
                 || index_key(&kb, u64::MAX) < index_key(&ka, 0)
         );
+        assert_eq!(index_version(&index_key(&ka, 42)), 42);
+    }
+
+    #[test]
+    fn log_keys_sort_before_every_tagged_key() {
+        let last = (POSITION_LIMIT - 1).to_be_bytes();
+        assert!(last.as_slice() < [STREAM_TAG].as_slice());
+        assert!(last.as_slice() < [COMMIT_ID_TAG].as_slice());
+        assert!(last.as_slice() < LAYOUT_KEY);
+        assert_eq!(log_range(1, u64::MAX), 1u64.to_be_bytes()..=last);
     }
 
     #[test]
@@ -856,5 +1054,110 @@ mod tests {
         };
         assert_eq!(decode_appended(&encode_appended(&a)), Some(a));
         assert_eq!(decode_appended(&[0; 23]), None);
+    }
+
+    #[test]
+    fn a_new_database_gets_the_layout_marker() {
+        let db = temporary_db();
+        let log = SledLog::open_db(db.clone()).expect("a new database opens");
+        drop(log);
+        let tree = db.open_tree(LOG_TREE).expect("log tree");
+        assert_eq!(
+            tree.get(LAYOUT_KEY).expect("read marker").as_deref(),
+            Some(LAYOUT)
+        );
+        // And a database carrying it opens again.
+        SledLog::open_db(db).expect("a marked database opens");
+    }
+
+    #[test]
+    fn layout_1_is_refused() {
+        let db = temporary_db();
+        let log = db.open_tree(LOG_TREE).expect("log tree");
+        log.insert(1u64.to_be_bytes(), &b"old commit"[..])
+            .expect("insert");
+        db.open_tree("synergy.stream_head").expect("old tree");
+        let err = SledLog::open_db(db).expect_err("layout 1 must be refused");
+        assert!(matches!(err, OpenError::Layout { .. }), "{err}");
+        assert!(err.to_string().contains("layout 1"), "{err}");
+    }
+
+    #[test]
+    fn reopening_drops_entries_whose_log_record_was_lost() {
+        let db = temporary_db();
+        drop(SledLog::open_db(db.clone()).expect("a new database opens"));
+        let store = Store::open(db.clone()).expect("store");
+        let kept = Write {
+            commit_id: Some((
+                commit_id_key(Uuid::from_u128(1)),
+                encode_appended(&Appended {
+                    position: Position(1),
+                    first_version: 1,
+                    last_version: 1,
+                    duplicate: false,
+                }),
+            )),
+            index_key: index_key(b"support\0p\0a\0", 1),
+            position: 1u64.to_be_bytes(),
+            bytes: b"first".to_vec(),
+        };
+        store.write(std::slice::from_ref(&kept)).expect("write");
+        // A crash after the second commit's entries but before its log record.
+        let lost = Write {
+            commit_id: Some((commit_id_key(Uuid::from_u128(2)), [0; 24])),
+            index_key: index_key(b"support\0p\0a\0", 2),
+            position: 2u64.to_be_bytes(),
+            bytes: b"second".to_vec(),
+        };
+        let mut lost_value = [0; 24];
+        lost_value[..8].copy_from_slice(&2u64.to_be_bytes());
+        let mut pending = Vec::new();
+        for key in kept.tagged_keys().chain(lost.tagged_keys()) {
+            pending.extend_from_slice(&(key.len() as u32).to_be_bytes());
+            pending.extend_from_slice(key);
+        }
+        let tree = &store.tree;
+        tree.insert(PENDING_KEY, pending).expect("pending");
+        tree.insert(&lost.commit_id.expect("id").0[..], &lost_value[..])
+            .expect("c");
+        tree.insert(lost.index_key.as_slice(), &lost.position[..])
+            .expect("s");
+
+        let log = SledLog::open_db(db).expect("reopen repairs");
+        let tree = &log.inner.store.tree;
+        assert!(
+            tree.get(commit_id_key(Uuid::from_u128(1)))
+                .expect("get")
+                .is_some()
+        );
+        assert!(tree.get(&kept.index_key).expect("get").is_some());
+        assert!(
+            tree.get(commit_id_key(Uuid::from_u128(2)))
+                .expect("get")
+                .is_none()
+        );
+        assert!(tree.get(&lost.index_key).expect("get").is_none());
+        assert_eq!(
+            log.inner.store.stream_version(b"support\0p\0a\0").ok(),
+            Some(1)
+        );
+        assert_eq!(log.durable_head(), 1);
+    }
+
+    #[test]
+    fn another_marker_or_no_marker_is_refused() {
+        let db = temporary_db();
+        let tree = db.open_tree(LOG_TREE).expect("log tree");
+        tree.insert(LAYOUT_KEY, &b"synergy-eventlog sled layout 3"[..])
+            .expect("insert");
+        let err = SledLog::open_db(db).expect_err("another layout must be refused");
+        assert!(err.to_string().contains("layout 3"), "{err}");
+
+        let db = temporary_db();
+        let tree = db.open_tree(LOG_TREE).expect("log tree");
+        tree.insert(1u64.to_be_bytes(), &b"unmarked"[..])
+            .expect("insert");
+        let err = SledLog::open_db(db).expect_err("an unmarked log must be refused");
+        assert!(err.to_string().contains("no layout marker"), "{err}");
     }
 }
