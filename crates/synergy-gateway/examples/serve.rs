@@ -1,8 +1,8 @@
 //! Runs the gateway over an embedded data directory until Ctrl-C, for manual use and the
 //! schemathesis run: `cargo run -p synergy-gateway --example serve -- --data DIR
 //! --addr 127.0.0.1:0 [--demo]`. Prints `addr=…` and `admin_token=…` (a fresh admin token,
-//! shown once); with `--demo` it also signs partnership `demo` between `hongyun` and
-//! `changzhi`, registers a one-SKU catalogue and prints `manufacturer_token=…` and
+//! shown once); with `--demo` it also signs partnerships `demo` and `demo-2` between
+//! `hongyun` and `changzhi`, registers a one-SKU catalogue on `demo` and prints `manufacturer_token=…` and
 //! `distributor_token=…`, so a fuzzer reaches past the authorization checks.
 
 use std::path::PathBuf;
@@ -40,17 +40,21 @@ async fn main() -> anyhow::Result<()> {
         let p = PartnershipId::new("demo")?;
         let (m, d) = (OrgId::new("hongyun")?, OrgId::new("changzhi")?);
         let as_m = Principal::new(m.clone(), Role::Manufacturer, "serve-example");
-        api.execute(Request::new(
-            as_m.clone(),
-            AnyCommand::Strategy(synergy_strategy::Command::SignPartnership {
-                partnership: p.clone(),
-                manufacturer: m.clone(),
-                distributor: d.clone(),
-                region: "長治".into(),
-                signed_on: "2007-01-15".parse()?,
-            }),
-        ))
-        .await?;
+        // `demo-2` is there to be terminated, so a fuzzer can exercise termination without
+        // closing `demo` to everything else.
+        for id in [p.clone(), PartnershipId::new("demo-2")?] {
+            api.execute(Request::new(
+                as_m.clone(),
+                AnyCommand::Strategy(synergy_strategy::Command::SignPartnership {
+                    partnership: id,
+                    manufacturer: m.clone(),
+                    distributor: d.clone(),
+                    region: "長治".into(),
+                    signed_on: "2007-01-15".parse()?,
+                }),
+            ))
+            .await?;
+        }
         api.execute(Request::new(
             as_m,
             AnyCommand::Brand(synergy_brand::Command::RegisterCatalogue {

@@ -163,8 +163,10 @@ pub struct DraftPlanBody {
     pub plan: Id,
     pub title: String,
     #[schema(example = 2008, minimum = 1900, maximum = 9999)]
+    #[serde(deserialize_with = "crate::text::whole")]
     pub first_year: i32,
     #[schema(example = 2010, minimum = 1900, maximum = 9999)]
+    #[serde(deserialize_with = "crate::text::whole")]
     pub last_year: i32,
 }
 
@@ -193,6 +195,7 @@ pub struct EmptyBody {}
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignPlanBody {
+    #[serde(deserialize_with = "crate::text::whole")]
     pub revision: u32,
     pub signed_on: DateText,
 }
@@ -253,6 +256,7 @@ pub struct CompleteTaskBody {
 #[serde(deny_unknown_fields)]
 pub struct DispatchBody {
     pub material: String,
+    #[serde(deserialize_with = "crate::text::whole")]
     pub quantity: u64,
     pub dispatched_on: DateText,
 }
@@ -261,6 +265,7 @@ pub struct DispatchBody {
 #[serde(deny_unknown_fields)]
 pub struct ReceiveBody {
     pub material: String,
+    #[serde(deserialize_with = "crate::text::whole")]
     pub quantity: u64,
     pub received_on: DateText,
 }
@@ -367,6 +372,7 @@ pub struct ChangeStageBody {
 pub struct ScoreDto {
     pub criterion: String,
     #[schema(maximum = 100)]
+    #[serde(deserialize_with = "crate::text::whole")]
     pub score: u8,
 }
 
@@ -375,6 +381,7 @@ pub struct ScoreDto {
 pub struct EvaluateBrandBody {
     pub period: PeriodText,
     #[schema(maximum = 100)]
+    #[serde(deserialize_with = "crate::text::whole")]
     pub overall: u8,
     #[serde(default)]
     pub scores: Vec<ScoreDto>,
@@ -422,6 +429,7 @@ pub struct CultureActivityBody {
     pub kind: CultureKindDto,
     pub title: String,
     pub held_on: DateText,
+    #[serde(deserialize_with = "crate::text::whole")]
     pub participants: u32,
 }
 
@@ -480,7 +488,7 @@ pub struct MarketDataJson {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MarketDataRow {
-    pub period: PeriodText,
+    pub period: MonthText,
     pub sku: Id,
     pub volume_cases: CasesText,
     pub revenue_yuan: YuanText,

@@ -6,6 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::codes;
 use crate::routes;
+use crate::text::Shape;
 
 struct Security;
 
@@ -28,6 +29,20 @@ impl Modify for Security {
         );
         for (code, status) in codes::ALL {
             table.push_str(&format!("| `{code}` | {status} |\n"));
+        }
+        // Optional headers are absent or a value, never JSON null (which utoipa derives for
+        // `Option`): a header cannot carry null.
+        for item in openapi.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.post].into_iter().flatten() {
+                for param in op.parameters.iter_mut().flatten() {
+                    let shape = match param.name.as_str() {
+                        "Idempotency-Key" => Shape::Uuid,
+                        "X-Act-As" => Shape::Id,
+                        _ => continue,
+                    };
+                    param.schema = Some(shape.schema().into());
+                }
+            }
         }
         let description = openapi.info.description.get_or_insert_with(String::new);
         description.push_str(&table);

@@ -280,6 +280,39 @@ shaped!(
     NonEmpty
 );
 
+/// Deserializes a whole number that JSON may spell `7540` or `7540.0`: JSON Schema calls
+/// both integers, so both are accepted; `7540.5` and out-of-range values are refused.
+pub fn whole<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64> + TryFrom<u64>,
+{
+    use serde::de::Error;
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Number {
+        Unsigned(u64),
+        Signed(i64),
+        Float(f64),
+    }
+    let out_of_range = || D::Error::custom("a whole number out of range");
+    match Number::deserialize(d)? {
+        Number::Unsigned(u) => T::try_from(u).map_err(|_| out_of_range()),
+        Number::Signed(i) => T::try_from(i).map_err(|_| out_of_range()),
+        // 2^63 and -2^63 are exact in f64; inside them the cast is exact for whole values.
+        Number::Float(f) if f.is_finite() && f.fract() == 0.0 => {
+            if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
+                T::try_from(f as u64).map_err(|_| out_of_range())
+            } else if (-9_223_372_036_854_775_808.0..0.0).contains(&f) {
+                T::try_from(f as i64).map_err(|_| out_of_range())
+            } else {
+                Err(out_of_range())
+            }
+        }
+        Number::Float(f) => Err(D::Error::custom(format!("{f} is not a whole number"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,6 +391,22 @@ mod tests {
                 assert!(!shape.accepts(b), "{shape:?} accepts {b:?}");
             }
         }
+    }
+
+    #[test]
+    fn whole_numbers_may_be_spelled_as_floats() {
+        #[derive(Debug, Deserialize)]
+        struct Q {
+            #[serde(deserialize_with = "whole")]
+            n: u8,
+        }
+        let n = |json: &str| serde_json::from_str::<Q>(json).map(|q| q.n);
+        assert_eq!(n(r#"{"n": 7}"#).unwrap(), 7);
+        assert_eq!(n(r#"{"n": 7.0}"#).unwrap(), 7);
+        assert!(n(r#"{"n": 7.5}"#).is_err());
+        assert!(n(r#"{"n": 256}"#).is_err());
+        assert!(n(r#"{"n": -1}"#).is_err());
+        assert!(n(r#"{"n": "7"}"#).is_err());
     }
 
     #[test]
