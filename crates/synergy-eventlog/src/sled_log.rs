@@ -426,8 +426,9 @@ impl EventLog for SledLog {
         let cursor = Cursor {
             tree: self.inner.store.tree.clone(),
             after: after.get(),
-            filter,
+            filter: Arc::new(filter),
             durable: self.inner.durable.clone(),
+            ahead: None,
         };
         futures::stream::unfold(Some(cursor), |cursor| async move {
             let mut cursor = cursor?;
@@ -489,12 +490,15 @@ fn read_aggregate(
     Ok(out)
 }
 
-/// Where a subscription is: the last position it has passed.
+/// Where a subscription is: the last position it has passed, and the read of the next
+/// batch already under way while the consumer works through the current one.
 struct Cursor {
     tree: sled::Tree,
     after: u64,
-    filter: Filter,
+    filter: Arc<Filter>,
     durable: watch::Receiver<u64>,
+    /// At most one batch read ahead, so a subscription holds at most two batches.
+    ahead: Option<tokio::task::JoinHandle<Result<(Batch, u64), ReadError>>>,
 }
 
 type Batch = Vec<Result<StoredCommit, ReadError>>;
@@ -504,29 +508,43 @@ impl Cursor {
     /// `None` once the log is closed and everything durable has been passed.
     async fn next_batch(&mut self) -> Result<Option<Batch>, ReadError> {
         loop {
-            let durable = *self.durable.borrow_and_update();
-            if durable > self.after {
-                let tree = self.tree.clone();
-                let (after, filter) = (self.after, self.filter.clone());
-                let (batch, last) = tokio::task::spawn_blocking(move || {
-                    read_log_batch(&tree, after, durable, &filter)
-                })
+            let read = match self.ahead.take() {
+                Some(read) => read,
+                None => {
+                    let durable = *self.durable.borrow_and_update();
+                    if durable > self.after {
+                        self.read(durable)
+                    } else {
+                        if self.durable.changed().await.is_err() {
+                            // The writer is gone; whatever it made durable is still worth
+                            // reading.
+                            if *self.durable.borrow() > self.after {
+                                continue;
+                            }
+                            return Ok(None);
+                        }
+                        continue;
+                    }
+                }
+            };
+            let (batch, last) = read
                 .await
                 .map_err(|e| unavailable(format!("the read task failed: {e}")))??;
-                self.after = last;
-                if !batch.is_empty() {
-                    return Ok(Some(batch));
-                }
-                continue;
+            self.after = last;
+            // Read the next batch while the consumer handles this one.
+            let durable = *self.durable.borrow_and_update();
+            if durable > self.after {
+                self.ahead = Some(self.read(durable));
             }
-            if self.durable.changed().await.is_err() {
-                // The writer is gone; whatever it made durable is still worth reading.
-                if *self.durable.borrow() > self.after {
-                    continue;
-                }
-                return Ok(None);
+            if !batch.is_empty() {
+                return Ok(Some(batch));
             }
         }
+    }
+
+    fn read(&self, durable: u64) -> tokio::task::JoinHandle<Result<(Batch, u64), ReadError>> {
+        let (tree, after, filter) = (self.tree.clone(), self.after, self.filter.clone());
+        tokio::task::spawn_blocking(move || read_log_batch(&tree, after, durable, &filter))
     }
 }
 
