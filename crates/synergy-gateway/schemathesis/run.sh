@@ -11,7 +11,8 @@
 #   crates/synergy-gateway/schemathesis/run.sh [extra schemathesis run args]
 #
 # Env: SCHEMATHESIS_VERSION (pinned below), MAX_EXAMPLES (default 20), MAX_TIME (seconds
-# per run, default 80), VENV (default ~/.cache/synergy/schemathesis-VERSION), SEED.
+# per run, default 80), VENV (default ~/.cache/synergy/schemathesis-VERSION), SEED,
+# SERVE_BIN (skip building the example).
 # Expected time on 2 cores: about 2 minutes once the venv and the example are built.
 set -euo pipefail
 
@@ -28,11 +29,14 @@ if [ ! -x "$VENV/bin/schemathesis" ] || ! "$VENV/bin/schemathesis" --version | g
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$VERSION"
 fi
 
-cargo build --quiet -p synergy-gateway --example serve
-TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+# SERVE_BIN: an already built `serve` example (the Rust test passes the one cargo built).
+if [ -z "${SERVE_BIN:-}" ]; then
+    cargo build --quiet -p synergy-gateway --example serve
+    SERVE_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/examples/serve"
+fi
 DATA="$(mktemp -d)"
 OUT="$DATA/serve.out"
-"$TARGET/debug/examples/serve" --data "$DATA/data" --addr 127.0.0.1:0 --demo >"$OUT" 2>"$DATA/serve.err" &
+"$SERVE_BIN" --data "$DATA/data" --addr 127.0.0.1:0 --demo >"$OUT" 2>"$DATA/serve.err" &
 SERVER=$!
 cleanup() {
     kill "$SERVER" 2>/dev/null || true
