@@ -331,10 +331,11 @@ impl JetStreamLog {
         }
         let unavailable = |reason: String| AppendError::Unavailable { reason };
         let wanted = commit_id.to_string();
-        let mut messages = self
-            .ordered_from(1, subject, true)
+        let mut read = self
+            .bounded_from(1, subject, true)
             .await
             .map_err(unavailable)?;
+        let messages = &mut read.messages;
         loop {
             let next = tokio::time::timeout(self.timeout(), messages.next())
                 .await
@@ -366,6 +367,53 @@ impl JetStreamLog {
                 return Ok(None);
             }
         }
+    }
+
+    /// A consumer for a read that ends (an aggregate, a commit-id scan): delivers the
+    /// stream from `start` on `filter_subject` without acks, lives in memory, and is
+    /// deleted when the read is dropped. Ordered consumers linger 30 s after use, and the
+    /// server allows 1,000 consumers per stream by default: one per read would refuse
+    /// reads after a few hundred commands in a burst.
+    async fn bounded_from(
+        &self,
+        start: u64,
+        filter_subject: &str,
+        headers_only: bool,
+    ) -> Result<BoundedRead, String> {
+        let create = async {
+            let consumer = self
+                .inner
+                .stream
+                .create_consumer(jetstream::consumer::pull::Config {
+                    filter_subject: filter_subject.to_owned(),
+                    headers_only,
+                    deliver_policy: DeliverPolicy::ByStartSequence {
+                        start_sequence: start,
+                    },
+                    ack_policy: jetstream::consumer::AckPolicy::None,
+                    // A reader that died without deleting it is cleaned up by the server.
+                    inactive_threshold: Duration::from_secs(5),
+                    memory_storage: true,
+                    num_replicas: 1,
+                    max_expires: self.timeout(),
+                    ..Default::default()
+                })
+                .await
+                .map_err(|e| format!("creating a consumer on {filter_subject}: {e}"))?;
+            let name = consumer.cached_info().name.clone();
+            let messages = consumer
+                .messages()
+                .await
+                .map_err(|e| format!("pulling from {filter_subject}: {e}"))?;
+            Ok::<_, String>(BoundedRead {
+                messages,
+                name,
+                stream: self.inner.stream.clone(),
+            })
+        };
+        tokio::time::timeout(self.timeout(), create)
+            .await
+            .map_err(|_| self.timed_out("creating a consumer"))?
     }
 
     /// Creates an ordered consumer delivering the stream from `start` (a stream sequence,
@@ -401,6 +449,25 @@ impl JetStreamLog {
         tokio::time::timeout(self.timeout(), create)
             .await
             .map_err(|_| self.timed_out("creating a consumer"))?
+    }
+}
+
+/// A bounded read's consumer; deleted on drop.
+struct BoundedRead {
+    messages: jetstream::consumer::pull::Stream,
+    name: String,
+    stream: stream::Stream,
+}
+
+impl Drop for BoundedRead {
+    fn drop(&mut self) {
+        let (stream, name) = (self.stream.clone(), std::mem::take(&mut self.name));
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                // If this fails, the inactivity threshold removes it within seconds.
+                let _ = stream.delete_consumer(&name).await;
+            });
+        }
     }
 }
 
@@ -586,10 +653,11 @@ impl EventLog for JetStreamLog {
         if last_seq == 0 {
             return Ok(Vec::new());
         }
-        let mut messages = self
-            .ordered_from(1, &subject, false)
+        let mut read = self
+            .bounded_from(1, &subject, false)
             .await
             .map_err(|reason| ReadError::Unavailable { reason })?;
+        let messages = &mut read.messages;
         let mut out = Vec::new();
         loop {
             let next = tokio::time::timeout(self.timeout(), messages.next())
