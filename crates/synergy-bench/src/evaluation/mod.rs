@@ -281,7 +281,7 @@ impl Opened {
 /// Where a rebuild's time goes: the same loop as `projection::catch_up` (batches of
 /// `projection::MAX_BATCH` commits, one `ProjectionStore::apply` each), timing the wait for
 /// the subscription (read + decode), `apply` (model clone, fold, postcard encode, sled
-/// transaction), and — on a scratch copy of the same models — the fold alone.
+/// transaction), and — on scratch models, right after — the fold alone.
 async fn rebuild_breakdown(log: &SledLog, dir: &Path, head: u64) -> anyhow::Result<Value> {
     let store = ProjectionStore::open_with(sled_config(dir))?;
     let mut scratch: std::collections::HashMap<
@@ -289,7 +289,7 @@ async fn rebuild_breakdown(log: &SledLog, dir: &Path, head: u64) -> anyhow::Resu
         synergy_evaluation::PartnershipModel,
     > = std::collections::HashMap::new();
     let (mut read, mut apply, mut fold) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-    let mut batches = 0u64;
+    let (mut batches, mut max_batch_events) = (0u64, 0usize);
     let mut sub = log.subscribe(
         synergy_eventlog::Position::START,
         synergy_eventlog::Filter::ALL,
@@ -306,6 +306,12 @@ async fn rebuild_breakdown(log: &SledLog, dir: &Path, head: u64) -> anyhow::Resu
         done = stored.position.get();
         batch.push(stored);
         if batch.len() >= projection::MAX_BATCH || done >= head {
+            max_batch_events =
+                max_batch_events.max(batch.iter().map(|c| c.commit.events.len()).sum());
+            let t = Instant::now();
+            store.apply(&batch)?;
+            apply += t.elapsed();
+            // After `apply`, so both fold the batch with the same (warm) caches.
             let t = Instant::now();
             for c in &batch {
                 let p = &c.commit.stream.partnership;
@@ -315,9 +321,6 @@ async fn rebuild_breakdown(log: &SledLog, dir: &Path, head: u64) -> anyhow::Resu
                     .apply(&c.commit);
             }
             fold += t.elapsed();
-            let t = Instant::now();
-            store.apply(&batch)?;
-            apply += t.elapsed();
             batches += 1;
             batch.clear();
         }
@@ -328,6 +331,7 @@ async fn rebuild_breakdown(log: &SledLog, dir: &Path, head: u64) -> anyhow::Resu
     let ms = |d: Duration| (d.as_secs_f64() * 1e4).round() / 10.0;
     Ok(json!({
         "batches": batches,
+        "largest_batch_events": max_batch_events,
         "wait_for_subscription_ms": ms(read),
         "store_apply_ms": ms(apply),
         "fold_alone_ms": ms(fold),
@@ -836,11 +840,12 @@ fn assemble(options: Options, plan: &Plan, s: &LogResults, b: &LogResults) -> Re
         s.parts_p50_us[2], b.parts_p50_us[2]
     ));
     report.notes.push(format!(
-        "one rebuild of the {big} log part by part (ms): waiting for the subscription {}, ProjectionStore::apply {} of which the fold alone {} ({} batches)",
+        "one rebuild of the {big} log part by part (ms): waiting for the subscription {}, ProjectionStore::apply {}, the fold alone (same batches, scratch models) {}; {} batches, the largest holding {} decoded events",
         b.breakdown["wait_for_subscription_ms"],
         b.breakdown["store_apply_ms"],
         b.breakdown["fold_alone_ms"],
-        b.breakdown["batches"]
+        b.breakdown["batches"],
+        b.breakdown["largest_batch_events"]
     ));
     report.notes.push(format!(
         "the reported partnership's model: {} postcard bytes in the {small} log, {} in the {big} log (same structure; the big one tallies {} price checks)",
