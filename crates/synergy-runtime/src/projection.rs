@@ -23,6 +23,9 @@ use tokio::sync::watch;
 
 /// Commits folded per transaction at most.
 pub const MAX_BATCH: usize = 4096;
+/// Events held per batch at most: commits can carry up to thousands of events each, and a
+/// rebuild should not hold a million decoded events at once.
+pub const MAX_BATCH_EVENTS: usize = 65_536;
 
 const POSITION_KEY: &[u8] = b"position";
 /// Bumped when `PartnershipModel`'s layout changes: a store of another layout is rebuilt
@@ -279,11 +282,14 @@ pub async fn run_with<L: EventLog>(
         };
         let Some(first) = first else { return Ok(()) };
         let mut next = Some(first);
+        let mut events = 0;
         // Take what is ready without waiting, so a catch-up folds big batches and a live
         // append is folded at once.
         while let Some(item) = next {
-            batch.push(item.map_err(|e| stop_error(&store, e))?);
-            if batch.len() >= max_batch {
+            let stored = item.map_err(|e| stop_error(&store, e))?;
+            events += stored.commit.events.len();
+            batch.push(stored);
+            if batch.len() >= max_batch || events >= MAX_BATCH_EVENTS {
                 break;
             }
             next = sub.next().now_or_never().flatten();
@@ -305,14 +311,17 @@ pub async fn catch_up<L: EventLog>(
     }
     let mut sub = log.subscribe(store.position(), Filter::ALL);
     let mut batch = Vec::new();
+    let mut events = 0;
     while store.position() < head {
         let Some(item) = sub.next().await else { break };
         let stored = item.map_err(|e| stop_error(store, e))?;
         let reached = stored.position >= head;
+        events += stored.commit.events.len();
         batch.push(stored);
-        if batch.len() >= MAX_BATCH || reached {
+        if batch.len() >= MAX_BATCH || events >= MAX_BATCH_EVENTS || reached {
             store.apply(&batch)?;
             batch.clear();
+            events = 0;
         }
     }
     store.apply(&batch)?;
