@@ -3,8 +3,8 @@
 //! outlasted the runtime's retries. Kept by hand (a few maps behind a mutex) because the
 //! gateway needs four series, not a metrics framework.
 //!
-//! Evaluation consumer lag is not exported here: the `Api` trait does not expose the read
-//! models' position, and over NATS the gateway does not hold them.
+//! Evaluation consumer lag (commits the read models are behind the log) is exported where
+//! the `Api` can tell — embedded; over NATS the read models live in the evaluation service.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -64,6 +64,17 @@ impl Metrics {
         if outcome == "contended" {
             *m.conflicts.entry(context).or_default() += 1;
         }
+    }
+
+    /// The exposition, with the evaluation consumer's lag when it is known.
+    pub fn render_with_lag(&self, lag: Option<u64>) -> String {
+        let mut out = self.render();
+        if let Some(lag) = lag {
+            out.push_str("# HELP synergy_evaluation_consumer_lag_commits Commits the evaluation read models are behind the event log's head.\n");
+            out.push_str("# TYPE synergy_evaluation_consumer_lag_commits gauge\n");
+            let _ = writeln!(out, "synergy_evaluation_consumer_lag_commits {lag}");
+        }
+        out
     }
 
     pub fn render(&self) -> String {

@@ -63,6 +63,13 @@ pub trait Api: Send + Sync + 'static {
     /// Computes and renders a report.
     async fn report(&self, request: ReportRequest) -> Result<String, ApiError>;
 
+    /// How many commits the evaluation read models are behind the event log's head, where
+    /// this side can tell (embedded: yes; over NATS the models live in the evaluation
+    /// service, which logs its own position).
+    async fn consumer_lag(&self) -> Option<u64> {
+        None
+    }
+
     /// Freezes the live report as its next issued version (an event in the evaluation
     /// context), stating what changed since the previous version.
     async fn issue_report(&self, request: IssueRequest) -> Result<IssuedReport, ApiError> {
@@ -224,6 +231,11 @@ impl<L: EventLog> Api for Local<L> {
         })?;
         let report = report::build(request.kind, &model, request.period, request.as_of);
         Ok(render::render(&report, request.format))
+    }
+
+    async fn consumer_lag(&self) -> Option<u64> {
+        let head = self.log().head().await.ok()?;
+        Some(head.get().saturating_sub(self.views.position().get()))
     }
 
     async fn issue_report(&self, request: IssueRequest) -> Result<IssuedReport, ApiError> {

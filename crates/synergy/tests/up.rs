@@ -75,6 +75,12 @@ fn up_serves_the_demo_over_http() {
     let token = token.expect("a first-start admin token is printed");
 
     assert_eq!(get(&addr, "/healthz", None, None).0, 200);
+    let (status, metrics) = get(&addr, "/metrics", Some(&token), None);
+    assert_eq!(status, 200, "{metrics}");
+    assert!(
+        metrics.contains("synergy_evaluation_consumer_lag_commits"),
+        "{metrics}"
+    );
     let path =
         "/v1/partnerships/hongyun-changzhi/reports/market/2008-H1?format=json&as_of=2008-07-15";
     assert_eq!(get(&addr, path, None, None).0, 401, "no token, no report");
