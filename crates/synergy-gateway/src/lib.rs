@@ -76,7 +76,7 @@ use axum::routing::{MethodRouter, get, post};
 use synergy_runtime::{Api, Clock, SystemClock};
 
 pub use error::{ErrorBody, Problem, codes};
-pub use tokens::{NewToken, SledTokenStore, TokenError, TokenInfo, TokenStore};
+pub use tokens::{FileTokenStore, NewToken, SledTokenStore, TokenError, TokenInfo, TokenStore};
 
 /// Request limits.
 #[derive(Debug, Clone, Copy)]

@@ -20,6 +20,9 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use synergy_proto::{OrgId, Role, Timestamp};
 
+mod file;
+pub use file::FileTokenStore;
+
 type HmacSha256 = Hmac<Sha256>;
 
 /// What a token grants.
@@ -68,13 +71,25 @@ pub trait TokenStore: Send + Sync + fmt::Debug + 'static {
     fn list(&self) -> Result<Vec<TokenInfo>, TokenError>;
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Record {
     org: String,
     role: String,
     hash: String,
     created_ms: i64,
     revoked: bool,
+}
+
+impl Record {
+    fn info(id: &str, r: &Record) -> Result<TokenInfo, TokenError> {
+        Ok(TokenInfo {
+            id: id.to_owned(),
+            org: OrgId::new(r.org.clone()).map_err(store_err)?,
+            role: r.role.parse().map_err(store_err)?,
+            created_at: Timestamp::from_millis(r.created_ms),
+            revoked: r.revoked,
+        })
+    }
 }
 
 /// Tokens in a tree of a sled database.
@@ -126,16 +141,6 @@ impl SledTokenStore {
         [RECORD_PREFIX, id.as_bytes()].concat()
     }
 
-    fn info(id: &str, r: &Record) -> Result<TokenInfo, TokenError> {
-        Ok(TokenInfo {
-            id: id.to_owned(),
-            org: OrgId::new(r.org.clone()).map_err(store_err)?,
-            role: r.role.parse().map_err(store_err)?,
-            created_at: Timestamp::from_millis(r.created_ms),
-            revoked: r.revoked,
-        })
-    }
-
     fn load(&self, id: &str) -> Result<Option<Record>, TokenError> {
         match self.tree.get(Self::record_key(id)).map_err(store_err)? {
             None => Ok(None),
@@ -179,7 +184,7 @@ impl TokenStore for SledTokenStore {
         };
         self.save(&id, &record)?;
         Ok(NewToken {
-            info: Self::info(&id, &record)?,
+            info: Record::info(&id, &record)?,
             token: format!("syn_{id}_{secret}"),
         })
     }
@@ -200,7 +205,7 @@ impl TokenStore for SledTokenStore {
         if mac.verify_slice(&expected).is_err() || record.revoked {
             return Ok(None);
         }
-        Self::info(id, &record).map(Some)
+        Record::info(id, &record).map(Some)
     }
 
     fn revoke(&self, id: &str) -> Result<TokenInfo, TokenError> {
@@ -209,7 +214,7 @@ impl TokenStore for SledTokenStore {
             .ok_or_else(|| TokenError::UnknownId(id.to_owned()))?;
         record.revoked = true;
         self.save(id, &record)?;
-        Self::info(id, &record)
+        Record::info(id, &record)
     }
 
     fn list(&self) -> Result<Vec<TokenInfo>, TokenError> {
@@ -218,7 +223,7 @@ impl TokenStore for SledTokenStore {
             let (k, v) = entry.map_err(store_err)?;
             let id = String::from_utf8_lossy(&k[RECORD_PREFIX.len()..]).into_owned();
             let record: Record = serde_json::from_slice(&v).map_err(store_err)?;
-            out.push(Self::info(&id, &record)?);
+            out.push(Record::info(&id, &record)?);
         }
         Ok(out)
     }

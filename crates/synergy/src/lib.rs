@@ -8,6 +8,5 @@ pub mod demo;
 mod run;
 mod serve;
 pub mod token_admin;
-pub mod tokens;
 
 pub use run::run;

@@ -7,14 +7,12 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use synergy_eventlog::{EventLog, JetStreamConfig, JetStreamLog};
-use synergy_gateway::{GatewayState, TokenStore};
+use synergy_gateway::{FileTokenStore, GatewayState, TokenStore};
 use synergy_proto::{OrgId, Role};
 use synergy_runtime::nats::{self, NatsApi, ServiceConfig, ServiceRole};
 use synergy_runtime::projection;
 use synergy_runtime::{Api, Clock, Local, SystemClock};
 use tokio::sync::watch;
-
-use crate::tokens::FileTokenStore;
 
 /// A watch that turns true on Ctrl-C or SIGTERM.
 fn shutdown_signal() -> watch::Receiver<bool> {

@@ -1,4 +1,4 @@
-//! API tokens in a file of the data directory, shared by a running gateway and the
+//! Tokens in a file of a data directory, shared by a running gateway and the
 //! `synergy token` command.
 //!
 //! sled keeps a database to one process, so a token store inside the gateway's sled
@@ -13,23 +13,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
-use hmac::{Hmac, Mac};
+use hmac::Mac;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
-use synergy_gateway::{NewToken, TokenError, TokenInfo, TokenStore};
 use synergy_proto::{OrgId, Role, Timestamp};
 
-type HmacSha256 = Hmac<Sha256>;
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Record {
-    org: String,
-    role: String,
-    hash: String,
-    created_ms: i64,
-    revoked: bool,
-}
+use super::{
+    HmacSha256, NewToken, Record, TokenError, TokenInfo, TokenStore, split, store_err as err,
+};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct File {
@@ -45,31 +36,9 @@ pub struct FileTokenStore {
     cache: Mutex<Option<(SystemTime, u64, File)>>,
 }
 
-fn err(e: impl std::fmt::Display) -> TokenError {
-    TokenError::Store(e.to_string())
-}
-
-/// Splits `syn_<id>_<secret>`; anything else is not one of our tokens.
-fn split(token: &str) -> Option<(&str, &str)> {
-    let rest = token.strip_prefix("syn_")?;
-    let (id, secret) = rest.split_once('_')?;
-    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
-    (hex(id, 16) && hex(secret, 64)).then_some((id, secret))
-}
-
 fn mac(key_hex: &str) -> Result<HmacSha256, TokenError> {
     let key = hex::decode(key_hex).map_err(|_| err("the token file's key is damaged"))?;
     HmacSha256::new_from_slice(&key).map_err(err)
-}
-
-fn info(id: &str, r: &Record) -> Result<TokenInfo, TokenError> {
-    Ok(TokenInfo {
-        id: id.to_owned(),
-        org: OrgId::new(r.org.clone()).map_err(err)?,
-        role: r.role.parse().map_err(err)?,
-        created_at: Timestamp::from_millis(r.created_ms),
-        revoked: r.revoked,
-    })
 }
 
 /// Holds `<path>.lock` while alive: writers take turns.
@@ -200,7 +169,7 @@ impl TokenStore for FileTokenStore {
                 created_ms: now.millis(),
                 revoked: false,
             };
-            let info = info(&id, &record)?;
+            let info = Record::info(&id, &record)?;
             file.tokens.insert(id.clone(), record);
             Ok(NewToken {
                 info,
@@ -225,7 +194,7 @@ impl TokenStore for FileTokenStore {
         if m.verify_slice(&expected).is_err() || record.revoked {
             return Ok(None);
         }
-        info(id, record).map(Some)
+        Record::info(id, record).map(Some)
     }
 
     fn revoke(&self, id: &str) -> Result<TokenInfo, TokenError> {
@@ -235,13 +204,16 @@ impl TokenStore for FileTokenStore {
                 .get_mut(id)
                 .ok_or_else(|| TokenError::UnknownId(id.to_owned()))?;
             record.revoked = true;
-            info(id, record)
+            Record::info(id, record)
         })
     }
 
     fn list(&self) -> Result<Vec<TokenInfo>, TokenError> {
         let file = self.current()?;
-        file.tokens.iter().map(|(id, r)| info(id, r)).collect()
+        file.tokens
+            .iter()
+            .map(|(id, r)| Record::info(id, r))
+            .collect()
     }
 }
 
