@@ -12,12 +12,10 @@ use async_trait::async_trait;
 use synergy_domain::{CatalogueView, PartnershipView, Principal};
 use synergy_evaluation::render::{self, Format};
 use synergy_evaluation::{report, restate};
-use synergy_eventlog::{AppendError, EventLog, ExpectedVersion, Position, SledLog};
+use synergy_eventlog::{AppendError, EventLog, Position, SledLog};
 use synergy_proto::events::EvaluationEvent;
 use synergy_proto::events::evaluation::{ReportKind, Restatement};
-use synergy_proto::{
-    AggregateId, Commit, Context, Date, Event, PartnershipId, Period, RecordedEvent, StreamId, Uuid,
-};
+use synergy_proto::{AggregateId, Context, Date, Event, PartnershipId, Period, StreamId, Uuid};
 
 use crate::clock::Clock;
 use crate::executor::{ExecuteError, Executor, Outcome, Request};
@@ -295,26 +293,20 @@ impl<L: EventLog> Api for Local<L> {
             }
             let (next, restatements) = (*next, restatements.clone());
             let now = self.exec.clock().now();
-            let commit = Commit {
-                commit_id: Uuid::now_v7(),
-                stream: stream.clone(),
-                first_version: version + 1,
-                recorded_at: now,
-                actor: request.principal.actor(),
-                correlation_id: Uuid::now_v7(),
-                causation_id: None,
-                events: vec![RecordedEvent {
-                    event_id: Uuid::now_v7(),
-                    occurred_at: now,
-                    event: Event::Evaluation(event),
-                }],
-            };
-            let expected = if version == 0 {
-                ExpectedVersion::NoStream
-            } else {
-                ExpectedVersion::Exact(version)
-            };
-            match self.log().append(expected, commit).await {
+            let key = Uuid::now_v7();
+            let recorded = self
+                .exec
+                .record(
+                    &request.principal,
+                    &stream,
+                    version,
+                    vec![Event::Evaluation(event)],
+                    now,
+                    key,
+                    key,
+                )
+                .await;
+            match recorded {
                 Ok(appended) => {
                     return Ok(IssuedReport {
                         version: next,

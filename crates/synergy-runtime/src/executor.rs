@@ -252,6 +252,45 @@ impl<L: EventLog> Executor<L> {
         })
     }
 
+    /// Appends `events` to `stream` as one commit on top of `version` (the version they
+    /// were decided on), stamped at `now` and recorded as `principal`'s. A conflict means
+    /// another writer got there first: the caller decides again.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn record(
+        &self,
+        principal: &Principal,
+        stream: &StreamId,
+        version: u64,
+        events: Vec<Event>,
+        now: Timestamp,
+        key: Uuid,
+        correlation: Uuid,
+    ) -> Result<synergy_eventlog::Appended, AppendError> {
+        let commit = Commit {
+            commit_id: key,
+            stream: stream.clone(),
+            first_version: version + 1,
+            recorded_at: now,
+            actor: principal.actor(),
+            correlation_id: correlation,
+            causation_id: None,
+            events: events
+                .into_iter()
+                .map(|event| RecordedEvent {
+                    event_id: Uuid::now_v7(),
+                    occurred_at: now,
+                    event,
+                })
+                .collect(),
+        };
+        let expected = if version == 0 {
+            ExpectedVersion::NoStream
+        } else {
+            ExpectedVersion::Exact(version)
+        };
+        self.log.append(expected, commit).await
+    }
+
     async fn run<C: BoundedContext>(
         &self,
         principal: &Principal,
@@ -286,29 +325,10 @@ impl<L: EventLog> Executor<L> {
                 });
             }
             let names: Vec<&'static str> = events.iter().map(Event::name).collect();
-            let commit = Commit {
-                commit_id: key,
-                stream: stream.clone(),
-                first_version: version + 1,
-                recorded_at: now,
-                actor: principal.actor(),
-                correlation_id: correlation,
-                causation_id: None,
-                events: events
-                    .into_iter()
-                    .map(|event| RecordedEvent {
-                        event_id: Uuid::now_v7(),
-                        occurred_at: now,
-                        event,
-                    })
-                    .collect(),
-            };
-            let expected = if version == 0 {
-                ExpectedVersion::NoStream
-            } else {
-                ExpectedVersion::Exact(version)
-            };
-            match self.log.append(expected, commit).await {
+            let recorded = self
+                .record(principal, &stream, version, events, now, key, correlation)
+                .await;
+            match recorded {
                 Ok(appended) => {
                     tracing::debug!(attempt, position = %appended.position, "recorded");
                     return Ok(Outcome {
