@@ -326,6 +326,29 @@ impl JetStreamLog {
         commit_id: Uuid,
         last_seq: u64,
     ) -> Result<Option<u64>, AppendError> {
+        let mut attempt = 0;
+        loop {
+            match self
+                .find_commit_once(stream, subject, commit_id, last_seq)
+                .await
+            {
+                Err(AppendError::Unavailable { .. }) if attempt < TRANSIENT_RETRIES => {
+                    attempt += 1;
+                    tokio::time::sleep(TRANSIENT_PAUSE * attempt).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// One attempt of [`find_commit`](Self::find_commit).
+    async fn find_commit_once(
+        &self,
+        stream: &StreamId,
+        subject: &str,
+        commit_id: Uuid,
+        last_seq: u64,
+    ) -> Result<Option<u64>, AppendError> {
         if last_seq == 0 {
             return Ok(None);
         }
@@ -365,6 +388,59 @@ impl JetStreamLog {
             }
             if seq >= last_seq {
                 return Ok(None);
+            }
+        }
+    }
+
+    /// One attempt of `read_aggregate`.
+    async fn read_aggregate_once(
+        &self,
+        stream: &StreamId,
+        from_version: u64,
+    ) -> Result<Vec<StoredCommit>, ReadError> {
+        let subject = subject::commit(stream);
+        // The head bounds the read: the consumer delivers up to it and no further, so a
+        // read never waits for appends that happen while it runs.
+        let last_seq = match self.server_head(stream).await {
+            Ok(head) => head.seq,
+            Err(HeadError::Corrupt { position, .. }) => position.get(),
+            Err(e) => return Err(e.into()),
+        };
+        if last_seq == 0 {
+            return Ok(Vec::new());
+        }
+        let mut read = self
+            .bounded_from(1, &subject, false)
+            .await
+            .map_err(|reason| ReadError::Unavailable { reason })?;
+        let messages = &mut read.messages;
+        let mut out = Vec::new();
+        loop {
+            let next = tokio::time::timeout(self.timeout(), messages.next())
+                .await
+                .map_err(|_| ReadError::Unavailable {
+                    reason: self.timed_out(&format!("reading {stream}")),
+                })?;
+            let msg = match next {
+                Some(Ok(msg)) => msg,
+                Some(Err(e)) => {
+                    return Err(ReadError::Unavailable {
+                        reason: format!("reading {stream}: {e}"),
+                    });
+                }
+                None => {
+                    return Err(ReadError::Unavailable {
+                        reason: format!("reading {stream}: the consumer ended early"),
+                    });
+                }
+            };
+            let stored = decode_message(&msg)?;
+            let seq = stored.position.get();
+            if stored.commit.last_version() >= from_version {
+                out.push(stored);
+            }
+            if seq >= last_seq {
+                return Ok(out);
             }
         }
     }
@@ -467,6 +543,28 @@ impl Drop for BoundedRead {
                 // If this fails, the inactivity threshold removes it within seconds.
                 let _ = stream.delete_consumer(&name).await;
             });
+        }
+    }
+}
+
+/// Retries of a bounded read that failed on the way (a consumer of a clustered stream can
+/// answer "no responders" right after it was created, before its leader is elected).
+const TRANSIENT_RETRIES: u32 = 3;
+const TRANSIENT_PAUSE: Duration = Duration::from_millis(100);
+
+async fn retry_transient<T, F, Fut>(mut read: F) -> Result<T, ReadError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, ReadError>>,
+{
+    let mut attempt = 0;
+    loop {
+        match read().await {
+            Err(ReadError::Unavailable { .. }) if attempt < TRANSIENT_RETRIES => {
+                attempt += 1;
+                tokio::time::sleep(TRANSIENT_PAUSE * attempt).await;
+            }
+            other => return other,
         }
     }
 }
@@ -642,51 +740,7 @@ impl EventLog for JetStreamLog {
         stream: &StreamId,
         from_version: u64,
     ) -> Result<Vec<StoredCommit>, ReadError> {
-        let subject = subject::commit(stream);
-        // The head bounds the read: the consumer delivers up to it and no further, so a
-        // read never waits for appends that happen while it runs.
-        let last_seq = match self.server_head(stream).await {
-            Ok(head) => head.seq,
-            Err(HeadError::Corrupt { position, .. }) => position.get(),
-            Err(e) => return Err(e.into()),
-        };
-        if last_seq == 0 {
-            return Ok(Vec::new());
-        }
-        let mut read = self
-            .bounded_from(1, &subject, false)
-            .await
-            .map_err(|reason| ReadError::Unavailable { reason })?;
-        let messages = &mut read.messages;
-        let mut out = Vec::new();
-        loop {
-            let next = tokio::time::timeout(self.timeout(), messages.next())
-                .await
-                .map_err(|_| ReadError::Unavailable {
-                    reason: self.timed_out(&format!("reading {stream}")),
-                })?;
-            let msg = match next {
-                Some(Ok(msg)) => msg,
-                Some(Err(e)) => {
-                    return Err(ReadError::Unavailable {
-                        reason: format!("reading {stream}: {e}"),
-                    });
-                }
-                None => {
-                    return Err(ReadError::Unavailable {
-                        reason: format!("reading {stream}: the consumer ended early"),
-                    });
-                }
-            };
-            let stored = decode_message(&msg)?;
-            let seq = stored.position.get();
-            if stored.commit.last_version() >= from_version {
-                out.push(stored);
-            }
-            if seq >= last_seq {
-                return Ok(out);
-            }
-        }
+        retry_transient(|| self.read_aggregate_once(stream, from_version)).await
     }
 
     fn subscribe(&self, after: Position, filter: Filter) -> Subscription {
