@@ -20,6 +20,14 @@ pub const ADMIN_ROOT: &str = "syn.adm";
 /// Every commit subject; the event stream binds this.
 pub const ALL_COMMITS: &str = "syn.evt.>";
 
+/// What a service requests to learn that the server has read its subscriptions before it
+/// calls itself ready: JetStream's account-info API, which every service user may publish
+/// (deploy/nats/accounts.conf) and the server always answers.
+pub const SERVICE_SYNC: &str = "$JS.API.INFO";
+/// The same for the gateway, which has no JetStream rights: a query subject no service
+/// listens on, so the server answers "no responders" once it has read what came before.
+pub const GATEWAY_SYNC: &str = "syn.qry.gateway.sync";
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SubjectError {
     #[error(transparent)]

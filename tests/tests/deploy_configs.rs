@@ -443,6 +443,7 @@ async fn single_node_gives_each_user_only_its_own_rights() -> anyhow::Result<()>
         .client
         .queue_subscribe("syn.cmd.strategy.>", "synergy-strategy".into())
         .await?;
+    synced(&strategy.client).await?;
     let responder = strategy.client.clone();
     let answering = tokio::spawn(async move {
         let request = commands.next().await.expect("a request");
@@ -504,7 +505,7 @@ async fn single_node_gives_each_user_only_its_own_rights() -> anyhow::Result<()>
             .expect("reply");
         responder.flush().await.expect("flush");
     });
-    evaluation.client.flush().await?;
+    synced(&evaluation.client).await?;
     let reply = tokio::time::timeout(
         Duration::from_secs(5),
         gateway
@@ -646,5 +647,18 @@ async fn three_node_cluster_keeps_acking_after_losing_a_node() -> anyhow::Result
         new_leader.as_deref().is_some_and(|l| l != leader),
         "leader after the loss: {new_leader:?}"
     );
+    Ok(())
+}
+
+/// Returns once the server has read what `client` sent before (its subscriptions), as a
+/// service does before it calls itself ready: `flush` only hands the bytes to the socket,
+/// while the answer to a request (JetStream's account info, which every service user may
+/// ask) comes back after the server has read everything before it.
+async fn synced(client: &async_nats::Client) -> anyhow::Result<()> {
+    tokio::time::timeout(
+        Duration::from_secs(5),
+        client.request("$JS.API.INFO", Bytes::new()),
+    )
+    .await??;
     Ok(())
 }

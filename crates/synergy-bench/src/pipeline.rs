@@ -696,6 +696,13 @@ async fn over_nats(plan: &Plan) -> anyhow::Result<ModeResults> {
     .context("creating the raw baseline's stream")?;
     let responder_client = synergy_runtime::nats::connect(&url, "bench-echo").await?;
     let mut echo = responder_client.subscribe(ECHO_SUBJECT).await?;
+    // The echo must be subscribed at the server before the first timed request.
+    synergy_runtime::nats::sync(
+        &responder_client,
+        &responder_client.new_inbox(),
+        Duration::from_secs(10),
+    )
+    .await?;
     let responder = tokio::spawn(async move {
         while let Some(msg) = echo.next().await {
             if let Some(reply) = msg.reply {
@@ -706,7 +713,6 @@ async fn over_nats(plan: &Plan) -> anyhow::Result<ModeResults> {
             }
         }
     });
-    raw_client.flush().await?;
 
     let skus = catalogue(MONTHLY_SKUS)?;
     let mut results = ModeResults::default();

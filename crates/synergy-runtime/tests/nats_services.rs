@@ -542,9 +542,11 @@ async fn shutdown_answers_every_request_the_service_already_received() {
             .await
             .unwrap();
     }
-    // Once the server has our requests it has handed them to the service; stopping now
-    // must still answer all ten.
-    client.flush().await.unwrap();
+    // Once the server has read our requests it has handed them to the service; stopping
+    // now must still answer all ten.
+    synergy_runtime::nats::sync(&client, &client.new_inbox(), Duration::from_secs(10))
+        .await
+        .unwrap();
     strategy.shut_down().await.unwrap();
 
     for _ in 0..10 {

@@ -72,10 +72,19 @@ async fn gateway(
 ) -> anyhow::Result<()> {
     let tokens = tokens(data)?;
     // On NATS, the operator administers this gateway's tokens from anywhere.
-    let admin = nats.map(|client| {
-        let store: Arc<dyn TokenStore> = tokens.clone();
-        tokio::spawn(crate::token_admin::serve(client, store, stop.clone()))
-    });
+    let admin = match nats {
+        Some(client) => {
+            let sub = crate::token_admin::listen(&client).await?;
+            let store: Arc<dyn TokenStore> = tokens.clone();
+            Some(tokio::spawn(crate::token_admin::serve(
+                client,
+                sub,
+                store,
+                stop.clone(),
+            )))
+        }
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;

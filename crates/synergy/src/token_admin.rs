@@ -74,15 +74,23 @@ fn answer(store: &dyn TokenStore, request: TokenRequest) -> Result<TokenReply, S
     .map_err(|e| e.to_string())
 }
 
-/// Answers token requests for the gateway until `stop`.
+/// Subscribes to token requests and waits until the server has the subscription, so the
+/// gateway calls itself ready only once the operator can reach it.
+pub async fn listen(client: &async_nats::Client) -> anyhow::Result<async_nats::Subscriber> {
+    let sub = client
+        .queue_subscribe(tokens_subject(), QUEUE.to_owned())
+        .await?;
+    synergy_runtime::nats::sync(client, subject::GATEWAY_SYNC, Duration::from_secs(10)).await?;
+    Ok(sub)
+}
+
+/// Answers the token requests `sub` receives (from [`listen`]) until `stop`.
 pub async fn serve(
     client: async_nats::Client,
+    mut sub: async_nats::Subscriber,
     store: Arc<dyn TokenStore>,
     mut stop: watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    let mut sub = client
-        .queue_subscribe(tokens_subject(), QUEUE.to_owned())
-        .await?;
     loop {
         let msg = tokio::select! {
             m = sub.next() => m,

@@ -35,6 +35,12 @@ pub struct NatsApiConfig {
     /// Reports may wait this much longer: evaluation holds the query until its read models
     /// reach the caller's last write.
     pub report_wait: Duration,
+    /// How long "no responders" is retried before it means no service is running. The
+    /// server says so when it knows of no subscriber, and the request was then delivered
+    /// to nobody, so sending it again is always safe. In a cluster a service's
+    /// subscription reaches the other nodes a moment after the service calls itself
+    /// ready, and a replica being restarted is briefly absent too.
+    pub no_responders_grace: Duration,
 }
 
 impl Default for NatsApiConfig {
@@ -42,6 +48,7 @@ impl Default for NatsApiConfig {
         NatsApiConfig {
             request_timeout: Duration::from_secs(10),
             report_wait: READ_YOUR_WRITES_TIMEOUT,
+            no_responders_grace: Duration::from_secs(2),
         }
     }
 }
@@ -102,25 +109,36 @@ impl NatsApi {
                 "cannot encode the request for the {service} service: {e}"
             )))
         })?;
-        let request = async_nats::Request::new()
-            .payload(payload.into())
-            .timeout(Some(timeout));
-        let reply = self
-            .client
-            .send_request(subject.clone(), request)
-            .await
-            .map_err(|e| {
-                let reason = match e.kind() {
-                    RequestErrorKind::TimedOut => format!(
-                        "the {service} service did not answer on {subject} within {timeout:?}"
-                    ),
-                    RequestErrorKind::NoResponders => format!(
-                        "no {service} service is running (nobody answers {subject}); start one"
-                    ),
-                    _ => format!("cannot reach the {service} service on {subject}: {e}"),
-                };
-                ApiError::Execute(ExecuteError::Unavailable(reason))
-            })?;
+        let started = tokio::time::Instant::now();
+        let mut pause = Duration::from_millis(20);
+        let reply = loop {
+            let request = async_nats::Request::new()
+                .payload(payload.clone().into())
+                .timeout(Some(timeout));
+            match self.client.send_request(subject.clone(), request).await {
+                Err(e)
+                    if e.kind() == RequestErrorKind::NoResponders
+                        && started.elapsed() + pause <= self.config.no_responders_grace =>
+                {
+                    tracing::debug!(%subject, ?pause, "no responders yet; asking again");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(250));
+                }
+                other => break other,
+            }
+        }
+        .map_err(|e| {
+            let reason = match e.kind() {
+                RequestErrorKind::TimedOut => {
+                    format!("the {service} service did not answer on {subject} within {timeout:?}")
+                }
+                RequestErrorKind::NoResponders => {
+                    format!("no {service} service is running (nobody answers {subject}); start one")
+                }
+                _ => format!("cannot reach the {service} service on {subject}: {e}"),
+            };
+            ApiError::Execute(ExecuteError::Unavailable(reason))
+        })?;
         let answer: Result<T, ErrorWire> = wire::decode(&reply.payload).map_err(|e| {
             ApiError::Execute(ExecuteError::Internal(format!(
                 "cannot read the {service} service's answer on {subject}: {e}; are the client \

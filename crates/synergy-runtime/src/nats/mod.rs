@@ -64,6 +64,40 @@ pub async fn connect(url: &str, name: &str) -> Result<async_nats::Client, Connec
         })
 }
 
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "NATS did not confirm it had everything this client sent (a request on {subject}): {reason}"
+)]
+pub struct SyncError {
+    pub subject: String,
+    pub reason: String,
+}
+
+/// Returns once the server has read everything `client` sent before the call, its
+/// subscriptions included, so requests that other connections send from then on reach
+/// them.
+///
+/// `Client::flush` cannot promise that: it returns once the bytes are in the socket, not
+/// once the server has read them. A request can: the server answers it (or reports that
+/// nobody listens) only after reading what came before it on the same connection.
+/// `subject` must be one this client may publish (`synergy_proto::subject::SERVICE_SYNC`,
+/// `GATEWAY_SYNC`).
+pub async fn sync(
+    client: &async_nats::Client,
+    subject: &str,
+    timeout: Duration,
+) -> Result<(), SyncError> {
+    let request = async_nats::Request::new().timeout(Some(timeout));
+    match client.send_request(subject.to_owned(), request).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == async_nats::RequestErrorKind::NoResponders => Ok(()),
+        Err(e) => Err(SyncError {
+            subject: subject.to_owned(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
 /// The servers of a comma-separated URL list.
 fn servers(url: &str) -> Vec<&str> {
     url.split(',')

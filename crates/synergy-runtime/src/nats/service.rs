@@ -13,8 +13,8 @@
 //! position the caller last wrote at (read-your-writes, bounded by
 //! [`READ_YOUR_WRITES_TIMEOUT`](crate::api::READ_YOUR_WRITES_TIMEOUT)).
 //!
-//! Shutdown is graceful: unsubscribe (draining what the server already sent), finish the
-//! requests in flight, flush the replies, then stop the projection.
+//! Shutdown is graceful: sync with the server, unsubscribe (draining what it already
+//! sent), finish the requests in flight, flush the replies, then stop the projection.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -41,6 +41,9 @@ use crate::nats::wire::{
     PartnershipQuery, PartnershipReply, PartnershipWire, ReportQuery, ReportReply,
 };
 use crate::projection::{self, ProjectionError, ProjectionStore};
+
+/// How long a service waits for the server to confirm its subscriptions.
+const SYNC_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What one service process hosts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -343,9 +346,12 @@ impl Service {
                 tracing::debug!(%subject, %group, "subscribed");
                 subs.push(Tagged { endpoint, sub });
             }
-            // The server has the subscriptions once it answered a ping after them.
-            if let Err(e) = self.client.flush().await {
-                tracing::warn!(error = %e, "flushing the subscriptions failed; they are sent on reconnect");
+            // Ready only once the server has the subscriptions: a caller's request sent
+            // before then would hear "no responders".
+            if let Err(e) =
+                super::sync(&self.client, subject::SERVICE_SYNC, SYNC_TIMEOUT).await
+            {
+                tracing::warn!(error = %e, "the subscriptions are not confirmed; they are sent again on reconnect");
             }
             self.ready.send_replace(true);
             tracing::info!(max_in_flight = self.config.max_in_flight, "ready");
@@ -378,6 +384,14 @@ impl Service {
 
             self.ready.send_replace(false);
             tracing::info!(in_flight = tasks.len(), "shutting down: no new requests");
+            // async-nats drops a subscription as soon as its UNSUB is written, so a request
+            // the server routed here before reading the UNSUB but still on the wire would be
+            // lost. Syncing first receives everything routed so far; only requests sent
+            // during the next round trip can still miss (their callers time out and retry
+            // with the same idempotency key).
+            if let Err(e) = super::sync(&self.client, subject::SERVICE_SYNC, SYNC_TIMEOUT).await {
+                tracing::warn!(error = %e, "requests on the wire may be lost in the shutdown");
+            }
             for tagged in subs.iter_mut() {
                 if let Err(e) = tagged.sub.drain().await {
                     tracing::warn!(error = %e, "unsubscribing failed");
