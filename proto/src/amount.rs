@@ -113,10 +113,26 @@ pub fn format_fixed(f: &mut fmt::Formatter<'_>, units: i64, scale: u32) -> fmt::
 macro_rules! fixed_amount {
     ($(#[$meta:meta])* $name:ident, $scale:expr, $what:literal) => {
         $(#[$meta])*
-        #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-        )]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
         pub struct $name(i64);
+
+        const _: () = {
+            /// The postcard form: the count of smallest units.
+            #[derive(Serialize, Deserialize)]
+            struct Raw(i64);
+            impl From<$name> for Raw {
+                fn from(x: $name) -> Raw {
+                    Raw(x.0)
+                }
+            }
+            impl From<Raw> for $name {
+                fn from(r: Raw) -> $name {
+                    $name(r.0)
+                }
+            }
+            // In JSON a decimal string ("1250.5"), so no client loses digits to floats.
+            crate::text_serde::text_serde!($name, Raw, $name::parse_signed);
+        };
 
         impl $name {
             /// Decimal places of the smallest unit.

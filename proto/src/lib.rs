@@ -12,6 +12,7 @@ pub mod ids;
 pub mod period;
 pub mod principal;
 pub mod subject;
+mod text_serde;
 pub mod time;
 
 pub use amount::{AmountError, Cases, Percent, Yuan};
@@ -24,5 +25,5 @@ pub use ids::{
 };
 pub use period::{Period, PeriodError, PeriodKind, YearMonth};
 pub use principal::{Actor, Context, Role, Side};
-pub use time::{Date, DateError, Timestamp};
+pub use time::{Date, DateError, Timestamp, TimestampError};
 pub use uuid::Uuid;

@@ -8,6 +8,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::text_serde::text_serde;
 use crate::time::{Date, days_in_month};
 
 pub const MIN_YEAR: i32 = 1900;
@@ -38,8 +39,8 @@ fn check_year(year: i32) -> Result<(), PeriodError> {
 }
 
 /// One calendar month. Orders chronologically.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "(i32, u8)", into = "(i32, u8)")]
+/// In JSON the text `2008-06`; in postcard `(year, month)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct YearMonth {
     year: i32,
     month: u8,
@@ -156,14 +157,50 @@ impl PeriodKind {
     }
 }
 
-/// A reporting period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A reporting period. In JSON the text `2008-06`, `2008-Q2`, `2008-H1` or `2008`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Period {
     Month(YearMonth),
     Quarter { year: i32, quarter: u8 },
     Half { year: i32, half: u8 },
     Year(i32),
 }
+
+text_serde!(YearMonth, (i32, u8), str::parse);
+
+/// `Period`'s postcard form: the shape the derived impls gave it.
+#[derive(Serialize, Deserialize)]
+enum PeriodParts {
+    Month(YearMonth),
+    Quarter { year: i32, quarter: u8 },
+    Half { year: i32, half: u8 },
+    Year(i32),
+}
+
+impl From<Period> for PeriodParts {
+    fn from(p: Period) -> Self {
+        match p {
+            Period::Month(m) => PeriodParts::Month(m),
+            Period::Quarter { year, quarter } => PeriodParts::Quarter { year, quarter },
+            Period::Half { year, half } => PeriodParts::Half { year, half },
+            Period::Year(year) => PeriodParts::Year(year),
+        }
+    }
+}
+
+impl TryFrom<PeriodParts> for Period {
+    type Error = PeriodError;
+    fn try_from(p: PeriodParts) -> Result<Self, PeriodError> {
+        match p {
+            PeriodParts::Month(m) => Ok(Period::Month(m)),
+            PeriodParts::Quarter { year, quarter } => Period::quarter(year, quarter),
+            PeriodParts::Half { year, half } => Period::half(year, half),
+            PeriodParts::Year(year) => Period::year(year),
+        }
+    }
+}
+
+text_serde!(Period, PeriodParts, str::parse);
 
 impl Period {
     pub fn month(year: i32, month: u8) -> Result<Self, PeriodError> {

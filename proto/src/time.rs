@@ -8,10 +8,11 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::period::YearMonth;
+use crate::text_serde::text_serde;
 
 /// A calendar date, e.g. the day a partnership was signed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "DateParts", into = "DateParts")]
+/// In JSON the text `2007-12-18`; in postcard its parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
     year: i32,
     month: u8,
@@ -20,6 +21,8 @@ pub struct Date {
 
 #[derive(Serialize, Deserialize)]
 struct DateParts(i32, u8, u8);
+
+text_serde!(Date, DateParts, str::parse);
 
 impl TryFrom<DateParts> for Date {
     type Error = DateError;
@@ -147,11 +150,65 @@ impl fmt::Display for Date {
 
 const MILLIS_PER_DAY: i64 = 86_400_000;
 
-/// An instant: milliseconds since 1970-01-01T00:00:00Z.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+/// An instant: milliseconds since 1970-01-01T00:00:00Z. In JSON the text
+/// `2008-07-10T08:30:00.000Z`; in postcard the milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Timestamp(pub i64);
+
+#[derive(Serialize, Deserialize)]
+struct TimestampMillis(i64);
+
+impl From<Timestamp> for TimestampMillis {
+    fn from(t: Timestamp) -> Self {
+        TimestampMillis(t.0)
+    }
+}
+
+impl From<TimestampMillis> for Timestamp {
+    fn from(m: TimestampMillis) -> Self {
+        Timestamp(m.0)
+    }
+}
+
+text_serde!(Timestamp, TimestampMillis, str::parse);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not an instant; write YYYY-MM-DDTHH:MM:SS(.mmm)Z, e.g. 2008-07-10T08:30:00Z")]
+pub struct TimestampError(String);
+
+impl std::str::FromStr for Timestamp {
+    type Err = TimestampError;
+    /// Reads what `Display` writes, in UTC (`Z`); the milliseconds may be left out.
+    fn from_str(s: &str) -> Result<Self, TimestampError> {
+        let bad = || TimestampError(s.to_owned());
+        let (date, rest) = s.split_once('T').ok_or_else(bad)?;
+        let date: Date = date.parse().map_err(|_| bad())?;
+        let rest = rest.strip_suffix('Z').ok_or_else(bad)?;
+        let (hms, milli) = match rest.split_once('.') {
+            Some((hms, milli)) if milli.len() == 3 => (hms, milli),
+            Some(_) => return Err(bad()),
+            None => (rest, "000"),
+        };
+        let digits = |t: &str, max: i64| -> Result<i64, TimestampError> {
+            if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            t.parse::<i64>().ok().filter(|n| *n <= max).ok_or_else(bad)
+        };
+        let parts: Vec<&str> = hms.split(':').collect();
+        let [h, m, sec] = parts.as_slice() else {
+            return Err(bad());
+        };
+        if h.len() != 2 || m.len() != 2 || sec.len() != 2 {
+            return Err(bad());
+        }
+        let ms = digits(h, 23)? * 3_600_000
+            + digits(m, 59)? * 60_000
+            + digits(sec, 59)? * 1000
+            + digits(milli, 999)?;
+        Ok(Timestamp(date.days_since_epoch() * MILLIS_PER_DAY + ms))
+    }
+}
 
 impl Timestamp {
     pub fn from_millis(ms: i64) -> Self {
