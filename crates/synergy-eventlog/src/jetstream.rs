@@ -445,6 +445,39 @@ impl JetStreamLog {
         }
     }
 
+    async fn read_matching_once(&self, filter: &Filter) -> Result<Vec<StoredCommit>, ReadError> {
+        let subject = subject::commit_filter(filter.context, filter.partnership.as_ref());
+        // The server filters by subject, and counts what matched when the consumer was
+        // made: the read ends there, whatever is appended meanwhile.
+        let mut read = self
+            .bounded_from(1, &subject, false)
+            .await
+            .map_err(|reason| ReadError::Unavailable { reason })?;
+        let mut out = Vec::new();
+        while (out.len() as u64) < read.pending {
+            let next = tokio::time::timeout(self.timeout(), read.messages.next())
+                .await
+                .map_err(|_| ReadError::Unavailable {
+                    reason: self.timed_out(&format!("reading {subject}")),
+                })?;
+            let msg = match next {
+                Some(Ok(msg)) => msg,
+                Some(Err(e)) => {
+                    return Err(ReadError::Unavailable {
+                        reason: format!("reading {subject}: {e}"),
+                    });
+                }
+                None => {
+                    return Err(ReadError::Unavailable {
+                        reason: format!("reading {subject}: the consumer ended early"),
+                    });
+                }
+            };
+            out.push(decode_message(&msg)?);
+        }
+        Ok(out)
+    }
+
     /// A consumer for a read that ends (an aggregate, a commit-id scan): delivers the
     /// stream from `start` on `filter_subject` without acks, lives in memory, and is
     /// deleted when the read is dropped. Ordered consumers linger 30 s after use, and the
@@ -477,12 +510,14 @@ impl JetStreamLog {
                 .await
                 .map_err(|e| format!("creating a consumer on {filter_subject}: {e}"))?;
             let name = consumer.cached_info().name.clone();
+            let pending = consumer.cached_info().num_pending;
             let messages = consumer
                 .messages()
                 .await
                 .map_err(|e| format!("pulling from {filter_subject}: {e}"))?;
             Ok::<_, String>(BoundedRead {
                 messages,
+                pending,
                 name,
                 stream: self.inner.stream.clone(),
             })
@@ -531,6 +566,8 @@ impl JetStreamLog {
 /// A bounded read's consumer; deleted on drop.
 struct BoundedRead {
     messages: jetstream::consumer::pull::Stream,
+    /// How many messages matched when the consumer was created: the read ends there.
+    pending: u64,
     name: String,
     stream: stream::Stream,
 }
@@ -741,6 +778,10 @@ impl EventLog for JetStreamLog {
         from_version: u64,
     ) -> Result<Vec<StoredCommit>, ReadError> {
         retry_transient(|| self.read_aggregate_once(stream, from_version)).await
+    }
+
+    async fn read_matching(&self, filter: Filter) -> Result<Vec<StoredCommit>, ReadError> {
+        retry_transient(|| self.read_matching_once(&filter)).await
     }
 
     fn subscribe(&self, after: Position, filter: Filter) -> Subscription {

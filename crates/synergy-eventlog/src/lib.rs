@@ -14,6 +14,7 @@ pub use sled_log::SledLog;
 use std::fmt;
 
 use async_trait::async_trait;
+use futures::StreamExt;
 use futures::stream::BoxStream;
 use synergy_proto::{Commit, CommitError, Context, DecodeError, PartnershipId, StreamId};
 
@@ -172,6 +173,32 @@ pub trait EventLog: Send + Sync + 'static {
 
     /// Every commit matching `filter` with a position after `after`.
     fn subscribe(&self, after: Position, filter: Filter) -> Subscription;
+
+    /// Every commit matching `filter` that was stored when the call began, in global
+    /// order: a read that ends, for questions about many aggregates (all support streams
+    /// of a partnership). An undecodable record fails the read, naming its position.
+    ///
+    /// The default walks the whole log up to its head; a backend that can filter on its
+    /// side does better.
+    async fn read_matching(&self, filter: Filter) -> Result<Vec<StoredCommit>, ReadError> {
+        let head = self.head().await?;
+        let mut out = Vec::new();
+        if head == Position::START {
+            return Ok(out);
+        }
+        let mut all = self.subscribe(Position::START, Filter::ALL);
+        while let Some(item) = all.next().await {
+            let stored = item?;
+            let at = stored.position;
+            if filter.matches(&stored.commit.stream) {
+                out.push(stored);
+            }
+            if at >= head {
+                break;
+            }
+        }
+        Ok(out)
+    }
 
     /// The position of the last stored commit (`START` if none).
     async fn head(&self) -> Result<Position, ReadError>;

@@ -685,7 +685,16 @@ pub async fn filters_by_context_and_partnership<H: Harness>() {
         assert_quiet(&mut sub).await;
         let got: Vec<Uuid> = got.iter().map(|c| c.commit.commit_id).collect();
         assert_eq!(got, expected, "filter {filter:?}");
+        // A read that ends gives the same commits, in the same order.
+        let read = log.read_matching(filter.clone()).await.expect("read");
+        let read: Vec<Uuid> = read.iter().map(|c| c.commit.commit_id).collect();
+        assert_eq!(read, expected, "read_matching {filter:?}");
     }
+    let nothing = Filter {
+        context: Some(Context::Support),
+        partnership: Some(partnership("p3")),
+    };
+    assert!(log.read_matching(nothing).await.expect("read").is_empty());
     // Live appends are filtered too.
     let mut sub = log.subscribe(
         log.head().await.expect("head"),
