@@ -58,6 +58,7 @@ pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod openapi;
+pub mod reads;
 pub mod routes;
 pub mod text;
 pub mod tokens;
@@ -295,6 +296,112 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
         p(
             "/v1/partnerships/{id}/support-requests/{request}/resolution",
             post(resolve_support_request),
+        ),
+        // The reads of the five contexts.
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/agreement",
+            get(reads::get_agreement),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/plans",
+            get(reads::list_plans),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/plans/{plan}",
+            get(reads::get_plan),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/active-plans/{year}",
+            get(reads::get_active_plan),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/targets/{period}",
+            get(reads::get_targets),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/campaigns/{campaign}",
+            get(reads::get_campaign),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/campaigns/{campaign}/task-progress",
+            get(reads::get_task_progress),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/campaigns/{campaign}/price-compliance",
+            get(reads::get_price_compliance),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/brands",
+            get(reads::list_brands),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/brands/{brand}",
+            get(reads::get_brand),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/skus/{sku}",
+            get(reads::get_sku),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/brands/{brand}/evaluations",
+            get(reads::list_brand_evaluations),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/culture-activities",
+            get(reads::list_culture_activities),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/market-data",
+            get(reads::list_market_data),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/market-data/{month}/revisions",
+            get(reads::list_market_data_revisions),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/forecasts",
+            get(reads::list_forecasts),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/orders/{order}",
+            get(reads::get_order),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/meetings/{meeting}",
+            get(reads::get_meeting),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/action-items/{item}",
+            get(reads::get_action_item),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/support-requests/{request}",
+            get(reads::get_support_request),
+        ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/support-overview/{period}",
+            get(reads::get_support_overview),
         ),
         (
             Method::GET,

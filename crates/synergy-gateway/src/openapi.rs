@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::codes;
-use crate::routes;
 use crate::text::Shape;
+use crate::{reads, routes};
 
 struct Security;
 
@@ -102,6 +102,27 @@ impl Modify for Security {
         routes::open_support_request,
         routes::acknowledge_support_request,
         routes::resolve_support_request,
+        reads::get_agreement,
+        reads::list_plans,
+        reads::get_plan,
+        reads::get_active_plan,
+        reads::get_targets,
+        reads::get_campaign,
+        reads::get_task_progress,
+        reads::get_price_compliance,
+        reads::list_brands,
+        reads::get_brand,
+        reads::get_sku,
+        reads::list_brand_evaluations,
+        reads::list_culture_activities,
+        reads::list_market_data,
+        reads::list_market_data_revisions,
+        reads::list_forecasts,
+        reads::get_order,
+        reads::get_meeting,
+        reads::get_action_item,
+        reads::get_support_request,
+        reads::get_support_overview,
         routes::get_report,
         routes::issue_report,
         routes::get_issued_report,

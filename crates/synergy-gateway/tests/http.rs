@@ -490,6 +490,154 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             None,
             E,
         ),
+        // The reads of the five contexts: parties only, either side.
+        (
+            "/v1/partnerships/{id}/agreement",
+            Method::GET,
+            pp("/agreement"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/plans",
+            Method::GET,
+            pp("/plans"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/plans/{plan}",
+            Method::GET,
+            pp("/plans/p1"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/active-plans/{year}",
+            Method::GET,
+            pp("/active-plans/2008"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/targets/{period}",
+            Method::GET,
+            pp("/targets/2008"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/campaigns/{campaign}",
+            Method::GET,
+            pp("/campaigns/c1"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/campaigns/{campaign}/task-progress",
+            Method::GET,
+            pp("/campaigns/c1/task-progress?side=distributor"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/campaigns/{campaign}/price-compliance",
+            Method::GET,
+            pp("/campaigns/c1/price-compliance"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/brands",
+            Method::GET,
+            pp("/brands"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/brands/{brand}",
+            Method::GET,
+            pp("/brands/hongyun"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/skus/{sku}",
+            Method::GET,
+            pp("/skus/hy-soft"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/brands/{brand}/evaluations",
+            Method::GET,
+            pp("/brands/hongyun/evaluations?within=2008"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/culture-activities",
+            Method::GET,
+            pp("/culture-activities?brand=hongyun&period=2008-H1"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/market-data",
+            Method::GET,
+            pp("/market-data?period=2008-Q1"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/market-data/{month}/revisions",
+            Method::GET,
+            pp("/market-data/2008-01/revisions"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/forecasts",
+            Method::GET,
+            pp("/forecasts?period=2008"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/orders/{order}",
+            Method::GET,
+            pp("/orders/o1"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/meetings/{meeting}",
+            Method::GET,
+            pp("/meetings/m1"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/action-items/{item}",
+            Method::GET,
+            pp("/action-items/a1"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/support-requests/{request}",
+            Method::GET,
+            pp("/support-requests/r1"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/support-overview/{period}",
+            Method::GET,
+            pp("/support-overview/2008-H1?as_of=2008-07-15"),
+            None,
+            E,
+        ),
         // Last: after it the partnership accepts nothing new.
         (
             "/v1/partnerships/{id}/termination",
@@ -1290,4 +1438,149 @@ async fn text_fields_are_held_to_their_documented_shapes() {
         )
         .await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+}
+
+#[tokio::test]
+async fn each_context_answers_its_own_reads() {
+    let s = Server::start(Limits::default()).await;
+    let (m, d) = setup(&s).await;
+    let pp = |rest: &str| format!("/v1/partnerships/{P}{rest}");
+    let get = |path: String, token: String| {
+        let s = &s;
+        async move {
+            let (st, text) = s.send(Method::GET, &path, Some(&token), &[], None).await;
+            let v: Value = serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("GET {path}: not JSON ({e}): {text}"));
+            (st, v)
+        }
+    };
+    let ok = |st: StatusCode, v: &Value| assert_eq!(st, StatusCode::OK, "{v}");
+    let created = |st: StatusCode, v: &Value| assert_eq!(st, StatusCode::CREATED, "{v}");
+
+    // Strategy: a plan with a target.
+    let (st, v) = s
+        .post(
+            &pp("/plans"),
+            &m,
+            json!({"plan": "p1", "title": "三年規劃", "first_year": 2008, "last_year": 2010}),
+        )
+        .await;
+    created(st, &v);
+    let (st, v) = s
+        .post(
+            &pp("/plans/p1/targets"),
+            &m,
+            json!({"period": "2008", "volume_cases": "15000", "revenue_yuan": "200000000"}),
+        )
+        .await;
+    created(st, &v);
+    let (st, plans) = get(pp("/plans"), d.clone()).await;
+    ok(st, &plans);
+    assert_eq!(plans[0]["id"], "p1", "{plans}");
+    assert_eq!(plans[0]["status"], "Draft", "{plans}");
+    assert_eq!(
+        plans[0]["targets"][0],
+        json!({"brand": null, "period": "2008", "revenue": "200000000.00",
+               "volume": "15000.000", "volume_share": null}),
+        "amounts and periods are exact text"
+    );
+    let (st, plan) = get(pp("/plans/p1"), m.clone()).await;
+    ok(st, &plan);
+    let (st, v) = get(pp("/plans/nope"), m.clone()).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{v}");
+    assert_eq!(v["code"], "not_found");
+    let (st, v) = get(pp("/active-plans/2008"), m.clone()).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "a draft is not active: {v}");
+    let (st, agreement) = get(pp("/agreement"), d.clone()).await;
+    ok(st, &agreement);
+    assert_eq!(agreement["region"], "長治", "{agreement}");
+    assert_eq!(agreement["signed_on"], "2007-01-15", "{agreement}");
+
+    // Information: a month of market data, then its correction.
+    let month = |volume: &str| {
+        format!(
+            "{MARKET_HEADER}\n2008-01,hy-soft,{volume},14000000.00,300,2800,2500,191.00\n2008-01,ALL,10000,110000000,,5000,,\n"
+        )
+    };
+    let (st, v) = s
+        .upload(&pp("/market-data"), &d, "text/csv", month("1000").into())
+        .await;
+    created(st, &v);
+    let (st, v) = s
+        .upload(
+            &pp("/market-data?reason=recount"),
+            &d,
+            "text/csv",
+            month("1000.5").into(),
+        )
+        .await;
+    created(st, &v);
+    let (st, data) = get(pp("/market-data?period=2008-Q1"), m.clone()).await;
+    ok(st, &data);
+    // The latest revision of the month only.
+    assert_eq!(data.as_array().map(Vec::len), Some(1), "{data}");
+    assert_eq!(data[0]["month"], "2008-01", "{data}");
+    assert_eq!(data[0]["revision"], 2, "{data}");
+    assert_eq!(data[0]["reason"], "recount", "{data}");
+    assert_eq!(data[0]["lines"][0]["volume"], "1000.500", "{data}");
+    assert_eq!(data[0]["market"]["revenue"], "110000000.00", "{data}");
+    let (st, revisions) = get(pp("/market-data/2008-01/revisions"), m.clone()).await;
+    ok(st, &revisions);
+    assert_eq!(revisions.as_array().map(Vec::len), Some(2), "{revisions}");
+    let (st, none) = get(pp("/market-data?period=2009"), m.clone()).await;
+    ok(st, &none);
+    assert_eq!(none, json!([]));
+    let (st, v) = get(pp("/market-data?period=2008-Q5"), m.clone()).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["code"], "invalid_query", "{v}");
+
+    // Support: a meeting, and the overview counting it.
+    let (st, v) = s
+        .post(
+            &pp("/meetings"),
+            &m,
+            json!({"meeting": "m1", "kind": "training", "title": "客戶經理培訓", "scheduled_on": "2008-01-20"}),
+        )
+        .await;
+    created(st, &v);
+    let (st, meeting) = get(pp("/meetings/m1"), d.clone()).await;
+    ok(st, &meeting);
+    assert_eq!(meeting["status"], "Scheduled", "{meeting}");
+    assert_eq!(meeting["scheduled_on"], "2008-01-20", "{meeting}");
+    let (st, overview) = get(pp("/support-overview/2008-Q1?as_of=2008-04-01"), d.clone()).await;
+    ok(st, &overview);
+    assert_eq!(overview["period"], "2008-Q1", "{overview}");
+    assert_eq!(overview["as_of"], "2008-04-01T23:59:59.999Z", "{overview}");
+    assert_eq!(overview["meetings"]["scheduled"], 1, "{overview}");
+    let (st, v) = get(pp("/support-overview/2008-Q2"), d.clone()).await;
+    ok(st, &v);
+    assert_eq!(v["meetings"]["scheduled"], 0, "another period: {v}");
+
+    // Brand: the catalogue's SKU and an introduced brand.
+    let (st, sku) = get(pp("/skus/hy-soft"), d.clone()).await;
+    ok(st, &sku);
+    assert_eq!(
+        sku,
+        json!({"brand": "hongyun", "guide_price": "190.00", "name": "紅雲(軟)",
+               "price_class": 2, "sku": "hy-soft"})
+    );
+    let (st, v) = s
+        .post(
+            &pp("/brands/hongyun/introduction"),
+            &m,
+            json!({"introduced_on": "2008-01-01"}),
+        )
+        .await;
+    created(st, &v);
+    let (st, brands) = get(pp("/brands"), d.clone()).await;
+    ok(st, &brands);
+    assert_eq!(brands[0]["brand"], "hongyun", "{brands}");
+    assert_eq!(brands[0]["stage"], "Introduction", "{brands}");
+    let (st, v) = get(pp("/brands/other"), d.clone()).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{v}");
+
+    // Outsiders read nothing.
+    let outsider = s.token("hongta", Role::Manufacturer);
+    let (st, v) = get(pp("/market-data"), outsider).await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
 }

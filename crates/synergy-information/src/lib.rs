@@ -154,6 +154,16 @@ pub enum Query {
 }
 
 impl Query {
+    /// The partnership the query reads.
+    pub fn partnership(&self) -> &PartnershipId {
+        match self {
+            Query::MarketData { partnership, .. }
+            | Query::MarketDataRevisions { partnership, .. }
+            | Query::Forecasts { partnership, .. }
+            | Query::Order { partnership, .. } => partnership,
+        }
+    }
+
     /// The stream whose history answers the query.
     pub fn stream(&self) -> StreamId {
         match self {

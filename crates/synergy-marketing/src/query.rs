@@ -29,6 +29,15 @@ pub enum Query {
 }
 
 impl Query {
+    /// The partnership the query reads.
+    pub fn partnership(&self) -> &PartnershipId {
+        match self {
+            Query::Campaign { partnership, .. }
+            | Query::TaskProgress { partnership, .. }
+            | Query::PriceCompliance { partnership, .. } => partnership,
+        }
+    }
+
     /// The stream to load before calling [`answer`].
     pub fn stream(&self) -> StreamId {
         match self {

@@ -20,6 +20,7 @@ use synergy_proto::{AggregateId, Context, Date, Event, PartnershipId, Period, St
 use crate::clock::Clock;
 use crate::executor::{ExecuteError, Executor, Outcome, Request};
 use crate::projection::{self, ProjectionError, ProjectionStore};
+use crate::query::AnyQuery;
 
 /// A report to compute and render.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +61,9 @@ pub trait Api: Send + Sync + 'static {
     async fn catalogue(&self, id: &PartnershipId) -> Result<CatalogueView, ApiError>;
     /// Computes and renders a report.
     async fn report(&self, request: ReportRequest) -> Result<String, ApiError>;
+    /// Answers one of a context's own queries from its streams, as JSON (see
+    /// [`crate::query`]): `null` when the query names one item that does not exist.
+    async fn query(&self, query: AnyQuery) -> Result<serde_json::Value, ApiError>;
 
     /// How many commits the evaluation read models are behind the event log's head, where
     /// this side can tell (embedded: yes; over NATS the models live in the evaluation
@@ -217,6 +221,10 @@ impl<L: EventLog> Api for Local<L> {
 
     async fn catalogue(&self, id: &PartnershipId) -> Result<CatalogueView, ApiError> {
         Ok(self.exec.catalogue(id).await?)
+    }
+
+    async fn query(&self, query: AnyQuery) -> Result<serde_json::Value, ApiError> {
+        Ok(self.exec.query(&query).await?)
     }
 
     async fn report(&self, request: ReportRequest) -> Result<String, ApiError> {

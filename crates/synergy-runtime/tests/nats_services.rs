@@ -657,3 +657,92 @@ async fn reports_are_issued_restated_and_kept_over_nats() {
     assert_eq!(volume_of(&frozen), "1200.5", "version 1 is kept as issued");
     world.shut_down().await;
 }
+
+fn meeting(id: &str, on: &str) -> AnyCommand {
+    AnyCommand::Support(synergy_support::Command::Meeting(
+        synergy_support::MeetingCommand::Schedule {
+            partnership: p(),
+            meeting: MeetingId::new(id).unwrap(),
+            kind: events::support::MeetingKind::Training,
+            title: "客戶經理培訓".into(),
+            scheduled_on: on.parse().unwrap(),
+            period: None,
+            agenda: Vec::new(),
+        },
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_context_service_answers_its_own_reads() {
+    use synergy_runtime::AnyQuery;
+
+    let world = World::start().await;
+    let api = world.api().await;
+    setup(&api).await;
+    for (month, volume) in [(3, "42"), (4, "43.5")] {
+        api.execute(Request::new(distributor(), month_of(month, "hy-soft", volume)))
+            .await
+            .unwrap();
+    }
+    for (id, on) in [("m1", "2008-03-10"), ("m2", "2008-05-10"), ("m3", "2008-09-01")] {
+        api.execute(Request::new(manufacturer(), meeting(id, on)))
+            .await
+            .unwrap();
+    }
+
+    // Information answers from its stream: months as text, exact amounts as text.
+    let data = api
+        .query(AnyQuery::Information(synergy_information::Query::MarketData {
+            partnership: p(),
+            period: Some("2008-H1".parse().unwrap()),
+        }))
+        .await
+        .unwrap();
+    let months: Vec<_> = data
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["month"].clone(), m["lines"][0]["volume"].clone()))
+        .collect();
+    assert_eq!(
+        months,
+        [
+            (json("2008-03"), json("42.000")),
+            (json("2008-04"), json("43.500"))
+        ],
+        "{data:#}"
+    );
+
+    // Support's overview reads every support stream of the partnership (a bounded,
+    // server-filtered JetStream read): two meetings fall in 2008-H1, one does not.
+    let overview = api
+        .query(AnyQuery::Support(synergy_support::Query::Overview {
+            partnership: p(),
+            period: "2008-H1".parse().unwrap(),
+            as_of: Timestamp::from_millis(1_230_000_000_000),
+        }))
+        .await
+        .unwrap();
+    assert_eq!(overview["meetings"]["scheduled"], 2, "{overview:#}");
+
+    // One item that does not exist is null; the caller decides it is a 404.
+    let missing = api
+        .query(AnyQuery::Strategy(synergy_strategy::Query::Plan {
+            partnership: p(),
+            plan: PlanId::new("nope").unwrap(),
+        }))
+        .await
+        .unwrap();
+    assert!(missing.is_null(), "{missing}");
+
+    // Each read went to its own context's service.
+    assert_eq!(world.stats(Context::Information).queries(), 1);
+    assert_eq!(world.stats(Context::Support).queries(), 1);
+    assert!(world.stats(Context::Strategy).queries() >= 1);
+    assert_eq!(world.stats(Context::Marketing).handled(), 0);
+    world.shut_down().await;
+}
+
+fn json(s: &str) -> serde_json::Value {
+    serde_json::Value::from(s)
+}

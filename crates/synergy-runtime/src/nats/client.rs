@@ -23,9 +23,11 @@ use crate::api::{
 use crate::executor::{ExecuteError, Outcome, Request};
 use crate::nats::wire::{
     self, CatalogueQuery, CatalogueWire, CommandRequest, ErrorWire, IssueCommand,
-    IssuedVersionQuery, IssuedWire, OutcomeWire, PartnershipQuery, PartnershipWire, ReportQuery,
+    IssuedVersionQuery, IssuedWire, OutcomeWire, PartnershipQuery, PartnershipWire, ReadQuery,
+    ReportQuery,
 };
 use crate::nats::{ConnectError, connect};
+use crate::query::AnyQuery;
 
 /// How long [`NatsApi`] waits for answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,6 +184,23 @@ impl Api for NatsApi {
             )
             .await?;
         Ok(view.map(PartnershipView::from))
+    }
+
+    async fn query(&self, query: AnyQuery) -> Result<serde_json::Value, ApiError> {
+        let context = query.context();
+        let json: String = self
+            .ask(
+                wire::read_subject(context),
+                context.as_str(),
+                &ReadQuery { query },
+                self.config.request_timeout,
+            )
+            .await?;
+        serde_json::from_str(&json).map_err(|e| {
+            ApiError::Execute(ExecuteError::Internal(format!(
+                "the {context} service answered with JSON that does not parse: {e}"
+            )))
+        })
     }
 
     async fn catalogue(&self, id: &PartnershipId) -> Result<CatalogueView, ApiError> {

@@ -5,6 +5,8 @@
 //! Subjects (all built by `synergy_proto::subject`):
 //! - `syn.cmd.<context>.<verb>`: a [`wire::CommandRequest`], answered by the context's
 //!   service in queue group `synergy-<context>`, so replicas share the load;
+//! - `syn.qry.<context>.read`: a [`wire::ReadQuery`] (one of the context's own queries),
+//!   answered by the context's service from its streams, as JSON;
 //! - `syn.qry.strategy.partnership`, `syn.qry.brand.catalogue`: read by the strategy and
 //!   brand services from the event log;
 //! - `syn.qry.evaluation.report`: answered by evaluation from its read models, after they

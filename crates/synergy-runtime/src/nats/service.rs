@@ -38,7 +38,8 @@ use crate::executor::Executor;
 use crate::nats::wire::{
     self, CatalogueQuery, CatalogueReply, CatalogueWire, CommandReply, CommandRequest, ErrorWire,
     IssueCommand, IssueReply, IssuedVersionQuery, IssuedVersionReply, IssuedWire, OutcomeWire,
-    PartnershipQuery, PartnershipReply, PartnershipWire, ReportQuery, ReportReply,
+    PartnershipQuery, PartnershipReply, PartnershipWire, ReadQuery, ReadReply, ReportQuery,
+    ReportReply,
 };
 use crate::projection::{self, ProjectionError, ProjectionStore};
 
@@ -203,6 +204,7 @@ pub struct Service {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Endpoint {
     Commands(Context),
+    Read(Context),
     Partnership,
     Catalogue,
     Report,
@@ -261,12 +263,19 @@ impl Service {
         let mut out: Vec<(Endpoint, String, String)> = role
             .command_contexts()
             .into_iter()
-            .map(|c| {
-                (
-                    Endpoint::Commands(c),
-                    subject::commands_of(c),
-                    subject::queue_group(c),
-                )
+            .flat_map(|c| {
+                [
+                    (
+                        Endpoint::Commands(c),
+                        subject::commands_of(c),
+                        subject::queue_group(c),
+                    ),
+                    (
+                        Endpoint::Read(c),
+                        wire::read_subject(c),
+                        subject::queue_group(c),
+                    ),
+                ]
             })
             .collect();
         if role.hosts(Context::Strategy) {
@@ -493,6 +502,7 @@ impl Handlers {
         };
         let encoded = match endpoint {
             Endpoint::Commands(context) => wire::encode(&self.command(context, &msg).await),
+            Endpoint::Read(context) => wire::encode(&self.read(context, &msg).await),
             Endpoint::Partnership => wire::encode(&self.partnership(&msg).await),
             Endpoint::Catalogue => wire::encode(&self.catalogue(&msg).await),
             Endpoint::Report => wire::encode(&self.report(&msg).await),
@@ -579,6 +589,34 @@ impl Handlers {
                 Err(wire)
             }
         }
+    }
+
+    async fn read(&self, context: Context, msg: &Message) -> ReadReply {
+        let ReadQuery { query } =
+            wire::decode(&msg.payload).map_err(|e| self.bad_request(msg, "query", e))?;
+        let query_context = query.context();
+        if query_context != context {
+            return Err(self.bad_request(
+                msg,
+                "query",
+                format!(
+                    "it holds a {query_context} query; send it on {}",
+                    wire::read_subject(query_context)
+                ),
+            ));
+        }
+        self.stats.queries.fetch_add(1, Ordering::Relaxed);
+        let answer = self
+            .exec
+            .query(&query)
+            .await
+            .map_err(|e| ErrorWire::from_execute(&e))?;
+        serde_json::to_string(&answer).map_err(|e| {
+            ErrorWire::new(
+                wire::code::INTERNAL,
+                format!("the answer does not convert to JSON: {e}"),
+            )
+        })
     }
 
     async fn partnership(&self, msg: &Message) -> PartnershipReply {

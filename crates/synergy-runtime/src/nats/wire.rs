@@ -25,6 +25,7 @@ use synergy_proto::{
 use crate::api::{ApiError, IssueRequest, IssuedReport, ReportRequest};
 use crate::executor::{AnyCommand, ExecuteError, Outcome, Request};
 use crate::projection::ProjectionError;
+use crate::query::AnyQuery;
 
 /// The version every message of this module is framed with.
 pub const MESSAGE_VERSION: u16 = 1;
@@ -298,6 +299,16 @@ pub fn intern(s: &str) -> &'static str {
     leaked
 }
 
+/// One of a context's own queries, asked of that context's service on
+/// [`read_subject`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadQuery {
+    pub query: AnyQuery,
+}
+
+/// The answer as JSON text (what the HTTP API serves as it is).
+pub type ReadReply = Result<String, ErrorWire>;
+
 /// Who signed a partnership with whom: asked of the strategy service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartnershipQuery {
@@ -561,6 +572,8 @@ pub const PARTNERSHIP_QUERY: &str = "partnership";
 pub const CATALOGUE_QUERY: &str = "catalogue";
 pub const REPORT_QUERY: &str = "report";
 pub const ISSUED_QUERY: &str = "issued-report";
+/// A context's own queries ([`ReadQuery`]), one subject per context.
+pub const READ_QUERY: &str = "read";
 /// The evaluation command verb that issues a report version.
 pub const ISSUE_VERB: &str = "issue-report";
 
@@ -588,6 +601,11 @@ pub fn catalogue_subject() -> String {
 /// `syn.qry.evaluation.report`
 pub fn report_subject() -> String {
     fixed_query(Context::Evaluation, REPORT_QUERY)
+}
+
+/// `syn.qry.<context>.read`: the context's own queries, answered by its service.
+pub fn read_subject(context: Context) -> String {
+    fixed_query(context, READ_QUERY)
 }
 
 fn fixed_query(context: Context, name: &'static str) -> String {

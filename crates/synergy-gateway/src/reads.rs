@@ -1,0 +1,460 @@
+//! The reads of the five contexts: one GET route per query of a context, answered through
+//! [`synergy_runtime::Api::query`] from that context's own streams. Parties only (either
+//! side, or an admin acting for one); outsiders get 403 like everywhere else.
+//!
+//! The body is the context's answer as JSON, with dates, months, periods, instants and
+//! amounts as text (`"2008-06"`, `"1250.500"`), as the proto types write themselves. A
+//! route that names one item (a plan, a campaign, an order, ...) answers 404 when it does
+//! not exist.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use synergy_proto::{
+    ActionItemId, BrandId, CampaignId, Date, MeetingId, OrderId, PartnershipId, Period, PlanId,
+    SkuId, SupportRequestId, Timestamp, YearMonth,
+};
+use synergy_runtime::AnyQuery;
+use utoipa::IntoParams;
+
+use crate::GatewayState;
+use crate::auth::{self, Caller};
+use crate::dto::{DateText, Id, MonthText, PeriodText, SideDto, parse};
+use crate::error::{ErrorBody, Problem, codes};
+use crate::extract::{Params, QueryArgs};
+
+use synergy_brand::Query as BrandQ;
+use synergy_information::Query as InfoQ;
+use synergy_marketing::Query as MktQ;
+use synergy_strategy::Query as StratQ;
+use synergy_support::Query as SupQ;
+
+/// Whether a `null` answer means "no such item" (404) or is the answer itself.
+#[derive(Clone, Copy)]
+enum Null {
+    NotFound(&'static str),
+}
+
+/// Reads a query parameter's text with its shape and proto parser; a bad one is the
+/// request's shape (400 `invalid_query`), naming the parameter.
+fn query_arg<T>(name: &str, value: Option<&impl crate::dto::Shaped>) -> Result<Option<T>, Problem>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    value
+        .map(|v| {
+            parse(name, v).map_err(|mut p| {
+                p.status = StatusCode::BAD_REQUEST;
+                p.body.code = codes::INVALID_QUERY.to_owned();
+                p
+            })
+        })
+        .transpose()
+}
+
+/// Asks the query as `caller` (a party of its partnership) and serves the answer.
+async fn answer(
+    s: &GatewayState,
+    caller: &Caller,
+    query: AnyQuery,
+    null: Option<Null>,
+) -> Result<Response, Problem> {
+    let view = auth::partnership(s, query.partnership()).await?;
+    caller.side_in(&view)?;
+    let value = s.api.query(query).await?;
+    if value.is_null()
+        && let Some(Null::NotFound(what)) = null
+    {
+        return Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            codes::NOT_FOUND,
+            format!("no such {what} in this partnership"),
+        ));
+    }
+    Ok(axum::Json(value).into_response())
+}
+
+/// No query parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct NoArgs {}
+
+/// An optional period the answer is limited to.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodArgs {
+    /// Only the months of this period (2008-06, 2008-Q2, 2008-H1 or 2008); all if absent.
+    #[param(inline)]
+    pub period: Option<PeriodText>,
+}
+
+/// An optional side.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SideArgs {
+    /// Only the tasks assigned to this side; both if absent.
+    #[param(inline)]
+    pub side: Option<SideDto>,
+}
+
+/// An optional period the evaluations fall inside.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct WithinArgs {
+    /// Only evaluations of periods inside this one; all if absent.
+    #[param(inline)]
+    pub within: Option<PeriodText>,
+}
+
+/// Optional brand and period of culture activities.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityArgs {
+    /// Only activities about this brand.
+    #[param(inline)]
+    pub brand: Option<Id>,
+    /// Only activities held in this period.
+    #[param(inline)]
+    pub period: Option<PeriodText>,
+}
+
+/// The instant an overview is judged at.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AsOfArgs {
+    /// Judge overdue items and response times at the end of this day (YYYY-MM-DD, UTC);
+    /// now if absent.
+    #[param(inline)]
+    pub as_of: Option<DateText>,
+}
+
+macro_rules! read {
+    (
+        $(#[doc = $doc:expr])*
+        $name:ident: $path:tt, $tag:tt, [$(($param:tt, $pty:ty, $pdesc:tt)),*], $args:ty,
+        $what:tt, $null:expr,
+        |$s:ident, $p:ident, $params:ident, $q:ident| $build:block
+    ) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(
+            get,
+            path = $path,
+            tag = $tag,
+            params(
+                ("id" = inline(Id), Path, description = "Partnership id"),
+                $(($param = inline($pty), Path, description = $pdesc),)*
+                $args,
+                ("X-Act-As" = inline(Option<Id>), Header,
+                    description = "Admin tokens only: the organisation the admin acts for"),
+            ),
+            responses(
+                (status = 200, description = $what, body = serde_json::Value),
+                (status = 400, description = "Malformed path, query or header", body = ErrorBody),
+                (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
+                (status = 403, description = "Not a party", body = ErrorBody),
+                (status = 404, description = "No such partnership, or no such item", body = ErrorBody),
+                (status = 408, description = "The request took too long", body = ErrorBody),
+                (status = 503, description = "Temporarily unavailable; retry", body = ErrorBody),
+            ),
+            security(("bearer" = []))
+        )]
+        pub async fn $name(
+            State($s): State<GatewayState>,
+            caller: Caller,
+            $params: Params,
+            QueryArgs($q): QueryArgs<$args>,
+        ) -> Result<Response, Problem> {
+            let $p: PartnershipId = $params.get("id")?;
+            let query: AnyQuery = $build;
+            answer(&$s, &caller, query, $null).await
+        }
+    };
+}
+
+// ---------------------------------------------------------------- strategy
+
+read! {
+    /// The whole partnership record: parties, region, signing date, rulebooks, termination.
+    get_agreement: "/v1/partnerships/{id}/agreement", "strategy", [], NoArgs,
+    "The partnership record", Some(Null::NotFound("partnership")),
+    |s, p, args, q| {
+        let _ = (&s, &q);
+        AnyQuery::Strategy(StratQ::Partnership { partnership: p })
+    }
+}
+
+read! {
+    /// Every plan of the partnership, in any status, ordered by plan id.
+    list_plans: "/v1/partnerships/{id}/plans", "strategy", [], NoArgs,
+    "The plans", None,
+    |s, p, args, q| {
+        let _ = (&s, &q);
+        AnyQuery::Strategy(StratQ::Plans { partnership: p })
+    }
+}
+
+read! {
+    /// One plan: years, targets, status, signatures and revisions.
+    get_plan: "/v1/partnerships/{id}/plans/{plan}", "strategy",
+    [("plan", Id, "Plan id")], NoArgs,
+    "The plan", Some(Null::NotFound("plan")),
+    |s, p, args, q| {
+        let _ = (&s, &q);
+        let plan: PlanId = args.get("plan")?;
+        AnyQuery::Strategy(StratQ::Plan { partnership: p, plan })
+    }
+}
+
+read! {
+    /// The active plan covering a year.
+    get_active_plan: "/v1/partnerships/{id}/active-plans/{year}", "strategy",
+    [("year", i32, "A year, e.g. 2008")], NoArgs,
+    "The active plan", Some(Null::NotFound("active plan for that year")),
+    |s, p, args, q| {
+        let _ = (&s, &q);
+        let year: i32 = args.get("year")?;
+        AnyQuery::Strategy(StratQ::ActivePlan { partnership: p, year })
+    }
+}
+
+read! {
+    /// The targets the active plan sets for exactly this period (every brand, and all
+    /// brands together); an empty list if no active plan sets any.
+    get_targets: "/v1/partnerships/{id}/targets/{period}", "strategy",
+    [("period", PeriodText, "2008-06, 2008-Q2, 2008-H1 or 2008")], NoArgs,
+    "The targets", None,
+    |s, p, args, q| {
+        let _ = (&s, &q);
+        let period: Period = args.get("period")?;
+        AnyQuery::Strategy(StratQ::ActiveTargets { partnership: p, period })
+    }
+}
+
+// ---------------------------------------------------------------- marketing
+
+read! {
+    /// One campaign, folded: plan, lifecycle, tasks, materials, outlets, price checks,
+    /// supply and closure.
+    get_campaign: "/v1/partnerships/{id}/campaigns/{campaign}", "marketing",
+    [("campaign", Id, "Campaign id")], NoArgs,
+    "The campaign", Some(Null::NotFound("campaign")),
+    |s, p, args, q| {
+        let _ = (&s, &q);
+        let campaign: CampaignId = args.get("campaign")?;
+        AnyQuery::Marketing(MktQ::Campaign { partnership: p, campaign })
+    }
+}
+
+read! {
+    /// Tasks done out of tasks assigned (`part`, `whole`, `pct`), optionally of one side.
+    get_task_progress: "/v1/partnerships/{id}/campaigns/{campaign}/task-progress", "marketing",
+    [("campaign", Id, "Campaign id")], SideArgs,
+    "Tasks done out of assigned", None,
+    |s, p, args, q| {
+        let _ = &s;
+        let campaign: CampaignId = args.get("campaign")?;
+        AnyQuery::Marketing(MktQ::TaskProgress {
+            partnership: p,
+            campaign,
+            side: q.side.map(Into::into),
+        })
+    }
+}
+
+read! {
+    /// Retail price checks within ±5 % of the guide price out of all checks.
+    get_price_compliance: "/v1/partnerships/{id}/campaigns/{campaign}/price-compliance", "marketing",
+    [("campaign", Id, "Campaign id")], NoArgs,
+    "Compliant checks out of all", None,
+    |s, p, args, q| {
+        let _ = (&s, &q);
+        let campaign: CampaignId = args.get("campaign")?;
+        AnyQuery::Marketing(MktQ::PriceCompliance { partnership: p, campaign })
+    }
+}
+
+// ---------------------------------------------------------------- brand
+
+read! {
+    /// Every introduced brand with its stage and stage history.
+    list_brands: "/v1/partnerships/{id}/brands", "brand", [], NoArgs,
+    "The brands", None,
+    |s, p, args, q| {
+        let _ = (&s, &q);
+        AnyQuery::Brand(BrandQ::Brands { partnership: p })
+    }
+}
+
+read! {
+    /// One brand's stage and stage history.
+    get_brand: "/v1/partnerships/{id}/brands/{brand}", "brand",
+    [("brand", Id, "Brand id")], NoArgs,
+    "The brand", Some(Null::NotFound("brand")),
+    |s, p, args, q| {
+        let _ = (&s, &q);
+        let brand: BrandId = args.get("brand")?;
+        AnyQuery::Brand(BrandQ::Brand { partnership: p, brand })
+    }
+}
+
+read! {
+    /// One registered SKU.
+    get_sku: "/v1/partnerships/{id}/skus/{sku}", "brand",
+    [("sku", Id, "SKU id")], NoArgs,
+    "The SKU", Some(Null::NotFound("SKU")),
+    |s, p, args, q| {
+        let _ = (&s, &q);
+        let sku: SkuId = args.get("sku")?;
+        AnyQuery::Brand(BrandQ::Sku { partnership: p, sku })
+    }
+}
+
+read! {
+    /// A brand's current evaluations, optionally of periods inside `within`.
+    list_brand_evaluations: "/v1/partnerships/{id}/brands/{brand}/evaluations", "brand",
+    [("brand", Id, "Brand id")], WithinArgs,
+    "The evaluations", None,
+    |s, p, args, q| {
+        let _ = &s;
+        let brand: BrandId = args.get("brand")?;
+        AnyQuery::Brand(BrandQ::Evaluations {
+            partnership: p,
+            brand: Some(brand),
+            within: query_arg::<Period>("within", q.within.as_ref())?,
+        })
+    }
+}
+
+read! {
+    /// Culture activities, optionally about one brand and/or held in a period.
+    list_culture_activities: "/v1/partnerships/{id}/culture-activities", "brand", [], ActivityArgs,
+    "The activities", None,
+    |s, p, args, q| {
+        let _ = (&s, &args);
+        AnyQuery::Brand(BrandQ::Activities {
+            partnership: p,
+            brand: query_arg::<BrandId>("brand", q.brand.as_ref())?,
+            period: query_arg::<Period>("period", q.period.as_ref())?,
+        })
+    }
+}
+
+// ---------------------------------------------------------------- information
+
+read! {
+    /// The latest revision of every recorded month, or of the months of one period.
+    list_market_data: "/v1/partnerships/{id}/market-data", "information", [], PeriodArgs,
+    "The months", None,
+    |s, p, args, q| {
+        let _ = (&s, &args);
+        AnyQuery::Information(InfoQ::MarketData {
+            partnership: p,
+            period: query_arg::<Period>("period", q.period.as_ref())?,
+        })
+    }
+}
+
+read! {
+    /// Every revision of one month, oldest first: the trail of its corrections.
+    list_market_data_revisions: "/v1/partnerships/{id}/market-data/{month}/revisions", "information",
+    [("month", MonthText, "A month, YYYY-MM")], NoArgs,
+    "The revisions", None,
+    |s, p, args, q| {
+        let _ = (&s, &q);
+        let month: YearMonth = args.get("month")?;
+        AnyQuery::Information(InfoQ::MarketDataRevisions { partnership: p, month })
+    }
+}
+
+read! {
+    /// The forecast and supply plan of every month, or of the months of one period.
+    list_forecasts: "/v1/partnerships/{id}/forecasts", "information", [], PeriodArgs,
+    "The month plans", None,
+    |s, p, args, q| {
+        let _ = (&s, &args);
+        AnyQuery::Information(InfoQ::Forecasts {
+            partnership: p,
+            period: query_arg::<Period>("period", q.period.as_ref())?,
+        })
+    }
+}
+
+read! {
+    /// One order with its quantities at every step.
+    get_order: "/v1/partnerships/{id}/orders/{order}", "information",
+    [("order", Id, "Order id")], NoArgs,
+    "The order", Some(Null::NotFound("order")),
+    |s, p, args, q| {
+        let _ = (&s, &q);
+        let order: OrderId = args.get("order")?;
+        AnyQuery::Information(InfoQ::Order { partnership: p, order })
+    }
+}
+
+// ---------------------------------------------------------------- support
+
+read! {
+    /// One meeting: schedule, attendance, minutes or cancellation.
+    get_meeting: "/v1/partnerships/{id}/meetings/{meeting}", "support",
+    [("meeting", Id, "Meeting id")], NoArgs,
+    "The meeting", Some(Null::NotFound("meeting")),
+    |s, p, args, q| {
+        let _ = (&s, &q);
+        let meeting: MeetingId = args.get("meeting")?;
+        AnyQuery::Support(SupQ::Meeting { partnership: p, meeting })
+    }
+}
+
+read! {
+    /// One action item with its notes.
+    get_action_item: "/v1/partnerships/{id}/action-items/{item}", "support",
+    [("item", Id, "Action item id")], NoArgs,
+    "The action item", Some(Null::NotFound("action item")),
+    |s, p, args, q| {
+        let _ = (&s, &q);
+        let item: ActionItemId = args.get("item")?;
+        AnyQuery::Support(SupQ::ActionItem { partnership: p, item })
+    }
+}
+
+read! {
+    /// One support request with its response measured against its target.
+    get_support_request: "/v1/partnerships/{id}/support-requests/{request}", "support",
+    [("request", Id, "Support request id")], NoArgs,
+    "The support request", Some(Null::NotFound("support request")),
+    |s, p, args, q| {
+        let _ = (&s, &q);
+        let request: SupportRequestId = args.get("request")?;
+        AnyQuery::Support(SupQ::SupportRequest { partnership: p, request })
+    }
+}
+
+read! {
+    /// The support figures of a period (the scorecard's): meetings held, action items
+    /// closed and overdue, support requests answered within target.
+    get_support_overview: "/v1/partnerships/{id}/support-overview/{period}", "support",
+    [("period", PeriodText, "2008-06, 2008-Q2, 2008-H1 or 2008")], AsOfArgs,
+    "The overview", None,
+    |s, p, args, q| {
+        let period: Period = args.get("period")?;
+        let as_of = match query_arg::<Date>("as_of", q.as_of.as_ref())? {
+            Some(day) => end_of(day),
+            None => s.clock.now(),
+        };
+        AnyQuery::Support(SupQ::Overview { partnership: p, period, as_of })
+    }
+}
+
+/// The last millisecond of `day`, UTC.
+fn end_of(day: Date) -> Timestamp {
+    const DAY: i64 = 86_400_000;
+    Timestamp::from_millis((day.days_since_epoch() + 1) * DAY - 1)
+}
