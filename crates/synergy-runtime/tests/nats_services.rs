@@ -680,11 +680,18 @@ async fn each_context_service_answers_its_own_reads() {
     let api = world.api().await;
     setup(&api).await;
     for (month, volume) in [(3, "42"), (4, "43.5")] {
-        api.execute(Request::new(distributor(), month_of(month, "hy-soft", volume)))
-            .await
-            .unwrap();
+        api.execute(Request::new(
+            distributor(),
+            month_of(month, "hy-soft", volume),
+        ))
+        .await
+        .unwrap();
     }
-    for (id, on) in [("m1", "2008-03-10"), ("m2", "2008-05-10"), ("m3", "2008-09-01")] {
+    for (id, on) in [
+        ("m1", "2008-03-10"),
+        ("m2", "2008-05-10"),
+        ("m3", "2008-09-01"),
+    ] {
         api.execute(Request::new(manufacturer(), meeting(id, on)))
             .await
             .unwrap();
@@ -692,10 +699,12 @@ async fn each_context_service_answers_its_own_reads() {
 
     // Information answers from its stream: months as text, exact amounts as text.
     let data = api
-        .query(AnyQuery::Information(synergy_information::Query::MarketData {
-            partnership: p(),
-            period: Some("2008-H1".parse().unwrap()),
-        }))
+        .query(AnyQuery::Information(
+            synergy_information::Query::MarketData {
+                partnership: p(),
+                period: Some("2008-H1".parse().unwrap()),
+            },
+        ))
         .await
         .unwrap();
     let months: Vec<_> = data

@@ -111,6 +111,26 @@ fn up_serves_the_demo_over_http() {
     let (status, body) = get(&addr, path, Some(&distributor), None);
     assert_eq!(status, 200, "{body}");
 
+    // Each synergy's own reads: the demo's June market data, as the distributor sent it.
+    let (status, body) = get(
+        &addr,
+        "/v1/partnerships/hongyun-changzhi/market-data?period=2008-06",
+        Some(&distributor),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.starts_with("[{") && body.contains("\"month\":\"2008-06\""),
+        "{body}"
+    );
+    let (status, body) = get(
+        &addr,
+        "/v1/partnerships/hongyun-changzhi/market-data?period=2008-06",
+        None,
+        None,
+    );
+    assert_eq!(status, 401, "no token, no reads: {body}");
+
     // SIGTERM: a graceful stop.
     let pid = child.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
