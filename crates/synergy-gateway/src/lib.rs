@@ -360,6 +360,11 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
         ),
         (
             Method::GET,
+            "/v1/partnerships/{id}/brand-evaluations",
+            get(reads::list_evaluations),
+        ),
+        (
+            Method::GET,
             "/v1/partnerships/{id}/culture-activities",
             get(reads::list_culture_activities),
         ),

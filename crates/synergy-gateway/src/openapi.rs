@@ -114,6 +114,7 @@ impl Modify for Security {
         reads::get_brand,
         reads::get_sku,
         reads::list_brand_evaluations,
+        reads::list_evaluations,
         reads::list_culture_activities,
         reads::list_market_data,
         reads::list_market_data_revisions,

@@ -334,6 +334,20 @@ read! {
 }
 
 read! {
+    /// The current evaluations of every brand, optionally of periods inside `within`.
+    list_evaluations: "/v1/partnerships/{id}/brand-evaluations", "brand", [], WithinArgs,
+    "The evaluations", None,
+    |s, p, args, q| {
+        let _ = (&s, &args);
+        AnyQuery::Brand(BrandQ::Evaluations {
+            partnership: p,
+            brand: None,
+            within: query_arg::<Period>("within", q.within.as_ref())?,
+        })
+    }
+}
+
+read! {
     /// Culture activities, optionally about one brand and/or held in a period.
     list_culture_activities: "/v1/partnerships/{id}/culture-activities", "brand", [], ActivityArgs,
     "The activities", None,

@@ -576,6 +576,13 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             E,
         ),
         (
+            "/v1/partnerships/{id}/brand-evaluations",
+            Method::GET,
+            pp("/brand-evaluations?within=2008-H1"),
+            None,
+            E,
+        ),
+        (
             "/v1/partnerships/{id}/culture-activities",
             Method::GET,
             pp("/culture-activities?brand=hongyun&period=2008-H1"),
@@ -1578,6 +1585,30 @@ async fn each_context_answers_its_own_reads() {
     assert_eq!(brands[0]["stage"], "Introduction", "{brands}");
     let (st, v) = get(pp("/brands/other"), d.clone()).await;
     assert_eq!(st, StatusCode::NOT_FOUND, "{v}");
+    let (st, v) = s
+        .post(
+            &pp("/brands/hongyun/evaluations"),
+            &m,
+            json!({"period": "2008-H1", "overall": 80}),
+        )
+        .await;
+    created(st, &v);
+    for path in [
+        "/brand-evaluations?within=2008",
+        "/brands/hongyun/evaluations?within=2008",
+    ] {
+        let (st, evaluations) = get(pp(path), d.clone()).await;
+        ok(st, &evaluations);
+        assert_eq!(
+            evaluations.as_array().map(Vec::len),
+            Some(1),
+            "{evaluations}"
+        );
+        assert_eq!(evaluations[0]["period"], "2008-H1", "{evaluations}");
+    }
+    let (st, none) = get(pp("/brand-evaluations?within=2009"), d.clone()).await;
+    ok(st, &none);
+    assert_eq!(none, json!([]));
 
     // Outsiders read nothing.
     let outsider = s.token("hongta", Role::Manufacturer);
