@@ -8,7 +8,7 @@ use synergy_brand::{Answer, Command, Query, answer, fold};
 #[test]
 fn an_evaluation_without_supersede_is_a_first_evaluation() {
     let json = r#"{"EvaluateBrand":{"partnership":"hongyun-changzhi","brand":"hongyun",
-        "period":{"Month":[2008,6]},"overall":81,"scores":[{"criterion":"awareness","score":72}],
+        "period":"2008-06","overall":81,"scores":[{"criterion":"awareness","score":72}],
         "comment":""}}"#;
     let cmd: Command = serde_json::from_str(json).unwrap();
     let Command::EvaluateBrand { supersede, .. } = &cmd else {
