@@ -100,6 +100,10 @@ pub enum Command {
     /// Support requests: open, acknowledge, resolve.
     #[command(subcommand)]
     Support(SupportCmd),
+    /// Print what a synergy holds, as JSON: plans, campaigns, brands, market data,
+    /// forecasts, orders, meetings, action items, support requests and overviews.
+    #[command(subcommand)]
+    Show(crate::show::ShowCmd),
     /// Print a market, brand, scorecard or review report for a period.
     Report(ReportArgs),
     /// Print decoded commits as they arrive (from the start with --from 0).

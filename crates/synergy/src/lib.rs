@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 mod run;
 mod serve;
+pub mod show;
 pub mod token_admin;
 
 pub use run::run;

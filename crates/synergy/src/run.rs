@@ -97,6 +97,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Up(args) => crate::serve::up(&data, nats, &args.addr, args.demo).await,
         Command::Serve { service, addr } => crate::serve::serve(&service, &data, nats, &addr).await,
         Command::Token(cmd) => crate::serve::token(&data, nats, cmd).await,
+        Command::Show(cmd) => {
+            let api = api(&data, nats).await?;
+            let now = synergy_runtime::Clock::now(&synergy_runtime::SystemClock);
+            crate::show::show(&*api, cmd, now).await
+        }
         Command::Report(args) if args.issue => {
             let api = api(&data, nats).await?;
             let principal = principal(

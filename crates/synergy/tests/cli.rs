@@ -203,6 +203,45 @@ fn an_analyst_signs_imports_corrects_and_reports() {
     );
     assert!(out.contains("MarketDataCorrected"), "{out}");
 
+    // The correction's trail, as the information synergy keeps it.
+    let trail = ok(
+        &data,
+        &[
+            "show",
+            "revisions",
+            "--partnership",
+            "p1",
+            "--month",
+            "2008-06",
+        ],
+    );
+    let trail: serde_json::Value = serde_json::from_str(&trail).unwrap();
+    let revisions: Vec<_> = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["revision"].clone(), r["reason"].clone()))
+        .collect();
+    assert_eq!(
+        revisions,
+        [
+            (1.into(), serde_json::Value::Null),
+            (2.into(), "June volume was keyed wrong".into())
+        ],
+        "{trail:#}"
+    );
+    // One item that does not exist: a message and exit code 1, nothing on stdout.
+    let missing = synergy(
+        &data,
+        &["show", "plan", "--partnership", "p1", "--plan", "nope"],
+    );
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(missing.stdout.is_empty());
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("no such plan"),
+        "{missing:?}"
+    );
+
     let issued = ok(
         &data,
         &[

@@ -1,0 +1,346 @@
+//! `synergy show …`: the reads of the five synergies, printed as JSON (the same answers
+//! the HTTP API serves), from the embedded data directory or the services on NATS.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use synergy_proto::{
+    ActionItemId, BrandId, CampaignId, Date, MeetingId, OrderId, PartnershipId, Period, PlanId,
+    SkuId, SupportRequestId, Timestamp, YearMonth,
+};
+use synergy_runtime::{AnyQuery, Api};
+
+use crate::cli::SideArg;
+
+use synergy_brand::Query as BrandQ;
+use synergy_information::Query as InfoQ;
+use synergy_marketing::Query as MktQ;
+use synergy_strategy::Query as StratQ;
+use synergy_support::Query as SupQ;
+
+#[derive(Debug, Subcommand)]
+pub enum ShowCmd {
+    /// The partnership record: parties, region, signing date, rulebooks, termination.
+    Agreement {
+        #[arg(long)]
+        partnership: PartnershipId,
+    },
+    /// Every plan, in any status.
+    Plans {
+        #[arg(long)]
+        partnership: PartnershipId,
+    },
+    /// One plan: years, targets, status, signatures, revisions.
+    Plan {
+        #[arg(long)]
+        partnership: PartnershipId,
+        #[arg(long)]
+        plan: PlanId,
+    },
+    /// The active plan covering a year.
+    ActivePlan {
+        #[arg(long)]
+        partnership: PartnershipId,
+        #[arg(long)]
+        year: i32,
+    },
+    /// The targets the active plan sets for exactly this period.
+    Targets {
+        #[arg(long)]
+        partnership: PartnershipId,
+        #[arg(long)]
+        period: Period,
+    },
+    /// One campaign, folded.
+    Campaign {
+        #[arg(long)]
+        partnership: PartnershipId,
+        #[arg(long)]
+        campaign: CampaignId,
+    },
+    /// A campaign's tasks done out of assigned, optionally of one side.
+    TaskProgress {
+        #[arg(long)]
+        partnership: PartnershipId,
+        #[arg(long)]
+        campaign: CampaignId,
+        #[arg(long, value_enum)]
+        side: Option<SideArg>,
+    },
+    /// A campaign's retail price checks within ±5 % of guide, out of all.
+    PriceCompliance {
+        #[arg(long)]
+        partnership: PartnershipId,
+        #[arg(long)]
+        campaign: CampaignId,
+    },
+    /// Every introduced brand with its stage history.
+    Brands {
+        #[arg(long)]
+        partnership: PartnershipId,
+    },
+    /// One brand's stage history.
+    Brand {
+        #[arg(long)]
+        partnership: PartnershipId,
+        #[arg(long)]
+        brand: BrandId,
+    },
+    /// One registered SKU.
+    Sku {
+        #[arg(long)]
+        partnership: PartnershipId,
+        #[arg(long)]
+        sku: SkuId,
+    },
+    /// Current brand evaluations, optionally of one brand and of periods inside another.
+    Evaluations {
+        #[arg(long)]
+        partnership: PartnershipId,
+        #[arg(long)]
+        brand: Option<BrandId>,
+        #[arg(long)]
+        within: Option<Period>,
+    },
+    /// Culture activities, optionally about one brand and/or held in a period.
+    Activities {
+        #[arg(long)]
+        partnership: PartnershipId,
+        #[arg(long)]
+        brand: Option<BrandId>,
+        #[arg(long)]
+        period: Option<Period>,
+    },
+    /// The latest revision of every recorded month, or of the months of a period.
+    MarketData {
+        #[arg(long)]
+        partnership: PartnershipId,
+        #[arg(long)]
+        period: Option<Period>,
+    },
+    /// Every revision of one month: the trail of its corrections.
+    Revisions {
+        #[arg(long)]
+        partnership: PartnershipId,
+        #[arg(long)]
+        month: YearMonth,
+    },
+    /// Forecasts and supply plans of every month, or of the months of a period.
+    Forecasts {
+        #[arg(long)]
+        partnership: PartnershipId,
+        #[arg(long)]
+        period: Option<Period>,
+    },
+    /// One order with its quantities at every step.
+    Order {
+        #[arg(long)]
+        partnership: PartnershipId,
+        #[arg(long)]
+        order: OrderId,
+    },
+    /// One meeting.
+    Meeting {
+        #[arg(long)]
+        partnership: PartnershipId,
+        #[arg(long)]
+        meeting: MeetingId,
+    },
+    /// One action item with its notes.
+    Action {
+        #[arg(long)]
+        partnership: PartnershipId,
+        #[arg(long)]
+        item: ActionItemId,
+    },
+    /// One support request.
+    Request {
+        #[arg(long)]
+        partnership: PartnershipId,
+        #[arg(long)]
+        request: SupportRequestId,
+    },
+    /// The support figures of a period, judged at the end of `--as-of` (default: now).
+    SupportOverview {
+        #[arg(long)]
+        partnership: PartnershipId,
+        #[arg(long)]
+        period: Period,
+        #[arg(long)]
+        as_of: Option<Date>,
+    },
+}
+
+impl ShowCmd {
+    /// The query, and what a `null` answer means ("no such …"), if it names one item.
+    fn query(self, now: Timestamp) -> (AnyQuery, Option<&'static str>) {
+        use AnyQuery::{Brand as B, Information as I, Marketing as M, Strategy as S, Support as U};
+        match self {
+            ShowCmd::Agreement { partnership } => {
+                (S(StratQ::Partnership { partnership }), Some("partnership"))
+            }
+            ShowCmd::Plans { partnership } => (S(StratQ::Plans { partnership }), None),
+            ShowCmd::Plan { partnership, plan } => {
+                (S(StratQ::Plan { partnership, plan }), Some("plan"))
+            }
+            ShowCmd::ActivePlan { partnership, year } => (
+                S(StratQ::ActivePlan { partnership, year }),
+                Some("active plan for that year"),
+            ),
+            ShowCmd::Targets {
+                partnership,
+                period,
+            } => (
+                S(StratQ::ActiveTargets {
+                    partnership,
+                    period,
+                }),
+                None,
+            ),
+            ShowCmd::Campaign {
+                partnership,
+                campaign,
+            } => (
+                M(MktQ::Campaign {
+                    partnership,
+                    campaign,
+                }),
+                Some("campaign"),
+            ),
+            ShowCmd::TaskProgress {
+                partnership,
+                campaign,
+                side,
+            } => (
+                M(MktQ::TaskProgress {
+                    partnership,
+                    campaign,
+                    side: side.map(Into::into),
+                }),
+                None,
+            ),
+            ShowCmd::PriceCompliance {
+                partnership,
+                campaign,
+            } => (
+                M(MktQ::PriceCompliance {
+                    partnership,
+                    campaign,
+                }),
+                None,
+            ),
+            ShowCmd::Brands { partnership } => (B(BrandQ::Brands { partnership }), None),
+            ShowCmd::Brand { partnership, brand } => {
+                (B(BrandQ::Brand { partnership, brand }), Some("brand"))
+            }
+            ShowCmd::Sku { partnership, sku } => (B(BrandQ::Sku { partnership, sku }), Some("SKU")),
+            ShowCmd::Evaluations {
+                partnership,
+                brand,
+                within,
+            } => (
+                B(BrandQ::Evaluations {
+                    partnership,
+                    brand,
+                    within,
+                }),
+                None,
+            ),
+            ShowCmd::Activities {
+                partnership,
+                brand,
+                period,
+            } => (
+                B(BrandQ::Activities {
+                    partnership,
+                    brand,
+                    period,
+                }),
+                None,
+            ),
+            ShowCmd::MarketData {
+                partnership,
+                period,
+            } => (
+                I(InfoQ::MarketData {
+                    partnership,
+                    period,
+                }),
+                None,
+            ),
+            ShowCmd::Revisions { partnership, month } => {
+                (I(InfoQ::MarketDataRevisions { partnership, month }), None)
+            }
+            ShowCmd::Forecasts {
+                partnership,
+                period,
+            } => (
+                I(InfoQ::Forecasts {
+                    partnership,
+                    period,
+                }),
+                None,
+            ),
+            ShowCmd::Order { partnership, order } => {
+                (I(InfoQ::Order { partnership, order }), Some("order"))
+            }
+            ShowCmd::Meeting {
+                partnership,
+                meeting,
+            } => (
+                U(SupQ::Meeting {
+                    partnership,
+                    meeting,
+                }),
+                Some("meeting"),
+            ),
+            ShowCmd::Action { partnership, item } => (
+                U(SupQ::ActionItem { partnership, item }),
+                Some("action item"),
+            ),
+            ShowCmd::Request {
+                partnership,
+                request,
+            } => (
+                U(SupQ::SupportRequest {
+                    partnership,
+                    request,
+                }),
+                Some("support request"),
+            ),
+            ShowCmd::SupportOverview {
+                partnership,
+                period,
+                as_of,
+            } => (
+                U(SupQ::Overview {
+                    partnership,
+                    period,
+                    as_of: as_of.map_or(now, end_of),
+                }),
+                None,
+            ),
+        }
+    }
+}
+
+/// The last millisecond of `day`, UTC.
+fn end_of(day: Date) -> Timestamp {
+    const DAY: i64 = 86_400_000;
+    Timestamp::from_millis((day.days_since_epoch() + 1) * DAY - 1)
+}
+
+/// Asks the query and prints the answer as pretty JSON; "no such …" is exit code 1.
+pub async fn show(api: &dyn Api, cmd: ShowCmd, now: Timestamp) -> anyhow::Result<ExitCode> {
+    let (query, one) = cmd.query(now);
+    let partnership = query.partnership().clone();
+    let answer = api.query(query).await?;
+    if answer.is_null()
+        && let Some(what) = one
+    {
+        eprintln!("not found: no such {what} in partnership {partnership}");
+        return Ok(ExitCode::from(1));
+    }
+    println!("{}", serde_json::to_string_pretty(&answer)?);
+    Ok(ExitCode::SUCCESS)
+}
