@@ -413,27 +413,9 @@ impl JetStreamLog {
             .bounded_from(1, &subject, false)
             .await
             .map_err(|reason| ReadError::Unavailable { reason })?;
-        let messages = &mut read.messages;
         let mut out = Vec::new();
         loop {
-            let next = tokio::time::timeout(self.timeout(), messages.next())
-                .await
-                .map_err(|_| ReadError::Unavailable {
-                    reason: self.timed_out(&format!("reading {stream}")),
-                })?;
-            let msg = match next {
-                Some(Ok(msg)) => msg,
-                Some(Err(e)) => {
-                    return Err(ReadError::Unavailable {
-                        reason: format!("reading {stream}: {e}"),
-                    });
-                }
-                None => {
-                    return Err(ReadError::Unavailable {
-                        reason: format!("reading {stream}: the consumer ended early"),
-                    });
-                }
-            };
+            let msg = self.next_of(&mut read, &stream.to_string()).await?;
             let stored = decode_message(&msg)?;
             let seq = stored.position.get();
             if stored.commit.last_version() >= from_version {
@@ -455,27 +437,29 @@ impl JetStreamLog {
             .map_err(|reason| ReadError::Unavailable { reason })?;
         let mut out = Vec::new();
         while (out.len() as u64) < read.pending {
-            let next = tokio::time::timeout(self.timeout(), read.messages.next())
-                .await
-                .map_err(|_| ReadError::Unavailable {
-                    reason: self.timed_out(&format!("reading {subject}")),
-                })?;
-            let msg = match next {
-                Some(Ok(msg)) => msg,
-                Some(Err(e)) => {
-                    return Err(ReadError::Unavailable {
-                        reason: format!("reading {subject}: {e}"),
-                    });
-                }
-                None => {
-                    return Err(ReadError::Unavailable {
-                        reason: format!("reading {subject}: the consumer ended early"),
-                    });
-                }
-            };
+            let msg = self.next_of(&mut read, &subject).await?;
             out.push(decode_message(&msg)?);
         }
         Ok(out)
+    }
+
+    /// The next message of a bounded read of `what`; a read that stalls or ends early is
+    /// `Unavailable` (the caller retries the whole read).
+    async fn next_of(&self, read: &mut BoundedRead, what: &str) -> Result<Message, ReadError> {
+        let next = tokio::time::timeout(self.timeout(), read.messages.next())
+            .await
+            .map_err(|_| ReadError::Unavailable {
+                reason: self.timed_out(&format!("reading {what}")),
+            })?;
+        match next {
+            Some(Ok(msg)) => Ok(msg),
+            Some(Err(e)) => Err(ReadError::Unavailable {
+                reason: format!("reading {what}: {e}"),
+            }),
+            None => Err(ReadError::Unavailable {
+                reason: format!("reading {what}: the consumer ended early"),
+            }),
+        }
     }
 
     /// A consumer for a read that ends (an aggregate, a commit-id scan): delivers the

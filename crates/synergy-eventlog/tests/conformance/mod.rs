@@ -641,6 +641,11 @@ pub async fn garbage_is_reported_with_its_position<H: Harness>() {
         other => panic!("expected a corrupt-record error, got {other:?}"),
     }
     assert_eq!(log.read_aggregate(&good, 1).await.expect("read").len(), 2);
+    // So does a read across aggregates that passes it.
+    match log.read_matching(Filter::ALL).await {
+        Err(ReadError::Corrupt { position, .. }) => assert_eq!(position, garbage_at),
+        other => panic!("expected a corrupt-record error, got {other:?}"),
+    }
 }
 
 pub async fn filters_by_context_and_partnership<H: Harness>() {
