@@ -30,12 +30,6 @@ use synergy_marketing::Query as MktQ;
 use synergy_strategy::Query as StratQ;
 use synergy_support::Query as SupQ;
 
-/// Whether a `null` answer means "no such item" (404) or is the answer itself.
-#[derive(Clone, Copy)]
-enum Null {
-    NotFound(&'static str),
-}
-
 /// Reads a query parameter's text with its shape and proto parser; a bad one is the
 /// request's shape (400 `invalid_query`), naming the parameter.
 fn query_arg<T>(name: &str, value: Option<&impl crate::dto::Shaped>) -> Result<Option<T>, Problem>
@@ -54,18 +48,19 @@ where
         .transpose()
 }
 
-/// Asks the query as `caller` (a party of its partnership) and serves the answer.
+/// Asks the query as `caller` (a party of its partnership) and serves the answer. `one`
+/// names the item a query for one item asks for: a `null` answer is then a 404.
 async fn answer(
     s: &GatewayState,
     caller: &Caller,
     query: AnyQuery,
-    null: Option<Null>,
+    one: Option<&'static str>,
 ) -> Result<Response, Problem> {
     let view = auth::partnership(s, query.partnership()).await?;
     caller.side_in(&view)?;
     let value = s.api.query(query).await?;
     if value.is_null()
-        && let Some(Null::NotFound(what)) = null
+        && let Some(what) = one
     {
         return Err(Problem::new(
             StatusCode::NOT_FOUND,
@@ -140,7 +135,7 @@ macro_rules! read {
     (
         $(#[doc = $doc:expr])*
         $name:ident: $path:tt, $tag:tt, [$(($param:tt, $pty:ty, $pdesc:tt)),*], $args:ty,
-        $what:tt, $null:expr,
+        $what:tt, $one:expr,
         |$s:ident, $p:ident, $params:ident, $q:ident| $build:block
     ) => {
         $(#[doc = $doc])*
@@ -173,8 +168,10 @@ macro_rules! read {
             QueryArgs($q): QueryArgs<$args>,
         ) -> Result<Response, Problem> {
             let $p: PartnershipId = $params.get("id")?;
+            // Not every route uses the state, its path parameters or its query arguments.
+            let _ = (&$s, &$params, &$q);
             let query: AnyQuery = $build;
-            answer(&$s, &caller, query, $null).await
+            answer(&$s, &caller, query, $one).await
         }
     };
 }
@@ -184,9 +181,8 @@ macro_rules! read {
 read! {
     /// The whole partnership record: parties, region, signing date, rulebooks, termination.
     get_agreement: "/v1/partnerships/{id}/agreement", "strategy", [], NoArgs,
-    "The partnership record", Some(Null::NotFound("partnership")),
+    "The partnership record", Some("partnership"),
     |s, p, args, q| {
-        let _ = (&s, &q);
         AnyQuery::Strategy(StratQ::Partnership { partnership: p })
     }
 }
@@ -196,7 +192,6 @@ read! {
     list_plans: "/v1/partnerships/{id}/plans", "strategy", [], NoArgs,
     "The plans", None,
     |s, p, args, q| {
-        let _ = (&s, &q);
         AnyQuery::Strategy(StratQ::Plans { partnership: p })
     }
 }
@@ -205,9 +200,8 @@ read! {
     /// One plan: years, targets, status, signatures and revisions.
     get_plan: "/v1/partnerships/{id}/plans/{plan}", "strategy",
     [("plan", Id, "Plan id")], NoArgs,
-    "The plan", Some(Null::NotFound("plan")),
+    "The plan", Some("plan"),
     |s, p, args, q| {
-        let _ = (&s, &q);
         let plan: PlanId = args.get("plan")?;
         AnyQuery::Strategy(StratQ::Plan { partnership: p, plan })
     }
@@ -217,9 +211,8 @@ read! {
     /// The active plan covering a year.
     get_active_plan: "/v1/partnerships/{id}/active-plans/{year}", "strategy",
     [("year", i32, "A year, e.g. 2008")], NoArgs,
-    "The active plan", Some(Null::NotFound("active plan for that year")),
+    "The active plan", Some("active plan for that year"),
     |s, p, args, q| {
-        let _ = (&s, &q);
         let year: i32 = args.get("year")?;
         AnyQuery::Strategy(StratQ::ActivePlan { partnership: p, year })
     }
@@ -232,7 +225,6 @@ read! {
     [("period", PeriodText, "2008-06, 2008-Q2, 2008-H1 or 2008")], NoArgs,
     "The targets", None,
     |s, p, args, q| {
-        let _ = (&s, &q);
         let period: Period = args.get("period")?;
         AnyQuery::Strategy(StratQ::ActiveTargets { partnership: p, period })
     }
@@ -245,9 +237,8 @@ read! {
     /// supply and closure.
     get_campaign: "/v1/partnerships/{id}/campaigns/{campaign}", "marketing",
     [("campaign", Id, "Campaign id")], NoArgs,
-    "The campaign", Some(Null::NotFound("campaign")),
+    "The campaign", Some("campaign"),
     |s, p, args, q| {
-        let _ = (&s, &q);
         let campaign: CampaignId = args.get("campaign")?;
         AnyQuery::Marketing(MktQ::Campaign { partnership: p, campaign })
     }
@@ -259,7 +250,6 @@ read! {
     [("campaign", Id, "Campaign id")], SideArgs,
     "Tasks done out of assigned", None,
     |s, p, args, q| {
-        let _ = &s;
         let campaign: CampaignId = args.get("campaign")?;
         AnyQuery::Marketing(MktQ::TaskProgress {
             partnership: p,
@@ -275,7 +265,6 @@ read! {
     [("campaign", Id, "Campaign id")], NoArgs,
     "Compliant checks out of all", None,
     |s, p, args, q| {
-        let _ = (&s, &q);
         let campaign: CampaignId = args.get("campaign")?;
         AnyQuery::Marketing(MktQ::PriceCompliance { partnership: p, campaign })
     }
@@ -288,7 +277,6 @@ read! {
     list_brands: "/v1/partnerships/{id}/brands", "brand", [], NoArgs,
     "The brands", None,
     |s, p, args, q| {
-        let _ = (&s, &q);
         AnyQuery::Brand(BrandQ::Brands { partnership: p })
     }
 }
@@ -297,9 +285,8 @@ read! {
     /// One brand's stage and stage history.
     get_brand: "/v1/partnerships/{id}/brands/{brand}", "brand",
     [("brand", Id, "Brand id")], NoArgs,
-    "The brand", Some(Null::NotFound("brand")),
+    "The brand", Some("brand"),
     |s, p, args, q| {
-        let _ = (&s, &q);
         let brand: BrandId = args.get("brand")?;
         AnyQuery::Brand(BrandQ::Brand { partnership: p, brand })
     }
@@ -309,9 +296,8 @@ read! {
     /// One registered SKU.
     get_sku: "/v1/partnerships/{id}/skus/{sku}", "brand",
     [("sku", Id, "SKU id")], NoArgs,
-    "The SKU", Some(Null::NotFound("SKU")),
+    "The SKU", Some("SKU"),
     |s, p, args, q| {
-        let _ = (&s, &q);
         let sku: SkuId = args.get("sku")?;
         AnyQuery::Brand(BrandQ::Sku { partnership: p, sku })
     }
@@ -323,7 +309,6 @@ read! {
     [("brand", Id, "Brand id")], WithinArgs,
     "The evaluations", None,
     |s, p, args, q| {
-        let _ = &s;
         let brand: BrandId = args.get("brand")?;
         AnyQuery::Brand(BrandQ::Evaluations {
             partnership: p,
@@ -338,7 +323,6 @@ read! {
     list_evaluations: "/v1/partnerships/{id}/brand-evaluations", "brand", [], WithinArgs,
     "The evaluations", None,
     |s, p, args, q| {
-        let _ = (&s, &args);
         AnyQuery::Brand(BrandQ::Evaluations {
             partnership: p,
             brand: None,
@@ -352,7 +336,6 @@ read! {
     list_culture_activities: "/v1/partnerships/{id}/culture-activities", "brand", [], ActivityArgs,
     "The activities", None,
     |s, p, args, q| {
-        let _ = (&s, &args);
         AnyQuery::Brand(BrandQ::Activities {
             partnership: p,
             brand: query_arg::<BrandId>("brand", q.brand.as_ref())?,
@@ -368,7 +351,6 @@ read! {
     list_market_data: "/v1/partnerships/{id}/market-data", "information", [], PeriodArgs,
     "The months", None,
     |s, p, args, q| {
-        let _ = (&s, &args);
         AnyQuery::Information(InfoQ::MarketData {
             partnership: p,
             period: query_arg::<Period>("period", q.period.as_ref())?,
@@ -382,7 +364,6 @@ read! {
     [("month", MonthText, "A month, YYYY-MM")], NoArgs,
     "The revisions", None,
     |s, p, args, q| {
-        let _ = (&s, &q);
         let month: YearMonth = args.get("month")?;
         AnyQuery::Information(InfoQ::MarketDataRevisions { partnership: p, month })
     }
@@ -393,7 +374,6 @@ read! {
     list_forecasts: "/v1/partnerships/{id}/forecasts", "information", [], PeriodArgs,
     "The month plans", None,
     |s, p, args, q| {
-        let _ = (&s, &args);
         AnyQuery::Information(InfoQ::Forecasts {
             partnership: p,
             period: query_arg::<Period>("period", q.period.as_ref())?,
@@ -405,9 +385,8 @@ read! {
     /// One order with its quantities at every step.
     get_order: "/v1/partnerships/{id}/orders/{order}", "information",
     [("order", Id, "Order id")], NoArgs,
-    "The order", Some(Null::NotFound("order")),
+    "The order", Some("order"),
     |s, p, args, q| {
-        let _ = (&s, &q);
         let order: OrderId = args.get("order")?;
         AnyQuery::Information(InfoQ::Order { partnership: p, order })
     }
@@ -419,9 +398,8 @@ read! {
     /// One meeting: schedule, attendance, minutes or cancellation.
     get_meeting: "/v1/partnerships/{id}/meetings/{meeting}", "support",
     [("meeting", Id, "Meeting id")], NoArgs,
-    "The meeting", Some(Null::NotFound("meeting")),
+    "The meeting", Some("meeting"),
     |s, p, args, q| {
-        let _ = (&s, &q);
         let meeting: MeetingId = args.get("meeting")?;
         AnyQuery::Support(SupQ::Meeting { partnership: p, meeting })
     }
@@ -431,9 +409,8 @@ read! {
     /// One action item with its notes.
     get_action_item: "/v1/partnerships/{id}/action-items/{item}", "support",
     [("item", Id, "Action item id")], NoArgs,
-    "The action item", Some(Null::NotFound("action item")),
+    "The action item", Some("action item"),
     |s, p, args, q| {
-        let _ = (&s, &q);
         let item: ActionItemId = args.get("item")?;
         AnyQuery::Support(SupQ::ActionItem { partnership: p, item })
     }
@@ -443,9 +420,8 @@ read! {
     /// One support request with its response measured against its target.
     get_support_request: "/v1/partnerships/{id}/support-requests/{request}", "support",
     [("request", Id, "Support request id")], NoArgs,
-    "The support request", Some(Null::NotFound("support request")),
+    "The support request", Some("support request"),
     |s, p, args, q| {
-        let _ = (&s, &q);
         let request: SupportRequestId = args.get("request")?;
         AnyQuery::Support(SupQ::SupportRequest { partnership: p, request })
     }
