@@ -83,6 +83,11 @@ impl Date {
         YearMonth::new(self.year, self.month).expect("a valid date has a valid month")
     }
 
+    /// The last millisecond of this day, UTC: "as of the end of the day".
+    pub fn last_instant(self) -> Timestamp {
+        Timestamp((self.days_since_epoch() + 1) * MILLIS_PER_DAY - 1)
+    }
+
     /// Days since 1970-01-01 (negative before), by Howard Hinnant's `days_from_civil`.
     pub fn days_since_epoch(self) -> i64 {
         let y = i64::from(self.year) - i64::from(self.month <= 2);

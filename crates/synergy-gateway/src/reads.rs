@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use synergy_proto::{
     ActionItemId, BrandId, CampaignId, Date, MeetingId, OrderId, PartnershipId, Period, PlanId,
-    SkuId, SupportRequestId, Timestamp, YearMonth,
+    SkuId, SupportRequestId, YearMonth,
 };
 use synergy_runtime::AnyQuery;
 use utoipa::IntoParams;
@@ -436,15 +436,9 @@ read! {
     |s, p, args, q| {
         let period: Period = args.get("period")?;
         let as_of = match query_arg::<Date>("as_of", q.as_of.as_ref())? {
-            Some(day) => end_of(day),
+            Some(day) => day.last_instant(),
             None => s.clock.now(),
         };
         AnyQuery::Support(SupQ::Overview { partnership: p, period, as_of })
     }
-}
-
-/// The last millisecond of `day`, UTC.
-fn end_of(day: Date) -> Timestamp {
-    const DAY: i64 = 86_400_000;
-    Timestamp::from_millis((day.days_since_epoch() + 1) * DAY - 1)
 }

@@ -316,18 +316,12 @@ impl ShowCmd {
                 U(SupQ::Overview {
                     partnership,
                     period,
-                    as_of: as_of.map_or(now, end_of),
+                    as_of: as_of.map_or(now, Date::last_instant),
                 }),
                 None,
             ),
         }
     }
-}
-
-/// The last millisecond of `day`, UTC.
-fn end_of(day: Date) -> Timestamp {
-    const DAY: i64 = 86_400_000;
-    Timestamp::from_millis((day.days_since_epoch() + 1) * DAY - 1)
 }
 
 /// Asks the query and prints the answer as pretty JSON; "no such …" is exit code 1.
