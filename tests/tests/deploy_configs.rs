@@ -465,6 +465,33 @@ async fn single_node_gives_each_user_only_its_own_rights() -> anyhow::Result<()>
     .await??;
     assert_eq!(&reply.payload[..], b"signed p1");
     answering.await?;
+    // Each context service answers its own reads (syn.qry.<ctx>.read) in its queue group.
+    for context in ["strategy", "marketing", "brand", "information", "support"] {
+        let service = Login::connect(&urls, context).await?;
+        let subject = format!("syn.qry.{context}.read");
+        let mut reads = service
+            .client
+            .queue_subscribe(subject.clone(), format!("synergy-{context}"))
+            .await?;
+        synced(&service.client).await?;
+        let responder = service.client.clone();
+        let answering = tokio::spawn(async move {
+            let request = reads.next().await.expect("a read");
+            let reply = request.reply.expect("a reply subject");
+            responder.publish(reply, "[]".into()).await.expect("reply");
+            responder.flush().await.expect("flush");
+        });
+        let reply = tokio::time::timeout(
+            Duration::from_secs(5),
+            gateway.client.request(subject.clone(), "q".into()),
+        )
+        .await
+        .with_context(|| format!("no answer on {subject}"))??;
+        assert_eq!(&reply.payload[..], b"[]");
+        answering.await?;
+        let seen = service.errors.lock().expect("error log").clone();
+        ensure!(seen.is_empty(), "{context}: {seen:?}");
+    }
     // ...but may not listen on it outside the queue group (that would see every replica's
     // traffic), nor on another context's commands.
     let _plain = strategy.client.subscribe("syn.cmd.strategy.>").await?;
