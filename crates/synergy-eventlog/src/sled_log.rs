@@ -43,13 +43,15 @@
 //! give the same result but roll its log buffer twice per batch, which cost several times
 //! the inserts themselves.)
 //!
-//! The writer then hands the decided batch to a flusher thread and goes on with the next
-//! one. The flusher takes every batch handed to it so far, calls [`sled::Db::flush`] once —
-//! sled writes its log and `fsync`s it — and only then answers the waiters. One flush
-//! therefore serves every append that was waiting for it: a lone writer pays one fsync per
-//! append, 64 concurrent writers share one, and the next batch is written while the disk
-//! syncs. If the flush fails, written commits are answered `Unavailable` (a retry with the
-//! same commit id is safe).
+//! A written batch is made durable by [`sled::Db::flush`] — sled writes its log and
+//! `fsync`s it — and only then are its waiters answered. When no other append is waiting
+//! once a batch is written and the flusher thread is idle, the writer flushes the batch
+//! itself (a lone writer then pays one fsync per append and no hand-over between threads).
+//! Otherwise it hands the batch to the flusher and goes on; the flusher takes every
+//! batch handed to it so far and flushes once for all of them. One flush therefore serves
+//! every append that was waiting for it: 64 concurrent writers share one, and the next
+//! batch is written while the disk syncs. If the flush fails, written commits are
+//! answered `Unavailable` (a retry with the same commit id is safe).
 //!
 //! Positions are handed out by the writer thread, only for commits that are written, so
 //! the log is gap-free (1, 2, 3, ...) and stays so across crashes: sled recovers a prefix
@@ -69,7 +71,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -319,11 +321,13 @@ impl SledLog {
         let (requests, queue) = mpsc::channel();
         let (decided_tx, decided) = mpsc::channel();
         let stats = Arc::new(Counters::default());
-        let flusher = Flusher {
+        let sync = Syncer {
             db: store.db.clone(),
-            durable: durable_tx,
+            durable: Arc::new(durable_tx),
             stats: stats.clone(),
+            handed: Arc::new(AtomicUsize::new(0)),
         };
+        let flusher = sync.clone();
         let flusher = std::thread::Builder::new()
             .name("synergy-sled-flush".into())
             .spawn(move || flusher.run(decided))?;
@@ -333,6 +337,7 @@ impl SledLog {
             versions: HashMap::new(),
             poisoned: None,
             stats: stats.clone(),
+            sync,
         };
         let writer = std::thread::Builder::new()
             .name("synergy-sled-writer".into())
@@ -626,8 +631,9 @@ struct Decided {
 
 type Reply = oneshot::Sender<Result<Appended, AppendError>>;
 
-/// Decides and writes batches; hands them to the [`Flusher`] and goes straight on with the
-/// next batch, so writing new appends overlaps the fsync of earlier ones.
+/// Decides and writes batches. With appends waiting it hands a written batch to the
+/// flusher thread and goes straight on with them, so writing new appends overlaps the
+/// fsync of earlier ones; with none waiting it flushes the batch itself.
 struct Writer {
     store: Store,
     /// The position the next written commit gets.
@@ -639,6 +645,8 @@ struct Writer {
     /// entries the log does not back, and only a reopen (which repairs them) may write.
     poisoned: Option<String>,
     stats: Arc<Counters>,
+    /// Flushes a batch right away when no other append is waiting.
+    sync: Syncer,
 }
 
 impl Writer {
@@ -648,7 +656,16 @@ impl Writer {
         flusher: mpsc::Sender<Decided>,
         flusher_thread: JoinHandle<()>,
     ) {
-        while let Ok(first) = queue.recv() {
+        // A request taken while checking whether anyone is waiting: it starts the next batch.
+        let mut carried = None;
+        loop {
+            let first = match carried.take() {
+                Some(request) => request,
+                None => match queue.recv() {
+                    Ok(request) => request,
+                    Err(_) => break,
+                },
+            };
             let mut batch = vec![first];
             while batch.len() < MAX_BATCH {
                 match queue.try_recv() {
@@ -657,11 +674,29 @@ impl Writer {
                 }
             }
             let decided = self.commit_batch(batch);
-            if flusher.send(decided).is_err() {
-                // The flusher only stops when this sender is dropped or it panicked;
-                // dropped waiters then see the log as unavailable.
-                tracing::error!("the sled event log flusher has stopped");
-                break;
+            let next = queue.try_recv();
+            let idle = self.sync.handed.load(Ordering::Acquire) == 0;
+            match next {
+                // Nobody else is waiting and the flusher is idle: flushing here spares the
+                // hand-over to the flusher, the common case of a lone writer.
+                Err(mpsc::TryRecvError::Empty) if idle => self.sync.sync(vec![decided]),
+                // More appends are waiting, or the flusher is busy with earlier batches:
+                // it makes this batch durable (with the ones it already holds) while the
+                // writer goes on.
+                next => {
+                    let closed = matches!(next, Err(mpsc::TryRecvError::Disconnected));
+                    carried = next.ok();
+                    self.sync.handed.fetch_add(1, Ordering::AcqRel);
+                    if flusher.send(decided).is_err() {
+                        // The flusher only stops when this sender is dropped or it
+                        // panicked; dropped waiters then see the log as unavailable.
+                        tracing::error!("the sled event log flusher has stopped");
+                        break;
+                    }
+                    if closed {
+                        break;
+                    }
+                }
             }
         }
         drop(flusher);
@@ -871,43 +906,55 @@ impl Write {
     }
 }
 
-/// Makes decided batches durable: takes every batch waiting, calls [`sled::Db::flush`]
-/// once for all of them, publishes the new durable head and answers the waiters. A batch
-/// written before the flush started is covered by it.
-struct Flusher {
+/// Makes decided batches durable: calls [`sled::Db::flush`] once for all of them,
+/// publishes the new durable head and answers the waiters. A batch written before the
+/// flush started is covered by it. The writer and the flusher thread share it.
+#[derive(Clone)]
+struct Syncer {
     db: sled::Db,
-    durable: watch::Sender<u64>,
+    durable: Arc<watch::Sender<u64>>,
     stats: Arc<Counters>,
+    /// Batches handed to the flusher thread and not yet answered by it.
+    handed: Arc<AtomicUsize>,
 }
 
-impl Flusher {
+impl Syncer {
+    fn sync(&self, batches: Vec<Decided>) {
+        let written_through = batches.iter().map(|b| b.written_through).max();
+        let flushed = self.db.flush();
+        if flushed.is_ok() {
+            self.stats.flushes.fetch_add(1, Ordering::Relaxed);
+            if let Some(head) = written_through {
+                // The writer and the flusher may finish flushes out of order; the head
+                // only moves on.
+                self.durable.send_if_modified(|durable| {
+                    let moved = head > *durable;
+                    *durable = (*durable).max(head);
+                    moved
+                });
+            }
+        }
+        for (reply, answer) in batches.into_iter().flat_map(|b| b.answers) {
+            let answer = match (&flushed, answer) {
+                (Ok(_), answer) => answer,
+                // Written but perhaps not durable: the caller must not count on it, and
+                // a retry with the same commit id is answered from the stored original.
+                (Err(e), Ok(_)) => Err(unavailable_append(&format!("sled flush failed: {e}"))),
+                (Err(_), refusal) => refusal,
+            };
+            // A caller that stopped waiting still had its commit decided; nothing to do.
+            let _ = reply.send(answer);
+        }
+    }
+
+    /// The flusher thread: takes every batch handed to it so far and syncs them together.
     fn run(self, decided: mpsc::Receiver<Decided>) {
         while let Ok(first) = decided.recv() {
             let mut batches = vec![first];
             batches.extend(decided.try_iter());
-            let written_through = batches.iter().map(|b| b.written_through).max();
-            let flushed = self.db.flush();
-            if flushed.is_ok() {
-                self.stats.flushes.fetch_add(1, Ordering::Relaxed);
-                if let Some(head) = written_through {
-                    self.durable.send_if_modified(|durable| {
-                        let moved = head > *durable;
-                        *durable = (*durable).max(head);
-                        moved
-                    });
-                }
-            }
-            for (reply, answer) in batches.into_iter().flat_map(|b| b.answers) {
-                let answer = match (&flushed, answer) {
-                    (Ok(_), answer) => answer,
-                    // Written but perhaps not durable: the caller must not count on it, and
-                    // a retry with the same commit id is answered from the stored original.
-                    (Err(e), Ok(_)) => Err(unavailable_append(&format!("sled flush failed: {e}"))),
-                    (Err(_), refusal) => refusal,
-                };
-                // A caller that stopped waiting still had its commit decided; nothing to do.
-                let _ = reply.send(answer);
-            }
+            let count = batches.len();
+            self.sync(batches);
+            self.handed.fetch_sub(count, Ordering::AcqRel);
         }
     }
 }
