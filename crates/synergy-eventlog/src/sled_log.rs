@@ -68,10 +68,14 @@
 //! Readers never see a commit before it is durable: `head`, `read_aggregate` and every
 //! subscription stop at the *durable head*, the last position whose flush has completed.
 //! The writer publishes it on a [`tokio::sync::watch`] channel, which is also how live
-//! subscribers are woken — no polling. Subscriptions read and decode the log in bounded
-//! batches (at most [`READ_BATCH`] records or [`READ_BATCH_BYTES`] bytes at a time) on
-//! tokio's blocking pool, one batch ahead of the consumer, so reading overlaps consuming
-//! while following a log of any length holds at most two batches.
+//! subscribers are woken — no polling. Subscriptions read the log's stored bytes in
+//! bounded batches (at most [`READ_BATCH`] records or [`READ_BATCH_BYTES`] bytes at a
+//! time) on tokio's blocking pool, one batch ahead of the consumer, so reading overlaps
+//! consuming while following a log of any length holds at most two batches. Each record
+//! is decoded (and filtered) as the consumer takes it, on the consumer's side: the
+//! reader goes on with the next batch meanwhile, and a decoded commit is allocated and
+//! freed by the same thread (decoding on the reader's side and freeing on the consumer's
+//! measured about a tenth slower, much of it in the allocator).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -454,24 +458,32 @@ impl EventLog for SledLog {
     }
 
     fn subscribe(&self, after: Position, filter: Filter) -> Subscription {
+        let filter = Arc::new(filter);
         let cursor = Cursor {
             tree: self.inner.store.tree.clone(),
             after: after.get(),
-            filter: Arc::new(filter),
             durable: self.inner.durable.clone(),
             ahead: None,
         };
         futures::stream::unfold(Some(cursor), |cursor| async move {
             let mut cursor = cursor?;
             match cursor.next_batch().await {
-                Ok(Some(batch)) => Some((batch, Some(cursor))),
+                Ok(Some(batch)) => Some((Ok(batch), Some(cursor))),
                 Ok(None) => None,
                 // A storage failure ends the subscription; the consumer resumes from the
                 // last position it processed.
-                Err(e) => Some((vec![Err(e)], None)),
+                Err(e) => Some((Err(e), None)),
             }
         })
-        .flat_map(futures::stream::iter)
+        .flat_map(move |batch| {
+            let filter = filter.clone();
+            // Records are decoded as the consumer takes them, on its side: what it
+            // allocates it also frees, and the reader goes on with the next batch.
+            futures::stream::iter(Decoding {
+                records: batch.map(Vec::into_iter),
+                filter,
+            })
+        })
         .boxed()
     }
 
@@ -526,17 +538,57 @@ fn read_aggregate(
 struct Cursor {
     tree: sled::Tree,
     after: u64,
-    filter: Arc<Filter>,
     durable: watch::Receiver<u64>,
     /// At most one batch read ahead, so a subscription holds at most two batches.
     ahead: Option<tokio::task::JoinHandle<Result<(Batch, u64), ReadError>>>,
 }
 
-type Batch = Vec<Result<StoredCommit, ReadError>>;
+/// Stored records (position and bytes) in log order, not decoded yet.
+type Batch = Vec<(u64, sled::IVec)>;
+
+/// The commits of one batch that match a subscription's filter, decoded one at a time;
+/// an error stands for a failed read.
+struct Decoding {
+    records: Result<std::vec::IntoIter<(u64, sled::IVec)>, ReadError>,
+    filter: Arc<Filter>,
+}
+
+impl Iterator for Decoding {
+    type Item = Result<StoredCommit, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let records = match &mut self.records {
+            Ok(records) => records,
+            Err(_) => {
+                let failed = std::mem::replace(&mut self.records, Ok(Vec::new().into_iter()));
+                return failed.err().map(Err);
+            }
+        };
+        for (position, bytes) in records {
+            match decode_commit(&bytes) {
+                // An undecodable record cannot be filtered: it is always reported.
+                Err(source) => {
+                    return Some(Err(ReadError::Corrupt {
+                        position: Position(position),
+                        source,
+                    }));
+                }
+                Ok(decoded) if self.filter.matches(&decoded.commit.stream) => {
+                    return Some(Ok(StoredCommit {
+                        position: Position(position),
+                        commit: decoded.commit,
+                    }));
+                }
+                Ok(_) => {}
+            }
+        }
+        None
+    }
+}
 
 impl Cursor {
-    /// The next non-empty batch of matching records, waiting for appends when caught up.
-    /// `None` once the log is closed and everything durable has been passed.
+    /// The next non-empty batch of records, waiting for appends when caught up. `None`
+    /// once the log is closed and everything durable has been passed.
     async fn next_batch(&mut self) -> Result<Option<Batch>, ReadError> {
         loop {
             let read = match self.ahead.take() {
@@ -574,20 +626,16 @@ impl Cursor {
     }
 
     fn read(&self, durable: u64) -> tokio::task::JoinHandle<Result<(Batch, u64), ReadError>> {
-        let (tree, after, filter) = (self.tree.clone(), self.after, self.filter.clone());
-        tokio::task::spawn_blocking(move || read_log_batch(&tree, after, durable, &filter))
+        let (tree, after) = (self.tree.clone(), self.after);
+        tokio::task::spawn_blocking(move || read_log_batch(&tree, after, durable))
     }
 }
 
 /// Reads records in `(after, durable]`, bounded by [`READ_BATCH`] and [`READ_BATCH_BYTES`].
-/// Returns the matching ones and the last position passed.
-fn read_log_batch(
-    tree: &sled::Tree,
-    after: u64,
-    durable: u64,
-    filter: &Filter,
-) -> Result<(Batch, u64), ReadError> {
-    let mut batch = Vec::new();
+/// Returns them and the last position passed.
+fn read_log_batch(tree: &sled::Tree, after: u64, durable: u64) -> Result<(Batch, u64), ReadError> {
+    let wanted = usize::try_from(durable - after).unwrap_or(READ_BATCH);
+    let mut batch = Vec::with_capacity(wanted.min(READ_BATCH));
     let mut last = after;
     let mut bytes_read = 0;
     for (n, entry) in tree.range(log_range(after + 1, durable)).enumerate() {
@@ -599,18 +647,7 @@ fn read_log_batch(
             .ok_or_else(|| unavailable(format!("the log holds a key of {} bytes", key.len())))?;
         last = position;
         bytes_read += value.len();
-        match decode_commit(&value) {
-            // An undecodable record cannot be filtered: it is always reported.
-            Err(source) => batch.push(Err(ReadError::Corrupt {
-                position: Position(position),
-                source,
-            })),
-            Ok(decoded) if filter.matches(&decoded.commit.stream) => batch.push(Ok(StoredCommit {
-                position: Position(position),
-                commit: decoded.commit,
-            })),
-            Ok(_) => {}
-        }
+        batch.push((position, value));
     }
     Ok((batch, last))
 }
