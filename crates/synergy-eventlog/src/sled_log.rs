@@ -34,11 +34,12 @@
 //! appends waiting in its queue (up to [`MAX_BATCH`]) and serves them one after another
 //! with plain inserts: for each commit first its `c` entry, by a compare-and-swap from
 //! "absent" that both claims the commit id and finds a duplicate (so a new commit costs
-//! no separate read), then its log record, then its `s` entry. An append that finds
-//! nothing being written and nothing waiting writes its commit as a batch of one itself,
-//! under the same lock, sparing the two thread wake-ups of a trip through the writer
-//! thread (only on tokio's multi-threaded runtime, inside `block_in_place`, so its flush
-//! does not stall other tasks). Since nothing else writes the tree, the lock's state
+//! no separate read), then its log record, then its `s` entry. An append with no other
+//! append under way (a lone writer) writes its commit as a batch of one itself, under the
+//! same lock, sparing the two thread wake-ups of a trip through the writer thread (only
+//! on tokio's multi-threaded runtime, inside `block_in_place`, so its flush does not
+//! stall other tasks); overlapping appends all go through the writer thread, which
+//! batches them. Since nothing else writes the tree, the lock's state
 //! keeps stream versions in memory (a bounded cache filled from the index on a miss)
 //! instead of reading them back for every commit.
 //!
@@ -186,8 +187,25 @@ struct Shared {
     /// written one after another whoever writes them.
     writer: Mutex<Writer>,
     sync: Syncer,
-    /// Appends sent to the writer thread and not yet taken by it.
-    queued: AtomicUsize,
+    /// Appends begun and not yet answered.
+    appending: AtomicUsize,
+}
+
+/// Counts an append in [`Shared::appending`] until it is answered (or dropped).
+struct Appending<'a>(&'a AtomicUsize);
+
+impl<'a> Appending<'a> {
+    /// Counts one more append; returns it with whether it is the only one.
+    fn begin(count: &'a AtomicUsize) -> (Appending<'a>, bool) {
+        let before = count.fetch_add(1, Ordering::AcqRel);
+        (Appending(count), before == 0)
+    }
+}
+
+impl Drop for Appending<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Drop for Inner {
@@ -386,7 +404,7 @@ impl SledLog {
                 stats: stats.clone(),
             }),
             sync,
-            queued: AtomicUsize::new(0),
+            appending: AtomicUsize::new(0),
         });
         let writer_shared = shared.clone();
         let writer = std::thread::Builder::new()
@@ -436,29 +454,26 @@ impl SledLog {
     }
 
     fn send(&self, request: Request) -> Result<(), AppendError> {
-        let requests = self.inner.requests.as_ref().ok_or_else(writer_gone)?;
-        let queued = &self.inner.shared.queued;
-        queued.fetch_add(1, Ordering::AcqRel);
-        requests.send(request).map_err(|_| {
-            queued.fetch_sub(1, Ordering::AcqRel);
-            writer_gone()
-        })
+        self.inner
+            .requests
+            .as_ref()
+            .ok_or_else(writer_gone)?
+            .send(request)
+            .map_err(|_| writer_gone())
     }
 
-    /// Writes and flushes `request` on the calling thread when nothing else is being
-    /// written or waits to be: a lone append then makes no trip through the writer thread
-    /// (two thread wake-ups, a fifth of a lone append's time on a 2-core machine). Only on
-    /// tokio's multi-threaded runtime, whose `block_in_place` lets the thread block in the
-    /// flush without stalling other tasks; elsewhere, and whenever the log is busy, the
+    /// Writes and flushes `request` of a lone append (`alone`: no other append under
+    /// way) on the calling thread, unless something is being written: it then makes no
+    /// trip through the writer thread (two thread wake-ups, about a fifth of a lone
+    /// append's time on a 2-core machine). Only on tokio's multi-threaded runtime, whose
+    /// `block_in_place` lets the thread block in the flush without stalling other tasks;
+    /// elsewhere, and whenever appends overlap (group commit is the writer thread's), the
     /// request is handed back for the writer thread.
-    fn append_here(&self, request: Request) -> Option<Request> {
+    fn append_here(&self, request: Request, alone: bool) -> Option<Request> {
         let multi_threaded = tokio::runtime::Handle::try_current()
             .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
         let shared = &*self.inner.shared;
-        if !multi_threaded
-            || shared.queued.load(Ordering::Acquire) != 0
-            || shared.sync.handed.load(Ordering::Acquire) != 0
-        {
+        if !alone || !multi_threaded {
             return Some(request);
         }
         let Ok(mut writer) = shared.writer.try_lock() else {
@@ -485,12 +500,13 @@ impl EventLog for SledLog {
         commit: Commit,
     ) -> Result<Appended, AppendError> {
         commit.validate()?;
+        let (_appending, alone) = Appending::begin(&self.inner.shared.appending);
         let (reply, answer) = oneshot::channel();
         let request = Request {
             payload: Payload::Commit { expected, commit },
             reply,
         };
-        if let Some(request) = self.append_here(request) {
+        if let Some(request) = self.append_here(request, alone) {
             self.send(request)?;
         }
         answer.await.map_err(|_| writer_gone())?
@@ -793,7 +809,6 @@ fn run_writer(
                 Err(_) => break,
             }
         }
-        shared.queued.fetch_sub(batch.len(), Ordering::AcqRel);
         let decided = shared
             .writer
             .lock()
@@ -810,7 +825,6 @@ fn run_writer(
             // goes on.
             next => {
                 let closed = matches!(next, Err(mpsc::TryRecvError::Disconnected));
-                // A carried request is counted out of `queued` with the batch it starts.
                 carried = next.ok();
                 shared.sync.handed.fetch_add(1, Ordering::AcqRel);
                 if flusher.send(decided).is_err() {
