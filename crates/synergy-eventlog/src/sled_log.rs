@@ -55,11 +55,10 @@
 //! roll its log buffer twice per batch, which cost several times the inserts themselves.)
 //!
 //! A written batch is made durable by [`sled::Tree::flush`] — sled writes its log and
-//! `fsync`s it — and only then are its waiters answered. When no other append is waiting
-//! once a batch is written and the flusher thread is idle, whoever wrote the batch
-//! flushes it (a lone writer then pays one fsync per append and no hand-over between
-//! threads). Otherwise the writer thread hands the batch to a flusher thread and goes
-//! on; the flusher takes every
+//! `fsync`s it — and only then are its waiters answered. A lone writer's batch (no append
+//! under way outside it) is flushed by whoever wrote it, when the flusher thread is idle:
+//! one fsync per append and no hand-over between threads. Otherwise the writer thread
+//! hands the batch to a flusher thread and goes on with the next; the flusher takes every
 //! batch handed to it so far and flushes once for all of them. One flush therefore serves
 //! every append that was waiting for it: 64 concurrent writers share one, and the next
 //! batch is written while the disk syncs. If the flush fails, written commits are
@@ -809,6 +808,9 @@ fn run_writer(
                 Err(_) => break,
             }
         }
+        // Every append under way is in this batch: no other is waiting or about to come
+        // back from an earlier flush.
+        let alone = shared.appending.load(Ordering::Acquire) <= batch.len();
         let decided = shared
             .writer
             .lock()
@@ -817,12 +819,12 @@ fn run_writer(
         let next = queue.try_recv();
         let idle = shared.sync.handed.load(Ordering::Acquire) == 0;
         match next {
-            // Nobody else is waiting and the flusher is idle: flushing here spares the
+            // A lone writer's batch, and the flusher is idle: flushing here spares the
             // hand-over to the flusher.
-            Err(mpsc::TryRecvError::Empty) if idle => shared.sync.sync(vec![decided]),
-            // More appends are waiting, or the flusher is busy with earlier batches: it
-            // makes this batch durable (with the ones it already holds) while the writer
-            // goes on.
+            Err(mpsc::TryRecvError::Empty) if alone && idle => shared.sync.sync(vec![decided]),
+            // Other appends are under way, or the flusher is busy with earlier batches:
+            // it makes this batch durable (with the ones it already holds) while the
+            // writer goes on with the next.
             next => {
                 let closed = matches!(next, Err(mpsc::TryRecvError::Disconnected));
                 carried = next.ok();
