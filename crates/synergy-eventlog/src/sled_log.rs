@@ -469,12 +469,15 @@ impl SledLog {
     /// elsewhere, and whenever appends overlap (group commit is the writer thread's), the
     /// request is handed back for the writer thread.
     fn append_here(&self, request: Request, alone: bool) -> Option<Request> {
-        let multi_threaded = tokio::runtime::Handle::try_current()
-            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-        let shared = &*self.inner.shared;
-        if !alone || !multi_threaded {
+        if !alone {
             return Some(request);
         }
+        let multi_threaded = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if !multi_threaded {
+            return Some(request);
+        }
+        let shared = &*self.inner.shared;
         let Ok(mut writer) = shared.writer.try_lock() else {
             return Some(request);
         };
