@@ -39,9 +39,9 @@
 //! same lock, sparing the two thread wake-ups of a trip through the writer thread (only
 //! on tokio's multi-threaded runtime, inside `block_in_place`, so its flush does not
 //! stall other tasks); overlapping appends all go through the writer thread, which
-//! batches them. Since nothing else writes the tree, the lock's state
-//! keeps stream versions in memory (a bounded cache filled from the index on a miss)
-//! instead of reading them back for every commit.
+//! batches them. Since nothing else writes the tree, the state under the lock keeps
+//! stream versions in memory (a bounded cache filled from the index on a miss) instead
+//! of reading them back for every commit.
 //!
 //! sled's recovery keeps a prefix of the inserts made before a crash, so after a crash
 //! only the last log record can lack its `s` entry, and only the commit after it can have
@@ -302,7 +302,12 @@ impl Store {
             let (position, key) = decode_raw_marker(&marker).ok_or_else(|| OpenError::Layout {
                 reason: "its raw-record marker is malformed".into(),
             })?;
-            if position > last && self.tree.get(key)?.is_some() {
+            let points_past = self
+                .tree
+                .get(key)?
+                .and_then(|v| decode_u64(&v))
+                .is_some_and(|p| p > last);
+            if points_past {
                 self.tree.remove(key)?;
                 repaired = true;
             }
@@ -814,11 +819,12 @@ fn run_writer(
         // Every append under way is in this batch: no other is waiting or about to come
         // back from an earlier flush.
         let alone = shared.appending.load(Ordering::Acquire) <= batch.len();
-        let decided = shared
-            .writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .commit_batch(batch);
+        let decided = match shared.writer.lock() {
+            Ok(mut writer) => writer.commit_batch(batch),
+            // An append that wrote for itself panicked halfway: what the writer holds in
+            // memory may be off, and only a reopen (which repairs the tree) may write.
+            Err(_) => refuse_batch(batch, "the sled event log's writer panicked; reopen it"),
+        };
         let next = queue.try_recv();
         let idle = shared.sync.handed.load(Ordering::Acquire) == 0;
         match next {
@@ -1053,6 +1059,17 @@ impl Writer {
                  {position}, whose record cannot be decoded ({e})"
             ))),
         }
+    }
+}
+
+/// Answers every request of `batch` `Unavailable` with `reason`, writing nothing.
+fn refuse_batch(batch: Vec<Request>, reason: &str) -> Decided {
+    Decided {
+        answers: batch
+            .into_iter()
+            .map(|r| (r.reply, Err(unavailable_append(reason))))
+            .collect(),
+        written_through: 0,
     }
 }
 
