@@ -1,6 +1,6 @@
 //! The embedded event log on sled: one process, no server, durable on `Ok`.
 //!
-//! # Layout (version 2)
+//! # Layout (version 3)
 //!
 //! One tree, `synergy.log`, holds everything; kinds of record are told apart by the first
 //! byte of the key:
@@ -11,7 +11,7 @@
 //! | `s` + stream key + last version (u64 BE)       | position (u64 BE)                  |
 //! | `c` + commit id (16 bytes)                     | position, first, last (u64 BE)     |
 //! | `meta:layout`                                  | [`LAYOUT`]                         |
-//! | `meta:pending`                                 | the `s`/`c` keys of the last batch |
+//! | `meta:raw`                                     | position + `s` key of the last raw record |
 //!
 //! The stream key is `context \0 partnership \0 aggregate \0`; ids never contain `\0`, so
 //! one stream's key is never a prefix of another's. Indexing by the *last* version of each
@@ -20,38 +20,51 @@
 //! below 2⁵⁶ their keys all start with `0x00`, so the global log is one contiguous range
 //! at the front of the tree, ahead of every tagged key.
 //!
-//! Version 1 spread the same data over four trees (`synergy.log`, `synergy.stream_index`,
-//! `synergy.stream_head`, `synergy.commit_ids`) written by a four-tree transaction. A
-//! database in that layout, or whose marker names another version, is refused at open
-//! with [`OpenError::Layout`] rather than misread.
+//! Layout 2 held the same records plus `meta:pending`, the `c`/`s` keys of the last batch,
+//! written ahead of every batch. Opening a layout-2 database repairs it with that record,
+//! drops it and marks the database layout 3 (one flush; nothing else is rewritten).
+//! Version 1 spread the data over four trees (`synergy.stream_index`,
+//! `synergy.stream_head`, `synergy.commit_ids` beside `synergy.log`) written by a
+//! four-tree transaction; a database in that layout, or whose marker names any other
+//! version, is refused at open with [`OpenError::Layout`] rather than misread.
 //!
 //! # Durability and group commit
 //!
-//! A single writer thread owns every write. It takes all appends waiting in its queue
-//! (up to [`MAX_BATCH`]), decides each one (idempotency, expected version) in order, and
-//! writes the batch with plain inserts in a fixed order: first `meta:pending`, naming
-//! every `s` and `c` key the batch is about to write, then for each commit its `c` entry,
-//! its `s` entry and last its log record. Since nothing else writes, the writer keeps
-//! stream versions in memory (a bounded cache filled from the index on a miss) instead of
-//! reading them back for every commit.
+//! Writes are made one batch at a time, under one lock, by a writer thread. It takes all
+//! appends waiting in its queue (up to [`MAX_BATCH`]) and serves them one after another
+//! with plain inserts: for each commit first its `c` entry, by a compare-and-swap from
+//! "absent" that both claims the commit id and finds a duplicate (so a new commit costs
+//! no separate read), then its log record, then its `s` entry. An append with no other
+//! append under way (a lone writer) writes its commit as a batch of one itself, under the
+//! same lock, sparing the two thread wake-ups of a trip through the writer thread (only
+//! on tokio's multi-threaded runtime, inside `block_in_place`, so its flush does not
+//! stall other tasks); overlapping appends all go through the writer thread, which
+//! batches them. Since nothing else writes the tree, the state under the lock keeps
+//! stream versions in memory (a bounded cache filled from the index on a miss) instead
+//! of reading them back for every commit.
 //!
-//! sled's recovery keeps a prefix of the inserts made before a crash. So after a crash
-//! every recovered log record has its entries, and the only entries without a log record
-//! belong to the last recovered batch, whose `meta:pending` names them; opening the log
-//! drops those (they point past the last position) before anything is written, so the
-//! indexes agree with the log again. (sled's atomic `apply_batch` and transactions would
-//! give the same result but roll its log buffer twice per batch, which cost several times
-//! the inserts themselves.)
+//! sled's recovery keeps a prefix of the inserts made before a crash, so after a crash
+//! only the last log record can lack its `s` entry, and only the commit after it can have
+//! left a `c` entry without a log record. Opening the log decodes the last record and
+//! writes its `s` entry if missing, before anything else is written. A `c` entry whose
+//! log record was lost stays behind; when its commit id comes again the writer finds that
+//! the position it names does not hold that commit and takes the entry over. Raw records
+//! ([`SledLog::inject_raw_record`], which may not decode) are written `meta:raw`, `s`
+//! entry, record; opening drops the `s` entry `meta:raw` names if the record was lost.
+//! (sled's atomic `apply_batch` and transactions would make this bookkeeping unneeded but
+//! roll its log buffer twice per batch, which cost several times the inserts themselves.)
 //!
-//! The writer then hands the decided batch to a flusher thread and goes on with the next
-//! one. The flusher takes every batch handed to it so far, calls [`sled::Db::flush`] once —
-//! sled writes its log and `fsync`s it — and only then answers the waiters. One flush
-//! therefore serves every append that was waiting for it: a lone writer pays one fsync per
-//! append, 64 concurrent writers share one, and the next batch is written while the disk
-//! syncs. If the flush fails, written commits are answered `Unavailable` (a retry with the
-//! same commit id is safe).
+//! A written batch is made durable by [`sled::Tree::flush`] — sled writes its log and
+//! `fsync`s it — and only then are its waiters answered. A lone writer's batch (no append
+//! under way outside it) is flushed by whoever wrote it, when the flusher thread is idle:
+//! one fsync per append and no hand-over between threads. Otherwise the writer thread
+//! hands the batch to a flusher thread and goes on with the next; the flusher takes every
+//! batch handed to it so far and flushes once for all of them. One flush therefore serves
+//! every append that was waiting for it: 64 concurrent writers share one, and the next
+//! batch is written while the disk syncs. If the flush fails, written commits are
+//! answered `Unavailable` (a retry with the same commit id is safe).
 //!
-//! Positions are handed out by the writer thread, only for commits that are written, so
+//! Positions are handed out under the writer lock, only for commits that are written, so
 //! the log is gap-free (1, 2, 3, ...) and stays so across crashes: sled recovers a prefix
 //! of its inserts.
 //!
@@ -59,18 +72,22 @@
 //!
 //! Readers never see a commit before it is durable: `head`, `read_aggregate` and every
 //! subscription stop at the *durable head*, the last position whose flush has completed.
-//! The writer publishes it on a [`tokio::sync::watch`] channel, which is also how live
-//! subscribers are woken — no polling. Subscriptions read and decode the log in bounded
-//! batches (at most [`READ_BATCH`] records or [`READ_BATCH_BYTES`] bytes at a time) on
-//! tokio's blocking pool, one batch ahead of the consumer, so reading overlaps consuming
-//! while following a log of any length holds at most two batches.
+//! Each flush publishes it on a [`tokio::sync::watch`] channel, which is also how live
+//! subscribers are woken — no polling. Subscriptions read the log's stored bytes in
+//! bounded batches (at most [`READ_BATCH`] records or [`READ_BATCH_BYTES`] bytes at a
+//! time) on tokio's blocking pool, one batch ahead of the consumer, so reading overlaps
+//! consuming while following a log of any length holds at most two batches. Each record
+//! is decoded (and filtered) as the consumer takes it, on the consumer's side: the
+//! reader goes on with the next batch meanwhile, and a decoded commit is allocated and
+//! freed by the same thread (decoding on the reader's side and freeing on the consumer's
+//! measured about a tenth slower, much of it in the allocator).
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -92,7 +109,9 @@ pub const READ_BATCH: usize = 512;
 /// record that crosses it), so large commits do not make batches huge.
 pub const READ_BATCH_BYTES: usize = 4 << 20;
 /// What the layout marker of a database in the layout this module documents holds.
-pub const LAYOUT: &[u8] = b"synergy-eventlog sled layout 2";
+pub const LAYOUT: &[u8] = b"synergy-eventlog sled layout 3";
+/// The marker of layout 2, which opening moves to layout 3.
+const LAYOUT_2: &[u8] = b"synergy-eventlog sled layout 2";
 
 const LOG_TREE: &str = "synergy.log";
 /// Trees of layout version 1; their presence means a database this code must not read.
@@ -102,7 +121,10 @@ const LAYOUT_1_TREES: [&str; 3] = [
     "synergy.commit_ids",
 ];
 const LAYOUT_KEY: &[u8] = b"meta:layout";
-const PENDING_KEY: &[u8] = b"meta:pending";
+/// Position and `s` key of the last raw record ([`SledLog::inject_raw_record`]).
+const RAW_KEY: &[u8] = b"meta:raw";
+/// Layout 2's list of the last batch's `c` and `s` keys; gone once migrated.
+const LAYOUT_2_PENDING_KEY: &[u8] = b"meta:pending";
 const STREAM_TAG: u8 = b's';
 const COMMIT_ID_TAG: u8 = b'c';
 /// Positions stay below this so their keys start with `0x00` and sort before every tagged
@@ -117,7 +139,7 @@ const HEAD_CACHE: usize = 1 << 16;
 pub enum OpenError {
     #[error("cannot open the sled event log: {0}")]
     Storage(#[from] sled::Error),
-    #[error("the sled database is not a Synergy event log in layout 2: {reason}")]
+    #[error("the sled database is not a Synergy event log in layout 3 (or 2): {reason}")]
     Layout { reason: String },
     #[error("cannot start the event log's writer thread: {0}")]
     Thread(#[from] std::io::Error),
@@ -155,6 +177,34 @@ struct Inner {
     writer: Option<JoinHandle<()>>,
     durable: watch::Receiver<u64>,
     stats: Arc<Counters>,
+    shared: Arc<Shared>,
+}
+
+/// What the writer thread and appends that write for themselves share.
+struct Shared {
+    /// Held while deciding and writing a batch (never while flushing), so batches are
+    /// written one after another whoever writes them.
+    writer: Mutex<Writer>,
+    sync: Syncer,
+    /// Appends begun and not yet answered.
+    appending: AtomicUsize,
+}
+
+/// Counts an append in [`Shared::appending`] until it is answered (or dropped).
+struct Appending<'a>(&'a AtomicUsize);
+
+impl<'a> Appending<'a> {
+    /// Counts one more append; returns it with whether it is the only one.
+    fn begin(count: &'a AtomicUsize) -> (Appending<'a>, bool) {
+        let before = count.fetch_add(1, Ordering::AcqRel);
+        (Appending(count), before == 0)
+    }
+}
+
+impl Drop for Appending<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Drop for Inner {
@@ -183,7 +233,8 @@ struct Store {
 }
 
 impl Store {
-    /// Opens the log tree, refusing any layout but version 2 and marking a new database.
+    /// Opens the log tree, moving a database in layout 2 to layout 3, refusing any other
+    /// layout and marking a new database.
     fn open(db: sled::Db) -> Result<Store, OpenError> {
         let names = db.tree_names();
         if let Some(old) = LAYOUT_1_TREES
@@ -198,8 +249,10 @@ impl Store {
             });
         }
         let tree = db.open_tree(LOG_TREE)?;
-        match tree.get(LAYOUT_KEY)? {
+        let store = Store { db, tree };
+        match store.tree.get(LAYOUT_KEY)? {
             Some(marker) if marker.as_ref() == LAYOUT => {}
+            Some(marker) if marker.as_ref() == LAYOUT_2 => store.migrate_from_layout_2()?,
             Some(marker) => {
                 return Err(OpenError::Layout {
                     reason: format!(
@@ -208,9 +261,9 @@ impl Store {
                     ),
                 });
             }
-            None if tree.is_empty() => {
-                tree.insert(LAYOUT_KEY, LAYOUT)?;
-                db.flush()?;
+            None if store.tree.is_empty() => {
+                store.tree.insert(LAYOUT_KEY, LAYOUT)?;
+                store.db.flush()?;
             }
             None => {
                 return Err(OpenError::Layout {
@@ -218,7 +271,7 @@ impl Store {
                 });
             }
         }
-        Ok(Store { db, tree })
+        Ok(store)
     }
 
     /// The last position in the log (0 when empty).
@@ -233,61 +286,78 @@ impl Store {
         })
     }
 
-    /// Writes a batch: first the pending record naming every tagged key about to be
-    /// written, then for each commit its `c` entry, its index entry and last its log
-    /// record. sled recovers a prefix of these inserts, so after a crash every log record
-    /// has its entries, and entries whose log record was lost are all named by the last
-    /// recovered pending record ([`Store::repair`] drops them).
-    fn write(&self, writes: &[Write]) -> sled::Result<()> {
-        let mut pending = Vec::new();
-        for key in writes.iter().flat_map(Write::tagged_keys) {
-            // Keys are built from validated ids and are far below 4 GiB.
-            pending.extend_from_slice(&(key.len() as u32).to_be_bytes());
-            pending.extend_from_slice(key);
-        }
-        self.tree.insert(PENDING_KEY, pending)?;
-        for w in writes {
-            if let Some((key, value)) = &w.commit_id {
-                self.tree.insert(&key[..], &value[..])?;
-            }
-            self.tree.insert(w.index_key.as_slice(), &w.position[..])?;
-            self.tree.insert(&w.position[..], w.bytes.as_slice())?;
-        }
-        Ok(())
-    }
-
-    /// Drops the entries among `keys` that point past `last`, the last position the log
-    /// holds: written ahead of a log record that never made it.
-    fn drop_unbacked(&self, keys: &[&[u8]], last: u64) -> sled::Result<bool> {
-        let mut dropped = false;
-        for key in keys {
+    /// Brings the tree back to agreement with the log after a crash (or a failed write)
+    /// and returns the last position. sled keeps a prefix of the inserts made before a
+    /// crash, and the writer inserts one commit after another (`c` entry, log record, `s`
+    /// entry), so at most the last log record misses its `s` entry, which this writes from
+    /// the record itself. A `c` entry whose log record was lost may stay behind; the
+    /// writer tells it apart when the id comes again ([`Writer::check_original`]). For a
+    /// raw record, whose bytes may not decode, `meta:raw` names its `s` entry, written
+    /// ahead of the record; that entry is dropped if the record was lost.
+    fn repair(&self) -> Result<u64, OpenError> {
+        let last = self.last_position()?;
+        let mut repaired = false;
+        let mut last_is_raw = false;
+        if let Some(marker) = self.tree.get(RAW_KEY)? {
+            let (position, key) = decode_raw_marker(&marker).ok_or_else(|| OpenError::Layout {
+                reason: "its raw-record marker is malformed".into(),
+            })?;
             let points_past = self
                 .tree
                 .get(key)?
-                .and_then(|v| decode_u64(v.get(..8)?))
-                .is_some_and(|position| position > last);
+                .and_then(|v| decode_u64(&v))
+                .is_some_and(|p| p > last);
             if points_past {
                 self.tree.remove(key)?;
-                dropped = true;
+                repaired = true;
+            }
+            last_is_raw = position == last;
+        }
+        if last > 0 && !last_is_raw {
+            let record = self.tree.get(last.to_be_bytes())?;
+            // An undecodable record is reported to readers with its position; there is no
+            // entry to derive from it.
+            if let Some(Ok(decoded)) = record.map(|bytes| decode_commit(&bytes)) {
+                let commit = decoded.commit;
+                let key = index_key(&stream_key(&commit.stream), commit.last_version());
+                if self.tree.get(&key)?.is_none() {
+                    self.tree.insert(key, &last.to_be_bytes()[..])?;
+                    repaired = true;
+                }
             }
         }
-        Ok(dropped)
-    }
-
-    /// After a crash: drops the entries of the last batch whose log records were lost, so
-    /// the indexes agree with the log again. Returns the last position.
-    fn repair(&self) -> Result<u64, OpenError> {
-        let last = self.last_position()?;
-        let Some(pending) = self.tree.get(PENDING_KEY)? else {
-            return Ok(last);
-        };
-        let keys = decode_pending(&pending).ok_or_else(|| OpenError::Layout {
-            reason: "its pending-batch record is malformed".into(),
-        })?;
-        if self.drop_unbacked(&keys, last)? {
+        if repaired {
             self.db.flush()?;
         }
         Ok(last)
+    }
+
+    /// Moves a database in layout 2 to this layout. Layout 2 wrote each batch's `c` and `s`
+    /// entries ahead of its log records and named them in `meta:pending`; dropping the ones
+    /// that point past the last position (as layout 2 did at open) leaves every log record
+    /// with its entries, which layout 3 holds too.
+    fn migrate_from_layout_2(&self) -> Result<(), OpenError> {
+        let last = self.last_position()?;
+        if let Some(pending) = self.tree.get(LAYOUT_2_PENDING_KEY)? {
+            let keys = decode_layout_2_pending(&pending).ok_or_else(|| OpenError::Layout {
+                reason: "its layout-2 pending-batch record is malformed".into(),
+            })?;
+            for key in keys {
+                let points_past = self
+                    .tree
+                    .get(key)?
+                    .and_then(|v| decode_u64(v.get(..8)?))
+                    .is_some_and(|position| position > last);
+                if points_past {
+                    self.tree.remove(key)?;
+                }
+            }
+            self.tree.remove(LAYOUT_2_PENDING_KEY)?;
+        }
+        self.tree.insert(LAYOUT_KEY, LAYOUT)?;
+        self.db.flush()?;
+        tracing::info!("moved the sled event log from layout 2 to layout 3");
+        Ok(())
     }
 
     /// A stream's last version according to its index (0 when it has none).
@@ -319,24 +389,31 @@ impl SledLog {
         let (requests, queue) = mpsc::channel();
         let (decided_tx, decided) = mpsc::channel();
         let stats = Arc::new(Counters::default());
-        let flusher = Flusher {
+        let sync = Syncer {
             db: store.db.clone(),
-            durable: durable_tx,
+            durable: Arc::new(durable_tx),
             stats: stats.clone(),
+            handed: Arc::new(AtomicUsize::new(0)),
         };
+        let flusher = sync.clone();
         let flusher = std::thread::Builder::new()
             .name("synergy-sled-flush".into())
             .spawn(move || flusher.run(decided))?;
-        let writer = Writer {
-            store: store.clone(),
-            next: head + 1,
-            versions: HashMap::new(),
-            poisoned: None,
-            stats: stats.clone(),
-        };
+        let shared = Arc::new(Shared {
+            writer: Mutex::new(Writer {
+                store: store.clone(),
+                next: head + 1,
+                versions: HashMap::new(),
+                poisoned: None,
+                stats: stats.clone(),
+            }),
+            sync,
+            appending: AtomicUsize::new(0),
+        });
+        let writer_shared = shared.clone();
         let writer = std::thread::Builder::new()
             .name("synergy-sled-writer".into())
-            .spawn(move || writer.run(queue, decided_tx, flusher))?;
+            .spawn(move || run_writer(&writer_shared, queue, decided_tx, flusher))?;
         Ok(SledLog {
             inner: Arc::new(Inner {
                 store,
@@ -344,6 +421,7 @@ impl SledLog {
                 writer: Some(writer),
                 durable,
                 stats,
+                shared,
             }),
         })
     }
@@ -388,6 +466,34 @@ impl SledLog {
             .map_err(|_| writer_gone())
     }
 
+    /// Writes and flushes `request` of a lone append (`alone`: no other append under
+    /// way) on the calling thread, unless something is being written: it then makes no
+    /// trip through the writer thread (two thread wake-ups, about a fifth of a lone
+    /// append's time on a 2-core machine). Only on tokio's multi-threaded runtime, whose
+    /// `block_in_place` lets the thread block in the flush without stalling other tasks;
+    /// elsewhere, and whenever appends overlap (group commit is the writer thread's), the
+    /// request is handed back for the writer thread.
+    fn append_here(&self, request: Request, alone: bool) -> Option<Request> {
+        if !alone {
+            return Some(request);
+        }
+        let multi_threaded = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if !multi_threaded {
+            return Some(request);
+        }
+        let shared = &*self.inner.shared;
+        let Ok(mut writer) = shared.writer.try_lock() else {
+            return Some(request);
+        };
+        tokio::task::block_in_place(move || {
+            let decided = writer.commit_batch(vec![request]);
+            drop(writer);
+            shared.sync.sync(vec![decided]);
+        });
+        None
+    }
+
     fn durable_head(&self) -> u64 {
         *self.inner.durable.borrow()
     }
@@ -401,11 +507,15 @@ impl EventLog for SledLog {
         commit: Commit,
     ) -> Result<Appended, AppendError> {
         commit.validate()?;
+        let (_appending, alone) = Appending::begin(&self.inner.shared.appending);
         let (reply, answer) = oneshot::channel();
-        self.send(Request {
+        let request = Request {
             payload: Payload::Commit { expected, commit },
             reply,
-        })?;
+        };
+        if let Some(request) = self.append_here(request, alone) {
+            self.send(request)?;
+        }
         answer.await.map_err(|_| writer_gone())?
     }
 
@@ -423,24 +533,32 @@ impl EventLog for SledLog {
     }
 
     fn subscribe(&self, after: Position, filter: Filter) -> Subscription {
+        let filter = Arc::new(filter);
         let cursor = Cursor {
             tree: self.inner.store.tree.clone(),
             after: after.get(),
-            filter: Arc::new(filter),
             durable: self.inner.durable.clone(),
             ahead: None,
         };
         futures::stream::unfold(Some(cursor), |cursor| async move {
             let mut cursor = cursor?;
             match cursor.next_batch().await {
-                Ok(Some(batch)) => Some((batch, Some(cursor))),
+                Ok(Some(batch)) => Some((Ok(batch), Some(cursor))),
                 Ok(None) => None,
                 // A storage failure ends the subscription; the consumer resumes from the
                 // last position it processed.
-                Err(e) => Some((vec![Err(e)], None)),
+                Err(e) => Some((Err(e), None)),
             }
         })
-        .flat_map(futures::stream::iter)
+        .flat_map(move |batch| {
+            let filter = filter.clone();
+            // Records are decoded as the consumer takes them, on its side: what it
+            // allocates it also frees, and the reader goes on with the next batch.
+            futures::stream::iter(Decoding {
+                records: batch.map(Vec::into_iter),
+                filter,
+            })
+        })
         .boxed()
     }
 
@@ -495,17 +613,57 @@ fn read_aggregate(
 struct Cursor {
     tree: sled::Tree,
     after: u64,
-    filter: Arc<Filter>,
     durable: watch::Receiver<u64>,
     /// At most one batch read ahead, so a subscription holds at most two batches.
     ahead: Option<tokio::task::JoinHandle<Result<(Batch, u64), ReadError>>>,
 }
 
-type Batch = Vec<Result<StoredCommit, ReadError>>;
+/// Stored records (position and bytes) in log order, not decoded yet.
+type Batch = Vec<(u64, sled::IVec)>;
+
+/// The commits of one batch that match a subscription's filter, decoded one at a time;
+/// an error stands for a failed read.
+struct Decoding {
+    records: Result<std::vec::IntoIter<(u64, sled::IVec)>, ReadError>,
+    filter: Arc<Filter>,
+}
+
+impl Iterator for Decoding {
+    type Item = Result<StoredCommit, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let records = match &mut self.records {
+            Ok(records) => records,
+            Err(_) => {
+                let failed = std::mem::replace(&mut self.records, Ok(Vec::new().into_iter()));
+                return failed.err().map(Err);
+            }
+        };
+        for (position, bytes) in records {
+            match decode_commit(&bytes) {
+                // An undecodable record cannot be filtered: it is always reported.
+                Err(source) => {
+                    return Some(Err(ReadError::Corrupt {
+                        position: Position(position),
+                        source,
+                    }));
+                }
+                Ok(decoded) if self.filter.matches(&decoded.commit.stream) => {
+                    return Some(Ok(StoredCommit {
+                        position: Position(position),
+                        commit: decoded.commit,
+                    }));
+                }
+                Ok(_) => {}
+            }
+        }
+        None
+    }
+}
 
 impl Cursor {
-    /// The next non-empty batch of matching records, waiting for appends when caught up.
-    /// `None` once the log is closed and everything durable has been passed.
+    /// The next non-empty batch of records, waiting for appends when caught up. `None`
+    /// once the log is closed and everything durable has been passed.
     async fn next_batch(&mut self) -> Result<Option<Batch>, ReadError> {
         loop {
             let read = match self.ahead.take() {
@@ -543,20 +701,16 @@ impl Cursor {
     }
 
     fn read(&self, durable: u64) -> tokio::task::JoinHandle<Result<(Batch, u64), ReadError>> {
-        let (tree, after, filter) = (self.tree.clone(), self.after, self.filter.clone());
-        tokio::task::spawn_blocking(move || read_log_batch(&tree, after, durable, &filter))
+        let (tree, after) = (self.tree.clone(), self.after);
+        tokio::task::spawn_blocking(move || read_log_batch(&tree, after, durable))
     }
 }
 
 /// Reads records in `(after, durable]`, bounded by [`READ_BATCH`] and [`READ_BATCH_BYTES`].
-/// Returns the matching ones and the last position passed.
-fn read_log_batch(
-    tree: &sled::Tree,
-    after: u64,
-    durable: u64,
-    filter: &Filter,
-) -> Result<(Batch, u64), ReadError> {
-    let mut batch = Vec::new();
+/// Returns them and the last position passed.
+fn read_log_batch(tree: &sled::Tree, after: u64, durable: u64) -> Result<(Batch, u64), ReadError> {
+    let wanted = usize::try_from(durable - after).unwrap_or(READ_BATCH);
+    let mut batch = Vec::with_capacity(wanted.min(READ_BATCH));
     let mut last = after;
     let mut bytes_read = 0;
     for (n, entry) in tree.range(log_range(after + 1, durable)).enumerate() {
@@ -568,18 +722,7 @@ fn read_log_batch(
             .ok_or_else(|| unavailable(format!("the log holds a key of {} bytes", key.len())))?;
         last = position;
         bytes_read += value.len();
-        match decode_commit(&value) {
-            // An undecodable record cannot be filtered: it is always reported.
-            Err(source) => batch.push(Err(ReadError::Corrupt {
-                position: Position(position),
-                source,
-            })),
-            Ok(decoded) if filter.matches(&decoded.commit.stream) => batch.push(Ok(StoredCommit {
-                position: Position(position),
-                commit: decoded.commit,
-            })),
-            Ok(_) => {}
-        }
+        batch.push((position, value));
     }
     Ok((batch, last))
 }
@@ -600,21 +743,26 @@ enum Payload {
     },
 }
 
-/// What the writer decided for one request.
-enum Decision {
+/// What became of one request the writer took.
+enum Outcome {
+    /// Written; the answer once the batch is flushed.
+    Written(Appended),
     /// Answered without writing (duplicate or conflict).
     Answer(Result<Appended, AppendError>),
-    /// To be written; the answer once the batch is written and flushed.
-    Write(Appended, Write),
 }
 
-/// The records of one commit, in the order they are inserted.
-struct Write {
-    /// `c` key and value; `None` for raw records, which have no commit id.
-    commit_id: Option<([u8; 17], [u8; 24])>,
-    index_key: Vec<u8>,
-    position: [u8; 8],
-    bytes: Vec<u8>,
+/// Why the writer could not serve one request.
+enum Failure {
+    /// sled failed while the request was being written: the tree may hold part of it.
+    Storage(sled::Error),
+    /// Refused before anything was written.
+    Refused(String),
+}
+
+impl From<sled::Error> for Failure {
+    fn from(e: sled::Error) -> Failure {
+        Failure::Storage(e)
+    }
 }
 
 /// A decided batch on its way to the flusher: each waiter with its answer, to be sent once
@@ -626,8 +774,8 @@ struct Decided {
 
 type Reply = oneshot::Sender<Result<Appended, AppendError>>;
 
-/// Decides and writes batches; hands them to the [`Flusher`] and goes straight on with the
-/// next batch, so writing new appends overlaps the fsync of earlier ones.
+/// Decides and writes batches, one at a time under [`Shared::writer`]: the writer thread's
+/// batches and those of appends that write for themselves ([`SledLog::append_here`]).
 struct Writer {
     store: Store,
     /// The position the next written commit gets.
@@ -641,161 +789,172 @@ struct Writer {
     stats: Arc<Counters>,
 }
 
-impl Writer {
-    fn run(
-        mut self,
-        queue: mpsc::Receiver<Request>,
-        flusher: mpsc::Sender<Decided>,
-        flusher_thread: JoinHandle<()>,
-    ) {
-        while let Ok(first) = queue.recv() {
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match queue.try_recv() {
-                    Ok(request) => batch.push(request),
-                    Err(_) => break,
+/// The writer thread: takes the appends waiting in its queue (up to [`MAX_BATCH`]),
+/// writes them as one batch and has them flushed. With appends waiting it hands a written
+/// batch to the flusher thread and goes straight on with them, so writing new appends
+/// overlaps the fsync of earlier ones; with none waiting it flushes the batch itself.
+fn run_writer(
+    shared: &Shared,
+    queue: mpsc::Receiver<Request>,
+    flusher: mpsc::Sender<Decided>,
+    flusher_thread: JoinHandle<()>,
+) {
+    // A request taken while checking whether anyone is waiting: it starts the next batch.
+    let mut carried = None;
+    loop {
+        let first = match carried.take() {
+            Some(request) => request,
+            None => match queue.recv() {
+                Ok(request) => request,
+                Err(_) => break,
+            },
+        };
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(request) => batch.push(request),
+                Err(_) => break,
+            }
+        }
+        // Every append under way is in this batch: no other is waiting or about to come
+        // back from an earlier flush.
+        let alone = shared.appending.load(Ordering::Acquire) <= batch.len();
+        let decided = match shared.writer.lock() {
+            Ok(mut writer) => writer.commit_batch(batch),
+            // An append that wrote for itself panicked halfway: what the writer holds in
+            // memory may be off, and only a reopen (which repairs the tree) may write.
+            Err(_) => refuse_batch(batch, "the sled event log's writer panicked; reopen it"),
+        };
+        let next = queue.try_recv();
+        let idle = shared.sync.handed.load(Ordering::Acquire) == 0;
+        match next {
+            // A lone writer's batch, and the flusher is idle: flushing here spares the
+            // hand-over to the flusher.
+            Err(mpsc::TryRecvError::Empty) if alone && idle => shared.sync.sync(vec![decided]),
+            // Other appends are under way, or the flusher is busy with earlier batches:
+            // it makes this batch durable (with the ones it already holds) while the
+            // writer goes on with the next.
+            next => {
+                let closed = matches!(next, Err(mpsc::TryRecvError::Disconnected));
+                carried = next.ok();
+                shared.sync.handed.fetch_add(1, Ordering::AcqRel);
+                if flusher.send(decided).is_err() {
+                    // The flusher only stops when this sender is dropped or it panicked;
+                    // dropped waiters then see the log as unavailable.
+                    tracing::error!("the sled event log flusher has stopped");
+                    break;
+                }
+                if closed {
+                    break;
                 }
             }
-            let decided = self.commit_batch(batch);
-            if flusher.send(decided).is_err() {
-                // The flusher only stops when this sender is dropped or it panicked;
-                // dropped waiters then see the log as unavailable.
-                tracing::error!("the sled event log flusher has stopped");
-                break;
-            }
-        }
-        drop(flusher);
-        if flusher_thread.join().is_err() {
-            tracing::error!("the sled event log flusher thread panicked");
         }
     }
+    drop(flusher);
+    if flusher_thread.join().is_err() {
+        tracing::error!("the sled event log flusher thread panicked");
+    }
+}
 
-    /// Decides every request in order, as if each were appended alone (later requests see
-    /// the versions and commit ids of earlier ones in the same batch), and writes the
-    /// decided commits.
+impl Writer {
+    /// Decides and writes every request in order, as if each were appended alone (later
+    /// requests see the versions and commit ids of earlier ones in the same batch).
     fn commit_batch(&mut self, batch: Vec<Request>) -> Decided {
-        if let Some(reason) = &self.poisoned {
-            let answers = batch
-                .into_iter()
-                .map(|r| (r.reply, Err(unavailable_append(reason))))
-                .collect();
-            return Decided {
-                answers,
-                written_through: self.next - 1,
-            };
-        }
-        // Cleared only between batches: mid-batch, the cache holds versions the tree does
-        // not have yet.
+        // Between batches the tree holds every version the cache does, so clearing it
+        // loses nothing.
         if self.versions.len() >= HEAD_CACHE {
             self.versions.clear();
         }
         let recorded_at = now();
         let mut seen: HashMap<Uuid, Appended> = HashMap::new();
-        let mut decided = Vec::with_capacity(batch.len());
-        let mut writes = Vec::with_capacity(batch.len());
+        let mut written = 0;
+        let mut answers = Vec::with_capacity(batch.len());
         for Request { payload, reply } in batch {
-            match self.decide(payload, recorded_at, &mut seen) {
-                Ok(Decision::Write(appended, write)) => {
-                    writes.push(write);
-                    decided.push((reply, Ok(appended), true));
-                }
-                Ok(Decision::Answer(answer)) => decided.push((reply, answer, false)),
-                Err(reason) => decided.push((reply, Err(unavailable_append(&reason)), false)),
-            }
+            let answer = match &self.poisoned {
+                Some(reason) => Err(unavailable_append(reason)),
+                None => match self.append_one(payload, recorded_at, &mut seen) {
+                    Ok(Outcome::Written(appended)) => {
+                        written += 1;
+                        Ok(appended)
+                    }
+                    Ok(Outcome::Answer(answer)) => answer,
+                    Err(Failure::Refused(reason)) => Err(unavailable_append(&reason)),
+                    Err(Failure::Storage(e)) => {
+                        self.recover(&e);
+                        Err(unavailable_append(&format!("sled write failed: {e}")))
+                    }
+                },
+            };
+            answers.push((reply, answer));
         }
-        let outcome = if writes.is_empty() {
-            Ok(())
-        } else {
-            self.store.write(&writes)
-        };
-        match &outcome {
-            Ok(()) => {
-                self.stats
-                    .commits_written
-                    .fetch_add(writes.len() as u64, Ordering::Relaxed);
-            }
-            Err(e) => self.recover(&writes, e),
-        }
-        let answers = decided
-            .into_iter()
-            .map(|(reply, answer, written)| match (&outcome, written) {
-                (Err(e), true) => (
-                    reply,
-                    Err(unavailable_append(&format!("sled write failed: {e}"))),
-                ),
-                _ => (reply, answer),
-            })
-            .collect();
+        self.stats
+            .commits_written
+            .fetch_add(written, Ordering::Relaxed);
         Decided {
             answers,
             written_through: self.next - 1,
         }
     }
 
-    /// After a failed batch: drops what the log does not back and starts again from what
-    /// the tree really holds, so positions stay gap-free and versions true. Commits whose
-    /// records all made it are answered `Unavailable` yet stored; a retry finds them.
-    fn recover(&mut self, writes: &[Write], error: &sled::Error) {
-        tracing::error!(%error, "sled event log batch failed");
+    /// After a failed write: repairs the tree as a reopen would and starts again from what
+    /// it really holds, so positions stay gap-free and versions true. A commit whose log
+    /// record made it is answered `Unavailable` yet stored; a retry finds it.
+    fn recover(&mut self, error: &sled::Error) {
+        tracing::error!(%error, "sled event log write failed");
         self.versions.clear();
-        let keys: Vec<&[u8]> = writes.iter().flat_map(Write::tagged_keys).collect();
-        let repaired = self
-            .store
-            .last_position()
-            .and_then(|last| self.store.drop_unbacked(&keys, last).map(|_| last));
-        match repaired {
+        match self.store.repair() {
             Ok(last) => self.next = last + 1,
             Err(e) => {
-                tracing::error!(error = %e, "cannot clean up after a failed sled batch");
+                tracing::error!(error = %e, "cannot repair the sled event log after a failed write");
                 self.poisoned = Some(format!(
                     "the sled event log stopped writing after a storage failure ({error}; \
-                     cleaning up failed: {e}); reopen it"
+                     repairing failed: {e}); reopen it"
                 ));
             }
         }
     }
 
-    /// Decides one request; a commit to write moves `next` and the stream's cached version
-    /// on. `Err` is a storage failure, answered `Unavailable`.
-    fn decide(
+    /// Decides one request and writes it if it is to be stored, moving `next` and the
+    /// stream's cached version on.
+    fn append_one(
         &mut self,
         payload: Payload,
         recorded_at: Timestamp,
         seen: &mut HashMap<Uuid, Appended>,
-    ) -> Result<Decision, String> {
-        let (stream, commit_id) = match &payload {
-            Payload::Commit { commit, .. } => (&commit.stream, Some(commit.commit_id)),
-            Payload::Raw { stream, .. } => (stream, None),
+    ) -> Result<Outcome, Failure> {
+        let stream = match &payload {
+            Payload::Commit { commit, .. } => {
+                if let Some(original) = seen.get(&commit.commit_id) {
+                    return Ok(duplicate(*original));
+                }
+                &commit.stream
+            }
+            Payload::Raw { stream, .. } => stream,
         };
-        if let Some(id) = commit_id
-            && let Some(original) = self.original(id, seen)?
-        {
-            return Ok(Decision::Answer(Ok(Appended {
-                duplicate: true,
-                ..original
-            })));
-        }
         let stream_key = stream_key(stream);
         let actual = match self.versions.get(&stream_key) {
             Some(v) => *v,
-            None => self
-                .store
-                .stream_version(&stream_key)
-                .map_err(|e| format!("cannot read the sled event log: {e}"))?,
+            None => self.store.stream_version(&stream_key)?,
         };
         if self.next >= POSITION_LIMIT {
-            return Err(format!(
+            return Err(Failure::Refused(format!(
                 "the sled event log is full: positions stop below {POSITION_LIMIT}"
-            ));
+            )));
         }
-        let position = Position(self.next);
-        let (appended, bytes) = match payload {
+        let position = self.next;
+        let appended = match payload {
             Payload::Commit {
                 expected,
                 mut commit,
             } => {
+                let id = commit.commit_id;
                 if !expected.admits(actual) {
-                    return Ok(Decision::Answer(Err(AppendError::Conflict {
+                    // A retry of a stored commit finds its aggregate moved on: it still
+                    // gets the original answer.
+                    if let Some(original) = self.stored_original(id)? {
+                        return Ok(duplicate(original));
+                    }
+                    return Ok(Outcome::Answer(Err(AppendError::Conflict {
                         stream: commit.stream,
                         expected,
                         actual,
@@ -804,110 +963,172 @@ impl Writer {
                 commit.first_version = actual + 1;
                 commit.recorded_at = recorded_at;
                 let appended = Appended {
-                    position,
+                    position: Position(position),
                     first_version: commit.first_version,
                     last_version: commit.last_version(),
                     duplicate: false,
                 };
-                (appended, encode_commit(&commit))
+                if let Some(original) = self.claim(id, &appended)? {
+                    return Ok(duplicate(original));
+                }
+                let tree = &self.store.tree;
+                tree.insert(position.to_be_bytes(), encode_commit(&commit))?;
+                tree.insert(
+                    index_key(&stream_key, appended.last_version),
+                    &position.to_be_bytes()[..],
+                )?;
+                seen.insert(id, appended);
+                appended
             }
             Payload::Raw { bytes, .. } => {
                 let appended = Appended {
-                    position,
+                    position: Position(position),
                     first_version: actual + 1,
                     last_version: actual + 1,
                     duplicate: false,
                 };
-                (appended, bytes)
+                let index_key = index_key(&stream_key, appended.last_version);
+                let tree = &self.store.tree;
+                tree.insert(RAW_KEY, encode_raw_marker(position, &index_key))?;
+                tree.insert(index_key, &position.to_be_bytes()[..])?;
+                tree.insert(position.to_be_bytes(), bytes)?;
+                appended
             }
         };
-        let write = Write {
-            commit_id: commit_id.map(|id| (commit_id_key(id), encode_appended(&appended))),
-            index_key: index_key(&stream_key, appended.last_version),
-            position: position.get().to_be_bytes(),
-            bytes,
-        };
-        if let Some(id) = commit_id {
-            seen.insert(id, appended);
-        }
         self.versions.insert(stream_key, appended.last_version);
         self.next += 1;
-        Ok(Decision::Write(appended, write))
+        Ok(Outcome::Written(appended))
     }
 
-    /// The original result of commit `id` if it was appended before (in this batch or
-    /// stored).
-    fn original(
-        &self,
-        id: Uuid,
-        seen: &HashMap<Uuid, Appended>,
-    ) -> Result<Option<Appended>, String> {
-        if let Some(appended) = seen.get(&id) {
-            return Ok(Some(*appended));
+    /// Claims commit id `id` for `appended` by writing its `c` entry, unless it belongs
+    /// to a stored commit: then that commit's original result. One compare-and-swap both
+    /// looks for the id and claims it, so a new commit costs no extra read.
+    fn claim(&self, id: Uuid, appended: &Appended) -> Result<Option<Appended>, Failure> {
+        let key = commit_id_key(id);
+        let value = encode_appended(appended);
+        let current =
+            match self
+                .store
+                .tree
+                .compare_and_swap(key, None::<&[u8]>, Some(&value[..]))?
+            {
+                Ok(()) => return Ok(None),
+                Err(sled::CompareAndSwapError { current, .. }) => current,
+            };
+        if let Some(original) = current
+            .map(|v| self.check_original(id, &v))
+            .transpose()?
+            .flatten()
+        {
+            return Ok(Some(original));
         }
-        let stored = self
-            .store
-            .tree
-            .get(commit_id_key(id))
-            .map_err(|e| format!("cannot read the sled event log: {e}"))?;
-        stored
-            .map(|v| {
-                decode_appended(&v).ok_or_else(|| {
-                    format!("the sled event log's entry for commit id {id} is malformed")
-                })
-            })
-            .transpose()
+        // An entry left by a commit whose log record a crash lost: take it over.
+        self.store.tree.insert(key, &value[..])?;
+        Ok(None)
+    }
+
+    /// The original result of commit `id` if it is stored.
+    fn stored_original(&self, id: Uuid) -> Result<Option<Appended>, Failure> {
+        match self.store.tree.get(commit_id_key(id))? {
+            Some(v) => self.check_original(id, &v),
+            None => Ok(None),
+        }
+    }
+
+    /// Reads the `c` entry `value` of commit `id`: the commit's original result if its log
+    /// record holds it, `None` if the entry was left by a commit a crash lost (the `c`
+    /// entry is written just ahead of the log record).
+    fn check_original(&self, id: Uuid, value: &[u8]) -> Result<Option<Appended>, Failure> {
+        let original = decode_appended(value).ok_or_else(|| {
+            Failure::Refused(format!(
+                "the sled event log's entry for commit id {id} is malformed"
+            ))
+        })?;
+        let position = original.position.get();
+        if position >= self.next {
+            return Ok(None);
+        }
+        let Some(bytes) = self.store.tree.get(position.to_be_bytes())? else {
+            return Ok(None);
+        };
+        match decode_commit(&bytes) {
+            Ok(decoded) if decoded.commit.commit_id == id => Ok(Some(original)),
+            Ok(_) => Ok(None),
+            Err(e) => Err(Failure::Refused(format!(
+                "cannot tell whether commit id {id} is stored: its entry points at position \
+                 {position}, whose record cannot be decoded ({e})"
+            ))),
+        }
     }
 }
 
-impl Write {
-    /// The keys written ahead of the log record, which a crash may leave without it.
-    fn tagged_keys(&self) -> impl Iterator<Item = &[u8]> {
-        self.commit_id
-            .as_ref()
-            .map(|(key, _)| &key[..])
+/// Answers every request of `batch` `Unavailable` with `reason`, writing nothing.
+fn refuse_batch(batch: Vec<Request>, reason: &str) -> Decided {
+    Decided {
+        answers: batch
             .into_iter()
-            .chain(std::iter::once(self.index_key.as_slice()))
+            .map(|r| (r.reply, Err(unavailable_append(reason))))
+            .collect(),
+        written_through: 0,
     }
 }
 
-/// Makes decided batches durable: takes every batch waiting, calls [`sled::Db::flush`]
-/// once for all of them, publishes the new durable head and answers the waiters. A batch
-/// written before the flush started is covered by it.
-struct Flusher {
-    db: sled::Db,
-    durable: watch::Sender<u64>,
-    stats: Arc<Counters>,
+fn duplicate(original: Appended) -> Outcome {
+    Outcome::Answer(Ok(Appended {
+        duplicate: true,
+        ..original
+    }))
 }
 
-impl Flusher {
+/// Makes decided batches durable: calls [`sled::Tree::flush`] once for all of them,
+/// publishes the new durable head and answers the waiters. A batch written before the
+/// flush started is covered by it. The writer and the flusher thread share it.
+#[derive(Clone)]
+struct Syncer {
+    db: sled::Db,
+    durable: Arc<watch::Sender<u64>>,
+    stats: Arc<Counters>,
+    /// Batches handed to the flusher thread and not yet answered by it.
+    handed: Arc<AtomicUsize>,
+}
+
+impl Syncer {
+    fn sync(&self, batches: Vec<Decided>) {
+        let written_through = batches.iter().map(|b| b.written_through).max();
+        let flushed = self.db.flush();
+        if flushed.is_ok() {
+            self.stats.flushes.fetch_add(1, Ordering::Relaxed);
+            if let Some(head) = written_through {
+                // The writer and the flusher may finish flushes out of order; the head
+                // only moves on.
+                self.durable.send_if_modified(|durable| {
+                    let moved = head > *durable;
+                    *durable = (*durable).max(head);
+                    moved
+                });
+            }
+        }
+        for (reply, answer) in batches.into_iter().flat_map(|b| b.answers) {
+            let answer = match (&flushed, answer) {
+                (Ok(_), answer) => answer,
+                // Written but perhaps not durable: the caller must not count on it, and
+                // a retry with the same commit id is answered from the stored original.
+                (Err(e), Ok(_)) => Err(unavailable_append(&format!("sled flush failed: {e}"))),
+                (Err(_), refusal) => refusal,
+            };
+            // A caller that stopped waiting still had its commit decided; nothing to do.
+            let _ = reply.send(answer);
+        }
+    }
+
+    /// The flusher thread: takes every batch handed to it so far and syncs them together.
     fn run(self, decided: mpsc::Receiver<Decided>) {
         while let Ok(first) = decided.recv() {
             let mut batches = vec![first];
             batches.extend(decided.try_iter());
-            let written_through = batches.iter().map(|b| b.written_through).max();
-            let flushed = self.db.flush();
-            if flushed.is_ok() {
-                self.stats.flushes.fetch_add(1, Ordering::Relaxed);
-                if let Some(head) = written_through {
-                    self.durable.send_if_modified(|durable| {
-                        let moved = head > *durable;
-                        *durable = (*durable).max(head);
-                        moved
-                    });
-                }
-            }
-            for (reply, answer) in batches.into_iter().flat_map(|b| b.answers) {
-                let answer = match (&flushed, answer) {
-                    (Ok(_), answer) => answer,
-                    // Written but perhaps not durable: the caller must not count on it, and
-                    // a retry with the same commit id is answered from the stored original.
-                    (Err(e), Ok(_)) => Err(unavailable_append(&format!("sled flush failed: {e}"))),
-                    (Err(_), refusal) => refusal,
-                };
-                // A caller that stopped waiting still had its commit decided; nothing to do.
-                let _ = reply.send(answer);
-            }
+            let count = batches.len();
+            self.sync(batches);
+            self.handed.fetch_sub(count, Ordering::AcqRel);
         }
     }
 }
@@ -955,8 +1176,21 @@ fn log_range(first: u64, last: u64) -> std::ops::RangeInclusive<[u8; 8]> {
     first.to_be_bytes()..=last.min(POSITION_LIMIT - 1).to_be_bytes()
 }
 
-/// The keys of a pending-batch record (`Store::write`).
-fn decode_pending(mut bytes: &[u8]) -> Option<Vec<&[u8]>> {
+/// The value of `meta:raw`: the raw record's position and its `s` key.
+fn encode_raw_marker(position: u64, index_key: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + index_key.len());
+    out.extend_from_slice(&position.to_be_bytes());
+    out.extend_from_slice(index_key);
+    out
+}
+
+fn decode_raw_marker(bytes: &[u8]) -> Option<(u64, &[u8])> {
+    let (position, key) = bytes.split_first_chunk::<8>()?;
+    Some((u64::from_be_bytes(*position), key))
+}
+
+/// The keys of a layout-2 pending-batch record: each a u32 BE length and the key.
+fn decode_layout_2_pending(mut bytes: &[u8]) -> Option<Vec<&[u8]>> {
     let mut keys = Vec::new();
     while !bytes.is_empty() {
         let (len, rest) = bytes.split_first_chunk::<4>()?;
@@ -1100,76 +1334,241 @@ mod tests {
         assert!(err.to_string().contains("layout 1"), "{err}");
     }
 
-    #[test]
-    fn reopening_drops_entries_whose_log_record_was_lost() {
-        let db = temporary_db();
-        drop(SledLog::open_db(db.clone()).expect("a new database opens"));
-        let store = Store::open(db.clone()).expect("store");
-        let kept = Write {
-            commit_id: Some((
-                commit_id_key(Uuid::from_u128(1)),
-                encode_appended(&Appended {
-                    position: Position(1),
-                    first_version: 1,
-                    last_version: 1,
-                    duplicate: false,
+    fn test_stream() -> StreamId {
+        use synergy_proto::{AggregateId, Context, PartnershipId};
+        StreamId::new(
+            Context::Support,
+            PartnershipId::new("p1").expect("valid id"),
+            AggregateId::new("meeting:1").expect("valid id"),
+        )
+    }
+
+    fn test_commit(stream: &StreamId) -> Commit {
+        use synergy_proto::events::SupportEvent;
+        use synergy_proto::{Actor, Event, MeetingId, OrgId, RecordedEvent, Role};
+        Commit {
+            commit_id: Uuid::now_v7(),
+            stream: stream.clone(),
+            first_version: 0,
+            recorded_at: Timestamp::from_millis(0),
+            actor: Actor {
+                org: OrgId::new("acme").expect("valid id"),
+                role: Role::Manufacturer,
+                user: "unit".into(),
+            },
+            correlation_id: Uuid::now_v7(),
+            causation_id: None,
+            events: vec![RecordedEvent {
+                event_id: Uuid::now_v7(),
+                occurred_at: Timestamp::from_millis(1_200_000_000_000),
+                event: Event::Support(SupportEvent::MeetingCancelled {
+                    meeting: MeetingId::new("m-1").expect("valid id"),
+                    reason: "unit".into(),
                 }),
-            )),
-            index_key: index_key(b"support\0p\0a\0", 1),
-            position: 1u64.to_be_bytes(),
-            bytes: b"first".to_vec(),
+            }],
+        }
+    }
+
+    /// Stores `commit` as the log record at `position` following version `previous`,
+    /// exactly as the writer encodes it, and returns what the log would answer.
+    fn stored(commit: &Commit, position: u64, previous: u64) -> (Appended, Vec<u8>) {
+        let mut commit = commit.clone();
+        commit.first_version = previous + 1;
+        commit.recorded_at = now();
+        let appended = Appended {
+            position: Position(position),
+            first_version: previous + 1,
+            last_version: commit.last_version(),
+            duplicate: false,
         };
-        store.write(std::slice::from_ref(&kept)).expect("write");
-        // A crash after the second commit's entries but before its log record.
-        let lost = Write {
-            commit_id: Some((commit_id_key(Uuid::from_u128(2)), [0; 24])),
-            index_key: index_key(b"support\0p\0a\0", 2),
-            position: 2u64.to_be_bytes(),
-            bytes: b"second".to_vec(),
-        };
-        let mut lost_value = [0; 24];
-        lost_value[..8].copy_from_slice(&2u64.to_be_bytes());
+        (appended, encode_commit(&commit))
+    }
+
+    async fn close(log: SledLog) {
+        tokio::task::spawn_blocking(move || drop(log))
+            .await
+            .expect("closing the log");
+    }
+
+    #[tokio::test]
+    async fn reopening_writes_the_index_entry_a_crash_left_out() {
+        let db = temporary_db();
+        let s = test_stream();
+        let log = SledLog::open_db(db.clone()).expect("a new database opens");
+        log.append(ExpectedVersion::NoStream, test_commit(&s))
+            .await
+            .expect("first append");
+        close(log).await;
+        // A crash after the second commit's `c` entry and log record, before its `s` entry.
+        let tree = db.open_tree(LOG_TREE).expect("log tree");
+        let second = test_commit(&s);
+        let (appended, bytes) = stored(&second, 2, 1);
+        tree.insert(
+            commit_id_key(second.commit_id),
+            &encode_appended(&appended)[..],
+        )
+        .expect("c");
+        tree.insert(2u64.to_be_bytes(), bytes).expect("log record");
+
+        let log = SledLog::open_db(db).expect("reopen repairs");
+        assert_eq!(log.head().await.expect("head"), Position(2));
+        let read = log.read_aggregate(&s, 1).await.expect("read");
+        assert_eq!(read.len(), 2);
+        assert_eq!(read[1].commit.commit_id, second.commit_id);
+        let retry = log
+            .append(ExpectedVersion::Exact(1), second.clone())
+            .await
+            .expect("retry");
+        assert_eq!(
+            retry,
+            Appended {
+                duplicate: true,
+                ..appended
+            }
+        );
+        let third = log
+            .append(ExpectedVersion::Exact(2), test_commit(&s))
+            .await
+            .expect("the stream goes on at version 3");
+        assert_eq!((third.position, third.first_version), (Position(3), 3));
+        close(log).await;
+    }
+
+    #[tokio::test]
+    async fn a_commit_id_entry_left_by_a_lost_commit_is_taken_over() {
+        let db = temporary_db();
+        let s = test_stream();
+        let log = SledLog::open_db(db.clone()).expect("a new database opens");
+        log.append(ExpectedVersion::NoStream, test_commit(&s))
+            .await
+            .expect("first append");
+        close(log).await;
+        // A crash after the second commit's `c` entry, before its log record.
+        let tree = db.open_tree(LOG_TREE).expect("log tree");
+        let lost = test_commit(&s);
+        let (appended, _) = stored(&lost, 2, 1);
+        tree.insert(
+            commit_id_key(lost.commit_id),
+            &encode_appended(&appended)[..],
+        )
+        .expect("c");
+
+        let log = SledLog::open_db(db.clone()).expect("reopen");
+        assert_eq!(log.head().await.expect("head"), Position(1));
+        // Another commit takes position 2; the lost one's entry still points there.
+        let other = log
+            .append(ExpectedVersion::Exact(1), test_commit(&s))
+            .await
+            .expect("another commit");
+        assert_eq!(other.position, Position(2));
+        // Retried, the lost commit is stored anew, not answered as a duplicate.
+        let retry = log
+            .append(ExpectedVersion::Exact(2), lost.clone())
+            .await
+            .expect("retry of the lost commit");
+        assert_eq!(
+            (retry.position, retry.first_version, retry.duplicate),
+            (Position(3), 3, false)
+        );
+        let again = log
+            .append(ExpectedVersion::Exact(2), lost)
+            .await
+            .expect("second retry");
+        assert!(again.duplicate);
+        assert_eq!(again.position, Position(3));
+        close(log).await;
+    }
+
+    #[tokio::test]
+    async fn reopening_drops_the_index_entry_of_a_lost_raw_record() {
+        let db = temporary_db();
+        let s = test_stream();
+        let log = SledLog::open_db(db.clone()).expect("a new database opens");
+        log.inject_raw_record(&s, b"garbage".to_vec())
+            .await
+            .expect("raw record");
+        close(log).await;
+        // A crash after the second raw record's marker and `s` entry, before the record.
+        let tree = db.open_tree(LOG_TREE).expect("log tree");
+        let key = index_key(&stream_key(&s), 2);
+        tree.insert(RAW_KEY, encode_raw_marker(2, &key))
+            .expect("marker");
+        tree.insert(&key, &2u64.to_be_bytes()[..]).expect("s");
+
+        let log = SledLog::open_db(db).expect("reopen repairs");
+        assert!(log.inner.store.tree.get(&key).expect("get").is_none());
+        assert_eq!(
+            log.inner.store.stream_version(&stream_key(&s)).ok(),
+            Some(1)
+        );
+        // The surviving raw record is left as it is, undecodable.
+        let read = log.read_aggregate(&s, 1).await;
+        assert!(matches!(
+            read,
+            Err(ReadError::Corrupt {
+                position: Position(1),
+                ..
+            })
+        ));
+        close(log).await;
+    }
+
+    #[tokio::test]
+    async fn layout_2_is_moved_to_layout_3() {
+        let db = temporary_db();
+        let s = test_stream();
+        let tree = db.open_tree(LOG_TREE).expect("log tree");
+        tree.insert(LAYOUT_KEY, LAYOUT_2).expect("marker");
+        // Layout 2: the first commit complete, the second lost after its entries.
+        let first = test_commit(&s);
+        let (a1, bytes) = stored(&first, 1, 0);
+        let (c1, s1) = (
+            commit_id_key(first.commit_id),
+            index_key(&stream_key(&s), 1),
+        );
+        let lost = test_commit(&s);
+        let (a2, _) = stored(&lost, 2, 1);
+        let (c2, s2) = (commit_id_key(lost.commit_id), index_key(&stream_key(&s), 2));
         let mut pending = Vec::new();
-        for key in kept.tagged_keys().chain(lost.tagged_keys()) {
+        for key in [&c2[..], &s2[..]] {
             pending.extend_from_slice(&(key.len() as u32).to_be_bytes());
             pending.extend_from_slice(key);
         }
-        let tree = &store.tree;
-        tree.insert(PENDING_KEY, pending).expect("pending");
-        tree.insert(&lost.commit_id.expect("id").0[..], &lost_value[..])
-            .expect("c");
-        tree.insert(lost.index_key.as_slice(), &lost.position[..])
-            .expect("s");
+        tree.insert(&c1[..], &encode_appended(&a1)[..]).expect("c1");
+        tree.insert(&s1[..], &1u64.to_be_bytes()[..]).expect("s1");
+        tree.insert(1u64.to_be_bytes(), bytes).expect("log 1");
+        tree.insert(LAYOUT_2_PENDING_KEY, pending).expect("pending");
+        tree.insert(&c2[..], &encode_appended(&a2)[..]).expect("c2");
+        tree.insert(&s2[..], &2u64.to_be_bytes()[..]).expect("s2");
 
-        let log = SledLog::open_db(db).expect("reopen repairs");
+        let log = SledLog::open_db(db).expect("layout 2 opens");
         let tree = &log.inner.store.tree;
-        assert!(
-            tree.get(commit_id_key(Uuid::from_u128(1)))
-                .expect("get")
-                .is_some()
-        );
-        assert!(tree.get(&kept.index_key).expect("get").is_some());
-        assert!(
-            tree.get(commit_id_key(Uuid::from_u128(2)))
-                .expect("get")
-                .is_none()
-        );
-        assert!(tree.get(&lost.index_key).expect("get").is_none());
-        assert_eq!(
-            log.inner.store.stream_version(b"support\0p\0a\0").ok(),
-            Some(1)
-        );
-        assert_eq!(log.durable_head(), 1);
+        assert_eq!(tree.get(LAYOUT_KEY).expect("get").as_deref(), Some(LAYOUT));
+        assert!(tree.get(LAYOUT_2_PENDING_KEY).expect("get").is_none());
+        assert!(tree.get(c2).expect("get").is_none());
+        assert!(tree.get(&s2).expect("get").is_none());
+        assert_eq!(log.head().await.expect("head"), Position(1));
+        let retry = log
+            .append(ExpectedVersion::NoStream, first)
+            .await
+            .expect("retry of the stored commit");
+        assert!(retry.duplicate);
+        let again = log
+            .append(ExpectedVersion::Exact(1), lost)
+            .await
+            .expect("the lost commit, retried");
+        assert_eq!((again.position, again.duplicate), (Position(2), false));
+        close(log).await;
     }
 
     #[test]
     fn another_marker_or_no_marker_is_refused() {
         let db = temporary_db();
         let tree = db.open_tree(LOG_TREE).expect("log tree");
-        tree.insert(LAYOUT_KEY, &b"synergy-eventlog sled layout 3"[..])
+        tree.insert(LAYOUT_KEY, &b"synergy-eventlog sled layout 9"[..])
             .expect("insert");
         let err = SledLog::open_db(db).expect_err("another layout must be refused");
-        assert!(err.to_string().contains("layout 3"), "{err}");
+        assert!(err.to_string().contains("layout 9"), "{err}");
 
         let db = temporary_db();
         let tree = db.open_tree(LOG_TREE).expect("log tree");

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use synergy_eventlog::sled_log::SledStats;
 use synergy_eventlog::{EventLog, SledLog};
-use synergy_proto::decode_commit;
+use synergy_proto::{Commit, StreamId, decode_commit};
 
 use super::common::{self, Read, Run, Side};
 use super::data;
@@ -24,6 +24,8 @@ pub struct SledPlan {
     pub single_ops: usize,
     pub single_cap: Duration,
     pub writers: usize,
+    /// Commits per writer in the group-commit phase, and per aggregate in each round of
+    /// the writer floor.
     pub group_per_writer: usize,
     pub group_cap: Duration,
     /// How many commits the read phase reads through (filled up to this).
@@ -39,6 +41,8 @@ pub struct SledPlan {
 pub struct SledResults {
     pub raw_single: Run,
     pub log_single: Run,
+    /// The log's three inserts per commit on one thread with no flush at all.
+    pub writer_floor: Run,
     pub group: Run,
     pub group_stats: SledStats,
     pub raw_read: Read,
@@ -80,6 +84,79 @@ fn raw_insert_flush(
         elapsed: start.elapsed(),
         latencies,
     })
+}
+
+/// The floor under every durable append rate of the log: the three writes it makes for
+/// each commit (its `c` entry by compare-and-swap, its log record, its `s` entry; see the
+/// layout in `synergy_eventlog::sled_log`), with the same keys and stored bytes, one commit
+/// after another on one thread, for `writers` aggregates in turn as in the group-commit
+/// phase — and no flush at all. The log's writes are serial (one batch at a time), so no
+/// number of concurrent writers can take it past this rate.
+fn writer_floor(
+    dir: &Path,
+    cache_bytes: u64,
+    batches: &[Vec<Commit>],
+    cap: Duration,
+) -> anyhow::Result<Run> {
+    let db = config(dir, cache_bytes).open()?;
+    let tree = db.open_tree(LOG_TREE)?;
+    let streams: Vec<(Vec<u8>, Vec<Vec<u8>>)> = batches
+        .iter()
+        .filter_map(|b| Some((stream_key(&b.first()?.stream), data::stored_run(b))))
+        .collect();
+    let rounds = streams.iter().map(|(_, r)| r.len()).max().unwrap_or(0);
+    let mut latencies = Latencies::with_capacity(rounds * streams.len());
+    let mut position = 0u64;
+    let start = Instant::now();
+    'rounds: for round in 0..rounds {
+        for ((stream, records), batch) in streams.iter().zip(batches) {
+            let (Some(bytes), Some(commit)) = (records.get(round), batch.get(round)) else {
+                continue;
+            };
+            if start.elapsed() >= cap {
+                break 'rounds;
+            }
+            position += 1;
+            let version = round as u64 + 1;
+            let t = Instant::now();
+            let mut c = Vec::with_capacity(17);
+            c.push(b'c');
+            c.extend_from_slice(commit.commit_id.as_bytes());
+            let value = [
+                position.to_be_bytes(),
+                version.to_be_bytes(),
+                version.to_be_bytes(),
+            ];
+            tree.compare_and_swap(c, None::<&[u8]>, Some(value.concat()))?
+                .context("a fresh commit id is already stored")?;
+            tree.insert(position.to_be_bytes(), bytes.as_slice())?;
+            let mut s = Vec::with_capacity(stream.len() + 9);
+            s.push(b's');
+            s.extend_from_slice(stream);
+            s.extend_from_slice(&version.to_be_bytes());
+            tree.insert(s, &position.to_be_bytes()[..])?;
+            latencies.record(t.elapsed());
+        }
+    }
+    Ok(Run {
+        ops: latencies.len() as u64,
+        elapsed: start.elapsed(),
+        latencies,
+    })
+}
+
+/// The stream key of the log's layout: `context \0 partnership \0 aggregate \0`.
+fn stream_key(stream: &StreamId) -> Vec<u8> {
+    let mut key = Vec::new();
+    for part in [
+        stream.context.as_str(),
+        stream.partnership.as_str(),
+        stream.aggregate.as_str(),
+    ] {
+        key.extend_from_slice(part.as_bytes());
+        key.push(0);
+    }
+    key
 }
 
 /// Raw baseline of reading: scan the log tree up to `upto` and decode every record.
@@ -154,6 +231,23 @@ pub async fn run(plan: &SledPlan) -> anyhow::Result<SledResults> {
     }
     drop(single);
 
+    // The writer floor, on fresh databases; informative, no target.
+    let mut writer_floor_run = Run::default();
+    for round in 0..plan.rounds {
+        eprintln!("sled: writer floor round {}/{}", round + 1, plan.rounds);
+        let dir = root.path().join(format!("floor-{round}"));
+        let batches = common::batches(
+            &format!("floor{round}"),
+            plan.writers,
+            plan.group_per_writer,
+        )?;
+        let (d, cache, cap) = (dir.clone(), plan.cache_bytes, plan.single_cap);
+        writer_floor_run.absorb(
+            tokio::task::spawn_blocking(move || writer_floor(&d, cache, &batches, cap)).await??,
+        );
+        std::fs::remove_dir_all(&dir)?;
+    }
+
     // Concurrent writers on one log, which the read phase then reads.
     eprintln!("sled: {} concurrent writers", plan.writers);
     let db = config(&root.path().join("log-shared"), plan.cache_bytes).open()?;
@@ -222,6 +316,7 @@ pub async fn run(plan: &SledPlan) -> anyhow::Result<SledResults> {
     Ok(SledResults {
         raw_single,
         log_single,
+        writer_floor: writer_floor_run,
         group,
         group_stats,
         raw_read,
