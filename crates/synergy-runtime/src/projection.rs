@@ -17,9 +17,9 @@ use std::time::Duration;
 use futures::{FutureExt, StreamExt};
 use sled::Transactional;
 use synergy_evaluation::model::PartnershipModel;
-use synergy_eventlog::{EventLog, Filter, Position, ReadError, StoredCommit};
+use synergy_eventlog::{EventLog, Filter, Position, ReadError, StoredCommit, Subscription};
 use synergy_proto::PartnershipId;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 /// Commits folded per transaction at most.
 pub const MAX_BATCH: usize = 4096;
@@ -197,9 +197,15 @@ impl ProjectionStore {
         for stored in batch {
             let p = &stored.commit.stream.partnership;
             if !touched.contains_key(p) {
-                let current = match self.model(p)? {
-                    Some(m) => PartnershipModel::clone(&m),
-                    None => PartnershipModel::new(p.clone()),
+                // Taken out of the cache while it is folded: unless a reader still holds
+                // it, the model is not copied. A reader meanwhile loads the stored one,
+                // which matches the position it sees.
+                let cached = self.cache().remove(p);
+                let current = match cached {
+                    Some(m) => Arc::try_unwrap(m).unwrap_or_else(|m| PartnershipModel::clone(&m)),
+                    None => self
+                        .load(p)?
+                        .unwrap_or_else(|| PartnershipModel::new(p.clone())),
                 };
                 touched.insert(p.clone(), current);
             }
@@ -272,30 +278,15 @@ pub async fn run_with<L: EventLog>(
     mut shutdown: watch::Receiver<bool>,
     max_batch: usize,
 ) -> Result<(), ProjectionError> {
-    let max_batch = max_batch.max(1);
-    let mut sub = log.subscribe(store.position(), Filter::ALL);
-    let mut batch = Vec::new();
+    let sub = log.subscribe(store.position(), Filter::ALL);
+    let mut batches = Batches::start(sub, max_batch, None);
     loop {
-        let first = tokio::select! {
-            item = sub.next() => item,
+        let batch = tokio::select! {
+            batch = batches.next() => batch,
             _ = shutdown.wait_for(|stop| *stop) => return Ok(()),
         };
-        let Some(first) = first else { return Ok(()) };
-        let mut next = Some(first);
-        let mut events = 0;
-        // Take what is ready without waiting, so a catch-up folds big batches and a live
-        // append is folded at once.
-        while let Some(item) = next {
-            let stored = item.map_err(|e| stop_error(&store, e))?;
-            events += stored.commit.events.len();
-            batch.push(stored);
-            if batch.len() >= max_batch || events >= MAX_BATCH_EVENTS {
-                break;
-            }
-            next = sub.next().now_or_never().flatten();
-        }
-        store.apply(&batch)?;
-        batch.clear();
+        let Some(batch) = batch else { return Ok(()) };
+        store.apply(&batch.map_err(|e| stop_error(&store, e))?)?;
     }
 }
 
@@ -309,23 +300,87 @@ pub async fn catch_up<L: EventLog>(
     if store.position() >= head {
         return Ok(store.position());
     }
-    let mut sub = log.subscribe(store.position(), Filter::ALL);
-    let mut batch = Vec::new();
-    let mut events = 0;
-    while store.position() < head {
-        let Some(item) = sub.next().await else { break };
-        let stored = item.map_err(|e| stop_error(store, e))?;
-        let reached = stored.position >= head;
-        events += stored.commit.events.len();
-        batch.push(stored);
-        if batch.len() >= MAX_BATCH || events >= MAX_BATCH_EVENTS || reached {
-            store.apply(&batch)?;
-            batch.clear();
-            events = 0;
-        }
+    let sub = log.subscribe(store.position(), Filter::ALL);
+    let mut batches = Batches::start(sub, MAX_BATCH, Some(head));
+    while let Some(batch) = batches.next().await {
+        store.apply(&batch.map_err(|e| stop_error(store, e))?)?;
     }
-    store.apply(&batch)?;
     Ok(store.position())
+}
+
+/// Batches of commits read from a subscription on a task of their own, one batch ahead of
+/// the fold: decoding the next batch overlaps folding and storing this one (on two cores a
+/// rebuild then runs at about the log's raw read rate, not at the sum of both). At most
+/// one finished batch waits, so memory stays bounded.
+struct Batches {
+    rx: mpsc::Receiver<Result<Vec<StoredCommit>, ReadError>>,
+    reader: tokio::task::JoinHandle<()>,
+}
+
+impl Batches {
+    /// Batches of up to `max_batch` commits and [`MAX_BATCH_EVENTS`] events. Up to `head`
+    /// (a catch-up), a batch fills before it is handed over and the last one ends at the
+    /// head; without one (following live appends) a batch is what is ready without
+    /// waiting, so a live append is folded at once.
+    fn start(mut sub: Subscription, max_batch: usize, head: Option<Position>) -> Self {
+        let max_batch = max_batch.max(1);
+        let (tx, rx) = mpsc::channel(1);
+        let reader = tokio::spawn(async move {
+            loop {
+                let mut batch = Vec::new();
+                let mut events = 0;
+                let mut reached = false;
+                let mut next = sub.next().await;
+                // A subscription follows the log forever; if one ends, so does this.
+                let mut finished = next.is_none();
+                while let Some(item) = next {
+                    let stored = match item {
+                        Ok(stored) => stored,
+                        Err(e) => {
+                            // What came before the bad record is folded first.
+                            if !batch.is_empty() {
+                                let _ = tx.send(Ok(std::mem::take(&mut batch))).await;
+                            }
+                            let _ = tx.send(Err(e)).await;
+                            return;
+                        }
+                    };
+                    events += stored.commit.events.len();
+                    reached = head.is_some_and(|h| stored.position >= h);
+                    batch.push(stored);
+                    if batch.len() >= max_batch || events >= MAX_BATCH_EVENTS || reached {
+                        break;
+                    }
+                    next = match head {
+                        Some(_) => sub.next().await,
+                        None => match sub.next().now_or_never() {
+                            Some(item) => item,
+                            None => break,
+                        },
+                    };
+                    finished = next.is_none();
+                }
+                if !batch.is_empty() && tx.send(Ok(batch)).await.is_err() {
+                    return;
+                }
+                if finished || reached {
+                    return;
+                }
+            }
+        });
+        Batches { rx, reader }
+    }
+
+    async fn next(&mut self) -> Option<Result<Vec<StoredCommit>, ReadError>> {
+        self.rx.recv().await
+    }
+}
+
+impl Drop for Batches {
+    fn drop(&mut self) {
+        // A reader following live appends would otherwise wait for the next commit.
+        self.reader.abort();
+    }
 }
 
 fn stop_error(store: &ProjectionStore, e: ReadError) -> ProjectionError {
