@@ -72,6 +72,10 @@ enum BackendArg {
     Jetstream,
 }
 
+/// The allocator the `synergy` binary uses, so the figures are the product's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

@@ -5,6 +5,12 @@ use std::process::ExitCode;
 
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc rather than glibc malloc: the evaluation consumer decodes commits on one thread
+/// and frees them after folding on another, where glibc's arenas contend (see the README's
+/// evaluation figures).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match synergy::config::load() {
         Ok(cli) => cli,
