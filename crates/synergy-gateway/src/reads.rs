@@ -31,8 +31,11 @@ use synergy_strategy::Query as StratQ;
 use synergy_support::Query as SupQ;
 
 /// Reads a query parameter's text with its shape and proto parser; a bad one is the
-/// request's shape (400 `invalid_query`), naming the parameter.
-fn query_arg<T>(name: &str, value: Option<&impl crate::dto::Shaped>) -> Result<Option<T>, Problem>
+/// request's shape (400 `invalid_query`), not a rule, naming the parameter.
+pub(crate) fn query_arg<T>(
+    name: &str,
+    value: Option<&impl crate::dto::Shaped>,
+) -> Result<Option<T>, Problem>
 where
     T: std::str::FromStr,
     T::Err: std::fmt::Display,

@@ -1248,15 +1248,8 @@ pub async fn get_report(
     let p: PartnershipId = args.get("id")?;
     let kind: ReportKind = args.get("kind")?;
     let period: Period = args.get("period")?;
-    let as_of = match q.as_of.as_ref() {
-        Some(text) => parse::<Date>("as_of", text).map_err(|mut p| {
-            // A query parameter that does not parse is the request's shape, not a rule.
-            p.status = StatusCode::BAD_REQUEST;
-            p.body.code = codes::INVALID_QUERY.to_owned();
-            p
-        })?,
-        None => s.clock.now().date(),
-    };
+    let as_of = crate::reads::query_arg::<Date>("as_of", q.as_of.as_ref())?
+        .unwrap_or_else(|| s.clock.now().date());
     let view = auth::partnership(&s, &p).await?;
     caller.side_in(&view)?;
     let (format, media) = match q.format.unwrap_or(ReportFormatDto::Json) {
