@@ -130,17 +130,33 @@ async fn cluster_keeps_a_replicated_stream_writable_after_losing_a_node() {
     .await
     .expect("R3 stream created");
     assert_eq!(created.cached_info().config.num_replicas, 3);
-    js.publish("repl.x", "one".into())
+    // The node this client talks to may learn of the new stream a moment after it was
+    // created ("stream not found" until then).
+    let ack = acked(&js, "one", Duration::from_secs(20))
         .await
-        .expect("published")
-        .await
-        .expect("acked");
+        .expect("the new stream takes writes");
+    assert_eq!(ack.sequence, 1);
 
     cluster.kill(2).expect("node killed");
     assert!(!cluster.is_running(2));
-    let ack = tokio::time::timeout(Duration::from_secs(30), async {
+    let ack = acked(&js, "two", Duration::from_secs(30))
+        .await
+        .expect("the stream stays writable with two of three nodes");
+    assert_eq!(ack.sequence, 2);
+
+    cluster.restart(2).expect("node restarts");
+    assert!(cluster.is_running(2));
+}
+
+/// Publishes `payload` on `repl.x` until the stream acknowledges it, for at most `limit`.
+async fn acked(
+    js: &jetstream::Context,
+    payload: &'static str,
+    limit: Duration,
+) -> Result<jetstream::publish::PublishAck, tokio::time::error::Elapsed> {
+    tokio::time::timeout(limit, async {
         loop {
-            if let Ok(fut) = js.publish("repl.x", "two".into()).await
+            if let Ok(fut) = js.publish("repl.x", payload.into()).await
                 && let Ok(ack) = fut.await
             {
                 return ack;
@@ -149,9 +165,4 @@ async fn cluster_keeps_a_replicated_stream_writable_after_losing_a_node() {
         }
     })
     .await
-    .expect("the stream stays writable with two of three nodes");
-    assert_eq!(ack.sequence, 2);
-
-    cluster.restart(2).expect("node restarts");
-    assert!(cluster.is_running(2));
 }
