@@ -217,8 +217,11 @@ pub fn price_index(model: &PartnershipModel, scope: Scope<'_>, period: Period) -
 
 fn price_compliance(model: &PartnershipModel, scope: Scope<'_>, period: Period) -> Option<Ratio> {
     let (mut within, mut all) = (0_i128, 0_i128);
-    for ((month, sku), t) in &model.price_checks {
-        if period.contains(*month) && scope.includes(model, sku) {
+    let months = model
+        .price_checks
+        .range(period.first_month()..=period.last_month());
+    for (sku, t) in months.flat_map(|(_, skus)| skus) {
+        if scope.includes(model, sku) {
             within += i128::from(t.within);
             all += i128::from(t.count);
         }

@@ -220,7 +220,8 @@ pub struct PartnershipModel {
     pub catalogue: BTreeMap<SkuId, SkuEntry>,
     pub brands: BTreeMap<BrandId, BrandState>,
     pub plans: BTreeMap<PlanId, PlanState>,
-    pub price_checks: BTreeMap<(YearMonth, SkuId), PriceChecks>,
+    /// Retail price checks tallied per month and SKU.
+    pub price_checks: BTreeMap<YearMonth, BTreeMap<SkuId, PriceChecks>>,
     /// The latest forecast per month replaces the month's earlier one as a whole.
     pub forecasts: BTreeMap<YearMonth, BTreeMap<SkuId, Cases>>,
     /// Orders aggregated by the month they were placed for.
@@ -291,11 +292,10 @@ impl PartnershipModel {
             return;
         }
         for recorded in &commit.events {
-            let day = recorded.occurred_at.date();
             match &recorded.event {
                 Event::Strategy(e) => self.apply_strategy(e),
                 Event::Marketing(e) => self.apply_marketing(e),
-                Event::Brand(e) => self.apply_brand(e, day),
+                Event::Brand(e) => self.apply_brand(e, recorded.occurred_at.date()),
                 Event::Information(e) => self.apply_information(e),
                 Event::Support(e) => self.apply_support(e),
                 Event::Evaluation(e) => self.apply_evaluation(e),
@@ -460,10 +460,16 @@ impl PartnershipModel {
                 checked_on,
                 ..
             } => {
-                let tally = self
+                // Looked up by reference: most checks land in a tally that exists, and
+                // cloning the SKU id for each would cost an allocation per event.
+                let month = self
                     .price_checks
-                    .entry((checked_on.year_month(), sku.clone()))
+                    .entry(checked_on.year_month())
                     .or_default();
+                let tally = match month.get_mut(sku) {
+                    Some(tally) => tally,
+                    None => month.entry(sku.clone()).or_default(),
+                };
                 tally.count = tally.count.saturating_add(1);
                 if within_five_percent(*observed_price, *guide_price) {
                     tally.within = tally.within.saturating_add(1);

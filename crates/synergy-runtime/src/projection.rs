@@ -1,10 +1,16 @@
 //! Evaluation's read models in sled, fed by a subscription to the event log.
 //!
-//! One postcard blob per partnership (`models` tree) and the consumer's position (`meta`
-//! tree) are written in the same sled transaction, so after a crash the models and the
-//! position always agree: the consumer resumes after the last commit it folded, neither
-//! losing nor double-counting one. Commits are folded in batches — every commit ready on
-//! the subscription, up to [`MAX_BATCH`] — and each batch is one transaction.
+//! Each partnership's model as postcard bytes (`models` tree, cut into pieces of at most
+//! [`MODEL_CHUNK`] bytes) and the consumer's position (`meta` tree) are written in the same
+//! sled transaction, so after a crash the models and the position always agree: the
+//! consumer resumes after the last commit it stored, neither losing nor double-counting
+//! one. Commits are folded in batches — every commit ready on
+//! the subscription, up to [`MAX_BATCH`] — and stored in one transaction per batch while
+//! following the log. Catching up on a backlog (a rebuild, a consumer that was down),
+//! folded models are stored once per [`STORE_EVERY_EVENTS`] events and at the end
+//! instead: storing re-encodes every model a batch touched, which for a backlog would cost
+//! more than folding it. Until they are stored, readers see the models and position of
+//! the last store, which agree.
 //!
 //! Read models are derivable from the log, so a batch is not fsynced: a crash may lose the
 //! last batches, which the consumer then folds again from the log.
@@ -25,12 +31,25 @@ use tokio::sync::{mpsc, watch};
 pub const MAX_BATCH: usize = 4096;
 /// Events held per batch at most: commits can carry up to thousands of events each, and a
 /// rebuild should not hold a million decoded events at once.
-pub const MAX_BATCH_EVENTS: usize = 65_536;
+pub const MAX_BATCH_EVENTS: usize = 16_384;
+/// Events of the first batch a subscription hands over; the batches after it double up
+/// to [`MAX_BATCH_EVENTS`].
+const FIRST_BATCH_EVENTS: usize = 1_024;
+
+/// Events a catch-up folds between two stores at most: what a crash during a long
+/// rebuild makes it fold again, bounded.
+pub const STORE_EVERY_EVENTS: usize = 4_000_000;
+
+/// Largest piece of a stored model. sled writes a tree node of more than a quarter of its
+/// log segment (128 KiB of the default 512 KiB) to a file of its own, and a leaf holds up
+/// to 17 entries: models stored whole (tens of KiB each) made stores write such files,
+/// several times slower than pieces that keep leaves under the limit.
+const MODEL_CHUNK: usize = 4 * 1024;
 
 const POSITION_KEY: &[u8] = b"position";
 /// Bumped when `PartnershipModel`'s layout changes: a store of another layout is rebuilt
 /// from position 0 instead of being misread.
-const MODEL_LAYOUT: u32 = 1;
+const MODEL_LAYOUT: u32 = 2;
 const LAYOUT_KEY: &[u8] = b"layout";
 
 #[derive(Debug, thiserror::Error)]
@@ -63,9 +82,32 @@ pub struct ProjectionStore {
     meta: sled::Tree,
     cache: Mutex<HashMap<PartnershipId, Arc<PartnershipModel>>>,
     position: watch::Sender<Position>,
-    /// Serialises `apply`, so a background consumer and an on-demand catch-up can share a
-    /// store: each commit is folded once, by whichever gets it first.
-    writer: Mutex<()>,
+    /// Models folded and not yet stored. Its lock serialises folding and storing, so a
+    /// background consumer and an on-demand catch-up can share a store: each commit is
+    /// folded once, by whichever gets it first.
+    writer: Mutex<Unstored>,
+}
+
+/// What has been folded past the stored position.
+#[derive(Debug, Default)]
+struct Unstored {
+    /// Models changed since the last store, taken out of the cache (readers meanwhile load
+    /// the stored ones, which match the position they see).
+    models: BTreeMap<PartnershipId, PartnershipModel>,
+    /// The last commit folded, if past the stored position.
+    position: Option<Position>,
+    /// Events folded since the last store.
+    events: usize,
+}
+
+/// When [`ProjectionStore::fold`] stores what it folded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    /// Now, with everything folded before.
+    Now,
+    /// Once [`STORE_EVERY_EVENTS`] events wait to be stored; otherwise later
+    /// ([`ProjectionStore::store`]).
+    Deferred,
 }
 
 impl ProjectionStore {
@@ -106,23 +148,36 @@ impl ProjectionStore {
             meta,
             cache: Mutex::new(HashMap::new()),
             position: watch::channel(position).0,
-            writer: Mutex::new(()),
+            writer: Mutex::new(Unstored::default()),
         })
     }
 
-    /// The position of the last commit folded.
+    /// The position of the last commit folded and stored: what the models readers get
+    /// reflect.
     pub fn position(&self) -> Position {
         *self.position.borrow()
     }
 
     /// Forgets every model and the position, for a rebuild from 0.
     pub fn reset(&self) -> Result<(), ProjectionError> {
+        let mut unstored = self.writer();
+        *unstored = Unstored::default();
         let mut cache = self.cache();
         self.models.clear()?;
         self.meta.remove(POSITION_KEY)?;
         cache.clear();
         self.position.send_replace(Position::START);
         Ok(())
+    }
+
+    fn writer(&self) -> MutexGuard<'_, Unstored> {
+        // A panic while folding may leave models half-folded: they are dropped, and the
+        // next fold starts again from what is stored.
+        self.writer.lock().unwrap_or_else(|p| {
+            let mut unstored = p.into_inner();
+            *unstored = Unstored::default();
+            unstored
+        })
     }
 
     fn cache(&self) -> MutexGuard<'_, HashMap<PartnershipId, Arc<PartnershipModel>>> {
@@ -135,17 +190,27 @@ impl ProjectionStore {
         &self,
         partnership: &PartnershipId,
     ) -> Result<Option<PartnershipModel>, ProjectionError> {
-        match self.models.get(partnership.as_str())? {
-            None => Ok(None),
-            Some(bytes) => {
-                postcard::from_bytes(&bytes)
-                    .map(Some)
-                    .map_err(|source| ProjectionError::Model {
-                        partnership: partnership.clone(),
-                        source,
-                    })
-            }
+        let unreadable = |source| ProjectionError::Model {
+            partnership: partnership.clone(),
+            source,
+        };
+        let Some(first) = self.models.get(chunk_key(partnership, 0))? else {
+            return Ok(None);
+        };
+        let (count, piece) = split_first_chunk(&first)
+            .ok_or(postcard::Error::DeserializeUnexpectedEnd)
+            .map_err(unreadable)?;
+        let mut bytes = Vec::with_capacity(usize::from(count) * MODEL_CHUNK);
+        bytes.extend_from_slice(piece);
+        for index in 1..count {
+            let chunk = self
+                .models
+                .get(chunk_key(partnership, index))?
+                .ok_or(postcard::Error::DeserializeUnexpectedEnd)
+                .map_err(unreadable)?;
+            bytes.extend_from_slice(&chunk);
         }
+        postcard::from_bytes(&bytes).map(Some).map_err(unreadable)
     }
 
     /// The read model of a partnership as of [`position`](Self::position), if anything
@@ -172,8 +237,9 @@ impl ProjectionStore {
         let mut out = Vec::new();
         for key in self.models.iter().keys() {
             let key = key?;
-            if let Some(p) = std::str::from_utf8(&key)
-                .ok()
+            if let Some(p) = key
+                .strip_suffix(&FIRST_CHUNK_SUFFIX[..])
+                .and_then(|p| std::str::from_utf8(p).ok())
                 .and_then(|s| PartnershipId::new(s).ok())
             {
                 out.push(p);
@@ -183,49 +249,89 @@ impl ProjectionStore {
     }
 
     /// Folds `batch` (commits in log order) and stores the touched models with the new
-    /// position in one transaction. Commits at or before [`position`](Self::position) were
-    /// folded already and are passed over.
+    /// position in one transaction. Commits at or before the last one folded are passed
+    /// over.
     pub fn apply(&self, batch: &[StoredCommit]) -> Result<(), ProjectionError> {
-        let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let done = self.position();
+        self.fold(batch, Store::Now)
+    }
+
+    /// Folds `batch` (commits in log order) and stores what is folded as `when` says.
+    /// Commits at or before the last one folded are passed over.
+    pub fn fold(&self, batch: &[StoredCommit], when: Store) -> Result<(), ProjectionError> {
+        let mut unstored = self.writer();
+        let done = unstored.position.unwrap_or_else(|| self.position());
         let start = batch.partition_point(|c| c.position <= done);
-        let batch = &batch[start..];
-        let Some(last) = batch.last() else {
+        for stored in &batch[start..] {
+            let p = &stored.commit.stream.partnership;
+            let model = match unstored.models.get_mut(p) {
+                Some(model) => model,
+                None => {
+                    let current = self.take(p)?;
+                    unstored.models.entry(p.clone()).or_insert(current)
+                }
+            };
+            model.apply(&stored.commit);
+            unstored.events += stored.commit.events.len();
+            unstored.position = Some(stored.position);
+        }
+        if when == Store::Now || unstored.events >= STORE_EVERY_EVENTS {
+            self.store_locked(&mut unstored)?;
+        }
+        Ok(())
+    }
+
+    /// Stores every model folded and not yet stored, with the position of the last commit
+    /// folded, in one transaction.
+    pub fn store(&self) -> Result<(), ProjectionError> {
+        let mut unstored = self.writer();
+        self.store_locked(&mut unstored)
+    }
+
+    /// The current model of `p` to fold into, taken out of the cache: unless a reader
+    /// still holds it, it is not copied.
+    fn take(&self, p: &PartnershipId) -> Result<PartnershipModel, ProjectionError> {
+        let cached = self.cache().remove(p);
+        Ok(match cached {
+            Some(m) => Arc::try_unwrap(m).unwrap_or_else(|m| PartnershipModel::clone(&m)),
+            None => self
+                .load(p)?
+                .unwrap_or_else(|| PartnershipModel::new(p.clone())),
+        })
+    }
+
+    fn store_locked(&self, unstored: &mut Unstored) -> Result<(), ProjectionError> {
+        let Some(position) = unstored.position else {
             return Ok(());
         };
-        let mut touched: BTreeMap<PartnershipId, PartnershipModel> = BTreeMap::new();
-        for stored in batch {
-            let p = &stored.commit.stream.partnership;
-            if !touched.contains_key(p) {
-                // Taken out of the cache while it is folded: unless a reader still holds
-                // it, the model is not copied. A reader meanwhile loads the stored one,
-                // which matches the position it sees.
-                let cached = self.cache().remove(p);
-                let current = match cached {
-                    Some(m) => Arc::try_unwrap(m).unwrap_or_else(|m| PartnershipModel::clone(&m)),
-                    None => self
-                        .load(p)?
-                        .unwrap_or_else(|| PartnershipModel::new(p.clone())),
-                };
-                touched.insert(p.clone(), current);
-            }
-            if let Some(model) = touched.get_mut(p) {
-                model.apply(&stored.commit);
+        // Whatever happens next, what was folded is either stored or dropped: on an error
+        // the next fold starts again from the stored position.
+        let Unstored { models, .. } = std::mem::take(unstored);
+        let mut encoded = Vec::with_capacity(models.len());
+        for (p, m) in &models {
+            match postcard::to_allocvec(m).and_then(|bytes| chunks(&bytes)) {
+                Ok(pieces) => encoded.push((p, pieces)),
+                Err(source) => {
+                    return Err(ProjectionError::Model {
+                        partnership: p.clone(),
+                        source,
+                    });
+                }
             }
         }
-        let encoded: Vec<(PartnershipId, Vec<u8>)> = touched
-            .iter()
-            .map(|(p, m)| postcard::to_allocvec(m).map(|b| (p.clone(), b)))
-            .collect::<Result<_, _>>()
-            .map_err(|source| ProjectionError::Model {
-                partnership: last.commit.stream.partnership.clone(),
-                source,
-            })?;
-        let position = last.position;
         (&self.models, &self.meta)
-            .transaction(|(models, meta)| {
-                for (p, bytes) in &encoded {
-                    models.insert(p.as_str(), bytes.as_slice())?;
+            .transaction(|(trees, meta)| {
+                for (p, pieces) in &encoded {
+                    let before = trees
+                        .get(chunk_key(p, 0))?
+                        .and_then(|first| split_first_chunk(&first).map(|(count, _)| count))
+                        .unwrap_or(0);
+                    for (index, piece) in (0..).zip(pieces) {
+                        trees.insert(chunk_key(p, index), piece.as_slice())?;
+                    }
+                    // A model that shrank leaves no pieces of its longer past behind.
+                    for index in (0..before).skip(pieces.len()) {
+                        trees.remove(chunk_key(p, index))?;
+                    }
                 }
                 meta.insert(POSITION_KEY, &position.get().to_be_bytes())?;
                 Ok::<_, sled::transaction::ConflictableTransactionError<()>>(())
@@ -236,8 +342,9 @@ impl ProjectionStore {
                     ProjectionError::Store(sled::Error::Unsupported("transaction aborted".into()))
                 }
             })?;
+        drop(encoded);
         let mut cache = self.cache();
-        for (p, m) in touched {
+        for (p, m) in models {
             cache.insert(p, Arc::new(m));
         }
         drop(cache);
@@ -261,17 +368,25 @@ impl ProjectionStore {
 }
 
 /// Follows the log from the store's position and folds every commit, batch by batch,
-/// until `shutdown` turns true. Stops with an error at an undecodable record.
+/// until `shutdown` turns true. Stops with an error at an undecodable record. The backlog
+/// there is when it starts is caught up on first ([`catch_up`]: stored in large steps);
+/// from then on every batch is stored as it is folded.
 pub async fn run<L: EventLog>(
     log: Arc<L>,
     store: Arc<ProjectionStore>,
-    shutdown: watch::Receiver<bool>,
+    mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), ProjectionError> {
+    tokio::select! {
+        caught_up = catch_up(&*log, &store) => { caught_up?; }
+        // What was folded and not stored is folded again from the log next time.
+        _ = shutdown.wait_for(|stop| *stop) => return Ok(()),
+    }
     run_with(log, store, shutdown, MAX_BATCH).await
 }
 
-/// [`run`] with at most `max_batch` commits per transaction (tests use small batches to
-/// kill the consumer between them).
+/// Follows the log like [`run`], but stores every batch of at most `max_batch` commits as
+/// it is folded, from the start (tests use small batches to kill the consumer between
+/// them).
 pub async fn run_with<L: EventLog>(
     log: Arc<L>,
     store: Arc<ProjectionStore>,
@@ -303,8 +418,18 @@ pub async fn catch_up<L: EventLog>(
     let sub = log.subscribe(store.position(), Filter::ALL);
     let mut batches = Batches::start(sub, MAX_BATCH, Some(head));
     while let Some(batch) = batches.next().await {
-        store.apply(&batch.map_err(|e| stop_error(store, e))?)?;
+        match batch {
+            Ok(batch) => {
+                store.fold(&batch, Store::Deferred)?;
+            }
+            Err(e) => {
+                // What was folded before the bad record is stored first.
+                store.store()?;
+                return Err(stop_error(store, e));
+            }
+        }
     }
+    store.store()?;
     Ok(store.position())
 }
 
@@ -326,8 +451,14 @@ impl Batches {
         let max_batch = max_batch.max(1);
         let (tx, rx) = mpsc::channel(1);
         let reader = tokio::spawn(async move {
+            // The first batches are small, so the fold starts at once; each is twice the
+            // one before, up to the limits, so batches stay few.
+            let mut limit_events = FIRST_BATCH_EVENTS.min(MAX_BATCH_EVENTS);
+            let mut last_len = 0;
             loop {
-                let mut batch = Vec::new();
+                // Room for as many commits as the last batch held, so filling it copies
+                // no commit twice.
+                let mut batch = Vec::with_capacity(last_len);
                 let mut events = 0;
                 let mut reached = false;
                 let mut next = sub.next().await;
@@ -348,7 +479,7 @@ impl Batches {
                     events += stored.commit.events.len();
                     reached = head.is_some_and(|h| stored.position >= h);
                     batch.push(stored);
-                    if batch.len() >= max_batch || events >= MAX_BATCH_EVENTS || reached {
+                    if batch.len() >= max_batch || events >= limit_events || reached {
                         break;
                     }
                     next = match head {
@@ -360,6 +491,8 @@ impl Batches {
                     };
                     finished = next.is_none();
                 }
+                limit_events = limit_events.saturating_mul(2).min(MAX_BATCH_EVENTS);
+                last_len = batch.len();
                 if !batch.is_empty() && tx.send(Ok(batch)).await.is_err() {
                     return;
                 }
@@ -383,6 +516,42 @@ impl Drop for Batches {
     }
 }
 
+/// Key of piece `index` of a partnership's stored model: the partnership id, a zero byte
+/// (ids never hold one) and the index (u16 big-endian).
+fn chunk_key(partnership: &PartnershipId, index: u16) -> Vec<u8> {
+    let id = partnership.as_str().as_bytes();
+    let mut key = Vec::with_capacity(id.len() + 3);
+    key.extend_from_slice(id);
+    key.push(0);
+    key.extend_from_slice(&index.to_be_bytes());
+    key
+}
+
+/// How the key of a model's first piece ends.
+const FIRST_CHUNK_SUFFIX: [u8; 3] = [0, 0, 0];
+
+/// A model's postcard bytes cut into stored pieces of at most [`MODEL_CHUNK`] bytes; the
+/// first starts with the number of pieces (u16 big-endian).
+fn chunks(bytes: &[u8]) -> Result<Vec<Vec<u8>>, postcard::Error> {
+    let pieces = bytes.chunks(MODEL_CHUNK).collect::<Vec<_>>();
+    let Ok(count) = u16::try_from(pieces.len().max(1)) else {
+        // 2¹⁶ pieces would be a model of 256 MiB.
+        return Err(postcard::Error::SerializeBufferFull);
+    };
+    let mut out = Vec::with_capacity(pieces.len().max(1));
+    let mut first = count.to_be_bytes().to_vec();
+    first.extend_from_slice(pieces.first().copied().unwrap_or_default());
+    out.push(first);
+    out.extend(pieces.iter().skip(1).map(|p| p.to_vec()));
+    Ok(out)
+}
+
+/// The piece count and bytes of a model's first stored piece.
+fn split_first_chunk(first: &[u8]) -> Option<(u16, &[u8])> {
+    let (count, piece) = first.split_first_chunk::<2>()?;
+    Some((u16::from_be_bytes(*count), piece))
+}
+
 fn stop_error(store: &ProjectionStore, e: ReadError) -> ProjectionError {
     match e {
         ReadError::Corrupt { position, .. } => ProjectionError::Log {
@@ -393,5 +562,88 @@ fn stop_error(store: &ProjectionStore, e: ReadError) -> ProjectionError {
             position: store.position(),
             source: other,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use synergy_evaluation::model::PartnershipInfo;
+    use synergy_proto::OrgId;
+
+    use super::*;
+
+    fn partnership() -> PartnershipId {
+        PartnershipId::new("hongyun-changzhi").unwrap()
+    }
+
+    /// A model whose postcard bytes grow with `rulebooks`.
+    fn model(rulebooks: usize) -> PartnershipModel {
+        let mut m = PartnershipModel::new(partnership());
+        m.info = Some(PartnershipInfo {
+            manufacturer: OrgId::new("hongyun").unwrap(),
+            distributor: OrgId::new("changzhi").unwrap(),
+            region: "Changzhi".into(),
+            signed_on: "2007-12-18".parse().unwrap(),
+            terminated_on: None,
+            rulebooks: (0..rulebooks)
+                .map(|i| format!("rulebook {i:04} {}", "x".repeat(90)))
+                .collect(),
+        });
+        m
+    }
+
+    fn store_model(store: &ProjectionStore, m: &PartnershipModel, position: u64) {
+        let mut unstored = store.writer();
+        unstored.models.insert(partnership(), m.clone());
+        unstored.position = Some(Position(position));
+        store.store_locked(&mut unstored).unwrap();
+    }
+
+    fn pieces(store: &ProjectionStore) -> usize {
+        let mut prefix = partnership().as_str().as_bytes().to_vec();
+        prefix.push(0);
+        store.models.scan_prefix(prefix).count()
+    }
+
+    #[test]
+    fn a_model_is_stored_in_pieces_and_shrinks_without_leftovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = model(200);
+        let len = postcard::to_allocvec(&big).unwrap().len();
+        assert!(
+            len > 4 * MODEL_CHUNK,
+            "the model spans several pieces ({len} bytes)"
+        );
+        {
+            let store = ProjectionStore::open(dir.path()).unwrap();
+            store_model(&store, &big, 7);
+            assert_eq!(pieces(&store), len.div_ceil(MODEL_CHUNK));
+            store.flush().unwrap();
+        }
+        let store = ProjectionStore::open(dir.path()).unwrap();
+        assert_eq!(store.position(), Position(7));
+        assert_eq!(*store.model(&partnership()).unwrap().unwrap(), big);
+        assert_eq!(store.partnerships().unwrap(), vec![partnership()]);
+
+        let small = model(1);
+        store_model(&store, &small, 8);
+        assert_eq!(
+            pieces(&store),
+            1,
+            "the longer model's later pieces are gone"
+        );
+        assert_eq!(store.load(&partnership()).unwrap().unwrap(), small);
+    }
+
+    #[test]
+    fn a_missing_piece_is_reported_not_misread() {
+        let store = ProjectionStore::temporary().unwrap();
+        store_model(&store, &model(200), 3);
+        store.models.remove(chunk_key(&partnership(), 2)).unwrap();
+        let err = store.load(&partnership()).unwrap_err();
+        assert!(
+            matches!(err, ProjectionError::Model { .. }),
+            "unexpected error {err}"
+        );
     }
 }
