@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use synergy_domain::Principal;
-use synergy_eventlog::{EventLog, Filter, Position, SledLog};
+use synergy_eventlog::{EventLog, Filter, Position, SledLog, StoredCommit};
 use synergy_proto::*;
 use synergy_runtime::projection::{self, ProjectionStore};
 use synergy_runtime::{AnyCommand, Executor, ManualClock, Request};
@@ -26,6 +26,16 @@ async fn adopt_rulebooks(exec: &Executor<SledLog>, p: &PartnershipId, from: usiz
             .await
             .unwrap();
     }
+}
+
+/// The first `n` commits of the log, read through a subscription.
+async fn first_commits(log: &SledLog, n: usize) -> Vec<StoredCommit> {
+    use futures::StreamExt;
+    log.subscribe(Position::START, Filter::ALL)
+        .take(n)
+        .map(Result::unwrap)
+        .collect()
+        .await
 }
 
 async fn setup(dir: &std::path::Path) -> (Arc<SledLog>, Executor<SledLog>, PartnershipId) {
@@ -69,14 +79,7 @@ async fn catch_up_folds_everything_once_and_survives_reopen() {
             .expect("a model for the partnership");
         assert!(model.info.is_some(), "the signing was folded");
         // Folding the same commits again changes nothing: they are at or before the position.
-        let all: Vec<_> = {
-            use futures::StreamExt;
-            log.subscribe(Position::START, Filter::ALL)
-                .take(5)
-                .map(Result::unwrap)
-                .collect()
-                .await
-        };
+        let all = first_commits(&log, 5).await;
         let before = postcard::to_allocvec(&*model).unwrap();
         store.apply(&all).unwrap();
         let after = postcard::to_allocvec(&*store.model(&p).unwrap().unwrap()).unwrap();
@@ -120,14 +123,7 @@ async fn deferred_folds_are_seen_only_once_stored() {
     let dir = tempfile::tempdir().unwrap();
     let (log, exec, p) = setup(dir.path()).await;
     adopt_rulebooks(&exec, &p, 0, 3).await;
-    let all: Vec<_> = {
-        use futures::StreamExt;
-        log.subscribe(Position::START, Filter::ALL)
-            .take(4)
-            .map(Result::unwrap)
-            .collect()
-            .await
-    };
+    let all = first_commits(&log, 4).await;
     let rulebooks = |store: &ProjectionStore| {
         store
             .model(&p)
