@@ -1390,24 +1390,36 @@ mod tests {
             .expect("closing the log");
     }
 
-    #[tokio::test]
-    async fn reopening_writes_the_index_entry_a_crash_left_out() {
-        let db = temporary_db();
-        let s = test_stream();
+    /// What a crash while appending a second commit of `s` can leave: the log of `db`
+    /// holds one commit of `s`, and the second commit's `c` entry is written. Returns the
+    /// log tree, the second commit, the answer it would have got and its stored bytes.
+    async fn crash_after_the_c_entry_of_a_second_commit(
+        db: &sled::Db,
+        s: &StreamId,
+    ) -> (sled::Tree, Commit, Appended, Vec<u8>) {
         let log = SledLog::open_db(db.clone()).expect("a new database opens");
-        log.append(ExpectedVersion::NoStream, test_commit(&s))
+        log.append(ExpectedVersion::NoStream, test_commit(s))
             .await
             .expect("first append");
         close(log).await;
-        // A crash after the second commit's `c` entry and log record, before its `s` entry.
         let tree = db.open_tree(LOG_TREE).expect("log tree");
-        let second = test_commit(&s);
+        let second = test_commit(s);
         let (appended, bytes) = stored(&second, 2, 1);
         tree.insert(
             commit_id_key(second.commit_id),
             &encode_appended(&appended)[..],
         )
         .expect("c");
+        (tree, second, appended, bytes)
+    }
+
+    #[tokio::test]
+    async fn reopening_writes_the_index_entry_a_crash_left_out() {
+        let db = temporary_db();
+        let s = test_stream();
+        // A crash after the second commit's `c` entry and log record, before its `s` entry.
+        let (tree, second, appended, bytes) =
+            crash_after_the_c_entry_of_a_second_commit(&db, &s).await;
         tree.insert(2u64.to_be_bytes(), bytes).expect("log record");
 
         let log = SledLog::open_db(db).expect("reopen repairs");
@@ -1438,20 +1450,8 @@ mod tests {
     async fn a_commit_id_entry_left_by_a_lost_commit_is_taken_over() {
         let db = temporary_db();
         let s = test_stream();
-        let log = SledLog::open_db(db.clone()).expect("a new database opens");
-        log.append(ExpectedVersion::NoStream, test_commit(&s))
-            .await
-            .expect("first append");
-        close(log).await;
         // A crash after the second commit's `c` entry, before its log record.
-        let tree = db.open_tree(LOG_TREE).expect("log tree");
-        let lost = test_commit(&s);
-        let (appended, _) = stored(&lost, 2, 1);
-        tree.insert(
-            commit_id_key(lost.commit_id),
-            &encode_appended(&appended)[..],
-        )
-        .expect("c");
+        let (_, lost, _, _) = crash_after_the_c_entry_of_a_second_commit(&db, &s).await;
 
         let log = SledLog::open_db(db.clone()).expect("reopen");
         assert_eq!(log.head().await.expect("head"), Position(1));
