@@ -377,7 +377,15 @@ pub async fn run<L: EventLog>(
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), ProjectionError> {
     tokio::select! {
-        caught_up = catch_up(&*log, &store) => { caught_up?; }
+        caught_up = catch_up(&*log, &store) => match caught_up {
+            Ok(_) => {}
+            // The head could not be read (a server restarting, say): following the log
+            // batch by batch needs no head, and its subscription waits for the server.
+            Err(ProjectionError::Unavailable(e)) => {
+                tracing::warn!(error = %e, "cannot read the log's head; following the log batch by batch");
+            }
+            Err(e) => return Err(e),
+        },
         // What was folded and not stored is folded again from the log next time.
         _ = shutdown.wait_for(|stop| *stop) => return Ok(()),
     }

@@ -172,3 +172,57 @@ async fn deferred_folds_are_seen_only_once_stored() {
     let caught_up_bytes = postcard::to_allocvec(&*fresh.model(&p).unwrap().unwrap()).unwrap();
     assert_eq!(reopened_bytes, caught_up_bytes);
 }
+
+/// A log whose head cannot be read (a server in the middle of a restart), while appends,
+/// reads and subscriptions work.
+struct NoHead(Arc<SledLog>);
+
+#[async_trait::async_trait]
+impl EventLog for NoHead {
+    async fn append(
+        &self,
+        expected: synergy_eventlog::ExpectedVersion,
+        commit: Commit,
+    ) -> Result<synergy_eventlog::Appended, synergy_eventlog::AppendError> {
+        self.0.append(expected, commit).await
+    }
+
+    async fn read_aggregate(
+        &self,
+        stream: &StreamId,
+        from_version: u64,
+    ) -> Result<Vec<StoredCommit>, synergy_eventlog::ReadError> {
+        self.0.read_aggregate(stream, from_version).await
+    }
+
+    fn subscribe(&self, after: Position, filter: Filter) -> synergy_eventlog::Subscription {
+        self.0.subscribe(after, filter)
+    }
+
+    async fn head(&self) -> Result<Position, synergy_eventlog::ReadError> {
+        Err(synergy_eventlog::ReadError::Unavailable {
+            reason: "the server is restarting".into(),
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_consumer_follows_the_log_when_its_head_cannot_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, exec, p) = setup(dir.path()).await;
+    adopt_rulebooks(&exec, &p, 0, 2).await;
+    let head = log.head().await.unwrap();
+    let store = Arc::new(ProjectionStore::temporary().unwrap());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let consumer = tokio::spawn(projection::run(
+        Arc::new(NoHead(Arc::clone(&log))),
+        Arc::clone(&store),
+        stopped,
+    ));
+    assert!(
+        store.wait_for(head, Duration::from_secs(10)).await,
+        "the consumer folded the log without knowing its head"
+    );
+    stop.send(true).unwrap();
+    consumer.await.unwrap().unwrap();
+}
