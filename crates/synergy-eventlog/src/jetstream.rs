@@ -20,7 +20,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use async_nats::HeaderMap;
 use async_nats::jetstream::consumer::DeliverPolicy;
@@ -42,6 +42,10 @@ const MSG_ID: &str = "Nats-Msg-Id";
 const EXPECTED_LAST_SUBJECT_SEQ: &str = "Nats-Expected-Last-Subject-Sequence";
 /// How often an `Any` append retries after losing a race before it gives up.
 const ANY_RETRIES: usize = 16;
+/// First pause before publishing again after "no stream found"; it doubles up to
+/// [`STREAM_NOT_FOUND_MAX_PAUSE`].
+const STREAM_NOT_FOUND_PAUSE: Duration = Duration::from_millis(20);
+const STREAM_NOT_FOUND_MAX_PAUSE: Duration = Duration::from_millis(250);
 /// The head cache is a hint; dropping it only costs lookups. Capping it bounds memory
 /// for a writer that touches unboundedly many aggregates.
 const HEAD_CACHE_LIMIT: usize = 100_000;
@@ -658,6 +662,8 @@ impl EventLog for JetStreamLog {
         commit.validate()?;
         let subject = subject::commit(&commit.stream);
         let mut attempts = 0;
+        let started = Instant::now();
+        let mut pause = STREAM_NOT_FOUND_PAUSE;
         loop {
             attempts += 1;
             // (expected last subject sequence, version the commit follows)
@@ -746,6 +752,17 @@ impl EventLog for JetStreamLog {
                     return self
                         .duplicate_or_conflict(&commit, &subject, expected, head)
                         .await;
+                }
+                // Nothing stored the message ("no responders"): a node of a cluster can
+                // answer so for a moment after the stream was created or moved, before it
+                // knows the stream. Publishing again is safe; past the request timeout
+                // the log is unavailable.
+                Err(e)
+                    if e.kind() == PublishErrorKind::StreamNotFound
+                        && started.elapsed() + pause < self.timeout() =>
+                {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(STREAM_NOT_FOUND_MAX_PAUSE);
                 }
                 Err(e) => {
                     return Err(AppendError::Unavailable {

@@ -1,5 +1,6 @@
-//! Reads leave nothing behind on the server: many aggregate reads in a burst stay within
-//! nats-server's default limit of 1,000 consumers per stream.
+//! The JetStream log against server-side limits and hiccups: many aggregate reads in a
+//! burst leave nothing behind (they stay within nats-server's default limit of 1,000
+//! consumers per stream), and an append rides out a moment in which the stream is missing.
 
 mod conformance;
 
@@ -38,4 +39,40 @@ async fn a_burst_of_reads_does_not_exhaust_the_servers_consumers() {
         info < 100,
         "{info} consumers are left on the stream after the reads"
     );
+}
+
+/// A node of a cluster can answer "no stream found" for a moment after the stream was
+/// created, before it knows it. Here the stream is missing for a moment for real: an
+/// append made meanwhile publishes again until the stream is back, and is stored once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_append_waits_out_a_moment_without_the_stream() {
+    let server = NatsServer::start().expect("start nats-server");
+    let log = JetStreamLog::connect(&server.url(), JetStreamConfig::default())
+        .await
+        .expect("open the JetStream log");
+    let js = log.context().clone();
+    let config = js
+        .get_stream(log.stream_name())
+        .await
+        .expect("stream")
+        .info()
+        .await
+        .expect("info")
+        .config
+        .clone();
+    js.delete_stream(log.stream_name())
+        .await
+        .expect("delete the stream");
+    let back = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        js.create_stream(config).await.expect("recreate the stream");
+    });
+    let stream = conformance::stream(synergy_proto::Context::Support, "gone", "meeting:m1");
+    let appended = log
+        .append(ExpectedVersion::NoStream, conformance::commit(&stream, 1))
+        .await
+        .expect("the append waits until the stream is back");
+    back.await.expect("recreating task");
+    assert_eq!(appended.position.get(), 1);
+    assert_eq!(log.read_aggregate(&stream, 1).await.expect("read").len(), 1);
 }
