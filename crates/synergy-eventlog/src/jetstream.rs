@@ -15,7 +15,10 @@
 //!   Residual gap: an `Any` retry arriving after the duplicate window, when nobody else
 //!   appended in between, is stored again — keep retries within the window.
 //! - Every request is bounded by `request_timeout`; while the server is gone appends and
-//!   reads fail with `Unavailable`, and subscriptions wait and resume where they were.
+//!   reads fail with `Unavailable`, and subscriptions wait and resume where they were. A
+//!   publish answered "no stream found" (no responders: nothing stored it, as a node of a
+//!   cluster answers for a moment before it knows a new stream) is sent again, with short
+//!   pauses, within the same bound.
 
 use std::collections::HashMap;
 use std::fmt;
