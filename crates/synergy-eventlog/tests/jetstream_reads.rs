@@ -7,12 +7,28 @@ mod conformance;
 use synergy_eventlog::{EventLog, ExpectedVersion, JetStreamConfig, JetStreamLog};
 use synergy_testkit::NatsServer;
 
+async fn open(server: &NatsServer) -> JetStreamLog {
+    JetStreamLog::connect(&server.url(), JetStreamConfig::default())
+        .await
+        .expect("open the JetStream log")
+}
+
+/// The server's view of the log's stream.
+async fn stream_info(log: &JetStreamLog) -> async_nats::jetstream::stream::Info {
+    log.context()
+        .get_stream(log.stream_name())
+        .await
+        .expect("stream")
+        .info()
+        .await
+        .expect("info")
+        .clone()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_reads_does_not_exhaust_the_servers_consumers() {
     let server = NatsServer::start().expect("start nats-server");
-    let log = JetStreamLog::connect(&server.url(), JetStreamConfig::default())
-        .await
-        .expect("open the JetStream log");
+    let log = open(&server).await;
     let stream = conformance::stream(synergy_proto::Context::Support, "burst", "meeting:m1");
     log.append(ExpectedVersion::NoStream, conformance::commit(&stream, 1))
         .await
@@ -25,16 +41,7 @@ async fn a_burst_of_reads_does_not_exhaust_the_servers_consumers() {
             .unwrap_or_else(|e| panic!("read {i} failed: {e}"));
         assert_eq!(commits.len(), 1);
     }
-    let info = log
-        .context()
-        .get_stream(log.stream_name())
-        .await
-        .expect("stream")
-        .info()
-        .await
-        .expect("info")
-        .state
-        .consumer_count;
+    let info = stream_info(&log).await.state.consumer_count;
     assert!(
         info < 100,
         "{info} consumers are left on the stream after the reads"
@@ -47,19 +54,9 @@ async fn a_burst_of_reads_does_not_exhaust_the_servers_consumers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_append_waits_out_a_moment_without_the_stream() {
     let server = NatsServer::start().expect("start nats-server");
-    let log = JetStreamLog::connect(&server.url(), JetStreamConfig::default())
-        .await
-        .expect("open the JetStream log");
+    let log = open(&server).await;
     let js = log.context().clone();
-    let config = js
-        .get_stream(log.stream_name())
-        .await
-        .expect("stream")
-        .info()
-        .await
-        .expect("info")
-        .config
-        .clone();
+    let config = stream_info(&log).await.config;
     js.delete_stream(log.stream_name())
         .await
         .expect("delete the stream");
