@@ -20,6 +20,20 @@
 //!
 //! Messages that are not commits (commands, replies, queries) use the same scheme with
 //! the magic `SM` and their own version, through [`encode_message`] / [`decode_message`].
+//!
+//! A *commit group* packs several commit frames into one stored record (the sled event
+//! log writes one per batch of concurrent appends, so a batch costs one write instead of
+//! one per commit). Each member stays a complete commit frame, so it can be cut out and
+//! decoded alone:
+//!
+//! ```text
+//! +-----+-----+---------------+--------------+------------------------+-----------------+
+//! | 'S' | 'G' | format (u16 LE) | count (u16 LE) | count × end (u32 LE) | member frames   |
+//! +-----+-----+---------------+--------------+------------------------+-----------------+
+//! ```
+//!
+//! `end` is where each member ends, counted from the start of the member frames; the
+//! last one ends the record. Format 1 is the only one.
 
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -32,7 +46,13 @@ pub const OLDEST_READABLE: u16 = 1;
 
 const COMMIT_MAGIC: [u8; 2] = *b"SY";
 const MESSAGE_MAGIC: [u8; 2] = *b"SM";
+const GROUP_MAGIC: [u8; 2] = *b"SG";
+/// The format of commit groups written here.
+pub const GROUP_FORMAT: u16 = 1;
+/// Most commits one group holds.
+pub const GROUP_MAX_MEMBERS: usize = u16::MAX as usize;
 const PREFIX_LEN: usize = 4;
+const GROUP_HEADER_LEN: usize = PREFIX_LEN + 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
@@ -52,6 +72,8 @@ pub enum DecodeError {
     },
     #[error("{trailing} unexpected trailing bytes after the body (schema version {version})")]
     TrailingBytes { version: u16, trailing: usize },
+    #[error("malformed commit group: {reason}")]
+    MalformedGroup { reason: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,10 +82,20 @@ pub struct EncodeError(#[from] postcard::Error);
 
 fn frame<T: Serialize>(magic: [u8; 2], version: u16, value: &T) -> Result<Vec<u8>, EncodeError> {
     let mut out = Vec::with_capacity(128);
+    frame_into(&mut out, magic, version, value)?;
+    Ok(out)
+}
+
+fn frame_into<T: Serialize>(
+    out: &mut Vec<u8>,
+    magic: [u8; 2],
+    version: u16,
+    value: &T,
+) -> Result<(), EncodeError> {
     out.extend_from_slice(&magic);
     out.extend_from_slice(&version.to_le_bytes());
-    postcard::to_io(value, &mut out)?;
-    Ok(out)
+    postcard::to_io(value, out)?;
+    Ok(())
 }
 
 fn split_frame(bytes: &[u8], magic: [u8; 2]) -> Result<(u16, &[u8]), DecodeError> {
@@ -120,6 +152,173 @@ pub fn decode_commit(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         commit,
         stored_version: version,
     })
+}
+
+/// Builds a commit group ([module docs](self)): commits are encoded straight into it.
+#[derive(Debug, Default)]
+pub struct CommitGroupBuilder {
+    members: Vec<u8>,
+    ends: Vec<u32>,
+}
+
+impl CommitGroupBuilder {
+    pub fn new() -> CommitGroupBuilder {
+        CommitGroupBuilder::default()
+    }
+
+    /// Encodes `commit` as the next member.
+    ///
+    /// # Panics
+    /// If the group already holds [`GROUP_MAX_MEMBERS`] commits or its members reach
+    /// 4 GiB; callers keep groups far smaller.
+    pub fn push(&mut self, commit: &Commit) {
+        assert!(self.ends.len() < GROUP_MAX_MEMBERS, "commit group is full");
+        frame_into(&mut self.members, COMMIT_MAGIC, SCHEMA_VERSION, commit)
+            .expect("commits always serialize");
+        let end = u32::try_from(self.members.len()).expect("commit group under 4 GiB");
+        self.ends.push(end);
+    }
+
+    /// Commits pushed so far.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The size of the record [`finish`](Self::finish) would return.
+    pub fn encoded_len(&self) -> usize {
+        GROUP_HEADER_LEN + 4 * self.ends.len() + self.members.len()
+    }
+
+    /// The frame of the only member, when there is exactly one (a group of one is stored
+    /// as a plain commit frame).
+    pub fn single(&self) -> Option<&[u8]> {
+        (self.ends.len() == 1).then_some(&self.members[..])
+    }
+
+    /// Drops every member pushed so far, keeping the memory for the next group.
+    pub fn clear(&mut self) {
+        self.members.clear();
+        self.ends.clear();
+    }
+
+    /// The group's record; the builder is left empty for the next group.
+    pub fn finish(&mut self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.encoded_len());
+        out.extend_from_slice(&GROUP_MAGIC);
+        out.extend_from_slice(&GROUP_FORMAT.to_le_bytes());
+        let count = u16::try_from(self.ends.len()).expect("at most GROUP_MAX_MEMBERS members");
+        out.extend_from_slice(&count.to_le_bytes());
+        for end in &self.ends {
+            out.extend_from_slice(&end.to_le_bytes());
+        }
+        out.extend_from_slice(&self.members);
+        self.clear();
+        out
+    }
+}
+
+/// Whether `bytes` is a commit group (by its magic; [`CommitGroup::parse`] checks the rest).
+pub fn is_commit_group(bytes: &[u8]) -> bool {
+    bytes.starts_with(&GROUP_MAGIC)
+}
+
+/// A parsed commit group: where each member frame lies in the record.
+#[derive(Debug, Clone, Copy)]
+pub struct CommitGroup<'a> {
+    ends: &'a [u8],
+    members: &'a [u8],
+    /// Offset of the member frames in the record.
+    base: usize,
+}
+
+impl<'a> CommitGroup<'a> {
+    /// Checks the header and the end table of a group record. Members are decoded one by
+    /// one, later, with [`decode_commit`].
+    pub fn parse(bytes: &'a [u8]) -> Result<CommitGroup<'a>, DecodeError> {
+        let malformed = |reason: String| DecodeError::MalformedGroup { reason };
+        let (format, rest) = split_frame(bytes, GROUP_MAGIC)?;
+        if format != GROUP_FORMAT {
+            return Err(malformed(format!(
+                "format {format} is not known here (this build reads {GROUP_FORMAT})"
+            )));
+        }
+        let (count, rest) = rest
+            .split_first_chunk::<2>()
+            .ok_or_else(|| malformed("it ends before its member count".into()))?;
+        let count = usize::from(u16::from_le_bytes(*count));
+        if count == 0 {
+            return Err(malformed("it has no members".into()));
+        }
+        if rest.len() < 4 * count {
+            return Err(malformed(format!(
+                "{} bytes cannot hold the ends of {count} members",
+                rest.len()
+            )));
+        }
+        let (ends, members) = rest.split_at(4 * count);
+        let group = CommitGroup {
+            ends,
+            members,
+            base: bytes.len() - members.len(),
+        };
+        let mut start = 0;
+        for i in 0..count {
+            let end = group.end(i);
+            if end <= start || end > members.len() {
+                return Err(malformed(format!(
+                    "member {i} would span bytes {start}..{end} of {}",
+                    members.len()
+                )));
+            }
+            start = end;
+        }
+        if start != members.len() {
+            return Err(malformed(format!(
+                "{} bytes follow its last member",
+                members.len() - start
+            )));
+        }
+        Ok(group)
+    }
+
+    /// Number of members (at least one).
+    pub fn len(&self) -> usize {
+        self.ends.len() / 4
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn end(&self, i: usize) -> usize {
+        let at = 4 * i;
+        let bytes = [
+            self.ends[at],
+            self.ends[at + 1],
+            self.ends[at + 2],
+            self.ends[at + 3],
+        ];
+        u32::from_le_bytes(bytes) as usize
+    }
+
+    /// Where member `i`'s frame lies in the record the group was parsed from.
+    pub fn member_range(&self, i: usize) -> Option<std::ops::Range<usize>> {
+        if i >= self.len() {
+            return None;
+        }
+        let start = if i == 0 { 0 } else { self.end(i - 1) };
+        Some(self.base + start..self.base + self.end(i))
+    }
+
+    /// Member `i`'s commit frame.
+    pub fn member(&self, i: usize) -> Option<&'a [u8]> {
+        let range = self.member_range(i)?;
+        Some(&self.members[range.start - self.base..range.end - self.base])
+    }
 }
 
 /// Encodes a non-commit message (command, reply, query) under `version`.
@@ -210,5 +409,81 @@ mod tests {
         );
         assert!(decode_message::<(String, u32)>(4, &bytes).is_err());
         assert!(decode_commit(&bytes).is_err(), "a message is not a commit");
+    }
+
+    fn sample_commit(n: u8) -> Commit {
+        use crate::{Actor, AggregateId, Context, OrgId, PartnershipId, Role, StreamId, Timestamp};
+        Commit {
+            commit_id: uuid::Uuid::from_bytes([n; 16]),
+            stream: StreamId::new(
+                Context::Support,
+                PartnershipId::new("p1").unwrap(),
+                AggregateId::new(format!("meeting:{n}")).unwrap(),
+            ),
+            first_version: u64::from(n),
+            recorded_at: Timestamp::from_millis(1_700_000_000_000),
+            actor: Actor {
+                org: OrgId::new("acme").unwrap(),
+                role: Role::Manufacturer,
+                user: "codec".into(),
+            },
+            correlation_id: uuid::Uuid::from_bytes([n; 16]),
+            causation_id: None,
+            events: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_group_holds_whole_commit_frames() {
+        let commits: Vec<Commit> = (1..=3).map(sample_commit).collect();
+        let mut builder = CommitGroupBuilder::new();
+        builder.push(&commits[0]);
+        assert_eq!(builder.single(), Some(&encode_commit(&commits[0])[..]));
+        builder.push(&commits[1]);
+        builder.push(&commits[2]);
+        assert_eq!(builder.single(), None);
+        let expected_len = builder.encoded_len();
+        let bytes = builder.finish();
+        assert!(builder.is_empty());
+        assert_eq!(bytes.len(), expected_len);
+        assert!(is_commit_group(&bytes));
+        assert!(decode_commit(&bytes).is_err(), "a group is not a commit");
+
+        let group = CommitGroup::parse(&bytes).unwrap();
+        assert_eq!(group.len(), 3);
+        for (i, commit) in commits.iter().enumerate() {
+            let member = group.member(i).unwrap();
+            assert_eq!(member, &encode_commit(commit)[..]);
+            assert_eq!(&bytes[group.member_range(i).unwrap()], member);
+            assert_eq!(&decode_commit(member).unwrap().commit, commit);
+        }
+        assert_eq!(group.member(3), None);
+    }
+
+    #[test]
+    fn a_malformed_group_is_a_typed_error() {
+        let mut builder = CommitGroupBuilder::new();
+        builder.push(&sample_commit(1));
+        builder.push(&sample_commit(2));
+        let bytes = builder.finish();
+        let malformed = |bytes: &[u8]| match CommitGroup::parse(bytes) {
+            Err(DecodeError::MalformedGroup { reason }) => reason,
+            other => panic!("expected a malformed group, got {other:?}"),
+        };
+        assert!(malformed(&bytes[..bytes.len() - 1]).contains("member 1"));
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(malformed(&longer).contains("follow its last member"));
+        assert!(malformed(b"SG\x01\x00\x00\x00").contains("no members"));
+        assert!(malformed(b"SG\x01\x00\x09\x00").contains("ends of 9"));
+        assert!(malformed(b"SG\x02\x00\x01\x00").contains("format 2"));
+        assert!(malformed(b"SG\x01\x00").contains("member count"));
+        let mut swapped = bytes.clone();
+        swapped[6..10].copy_from_slice(&0u32.to_le_bytes());
+        assert!(malformed(&swapped).contains("member 0"));
+        assert!(matches!(
+            CommitGroup::parse(b"SY\x02\x00"),
+            Err(DecodeError::BadMagic { .. })
+        ));
     }
 }

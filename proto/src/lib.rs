@@ -16,7 +16,10 @@ mod text_serde;
 pub mod time;
 
 pub use amount::{AmountError, Cases, Percent, Yuan};
-pub use codec::{DecodeError, Decoded, SCHEMA_VERSION, decode_commit, encode_commit};
+pub use codec::{
+    CommitGroup, CommitGroupBuilder, DecodeError, Decoded, SCHEMA_VERSION, decode_commit,
+    encode_commit, is_commit_group,
+};
 pub use envelope::{Commit, CommitError, Envelope, RecordedEvent, StreamId};
 pub use events::Event;
 pub use ids::{

@@ -1,40 +1,50 @@
 //! The embedded event log on sled: one process, no server, durable on `Ok`.
 //!
-//! # Layout (version 3)
+//! # Layout (version 4)
 //!
 //! One tree, `synergy.log`, holds everything; kinds of record are told apart by the first
 //! byte of the key:
 //!
 //! | key                                            | value                              |
 //! |------------------------------------------------|------------------------------------|
-//! | position (u64 big-endian, < 2⁵⁶: first byte 0) | `codec::encode_commit` bytes       |
+//! | position (u64 big-endian, < 2⁵⁶: first byte 0) | a log record (below)               |
 //! | `s` + stream key + last version (u64 BE)       | position (u64 BE)                  |
 //! | `c` + commit id (16 bytes)                     | position, first, last (u64 BE)     |
 //! | `meta:layout`                                  | [`LAYOUT`]                         |
 //! | `meta:raw`                                     | position + `s` key of the last raw record |
+//!
+//! A log record is either one commit (`codec::encode_commit` bytes) at the position of its
+//! key, or a *commit group* (`codec::CommitGroupBuilder`): consecutive commits of one batch
+//! stored together, the first at the key's position and each next one at the next
+//! position. The writer closes a group once it holds [`GROUP_BYTES`], so a batch of
+//! concurrent appends costs one log write per 4 KiB instead of one per commit.
 //!
 //! The stream key is `context \0 partnership \0 aggregate \0`; ids never contain `\0`, so
 //! one stream's key is never a prefix of another's. Indexing by the *last* version of each
 //! commit makes "the commit holding version v" the first index entry at or after `v`, and
 //! a stream's current version the key of its last index entry. Because positions stay
 //! below 2⁵⁶ their keys all start with `0x00`, so the global log is one contiguous range
-//! at the front of the tree, ahead of every tagged key.
+//! at the front of the tree, ahead of every tagged key. The record holding position `p`
+//! is the last record whose key is at or before `p`.
 //!
-//! Layout 2 held the same records plus `meta:pending`, the `c`/`s` keys of the last batch,
-//! written ahead of every batch. Opening a layout-2 database repairs it with that record,
-//! drops it and marks the database layout 3 (one flush; nothing else is rewritten).
-//! Version 1 spread the data over four trees (`synergy.stream_index`,
-//! `synergy.stream_head`, `synergy.commit_ids` beside `synergy.log`) written by a
-//! four-tree transaction; a database in that layout, or whose marker names any other
-//! version, is refused at open with [`OpenError::Layout`] rather than misread.
+//! Layout 3 was layout 4 without groups; opening a layout-3 database marks it layout 4
+//! and changes nothing else. Layout 2 held the same records plus `meta:pending`, the
+//! `c`/`s` keys of the last batch, written ahead of every batch. Opening a layout-2
+//! database repairs it with that record, drops it and marks the database layout 4 (one
+//! flush; nothing else is rewritten). Version 1 spread the data over four trees
+//! (`synergy.stream_index`, `synergy.stream_head`, `synergy.commit_ids` beside
+//! `synergy.log`) written by a four-tree transaction; a database in that layout, or whose
+//! marker names any other version, is refused at open with [`OpenError::Layout`] rather
+//! than misread.
 //!
 //! # Durability and group commit
 //!
 //! Writes are made one batch at a time, under one lock, by a writer thread. It takes all
 //! appends waiting in its queue (up to [`MAX_BATCH`]) and serves them one after another
-//! with plain inserts: for each commit first its `c` entry, by a compare-and-swap from
-//! "absent" that both claims the commit id and finds a duplicate (so a new commit costs
-//! no separate read), then its log record, then its `s` entry. An append with no other
+//! with plain inserts: for each commit its `c` entry, by a compare-and-swap from "absent"
+//! that both claims the commit id and finds a duplicate (so a new commit costs no
+//! separate read); once a group is full (or the batch ends) its log record, then the `s`
+//! entries of its commits. An append with no other
 //! append under way (a lone writer) writes its commit as a batch of one itself, under the
 //! same lock, sparing the two thread wake-ups of a trip through the writer thread (only
 //! on tokio's multi-threaded runtime, inside `block_in_place`, so its flush does not
@@ -44,9 +54,9 @@
 //! of reading them back for every commit.
 //!
 //! sled's recovery keeps a prefix of the inserts made before a crash, so after a crash
-//! only the last log record can lack its `s` entry, and only the commit after it can have
-//! left a `c` entry without a log record. Opening the log decodes the last record and
-//! writes its `s` entry if missing, before anything else is written. A `c` entry whose
+//! only the last log record can lack `s` entries, and only the commits after it can have
+//! left `c` entries without a log record. Opening the log decodes the last record and
+//! writes the `s` entries it lacks, before anything else is written. A `c` entry whose
 //! log record was lost stays behind; when its commit id comes again the writer finds that
 //! the position it names does not hold that commit and takes the entry over. Raw records
 //! ([`SledLog::inject_raw_record`], which may not decode) are written `meta:raw`, `s`
@@ -93,7 +103,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use futures::StreamExt;
-use synergy_proto::{Commit, StreamId, Timestamp, Uuid, decode_commit, encode_commit};
+use synergy_proto::{
+    Commit, CommitGroup, CommitGroupBuilder, DecodeError, StreamId, Timestamp, Uuid, decode_commit,
+    is_commit_group,
+};
 use tokio::sync::{oneshot, watch};
 
 use crate::{
@@ -109,9 +122,15 @@ pub const READ_BATCH: usize = 512;
 /// record that crosses it), so large commits do not make batches huge.
 pub const READ_BATCH_BYTES: usize = 4 << 20;
 /// What the layout marker of a database in the layout this module documents holds.
-pub const LAYOUT: &[u8] = b"synergy-eventlog sled layout 3";
-/// The marker of layout 2, which opening moves to layout 3.
+pub const LAYOUT: &[u8] = b"synergy-eventlog sled layout 4";
+/// The marker of layout 3, which opening moves to layout 4.
+const LAYOUT_3: &[u8] = b"synergy-eventlog sled layout 3";
+/// The marker of layout 2, which opening moves to layout 4.
 const LAYOUT_2: &[u8] = b"synergy-eventlog sled layout 2";
+/// A batch's consecutive commits are stored in one record until it holds this many
+/// bytes (the commit that crosses it is the group's last). Groups this size keep sled's
+/// leaves (up to 16 records) well under its blob-file threshold, a quarter of a segment.
+pub const GROUP_BYTES: usize = 4096;
 
 const LOG_TREE: &str = "synergy.log";
 /// Trees of layout version 1; their presence means a database this code must not read.
@@ -139,7 +158,7 @@ const HEAD_CACHE: usize = 1 << 16;
 pub enum OpenError {
     #[error("cannot open the sled event log: {0}")]
     Storage(#[from] sled::Error),
-    #[error("the sled database is not a Synergy event log in layout 3 (or 2): {reason}")]
+    #[error("the sled database is not a Synergy event log in layout 4 (or 3, or 2): {reason}")]
     Layout { reason: String },
     #[error("cannot start the event log's writer thread: {0}")]
     Thread(#[from] std::io::Error),
@@ -150,6 +169,8 @@ pub enum OpenError {
 pub struct SledStats {
     /// Commits written (duplicates and conflicts excluded).
     pub commits_written: u64,
+    /// Log records written: a group of commits is one record.
+    pub records_written: u64,
     /// `fsync`ing flushes done by the writer thread.
     pub flushes: u64,
 }
@@ -223,6 +244,7 @@ impl Drop for Inner {
 #[derive(Default)]
 struct Counters {
     commits_written: AtomicU64,
+    records_written: AtomicU64,
     flushes: AtomicU64,
 }
 
@@ -233,8 +255,8 @@ struct Store {
 }
 
 impl Store {
-    /// Opens the log tree, moving a database in layout 2 to layout 3, refusing any other
-    /// layout and marking a new database.
+    /// Opens the log tree, moving a database in layout 2 or 3 to layout 4, refusing any
+    /// other layout and marking a new database.
     fn open(db: sled::Db) -> Result<Store, OpenError> {
         let names = db.tree_names();
         if let Some(old) = LAYOUT_1_TREES
@@ -252,6 +274,12 @@ impl Store {
         let store = Store { db, tree };
         match store.tree.get(LAYOUT_KEY)? {
             Some(marker) if marker.as_ref() == LAYOUT => {}
+            Some(marker) if marker.as_ref() == LAYOUT_3 => {
+                // Layout 4 only adds commit groups: a layout-3 log is a layout-4 log.
+                store.tree.insert(LAYOUT_KEY, LAYOUT)?;
+                store.db.flush()?;
+                tracing::info!("moved the sled event log from layout 3 to layout 4");
+            }
             Some(marker) if marker.as_ref() == LAYOUT_2 => store.migrate_from_layout_2()?,
             Some(marker) => {
                 return Err(OpenError::Layout {
@@ -282,15 +310,15 @@ impl Store {
             .next_back();
         Ok(match last.transpose()? {
             None => 0,
-            Some((key, _)) => decode_u64(&key).unwrap_or(0),
+            Some((key, bytes)) => decode_u64(&key).map_or(0, |first| first + span(&bytes) - 1),
         })
     }
 
     /// Brings the tree back to agreement with the log after a crash (or a failed write)
     /// and returns the last position. sled keeps a prefix of the inserts made before a
-    /// crash, and the writer inserts one commit after another (`c` entry, log record, `s`
-    /// entry), so at most the last log record misses its `s` entry, which this writes from
-    /// the record itself. A `c` entry whose log record was lost may stay behind; the
+    /// crash, and the writer inserts one record after another (the `c` entries of its
+    /// commits, the record, their `s` entries), so at most the last log record misses
+    /// some of its `s` entries, which this writes from the record itself. A `c` entry whose log record was lost may stay behind; the
     /// writer tells it apart when the id comes again ([`Writer::check_original`]). For a
     /// raw record, whose bytes may not decode, `meta:raw` names its `s` entry, written
     /// ahead of the record; that entry is dropped if the record was lost.
@@ -313,15 +341,20 @@ impl Store {
             }
             last_is_raw = position == last;
         }
-        if last > 0 && !last_is_raw {
-            let record = self.tree.get(last.to_be_bytes())?;
-            // An undecodable record is reported to readers with its position; there is no
-            // entry to derive from it.
-            if let Some(Ok(decoded)) = record.map(|bytes| decode_commit(&bytes)) {
+        if last > 0
+            && !last_is_raw
+            && let Some(record) = record_at(&self.tree, last)?
+        {
+            for position in record.first..=last {
+                // An undecodable record is reported to readers with its position; there
+                // is no entry to derive from it.
+                let Ok(decoded) = record.frame(position).and_then(decode_commit) else {
+                    continue;
+                };
                 let commit = decoded.commit;
                 let key = index_key(&stream_key(&commit.stream), commit.last_version());
                 if self.tree.get(&key)?.is_none() {
-                    self.tree.insert(key, &last.to_be_bytes()[..])?;
+                    self.tree.insert(key, &position.to_be_bytes()[..])?;
                     repaired = true;
                 }
             }
@@ -335,7 +368,7 @@ impl Store {
     /// Moves a database in layout 2 to this layout. Layout 2 wrote each batch's `c` and `s`
     /// entries ahead of its log records and named them in `meta:pending`; dropping the ones
     /// that point past the last position (as layout 2 did at open) leaves every log record
-    /// with its entries, which layout 3 holds too.
+    /// with its entries, which layout 4 holds too.
     fn migrate_from_layout_2(&self) -> Result<(), OpenError> {
         let last = self.last_position()?;
         if let Some(pending) = self.tree.get(LAYOUT_2_PENDING_KEY)? {
@@ -356,7 +389,7 @@ impl Store {
         }
         self.tree.insert(LAYOUT_KEY, LAYOUT)?;
         self.db.flush()?;
-        tracing::info!("moved the sled event log from layout 2 to layout 3");
+        tracing::info!("moved the sled event log from layout 2 to layout 4");
         Ok(())
     }
 
@@ -430,6 +463,7 @@ impl SledLog {
     pub fn stats(&self) -> SledStats {
         SledStats {
             commits_written: self.inner.stats.commits_written.load(Ordering::Relaxed),
+            records_written: self.inner.stats.records_written.load(Ordering::Relaxed),
             flushes: self.inner.stats.flushes.load(Ordering::Relaxed),
         }
     }
@@ -438,11 +472,19 @@ impl SledLog {
     /// record of the global log and as one version of `stream`, exactly as a commit would
     /// be (same batch, same flush). Readers report it as [`ReadError::Corrupt`] when it
     /// does not decode. Never use it to write real commits.
+    ///
+    /// # Panics
+    /// If `bytes` starts like a commit group (`SG`): a record holds one position unless it
+    /// is a group, so such bytes would be read as several.
     pub async fn inject_raw_record(
         &self,
         stream: &StreamId,
         bytes: Vec<u8>,
     ) -> Result<Position, AppendError> {
+        assert!(
+            !is_commit_group(&bytes),
+            "a raw record may not start with the commit-group magic"
+        );
         let (reply, answer) = oneshot::channel();
         self.send(Request {
             payload: Payload::Raw {
@@ -554,10 +596,7 @@ impl EventLog for SledLog {
             let filter = filter.clone();
             // Records are decoded as the consumer takes them, on its side: what it
             // allocates it also frees, and the reader goes on with the next batch.
-            futures::stream::iter(Decoding {
-                records: batch.map(Vec::into_iter),
-                filter,
-            })
+            futures::stream::iter(Decoding::new(batch, filter))
         })
         .boxed()
     }
@@ -577,6 +616,8 @@ fn read_aggregate(
     let start = index_key(&prefix, from_version.max(1));
     let end = index_key(&prefix, u64::MAX);
     let mut out = Vec::new();
+    // The record last read: an aggregate's commits often share one.
+    let mut record: Option<Record> = None;
     for entry in tree.range(start..=end) {
         let (_, value) = entry.map_err(storage_read)?;
         let position = decode_u64(&value).ok_or_else(|| {
@@ -586,26 +627,88 @@ fn read_aggregate(
         if position > durable {
             break;
         }
-        let bytes = tree
-            .get(position.to_be_bytes())
-            .map_err(storage_read)?
-            .ok_or_else(|| {
-                unavailable(format!(
-                    "the index of {stream} points at position {position}, which the log does not hold"
-                ))
-            })?;
-        let commit = decode_commit(&bytes)
-            .map_err(|source| ReadError::Corrupt {
-                position: Position(position),
-                source,
-            })?
-            .commit;
+        if !record.as_ref().is_some_and(|r| r.holds(position)) {
+            record = Some(
+                record_at(tree, position)
+                    .map_err(storage_read)?
+                    .ok_or_else(|| {
+                        unavailable(format!(
+                            "the index of {stream} points at position {position}, which the log does not hold"
+                        ))
+                    })?,
+            );
+        }
+        let corrupt = |source| ReadError::Corrupt {
+            position: Position(position),
+            source,
+        };
+        let record = record.as_ref().expect("set just above");
+        let frame = record.frame(position).map_err(corrupt)?;
+        let commit = decode_commit(frame).map_err(corrupt)?.commit;
         out.push(StoredCommit {
             position: Position(position),
             commit,
         });
     }
     Ok(out)
+}
+
+/// One stored record of the global log: a commit frame (or raw bytes) at one position,
+/// or a commit group holding the positions from its key on, one per member.
+struct Record {
+    first: u64,
+    bytes: sled::IVec,
+}
+
+impl Record {
+    /// How many positions the record holds. A group whose header cannot be read counts
+    /// as one position, reported corrupt to readers.
+    fn span(&self) -> u64 {
+        span(&self.bytes)
+    }
+
+    /// The last position the record holds.
+    fn last(&self) -> u64 {
+        self.first + self.span() - 1
+    }
+
+    fn holds(&self, position: u64) -> bool {
+        (self.first..=self.last()).contains(&position)
+    }
+
+    /// The commit frame of `position`, which the record holds.
+    fn frame(&self, position: u64) -> Result<&[u8], DecodeError> {
+        let index = usize::try_from(position - self.first).unwrap_or(usize::MAX);
+        if !is_commit_group(&self.bytes) {
+            return Ok(&self.bytes);
+        }
+        let group = CommitGroup::parse(&self.bytes)?;
+        group
+            .member(index)
+            .ok_or_else(|| DecodeError::MalformedGroup {
+                reason: format!("it has no member {index}"),
+            })
+    }
+}
+
+/// How many positions the record `bytes` holds (see [`Record::span`]).
+fn span(bytes: &[u8]) -> u64 {
+    if !is_commit_group(bytes) {
+        return 1;
+    }
+    CommitGroup::parse(bytes).map_or(1, |group| group.len() as u64)
+}
+
+/// The record holding `position`, if the log holds it.
+fn record_at(tree: &sled::Tree, position: u64) -> Result<Option<Record>, sled::Error> {
+    let Some((key, bytes)) = tree.range(log_range(1, position)).next_back().transpose()? else {
+        return Ok(None);
+    };
+    let Some(first) = decode_u64(&key) else {
+        return Ok(None);
+    };
+    let record = Record { first, bytes };
+    Ok(record.holds(position).then_some(record))
 }
 
 /// Where a subscription is: the last position it has passed, and the read of the next
@@ -615,32 +718,93 @@ struct Cursor {
     after: u64,
     durable: watch::Receiver<u64>,
     /// At most one batch read ahead, so a subscription holds at most two batches.
-    ahead: Option<tokio::task::JoinHandle<Result<(Batch, u64), ReadError>>>,
+    ahead: Option<tokio::task::JoinHandle<Result<Batch, ReadError>>>,
 }
 
-/// Stored records (position and bytes) in log order, not decoded yet.
-type Batch = Vec<(u64, sled::IVec)>;
+/// Stored records in log order, not decoded yet, and the positions `(after, through]` of
+/// them to hand out (the first and last record may hold positions outside).
+struct Batch {
+    records: Vec<Record>,
+    after: u64,
+    through: u64,
+}
 
 /// The commits of one batch that match a subscription's filter, decoded one at a time;
 /// an error stands for a failed read.
 struct Decoding {
-    records: Result<std::vec::IntoIter<(u64, sled::IVec)>, ReadError>,
+    records: Result<std::vec::IntoIter<Record>, ReadError>,
+    after: u64,
+    through: u64,
+    /// The record being handed out, the frames of its members still to go and the
+    /// position of the next one.
+    current: Option<sled::IVec>,
+    frames: std::collections::VecDeque<std::ops::Range<usize>>,
+    position: u64,
     filter: Arc<Filter>,
+}
+
+impl Decoding {
+    fn new(batch: Result<Batch, ReadError>, filter: Arc<Filter>) -> Decoding {
+        let (records, after, through) = match batch {
+            Ok(b) => (Ok(b.records.into_iter()), b.after, b.through),
+            Err(e) => (Err(e), 0, 0),
+        };
+        Decoding {
+            records,
+            after,
+            through,
+            current: None,
+            frames: std::collections::VecDeque::new(),
+            position: 0,
+            filter,
+        }
+    }
+
+    /// Moves to the next record; `Err` when it is a group whose header cannot be read.
+    fn open(&mut self, record: Record) -> Result<(), ReadError> {
+        self.frames.clear();
+        self.position = record.first;
+        if is_commit_group(&record.bytes) {
+            let group = CommitGroup::parse(&record.bytes).map_err(|source| ReadError::Corrupt {
+                position: Position(record.first.max(self.after + 1)),
+                source,
+            })?;
+            self.frames
+                .extend((0..group.len()).filter_map(|i| group.member_range(i)));
+        } else {
+            self.frames.push_back(0..record.bytes.len());
+        }
+        self.current = Some(record.bytes);
+        Ok(())
+    }
 }
 
 impl Iterator for Decoding {
     type Item = Result<StoredCommit, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let records = match &mut self.records {
-            Ok(records) => records,
-            Err(_) => {
-                let failed = std::mem::replace(&mut self.records, Ok(Vec::new().into_iter()));
-                return failed.err().map(Err);
+        if self.records.is_err() {
+            let failed = std::mem::replace(&mut self.records, Ok(Vec::new().into_iter()));
+            return failed.err().map(Err);
+        }
+        loop {
+            let Some(frame) = self.frames.pop_front() else {
+                let Ok(records) = &mut self.records else {
+                    return None;
+                };
+                let record = records.next()?;
+                if let Err(e) = self.open(record) {
+                    return Some(Err(e));
+                }
+                continue;
+            };
+            let position = self.position;
+            self.position += 1;
+            if position <= self.after || position > self.through {
+                continue;
             }
-        };
-        for (position, bytes) in records {
-            match decode_commit(&bytes) {
+            let bytes = &self.current.as_ref().expect("frames belong to a record")[frame];
+            match decode_commit(bytes) {
                 // An undecodable record cannot be filtered: it is always reported.
                 Err(source) => {
                     return Some(Err(ReadError::Corrupt {
@@ -657,7 +821,6 @@ impl Iterator for Decoding {
                 Ok(_) => {}
             }
         }
-        None
     }
 }
 
@@ -685,46 +848,56 @@ impl Cursor {
                     }
                 }
             };
-            let (batch, last) = read
+            let batch = read
                 .await
                 .map_err(|e| unavailable(format!("the read task failed: {e}")))??;
-            self.after = last;
+            self.after = batch.through;
             // Read the next batch while the consumer handles this one.
             let durable = *self.durable.borrow_and_update();
             if durable > self.after {
                 self.ahead = Some(self.read(durable));
             }
-            if !batch.is_empty() {
+            if !batch.records.is_empty() {
                 return Ok(Some(batch));
             }
         }
     }
 
-    fn read(&self, durable: u64) -> tokio::task::JoinHandle<Result<(Batch, u64), ReadError>> {
+    fn read(&self, durable: u64) -> tokio::task::JoinHandle<Result<Batch, ReadError>> {
         let (tree, after) = (self.tree.clone(), self.after);
         tokio::task::spawn_blocking(move || read_log_batch(&tree, after, durable))
     }
 }
 
-/// Reads records in `(after, durable]`, bounded by [`READ_BATCH`] and [`READ_BATCH_BYTES`].
-/// Returns them and the last position passed.
-fn read_log_batch(tree: &sled::Tree, after: u64, durable: u64) -> Result<(Batch, u64), ReadError> {
+/// Reads the records holding positions `(after, durable]`, bounded by about [`READ_BATCH`]
+/// positions and [`READ_BATCH_BYTES`] bytes.
+fn read_log_batch(tree: &sled::Tree, after: u64, durable: u64) -> Result<Batch, ReadError> {
     let wanted = usize::try_from(durable - after).unwrap_or(READ_BATCH);
-    let mut batch = Vec::with_capacity(wanted.min(READ_BATCH));
-    let mut last = after;
+    let mut records = Vec::with_capacity(wanted.min(READ_BATCH));
+    let mut through = after;
     let mut bytes_read = 0;
-    for (n, entry) in tree.range(log_range(after + 1, durable)).enumerate() {
-        if n == READ_BATCH || bytes_read >= READ_BATCH_BYTES {
+    // A group may hold `after + 1` without starting there.
+    let start = match record_at(tree, after + 1).map_err(storage_read)? {
+        Some(record) => record.first,
+        None => after + 1,
+    };
+    for entry in tree.range(log_range(start, durable)) {
+        if through - after >= READ_BATCH as u64 || bytes_read >= READ_BATCH_BYTES {
             break;
         }
-        let (key, value) = entry.map_err(storage_read)?;
-        let position = decode_u64(&key)
+        let (key, bytes) = entry.map_err(storage_read)?;
+        let first = decode_u64(&key)
             .ok_or_else(|| unavailable(format!("the log holds a key of {} bytes", key.len())))?;
-        last = position;
-        bytes_read += value.len();
-        batch.push((position, value));
+        let record = Record { first, bytes };
+        through = record.last().min(durable);
+        bytes_read += record.bytes.len();
+        records.push(record);
     }
-    Ok((batch, last))
+    Ok(Batch {
+        records,
+        after,
+        through,
+    })
 }
 
 struct Request {
@@ -745,7 +918,8 @@ enum Payload {
 
 /// What became of one request the writer took.
 enum Outcome {
-    /// Written; the answer once the batch is flushed.
+    /// Written, or put in the group being built (which is written before the batch is
+    /// flushed); the answer once the batch is flushed.
     Written(Appended),
     /// Answered without writing (duplicate or conflict).
     Answer(Result<Appended, AppendError>),
@@ -787,6 +961,24 @@ struct Writer {
     /// entries the log does not back, and only a reopen (which repairs them) may write.
     poisoned: Option<String>,
     stats: Arc<Counters>,
+}
+
+/// The commits of a batch waiting to be written as one record (see [`Writer::write_group`]).
+#[derive(Default)]
+struct Group {
+    builder: CommitGroupBuilder,
+    /// Each member's `s` key and position, in order.
+    index: Vec<(Vec<u8>, u64)>,
+    /// Where the members' answers are in the batch's answers.
+    waiters: Vec<usize>,
+}
+
+impl Group {
+    fn clear(&mut self) {
+        self.builder.clear();
+        self.index.clear();
+        self.waiters.clear();
+    }
 }
 
 /// The writer thread: takes the appends waiting in its queue (up to [`MAX_BATCH`]),
@@ -859,6 +1051,7 @@ fn run_writer(
 impl Writer {
     /// Decides and writes every request in order, as if each were appended alone (later
     /// requests see the versions and commit ids of earlier ones in the same batch).
+    /// Consecutive commits are stored together in groups of about [`GROUP_BYTES`].
     fn commit_batch(&mut self, batch: Vec<Request>) -> Decided {
         // Between batches the tree holds every version the cache does, so clearing it
         // loses nothing.
@@ -867,33 +1060,81 @@ impl Writer {
         }
         let recorded_at = now();
         let mut seen: HashMap<Uuid, Appended> = HashMap::new();
-        let mut written = 0;
+        let mut group = Group::default();
         let mut answers = Vec::with_capacity(batch.len());
         for Request { payload, reply } in batch {
             let answer = match &self.poisoned {
                 Some(reason) => Err(unavailable_append(reason)),
-                None => match self.append_one(payload, recorded_at, &mut seen) {
-                    Ok(Outcome::Written(appended)) => {
-                        written += 1;
-                        Ok(appended)
-                    }
+                None => match self.append_one(payload, recorded_at, &mut seen, &mut group) {
+                    Ok(Outcome::Written(appended)) => Ok(appended),
                     Ok(Outcome::Answer(answer)) => answer,
                     Err(Failure::Refused(reason)) => Err(unavailable_append(&reason)),
                     Err(Failure::Storage(e)) => {
-                        self.recover(&e);
+                        self.fail(&e, &mut group, &mut answers, &mut seen);
                         Err(unavailable_append(&format!("sled write failed: {e}")))
                     }
                 },
             };
+            if answer.is_ok() && group.waiters.len() < group.index.len() {
+                group.waiters.push(answers.len());
+            }
             answers.push((reply, answer));
+            if group.builder.encoded_len() >= GROUP_BYTES
+                && let Err(e) = self.write_group(&mut group)
+            {
+                self.fail(&e, &mut group, &mut answers, &mut seen);
+            }
         }
-        self.stats
-            .commits_written
-            .fetch_add(written, Ordering::Relaxed);
+        if let Err(e) = self.write_group(&mut group) {
+            self.fail(&e, &mut group, &mut answers, &mut seen);
+        }
         Decided {
             answers,
             written_through: self.next - 1,
         }
+    }
+
+    /// Writes the group being built, if any: its record, then each member's `s` entry
+    /// (so after a crash only the last record of the log can lack some of them, which
+    /// opening writes; see [`Store::repair`]).
+    fn write_group(&mut self, group: &mut Group) -> Result<(), sled::Error> {
+        let Some(&(_, first)) = group.index.first() else {
+            return Ok(());
+        };
+        let tree = &self.store.tree;
+        match group.builder.single() {
+            Some(frame) => tree.insert(first.to_be_bytes(), frame)?,
+            None => tree.insert(first.to_be_bytes(), group.builder.finish())?,
+        };
+        for (key, position) in &group.index {
+            tree.insert(&key[..], &position.to_be_bytes()[..])?;
+        }
+        self.stats
+            .commits_written
+            .fetch_add(group.index.len() as u64, Ordering::Relaxed);
+        self.stats.records_written.fetch_add(1, Ordering::Relaxed);
+        group.clear();
+        Ok(())
+    }
+
+    /// After a failed write: the commits of the group being built were not (all) written,
+    /// so their waiters are answered `Unavailable` too, and the writer starts again from
+    /// what the tree holds ([`Writer::recover`]).
+    fn fail(
+        &mut self,
+        error: &sled::Error,
+        group: &mut Group,
+        answers: &mut [(Reply, Result<Appended, AppendError>)],
+        seen: &mut HashMap<Uuid, Appended>,
+    ) {
+        for &waiter in &group.waiters {
+            if let Some((_, answer)) = answers.get_mut(waiter) {
+                *answer = Err(unavailable_append(&format!("sled write failed: {error}")));
+            }
+        }
+        group.clear();
+        seen.clear();
+        self.recover(error);
     }
 
     /// After a failed write: repairs the tree as a reopen would and starts again from what
@@ -921,6 +1162,7 @@ impl Writer {
         payload: Payload,
         recorded_at: Timestamp,
         seen: &mut HashMap<Uuid, Appended>,
+        group: &mut Group,
     ) -> Result<Outcome, Failure> {
         let stream = match &payload {
             Payload::Commit { commit, .. } => {
@@ -971,16 +1213,16 @@ impl Writer {
                 if let Some(original) = self.claim(id, &appended)? {
                     return Ok(duplicate(original));
                 }
-                let tree = &self.store.tree;
-                tree.insert(position.to_be_bytes(), encode_commit(&commit))?;
-                tree.insert(
-                    index_key(&stream_key, appended.last_version),
-                    &position.to_be_bytes()[..],
-                )?;
+                group.builder.push(&commit);
+                group
+                    .index
+                    .push((index_key(&stream_key, appended.last_version), position));
                 seen.insert(id, appended);
                 appended
             }
             Payload::Raw { bytes, .. } => {
+                // Records stay in position order: the group before this one goes first.
+                self.write_group(group)?;
                 let appended = Appended {
                     position: Position(position),
                     first_version: actual + 1,
@@ -992,6 +1234,8 @@ impl Writer {
                 tree.insert(RAW_KEY, encode_raw_marker(position, &index_key))?;
                 tree.insert(index_key, &position.to_be_bytes()[..])?;
                 tree.insert(position.to_be_bytes(), bytes)?;
+                self.stats.commits_written.fetch_add(1, Ordering::Relaxed);
+                self.stats.records_written.fetch_add(1, Ordering::Relaxed);
                 appended
             }
         };
@@ -1048,10 +1292,10 @@ impl Writer {
         if position >= self.next {
             return Ok(None);
         }
-        let Some(bytes) = self.store.tree.get(position.to_be_bytes())? else {
+        let Some(record) = record_at(&self.store.tree, position)? else {
             return Ok(None);
         };
-        match decode_commit(&bytes) {
+        match record.frame(position).and_then(decode_commit) {
             Ok(decoded) if decoded.commit.commit_id == id => Ok(Some(original)),
             Ok(_) => Ok(None),
             Err(e) => Err(Failure::Refused(format!(
@@ -1260,6 +1504,7 @@ fn storage_read(e: sled::Error) -> ReadError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use synergy_proto::encode_commit;
 
     fn temporary_db() -> sled::Db {
         sled::Config::new()
@@ -1446,6 +1691,149 @@ mod tests {
         close(log).await;
     }
 
+    fn test_stream_n(n: usize) -> StreamId {
+        use synergy_proto::{AggregateId, Context, PartnershipId};
+        StreamId::new(
+            Context::Support,
+            PartnershipId::new("p1").expect("valid id"),
+            AggregateId::new(format!("meeting:{n}")).expect("valid id"),
+        )
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_appends_share_records_and_read_back_by_position() {
+        const WRITERS: usize = 32;
+        const EACH: usize = 20;
+        let db = temporary_db();
+        let log = SledLog::open_db(db.clone()).expect("open");
+        let tasks: Vec<_> = (0..WRITERS)
+            .map(|w| {
+                let log = log.clone();
+                tokio::spawn(async move {
+                    let s = test_stream_n(w);
+                    let mut acks = Vec::new();
+                    for v in 0..EACH as u64 {
+                        let expected = if v == 0 {
+                            ExpectedVersion::NoStream
+                        } else {
+                            ExpectedVersion::Exact(v)
+                        };
+                        let c = test_commit(&s);
+                        let a = log.append(expected, c.clone()).await.expect("append");
+                        acks.push((c.commit_id, a));
+                    }
+                    acks
+                })
+            })
+            .collect();
+        let mut acks = Vec::new();
+        for t in tasks {
+            acks.push(t.await.expect("writer"));
+        }
+        let total = (WRITERS * EACH) as u64;
+        let stats = log.stats();
+        assert_eq!(stats.commits_written, total);
+        assert!(
+            stats.records_written < total,
+            "concurrent appends should share records: {stats:?}"
+        );
+
+        check_read_back(&log, &acks, total).await;
+        close(log).await;
+        let log = SledLog::open_db(db).expect("reopen");
+        check_read_back(&log, &acks, total).await;
+        let next = log
+            .append(
+                ExpectedVersion::Exact(EACH as u64),
+                test_commit(&test_stream_n(0)),
+            )
+            .await
+            .expect("append after reopen");
+        assert_eq!(
+            (next.position, next.first_version),
+            (Position(total + 1), EACH as u64 + 1)
+        );
+        close(log).await;
+    }
+
+    /// Checks that every acknowledged commit of `acks` (per writer, one stream each) reads
+    /// back by aggregate and by subscription, from any start position.
+    async fn check_read_back(log: &SledLog, acks: &[Vec<(Uuid, Appended)>], total: u64) {
+        assert_eq!(log.head().await.expect("head"), Position(total));
+        for (w, acks) in acks.iter().enumerate() {
+            let read = log
+                .read_aggregate(&test_stream_n(w), 1)
+                .await
+                .expect("read");
+            let got: Vec<_> = read
+                .iter()
+                .map(|c| (c.commit.commit_id, c.position, c.commit.first_version))
+                .collect();
+            let want: Vec<_> = acks
+                .iter()
+                .map(|(id, a)| (*id, a.position, a.first_version))
+                .collect();
+            assert_eq!(got, want);
+        }
+        let all: Vec<StoredCommit> = log
+            .subscribe(Position(0), Filter::ALL)
+            .take(total as usize)
+            .map(|c| c.expect("commit"))
+            .collect()
+            .await;
+        let positions: Vec<u64> = all.iter().map(|c| c.position.get()).collect();
+        assert_eq!(positions, (1..=total).collect::<Vec<_>>());
+        // A subscription may start at any position, also inside a group.
+        for after in [1, 2, 3, 5, 8, 13, total / 2, total - 1] {
+            let mut sub = log.subscribe(Position(after), Filter::ALL);
+            let next = sub.next().await.expect("a commit").expect("decodes");
+            assert_eq!(next.position, Position(after + 1));
+            assert_eq!(next.commit.commit_id, all[after as usize].commit.commit_id);
+        }
+    }
+
+    #[tokio::test]
+    async fn reopening_writes_the_index_entries_a_crash_left_out_of_a_group() {
+        let db = temporary_db();
+        let first = test_stream_n(0);
+        let log = SledLog::open_db(db.clone()).expect("a new database opens");
+        log.append(ExpectedVersion::NoStream, test_commit(&first))
+            .await
+            .expect("first append");
+        close(log).await;
+        // A crash after a group of three commits (positions 2..=4) and its first `s` entry.
+        let tree = db.open_tree(LOG_TREE).expect("log tree");
+        let streams = [first.clone(), test_stream_n(1), test_stream_n(2)];
+        let mut builder = CommitGroupBuilder::new();
+        let mut commits = Vec::new();
+        for (i, s) in streams.iter().enumerate() {
+            let mut c = test_commit(s);
+            c.first_version = if i == 0 { 2 } else { 1 };
+            c.recorded_at = now();
+            builder.push(&c);
+            commits.push(c);
+        }
+        tree.insert(2u64.to_be_bytes(), builder.finish())
+            .expect("group record");
+        tree.insert(index_key(&stream_key(&first), 2), &2u64.to_be_bytes()[..])
+            .expect("first s entry");
+
+        let log = SledLog::open_db(db).expect("reopen repairs");
+        assert_eq!(log.head().await.expect("head"), Position(4));
+        for (i, (s, c)) in streams.iter().zip(&commits).enumerate() {
+            let read = log.read_aggregate(s, 1).await.expect("read");
+            let last = read.last().expect("the group's commit is indexed");
+            assert_eq!(last.position, Position(2 + i as u64));
+            assert_eq!(last.commit, *c);
+        }
+        let next = log
+            .append(ExpectedVersion::Exact(1), test_commit(&streams[2]))
+            .await
+            .expect("the stream goes on");
+        assert_eq!((next.position, next.first_version), (Position(5), 2));
+        close(log).await;
+    }
+
     #[tokio::test]
     async fn a_commit_id_entry_left_by_a_lost_commit_is_taken_over() {
         let db = temporary_db();
@@ -1514,7 +1902,41 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn layout_2_is_moved_to_layout_3() {
+    async fn layout_3_is_read_as_layout_4() {
+        let db = temporary_db();
+        let s = test_stream();
+        let tree = db.open_tree(LOG_TREE).expect("log tree");
+        tree.insert(LAYOUT_KEY, LAYOUT_3).expect("marker");
+        let first = test_commit(&s);
+        let (a1, bytes) = stored(&first, 1, 0);
+        tree.insert(commit_id_key(first.commit_id), &encode_appended(&a1)[..])
+            .expect("c");
+        tree.insert(1u64.to_be_bytes(), bytes).expect("log record");
+        tree.insert(index_key(&stream_key(&s), 1), &1u64.to_be_bytes()[..])
+            .expect("s");
+
+        let log = SledLog::open_db(db).expect("layout 3 opens");
+        let tree = &log.inner.store.tree;
+        assert_eq!(tree.get(LAYOUT_KEY).expect("get").as_deref(), Some(LAYOUT));
+        assert_eq!(log.head().await.expect("head"), Position(1));
+        let read = log.read_aggregate(&s, 1).await.expect("read");
+        assert_eq!(read[0].commit.commit_id, first.commit_id);
+        let retry = log
+            .append(ExpectedVersion::NoStream, first)
+            .await
+            .expect("retry of the stored commit");
+        assert_eq!(
+            retry,
+            Appended {
+                duplicate: true,
+                ..a1
+            }
+        );
+        close(log).await;
+    }
+
+    #[tokio::test]
+    async fn layout_2_is_moved_to_layout_4() {
         let db = temporary_db();
         let s = test_stream();
         let tree = db.open_tree(LOG_TREE).expect("log tree");

@@ -57,10 +57,28 @@ pub fn commits(stream: &StreamId, count: usize) -> anyhow::Result<Vec<Commit>> {
 /// The bytes the log stores for `commit` appended after `previous_version`: what a raw
 /// baseline writes, so backend and baseline move the same bytes.
 pub fn stored_bytes(commit: &Commit, previous_version: u64) -> Vec<u8> {
+    encode_commit(&stamped(commit, previous_version))
+}
+
+/// `commit` as the log stores it after version `previous_version`.
+fn stamped(commit: &Commit, previous_version: u64) -> Commit {
     let mut stamped = commit.clone();
     stamped.first_version = previous_version + 1;
     stamped.recorded_at = wall_clock();
-    encode_commit(&stamped)
+    stamped
+}
+
+/// A run of commits of one aggregate starting at version 1, as the log stores them.
+pub fn stamped_run(commits: &[Commit]) -> Vec<Commit> {
+    let mut version = 0;
+    commits
+        .iter()
+        .map(|c| {
+            let stamped = stamped(c, version);
+            version += c.events.len() as u64;
+            stamped
+        })
+        .collect()
 }
 
 /// The stored bytes of a run of commits of one aggregate starting at version 1.

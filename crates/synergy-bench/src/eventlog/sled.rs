@@ -4,9 +4,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
-use synergy_eventlog::sled_log::SledStats;
+use synergy_eventlog::sled_log::{GROUP_BYTES, SledStats};
 use synergy_eventlog::{EventLog, SledLog};
-use synergy_proto::{Commit, StreamId, decode_commit};
+use synergy_proto::{
+    Commit, CommitGroup, CommitGroupBuilder, StreamId, decode_commit, is_commit_group,
+};
 
 use super::common::{self, Read, Run, Side};
 use super::data;
@@ -86,12 +88,14 @@ fn raw_insert_flush(
     })
 }
 
-/// The floor under every durable append rate of the log: the three writes it makes for
-/// each commit (its `c` entry by compare-and-swap, its log record, its `s` entry; see the
-/// layout in `synergy_eventlog::sled_log`), with the same keys and stored bytes, one commit
-/// after another on one thread, for `writers` aggregates in turn as in the group-commit
-/// phase — and no flush at all. The log's writes are serial (one batch at a time), so no
-/// number of concurrent writers can take it past this rate.
+/// The floor under every durable append rate of the log: the writes it makes for its
+/// commits (see the layout in `synergy_eventlog::sled_log`) — each commit's `c` entry by
+/// compare-and-swap and its `s` entry, and one record per group of commits filled to
+/// [`GROUP_BYTES`] (the log's groups also end with its batches, so it writes at least
+/// as many) — with the same keys and bytes, one commit after another on one thread, for
+/// `writers` aggregates in turn as in the group-commit phase, and no flush at all. The
+/// log's writes are serial (one batch at a time), so no number of concurrent writers can
+/// take it past this rate.
 fn writer_floor(
     dir: &Path,
     cache_bytes: u64,
@@ -100,44 +104,50 @@ fn writer_floor(
 ) -> anyhow::Result<Run> {
     let db = config(dir, cache_bytes).open()?;
     let tree = db.open_tree(LOG_TREE)?;
-    let streams: Vec<(Vec<u8>, Vec<Vec<u8>>)> = batches
+    let streams: Vec<(Vec<u8>, Vec<Commit>)> = batches
         .iter()
-        .filter_map(|b| Some((stream_key(&b.first()?.stream), data::stored_run(b))))
+        .filter_map(|b| Some((stream_key(&b.first()?.stream), data::stamped_run(b))))
         .collect();
     let rounds = streams.iter().map(|(_, r)| r.len()).max().unwrap_or(0);
     let mut latencies = Latencies::with_capacity(rounds * streams.len());
     let mut position = 0u64;
+    let mut group = CommitGroupBuilder::new();
+    let mut index: Vec<(Vec<u8>, u64)> = Vec::new();
     let start = Instant::now();
     'rounds: for round in 0..rounds {
-        for ((stream, records), batch) in streams.iter().zip(batches) {
-            let (Some(bytes), Some(commit)) = (records.get(round), batch.get(round)) else {
+        for (stream, commits) in &streams {
+            let Some(commit) = commits.get(round) else {
                 continue;
             };
             if start.elapsed() >= cap {
                 break 'rounds;
             }
             position += 1;
-            let version = round as u64 + 1;
+            let (first, last) = (commit.first_version, commit.last_version());
             let t = Instant::now();
             let mut c = Vec::with_capacity(17);
             c.push(b'c');
             c.extend_from_slice(commit.commit_id.as_bytes());
             let value = [
                 position.to_be_bytes(),
-                version.to_be_bytes(),
-                version.to_be_bytes(),
+                first.to_be_bytes(),
+                last.to_be_bytes(),
             ];
             tree.compare_and_swap(c, None::<&[u8]>, Some(value.concat()))?
                 .context("a fresh commit id is already stored")?;
-            tree.insert(position.to_be_bytes(), bytes.as_slice())?;
+            group.push(commit);
             let mut s = Vec::with_capacity(stream.len() + 9);
             s.push(b's');
             s.extend_from_slice(stream);
-            s.extend_from_slice(&version.to_be_bytes());
-            tree.insert(s, &position.to_be_bytes()[..])?;
+            s.extend_from_slice(&last.to_be_bytes());
+            index.push((s, position));
+            if group.encoded_len() >= GROUP_BYTES {
+                write_group(&tree, &mut group, &mut index)?;
+            }
             latencies.record(t.elapsed());
         }
     }
+    write_group(&tree, &mut group, &mut index)?;
     Ok(Run {
         ops: latencies.len() as u64,
         elapsed: start.elapsed(),
@@ -159,6 +169,27 @@ fn stream_key(stream: &StreamId) -> Vec<u8> {
     key
 }
 
+/// Writes a group as the log does: its record under its first position, then its members'
+/// `s` entries.
+fn write_group(
+    tree: &sled::Tree,
+    group: &mut CommitGroupBuilder,
+    index: &mut Vec<(Vec<u8>, u64)>,
+) -> anyhow::Result<()> {
+    let Some(&(_, first)) = index.first() else {
+        return Ok(());
+    };
+    match group.single() {
+        Some(frame) => tree.insert(first.to_be_bytes(), frame)?,
+        None => tree.insert(first.to_be_bytes(), group.finish())?,
+    };
+    group.clear();
+    for (key, position) in index.drain(..) {
+        tree.insert(key, &position.to_be_bytes()[..])?;
+    }
+    Ok(())
+}
+
 /// Raw baseline of reading: scan the log tree up to `upto` and decode every record.
 fn raw_scan_decode(db: &sled::Db, upto: u64) -> anyhow::Result<Read> {
     let tree = db.open_tree(LOG_TREE)?;
@@ -166,10 +197,24 @@ fn raw_scan_decode(db: &sled::Db, upto: u64) -> anyhow::Result<Read> {
     let start = Instant::now();
     for entry in tree.range(..=upto.to_be_bytes()) {
         let (_, value) = entry?;
-        let decoded = decode_commit(&value).context("decoding a stored commit in the raw scan")?;
-        read.commits += 1;
-        read.events += decoded.commit.events.len() as u64;
         read.bytes += value.len() as u64;
+        // A group record holds one commit frame per member.
+        let group = if is_commit_group(&value) {
+            Some(CommitGroup::parse(&value).context("a group record in the raw scan")?)
+        } else {
+            None
+        };
+        let frames = group.map_or(1, |g| g.len());
+        for i in 0..frames {
+            let frame = match &group {
+                Some(g) => g.member(i).context("a group member in the raw scan")?,
+                None => &value[..],
+            };
+            let decoded =
+                decode_commit(frame).context("decoding a stored commit in the raw scan")?;
+            read.commits += 1;
+            read.events += decoded.commit.events.len() as u64;
+        }
     }
     read.elapsed = start.elapsed();
     if read.commits != upto {
@@ -258,6 +303,7 @@ pub async fn run(plan: &SledPlan) -> anyhow::Result<SledResults> {
     let after = log.stats();
     let group_stats = SledStats {
         commits_written: after.commits_written - before.commits_written,
+        records_written: after.records_written - before.records_written,
         flushes: after.flushes - before.flushes,
     };
 
