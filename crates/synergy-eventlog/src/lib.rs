@@ -156,7 +156,11 @@ pub type Subscription = BoxStream<'static, Result<StoredCommit, ReadError>>;
 pub trait EventLog: Send + Sync + 'static {
     /// Appends `commit` (one or more events of `commit.stream`) if the aggregate's version
     /// admits `expected`. Stamps versions and `recorded_at`. Returns only once durable.
-    /// A commit id seen before returns the original result and stores nothing.
+    /// A commit id seen before returns the original result and stores nothing: always
+    /// when `expected` no longer holds because the commit was stored (the aggregate is
+    /// searched for it), and otherwise within the backend's duplicate window (2 minutes
+    /// by default on both). An `Any` retry after the window is stored again; look the
+    /// id up in the aggregate first when retries may come that late.
     async fn append(
         &self,
         expected: ExpectedVersion,

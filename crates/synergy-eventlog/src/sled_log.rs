@@ -1,6 +1,6 @@
 //! The embedded event log on sled: one process, no server, durable on `Ok`.
 //!
-//! # Layout (version 4)
+//! # Layout (version 5)
 //!
 //! One tree, `synergy.log`, holds everything; kinds of record are told apart by the first
 //! byte of the key:
@@ -8,8 +8,7 @@
 //! | key                                            | value                              |
 //! |------------------------------------------------|------------------------------------|
 //! | position (u64 big-endian, < 2⁵⁶: first byte 0) | a log record (below)               |
-//! | `s` + stream key + last version (u64 BE)       | position (u64 BE)                  |
-//! | `c` + commit id (16 bytes)                     | position, first, last (u64 BE)     |
+//! | `s` + stream key + last version (u64 BE)       | position (u64 BE) + commit id (16 bytes) |
 //! | `meta:layout`                                  | [`LAYOUT`]                         |
 //! | `meta:raw`                                     | position + `s` key of the last raw record |
 //!
@@ -17,7 +16,7 @@
 //! key, or a *commit group* (`codec::CommitGroupBuilder`): consecutive commits of one batch
 //! stored together, the first at the key's position and each next one at the next
 //! position. The writer closes a group once it holds [`GROUP_BYTES`], so a batch of
-//! concurrent appends costs one log write per 4 KiB instead of one per commit.
+//! concurrent appends costs one log write per 4 KiB, plus one index entry per commit.
 //!
 //! The stream key is `context \0 partnership \0 aggregate \0`; ids never contain `\0`, so
 //! one stream's key is never a prefix of another's. Indexing by the *last* version of each
@@ -25,44 +24,63 @@
 //! a stream's current version the key of its last index entry. Because positions stay
 //! below 2⁵⁶ their keys all start with `0x00`, so the global log is one contiguous range
 //! at the front of the tree, ahead of every tagged key. The record holding position `p`
-//! is the last record whose key is at or before `p`.
+//! is the last record whose key is at or before `p`. The index entry of a raw record
+//! ([`SledLog::inject_raw_record`]) holds its position alone.
 //!
-//! Layout 3 was layout 4 without groups; opening a layout-3 database marks it layout 4
-//! and changes nothing else. Layout 2 held the same records plus `meta:pending`, the
-//! `c`/`s` keys of the last batch, written ahead of every batch. Opening a layout-2
-//! database repairs it with that record, drops it and marks the database layout 4 (one
-//! flush; nothing else is rewritten). Version 1 spread the data over four trees
-//! (`synergy.stream_index`, `synergy.stream_head`, `synergy.commit_ids` beside
-//! `synergy.log`) written by a four-tree transaction; a database in that layout, or whose
-//! marker names any other version, is refused at open with [`OpenError::Layout`] rather
-//! than misread.
+//! Earlier layouts, moved to this one at open:
+//! - Layout 4 also kept a `c` entry per commit id (position, first and last version), and
+//!   layout 3 was layout 4 without commit groups. Opening either drops the `c` entries
+//!   and marks the database layout 5; their index entries (a position alone) are still
+//!   read, since the record they point at names the commit.
+//! - Layout 2 held layout 3's records plus `meta:pending`, the `c`/`s` keys of the last
+//!   batch, written ahead of every batch. Opening it repairs it with that record and
+//!   drops it, then goes on as for layout 3.
+//! - Layout 1 spread the data over four trees (`synergy.stream_index`,
+//!   `synergy.stream_head`, `synergy.commit_ids` beside `synergy.log`) written by a
+//!   four-tree transaction; a database in that layout, or whose marker names any other
+//!   version, is refused at open with [`OpenError::Layout`] rather than misread.
+//!
+//! # Idempotent retries
+//!
+//! A commit id seen before gets the original answer and stores nothing, as on JetStream
+//! (whose `Nats-Msg-Id` de-duplicates within its duplicate window, and whose backend
+//! looks a retry up in its aggregate on a conflict):
+//! - The writer remembers the commits recorded within [`DUPLICATE_WINDOW`] (2 minutes)
+//!   of the latest, at most [`DUPLICATE_WINDOW_COMMITS`] of them, by id, whatever their
+//!   stream. Opening the log fills this window from the log's tail, so a retry after a
+//!   crash or restart is answered the same way.
+//! - A retry whose expected version the aggregate no longer meets (it was stored, and the
+//!   aggregate moved on) is looked up in the aggregate's index from that version on; the
+//!   index entries name their commit ids, so this reads no records.
+//! - Left: an `Any` retry arriving after the window, or a commit id reused on another
+//!   aggregate after the window, is stored as a new commit — as on JetStream. Services
+//!   look a command's commit id up in its aggregate before deciding (the executor does),
+//!   so their retries never depend on the window.
+//!
+//! This replaced a `c` entry per commit id (layout 4), whose write was a third of what
+//! each commit cost the writer.
 //!
 //! # Durability and group commit
 //!
 //! Writes are made one batch at a time, under one lock, by a writer thread. It takes all
-//! appends waiting in its queue (up to [`MAX_BATCH`]) and serves them one after another
-//! with plain inserts: for each commit its `c` entry, by a compare-and-swap from "absent"
-//! that both claims the commit id and finds a duplicate (so a new commit costs no
-//! separate read); once a group is full (or the batch ends) its log record, then the `s`
-//! entries of its commits. An append with no other
-//! append under way (a lone writer) writes its commit as a batch of one itself, under the
-//! same lock, sparing the two thread wake-ups of a trip through the writer thread (only
-//! on tokio's multi-threaded runtime, inside `block_in_place`, so its flush does not
-//! stall other tasks); overlapping appends all go through the writer thread, which
-//! batches them. Since nothing else writes the tree, the state under the lock keeps
-//! stream versions in memory (a bounded cache filled from the index on a miss) instead
-//! of reading them back for every commit.
+//! appends waiting in its queue (up to [`MAX_BATCH`]) and serves them one after another,
+//! deciding each against the versions and the window; once a group is full (or the batch
+//! ends) it writes the group's log record, then the `s` entries of its commits, with
+//! plain inserts. An append with no other append under way (a lone writer) writes its
+//! commit as a batch of one itself, under the same lock, sparing the two thread wake-ups
+//! of a trip through the writer thread (only on tokio's multi-threaded runtime, inside
+//! `block_in_place`, so its flush does not stall other tasks); overlapping appends all go
+//! through the writer thread, which batches them. Since nothing else writes the tree,
+//! the state under the lock keeps stream versions in memory (a bounded cache filled from
+//! the index on a miss) instead of reading them back for every commit.
 //!
 //! sled's recovery keeps a prefix of the inserts made before a crash, so after a crash
-//! only the last log record can lack `s` entries, and only the commits after it can have
-//! left `c` entries without a log record. Opening the log decodes the last record and
-//! writes the `s` entries it lacks, before anything else is written. A `c` entry whose
-//! log record was lost stays behind; when its commit id comes again the writer finds that
-//! the position it names does not hold that commit and takes the entry over. Raw records
-//! ([`SledLog::inject_raw_record`], which may not decode) are written `meta:raw`, `s`
-//! entry, record; opening drops the `s` entry `meta:raw` names if the record was lost.
-//! (sled's atomic `apply_batch` and transactions would make this bookkeeping unneeded but
-//! roll its log buffer twice per batch, which cost several times the inserts themselves.)
+//! only the last log record can lack `s` entries. Opening the log decodes the last record
+//! and writes the `s` entries it lacks, before anything else is written. Raw records
+//! (which may not decode) are written `meta:raw`, `s` entry, record; opening drops the
+//! `s` entry `meta:raw` names if the record was lost. (sled's atomic `apply_batch` and
+//! transactions would make this bookkeeping unneeded but roll its log buffer twice per
+//! batch, which cost several times the inserts themselves.)
 //!
 //! A written batch is made durable by [`sled::Tree::flush`] — sled writes its log and
 //! `fsync`s it — and only then are its waiters answered. A lone writer's batch (no append
@@ -122,11 +140,21 @@ pub const READ_BATCH: usize = 512;
 /// record that crosses it), so large commits do not make batches huge.
 pub const READ_BATCH_BYTES: usize = 4 << 20;
 /// What the layout marker of a database in the layout this module documents holds.
-pub const LAYOUT: &[u8] = b"synergy-eventlog sled layout 4";
-/// The marker of layout 3, which opening moves to layout 4.
+pub const LAYOUT: &[u8] = b"synergy-eventlog sled layout 5";
+/// The markers of layouts 4 and 3, which opening moves to layout 5.
+const LAYOUT_4: &[u8] = b"synergy-eventlog sled layout 4";
 const LAYOUT_3: &[u8] = b"synergy-eventlog sled layout 3";
-/// The marker of layout 2, which opening moves to layout 4.
+/// The marker of layout 2, which opening moves to layout 5.
 const LAYOUT_2: &[u8] = b"synergy-eventlog sled layout 2";
+/// How far back (by recording time) the log remembers commit ids for answering any
+/// retry with the original result; the same default as the JetStream backend's
+/// duplicate window. Older commits are still found when the retry's expected version
+/// no longer holds (see the module's *Idempotent retries*).
+pub const DUPLICATE_WINDOW: std::time::Duration = std::time::Duration::from_secs(120);
+const DUPLICATE_WINDOW_MILLIS: i64 = DUPLICATE_WINDOW.as_millis() as i64;
+/// Most commit ids the window holds (about 100 bytes each, so at most about 26 MiB);
+/// past it, the oldest go first.
+pub const DUPLICATE_WINDOW_COMMITS: usize = 1 << 18;
 /// A batch's consecutive commits are stored in one record until it holds this many
 /// bytes (the commit that crosses it is the group's last). Groups this size keep sled's
 /// leaves (up to 16 records) well under its blob-file threshold, a quarter of a segment.
@@ -158,7 +186,7 @@ const HEAD_CACHE: usize = 1 << 16;
 pub enum OpenError {
     #[error("cannot open the sled event log: {0}")]
     Storage(#[from] sled::Error),
-    #[error("the sled database is not a Synergy event log in layout 4 (or 3, or 2): {reason}")]
+    #[error("the sled database is not a Synergy event log in layout 5 (or 4, 3, 2): {reason}")]
     Layout { reason: String },
     #[error("cannot start the event log's writer thread: {0}")]
     Thread(#[from] std::io::Error),
@@ -255,8 +283,8 @@ struct Store {
 }
 
 impl Store {
-    /// Opens the log tree, moving a database in layout 2 or 3 to layout 4, refusing any
-    /// other layout and marking a new database.
+    /// Opens the log tree, moving a database in layout 2, 3 or 4 to layout 5, refusing
+    /// any other layout and marking a new database.
     fn open(db: sled::Db) -> Result<Store, OpenError> {
         let names = db.tree_names();
         if let Some(old) = LAYOUT_1_TREES
@@ -274,13 +302,13 @@ impl Store {
         let store = Store { db, tree };
         match store.tree.get(LAYOUT_KEY)? {
             Some(marker) if marker.as_ref() == LAYOUT => {}
-            Some(marker) if marker.as_ref() == LAYOUT_3 => {
-                // Layout 4 only adds commit groups: a layout-3 log is a layout-4 log.
-                store.tree.insert(LAYOUT_KEY, LAYOUT)?;
-                store.db.flush()?;
-                tracing::info!("moved the sled event log from layout 3 to layout 4");
+            Some(marker) if marker.as_ref() == LAYOUT_4 || marker.as_ref() == LAYOUT_3 => {
+                store.drop_commit_id_entries()?;
             }
-            Some(marker) if marker.as_ref() == LAYOUT_2 => store.migrate_from_layout_2()?,
+            Some(marker) if marker.as_ref() == LAYOUT_2 => {
+                store.migrate_from_layout_2()?;
+                store.drop_commit_id_entries()?;
+            }
             Some(marker) => {
                 return Err(OpenError::Layout {
                     reason: format!(
@@ -354,7 +382,8 @@ impl Store {
                 let commit = decoded.commit;
                 let key = index_key(&stream_key(&commit.stream), commit.last_version());
                 if self.tree.get(&key)?.is_none() {
-                    self.tree.insert(key, &position.to_be_bytes()[..])?;
+                    self.tree
+                        .insert(key, &index_value(position, commit.commit_id)[..])?;
                     repaired = true;
                 }
             }
@@ -365,7 +394,27 @@ impl Store {
         Ok(last)
     }
 
-    /// Moves a database in layout 2 to this layout. Layout 2 wrote each batch's `c` and `s`
+    /// Moves a database in layout 4 or 3 (which held a `c` entry per commit id, and no
+    /// commit groups in layout 3) to layout 5: drops the `c` entries, then marks it. Their
+    /// index entries name only positions, which readers of layout 5 still understand.
+    /// Interrupted, it starts over at the next open.
+    fn drop_commit_id_entries(&self) -> Result<(), OpenError> {
+        let mut dropped = 0u64;
+        for entry in self.tree.range([COMMIT_ID_TAG]..[COMMIT_ID_TAG + 1]) {
+            let (key, _) = entry?;
+            self.tree.remove(key)?;
+            dropped += 1;
+        }
+        self.tree.insert(LAYOUT_KEY, LAYOUT)?;
+        self.db.flush()?;
+        tracing::info!(
+            dropped,
+            "moved the sled event log to layout 5: commit ids are answered from the log"
+        );
+        Ok(())
+    }
+
+    /// Moves a database in layout 2 to layout 4 (then 5, by the caller). Layout 2 wrote each batch's `c` and `s`
     /// entries ahead of its log records and named them in `meta:pending`; dropping the ones
     /// that point past the last position (as layout 2 did at open) leaves every log record
     /// with its entries, which layout 4 holds too.
@@ -387,7 +436,7 @@ impl Store {
             }
             self.tree.remove(LAYOUT_2_PENDING_KEY)?;
         }
-        self.tree.insert(LAYOUT_KEY, LAYOUT)?;
+        self.tree.insert(LAYOUT_KEY, LAYOUT_4)?;
         self.db.flush()?;
         tracing::info!("moved the sled event log from layout 2 to layout 4");
         Ok(())
@@ -418,6 +467,7 @@ impl SledLog {
     pub fn open_db(db: sled::Db) -> Result<SledLog, OpenError> {
         let store = Store::open(db)?;
         let head = store.repair()?;
+        let window = Window::load(&store.tree, head)?;
         let (durable_tx, durable) = watch::channel(head);
         let (requests, queue) = mpsc::channel();
         let (decided_tx, decided) = mpsc::channel();
@@ -438,6 +488,7 @@ impl SledLog {
                 next: head + 1,
                 versions: HashMap::new(),
                 poisoned: None,
+                window,
                 stats: stats.clone(),
             }),
             sync,
@@ -620,7 +671,7 @@ fn read_aggregate(
     let mut record: Option<Record> = None;
     for entry in tree.range(start..=end) {
         let (_, value) = entry.map_err(storage_read)?;
-        let position = decode_u64(&value).ok_or_else(|| {
+        let position = index_position(&value).ok_or_else(|| {
             unavailable(format!("the index of {stream} holds a malformed position"))
         })?;
         // Written but not yet flushed: not acknowledged, so not visible.
@@ -960,6 +1011,8 @@ struct Writer {
     /// Set when a failed batch could not be cleaned up: the tree may then hold index
     /// entries the log does not back, and only a reopen (which repairs them) may write.
     poisoned: Option<String>,
+    /// Commits stored lately, to answer retries.
+    window: Window,
     stats: Arc<Counters>,
 }
 
@@ -967,8 +1020,8 @@ struct Writer {
 #[derive(Default)]
 struct Group {
     builder: CommitGroupBuilder,
-    /// Each member's `s` key and position, in order.
-    index: Vec<(Vec<u8>, u64)>,
+    /// Each member's `s` key and entry, in order.
+    index: Vec<(Vec<u8>, [u8; 24])>,
     /// Where the members' answers are in the batch's answers.
     waiters: Vec<usize>,
 }
@@ -978,6 +1031,99 @@ impl Group {
         self.builder.clear();
         self.index.clear();
         self.waiters.clear();
+    }
+}
+
+/// The commits stored lately, by id, so that a retry gets the original answer without
+/// an index entry per commit id: those recorded within [`DUPLICATE_WINDOW`] of the
+/// latest, at most [`DUPLICATE_WINDOW_COMMITS`] of them. It is filled from the log's tail
+/// at open, so it holds the same after a restart.
+#[derive(Default)]
+struct Window {
+    ids: HashMap<Uuid, Appended>,
+    /// Position, id and recording time (ms) of each commit in `ids`, oldest first.
+    order: std::collections::VecDeque<(u64, Uuid, i64)>,
+}
+
+impl Window {
+    fn get(&self, id: Uuid) -> Option<Appended> {
+        self.ids.get(&id).copied()
+    }
+
+    /// Adds a commit just decided (positions only grow) and forgets what falls out.
+    fn insert(&mut self, id: Uuid, appended: Appended, recorded_at: Timestamp) {
+        let at = recorded_at.millis();
+        self.ids.insert(id, appended);
+        self.order.push_back((appended.position.get(), id, at));
+        let horizon = at.saturating_sub(DUPLICATE_WINDOW_MILLIS);
+        while let Some(&(position, old, recorded)) = self.order.front() {
+            if recorded >= horizon && self.order.len() <= DUPLICATE_WINDOW_COMMITS {
+                break;
+            }
+            self.order.pop_front();
+            self.forget(old, position);
+        }
+    }
+
+    /// Forgets the commits decided past position `last` (they were not stored).
+    fn forget_after(&mut self, last: u64) {
+        while let Some(&(position, id, _)) = self.order.back() {
+            if position <= last {
+                break;
+            }
+            self.order.pop_back();
+            self.forget(id, position);
+        }
+    }
+
+    /// Drops `id` unless it now names a later commit (an id stored again after it fell
+    /// out of the window).
+    fn forget(&mut self, id: Uuid, position: u64) {
+        if self
+            .ids
+            .get(&id)
+            .is_some_and(|a| a.position.get() == position)
+        {
+            self.ids.remove(&id);
+        }
+    }
+
+    /// The window of a log whose last position is `last`: its newest commits, read back
+    /// from the tail, as far as the window reaches. Undecodable records are passed over.
+    fn load(tree: &sled::Tree, last: u64) -> Result<Window, sled::Error> {
+        let mut newest_first = Vec::new();
+        let mut horizon = None;
+        'records: for entry in tree.range(log_range(1, last)).rev() {
+            let (key, bytes) = entry?;
+            let Some(first) = decode_u64(&key) else {
+                continue;
+            };
+            let record = Record { first, bytes };
+            for position in (record.first..=record.last()).rev() {
+                let Ok(decoded) = record.frame(position).and_then(decode_commit) else {
+                    continue;
+                };
+                let commit = decoded.commit;
+                let at = commit.recorded_at.millis();
+                let horizon =
+                    *horizon.get_or_insert_with(|| at.saturating_sub(DUPLICATE_WINDOW_MILLIS));
+                if at < horizon || newest_first.len() == DUPLICATE_WINDOW_COMMITS {
+                    break 'records;
+                }
+                let appended = Appended {
+                    position: Position(position),
+                    first_version: commit.first_version,
+                    last_version: commit.last_version(),
+                    duplicate: false,
+                };
+                newest_first.push((commit.commit_id, appended, commit.recorded_at));
+            }
+        }
+        let mut window = Window::default();
+        for (id, appended, at) in newest_first.into_iter().rev() {
+            window.insert(id, appended, at);
+        }
+        Ok(window)
     }
 }
 
@@ -1059,18 +1205,17 @@ impl Writer {
             self.versions.clear();
         }
         let recorded_at = now();
-        let mut seen: HashMap<Uuid, Appended> = HashMap::new();
         let mut group = Group::default();
         let mut answers = Vec::with_capacity(batch.len());
         for Request { payload, reply } in batch {
             let answer = match &self.poisoned {
                 Some(reason) => Err(unavailable_append(reason)),
-                None => match self.append_one(payload, recorded_at, &mut seen, &mut group) {
+                None => match self.append_one(payload, recorded_at, &mut group) {
                     Ok(Outcome::Written(appended)) => Ok(appended),
                     Ok(Outcome::Answer(answer)) => answer,
                     Err(Failure::Refused(reason)) => Err(unavailable_append(&reason)),
                     Err(Failure::Storage(e)) => {
-                        self.fail(&e, &mut group, &mut answers, &mut seen);
+                        self.fail(&e, &mut group, &mut answers);
                         Err(unavailable_append(&format!("sled write failed: {e}")))
                     }
                 },
@@ -1082,11 +1227,11 @@ impl Writer {
             if group.builder.encoded_len() >= GROUP_BYTES
                 && let Err(e) = self.write_group(&mut group)
             {
-                self.fail(&e, &mut group, &mut answers, &mut seen);
+                self.fail(&e, &mut group, &mut answers);
             }
         }
         if let Err(e) = self.write_group(&mut group) {
-            self.fail(&e, &mut group, &mut answers, &mut seen);
+            self.fail(&e, &mut group, &mut answers);
         }
         Decided {
             answers,
@@ -1098,7 +1243,7 @@ impl Writer {
     /// (so after a crash only the last record of the log can lack some of them, which
     /// opening writes; see [`Store::repair`]).
     fn write_group(&mut self, group: &mut Group) -> Result<(), sled::Error> {
-        let Some(&(_, first)) = group.index.first() else {
+        let Some(first) = group.index.first().and_then(|(_, v)| decode_u64(&v[..8])) else {
             return Ok(());
         };
         let tree = &self.store.tree;
@@ -1106,8 +1251,8 @@ impl Writer {
             Some(frame) => tree.insert(first.to_be_bytes(), frame)?,
             None => tree.insert(first.to_be_bytes(), group.builder.finish())?,
         };
-        for (key, position) in &group.index {
-            tree.insert(&key[..], &position.to_be_bytes()[..])?;
+        for (key, value) in &group.index {
+            tree.insert(&key[..], &value[..])?;
         }
         self.stats
             .commits_written
@@ -1125,7 +1270,6 @@ impl Writer {
         error: &sled::Error,
         group: &mut Group,
         answers: &mut [(Reply, Result<Appended, AppendError>)],
-        seen: &mut HashMap<Uuid, Appended>,
     ) {
         for &waiter in &group.waiters {
             if let Some((_, answer)) = answers.get_mut(waiter) {
@@ -1133,7 +1277,6 @@ impl Writer {
             }
         }
         group.clear();
-        seen.clear();
         self.recover(error);
     }
 
@@ -1144,7 +1287,11 @@ impl Writer {
         tracing::error!(%error, "sled event log write failed");
         self.versions.clear();
         match self.store.repair() {
-            Ok(last) => self.next = last + 1,
+            Ok(last) => {
+                self.next = last + 1;
+                // Commits decided past what the tree holds were not stored.
+                self.window.forget_after(last);
+            }
             Err(e) => {
                 tracing::error!(error = %e, "cannot repair the sled event log after a failed write");
                 self.poisoned = Some(format!(
@@ -1161,13 +1308,12 @@ impl Writer {
         &mut self,
         payload: Payload,
         recorded_at: Timestamp,
-        seen: &mut HashMap<Uuid, Appended>,
         group: &mut Group,
     ) -> Result<Outcome, Failure> {
         let stream = match &payload {
             Payload::Commit { commit, .. } => {
-                if let Some(original) = seen.get(&commit.commit_id) {
-                    return Ok(duplicate(*original));
+                if let Some(original) = self.window.get(commit.commit_id) {
+                    return Ok(duplicate(original));
                 }
                 &commit.stream
             }
@@ -1193,7 +1339,7 @@ impl Writer {
                 if !expected.admits(actual) {
                     // A retry of a stored commit finds its aggregate moved on: it still
                     // gets the original answer.
-                    if let Some(original) = self.stored_original(id)? {
+                    if let Some(original) = self.find_in_stream(&stream_key, expected, id)? {
                         return Ok(duplicate(original));
                     }
                     return Ok(Outcome::Answer(Err(AppendError::Conflict {
@@ -1210,14 +1356,12 @@ impl Writer {
                     last_version: commit.last_version(),
                     duplicate: false,
                 };
-                if let Some(original) = self.claim(id, &appended)? {
-                    return Ok(duplicate(original));
-                }
                 group.builder.push(&commit);
-                group
-                    .index
-                    .push((index_key(&stream_key, appended.last_version), position));
-                seen.insert(id, appended);
+                group.index.push((
+                    index_key(&stream_key, appended.last_version),
+                    index_value(position, id),
+                ));
+                self.window.insert(id, appended, recorded_at);
                 appended
             }
             Payload::Raw { bytes, .. } => {
@@ -1244,65 +1388,53 @@ impl Writer {
         Ok(Outcome::Written(appended))
     }
 
-    /// Claims commit id `id` for `appended` by writing its `c` entry, unless it belongs
-    /// to a stored commit: then that commit's original result. One compare-and-swap both
-    /// looks for the id and claims it, so a new commit costs no extra read.
-    fn claim(&self, id: Uuid, appended: &Appended) -> Result<Option<Appended>, Failure> {
-        let key = commit_id_key(id);
-        let value = encode_appended(appended);
-        let current =
-            match self
-                .store
-                .tree
-                .compare_and_swap(key, None::<&[u8]>, Some(&value[..]))?
-            {
-                Ok(()) => return Ok(None),
-                Err(sled::CompareAndSwapError { current, .. }) => current,
-            };
-        if let Some(original) = current
-            .map(|v| self.check_original(id, &v))
-            .transpose()?
-            .flatten()
-        {
-            return Ok(Some(original));
-        }
-        // An entry left by a commit whose log record a crash lost: take it over.
-        self.store.tree.insert(key, &value[..])?;
-        Ok(None)
-    }
-
-    /// The original result of commit `id` if it is stored.
-    fn stored_original(&self, id: Uuid) -> Result<Option<Appended>, Failure> {
-        match self.store.tree.get(commit_id_key(id))? {
-            Some(v) => self.check_original(id, &v),
-            None => Ok(None),
-        }
-    }
-
-    /// Reads the `c` entry `value` of commit `id`: the commit's original result if its log
-    /// record holds it, `None` if the entry was left by a commit a crash lost (the `c`
-    /// entry is written just ahead of the log record).
-    fn check_original(&self, id: Uuid, value: &[u8]) -> Result<Option<Appended>, Failure> {
-        let original = decode_appended(value).ok_or_else(|| {
-            Failure::Refused(format!(
-                "the sled event log's entry for commit id {id} is malformed"
-            ))
-        })?;
-        let position = original.position.get();
-        if position >= self.next {
-            return Ok(None);
-        }
-        let Some(record) = record_at(&self.store.tree, position)? else {
-            return Ok(None);
+    /// The original result of commit `id` if the stream of `stream_key` holds it past
+    /// what `expected` (which the stream does not meet) names: a retry that finds its
+    /// aggregate moved on. Reads the stream's index entries from there on, which name their
+    /// commit's id (entries of layouts before 5 do not: their records are read).
+    fn find_in_stream(
+        &self,
+        stream_key: &[u8],
+        expected: ExpectedVersion,
+        id: Uuid,
+    ) -> Result<Option<Appended>, Failure> {
+        let from = match expected {
+            ExpectedVersion::NoStream => 1,
+            ExpectedVersion::Exact(v) => v.saturating_add(1),
+            // `Any` admits every version: there is no conflict to explain.
+            ExpectedVersion::Any => return Ok(None),
         };
-        match record.frame(position).and_then(decode_commit) {
-            Ok(decoded) if decoded.commit.commit_id == id => Ok(Some(original)),
-            Ok(_) => Ok(None),
-            Err(e) => Err(Failure::Refused(format!(
-                "cannot tell whether commit id {id} is stored: its entry points at position \
-                 {position}, whose record cannot be decoded ({e})"
-            ))),
+        let range = index_key(stream_key, from)..=index_key(stream_key, u64::MAX);
+        for entry in self.store.tree.range(range) {
+            let (_, value) = entry?;
+            let position = index_position(&value);
+            let named = value.get(8..).filter(|v| v.len() == 16);
+            let Some(position) = position else {
+                return Err(Failure::Refused(format!(
+                    "cannot tell whether commit id {id} is stored: an index entry of its \
+                     stream is malformed"
+                )));
+            };
+            if named.is_some_and(|named| named != id.as_bytes()) {
+                continue;
+            }
+            let Some(record) = record_at(&self.store.tree, position)? else {
+                continue;
+            };
+            // An undecodable record (injected garbage) is not the commit sought.
+            let Ok(decoded) = record.frame(position).and_then(decode_commit) else {
+                continue;
+            };
+            if decoded.commit.commit_id == id {
+                return Ok(Some(Appended {
+                    position: Position(position),
+                    first_version: decoded.commit.first_version,
+                    last_version: decoded.commit.last_version(),
+                    duplicate: false,
+                }));
+            }
         }
+        Ok(None)
     }
 }
 
@@ -1400,19 +1532,28 @@ fn index_key(stream_key: &[u8], version: u64) -> Vec<u8> {
     key
 }
 
+/// The index entry of the commit `id` stored at `position`.
+fn index_value(position: u64, id: Uuid) -> [u8; 24] {
+    let mut value = [0; 24];
+    value[..8].copy_from_slice(&position.to_be_bytes());
+    value[8..].copy_from_slice(id.as_bytes());
+    value
+}
+
+/// The position an index entry names: 8 bytes, or 24 with the commit id.
+fn index_position(value: &[u8]) -> Option<u64> {
+    match value.len() {
+        8 | 24 => decode_u64(&value[..8]),
+        _ => None,
+    }
+}
+
 /// The version an index key ends with.
 fn index_version(key: &[u8]) -> u64 {
     key.len()
         .checked_sub(8)
         .and_then(|start| decode_u64(&key[start..]))
         .unwrap_or(0)
-}
-
-fn commit_id_key(id: Uuid) -> [u8; 17] {
-    let mut key = [0; 17];
-    key[0] = COMMIT_ID_TAG;
-    key[1..].copy_from_slice(id.as_bytes());
-    key
 }
 
 /// The keys of positions `first..=last` (clamped to the positions the log can hold).
@@ -1453,26 +1594,6 @@ fn decode_u64(bytes: &[u8]) -> Option<u64> {
     Some(u64::from_be_bytes(bytes.try_into().ok()?))
 }
 
-fn encode_appended(a: &Appended) -> [u8; 24] {
-    let mut out = [0; 24];
-    out[..8].copy_from_slice(&a.position.get().to_be_bytes());
-    out[8..16].copy_from_slice(&a.first_version.to_be_bytes());
-    out[16..].copy_from_slice(&a.last_version.to_be_bytes());
-    out
-}
-
-fn decode_appended(bytes: &[u8]) -> Option<Appended> {
-    if bytes.len() != 24 {
-        return None;
-    }
-    Some(Appended {
-        position: Position(decode_u64(&bytes[..8])?),
-        first_version: decode_u64(&bytes[8..16])?,
-        last_version: decode_u64(&bytes[16..])?,
-        duplicate: false,
-    })
-}
-
 fn now() -> Timestamp {
     // A clock before 1970 is a broken host; recording 0 beats refusing the commit.
     let millis = SystemTime::now()
@@ -1505,6 +1626,23 @@ fn storage_read(e: sled::Error) -> ReadError {
 mod tests {
     use super::*;
     use synergy_proto::encode_commit;
+
+    /// The `c` key of layouts before 5.
+    fn commit_id_key(id: Uuid) -> [u8; 17] {
+        let mut key = [0; 17];
+        key[0] = COMMIT_ID_TAG;
+        key[1..].copy_from_slice(id.as_bytes());
+        key
+    }
+
+    /// The `c` value of layouts before 5.
+    fn encode_appended(a: &Appended) -> [u8; 24] {
+        let mut out = [0; 24];
+        out[..8].copy_from_slice(&a.position.get().to_be_bytes());
+        out[8..16].copy_from_slice(&a.first_version.to_be_bytes());
+        out[16..].copy_from_slice(&a.last_version.to_be_bytes());
+        out
+    }
 
     fn temporary_db() -> sled::Db {
         sled::Config::new()
@@ -1539,18 +1677,6 @@ mod tests {
         assert!(last.as_slice() < [COMMIT_ID_TAG].as_slice());
         assert!(last.as_slice() < LAYOUT_KEY);
         assert_eq!(log_range(1, u64::MAX), 1u64.to_be_bytes()..=last);
-    }
-
-    #[test]
-    fn appended_round_trips() {
-        let a = Appended {
-            position: Position(7),
-            first_version: 3,
-            last_version: 9,
-            duplicate: false,
-        };
-        assert_eq!(decode_appended(&encode_appended(&a)), Some(a));
-        assert_eq!(decode_appended(&[0; 23]), None);
     }
 
     #[test]
@@ -1635,36 +1761,19 @@ mod tests {
             .expect("closing the log");
     }
 
-    /// What a crash while appending a second commit of `s` can leave: the log of `db`
-    /// holds one commit of `s`, and the second commit's `c` entry is written. Returns the
-    /// log tree, the second commit, the answer it would have got and its stored bytes.
-    async fn crash_after_the_c_entry_of_a_second_commit(
-        db: &sled::Db,
-        s: &StreamId,
-    ) -> (sled::Tree, Commit, Appended, Vec<u8>) {
-        let log = SledLog::open_db(db.clone()).expect("a new database opens");
-        log.append(ExpectedVersion::NoStream, test_commit(s))
-            .await
-            .expect("first append");
-        close(log).await;
-        let tree = db.open_tree(LOG_TREE).expect("log tree");
-        let second = test_commit(s);
-        let (appended, bytes) = stored(&second, 2, 1);
-        tree.insert(
-            commit_id_key(second.commit_id),
-            &encode_appended(&appended)[..],
-        )
-        .expect("c");
-        (tree, second, appended, bytes)
-    }
-
     #[tokio::test]
     async fn reopening_writes_the_index_entry_a_crash_left_out() {
         let db = temporary_db();
         let s = test_stream();
-        // A crash after the second commit's `c` entry and log record, before its `s` entry.
-        let (tree, second, appended, bytes) =
-            crash_after_the_c_entry_of_a_second_commit(&db, &s).await;
+        let log = SledLog::open_db(db.clone()).expect("a new database opens");
+        log.append(ExpectedVersion::NoStream, test_commit(&s))
+            .await
+            .expect("first append");
+        close(log).await;
+        // A crash after the second commit's log record, before its `s` entry.
+        let tree = db.open_tree(LOG_TREE).expect("log tree");
+        let second = test_commit(&s);
+        let (appended, bytes) = stored(&second, 2, 1);
         tree.insert(2u64.to_be_bytes(), bytes).expect("log record");
 
         let log = SledLog::open_db(db).expect("reopen repairs");
@@ -1672,6 +1781,12 @@ mod tests {
         let read = log.read_aggregate(&s, 1).await.expect("read");
         assert_eq!(read.len(), 2);
         assert_eq!(read[1].commit.commit_id, second.commit_id);
+        // The repaired entry names the commit, and its retry gets the original answer.
+        let entry = log.inner.store.tree.get(index_key(&stream_key(&s), 2));
+        assert_eq!(
+            entry.expect("get").as_deref(),
+            Some(&index_value(2, second.commit_id)[..])
+        );
         let retry = log
             .append(ExpectedVersion::Exact(1), second.clone())
             .await
@@ -1689,6 +1804,153 @@ mod tests {
             .expect("the stream goes on at version 3");
         assert_eq!((third.position, third.first_version), (Position(3), 3));
         close(log).await;
+    }
+
+    /// Forgets every commit id the writer of `log` remembers, as if they had all been
+    /// recorded longer ago than the window.
+    fn empty_the_window(log: &SledLog) {
+        log.inner.shared.writer.lock().expect("writer lock").window = Window::default();
+    }
+
+    #[tokio::test]
+    async fn a_retry_past_the_window_is_found_in_its_stream() {
+        let db = temporary_db();
+        let s = test_stream();
+        let log = SledLog::open_db(db.clone()).expect("open");
+        let first = test_commit(&s);
+        let original = log
+            .append(ExpectedVersion::NoStream, first.clone())
+            .await
+            .expect("first");
+        let second = test_commit(&s);
+        let second_original = log
+            .append(ExpectedVersion::Exact(1), second.clone())
+            .await
+            .expect("second");
+        log.append(ExpectedVersion::Exact(2), test_commit(&s))
+            .await
+            .expect("third");
+        empty_the_window(&log);
+        // Retries whose expectation the stream no longer meets: found by the index.
+        for (commit, expected, original) in [
+            (&first, ExpectedVersion::NoStream, original),
+            (&first, ExpectedVersion::Exact(0), original),
+            (&second, ExpectedVersion::Exact(1), second_original),
+        ] {
+            let retry = log.append(expected, commit.clone()).await.expect("retry");
+            assert_eq!(
+                retry,
+                Appended {
+                    duplicate: true,
+                    ..original
+                },
+                "{expected}"
+            );
+        }
+        // A retry with a later expectation that does not hold is a conflict.
+        let late = log.append(ExpectedVersion::Exact(2), first.clone()).await;
+        assert!(
+            matches!(late, Err(AppendError::Conflict { actual: 3, .. })),
+            "{late:?}"
+        );
+        // An `Any` retry past the window cannot be told from a new commit: it is stored
+        // again, as JetStream stores one past its duplicate window.
+        let again = log
+            .append(ExpectedVersion::Any, first.clone())
+            .await
+            .expect("any");
+        assert_eq!((again.position, again.duplicate), (Position(4), false));
+        close(log).await;
+    }
+
+    #[tokio::test]
+    async fn the_window_is_refilled_from_the_log_at_open() {
+        let db = temporary_db();
+        let s = test_stream();
+        let other = test_stream_n(7);
+        let log = SledLog::open_db(db.clone()).expect("open");
+        let first = test_commit(&s);
+        let original = log
+            .append(ExpectedVersion::Any, first.clone())
+            .await
+            .expect("first");
+        log.append(ExpectedVersion::Any, test_commit(&s))
+            .await
+            .expect("second");
+        close(log).await;
+        let log = SledLog::open_db(db).expect("reopen");
+        // An `Any` retry, and one of the same id on another stream, get the original.
+        for stream in [&s, &other] {
+            let mut retry = first.clone();
+            retry.stream = stream.clone();
+            let answer = log
+                .append(ExpectedVersion::Any, retry)
+                .await
+                .expect("retry");
+            assert_eq!(
+                answer,
+                Appended {
+                    duplicate: true,
+                    ..original
+                }
+            );
+        }
+        assert_eq!(log.head().await.expect("head"), Position(2));
+        close(log).await;
+    }
+
+    fn appended_at(position: u64) -> Appended {
+        Appended {
+            position: Position(position),
+            first_version: 1,
+            last_version: 1,
+            duplicate: false,
+        }
+    }
+
+    #[test]
+    fn the_window_forgets_by_age_and_by_count() {
+        let mut window = Window::default();
+        let (old, new) = (Uuid::now_v7(), Uuid::now_v7());
+        window.insert(old, appended_at(1), Timestamp::from_millis(1_000));
+        window.insert(
+            new,
+            appended_at(2),
+            Timestamp::from_millis(1_000 + DUPLICATE_WINDOW_MILLIS),
+        );
+        assert_eq!(
+            window.get(old),
+            Some(appended_at(1)),
+            "exactly the window old"
+        );
+        let newest = Uuid::now_v7();
+        window.insert(
+            newest,
+            appended_at(3),
+            Timestamp::from_millis(1_001 + DUPLICATE_WINDOW_MILLIS),
+        );
+        assert_eq!(window.get(old), None);
+        assert_eq!(window.get(new), Some(appended_at(2)));
+
+        let mut window = Window::default();
+        let ids: Vec<Uuid> = (0..=DUPLICATE_WINDOW_COMMITS)
+            .map(|_| Uuid::now_v7())
+            .collect();
+        for (n, id) in ids.iter().enumerate() {
+            window.insert(*id, appended_at(n as u64 + 1), Timestamp::from_millis(5));
+        }
+        assert_eq!(window.get(ids[0]), None);
+        assert_eq!(window.get(ids[1]), Some(appended_at(2)));
+        assert_eq!(window.ids.len(), DUPLICATE_WINDOW_COMMITS);
+
+        // Commits decided past what was stored are forgotten; an id stored again later
+        // is not forgotten with its first copy.
+        window.forget_after(10);
+        assert_eq!(window.get(ids[10]), None);
+        assert_eq!(window.get(ids[9]), Some(appended_at(10)));
+        window.insert(ids[1], appended_at(11), Timestamp::from_millis(5));
+        window.forget(ids[1], 2);
+        assert_eq!(window.get(ids[1]), Some(appended_at(11)));
     }
 
     fn test_stream_n(n: usize) -> StreamId {
@@ -1835,39 +2097,6 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_commit_id_entry_left_by_a_lost_commit_is_taken_over() {
-        let db = temporary_db();
-        let s = test_stream();
-        // A crash after the second commit's `c` entry, before its log record.
-        let (_, lost, _, _) = crash_after_the_c_entry_of_a_second_commit(&db, &s).await;
-
-        let log = SledLog::open_db(db.clone()).expect("reopen");
-        assert_eq!(log.head().await.expect("head"), Position(1));
-        // Another commit takes position 2; the lost one's entry still points there.
-        let other = log
-            .append(ExpectedVersion::Exact(1), test_commit(&s))
-            .await
-            .expect("another commit");
-        assert_eq!(other.position, Position(2));
-        // Retried, the lost commit is stored anew, not answered as a duplicate.
-        let retry = log
-            .append(ExpectedVersion::Exact(2), lost.clone())
-            .await
-            .expect("retry of the lost commit");
-        assert_eq!(
-            (retry.position, retry.first_version, retry.duplicate),
-            (Position(3), 3, false)
-        );
-        let again = log
-            .append(ExpectedVersion::Exact(2), lost)
-            .await
-            .expect("second retry");
-        assert!(again.duplicate);
-        assert_eq!(again.position, Position(3));
-        close(log).await;
-    }
-
-    #[tokio::test]
     async fn reopening_drops_the_index_entry_of_a_lost_raw_record() {
         let db = temporary_db();
         let s = test_stream();
@@ -1902,41 +2131,54 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn layout_3_is_read_as_layout_4() {
-        let db = temporary_db();
-        let s = test_stream();
-        let tree = db.open_tree(LOG_TREE).expect("log tree");
-        tree.insert(LAYOUT_KEY, LAYOUT_3).expect("marker");
-        let first = test_commit(&s);
-        let (a1, bytes) = stored(&first, 1, 0);
-        tree.insert(commit_id_key(first.commit_id), &encode_appended(&a1)[..])
-            .expect("c");
-        tree.insert(1u64.to_be_bytes(), bytes).expect("log record");
-        tree.insert(index_key(&stream_key(&s), 1), &1u64.to_be_bytes()[..])
-            .expect("s");
+    async fn layouts_3_and_4_are_moved_to_layout_5() {
+        for marker in [LAYOUT_3, LAYOUT_4] {
+            let db = temporary_db();
+            let s = test_stream();
+            let tree = db.open_tree(LOG_TREE).expect("log tree");
+            tree.insert(LAYOUT_KEY, marker).expect("marker");
+            let first = test_commit(&s);
+            let (a1, bytes) = stored(&first, 1, 0);
+            let c1 = commit_id_key(first.commit_id);
+            tree.insert(c1, &encode_appended(&a1)[..]).expect("c");
+            tree.insert(1u64.to_be_bytes(), bytes).expect("log record");
+            tree.insert(index_key(&stream_key(&s), 1), &1u64.to_be_bytes()[..])
+                .expect("s");
 
-        let log = SledLog::open_db(db).expect("layout 3 opens");
-        let tree = &log.inner.store.tree;
-        assert_eq!(tree.get(LAYOUT_KEY).expect("get").as_deref(), Some(LAYOUT));
-        assert_eq!(log.head().await.expect("head"), Position(1));
-        let read = log.read_aggregate(&s, 1).await.expect("read");
-        assert_eq!(read[0].commit.commit_id, first.commit_id);
-        let retry = log
-            .append(ExpectedVersion::NoStream, first)
-            .await
-            .expect("retry of the stored commit");
-        assert_eq!(
-            retry,
-            Appended {
-                duplicate: true,
-                ..a1
+            let log = SledLog::open_db(db).expect("an older layout opens");
+            let tree = &log.inner.store.tree;
+            assert_eq!(tree.get(LAYOUT_KEY).expect("get").as_deref(), Some(LAYOUT));
+            assert!(
+                tree.get(c1).expect("get").is_none(),
+                "c entries are dropped"
+            );
+            assert_eq!(log.head().await.expect("head"), Position(1));
+            let read = log.read_aggregate(&s, 1).await.expect("read");
+            assert_eq!(read[0].commit.commit_id, first.commit_id);
+            // A retry is answered from the window, and past it from the record that the
+            // old index entry (a position alone) names.
+            for forget in [false, true] {
+                if forget {
+                    empty_the_window(&log);
+                }
+                let retry = log
+                    .append(ExpectedVersion::NoStream, first.clone())
+                    .await
+                    .expect("retry of the stored commit");
+                assert_eq!(
+                    retry,
+                    Appended {
+                        duplicate: true,
+                        ..a1
+                    }
+                );
             }
-        );
-        close(log).await;
+            close(log).await;
+        }
     }
 
     #[tokio::test]
-    async fn layout_2_is_moved_to_layout_4() {
+    async fn layout_2_is_moved_to_layout_5() {
         let db = temporary_db();
         let s = test_stream();
         let tree = db.open_tree(LOG_TREE).expect("log tree");
@@ -1967,6 +2209,7 @@ mod tests {
         let tree = &log.inner.store.tree;
         assert_eq!(tree.get(LAYOUT_KEY).expect("get").as_deref(), Some(LAYOUT));
         assert!(tree.get(LAYOUT_2_PENDING_KEY).expect("get").is_none());
+        assert!(tree.get(c1).expect("get").is_none());
         assert!(tree.get(c2).expect("get").is_none());
         assert!(tree.get(&s2).expect("get").is_none());
         assert_eq!(log.head().await.expect("head"), Position(1));

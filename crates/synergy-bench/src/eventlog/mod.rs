@@ -250,8 +250,8 @@ fn add_sled(report: &mut Report, plan: &SledPlan, r: &SledResults) {
         r.group_stats.commits_written, plan.writers, r.group_stats.flushes, r.group_stats.records_written
     ));
     report.notes.push(
-        "sled writer floor: the writes the log makes for its commits (each commit's c-entry \
-         compare-and-swap and s-entry insert, one record per group of commits filled to 4 KiB), \
+        "sled writer floor: the writes the log makes for its commits (each commit's s-entry \
+         insert, one record per group of commits filled to 4 KiB), \
          same keys and bytes, one thread, never flushed; the log writes one batch at a time, \
          so its group-commit rate cannot pass this on the same machine (its ratio is a \
          ceiling for sled_group_commit's)"

@@ -89,10 +89,9 @@ fn raw_insert_flush(
 }
 
 /// The floor under every durable append rate of the log: the writes it makes for its
-/// commits (see the layout in `synergy_eventlog::sled_log`) — each commit's `c` entry by
-/// compare-and-swap and its `s` entry, and one record per group of commits filled to
-/// [`GROUP_BYTES`] (the log's groups also end with its batches, so it writes at least
-/// as many) — with the same keys and bytes, one commit after another on one thread, for
+/// commits (see the layout in `synergy_eventlog::sled_log`) — each commit's `s` entry
+/// and one record per group of commits filled to [`GROUP_BYTES`] (the log's groups also
+/// end with its batches, so it writes at least as many) — with the same keys and bytes, one commit after another on one thread, for
 /// `writers` aggregates in turn as in the group-commit phase, and no flush at all. The
 /// log's writes are serial (one batch at a time), so no number of concurrent writers can
 /// take it past this rate.
@@ -112,7 +111,7 @@ fn writer_floor(
     let mut latencies = Latencies::with_capacity(rounds * streams.len());
     let mut position = 0u64;
     let mut group = CommitGroupBuilder::new();
-    let mut index: Vec<(Vec<u8>, u64)> = Vec::new();
+    let mut index: Vec<(Vec<u8>, [u8; 24])> = Vec::new();
     let start = Instant::now();
     'rounds: for round in 0..rounds {
         for (stream, commits) in &streams {
@@ -123,24 +122,17 @@ fn writer_floor(
                 break 'rounds;
             }
             position += 1;
-            let (first, last) = (commit.first_version, commit.last_version());
+            let last = commit.last_version();
             let t = Instant::now();
-            let mut c = Vec::with_capacity(17);
-            c.push(b'c');
-            c.extend_from_slice(commit.commit_id.as_bytes());
-            let value = [
-                position.to_be_bytes(),
-                first.to_be_bytes(),
-                last.to_be_bytes(),
-            ];
-            tree.compare_and_swap(c, None::<&[u8]>, Some(value.concat()))?
-                .context("a fresh commit id is already stored")?;
             group.push(commit);
             let mut s = Vec::with_capacity(stream.len() + 9);
             s.push(b's');
             s.extend_from_slice(stream);
             s.extend_from_slice(&last.to_be_bytes());
-            index.push((s, position));
+            let mut value = [0; 24];
+            value[..8].copy_from_slice(&position.to_be_bytes());
+            value[8..].copy_from_slice(commit.commit_id.as_bytes());
+            index.push((s, value));
             if group.encoded_len() >= GROUP_BYTES {
                 write_group(&tree, &mut group, &mut index)?;
             }
@@ -174,18 +166,19 @@ fn stream_key(stream: &StreamId) -> Vec<u8> {
 fn write_group(
     tree: &sled::Tree,
     group: &mut CommitGroupBuilder,
-    index: &mut Vec<(Vec<u8>, u64)>,
+    index: &mut Vec<(Vec<u8>, [u8; 24])>,
 ) -> anyhow::Result<()> {
-    let Some(&(_, first)) = index.first() else {
+    let Some((_, value)) = index.first() else {
         return Ok(());
     };
+    let first = &value[..8];
     match group.single() {
-        Some(frame) => tree.insert(first.to_be_bytes(), frame)?,
-        None => tree.insert(first.to_be_bytes(), group.finish())?,
+        Some(frame) => tree.insert(first, frame)?,
+        None => tree.insert(first, group.finish())?,
     };
     group.clear();
-    for (key, position) in index.drain(..) {
-        tree.insert(key, &position.to_be_bytes()[..])?;
+    for (key, value) in index.drain(..) {
+        tree.insert(key, &value[..])?;
     }
     Ok(())
 }
