@@ -333,5 +333,30 @@ async fn verify(dir: &Path, acked: &HashMap<Uuid, Ack>) -> usize {
             "the stream head of {s} must be {last} after recovery, got {refused:?}"
         );
     }
+    // Retries of acknowledged commits get their original answer and store nothing: the
+    // latest ones (the last records, where a crash cuts in) and a few older ones. They
+    // come with `Any`, which only the log's remembered commit ids can answer, so this also
+    // proves those are rebuilt after the crash.
+    let retries = acked
+        .iter()
+        .filter(|(_, a)| a.position + 64 > head)
+        .chain(acked.iter().take(16));
+    for (id, ack) in retries {
+        let stored = by_id[id];
+        let answer = log
+            .append(ExpectedVersion::Any, stored.commit.clone())
+            .await
+            .expect("retry after the crash");
+        assert!(
+            answer.duplicate && answer.position.get() == ack.position,
+            "a retry of commit {id} (at {}) after the crash was answered {answer:?}",
+            ack.position
+        );
+    }
+    assert_eq!(
+        log.head().await.expect("head").get(),
+        head,
+        "retries stored nothing"
+    );
     all.len()
 }

@@ -231,8 +231,15 @@ pub async fn run(plan: &SledPlan) -> anyhow::Result<SledResults> {
         .tempdir()
         .context("creating a temporary directory for the sled databases")?;
 
+    // Concurrent writers append to one log, which the read phase then reads.
+    let db = config(&root.path().join("log-shared"), plan.cache_bytes).open()?;
+    let log = SledLog::open_db(db.clone())?;
+    let mut group = Run::default();
+    let mut group_stats = SledStats::default();
+
     // One writer: the same commits (and so the same bytes) for the log and the raw run;
-    // every round on fresh databases.
+    // every round on fresh databases. Each round then runs the concurrent writers, so the
+    // group-commit figure and its one-writer baseline alternate in rounds too.
     let single = data::commits(&data::stream("single", 0)?, plan.single_ops)?;
     let records = std::sync::Arc::new(data::stored_run(&single));
     let mut raw_single = Run::default();
@@ -266,6 +273,23 @@ pub async fn run(plan: &SledPlan) -> anyhow::Result<SledResults> {
                 }
             }
         }
+        eprintln!(
+            "sled: {} concurrent writers, round {}/{}",
+            plan.writers,
+            round + 1,
+            plan.rounds
+        );
+        let batches = common::batches(
+            &format!("group{round}"),
+            plan.writers,
+            plan.group_per_writer,
+        )?;
+        let before = log.stats();
+        group.absorb(common::concurrent_writers(&log, batches, plan.group_cap).await?);
+        let after = log.stats();
+        group_stats.commits_written += after.commits_written - before.commits_written;
+        group_stats.records_written += after.records_written - before.records_written;
+        group_stats.flushes += after.flushes - before.flushes;
     }
     drop(single);
 
@@ -285,20 +309,6 @@ pub async fn run(plan: &SledPlan) -> anyhow::Result<SledResults> {
         );
         std::fs::remove_dir_all(&dir)?;
     }
-
-    // Concurrent writers on one log, which the read phase then reads.
-    eprintln!("sled: {} concurrent writers", plan.writers);
-    let db = config(&root.path().join("log-shared"), plan.cache_bytes).open()?;
-    let log = SledLog::open_db(db.clone())?;
-    let batches = common::batches("group", plan.writers, plan.group_per_writer)?;
-    let before = log.stats();
-    let group = common::concurrent_writers(&log, batches, plan.group_cap).await?;
-    let after = log.stats();
-    let group_stats = SledStats {
-        commits_written: after.commits_written - before.commits_written,
-        records_written: after.records_written - before.records_written,
-        flushes: after.flushes - before.flushes,
-    };
 
     let head = log.head().await?.get();
     if head < plan.read_commits {
