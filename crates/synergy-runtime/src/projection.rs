@@ -1,7 +1,7 @@
 //! Evaluation's read models in sled, fed by a subscription to the event log.
 //!
 //! Each partnership's model as postcard bytes (`models` tree, cut into pieces of at most
-//! [`MODEL_CHUNK`] bytes) and the consumer's position (`meta` tree) are written in the same
+//! `MODEL_CHUNK` bytes) and the consumer's position (`meta` tree) are written in the same
 //! sled transaction, so after a crash the models and the position always agree: the
 //! consumer resumes after the last commit it stored, neither losing nor double-counting
 //! one. Commits are folded in batches — every commit ready on

@@ -86,7 +86,7 @@ pub struct LogResults {
     pub fold_cpu: Duration,
     /// The untimed first read of the reopened log, and how much RSS it added.
     pub cold_read: Duration,
-    /// Where one rebuild's time went (see [`rebuild_breakdown`]).
+    /// Where one rebuild's time went (see `rebuild_breakdown`).
     pub breakdown: Value,
     pub cold_read_growth_kib: u64,
     pub raw_memory: RssTrace,

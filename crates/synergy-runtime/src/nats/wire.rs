@@ -281,7 +281,7 @@ const INTERN_LIMIT: usize = 4096;
 
 /// The `&'static str` form of a rule code or event name received from a service
 /// ([`DomainError::rule`] and [`Outcome::events`] are static in-process). Each distinct
-/// string is leaked once; past [`INTERN_LIMIT`] strings a placeholder is returned.
+/// string is leaked once; past `INTERN_LIMIT` strings a placeholder is returned.
 pub fn intern(s: &str) -> &'static str {
     static SEEN: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
     let mut seen = SEEN
