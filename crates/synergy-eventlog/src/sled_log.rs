@@ -344,12 +344,11 @@ impl Store {
 
     /// Brings the tree back to agreement with the log after a crash (or a failed write)
     /// and returns the last position. sled keeps a prefix of the inserts made before a
-    /// crash, and the writer inserts one record after another (the `c` entries of its
-    /// commits, the record, their `s` entries), so at most the last log record misses
-    /// some of its `s` entries, which this writes from the record itself. A `c` entry whose log record was lost may stay behind; the
-    /// writer tells it apart when the id comes again ([`Writer::check_original`]). For a
-    /// raw record, whose bytes may not decode, `meta:raw` names its `s` entry, written
-    /// ahead of the record; that entry is dropped if the record was lost.
+    /// crash, and the writer inserts one record after another (the record, then the `s`
+    /// entries of its commits), so at most the last log record misses some of its `s`
+    /// entries, which this writes from the record itself. For a raw record, whose bytes
+    /// may not decode, `meta:raw` names its `s` entry, written ahead of the record; that
+    /// entry is dropped if the record was lost.
     fn repair(&self) -> Result<u64, OpenError> {
         let last = self.last_position()?;
         let mut repaired = false;
@@ -414,10 +413,10 @@ impl Store {
         Ok(())
     }
 
-    /// Moves a database in layout 2 to layout 4 (then 5, by the caller). Layout 2 wrote each batch's `c` and `s`
-    /// entries ahead of its log records and named them in `meta:pending`; dropping the ones
-    /// that point past the last position (as layout 2 did at open) leaves every log record
-    /// with its entries, which layout 4 holds too.
+    /// Moves a database in layout 2 to layout 4 (then 5, by the caller). Layout 2 wrote
+    /// each batch's `c` and `s` entries ahead of its log records and named them in
+    /// `meta:pending`; dropping the ones that point past the last position (as layout 2
+    /// did at open) leaves every log record with its entries, which layout 4 holds too.
     fn migrate_from_layout_2(&self) -> Result<(), OpenError> {
         let last = self.last_position()?;
         if let Some(pending) = self.tree.get(LAYOUT_2_PENDING_KEY)? {
