@@ -54,12 +54,6 @@ pub fn commits(stream: &StreamId, count: usize) -> anyhow::Result<Vec<Commit>> {
     (0..count as u64).map(|n| commit(stream, n)).collect()
 }
 
-/// The bytes the log stores for `commit` appended after `previous_version`: what a raw
-/// baseline writes, so backend and baseline move the same bytes.
-pub fn stored_bytes(commit: &Commit, previous_version: u64) -> Vec<u8> {
-    encode_commit(&stamped(commit, previous_version))
-}
-
 /// `commit` as the log stores it after version `previous_version`.
 fn stamped(commit: &Commit, previous_version: u64) -> Commit {
     let mut stamped = commit.clone();
@@ -81,17 +75,10 @@ pub fn stamped_run(commits: &[Commit]) -> Vec<Commit> {
         .collect()
 }
 
-/// The stored bytes of a run of commits of one aggregate starting at version 1.
+/// The bytes the log stores for a run of commits of one aggregate starting at version 1:
+/// what a raw baseline writes, so backend and baseline move the same bytes.
 pub fn stored_run(commits: &[Commit]) -> Vec<Vec<u8>> {
-    let mut version = 0;
-    commits
-        .iter()
-        .map(|c| {
-            let bytes = stored_bytes(c, version);
-            version += c.events.len() as u64;
-            bytes
-        })
-        .collect()
+    stamped_run(commits).iter().map(encode_commit).collect()
 }
 
 pub fn wall_clock() -> Timestamp {
