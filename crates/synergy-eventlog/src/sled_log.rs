@@ -449,6 +449,32 @@ impl Store {
     }
 }
 
+/// Longest [`open_sled`] waits for a database's file lock.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Opens a sled database, waiting up to [`LOCK_WAIT`] while its file lock is held. sled
+/// 0.34 lets the lock go only once its background threads drop a closed database, a
+/// moment after its last handle is dropped, so opening a database again at once (a
+/// component restarted inside one process, tests) can find it still held. A database
+/// another process has open is still refused, after the wait.
+pub fn open_sled(config: &sled::Config) -> Result<sled::Db, sled::Error> {
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    let mut pause = std::time::Duration::from_millis(5);
+    loop {
+        match config.open() {
+            // sled reports it as an `Other` I/O error with this text, and no kind of its own.
+            Err(sled::Error::Io(e))
+                if e.to_string().starts_with("could not acquire lock on")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_millis(100));
+            }
+            opened => return opened,
+        }
+    }
+}
+
 impl SledLog {
     /// Opens (or creates) the log in directory `path` with sled's default configuration.
     pub fn open(path: impl AsRef<Path>) -> Result<SledLog, OpenError> {
@@ -458,7 +484,7 @@ impl SledLog {
     /// Opens the log with a caller-built sled configuration (cache size, mode, temporary
     /// databases for tests and benchmarks).
     pub fn open_with(config: sled::Config) -> Result<SledLog, OpenError> {
-        SledLog::open_db(config.open()?)
+        SledLog::open_db(open_sled(&config)?)
     }
 
     /// Runs the log on an already opened sled database. The log keeps to its own tree
@@ -1690,6 +1716,28 @@ mod tests {
         );
         // And a database carrying it opens again.
         SledLog::open_db(db).expect("a marked database opens");
+    }
+
+    #[test]
+    fn opening_waits_for_the_lock_a_closing_database_still_holds() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let config = sled::Config::new().path(dir.path());
+        let held = config.open().expect("first open");
+        // Held by a live handle, the lock is refused once the wait is over.
+        let started = std::time::Instant::now();
+        let refused = open_sled(&config).expect_err("the lock is held");
+        assert!(started.elapsed() >= LOCK_WAIT, "{refused}");
+        assert!(
+            refused.to_string().contains("could not acquire lock"),
+            "{refused}"
+        );
+        // Let go while the second open waits: it gets the database.
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            drop(held);
+        });
+        open_sled(&config).expect("opens once the lock is let go");
+        release.join().expect("release");
     }
 
     #[test]

@@ -281,7 +281,9 @@ mod tests {
             db.flush().unwrap();
             t.token
         };
-        let db = sled::open(dir.path()).unwrap();
+        // sled lets the file lock go a moment after the last handle is dropped.
+        let db =
+            synergy_eventlog::sled_log::open_sled(&sled::Config::new().path(dir.path())).unwrap();
         let s = SledTokenStore::open(&db).unwrap();
         assert!(s.authenticate(&token).unwrap().is_some());
         assert!(s.authenticate("syn_zz_zz").unwrap().is_none());

@@ -23,6 +23,7 @@ use std::time::Duration;
 use futures::{FutureExt, StreamExt};
 use sled::Transactional;
 use synergy_evaluation::model::PartnershipModel;
+use synergy_eventlog::sled_log::open_sled;
 use synergy_eventlog::{EventLog, Filter, Position, ReadError, StoredCommit, Subscription};
 use synergy_proto::PartnershipId;
 use tokio::sync::{mpsc, watch};
@@ -112,12 +113,13 @@ pub enum Store {
 
 impl ProjectionStore {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, ProjectionError> {
-        Self::from_db(sled::open(path)?)
+        Self::open_with(sled::Config::new().path(path.as_ref()))
     }
 
-    /// Opens with a sled configuration of the caller's (flush interval, cache size).
+    /// Opens with a sled configuration of the caller's (flush interval, cache size). Waits
+    /// a moment for the file lock of a store just closed (`sled_log::open_sled`).
     pub fn open_with(config: sled::Config) -> Result<Self, ProjectionError> {
-        Self::from_db(config.open()?)
+        Self::from_db(open_sled(&config)?)
     }
 
     /// A store in memory only (tests, `demo`).
