@@ -1,7 +1,9 @@
-//! Golden vectors: the exact bytes of one commit per event variant, frozen in
-//! `proto/vectors/`. If an encoding changes, these tests fail: either the change was an
-//! accident (fix it) or a deliberate schema change (bump `SCHEMA_VERSION`, add an upcast,
-//! then re-bless with `SYNERGY_BLESS_VECTORS=1 cargo test -p synergy-proto --test golden`).
+//! Golden vectors: the exact bytes of one commit per event variant, and of a commit
+//! group (the sled log's record of several commits), frozen in `proto/vectors/`. If an
+//! encoding changes, these tests fail: either the change was an accident (fix it) or a
+//! deliberate schema change (bump `SCHEMA_VERSION`, or `GROUP_FORMAT` for groups, add an
+//! upcast, then re-bless with `SYNERGY_BLESS_VECTORS=1 cargo test -p synergy-proto --test
+//! golden`).
 
 mod common;
 
@@ -89,6 +91,33 @@ fn a_multi_event_commit_matches_its_golden_vector() {
     assert_eq!(envelopes[1].version, 8);
     assert_eq!(envelopes[1].partnership.as_str(), "hongyun-changzhi");
     assert_eq!(envelopes[1].schema_version, SCHEMA_VERSION);
+}
+
+#[test]
+fn a_commit_group_matches_its_golden_vector() {
+    let commits: Vec<_> = every_event(&Fields::fixed())
+        .into_iter()
+        .take(2)
+        .enumerate()
+        .map(|(i, event)| commit_of(event, 200 + i as u128))
+        .collect();
+    let mut builder = CommitGroupBuilder::new();
+    for commit in &commits {
+        builder.push(commit);
+    }
+    let bytes = builder.finish();
+    let stored = check_vector("commit_group", &format!("{commits:#?}"), &bytes);
+    let group = CommitGroup::parse(&stored).expect("golden group parses");
+    assert_eq!(group.len(), 2);
+    for (i, commit) in commits.iter().enumerate() {
+        let member = group.member(i).expect("member");
+        assert_eq!(
+            member,
+            &encode_commit(commit)[..],
+            "members are commit frames"
+        );
+        assert_eq!(&decode_commit(member).expect("decodes").commit, commit);
+    }
 }
 
 #[test]

@@ -65,6 +65,15 @@ proptest! {
         let mut framed = b"SY\x02\x00".to_vec();
         framed.extend_from_slice(&bytes);
         let _ = decode_commit(&framed);
+        let mut group = b"SG\x01\x00".to_vec();
+        group.extend_from_slice(&bytes);
+        if let Ok(parsed) = CommitGroup::parse(&group) {
+            for i in 0..=parsed.len() {
+                if let Some(member) = parsed.member(i) {
+                    let _ = decode_commit(member);
+                }
+            }
+        }
     }
 
     #[test]
