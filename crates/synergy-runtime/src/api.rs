@@ -143,8 +143,15 @@ impl Local<SledLog> {
     pub fn open_embedded(data: &Path, clock: Arc<dyn Clock>) -> Result<Self, OpenEmbeddedError> {
         std::fs::create_dir_all(data)
             .map_err(|e| OpenEmbeddedError::Dir(data.display().to_string(), e))?;
-        let log =
-            SledLog::open(data.join("log")).map_err(|e| OpenEmbeddedError::Log(e.to_string()))?;
+        let log = SledLog::open(data.join("log")).map_err(|e| {
+            let locked = e.to_string().contains("could not acquire lock");
+            let hint = if locked {
+                " (is another synergy process using this data directory? stop it, or use --nats)"
+            } else {
+                ""
+            };
+            OpenEmbeddedError::Log(format!("{e}{hint}"))
+        })?;
         let views = ProjectionStore::open(data.join("views"))?;
         Ok(Self::new(Arc::new(log), Arc::new(views), clock))
     }
@@ -154,7 +161,7 @@ impl Local<SledLog> {
 pub enum OpenEmbeddedError {
     #[error("cannot create the data directory {0}: {1}")]
     Dir(String, #[source] std::io::Error),
-    #[error("{0} (is another synergy process using this data directory? stop it, or use --nats)")]
+    #[error("{0}")]
     Log(String),
     #[error("{0}")]
     Views(#[from] ProjectionError),
@@ -377,4 +384,38 @@ pub fn issued_stream(partnership: &PartnershipId, kind: ReportKind, period: Peri
 /// `as_of` (which are not figures).
 fn same_figures(a: &str, b: &str) -> bool {
     restate::restatements_between(a, b).is_ok_and(|r| r.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SystemClock;
+
+    fn open_error(data: &Path) -> String {
+        match Local::open_embedded(data, Arc::new(SystemClock)) {
+            Ok(_) => panic!("the data directory must be refused"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_held_data_directory_is_named_as_such_and_a_foreign_layout_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = Local::open_embedded(dir.path(), Arc::new(SystemClock)).unwrap();
+        let refused = open_error(dir.path());
+        assert!(refused.contains("another synergy process"), "{refused}");
+        drop(held);
+
+        let other = tempfile::tempdir().unwrap();
+        let db = sled::open(other.path().join("log")).unwrap();
+        db.open_tree("synergy.log")
+            .unwrap()
+            .insert("meta:layout", "synergy-eventlog sled layout 9")
+            .unwrap();
+        db.flush().unwrap();
+        drop(db);
+        let refused = open_error(other.path());
+        assert!(refused.contains("layout 9"), "{refused}");
+        assert!(!refused.contains("another synergy process"), "{refused}");
+    }
 }
