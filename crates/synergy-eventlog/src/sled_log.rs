@@ -48,7 +48,8 @@
 //! - The writer remembers the commits recorded within [`DUPLICATE_WINDOW`] (2 minutes)
 //!   of the latest, at most [`DUPLICATE_WINDOW_COMMITS`] of them, by id, whatever their
 //!   stream. Opening the log fills this window from the log's tail, so a retry after a
-//!   crash or restart is answered the same way.
+//!   crash or restart is answered the same way (a log with a full window reads its last
+//!   262,144 commits back at open: 0.2–0.35 s measured on the 2-core machine).
 //! - A retry whose expected version the aggregate no longer meets (it was stored, and the
 //!   aggregate moved on) is looked up in the aggregate's index from that version on; the
 //!   index entries name their commit ids, so this reads no records.
