@@ -91,10 +91,10 @@ fn raw_insert_flush(
 /// The floor under every durable append rate of the log: the writes it makes for its
 /// commits (see the layout in `synergy_eventlog::sled_log`) — each commit's `s` entry
 /// and one record per group of commits filled to [`GROUP_BYTES`] (the log's groups also
-/// end with its batches, so it writes at least as many) — with the same keys and bytes, one commit after another on one thread, for
-/// `writers` aggregates in turn as in the group-commit phase, and no flush at all. The
-/// log's writes are serial (one batch at a time), so no number of concurrent writers can
-/// take it past this rate.
+/// end with its batches, so it writes at least as many) — with the same keys and bytes,
+/// one commit after another on one thread, for `writers` aggregates in turn as in the
+/// group-commit phase, and no flush at all. The log's writes are serial (one batch at a
+/// time), so no number of concurrent writers can take it past this rate.
 fn writer_floor(
     dir: &Path,
     cache_bytes: u64,
