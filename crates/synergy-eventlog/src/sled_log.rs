@@ -193,6 +193,13 @@ pub enum OpenError {
     Thread(#[from] std::io::Error),
 }
 
+impl OpenError {
+    /// Whether the database's file lock is held (another process has it open).
+    pub fn lock_held(&self) -> bool {
+        matches!(self, OpenError::Storage(e) if lock_held(e))
+    }
+}
+
 /// Counters for benchmarks and operators: how well group commit is working.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SledStats {
@@ -373,10 +380,10 @@ impl Store {
             && !last_is_raw
             && let Some(record) = record_at(&self.tree, last)?
         {
-            for position in record.first..=last {
+            for (position, frame) in record.frames() {
                 // An undecodable record is reported to readers with its position; there
                 // is no entry to derive from it.
-                let Ok(decoded) = record.frame(position).and_then(decode_commit) else {
+                let Ok(decoded) = decode_commit(frame) else {
                     continue;
                 };
                 let commit = decoded.commit;
@@ -450,6 +457,12 @@ impl Store {
     }
 }
 
+/// Whether sled refused to open a database because its file lock is held. sled reports
+/// it as an `Other` I/O error with this text, and no kind of its own.
+fn lock_held(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io) if io.to_string().starts_with("could not acquire lock on"))
+}
+
 /// Longest [`open_sled`] waits for a database's file lock.
 pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
@@ -463,11 +476,7 @@ pub fn open_sled(config: &sled::Config) -> Result<sled::Db, sled::Error> {
     let mut pause = std::time::Duration::from_millis(5);
     loop {
         match config.open() {
-            // sled reports it as an `Other` I/O error with this text, and no kind of its own.
-            Err(sled::Error::Io(e))
-                if e.to_string().starts_with("could not acquire lock on")
-                    && std::time::Instant::now() < deadline =>
-            {
+            Err(e) if lock_held(&e) && std::time::Instant::now() < deadline => {
                 std::thread::sleep(pause);
                 pause = (pause * 2).min(std::time::Duration::from_millis(100));
             }
@@ -751,6 +760,20 @@ impl Record {
 
     fn holds(&self, position: u64) -> bool {
         (self.first..=self.last()).contains(&position)
+    }
+
+    /// Every position the record holds with its commit frame, the group parsed once; none
+    /// when it is a group whose header cannot be read.
+    fn frames(&self) -> Vec<(u64, &[u8])> {
+        if !is_commit_group(&self.bytes) {
+            return vec![(self.first, &self.bytes[..])];
+        }
+        let Ok(group) = CommitGroup::parse(&self.bytes) else {
+            return Vec::new();
+        };
+        (0..group.len())
+            .filter_map(|i| Some((self.first + i as u64, group.member(i)?)))
+            .collect()
     }
 
     /// The commit frame of `position`, which the record holds.
@@ -1125,8 +1148,8 @@ impl Window {
                 continue;
             };
             let record = Record { first, bytes };
-            for position in (record.first..=record.last()).rev() {
-                let Ok(decoded) = record.frame(position).and_then(decode_commit) else {
+            for (position, frame) in record.frames().into_iter().rev() {
+                let Ok(decoded) = decode_commit(frame) else {
                     continue;
                 };
                 let commit = decoded.commit;

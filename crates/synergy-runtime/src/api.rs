@@ -144,8 +144,7 @@ impl Local<SledLog> {
         std::fs::create_dir_all(data)
             .map_err(|e| OpenEmbeddedError::Dir(data.display().to_string(), e))?;
         let log = SledLog::open(data.join("log")).map_err(|e| {
-            let locked = e.to_string().contains("could not acquire lock");
-            let hint = if locked {
+            let hint = if e.lock_held() {
                 " (is another synergy process using this data directory? stop it, or use --nats)"
             } else {
                 ""
