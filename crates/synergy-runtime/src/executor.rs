@@ -101,7 +101,8 @@ pub enum ExecuteError {
     /// with the same idempotency key.
     #[error("event log unavailable: {0}; retry with the same idempotency key")]
     Unavailable(String),
-    /// The stream holds a record that cannot be decoded; an operator must look.
+    /// A read met a stored record it could not decode where it cannot pass over it; an
+    /// operator must look (`synergy quarantine list`).
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
     /// The produced commit was malformed: a bug, reported rather than hidden.
@@ -302,8 +303,10 @@ impl<L: EventLog> Executor<L> {
         for attempt in 1..=self.max_attempts {
             let now = self.clock.now();
             let ctx = self.decision_context(principal, &stream, now).await?;
-            let history = self.log.read_aggregate(&stream, 1).await?;
-            let version = history.last().map_or(0, |c| c.commit.last_version());
+            // Quarantined records of the stream are passed over (the log reports them);
+            // the version is what an append must expect after what was read.
+            let loaded = self.log.load_aggregate(&stream, 1).await?;
+            let (history, version) = (loaded.commits, loaded.version);
             // A retry of a command that was already recorded: answer as the first time.
             if let Some(done) = history.iter().find(|c| c.commit.commit_id == key) {
                 return Ok(Outcome {

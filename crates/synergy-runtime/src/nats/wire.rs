@@ -557,6 +557,21 @@ pub struct IssuedVersionQuery {
 
 pub type IssuedVersionReply = Result<String, ErrorWire>;
 
+/// Asks the evaluation service how far its read models are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusQuery;
+
+/// Where the evaluation read models stand: the position they reflect, the log's head as
+/// the service sees it (when it could read it), and the quarantined records passed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusWire {
+    pub position: u64,
+    pub head: Option<u64>,
+    pub quarantined: u64,
+}
+
+pub type StatusReply = Result<StatusWire, ErrorWire>;
+
 /// Frames a message under [`MESSAGE_VERSION`].
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, synergy_proto::codec::EncodeError> {
     encode_message(MESSAGE_VERSION, value)
@@ -572,6 +587,7 @@ pub const PARTNERSHIP_QUERY: &str = "partnership";
 pub const CATALOGUE_QUERY: &str = "catalogue";
 pub const REPORT_QUERY: &str = "report";
 pub const ISSUED_QUERY: &str = "issued-report";
+pub const STATUS_QUERY: &str = "status";
 /// A context's own queries ([`ReadQuery`]), one subject per context.
 pub const READ_QUERY: &str = "read";
 /// The evaluation command verb that issues a report version.
@@ -580,6 +596,11 @@ pub const ISSUE_VERB: &str = "issue-report";
 /// `syn.qry.evaluation.issued-report`
 pub fn issued_subject() -> String {
     fixed_query(Context::Evaluation, ISSUED_QUERY)
+}
+
+/// `syn.qry.evaluation.status`
+pub fn status_subject() -> String {
+    fixed_query(Context::Evaluation, STATUS_QUERY)
 }
 
 /// `syn.cmd.evaluation.issue-report`
@@ -711,6 +732,7 @@ mod tests {
         assert_eq!(partnership_subject(), "syn.qry.strategy.partnership");
         assert_eq!(catalogue_subject(), "syn.qry.brand.catalogue");
         assert_eq!(report_subject(), "syn.qry.evaluation.report");
+        assert_eq!(status_subject(), "syn.qry.evaluation.status");
     }
 
     #[test]
