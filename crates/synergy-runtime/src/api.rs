@@ -328,6 +328,7 @@ impl<L: EventLog> Api for Local<L> {
                     now,
                     key,
                     key,
+                    None,
                 )
                 .await;
             match recorded {

@@ -43,6 +43,8 @@ pub mod code {
     pub const NOT_READY: &str = "not_ready";
     /// Stored data cannot be read; an operator must look.
     pub const CORRUPT: &str = "corrupt";
+    /// The caller's idempotency key was used before for another command on the stream.
+    pub const IDEMPOTENCY_KEY_REUSED: &str = "idempotency_key_reused";
     pub const INTERNAL: &str = "internal";
     /// The service could not read the request (garbage, another version, wrong subject).
     pub const BAD_REQUEST: &str = "bad_request";
@@ -194,6 +196,10 @@ impl ErrorWire {
             },
             ExecuteError::Unavailable(m) => ErrorWire::new(code::UNAVAILABLE, m.clone()),
             ExecuteError::Corrupt(m) => ErrorWire::new(code::CORRUPT, m.clone()),
+            ExecuteError::IdempotencyKeyReused { stream } => ErrorWire {
+                stream: Some(stream.clone()),
+                ..ErrorWire::new(code::IDEMPOTENCY_KEY_REUSED, e.to_string())
+            },
             ExecuteError::Internal(m) => ErrorWire::new(code::INTERNAL, m.clone()),
         }
     }
@@ -239,6 +245,10 @@ impl ErrorWire {
             code::NOT_FOUND => ApiError::NotFound(self.message),
             code::NOT_READY => ApiError::NotReady(self.message),
             code::CORRUPT => ApiError::Execute(ExecuteError::Corrupt(self.message)),
+            code::IDEMPOTENCY_KEY_REUSED => match self.stream {
+                Some(stream) => ApiError::Execute(ExecuteError::IdempotencyKeyReused { stream }),
+                None => malformed("stream", &self),
+            },
             code::INTERNAL => ApiError::Execute(ExecuteError::Internal(self.message)),
             // The client encoded the request itself, so a service that cannot read it
             // runs another wire version (or the request went to the wrong subject): a
