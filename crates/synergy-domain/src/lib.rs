@@ -61,11 +61,13 @@ impl PartnershipView {
         } else if principal.org == self.distributor {
             Side::Distributor
         } else {
+            // Names nobody: an outsider learns nothing of who the parties are. The
+            // gateway answers it exactly as a partnership that does not exist.
             return Err(DomainError::forbidden(
                 "partnership.parties_only",
                 format!(
-                    "{} is not a party of partnership {}; only {} and {} act on it",
-                    principal.org, self.id, self.manufacturer, self.distributor
+                    "{} is not a party of partnership {}; only its two parties act on it",
+                    principal.org, self.id
                 ),
             ));
         };
@@ -161,13 +163,19 @@ pub struct DecisionContext {
 impl DecisionContext {
     /// The partnership view, or a not-found refusal naming the partnership.
     pub fn partnership(&self, id: &PartnershipId) -> Result<&PartnershipView, DomainError> {
-        self.partnership.as_ref().ok_or_else(|| {
-            DomainError::not_found(
-                "partnership.must_exist",
-                format!("partnership {id} does not exist; sign it first"),
-            )
-        })
+        self.partnership
+            .as_ref()
+            .ok_or_else(|| partnership_not_found(id))
     }
+}
+
+/// The one refusal for a partnership that does not exist (or is only proposed, or that
+/// the caller is no party of, where the caller must not learn that it exists).
+pub fn partnership_not_found(id: &PartnershipId) -> DomainError {
+    DomainError::not_found(
+        "partnership.must_exist",
+        format!("partnership {id} does not exist; sign it first"),
+    )
 }
 
 /// What kind of refusal a [`DomainError`] is; the gateway maps it to an HTTP status.

@@ -392,6 +392,10 @@ impl PartnershipModel {
                     p.status = PlanStatus::Withdrawn;
                 }
             }
+            // A proposal binds nobody: reports start at `PartnershipSigned`.
+            StrategyEvent::PartnershipProposed { .. }
+            | StrategyEvent::PartnershipProposalDeclined { .. }
+            | StrategyEvent::PartnershipProposalWithdrawn { .. } => {}
         }
     }
 

@@ -97,9 +97,17 @@ pub enum Who {
 }
 
 impl Caller {
-    /// The side the caller is in `view`, or 403.
+    /// The side the caller is in `view`; a caller that is no party of it gets the answer
+    /// of a partnership that does not exist (404, naming nobody), so an outsider cannot
+    /// tell an existing partnership from a missing one; a party in the wrong role, 403.
     pub fn side_in(&self, view: &PartnershipView) -> Result<Side, Problem> {
-        view.side_of(&self.principal).map_err(Problem::from)
+        view.side_of(&self.principal).map_err(|e| {
+            if e.rule == "partnership.parties_only" {
+                not_found(&view.id)
+            } else {
+                Problem::from(e)
+            }
+        })
     }
 
     /// The caller must be a party of `view` and, for a one-sided command, on that side.
@@ -126,12 +134,15 @@ pub async fn partnership(
     state: &GatewayState,
     id: &PartnershipId,
 ) -> Result<PartnershipView, Problem> {
-    state.api.partnership(id).await?.ok_or_else(|| {
-        Problem::new(
-            axum::http::StatusCode::NOT_FOUND,
-            codes::NOT_FOUND,
-            format!("partnership {id} does not exist; sign it first"),
-        )
-        .with_rule("partnership.must_exist")
-    })
+    state
+        .api
+        .partnership(id)
+        .await?
+        .ok_or_else(|| not_found(id))
+}
+
+/// The one answer for a partnership that does not exist, is only proposed, or that the
+/// caller is no party of.
+fn not_found(id: &PartnershipId) -> Problem {
+    Problem::from(synergy_domain::partnership_not_found(id))
 }

@@ -150,6 +150,18 @@ pub struct AdoptRulebookBody {
     pub adopted_on: DateText,
 }
 
+/// Accepting a proposal takes no fields: the proposed terms are signed as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptPartnershipBody {}
+
+/// Declining or withdrawing a proposal: why, for the other party.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalAnswerBody {
+    pub reason: String,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TerminateBody {

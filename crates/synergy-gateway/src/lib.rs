@@ -150,6 +150,15 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
         (Method::GET, "/openapi.json", get(openapi)),
         p("/v1/partnerships", post(sign_partnership)),
         (Method::GET, "/v1/partnerships/{id}", get(get_partnership)),
+        p("/v1/partnerships/{id}/acceptance", post(accept_partnership)),
+        p(
+            "/v1/partnerships/{id}/declination",
+            post(decline_partnership),
+        ),
+        p(
+            "/v1/partnerships/{id}/proposal-withdrawal",
+            post(withdraw_partnership),
+        ),
         p("/v1/partnerships/{id}/rulebooks", post(adopt_rulebook)),
         p(
             "/v1/partnerships/{id}/termination",

@@ -60,6 +60,9 @@ impl Modify for Security {
     paths(
         routes::sign_partnership,
         routes::get_partnership,
+        routes::accept_partnership,
+        routes::decline_partnership,
+        routes::withdraw_partnership,
         routes::adopt_rulebook,
         routes::terminate_partnership,
         routes::draft_plan,

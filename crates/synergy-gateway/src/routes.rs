@@ -163,7 +163,9 @@ macro_rules! command {
 
 // ---------------------------------------------------------------- strategy
 
-/// Sign a partnership (either party, or an admin acting for one).
+/// Sign a partnership. A party's signature proposes it (201, `PartnershipProposed`): it
+/// binds the other organisation once that one accepts it (or signs the identical terms).
+/// An admin token (the operator) records both signatures at once.
 #[utoipa::path(
     post,
     path = "/v1/partnerships",
@@ -174,13 +176,13 @@ macro_rules! command {
     ),
     request_body = SignPartnershipBody,
     responses(
-        (status = 201, description = "Signed", body = OutcomeBody),
-        (status = 200, description = "The identical agreement was already signed", body = OutcomeBody),
+        (status = 201, description = "Proposed (a party), or signed (the operator, or the other party signing the proposed terms)", body = OutcomeBody),
+        (status = 200, description = "The identical agreement was already proposed by the caller or signed", body = OutcomeBody),
         (status = 400, description = "Malformed JSON or header", body = ErrorBody),
         (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
         (status = 403, description = "The caller is neither party of the agreement", body = ErrorBody),
         (status = 408, description = "The request took too long", body = ErrorBody),
-        (status = 409, description = "Already signed differently", body = ErrorBody),
+        (status = 409, description = "Already signed or proposed differently, or the id is taken", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Body is not JSON", body = ErrorBody),
         (status = 422, description = "A field breaks a rule", body = ErrorBody),
@@ -197,18 +199,17 @@ pub async fn sign_partnership(
     let partnership: PartnershipId = parse("partnership", &b.partnership)?;
     let manufacturer: OrgId = parse("manufacturer", &b.manufacturer)?;
     let distributor: OrgId = parse("distributor", &b.distributor)?;
-    // Before it exists, the agreement itself names the parties; once signed, the recorded
-    // parties count, so nobody can re-sign someone else's partnership.
-    let view = match s.api.partnership(&partnership).await? {
-        Some(view) => view,
-        None => synergy_domain::PartnershipView {
-            id: partnership.clone(),
-            manufacturer: manufacturer.clone(),
-            distributor: distributor.clone(),
-            terminated: false,
-        },
+    // The agreement names the parties the caller must be one of; whether the id is free
+    // (or someone else's, which is refused naming nobody) is the strategy context's.
+    let view = synergy_domain::PartnershipView {
+        id: partnership.clone(),
+        manufacturer: manufacturer.clone(),
+        distributor: distributor.clone(),
+        terminated: false,
     };
-    caller.may(&view, E, "signing the partnership")?;
+    // Not `Caller::may`: the caller named these parties itself, so a refusal here tells
+    // it nothing it did not say (403), where `may` answers outsiders with a 404.
+    view.side_of(&caller.principal).map_err(Problem::from)?;
     let command = AnyCommand::Strategy(StratCmd::SignPartnership {
         partnership,
         manufacturer,
@@ -217,6 +218,75 @@ pub async fn sign_partnership(
         signed_on: parse("signed_on", &b.signed_on)?,
     });
     execute(&s, &caller, &headers, command).await
+}
+
+/// Answers a proposed partnership. Only the two organisations it names act on it; anyone
+/// else gets the answer of a partnership that does not exist (the strategy context
+/// decides, since a proposal binds nobody yet and has no partnership view).
+macro_rules! proposal_answer {
+    (
+        $(#[doc = $doc:expr])*
+        $name:ident: $path:tt, $body:ident, $created:tt, |$p:ident, $b:ident| $build:block
+    ) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(
+            post,
+            path = $path,
+            tag = "strategy",
+            params(
+                ("id" = inline(Id), Path, description = "Partnership id"),
+                ("Idempotency-Key" = inline(Option<UuidText>), Header,
+                    description = "A UUID; a retry with the same key is recorded once"),
+                ("X-Act-As" = inline(Option<Id>), Header,
+                    description = "Admin tokens only: the organisation the admin acts for"),
+            ),
+            request_body = $body,
+            responses(
+                (status = 201, description = $created, body = OutcomeBody),
+                (status = 200, description = "Nothing changed, or a retry of a recorded answer", body = OutcomeBody),
+                (status = 400, description = "Malformed JSON, path or header", body = ErrorBody),
+                (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
+                (status = 403, description = "The other party's answer (the proposer withdraws; the other side accepts or declines)", body = ErrorBody),
+                (status = 404, description = "No such proposal or partnership the caller is a party of", body = ErrorBody),
+                (status = 408, description = "The request took too long", body = ErrorBody),
+                (status = 409, description = "Already signed: there is no proposal to answer", body = ErrorBody),
+                (status = 413, description = "Body too large", body = ErrorBody),
+                (status = 415, description = "Body is not JSON", body = ErrorBody),
+                (status = 422, description = "A field breaks a rule", body = ErrorBody),
+                (status = 503, description = "Temporarily unavailable; retry with the same Idempotency-Key", body = ErrorBody),
+            ),
+            security(("bearer" = []))
+        )]
+        pub async fn $name(
+            State(s): State<GatewayState>,
+            caller: Caller,
+            args: Params,
+            headers: HeaderMap,
+            JsonBody($b): JsonBody<$body>,
+        ) -> Result<Response, Problem> {
+            let $p: PartnershipId = args.get("id")?;
+            let command: AnyCommand = $build;
+            execute(&s, &caller, &headers, command).await
+        }
+    };
+}
+
+proposal_answer! {
+    /// Accept a partnership the other party proposed: it is signed on the proposed terms.
+    accept_partnership: "/v1/partnerships/{id}/acceptance", AcceptPartnershipBody, "Signed on the proposed terms",
+    |p, _b| { AnyCommand::Strategy(StratCmd::AcceptPartnership { partnership: p }) }
+}
+
+proposal_answer! {
+    /// Decline a partnership the other party proposed; the id is free again.
+    decline_partnership: "/v1/partnerships/{id}/declination", ProposalAnswerBody, "Declined",
+    |p, b| { AnyCommand::Strategy(StratCmd::DeclinePartnership { partnership: p, reason: b.reason }) }
+}
+
+proposal_answer! {
+    /// Withdraw the caller's own proposal before it is accepted; the id is free again.
+    withdraw_partnership: "/v1/partnerships/{id}/proposal-withdrawal", ProposalAnswerBody, "Withdrawn",
+    |p, b| { AnyCommand::Strategy(StratCmd::WithdrawPartnership { partnership: p, reason: b.reason }) }
 }
 
 command! {

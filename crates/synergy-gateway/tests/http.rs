@@ -131,8 +131,15 @@ fn sign_body() -> Value {
 async fn setup(s: &Server) -> (String, String) {
     let m = s.token("hongyun", Role::Manufacturer);
     let d = s.token("changzhi", Role::Distributor);
+    // The manufacturer proposes, the distributor accepts.
     let (st, body) = s.post("/v1/partnerships", &m, sign_body()).await;
     assert_eq!(st, StatusCode::CREATED, "{body}");
+    assert_eq!(body["events"], json!(["PartnershipProposed"]), "{body}");
+    let (st, body) = s
+        .post(&format!("/v1/partnerships/{P}/acceptance"), &d, json!({}))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{body}");
+    assert_eq!(body["events"], json!(["PartnershipSigned"]), "{body}");
     let (st, body) = s
         .upload(
             &format!("/v1/partnerships/{P}/catalogue"),
@@ -653,6 +660,27 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             b(json!({"reason": "end", "terminated_on": "2010-12-31"})),
             E,
         ),
+        (
+            "/v1/partnerships/{id}/acceptance",
+            Method::POST,
+            pp("/acceptance"),
+            b(json!({})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/declination",
+            Method::POST,
+            pp("/declination"),
+            b(json!({"reason": "x"})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/proposal-withdrawal",
+            Method::POST,
+            pp("/proposal-withdrawal"),
+            b(json!({"reason": "x"})),
+            E,
+        ),
     ]
 }
 
@@ -693,6 +721,9 @@ async fn authorization_matrix_over_three_organisations_roles_and_every_route() {
     enum Expect {
         Unauthorized,
         Forbidden,
+        /// A caller that is no party: exactly the answer of a partnership that does not
+        /// exist, naming nobody.
+        Hidden,
         Allowed,
     }
     use Expect::*;
@@ -707,35 +738,20 @@ async fn authorization_matrix_over_three_organisations_roles_and_every_route() {
             [Unauthorized; 3],
         ),
         ("revoked token", Some(revoked), None, [Unauthorized; 3]),
-        (
-            "outsider manufacturer",
-            Some(outsider),
-            None,
-            [Forbidden; 3],
-        ),
-        (
-            "outsider distributor",
-            Some(outsider_d),
-            None,
-            [Forbidden; 3],
-        ),
+        ("outsider manufacturer", Some(outsider), None, [Hidden; 3]),
+        ("outsider distributor", Some(outsider_d), None, [Hidden; 3]),
         (
             "party in the wrong role",
             Some(wrong_role),
             None,
             [Forbidden; 3],
         ),
-        (
-            "admin of no party",
-            Some(admin.clone()),
-            None,
-            [Forbidden; 3],
-        ),
+        ("admin of no party", Some(admin.clone()), None, [Hidden; 3]),
         (
             "admin acting for an outsider",
             Some(admin.clone()),
             Some("hongta"),
-            [Forbidden; 3],
+            [Hidden; 3],
         ),
         (
             "non-admin acting for another",
@@ -768,14 +784,31 @@ async fn authorization_matrix_over_three_organisations_roles_and_every_route() {
             [Forbidden, Allowed, Allowed],
         ),
     ];
+    // What anyone hears of a partnership that does not exist.
+    let (st, missing) = s
+        .send(
+            Method::GET,
+            "/v1/partnerships/no-such-one",
+            Some(&m),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{missing}");
+    let missing = missing.replace("no-such-one", P);
     let mut cells = 0;
     for (template, method, path, body, who) in reqs {
         for (name, token, act_as, expect) in &callers {
-            let want = expect[match who {
+            let want = match expect[match who {
                 Who::M => 0,
                 Who::D => 1,
                 Who::E => 2,
-            }];
+            }] {
+                // Signing names the parties in its body: refusing an outsider tells it
+                // nothing it did not say itself.
+                Hidden if template == "/v1/partnerships" => Forbidden,
+                want => want,
+            };
             let headers: Vec<(&str, &str)> = act_as.iter().map(|o| ("x-act-as", *o)).collect();
             let (status, text) = s
                 .send(
@@ -789,6 +822,7 @@ async fn authorization_matrix_over_three_organisations_roles_and_every_route() {
             let ok = match want {
                 Unauthorized => status == StatusCode::UNAUTHORIZED,
                 Forbidden => status == StatusCode::FORBIDDEN,
+                Hidden => status == StatusCode::NOT_FOUND && text == missing,
                 // The gateway let it through; the domain may still refuse it for its state
                 // or for a rule of its own (a task only its assignee completes), never
                 // for party or side scoping.
@@ -1003,7 +1037,8 @@ async fn malformed_bodies_are_400_never_500_and_limits_hold() {
     assert_eq!(st, StatusCode::OK);
     assert!(text.contains("synergy_http_requests_total{method=\"POST\",route=\"/v1/partnerships/{id}/rulebooks\",status=\"400\"} 5"), "{text}");
     assert!(
-        text.contains("synergy_commands_total{context=\"strategy\",outcome=\"recorded\"} 1"),
+        // The proposal and its acceptance.
+        text.contains("synergy_commands_total{context=\"strategy\",outcome=\"recorded\"} 2"),
         "{text}"
     );
 }
@@ -1409,9 +1444,9 @@ async fn issued_reports_freeze_versions_and_state_restatements_after_a_correctio
     let (st, v) = s
         .send(Method::GET, &version(1), Some(&outsider), &[], None)
         .await;
-    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+    assert_eq!(st, StatusCode::NOT_FOUND, "{v}");
     let (st, v) = s.post(&issues, &outsider, json!({})).await;
-    assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+    assert_eq!(st, StatusCode::NOT_FOUND, "{v}");
     let (st, v) = s.post(&issues, &m, json!({"as_of": "2008-02-30"})).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert_eq!(v["field"], "as_of", "{v}");
@@ -1642,8 +1677,72 @@ async fn each_context_answers_its_own_reads() {
     ok(st, &none);
     assert_eq!(none, json!([]));
 
-    // Outsiders read nothing.
+    // Outsiders read nothing, and hear of no partnership.
     let outsider = s.token("hongta", Role::Manufacturer);
     let (st, v) = get(pp("/market-data"), outsider).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{v}");
+    assert_eq!(v["rule"], "partnership.must_exist", "{v}");
+}
+
+/// Both parties consent: a proposal binds nobody and takes no other command until the
+/// other party accepts; the addressee may decline it, the proposer withdraw it, and an
+/// outsider can neither squat the id's parties nor tell it from a missing one.
+#[tokio::test]
+async fn a_proposal_binds_only_once_the_other_party_accepts() {
+    let s = Server::start(Limits::default()).await;
+    let m = s.token("hongyun", Role::Manufacturer);
+    let d = s.token("changzhi", Role::Distributor);
+    let outsider = s.token("hongta", Role::Manufacturer);
+    let pp = |rest: &str| format!("/v1/partnerships/{P}{rest}");
+    let (st, v) = s.post("/v1/partnerships", &m, sign_body()).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    assert_eq!(v["events"], json!(["PartnershipProposed"]));
+    // Until accepted, it is no partnership: the same answer as one that does not exist.
+    let missing = |v: &Value| {
+        v["rule"] == "partnership.must_exist"
+            && v["message"] == format!("partnership {P} does not exist; sign it first")
+    };
+    for token in [&m, &d, &outsider] {
+        let (st, v) = s
+            .post(
+                &pp("/rulebooks"),
+                token,
+                json!({"title": "t", "adopted_on": "2007-02-01"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{v}");
+        assert!(missing(&v), "{v}");
+    }
+    // An outsider answering it hears the same; so does the proposer accepting itself.
+    let (st, v) = s.post(&pp("/acceptance"), &outsider, json!({})).await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{v}");
+    assert!(missing(&v), "{v}");
+    let (st, v) = s.post(&pp("/acceptance"), &m, json!({})).await;
     assert_eq!(st, StatusCode::FORBIDDEN, "{v}");
+    assert_eq!(v["rule"], "partnership.addressee_answers", "{v}");
+    // Someone else's terms on the id: taken, naming nobody.
+    let squat = json!({"partnership": P, "manufacturer": "hongta", "distributor": "changzhi",
+                       "region": "玉溪", "signed_on": "2007-01-15"});
+    let (st, v) = s.post("/v1/partnerships", &outsider, squat).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["rule"], "partnership.id_taken", "{v}");
+    assert!(!v.to_string().contains("hongyun\""), "{v}");
+    // Declined, the id is free; proposed again and withdrawn, free again; then accepted.
+    let (st, v) = s
+        .post(&pp("/declination"), &d, json!({"reason": "條件再議"}))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let (st, v) = s.post("/v1/partnerships", &m, sign_body()).await;
+    assert_eq!(v["events"], json!(["PartnershipProposed"]), "{st} {v}");
+    let (st, v) = s
+        .post(&pp("/proposal-withdrawal"), &m, json!({"reason": "改期"}))
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let (st, v) = s.post("/v1/partnerships", &d, sign_body()).await;
+    assert_eq!(v["events"], json!(["PartnershipProposed"]), "{st} {v}");
+    let (st, v) = s.post(&pp("/acceptance"), &m, json!({})).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    assert_eq!(v["events"], json!(["PartnershipSigned"]));
+    let (st, v) = s.send(Method::GET, &pp(""), Some(&m), &[], None).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
 }

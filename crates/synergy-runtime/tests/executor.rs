@@ -44,6 +44,10 @@ fn manufacturer() -> Principal {
 fn distributor() -> Principal {
     Principal::new(org("changzhi"), Role::Distributor, "analyst")
 }
+/// The operator records both signatures of a partnership at once.
+fn operator() -> Principal {
+    Principal::new(org("changzhi"), Role::Admin, "operator")
+}
 
 fn sign(w: &World) -> AnyCommand {
     AnyCommand::Strategy(synergy_strategy::Command::SignPartnership {
@@ -99,7 +103,7 @@ async fn commands_are_routed_decided_and_recorded() {
     let w = world();
     let signed = w
         .exec
-        .execute(Request::new(distributor(), sign(&w)))
+        .execute(Request::new(operator(), sign(&w)))
         .await
         .unwrap();
     assert_eq!(signed.events, ["PartnershipSigned"]);
@@ -163,7 +167,7 @@ async fn commands_are_routed_decided_and_recorded() {
 async fn a_retry_with_the_same_key_is_recorded_once() {
     let w = world();
     w.exec
-        .execute(Request::new(distributor(), sign(&w)))
+        .execute(Request::new(operator(), sign(&w)))
         .await
         .unwrap();
     let key = Uuid::now_v7();
@@ -192,7 +196,7 @@ async fn a_retry_with_the_same_key_is_recorded_once() {
 async fn concurrent_commands_on_one_aggregate_all_land_by_deciding_again() {
     let w = world();
     w.exec
-        .execute(Request::new(distributor(), sign(&w)))
+        .execute(Request::new(operator(), sign(&w)))
         .await
         .unwrap();
     let tasks: Vec<_> = (0..6)
@@ -227,14 +231,14 @@ async fn concurrent_commands_on_one_aggregate_all_land_by_deciding_again() {
 async fn idempotency_keys_are_scoped_to_their_caller() {
     let w = world();
     w.exec
-        .execute(Request::new(distributor(), sign(&w)))
+        .execute(Request::new(operator(), sign(&w)))
         .await
         .unwrap();
     let other = PartnershipId::new("yunyan-taiyuan").unwrap();
     let other_distributor = Principal::new(org("taiyuan"), Role::Distributor, "analyst");
     w.exec
         .execute(Request::new(
-            other_distributor.clone(),
+            Principal::new(org("taiyuan"), Role::Admin, "operator"),
             AnyCommand::Strategy(synergy_strategy::Command::SignPartnership {
                 partnership: other.clone(),
                 manufacturer: org("yunyan"),

@@ -127,6 +127,11 @@ fn distributor() -> Principal {
     Principal::new(org("changzhi"), Role::Distributor, "analyst")
 }
 
+/// The operator records both signatures of a partnership at once.
+fn operator() -> Principal {
+    Principal::new(org("changzhi"), Role::Admin, "operator")
+}
+
 fn sign() -> AnyCommand {
     AnyCommand::Strategy(synergy_strategy::Command::SignPartnership {
         partnership: p(),
@@ -205,10 +210,7 @@ fn volume_of(json: &serde_json::Value) -> String {
 }
 
 async fn setup(api: &NatsApi) {
-    let signed = api
-        .execute(Request::new(distributor(), sign()))
-        .await
-        .unwrap();
+    let signed = api.execute(Request::new(operator(), sign())).await.unwrap();
     assert_eq!(signed.events, ["PartnershipSigned"]);
     let registered = api
         .execute(Request::new(manufacturer(), catalogue()))
@@ -264,9 +266,7 @@ async fn sign_register_submit_and_read_a_report_over_nats() {
 async fn a_refusal_arrives_with_its_kind_rule_field_and_message() {
     let world = World::start().await;
     let api = world.api().await;
-    api.execute(Request::new(distributor(), sign()))
-        .await
-        .unwrap();
+    api.execute(Request::new(operator(), sign())).await.unwrap();
 
     // The catalogue is the manufacturer's task.
     let err = api
@@ -493,9 +493,7 @@ async fn a_stopped_service_drains_and_callers_hear_it_is_gone() {
     let server = NatsServer::start().unwrap();
     let strategy = start(&server.url(), ServiceRole::Context(Context::Strategy), None).await;
     let api = NatsApi::connect(&server.url()).await.unwrap();
-    api.execute(Request::new(distributor(), sign()))
-        .await
-        .unwrap();
+    api.execute(Request::new(operator(), sign())).await.unwrap();
     strategy.shut_down().await.unwrap();
 
     let err = api.partnership(&p()).await.unwrap_err();
@@ -532,7 +530,7 @@ async fn shutdown_answers_every_request_the_service_already_received() {
     let subject = subject::command(Context::Strategy, "sign-partnership").unwrap();
     for i in 0..10 {
         let request =
-            CommandRequest::from_request(Request::new(distributor(), sign_for(&format!("p{i}"))));
+            CommandRequest::from_request(Request::new(operator(), sign_for(&format!("p{i}"))));
         client
             .publish_with_reply(
                 subject.clone(),
@@ -827,5 +825,56 @@ async fn stray_messages_on_a_commit_subject_are_quarantined_and_stop_nothing() {
     let json = market_json(&api, "2008-05").await;
     assert_eq!(volume_of(&json), "1200.5", "{json:#}");
     assert_eq!(api.quarantined_records().await, Some(2));
+    world.shut_down().await;
+}
+
+/// Both parties consent, over NATS as over HTTP: the distributor's signature proposes
+/// the partnership, which binds nobody until the manufacturer accepts; until then the
+/// proposal takes no other command, and an outsider hears of no partnership.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partnership_binds_once_the_other_party_accepts() {
+    let world = World::start().await;
+    let api = world.api().await;
+    let proposed = api
+        .execute(Request::new(distributor(), sign()))
+        .await
+        .unwrap();
+    assert_eq!(proposed.events, ["PartnershipProposed"]);
+    assert_eq!(api.partnership(&p()).await.unwrap(), None);
+    let refused = api
+        .execute(Request::new(manufacturer(), catalogue()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, ApiError::Execute(ExecuteError::Refused(e)) if e.rule == "partnership.must_exist"),
+        "{refused:?}"
+    );
+    let outsider = Principal::new(org("yuxi"), Role::Distributor, "x");
+    let accept =
+        || AnyCommand::Strategy(synergy_strategy::Command::AcceptPartnership { partnership: p() });
+    let refused = api
+        .execute(Request::new(outsider, accept()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, ApiError::Execute(ExecuteError::Refused(e)) if e.rule == "partnership.must_exist"
+            && e.message == format!("partnership {} does not exist; sign it first", p())),
+        "{refused:?}"
+    );
+    let accepted = api
+        .execute(Request::new(manufacturer(), accept()))
+        .await
+        .unwrap();
+    assert_eq!(accepted.events, ["PartnershipSigned"]);
+    let view = api.partnership(&p()).await.unwrap().expect("signed");
+    assert_eq!(
+        (view.manufacturer, view.distributor),
+        (org("hongyun"), org("changzhi"))
+    );
+    let registered = api
+        .execute(Request::new(manufacturer(), catalogue()))
+        .await
+        .unwrap();
+    assert_eq!(registered.events, ["SkuRegistered"]);
     world.shut_down().await;
 }

@@ -53,7 +53,7 @@ async fn setup(dir: &std::path::Path) -> (Arc<SledLog>, Executor<SledLog>, Partn
         signed_on: "2007-12-18".parse().unwrap(),
     });
     exec.execute(Request::new(
-        Principal::new(org("changzhi"), Role::Distributor, "a"),
+        Principal::new(org("changzhi"), Role::Admin, "operator"),
         sign,
     ))
     .await

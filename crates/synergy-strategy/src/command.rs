@@ -27,8 +27,11 @@ pub fn stream_for(partnership: &PartnershipId) -> StreamId {
 /// [`synergy_domain::DecisionContext`], not in the command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Command {
-    /// Signs the cooperation agreement. Either party may record it (or an admin on its
-    /// behalf). Re-sending the identical agreement is a no-op, so a retried setup is safe.
+    /// Signs the cooperation agreement. A party's signature proposes it
+    /// (`PartnershipProposed`); it binds the other organisation only once that one
+    /// accepts, or signs the identical terms itself. The operator (admin) records both
+    /// signatures at once. Re-sending the identical agreement is a no-op, so a retried
+    /// setup is safe.
     SignPartnership {
         partnership: PartnershipId,
         manufacturer: OrgId,
@@ -93,6 +96,20 @@ pub enum Command {
         plan: PlanId,
         reason: String,
     },
+    /// The party a proposal names as the other side accepts it: the partnership is
+    /// signed on the proposed terms. Accepting a signed partnership again is a no-op.
+    AcceptPartnership { partnership: PartnershipId },
+    /// The party a proposal names as the other side turns it down; the id is free again.
+    DeclinePartnership {
+        partnership: PartnershipId,
+        reason: String,
+    },
+    /// The proposing party takes its proposal back before it is accepted; the id is
+    /// free again.
+    WithdrawPartnership {
+        partnership: PartnershipId,
+        reason: String,
+    },
 }
 
 impl Command {
@@ -108,7 +125,10 @@ impl Command {
             | Command::SubmitPlan { partnership, .. }
             | Command::SignPlan { partnership, .. }
             | Command::RevisePlan { partnership, .. }
-            | Command::WithdrawPlan { partnership, .. } => partnership,
+            | Command::WithdrawPlan { partnership, .. }
+            | Command::AcceptPartnership { partnership }
+            | Command::DeclinePartnership { partnership, .. }
+            | Command::WithdrawPartnership { partnership, .. } => partnership,
         }
     }
 
@@ -130,6 +150,9 @@ impl Command {
             Command::SignPlan { .. } => "sign-plan",
             Command::RevisePlan { .. } => "revise-plan",
             Command::WithdrawPlan { .. } => "withdraw-plan",
+            Command::AcceptPartnership { .. } => "accept-partnership",
+            Command::DeclinePartnership { .. } => "decline-partnership",
+            Command::WithdrawPartnership { .. } => "withdraw-partnership",
         }
     }
 }

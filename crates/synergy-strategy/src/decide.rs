@@ -1,9 +1,11 @@
 //! The rules of the strategy context: `decide` turns a command into events or a refusal
 //! that names the broken rule and the field.
 
-use synergy_domain::{CatalogueView, DecisionContext, DomainError, PartnershipView};
+use synergy_domain::{
+    CatalogueView, DecisionContext, DomainError, PartnershipView, partnership_not_found,
+};
 use synergy_proto::{
-    BrandId, Date, OrgId, PartnershipId, Period, PlanId, Side,
+    BrandId, Date, OrgId, PartnershipId, Period, PlanId, Role, Side,
     events::strategy::{StrategyEvent, Target},
     period::{MAX_YEAR, MIN_YEAR},
 };
@@ -17,6 +19,33 @@ pub const MAX_PLAN_YEARS: i32 = 10;
 
 /// 100.00 % in hundredths of a point.
 const FULL_SHARE: i64 = 10_000;
+
+/// Who answers a proposal: the party it is addressed to (accept, decline) or the one
+/// that made it (withdraw).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answerer {
+    Addressee,
+    Proposer,
+}
+
+/// An outsider's refusal is that of a partnership that does not exist; a party's (in
+/// the wrong role, say) stays as it is.
+fn hide_from_outsiders(id: &PartnershipId, e: DomainError) -> DomainError {
+    if e.rule == "partnership.parties_only" {
+        partnership_not_found(id)
+    } else {
+        e
+    }
+}
+
+/// The id is another partnership's (signed or proposed by others); names nobody.
+fn id_taken(id: &PartnershipId) -> DomainError {
+    DomainError::state(
+        "partnership.id_taken",
+        format!("the partnership id {id} is taken; choose another id"),
+    )
+    .at("partnership")
+}
 
 impl StrategyState {
     /// Decides `command` against this state. Pure: the principal, the clock and the
@@ -36,6 +65,17 @@ impl StrategyState {
                 signed_on,
                 ..
             } => self.sign_partnership(&id, manufacturer, distributor, &region, signed_on, ctx),
+            Command::AcceptPartnership { .. } => self.accept_partnership(&id, ctx),
+            Command::DeclinePartnership { reason, .. } => {
+                self.proposal_answered_by(&id, ctx, Answerer::Addressee)?;
+                let reason = required_text(&reason, "reason", "partnership.reason_required")?;
+                Ok(vec![StrategyEvent::PartnershipProposalDeclined { reason }])
+            }
+            Command::WithdrawPartnership { reason, .. } => {
+                self.proposal_answered_by(&id, ctx, Answerer::Proposer)?;
+                let reason = required_text(&reason, "reason", "partnership.reason_required")?;
+                Ok(vec![StrategyEvent::PartnershipProposalWithdrawn { reason }])
+            }
             Command::AdoptRulebook {
                 title, adopted_on, ..
             } => {
@@ -212,6 +252,10 @@ impl StrategyState {
         }
 
         if let Some(existing) = &self.partnership {
+            // Someone else's partnership: the id is taken, and nothing about it is said.
+            if existing.view(id).side_of(&ctx.principal).is_err() {
+                return Err(id_taken(id));
+            }
             if existing.is_terminated() {
                 return Err(terminated(id));
             }
@@ -234,12 +278,125 @@ impl StrategyState {
             ));
         }
 
-        Ok(vec![StrategyEvent::PartnershipSigned {
+        let signed = StrategyEvent::PartnershipSigned {
+            manufacturer: manufacturer.clone(),
+            distributor: distributor.clone(),
+            region: region.clone(),
+            signed_on,
+        };
+        let operator = ctx.principal.role == Role::Admin;
+        if let Some(pending) = &self.proposal {
+            if pending.view(id).side_of(&ctx.principal).is_err() {
+                return Err(id_taken(id));
+            }
+            let identical = pending.manufacturer == manufacturer
+                && pending.distributor == distributor
+                && pending.region == region
+                && pending.signed_on == signed_on;
+            if !identical {
+                return Err(DomainError::state(
+                    "partnership.proposal_pending",
+                    format!(
+                        "partnership {id} is proposed with other terms ({} and {} for {}, signed on {}); accept or decline that proposal, or withdraw it if it is yours",
+                        pending.manufacturer,
+                        pending.distributor,
+                        pending.region,
+                        pending.signed_on
+                    ),
+                ));
+            }
+            let side = proposed.side_of(&ctx.principal)?;
+            // The other party signing the identical terms is its acceptance; the
+            // operator records the second signature.
+            return Ok(if operator || side == pending.addressed_to() {
+                vec![signed]
+            } else {
+                vec![]
+            });
+        }
+        if operator {
+            return Ok(vec![signed]);
+        }
+        let proposed_by = proposed.side_of(&ctx.principal)?;
+        Ok(vec![StrategyEvent::PartnershipProposed {
             manufacturer,
             distributor,
             region,
             signed_on,
+            proposed_by,
         }])
+    }
+
+    /// The addressee of a pending proposal signs it on the proposed terms.
+    fn accept_partnership(
+        &self,
+        id: &PartnershipId,
+        ctx: &DecisionContext,
+    ) -> Result<Vec<StrategyEvent>, DomainError> {
+        if let Some(existing) = &self.partnership {
+            // Accepted before (a retry): nothing to do, for its parties only.
+            existing
+                .view(id)
+                .side_of(&ctx.principal)
+                .map_err(|e| hide_from_outsiders(id, e))?;
+            return Ok(vec![]);
+        }
+        let proposal = self.proposal_answered_by(id, ctx, Answerer::Addressee)?;
+        Ok(vec![StrategyEvent::PartnershipSigned {
+            manufacturer: proposal.manufacturer.clone(),
+            distributor: proposal.distributor.clone(),
+            region: proposal.region.clone(),
+            signed_on: proposal.signed_on,
+        }])
+    }
+
+    /// The pending proposal, if `ctx.principal` is the party that may answer it as
+    /// `who`. An outsider, or an id with no proposal, gets the refusal of a partnership
+    /// that does not exist.
+    fn proposal_answered_by(
+        &self,
+        id: &PartnershipId,
+        ctx: &DecisionContext,
+        who: Answerer,
+    ) -> Result<&crate::state::Proposal, DomainError> {
+        let Some(proposal) = &self.proposal else {
+            return Err(match &self.partnership {
+                Some(p) => match p.view(id).side_of(&ctx.principal) {
+                    Ok(_) => DomainError::state(
+                        "partnership.no_proposal_pending",
+                        format!("partnership {id} is signed; there is no proposal to answer"),
+                    ),
+                    Err(e) => hide_from_outsiders(id, e),
+                },
+                None => partnership_not_found(id),
+            });
+        };
+        let side = proposal
+            .view(id)
+            .side_of(&ctx.principal)
+            .map_err(|e| hide_from_outsiders(id, e))?;
+        // The operator answers for the party it acts as.
+        let required = match who {
+            Answerer::Addressee => proposal.addressed_to(),
+            Answerer::Proposer => proposal.proposed_by,
+        };
+        if side != required && ctx.principal.role != Role::Admin {
+            return Err(DomainError::forbidden(
+                match who {
+                    Answerer::Addressee => "partnership.addressee_answers",
+                    Answerer::Proposer => "partnership.proposer_withdraws",
+                },
+                match who {
+                    Answerer::Addressee => format!(
+                        "partnership {id} was proposed by the {side}; only the {required} accepts or declines it (withdraw it to take it back)"
+                    ),
+                    Answerer::Proposer => format!(
+                        "partnership {id} was proposed by the {required}; only it may withdraw the proposal (decline it instead)"
+                    ),
+                },
+            ));
+        }
+        Ok(proposal)
     }
 
     fn draft_plan(
@@ -381,12 +538,10 @@ impl StrategyState {
         id: &PartnershipId,
         ctx: &DecisionContext,
     ) -> Result<(&Partnership, Side), DomainError> {
-        let partnership = self.partnership.as_ref().ok_or_else(|| {
-            DomainError::not_found(
-                "partnership.must_exist",
-                format!("partnership {id} does not exist; sign it first"),
-            )
-        })?;
+        let partnership = self
+            .partnership
+            .as_ref()
+            .ok_or_else(|| partnership_not_found(id))?;
         let side = partnership.view(id).active_side_of(&ctx.principal)?;
         Ok((partnership, side))
     }

@@ -212,10 +212,47 @@ fn sub_periods(period: Period) -> Option<Vec<Period>> {
     )
 }
 
+/// A cooperation agreement one party proposed and the other has not answered yet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proposal {
+    pub manufacturer: OrgId,
+    pub distributor: OrgId,
+    pub region: String,
+    pub signed_on: Date,
+    pub proposed_by: Side,
+}
+
+impl Proposal {
+    /// The organisation on `side`.
+    pub fn party(&self, side: Side) -> &OrgId {
+        match side {
+            Side::Manufacturer => &self.manufacturer,
+            Side::Distributor => &self.distributor,
+        }
+    }
+
+    /// The side that must answer it.
+    pub fn addressed_to(&self) -> Side {
+        self.proposed_by.other()
+    }
+
+    /// The view of the proposed partnership, for checking who acts on the proposal.
+    pub fn view(&self, id: &PartnershipId) -> PartnershipView {
+        PartnershipView {
+            id: id.clone(),
+            manufacturer: self.manufacturer.clone(),
+            distributor: self.distributor.clone(),
+            terminated: false,
+        }
+    }
+}
+
 /// Everything the strategy stream of one partnership says, folded.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StrategyState {
     pub(crate) partnership: Option<Partnership>,
+    /// A proposal waiting for the other party, before the partnership is signed.
+    pub(crate) proposal: Option<Proposal>,
     pub(crate) plans: BTreeMap<PlanId, Plan>,
 }
 
@@ -249,7 +286,25 @@ impl StrategyState {
                     rulebooks: Vec::new(),
                     terminated: None,
                 });
+                self.proposal = None;
             }
+            StrategyEvent::PartnershipProposed {
+                manufacturer,
+                distributor,
+                region,
+                signed_on,
+                proposed_by,
+            } => {
+                self.proposal = Some(Proposal {
+                    manufacturer: manufacturer.clone(),
+                    distributor: distributor.clone(),
+                    region: region.clone(),
+                    signed_on: *signed_on,
+                    proposed_by: *proposed_by,
+                });
+            }
+            StrategyEvent::PartnershipProposalDeclined { .. }
+            | StrategyEvent::PartnershipProposalWithdrawn { .. } => self.proposal = None,
             StrategyEvent::RulebookAdopted { title, adopted_on } => {
                 if let Some(p) = &mut self.partnership {
                     p.rulebooks.push(Rulebook {
@@ -359,6 +414,11 @@ impl StrategyState {
     /// The partnership, once signed.
     pub fn partnership(&self) -> Option<&Partnership> {
         self.partnership.as_ref()
+    }
+
+    /// The proposal waiting for the other party, if any.
+    pub fn proposal(&self) -> Option<&Proposal> {
+        self.proposal.as_ref()
     }
 
     /// The view other contexts receive as `ctx.partnership`.

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use synergy_domain::ErrorKind;
-use synergy_proto::{Role, events::strategy::StrategyEvent};
+use synergy_proto::{Event, Role, Side, events::strategy::StrategyEvent};
 use synergy_strategy::{Command, Strategy, StrategyState, partnership_view};
 
 fn sign(manufacturer_org: &str, distributor_org: &str) -> Command {
@@ -33,21 +33,178 @@ fn terminate(reason: &str) -> Command {
     }
 }
 
-#[test]
-fn manufacturer_signs_a_partnership_with_one_distributor() {
-    given(vec![], as_manufacturer())
-        .when::<Strategy>(sign("hongyun", "changzhi"))
-        .then(signed());
+fn proposed(by: Side) -> Event {
+    ev(StrategyEvent::PartnershipProposed {
+        manufacturer: manufacturer(),
+        distributor: distributor(),
+        region: "長治".to_owned(),
+        signed_on: date(SIGNED_ON),
+        proposed_by: by,
+    })
+}
+
+fn accept() -> Command {
+    Command::AcceptPartnership {
+        partnership: partnership(),
+    }
+}
+
+fn decline(reason: &str) -> Command {
+    Command::DeclinePartnership {
+        partnership: partnership(),
+        reason: reason.to_owned(),
+    }
+}
+
+fn withdraw(reason: &str) -> Command {
+    Command::WithdrawPartnership {
+        partnership: partnership(),
+        reason: reason.to_owned(),
+    }
 }
 
 #[test]
-fn distributor_and_admin_on_behalf_of_a_party_may_sign_too() {
+fn a_partys_signature_only_proposes_the_partnership() {
+    given(vec![], as_manufacturer())
+        .when::<Strategy>(sign("hongyun", "changzhi"))
+        .then([proposed(Side::Manufacturer)]);
     given(vec![], as_distributor())
         .when::<Strategy>(sign("hongyun", "changzhi"))
-        .then(signed());
+        .then([proposed(Side::Distributor)]);
+    // A proposal binds nobody: other contexts see no partnership.
+    let state = StrategyState::fold(&[proposed(Side::Manufacturer)]);
+    assert_eq!(state.partnership_view(&partnership()), None);
+    assert!(state.proposal().is_some());
+}
+
+#[test]
+fn the_operator_records_both_signatures_at_once() {
     given(vec![], as_admin_for(manufacturer()))
         .when::<Strategy>(sign("hongyun", "changzhi"))
         .then(signed());
+    given(
+        vec![proposed(Side::Distributor)],
+        as_admin_for(manufacturer()),
+    )
+    .when::<Strategy>(sign("hongyun", "changzhi"))
+    .then(signed());
+}
+
+#[test]
+fn the_other_party_accepts_or_signs_the_same_terms() {
+    given(vec![proposed(Side::Manufacturer)], as_distributor())
+        .when::<Strategy>(accept())
+        .then(signed());
+    given(vec![proposed(Side::Manufacturer)], as_distributor())
+        .when::<Strategy>(sign("hongyun", "changzhi"))
+        .then(signed());
+    // The proposer's own retry changes nothing; it cannot accept for the other side.
+    given(vec![proposed(Side::Manufacturer)], as_manufacturer())
+        .when::<Strategy>(sign("hongyun", "changzhi"))
+        .then([]);
+    let e = given(vec![proposed(Side::Manufacturer)], as_manufacturer())
+        .when::<Strategy>(accept())
+        .refused("partnership.addressee_answers")
+        .clone();
+    assert_eq!(e.kind, ErrorKind::Forbidden);
+    // Accepting again once signed is a no-op for its parties.
+    let mut history = vec![proposed(Side::Manufacturer)];
+    history.extend(signed());
+    given(history, as_distributor())
+        .when::<Strategy>(accept())
+        .then([]);
+}
+
+#[test]
+fn until_accepted_a_proposal_takes_only_accept_decline_or_withdraw() {
+    for ctx in [as_manufacturer(), as_distributor()] {
+        given(vec![proposed(Side::Manufacturer)], ctx)
+            .when::<Strategy>(adopt("定期例會"))
+            .refused("partnership.must_exist");
+    }
+    given(vec![proposed(Side::Manufacturer)], as_distributor())
+        .when::<Strategy>(sign("hongyun", "changzhi-other"))
+        .refused("partnership.parties_only");
+    let mut other_terms = sign("hongyun", "changzhi");
+    if let Command::SignPartnership { region, .. } = &mut other_terms {
+        *region = "太原".into();
+    }
+    given(vec![proposed(Side::Manufacturer)], as_distributor())
+        .when::<Strategy>(other_terms)
+        .refused("partnership.proposal_pending");
+}
+
+#[test]
+fn the_addressee_declines_and_the_proposer_withdraws() {
+    given(vec![proposed(Side::Manufacturer)], as_distributor())
+        .when::<Strategy>(decline("條件不合"))
+        .then([ev(StrategyEvent::PartnershipProposalDeclined {
+            reason: "條件不合".into(),
+        })]);
+    given(vec![proposed(Side::Manufacturer)], as_manufacturer())
+        .when::<Strategy>(decline("x"))
+        .refused("partnership.addressee_answers");
+    given(vec![proposed(Side::Manufacturer)], as_manufacturer())
+        .when::<Strategy>(withdraw("改期"))
+        .then([ev(StrategyEvent::PartnershipProposalWithdrawn {
+            reason: "改期".into(),
+        })]);
+    given(vec![proposed(Side::Manufacturer)], as_distributor())
+        .when::<Strategy>(withdraw("x"))
+        .refused("partnership.proposer_withdraws");
+    given(vec![proposed(Side::Manufacturer)], as_distributor())
+        .when::<Strategy>(decline("  "))
+        .refused("partnership.reason_required");
+    // Declined or withdrawn, the id is free for a new proposal.
+    for ended in [
+        StrategyEvent::PartnershipProposalDeclined { reason: "x".into() },
+        StrategyEvent::PartnershipProposalWithdrawn { reason: "x".into() },
+    ] {
+        given(
+            vec![proposed(Side::Manufacturer), ev(ended)],
+            as_distributor(),
+        )
+        .when::<Strategy>(sign("hongyun", "changzhi"))
+        .then([proposed(Side::Distributor)]);
+    }
+}
+
+#[test]
+fn outsiders_get_the_answer_of_a_missing_partnership_naming_nobody() {
+    let missing = given(vec![], as_outsider())
+        .when::<Strategy>(accept())
+        .refused("partnership.must_exist")
+        .clone();
+    for history in [vec![proposed(Side::Manufacturer)], signed()] {
+        for command in [accept(), decline("x"), withdraw("x")] {
+            let e = given(history.clone(), as_outsider())
+                .when::<Strategy>(command)
+                .refused("partnership.must_exist")
+                .clone();
+            assert_eq!(e, missing);
+        }
+    }
+    // Signing an id someone else holds: taken, and nobody is named.
+    let outsider_terms = Command::SignPartnership {
+        partnership: partnership(),
+        manufacturer: outsider(),
+        distributor: distributor(),
+        region: "玉溪".into(),
+        signed_on: date(SIGNED_ON),
+    };
+    for history in [vec![proposed(Side::Manufacturer)], signed()] {
+        let e = given(history, ctx_as(outsider(), Role::Manufacturer))
+            .when::<Strategy>(outsider_terms.clone())
+            .refused("partnership.id_taken")
+            .clone();
+        assert_eq!(
+            e.message,
+            format!(
+                "the partnership id {} is taken; choose another id",
+                partnership()
+            )
+        );
+    }
 }
 
 #[test]

@@ -334,7 +334,8 @@ pub enum SeverityArg {
 
 #[derive(Debug, Subcommand)]
 pub enum PartnershipCmd {
-    /// Sign the cooperation agreement (協同營銷合作協議).
+    /// Sign the cooperation agreement (協同營銷合作協議). The CLI is the operator: it records
+    /// both parties' signatures at once (over HTTP a party's signature only proposes it).
     Sign {
         #[arg(long)]
         id: PartnershipId,
@@ -364,6 +365,30 @@ pub enum PartnershipCmd {
         reason: String,
         #[arg(long)]
         terminated_on: Date,
+    },
+    /// Accept a partnership the other party proposed, for the party named with --as.
+    Accept {
+        /// The proposed partnership.
+        #[arg(long)]
+        partnership: PartnershipId,
+    },
+    /// Decline a partnership the other party proposed, for the party named with --as.
+    Decline {
+        /// The proposed partnership.
+        #[arg(long)]
+        partnership: PartnershipId,
+        /// Why, for the proposing party.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Withdraw a proposal before it is accepted, for the proposing party named with --as.
+    Withdraw {
+        /// The proposed partnership.
+        #[arg(long)]
+        partnership: PartnershipId,
+        /// Why, for the other party.
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -846,6 +871,8 @@ pub enum DefaultActor {
     Side(Side),
     /// This organisation (signing a partnership that does not exist yet).
     Org(OrgId),
+    /// Only the caller can say which party acts (`--as ORG`): answering a proposal.
+    Named,
 }
 
 /// A context command built from the command line.
@@ -908,6 +935,30 @@ impl PartnershipCmd {
                 }),
                 M,
             ),
+            PartnershipCmd::Accept { partnership } => Built {
+                command: AnyCommand::Strategy(C::AcceptPartnership { partnership }),
+                actor: DefaultActor::Named,
+            },
+            PartnershipCmd::Decline {
+                partnership,
+                reason,
+            } => Built {
+                command: AnyCommand::Strategy(C::DeclinePartnership {
+                    partnership,
+                    reason,
+                }),
+                actor: DefaultActor::Named,
+            },
+            PartnershipCmd::Withdraw {
+                partnership,
+                reason,
+            } => Built {
+                command: AnyCommand::Strategy(C::WithdrawPartnership {
+                    partnership,
+                    reason,
+                }),
+                actor: DefaultActor::Named,
+            },
         }
     }
 }

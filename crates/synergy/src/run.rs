@@ -233,6 +233,9 @@ async fn principal(
     let org = match (act_as, default) {
         (Some(org), _) => org,
         (None, DefaultActor::Org(org)) => org.clone(),
+        (None, DefaultActor::Named) => bail!(
+            "name the party that answers the proposal of partnership {partnership} with --as ORG"
+        ),
         (None, DefaultActor::Side(side)) => {
             let Some(view) = api.partnership(partnership).await? else {
                 bail!(

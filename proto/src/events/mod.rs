@@ -67,6 +67,9 @@ impl Event {
                     PlanActivated,
                     PlanRevised,
                     PlanWithdrawn,
+                    PartnershipProposed,
+                    PartnershipProposalDeclined,
+                    PartnershipProposalWithdrawn,
                 }
             ),
             Event::Marketing(e) => names!(

@@ -68,4 +68,17 @@ pub enum StrategyEvent {
     },
     /// The plan is withdrawn (a draft abandoned or an active plan retired early).
     PlanWithdrawn { plan: PlanId, reason: String },
+    /// One party proposes the cooperation agreement; it binds the other only once that
+    /// one accepts (then `PartnershipSigned` records the agreed terms).
+    PartnershipProposed {
+        manufacturer: OrgId,
+        distributor: OrgId,
+        region: String,
+        signed_on: Date,
+        proposed_by: Side,
+    },
+    /// The party a proposal was addressed to turns it down; nothing binds anyone.
+    PartnershipProposalDeclined { reason: String },
+    /// The proposing party takes its proposal back before it was accepted.
+    PartnershipProposalWithdrawn { reason: String },
 }

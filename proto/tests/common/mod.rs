@@ -421,6 +421,24 @@ pub fn every_event(f: &Fields) -> Vec<Event> {
         },
     ];
 
+    // Variants appended after the first vectors were frozen come last, so that the
+    // commit ids (numbered in this order) of the earlier vectors keep their bytes.
+    let strategy_later = [
+        StrategyEvent::PartnershipProposed {
+            manufacturer: f.org_a.clone(),
+            distributor: f.org_b.clone(),
+            region: s("region "),
+            signed_on: f.date,
+            proposed_by: if f.flag {
+                Side::Manufacturer
+            } else {
+                Side::Distributor
+            },
+        },
+        StrategyEvent::PartnershipProposalDeclined { reason: s("why ") },
+        StrategyEvent::PartnershipProposalWithdrawn { reason: s("why ") },
+    ];
+
     let mut all: Vec<Event> = Vec::new();
     all.extend(strategy.into_iter().map(Event::from));
     all.extend(marketing.into_iter().map(Event::from));
@@ -428,6 +446,7 @@ pub fn every_event(f: &Fields) -> Vec<Event> {
     all.extend(information.into_iter().map(Event::from));
     all.extend(support.into_iter().map(Event::from));
     all.extend(evaluation.into_iter().map(Event::from));
+    all.extend(strategy_later.into_iter().map(Event::from));
     all
 }
 

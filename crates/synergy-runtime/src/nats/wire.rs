@@ -661,21 +661,8 @@ impl AnyCommand {
             ActionItemCommand as A, MeetingCommand as M, SupportRequestCommand as R,
         };
         match self {
-            AnyCommand::Strategy(c) => {
-                use synergy_strategy::Command as S;
-                match c {
-                    S::SignPartnership { .. } => "sign-partnership",
-                    S::AdoptRulebook { .. } => "adopt-rulebook",
-                    S::TerminatePartnership { .. } => "terminate-partnership",
-                    S::DraftPlan { .. } => "draft-plan",
-                    S::SetPlanTarget { .. } => "set-plan-target",
-                    S::RemovePlanTarget { .. } => "remove-plan-target",
-                    S::SubmitPlan { .. } => "submit-plan",
-                    S::SignPlan { .. } => "sign-plan",
-                    S::RevisePlan { .. } => "revise-plan",
-                    S::WithdrawPlan { .. } => "withdraw-plan",
-                }
-            }
+            // The context declares its verbs (`Command::verb`).
+            AnyCommand::Strategy(c) => c.verb(),
             AnyCommand::Marketing(c) => {
                 use synergy_marketing::Command as K;
                 match c {
