@@ -2,6 +2,9 @@
 //!
 //! A token is `syn_<id>_<secret>`: `id` (16 hex digits) names the record, so a token can be
 //! listed and revoked without knowing it; `secret` is 32 random bytes (64 hex digits).
+//! Every token expires ([`DEFAULT_LIFETIME`] unless the creator says otherwise); an expired
+//! token authenticates nothing and is listed as expired. (Tokens created before expiry
+//! existed carry none and are listed so, to be revoked or replaced.)
 //! Tokens carry 256 bits of entropy, so a slow password hash buys nothing; the store keeps
 //! HMAC-SHA256(store key, secret), where the store key is 32 random bytes created with the
 //! store. A stolen store without its key does not reveal or confirm any token.
@@ -25,6 +28,28 @@ pub use file::FileTokenStore;
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// How long a token lives unless its creator says otherwise: 90 days.
+pub const DEFAULT_LIFETIME_DAYS: u32 = 90;
+/// The longest lifetime a token may be given: ten years.
+pub const MAX_LIFETIME_DAYS: u32 = 3_650;
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// When a token created at `now` to live `days` days expires.
+pub fn expiry(now: Timestamp, days: u32) -> Timestamp {
+    Timestamp::from_millis(
+        now.millis()
+            .saturating_add(i64::from(days.min(MAX_LIFETIME_DAYS)) * DAY_MS),
+    )
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
 /// What a token grants.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenInfo {
@@ -32,7 +57,16 @@ pub struct TokenInfo {
     pub org: OrgId,
     pub role: Role,
     pub created_at: Timestamp,
+    /// `None` only for tokens created before tokens expired.
+    pub expires_at: Option<Timestamp>,
     pub revoked: bool,
+}
+
+impl TokenInfo {
+    /// Whether the token has expired at `now`.
+    pub fn expired(&self, now: Timestamp) -> bool {
+        self.expires_at.is_some_and(|at| now >= at)
+    }
 }
 
 /// A freshly created token: the only time its secret text exists outside the client.
@@ -61,9 +95,19 @@ pub enum TokenError {
 
 /// Where tokens live. Implementations store hashes only.
 pub trait TokenStore: Send + Sync + fmt::Debug + 'static {
-    /// Creates a token for `org` in `role`.
-    fn create(&self, org: OrgId, role: Role, now: Timestamp) -> Result<NewToken, TokenError>;
-    /// The grant of `token`, if it is known and not revoked.
+    /// Creates a token for `org` in `role` that stops working at `expires_at`.
+    fn create_until(
+        &self,
+        org: OrgId,
+        role: Role,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<NewToken, TokenError>;
+    /// Creates a token for `org` in `role` living [`DEFAULT_LIFETIME_DAYS`].
+    fn create(&self, org: OrgId, role: Role, now: Timestamp) -> Result<NewToken, TokenError> {
+        self.create_until(org, role, now, expiry(now, DEFAULT_LIFETIME_DAYS))
+    }
+    /// The grant of `token`, if it is known, not revoked and not expired.
     fn authenticate(&self, token: &str) -> Result<Option<TokenInfo>, TokenError>;
     /// Revokes the token with `id`; it stops working at once.
     fn revoke(&self, id: &str) -> Result<TokenInfo, TokenError>;
@@ -77,6 +121,8 @@ struct Record {
     role: String,
     hash: String,
     created_ms: i64,
+    #[serde(default)]
+    expires_ms: Option<i64>,
     revoked: bool,
 }
 
@@ -87,8 +133,14 @@ impl Record {
             org: OrgId::new(r.org.clone()).map_err(store_err)?,
             role: r.role.parse().map_err(store_err)?,
             created_at: Timestamp::from_millis(r.created_ms),
+            expires_at: r.expires_ms.map(Timestamp::from_millis),
             revoked: r.revoked,
         })
+    }
+
+    /// Whether the record still grants anything now.
+    fn live(&self) -> bool {
+        !self.revoked && self.expires_ms.is_none_or(|at| now_ms() < at)
     }
 }
 
@@ -167,7 +219,13 @@ fn split(token: &str) -> Option<(&str, &str)> {
 }
 
 impl TokenStore for SledTokenStore {
-    fn create(&self, org: OrgId, role: Role, now: Timestamp) -> Result<NewToken, TokenError> {
+    fn create_until(
+        &self,
+        org: OrgId,
+        role: Role,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<NewToken, TokenError> {
         let mut rng = rand::rng();
         let mut id = [0u8; 8];
         let mut secret = [0u8; 32];
@@ -180,6 +238,7 @@ impl TokenStore for SledTokenStore {
             role: role.as_str().to_owned(),
             hash: self.hash(&secret),
             created_ms: now.millis(),
+            expires_ms: Some(expires_at.millis()),
             revoked: false,
         };
         self.save(&id, &record)?;
@@ -202,7 +261,7 @@ impl TokenStore for SledTokenStore {
         let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
         mac.update(secret.as_bytes());
         // verify_slice compares in constant time.
-        if mac.verify_slice(&expected).is_err() || record.revoked {
+        if mac.verify_slice(&expected).is_err() || !record.live() {
             return Ok(None);
         }
         Record::info(id, &record).map(Some)
@@ -245,7 +304,11 @@ mod tests {
         let (_dir, _db, s) = store();
         let org = OrgId::new("hongyun").unwrap();
         let t = s
-            .create(org.clone(), Role::Manufacturer, Timestamp::from_millis(5))
+            .create(
+                org.clone(),
+                Role::Manufacturer,
+                Timestamp::from_millis(now_ms()),
+            )
             .unwrap();
         let got = s.authenticate(&t.token).unwrap().unwrap();
         assert_eq!((got.org, got.role), (org, Role::Manufacturer));
@@ -269,7 +332,7 @@ mod tests {
                 .create(
                     OrgId::new("changzhi").unwrap(),
                     Role::Distributor,
-                    Timestamp::from_millis(0),
+                    Timestamp::from_millis(now_ms()),
                 )
                 .unwrap();
             let secret = t.token.rsplit('_').next().unwrap().to_owned();

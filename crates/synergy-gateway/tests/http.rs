@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use synergy_evaluation::render::Format;
 use synergy_gateway::{GatewayState, Limits, SledTokenStore, TokenStore, codes, route_table};
 use synergy_proto::events::evaluation::ReportKind;
-use synergy_proto::{Date, OrgId, PartnershipId, Period, Role, Timestamp};
+use synergy_proto::{Date, OrgId, PartnershipId, Period, Role};
 use synergy_runtime::{Api, Local, ReportRequest, SystemClock};
 use tokio::sync::oneshot;
 
@@ -53,7 +53,11 @@ impl Server {
 
     fn token(&self, org: &str, role: Role) -> String {
         self.tokens
-            .create(OrgId::new(org).unwrap(), role, Timestamp::from_millis(0))
+            .create(
+                OrgId::new(org).unwrap(),
+                role,
+                synergy_runtime::Clock::now(&SystemClock),
+            )
             .unwrap()
             .token
     }
@@ -698,7 +702,7 @@ async fn authorization_matrix_over_three_organisations_roles_and_every_route() {
             .create(
                 OrgId::new("changzhi").unwrap(),
                 Role::Distributor,
-                Timestamp::from_millis(0),
+                synergy_runtime::Clock::now(&SystemClock),
             )
             .unwrap();
         s.tokens.revoke(&t.info.id).unwrap();

@@ -209,14 +209,24 @@ pub enum QuarantineCmd {
 pub enum TokenCmd {
     /// Create a token bound to an organisation and role; printed once.
     Create {
+        /// The organisation the token acts for.
         #[arg(long)]
         org: OrgId,
+        /// manufacturer, distributor or admin.
         #[arg(long)]
         role: String,
+        /// Days until the token stops working (at most 3650).
+        #[arg(long, default_value_t = synergy_gateway::tokens::DEFAULT_LIFETIME_DAYS,
+              value_parser = clap::value_parser!(u32).range(1..=i64::from(synergy_gateway::tokens::MAX_LIFETIME_DAYS)))]
+        expires_in_days: u32,
     },
+    /// Revoke a token by its id (the hex digits after `syn_`); it stops working at once.
     Revoke {
+        /// The token's id, as `token list` prints it.
         id: String,
     },
+    /// List every token (id, organisation, role, created, expires, revoked or expired),
+    /// never a secret.
     List,
 }
 

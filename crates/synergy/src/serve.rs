@@ -214,9 +214,14 @@ pub async fn token(
     use crate::token_admin::{TokenReply, TokenRequest, request};
     if let Some(url) = nats_url {
         let req = match cmd {
-            crate::cli::TokenCmd::Create { org, role } => TokenRequest::Create {
+            crate::cli::TokenCmd::Create {
+                org,
+                role,
+                expires_in_days,
+            } => TokenRequest::Create {
                 org,
                 role: role.parse()?,
+                expires_in_days,
             },
             crate::cli::TokenCmd::Revoke { id } => TokenRequest::Revoke { id },
             crate::cli::TokenCmd::List => TokenRequest::List,
@@ -231,14 +236,13 @@ pub async fn token(
             }
             TokenReply::Revoked(t) => println!("revoked token {} of {} ({})", t.id, t.org, t.role),
             TokenReply::Listed(ts) => {
+                let now = SystemClock.now();
                 for t in ts {
+                    let created = synergy_proto::Timestamp::from_millis(t.created_ms);
+                    let expires = t.expires_ms.map(synergy_proto::Timestamp::from_millis);
                     println!(
-                        "{}  {:<24} {:<12} created {}{}",
-                        t.id,
-                        t.org,
-                        t.role,
-                        synergy_proto::Timestamp::from_millis(t.created_ms).date(),
-                        if t.revoked { "  revoked" } else { "" }
+                        "{}",
+                        token_line(&t.id, &t.org, t.role, created, expires, t.revoked, now)
                     );
                 }
             }
@@ -247,9 +251,15 @@ pub async fn token(
     }
     let store = FileTokenStore::open(data)?;
     match cmd {
-        crate::cli::TokenCmd::Create { org, role } => {
+        crate::cli::TokenCmd::Create {
+            org,
+            role,
+            expires_in_days,
+        } => {
             let role: Role = role.parse()?;
-            let new = store.create(org, role, SystemClock.now())?;
+            let now = SystemClock.now();
+            let expires = synergy_gateway::tokens::expiry(now, expires_in_days);
+            let new = store.create_until(org, role, now, expires)?;
             eprintln!(
                 "token {} for {} ({}); it is shown once and stored hashed:",
                 new.info.id, new.info.org, new.info.role
@@ -261,19 +271,51 @@ pub async fn token(
             println!("revoked token {} of {} ({})", info.id, info.org, info.role);
         }
         crate::cli::TokenCmd::List => {
+            let now = SystemClock.now();
             for t in store.list()? {
                 println!(
-                    "{}  {:<24} {:<12} created {}{}",
-                    t.id,
-                    t.org,
-                    t.role,
-                    t.created_at.date(),
-                    if t.revoked { "  revoked" } else { "" }
+                    "{}",
+                    token_line(
+                        &t.id,
+                        &t.org,
+                        t.role,
+                        t.created_at,
+                        t.expires_at,
+                        t.revoked,
+                        now
+                    )
                 );
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One line of `token list`: id, organisation, role, created, expires, and whether it
+/// still works.
+fn token_line(
+    id: &str,
+    org: &OrgId,
+    role: Role,
+    created: synergy_proto::Timestamp,
+    expires: Option<synergy_proto::Timestamp>,
+    revoked: bool,
+    now: synergy_proto::Timestamp,
+) -> String {
+    let expires_text = expires.map_or_else(|| "never".to_owned(), |t| t.date().to_string());
+    let state = if revoked {
+        "  revoked"
+    } else if expires.is_some_and(|t| now >= t) {
+        "  expired"
+    } else {
+        ""
+    };
+    format!(
+        "{id}  {:<24} {:<12} created {}  expires {expires_text}{state}",
+        org.to_string(),
+        role.to_string(),
+        created.date()
+    )
 }
 
 /// Opens the JetStream event log for `tail` and `replay` over NATS.

@@ -19,8 +19,14 @@ const QUEUE: &str = "synergy-gateway";
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum TokenRequest {
-    Create { org: OrgId, role: Role },
-    Revoke { id: String },
+    Create {
+        org: OrgId,
+        role: Role,
+        expires_in_days: u32,
+    },
+    Revoke {
+        id: String,
+    },
     List,
 }
 
@@ -30,6 +36,7 @@ pub struct TokenInfoWire {
     pub org: OrgId,
     pub role: Role,
     pub created_ms: i64,
+    pub expires_ms: Option<i64>,
     pub revoked: bool,
 }
 
@@ -40,6 +47,7 @@ impl From<TokenInfo> for TokenInfoWire {
             org: t.org,
             role: t.role,
             created_ms: t.created_at.millis(),
+            expires_ms: t.expires_at.map(|t| t.millis()),
             revoked: t.revoked,
         }
     }
@@ -58,9 +66,19 @@ fn tokens_subject() -> String {
 
 fn answer(store: &dyn TokenStore, request: TokenRequest) -> Result<TokenReply, String> {
     match request {
-        TokenRequest::Create { org, role } => {
+        TokenRequest::Create {
+            org,
+            role,
+            expires_in_days,
+        } => {
+            let now = SystemClock.now();
             store
-                .create(org, role, SystemClock.now())
+                .create_until(
+                    org,
+                    role,
+                    now,
+                    synergy_gateway::tokens::expiry(now, expires_in_days),
+                )
                 .map(|t| TokenReply::Created {
                     info: t.info.into(),
                     token: t.token,

@@ -111,6 +111,31 @@ fn up_serves_the_demo_over_http() {
     let (status, body) = get(&addr, path, Some(&distributor), None);
     assert_eq!(status, 200, "{body}");
 
+    // The token files are the owner's alone, the key apart from the records; the list
+    // says when each token expires.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for name in ["tokens.json", "tokens.key"] {
+            let mode = std::fs::metadata(dir.path().join(name))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{name}");
+        }
+        let records = std::fs::read_to_string(dir.path().join("tokens.json")).unwrap();
+        let key = std::fs::read_to_string(dir.path().join("tokens.key")).unwrap();
+        assert!(!records.contains(key.trim()), "the key sits beside the hashes");
+    }
+    let listed = Command::new(env!("CARGO_BIN_EXE_synergy"))
+        .args(["--data", dir.path().to_str().unwrap(), "token", "list"])
+        .output()
+        .unwrap();
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    assert!(
+        listed.contains("changzhi-tobacco") && listed.contains("expires 20"),
+        "{listed}"
+    );
+
     // Each synergy's own reads: the demo's June market data, as the distributor sent it.
     let (status, body) = get(
         &addr,
