@@ -42,9 +42,11 @@ async fn main() -> anyhow::Result<()> {
         let as_m = Principal::new(m.clone(), Role::Manufacturer, "serve-example");
         // `demo-2` is there to be terminated, so a fuzzer can exercise termination without
         // closing `demo` to everything else.
+        // The operator records both signatures at once.
+        let operator = Principal::new(m.clone(), Role::Admin, "serve-example");
         for id in [p.clone(), PartnershipId::new("demo-2")?] {
             api.execute(Request::new(
-                as_m.clone(),
+                operator.clone(),
                 AnyCommand::Strategy(synergy_strategy::Command::SignPartnership {
                     partnership: id,
                     manufacturer: m.clone(),

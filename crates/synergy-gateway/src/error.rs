@@ -174,6 +174,7 @@ impl From<ExecuteError> for Problem {
                 codes::IDEMPOTENCY_KEY_REUSED,
                 e.to_string(),
             )
+            .with_rule("idempotency.key_reused")
             .with_field("Idempotency-Key"),
             // Details of unreadable data or bugs stay in the server log, not in the response.
             ExecuteError::Corrupt(_) | ExecuteError::Internal(_) => {

@@ -124,7 +124,10 @@ fn up_serves_the_demo_over_http() {
         }
         let records = std::fs::read_to_string(dir.path().join("tokens.json")).unwrap();
         let key = std::fs::read_to_string(dir.path().join("tokens.key")).unwrap();
-        assert!(!records.contains(key.trim()), "the key sits beside the hashes");
+        assert!(
+            !records.contains(key.trim()),
+            "the key sits beside the hashes"
+        );
     }
     let listed = Command::new(env!("CARGO_BIN_EXE_synergy"))
         .args(["--data", dir.path().to_str().unwrap(), "token", "list"])
