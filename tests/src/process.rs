@@ -29,6 +29,8 @@ fn synergy() -> Command {
         "RUST_LOG",
         "SYNERGY_LOG",
         "SYNERGY_NATS",
+        "SYNERGY_NATS_USER",
+        "SYNERGY_NATS_PASSWORD",
         "SYNERGY_DATA",
         "NO_COLOR",
     ] {

@@ -665,6 +665,41 @@ fn readme_section_2_runs_as_written() -> anyhow::Result<()> {
 
     ensure_report_counts_january(&transcript)?;
 
+    // A human's URL with the login in it works too, and a wrong password is refused
+    // without being repeated.
+    let admin = env_file(&sandbox.etc().join("admin.env"))?;
+    let password = admin
+        .get("SYNERGY_NATS_PASSWORD")
+        .context("admin password")?;
+    let report = |url: String| {
+        Command::new(synergy_bin())
+            .env_clear()
+            .args(["--nats", &url, "--data"])
+            .arg(sandbox.work().join("synergy-data"))
+            .args(["report", "--partnership", "P", "--period", "2008-H1"])
+            .stdin(Stdio::null())
+            .output()
+    };
+    let out = report(format!("nats://admin:{password}@127.0.0.1:{client_port}"))?;
+    ensure!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Market report"),
+        "the URL login failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = report(format!(
+        "nats://admin:pWrong0Secret@127.0.0.1:{client_port}"
+    ))?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    ensure!(!out.status.success(), "a wrong password was accepted");
+    ensure!(
+        err.contains("authorization violation") && err.contains("as admin"),
+        "{err}"
+    );
+    ensure!(
+        !err.contains("pWrong0Secret"),
+        "the error repeats the password: {err}"
+    );
+
     // No process logged a password, and none was refused anything.
     for process in &running {
         let log = process.log_text();
