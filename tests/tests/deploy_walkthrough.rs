@@ -192,6 +192,20 @@ impl Sandbox {
     }
 }
 
+/// Points the installed config at `path` to the store `store`.
+fn move_store_to(path: &Path, store: &Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the installed {}", path.display()))?;
+    ensure!(
+        text.contains(STORE_LINE),
+        "{} no longer has {STORE_LINE:?}",
+        path.display()
+    );
+    let line = format!("store_dir: {:?}", store.display().to_string());
+    std::fs::write(path, text.replace(STORE_LINE, &line))?;
+    Ok(())
+}
+
 /// The parts of a unit file this test plays.
 #[derive(Debug)]
 struct Unit {
@@ -700,8 +714,11 @@ fn readme_section_2_runs_as_written() -> anyhow::Result<()> {
         "the error repeats the password: {err}"
     );
 
-    // No process logged a password, and none was refused anything.
+    // No process logged a password or has one on its command line (`ps`), and none was
+    // refused anything.
     for process in &running {
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", process.child.id()))?;
+        ensure_no_secret(&secrets, &process.name, &String::from_utf8_lossy(&cmdline))?;
         let log = process.log_text();
         ensure_no_secret(&secrets, &process.name, &log)?;
         ensure!(
@@ -725,19 +742,22 @@ fn the_cluster_configs_take_the_same_logins() -> anyhow::Result<()> {
     let sandbox = Sandbox::new(clients, https[0], gateway_port)?;
     let blocks = sh_blocks("## 3.")?;
     let install = blocks.first().context("§3 has no sh block")?;
-    // The installation lines of one machine, for each of the three (one config dir here).
+    // Machine N's installation lines, into its own /etc/synergy (each node has its own
+    // JetStream store). secrets.sh runs once, into the /etc/synergy the services read
+    // (the README copies the one nats.env to all three; the units read that one here).
+    let node_etc = |n: usize| sandbox.root().join(format!("n{n}/etc-synergy"));
     let mut secrets_line = None;
     for line in install {
         let command = line.split('#').next().unwrap_or("").trim();
         match command.split_whitespace().next().unwrap_or("") {
             "" | "systemctl" => {}
-            "install" if command.contains("nN.conf") => {
-                for n in 1..=3 {
-                    sandbox.run_line(&line.replace("nN.conf", &format!("n{n}.conf")))?;
-                }
-            }
             "install" => {
-                sandbox.run_line(line)?;
+                for n in 1..=3 {
+                    let on_node = line
+                        .replace("nN.conf", &format!("n{n}.conf"))
+                        .replace("/etc/synergy", &node_etc(n).display().to_string());
+                    sandbox.run_line(&on_node)?;
+                }
             }
             "deploy/secrets.sh" => secrets_line = Some(line.clone()),
             _ => bail!("deploy/README.md §3 has a line this test does not know: {line}"),
@@ -752,7 +772,10 @@ fn the_cluster_configs_take_the_same_logins() -> anyhow::Result<()> {
         "§2 installs the units differently now"
     );
     sandbox.run_line(install_units)?;
-    sandbox.move_store("nats/cluster/common.conf")?;
+    for n in 1..=3 {
+        let store = sandbox.root().join(format!("n{n}/store"));
+        move_store_to(&node_etc(n).join("nats/cluster/common.conf"), &store)?;
+    }
 
     // The three nodes: the unit's ExecStart pointed at nN.conf, as §3's `systemctl edit`
     // says; on one machine the routes are loopback ports.
@@ -764,7 +787,8 @@ fn the_cluster_configs_take_the_same_logins() -> anyhow::Result<()> {
     let mut nodes = Vec::new();
     for n in 0..3 {
         let exec = format!(
-            "/usr/local/bin/nats-server -c /etc/synergy/nats/cluster/n{}.conf",
+            "/usr/local/bin/nats-server -c {}/nats/cluster/n{}.conf",
+            node_etc(n + 1).display(),
             n + 1
         );
         let flags: Vec<String> = vec![
@@ -790,7 +814,14 @@ fn the_cluster_configs_take_the_same_logins() -> anyhow::Result<()> {
         wait_healthy(node, *port)?;
     }
 
-    // The operator creates the R3 stream as the admin (§3 does it with the nats CLI).
+    // The operator creates the R3 stream as the admin. §3 does it with the nats CLI, which
+    // is not installed here; this does the same with the same login and definition.
+    let stream_add = blocks.get(1).map(|b| b.join("\n")).unwrap_or_default();
+    ensure!(
+        stream_add.contains(". /etc/synergy/admin.env")
+            && stream_add.contains("stream add --config deploy/nats/stream-r3.json"),
+        "§3 creates the stream differently now:\n{stream_add}"
+    );
     let admin = env_file(&sandbox.etc().join("admin.env"))?;
     create_r3_stream(&admin)?;
 
