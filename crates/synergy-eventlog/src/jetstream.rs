@@ -87,7 +87,7 @@ impl Default for JetStreamConfig {
 /// Why the JetStream log could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum JetStreamOpenError {
-    #[error("{0}; is it running with JetStream (-js)?")]
+    #[error("{0} (the event log also needs JetStream: nats-server -js)")]
     Connect(#[from] crate::nats::ConnectError),
     #[error("cannot provision JetStream stream {stream:?}: {reason}")]
     Provision { stream: String, reason: String },
