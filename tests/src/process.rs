@@ -16,8 +16,9 @@ use anyhow::{Context as _, bail};
 
 use crate::binary::synergy_bin;
 
-/// How long a service may take from spawn to `ready` (connect, open the stream, catch up).
-pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a service may take from spawn to `ready` (connect, open the stream, catch up);
+/// generous, since the suite runs beside a cargo build on two cores.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long one CLI command may take. The CLI's own request timeout is 10 s (reports 40 s);
 /// past this the process is killed and the test fails naming the command.
 pub const CLI_TIMEOUT: Duration = Duration::from_secs(60);
@@ -29,6 +30,8 @@ fn synergy() -> Command {
         "RUST_LOG",
         "SYNERGY_LOG",
         "SYNERGY_NATS",
+        "SYNERGY_NATS_USER",
+        "SYNERGY_NATS_PASSWORD",
         "SYNERGY_DATA",
         "NO_COLOR",
     ] {

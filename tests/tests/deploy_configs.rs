@@ -223,6 +223,9 @@ impl Login {
         let errors = Arc::new(Mutex::new(Vec::new()));
         let sink = errors.clone();
         let client = ConnectOptions::with_user_and_password(user.to_owned(), password(user))
+            // As every Synergy client does (crates/synergy-eventlog/src/nats.rs): replies on
+            // the user's own inbox, the only one it may subscribe to.
+            .custom_inbox_prefix(format!("_INBOX.{user}"))
             .event_callback(move |event| {
                 let sink = sink.clone();
                 async move {
@@ -362,10 +365,11 @@ fn secrets_script_output_starts_the_configs() {
         .iter()
         .find(|(k, _)| k == "SYNERGY_BRAND_PASSWORD")
         .expect("brand password");
+    // The servers without secrets, the login beside them.
     assert_eq!(
-        brand.trim(),
+        brand,
         format!(
-            "SYNERGY_NATS=nats://brand:{brand_pw}@nats-1:4222,nats://brand:{brand_pw}@nats-2:4222"
+            "SYNERGY_NATS=nats://nats-1:4222,nats://nats-2:4222\nSYNERGY_NATS_USER=brand\nSYNERGY_NATS_PASSWORD={brand_pw}\n"
         )
     );
 }
@@ -687,5 +691,201 @@ async fn synced(client: &async_nats::Client) -> anyhow::Result<()> {
         client.request("$JS.API.INFO", Bytes::new()),
     )
     .await??;
+    Ok(())
+}
+
+/// What a snooping user caught on its subscriptions, read after a round trip on its own
+/// connection: anything the server delivered to it before has arrived by then.
+async fn caught(
+    snooper: &Login,
+    subs: &mut [async_nats::Subscriber],
+) -> anyhow::Result<Vec<Bytes>> {
+    synced(&snooper.client)
+        .await
+        .context("the snooper's sync")?;
+    let mut got = Vec::new();
+    for sub in subs.iter_mut() {
+        while let Ok(Some(msg)) = tokio::time::timeout(Duration::from_millis(50), sub.next()).await
+        {
+            got.push(msg.payload);
+        }
+    }
+    Ok(got)
+}
+
+/// Every user's replies arrive on its own inbox (`_INBOX.<user>.>`), which no other user
+/// may subscribe to: the brand user cannot listen on `_INBOX.>` or on another user's
+/// inbox, so it reads neither the gateway's replies nor a token the gateway sends the
+/// admin, and it cannot learn the name of evaluation's consumer (the server tells it only
+/// to its creator, on the creator's inbox; listing and advisories are the admin's) to
+/// delete it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_user_reads_another_users_replies_or_finds_its_consumers() -> anyhow::Result<()> {
+    let dir = TempDir::with_prefix("synergy-deploy-inboxes-")?;
+    let conf = stage(dir.path(), &dir.path().join("store"))?.join("single.conf");
+    let mut server = Server::spawn("single", &conf, &[], dir.path().join("single.log"))?;
+    server.wait_healthy()?;
+    let urls = vec![server.url()];
+    let strategy = Login::connect(&urls, "strategy").await?;
+    strategy
+        .js()
+        .get_or_create_stream(synergy_stream(1))
+        .await?;
+
+    // The brand user tries to listen to everybody's replies and to JetStream's advisories.
+    let brand = Login::connect(&urls, "brand").await?;
+    let snooped = [
+        "_INBOX.>",
+        "_INBOX.gateway.>",
+        "_INBOX.admin.>",
+        "_INBOX.evaluation.>",
+        "$JS.EVENT.ADVISORY.>",
+    ];
+    let mut snoops = Vec::new();
+    for subject in snooped {
+        snoops.push(brand.client.subscribe(subject).await?);
+    }
+    synced(&brand.client).await.context("brand sync")?;
+
+    // A reply meant for the gateway: strategy answers a command the gateway sends.
+    let mut commands = strategy
+        .client
+        .queue_subscribe("syn.cmd.strategy.>", "synergy-strategy".into())
+        .await?;
+    synced(&strategy.client).await.context("strategy sync")?;
+    let responder = strategy.client.clone();
+    let answering = tokio::spawn(async move {
+        let request = commands.next().await.expect("a request");
+        let reply = request.reply.expect("a reply subject");
+        responder
+            .publish(reply, "acked".into())
+            .await
+            .expect("reply");
+        responder.flush().await.expect("flush");
+    });
+    let gateway = Login::connect(&urls, "gateway").await?;
+    let reply = tokio::time::timeout(
+        Duration::from_secs(10),
+        gateway.client.request("syn.cmd.strategy.sign", "p1".into()),
+    )
+    .await
+    .context("the gateway's command")??;
+    assert_eq!(&reply.payload[..], b"acked");
+    answering.await?;
+
+    // A reply meant for the admin: the gateway answers a token request with a new token.
+    let mut token_requests = gateway
+        .client
+        .queue_subscribe("syn.adm.gateway.tokens", "synergy-gateway".into())
+        .await?;
+    // The gateway syncs on a query subject nobody answers (proto's GATEWAY_SYNC).
+    let _ = tokio::time::timeout(
+        Duration::from_secs(5),
+        gateway.client.request("syn.qry.gateway.sync", Bytes::new()),
+    )
+    .await
+    .context("gateway sync")?;
+    let responder = gateway.client.clone();
+    let answering = tokio::spawn(async move {
+        let request = token_requests.next().await.expect("a token request");
+        let reply = request.reply.expect("a reply subject");
+        responder
+            .publish(reply, "new-token-abc".into())
+            .await
+            .expect("reply");
+        responder.flush().await.expect("flush");
+    });
+    let admin = Login::connect(&urls, "admin").await?;
+    let token = tokio::time::timeout(
+        Duration::from_secs(10),
+        admin
+            .client
+            .request("syn.adm.gateway.tokens", "create".into()),
+    )
+    .await
+    .with_context(|| {
+        format!(
+            "the admin's token request; gateway saw {:?}",
+            gateway.violations()
+        )
+    })??;
+    assert_eq!(&token.payload[..], b"new-token-abc");
+    answering.await?;
+
+    // Evaluation opens a consumer the way the event-log backend does (unnamed: the server
+    // names it and tells only evaluation).
+    let evaluation = Login::connect(&urls, "evaluation").await?;
+    let consumer = evaluation
+        .js()
+        .get_stream("SYNERGY")
+        .await?
+        .create_consumer(OrderedConfig {
+            filter_subject: "syn.evt.>".into(),
+            ..Default::default()
+        })
+        .await?;
+    let name = consumer.cached_info().name.clone();
+
+    // Nothing reached the brand user, so it knows no consumer's name; listing is refused.
+    let seen = caught(&brand, &mut snoops).await?;
+    let learned: Vec<String> = seen
+        .iter()
+        .filter_map(|p| serde_json::from_slice::<serde_json::Value>(p).ok())
+        .filter_map(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+        .collect();
+    let js = brand.js();
+    for list in [
+        "$JS.API.CONSUMER.NAMES.SYNERGY",
+        "$JS.API.CONSUMER.LIST.SYNERGY",
+    ] {
+        let answer = tokio::time::timeout(
+            Duration::from_secs(5),
+            brand.client.request(list, Bytes::new()),
+        )
+        .await;
+        assert!(!matches!(answer, Ok(Ok(_))), "brand was answered on {list}");
+        brand
+            .expect_violation(&format!("Publish to \"{list}\""))
+            .await;
+    }
+    // Whatever it could learn, it tries to delete.
+    for learned in &learned {
+        let _ = js.delete_consumer_from_stream(learned, "SYNERGY").await;
+    }
+    let names: Vec<String> = admin
+        .js()
+        .get_stream("SYNERGY")
+        .await?
+        .consumer_names()
+        .map(|n| n.expect("a consumer name"))
+        .collect()
+        .await;
+    let mut problems = Vec::new();
+    if !names.contains(&name) {
+        problems.push(format!(
+            "evaluation's consumer {name} is gone (left: {names:?}); brand learned {learned:?}"
+        ));
+    }
+    if !seen.is_empty() {
+        problems.push(format!(
+            "the brand user read replies meant for others: {:?}",
+            seen.iter()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .collect::<Vec<_>>()
+        ));
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    for subject in snooped {
+        brand
+            .expect_violation(&format!("Subscription to \"{subject}\""))
+            .await;
+    }
+    for login in [&strategy, &gateway, &admin, &evaluation] {
+        assert!(
+            login.violations().is_empty(),
+            "refused on its own inbox: {:?}",
+            login.violations()
+        );
+    }
     Ok(())
 }

@@ -59,7 +59,19 @@ fn node_index(name: &str) -> anyhow::Result<usize> {
         .with_context(|| format!("leader {name:?} is not one of n1..n3"))
 }
 
+/// How long provisioning the R3 stream may take: the create request (the meta leader must
+/// place three replicas and they must elect a leader) and the wait for that leader. Loaded
+/// machines (a cargo build beside the suite on two cores) have needed more than the
+/// client's default 5 s request timeout.
+const PROVISION: Duration = Duration::from_secs(120);
+/// One create request; a request past it is sent again until [`PROVISION`] runs out.
+const PROVISION_REQUEST: Duration = Duration::from_secs(30);
+
 /// Creates the stream as the operator does and returns its leader's node name (`n1`…).
+///
+/// A create whose answer was lost (timed out) may still have created the stream, so the
+/// create is retried: the server answers a create with an identical config with the
+/// existing stream. The leader is polled until the stream reports one.
 fn provision_r3_stream(urls: &[String]) -> anyhow::Result<String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -68,15 +80,42 @@ fn provision_r3_stream(urls: &[String]) -> anyhow::Result<String> {
         let definition =
             std::fs::read_to_string(workspace_root().join("deploy/nats/stream-r3.json"))?;
         let config: stream::Config = serde_json::from_str(&definition)?;
-        let client = async_nats::connect(urls.to_vec()).await?;
-        let js = jetstream::new(client);
-        let mut stream = js.create_stream(config).await?;
-        let info = stream.info().await?;
-        ensure!(info.config.num_replicas == 3, "{:?}", info.config);
-        info.cluster
-            .as_ref()
-            .and_then(|c| c.leader.clone())
-            .context("the R3 stream reports no leader")
+        let client = async_nats::ConnectOptions::new()
+            .connection_timeout(PROVISION_REQUEST)
+            .request_timeout(Some(PROVISION_REQUEST))
+            .connect(urls.to_vec())
+            .await?;
+        let js = jetstream::ContextBuilder::new()
+            .timeout(PROVISION_REQUEST)
+            .build(client);
+        let deadline = Instant::now() + PROVISION;
+        let mut stream = loop {
+            match js.create_stream(config.clone()).await {
+                Ok(stream) => break stream,
+                Err(e) if Instant::now() < deadline => {
+                    eprintln!("creating the R3 stream: {e}; asking again");
+                    // Polls the outcome of a request the cluster may still be working on.
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => bail!("no R3 stream within {PROVISION:?}: {e}"),
+            }
+        };
+        loop {
+            match stream.info().await {
+                Ok(info) => {
+                    ensure!(info.config.num_replicas == 3, "{:?}", info.config);
+                    if let Some(leader) = info.cluster.as_ref().and_then(|c| c.leader.clone()) {
+                        return Ok(leader);
+                    }
+                }
+                Err(e) => eprintln!("reading the R3 stream's info: {e}"),
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "the R3 stream elected no leader within {PROVISION:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     })
 }
 

@@ -658,7 +658,8 @@ async fn over_nats(plan: &Plan) -> anyhow::Result<ModeResults> {
         .context("starting nats-server (set NATS_SERVER_BIN)")?;
     let url = server.url();
     let views = tempfile::tempdir()?;
-    let service_client = synergy_runtime::nats::connect(&url, "bench-services").await?;
+    let address: synergy_runtime::nats::NatsAddress = url.parse()?;
+    let service_client = synergy_runtime::nats::connect(&address, "bench-services").await?;
     let log = Arc::new(
         JetStreamLog::open(service_client.clone(), JetStreamConfig::default())
             .await
@@ -677,9 +678,9 @@ async fn over_nats(plan: &Plan) -> anyhow::Result<ModeResults> {
         .context("the services were not ready within 30 s")?
         .context("the services stopped before they were ready")?;
 
-    let api = NatsApi::connect(&url).await?;
+    let api = NatsApi::connect(&address).await?;
     // The raw baselines: their own connection, stream and responder.
-    let raw_client = synergy_runtime::nats::connect(&url, "bench-raw").await?;
+    let raw_client = synergy_runtime::nats::connect(&address, "bench-raw").await?;
     let js = jetstream::new(raw_client.clone());
     let config = JetStreamConfig::default();
     js.create_stream(stream::Config {
@@ -692,7 +693,7 @@ async fn over_nats(plan: &Plan) -> anyhow::Result<ModeResults> {
     })
     .await
     .context("creating the raw baseline's stream")?;
-    let responder_client = synergy_runtime::nats::connect(&url, "bench-echo").await?;
+    let responder_client = synergy_runtime::nats::connect(&address, "bench-echo").await?;
     let mut echo = responder_client.subscribe(ECHO_SUBJECT).await?;
     // The echo must be subscribed at the server before the first timed request.
     synergy_runtime::nats::sync(

@@ -87,8 +87,8 @@ impl Default for JetStreamConfig {
 /// Why the JetStream log could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum JetStreamOpenError {
-    #[error("cannot connect to NATS at {url}: {reason}; is nats-server running with -js?")]
-    Connect { url: String, reason: String },
+    #[error("{0} (the event log also needs JetStream: nats-server -js)")]
+    Connect(#[from] crate::nats::ConnectError),
     #[error("cannot provision JetStream stream {stream:?}: {reason}")]
     Provision { stream: String, reason: String },
 }
@@ -128,19 +128,13 @@ impl fmt::Debug for JetStreamLog {
 }
 
 impl JetStreamLog {
-    /// Connects to `url` and opens (provisioning if needed) the stream.
+    /// Connects to `address` (see [`crate::nats::connect`]) and opens (provisioning if
+    /// needed) the stream.
     pub async fn connect(
-        url: &str,
+        address: &crate::nats::NatsAddress,
         config: JetStreamConfig,
     ) -> Result<JetStreamLog, JetStreamOpenError> {
-        let client = async_nats::ConnectOptions::new()
-            .connection_timeout(config.request_timeout)
-            .connect(url)
-            .await
-            .map_err(|e| JetStreamOpenError::Connect {
-                url: url.to_owned(),
-                reason: e.to_string(),
-            })?;
+        let client = crate::nats::connect(address, "synergy-eventlog").await?;
         JetStreamLog::open(client, config).await
     }
 

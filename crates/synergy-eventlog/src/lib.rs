@@ -6,9 +6,11 @@
 //! envelope. An `Ok` from [`EventLog::append`] means the commit is durable.
 
 pub mod jetstream;
+pub mod nats;
 pub mod sled_log;
 
 pub use jetstream::{JetStreamConfig, JetStreamLog, JetStreamOpenError};
+pub use nats::NatsAddress;
 pub use sled_log::SledLog;
 
 use std::fmt;

@@ -14,9 +14,12 @@ struct JetStreamHarness {
 }
 
 async fn open(server: &NatsServer) -> JetStreamLog {
-    JetStreamLog::connect(&server.url(), JetStreamConfig::default())
-        .await
-        .expect("open the JetStream log")
+    JetStreamLog::connect(
+        &server.url().parse().expect("a NATS URL"),
+        JetStreamConfig::default(),
+    )
+    .await
+    .expect("open the JetStream log")
 }
 
 impl conformance::Harness for JetStreamHarness {

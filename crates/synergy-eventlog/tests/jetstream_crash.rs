@@ -110,9 +110,12 @@ async fn acknowledged_commits_survive_kill_9_exactly_once() {
     const WRITERS: usize = 8;
     const ROUNDS: usize = 3;
     let mut server = NatsServer::start().expect("start nats-server");
-    let log = JetStreamLog::connect(&server.url(), config(Duration::from_secs(2)))
-        .await
-        .expect("open log");
+    let log = JetStreamLog::connect(
+        &server.url().parse().expect("a NATS URL"),
+        config(Duration::from_secs(2)),
+    )
+    .await
+    .expect("open log");
     let acked: Arc<Mutex<Vec<(Uuid, Position)>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
 
@@ -176,9 +179,12 @@ async fn acknowledged_commits_survive_kill_9_exactly_once() {
     }
 
     // A fresh client sees the store as the server recovered it.
-    let reader = JetStreamLog::connect(&server.url(), config(Duration::from_secs(5)))
-        .await
-        .expect("reopen log");
+    let reader = JetStreamLog::connect(
+        &server.url().parse().expect("a NATS URL"),
+        config(Duration::from_secs(5)),
+    )
+    .await
+    .expect("reopen log");
     let all = read_everything(&reader).await;
     for (i, c) in all.iter().enumerate() {
         assert_eq!(c.position.get(), i as u64 + 1, "global order has a gap");
@@ -219,7 +225,7 @@ async fn acknowledged_commits_survive_kill_9_exactly_once() {
 async fn down_server_fails_fast_and_everything_resumes_after_restart() {
     let bound = Duration::from_secs(1);
     let server = NatsServer::start().expect("start nats-server");
-    let log = JetStreamLog::connect(&server.url(), config(bound))
+    let log = JetStreamLog::connect(&server.url().parse().expect("a NATS URL"), config(bound))
         .await
         .expect("open log");
     let s = stream(0);

@@ -8,9 +8,12 @@ use synergy_eventlog::{EventLog, ExpectedVersion, JetStreamConfig, JetStreamLog}
 use synergy_testkit::NatsServer;
 
 async fn open(server: &NatsServer) -> JetStreamLog {
-    JetStreamLog::connect(&server.url(), JetStreamConfig::default())
-        .await
-        .expect("open the JetStream log")
+    JetStreamLog::connect(
+        &server.url().parse().expect("a NATS URL"),
+        JetStreamConfig::default(),
+    )
+    .await
+    .expect("open the JetStream log")
 }
 
 /// The server's view of the log's stream.

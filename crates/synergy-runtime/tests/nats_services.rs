@@ -40,7 +40,7 @@ impl Running {
 }
 
 async fn start(url: &str, role: ServiceRole, views: Option<&std::path::Path>) -> Running {
-    let client = synergy_runtime::nats::connect(url, &format!("test-{role}"))
+    let client = synergy_runtime::nats::connect(&url.parse().unwrap(), &format!("test-{role}"))
         .await
         .unwrap();
     let log = Arc::new(
@@ -89,7 +89,9 @@ impl World {
     }
 
     async fn api(&self) -> NatsApi {
-        NatsApi::connect(&self.server.url()).await.unwrap()
+        NatsApi::connect(&self.server.url().parse().unwrap())
+            .await
+            .unwrap()
     }
 
     fn stats(&self, context: Context) -> &ServiceStats {
@@ -492,7 +494,9 @@ async fn commands_continue_after_a_nats_server_restart() {
 async fn a_stopped_service_drains_and_callers_hear_it_is_gone() {
     let server = NatsServer::start().unwrap();
     let strategy = start(&server.url(), ServiceRole::Context(Context::Strategy), None).await;
-    let api = NatsApi::connect(&server.url()).await.unwrap();
+    let api = NatsApi::connect(&server.url().parse().unwrap())
+        .await
+        .unwrap();
     api.execute(Request::new(operator(), sign())).await.unwrap();
     strategy.shut_down().await.unwrap();
 
@@ -522,7 +526,7 @@ async fn shutdown_answers_every_request_the_service_already_received() {
 
     let server = NatsServer::start().unwrap();
     let strategy = start(&server.url(), ServiceRole::Context(Context::Strategy), None).await;
-    let client = synergy_runtime::nats::connect(&server.url(), "test-caller")
+    let client = synergy_runtime::nats::connect(&server.url().parse().unwrap(), "test-caller")
         .await
         .unwrap();
     let inbox = client.new_inbox();
@@ -562,7 +566,9 @@ async fn one_process_can_host_every_service() {
     let server = NatsServer::start().unwrap();
     let views = tempfile::tempdir().unwrap();
     let all = start(&server.url(), ServiceRole::All, Some(views.path())).await;
-    let api = NatsApi::connect(&server.url()).await.unwrap();
+    let api = NatsApi::connect(&server.url().parse().unwrap())
+        .await
+        .unwrap();
     setup(&api).await;
     api.execute(Request::new(distributor(), month_of(3, "hy-soft", "42")))
         .await

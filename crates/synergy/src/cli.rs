@@ -40,9 +40,15 @@ pub struct Cli {
         env = "SYNERGY_DATA"
     )]
     pub data: PathBuf,
-    /// Work against the services on this NATS server instead of the embedded data dir.
+    /// Work against the services on this NATS server instead of the embedded data dir
+    /// (several servers separated by commas). May carry `user:password@`, but the login
+    /// is better given by --nats-user and SYNERGY_NATS_PASSWORD.
     #[arg(long, global = true, env = "SYNERGY_NATS")]
     pub nats: Option<String>,
+    /// Log in to NATS as this user; the password comes from SYNERGY_NATS_PASSWORD (never a
+    /// flag, so it does not show in `ps`).
+    #[arg(long, global = true, env = "SYNERGY_NATS_USER")]
+    pub nats_user: Option<String>,
     /// Act for this organisation (a party of the partnership) instead of the default side.
     #[arg(long = "as", global = true, value_name = "ORG")]
     pub act_as: Option<OrgId>,
@@ -51,6 +57,32 @@ pub struct Cli {
     pub log: String,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The environment variable holding the NATS password (a flag would show in `ps`).
+pub const NATS_PASSWORD_ENV: &str = "SYNERGY_NATS_PASSWORD";
+
+impl Cli {
+    /// Where and as whom to reach NATS: `--nats`, with the login of `--nats-user` and
+    /// `SYNERGY_NATS_PASSWORD` (which win over credentials in the URL); `None` without
+    /// `--nats`.
+    pub fn nats_address(&self) -> anyhow::Result<Option<synergy_runtime::nats::NatsAddress>> {
+        let Some(url) = &self.nats else {
+            return Ok(None);
+        };
+        let mut address = synergy_runtime::nats::NatsAddress::parse(url)?;
+        if let Some(user) = &self.nats_user {
+            address = address.with_user(user)?;
+        }
+        match std::env::var(NATS_PASSWORD_ENV) {
+            Ok(password) if !password.is_empty() => address = address.with_password(password),
+            Ok(_) | Err(std::env::VarError::NotPresent) => {}
+            Err(std::env::VarError::NotUnicode(_)) => {
+                anyhow::bail!("[nats-password-invalid] {NATS_PASSWORD_ENV} is not valid UTF-8")
+            }
+        }
+        Ok(Some(address))
+    }
 }
 
 #[derive(Debug, Subcommand)]

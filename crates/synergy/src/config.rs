@@ -2,13 +2,14 @@
 //! then command-line flags — each later layer wins.
 //!
 //! clap already resolves flags, environment variables (`SYNERGY_DATA`, `SYNERGY_NATS`,
-//! `SYNERGY_LOG`) and defaults; the file slots in between by replacing only the values
-//! clap took from its defaults.
+//! `SYNERGY_NATS_USER`, `SYNERGY_LOG`) and defaults; the file slots in between by replacing
+//! only the values clap took from its defaults. The NATS password is read from
+//! `SYNERGY_NATS_PASSWORD` only ([`crate::cli::Cli::nats_address`]).
 //!
 //! ```toml
 //! # synergy.toml
 //! data = "/var/lib/synergy"
-//! nats = "nats://strategy:secret@10.0.0.5:4222"
+//! nats = "nats://10.0.0.5:4222"
 //! log = "info"
 //! ```
 

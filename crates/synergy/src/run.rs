@@ -12,6 +12,7 @@ use synergy_evaluation::render::Format;
 use synergy_eventlog::{EventLog, Filter, Position};
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{Date, OrgId, PartnershipId, Role, Side};
+use synergy_runtime::nats::NatsAddress;
 use synergy_runtime::projection::ProjectionStore;
 use synergy_runtime::{
     AnyCommand, Api, ApiError, IssueRequest, IssuedReport, Local, Outcome, ReportRequest, Request,
@@ -59,7 +60,7 @@ fn today() -> Date {
 }
 
 /// The API the command line talks to: the embedded data dir, or the services on NATS.
-async fn api(data: &Path, nats: Option<&str>) -> anyhow::Result<Arc<dyn Api>> {
+async fn api(data: &Path, nats: Option<&NatsAddress>) -> anyhow::Result<Arc<dyn Api>> {
     Ok(match nats {
         Some(url) => Arc::new(synergy_runtime::nats::NatsApi::connect(url).await?),
         None => Arc::new(open(data)?),
@@ -69,8 +70,8 @@ async fn api(data: &Path, nats: Option<&str>) -> anyhow::Result<Arc<dyn Api>> {
 async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let data = cli.data.clone();
     let act_as = cli.act_as.clone();
-    let nats = cli.nats.clone();
-    let nats = nats.as_deref();
+    let nats = cli.nats_address()?;
+    let nats = nats.as_ref();
     match cli.command {
         Command::Demo(args) => {
             let tmp;

@@ -9,7 +9,7 @@ use anyhow::{Context as _, bail};
 use synergy_eventlog::{EventLog, JetStreamConfig, JetStreamLog};
 use synergy_gateway::{FileTokenStore, GatewayState, TokenStore};
 use synergy_proto::{OrgId, Role};
-use synergy_runtime::nats::{self, NatsApi, ServiceConfig, ServiceRole};
+use synergy_runtime::nats::{self, NatsAddress, NatsApi, ServiceConfig, ServiceRole};
 use synergy_runtime::projection;
 use synergy_runtime::{Api, Clock, Local, SystemClock};
 use tokio::sync::watch;
@@ -104,7 +104,7 @@ async fn gateway(
 /// `synergy up`: every service and the gateway in one process.
 pub async fn up(
     data: &Path,
-    nats_url: Option<&str>,
+    nats_url: Option<&NatsAddress>,
     addr: &str,
     demo: bool,
 ) -> anyhow::Result<ExitCode> {
@@ -145,7 +145,7 @@ pub async fn up(
             let config = ServiceConfig::new(ServiceRole::All).views(data.join("views"));
             let services = tokio::spawn(nats::serve(client, config, log, stop.clone()));
             let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
-            println!("synergy up: every service on NATS at {}", redact(url));
+            println!("synergy up: every service on NATS at {url}");
             let admin = nats::connect(url, "synergy-gateway").await?;
             let served = gateway(addr, api, data, Some(admin), stop).await;
             services.await.context("services panicked")??;
@@ -159,7 +159,7 @@ pub async fn up(
 pub async fn serve(
     service: &str,
     data: &Path,
-    nats_url: Option<&str>,
+    nats_url: Option<&NatsAddress>,
     addr: &str,
 ) -> anyhow::Result<ExitCode> {
     let Some(url) = nats_url else {
@@ -193,22 +193,11 @@ pub async fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Hides the password of `nats://user:password@host`.
-fn redact(url: &str) -> String {
-    url.split(',')
-        .map(|u| match (u.find("://"), u.rfind('@')) {
-            (Some(s), Some(at)) if at > s => format!("{}://***@{}", &u[..s], &u[at + 1..]),
-            _ => u.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 /// `synergy token create|revoke|list`: on the data directory's token file, or with
 /// `--nats` on the gateway's, through NATS.
 pub async fn token(
     data: &Path,
-    nats_url: Option<&str>,
+    nats_url: Option<&NatsAddress>,
     cmd: crate::cli::TokenCmd,
 ) -> anyhow::Result<ExitCode> {
     use crate::token_admin::{TokenReply, TokenRequest, request};
@@ -319,7 +308,7 @@ fn token_line(
 }
 
 /// Opens the JetStream event log for `tail` and `replay` over NATS.
-pub async fn jetstream_log(url: &str) -> anyhow::Result<JetStreamLog> {
+pub async fn jetstream_log(url: &NatsAddress) -> anyhow::Result<JetStreamLog> {
     let client = nats::connect(url, "synergy-cli").await?;
     Ok(JetStreamLog::open(client, JetStreamConfig::default()).await?)
 }

@@ -138,7 +138,10 @@ pub async fn serve(
 }
 
 /// Sends a token request to the gateway on NATS.
-pub async fn request(url: &str, request: TokenRequest) -> anyhow::Result<TokenReply> {
+pub async fn request(
+    url: &synergy_runtime::nats::NatsAddress,
+    request: TokenRequest,
+) -> anyhow::Result<TokenReply> {
     let client = synergy_runtime::nats::connect(url, "synergy-token-admin").await?;
     let payload = encode_message(VERSION, &request)?;
     let reply = tokio::time::timeout(

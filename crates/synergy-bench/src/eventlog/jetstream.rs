@@ -173,7 +173,7 @@ pub async fn run(plan: &JsPlan) -> anyhow::Result<JsResults> {
         .await?
         .context("starting nats-server for the JetStream bench (set NATS_SERVER_BIN)")?;
     let config = JetStreamConfig::default();
-    let log = JetStreamLog::connect(&server.url(), config.clone())
+    let log = JetStreamLog::connect(&server.url().parse()?, config.clone())
         .await
         .context("opening the JetStream event log")?;
     let client = async_nats::connect(server.url())

@@ -26,7 +26,7 @@ use crate::nats::wire::{
     IssuedVersionQuery, IssuedWire, OutcomeWire, PartnershipQuery, PartnershipWire, ReadQuery,
     ReportQuery,
 };
-use crate::nats::{ConnectError, connect};
+use crate::nats::{ConnectError, NatsAddress, connect};
 use crate::query::AnyQuery;
 
 /// How long [`NatsApi`] waits for answers.
@@ -74,13 +74,16 @@ impl NatsApi {
         }
     }
 
-    /// Connects to `url` (servers separated by commas, credentials in the URL).
-    pub async fn connect(url: &str) -> Result<Self, ConnectError> {
-        Self::connect_with(url, NatsApiConfig::default()).await
+    /// Connects to `address` (see [`connect`]).
+    pub async fn connect(address: &NatsAddress) -> Result<Self, ConnectError> {
+        Self::connect_with(address, NatsApiConfig::default()).await
     }
 
-    pub async fn connect_with(url: &str, config: NatsApiConfig) -> Result<Self, ConnectError> {
-        Ok(Self::new(connect(url, "synergy-client").await?, config))
+    pub async fn connect_with(
+        address: &NatsAddress,
+        config: NatsApiConfig,
+    ) -> Result<Self, ConnectError> {
+        Ok(Self::new(connect(address, "synergy-client").await?, config))
     }
 
     pub fn client(&self) -> &async_nats::Client {

@@ -21,50 +21,11 @@ use std::time::Duration;
 pub use client::{NatsApi, NatsApiConfig};
 pub use service::{ServeError, Service, ServiceConfig, ServiceRole, ServiceStats, serve};
 
-/// How long connecting to NATS may take before giving up.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "cannot connect to NATS at {url}: {reason}; is nats-server running, and are the URL and credentials right?"
-)]
-pub struct ConnectError {
-    pub url: String,
-    pub reason: String,
-}
-
-/// Connects to NATS as `name` (shown in the server's connection list). `url` may list
-/// several servers separated by commas and carry `user:password@`. The client reconnects
-/// by itself after a server restart; connection changes and server errors (a permissions
-/// violation, say) are logged.
-pub async fn connect(url: &str, name: &str) -> Result<async_nats::Client, ConnectError> {
-    let name_for_events = name.to_owned();
-    async_nats::ConnectOptions::new()
-        .name(name)
-        .connection_timeout(CONNECT_TIMEOUT)
-        .event_callback(move |event| {
-            let name = name_for_events.clone();
-            async move {
-                match event {
-                    async_nats::Event::ServerError(e) => {
-                        tracing::error!(client = %name, error = %e, "NATS server error");
-                    }
-                    async_nats::Event::ClientError(e) => {
-                        tracing::error!(client = %name, error = %e, "NATS client error");
-                    }
-                    other => tracing::info!(client = %name, event = %other, "NATS connection"),
-                }
-            }
-        })
-        // async-nats reads a string as one server: a cluster's comma-separated list is
-        // handed over as a list, so the client can fail over between its members.
-        .connect(servers(url))
-        .await
-        .map_err(|e| ConnectError {
-            url: redact(url),
-            reason: e.to_string(),
-        })
-}
+// Connecting lives beside the JetStream log, which needs it too: one helper for every
+// client (credentials as credentials, a per-user inbox, no password in any message).
+pub use synergy_eventlog::nats::{
+    AddressError, CONNECT_TIMEOUT, ConnectError, NatsAddress, connect,
+};
 
 #[derive(Debug, thiserror::Error)]
 #[error(
@@ -97,48 +58,5 @@ pub async fn sync(
             subject: subject.to_owned(),
             reason: e.to_string(),
         }),
-    }
-}
-
-/// The servers of a comma-separated URL list.
-fn servers(url: &str) -> Vec<&str> {
-    url.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect()
-}
-
-/// `url` without passwords, for messages and logs.
-fn redact(url: &str) -> String {
-    url.split(',')
-        .map(|server| match (server.find("://"), server.rfind('@')) {
-            (Some(scheme), Some(at)) if at > scheme => {
-                let credentials = &server[scheme + 3..at];
-                let user = credentials.split(':').next().unwrap_or("");
-                format!("{}{user}:***{}", &server[..scheme + 3], &server[at..])
-            }
-            (None, Some(at)) => {
-                let user = server[..at].split(':').next().unwrap_or("");
-                format!("{user}:***{}", &server[at..])
-            }
-            _ => server.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn passwords_never_reach_messages() {
-        assert_eq!(
-            super::redact("nats://strategy:p0123@127.0.0.1:4222,nats://b:q@h2:4222"),
-            "nats://strategy:***@127.0.0.1:4222,nats://b:***@h2:4222"
-        );
-        assert_eq!(
-            super::redact("nats://127.0.0.1:4222"),
-            "nats://127.0.0.1:4222"
-        );
-        assert_eq!(super::redact("u:pw@host:4222"), "u:***@host:4222");
     }
 }
