@@ -187,7 +187,8 @@ fn refused(
     let v: Value = serde_json::from_str(&text)?;
     ensure!(v["code"] == "invalid_file", "{text}");
     ensure!(v["errors"][0]["rule"] == rule, "{rule}: {text}");
-    up.alive().with_context(|| format!("after the file refused by {rule}"))?;
+    up.alive()
+        .with_context(|| format!("after the file refused by {rule}"))?;
     Ok(v)
 }
 
@@ -281,14 +282,14 @@ fn hostile_uploads_are_refused_within_a_gibibyte_and_the_server_keeps_answering(
 
     let peak = peak_rss(up.pid())?;
     eprintln!(
-        "peak RSS of synergy up: {:.1} MiB at start, {:.1} MiB after the corners, {} after \
-         the bad rows {:.1} MiB, at the end {:.1} MiB",
+        "peak RSS of synergy up: {:.1} MiB at start, {:.1} MiB after the corners, {}after the \
+         bad rows {:.1} MiB, at the end {:.1} MiB",
         start_rss as f64 / 1048576.0,
         after_corners as f64 / 1048576.0,
         after_bombs
             .iter()
             .map(|(mb, size, rss)| format!(
-                "after the {mb} MiB bomb ({size} bytes zipped) {:.1} MiB,",
+                "after the {mb} MiB bomb ({size} bytes zipped) {:.1} MiB, ",
                 *rss as f64 / 1048576.0
             ))
             .collect::<String>(),
