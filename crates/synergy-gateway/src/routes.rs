@@ -911,7 +911,7 @@ pub struct UploadArgs {
         (status = 409, description = "Not allowed in the current state", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not CSV, XLSX or JSON", body = ErrorBody),
-        (status = 422, description = "The file was rejected (`invalid_file`, every bad row listed) or the catalogue breaks a rule", body = ErrorBody),
+        (status = 422, description = "The file was rejected (`invalid_file`: the first 1,000 bad rows listed, every problem counted in `errors_by_rule`; a file past the import limits has the limit's rule) or the catalogue breaks a rule", body = ErrorBody),
         (status = 503, description = "Temporarily unavailable", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -1010,7 +1010,7 @@ pub async fn import_catalogue(
         (status = 409, description = "A correction without a reason (rule market_data.correction_needs_reason, field names the month), or a month not ended", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not CSV, XLSX or JSON", body = ErrorBody),
-        (status = 422, description = "The file was rejected (`invalid_file`, every bad row listed) or breaks a rule", body = ErrorBody),
+        (status = 422, description = "The file was rejected (`invalid_file`: the first 1,000 bad rows listed, every problem counted in `errors_by_rule`; a file past the import limits has the limit's rule) or breaks a rule", body = ErrorBody),
         (status = 503, description = "Temporarily unavailable", body = ErrorBody),
     ),
     security(("bearer" = []))
