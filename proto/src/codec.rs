@@ -74,6 +74,10 @@ pub enum DecodeError {
     TrailingBytes { version: u16, trailing: usize },
     #[error("malformed commit group: {reason}")]
     MalformedGroup { reason: String },
+    /// The record decodes, but it was stored on another subject than the one its stream
+    /// names: a publisher allowed on `subject` tried to pass it off as `names`'s.
+    #[error("stored on {subject}, but the commit names stream {names}")]
+    WrongSubject { subject: String, names: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -152,6 +156,22 @@ pub fn decode_commit(bytes: &[u8]) -> Result<Decoded, DecodeError> {
         commit,
         stored_version: version,
     })
+}
+
+/// Decodes a commit stored on `subject` (a JetStream message's subject), which must be the
+/// subject of the stream the commit names: a record that claims another stream is
+/// refused as [`DecodeError::WrongSubject`], so a publisher cannot pass its bytes off as
+/// another aggregate's (or another context's) commit.
+pub fn decode_commit_on(subject: &str, bytes: &[u8]) -> Result<Decoded, DecodeError> {
+    let decoded = decode_commit(bytes)?;
+    let expected = crate::subject::commit(&decoded.commit.stream);
+    if expected != subject {
+        return Err(DecodeError::WrongSubject {
+            subject: subject.to_owned(),
+            names: decoded.commit.stream.to_string(),
+        });
+    }
+    Ok(decoded)
 }
 
 /// Builds a commit group ([module docs](self)): commits are encoded straight into it.

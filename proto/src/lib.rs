@@ -18,7 +18,7 @@ pub mod time;
 pub use amount::{AmountError, Cases, Percent, Yuan};
 pub use codec::{
     CommitGroup, CommitGroupBuilder, DecodeError, Decoded, SCHEMA_VERSION, decode_commit,
-    encode_commit, is_commit_group,
+    decode_commit_on, encode_commit, is_commit_group,
 };
 pub use envelope::{Commit, CommitError, Envelope, RecordedEvent, StreamId};
 pub use events::Event;

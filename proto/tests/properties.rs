@@ -55,7 +55,16 @@ proptest! {
             let commit = commit_of(event, u128::from(seq));
             let bytes = encode_commit(&commit);
             let back = decode_commit(&bytes).unwrap();
-            prop_assert_eq!(back.commit, commit);
+            prop_assert_eq!(&back.commit, &commit);
+            // Stored on its own subject it reads back; on any other it is refused.
+            let own = synergy_proto::subject::commit(&commit.stream);
+            prop_assert_eq!(decode_commit_on(&own, &bytes).unwrap().commit, commit);
+            let other = format!("{own}x");
+            let refused = matches!(
+                decode_commit_on(&other, &bytes),
+                Err(synergy_proto::DecodeError::WrongSubject { .. })
+            );
+            prop_assert!(refused, "stored on {}, read as its own", other);
         }
     }
 

@@ -33,12 +33,12 @@ use async_nats::jetstream::stream::{self, LastRawMessageErrorKind, StorageType};
 use async_nats::jetstream::{self, Message};
 use async_trait::async_trait;
 use futures::StreamExt;
-use synergy_proto::codec::{decode_commit, encode_commit};
+use synergy_proto::codec::{decode_commit, decode_commit_on, encode_commit};
 use synergy_proto::{Commit, StreamId, Timestamp, Uuid, subject};
 
 use crate::{
-    AppendError, Appended, EventLog, ExpectedVersion, Filter, Position, ReadError, StoredCommit,
-    Subscription,
+    Aggregate, AppendError, Appended, EventLog, ExpectedVersion, Filter, Position, ReadError,
+    StoredCommit, Subscription,
 };
 
 const MSG_ID: &str = "Nats-Msg-Id";
@@ -235,16 +235,24 @@ impl JetStreamLog {
         .await
         .map_err(|_| HeadError::Unavailable(self.timed_out("looking up the aggregate's head")))?;
         let head = match last {
-            Ok(msg) => {
-                let decoded = decode_commit(&msg.payload).map_err(|source| HeadError::Corrupt {
-                    position: Position(msg.sequence),
-                    source,
-                })?;
-                Head {
+            Ok(msg) => match decode_commit_on(&msg.subject, &msg.payload) {
+                Ok(decoded) => Head {
                     seq: msg.sequence,
                     version: decoded.commit.last_version(),
+                },
+                // The aggregate ends with a quarantined record: the server checks appends
+                // against its sequence, and versions follow the last readable commit.
+                Err(_) => {
+                    let read = self
+                        .read_through(stream, msg.sequence, u64::MAX)
+                        .await
+                        .map_err(|e| HeadError::Unavailable(e.to_string()))?;
+                    Head {
+                        seq: msg.sequence,
+                        version: read.version,
+                    }
                 }
-            }
+            },
             Err(e) if e.kind() == LastRawMessageErrorKind::NoMessageFound => Head::EMPTY,
             Err(e) => {
                 return Err(HeadError::Unavailable(format!(
@@ -399,34 +407,50 @@ impl JetStreamLog {
         }
     }
 
-    /// One attempt of `read_aggregate`.
-    async fn read_aggregate_once(
+    /// One attempt of `load_aggregate`.
+    async fn load_aggregate_once(
         &self,
         stream: &StreamId,
         from_version: u64,
-    ) -> Result<Vec<StoredCommit>, ReadError> {
-        let subject = subject::commit(stream);
+    ) -> Result<Aggregate, ReadError> {
         // The head bounds the read: the consumer delivers up to it and no further, so a
         // read never waits for appends that happen while it runs.
-        let last_seq = match self.server_head(stream).await {
-            Ok(head) => head.seq,
-            Err(HeadError::Corrupt { position, .. }) => position.get(),
-            Err(e) => return Err(e.into()),
-        };
+        let last_seq = self.server_head(stream).await?.seq;
+        self.read_through(stream, last_seq, from_version).await
+    }
+
+    /// The aggregate's messages up to stream sequence `last_seq`: the readable commits
+    /// holding `from_version` or later, the version of the last readable one, and the
+    /// quarantined records among them.
+    async fn read_through(
+        &self,
+        stream: &StreamId,
+        last_seq: u64,
+        from_version: u64,
+    ) -> Result<Aggregate, ReadError> {
+        let mut out = Aggregate::default();
         if last_seq == 0 {
-            return Ok(Vec::new());
+            return Ok(out);
         }
+        let subject = subject::commit(stream);
         let mut read = self
             .bounded_from(1, &subject, false)
             .await
             .map_err(|reason| ReadError::Unavailable { reason })?;
-        let mut out = Vec::new();
         loop {
-            let msg = self.next_of(&mut read, &stream.to_string()).await?;
-            let stored = decode_message(&msg)?;
-            let seq = stored.position.get();
-            if stored.commit.last_version() >= from_version {
-                out.push(stored);
+            let msg = self.next_of(&mut read, &subject).await?;
+            let seq = message_sequence(&msg)?;
+            match decode_message(&msg) {
+                Ok(stored) => {
+                    out.version = stored.commit.last_version();
+                    if stored.commit.last_version() >= from_version {
+                        out.commits.push(stored);
+                    }
+                }
+                Err(e) => match e.quarantined() {
+                    Some(q) => out.quarantined.push(q),
+                    None => return Err(e),
+                },
             }
             if seq >= last_seq {
                 return Ok(out);
@@ -443,9 +467,17 @@ impl JetStreamLog {
             .await
             .map_err(|reason| ReadError::Unavailable { reason })?;
         let mut out = Vec::new();
-        while (out.len() as u64) < read.pending {
+        for _ in 0..read.pending {
             let msg = self.next_of(&mut read, &subject).await?;
-            out.push(decode_message(&msg)?);
+            match decode_message(&msg) {
+                Ok(stored) => out.push(stored),
+                Err(e) => match e.quarantined() {
+                    Some(q) => {
+                        tracing::warn!(position = q.position.get(), subject = q.subject.as_deref().unwrap_or("-"), reason = %q.reason, "quarantined record passed over");
+                    }
+                    None => return Err(e),
+                },
+            }
         }
         Ok(out)
     }
@@ -599,24 +631,12 @@ where
 
 enum HeadError {
     Unavailable(String),
-    Corrupt {
-        position: Position,
-        source: synergy_proto::DecodeError,
-    },
 }
 
 impl From<HeadError> for AppendError {
     fn from(e: HeadError) -> AppendError {
         match e {
             HeadError::Unavailable(reason) => AppendError::Unavailable { reason },
-            // The version of the aggregate's last commit is unknown, so nothing can be
-            // appended after it safely; an operator must repair the record first.
-            HeadError::Corrupt { position, source } => AppendError::Unavailable {
-                reason: format!(
-                    "the aggregate's last commit at {position} cannot be decoded ({source}), \
-                     so its version is unknown"
-                ),
-            },
         }
     }
 }
@@ -625,7 +645,6 @@ impl From<HeadError> for ReadError {
     fn from(e: HeadError) -> ReadError {
         match e {
             HeadError::Unavailable(reason) => ReadError::Unavailable { reason },
-            HeadError::Corrupt { position, source } => ReadError::Corrupt { position, source },
         }
     }
 }
@@ -638,21 +657,28 @@ fn now() -> Timestamp {
     Timestamp::from_millis(millis)
 }
 
+fn message_sequence(msg: &Message) -> Result<u64, ReadError> {
+    msg.info()
+        .map(|i| i.stream_sequence)
+        .map_err(|e| ReadError::Unavailable {
+            reason: format!("a delivered message has no stream sequence: {e}"),
+        })
+}
+
+/// The commit a delivered message holds; `Corrupt` (quarantined) when it does not decode
+/// or names another stream than its subject's.
 fn decode_message(msg: &Message) -> Result<StoredCommit, ReadError> {
-    let position =
-        Position(
-            msg.info()
-                .map(|i| i.stream_sequence)
-                .map_err(|e| ReadError::Unavailable {
-                    reason: format!("a delivered message has no stream sequence: {e}"),
-                })?,
-        );
-    decode_commit(&msg.payload)
+    let position = Position(message_sequence(msg)?);
+    decode_commit_on(&msg.subject, &msg.payload)
         .map(|d| StoredCommit {
             position,
             commit: d.commit,
         })
-        .map_err(|source| ReadError::Corrupt { position, source })
+        .map_err(|source| ReadError::Corrupt {
+            position,
+            subject: Some(msg.subject.to_string()),
+            source,
+        })
 }
 
 #[async_trait]
@@ -671,7 +697,14 @@ impl EventLog for JetStreamLog {
             attempts += 1;
             // (expected last subject sequence, version the commit follows)
             let (expected_seq, version) = match expected {
-                ExpectedVersion::NoStream | ExpectedVersion::Exact(0) => (0, 0),
+                // An aggregate of quarantined records alone is at version 0, but the
+                // server checks against their sequence (learnt from the first refusal).
+                ExpectedVersion::NoStream | ExpectedVersion::Exact(0) => {
+                    match self.cached_head(&commit.stream) {
+                        Some(h) if h.version == 0 => (h.seq, 0),
+                        _ => (0, 0),
+                    }
+                }
                 ExpectedVersion::Exact(v) => match self.cached_head(&commit.stream) {
                     Some(h) if h.version == v => (h.seq, v),
                     _ => {
@@ -776,12 +809,14 @@ impl EventLog for JetStreamLog {
         }
     }
 
-    async fn read_aggregate(
+    async fn load_aggregate(
         &self,
         stream: &StreamId,
         from_version: u64,
-    ) -> Result<Vec<StoredCommit>, ReadError> {
-        retry_transient(|| self.read_aggregate_once(stream, from_version)).await
+    ) -> Result<Aggregate, ReadError> {
+        let loaded = retry_transient(|| self.load_aggregate_once(stream, from_version)).await?;
+        loaded.warn_quarantined();
+        Ok(loaded)
     }
 
     async fn read_matching(&self, filter: Filter) -> Result<Vec<StoredCommit>, ReadError> {

@@ -105,15 +105,83 @@ pub enum AppendError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    /// A stored record could not be decoded. Reported with its position, never skipped.
-    #[error("commit at {position} cannot be decoded: {source}")]
+    /// A stored record could not be decoded, or (JetStream) it sits on another subject
+    /// than the stream it names. It is quarantined: subscriptions yield this item and go
+    /// on; aggregate loads and matching reads pass over it ([`Quarantined`]).
+    #[error("record at {position}{} is quarantined: {source}", subject.as_deref().map(|s| format!(" on {s}")).unwrap_or_default())]
     Corrupt {
         position: Position,
+        /// Where it was stored: the JetStream subject, or on sled the subject of the
+        /// stream its index entry files it under (unknown for a record no entry names).
+        subject: Option<String>,
         #[source]
         source: DecodeError,
     },
     #[error("event log unavailable: {reason}")]
     Unavailable { reason: String },
+}
+
+impl ReadError {
+    /// The quarantined record this error reports, if it reports one.
+    pub fn quarantined(&self) -> Option<Quarantined> {
+        match self {
+            ReadError::Corrupt {
+                position,
+                subject,
+                source,
+            } => Some(Quarantined {
+                position: *position,
+                subject: subject.clone(),
+                reason: source.to_string(),
+            }),
+            ReadError::Unavailable { .. } => None,
+        }
+    }
+}
+
+/// A stored record that no reader hands out as a commit: it does not decode, or it was
+/// stored on a subject other than the one of the stream it names (a publisher passing its
+/// bytes off as another aggregate's). Every reader passes over it and reports it, so one
+/// stray record can neither stop a service nor change what is folded or decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quarantined {
+    pub position: Position,
+    pub subject: Option<String>,
+    /// Why it is not a commit, for the operator.
+    pub reason: String,
+}
+
+impl fmt::Display for Quarantined {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.position)?;
+        if let Some(subject) = &self.subject {
+            write!(f, " on {subject}")?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+/// An aggregate as a command loads it: its commits, its version, and the records filed
+/// under it that were passed over.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Aggregate {
+    /// The readable commits, in order.
+    pub commits: Vec<StoredCommit>,
+    /// The version an append must expect to follow what was read. It is the last
+    /// readable commit's last version, except on sled when a damaged record ends the
+    /// aggregate: its index entry still names the versions it took.
+    pub version: u64,
+    /// Records of the aggregate that were passed over (logged as they are met).
+    pub quarantined: Vec<Quarantined>,
+}
+
+impl Aggregate {
+    /// Reports the records passed over, once per load.
+    pub(crate) fn warn_quarantined(&self) {
+        for q in &self.quarantined {
+            tracing::warn!(position = q.position.get(), subject = q.subject.as_deref().unwrap_or("-"), reason = %q.reason, "quarantined record passed over");
+        }
+    }
 }
 
 /// A stored commit and where it sits in the global order.
@@ -147,7 +215,7 @@ impl Filter {
 
 /// A subscription: every matching commit after the start position, in global order,
 /// catching up on history and then following live appends, with no gaps or duplicates.
-/// An `Err(ReadError::Corrupt)` item reports an undecodable record; the stream goes on.
+/// An `Err(ReadError::Corrupt)` item reports a quarantined record; the stream goes on.
 pub type Subscription = BoxStream<'static, Result<StoredCommit, ReadError>>;
 
 /// The event log. Both backends keep every promise written here, and the conformance
@@ -167,20 +235,30 @@ pub trait EventLog: Send + Sync + 'static {
         commit: Commit,
     ) -> Result<Appended, AppendError>;
 
-    /// The aggregate's commits in order, starting with the one holding `from_version`
-    /// (1 = everything).
+    /// The aggregate's readable commits in order, starting with the one holding
+    /// `from_version` (1 = everything), its version and the records passed over.
+    async fn load_aggregate(
+        &self,
+        stream: &StreamId,
+        from_version: u64,
+    ) -> Result<Aggregate, ReadError>;
+
+    /// The aggregate's readable commits in order, starting with the one holding
+    /// `from_version` (1 = everything); quarantined records are passed over.
     async fn read_aggregate(
         &self,
         stream: &StreamId,
         from_version: u64,
-    ) -> Result<Vec<StoredCommit>, ReadError>;
+    ) -> Result<Vec<StoredCommit>, ReadError> {
+        Ok(self.load_aggregate(stream, from_version).await?.commits)
+    }
 
     /// Every commit matching `filter` with a position after `after`.
     fn subscribe(&self, after: Position, filter: Filter) -> Subscription;
 
     /// Every commit matching `filter` that was stored when the call began, in global
     /// order: a read that ends, for questions about many aggregates (all support streams
-    /// of a partnership). An undecodable record fails the read, naming its position.
+    /// of a partnership). Quarantined records are passed over (and logged).
     ///
     /// The default walks the whole log up to its head; a backend that can filter on its
     /// side does better.
@@ -192,7 +270,19 @@ pub trait EventLog: Send + Sync + 'static {
         }
         let mut all = self.subscribe(Position::START, Filter::ALL);
         while let Some(item) = all.next().await {
-            let stored = item?;
+            let stored = match item {
+                Ok(stored) => stored,
+                Err(e) => match e.quarantined() {
+                    Some(q) => {
+                        tracing::warn!(position = q.position.get(), subject = q.subject.as_deref().unwrap_or("-"), reason = %q.reason, "quarantined record passed over");
+                        if q.position >= head {
+                            break;
+                        }
+                        continue;
+                    }
+                    None => return Err(e),
+                },
+            };
             let at = stored.position;
             if filter.matches(&stored.commit.stream) {
                 out.push(stored);
@@ -206,4 +296,32 @@ pub trait EventLog: Send + Sync + 'static {
 
     /// The position of the last stored commit (`START` if none).
     async fn head(&self) -> Result<Position, ReadError>;
+}
+
+/// Every quarantined record of `log` up to its head when the call began, in log order
+/// (`synergy quarantine list`). Walks the whole log.
+pub async fn quarantined<L: EventLog + ?Sized>(log: &L) -> Result<Vec<Quarantined>, ReadError> {
+    let head = log.head().await?;
+    let mut out = Vec::new();
+    if head == Position::START {
+        return Ok(out);
+    }
+    let mut all = log.subscribe(Position::START, Filter::ALL);
+    while let Some(item) = all.next().await {
+        let at = match item {
+            Ok(stored) => stored.position,
+            Err(e) => match e.quarantined() {
+                Some(q) => {
+                    let at = q.position;
+                    out.push(q);
+                    at
+                }
+                None => return Err(e),
+            },
+        };
+        if at >= head {
+            break;
+        }
+    }
+    Ok(out)
 }

@@ -124,13 +124,13 @@ use async_trait::async_trait;
 use futures::StreamExt;
 use synergy_proto::{
     Commit, CommitGroup, CommitGroupBuilder, DecodeError, StreamId, Timestamp, Uuid, decode_commit,
-    is_commit_group,
+    is_commit_group, subject,
 };
 use tokio::sync::{oneshot, watch};
 
 use crate::{
-    AppendError, Appended, EventLog, ExpectedVersion, Filter, Position, ReadError, StoredCommit,
-    Subscription,
+    Aggregate, AppendError, Appended, EventLog, ExpectedVersion, Filter, Position, Quarantined,
+    ReadError, StoredCommit, Subscription,
 };
 
 /// Most appends one batch write and one flush serve together.
@@ -556,7 +556,7 @@ impl SledLog {
 
     /// Fault injection for tests and repair drills: stores `bytes` unchecked as the next
     /// record of the global log and as one version of `stream`, exactly as a commit would
-    /// be (same batch, same flush). Readers report it as [`ReadError::Corrupt`] when it
+    /// be (same batch, same flush). Readers quarantine it ([`crate::Quarantined`]) when it
     /// does not decode. Never use it to write real commits.
     ///
     /// # Panics
@@ -647,17 +647,21 @@ impl EventLog for SledLog {
         answer.await.map_err(|_| writer_gone())?
     }
 
-    async fn read_aggregate(
+    async fn load_aggregate(
         &self,
         stream: &StreamId,
         from_version: u64,
-    ) -> Result<Vec<StoredCommit>, ReadError> {
+    ) -> Result<Aggregate, ReadError> {
         let tree = self.inner.store.tree.clone();
         let durable = self.durable_head();
         let stream = stream.clone();
-        tokio::task::spawn_blocking(move || read_aggregate(&tree, &stream, from_version, durable))
-            .await
-            .map_err(|e| unavailable(format!("the read task failed: {e}")))?
+        let loaded = tokio::task::spawn_blocking(move || {
+            load_aggregate(&tree, &stream, from_version, durable)
+        })
+        .await
+        .map_err(|e| unavailable(format!("the read task failed: {e}")))??;
+        loaded.warn_quarantined();
+        Ok(loaded)
     }
 
     fn subscribe(&self, after: Position, filter: Filter) -> Subscription {
@@ -692,20 +696,20 @@ impl EventLog for SledLog {
     }
 }
 
-fn read_aggregate(
+fn load_aggregate(
     tree: &sled::Tree,
     stream: &StreamId,
     from_version: u64,
     durable: u64,
-) -> Result<Vec<StoredCommit>, ReadError> {
+) -> Result<Aggregate, ReadError> {
     let prefix = stream_key(stream);
     let start = index_key(&prefix, from_version.max(1));
     let end = index_key(&prefix, u64::MAX);
-    let mut out = Vec::new();
+    let mut out = Aggregate::default();
     // The record last read: an aggregate's commits often share one.
     let mut record: Option<Record> = None;
     for entry in tree.range(start..=end) {
-        let (_, value) = entry.map_err(storage_read)?;
+        let (key, value) = entry.map_err(storage_read)?;
         let position = index_position(&value).ok_or_else(|| {
             unavailable(format!("the index of {stream} holds a malformed position"))
         })?;
@@ -724,17 +728,20 @@ fn read_aggregate(
                     })?,
             );
         }
-        let corrupt = |source| ReadError::Corrupt {
-            position: Position(position),
-            source,
-        };
+        // The index entry's key names the last version the record took, readable or not.
+        out.version = index_version(&key);
         let record = record.as_ref().expect("set just above");
-        let frame = record.frame(position).map_err(corrupt)?;
-        let commit = decode_commit(frame).map_err(corrupt)?.commit;
-        out.push(StoredCommit {
-            position: Position(position),
-            commit,
-        });
+        match record.frame(position).and_then(decode_commit) {
+            Ok(decoded) => out.commits.push(StoredCommit {
+                position: Position(position),
+                commit: decoded.commit,
+            }),
+            Err(source) => out.quarantined.push(Quarantined {
+                position: Position(position),
+                subject: Some(subject::commit(stream)),
+                reason: source.to_string(),
+            }),
+        }
     }
     Ok(out)
 }
@@ -867,6 +874,7 @@ impl Decoding {
         if is_commit_group(&record.bytes) {
             let group = CommitGroup::parse(&record.bytes).map_err(|source| ReadError::Corrupt {
                 position: Position(record.first.max(self.after + 1)),
+                subject: None,
                 source,
             })?;
             self.frames
@@ -909,6 +917,7 @@ impl Iterator for Decoding {
                 Err(source) => {
                     return Some(Err(ReadError::Corrupt {
                         position: Position(position),
+                        subject: None,
                         source,
                     }));
                 }
@@ -2189,15 +2198,21 @@ mod tests {
             log.inner.store.stream_version(&stream_key(&s)).ok(),
             Some(1)
         );
-        // The surviving raw record is left as it is, undecodable.
-        let read = log.read_aggregate(&s, 1).await;
-        assert!(matches!(
-            read,
-            Err(ReadError::Corrupt {
-                position: Position(1),
-                ..
-            })
-        ));
+        // The surviving raw record is left as it is, undecodable: quarantined, and the
+        // aggregate's version still counts it.
+        let read = log
+            .load_aggregate(&s, 1)
+            .await
+            .expect("a load passes over it");
+        assert!(read.commits.is_empty());
+        assert_eq!(read.version, 1);
+        assert_eq!(
+            read.quarantined
+                .iter()
+                .map(|q| (q.position, q.subject.clone()))
+                .collect::<Vec<_>>(),
+            [(Position(1), Some(subject::commit(&s)))]
+        );
         close(log).await;
     }
 

@@ -73,3 +73,66 @@ async fn an_append_waits_out_a_moment_without_the_stream() {
     assert_eq!(appended.position.get(), 1);
     assert_eq!(log.read_aggregate(&stream, 1).await.expect("read").len(), 1);
 }
+
+/// A commit that decodes but was published on another aggregate's subject (what a
+/// service user allowed on its own subjects could try, to pass its bytes off as another
+/// context's commit) is quarantined: subscriptions report it with its subject, and
+/// neither the aggregate it names nor the one it sits on ever loads it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_on_another_streams_subject_is_quarantined() {
+    use futures::StreamExt;
+    use synergy_eventlog::{Filter, Position, ReadError};
+    use synergy_proto::{Context, DecodeError, codec::encode_commit, subject};
+
+    let server = NatsServer::start().expect("start nats-server");
+    let log = open(&server).await;
+    let named = conformance::stream(Context::Strategy, "p1", "partnership");
+    let carrier = conformance::stream(Context::Support, "p1", "meeting:m1");
+    let forged = conformance::commit(&named, 1);
+    log.context()
+        .publish(subject::commit(&carrier), encode_commit(&forged).into())
+        .await
+        .expect("publish")
+        .await
+        .expect("acknowledged");
+    let real = log
+        .append(ExpectedVersion::NoStream, conformance::commit(&carrier, 1))
+        .await
+        .expect("the carrier's own commits go on");
+    assert_eq!(real.first_version, 1);
+
+    let mut sub = log.subscribe(Position::START, Filter::ALL);
+    let first = tokio::time::timeout(conformance::WAIT, sub.next())
+        .await
+        .expect("an item in time")
+        .expect("an item");
+    match first {
+        Err(ReadError::Corrupt {
+            position,
+            subject: Some(on),
+            source: DecodeError::WrongSubject { .. },
+        }) => {
+            assert_eq!(position, Position(1));
+            assert_eq!(on, subject::commit(&carrier));
+        }
+        other => panic!("expected the forged commit quarantined, got {other:?}"),
+    }
+    assert!(
+        log.read_aggregate(&named, 1)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    let carried = log.load_aggregate(&carrier, 1).await.expect("load");
+    assert_eq!(carried.commits.len(), 1);
+    assert_eq!(carried.quarantined.len(), 1);
+    assert_eq!(
+        synergy_eventlog::quarantined(&log)
+            .await
+            .expect("list")
+            .iter()
+            .map(|q| q.position)
+            .collect::<Vec<_>>(),
+        [Position(1)]
+    );
+}

@@ -204,14 +204,16 @@ pub mod codes {
     pub const NOT_READY: &str = "not_ready";
     pub const INTERNAL: &str = "internal";
     pub const UNSUPPORTED: &str = "unsupported";
+    pub const IDEMPOTENCY_KEY_REUSED: &str = "idempotency_key_reused";
 
     /// Every code with its status, for the documentation test.
-    pub const ALL: [(&str, u16); 19] = [
+    pub const ALL: [(&str, u16); 20] = [
         (UNAUTHORIZED, 401),
         (FORBIDDEN, 403),
         (NOT_FOUND, 404),
         (CONFLICT, 409),
         (INVALID, 422),
+        (IDEMPOTENCY_KEY_REUSED, 422),
         (INVALID_FILE, 422),
         (MALFORMED_JSON, 400),
         (INVALID_PATH, 400),
@@ -249,6 +251,12 @@ impl From<ExecuteError> for Problem {
             ExecuteError::Refused(d) => d.into(),
             ExecuteError::Contended { .. } => Problem::unavailable(codes::CONTENDED, e.to_string()),
             ExecuteError::Unavailable(_) => Problem::unavailable(codes::UNAVAILABLE, e.to_string()),
+            ExecuteError::IdempotencyKeyReused { .. } => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                codes::IDEMPOTENCY_KEY_REUSED,
+                e.to_string(),
+            )
+            .with_field("Idempotency-Key"),
             // Details of unreadable data or bugs stay in the server log, not in the response.
             ExecuteError::Corrupt(_) | ExecuteError::Internal(_) => {
                 tracing::error!(error = %e, "command failed");

@@ -37,6 +37,7 @@
 //! | `not_found` | 404 | the partnership or a referenced item does not exist, or no route |
 //! | `conflict` | 409 | the aggregate's state does not allow it (`rule`, e.g. `market_data.correction_needs_reason`; `field` names the month) |
 //! | `invalid` | 422 | a field breaks a rule or does not parse (`field`) |
+//! | `idempotency_key_reused` | 422 | the caller used this `Idempotency-Key` before on the same aggregate for a command with another body; nothing was recorded (keys are scoped to the caller's organisation and the aggregate, so another organisation's key never matches) |
 //! | `invalid_file` | 422 | an upload was rejected; `errors` lists `{line, column, rule, reason}` for the first 1,000 bad rows, `errors_total`, `rows_with_errors` and `errors_by_rule` count every problem; a file past the import limits has the limit's rule (`import.limit_*`) |
 //! | `malformed_json` | 400 | the body is not the JSON the route takes |
 //! | `invalid_path` | 400 | a path parameter is not a valid id or period |

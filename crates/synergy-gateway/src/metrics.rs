@@ -66,13 +66,19 @@ impl Metrics {
         }
     }
 
-    /// The exposition, with the evaluation consumer's lag when it is known.
-    pub fn render_with_lag(&self, lag: Option<u64>) -> String {
+    /// The exposition, with the evaluation consumer's lag and the quarantined records it
+    /// passed over when they are known.
+    pub fn render_with_lag(&self, lag: Option<u64>, quarantined: Option<u64>) -> String {
         let mut out = self.render();
         if let Some(lag) = lag {
             out.push_str("# HELP synergy_evaluation_consumer_lag_commits Commits the evaluation read models are behind the event log's head.\n");
             out.push_str("# TYPE synergy_evaluation_consumer_lag_commits gauge\n");
             let _ = writeln!(out, "synergy_evaluation_consumer_lag_commits {lag}");
+        }
+        if let Some(quarantined) = quarantined {
+            out.push_str("# HELP synergy_quarantined_records Records of the event log that are not commits (undecodable, or on another stream's subject), passed over by the evaluation fold; list them with `synergy quarantine list`.\n");
+            out.push_str("# TYPE synergy_quarantined_records gauge\n");
+            let _ = writeln!(out, "synergy_quarantined_records {quarantined}");
         }
         out
     }

@@ -1458,7 +1458,10 @@ pub async fn metrics(State(s): State<GatewayState>) -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
         )],
-        s.metrics.render_with_lag(s.api.consumer_lag().await),
+        s.metrics.render_with_lag(
+            s.api.consumer_lag().await,
+            s.api.quarantined_records().await,
+        ),
     )
         .into_response()
 }

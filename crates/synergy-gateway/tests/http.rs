@@ -856,7 +856,7 @@ async fn one_sided_commands_name_the_side_and_allowed_ones_succeed() {
 #[tokio::test]
 async fn idempotency_key_records_a_retry_once() {
     let s = Server::start(Limits::default()).await;
-    let (m, _) = setup(&s).await;
+    let (m, d) = setup(&s).await;
     let key = "0190f5c4-7a3b-7c3d-8e4f-1234567890ab";
     let path = format!("/v1/partnerships/{P}/rulebooks");
     let body = json!({"title": "市場預測及訂單組織貨源流程", "adopted_on": "2007-02-01"});
@@ -881,6 +881,38 @@ async fn idempotency_key_records_a_retry_once() {
     );
     assert_eq!(v2["duplicate"], true);
     assert_eq!(v1["position"], v2["position"]);
+    // The same key with another body: refused, and nothing is recorded.
+    let (st3, t3) = s
+        .send(
+            Method::POST,
+            &path,
+            Some(&m),
+            &h,
+            Some(Body::Json(
+                json!({"title": "另一個規則", "adopted_on": "2007-02-01"}),
+            )),
+        )
+        .await;
+    assert_eq!(st3, StatusCode::UNPROCESSABLE_ENTITY, "{t3}");
+    let v3: Value = serde_json::from_str(&t3).unwrap();
+    assert_eq!(v3["code"], codes::IDEMPOTENCY_KEY_REUSED, "{t3}");
+    assert_eq!(v3["field"], "Idempotency-Key", "{t3}");
+    // The other party's command under the same key is its own, and recorded.
+    let (st4, t4) = s
+        .send(
+            Method::POST,
+            &path,
+            Some(&d),
+            &h,
+            Some(Body::Json(
+                json!({"title": "終端建設", "adopted_on": "2007-02-01"}),
+            )),
+        )
+        .await;
+    assert_eq!(st4, StatusCode::CREATED, "{t4}");
+    let v4: Value = serde_json::from_str(&t4).unwrap();
+    assert_eq!(v4["duplicate"], false, "{t4}");
+    assert_ne!(v4["position"], v1["position"]);
     let (st, t) = s
         .send(
             Method::POST,

@@ -72,6 +72,12 @@ pub trait Api: Send + Sync + 'static {
         None
     }
 
+    /// How many quarantined records of the event log the evaluation fold has passed over,
+    /// where this side can tell (as for [`Api::consumer_lag`]).
+    async fn quarantined_records(&self) -> Option<u64> {
+        None
+    }
+
     /// Freezes the live report as its next issued version (an event in the evaluation
     /// context), stating what changed since the previous version.
     async fn issue_report(&self, request: IssueRequest) -> Result<IssuedReport, ApiError> {
@@ -250,6 +256,10 @@ impl<L: EventLog> Api for Local<L> {
         Some(head.get().saturating_sub(self.views.position().get()))
     }
 
+    async fn quarantined_records(&self) -> Option<u64> {
+        u64::try_from(self.views.quarantined_count()).ok()
+    }
+
     async fn issue_report(&self, request: IssueRequest) -> Result<IssuedReport, ApiError> {
         let stream = issued_stream(&request.partnership, request.kind, request.period);
         for _ in 0..Executor::<L>::DEFAULT_ATTEMPTS {
@@ -265,12 +275,12 @@ impl<L: EventLog> Api for Local<L> {
                 })?;
             view.active_side_of(&request.principal)
                 .map_err(ExecuteError::Refused)?;
-            let history = self
+            let loaded = self
                 .log()
-                .read_aggregate(&stream, 1)
+                .load_aggregate(&stream, 1)
                 .await
                 .map_err(ExecuteError::from)?;
-            let version = history.last().map_or(0, |c| c.commit.last_version());
+            let (history, version) = (loaded.commits, loaded.version);
             // The model must include every issued version of this report before deciding.
             let after = history.last().map(|c| c.position);
             self.sync(after).await?;
@@ -318,6 +328,7 @@ impl<L: EventLog> Api for Local<L> {
                     now,
                     key,
                     key,
+                    None,
                 )
                 .await;
             match recorded {

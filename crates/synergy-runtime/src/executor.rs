@@ -53,7 +53,12 @@ pub struct Request {
     pub principal: Principal,
     pub command: AnyCommand,
     /// The same key on a retry means "the same command": it is recorded at most once.
-    /// `None` makes a fresh key (no retry protection across calls).
+    /// A key belongs to its caller: it is scoped to the caller's organisation and the
+    /// stream (context, partnership, aggregate) the command acts on ([`RequestIds`]), so
+    /// another organisation's reuse of it is a command of its own; the same key with
+    /// another command body on the same stream is refused
+    /// ([`ExecuteError::IdempotencyKeyReused`]). `None` makes a fresh key (no retry
+    /// protection across calls).
     pub idempotency_key: Option<Uuid>,
     /// The request or workflow this belongs to; defaults to the idempotency key.
     pub correlation_id: Option<Uuid>,
@@ -101,12 +106,75 @@ pub enum ExecuteError {
     /// with the same idempotency key.
     #[error("event log unavailable: {0}; retry with the same idempotency key")]
     Unavailable(String),
-    /// The stream holds a record that cannot be decoded; an operator must look.
+    /// A read met a stored record it could not decode where it cannot pass over it; an
+    /// operator must look (`synergy quarantine list`).
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// The caller used this idempotency key before on the same stream for a command with
+    /// another body; nothing was recorded. Use a new key for a new command.
+    #[error(
+        "the Idempotency-Key was already used for a different command on {stream}; nothing was recorded, use a new key for a new command"
+    )]
+    IdempotencyKeyReused { stream: StreamId },
     /// The produced commit was malformed: a bug, reported rather than hidden.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// The ids a request is recorded under, derived from the caller's idempotency key so that
+/// the key belongs to its caller (a 128-bit prefix of SHA-256, as a version-8 UUID):
+/// - `request` = H(organisation, stream, key), recorded as the commit's causation id: the
+///   request that caused it;
+/// - `commit` = H(request, the command's postcard bytes), the commit id, which is how
+///   the log recognises a retry.
+///
+/// A retry (same caller, stream, key and body) finds its commit; the same key with
+/// another body finds a commit of the same request under another id; another
+/// organisation, or another stream, gets ids of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestIds {
+    pub request: Uuid,
+    pub commit: Uuid,
+}
+
+impl RequestIds {
+    pub fn derive<T: Serialize>(
+        principal: &Principal,
+        stream: &StreamId,
+        key: Uuid,
+        command: &T,
+    ) -> Result<RequestIds, ExecuteError> {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for part in [
+            "synergy request".as_bytes(),
+            principal.org.as_str().as_bytes(),
+            stream.context.as_str().as_bytes(),
+            stream.partnership.as_str().as_bytes(),
+            stream.aggregate.as_str().as_bytes(),
+        ] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+        h.update(key.as_bytes());
+        let request = uuid_of(h.finalize().as_slice());
+        let body = postcard::to_allocvec(command)
+            .map_err(|e| ExecuteError::Internal(format!("cannot encode the command: {e}")))?;
+        let mut h = Sha256::new();
+        h.update(b"synergy commit");
+        h.update(request.as_bytes());
+        h.update(&body);
+        Ok(RequestIds {
+            request,
+            commit: uuid_of(h.finalize().as_slice()),
+        })
+    }
+}
+
+fn uuid_of(digest: &[u8]) -> Uuid {
+    let mut bytes = [0; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
 }
 
 impl From<ReadError> for ExecuteError {
@@ -263,17 +331,18 @@ impl<L: EventLog> Executor<L> {
         version: u64,
         events: Vec<Event>,
         now: Timestamp,
-        key: Uuid,
+        commit_id: Uuid,
         correlation: Uuid,
+        causation: Option<Uuid>,
     ) -> Result<synergy_eventlog::Appended, AppendError> {
         let commit = Commit {
-            commit_id: key,
+            commit_id,
             stream: stream.clone(),
             first_version: version + 1,
             recorded_at: now,
             actor: principal.actor(),
             correlation_id: correlation,
-            causation_id: None,
+            causation_id: causation,
             events: events
                 .into_iter()
                 .map(|event| RecordedEvent {
@@ -299,13 +368,16 @@ impl<L: EventLog> Executor<L> {
         correlation: Uuid,
     ) -> Result<Outcome, ExecuteError> {
         let stream = C::stream_of(&command);
+        let ids = RequestIds::derive(principal, &stream, key, &command)?;
         for attempt in 1..=self.max_attempts {
             let now = self.clock.now();
             let ctx = self.decision_context(principal, &stream, now).await?;
-            let history = self.log.read_aggregate(&stream, 1).await?;
-            let version = history.last().map_or(0, |c| c.commit.last_version());
+            // Quarantined records of the stream are passed over (the log reports them);
+            // the version is what an append must expect after what was read.
+            let loaded = self.log.load_aggregate(&stream, 1).await?;
+            let (history, version) = (loaded.commits, loaded.version);
             // A retry of a command that was already recorded: answer as the first time.
-            if let Some(done) = history.iter().find(|c| c.commit.commit_id == key) {
+            if let Some(done) = history.iter().find(|c| c.commit.commit_id == ids.commit) {
                 return Ok(Outcome {
                     stream,
                     position: Some(done.position),
@@ -313,6 +385,12 @@ impl<L: EventLog> Executor<L> {
                     version: done.commit.last_version(),
                     duplicate: true,
                 });
+            }
+            if history
+                .iter()
+                .any(|c| c.commit.causation_id == Some(ids.request))
+            {
+                return Err(ExecuteError::IdempotencyKeyReused { stream });
             }
             let events = C::execute(events_of(&history), command.clone(), &ctx)?;
             if events.is_empty() {
@@ -326,7 +404,16 @@ impl<L: EventLog> Executor<L> {
             }
             let names: Vec<&'static str> = events.iter().map(Event::name).collect();
             let recorded = self
-                .record(principal, &stream, version, events, now, key, correlation)
+                .record(
+                    principal,
+                    &stream,
+                    version,
+                    events,
+                    now,
+                    ids.commit,
+                    correlation,
+                    Some(ids.request),
+                )
                 .await;
             match recorded {
                 Ok(appended) => {

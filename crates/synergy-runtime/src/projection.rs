@@ -14,6 +14,11 @@
 //!
 //! Read models are derivable from the log, so a batch is not fsynced: a crash may lose the
 //! last batches, which the consumer then folds again from the log.
+//!
+//! A record of the log that is not a commit (it does not decode, or sits on another
+//! subject than the stream it names) is quarantined: the fold passes over it, and it is
+//! kept in the `quarantine` tree (position, subject, reason) in the same transaction as
+//! the position that passed it, for `/metrics` and the operator. It never stops the fold.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -24,7 +29,9 @@ use futures::{FutureExt, StreamExt};
 use sled::Transactional;
 use synergy_evaluation::model::PartnershipModel;
 use synergy_eventlog::sled_log::open_sled;
-use synergy_eventlog::{EventLog, Filter, Position, ReadError, StoredCommit, Subscription};
+use synergy_eventlog::{
+    EventLog, Filter, Position, Quarantined, ReadError, StoredCommit, Subscription,
+};
 use synergy_proto::PartnershipId;
 use tokio::sync::{mpsc, watch};
 
@@ -63,8 +70,7 @@ pub enum ProjectionError {
         #[source]
         source: postcard::Error,
     },
-    /// The log holds a record that cannot be decoded. The consumer stops there rather than
-    /// skip it: reports would silently miss data.
+    /// The log could not be read on from `position`.
     #[error("projection stopped at {position}: {source}")]
     Log {
         position: Position,
@@ -81,6 +87,8 @@ pub struct ProjectionStore {
     db: sled::Db,
     models: sled::Tree,
     meta: sled::Tree,
+    /// Quarantined records passed over: position (u64 BE) → [`encode_quarantined`].
+    quarantine: sled::Tree,
     cache: Mutex<HashMap<PartnershipId, Arc<PartnershipModel>>>,
     position: watch::Sender<Position>,
     /// Models folded and not yet stored. Its lock serialises folding and storing, so a
@@ -99,6 +107,8 @@ struct Unstored {
     position: Option<Position>,
     /// Events folded since the last store.
     events: usize,
+    /// Records passed over since the last store.
+    quarantined: Vec<Quarantined>,
 }
 
 /// When [`ProjectionStore::fold`] stores what it folded.
@@ -130,6 +140,7 @@ impl ProjectionStore {
     fn from_db(db: sled::Db) -> Result<Self, ProjectionError> {
         let models = db.open_tree("evaluation/models")?;
         let meta = db.open_tree("evaluation/meta")?;
+        let quarantine = db.open_tree("evaluation/quarantine")?;
         let layout = meta
             .get(LAYOUT_KEY)?
             .and_then(|v| <[u8; 4]>::try_from(v.as_ref()).ok())
@@ -138,6 +149,7 @@ impl ProjectionStore {
             // Another layout (or a fresh store): start over from the log.
             models.clear()?;
             meta.clear()?;
+            quarantine.clear()?;
             meta.insert(LAYOUT_KEY, &MODEL_LAYOUT.to_be_bytes())?;
         }
         let position = meta
@@ -148,6 +160,7 @@ impl ProjectionStore {
             db,
             models,
             meta,
+            quarantine,
             cache: Mutex::new(HashMap::new()),
             position: watch::channel(position).0,
             writer: Mutex::new(Unstored::default()),
@@ -166,6 +179,7 @@ impl ProjectionStore {
         *unstored = Unstored::default();
         let mut cache = self.cache();
         self.models.clear()?;
+        self.quarantine.clear()?;
         self.meta.remove(POSITION_KEY)?;
         cache.clear();
         self.position.send_replace(Position::START);
@@ -234,6 +248,23 @@ impl ProjectionStore {
         Ok(Some(model))
     }
 
+    /// The quarantined records the fold has passed over and stored, in log order.
+    pub fn quarantined(&self) -> Result<Vec<Quarantined>, ProjectionError> {
+        let mut out = Vec::new();
+        for entry in self.quarantine.iter() {
+            let (key, value) = entry?;
+            if let Some(q) = decode_quarantined(&key, &value) {
+                out.push(q);
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many quarantined records the fold has passed over and stored.
+    pub fn quarantined_count(&self) -> usize {
+        self.quarantine.len()
+    }
+
     /// Every partnership with a read model.
     pub fn partnerships(&self) -> Result<Vec<PartnershipId>, ProjectionError> {
         let mut out = Vec::new();
@@ -260,8 +291,25 @@ impl ProjectionStore {
     /// Folds `batch` (commits in log order) and stores what is folded as `when` says.
     /// Commits at or before the last one folded are passed over.
     pub fn fold(&self, batch: &[StoredCommit], when: Store) -> Result<(), ProjectionError> {
+        self.fold_records(batch, &[], when)
+    }
+
+    /// Folds `batch` and passes over the `quarantined` records among it (both in log
+    /// order), storing what is folded as `when` says. Records at or before the last one
+    /// folded are passed over.
+    pub fn fold_records(
+        &self,
+        batch: &[StoredCommit],
+        quarantined: &[Quarantined],
+        when: Store,
+    ) -> Result<(), ProjectionError> {
         let mut unstored = self.writer();
         let done = unstored.position.unwrap_or_else(|| self.position());
+        for q in quarantined.iter().filter(|q| q.position > done) {
+            tracing::warn!(position = q.position.get(), subject = q.subject.as_deref().unwrap_or("-"), reason = %q.reason, "quarantined record passed over by the fold");
+            unstored.quarantined.push(q.clone());
+            unstored.position = unstored.position.max(Some(q.position));
+        }
         let start = batch.partition_point(|c| c.position <= done);
         for stored in &batch[start..] {
             let p = &stored.commit.stream.partnership;
@@ -274,7 +322,7 @@ impl ProjectionStore {
             };
             model.apply(&stored.commit);
             unstored.events += stored.commit.events.len();
-            unstored.position = Some(stored.position);
+            unstored.position = unstored.position.max(Some(stored.position));
         }
         if when == Store::Now || unstored.events >= STORE_EVERY_EVENTS {
             self.store_locked(&mut unstored)?;
@@ -307,7 +355,11 @@ impl ProjectionStore {
         };
         // Whatever happens next, what was folded is either stored or dropped: on an error
         // the next fold starts again from the stored position.
-        let Unstored { models, .. } = std::mem::take(unstored);
+        let Unstored {
+            models,
+            quarantined,
+            ..
+        } = std::mem::take(unstored);
         let mut encoded = Vec::with_capacity(models.len());
         for (p, m) in &models {
             match postcard::to_allocvec(m).and_then(|bytes| chunks(&bytes)) {
@@ -320,8 +372,11 @@ impl ProjectionStore {
                 }
             }
         }
-        (&self.models, &self.meta)
-            .transaction(|(trees, meta)| {
+        (&self.models, &self.meta, &self.quarantine)
+            .transaction(|(trees, meta, quarantine)| {
+                for q in &quarantined {
+                    quarantine.insert(&q.position.get().to_be_bytes(), encode_quarantined(q))?;
+                }
                 for (p, pieces) in &encoded {
                     let before = trees
                         .get(chunk_key(p, 0))?
@@ -370,7 +425,7 @@ impl ProjectionStore {
 }
 
 /// Follows the log from the store's position and folds every commit, batch by batch,
-/// until `shutdown` turns true. Stops with an error at an undecodable record. The backlog
+/// until `shutdown` turns true. Passes over quarantined records (kept in the store); stops only when the log cannot be read. The backlog
 /// there is when it starts is caught up on first ([`catch_up`]: stored in large steps);
 /// from then on every batch is stored as it is folded.
 pub async fn run<L: EventLog>(
@@ -411,7 +466,8 @@ pub async fn run_with<L: EventLog>(
             _ = shutdown.wait_for(|stop| *stop) => return Ok(()),
         };
         let Some(batch) = batch else { return Ok(()) };
-        store.apply(&batch.map_err(|e| stop_error(&store, e))?)?;
+        let batch = batch.map_err(|e| stop_error(&store, e))?;
+        store.fold_records(&batch.commits, &batch.quarantined, Store::Now)?;
     }
 }
 
@@ -430,7 +486,7 @@ pub async fn catch_up<L: EventLog>(
     while let Some(batch) = batches.next().await {
         match batch {
             Ok(batch) => {
-                store.fold(&batch, Store::Deferred)?;
+                store.fold_records(&batch.commits, &batch.quarantined, Store::Deferred)?;
             }
             Err(e) => {
                 // What was folded before the bad record is stored first.
@@ -448,7 +504,7 @@ pub async fn catch_up<L: EventLog>(
 /// rebuild then runs at about the log's raw read rate, not at the sum of both). At most
 /// one finished batch waits, so memory stays bounded.
 struct Batches {
-    rx: mpsc::Receiver<Result<Vec<StoredCommit>, ReadError>>,
+    rx: mpsc::Receiver<Result<Batch, ReadError>>,
     reader: tokio::task::JoinHandle<()>,
 }
 
@@ -468,27 +524,41 @@ impl Batches {
             loop {
                 // Room for as many commits as the last batch held, so filling it copies
                 // no commit twice.
-                let mut batch = Vec::with_capacity(last_len);
+                let mut batch = Batch {
+                    commits: Vec::with_capacity(last_len),
+                    quarantined: Vec::new(),
+                };
                 let mut events = 0;
                 let mut reached = false;
                 let mut next = sub.next().await;
                 // A subscription follows the log forever; if one ends, so does this.
                 let mut finished = next.is_none();
                 while let Some(item) = next {
-                    let stored = match item {
-                        Ok(stored) => stored,
-                        Err(e) => {
-                            // What came before the bad record is folded first.
-                            if !batch.is_empty() {
-                                let _ = tx.send(Ok(std::mem::take(&mut batch))).await;
-                            }
-                            let _ = tx.send(Err(e)).await;
-                            return;
+                    let at = match item {
+                        Ok(stored) => {
+                            events += stored.commit.events.len();
+                            let at = stored.position;
+                            batch.commits.push(stored);
+                            at
                         }
+                        Err(e) => match e.quarantined() {
+                            // Passed over in its place; the subscription goes on.
+                            Some(q) => {
+                                let at = q.position;
+                                batch.quarantined.push(q);
+                                at
+                            }
+                            None => {
+                                // What came before the failed read is folded first.
+                                if !batch.is_empty() {
+                                    let _ = tx.send(Ok(std::mem::take(&mut batch))).await;
+                                }
+                                let _ = tx.send(Err(e)).await;
+                                return;
+                            }
+                        },
                     };
-                    events += stored.commit.events.len();
-                    reached = head.is_some_and(|h| stored.position >= h);
-                    batch.push(stored);
+                    reached = head.is_some_and(|h| at >= h);
                     if batch.len() >= max_batch || events >= limit_events || reached {
                         break;
                     }
@@ -502,7 +572,7 @@ impl Batches {
                     finished = next.is_none();
                 }
                 limit_events = limit_events.saturating_mul(2).min(MAX_BATCH_EVENTS);
-                last_len = batch.len();
+                last_len = batch.commits.len();
                 if !batch.is_empty() && tx.send(Ok(batch)).await.is_err() {
                     return;
                 }
@@ -514,7 +584,7 @@ impl Batches {
         Batches { rx, reader }
     }
 
-    async fn next(&mut self) -> Option<Result<Vec<StoredCommit>, ReadError>> {
+    async fn next(&mut self) -> Option<Result<Batch, ReadError>> {
         self.rx.recv().await
     }
 }
@@ -524,6 +594,40 @@ impl Drop for Batches {
         // A reader following live appends would otherwise wait for the next commit.
         self.reader.abort();
     }
+}
+
+/// Commits in log order from one subscription, and the quarantined records among them.
+#[derive(Debug, Default)]
+struct Batch {
+    commits: Vec<StoredCommit>,
+    quarantined: Vec<Quarantined>,
+}
+
+impl Batch {
+    fn len(&self) -> usize {
+        self.commits.len() + self.quarantined.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A quarantined record's stored value: its subject (`-` when unknown), a newline and the
+/// reason. Subjects are tokens joined by dots and never hold a newline.
+fn encode_quarantined(q: &Quarantined) -> Vec<u8> {
+    format!("{}\n{}", q.subject.as_deref().unwrap_or("-"), q.reason).into_bytes()
+}
+
+fn decode_quarantined(key: &[u8], value: &[u8]) -> Option<Quarantined> {
+    let position = Position(u64::from_be_bytes(<[u8; 8]>::try_from(key).ok()?));
+    let text = String::from_utf8_lossy(value);
+    let (subject, reason) = text.split_once('\n').unwrap_or(("-", &text));
+    Some(Quarantined {
+        position,
+        subject: (subject != "-").then(|| subject.to_owned()),
+        reason: reason.to_owned(),
+    })
 }
 
 /// Key of piece `index` of a partnership's stored model: the partnership id, a zero byte

@@ -218,3 +218,84 @@ async fn concurrent_commands_on_one_aggregate_all_land_by_deciding_again() {
         "no lost update, no gap"
     );
 }
+
+/// An idempotency key belongs to its caller: another organisation's command under the
+/// same key (here on its own partnership, and long after any duplicate window) is a
+/// command of its own, recorded; the caller's own reuse with another body is refused and
+/// records nothing; its true retry is still answered as a duplicate.
+#[tokio::test]
+async fn idempotency_keys_are_scoped_to_their_caller() {
+    let w = world();
+    w.exec
+        .execute(Request::new(distributor(), sign(&w)))
+        .await
+        .unwrap();
+    let other = PartnershipId::new("yunyan-taiyuan").unwrap();
+    let other_distributor = Principal::new(org("taiyuan"), Role::Distributor, "analyst");
+    w.exec
+        .execute(Request::new(
+            other_distributor.clone(),
+            AnyCommand::Strategy(synergy_strategy::Command::SignPartnership {
+                partnership: other.clone(),
+                manufacturer: org("yunyan"),
+                distributor: org("taiyuan"),
+                region: "Taiyuan".into(),
+                signed_on: "2007-12-18".parse().unwrap(),
+            }),
+        ))
+        .await
+        .unwrap();
+    let adopt = |p: &PartnershipId, title: &str| {
+        AnyCommand::Strategy(synergy_strategy::Command::AdoptRulebook {
+            partnership: p.clone(),
+            title: title.into(),
+            adopted_on: "2008-01-10".parse().unwrap(),
+        })
+    };
+    let key = Uuid::now_v7();
+    let first = w
+        .exec
+        .execute(Request::new(manufacturer(), adopt(&w.p, "例會機制")).with_key(key))
+        .await
+        .unwrap();
+    assert!(!first.duplicate);
+    // Long after the log's 2-minute duplicate window.
+    w.clock.set(at("2008-06-20"));
+    let theirs = w
+        .exec
+        .execute(Request::new(other_distributor, adopt(&other, "例會機制")).with_key(key))
+        .await
+        .unwrap();
+    assert!(
+        !theirs.duplicate,
+        "another tenant's command was taken for a retry"
+    );
+    assert_eq!(theirs.events, ["RulebookAdopted"]);
+    assert_ne!(theirs.position, first.position);
+    // The other side of the same partnership is another caller too.
+    let the_distributor = w
+        .exec
+        .execute(Request::new(distributor(), adopt(&w.p, "高層互訪")).with_key(key))
+        .await
+        .unwrap();
+    assert!(!the_distributor.duplicate);
+    // The caller's own key with another body on the same stream: refused, nothing stored.
+    let head = w.exec.log().head().await.unwrap();
+    let reused = w
+        .exec
+        .execute(Request::new(manufacturer(), adopt(&w.p, "另一個")).with_key(key))
+        .await;
+    assert!(
+        matches!(reused, Err(ExecuteError::IdempotencyKeyReused { .. })),
+        "{reused:?}"
+    );
+    assert_eq!(w.exec.log().head().await.unwrap(), head);
+    // Its true retry is still the first command.
+    let retry = w
+        .exec
+        .execute(Request::new(manufacturer(), adopt(&w.p, "例會機制")).with_key(key))
+        .await
+        .unwrap();
+    assert!(retry.duplicate);
+    assert_eq!(retry.position, first.position);
+}

@@ -755,3 +755,77 @@ async fn each_context_service_answers_its_own_reads() {
 fn json(s: &str) -> serde_json::Value {
     serde_json::Value::from(s)
 }
+
+/// One stray message on the brand service's own subjects (undecodable bytes, and a
+/// decodable commit that names the strategy stream) stops nothing: evaluation folds past
+/// both and counts them, also after a restart; commands on the stream that carries them
+/// and on the partnership they name go on; reports answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stray_messages_on_a_commit_subject_are_quarantined_and_stop_nothing() {
+    let mut world = World::start().await;
+    let api = world.api().await;
+    setup(&api).await;
+    let portfolio = synergy_brand::portfolio_stream(&p());
+    let raw = async_nats::connect(world.server.url()).await.unwrap();
+    let js = async_nats::jetstream::new(raw);
+    let forged = Commit {
+        commit_id: Uuid::now_v7(),
+        stream: synergy_strategy::stream_for(&p()),
+        first_version: 2,
+        recorded_at: Timestamp::from_millis(0),
+        actor: Actor {
+            org: org("hongyun"),
+            role: Role::Admin,
+            user: "forger".into(),
+        },
+        correlation_id: Uuid::now_v7(),
+        causation_id: None,
+        events: vec![RecordedEvent {
+            event_id: Uuid::now_v7(),
+            occurred_at: Timestamp::from_millis(0),
+            event: Event::Strategy(events::StrategyEvent::PartnershipTerminated {
+                terminated_on: "2008-01-01".parse().unwrap(),
+                reason: "forged".into(),
+            }),
+        }],
+    };
+    for payload in [b"\x00stray".to_vec(), codec::encode_commit(&forged)] {
+        js.publish(subject::commit(&portfolio), payload.into())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+    // Commands on the carrier stream and on the partnership go on.
+    let submitted = api
+        .execute(Request::new(
+            distributor(),
+            month_of(5, "hy-soft", "1200.5"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(submitted.events, ["MarketDataSubmitted"]);
+    let view = api.partnership(&p()).await.unwrap().expect("signed");
+    assert!(!view.terminated, "the forged termination was believed");
+    let json = market_json(&api, "2008-05").await;
+    assert_eq!(volume_of(&json), "1200.5", "{json:#}");
+    assert_eq!(api.quarantined_records().await, Some(2));
+    assert_eq!(api.consumer_lag().await, Some(0));
+
+    // Evaluation restarts on the same read models: it starts, and still knows both.
+    let at = world
+        .services
+        .iter()
+        .position(|(r, _)| *r == ServiceRole::Context(Context::Evaluation))
+        .unwrap();
+    let (role, evaluation) = world.services.remove(at);
+    evaluation.shut_down().await.unwrap();
+    let dir = world.views.path().join("evaluation");
+    world
+        .services
+        .push((role, start(&world.server.url(), role, Some(&dir)).await));
+    let json = market_json(&api, "2008-05").await;
+    assert_eq!(volume_of(&json), "1200.5", "{json:#}");
+    assert_eq!(api.quarantined_records().await, Some(2));
+    world.shut_down().await;
+}

@@ -187,12 +187,12 @@ impl EventLog for NoHead {
         self.0.append(expected, commit).await
     }
 
-    async fn read_aggregate(
+    async fn load_aggregate(
         &self,
         stream: &StreamId,
         from_version: u64,
-    ) -> Result<Vec<StoredCommit>, synergy_eventlog::ReadError> {
-        self.0.read_aggregate(stream, from_version).await
+    ) -> Result<synergy_eventlog::Aggregate, synergy_eventlog::ReadError> {
+        self.0.load_aggregate(stream, from_version).await
     }
 
     fn subscribe(&self, after: Position, filter: Filter) -> synergy_eventlog::Subscription {
@@ -222,6 +222,69 @@ async fn the_consumer_follows_the_log_when_its_head_cannot_be_read() {
     assert!(
         store.wait_for(head, Duration::from_secs(10)).await,
         "the consumer folded the log without knowing its head"
+    );
+    stop.send(true).unwrap();
+    consumer.await.unwrap().unwrap();
+}
+
+/// A record that does not decode, here the last of the partnership's own stream, is
+/// quarantined: the consumer (catching up and following live) passes over it, keeps it
+/// with its position and subject across a reopen, and commands on that stream go on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_poison_record_is_quarantined_and_stops_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, exec, p) = setup(dir.path()).await;
+    adopt_rulebooks(&exec, &p, 0, 1).await;
+    let stream = synergy_strategy::stream_for(&p);
+    let poison = log
+        .inject_raw_record(&stream, b"\x00not a commit".to_vec())
+        .await
+        .unwrap();
+    // Commands on the stream that now ends with it are decided and recorded.
+    adopt_rulebooks(&exec, &p, 1, 1).await;
+    let head = log.head().await.unwrap();
+    assert_eq!(head, Position(poison.get() + 1));
+
+    let path = dir.path().join("views");
+    {
+        let store = ProjectionStore::open(&path).unwrap();
+        assert_eq!(projection::catch_up(&*log, &store).await.unwrap(), head);
+        let quarantined = store.quarantined().unwrap();
+        assert_eq!(quarantined.len(), 1);
+        assert_eq!(quarantined[0].position, poison);
+        assert!(quarantined[0].reason.contains("magic"), "{quarantined:?}");
+        // Both rulebooks are folded, the poison between them is not.
+        let model = store.model(&p).unwrap().unwrap();
+        let info = model.info.as_ref().expect("the partnership is folded");
+        assert_eq!(info.rulebooks, ["rulebook 0", "rulebook 1"]);
+    }
+    // Reopened, the store still lists it; a live consumer passes over a new one too.
+    let store = Arc::new(ProjectionStore::open(&path).unwrap());
+    assert_eq!(store.quarantined_count(), 1);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let consumer = tokio::spawn(projection::run(
+        Arc::clone(&log),
+        Arc::clone(&store),
+        stopped,
+    ));
+    let second = log
+        .inject_raw_record(&stream, b"\x00another".to_vec())
+        .await
+        .unwrap();
+    adopt_rulebooks(&exec, &p, 2, 1).await;
+    let head = log.head().await.unwrap();
+    assert!(
+        store.wait_for(head, Duration::from_secs(30)).await,
+        "the live consumer stopped at the poison record"
+    );
+    assert_eq!(
+        store
+            .quarantined()
+            .unwrap()
+            .iter()
+            .map(|q| q.position)
+            .collect::<Vec<_>>(),
+        [poison, second]
     );
     stop.send(true).unwrap();
     consumer.await.unwrap().unwrap();

@@ -120,6 +120,10 @@ pub enum Command {
     Tail(TailArgs),
     /// Rebuild the read models from position 0.
     Replay,
+    /// Records of the event log that are not commits (they do not decode, or sit on
+    /// another subject than the stream they name): every reader passes over them.
+    #[command(subcommand)]
+    Quarantine(QuarantineCmd),
     /// Create or revoke API tokens.
     #[command(subcommand)]
     Token(TokenCmd),
@@ -198,6 +202,17 @@ pub struct TailArgs {
     /// Stop at the current end of the log instead of following new commits.
     #[arg(long)]
     pub no_follow: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QuarantineCmd {
+    /// List every quarantined record of the event log (position, subject, reason); walks
+    /// the whole log.
+    List {
+        /// Print JSON (one array) instead of one line per record.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,7 +19,8 @@ use synergy_runtime::{
 };
 
 use crate::cli::{
-    Built, CatalogueCmd, Cli, Command, DefaultActor, MarketDataCmd, OutputFormat, ReportKindArg,
+    Built, CatalogueCmd, Cli, Command, DefaultActor, MarketDataCmd, OutputFormat, QuarantineCmd,
+    ReportKindArg,
 };
 
 /// Runs the command line; the exit code is 0 on success, 1 when a command was refused or
@@ -158,6 +159,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(url) => tail(&crate::serve::jetstream_log(url).await?, &args).await?,
                 None => tail(&**open(&data)?.log(), &args).await?,
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Quarantine(QuarantineCmd::List { json }) => {
+            let listed = match nats {
+                Some(url) => {
+                    synergy_eventlog::quarantined(&crate::serve::jetstream_log(url).await?).await?
+                }
+                None => synergy_eventlog::quarantined(&**open(&data)?.log()).await?,
+            };
+            print_quarantined(&listed, json)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Replay => {
@@ -408,6 +419,31 @@ async fn import_market_data(
     ));
     eprintln!("{}: {count} months", file.display());
     report_outcome(api.execute(Request::new(who, command)).await)
+}
+
+fn print_quarantined(listed: &[synergy_eventlog::Quarantined], json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        let rows: Vec<serde_json::Value> = listed
+            .iter()
+            .map(|q| {
+                serde_json::json!({
+                    "position": q.position.get(),
+                    "subject": q.subject,
+                    "reason": q.reason,
+                })
+            })
+            .collect();
+        writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+        return Ok(());
+    }
+    for q in listed {
+        writeln!(out, "{q}")?;
+    }
+    if listed.is_empty() {
+        writeln!(out, "no quarantined records")?;
+    }
+    Ok(())
 }
 
 async fn tail<L: EventLog>(log: &L, args: &crate::cli::TailArgs) -> anyhow::Result<()> {

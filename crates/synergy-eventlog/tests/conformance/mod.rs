@@ -18,7 +18,7 @@ use synergy_eventlog::{
 use synergy_proto::events::{StrategyEvent, SupportEvent};
 use synergy_proto::{
     Actor, AggregateId, Commit, Context, Event, MeetingId, OrgId, PartnershipId, PlanId,
-    RecordedEvent, Role, StreamId, Timestamp, Uuid,
+    RecordedEvent, Role, StreamId, Timestamp, Uuid, subject,
 };
 
 /// What a backend provides to run the suite.
@@ -51,6 +51,7 @@ macro_rules! conformance_suite {
             subscriber_restart_sees_each_commit_once,
             large_commit_of_a_thousand_events,
             garbage_is_reported_with_its_position,
+            garbage_at_an_aggregates_end_does_not_block_it,
             filters_by_context_and_partnership,
             head_is_the_last_position,
             reopen_keeps_everything,
@@ -613,39 +614,120 @@ pub async fn garbage_is_reported_with_its_position<H: Harness>() {
     let a2 = append_ok(&h.log(), ExpectedVersion::Exact(1), &commit(&good, 1)).await;
     let log = h.log();
 
-    let mut sub = log.subscribe(Position::START, Filter::ALL);
-    assert_eq!(
-        next_item(&mut sub).await.expect("first commit").position,
-        a1.position
-    );
-    let garbage_at = match next_item(&mut sub).await {
-        Err(ReadError::Corrupt { position, .. }) => position,
-        other => panic!("expected the garbage record reported as corrupt, got {other:?}"),
-    };
-    assert!(a1.position < garbage_at && garbage_at < a2.position);
-    // The subscription goes on past it.
-    assert_eq!(
-        next_item(&mut sub).await.expect("second commit").position,
-        a2.position
-    );
+    let garbage_at = {
+        let mut sub = log.subscribe(Position::START, Filter::ALL);
+        assert_eq!(
+            next_item(&mut sub).await.expect("first commit").position,
+            a1.position
+        );
+        let garbage_at = match next_item(&mut sub).await {
+            Err(ReadError::Corrupt { position, .. }) => position,
+            other => panic!("expected the garbage record reported as corrupt, got {other:?}"),
+        };
+        assert!(a1.position < garbage_at && garbage_at < a2.position);
+        // The subscription goes on past it.
+        assert_eq!(
+            next_item(&mut sub).await.expect("second commit").position,
+            a2.position
+        );
 
-    // Resuming right after the garbage does not report it again.
-    let mut sub = log.subscribe(garbage_at, Filter::ALL);
+        // Resuming right after the garbage does not report it again.
+        let mut sub = log.subscribe(garbage_at, Filter::ALL);
+        assert_eq!(
+            next_item(&mut sub).await.expect("commit").position,
+            a2.position
+        );
+        garbage_at
+    };
+    // Loading the damaged aggregate passes over the record and reports it.
+    let damaged = log
+        .load_aggregate(&bad, 1)
+        .await
+        .expect("a load passes over it");
+    assert!(damaged.commits.is_empty());
     assert_eq!(
-        next_item(&mut sub).await.expect("commit").position,
-        a2.position
+        damaged
+            .quarantined
+            .iter()
+            .map(|q| (q.position, q.subject.clone()))
+            .collect::<Vec<_>>(),
+        [(garbage_at, Some(subject::commit(&bad)))]
     );
-    // Reading the damaged aggregate says where the damage is instead of hiding it.
-    match log.read_aggregate(&bad, 1).await {
-        Err(ReadError::Corrupt { position, .. }) => assert_eq!(position, garbage_at),
-        other => panic!("expected a corrupt-record error, got {other:?}"),
-    }
     assert_eq!(log.read_aggregate(&good, 1).await.expect("read").len(), 2);
     // So does a read across aggregates that passes it.
-    match log.read_matching(Filter::ALL).await {
-        Err(ReadError::Corrupt { position, .. }) => assert_eq!(position, garbage_at),
-        other => panic!("expected a corrupt-record error, got {other:?}"),
-    }
+    let all = log
+        .read_matching(Filter::ALL)
+        .await
+        .expect("passes over it");
+    assert_eq!(
+        all.iter().map(|c| c.position).collect::<Vec<_>>(),
+        [a1.position, a2.position]
+    );
+    // The operator's list names it.
+    let listed = synergy_eventlog::quarantined(&log).await.expect("list");
+    assert_eq!(
+        listed.iter().map(|q| q.position).collect::<Vec<_>>(),
+        [garbage_at]
+    );
+    // Commands go on on the damaged aggregate, after what was loaded.
+    let next = append_ok(
+        &log,
+        ExpectedVersion::Exact(damaged.version),
+        &commit(&bad, 1),
+    )
+    .await;
+    assert_eq!(next.first_version, damaged.version + 1);
+    let after = log.load_aggregate(&bad, 1).await.expect("load");
+    assert_eq!(after.commits.len(), 1);
+    assert_eq!(after.version, next.last_version);
+    // And after a reopen (nothing cached), the same.
+    drop(log);
+    h.reopen().await;
+    let log = h.log();
+    let reopened = log.load_aggregate(&bad, 1).await.expect("load");
+    assert_eq!(
+        (reopened.commits.len(), reopened.version),
+        (1, next.last_version)
+    );
+}
+
+/// A record that ends an aggregate with readable commits before it: a load passes over
+/// it, and the next command follows the last readable commit.
+pub async fn garbage_at_an_aggregates_end_does_not_block_it<H: Harness>() {
+    let mut h = H::start().await;
+    let s = stream(Context::Strategy, "p1", "plan:end");
+    let first = append_ok(&h.log(), ExpectedVersion::NoStream, &commit(&s, 2)).await;
+    h.inject_garbage(&s).await;
+    h.reopen().await;
+    let log = h.log();
+    let loaded = log
+        .load_aggregate(&s, 1)
+        .await
+        .expect("a load passes over it");
+    assert_eq!(loaded.commits.len(), 1);
+    assert_eq!(loaded.quarantined.len(), 1);
+    assert!(loaded.version >= first.last_version);
+    let next = append_ok(&log, ExpectedVersion::Exact(loaded.version), &commit(&s, 1)).await;
+    assert_eq!(next.first_version, loaded.version + 1);
+    let stored = log.read_aggregate(&s, 1).await.expect("read");
+    assert_eq!(
+        stored.iter().map(|c| c.position).collect::<Vec<_>>(),
+        [first.position, next.position]
+    );
+    // A later subscription still reports it, in its place, and goes on.
+    let mut sub = log.subscribe(Position::START, Filter::ALL);
+    assert_eq!(
+        next_item(&mut sub).await.expect("first").position,
+        first.position
+    );
+    assert!(matches!(
+        next_item(&mut sub).await,
+        Err(ReadError::Corrupt { .. })
+    ));
+    assert_eq!(
+        next_item(&mut sub).await.expect("next").position,
+        next.position
+    );
 }
 
 pub async fn filters_by_context_and_partnership<H: Harness>() {

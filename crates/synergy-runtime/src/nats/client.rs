@@ -96,6 +96,20 @@ impl NatsApi {
         }
     }
 
+    /// Where the evaluation service's read models stand; `None` if it does not answer
+    /// (metrics then leave its series out).
+    async fn status(&self) -> Option<wire::StatusWire> {
+        self.ask(
+            wire::status_subject(),
+            "evaluation",
+            &wire::StatusQuery,
+            self.config.request_timeout,
+        )
+        .await
+        .map_err(|e| tracing::debug!(error = %e, "the evaluation service's status is unknown"))
+        .ok()
+    }
+
     /// Sends `message` on `subject` and reads the `Result<T, ErrorWire>` it is answered
     /// with (the wire's `CommandReply`, `PartnershipReply`, ...). `service` names who
     /// should answer, for messages.
@@ -243,6 +257,15 @@ impl Api for NatsApi {
             self.last_write.fetch_max(p, Ordering::AcqRel);
         }
         Ok(issued.into())
+    }
+
+    async fn consumer_lag(&self) -> Option<u64> {
+        let status = self.status().await?;
+        Some(status.head?.saturating_sub(status.position))
+    }
+
+    async fn quarantined_records(&self) -> Option<u64> {
+        Some(self.status().await?.quarantined)
     }
 
     async fn issued_report(

@@ -210,6 +210,7 @@ enum Endpoint {
     Report,
     Issue,
     Issued,
+    Status,
 }
 
 /// A subscription whose messages are tagged with what they ask for.
@@ -297,6 +298,7 @@ impl Service {
                 (Endpoint::Report, wire::report_subject()),
                 (Endpoint::Issue, wire::issue_subject()),
                 (Endpoint::Issued, wire::issued_subject()),
+                (Endpoint::Status, wire::status_subject()),
             ] {
                 out.push((endpoint, subject, subject::queue_group(Context::Evaluation)));
             }
@@ -508,6 +510,7 @@ impl Handlers {
             Endpoint::Report => wire::encode(&self.report(&msg).await),
             Endpoint::Issue => wire::encode(&self.issue(&msg).await),
             Endpoint::Issued => wire::encode(&self.issued(&msg).await),
+            Endpoint::Status => wire::encode(&self.status(&msg).await),
         };
         let bytes = match encoded {
             Ok(bytes) => bytes,
@@ -705,6 +708,24 @@ impl Handlers {
             .issued_report(&query.partnership, query.kind, query.period, query.version)
             .await
             .map_err(|e| ErrorWire::from_api(&e))
+    }
+}
+
+impl Handlers {
+    async fn status(&self, msg: &Message) -> wire::StatusReply {
+        let _: wire::StatusQuery =
+            wire::decode(&msg.payload).map_err(|e| self.bad_request(msg, "status query", e))?;
+        let Some(local) = &self.reports else {
+            return Err(not_evaluation());
+        };
+        Ok(wire::StatusWire {
+            position: local.views().position().get(),
+            head: synergy_eventlog::EventLog::head(&**local.log())
+                .await
+                .ok()
+                .map(|p| p.get()),
+            quarantined: local.quarantined_records().await.unwrap_or(0),
+        })
     }
 }
 

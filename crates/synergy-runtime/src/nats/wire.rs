@@ -43,6 +43,8 @@ pub mod code {
     pub const NOT_READY: &str = "not_ready";
     /// Stored data cannot be read; an operator must look.
     pub const CORRUPT: &str = "corrupt";
+    /// The caller's idempotency key was used before for another command on the stream.
+    pub const IDEMPOTENCY_KEY_REUSED: &str = "idempotency_key_reused";
     pub const INTERNAL: &str = "internal";
     /// The service could not read the request (garbage, another version, wrong subject).
     pub const BAD_REQUEST: &str = "bad_request";
@@ -194,6 +196,10 @@ impl ErrorWire {
             },
             ExecuteError::Unavailable(m) => ErrorWire::new(code::UNAVAILABLE, m.clone()),
             ExecuteError::Corrupt(m) => ErrorWire::new(code::CORRUPT, m.clone()),
+            ExecuteError::IdempotencyKeyReused { stream } => ErrorWire {
+                stream: Some(stream.clone()),
+                ..ErrorWire::new(code::IDEMPOTENCY_KEY_REUSED, e.to_string())
+            },
             ExecuteError::Internal(m) => ErrorWire::new(code::INTERNAL, m.clone()),
         }
     }
@@ -239,6 +245,10 @@ impl ErrorWire {
             code::NOT_FOUND => ApiError::NotFound(self.message),
             code::NOT_READY => ApiError::NotReady(self.message),
             code::CORRUPT => ApiError::Execute(ExecuteError::Corrupt(self.message)),
+            code::IDEMPOTENCY_KEY_REUSED => match self.stream {
+                Some(stream) => ApiError::Execute(ExecuteError::IdempotencyKeyReused { stream }),
+                None => malformed("stream", &self),
+            },
             code::INTERNAL => ApiError::Execute(ExecuteError::Internal(self.message)),
             // The client encoded the request itself, so a service that cannot read it
             // runs another wire version (or the request went to the wrong subject): a
@@ -557,6 +567,21 @@ pub struct IssuedVersionQuery {
 
 pub type IssuedVersionReply = Result<String, ErrorWire>;
 
+/// Asks the evaluation service how far its read models are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusQuery;
+
+/// Where the evaluation read models stand: the position they reflect, the log's head as
+/// the service sees it (when it could read it), and the quarantined records passed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusWire {
+    pub position: u64,
+    pub head: Option<u64>,
+    pub quarantined: u64,
+}
+
+pub type StatusReply = Result<StatusWire, ErrorWire>;
+
 /// Frames a message under [`MESSAGE_VERSION`].
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, synergy_proto::codec::EncodeError> {
     encode_message(MESSAGE_VERSION, value)
@@ -572,6 +597,7 @@ pub const PARTNERSHIP_QUERY: &str = "partnership";
 pub const CATALOGUE_QUERY: &str = "catalogue";
 pub const REPORT_QUERY: &str = "report";
 pub const ISSUED_QUERY: &str = "issued-report";
+pub const STATUS_QUERY: &str = "status";
 /// A context's own queries ([`ReadQuery`]), one subject per context.
 pub const READ_QUERY: &str = "read";
 /// The evaluation command verb that issues a report version.
@@ -580,6 +606,11 @@ pub const ISSUE_VERB: &str = "issue-report";
 /// `syn.qry.evaluation.issued-report`
 pub fn issued_subject() -> String {
     fixed_query(Context::Evaluation, ISSUED_QUERY)
+}
+
+/// `syn.qry.evaluation.status`
+pub fn status_subject() -> String {
+    fixed_query(Context::Evaluation, STATUS_QUERY)
 }
 
 /// `syn.cmd.evaluation.issue-report`
@@ -711,6 +742,7 @@ mod tests {
         assert_eq!(partnership_subject(), "syn.qry.strategy.partnership");
         assert_eq!(catalogue_subject(), "syn.qry.brand.catalogue");
         assert_eq!(report_subject(), "syn.qry.evaluation.report");
+        assert_eq!(status_subject(), "syn.qry.evaluation.status");
     }
 
     #[test]
