@@ -488,13 +488,28 @@ async fn observe(State(s): State<GatewayState>, req: Request, next: Next) -> Res
 /// refused upload cost the client its keep-alive connection. Reading the bounded body here
 /// first keeps the connection usable whatever the answer. A body past the limit is read on
 /// (and dropped) up to the limit once more, so a slightly oversized upload keeps the
-/// connection too; past that the 413 says `Connection: close`.
+/// connection too; past that (or announced past it by `Content-Length`, then unread) the
+/// 413 says `Connection: close`.
 async fn buffer_body(State(s): State<GatewayState>, req: Request, next: Next) -> Response {
     use axum::body::Body;
     use http_body_util::BodyExt as _;
 
     let (parts, mut body) = req.into_parts();
     let limit = s.limits.body_bytes;
+    let declared = parts
+        .headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit.saturating_mul(2) as u64) {
+        // Announced far past the limit: refused unread, and the connection closed.
+        let mut response = extract::too_large().into_response();
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+        return response;
+    }
     let mut kept: Vec<u8> = Vec::new();
     let mut seen = 0usize;
     let mut finished = false;

@@ -83,8 +83,7 @@ pub(crate) fn read(bytes: &[u8], format: Format, limits: &Limits) -> Result<Shee
         return Err(file_error(
             "import.limit_file_bytes",
             format!(
-                "the file has {} bytes; at most {} are read (limit file_bytes); split the file",
-                bytes.len(),
+                "the file is larger than {} bytes (limit file_bytes); split the file",
                 limits.file_bytes
             ),
         ));
