@@ -1,6 +1,8 @@
 //! The one error shape every response uses: `{code, message, rule?, field?, errors?}` with a
 //! stable `code` per failure class (listed in the crate documentation and the OpenAPI).
 
+use std::collections::BTreeMap;
+
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -38,9 +40,86 @@ pub struct ErrorBody {
     /// The offending field, e.g. `lines[3].volume` or `months[2008-06]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    /// Every bad row of a rejected upload (`invalid_file` only).
+    /// The bad rows of a rejected upload (`invalid_file` only): every problem of the first
+    /// 1,000 rows that have any; `errors_total` and `errors_by_rule` count the rest.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<RowProblem>>,
+    /// Every problem of a rejected upload, listed in `errors` or not (`invalid_file` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors_total: Option<u64>,
+    /// How many rows of a rejected upload have a problem, listed or not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows_with_errors: Option<u64>,
+    /// Every problem of a rejected upload, counted per rule code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors_by_rule: Option<BTreeMap<String, u64>>,
+}
+
+/// The problems of a rejected upload as they are found, row by row: the first
+/// [`synergy_import::LISTED_ROWS`] rows' problems are kept, the rest only counted, so a
+/// body of bad rows costs bounded memory and answers with a bounded list.
+#[derive(Debug, Default)]
+pub struct RowProblems {
+    listed: BTreeMap<u64, Vec<RowProblem>>,
+    rows: std::collections::BTreeSet<u64>,
+    by_rule: BTreeMap<String, u64>,
+    total: u64,
+}
+
+impl RowProblems {
+    pub fn push(&mut self, problem: RowProblem) {
+        self.total += 1;
+        *self.by_rule.entry(problem.rule.clone()).or_default() += 1;
+        self.rows.insert(problem.line);
+        if let Some(row) = self.listed.get_mut(&problem.line) {
+            row.push(problem);
+            return;
+        }
+        if self.listed.len() < synergy_import::LISTED_ROWS {
+            self.listed.insert(problem.line, vec![problem]);
+            return;
+        }
+        if let Some((&last, _)) = self.listed.last_key_value()
+            && problem.line < last
+        {
+            self.listed.remove(&last);
+            self.listed.insert(problem.line, vec![problem]);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// The 422 `invalid_file` answer.
+    pub fn into_problem(self) -> Problem {
+        let listed_rows = self.listed.len();
+        let rows = self.rows.len() as u64;
+        let message = if rows > listed_rows as u64 {
+            format!(
+                "the file was rejected and nothing of it was recorded: {} problem(s) on {rows} \
+                 rows; the first {listed_rows} rows are listed in `errors`, every problem is \
+                 counted in `errors_by_rule`",
+                self.total
+            )
+        } else {
+            format!(
+                "the file was rejected and nothing of it was recorded: {} problem(s), listed in \
+                 `errors`",
+                self.total
+            )
+        };
+        let mut p = Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            codes::INVALID_FILE,
+            message,
+        );
+        p.body.errors = Some(self.listed.into_values().flatten().collect());
+        p.body.errors_total = Some(self.total);
+        p.body.rows_with_errors = Some(rows);
+        p.body.errors_by_rule = Some(self.by_rule);
+        p
+    }
 }
 
 /// An error on its way to becoming a response.
@@ -61,6 +140,9 @@ impl Problem {
                 rule: None,
                 field: None,
                 errors: None,
+                errors_total: None,
+                rows_with_errors: None,
+                errors_by_rule: None,
             }),
         }
     }

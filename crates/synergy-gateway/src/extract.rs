@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{Problem, codes};
 
-fn too_large() -> Problem {
+pub(crate) fn too_large() -> Problem {
     Problem::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         codes::PAYLOAD_TOO_LARGE,

@@ -38,7 +38,7 @@
 //! | `conflict` | 409 | the aggregate's state does not allow it (`rule`, e.g. `market_data.correction_needs_reason`; `field` names the month) |
 //! | `invalid` | 422 | a field breaks a rule or does not parse (`field`) |
 //! | `idempotency_key_reused` | 422 | the caller used this `Idempotency-Key` before on the same aggregate for a command with another body; nothing was recorded (keys are scoped to the caller's organisation and the aggregate, so another organisation's key never matches) |
-//! | `invalid_file` | 422 | an upload was rejected; `errors` lists `{line, column, rule, reason}` per bad row |
+//! | `invalid_file` | 422 | an upload was rejected; `errors` lists `{line, column, rule, reason}` for the first 1,000 bad rows, `errors_total`, `rows_with_errors` and `errors_by_rule` count every problem; a file past the import limits has the limit's rule (`import.limit_*`) |
 //! | `malformed_json` | 400 | the body is not the JSON the route takes |
 //! | `invalid_path` | 400 | a path parameter is not a valid id or period |
 //! | `invalid_query` | 400 | a query parameter does not parse |
@@ -87,6 +87,9 @@ pub struct Limits {
     pub body_bytes: usize,
     /// Longest a request may take (408 after).
     pub request_timeout: Duration,
+    /// What an upload's file may hold (rows, cells, inflated bytes, …); a file past a
+    /// limit is 422 `invalid_file` with the limit's rule (`import.limit_*`).
+    pub import: synergy_import::Limits,
 }
 
 impl Default for Limits {
@@ -94,6 +97,7 @@ impl Default for Limits {
         Self {
             body_bytes: 8 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            import: synergy_import::Limits::DEFAULT,
         }
     }
 }
@@ -486,6 +490,76 @@ async fn observe(State(s): State<GatewayState>, req: Request, next: Next) -> Res
     response
 }
 
+/// Reads the request body whole, up to [`Limits::body_bytes`], before any handler runs.
+///
+/// A handler that refuses a request early (401, 403, 404, …) never reads its body, and
+/// hyper then closes the connection instead of answering the next request on it, so every
+/// refused upload cost the client its keep-alive connection. Reading the bounded body here
+/// first keeps the connection usable whatever the answer. A body past the limit is read on
+/// (and dropped) up to the limit once more, so a slightly oversized upload keeps the
+/// connection too; past that (or announced past it by `Content-Length`, then unread) the
+/// 413 says `Connection: close`.
+async fn buffer_body(State(s): State<GatewayState>, req: Request, next: Next) -> Response {
+    use axum::body::Body;
+    use http_body_util::BodyExt as _;
+
+    let (parts, mut body) = req.into_parts();
+    let limit = s.limits.body_bytes;
+    let declared = parts
+        .headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit.saturating_mul(2) as u64) {
+        // Announced far past the limit: refused unread, and the connection closed.
+        let mut response = extract::too_large().into_response();
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+        return response;
+    }
+    let mut kept: Vec<u8> = Vec::new();
+    let mut seen = 0usize;
+    let mut finished = false;
+    while seen <= limit.saturating_mul(2) {
+        match body.frame().await {
+            None => {
+                finished = true;
+                break;
+            }
+            Some(Ok(frame)) => {
+                if let Ok(data) = frame.into_data() {
+                    seen = seen.saturating_add(data.len());
+                    if seen <= limit {
+                        kept.extend_from_slice(&data);
+                    } else {
+                        kept = Vec::new();
+                    }
+                }
+            }
+            Some(Err(e)) => {
+                return Problem::bad_request(
+                    codes::MALFORMED_JSON,
+                    format!("the body could not be read: {e}"),
+                )
+                .into_response();
+            }
+        }
+    }
+    if seen > limit {
+        let mut response = extract::too_large().into_response();
+        if !finished {
+            response.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
+        return response;
+    }
+    next.run(Request::from_parts(parts, Body::from(kept))).await
+}
+
 /// The gateway's router.
 pub fn router(state: GatewayState) -> Router {
     let mut router = Router::new();
@@ -496,6 +570,7 @@ pub fn router(state: GatewayState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.limits.body_bytes))
+        .layer(middleware::from_fn_with_state(state.clone(), buffer_body))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }

@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::GatewayState;
 use crate::auth::{self, Caller, Who};
 use crate::dto::*;
-use crate::error::{ErrorBody, Problem, RowProblem, codes};
+use crate::error::{ErrorBody, Problem, RowProblem, RowProblems, codes};
 use crate::extract::{JsonBody, Params, QueryArgs, RawBody};
 
 use synergy_brand::Command as BrandCmd;
@@ -855,29 +855,54 @@ fn upload_kind(headers: &HeaderMap, bytes: &[u8]) -> Result<Upload, Problem> {
     ))
 }
 
-/// A rejected file, every bad row listed. `json` shifts CSV lines (header = 1) to 1-based
-/// positions in the JSON array.
+/// A rejected file, its bad rows listed (the first 1,000) and every problem counted.
+/// `json` shifts CSV lines (header = 1) to 1-based positions in the JSON array.
 fn invalid_file(errors: ImportErrors, json: bool) -> Problem {
-    let rows: Vec<RowProblem> = errors
-        .iter()
-        .map(|e| RowProblem {
-            line: (if json {
-                e.line.saturating_sub(1)
-            } else {
-                e.line
-            }) as u64,
-            column: e.column.clone(),
-            rule: e.rule.to_owned(),
-            reason: e.reason.clone(),
-        })
-        .collect();
-    rejected_rows(rows)
+    let mut p = rejected_rows(
+        errors
+            .iter()
+            .map(|e| RowProblem {
+                line: (if json {
+                    e.line.saturating_sub(1)
+                } else {
+                    e.line
+                }) as u64,
+                column: e.column.clone(),
+                rule: e.rule.to_owned(),
+                reason: e.reason.clone(),
+            })
+            .fold(RowProblems::default(), |mut all, e| {
+                all.push(e);
+                all
+            }),
+    );
+    // The import counted everything, also what it did not list.
+    p.body.errors_total = Some(errors.total as u64);
+    p.body.rows_with_errors = Some(errors.rows_with_errors as u64);
+    p.body.errors_by_rule = Some(
+        errors
+            .by_rule
+            .iter()
+            .map(|(rule, n)| ((*rule).to_owned(), *n as u64))
+            .collect(),
+    );
+    if errors.is_truncated() {
+        p.body.message = format!(
+            "the file was rejected and nothing of it was recorded: {} problem(s) on {} rows; \
+             the first {} rows are listed in `errors`, every problem is counted in \
+             `errors_by_rule`",
+            errors.total,
+            errors.rows_with_errors,
+            synergy_import::LISTED_ROWS
+        );
+    }
+    p
 }
 
 /// Checks the cells of one JSON upload row against their documented shapes, so a JSON
 /// upload is held to its OpenAPI schema; the spreadsheet parser, which is more forgiving
 /// (it trims, and reads `2900.00` as a count), checks the rest.
-fn check_cells(line: u64, cells: &[(&str, Shape, Option<&str>)], out: &mut Vec<RowProblem>) {
+fn check_cells(line: u64, cells: &[(&str, Shape, Option<&str>)], out: &mut RowProblems) {
     for (column, shape, value) in cells {
         let Some(text) = value else { continue };
         if shape.accepts(text) {
@@ -899,17 +924,8 @@ fn check_cells(line: u64, cells: &[(&str, Shape, Option<&str>)], out: &mut Vec<R
     }
 }
 
-fn rejected_rows(rows: Vec<RowProblem>) -> Problem {
-    let mut p = Problem::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        codes::INVALID_FILE,
-        format!(
-            "the file was rejected and nothing of it was recorded: {} problem(s), listed in `errors`",
-            rows.len()
-        ),
-    );
-    p.body.errors = Some(rows);
-    p
+fn rejected_rows(rows: RowProblems) -> Problem {
+    rows.into_problem()
 }
 
 /// JSON rows rendered as the CSV the spreadsheet path reads, so both are checked by one
@@ -965,7 +981,7 @@ pub struct UploadArgs {
         (status = 409, description = "Not allowed in the current state", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not CSV, XLSX or JSON", body = ErrorBody),
-        (status = 422, description = "The file was rejected (`invalid_file`, every bad row listed) or the catalogue breaks a rule", body = ErrorBody),
+        (status = 422, description = "The file was rejected (`invalid_file`: the first 1,000 bad rows listed, every problem counted in `errors_by_rule`; a file past the import limits has the limit's rule) or the catalogue breaks a rule", body = ErrorBody),
         (status = 503, description = "Temporarily unavailable", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -988,7 +1004,7 @@ pub async fn import_catalogue(
                     format!("the body is not a catalogue: {e}"),
                 )
             })?;
-            let mut problems = Vec::new();
+            let mut problems = RowProblems::default();
             for (i, r) in body.skus.iter().enumerate() {
                 check_cells(
                     i as u64 + 1,
@@ -1019,11 +1035,12 @@ pub async fn import_catalogue(
                 })
                 .collect();
             let csv = rows_to_csv(synergy_import::CATALOGUE_COLUMNS, rows)?;
-            synergy_import::parse_catalogue(&csv, FileFormat::Csv)
+            synergy_import::parse_catalogue_within(&csv, FileFormat::Csv, &s.limits.import)
                 .map_err(|e| invalid_file(e, true))?
         }
         Upload::File(format) => {
-            synergy_import::parse_catalogue(&bytes, format).map_err(|e| invalid_file(e, false))?
+            synergy_import::parse_catalogue_within(&bytes, format, &s.limits.import)
+                .map_err(|e| invalid_file(e, false))?
         }
     };
     let command = AnyCommand::Brand(BrandCmd::RegisterCatalogue {
@@ -1063,7 +1080,7 @@ pub async fn import_catalogue(
         (status = 409, description = "A correction without a reason (rule market_data.correction_needs_reason, field names the month), or a month not ended", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not CSV, XLSX or JSON", body = ErrorBody),
-        (status = 422, description = "The file was rejected (`invalid_file`, every bad row listed) or breaks a rule", body = ErrorBody),
+        (status = 422, description = "The file was rejected (`invalid_file`: the first 1,000 bad rows listed, every problem counted in `errors_by_rule`; a file past the import limits has the limit's rule) or breaks a rule", body = ErrorBody),
         (status = 503, description = "Temporarily unavailable", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -1088,7 +1105,7 @@ pub async fn import_market_data(
                     format!("the body is not market data: {e}"),
                 )
             })?;
-            let mut problems = Vec::new();
+            let mut problems = RowProblems::default();
             for (i, r) in body.rows.iter().enumerate() {
                 check_cells(
                     i as u64 + 1,
@@ -1142,13 +1159,23 @@ pub async fn import_market_data(
                 })
                 .collect();
             let csv = rows_to_csv(synergy_import::MARKET_DATA_COLUMNS, rows)?;
-            let months = synergy_import::parse_market_data(&csv, FileFormat::Csv, Some(&catalogue))
-                .map_err(|e| invalid_file(e, true))?;
+            let months = synergy_import::parse_market_data_within(
+                &csv,
+                FileFormat::Csv,
+                Some(&catalogue),
+                &s.limits.import,
+            )
+            .map_err(|e| invalid_file(e, true))?;
             (months, body.reason)
         }
         Upload::File(format) => (
-            synergy_import::parse_market_data(&bytes, format, Some(&catalogue))
-                .map_err(|e| invalid_file(e, false))?,
+            synergy_import::parse_market_data_within(
+                &bytes,
+                format,
+                Some(&catalogue),
+                &s.limits.import,
+            )
+            .map_err(|e| invalid_file(e, false))?,
             None,
         ),
     };

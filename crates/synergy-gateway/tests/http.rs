@@ -1750,3 +1750,198 @@ async fn a_proposal_binds_only_once_the_other_party_accepts() {
     let (st, v) = s.send(Method::GET, &pp(""), Some(&m), &[], None).await;
     assert_eq!(st, StatusCode::OK, "{v}");
 }
+
+/// Early refusals (401, 403, 404, 413 just past the limit) keep the keep-alive connection
+/// (before the gateway read each body first, every 403 here cost a new connection):
+/// reqwest's pool sends 200 uploads that are each refused before any handler reads their
+/// body, and the server accepts one connection for all of them. A body far past the limit
+/// is answered with `Connection: close`, which a client sees before it tries to reuse.
+#[tokio::test]
+async fn refused_uploads_keep_the_connection_alive() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::serve::ListenerExt as _;
+
+    let dir = tempfile::tempdir().unwrap();
+    let api =
+        Arc::new(Local::open_embedded(&dir.path().join("data"), Arc::new(SystemClock)).unwrap());
+    let db = sled::open(dir.path().join("gateway")).unwrap();
+    let tokens = Arc::new(SledTokenStore::open(&db).unwrap());
+    let limit = 4 * 1024 * 1024;
+    let state = GatewayState::new(api.clone(), tokens.clone()).with_limits(Limits {
+        body_bytes: limit,
+        ..Limits::default()
+    });
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&accepted);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let listener = listener.tap_io(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let (_stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        axum::serve(listener, synergy_gateway::router(state))
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    let m = tokens
+        .create(
+            OrgId::new("hongyun").unwrap(),
+            Role::Manufacturer,
+            synergy_runtime::Clock::now(&SystemClock),
+        )
+        .unwrap()
+        .token;
+    let d = tokens
+        .create(
+            OrgId::new("changzhi").unwrap(),
+            Role::Distributor,
+            synergy_runtime::Clock::now(&SystemClock),
+        )
+        .unwrap()
+        .token;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(1)
+        .build()
+        .unwrap();
+    let base = format!("http://{addr}");
+    let (st, _) = {
+        let r = client
+            .post(format!("{base}/v1/partnerships"))
+            .bearer_auth(&m)
+            .json(&sign_body())
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap())
+    };
+    assert_eq!(st, StatusCode::CREATED);
+    let before = accepted.load(Ordering::SeqCst);
+    let body = vec![b'x'; 2 * 1024 * 1024];
+    let catalogue = format!("{base}/v1/partnerships/{P}/catalogue");
+    let mut statuses = std::collections::BTreeMap::new();
+    for i in 0..200 {
+        let req = client.post(&catalogue).header("content-type", "text/csv");
+        let (req, body) = match i % 4 {
+            // No token: 401.
+            0 => (req, body.clone()),
+            // The distributor may not register the catalogue: 403.
+            1 => (req.bearer_auth(&d), body.clone()),
+            // No such partnership: 404.
+            2 => (
+                client
+                    .post(format!("{base}/v1/partnerships/nope/catalogue"))
+                    .header("content-type", "text/csv")
+                    .bearer_auth(&m),
+                body.clone(),
+            ),
+            // Just past the body limit: 413.
+            _ => (req.bearer_auth(&m), vec![b'x'; limit + 1024]),
+        };
+        let r = req.body(body).send().await.unwrap();
+        *statuses.entry(r.status().as_u16()).or_insert(0) += 1;
+        r.text().await.unwrap();
+    }
+    assert_eq!(
+        statuses,
+        [(401, 50), (403, 50), (404, 50), (413, 50)]
+            .into_iter()
+            .collect(),
+    );
+    let opened = accepted.load(Ordering::SeqCst) - before;
+    assert_eq!(
+        opened, 0,
+        "200 refused uploads opened {opened} new connections"
+    );
+
+    // Far past the limit, the server says it closes.
+    let r = client
+        .post(&catalogue)
+        .bearer_auth(&m)
+        .header("content-type", "text/csv")
+        .body(vec![b'x'; 4 * limit])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(r.headers()["connection"], "close");
+}
+
+/// A body of 700,000 bad rows answers with the first 1,000 rows listed and every problem
+/// counted, not with 700,000 errors.
+#[tokio::test]
+async fn a_file_of_bad_rows_answers_with_a_bounded_list_and_counts() {
+    let s = Server::start(Limits {
+        import: synergy_import::Limits {
+            rows: 1_000_000,
+            cells: 10_000_000,
+            ..synergy_import::Limits::DEFAULT
+        },
+        ..Limits::default()
+    })
+    .await;
+    let (_, d) = setup(&s).await;
+    let rows = 700_000;
+    let mut text = String::from(MARKET_HEADER);
+    for _ in 0..rows {
+        text.push_str("\nx,");
+    }
+    text.push('\n');
+    assert!(text.len() < 4 << 20);
+    let (st, raw) = s
+        .send(
+            Method::POST,
+            &format!("/v1/partnerships/{P}/market-data"),
+            Some(&d),
+            &[],
+            Some(Body::Raw("text/csv".into(), text.into_bytes())),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(raw.len() < 1 << 20, "{} bytes of errors", raw.len());
+    let v: Value = serde_json::from_str(&raw).unwrap();
+    assert_eq!(v["code"], codes::INVALID_FILE);
+    let listed: std::collections::BTreeSet<u64> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(listed.len(), synergy_import::LISTED_ROWS);
+    assert_eq!(v["rows_with_errors"], rows);
+    assert_eq!(v["errors_by_rule"]["import.period_is_month"], rows);
+    let total: u64 = v["errors_by_rule"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(v["errors_total"], total);
+    assert!(
+        v["message"].as_str().unwrap().contains("first 1000 rows"),
+        "{}",
+        v["message"]
+    );
+
+    // JSON rows are capped the same way.
+    let many: Vec<Value> = (0..5_000)
+        .map(|_| json!({"period": "x", "sku": "hy-soft", "volume_cases": "1", "revenue_yuan": "1"}))
+        .collect();
+    let (st, v) = s
+        .post(
+            &format!("/v1/partnerships/{P}/market-data"),
+            &d,
+            json!({"rows": many}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        v["errors"].as_array().unwrap().len(),
+        synergy_import::LISTED_ROWS
+    );
+    assert_eq!(v["errors_total"], 5_000);
+    assert_eq!(v["rows_with_errors"], 5_000);
+}

@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use synergy_brand::SkuEntry;
 use synergy_proto::{SkuId, Yuan};
 
-use crate::error::{ImportErrors, RowError};
+use crate::error::{ImportErrors, Problems, RowError};
 use crate::fields::{Fields, keep};
 use crate::format::Format;
+use crate::limits::Limits;
 use crate::table;
 
 /// The catalogue header, in the order templates write it.
@@ -20,9 +21,20 @@ const NAME: usize = 2;
 const PRICE_CLASS: usize = 3;
 const GUIDE_PRICE: usize = 4;
 
-/// Reads a catalogue file into its SKU entries, in file order, or lists every bad row.
+/// Reads a catalogue file into its SKU entries, in file order, or lists every bad row;
+/// within the default [`Limits`].
 pub fn parse_catalogue(bytes: &[u8], format: Format) -> Result<Vec<SkuEntry>, ImportErrors> {
-    let sheet = table::read(bytes, format)?;
+    parse_catalogue_within(bytes, format, &Limits::DEFAULT)
+}
+
+/// [`parse_catalogue`] within the given limits: a file past any of them is refused with
+/// the limit's rule code, naming where it was crossed.
+pub fn parse_catalogue_within(
+    bytes: &[u8],
+    format: Format,
+    limits: &Limits,
+) -> Result<Vec<SkuEntry>, ImportErrors> {
+    let sheet = table::read(bytes, format, limits)?;
     let (header, rows) = table::split_header(&sheet, &CATALOGUE_COLUMNS)?;
     if rows.is_empty() {
         return Err(ImportErrors::single(RowError::row(
@@ -32,7 +44,7 @@ pub fn parse_catalogue(bytes: &[u8], format: Format) -> Result<Vec<SkuEntry>, Im
         )));
     }
 
-    let mut errors = Vec::new();
+    let mut errors = Problems::new();
     let mut entries = Vec::with_capacity(rows.len());
     let mut first_line: BTreeMap<SkuId, usize> = BTreeMap::new();
     for row in rows {
@@ -74,10 +86,9 @@ pub fn parse_catalogue(bytes: &[u8], format: Format) -> Result<Vec<SkuEntry>, Im
             });
         }
     }
-    if errors.is_empty() {
-        Ok(entries)
-    } else {
-        Err(ImportErrors::from_unsorted(errors))
+    match errors.finish() {
+        None => Ok(entries),
+        Some(rejected) => Err(rejected),
     }
 }
 

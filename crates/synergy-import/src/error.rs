@@ -1,5 +1,6 @@
 //! The outcome of a rejected file: every bad row, each with its line, column and reason.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::Serialize;
@@ -56,32 +57,108 @@ impl fmt::Display for RowError {
     }
 }
 
+/// How many rows with problems a rejection lists; everything past them is only counted.
+pub const LISTED_ROWS: usize = 1_000;
+
 /// A rejected file: nothing of it may be recorded. Never empty; ordered by line.
+///
+/// `errors` lists the problems of the first [`LISTED_ROWS`] lines that have any; `total`
+/// and `by_rule` count every problem found, listed or not, so a client knows how many it
+/// did not see.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportErrors {
     pub errors: Vec<RowError>,
+    /// Every problem found, listed or not.
+    pub total: usize,
+    /// How many distinct lines have a problem, listed or not.
+    pub rows_with_errors: usize,
+    /// Every problem found, counted per rule code.
+    pub by_rule: BTreeMap<&'static str, usize>,
+}
+
+/// Collects the problems of a file as they are found, in any order of lines, keeping the
+/// first [`LISTED_ROWS`] lines' problems and a count of everything. Its memory is bounded
+/// by the listed rows however many problems a hostile file holds.
+#[derive(Debug, Default)]
+pub(crate) struct Problems {
+    listed: BTreeMap<usize, Vec<RowError>>,
+    lines: BTreeSet<usize>,
+    by_rule: BTreeMap<&'static str, usize>,
+    total: usize,
+}
+
+impl Problems {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    pub(crate) fn push(&mut self, error: RowError) {
+        self.total += 1;
+        *self.by_rule.entry(error.rule).or_default() += 1;
+        self.lines.insert(error.line);
+        if let Some(row) = self.listed.get_mut(&error.line) {
+            row.push(error);
+            return;
+        }
+        if self.listed.len() < LISTED_ROWS {
+            self.listed.insert(error.line, vec![error]);
+            return;
+        }
+        // Full: an earlier line displaces the last listed one.
+        if let Some((&last, _)) = self.listed.last_key_value()
+            && error.line < last
+        {
+            self.listed.remove(&last);
+            self.listed.insert(error.line, vec![error]);
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// The rejection, or `None` if nothing was wrong.
+    pub(crate) fn finish(self) -> Option<ImportErrors> {
+        if self.is_empty() {
+            return None;
+        }
+        Some(ImportErrors {
+            errors: self.listed.into_values().flatten().collect(),
+            total: self.total,
+            rows_with_errors: self.lines.len(),
+            by_rule: self.by_rule,
+        })
+    }
 }
 
 impl ImportErrors {
     /// Orders the problems by line (keeping each line's problems in the order found).
-    pub(crate) fn from_unsorted(mut errors: Vec<RowError>) -> Self {
-        debug_assert!(!errors.is_empty(), "a rejection lists at least one problem");
-        errors.sort_by_key(|e| e.line);
-        Self { errors }
+    pub(crate) fn from_unsorted(errors: Vec<RowError>) -> Self {
+        let mut problems = Problems::new();
+        for e in errors {
+            problems.push(e);
+        }
+        problems
+            .finish()
+            .expect("a rejection lists at least one problem")
     }
 
     pub(crate) fn single(error: RowError) -> Self {
-        Self {
-            errors: vec![error],
-        }
+        Self::from_unsorted(vec![error])
     }
 
+    /// How many problems are listed in `errors` (see [`ImportErrors::total`] for all).
     pub fn len(&self) -> usize {
         self.errors.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
+    }
+
+    /// Whether problems were found beyond the listed ones.
+    pub fn is_truncated(&self) -> bool {
+        self.total > self.errors.len()
     }
 
     pub fn iter(&self) -> std::slice::Iter<'_, RowError> {
@@ -91,14 +168,27 @@ impl ImportErrors {
 
 impl fmt::Display for ImportErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.errors.len();
+        let n = self.total;
         write!(
             f,
             "the file was rejected and nothing of it was recorded: {n} problem{}",
             if n == 1 { "" } else { "s" }
         )?;
+        if self.is_truncated() {
+            write!(
+                f,
+                " on {} lines; the first {} lines with problems are listed",
+                self.rows_with_errors, LISTED_ROWS
+            )?;
+        }
         for error in &self.errors {
             write!(f, "\n  {error}")?;
+        }
+        if self.is_truncated() {
+            write!(f, "\n  every problem, by rule:")?;
+            for (rule, count) in &self.by_rule {
+                write!(f, "\n    {rule}: {count}")?;
+            }
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 
 use synergy_proto::{AmountError, BrandId, Cases, SkuId, YearMonth, Yuan};
 
-use crate::error::RowError;
+use crate::error::{Problems, RowError};
 use crate::table::{Cell, Row};
 
 /// One data row and the position of each of its columns.
@@ -259,7 +259,7 @@ pub(crate) fn parse_count(text: &str) -> Result<u32, (&'static str, String)> {
 }
 
 /// Keeps a parsed value, or records why it could not be parsed.
-pub(crate) fn keep<T>(result: Result<T, RowError>, errors: &mut Vec<RowError>) -> Option<T> {
+pub(crate) fn keep<T>(result: Result<T, RowError>, errors: &mut Problems) -> Option<T> {
     match result {
         Ok(value) => Some(value),
         Err(e) => {

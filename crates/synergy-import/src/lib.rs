@@ -5,12 +5,18 @@
 //! import tokio, NATS, sled or HTTP, and never decides what the recorded history allows
 //! (corrections, months not yet ended) — that stays with the bounded contexts.
 //!
+//! Every read is bounded by [`Limits`] (bytes, bytes inflated from a workbook, rows,
+//! columns, cells, text), and a rejection lists the problems of the first [`LISTED_ROWS`]
+//! lines that have any, counting the rest per rule ([`ImportErrors`]).
+//!
 //! Every [`RowError`] carries a stable rule code. Where the same rule is also enforced by
 //! a context, the code is the context's (`market_data.*`, `portfolio.*`), so a client
 //! handles one code whichever layer caught the fault:
 //!
 //! | code | meaning |
 //! |---|---|
+//! | `import.limit_file_bytes`, `import.limit_inflated_bytes`, `import.limit_parts` | the file is larger, or its workbook inflates to more, or holds more parts, than [`Limits`] allow |
+//! | `import.limit_rows`, `import.limit_columns`, `import.limit_cells`, `import.limit_cell_chars`, `import.limit_text_bytes` | the rows, a cell's column, the cells, one cell's text or all text pass [`Limits`]; the error names the line and cell |
 //! | `import.empty_file`, `import.no_rows`, `import.no_sheet` | nothing to import |
 //! | `import.format_mismatch`, `import.unsupported_format`, `import.not_utf8`, `import.unreadable_csv`, `import.unreadable_workbook` | the file itself cannot be read as declared |
 //! | `import.not_comma_separated`, `import.unknown_column`, `import.missing_column`, `import.duplicate_column` | the header row |
@@ -27,12 +33,14 @@ mod catalogue;
 mod error;
 mod fields;
 mod format;
+mod limits;
 mod market_data;
 mod table;
 mod write;
 
-pub use catalogue::{CATALOGUE_COLUMNS, parse_catalogue};
-pub use error::{ImportErrors, RowError};
+pub use catalogue::{CATALOGUE_COLUMNS, parse_catalogue, parse_catalogue_within};
+pub use error::{ImportErrors, LISTED_ROWS, RowError};
 pub use format::{Format, UnknownFormat, XLSX_MEDIA_TYPE};
-pub use market_data::{MARKET_DATA_COLUMNS, parse_market_data};
+pub use limits::Limits;
+pub use market_data::{MARKET_DATA_COLUMNS, parse_market_data, parse_market_data_within};
 pub use write::{catalogue_csv, market_data_csv};

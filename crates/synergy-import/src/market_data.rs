@@ -8,9 +8,10 @@ use synergy_information::MonthSubmission;
 use synergy_proto::events::information::{MarketTotals, SkuLine};
 use synergy_proto::{Cases, SkuId, YearMonth, Yuan};
 
-use crate::error::{ImportErrors, RowError};
+use crate::error::{ImportErrors, Problems, RowError};
 use crate::fields::{Fields, keep};
 use crate::format::Format;
+use crate::limits::Limits;
 use crate::table;
 
 /// The market data header, in the order templates write it.
@@ -42,12 +43,25 @@ const AVG_PRICE: usize = 7;
 /// the information context.
 ///
 /// The market-total row is recognised by its SKU `ALL` in any letter case.
+///
+/// Reads within the default [`Limits`]; see [`parse_market_data_within`].
 pub fn parse_market_data(
     bytes: &[u8],
     format: Format,
     catalogue: Option<&CatalogueView>,
 ) -> Result<Vec<MonthSubmission>, ImportErrors> {
-    let sheet = table::read(bytes, format)?;
+    parse_market_data_within(bytes, format, catalogue, &Limits::DEFAULT)
+}
+
+/// [`parse_market_data`] within the given limits: a file past any of them is refused
+/// with the limit's rule code, naming where it was crossed.
+pub fn parse_market_data_within(
+    bytes: &[u8],
+    format: Format,
+    catalogue: Option<&CatalogueView>,
+    limits: &Limits,
+) -> Result<Vec<MonthSubmission>, ImportErrors> {
+    let sheet = table::read(bytes, format, limits)?;
     let (header, rows) = table::split_header(&sheet, &MARKET_DATA_COLUMNS)?;
     if rows.is_empty() {
         return Err(ImportErrors::single(RowError::row(
@@ -58,7 +72,7 @@ pub fn parse_market_data(
         )));
     }
 
-    let mut errors = Vec::new();
+    let mut errors = Problems::new();
     let mut months: BTreeMap<YearMonth, MonthRows> = BTreeMap::new();
     // An ALL row whose period is unreadable belongs to some month; its period error
     // already explains why that month lacks totals, so "no ALL row" would only add noise.
@@ -121,8 +135,8 @@ pub fn parse_market_data(
     for (month, group) in &months {
         check_against_totals(*month, group, !total_without_month, &mut errors);
     }
-    if !errors.is_empty() {
-        return Err(ImportErrors::from_unsorted(errors));
+    if let Some(rejected) = errors.finish() {
+        return Err(rejected);
     }
 
     let mut submissions = Vec::with_capacity(months.len());
@@ -182,11 +196,7 @@ fn is_market_total(text: &str) -> bool {
     text.eq_ignore_ascii_case(SkuId::MARKET_TOTAL)
 }
 
-fn parse_row(
-    f: Fields<'_>,
-    catalogue: Option<&CatalogueView>,
-    errors: &mut Vec<RowError>,
-) -> ParsedRow {
+fn parse_row(f: Fields<'_>, catalogue: Option<&CatalogueView>, errors: &mut Problems) -> ParsedRow {
     let month = keep(f.month(PERIOD), errors);
     let kind = match f.optional_text(SKU, "the SKU code") {
         Ok(Some(text)) if is_market_total(text) => Some(Kind::Total(parse_totals(f, errors))),
@@ -239,7 +249,7 @@ struct LineFigures {
     avg_price: Yuan,
 }
 
-fn parse_line_figures(f: Fields<'_>, errors: &mut Vec<RowError>) -> Option<LineFigures> {
+fn parse_line_figures(f: Fields<'_>, errors: &mut Problems) -> Option<LineFigures> {
     let volume = keep(f.cases(VOLUME), errors);
     let revenue = keep(f.yuan(REVENUE), errors);
     let closing_stock = keep(f.cases(CLOSING_STOCK), errors);
@@ -271,7 +281,7 @@ fn parse_line_figures(f: Fields<'_>, errors: &mut Vec<RowError>) -> Option<LineF
 /// The `ALL` row: volume, revenue and active outlets are required; the other figures may
 /// be empty, and are checked but not kept when given (the market totals have no place
 /// for them).
-fn parse_totals(f: Fields<'_>, errors: &mut Vec<RowError>) -> Option<MarketTotals> {
+fn parse_totals(f: Fields<'_>, errors: &mut Problems) -> Option<MarketTotals> {
     let volume = keep(f.cases(VOLUME), errors);
     let revenue = keep(f.yuan(REVENUE), errors);
     keep(f.optional_cases(CLOSING_STOCK), errors);
@@ -321,7 +331,7 @@ fn check_against_totals(
     month: YearMonth,
     group: &MonthRows,
     report_missing_total: bool,
-    errors: &mut Vec<RowError>,
+    errors: &mut Problems,
 ) {
     let (total_line, market) = match &group.total {
         None if !report_missing_total => return,

@@ -5,12 +5,15 @@
 //! A cell keeps what kind of value the spreadsheet stored (a date, a number, text),
 //! because a date where a month is expected needs a different fix than a typo.
 
-use std::io::Cursor;
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read as _};
+use std::panic::AssertUnwindSafe;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx};
 
-use crate::error::{ImportErrors, RowError};
+use crate::error::{ImportErrors, Problems, RowError};
 use crate::format::{Format, ZIP_MAGIC};
+use crate::limits::Limits;
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Compound-file header of the pre-2007 `.xls` workbooks.
@@ -75,10 +78,19 @@ pub(crate) struct Sheet {
     pub(crate) rows: Vec<Row>,
 }
 
-pub(crate) fn read(bytes: &[u8], format: Format) -> Result<Sheet, ImportErrors> {
+pub(crate) fn read(bytes: &[u8], format: Format, limits: &Limits) -> Result<Sheet, ImportErrors> {
+    if bytes.len() > limits.file_bytes {
+        return Err(file_error(
+            "import.limit_file_bytes",
+            format!(
+                "the file is larger than {} bytes (limit file_bytes); split the file",
+                limits.file_bytes
+            ),
+        ));
+    }
     match format {
-        Format::Csv => read_csv(bytes),
-        Format::Xlsx => read_xlsx(bytes),
+        Format::Csv => read_csv(bytes, limits),
+        Format::Xlsx => read_xlsx(bytes, limits),
     }
 }
 
@@ -86,7 +98,119 @@ fn file_error(rule: &'static str, reason: impl Into<String>) -> ImportErrors {
     ImportErrors::single(RowError::row(1, rule, reason))
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Sheet, ImportErrors> {
+fn limit_error(line: usize, rule: &'static str, reason: String) -> ImportErrors {
+    ImportErrors::single(RowError::row(line, rule, reason))
+}
+
+/// What the rows kept so far have used of the limits.
+#[derive(Debug)]
+struct Budget<'l> {
+    limits: &'l Limits,
+    rows: usize,
+    cells: usize,
+    text_bytes: usize,
+}
+
+impl<'l> Budget<'l> {
+    fn new(limits: &'l Limits) -> Self {
+        Self {
+            limits,
+            rows: 0,
+            cells: 0,
+            text_bytes: 0,
+        }
+    }
+
+    /// Counts one cell's text; `at` names the cell for the error.
+    fn text(
+        &mut self,
+        line: usize,
+        at: &dyn Fn() -> String,
+        text: &str,
+    ) -> Result<(), ImportErrors> {
+        if text.len() > self.limits.cell_chars {
+            let chars = text.chars().count();
+            if chars > self.limits.cell_chars {
+                return Err(limit_error(
+                    line,
+                    "import.limit_cell_chars",
+                    format!(
+                        "{} holds {chars} characters; a cell may hold at most {} (limit \
+                         cell_chars)",
+                        at(),
+                        self.limits.cell_chars
+                    ),
+                ));
+            }
+        }
+        self.text_bytes += text.len();
+        if self.text_bytes > self.limits.text_bytes {
+            return Err(limit_error(
+                line,
+                "import.limit_text_bytes",
+                format!(
+                    "the cells up to {} hold more than {} bytes of text (limit text_bytes); \
+                     split the file",
+                    at(),
+                    self.limits.text_bytes
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks a cell's column; `at` names the cell.
+    fn column(
+        &self,
+        line: usize,
+        at: &dyn Fn() -> String,
+        index: usize,
+    ) -> Result<(), ImportErrors> {
+        if index >= self.limits.columns {
+            return Err(limit_error(
+                line,
+                "import.limit_columns",
+                format!(
+                    "{} has a value, but at most {} columns are read (limit columns); remove \
+                     what lies right of the data",
+                    at(),
+                    self.limits.columns
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Counts one non-blank row of `width` cells.
+    fn row(&mut self, line: usize, width: usize) -> Result<(), ImportErrors> {
+        self.rows += 1;
+        if self.rows > self.limits.rows {
+            return Err(limit_error(
+                line,
+                "import.limit_rows",
+                format!(
+                    "the file has more than {} non-blank rows (limit rows); split the file",
+                    self.limits.rows
+                ),
+            ));
+        }
+        self.cells += width;
+        if self.cells > self.limits.cells {
+            return Err(limit_error(
+                line,
+                "import.limit_cells",
+                format!(
+                    "the rows up to this one hold more than {} cells (limit cells); split the \
+                     file",
+                    self.limits.cells
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Sheet, ImportErrors> {
     if bytes.starts_with(ZIP_MAGIC) {
         return Err(file_error(
             "import.format_mismatch",
@@ -114,6 +238,7 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, ImportErrors> {
     let mut record = csv::ByteRecord::new();
     let mut rows = Vec::new();
     let mut lines = LineCounter::default();
+    let mut budget = Budget::new(limits);
     loop {
         // The csv crate's own record positions skip blank lines when counting, so lines are
         // counted here from where the previous record ended.
@@ -126,10 +251,28 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, ImportErrors> {
                     .and_then(|rest| rest.iter().position(|b| *b != b'\r' && *b != b'\n'))
                     .map_or(previous_end, |skip| previous_end + skip);
                 let line = lines.line_at(bytes, start);
-                let cells: Vec<Cell> = record.iter().map(csv_cell).collect();
+                // Trailing blank cells (a spreadsheet's padding commas) are not kept.
+                let Some(width) = record
+                    .iter()
+                    .rposition(|field| !field.trim_ascii().is_empty())
+                    .map(|last| last + 1)
+                else {
+                    continue;
+                };
+                let mut cells = Vec::with_capacity(width.min(limits.columns));
+                for (index, field) in record.iter().take(width).enumerate() {
+                    let at = || format!("cell {}", index + 1);
+                    budget.column(line, &at, index)?;
+                    let cell = csv_cell(field);
+                    if let Cell::Text(text) = &cell {
+                        budget.text(line, &at, text)?;
+                    }
+                    cells.push(cell);
+                }
                 if cells.iter().all(Cell::is_blank) {
                     continue;
                 }
+                budget.row(line, width)?;
                 rows.push(Row { line, cells });
             }
             Err(e) => {
@@ -183,72 +326,187 @@ fn csv_cell(field: &[u8]) -> Cell {
     }
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Sheet, ImportErrors> {
-    let unreadable = |e: &dyn std::fmt::Display| {
-        file_error(
-            "import.unreadable_workbook",
+fn unreadable_workbook(e: &dyn std::fmt::Display) -> ImportErrors {
+    file_error(
+        "import.unreadable_workbook",
+        format!(
+            "the file is not a readable XLSX workbook ({e}); save it again as .xlsx, or export \
+             the sheet as CSV UTF-8"
+        ),
+    )
+}
+
+fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Sheet, ImportErrors> {
+    check_parts(bytes, limits)?;
+    // The workbook reader is third-party code over hostile bytes: should it ever panic on
+    // them, the file is refused as unreadable instead of taking the caller down.
+    match std::panic::catch_unwind(AssertUnwindSafe(|| read_first_sheet(bytes, limits))) {
+        Ok(sheet) => sheet,
+        Err(_) => Err(unreadable_workbook(&"its reader gave up on it")),
+    }
+}
+
+/// Inflates every part of the workbook through the [`Limits::inflated_bytes`] cap before
+/// anything reads it, so no part can inflate past the cap whatever sizes the archive
+/// declares. Costs one pass of inflating, at most the cap.
+fn check_parts(bytes: &[u8], limits: &Limits) -> Result<(), ImportErrors> {
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable_workbook(&e))?;
+    if archive.len() > limits.parts {
+        return Err(file_error(
+            "import.limit_parts",
             format!(
-                "the file is not a readable XLSX workbook ({e}); save it again as .xlsx, or \
-                 export the sheet as CSV UTF-8"
+                "the workbook holds {} parts; at most {} are read (limit parts)",
+                archive.len(),
+                limits.parts
             ),
+        ));
+    }
+    let mut left = limits.inflated_bytes;
+    for index in 0..archive.len() {
+        let mut part = archive
+            .by_index(index)
+            .map_err(|e| unreadable_workbook(&e))?;
+        let name: String = part
+            .name()
+            .map(|n| n.chars().take(80).collect())
+            .unwrap_or_default();
+        let inflated = std::io::copy(
+            &mut (&mut part).take(left.saturating_add(1)),
+            &mut std::io::sink(),
         )
-    };
-    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
-    let range = match workbook.worksheet_range_at(0) {
-        Some(Ok(range)) => range,
-        Some(Err(e)) => return Err(unreadable(&e)),
-        None => {
+        .map_err(|e| unreadable_workbook(&e))?;
+        if inflated > left {
             return Err(file_error(
-                "import.no_sheet",
-                "the workbook has no sheet; put the data on its first sheet",
+                "import.limit_inflated_bytes",
+                format!(
+                    "the workbook inflates to more than {} bytes (limit inflated_bytes), \
+                     passed in its part {name:?}; a real sheet of that size is better sent \
+                     as CSV or split",
+                    limits.inflated_bytes
+                ),
             ));
         }
+        left -= inflated;
+    }
+    Ok(())
+}
+
+fn read_first_sheet(bytes: &[u8], limits: &Limits) -> Result<Sheet, ImportErrors> {
+    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable_workbook(&e))?;
+    let Some(first) = workbook.sheet_names().into_iter().next() else {
+        return Err(file_error(
+            "import.no_sheet",
+            "the workbook has no sheet; put the data on its first sheet",
+        ));
     };
-    let Some((first_row, _)) = range.start() else {
-        return Ok(Sheet::default());
-    };
-    let mut rows = Vec::new();
-    for (offset, cells) in range.rows().enumerate() {
-        let cells: Vec<Cell> = cells.iter().map(xlsx_cell).collect();
-        if cells.iter().all(Cell::is_blank) {
+    let mut reader = workbook
+        .worksheet_cells_reader(&first)
+        .map_err(|e| unreadable_workbook(&e))?;
+    // Sparse: only the cells present, by row and column; the range the sheet declares
+    // (or its corners) never sizes anything.
+    let mut grid: BTreeMap<u32, BTreeMap<u32, Cell>> = BTreeMap::new();
+    let mut budget = Budget::new(limits);
+    let mut kept = 0usize;
+    while let Some(cell) = reader.next_cell().map_err(|e| unreadable_workbook(&e))? {
+        let (row, col) = cell.get_position();
+        let value = xlsx_cell(cell.get_value());
+        if value.is_blank() {
             continue;
         }
-        // Row numbers as the spreadsheet program shows them, even if the data starts lower.
-        let line = first_row as usize + offset + 1;
-        rows.push(Row { line, cells });
+        let line = row as usize + 1;
+        let at = || format!("cell {}{line}", column_name(col));
+        budget.column(line, &at, col as usize)?;
+        if let Cell::Text(text) | Cell::Number(text) = &value {
+            budget.text(line, &at, text)?;
+        }
+        if !grid.contains_key(&row) && grid.len() >= limits.rows {
+            return Err(limit_error(
+                line,
+                "import.limit_rows",
+                format!(
+                    "the sheet has more than {} non-blank rows (limit rows); split the file",
+                    limits.rows
+                ),
+            ));
+        }
+        if grid.entry(row).or_default().insert(col, value).is_none() {
+            kept += 1;
+            if kept > limits.cells {
+                return Err(limit_error(
+                    line,
+                    "import.limit_cells",
+                    format!(
+                        "the sheet holds more than {} cells (limit cells); split the file",
+                        limits.cells
+                    ),
+                ));
+            }
+        }
+    }
+    let mut rows = Vec::with_capacity(grid.len());
+    for (row, cells) in grid {
+        let line = row as usize + 1;
+        let width = cells
+            .last_key_value()
+            .map_or(0, |(col, _)| *col as usize + 1);
+        budget.row(line, width)?;
+        let mut dense = vec![Cell::Empty; width];
+        for (col, cell) in cells {
+            dense[col as usize] = cell;
+        }
+        rows.push(Row { line, cells: dense });
     }
     Ok(Sheet { rows })
 }
 
-fn xlsx_cell(data: &Data) -> Cell {
+/// A column's letters as the spreadsheet program shows them (0 is `A`).
+fn column_name(index: u32) -> String {
+    let mut n = u64::from(index) + 1;
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = ((n - 1) % 26) as u8;
+        letters.push(b'A' + rem);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
+}
+
+fn trimmed_text(s: &str) -> Cell {
+    let s = s.trim();
+    if s.is_empty() {
+        Cell::Empty
+    } else {
+        Cell::Text(s.to_owned())
+    }
+}
+
+fn xlsx_cell(data: &DataRef<'_>) -> Cell {
     match data {
-        Data::Empty => Cell::Empty,
-        Data::String(s) => {
-            let s = s.trim();
-            if s.is_empty() {
-                Cell::Empty
-            } else {
-                Cell::Text(s.to_owned())
-            }
-        }
-        Data::Int(i) => Cell::Number(i.to_string()),
+        DataRef::Empty => Cell::Empty,
+        DataRef::String(s) => trimmed_text(s),
+        DataRef::SharedString(s) => trimmed_text(s),
+        DataRef::Int(i) => Cell::Number(i.to_string()),
         // Rust prints an f64 as the shortest decimal that parses back to the same value and
         // never in exponent form, so the exact-decimal parsers see what the sheet holds.
-        Data::Float(f) if f.is_finite() => Cell::Number(format!("{f}")),
-        Data::Float(_) => Cell::Unreadable("the cell holds an infinite or undefined number".into()),
-        Data::Bool(b) => Cell::Bool(*b),
-        Data::DateTime(dt) if dt.is_duration() => {
+        DataRef::Float(f) if f.is_finite() => Cell::Number(format!("{f}")),
+        DataRef::Float(_) => {
+            Cell::Unreadable("the cell holds an infinite or undefined number".into())
+        }
+        DataRef::Bool(b) => Cell::Bool(*b),
+        DataRef::DateTime(dt) if dt.is_duration() => {
             Cell::Unreadable("the cell holds a duration, not a value this column takes".into())
         }
-        Data::DateTime(dt) => {
+        DataRef::DateTime(dt) => {
             let (y, m, d, ..) = dt.to_ymd_hms_milli();
             Cell::Date(format!("{y:04}-{m:02}-{d:02}"))
         }
-        Data::DateTimeIso(s) => Cell::Date(s.chars().take(10).collect()),
-        Data::DurationIso(_) => {
+        DataRef::DateTimeIso(s) => Cell::Date(s.chars().take(10).collect()),
+        DataRef::DurationIso(_) => {
             Cell::Unreadable("the cell holds a duration, not a value this column takes".into())
         }
-        Data::Error(e) => Cell::Unreadable(format!(
+        DataRef::Error(e) => Cell::Unreadable(format!(
             "the cell holds the spreadsheet error {e}; fix the formula or type the value"
         )),
     }
@@ -383,7 +641,7 @@ pub(crate) fn split_header<'s>(
 impl Header {
     /// Refuses values in cells that no header names (past the header's end, or under a
     /// blank header cell): they would otherwise be dropped without anyone noticing.
-    pub(crate) fn check_stray_cells(&self, row: &Row, errors: &mut Vec<RowError>) {
+    pub(crate) fn check_stray_cells(&self, row: &Row, errors: &mut Problems) {
         for (pos, cell) in row.cells.iter().enumerate() {
             if cell.is_blank() {
                 continue;

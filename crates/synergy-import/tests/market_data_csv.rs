@@ -502,7 +502,10 @@ fn rejection_serializes_for_the_gateway() {
                 "column": "volume_cases",
                 "rule": "import.too_many_decimals",
                 "reason": "1.0001 has more than 3 decimals; volumes are exact to a thousandth of a case",
-            }]
+            }],
+            "total": 1,
+            "rows_with_errors": 1,
+            "by_rule": {"import.too_many_decimals": 1}
         })
     );
 }

@@ -29,7 +29,8 @@ use synergy_runtime::AnyCommand;
                   Without --nats it works on the embedded event log in --data (no server needed)."
 )]
 pub struct Cli {
-    /// A TOML file with `data`, `nats` and `log`; flags and environment variables win.
+    /// A TOML file with `data`, `nats`, `log` and an `[import]` table of limits; flags and
+    /// environment variables win.
     #[arg(long, global = true, env = "SYNERGY_CONFIG")]
     pub config: Option<PathBuf>,
     /// Data directory of the embedded installation (event log and read models).
@@ -55,6 +56,15 @@ pub struct Cli {
     /// Log filter, e.g. `info` or `synergy_runtime=debug` (also RUST_LOG).
     #[arg(long, global = true, env = "SYNERGY_LOG", default_value = "warn")]
     pub log: String,
+    /// Raise or lower one import limit, as NAME=VALUE (repeatable): file_bytes,
+    /// inflated_bytes, parts, rows, columns, cells, cell_chars, text_bytes. Applies to the
+    /// CLI's imports and to the uploads of `up` and `serve gateway`.
+    #[arg(long = "import-limit", global = true, value_name = "NAME=VALUE")]
+    pub import_limit: Vec<String>,
+    /// The import limits in force: the defaults, then the config file's `[import]`, then
+    /// `--import-limit`.
+    #[arg(skip)]
+    pub import_limits: synergy_import::Limits,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -11,6 +11,10 @@
 //! data = "/var/lib/synergy"
 //! nats = "nats://10.0.0.5:4222"
 //! log = "info"
+//!
+//! [import]            # limits of every import (defaults in docs/import-formats.md)
+//! rows = 200000
+//! inflated_bytes = 134217728
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -28,6 +32,8 @@ pub struct FileConfig {
     pub data: Option<PathBuf>,
     pub nats: Option<String>,
     pub log: Option<String>,
+    /// Import limits; a name not listed is refused.
+    pub import: Option<synergy_import::Limits>,
 }
 
 impl FileConfig {
@@ -67,8 +73,43 @@ pub fn load() -> anyhow::Result<Cli> {
         {
             cli.log = log;
         }
+        if let Some(import) = file.import {
+            cli.import_limits = import;
+        }
+    }
+    for setting in &cli.import_limit {
+        set_import_limit(&mut cli.import_limits, setting)?;
     }
     Ok(cli)
+}
+
+/// Applies one `--import-limit NAME=VALUE`.
+pub fn set_import_limit(limits: &mut synergy_import::Limits, setting: &str) -> anyhow::Result<()> {
+    let (name, value) = setting.split_once('=').ok_or_else(|| {
+        anyhow::anyhow!("--import-limit {setting:?}: write NAME=VALUE, e.g. rows=200000")
+    })?;
+    let value: u64 = value.trim().replace('_', "").parse().map_err(|_| {
+        anyhow::anyhow!("--import-limit {setting:?}: the value must be a whole number")
+    })?;
+    let size = || {
+        usize::try_from(value)
+            .map_err(|_| anyhow::anyhow!("--import-limit {setting:?}: the value is too large"))
+    };
+    match name.trim() {
+        "file_bytes" => limits.file_bytes = size()?,
+        "inflated_bytes" => limits.inflated_bytes = value,
+        "parts" => limits.parts = size()?,
+        "rows" => limits.rows = size()?,
+        "columns" => limits.columns = size()?,
+        "cells" => limits.cells = size()?,
+        "cell_chars" => limits.cell_chars = size()?,
+        "text_bytes" => limits.text_bytes = size()?,
+        other => anyhow::bail!(
+            "--import-limit: no limit named {other:?}; the limits are file_bytes, \
+             inflated_bytes, parts, rows, columns, cells, cell_chars and text_bytes"
+        ),
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -95,6 +136,18 @@ mod tests {
         assert_eq!(cli.data, PathBuf::from("/srv/synergy"));
         let cli = apply(&["synergy", "--data", "/flag", "replay"]);
         assert_eq!(cli.data, PathBuf::from("/flag"));
+        std::fs::write(&path, "[import]\nrows = 7\n").unwrap();
+        let file = FileConfig::load(&path).unwrap();
+        let import = file.import.unwrap();
+        assert_eq!(import.rows, 7);
+        assert_eq!(import.cells, synergy_import::Limits::DEFAULT.cells);
+        let mut limits = import;
+        set_import_limit(&mut limits, "cell_chars=12").unwrap();
+        assert_eq!(limits.cell_chars, 12);
+        assert!(set_import_limit(&mut limits, "colums=3").is_err());
+        std::fs::write(&path, "[import]\nrowz = 7\n").unwrap();
+        let err = FileConfig::load(&path).unwrap_err().to_string();
+        assert!(err.contains("rowz"), "{err}");
         std::fs::write(&path, "datta = 1\n").unwrap();
         let err = FileConfig::load(&path).unwrap_err().to_string();
         assert!(err.contains("datta"), "{err}");

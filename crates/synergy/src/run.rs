@@ -72,6 +72,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let act_as = cli.act_as.clone();
     let nats = cli.nats_address()?;
     let nats = nats.as_ref();
+    let limits = cli.import_limits;
     match cli.command {
         Command::Demo(args) => {
             let tmp;
@@ -96,8 +97,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             print_text(&text)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Up(args) => crate::serve::up(&data, nats, &args.addr, args.demo).await,
-        Command::Serve { service, addr } => crate::serve::serve(&service, &data, nats, &addr).await,
+        Command::Up(args) => crate::serve::up(&data, nats, &args.addr, args.demo, limits).await,
+        Command::Serve { service, addr } => {
+            crate::serve::serve(&service, &data, nats, &addr, limits).await
+        }
         Command::Token(cmd) => crate::serve::token(&data, nats, cmd).await,
         Command::Show(cmd) => {
             let api = api(&data, nats).await?;
@@ -187,7 +190,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Catalogue(CatalogueCmd::Import { partnership, file }) => {
             let api = api(&data, nats).await?;
-            import_catalogue(&*api, partnership, &file, act_as).await
+            import_catalogue(&*api, partnership, &file, act_as, &limits).await
         }
         Command::MarketData(MarketDataCmd::Import {
             partnership,
@@ -195,7 +198,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             file,
         }) => {
             let api = api(&data, nats).await?;
-            import_market_data(&*api, partnership, reason, &file, act_as).await
+            import_market_data(&*api, partnership, reason, &file, act_as, &limits).await
         }
         Command::Partnership(c) => {
             execute_built(&*api(&data, nats).await?, c.build(), act_as).await
@@ -335,8 +338,17 @@ fn position(p: Option<Position>) -> String {
     p.map_or_else(|| "-".to_owned(), |p| p.to_string())
 }
 
-fn read_file(file: &Path) -> anyhow::Result<Vec<u8>> {
-    std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
+/// Reads an import file, at most one byte past the limit (the parser refuses that one).
+fn read_file(file: &Path, limits: &synergy_import::Limits) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let cap = u64::try_from(limits.file_bytes)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(cap).read_to_end(&mut bytes))
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    Ok(bytes)
 }
 
 async fn import_catalogue(
@@ -344,10 +356,11 @@ async fn import_catalogue(
     partnership: PartnershipId,
     file: &Path,
     act_as: Option<OrgId>,
+    limits: &synergy_import::Limits,
 ) -> anyhow::Result<ExitCode> {
-    let bytes = read_file(file)?;
+    let bytes = read_file(file, limits)?;
     let format = synergy_import::Format::sniff(&bytes, file.to_str());
-    let skus = match synergy_import::parse_catalogue(&bytes, format) {
+    let skus = match synergy_import::parse_catalogue_within(&bytes, format, limits) {
         Ok(skus) => skus,
         Err(errors) => {
             eprintln!(
@@ -377,20 +390,22 @@ async fn import_market_data(
     reason: Option<String>,
     file: &Path,
     act_as: Option<OrgId>,
+    limits: &synergy_import::Limits,
 ) -> anyhow::Result<ExitCode> {
-    let bytes = read_file(file)?;
+    let bytes = read_file(file, limits)?;
     let format = synergy_import::Format::sniff(&bytes, file.to_str());
     let catalogue = api.catalogue(&partnership).await?;
-    let months = match synergy_import::parse_market_data(&bytes, format, Some(&catalogue)) {
-        Ok(months) => months,
-        Err(errors) => {
-            eprintln!(
-                "{} was rejected; nothing was recorded:\n{errors}",
-                file.display()
-            );
-            return Ok(ExitCode::from(1));
-        }
-    };
+    let months =
+        match synergy_import::parse_market_data_within(&bytes, format, Some(&catalogue), limits) {
+            Ok(months) => months,
+            Err(errors) => {
+                eprintln!(
+                    "{} was rejected; nothing was recorded:\n{errors}",
+                    file.display()
+                );
+                return Ok(ExitCode::from(1));
+            }
+        };
     let count = months.len();
     let who = principal(
         api,

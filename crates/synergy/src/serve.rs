@@ -69,6 +69,7 @@ async fn gateway(
     data: &Path,
     nats: Option<async_nats::Client>,
     stop: watch::Receiver<bool>,
+    import: synergy_import::Limits,
 ) -> anyhow::Result<()> {
     let tokens = tokens(data)?;
     // On NATS, the operator administers this gateway's tokens from anywhere.
@@ -93,7 +94,10 @@ async fn gateway(
         listener.local_addr()?
     );
     println!("ready");
-    let state = GatewayState::new(api, tokens);
+    let state = GatewayState::new(api, tokens).with_limits(synergy_gateway::Limits {
+        import,
+        ..synergy_gateway::Limits::default()
+    });
     synergy_gateway::serve(listener, state, until(stop)).await?;
     if let Some(admin) = admin {
         admin.await.context("token administration panicked")??;
@@ -107,6 +111,7 @@ pub async fn up(
     nats_url: Option<&NatsAddress>,
     addr: &str,
     demo: bool,
+    import: synergy_import::Limits,
 ) -> anyhow::Result<ExitCode> {
     let stop = shutdown_signal();
     match nats_url {
@@ -124,7 +129,7 @@ pub async fn up(
             ));
             let views = Arc::clone(local.views());
             println!("synergy up: embedded event log in {}", data.display());
-            let served = gateway(addr, Arc::new(local), data, None, stop).await;
+            let served = gateway(addr, Arc::new(local), data, None, stop, import).await;
             match consumer.await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => tracing::error!(error = %e, "evaluation consumer stopped"),
@@ -147,7 +152,7 @@ pub async fn up(
             let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
             println!("synergy up: every service on NATS at {url}");
             let admin = nats::connect(url, "synergy-gateway").await?;
-            let served = gateway(addr, api, data, Some(admin), stop).await;
+            let served = gateway(addr, api, data, Some(admin), stop, import).await;
             services.await.context("services panicked")??;
             served?;
         }
@@ -161,6 +166,7 @@ pub async fn serve(
     data: &Path,
     nats_url: Option<&NatsAddress>,
     addr: &str,
+    import: synergy_import::Limits,
 ) -> anyhow::Result<ExitCode> {
     let Some(url) = nats_url else {
         bail!(
@@ -171,7 +177,7 @@ pub async fn serve(
     if service == "gateway" {
         let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
         let admin = nats::connect(url, "synergy-gateway").await?;
-        gateway(addr, api, data, Some(admin), stop).await?;
+        gateway(addr, api, data, Some(admin), stop, import).await?;
         return Ok(ExitCode::SUCCESS);
     }
     let role: ServiceRole = service.parse().map_err(|e| {

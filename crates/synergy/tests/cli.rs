@@ -345,3 +345,111 @@ fn the_wrong_side_is_refused_and_outsiders_cannot_act() {
     );
     assert!(err.contains("not a party"), "{err}");
 }
+
+/// The CLI's imports are bounded like the gateway's: a workbook with cells at A1 and
+/// XFD1048576 is refused by the column limit (before, the CLI allocated 512 GiB and
+/// aborted), a zip bomb by the inflated cap, and `--import-limit` or the config file's
+/// `[import]` table moves a limit.
+#[test]
+fn imports_are_bounded_and_the_limits_can_be_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(
+        &data,
+        &[
+            "partnership",
+            "sign",
+            "--id",
+            "p1",
+            "--manufacturer",
+            "hongyun",
+            "--distributor",
+            "changzhi",
+            "--region",
+            "長治",
+            "--signed-on",
+            "2007-12-18",
+        ],
+    );
+    let corners = dir.path().join("corners.xlsx");
+    std::fs::write(&corners, synergy_testkit::hostile::corners_xlsx().unwrap()).unwrap();
+    let corners = corners.to_str().unwrap();
+    let err = refused(
+        &data,
+        &["catalogue", "import", "--partnership", "p1", corners],
+    );
+    assert!(
+        err.contains("line 1048576: cell XFD1048576 has a value") && err.contains("limit columns"),
+        "{err}"
+    );
+    // With every column allowed, the two cells are read sparsely, up to the header.
+    let err = refused(
+        &data,
+        &[
+            "--import-limit",
+            "columns=16384",
+            "catalogue",
+            "import",
+            "--partnership",
+            "p1",
+            corners,
+        ],
+    );
+    assert!(err.contains("column sku is missing"), "{err}");
+    let bomb = dir.path().join("bomb.xlsx");
+    std::fs::write(
+        &bomb,
+        synergy_testkit::hostile::shared_string_bomb_xlsx(1024).unwrap(),
+    )
+    .unwrap();
+    let err = refused(
+        &data,
+        &[
+            "catalogue",
+            "import",
+            "--partnership",
+            "p1",
+            bomb.to_str().unwrap(),
+        ],
+    );
+    assert!(err.contains("limit inflated_bytes"), "{err}");
+    // The config file's [import] table; a flag still wins over it.
+    let config = dir.path().join("synergy.toml");
+    std::fs::write(&config, "[import]\ncolumns = 16384\n").unwrap();
+    let config = config.to_str().unwrap();
+    let err = refused(
+        &data,
+        &[
+            "--config",
+            config,
+            "catalogue",
+            "import",
+            "--partnership",
+            "p1",
+            corners,
+        ],
+    );
+    assert!(err.contains("column sku is missing"), "{err}");
+    let err = refused(
+        &data,
+        &[
+            "--config",
+            config,
+            "--import-limit",
+            "columns=8",
+            "catalogue",
+            "import",
+            "--partnership",
+            "p1",
+            corners,
+        ],
+    );
+    assert!(err.contains("limit columns"), "{err}");
+    let out = synergy(&data, &["--import-limit", "colums=8", "replay"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no limit named \"colums\""),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
