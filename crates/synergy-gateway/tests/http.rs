@@ -1819,6 +1819,16 @@ async fn refused_uploads_keep_the_connection_alive() {
         (r.status(), r.text().await.unwrap())
     };
     assert_eq!(st, StatusCode::CREATED);
+    // The distributor accepts the manufacturer's proposal.
+    let accepted_by_d = client
+        .post(format!("{base}/v1/partnerships/{P}/acceptance"))
+        .bearer_auth(&d)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted_by_d.status(), StatusCode::CREATED);
+    accepted_by_d.text().await.unwrap();
     let before = accepted.load(Ordering::SeqCst);
     let body = vec![b'x'; 2 * 1024 * 1024];
     let catalogue = format!("{base}/v1/partnerships/{P}/catalogue");
