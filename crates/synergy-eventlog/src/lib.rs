@@ -7,6 +7,7 @@
 
 pub mod jetstream;
 pub mod sled_log;
+pub mod sled_sync;
 
 pub use jetstream::{JetStreamConfig, JetStreamLog, JetStreamOpenError};
 pub use sled_log::SledLog;

@@ -147,6 +147,12 @@ impl FileTokenStore {
             f.sync_all().map_err(err)?;
         }
         std::fs::rename(&tmp, &self.path).map_err(err)?;
+        // The rename is durable only once the directory naming the file is.
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(err)?;
+        }
         Ok(out)
     }
 }
