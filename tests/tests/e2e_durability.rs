@@ -253,6 +253,42 @@ fn full_disk(up: &mut Up, mount: &Path) -> anyhow::Result<()> {
             r.body
         );
     }
+    // Concurrent writers (batched by the log's writer thread) answer too.
+    let shared: &Up = up;
+    let burst: Vec<(String, anyhow::Result<synergy_e2e::up::Response>)> =
+        std::thread::scope(|scope| {
+            let writers: Vec<_> = (0..8)
+                .map(|t| {
+                    scope.spawn(move || {
+                        (0..5)
+                            .map(|i| {
+                                let id = format!("burst{t}x{i}");
+                                let r = sign(shared, &id);
+                                (id, r)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            writers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_default())
+                .collect()
+        });
+    ensure!(burst.len() == 40, "a concurrent writer panicked");
+    for (id, r) in burst {
+        let r = r?;
+        ensure!(
+            matches!(r.status, 201 | 503) && r.took < ANSWER_WITHIN,
+            "{id}, one of 8 concurrent writers on a full disk: {} after {:?}: {}",
+            r.status,
+            r.took,
+            r.body
+        );
+        if r.status == 201 {
+            acked.insert(id);
+        }
+    }
     let report = up.request(
         "GET",
         "/v1/partnerships/before0/reports/market/2008-H1?format=json",
