@@ -54,8 +54,10 @@ fn every_acknowledged_command_is_fdatasynced_on_the_log_file() -> anyhow::Result
         return Ok(());
     }
     let dir = tempfile::tempdir()?;
-    let data = dir.path().join("data");
-    let trace = dir.path().join("strace.txt");
+    // strace -y prints the path the kernel resolved: no symlinks in it.
+    let root = dir.path().canonicalize()?;
+    let data = root.join("data");
+    let trace = root.join("strace.txt");
     let trace_arg = trace.to_str().context("temporary path is not UTF-8")?;
     let mut up = Up::start(
         &data,
@@ -69,7 +71,7 @@ fn every_acknowledged_command_is_fdatasynced_on_the_log_file() -> anyhow::Result
             "-o",
             trace_arg,
         ],
-        &dir.path().join("up.stderr"),
+        &root.join("up.stderr"),
     )?;
     const COMMANDS: usize = 20;
     for i in 0..COMMANDS {
