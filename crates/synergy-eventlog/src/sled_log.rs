@@ -107,7 +107,7 @@
 //! then it goes on from what the database holds. Readers keep reading the failed
 //! database until then, and find the reopened one after. A watchdog thread nudges sled
 //! when a flush waits too long (sled can miss waking a flush after a failed write:
-//! [`watch_flushes`]) and retries the reopen when no append comes to do it.
+//! see `watch_flushes`) and retries the reopen when no append comes to do it.
 //!
 //! Positions are handed out under the writer lock, only for commits that are written, so
 //! the log is gap-free (1, 2, 3, ...) and stays so across crashes: sled recovers a prefix
@@ -322,7 +322,7 @@ struct Reopen {
 
 /// Shortest pause between two attempts to reopen a failed database, so a disk that
 /// stays full costs a failing write no more than a free-space check.
-const REOPEN_PAUSE: std::time::Duration = std::time::Duration::from_millis(500);
+pub const REOPEN_PAUSE: std::time::Duration = std::time::Duration::from_millis(500);
 /// Free space the filesystem of a failed database must have before it is reopened:
 /// room for a few of sled's 512 KiB log segments and the snapshot it may write at open.
 pub const REOPEN_FREE_BYTES: u64 = 4 << 20;

@@ -1,11 +1,11 @@
 //! What sled 0.34's flush leaves undone, and the syncs that make a sled database durable.
 //!
-//! sled 0.34's [`sled::Db::flush`] writes its log buffers and waits for them with
-//! `sync_file_range(2)` (its `pagecache/iobuf.rs`), which starts and waits for the page
-//! writeback but neither flushes the device's write cache nor writes the file's metadata
-//! (a grown file's size): after a power loss, a flushed write may be gone. It never
-//! syncs the files it creates beside its log either: `conf`, the `blobs/` files it
-//! writes large tree nodes to, or the directories naming them.
+//! sled 0.34's flush ([`sled::Tree::flush`], also `Db`'s) writes its log buffers and
+//! waits for them with `sync_file_range(2)` (its `pagecache/iobuf.rs`), which starts and
+//! waits for the page writeback but neither flushes the device's write cache nor writes
+//! the file's metadata (a grown file's size): after a power loss, a flushed write may be
+//! gone. It never syncs the files it creates beside its log either: `conf`, the `blobs/`
+//! files it writes large tree nodes to, or the directories naming them.
 //!
 //! [`SledFiles`] does the rest after each flush: `fsync(2)` on every file new in the
 //! database's directory or in `blobs/` since the last sync and then on that directory,
