@@ -1019,14 +1019,17 @@ impl PipelineReport {
             "raw baselines (same commit bytes)", "p50 ms", "p99 ms", "max ms"
         );
         for (label, l) in [
-            ("sled insert+flush", &embedded.raw_write),
+            ("sled insert+flush+fdatasync", &embedded.raw_write),
             ("JetStream publish+ack", &nats.raw_write),
             ("NATS request/reply", &nats.raw_request),
             (
                 "JetStream read_aggregate (not raw: 1 consumer)",
                 &nats.read_aggregate,
             ),
-            ("sled insert+flush of the 10k-row commit", &big.raw_write),
+            (
+                "sled insert+flush+fdatasync of the 10k-row commit",
+                &big.raw_write,
+            ),
         ] {
             if let Some(s) = l.summary() {
                 let _ = writeln!(
