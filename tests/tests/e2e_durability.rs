@@ -6,7 +6,7 @@
 //! - a full disk answers: on a small tmpfs filled up, a write answers 503 with
 //!   `Retry-After` within the request timeout, reports answer too, writes resume by
 //!   themselves once space is freed, every acknowledged command is still there, and
-//!   SIGTERM stops the process promptly.
+//!   SIGTERM stops the process promptly (also while the disk is still full).
 //!
 //! Both need things a plain user may lack (`strace`; root for `mount`): each says loudly
 //! on stderr when it cannot run. `scripts/test` installs strace, and CI runs as root.
@@ -364,5 +364,41 @@ fn full_disk(up: &mut Up, mount: &Path) -> anyhow::Result<()> {
         std::thread::sleep(Duration::from_millis(500));
     }
     eprintln!("{} commands acknowledged, all read back", acked.len());
+    Ok(())
+}
+
+#[test]
+fn sigterm_on_a_full_disk_stops_the_process_promptly() -> anyhow::Result<()> {
+    const TEST: &str = "sigterm_on_a_full_disk_stops_the_process_promptly";
+    let dir = tempfile::tempdir()?;
+    let Some(tmpfs) = Tmpfs::mount(dir.path(), "48m", TEST) else {
+        return Ok(());
+    };
+    let logs = tempfile::tempdir()?;
+    let mut up = Up::start(&tmpfs.at.join("data"), &[], &logs.path().join("up.stderr"))?;
+    for i in 0..5 {
+        let r = sign(&up, &format!("before{i}"))?;
+        ensure!(r.status == 201, "before{i}: {} {}", r.status, r.body);
+    }
+    fill(&tmpfs.at.join("filler"))?;
+    let mut refused = false;
+    for i in 0..2000 {
+        let r = sign(&up, &format!("full{i}"))?;
+        if r.status == 503 {
+            refused = true;
+            break;
+        }
+        ensure!(r.status == 201, "full{i}: {} {}", r.status, r.body);
+    }
+    ensure!(refused, "writes kept succeeding on a full disk");
+    // Still full: the process stops anyway, and cleanly.
+    let status = up.terminate(STOP_WITHIN)?;
+    eprintln!("synergy up on a full disk exited with {status} on SIGTERM");
+    ensure!(
+        status.success(),
+        "synergy up exited with {status} on SIGTERM on a full disk:\n{}",
+        up.stderr_tail()
+    );
+    drop(tmpfs);
     Ok(())
 }
