@@ -24,6 +24,7 @@ use serde_json::{Map, Value, json};
 use synergy_brand::SkuEntry;
 use synergy_domain::Principal;
 use synergy_evaluation::render::Format as ReportFormat;
+use synergy_eventlog::sled_sync::{self, SledFiles};
 use synergy_eventlog::{EventLog, JetStreamConfig, JetStreamLog, Position, SledLog};
 use synergy_import::Format as FileFormat;
 use synergy_information::{MonthSubmission, SubmitMarketData};
@@ -451,15 +452,32 @@ async fn stored_bytes<L: EventLog>(log: &L, stream: &StreamId) -> anyhow::Result
         .collect())
 }
 
-/// Raw baseline of a durable write: insert each record and flush sled, one after another.
-fn raw_insert_flush(db: &sled::Db, tree: &str, records: &[Vec<u8>]) -> anyhow::Result<Latencies> {
+/// A raw sled database for the baselines, with its files to sync.
+struct RawDb {
+    db: sled::Db,
+    files: std::sync::Mutex<SledFiles>,
+}
+
+impl RawDb {
+    fn open(dir: &Path) -> anyhow::Result<RawDb> {
+        let db = sled::open(dir).context("opening the raw sled baseline")?;
+        let files = std::sync::Mutex::new(SledFiles::open(dir)?);
+        Ok(RawDb { db, files })
+    }
+}
+
+/// Raw baseline of a durable write: insert each record and flush, one after another —
+/// sled's flush and the same `fdatasync`/`fsync` after it as the log's
+/// ([`sled_sync::flush`]).
+fn raw_insert_flush(raw: &RawDb, tree: &str, records: &[Vec<u8>]) -> anyhow::Result<Latencies> {
+    let db = &raw.db;
     let tree = db.open_tree(tree)?;
     let mut latencies = Latencies::with_capacity(records.len());
     let base = tree.len() as u64;
     for (i, bytes) in records.iter().enumerate() {
         let t = Instant::now();
         tree.insert((base + i as u64 + 1).to_be_bytes(), bytes.as_slice())?;
-        db.flush()?;
+        sled_sync::flush(db, Some(&raw.files))?;
         latencies.record(t.elapsed());
     }
     Ok(latencies)
@@ -479,7 +497,7 @@ async fn embedded(
         Arc::clone(local.views()),
         stopped,
     ));
-    let raw_db = sled::open(dir.join("raw")).context("opening the raw sled baseline")?;
+    let raw_db = RawDb::open(&dir.join("raw"))?;
     let skus = catalogue(MONTHLY_SKUS)?;
     let mut results = ModeResults::default();
     for n in 0..plan.partnerships {
@@ -522,7 +540,7 @@ async fn embedded(
 /// registered first), parse and execute timed apart.
 async fn big_import(
     local: &Local<SledLog>,
-    raw_db: &sled::Db,
+    raw_db: &RawDb,
     plan: &Plan,
     notes: &mut Vec<String>,
 ) -> anyhow::Result<BigImport> {
@@ -1002,14 +1020,17 @@ impl PipelineReport {
             "raw baselines (same commit bytes)", "p50 ms", "p99 ms", "max ms"
         );
         for (label, l) in [
-            ("sled insert+flush", &embedded.raw_write),
+            ("sled insert+flush+fdatasync", &embedded.raw_write),
             ("JetStream publish+ack", &nats.raw_write),
             ("NATS request/reply", &nats.raw_request),
             (
                 "JetStream read_aggregate (not raw: 1 consumer)",
                 &nats.read_aggregate,
             ),
-            ("sled insert+flush of the 10k-row commit", &big.raw_write),
+            (
+                "sled insert+flush+fdatasync of the 10k-row commit",
+                &big.raw_write,
+            ),
         ] {
             if let Some(s) = l.summary() {
                 let _ = writeln!(

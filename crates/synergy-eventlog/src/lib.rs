@@ -8,6 +8,7 @@
 pub mod jetstream;
 pub mod nats;
 pub mod sled_log;
+pub mod sled_sync;
 
 pub use jetstream::{JetStreamConfig, JetStreamLog, JetStreamOpenError};
 pub use nats::NatsAddress;

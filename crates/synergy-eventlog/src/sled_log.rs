@@ -83,15 +83,31 @@
 //! transactions would make this bookkeeping unneeded but roll its log buffer twice per
 //! batch, which cost several times the inserts themselves.)
 //!
-//! A written batch is made durable by [`sled::Tree::flush`] — sled writes its log and
-//! `fsync`s it — and only then are its waiters answered. A lone writer's batch (no append
-//! under way outside it) is flushed by whoever wrote it, when the flusher thread is idle:
-//! one fsync per append and no hand-over between threads. Otherwise the writer thread
-//! hands the batch to a flusher thread and goes on with the next; the flusher takes every
-//! batch handed to it so far and flushes once for all of them. One flush therefore serves
-//! every append that was waiting for it: 64 concurrent writers share one, and the next
-//! batch is written while the disk syncs. If the flush fails, written commits are
-//! answered `Unavailable` (a retry with the same commit id is safe).
+//! A written batch is made durable by a flush — [`sled::Tree::flush`], which writes
+//! sled's log and waits for it with `sync_file_range`, then `fdatasync` on sled's data
+//! file and `fsync` on any file it created and on its directory ([`crate::sled_sync`]:
+//! sled's flush alone does not survive a power loss) — and only then are its waiters
+//! answered. A lone writer's batch (no append under way outside it) is flushed by
+//! whoever wrote it, when the flusher thread is idle: one `fdatasync` per append and no
+//! hand-over between threads. Otherwise the writer thread hands the batch to a flusher
+//! thread and goes on with the next; the flusher takes every batch handed to it so far
+//! and flushes once for all of them. One flush therefore serves every append that was
+//! waiting for it: 64 concurrent writers share one, and the next batch is written while
+//! the disk syncs. If the flush fails, written commits are answered `Unavailable` (a
+//! retry with the same commit id is safe). A database the log was handed open
+//! ([`SledLog::open_db`]) or a temporary one gets sled's flush only.
+//!
+//! # Storage failures
+//!
+//! Once a write or flush has failed (a full disk, an I/O error), sled 0.34 refuses every
+//! later write until the database is opened again, and the tree may hold part of the
+//! failed batch. The writer then refuses appends (`Unavailable`, saying whether the disk
+//! is full) and opens the database again by itself — at most every [`REOPEN_PAUSE`],
+//! once the filesystem has [`REOPEN_FREE_BYTES`] free — which repairs it as after a crash;
+//! then it goes on from what the database holds. Readers keep reading the failed
+//! database until then, and find the reopened one after. A watchdog thread nudges sled
+//! when a flush waits too long (sled can miss waking a flush after a failed write:
+//! see `watch_flushes`) and retries the reopen when no append comes to do it.
 //!
 //! Positions are handed out under the writer lock, only for commits that are written, so
 //! the log is gap-free (1, 2, 3, ...) and stays so across crashes: sled recovers a prefix
@@ -116,9 +132,9 @@ use std::fmt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use futures::StreamExt;
@@ -128,6 +144,7 @@ use synergy_proto::{
 };
 use tokio::sync::{oneshot, watch};
 
+use crate::sled_sync::{self, SledFiles};
 use crate::{
     Aggregate, AppendError, Appended, EventLog, ExpectedVersion, Filter, Position, Quarantined,
     ReadError, StoredCommit, Subscription,
@@ -228,13 +245,16 @@ impl fmt::Debug for SledLog {
 }
 
 struct Inner {
-    store: Store,
+    /// The database readers read: the writer's, replaced when it reopens it.
+    current: Arc<Current>,
     /// `None` only while dropping, to tell the writer thread to finish.
     requests: Option<mpsc::Sender<Request>>,
     writer: Option<JoinHandle<()>>,
     durable: watch::Receiver<u64>,
     stats: Arc<Counters>,
     shared: Arc<Shared>,
+    /// The flush watchdog ([`watch_flushes`]) and what stops it when dropped.
+    watchdog: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
 }
 
 /// What the writer thread and appends that write for themselves share.
@@ -246,6 +266,66 @@ struct Shared {
     /// Appends begun and not yet answered.
     appending: AtomicUsize,
 }
+
+/// The database the log runs on now. Readers take it for one read at a time and the
+/// writer replaces it when it reopens the database after a storage failure (sled 0.34
+/// refuses every write once one has failed, until it is opened again); while it is
+/// being reopened there is none.
+struct Current {
+    opened: RwLock<Option<Arc<Opened>>>,
+}
+
+impl Current {
+    fn get(&self) -> Option<Arc<Opened>> {
+        self.opened
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn set(&self, opened: Option<Arc<Opened>>) {
+        *self.opened.write().unwrap_or_else(|p| p.into_inner()) = opened;
+    }
+
+    /// The log tree, for one read.
+    fn tree(&self) -> Result<sled::Tree, ReadError> {
+        self.get().map(|o| o.store.tree.clone()).ok_or_else(|| {
+            unavailable(
+                "the event log is reopening its storage after a failure; retry shortly".into(),
+            )
+        })
+    }
+}
+
+/// One opening of the database: its trees and the files its flushes sync.
+struct Opened {
+    store: Store,
+    /// `None` for a database the log was handed open ([`SledLog::open_db`]) or a temporary
+    /// one: only sled's own flush is done.
+    files: Option<Mutex<SledFiles>>,
+}
+
+impl Opened {
+    /// sled's flush, then `fdatasync`/`fsync` on the files it wrote (see
+    /// [`crate::sled_sync`]).
+    fn flush(&self) -> Result<(), sled::Error> {
+        sled_sync::flush(&self.store.db, self.files.as_ref())
+    }
+}
+
+/// How the writer can open the database again after a storage failure.
+struct Reopen {
+    config: sled::Config,
+    /// The database's directory, whose files are synced.
+    dir: std::path::PathBuf,
+}
+
+/// Shortest pause between two attempts to reopen a failed database, so a disk that
+/// stays full costs a failing write no more than a free-space check.
+pub const REOPEN_PAUSE: std::time::Duration = std::time::Duration::from_millis(500);
+/// Free space the filesystem of a failed database must have before it is reopened:
+/// room for a few of sled's 512 KiB log segments and the snapshot it may write at open.
+pub const REOPEN_FREE_BYTES: u64 = 4 << 20;
 
 /// Counts an append in [`Shared::appending`] until it is answered (or dropped).
 struct Appending<'a>(&'a AtomicUsize);
@@ -273,6 +353,12 @@ impl Drop for Inner {
             && writer.join().is_err()
         {
             tracing::error!("the sled event log writer thread panicked");
+        }
+        if let Some((stop, watchdog)) = self.watchdog.take() {
+            drop(stop);
+            if watchdog.join().is_err() {
+                tracing::error!("the sled event log watchdog thread panicked");
+            }
         }
     }
 }
@@ -493,25 +579,62 @@ impl SledLog {
 
     /// Opens the log with a caller-built sled configuration (cache size, mode, temporary
     /// databases for tests and benchmarks).
+    ///
+    /// Unless the database is temporary, every flush is followed by `fdatasync`/`fsync` on
+    /// the files sled wrote ([`crate::sled_sync`]), and after a storage failure (a full
+    /// disk) the log opens the database again by itself once its filesystem has
+    /// [`REOPEN_FREE_BYTES`] free.
     pub fn open_with(config: sled::Config) -> Result<SledLog, OpenError> {
-        SledLog::open_db(open_sled(&config)?)
+        let db = open_sled(&config)?;
+        // sled 0.34 has no public accessor for these; its `Config` derefs to them.
+        let reopen = (!config.temporary).then(|| Reopen {
+            dir: config.path.clone(),
+            config,
+        });
+        let dir = reopen.as_ref().map(|r| r.dir.clone());
+        SledLog::start(db, dir.as_deref(), reopen)
     }
 
     /// Runs the log on an already opened sled database. The log keeps to its own tree
-    /// (`synergy.log`), so the database may hold other trees too.
+    /// (`synergy.log`), so the database may hold other trees too. It knows neither the
+    /// database's directory nor how to open it again, so its flushes are sled's alone
+    /// (which do not survive a power loss: see [`crate::sled_sync`]) and a storage failure
+    /// stops it writing until it is opened again: for temporary databases (tests,
+    /// benchmarks). [`SledLog::open`] and [`SledLog::open_with`] do neither.
     pub fn open_db(db: sled::Db) -> Result<SledLog, OpenError> {
-        let store = Store::open(db)?;
-        let head = store.repair()?;
-        let window = Window::load(&store.tree, head)?;
+        SledLog::start(db, None, None)
+    }
+
+    /// Runs the log on an already opened sled database in directory `dir`, whose files its
+    /// flushes sync as [`SledLog::open`]'s do. The caller's handle keeps sled from opening
+    /// the database again, so after a storage failure the log stops writing until it is
+    /// opened anew (benchmarks that read the database beside the log).
+    pub fn open_db_in(db: sled::Db, dir: &Path) -> Result<SledLog, OpenError> {
+        SledLog::start(db, Some(dir), None)
+    }
+
+    fn start(
+        db: sled::Db,
+        dir: Option<&Path>,
+        reopen: Option<Reopen>,
+    ) -> Result<SledLog, OpenError> {
+        let (opened, head) = open_store(db, dir)?;
+        let window = Window::load(&opened.store.tree, head)?;
+        let opened = Arc::new(opened);
+        let current = Arc::new(Current {
+            opened: RwLock::new(Some(opened.clone())),
+        });
         let (durable_tx, durable) = watch::channel(head);
+        let durable_tx = Arc::new(durable_tx);
         let (requests, queue) = mpsc::channel();
         let (decided_tx, decided) = mpsc::channel();
         let stats = Arc::new(Counters::default());
         let sync = Syncer {
-            db: store.db.clone(),
-            durable: Arc::new(durable_tx),
+            durable: durable_tx.clone(),
             stats: stats.clone(),
             handed: Arc::new(AtomicUsize::new(0)),
+            failed: Arc::new(Mutex::new(None)),
+            flushing: Arc::new(Mutex::new(None)),
         };
         let flusher = sync.clone();
         let flusher = std::thread::Builder::new()
@@ -519,10 +642,15 @@ impl SledLog {
             .spawn(move || flusher.run(decided))?;
         let shared = Arc::new(Shared {
             writer: Mutex::new(Writer {
-                store: store.clone(),
+                opened: Some(opened),
+                current: current.clone(),
+                reopen,
+                durable: durable_tx,
+                failed: sync.failed.clone(),
                 next: head + 1,
+                last_written: head,
                 versions: HashMap::new(),
-                poisoned: None,
+                broken: None,
                 window,
                 stats: stats.clone(),
             }),
@@ -533,14 +661,20 @@ impl SledLog {
         let writer = std::thread::Builder::new()
             .name("synergy-sled-writer".into())
             .spawn(move || run_writer(&writer_shared, queue, decided_tx, flusher))?;
+        let (watch_stop, watch_wait) = mpsc::channel::<()>();
+        let watched = shared.clone();
+        let watchdog = std::thread::Builder::new()
+            .name("synergy-sled-watch".into())
+            .spawn(move || watch_flushes(&watched, &watch_wait))?;
         Ok(SledLog {
             inner: Arc::new(Inner {
-                store,
+                current,
                 requests: Some(requests),
                 writer: Some(writer),
                 durable,
                 stats,
                 shared,
+                watchdog: Some((watch_stop, watchdog)),
             }),
         })
     }
@@ -625,6 +759,16 @@ impl SledLog {
     fn durable_head(&self) -> u64 {
         *self.inner.durable.borrow()
     }
+
+    #[cfg(test)]
+    fn test_store(&self) -> Store {
+        self.inner
+            .current
+            .get()
+            .expect("the log is open")
+            .store
+            .clone()
+    }
 }
 
 #[async_trait]
@@ -652,7 +796,7 @@ impl EventLog for SledLog {
         stream: &StreamId,
         from_version: u64,
     ) -> Result<Aggregate, ReadError> {
-        let tree = self.inner.store.tree.clone();
+        let tree = self.inner.current.tree()?;
         let durable = self.durable_head();
         let stream = stream.clone();
         let loaded = tokio::task::spawn_blocking(move || {
@@ -667,7 +811,7 @@ impl EventLog for SledLog {
     fn subscribe(&self, after: Position, filter: Filter) -> Subscription {
         let filter = Arc::new(filter);
         let cursor = Cursor {
-            tree: self.inner.store.tree.clone(),
+            current: self.inner.current.clone(),
             after: after.get(),
             durable: self.inner.durable.clone(),
             ahead: None,
@@ -821,7 +965,8 @@ fn record_at(tree: &sled::Tree, position: u64) -> Result<Option<Record>, sled::E
 /// Where a subscription is: the last position it has passed, and the read of the next
 /// batch already under way while the consumer works through the current one.
 struct Cursor {
-    tree: sled::Tree,
+    /// Taken for each read only, so a reopening writer is not kept from the database.
+    current: Arc<Current>,
     after: u64,
     durable: watch::Receiver<u64>,
     /// At most one batch read ahead, so a subscription holds at most two batches.
@@ -973,8 +1118,8 @@ impl Cursor {
     }
 
     fn read(&self, durable: u64) -> tokio::task::JoinHandle<Result<Batch, ReadError>> {
-        let (tree, after) = (self.tree.clone(), self.after);
-        tokio::task::spawn_blocking(move || read_log_batch(&tree, after, durable))
+        let (current, after) = (self.current.clone(), self.after);
+        tokio::task::spawn_blocking(move || read_log_batch(&current.tree()?, after, durable))
     }
 }
 
@@ -1053,6 +1198,8 @@ impl From<sled::Error> for Failure {
 struct Decided {
     answers: Vec<(Reply, Result<Appended, AppendError>)>,
     written_through: u64,
+    /// The database it was written to (`None` if nothing was).
+    opened: Option<Arc<Opened>>,
 }
 
 type Reply = oneshot::Sender<Result<Appended, AppendError>>;
@@ -1060,18 +1207,36 @@ type Reply = oneshot::Sender<Result<Appended, AppendError>>;
 /// Decides and writes batches, one at a time under [`Shared::writer`]: the writer thread's
 /// batches and those of appends that write for themselves ([`SledLog::append_here`]).
 struct Writer {
-    store: Store,
+    /// The database written to; `None` while it is being opened again after a failure.
+    opened: Option<Arc<Opened>>,
+    /// Where readers find the database; set with `opened`.
+    current: Arc<Current>,
+    /// How to open the database again; `None` for [`SledLog::open_db`].
+    reopen: Option<Reopen>,
+    durable: Arc<watch::Sender<u64>>,
+    /// A failed flush, reported by the [`Syncer`]: the database must be opened again.
+    failed: Arc<Mutex<Option<String>>>,
     /// The position the next written commit gets.
     next: u64,
+    /// The last position whose record was written.
+    last_written: u64,
     /// Last version of streams written or looked up lately, by stream key. Only this thread
     /// writes, so an entry is the truth; a missing one is read from the index.
     versions: HashMap<Vec<u8>, u64>,
-    /// Set when a failed batch could not be cleaned up: the tree may then hold index
-    /// entries the log does not back, and only a reopen (which repairs them) may write.
-    poisoned: Option<String>,
+    /// Set after a storage failure: sled 0.34 then refuses every write (and the tree may
+    /// hold index entries the log does not back) until the database is opened again,
+    /// which repairs it ([`Writer::try_reopen`]). Meanwhile every append is refused.
+    broken: Option<Broken>,
     /// Commits stored lately, to answer retries.
     window: Window,
     stats: Arc<Counters>,
+}
+
+/// Why the writer stopped writing, and when it last tried to open the database again.
+struct Broken {
+    /// What appends are told (no detail of the failure: that goes to the server log).
+    reason: String,
+    tried: Option<Instant>,
 }
 
 /// The commits of a batch waiting to be written as one record (see [`Writer::write_group`]).
@@ -1257,6 +1422,16 @@ impl Writer {
     /// requests see the versions and commit ids of earlier ones in the same batch).
     /// Consecutive commits are stored together in groups of about [`GROUP_BYTES`].
     fn commit_batch(&mut self, batch: Vec<Request>) -> Decided {
+        self.take_failure();
+        if self.broken.is_some() {
+            self.try_reopen();
+        }
+        let opened = match (&self.broken, &self.opened) {
+            (None, Some(opened)) => opened.clone(),
+            (Some(broken), _) => return refuse_batch(batch, &broken.reason),
+            (None, None) => return refuse_batch(batch, STORAGE_FAILED),
+        };
+        let store = &opened.store;
         // Between batches the tree holds every version the cache does, so clearing it
         // loses nothing.
         if self.versions.len() >= HEAD_CACHE {
@@ -1266,15 +1441,15 @@ impl Writer {
         let mut group = Group::default();
         let mut answers = Vec::with_capacity(batch.len());
         for Request { payload, reply } in batch {
-            let answer = match &self.poisoned {
-                Some(reason) => Err(unavailable_append(reason)),
-                None => match self.append_one(payload, recorded_at, &mut group) {
+            let answer = match &self.broken {
+                Some(broken) => Err(unavailable_append(&broken.reason)),
+                None => match self.append_one(store, payload, recorded_at, &mut group) {
                     Ok(Outcome::Written(appended)) => Ok(appended),
                     Ok(Outcome::Answer(answer)) => answer,
                     Err(Failure::Refused(reason)) => Err(unavailable_append(&reason)),
                     Err(Failure::Storage(e)) => {
                         self.fail(&e, &mut group, &mut answers);
-                        Err(unavailable_append(&format!("sled write failed: {e}")))
+                        Err(unavailable_append(&storage_reason(&e)))
                     }
                 },
             };
@@ -1283,28 +1458,109 @@ impl Writer {
             }
             answers.push((reply, answer));
             if group.builder.encoded_len() >= GROUP_BYTES
-                && let Err(e) = self.write_group(&mut group)
+                && let Err(e) = self.write_group(&store.tree, &mut group)
             {
                 self.fail(&e, &mut group, &mut answers);
             }
         }
-        if let Err(e) = self.write_group(&mut group) {
+        if let Err(e) = self.write_group(&store.tree, &mut group) {
             self.fail(&e, &mut group, &mut answers);
         }
         Decided {
             answers,
-            written_through: self.next - 1,
+            written_through: self.last_written,
+            opened: Some(opened),
         }
+    }
+
+    /// Takes a flush failure the [`Syncer`] reported: the database is to be reopened.
+    fn take_failure(&mut self) {
+        let failed = self.failed.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(reason) = failed
+            && self.broken.is_none()
+        {
+            self.broken = Some(Broken {
+                reason,
+                tried: None,
+            });
+        }
+    }
+
+    /// After a storage failure: opens the database again, which repairs what the failed
+    /// batch left (as after a crash), and goes on from what it really holds, so positions
+    /// stay gap-free and versions true. At most once per [`REOPEN_PAUSE`], and only once
+    /// the filesystem has [`REOPEN_FREE_BYTES`] free: while the disk stays full, the failed
+    /// database is left to readers and appends are refused at the cost of a `statvfs`.
+    fn try_reopen(&mut self) {
+        let (Some(broken), Some(reopen)) = (&mut self.broken, &self.reopen) else {
+            return;
+        };
+        if broken.tried.is_some_and(|t| t.elapsed() < REOPEN_PAUSE) {
+            return;
+        }
+        broken.tried = Some(Instant::now());
+        match free_bytes(&reopen.dir) {
+            Ok(free) if free < REOPEN_FREE_BYTES => {
+                broken.reason = DISK_FULL.into();
+                return;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot tell how much space the event log's disk has")
+            }
+        }
+        // sled lets a database be opened again only once every handle on it is gone.
+        self.opened = None;
+        self.current.set(None);
+        let reopened = open_sled(&reopen.config)
+            .map_err(OpenError::from)
+            .and_then(|db| open_store(db, Some(&reopen.dir)));
+        let (opened, head) = match reopened {
+            Ok(reopened) => reopened,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot reopen the sled event log after a storage failure; trying again shortly");
+                broken.reason = STORAGE_FAILED.into();
+                return;
+            }
+        };
+        let opened = Arc::new(opened);
+        self.current.set(Some(opened.clone()));
+        let durable = *self.durable.borrow();
+        if head < durable {
+            // Never write over what was acknowledged: an operator must look.
+            tracing::error!(
+                head,
+                durable,
+                "the reopened sled event log ends before commits it acknowledged; it stays read-only"
+            );
+            broken.reason = "the event log lost acknowledged commits; it is read-only until an operator restores it".into();
+            self.reopen = None;
+            return;
+        }
+        tracing::info!(head, "reopened the sled event log after a storage failure");
+        self.opened = Some(opened);
+        self.broken = None;
+        self.next = head + 1;
+        self.last_written = head;
+        self.versions.clear();
+        // Commits decided past what the database holds were not stored.
+        self.window.forget_after(head);
+        // Commits written before the failure and answered `Unavailable` may be there:
+        // the reopen made them durable, so readers see them (a retry finds them too).
+        self.durable.send_if_modified(|d| {
+            let moved = head > *d;
+            *d = (*d).max(head);
+            moved
+        });
     }
 
     /// Writes the group being built, if any: its record, then each member's `s` entry
     /// (so after a crash only the last record of the log can lack some of them, which
     /// opening writes; see [`Store::repair`]).
-    fn write_group(&mut self, group: &mut Group) -> Result<(), sled::Error> {
+    fn write_group(&mut self, tree: &sled::Tree, group: &mut Group) -> Result<(), sled::Error> {
         let Some(first) = group.index.first().and_then(|(_, v)| decode_u64(&v[..8])) else {
             return Ok(());
         };
-        let tree = &self.store.tree;
         match group.builder.single() {
             Some(frame) => tree.insert(first.to_be_bytes(), frame)?,
             None => tree.insert(first.to_be_bytes(), group.builder.finish())?,
@@ -1316,13 +1572,14 @@ impl Writer {
             .commits_written
             .fetch_add(group.index.len() as u64, Ordering::Relaxed);
         self.stats.records_written.fetch_add(1, Ordering::Relaxed);
+        self.last_written = first + group.index.len() as u64 - 1;
         group.clear();
         Ok(())
     }
 
     /// After a failed write: the commits of the group being built were not (all) written,
-    /// so their waiters are answered `Unavailable` too, and the writer starts again from
-    /// what the tree holds ([`Writer::recover`]).
+    /// so their waiters are answered `Unavailable` too, and the writer stops writing until
+    /// it has opened the database again ([`Writer::try_reopen`]).
     fn fail(
         &mut self,
         error: &sled::Error,
@@ -1331,32 +1588,16 @@ impl Writer {
     ) {
         for &waiter in &group.waiters {
             if let Some((_, answer)) = answers.get_mut(waiter) {
-                *answer = Err(unavailable_append(&format!("sled write failed: {error}")));
+                *answer = Err(unavailable_append(&storage_reason(error)));
             }
         }
         group.clear();
-        self.recover(error);
-    }
-
-    /// After a failed write: repairs the tree as a reopen would and starts again from what
-    /// it really holds, so positions stay gap-free and versions true. A commit whose log
-    /// record made it is answered `Unavailable` yet stored; a retry finds it.
-    fn recover(&mut self, error: &sled::Error) {
-        tracing::error!(%error, "sled event log write failed");
-        self.versions.clear();
-        match self.store.repair() {
-            Ok(last) => {
-                self.next = last + 1;
-                // Commits decided past what the tree holds were not stored.
-                self.window.forget_after(last);
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot repair the sled event log after a failed write");
-                self.poisoned = Some(format!(
-                    "the sled event log stopped writing after a storage failure ({error}; \
-                     repairing failed: {e}); reopen it"
-                ));
-            }
+        tracing::error!(%error, "sled event log write failed; it stops writing until it has reopened the database");
+        if self.broken.is_none() {
+            self.broken = Some(Broken {
+                reason: storage_reason(error),
+                tried: None,
+            });
         }
     }
 
@@ -1364,6 +1605,7 @@ impl Writer {
     /// stream's cached version on.
     fn append_one(
         &mut self,
+        store: &Store,
         payload: Payload,
         recorded_at: Timestamp,
         group: &mut Group,
@@ -1380,7 +1622,7 @@ impl Writer {
         let stream_key = stream_key(stream);
         let actual = match self.versions.get(&stream_key) {
             Some(v) => *v,
-            None => self.store.stream_version(&stream_key)?,
+            None => store.stream_version(&stream_key)?,
         };
         if self.next >= POSITION_LIMIT {
             return Err(Failure::Refused(format!(
@@ -1397,7 +1639,7 @@ impl Writer {
                 if !expected.admits(actual) {
                     // A retry of a stored commit finds its aggregate moved on: it still
                     // gets the original answer.
-                    if let Some(original) = self.find_in_stream(&stream_key, expected, id)? {
+                    if let Some(original) = self.find_in_stream(store, &stream_key, expected, id)? {
                         return Ok(duplicate(original));
                     }
                     return Ok(Outcome::Answer(Err(AppendError::Conflict {
@@ -1424,7 +1666,7 @@ impl Writer {
             }
             Payload::Raw { bytes, .. } => {
                 // Records stay in position order: the group before this one goes first.
-                self.write_group(group)?;
+                self.write_group(&store.tree, group)?;
                 let appended = Appended {
                     position: Position(position),
                     first_version: actual + 1,
@@ -1432,10 +1674,11 @@ impl Writer {
                     duplicate: false,
                 };
                 let index_key = index_key(&stream_key, appended.last_version);
-                let tree = &self.store.tree;
+                let tree = &store.tree;
                 tree.insert(RAW_KEY, encode_raw_marker(position, &index_key))?;
                 tree.insert(index_key, &position.to_be_bytes()[..])?;
                 tree.insert(position.to_be_bytes(), bytes)?;
+                self.last_written = position;
                 self.stats.commits_written.fetch_add(1, Ordering::Relaxed);
                 self.stats.records_written.fetch_add(1, Ordering::Relaxed);
                 appended
@@ -1452,6 +1695,7 @@ impl Writer {
     /// commit's id (entries of layouts before 5 do not: their records are read).
     fn find_in_stream(
         &self,
+        store: &Store,
         stream_key: &[u8],
         expected: ExpectedVersion,
         id: Uuid,
@@ -1463,7 +1707,7 @@ impl Writer {
             ExpectedVersion::Any => return Ok(None),
         };
         let range = index_key(stream_key, from)..=index_key(stream_key, u64::MAX);
-        for entry in self.store.tree.range(range) {
+        for entry in store.tree.range(range) {
             let (_, value) = entry?;
             let position = index_position(&value);
             let named = value.get(8..).filter(|v| v.len() == 16);
@@ -1476,7 +1720,7 @@ impl Writer {
             if named.is_some_and(|named| named != id.as_bytes()) {
                 continue;
             }
-            let Some(record) = record_at(&self.store.tree, position)? else {
+            let Some(record) = record_at(&store.tree, position)? else {
                 continue;
             };
             // An undecodable record (injected garbage) is not the commit sought.
@@ -1504,6 +1748,7 @@ fn refuse_batch(batch: Vec<Request>, reason: &str) -> Decided {
             .map(|r| (r.reply, Err(unavailable_append(reason))))
             .collect(),
         written_through: 0,
+        opened: None,
     }
 }
 
@@ -1514,44 +1759,83 @@ fn duplicate(original: Appended) -> Outcome {
     }))
 }
 
-/// Makes decided batches durable: calls [`sled::Tree::flush`] once for all of them,
-/// publishes the new durable head and answers the waiters. A batch written before the
-/// flush started is covered by it. The writer and the flusher thread share it.
+/// Makes decided batches durable: flushes their database once for all of them (sled's
+/// flush, then `fdatasync`/`fsync` on its files: [`Opened::flush`]), publishes the new
+/// durable head and answers the waiters. A batch written before the flush started is
+/// covered by it. The writer and the flusher thread share it.
 #[derive(Clone)]
 struct Syncer {
-    db: sled::Db,
     durable: Arc<watch::Sender<u64>>,
     stats: Arc<Counters>,
     /// Batches handed to the flusher thread and not yet answered by it.
     handed: Arc<AtomicUsize>,
+    /// A failed flush, for the writer: it then opens the database again before writing
+    /// more (after a failed `fsync` the kernel may have dropped the data it could not
+    /// write, so syncing again proves nothing; reopening reads what is really there).
+    failed: Arc<Mutex<Option<String>>>,
+    /// The flush under way and when it began, for [`watch_flushes`].
+    flushing: Arc<Flushing>,
 }
+
+/// The flush under way, if any: when it began and the database it flushes.
+type Flushing = Mutex<Option<(Instant, Arc<Opened>)>>;
 
 impl Syncer {
     fn sync(&self, batches: Vec<Decided>) {
-        let written_through = batches.iter().map(|b| b.written_through).max();
-        let flushed = self.db.flush();
-        if flushed.is_ok() {
-            self.stats.flushes.fetch_add(1, Ordering::Relaxed);
-            if let Some(head) = written_through {
-                // The writer and the flusher may finish flushes out of order; the head
-                // only moves on.
-                self.durable.send_if_modified(|durable| {
-                    let moved = head > *durable;
-                    *durable = (*durable).max(head);
-                    moved
-                });
+        // Batches are written to the database the writer has open; one written to a
+        // database it has since replaced (after a failure) can no longer be flushed.
+        let opened = batches.iter().rev().find_map(|b| b.opened.clone());
+        let flushed = match &opened {
+            Some(opened) => {
+                *lock(&self.flushing) = Some((Instant::now(), opened.clone()));
+                let flushed = opened.flush();
+                *lock(&self.flushing) = None;
+                flushed
             }
+            None => Ok(()),
+        };
+        if let Err(e) = &flushed {
+            tracing::error!(error = %e, "sled event log flush failed; it reopens the database before writing again");
+            lock(&self.failed).get_or_insert_with(|| storage_reason(e));
+        } else if opened.is_some() {
+            self.stats.flushes.fetch_add(1, Ordering::Relaxed);
         }
-        for (reply, answer) in batches.into_iter().flat_map(|b| b.answers) {
-            let answer = match (&flushed, answer) {
-                (Ok(_), answer) => answer,
-                // Written but perhaps not durable: the caller must not count on it, and
-                // a retry with the same commit id is answered from the stored original.
-                (Err(e), Ok(_)) => Err(unavailable_append(&format!("sled flush failed: {e}"))),
-                (Err(_), refusal) => refusal,
-            };
-            // A caller that stopped waiting still had its commit decided; nothing to do.
-            let _ = reply.send(answer);
+        let current = |b: &Decided| match (&b.opened, &opened) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        };
+        let written_through = batches
+            .iter()
+            .filter(|b| current(b))
+            .map(|b| b.written_through)
+            .max();
+        if flushed.is_ok()
+            && let Some(head) = written_through
+        {
+            // The writer and the flusher may finish flushes out of order; the head
+            // only moves on.
+            self.durable.send_if_modified(|durable| {
+                let moved = head > *durable;
+                *durable = (*durable).max(head);
+                moved
+            });
+        }
+        for batch in batches {
+            let durable = flushed.is_ok() && (batch.opened.is_none() || current(&batch));
+            for (reply, answer) in batch.answers {
+                let answer = match (durable, answer) {
+                    (true, answer) => answer,
+                    // Written but perhaps not durable: the caller must not count on it, and
+                    // a retry with the same commit id is answered from the stored original.
+                    (false, Ok(_)) => Err(unavailable_append(&match &flushed {
+                        Err(e) => storage_reason(e),
+                        Ok(()) => STORAGE_FAILED.to_owned(),
+                    })),
+                    (false, refusal) => refusal,
+                };
+                // A caller that stopped waiting still had its commit decided; nothing to do.
+                let _ = reply.send(answer);
+            }
         }
     }
 
@@ -1565,6 +1849,73 @@ impl Syncer {
             self.handed.fetch_sub(count, Ordering::AcqRel);
         }
     }
+}
+
+/// How often [`watch_flushes`] looks.
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+/// How long a flush may run before [`watch_flushes`] nudges sled.
+const NUDGE_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The flush watchdog thread, until `stop` is dropped with the log. sled 0.34 can leave a
+/// flush waiting forever after a failed write: when a log buffer's last writer writes
+/// it out and the write fails (a full disk), sled records the error without waking the
+/// flushes waiting for that buffer (its `pagecache/logger.rs`, `exit_reservation`). A
+/// flush begun after the error sees it and wakes them all, so one that has waited past
+/// [`NUDGE_AFTER`] gets one more from here: on a healthy database an extra flush does no
+/// harm. It also retries reopening a failed database ([`Writer::try_reopen`]) when no
+/// append comes to do it, so readers get the database back by themselves.
+fn watch_flushes(shared: &Shared, stop: &mpsc::Receiver<()>) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(WATCH_EVERY) {
+        let stuck = lock(&shared.sync.flushing)
+            .as_ref()
+            .filter(|(since, _)| since.elapsed() >= NUDGE_AFTER)
+            .map(|(_, opened)| opened.clone());
+        if let Some(opened) = stuck {
+            tracing::warn!("a sled event log flush has waited over {NUDGE_AFTER:?}; nudging sled");
+            let _ = opened.store.db.flush();
+        }
+        if let Ok(mut writer) = shared.writer.try_lock() {
+            writer.take_failure();
+            if writer.broken.is_some() {
+                writer.try_reopen();
+            }
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Opens the log's tree in `db` and repairs it (see [`Store::repair`]); with the
+/// database's directory, its files are synced from then on ([`SledFiles`]). Everything
+/// the repaired log holds is made durable before it is used.
+fn open_store(db: sled::Db, dir: Option<&Path>) -> Result<(Opened, u64), OpenError> {
+    let files = match dir {
+        Some(dir) => Some(Mutex::new(SledFiles::open(dir).map_err(sled::Error::Io)?)),
+        None => None,
+    };
+    let store = Store::open(db)?;
+    let head = store.repair()?;
+    let opened = Opened { store, files };
+    opened.flush()?;
+    Ok((opened, head))
+}
+
+/// Bytes an unprivileged writer may still use on the filesystem holding `dir`.
+fn free_bytes(dir: &Path) -> std::io::Result<u64> {
+    let stat = rustix::fs::statvfs(dir)?;
+    Ok(stat.f_bavail.saturating_mul(stat.f_frsize))
+}
+
+/// What an append is told after a storage failure (its details go to the server log).
+const STORAGE_FAILED: &str =
+    "the event log's storage failed (the server log has the details); it reopens itself";
+const DISK_FULL: &str = "the disk holding the event log is full; writes resume once space is freed";
+
+fn storage_reason(e: &sled::Error) -> String {
+    let full = matches!(e, sled::Error::Io(io) if io.kind() == std::io::ErrorKind::StorageFull);
+    if full { DISK_FULL } else { STORAGE_FAILED }.to_owned()
 }
 
 fn stream_key(stream: &StreamId) -> Vec<u8> {
@@ -1862,7 +2213,7 @@ mod tests {
         assert_eq!(read.len(), 2);
         assert_eq!(read[1].commit.commit_id, second.commit_id);
         // The repaired entry names the commit, and its retry gets the original answer.
-        let entry = log.inner.store.tree.get(index_key(&stream_key(&s), 2));
+        let entry = log.test_store().tree.get(index_key(&stream_key(&s), 2));
         assert_eq!(
             entry.expect("get").as_deref(),
             Some(&index_value(2, second.commit_id)[..])
@@ -2193,9 +2544,9 @@ mod tests {
         tree.insert(&key, &2u64.to_be_bytes()[..]).expect("s");
 
         let log = SledLog::open_db(db).expect("reopen repairs");
-        assert!(log.inner.store.tree.get(&key).expect("get").is_none());
+        assert!(log.test_store().tree.get(&key).expect("get").is_none());
         assert_eq!(
-            log.inner.store.stream_version(&stream_key(&s)).ok(),
+            log.test_store().stream_version(&stream_key(&s)).ok(),
             Some(1)
         );
         // The surviving raw record is left as it is, undecodable: quarantined, and the
@@ -2232,7 +2583,7 @@ mod tests {
                 .expect("s");
 
             let log = SledLog::open_db(db).expect("an older layout opens");
-            let tree = &log.inner.store.tree;
+            let tree = &log.test_store().tree;
             assert_eq!(tree.get(LAYOUT_KEY).expect("get").as_deref(), Some(LAYOUT));
             assert!(
                 tree.get(c1).expect("get").is_none(),
@@ -2292,7 +2643,7 @@ mod tests {
         tree.insert(&s2[..], &2u64.to_be_bytes()[..]).expect("s2");
 
         let log = SledLog::open_db(db).expect("layout 2 opens");
-        let tree = &log.inner.store.tree;
+        let tree = &log.test_store().tree;
         assert_eq!(tree.get(LAYOUT_KEY).expect("get").as_deref(), Some(LAYOUT));
         assert!(tree.get(LAYOUT_2_PENDING_KEY).expect("get").is_none());
         assert!(tree.get(c1).expect("get").is_none());

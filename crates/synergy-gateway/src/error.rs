@@ -280,6 +280,14 @@ impl From<ApiError> for Problem {
                 codes::UNSUPPORTED,
                 e.to_string(),
             ),
+            // A full disk under the read models clears by itself: they reopen their store.
+            ApiError::Projection(p) if p.is_storage_failure() => {
+                tracing::error!(error = %p, "report failed");
+                Problem::unavailable(
+                    codes::UNAVAILABLE,
+                    "the read models cannot be stored right now (a full disk?); retry shortly",
+                )
+            }
             ApiError::Projection(_) => {
                 tracing::error!(error = %e, "report failed");
                 Problem::internal(

@@ -144,7 +144,9 @@ impl Record {
     }
 }
 
-/// Tokens in a tree of a sled database.
+/// Tokens in a tree of a sled database. A change is flushed by sled alone, which survives
+/// a crash but not a power loss (`synergy_eventlog::sled_sync`); the `synergy` binary keeps
+/// its tokens in a [`FileTokenStore`], which fsyncs.
 #[derive(Debug, Clone)]
 pub struct SledTokenStore {
     tree: sled::Tree,

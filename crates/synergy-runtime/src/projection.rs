@@ -13,7 +13,10 @@
 //! the last store, which agree.
 //!
 //! Read models are derivable from the log, so a batch is not fsynced: a crash may lose the
-//! last batches, which the consumer then folds again from the log.
+//! last batches, which the consumer then folds again from the log. After a storage failure
+//! (a full disk: sled 0.34 then refuses every write until the database is opened again)
+//! the store opens its database again ([`ProjectionStore::reopen`]) and [`run`] resumes
+//! from the position stored there, so reports follow the log again once the fault clears.
 //!
 //! A record of the log that is not a commit (it does not decode, or sits on another
 //! subject than the stream it names) is quarantined: the fold passes over it, and it is
@@ -22,13 +25,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 use futures::{FutureExt, StreamExt};
 use sled::Transactional;
 use synergy_evaluation::model::PartnershipModel;
 use synergy_eventlog::sled_log::open_sled;
+use synergy_eventlog::sled_sync::{self, SledFiles};
 use synergy_eventlog::{
     EventLog, Filter, Position, Quarantined, ReadError, StoredCommit, Subscription,
 };
@@ -84,17 +88,61 @@ pub enum ProjectionError {
 /// Evaluation's read models and consumer position.
 #[derive(Debug)]
 pub struct ProjectionStore {
-    db: sled::Db,
-    models: sled::Tree,
-    meta: sled::Tree,
-    /// Quarantined records passed over: position (u64 BE) → [`encode_quarantined`].
-    quarantine: sled::Tree,
+    /// The database's trees; replaced by [`ProjectionStore::reopen`] (`None` meanwhile,
+    /// and after a reopen that failed).
+    trees: RwLock<Option<Trees>>,
+    /// How to open the database again: its configuration, `None` for a temporary store.
+    config: Option<sled::Config>,
     cache: Mutex<HashMap<PartnershipId, Arc<PartnershipModel>>>,
     position: watch::Sender<Position>,
     /// Models folded and not yet stored. Its lock serialises folding and storing, so a
     /// background consumer and an on-demand catch-up can share a store: each commit is
     /// folded once, by whichever gets it first.
     writer: Mutex<Unstored>,
+}
+
+/// The trees of one opening of the store's database.
+#[derive(Debug, Clone)]
+struct Trees {
+    db: sled::Db,
+    models: sled::Tree,
+    meta: sled::Tree,
+    /// Quarantined records passed over: position (u64 BE) → [`encode_quarantined`].
+    quarantine: sled::Tree,
+}
+
+impl Trees {
+    /// Opens the trees, starting over (an empty store at position 0) when the database
+    /// holds another layout or none; returns the stored position.
+    fn open(db: sled::Db) -> Result<(Trees, Position), ProjectionError> {
+        let models = db.open_tree("evaluation/models")?;
+        let meta = db.open_tree("evaluation/meta")?;
+        let quarantine = db.open_tree("evaluation/quarantine")?;
+        let layout = meta
+            .get(LAYOUT_KEY)?
+            .and_then(|v| <[u8; 4]>::try_from(v.as_ref()).ok())
+            .map(u32::from_be_bytes);
+        if layout != Some(MODEL_LAYOUT) {
+            // Another layout (or a fresh store): start over from the log.
+            models.clear()?;
+            meta.clear()?;
+            quarantine.clear()?;
+            meta.insert(LAYOUT_KEY, &MODEL_LAYOUT.to_be_bytes())?;
+        }
+        let position = meta
+            .get(POSITION_KEY)?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map_or(Position::START, |b| Position(u64::from_be_bytes(b)));
+        Ok((
+            Trees {
+                db,
+                models,
+                meta,
+                quarantine,
+            },
+            position,
+        ))
+    }
 }
 
 /// What has been folded past the stored position.
@@ -129,38 +177,22 @@ impl ProjectionStore {
     /// Opens with a sled configuration of the caller's (flush interval, cache size). Waits
     /// a moment for the file lock of a store just closed (`sled_log::open_sled`).
     pub fn open_with(config: sled::Config) -> Result<Self, ProjectionError> {
-        Self::from_db(open_sled(&config)?)
+        let db = open_sled(&config)?;
+        // A temporary store is not opened again: a new one would be empty.
+        let config = (!config.temporary).then_some(config);
+        Self::from_db(db, config)
     }
 
     /// A store in memory only (tests, `demo`).
     pub fn temporary() -> Result<Self, ProjectionError> {
-        Self::from_db(sled::Config::new().temporary(true).open()?)
+        Self::from_db(sled::Config::new().temporary(true).open()?, None)
     }
 
-    fn from_db(db: sled::Db) -> Result<Self, ProjectionError> {
-        let models = db.open_tree("evaluation/models")?;
-        let meta = db.open_tree("evaluation/meta")?;
-        let quarantine = db.open_tree("evaluation/quarantine")?;
-        let layout = meta
-            .get(LAYOUT_KEY)?
-            .and_then(|v| <[u8; 4]>::try_from(v.as_ref()).ok())
-            .map(u32::from_be_bytes);
-        if layout != Some(MODEL_LAYOUT) {
-            // Another layout (or a fresh store): start over from the log.
-            models.clear()?;
-            meta.clear()?;
-            quarantine.clear()?;
-            meta.insert(LAYOUT_KEY, &MODEL_LAYOUT.to_be_bytes())?;
-        }
-        let position = meta
-            .get(POSITION_KEY)?
-            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
-            .map_or(Position::START, |b| Position(u64::from_be_bytes(b)));
+    fn from_db(db: sled::Db, config: Option<sled::Config>) -> Result<Self, ProjectionError> {
+        let (trees, position) = Trees::open(db)?;
         Ok(Self {
-            db,
-            models,
-            meta,
-            quarantine,
+            trees: RwLock::new(Some(trees)),
+            config,
             cache: Mutex::new(HashMap::new()),
             position: watch::channel(position).0,
             writer: Mutex::new(Unstored::default()),
@@ -173,14 +205,51 @@ impl ProjectionStore {
         *self.position.borrow()
     }
 
+    fn trees(&self) -> Result<Trees, ProjectionError> {
+        self.trees
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| {
+                ProjectionError::Store(sled::Error::Unsupported(
+                    "the read-model store is being opened again after a storage failure".into(),
+                ))
+            })
+    }
+
+    /// Opens the store's database again after a storage failure, forgetting what was
+    /// folded and not stored; the position goes back to the one stored, from which the
+    /// consumer folds again. Refused for a temporary store, which cannot be opened again.
+    pub fn reopen(&self) -> Result<(), ProjectionError> {
+        let Some(config) = &self.config else {
+            return Err(ProjectionError::Store(sled::Error::Unsupported(
+                "a temporary read-model store cannot be opened again".into(),
+            )));
+        };
+        let mut unstored = self.writer();
+        *unstored = Unstored::default();
+        let mut trees = self.trees.write().unwrap_or_else(|p| p.into_inner());
+        // sled lets a database be opened again only once every handle on it is gone; the
+        // lock keeps new readers out meanwhile, and readers hold a handle only briefly.
+        *trees = None;
+        let (reopened, position) = Trees::open(open_sled(config)?)?;
+        *trees = Some(reopened);
+        drop(trees);
+        self.cache().clear();
+        self.position.send_replace(position);
+        tracing::info!(%position, "reopened the read-model store after a storage failure");
+        Ok(())
+    }
+
     /// Forgets every model and the position, for a rebuild from 0.
     pub fn reset(&self) -> Result<(), ProjectionError> {
         let mut unstored = self.writer();
         *unstored = Unstored::default();
         let mut cache = self.cache();
-        self.models.clear()?;
-        self.quarantine.clear()?;
-        self.meta.remove(POSITION_KEY)?;
+        let trees = self.trees()?;
+        trees.models.clear()?;
+        trees.quarantine.clear()?;
+        trees.meta.remove(POSITION_KEY)?;
         cache.clear();
         self.position.send_replace(Position::START);
         Ok(())
@@ -210,7 +279,8 @@ impl ProjectionStore {
             partnership: partnership.clone(),
             source,
         };
-        let Some(first) = self.models.get(chunk_key(partnership, 0))? else {
+        let models = self.trees()?.models;
+        let Some(first) = models.get(chunk_key(partnership, 0))? else {
             return Ok(None);
         };
         let (count, piece) = split_first_chunk(&first)
@@ -219,8 +289,7 @@ impl ProjectionStore {
         let mut bytes = Vec::with_capacity(usize::from(count) * MODEL_CHUNK);
         bytes.extend_from_slice(piece);
         for index in 1..count {
-            let chunk = self
-                .models
+            let chunk = models
                 .get(chunk_key(partnership, index))?
                 .ok_or(postcard::Error::DeserializeUnexpectedEnd)
                 .map_err(unreadable)?;
@@ -251,7 +320,7 @@ impl ProjectionStore {
     /// The quarantined records the fold has passed over and stored, in log order.
     pub fn quarantined(&self) -> Result<Vec<Quarantined>, ProjectionError> {
         let mut out = Vec::new();
-        for entry in self.quarantine.iter() {
+        for entry in self.trees()?.quarantine.iter() {
             let (key, value) = entry?;
             if let Some(q) = decode_quarantined(&key, &value) {
                 out.push(q);
@@ -262,13 +331,13 @@ impl ProjectionStore {
 
     /// How many quarantined records the fold has passed over and stored.
     pub fn quarantined_count(&self) -> usize {
-        self.quarantine.len()
+        self.trees().map_or(0, |t| t.quarantine.len())
     }
 
     /// Every partnership with a read model.
     pub fn partnerships(&self) -> Result<Vec<PartnershipId>, ProjectionError> {
         let mut out = Vec::new();
-        for key in self.models.iter().keys() {
+        for key in self.trees()?.models.iter().keys() {
             let key = key?;
             if let Some(p) = key
                 .strip_suffix(&FIRST_CHUNK_SUFFIX[..])
@@ -372,7 +441,8 @@ impl ProjectionStore {
                 }
             }
         }
-        (&self.models, &self.meta, &self.quarantine)
+        let trees = self.trees()?;
+        (&trees.models, &trees.meta, &trees.quarantine)
             .transaction(|(trees, meta, quarantine)| {
                 for q in &quarantined {
                     quarantine.insert(&q.position.get().to_be_bytes(), encode_quarantined(q))?;
@@ -409,9 +479,18 @@ impl ProjectionStore {
         Ok(())
     }
 
-    /// Makes the stored models durable now (sled flush).
+    /// Makes the stored models durable now: sled's flush, then `fsync` on the store's
+    /// files (sled's flush alone survives no power loss: `synergy_eventlog::sled_sync`).
+    /// For a clean shutdown: a store that is not flushed is folded again from the log.
     pub fn flush(&self) -> Result<(), ProjectionError> {
-        self.db.flush()?;
+        let db = self.trees()?.db;
+        match &self.config {
+            Some(config) => {
+                let files = SledFiles::open(&config.path).map_err(sled::Error::Io)?;
+                sled_sync::flush(&db, Some(&Mutex::new(files)))?;
+            }
+            None => db.flush().map(drop)?,
+        }
         Ok(())
     }
 
@@ -428,7 +507,50 @@ impl ProjectionStore {
 /// until `shutdown` turns true. Passes over quarantined records (kept in the store); stops only when the log cannot be read. The backlog
 /// there is when it starts is caught up on first ([`catch_up`]: stored in large steps);
 /// from then on every batch is stored as it is folded.
+///
+/// A storage failure (the store's or the log's: a full disk) does not stop it: it waits
+/// [`RESUME_PAUSE`], opens the store again if the failure was the store's, and resumes
+/// from the stored position, until the fault clears.
 pub async fn run<L: EventLog>(
+    log: Arc<L>,
+    store: Arc<ProjectionStore>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), ProjectionError> {
+    loop {
+        let error = match follow(log.clone(), store.clone(), shutdown.clone()).await {
+            Ok(()) => return Ok(()),
+            Err(e) if !e.is_storage_failure() => return Err(e),
+            Err(e) => e,
+        };
+        tracing::warn!(error = %error, "the evaluation consumer hit a storage failure; resuming in {RESUME_PAUSE:?}");
+        tokio::select! {
+            _ = tokio::time::sleep(RESUME_PAUSE) => {}
+            _ = shutdown.wait_for(|stop| *stop) => return Ok(()),
+        }
+        if matches!(error, ProjectionError::Store(_))
+            && let Err(e) = store.reopen()
+        {
+            tracing::warn!(error = %e, "cannot open the read-model store again yet");
+        }
+    }
+}
+
+/// How long [`run`] waits after a storage failure before it resumes.
+pub const RESUME_PAUSE: Duration = Duration::from_secs(1);
+
+impl ProjectionError {
+    /// Whether this is a failure of storage (the store's or the log's) that may clear by
+    /// itself, rather than data that cannot be read.
+    pub fn is_storage_failure(&self) -> bool {
+        match self {
+            ProjectionError::Store(_) | ProjectionError::Unavailable(_) => true,
+            ProjectionError::Log { source, .. } => matches!(source, ReadError::Unavailable { .. }),
+            ProjectionError::Model { .. } => false,
+        }
+    }
+}
+
+async fn follow<L: EventLog>(
     log: Arc<L>,
     store: Arc<ProjectionStore>,
     mut shutdown: watch::Receiver<bool>,
@@ -716,7 +838,7 @@ mod tests {
     fn pieces(store: &ProjectionStore) -> usize {
         let mut prefix = partnership().as_str().as_bytes().to_vec();
         prefix.push(0);
-        store.models.scan_prefix(prefix).count()
+        store.trees().unwrap().models.scan_prefix(prefix).count()
     }
 
     #[test]
@@ -753,7 +875,12 @@ mod tests {
     fn a_missing_piece_is_reported_not_misread() {
         let store = ProjectionStore::temporary().unwrap();
         store_model(&store, &model(200), 3);
-        store.models.remove(chunk_key(&partnership(), 2)).unwrap();
+        store
+            .trees()
+            .unwrap()
+            .models
+            .remove(chunk_key(&partnership(), 2))
+            .unwrap();
         let err = store.load(&partnership()).unwrap_err();
         assert!(
             matches!(err, ProjectionError::Model { .. }),

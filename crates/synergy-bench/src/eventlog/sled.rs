@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use synergy_eventlog::sled_log::{GROUP_BYTES, SledStats};
+use synergy_eventlog::sled_sync::{self, SledFiles};
 use synergy_eventlog::{EventLog, SledLog};
 use synergy_proto::{
     Commit, CommitGroup, CommitGroupBuilder, StreamId, decode_commit, is_commit_group,
@@ -61,7 +62,9 @@ fn config(dir: &Path, cache_bytes: u64) -> sled::Config {
 }
 
 /// Raw baseline of one durable write: insert the stored bytes of one commit under the
-/// next position and flush (sled's `fsync`), one after another.
+/// next position and flush, one after another — sled's flush, then the same
+/// `fdatasync`/`fsync` on its files as the log's ([`sled_sync::flush`]: sled's flush
+/// alone is a `sync_file_range`, which survives no power loss).
 fn raw_insert_flush(
     dir: &Path,
     cache_bytes: u64,
@@ -69,6 +72,7 @@ fn raw_insert_flush(
     cap: Duration,
 ) -> anyhow::Result<Run> {
     let db = config(dir, cache_bytes).open()?;
+    let files = std::sync::Mutex::new(SledFiles::open(dir)?);
     let tree = db.open_tree("raw.log")?;
     let mut latencies = Latencies::with_capacity(records.len());
     let start = Instant::now();
@@ -78,7 +82,7 @@ fn raw_insert_flush(
         }
         let t = Instant::now();
         tree.insert((i as u64 + 1).to_be_bytes(), bytes.as_slice())?;
-        db.flush()?;
+        sled_sync::flush(&db, Some(&files))?;
         latencies.record(t.elapsed());
     }
     Ok(Run {
@@ -232,8 +236,9 @@ pub async fn run(plan: &SledPlan) -> anyhow::Result<SledResults> {
         .context("creating a temporary directory for the sled databases")?;
 
     // Concurrent writers append to one log, which the read phase then reads.
-    let db = config(&root.path().join("log-shared"), plan.cache_bytes).open()?;
-    let log = SledLog::open_db(db.clone())?;
+    let shared_dir = root.path().join("log-shared");
+    let db = config(&shared_dir, plan.cache_bytes).open()?;
+    let log = SledLog::open_db_in(db.clone(), &shared_dir)?;
     let mut group = Run::default();
     let mut group_stats = SledStats::default();
 
