@@ -22,7 +22,9 @@ pub(crate) fn too_large() -> Problem {
     )
 }
 
-/// A JSON body.
+/// A JSON body: always a JSON object, as the OpenAPI document says of every body. (serde
+/// reads a struct from an array of its fields in order too, so `[]` would otherwise be a
+/// valid body for a route that takes no fields.)
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
@@ -30,10 +32,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(JsonBody(v)),
-            Err(rejection) => Err(json_rejection(&rejection)),
-        }
+        let object = match axum::Json::<serde_json::Map<String, serde_json::Value>>::from_request(
+            req, state,
+        )
+        .await
+        {
+            Ok(axum::Json(object)) => object,
+            Err(rejection) => return Err(json_rejection(&rejection)),
+        };
+        T::deserialize(serde_json::Value::Object(object))
+            .map(JsonBody)
+            .map_err(|e| {
+                Problem::bad_request(
+                    codes::MALFORMED_JSON,
+                    format!("the body is not the JSON this route takes: {e}"),
+                )
+            })
     }
 }
 

@@ -1955,3 +1955,34 @@ async fn a_file_of_bad_rows_answers_with_a_bounded_list_and_counts() {
     assert_eq!(v["errors_total"], 5_000);
     assert_eq!(v["rows_with_errors"], 5_000);
 }
+
+/// Every body is a JSON object: an array of a body's fields in order (which serde would
+/// read as the struct) is refused, also for a route that takes no fields (found by
+/// schemathesis: `[]` was accepted as an acceptance).
+#[tokio::test]
+async fn a_body_that_is_not_a_json_object_is_refused() {
+    let s = Server::start(Limits::default()).await;
+    let (m, d) = setup(&s).await;
+    for (path, token, body) in [
+        (format!("/v1/partnerships/{P}/acceptance"), &d, json!([])),
+        (
+            format!("/v1/partnerships/{P}/rulebooks"),
+            &m,
+            json!(["市場預測", "2007-02-01"]),
+        ),
+        (format!("/v1/partnerships/{P}/rulebooks"), &m, json!("text")),
+    ] {
+        let (st, v) = s.post(&path, token, body.clone()).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{body} on {path}: {v}");
+        assert_eq!(v["code"], codes::MALFORMED_JSON, "{v}");
+    }
+    // The object form of the same body is taken.
+    let (st, v) = s
+        .post(
+            &format!("/v1/partnerships/{P}/rulebooks"),
+            &m,
+            json!({"title": "市場預測", "adopted_on": "2007-02-01"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+}
