@@ -467,7 +467,7 @@ impl JetStreamLog {
                 Ok(stored) => out.push(stored),
                 Err(e) => match e.quarantined() {
                     Some(q) => {
-                        tracing::warn!(position = q.position.get(), subject = q.subject.as_deref().unwrap_or("-"), reason = %q.reason, "quarantined record passed over");
+                        q.warn_passed_over();
                     }
                     None => return Err(e),
                 },

@@ -154,6 +154,18 @@ pub struct Quarantined {
     pub reason: String,
 }
 
+impl Quarantined {
+    /// Logs that a reader passed over this record (once per reader that meets it).
+    pub fn warn_passed_over(&self) {
+        tracing::warn!(
+            position = self.position.get(),
+            subject = self.subject.as_deref().unwrap_or("-"),
+            reason = %self.reason,
+            "quarantined record passed over"
+        );
+    }
+}
+
 impl fmt::Display for Quarantined {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.position)?;
@@ -181,9 +193,9 @@ pub struct Aggregate {
 impl Aggregate {
     /// Reports the records passed over, once per load.
     pub(crate) fn warn_quarantined(&self) {
-        for q in &self.quarantined {
-            tracing::warn!(position = q.position.get(), subject = q.subject.as_deref().unwrap_or("-"), reason = %q.reason, "quarantined record passed over");
-        }
+        self.quarantined
+            .iter()
+            .for_each(Quarantined::warn_passed_over);
     }
 }
 
@@ -277,7 +289,7 @@ pub trait EventLog: Send + Sync + 'static {
                 Ok(stored) => stored,
                 Err(e) => match e.quarantined() {
                     Some(q) => {
-                        tracing::warn!(position = q.position.get(), subject = q.subject.as_deref().unwrap_or("-"), reason = %q.reason, "quarantined record passed over");
+                        q.warn_passed_over();
                         if q.position >= head {
                             break;
                         }

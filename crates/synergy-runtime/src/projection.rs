@@ -375,7 +375,7 @@ impl ProjectionStore {
         let mut unstored = self.writer();
         let done = unstored.position.unwrap_or_else(|| self.position());
         for q in quarantined.iter().filter(|q| q.position > done) {
-            tracing::warn!(position = q.position.get(), subject = q.subject.as_deref().unwrap_or("-"), reason = %q.reason, "quarantined record passed over by the fold");
+            q.warn_passed_over();
             unstored.quarantined.push(q.clone());
             unstored.position = unstored.position.max(Some(q.position));
         }
