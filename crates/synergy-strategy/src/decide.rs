@@ -38,6 +38,16 @@ fn hide_from_outsiders(id: &PartnershipId, e: DomainError) -> DomainError {
     }
 }
 
+/// Signing an id that another pair holds: taken, for an outsider; a party's own refusal
+/// (the wrong role, say) stays as it is.
+fn taken_from_outsiders(id: &PartnershipId, e: DomainError) -> DomainError {
+    if e.rule == "partnership.parties_only" {
+        id_taken(id)
+    } else {
+        e
+    }
+}
+
 /// The id is another partnership's (signed or proposed by others); names nobody.
 fn id_taken(id: &PartnershipId) -> DomainError {
     DomainError::state(
@@ -253,9 +263,10 @@ impl StrategyState {
 
         if let Some(existing) = &self.partnership {
             // Someone else's partnership: the id is taken, and nothing about it is said.
-            if existing.view(id).side_of(&ctx.principal).is_err() {
-                return Err(id_taken(id));
-            }
+            existing
+                .view(id)
+                .side_of(&ctx.principal)
+                .map_err(|e| taken_from_outsiders(id, e))?;
             if existing.is_terminated() {
                 return Err(terminated(id));
             }
@@ -286,9 +297,10 @@ impl StrategyState {
         };
         let operator = ctx.principal.role == Role::Admin;
         if let Some(pending) = &self.proposal {
-            if pending.view(id).side_of(&ctx.principal).is_err() {
-                return Err(id_taken(id));
-            }
+            pending
+                .view(id)
+                .side_of(&ctx.principal)
+                .map_err(|e| taken_from_outsiders(id, e))?;
             let identical = pending.manufacturer == manufacturer
                 && pending.distributor == distributor
                 && pending.region == region

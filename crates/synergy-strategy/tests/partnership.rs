@@ -433,3 +433,12 @@ fn the_partnership_view_comes_from_the_strategy_stream() {
         Some("agreement expired")
     );
 }
+
+#[test]
+fn a_party_in_the_wrong_role_hears_of_its_role_not_of_a_taken_id() {
+    for history in [signed(), vec![proposed(Side::Manufacturer)]] {
+        given(history, ctx_as(distributor(), Role::Manufacturer))
+            .when::<Strategy>(sign("hongyun", "changzhi"))
+            .refused("principal.role_matches_side");
+    }
+}
