@@ -278,34 +278,13 @@ pub trait EventLog: Send + Sync + 'static {
     /// The default walks the whole log up to its head; a backend that can filter on its
     /// side does better.
     async fn read_matching(&self, filter: Filter) -> Result<Vec<StoredCommit>, ReadError> {
-        let head = self.head().await?;
         let mut out = Vec::new();
-        if head == Position::START {
-            return Ok(out);
-        }
-        let mut all = self.subscribe(Position::START, Filter::ALL);
-        while let Some(item) = all.next().await {
-            let stored = match item {
-                Ok(stored) => stored,
-                Err(e) => match e.quarantined() {
-                    Some(q) => {
-                        q.warn_passed_over();
-                        if q.position >= head {
-                            break;
-                        }
-                        continue;
-                    }
-                    None => return Err(e),
-                },
-            };
-            let at = stored.position;
-            if filter.matches(&stored.commit.stream) {
-                out.push(stored);
-            }
-            if at >= head {
-                break;
-            }
-        }
+        walk_to_head(self, |item| match item {
+            Ok(stored) if filter.matches(&stored.commit.stream) => out.push(stored),
+            Ok(_) => {}
+            Err(q) => q.warn_passed_over(),
+        })
+        .await?;
         Ok(out)
     }
 
@@ -316,27 +295,40 @@ pub trait EventLog: Send + Sync + 'static {
 /// Every quarantined record of `log` up to its head when the call began, in log order
 /// (`synergy quarantine list`). Walks the whole log.
 pub async fn quarantined<L: EventLog + ?Sized>(log: &L) -> Result<Vec<Quarantined>, ReadError> {
-    let head = log.head().await?;
     let mut out = Vec::new();
+    walk_to_head(log, |item| {
+        if let Err(q) = item {
+            out.push(q);
+        }
+    })
+    .await?;
+    Ok(out)
+}
+
+/// Hands every record of `log` up to its head when the call began to `visit`, in log
+/// order: a commit, or a quarantined record. A read that fails otherwise ends the walk.
+async fn walk_to_head<L: EventLog + ?Sized>(
+    log: &L,
+    mut visit: impl FnMut(Result<StoredCommit, Quarantined>) + Send,
+) -> Result<(), ReadError> {
+    let head = log.head().await?;
     if head == Position::START {
-        return Ok(out);
+        return Ok(());
     }
     let mut all = log.subscribe(Position::START, Filter::ALL);
     while let Some(item) = all.next().await {
-        let at = match item {
-            Ok(stored) => stored.position,
-            Err(e) => match e.quarantined() {
-                Some(q) => {
-                    let at = q.position;
-                    out.push(q);
-                    at
-                }
-                None => return Err(e),
-            },
+        let item = match item {
+            Ok(stored) => Ok(stored),
+            Err(e) => Err(e.quarantined().ok_or(e)?),
         };
+        let at = match &item {
+            Ok(stored) => stored.position,
+            Err(q) => q.position,
+        };
+        visit(item);
         if at >= head {
             break;
         }
     }
-    Ok(out)
+    Ok(())
 }

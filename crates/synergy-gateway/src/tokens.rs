@@ -212,6 +212,36 @@ impl SledTokenStore {
     }
 }
 
+/// A new token for `org` in `role` and the record to store for it, whose hash `hash` makes
+/// of the secret.
+fn mint(
+    org: OrgId,
+    role: Role,
+    now: Timestamp,
+    expires_at: Timestamp,
+    hash: impl FnOnce(&str) -> Result<String, TokenError>,
+) -> Result<(NewToken, Record), TokenError> {
+    let mut rng = rand::rng();
+    let mut id = [0u8; 8];
+    let mut secret = [0u8; 32];
+    rng.fill_bytes(&mut id);
+    rng.fill_bytes(&mut secret);
+    let (id, secret) = (hex::encode(id), hex::encode(secret));
+    let record = Record {
+        org: org.to_string(),
+        role: role.as_str().to_owned(),
+        hash: hash(&secret)?,
+        created_ms: now.millis(),
+        expires_ms: Some(expires_at.millis()),
+        revoked: false,
+    };
+    let new = NewToken {
+        info: Record::info(&id, &record)?,
+        token: format!("syn_{id}_{secret}"),
+    };
+    Ok((new, record))
+}
+
 /// Splits `syn_<id>_<secret>`; anything else is not a token of ours.
 fn split(token: &str) -> Option<(&str, &str)> {
     let rest = token.strip_prefix("syn_")?;
@@ -228,26 +258,9 @@ impl TokenStore for SledTokenStore {
         now: Timestamp,
         expires_at: Timestamp,
     ) -> Result<NewToken, TokenError> {
-        let mut rng = rand::rng();
-        let mut id = [0u8; 8];
-        let mut secret = [0u8; 32];
-        rng.fill_bytes(&mut id);
-        rng.fill_bytes(&mut secret);
-        let id = hex::encode(id);
-        let secret = hex::encode(secret);
-        let record = Record {
-            org: org.to_string(),
-            role: role.as_str().to_owned(),
-            hash: self.hash(&secret),
-            created_ms: now.millis(),
-            expires_ms: Some(expires_at.millis()),
-            revoked: false,
-        };
-        self.save(&id, &record)?;
-        Ok(NewToken {
-            info: Record::info(&id, &record)?,
-            token: format!("syn_{id}_{secret}"),
-        })
+        let (new, record) = mint(org, role, now, expires_at, |secret| Ok(self.hash(secret)))?;
+        self.save(&new.info.id, &record)?;
+        Ok(new)
     }
 
     fn authenticate(&self, token: &str) -> Result<Option<TokenInfo>, TokenError> {

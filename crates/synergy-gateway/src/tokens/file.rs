@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use synergy_proto::{OrgId, Role, Timestamp};
 
 use super::{
-    HmacSha256, NewToken, Record, TokenError, TokenInfo, TokenStore, split, store_err as err,
+    HmacSha256, NewToken, Record, TokenError, TokenInfo, TokenStore, mint, split, store_err as err,
 };
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -227,28 +227,13 @@ impl TokenStore for FileTokenStore {
         expires_at: Timestamp,
     ) -> Result<NewToken, TokenError> {
         self.update(|file| {
-            let mut rng = rand::rng();
-            let mut id = [0u8; 8];
-            let mut secret = [0u8; 32];
-            rng.fill_bytes(&mut id);
-            rng.fill_bytes(&mut secret);
-            let (id, secret) = (hex::encode(id), hex::encode(secret));
-            let mut m = mac(&file.key)?;
-            m.update(secret.as_bytes());
-            let record = Record {
-                org: org.to_string(),
-                role: role.as_str().to_owned(),
-                hash: hex::encode(m.finalize().into_bytes()),
-                created_ms: now.millis(),
-                expires_ms: Some(expires_at.millis()),
-                revoked: false,
-            };
-            let info = Record::info(&id, &record)?;
-            file.tokens.insert(id.clone(), record);
-            Ok(NewToken {
-                info,
-                token: format!("syn_{id}_{secret}"),
-            })
+            let (new, record) = mint(org, role, now, expires_at, |secret| {
+                let mut m = mac(&file.key)?;
+                m.update(secret.as_bytes());
+                Ok(hex::encode(m.finalize().into_bytes()))
+            })?;
+            file.tokens.insert(new.info.id.clone(), record);
+            Ok(new)
         })
     }
 
