@@ -268,6 +268,8 @@ pub struct CompleteTaskBody {
 #[serde(deny_unknown_fields)]
 pub struct DispatchBody {
     pub material: String,
+    /// At most 2^53 − 1, the largest whole number JSON carries exactly.
+    #[schema(maximum = 9_007_199_254_740_991_i64)]
     #[serde(deserialize_with = "crate::text::whole")]
     pub quantity: u64,
     pub dispatched_on: DateText,
@@ -277,6 +279,8 @@ pub struct DispatchBody {
 #[serde(deny_unknown_fields)]
 pub struct ReceiveBody {
     pub material: String,
+    /// At most 2^53 − 1, the largest whole number JSON carries exactly.
+    #[schema(maximum = 9_007_199_254_740_991_i64)]
     #[serde(deserialize_with = "crate::text::whole")]
     pub quantity: u64,
     pub received_on: DateText,

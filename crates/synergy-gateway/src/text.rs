@@ -280,8 +280,15 @@ shaped!(
     NonEmpty
 );
 
+/// The largest whole number a JSON number carries exactly through any parser that reads
+/// numbers as IEEE doubles (2^53 − 1, JavaScript's `Number.MAX_SAFE_INTEGER`). Whole-number
+/// fields are documented with it as their bound, so every value a client may send is read
+/// exactly, however it is spelled.
+pub const MAX_EXACT_WHOLE: u64 = (1 << 53) - 1;
+
 /// Deserializes a whole number that JSON may spell `7540` or `7540.0`: JSON Schema calls
-/// both integers, so both are accepted; `7540.5` and out-of-range values are refused.
+/// both integers, so both are accepted; `7540.5`, values beyond ±[`MAX_EXACT_WHOLE`] and
+/// values out of the field's range are refused.
 pub fn whole<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
@@ -296,17 +303,26 @@ where
         Float(f64),
     }
     let out_of_range = || D::Error::custom("a whole number out of range");
+    let inexact = || {
+        D::Error::custom(format!(
+            "a whole number beyond {MAX_EXACT_WHOLE}, the largest JSON carries exactly"
+        ))
+    };
+    const EXACT: f64 = MAX_EXACT_WHOLE as f64;
     match Number::deserialize(d)? {
+        Number::Unsigned(u) if u > MAX_EXACT_WHOLE => Err(inexact()),
         Number::Unsigned(u) => T::try_from(u).map_err(|_| out_of_range()),
+        Number::Signed(i) if i.unsigned_abs() > MAX_EXACT_WHOLE => Err(inexact()),
         Number::Signed(i) => T::try_from(i).map_err(|_| out_of_range()),
-        // 2^63 and -2^63 are exact in f64; inside them the cast is exact for whole values.
+        // serde_json reads with `float_roundtrip`, so `7540.0` is exactly 7540.0; inside
+        // ±2^53 every whole double is the number that was written.
         Number::Float(f) if f.is_finite() && f.fract() == 0.0 => {
-            if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
+            if f.abs() > EXACT {
+                Err(inexact())
+            } else if f >= 0.0 {
                 T::try_from(f as u64).map_err(|_| out_of_range())
-            } else if (-9_223_372_036_854_775_808.0..0.0).contains(&f) {
-                T::try_from(f as i64).map_err(|_| out_of_range())
             } else {
-                Err(out_of_range())
+                T::try_from(f as i64).map_err(|_| out_of_range())
             }
         }
         Number::Float(f) => Err(D::Error::custom(format!("{f} is not a whole number"))),
@@ -407,6 +423,33 @@ mod tests {
         assert!(n(r#"{"n": 256}"#).is_err());
         assert!(n(r#"{"n": -1}"#).is_err());
         assert!(n(r#"{"n": "7"}"#).is_err());
+    }
+
+    /// Schemathesis sent `"quantity": 4290893463015870.0`; serde_json's default float
+    /// parser read 4290893463015870.5 and the valid body was refused as malformed.
+    #[test]
+    fn large_whole_numbers_are_read_exactly_or_refused_never_rounded() {
+        #[derive(Debug, Deserialize)]
+        struct Q {
+            #[serde(deserialize_with = "whole")]
+            n: u64,
+        }
+        // Through a `Value` first, as `JsonBody` reads a body.
+        let n = |json: &str| {
+            let v: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+            Q::deserialize(v).map(|q| q.n).map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            n(r#"{"n": 4290893463015870.0}"#).unwrap(),
+            4_290_893_463_015_870
+        );
+        assert_eq!(n(r#"{"n": 9007199254740991.0}"#).unwrap(), MAX_EXACT_WHOLE);
+        assert_eq!(n(r#"{"n": 9007199254740991}"#).unwrap(), MAX_EXACT_WHOLE);
+        for beyond in ["9007199254740992", "9007199254740993.0", "18446744073709551615"] {
+            let err = n(&format!(r#"{{"n": {beyond}}}"#)).unwrap_err();
+            assert!(err.contains("9007199254740991"), "{beyond}: {err}");
+        }
+        assert!(n(r#"{"n": 1e300}"#).is_err());
     }
 
     #[test]
