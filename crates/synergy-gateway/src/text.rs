@@ -445,7 +445,11 @@ mod tests {
         );
         assert_eq!(n(r#"{"n": 9007199254740991.0}"#).unwrap(), MAX_EXACT_WHOLE);
         assert_eq!(n(r#"{"n": 9007199254740991}"#).unwrap(), MAX_EXACT_WHOLE);
-        for beyond in ["9007199254740992", "9007199254740993.0", "18446744073709551615"] {
+        for beyond in [
+            "9007199254740992",
+            "9007199254740993.0",
+            "18446744073709551615",
+        ] {
             let err = n(&format!(r#"{{"n": {beyond}}}"#)).unwrap_err();
             assert!(err.contains("9007199254740991"), "{beyond}: {err}");
         }
