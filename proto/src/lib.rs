@@ -28,5 +28,5 @@ pub use ids::{
 };
 pub use period::{Period, PeriodError, PeriodKind, YearMonth};
 pub use principal::{Actor, Context, Role, Side};
-pub use time::{Date, DateError, Timestamp, TimestampError};
+pub use time::{Date, DateError, TimeZone, TimeZoneError, Timestamp, TimestampError};
 pub use uuid::Uuid;

@@ -123,6 +123,18 @@ impl Date {
     pub fn start(self) -> Timestamp {
         Timestamp(self.days_since_epoch() * MILLIS_PER_DAY)
     }
+
+    /// The first instant of this date on the calendar of `zone`.
+    pub fn start_in(self, zone: &TimeZone) -> Timestamp {
+        let local = jiff::civil::Date::new(
+            i16::try_from(self.year).unwrap_or(i16::MAX),
+            i8::try_from(self.month).unwrap_or(1),
+            i8::try_from(self.day).unwrap_or(1),
+        )
+        .ok()
+        .and_then(|d| zone.zone.to_timestamp(d.at(0, 0, 0, 0)).ok());
+        local.map_or_else(|| self.start(), |t| Timestamp(t.as_millisecond()))
+    }
 }
 
 impl std::str::FromStr for Date {
@@ -227,6 +239,11 @@ impl Timestamp {
         Date::from_days_since_epoch(self.0.div_euclid(MILLIS_PER_DAY))
             .unwrap_or_else(|_| Date::new(1970, 1, 1).expect("epoch is a date"))
     }
+    /// The date of this instant on the calendar of `zone`.
+    pub fn date_in(self, zone: &TimeZone) -> Date {
+        let local_ms = self.0.saturating_add(zone.offset_millis(self));
+        Timestamp(local_ms).date()
+    }
     /// Whole milliseconds from `self` to `later` (negative if `later` is earlier).
     pub fn millis_until(self, later: Timestamp) -> i64 {
         later.0 - self.0
@@ -239,6 +256,89 @@ impl fmt::Display for Timestamp {
         let ms = self.0.rem_euclid(MILLIS_PER_DAY);
         let (h, m, s, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
         write!(f, "{date}T{h:02}:{m:02}:{s:02}.{milli:03}Z")
+    }
+}
+
+/// The IANA time zone a partnership keeps its calendar in: "today", the end of a month and
+/// the 10th are judged there, not in UTC. Read from the tz database bundled into the
+/// binary, so every machine agrees on a day.
+#[derive(Clone)]
+pub struct TimeZone {
+    name: String,
+    zone: jiff::tz::TimeZone,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a time zone; write an IANA name such as Asia/Shanghai")]
+pub struct TimeZoneError(String);
+
+impl TimeZone {
+    /// Where the partnerships this system was made for keep their calendar.
+    pub const DEFAULT: &'static str = "Asia/Shanghai";
+
+    pub fn new(name: &str) -> Result<Self, TimeZoneError> {
+        let zone = jiff::tz::db()
+            .get(name)
+            .map_err(|_| TimeZoneError(name.to_owned()))?;
+        Ok(Self {
+            name: name.to_owned(),
+            zone,
+        })
+    }
+
+    /// A partnership's zone until it chooses another: [`TimeZone::DEFAULT`].
+    pub fn partnership_default() -> Self {
+        static DEFAULT: std::sync::OnceLock<TimeZone> = std::sync::OnceLock::new();
+        DEFAULT
+            .get_or_init(|| {
+                Self::new(Self::DEFAULT).expect("the bundled tz database holds Asia/Shanghai")
+            })
+            .clone()
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The zone's offset from UTC at `instant`, in milliseconds.
+    fn offset_millis(&self, instant: Timestamp) -> i64 {
+        let Ok(t) = jiff::Timestamp::from_millisecond(instant.0) else {
+            return 0;
+        };
+        i64::from(self.zone.to_offset(t).seconds()) * 1000
+    }
+}
+
+impl Default for TimeZone {
+    fn default() -> Self {
+        Self::partnership_default()
+    }
+}
+
+impl PartialEq for TimeZone {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for TimeZone {}
+
+impl fmt::Debug for TimeZone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TimeZone({})", self.name)
+    }
+}
+
+impl fmt::Display for TimeZone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+impl std::str::FromStr for TimeZone {
+    type Err = TimeZoneError;
+    fn from_str(s: &str) -> Result<Self, TimeZoneError> {
+        Self::new(s)
     }
 }
 
@@ -267,5 +367,52 @@ mod tests {
         assert_eq!(d.add_days(-10).unwrap(), Date::new(2008, 6, 30).unwrap());
         assert_eq!(d.start().date(), d);
         assert_eq!(d.start().to_string(), "2008-07-10T00:00:00.000Z");
+    }
+
+    /// 07:30 in Beijing on 1 December is still 30 November in UTC: the partnership's
+    /// calendar says December (the case that refused a November file as not yet ended).
+    #[test]
+    fn a_day_is_judged_in_the_partnerships_zone() {
+        let beijing = TimeZone::partnership_default();
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        let day = |s: &str| s.parse::<Date>().unwrap();
+        assert_eq!(at("2026-11-30T23:30:00Z").date(), day("2026-11-30"));
+        assert_eq!(
+            at("2026-11-30T23:30:00Z").date_in(&beijing),
+            day("2026-12-01")
+        );
+        // 23:59 and 00:01 Beijing time on the last night of November.
+        assert_eq!(
+            at("2026-11-30T15:59:00Z").date_in(&beijing),
+            day("2026-11-30")
+        );
+        assert_eq!(
+            at("2026-11-30T16:01:00Z").date_in(&beijing),
+            day("2026-12-01")
+        );
+        assert_eq!(
+            at("2026-11-30T15:59:59.999Z").date_in(&beijing),
+            day("2026-11-30")
+        );
+        assert_eq!(
+            at("2026-11-30T16:00:00Z").date_in(&beijing),
+            day("2026-12-01")
+        );
+        // A zone with summer time moves its offset.
+        let ny = TimeZone::new("America/New_York").unwrap();
+        assert_eq!(at("2026-07-01T03:59:00Z").date_in(&ny), day("2026-06-30"));
+        assert_eq!(at("2026-07-01T04:01:00Z").date_in(&ny), day("2026-07-01"));
+        assert_eq!(at("2026-01-01T04:59:00Z").date_in(&ny), day("2025-12-31"));
+        assert_eq!(beijing.name(), "Asia/Shanghai");
+        assert_eq!(
+            day("2026-12-01").start_in(&beijing),
+            at("2026-11-30T16:00:00Z")
+        );
+        assert_eq!(day("2026-07-01").start_in(&ny), at("2026-07-01T04:00:00Z"));
+        let err = TimeZone::new("Mars/Olympus").unwrap_err().to_string();
+        assert!(
+            err.contains("Mars/Olympus") && err.contains("IANA"),
+            "{err}"
+        );
     }
 }

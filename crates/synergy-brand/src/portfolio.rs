@@ -349,7 +349,7 @@ impl Portfolio {
                     "portfolio.brand_introduced_by_manufacturer",
                     "introducing a brand into the region",
                 )?;
-                self.introduce_brand(brand, *introduced_on, ctx.now.date())
+                self.introduce_brand(brand, *introduced_on, ctx.today())
             }
             Command::ChangeBrandStage {
                 partnership,
@@ -364,7 +364,7 @@ impl Portfolio {
                     "portfolio.stage_changed_by_manufacturer",
                     "changing a brand's stage",
                 )?;
-                self.change_stage(brand, *to, *changed_on, reason, ctx.now.date())
+                self.change_stage(brand, *to, *changed_on, reason, ctx.today())
             }
             Command::EvaluateBrand {
                 partnership,
@@ -383,7 +383,7 @@ impl Portfolio {
                     scores,
                     comment,
                     *supersede,
-                    ctx.now.date(),
+                    ctx.today(),
                 )
             }
             Command::RecordCultureActivity {
@@ -401,7 +401,7 @@ impl Portfolio {
                     title,
                     *held_on,
                     *participants,
-                    ctx.now.date(),
+                    ctx.today(),
                 )
             }
         }

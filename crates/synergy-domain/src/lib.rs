@@ -11,8 +11,8 @@ use std::fmt;
 
 use serde::{Serialize, de::DeserializeOwned};
 use synergy_proto::{
-    Actor, BrandId, Context, Event, OrgId, PartnershipId, Role, Side, SkuId, StreamId, Timestamp,
-    Yuan, events::brand::PriceClass,
+    Actor, BrandId, Context, Date, Event, OrgId, PartnershipId, Role, Side, SkuId, StreamId,
+    TimeZone, Timestamp, Yuan, events::brand::PriceClass,
 };
 
 /// Who is acting: an organisation in a role, and the person or system behind it.
@@ -161,6 +161,13 @@ pub struct DecisionContext {
 }
 
 impl DecisionContext {
+    /// Today on the partnership's calendar: "has this month ended", "not in the future"
+    /// and the 10th are judged in its time zone, never in UTC. Every partnership keeps
+    /// [`TimeZone::DEFAULT`] (Asia/Shanghai) until a command lets it choose another.
+    pub fn today(&self) -> Date {
+        self.now.date_in(&TimeZone::partnership_default())
+    }
+
     /// The partnership view, or a not-found refusal naming the partnership.
     pub fn partnership(&self, id: &PartnershipId) -> Result<&PartnershipView, DomainError> {
         self.partnership

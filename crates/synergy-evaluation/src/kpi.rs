@@ -9,8 +9,15 @@
 //!   the average monthly volume over those months.
 //! - `data_on_time_pct`: a month is due once it has ended by `as_of`, unless its deadline
 //!   (the 10th of the following month) is still ahead and it is not yet submitted — it
-//!   cannot be late yet. It is on time when its first submission is on or before the
+//!   cannot be late yet — or fell before the partnership was signed (history loaded at
+//!   signing is not late). It is on time when its first submission is on or before the
 //!   deadline; a correction never makes a punctual month late.
+//! - A period whose months have not all ended by `as_of` is *partial* ([`Window`]): its
+//!   figures are those of the months that have ended, and its yoy and pop compare the
+//!   same number of months a year earlier and at the start of the previous period. Its
+//!   attainment is against the whole period's target (progress towards it).
+//! - The share target is the active plan's volume-share target for the period or the
+//!   nearest period enclosing it ([`share_target`]).
 //! - Action items count as of `as_of` (open, and overdue when due before it); meetings and
 //!   campaign tasks by the dates that fall in the period; support requests opened in the
 //!   period are on time when acknowledged within their target hours, late when not, and
@@ -22,7 +29,7 @@
 use std::collections::BTreeMap;
 
 use synergy_proto::events::strategy::Target;
-use synergy_proto::{BrandId, Date, Period, PeriodKind, SkuId, YearMonth};
+use synergy_proto::{BrandId, Date, Period, PeriodKind, SkuId, TimeZone, YearMonth};
 
 use crate::exact::{Ratio, mean};
 use crate::figure::{Figure, Kpis};
@@ -46,6 +53,93 @@ impl Scope<'_> {
     }
 }
 
+/// An inclusive run of calendar months: a whole period, or the months of one that have
+/// ended by a report's `as_of`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Months {
+    pub first: YearMonth,
+    pub last: YearMonth,
+}
+
+impl Months {
+    pub fn new(first: YearMonth, last: YearMonth) -> Option<Self> {
+        (first <= last).then_some(Self { first, last })
+    }
+
+    pub fn range(self) -> std::ops::RangeInclusive<YearMonth> {
+        self.first..=self.last
+    }
+
+    /// How many months the run holds.
+    pub fn count(self) -> i64 {
+        self.first.months_until(self.last) + 1
+    }
+
+    /// The same run `n` months later (earlier when negative).
+    pub fn shift(self, n: i64) -> Option<Self> {
+        Some(Self {
+            first: self.first.offset(n)?,
+            last: self.last.offset(n)?,
+        })
+    }
+
+    /// The months in order.
+    pub fn iter(self) -> impl Iterator<Item = YearMonth> {
+        std::iter::successors(Some(self.first), move |m| {
+            m.next().filter(|n| *n <= self.last)
+        })
+    }
+}
+
+impl From<Period> for Months {
+    fn from(p: Period) -> Self {
+        Self {
+            first: p.first_month(),
+            last: p.last_month(),
+        }
+    }
+}
+
+/// What a report of `period` as of a day compares: the months of the period that have
+/// ended by then, and the same number of months a year earlier (`yoy`) and at the start of
+/// the previous period of the same kind (`pop`) — never a part against a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub period: Period,
+    /// The months of the period that have ended by `as_of`; `None` before the first ends.
+    pub current: Option<Months>,
+    /// Some months of the period have not ended by `as_of`.
+    pub partial: bool,
+}
+
+impl Window {
+    pub fn new(period: Period, as_of: Date) -> Self {
+        let ended = period.months().take_while(|m| m.last_day() < as_of).last();
+        Self {
+            period,
+            current: ended.and_then(|last| Months::new(period.first_month(), last)),
+            partial: ended != Some(period.last_month()),
+        }
+    }
+
+    /// The months of the period that count, in order (empty before the first ends).
+    pub fn months_included(self) -> Vec<YearMonth> {
+        self.current.map(|m| m.iter().collect()).unwrap_or_default()
+    }
+
+    /// The same months one year earlier.
+    pub fn year_earlier(self) -> Option<Months> {
+        self.current?.shift(-12)
+    }
+
+    /// As many months from the start of the previous period of the same kind.
+    pub fn previous(self) -> Option<Months> {
+        let cur = self.current?;
+        let first = self.period.previous()?.first_month();
+        Months::new(first, first.offset(cur.count() - 1)?)
+    }
+}
+
 /// Our sales in a scope over a period: `None` when the scope has no line in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sales {
@@ -57,16 +151,17 @@ pub struct Sales {
     pub months: i128,
 }
 
-pub fn sales(model: &PartnershipModel, scope: Scope<'_>, period: Period) -> Option<Sales> {
+pub fn sales(
+    model: &PartnershipModel,
+    scope: Scope<'_>,
+    months: impl Into<Months>,
+) -> Option<Sales> {
     let mut out = Sales {
         volume: 0,
         revenue: 0,
         months: 0,
     };
-    for (_, data) in model
-        .months
-        .range(period.first_month()..=period.last_month())
-    {
+    for (_, data) in model.months.range(months.into().range()) {
         let mut any = false;
         for (sku, line) in &data.lines {
             if scope.includes(model, sku) {
@@ -80,12 +175,9 @@ pub fn sales(model: &PartnershipModel, scope: Scope<'_>, period: Period) -> Opti
     (out.months > 0).then_some(out)
 }
 
-/// The market totals (all brands) over the period's submitted months, as (volume, revenue).
-pub fn market(model: &PartnershipModel, period: Period) -> Option<(i128, i128)> {
-    let mut months = model
-        .months
-        .range(period.first_month()..=period.last_month())
-        .peekable();
+/// The market totals (all brands) over the submitted months, as (volume, revenue).
+pub fn market(model: &PartnershipModel, months: impl Into<Months>) -> Option<(i128, i128)> {
+    let mut months = model.months.range(months.into().range()).peekable();
     months.peek()?;
     Some(months.fold((0, 0), |(v, r), (_, d)| {
         (
@@ -168,34 +260,54 @@ pub fn revenue_target(t: &Target) -> Option<i64> {
     t.revenue.map(|v| v.units())
 }
 
-/// The latest month of the period with a line in scope, and the scope's closing stock then.
-fn closing_stock(model: &PartnershipModel, scope: Scope<'_>, period: Period) -> Option<i128> {
-    model
-        .months
-        .range(period.first_month()..=period.last_month())
-        .rev()
-        .find_map(|(_, d)| {
-            let mut lines = d
-                .lines
-                .iter()
-                .filter(|(sku, _)| scope.includes(model, sku))
-                .peekable();
-            lines.peek()?;
-            Some(
-                lines
-                    .map(|(_, l)| i128::from(l.closing_stock.units()))
-                    .sum(),
-            )
+/// The volume-share target of a scope, in hundredths of a point, from the active plans: the
+/// one set for exactly the period, else the nearest enclosing period's (a share is no sum:
+/// a year's 23 % is each of its halves' 23 % too). A partnership without an all-brands
+/// share target has none; brand targets are not added up.
+pub fn share_target(model: &PartnershipModel, scope: Scope<'_>, period: Period) -> Option<i128> {
+    let brand = match scope {
+        Scope::Sku(_) => return None,
+        Scope::Brand(b) => Some(b),
+        Scope::Partnership => None,
+    };
+    let enclosing = [
+        Some(period),
+        (period.kind().months() < PeriodKind::Quarter.months())
+            .then(|| Period::containing(PeriodKind::Quarter, period.first_month())),
+        (period.kind().months() < PeriodKind::Half.months())
+            .then(|| Period::containing(PeriodKind::Half, period.first_month())),
+        (period.kind().months() < PeriodKind::Year.months())
+            .then(|| Period::containing(PeriodKind::Year, period.first_month())),
+    ];
+    enclosing.into_iter().flatten().find_map(|p| {
+        model.active_plans_for(p.calendar_year()).find_map(|plan| {
+            let t = plan.targets.get(&(brand.cloned(), p))?;
+            t.volume_share.map(|s| i128::from(s.units()))
         })
+    })
+}
+
+/// The latest month of the period with a line in scope, and the scope's closing stock then.
+fn closing_stock(model: &PartnershipModel, scope: Scope<'_>, months: Months) -> Option<i128> {
+    model.months.range(months.range()).rev().find_map(|(_, d)| {
+        let mut lines = d
+            .lines
+            .iter()
+            .filter(|(sku, _)| scope.includes(model, sku))
+            .peekable();
+        lines.peek()?;
+        Some(
+            lines
+                .map(|(_, l)| i128::from(l.closing_stock.units()))
+                .sum(),
+        )
+    })
 }
 
 /// Σ(v·avg retail) ÷ Σ(v·guide) over SKUs with a known guide price.
-pub fn price_index(model: &PartnershipModel, scope: Scope<'_>, period: Period) -> Option<Ratio> {
+pub fn price_index(model: &PartnershipModel, scope: Scope<'_>, months: Months) -> Option<Ratio> {
     let (mut num, mut den) = (0_i128, 0_i128);
-    for (month, d) in model
-        .months
-        .range(period.first_month()..=period.last_month())
-    {
+    for (month, d) in model.months.range(months.range()) {
         for (sku, line) in &d.lines {
             if !scope.includes(model, sku) {
                 continue;
@@ -215,11 +327,9 @@ pub fn price_index(model: &PartnershipModel, scope: Scope<'_>, period: Period) -
     Ratio::new(num, den)
 }
 
-fn price_compliance(model: &PartnershipModel, scope: Scope<'_>, period: Period) -> Option<Ratio> {
+fn price_compliance(model: &PartnershipModel, scope: Scope<'_>, months: Months) -> Option<Ratio> {
     let (mut within, mut all) = (0_i128, 0_i128);
-    let months = model
-        .price_checks
-        .range(period.first_month()..=period.last_month());
+    let months = model.price_checks.range(months.range());
     for (sku, t) in months.flat_map(|(_, skus)| skus) {
         if scope.includes(model, sku) {
             within += i128::from(t.within);
@@ -230,12 +340,9 @@ fn price_compliance(model: &PartnershipModel, scope: Scope<'_>, period: Period) 
 }
 
 /// Volume share per price class, over SKUs whose class is known.
-fn class_mix(model: &PartnershipModel, scope: Scope<'_>, period: Period) -> Figure {
+fn class_mix(model: &PartnershipModel, scope: Scope<'_>, months: Months) -> Figure {
     let mut by_class: BTreeMap<u8, i128> = BTreeMap::new();
-    for (_, d) in model
-        .months
-        .range(period.first_month()..=period.last_month())
-    {
+    for (_, d) in model.months.range(months.range()) {
         for (sku, line) in &d.lines {
             if let Some(entry) = model.catalogue.get(sku)
                 && scope.includes(model, sku)
@@ -258,12 +365,9 @@ fn class_mix(model: &PartnershipModel, scope: Scope<'_>, period: Period) -> Figu
 }
 
 /// 1 − Σ|actual − forecast| ÷ Σ actual, over forecast lines of months with market data.
-fn forecast_accuracy(model: &PartnershipModel, scope: Scope<'_>, period: Period) -> Option<Ratio> {
+fn forecast_accuracy(model: &PartnershipModel, scope: Scope<'_>, months: Months) -> Option<Ratio> {
     let (mut error, mut actual) = (0_i128, 0_i128);
-    for (month, lines) in model
-        .forecasts
-        .range(period.first_month()..=period.last_month())
-    {
+    for (month, lines) in model.forecasts.range(months.range()) {
         let Some(data) = model.months.get(month) else {
             continue;
         };
@@ -282,12 +386,9 @@ fn forecast_accuracy(model: &PartnershipModel, scope: Scope<'_>, period: Period)
     Ratio::new(actual - error, actual)
 }
 
-fn order_fill(model: &PartnershipModel, scope: Scope<'_>, period: Period) -> Option<Ratio> {
+fn order_fill(model: &PartnershipModel, scope: Scope<'_>, months: Months) -> Option<Ratio> {
     let (mut received, mut ordered) = (0_i128, 0_i128);
-    for (_, lines) in model
-        .orders
-        .range(period.first_month()..=period.last_month())
-    {
+    for (_, lines) in model.orders.range(months.range()) {
         for (sku, t) in lines {
             if scope.includes(model, sku) {
                 received += i128::from(t.received.units());
@@ -302,12 +403,12 @@ fn order_fill(model: &PartnershipModel, scope: Scope<'_>, period: Period) -> Opt
 fn monthly_mean(
     model: &PartnershipModel,
     sku: &SkuId,
-    period: Period,
+    months: Months,
     ratio: impl Fn(&crate::model::MonthData) -> Option<Ratio>,
 ) -> Option<Ratio> {
     let ratios: Vec<Ratio> = model
         .months
-        .range(period.first_month()..=period.last_month())
+        .range(months.range())
         .filter(|(_, d)| d.lines.contains_key(sku))
         .filter_map(|(_, d)| ratio(d))
         .collect();
@@ -320,14 +421,23 @@ pub fn deadline(month: YearMonth) -> Option<Date> {
     Date::new(next.year(), next.month(), 10).ok()
 }
 
-/// (on time, due) months of the period as of `as_of`.
+/// The deadline of a month whose punctuality counts: one that falls on or after the day
+/// the partnership was signed. History loaded at signing was never due to it, so it is
+/// never late (`None`).
+pub fn counted_deadline(model: &PartnershipModel, month: YearMonth) -> Option<Date> {
+    let deadline = deadline(month)?;
+    let signed_on = model.info.as_ref().map(|i| i.signed_on);
+    signed_on.is_none_or(|s| deadline >= s).then_some(deadline)
+}
+
+/// (on time, due) months of the period as of `as_of`, counted from the signing.
 pub fn data_on_time(model: &PartnershipModel, period: Period, as_of: Date) -> (i128, i128) {
     let (mut on_time, mut due) = (0, 0);
     for month in period.months() {
         if month.last_day() >= as_of {
             continue;
         }
-        let Some(deadline) = deadline(month) else {
+        let Some(deadline) = counted_deadline(model, month) else {
             continue;
         };
         let submitted = model
@@ -392,10 +502,12 @@ pub fn campaign_tasks_done(model: &PartnershipModel, period: Period, as_of: Date
 
 /// Support requests opened in the period: acknowledged within target ÷ decided.
 pub fn support_on_time(model: &PartnershipModel, period: Period, as_of: Date) -> Option<Ratio> {
-    let end_of_as_of = as_of.add_days(1).map(|d| d.start()).ok();
+    let zone = TimeZone::partnership_default();
+    // The first instant after `as_of` on the partnership's calendar.
+    let end_of_as_of = as_of.add_days(1).ok().map(|d| d.start_in(&zone));
     let (mut on_time, mut decided) = (0_i128, 0_i128);
     for r in model.support_requests.values() {
-        if !period.contains(r.opened_at.date().year_month()) {
+        if !period.contains(r.opened_at.date_in(&zone).year_month()) {
             continue;
         }
         let deadline = r
@@ -420,25 +532,26 @@ pub fn support_on_time(model: &PartnershipModel, period: Period, as_of: Date) ->
 pub fn corrections(model: &PartnershipModel, period: Period) -> i64 {
     model
         .months
-        .range(period.first_month()..=period.last_month())
+        .range(Months::from(period).range())
         .map(|(_, d)| i64::from(d.corrections))
         .sum()
 }
 
-/// Every market KPI of DESIGN §4 for `scope` over `period`.
+/// Every market KPI of DESIGN §4 for `scope` over `period`, as of a day: the months of
+/// the period that have ended by then (see [`Window`]).
 pub fn market_kpis(
     model: &PartnershipModel,
     scope: Scope<'_>,
     period: Period,
     as_of: Date,
 ) -> Kpis {
+    let window = Window::new(period, as_of);
     let mut k = Kpis::new();
-    let cur = sales(model, scope, period);
-    let last_year = period
-        .same_period_last_year()
-        .and_then(|p| sales(model, scope, p));
-    let previous = period.previous().and_then(|p| sales(model, scope, p));
-    let mkt = market(model, period);
+    let over = |m: Option<Months>| m.and_then(|m| sales(model, scope, m));
+    let cur = over(window.current);
+    let last_year = over(window.year_earlier());
+    let previous = over(window.previous());
+    let mkt = window.current.and_then(|m| market(model, m));
     let vol = cur.map(|s| s.volume);
     let rev = cur.map(|s| s.revenue);
 
@@ -448,10 +561,8 @@ pub fn market_kpis(
         k.insert("market_volume_cases", Figure::cases(mkt.map(|m| m.0)));
         k.insert("market_revenue_yuan", Figure::yuan(mkt.map(|m| m.1)));
     }
-    k.insert(
-        "volume_share_pct",
-        Figure::percent(share(vol, mkt.map(|m| m.0))),
-    );
+    let volume_share = share(vol, mkt.map(|m| m.0));
+    k.insert("volume_share_pct", Figure::percent(volume_share));
     k.insert(
         "revenue_share_pct",
         Figure::percent(share(rev, mkt.map(|m| m.1))),
@@ -484,9 +595,30 @@ pub fn market_kpis(
         k.insert("volume_attainment_pct", Figure::percent(share(vol, tv)));
         k.insert("target_revenue_yuan", Figure::yuan(tr));
         k.insert("revenue_attainment_pct", Figure::percent(share(rev, tr)));
-        k.insert("class_mix", class_mix(model, scope, period));
+        let ts = share_target(model, scope, period);
+        k.insert(
+            "target_volume_share_pct",
+            Figure::percent(ts.and_then(|t| Ratio::new(t, 10_000))),
+        );
+        k.insert(
+            "volume_share_attainment_pct",
+            Figure::percent(
+                // (ours ÷ market) ÷ (t ÷ 10,000), t in hundredths of a point.
+                volume_share.zip(ts).and_then(|(s, t)| {
+                    Ratio::new(s.num().checked_mul(10_000)?, s.den().checked_mul(t)?)
+                }),
+            ),
+        );
     }
-    let stock = closing_stock(model, scope, period);
+    // Figures of the months that have ended; null while none has.
+    let months = window.current;
+    if !matches!(scope, Scope::Sku(_)) {
+        k.insert(
+            "class_mix",
+            months.map_or(Figure::Null, |m| class_mix(model, scope, m)),
+        );
+    }
+    let stock = months.and_then(|m| closing_stock(model, scope, m));
     k.insert("closing_stock_cases", Figure::cases(stock));
     k.insert(
         "stock_to_sales",
@@ -499,40 +631,44 @@ pub fn market_kpis(
     if let Scope::Sku(sku) = scope {
         k.insert(
             "coverage_pct",
-            Figure::percent(monthly_mean(model, sku, period, |d| {
-                let l = d.lines.get(sku)?;
-                Ratio::new(
-                    i128::from(l.outlets_stocking),
-                    i128::from(d.market.active_outlets),
-                )
+            Figure::percent(months.and_then(|m| {
+                monthly_mean(model, sku, m, |d| {
+                    let l = d.lines.get(sku)?;
+                    Ratio::new(
+                        i128::from(l.outlets_stocking),
+                        i128::from(d.market.active_outlets),
+                    )
+                })
             })),
         );
         k.insert(
             "active_selling_pct",
-            Figure::percent(monthly_mean(model, sku, period, |d| {
-                let l = d.lines.get(sku)?;
-                Ratio::new(
-                    i128::from(l.outlets_selling),
-                    i128::from(l.outlets_stocking),
-                )
+            Figure::percent(months.and_then(|m| {
+                monthly_mean(model, sku, m, |d| {
+                    let l = d.lines.get(sku)?;
+                    Ratio::new(
+                        i128::from(l.outlets_selling),
+                        i128::from(l.outlets_stocking),
+                    )
+                })
             })),
         );
     }
     k.insert(
         "price_index",
-        Figure::ratio(price_index(model, scope, period).and_then(|r| r.times(100))),
+        Figure::ratio(months.and_then(|m| price_index(model, scope, m)?.times(100))),
     );
     k.insert(
         "price_compliance_pct",
-        Figure::percent(price_compliance(model, scope, period)),
+        Figure::percent(months.and_then(|m| price_compliance(model, scope, m))),
     );
     k.insert(
         "forecast_accuracy_pct",
-        Figure::percent(forecast_accuracy(model, scope, period)),
+        Figure::percent(months.and_then(|m| forecast_accuracy(model, scope, m))),
     );
     k.insert(
         "order_fill_pct",
-        Figure::percent(order_fill(model, scope, period)),
+        Figure::percent(months.and_then(|m| order_fill(model, scope, m))),
     );
     if matches!(scope, Scope::Partnership) {
         collaboration_kpis(model, period, as_of, &mut k);

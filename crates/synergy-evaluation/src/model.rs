@@ -20,8 +20,8 @@ use synergy_proto::events::{
 };
 use synergy_proto::{
     ActionItemId, BrandId, CampaignId, Cases, Commit, Date, Event, MeetingId, OrderId, OrgId,
-    PartnershipId, Period, PlanId, Side, SkuId, SupportRequestId, TaskId, Timestamp, YearMonth,
-    Yuan,
+    PartnershipId, Period, PlanId, Side, SkuId, SupportRequestId, TaskId, TimeZone, Timestamp,
+    YearMonth, Yuan,
 };
 
 /// One month's market data as it stands after its latest revision.
@@ -295,7 +295,12 @@ impl PartnershipModel {
             match &recorded.event {
                 Event::Strategy(e) => self.apply_strategy(e),
                 Event::Marketing(e) => self.apply_marketing(e),
-                Event::Brand(e) => self.apply_brand(e, recorded.occurred_at.date()),
+                Event::Brand(e) => self.apply_brand(
+                    e,
+                    recorded
+                        .occurred_at
+                        .date_in(&TimeZone::partnership_default()),
+                ),
                 Event::Information(e) => self.apply_information(e),
                 Event::Support(e) => self.apply_support(e),
                 Event::Evaluation(e) => self.apply_evaluation(e),

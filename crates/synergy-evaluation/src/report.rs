@@ -2,7 +2,8 @@
 //!
 //! A [`Report`] is built from the model alone (plus the `as_of` date for the figures that
 //! depend on "today"), so the same model always gives the same report. Its JSON form is
-//! the DESIGN §4 contract: `partnership`, `period`, `kind`, `version`, `as_of`, `kpis`,
+//! the DESIGN §4 contract: `partnership`, `period`, `kind`, `version`, `as_of`, `partial`,
+//! `months_included`, `kpis`,
 //! `brands`, `skus`, `series`, then the report's own sections (brand details, exceptions,
 //! action items, agenda).
 
@@ -43,6 +44,10 @@ pub struct Report {
     /// The issued version, or `None` for a live view.
     pub version: Option<u32>,
     pub as_of: Date,
+    /// Some months of the period had not ended by `as_of`: the figures are those of
+    /// `months_included`, compared with as many months before (see [`kpi::Window`]).
+    pub partial: bool,
+    pub months_included: Vec<YearMonth>,
     pub kpis: Kpis,
     pub brands: Vec<Row>,
     pub skus: Vec<Row>,
@@ -62,12 +67,15 @@ pub fn build(kind: ReportKind, model: &PartnershipModel, period: Period, as_of: 
 }
 
 fn empty(model: &PartnershipModel, kind: ReportKind, period: Period, as_of: Date) -> Report {
+    let window = kpi::Window::new(period, as_of);
     Report {
         partnership: model.partnership.clone(),
         period,
         kind,
         version: None,
         as_of,
+        partial: window.partial,
+        months_included: window.months_included(),
         kpis: Kpis::new(),
         brands: Vec::new(),
         skus: Vec::new(),
@@ -335,7 +343,8 @@ pub fn scorecard(model: &PartnershipModel, period: Period, as_of: Date) -> Repor
             );
             values.insert(
                 "on_time",
-                match (data, kpi::deadline(month)) {
+                match (data, kpi::counted_deadline(model, month)) {
+                    (Some(_), None) => Figure::Text("history".into()),
                     (Some(d), Some(deadline)) => Figure::Text(
                         if d.first_submitted_on <= deadline {
                             "yes"
@@ -435,14 +444,16 @@ pub fn exceptions(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<
             .iter()
             .map(|b| (format!("brand:{b}"), Scope::Brand(b))),
     );
+    let window = kpi::Window::new(period, as_of);
     for (name, scope) in scopes {
-        let cur = kpi::sales(model, scope, period);
-        let share_of = |p: Period| {
-            kpi::sales(model, scope, p)
-                .zip(kpi::market(model, p))
-                .and_then(|(s, m)| Ratio::new(s.volume, m.0))
+        let cur = window.current.and_then(|m| kpi::sales(model, scope, m));
+        let share_of = |m: Option<kpi::Months>| {
+            let m = m?;
+            kpi::sales(model, scope, m)
+                .zip(kpi::market(model, m))
+                .and_then(|(s, mk)| Ratio::new(s.volume, mk.0))
         };
-        if let (Some(now), Some(before)) = (share_of(period), period.previous().and_then(share_of))
+        if let (Some(now), Some(before)) = (share_of(window.current), share_of(window.previous()))
             && let Some(drop) = before.minus(now).and_then(|d| d.times(100))
             && above(drop, rules.share_drop_points.units())
         {
@@ -489,7 +500,9 @@ pub fn exceptions(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<
                 ),
             ));
         }
-        if let Some(pi) = kpi::price_index(model, scope, period).and_then(|r| r.times(100))
+        if let Some(pi) = window
+            .current
+            .and_then(|m| kpi::price_index(model, scope, m)?.times(100))
             && (below(pi, rules.price_index_low.units())
                 || above(pi, rules.price_index_high.units()))
         {
@@ -512,7 +525,9 @@ pub fn exceptions(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<
         }
         let sts = kpi::market_kpis(model, scope, period, as_of);
         if let Some(Figure::Amount { .. }) = sts.get("stock_to_sales")
-            && let Some(exact) = stock_to_sales_exact(model, scope, period)
+            && let Some(exact) = window
+                .current
+                .and_then(|m| stock_to_sales_exact(model, scope, m))
             && above(exact, rules.max_stock_to_sales.units())
         {
             out.push(exception(
@@ -536,7 +551,7 @@ pub fn exceptions(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<
         if month.last_day() >= as_of {
             continue;
         }
-        let Some(deadline) = kpi::deadline(month) else {
+        let Some(deadline) = kpi::counted_deadline(model, month) else {
             continue;
         };
         let submitted = model
@@ -586,12 +601,12 @@ pub fn exceptions(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<
 fn stock_to_sales_exact(
     model: &PartnershipModel,
     scope: Scope<'_>,
-    period: Period,
+    months: kpi::Months,
 ) -> Option<Ratio> {
-    let s = kpi::sales(model, scope, period)?;
+    let s = kpi::sales(model, scope, months)?;
     let stock = model
         .months
-        .range(period.first_month()..=period.last_month())
+        .range(months.range())
         .rev()
         .find_map(|(_, d)| {
             let mut lines = d.lines.iter().filter(|(sku, _)| match scope {
@@ -877,6 +892,16 @@ impl Report {
                     .map_or(Json::Null, |v| Json::Number(v.to_string())),
             ),
             ("as_of".to_owned(), Json::str(self.as_of.to_string())),
+            ("partial".to_owned(), Json::Bool(self.partial)),
+            (
+                "months_included".to_owned(),
+                Json::Array(
+                    self.months_included
+                        .iter()
+                        .map(|m| Json::str(m.to_string()))
+                        .collect(),
+                ),
+            ),
             ("kpis".to_owned(), kpis_json(&self.kpis)),
             (
                 "brands".to_owned(),

@@ -161,7 +161,7 @@ impl Forecasts {
                 ))
             }
         };
-        let today = ctx.now.date();
+        let today = ctx.today();
         match cmd {
             ForecastCommand::SubmitDemandForecast {
                 partnership,

@@ -169,7 +169,7 @@ impl MarketData {
             )]);
         }
 
-        let today = ctx.now.date();
+        let today = ctx.today();
         let mut problems = Vec::new();
         if let Some(reason) = &cmd.reason
             && reason.trim().is_empty()

@@ -287,7 +287,7 @@ impl OrderState {
         cmd: &OrderCommand,
         ctx: &DecisionContext,
     ) -> Result<Vec<InformationEvent>, DomainError> {
-        let today = ctx.now.date();
+        let today = ctx.today();
         let (step, lines) = match cmd {
             OrderCommand::Place {
                 partnership,
@@ -440,7 +440,7 @@ impl OrderState {
             order: id.clone(),
             month,
             lines: to_lines(&map),
-            placed_on: ctx.now.date(),
+            placed_on: ctx.today(),
         }])
     }
 }

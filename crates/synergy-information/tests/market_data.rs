@@ -4,9 +4,9 @@
 mod common;
 
 use common::*;
-use synergy_domain::{ErrorKind, testing::given};
+use synergy_domain::{DecisionContext, ErrorKind, testing::given};
 use synergy_information::{Information, MarketData, SubmitMarketData, fold_market_data};
-use synergy_proto::{Cases, Event, Yuan, events::information::SkuLine};
+use synergy_proto::{Cases, Event, Timestamp, Yuan, events::information::SkuLine};
 
 fn one(month: &str) -> synergy_information::Command {
     submit(vec![month_of(month)], None)
@@ -122,6 +122,26 @@ fn a_month_that_has_not_ended_is_refused() {
         .refused("market_data.month_ended");
     given([], ctx(distributor(), "2008-07-01"))
         .when::<Information>(one("2008-06"))
+        .accepted();
+}
+
+/// 07:30 on 1 December in Beijing is 23:30 on 30 November in UTC: the partnership's
+/// calendar (Asia/Shanghai) says November has ended, so its data is taken; at 23:59 on
+/// 30 November Beijing time it has not.
+#[test]
+fn a_month_ends_on_the_partnerships_calendar_not_in_utc() {
+    let at = |utc: &str| DecisionContext {
+        now: utc.parse::<Timestamp>().unwrap(),
+        ..ctx(distributor(), "2026-12-01")
+    };
+    given([], at("2026-11-30T23:30:00Z"))
+        .when::<Information>(one("2026-11"))
+        .accepted();
+    given([], at("2026-11-30T15:59:00Z"))
+        .when::<Information>(one("2026-11"))
+        .refused("market_data.month_ended");
+    given([], at("2026-11-30T16:01:00Z"))
+        .when::<Information>(one("2026-11"))
         .accepted();
 }
 

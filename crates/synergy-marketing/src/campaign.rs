@@ -248,7 +248,7 @@ fn non_empty(rule: &'static str, field: &str, value: &str, what: &str) -> Result
 
 /// Business dates are reported after the fact; one in the future is a typo.
 fn not_in_future(field: &str, date: Date, ctx: &DecisionContext) -> Result<(), DomainError> {
-    let today = ctx.now.date();
+    let today = ctx.today();
     if date > today {
         Err(DomainError::invalid(
             "campaign.date_not_in_future",

@@ -250,13 +250,13 @@ impl StrategyState {
         };
         proposed.side_of(&ctx.principal)?;
         let region = required_text(region, "region", "partnership.region_required")?;
-        if signed_on > ctx.now.date() {
+        if signed_on > ctx.today() {
             return Err(DomainError::invalid(
                 "partnership.date_not_in_future",
                 "signed_on",
                 format!(
                     "signed_on {signed_on} is after today ({}); record an agreement once it is signed",
-                    ctx.now.date()
+                    ctx.today()
                 ),
             ));
         }
@@ -618,7 +618,7 @@ fn check_date(
     partnership_signed_on: Date,
     ctx: &DecisionContext,
 ) -> Result<(), DomainError> {
-    let today = ctx.now.date();
+    let today = ctx.today();
     if date > today {
         return Err(DomainError::invalid(
             "partnership.date_not_in_future",

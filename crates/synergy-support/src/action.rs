@@ -147,7 +147,7 @@ impl ActionItemState {
         command: ActionItemCommand,
         ctx: &DecisionContext,
     ) -> Result<Vec<SupportEvent>, DomainError> {
-        let today = ctx.now.date();
+        let today = ctx.today();
         match command {
             ActionItemCommand::Raise {
                 partnership,

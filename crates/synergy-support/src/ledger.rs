@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use synergy_proto::events::support::{MeetingKind, SupportEvent};
-use synergy_proto::{ActionItemId, Date, Event, MeetingId, Period, SupportRequestId, Timestamp};
+use synergy_proto::{
+    ActionItemId, Date, Event, MeetingId, Period, SupportRequestId, TimeZone, Timestamp,
+};
 
 use crate::action::{ActionItem, ActionItemState};
 use crate::meeting::{Meeting, MeetingState};
@@ -190,12 +192,14 @@ impl SupportLedger {
         c
     }
 
-    /// Support requests opened in `period` (UTC day of opening), judged as of `now`.
+    /// Support requests opened in `period` (the day of opening on the partnership's
+    /// calendar), judged as of `now`.
     pub fn response_counts(&self, period: Period, now: Timestamp) -> ResponseCounts {
+        let zone = TimeZone::partnership_default();
         let mut c = ResponseCounts::default();
         for r in self
             .support_requests()
-            .filter(|r| period.contains(r.opened_at.date().year_month()))
+            .filter(|r| period.contains(r.opened_at.date_in(&zone).year_month()))
         {
             c.opened += 1;
             c.resolved += u32::from(r.resolved_at.is_some());
@@ -222,7 +226,7 @@ impl SupportLedger {
             period,
             as_of,
             meetings: self.meeting_counts(period),
-            actions: self.action_counts(as_of.date()),
+            actions: self.action_counts(as_of.date_in(&TimeZone::partnership_default())),
             requests: self.response_counts(period, as_of),
             open_actions: self.open_action_items().into_iter().cloned().collect(),
         }

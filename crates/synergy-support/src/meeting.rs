@@ -257,7 +257,7 @@ impl MeetingState {
                         ),
                     ));
                 }
-                let today = ctx.now.date();
+                let today = ctx.today();
                 if held_on > today {
                     return Err(DomainError::invalid(
                         "meeting.held_not_in_future",

@@ -186,10 +186,13 @@ fn quarter() -> Vec<Event> {
         acked("r2", at("2008-06-03", 6)),
         // low, never acknowledged, 168 h passed by 07-10: overdue
         opened("r3", Severity::Low, at("2008-06-20", 0)),
-        // normal, opened on 06-30 23:00, 72 h not passed by 07-03 09:00... but by 07-10 yes
-        opened("r4", Severity::Normal, at("2008-06-30", 23)),
+        // normal, opened 06-30 15:00 UTC (23:00 in Beijing, still June there), 72 h not
+        // passed by 07-01... but by 07-10 yes
+        opened("r4", Severity::Normal, at("2008-06-30", 15)),
         // opened in July: outside Q2
         opened("r5", Severity::Normal, at("2008-07-09", 0)),
+        // opened 06-30 16:00 UTC: 00:00 on 1 July in Beijing, the partnership's calendar
+        opened("r6", Severity::Normal, at("2008-06-30", 16)),
     ]
 }
 
@@ -233,7 +236,7 @@ fn the_ledger_judges_support_responses_against_their_targets() {
     let ledger = SupportLedger::from_events(&quarter());
     let q2: Period = "2008-Q2".parse().unwrap();
     let c = ledger.response_counts(q2, at("2008-07-10", 0));
-    assert_eq!(c.opened, 4, "r5 was opened in July");
+    assert_eq!(c.opened, 4, "r5 and r6 were opened in July (Beijing time)");
     assert_eq!(
         (c.on_time, c.late, c.overdue, c.pending),
         (1, 1, 2, 0),

@@ -56,7 +56,9 @@ fn kind_of(k: ReportKindArg) -> ReportKind {
 
 fn today() -> Date {
     use synergy_runtime::Clock;
-    SystemClock.now().date()
+    SystemClock
+        .now()
+        .date_in(&synergy_proto::TimeZone::partnership_default())
 }
 
 /// The API the command line talks to: the embedded data dir, or the services on NATS.

@@ -1,0 +1,387 @@
+//! Reports that tell the truth about time: a period still in progress is compared month
+//! for month (never a part against a whole), history loaded at signing is not late, and
+//! the plan's share target stands beside the share.
+
+use synergy_evaluation::PartnershipModel;
+use synergy_evaluation::changzhi::CommitBuilder;
+use synergy_evaluation::figure::Kpis;
+use synergy_evaluation::json::Json;
+use synergy_evaluation::kpi::{Months, Scope, Window, market_kpis};
+use synergy_evaluation::render;
+use synergy_evaluation::report::market_report;
+use synergy_proto::events::brand::PriceClass;
+use synergy_proto::events::information::{MarketTotals, SkuLine};
+use synergy_proto::events::strategy::Target;
+use synergy_proto::events::{BrandEvent, InformationEvent, StrategyEvent};
+use synergy_proto::{
+    AggregateId, Cases, Context, Date, Event, Percent, Period, Side, YearMonth, Yuan,
+};
+
+const P: &str = "p1";
+
+fn d(s: &str) -> Date {
+    s.parse().unwrap()
+}
+
+fn ym(s: &str) -> YearMonth {
+    s.parse().unwrap()
+}
+
+fn p(s: &str) -> Period {
+    s.parse().unwrap()
+}
+
+struct World {
+    model: PartnershipModel,
+    b: CommitBuilder,
+}
+
+impl World {
+    /// Signed on `signed_on`, one brand `x` with one SKU `a`.
+    fn signed(signed_on: &str) -> Self {
+        let mut w = World {
+            model: PartnershipModel::new(P.parse().unwrap()),
+            b: CommitBuilder::new(P.parse().unwrap()),
+        };
+        w.ev(
+            Context::Strategy,
+            signed_on,
+            StrategyEvent::PartnershipSigned {
+                manufacturer: "m".parse().unwrap(),
+                distributor: "d".parse().unwrap(),
+                region: "r".into(),
+                signed_on: d(signed_on),
+            }
+            .into(),
+        );
+        w.ev(
+            Context::Brand,
+            signed_on,
+            BrandEvent::SkuRegistered {
+                brand: "x".parse().unwrap(),
+                sku: "a".parse().unwrap(),
+                name: "a".into(),
+                price_class: PriceClass::new(1).unwrap(),
+                guide_price: Yuan::parse("10").unwrap(),
+            }
+            .into(),
+        );
+        w
+    }
+
+    fn ev(&mut self, context: Context, day: &str, e: Event) {
+        let c = self.b.commit(
+            context,
+            AggregateId::singleton("t"),
+            Side::Distributor,
+            d(day),
+            vec![e],
+        );
+        self.model.apply(&c);
+    }
+
+    /// Our volume and the market's for a month, submitted on `on`.
+    fn month(&mut self, month: &str, on: &str, ours: &str, market: &str) {
+        self.ev(
+            Context::Information,
+            on,
+            InformationEvent::MarketDataSubmitted {
+                month: ym(month),
+                revision: 1,
+                lines: vec![SkuLine {
+                    sku: "a".parse().unwrap(),
+                    volume: Cases::parse(ours).unwrap(),
+                    revenue: Yuan::parse(ours).unwrap(),
+                    closing_stock: Cases::parse("1").unwrap(),
+                    outlets_stocking: 10,
+                    outlets_selling: 5,
+                    avg_retail_price: Yuan::parse("10").unwrap(),
+                }],
+                market: MarketTotals {
+                    volume: Cases::parse(market).unwrap(),
+                    revenue: Yuan::parse(market).unwrap(),
+                    active_outlets: 100,
+                },
+                submitted_on: d(on),
+            }
+            .into(),
+        );
+    }
+
+    /// Every month of `year` with volume `ours` of a market of 1,000, sent on the 5th.
+    fn year(&mut self, year: i32, ours: impl Fn(u8) -> u32) {
+        for m in 1..=12u8 {
+            let month = YearMonth::new(year, m).unwrap();
+            let on = month.next().unwrap().first_day().add_days(4).unwrap();
+            self.month(
+                &month.to_string(),
+                &on.to_string(),
+                &ours(m).to_string(),
+                "1000",
+            );
+        }
+    }
+
+    fn kpis(&self, period: &str, as_of: &str) -> Kpis {
+        market_kpis(&self.model, Scope::Partnership, p(period), d(as_of))
+    }
+
+    fn plan(&mut self, targets: &[(Option<&str>, &str, &str)]) {
+        let plan = || "pl".parse().unwrap();
+        let mut es: Vec<Event> = vec![
+            StrategyEvent::PlanDrafted {
+                plan: plan(),
+                title: "t".into(),
+                first_year: 2008,
+                last_year: 2008,
+            }
+            .into(),
+        ];
+        for (brand, period, share) in targets {
+            es.push(
+                StrategyEvent::PlanTargetSet {
+                    plan: plan(),
+                    target: Target {
+                        brand: brand.map(|b| b.parse().unwrap()),
+                        period: p(period),
+                        volume: None,
+                        revenue: None,
+                        volume_share: Some(Percent::parse(share).unwrap()),
+                    },
+                }
+                .into(),
+            );
+        }
+        es.push(
+            StrategyEvent::PlanActivated {
+                plan: plan(),
+                revision: 1,
+            }
+            .into(),
+        );
+        for e in es {
+            self.ev(Context::Strategy, "2007-12-20", e);
+        }
+    }
+}
+
+fn get(k: &Kpis, key: &str) -> Option<String> {
+    k.get(key)
+        .unwrap_or_else(|| panic!("{key} missing from {k:?}"))
+        .plain()
+}
+
+/// Given 2007 and the first half of 2008 — 2007's second half three times its first —
+/// when 2008 is read as of 2008-07-15, then it is partial, holds January to June, and its
+/// yoy compares January–June with January–June 2007, not with the whole of 2007.
+#[test]
+fn a_year_in_progress_is_compared_month_for_month() {
+    let mut w = World::signed("2006-12-01");
+    w.year(2007, |m| if m <= 6 { 100 } else { 300 });
+    for m in 1..=6 {
+        w.month(
+            &format!("2008-0{m}"),
+            &format!("2008-0{}-05", m + 1),
+            "120",
+            "1000",
+        );
+    }
+    let k = w.kpis("2008", "2008-07-15");
+    assert_eq!(get(&k, "volume_cases").as_deref(), Some("720"));
+    // (720 − 600) ÷ 600 = +20 %; against all of 2007 (2,400) it would read −70 %.
+    assert_eq!(get(&k, "volume_yoy_pct").as_deref(), Some("20.00"));
+    // pop: the first six months of 2007 as well (2007 is 2008's previous year).
+    assert_eq!(get(&k, "volume_pop_pct").as_deref(), Some("20.00"));
+    // share of the same six months: 720 ÷ 6,000.
+    assert_eq!(get(&k, "volume_share_pct").as_deref(), Some("12.00"));
+
+    let json = Json::parse(&render::to_json(&market_report(
+        &w.model,
+        p("2008"),
+        d("2008-07-15"),
+    )))
+    .unwrap();
+    assert_eq!(json.get("partial"), Some(&Json::Bool(true)));
+    let months: Vec<Json> = (1..=6).map(|m| Json::str(format!("2008-0{m}"))).collect();
+    assert_eq!(json.get("months_included"), Some(&Json::Array(months)));
+
+    // Once December has ended the year is whole and compared with the whole of 2007.
+    for m in 7..=12 {
+        let next = ym(&format!("2008-{m:02}")).next().unwrap();
+        w.month(
+            &format!("2008-{m:02}"),
+            &format!("{next}-05"),
+            "240",
+            "1000",
+        );
+    }
+    let whole = w.kpis("2008", "2009-01-01");
+    // (720 + 1,440 − 2,400) ÷ 2,400 = −10 %.
+    assert_eq!(get(&whole, "volume_yoy_pct").as_deref(), Some("-10.00"));
+    let json = Json::parse(&render::to_json(&market_report(
+        &w.model,
+        p("2008"),
+        d("2009-01-01"),
+    )))
+    .unwrap();
+    assert_eq!(json.get("partial"), Some(&Json::Bool(false)));
+    let Some(Json::Array(all)) = json.get("months_included") else {
+        panic!("months_included is an array");
+    };
+    assert_eq!(all.len(), 12);
+}
+
+/// The last day of a month is still inside it; the day after, it has ended.
+#[test]
+fn a_month_ends_after_its_last_day() {
+    let on_last_day = Window::new(p("2008-Q2"), d("2008-06-30"));
+    assert!(on_last_day.partial);
+    assert_eq!(
+        on_last_day.months_included(),
+        vec![ym("2008-04"), ym("2008-05")]
+    );
+    let after = Window::new(p("2008-Q2"), d("2008-07-01"));
+    assert!(!after.partial);
+    assert_eq!(after.current, Months::new(ym("2008-04"), ym("2008-06")));
+    // A partial quarter's pop is as many months from the start of the previous quarter.
+    assert_eq!(
+        on_last_day.previous(),
+        Months::new(ym("2008-01"), ym("2008-02"))
+    );
+    assert_eq!(
+        on_last_day.year_earlier(),
+        Months::new(ym("2007-04"), ym("2007-05"))
+    );
+}
+
+/// Given data recorded for a quarter whose months have not ended by `as_of` (a report
+/// read as of an earlier day), then none of it counts: the figures are null, not the
+/// data that arrived later.
+#[test]
+fn nothing_counts_before_the_first_month_ends() {
+    let mut w = World::signed("2007-12-01");
+    w.month("2008-04", "2008-05-05", "100", "1000");
+    let k = w.kpis("2008-Q2", "2008-04-30");
+    for key in [
+        "volume_cases",
+        "volume_share_pct",
+        "volume_yoy_pct",
+        "closing_stock_cases",
+        "price_index",
+    ] {
+        assert_eq!(get(&k, key), None, "{key}");
+    }
+    let json = Json::parse(&render::to_json(&market_report(
+        &w.model,
+        p("2008-Q2"),
+        d("2008-04-30"),
+    )))
+    .unwrap();
+    assert_eq!(json.get("partial"), Some(&Json::Bool(true)));
+    assert_eq!(json.get("months_included"), Some(&Json::Array(vec![])));
+    // The day after April ends, April counts.
+    let k = w.kpis("2008-Q2", "2008-05-01");
+    assert_eq!(get(&k, "volume_cases").as_deref(), Some("100"));
+}
+
+/// Given a partnership signed on 2008-03-10 that loads 2007 and early 2008 at signing,
+/// then no month whose deadline fell before the signing is late; February's deadline is
+/// the signing day itself, so February counts (and was late); a month sent on its
+/// deadline after signing is on time.
+#[test]
+fn history_loaded_at_signing_is_not_late() {
+    let mut w = World::signed("2008-03-10");
+    w.year(2007, |_| 100);
+    w.month("2008-01", "2008-03-10", "100", "1000");
+    w.month("2008-02", "2008-03-11", "100", "1000");
+    w.month("2008-03", "2008-04-10", "100", "1000");
+    assert_eq!(get(&w.kpis("2007", "2008-04-30"), "data_on_time_pct"), None);
+    // Jan's deadline 2008-02-10 is before the signing: not counted. Feb (deadline
+    // 2008-03-10, sent the 11th) is late; Mar on its deadline is on time: 1 of 2.
+    assert_eq!(
+        get(&w.kpis("2008-Q1", "2008-04-30"), "data_on_time_pct").as_deref(),
+        Some("50.00")
+    );
+    // The same data under a partnership signed in 2006 counts every month: 2007's were
+    // sent on the 5th (on time), Jan 2008 on 03-10 (late), Feb late, Mar on time.
+    let mut old = World::signed("2006-01-01");
+    old.year(2007, |_| 100);
+    old.month("2008-01", "2008-03-10", "100", "1000");
+    old.month("2008-02", "2008-03-11", "100", "1000");
+    old.month("2008-03", "2008-04-10", "100", "1000");
+    assert_eq!(
+        get(&old.kpis("2008-Q1", "2008-04-30"), "data_on_time_pct").as_deref(),
+        Some("33.33")
+    );
+    assert_eq!(
+        get(&old.kpis("2007", "2008-04-30"), "data_on_time_pct").as_deref(),
+        Some("100.00")
+    );
+}
+
+/// Given an active plan with a 2008 share target of 25 % and an H1 target of 20 %, then
+/// H1 is judged against 20 %, Q3 against the year's 25 % (a share is no sum), and a
+/// brand against its own target only.
+#[test]
+fn share_targets_stand_beside_the_share() {
+    let mut w = World::signed("2007-12-01");
+    for m in 1..=9 {
+        let next = ym(&format!("2008-{m:02}")).next().unwrap();
+        w.month(
+            &format!("2008-{m:02}"),
+            &format!("{next}-05"),
+            "230",
+            "1000",
+        );
+    }
+    let before_plan = w.kpis("2008-H1", "2008-10-01");
+    assert_eq!(get(&before_plan, "target_volume_share_pct"), None);
+    assert_eq!(get(&before_plan, "volume_share_attainment_pct"), None);
+    w.plan(&[
+        (None, "2008", "25"),
+        (None, "2008-H1", "20"),
+        (Some("x"), "2008-Q3", "23"),
+    ]);
+    let h1 = w.kpis("2008-H1", "2008-10-01");
+    assert_eq!(get(&h1, "volume_share_pct").as_deref(), Some("23.00"));
+    assert_eq!(
+        get(&h1, "target_volume_share_pct").as_deref(),
+        Some("20.00")
+    );
+    // 23 ÷ 20 = 115 %.
+    assert_eq!(
+        get(&h1, "volume_share_attainment_pct").as_deref(),
+        Some("115.00")
+    );
+    let q3 = w.kpis("2008-Q3", "2008-10-01");
+    assert_eq!(
+        get(&q3, "target_volume_share_pct").as_deref(),
+        Some("25.00")
+    );
+    // 23 ÷ 25 = 92 %.
+    assert_eq!(
+        get(&q3, "volume_share_attainment_pct").as_deref(),
+        Some("92.00")
+    );
+    let brand = market_kpis(
+        &w.model,
+        Scope::Brand(&"x".parse().unwrap()),
+        p("2008-Q3"),
+        d("2008-10-01"),
+    );
+    assert_eq!(
+        get(&brand, "target_volume_share_pct").as_deref(),
+        Some("23.00")
+    );
+    assert_eq!(
+        get(&brand, "volume_share_attainment_pct").as_deref(),
+        Some("100.00")
+    );
+    let brand_h1 = market_kpis(
+        &w.model,
+        Scope::Brand(&"x".parse().unwrap()),
+        p("2008-H1"),
+        d("2008-10-01"),
+    );
+    assert_eq!(get(&brand_h1, "target_volume_share_pct"), None);
+}
