@@ -365,7 +365,11 @@ fn class_mix(model: &PartnershipModel, scope: Scope<'_>, months: Months) -> Figu
 }
 
 /// 1 − Σ|actual − forecast| ÷ Σ actual, over forecast lines of months with market data.
-fn forecast_accuracy(model: &PartnershipModel, scope: Scope<'_>, months: Months) -> Option<Ratio> {
+pub fn forecast_accuracy(
+    model: &PartnershipModel,
+    scope: Scope<'_>,
+    months: Months,
+) -> Option<Ratio> {
     let (mut error, mut actual) = (0_i128, 0_i128);
     for (month, lines) in model.forecasts.range(months.range()) {
         let Some(data) = model.months.get(month) else {
@@ -413,6 +417,28 @@ fn monthly_mean(
         .filter_map(|(_, d)| ratio(d))
         .collect();
     mean(&ratios)
+}
+
+/// 鋪貨率: outlets stocking the SKU ÷ active outlets, the mean of the monthly ratios.
+pub fn coverage(model: &PartnershipModel, sku: &SkuId, months: Months) -> Option<Ratio> {
+    monthly_mean(model, sku, months, |d| {
+        let l = d.lines.get(sku)?;
+        Ratio::new(
+            i128::from(l.outlets_stocking),
+            i128::from(d.market.active_outlets),
+        )
+    })
+}
+
+/// 動銷率: outlets selling the SKU ÷ outlets stocking it, the mean of the monthly ratios.
+pub fn active_selling(model: &PartnershipModel, sku: &SkuId, months: Months) -> Option<Ratio> {
+    monthly_mean(model, sku, months, |d| {
+        let l = d.lines.get(sku)?;
+        Ratio::new(
+            i128::from(l.outlets_selling),
+            i128::from(l.outlets_stocking),
+        )
+    })
 }
 
 /// The submission deadline of a month: the 10th of the following month.
@@ -631,27 +657,11 @@ pub fn market_kpis(
     if let Scope::Sku(sku) = scope {
         k.insert(
             "coverage_pct",
-            Figure::percent(months.and_then(|m| {
-                monthly_mean(model, sku, m, |d| {
-                    let l = d.lines.get(sku)?;
-                    Ratio::new(
-                        i128::from(l.outlets_stocking),
-                        i128::from(d.market.active_outlets),
-                    )
-                })
-            })),
+            Figure::percent(months.and_then(|m| coverage(model, sku, m))),
         );
         k.insert(
             "active_selling_pct",
-            Figure::percent(months.and_then(|m| {
-                monthly_mean(model, sku, m, |d| {
-                    let l = d.lines.get(sku)?;
-                    Ratio::new(
-                        i128::from(l.outlets_selling),
-                        i128::from(l.outlets_stocking),
-                    )
-                })
-            })),
+            Figure::percent(months.and_then(|m| active_selling(model, sku, m))),
         );
     }
     k.insert(

@@ -403,6 +403,7 @@ pub fn to_markdown(report: &Report) -> String {
     for (name, section) in &report.sections {
         let heading = match *name {
             "exceptions" => "Exceptions 異常",
+            "recommendations" => "Recommendations 改進建議",
             "action_items" => "Open action items 未結事項",
             "agenda" => "Agenda 議程",
             other => other,

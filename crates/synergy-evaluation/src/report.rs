@@ -153,6 +153,10 @@ pub fn market_report(model: &PartnershipModel, period: Period, as_of: Date) -> R
         })
         .collect();
     r.series = monthly_series(model, period, as_of);
+    r.sections = vec![(
+        "recommendations",
+        crate::recommend::section(model, period, as_of),
+    )];
     r
 }
 
@@ -400,6 +404,10 @@ pub fn review_pack(model: &PartnershipModel, period: Period, as_of: Date) -> Rep
     r.series = monthly_series(model, period, as_of);
     r.sections = vec![
         ("exceptions", Json::Array(exceptions(model, period, as_of))),
+        (
+            "recommendations",
+            crate::recommend::section(model, period, as_of),
+        ),
         ("action_items", Json::Array(open_action_items(model, as_of))),
         ("agenda", Json::Array(agenda(model, period, as_of, &all))),
     ];
@@ -598,7 +606,7 @@ pub fn exceptions(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<
     out
 }
 
-fn stock_to_sales_exact(
+pub(crate) fn stock_to_sales_exact(
     model: &PartnershipModel,
     scope: Scope<'_>,
     months: kpi::Months,
@@ -793,8 +801,28 @@ fn agenda(model: &PartnershipModel, period: Period, as_of: Date, all: &Kpis) -> 
         })
         .collect();
     let decisions: usize = reviews.iter().map(|m| m.decisions.len()).sum();
-    let mut info = from_kpis(all, &["data_on_time_pct"]);
-    info.extend([
+    let window = kpi::Window::new(period, as_of);
+    let months_reported = window
+        .current
+        .map_or(0, |m| model.months.range(m.range()).count());
+    let price_checks: u32 = window.current.map_or(0, |m| {
+        model
+            .price_checks
+            .range(m.range())
+            .flat_map(|(_, skus)| skus.values())
+            .map(|t| t.count)
+            .sum()
+    });
+    let mut gathered = from_kpis(all, &["data_on_time_pct"]);
+    gathered.extend([
+        (
+            "months_reported".into(),
+            figure_json(&Figure::count(months_reported)),
+        ),
+        (
+            "months_included".into(),
+            figure_json(&Figure::count(window.months_included().len())),
+        ),
         (
             "corrections".into(),
             figure_json(&Figure::count(kpi::corrections(model, period))),
@@ -803,6 +831,17 @@ fn agenda(model: &PartnershipModel, period: Period, as_of: Date, all: &Kpis) -> 
             "forecast_months".into(),
             figure_json(&Figure::count(forecast_months)),
         ),
+        (
+            "price_checks".into(),
+            figure_json(&Figure::count(price_checks)),
+        ),
+    ]);
+    let actions_from_meetings = model
+        .action_items
+        .values()
+        .filter(|i| i.meeting.is_some() && period.contains(i.raised_on.year_month()))
+        .count();
+    let shared = vec![
         ("meetings_held".into(), figure_json(&Figure::count(held))),
         (
             "meetings_on_this_period".into(),
@@ -812,7 +851,11 @@ fn agenda(model: &PartnershipModel, period: Period, as_of: Date, all: &Kpis) -> 
             "decisions_recorded".into(),
             figure_json(&Figure::count(decisions)),
         ),
-    ]);
+        (
+            "action_items_from_meetings".into(),
+            figure_json(&Figure::count(actions_from_meetings)),
+        ),
+    ];
 
     vec![
         agenda_item(
@@ -827,8 +870,13 @@ fn agenda(model: &PartnershipModel, period: Period, as_of: Date, all: &Kpis) -> 
         ),
         agenda_item(
             "next_target",
-            "下一個目標是什麼 — what is the next target?",
+            "下一個目標是誰：現在的客戶還是潛在的客戶 — who is the next target: current or potential customers?",
             next,
+        ),
+        agenda_item(
+            "focus",
+            "我們把心思都放在了哪些客戶身上 — which customers did we focus on?",
+            focus(model, period, as_of),
         ),
         agenda_item(
             "plan_unique",
@@ -841,11 +889,81 @@ fn agenda(model: &PartnershipModel, period: Period, as_of: Date, all: &Kpis) -> 
             pricing,
         ),
         agenda_item(
-            "information",
-            "客戶信息收集得如何，是否交給了需要的部門 — was information gathered and shared?",
-            info,
+            "information_gathered",
+            "客戶信息收集得如何 — how well was information gathered?",
+            gathered,
+        ),
+        agenda_item(
+            "information_shared",
+            "收集的信息是不是交給了需要的部門 — did it reach those who need it?",
+            shared,
         ),
     ]
+}
+
+/// Where the period's effort went against where the volume is: each brand's part of our
+/// volume and its growth beside the campaigns and culture activities spent on it, largest
+/// brand first (ties by id).
+fn focus(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<(String, Json)> {
+    let window = kpi::Window::new(period, as_of);
+    let ours = window
+        .current
+        .and_then(|m| kpi::sales(model, Scope::Partnership, m))
+        .map(|s| s.volume);
+    let mut brands: Vec<(i128, Json)> = model
+        .brands
+        .keys()
+        .map(|brand| {
+            let kpis = kpi::market_kpis(model, Scope::Brand(brand), period, as_of);
+            let volume = window
+                .current
+                .and_then(|m| kpi::sales(model, Scope::Brand(brand), m))
+                .map(|s| s.volume);
+            let campaigns = model
+                .campaigns
+                .values()
+                .filter(|c| {
+                    &c.brand == brand
+                        && c.starts_on.year_month() <= period.last_month()
+                        && c.ends_on.year_month() >= period.first_month()
+                })
+                .count();
+            let culture: u32 = model
+                .culture
+                .iter()
+                .filter(|((month, b, _), _)| period.contains(*month) && b.as_ref() == Some(brand))
+                .map(|(_, t)| t.activities)
+                .sum();
+            let part = volume.zip(ours).and_then(|(v, o)| Ratio::new(v, o));
+            let row = Json::Object(vec![
+                ("brand".into(), Json::str(brand.as_str())),
+                (
+                    "part_of_our_volume_pct".into(),
+                    figure_json(&Figure::percent(part)),
+                ),
+                (
+                    "volume_yoy_pct".into(),
+                    kpis.get("volume_yoy_pct").map_or(Json::Null, figure_json),
+                ),
+                (
+                    "volume_share_pct".into(),
+                    kpis.get("volume_share_pct").map_or(Json::Null, figure_json),
+                ),
+                ("campaigns".into(), figure_json(&Figure::count(campaigns))),
+                (
+                    "culture_activities".into(),
+                    figure_json(&Figure::count(culture)),
+                ),
+            ]);
+            (volume.unwrap_or(0), row)
+        })
+        .collect();
+    // Stable: brands come in id order, so equal volumes keep it.
+    brands.sort_by(|a, b| b.0.cmp(&a.0));
+    vec![(
+        "brands".into(),
+        Json::Array(brands.into_iter().map(|(_, row)| row).collect()),
+    )]
 }
 
 /// A figure as JSON: amounts as exact numbers, null as null, texts as strings.

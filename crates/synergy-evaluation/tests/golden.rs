@@ -313,8 +313,46 @@ fn review_pack_lists_exceptions_items_and_agenda() {
     let Some(Json::Array(agenda)) = json.get("agenda") else {
         panic!()
     };
+    // The seed's eight questions, each with its own figures.
     let topics: Vec<&Json> = agenda.iter().filter_map(|a| a.get("topic")).collect();
-    assert_eq!(topics.len(), 6);
+    let eight = [
+        "why_won_or_lost",
+        "needs_met",
+        "next_target",
+        "focus",
+        "plan_unique",
+        "pricing",
+        "information_gathered",
+        "information_shared",
+    ];
+    assert_eq!(topics, eight.map(Json::str).iter().collect::<Vec<_>>());
+    let focus = agenda
+        .iter()
+        .find(|a| a.get("topic") == Some(&Json::str("focus")))
+        .and_then(|a| a.get("data"))
+        .and_then(|d| d.get("brands"));
+    let Some(Json::Array(brands)) = focus else {
+        panic!("focus lists brands: {focus:?}")
+    };
+    assert!(!brands.is_empty());
+    // Largest brand first: its part of our volume is the largest.
+    let parts: Vec<f64> = brands
+        .iter()
+        .filter_map(|b| match b.get("part_of_our_volume_pct") {
+            Some(Json::Number(n)) => n.parse().ok(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(parts.len(), brands.len());
+    assert!(parts.windows(2).all(|w| w[0] >= w[1]), "{parts:?}");
+    let Some(Json::Array(recs)) = json.get("recommendations") else {
+        panic!("the pack carries recommendations")
+    };
+    let rules: Vec<&Json> = recs.iter().filter_map(|r| r.get("rule")).collect();
+    assert!(
+        rules.contains(&&Json::str("data.late")),
+        "March was sent after the 10th: {rules:?}"
+    );
     let next = agenda
         .iter()
         .find(|a| a.get("topic") == Some(&Json::str("next_target")))

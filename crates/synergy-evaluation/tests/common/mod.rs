@@ -1,0 +1,249 @@
+//! A small partnership to fold events into, shared by the tests of this crate.
+#![allow(dead_code)]
+
+use synergy_evaluation::PartnershipModel;
+use synergy_evaluation::changzhi::CommitBuilder;
+use synergy_evaluation::figure::Kpis;
+use synergy_evaluation::kpi::{Scope, market_kpis};
+use synergy_proto::events::brand::PriceClass;
+use synergy_proto::events::information::{MarketTotals, SkuLine, VolumeLine};
+use synergy_proto::events::strategy::Target;
+use synergy_proto::events::{BrandEvent, InformationEvent, StrategyEvent};
+use synergy_proto::{
+    AggregateId, Cases, Context, Date, Event, Percent, Period, Side, YearMonth, Yuan,
+};
+
+pub const P: &str = "p1";
+
+pub fn d(s: &str) -> Date {
+    s.parse().unwrap()
+}
+
+pub fn ym(s: &str) -> YearMonth {
+    s.parse().unwrap()
+}
+
+pub fn p(s: &str) -> Period {
+    s.parse().unwrap()
+}
+
+pub struct World {
+    pub model: PartnershipModel,
+    pub b: CommitBuilder,
+}
+
+/// One month of SKU `a` against the market: what the distributor reports.
+#[derive(Debug, Clone, Copy)]
+pub struct Month<'a> {
+    pub ours: &'a str,
+    pub market: &'a str,
+    pub closing_stock: &'a str,
+    pub outlets_stocking: u32,
+    pub outlets_selling: u32,
+    pub active_outlets: u32,
+    /// Average retail price per carton; the guide price is 10.
+    pub retail: &'a str,
+}
+
+impl Default for Month<'_> {
+    fn default() -> Self {
+        Month {
+            ours: "100",
+            market: "1000",
+            closing_stock: "1",
+            outlets_stocking: 10,
+            outlets_selling: 5,
+            active_outlets: 100,
+            retail: "10",
+        }
+    }
+}
+
+impl World {
+    /// Signed on `signed_on`, one brand `x` with one SKU `a`.
+    pub fn signed(signed_on: &str) -> Self {
+        let mut w = World {
+            model: PartnershipModel::new(P.parse().unwrap()),
+            b: CommitBuilder::new(P.parse().unwrap()),
+        };
+        w.ev(
+            Context::Strategy,
+            signed_on,
+            StrategyEvent::PartnershipSigned {
+                manufacturer: "m".parse().unwrap(),
+                distributor: "d".parse().unwrap(),
+                region: "r".into(),
+                signed_on: d(signed_on),
+            }
+            .into(),
+        );
+        w.ev(
+            Context::Brand,
+            signed_on,
+            BrandEvent::SkuRegistered {
+                brand: "x".parse().unwrap(),
+                sku: "a".parse().unwrap(),
+                name: "a".into(),
+                price_class: PriceClass::new(1).unwrap(),
+                guide_price: Yuan::parse("10").unwrap(),
+            }
+            .into(),
+        );
+        w
+    }
+
+    pub fn ev(&mut self, context: Context, day: &str, e: Event) {
+        let c = self.b.commit(
+            context,
+            AggregateId::singleton("t"),
+            Side::Distributor,
+            d(day),
+            vec![e],
+        );
+        self.model.apply(&c);
+    }
+
+    /// Our volume and the market's for a month, submitted on `on`.
+    pub fn month(&mut self, month: &str, on: &str, ours: &str, market: &str) {
+        self.report(
+            month,
+            on,
+            Month {
+                ours,
+                market,
+                ..Month::default()
+            },
+        );
+    }
+
+    /// A month as the distributor reports it, submitted on `on`.
+    pub fn report(&mut self, month: &str, on: &str, m: Month<'_>) {
+        self.ev(
+            Context::Information,
+            on,
+            InformationEvent::MarketDataSubmitted {
+                month: ym(month),
+                revision: 1,
+                lines: vec![SkuLine {
+                    sku: "a".parse().unwrap(),
+                    volume: Cases::parse(m.ours).unwrap(),
+                    revenue: Yuan::parse(m.ours).unwrap(),
+                    closing_stock: Cases::parse(m.closing_stock).unwrap(),
+                    outlets_stocking: m.outlets_stocking,
+                    outlets_selling: m.outlets_selling,
+                    avg_retail_price: Yuan::parse(m.retail).unwrap(),
+                }],
+                market: MarketTotals {
+                    volume: Cases::parse(m.market).unwrap(),
+                    revenue: Yuan::parse(m.market).unwrap(),
+                    active_outlets: m.active_outlets,
+                },
+                submitted_on: d(on),
+            }
+            .into(),
+        );
+    }
+
+    /// The distributor's forecast of SKU `a` for a month.
+    pub fn forecast(&mut self, month: &str, volume: &str) {
+        self.ev(
+            Context::Information,
+            "2007-12-20",
+            InformationEvent::DemandForecastSubmitted {
+                month: ym(month),
+                lines: vec![VolumeLine {
+                    sku: "a".parse().unwrap(),
+                    volume: Cases::parse(volume).unwrap(),
+                }],
+                submitted_on: d("2007-12-20"),
+            }
+            .into(),
+        );
+    }
+
+    /// Every month of `year` with volume `ours` of a market of 1,000, sent on the 5th.
+    pub fn year(&mut self, year: i32, ours: impl Fn(u8) -> u32) {
+        for m in 1..=12u8 {
+            let month = YearMonth::new(year, m).unwrap();
+            let on = month.next().unwrap().first_day().add_days(4).unwrap();
+            self.month(
+                &month.to_string(),
+                &on.to_string(),
+                &ours(m).to_string(),
+                "1000",
+            );
+        }
+    }
+
+    pub fn kpis(&self, period: &str, as_of: &str) -> Kpis {
+        market_kpis(&self.model, Scope::Partnership, p(period), d(as_of))
+    }
+
+    /// An active 2008 plan with share targets (brand, period, share %).
+    pub fn plan(&mut self, targets: &[(Option<&str>, &str, &str)]) {
+        let targets: Vec<Target> = targets
+            .iter()
+            .map(|(brand, period, share)| Target {
+                brand: brand.map(|b| b.parse().unwrap()),
+                period: p(period),
+                volume: None,
+                revenue: None,
+                volume_share: Some(Percent::parse(share).unwrap()),
+            })
+            .collect();
+        self.plan_targets(targets);
+    }
+
+    /// An active 2008 plan with all-brands volume targets (period, cases).
+    pub fn volume_plan(&mut self, targets: &[(&str, &str)]) {
+        let targets: Vec<Target> = targets
+            .iter()
+            .map(|(period, cases)| Target {
+                brand: None,
+                period: p(period),
+                volume: Some(Cases::parse(cases).unwrap()),
+                revenue: None,
+                volume_share: None,
+            })
+            .collect();
+        self.plan_targets(targets);
+    }
+
+    fn plan_targets(&mut self, targets: Vec<Target>) {
+        let plan = || "pl".parse().unwrap();
+        let mut es: Vec<Event> = vec![
+            StrategyEvent::PlanDrafted {
+                plan: plan(),
+                title: "t".into(),
+                first_year: 2008,
+                last_year: 2008,
+            }
+            .into(),
+        ];
+        for target in targets {
+            es.push(
+                StrategyEvent::PlanTargetSet {
+                    plan: plan(),
+                    target,
+                }
+                .into(),
+            );
+        }
+        es.push(
+            StrategyEvent::PlanActivated {
+                plan: plan(),
+                revision: 1,
+            }
+            .into(),
+        );
+        for e in es {
+            self.ev(Context::Strategy, "2007-12-20", e);
+        }
+    }
+}
+
+pub fn get(k: &Kpis, key: &str) -> Option<String> {
+    k.get(key)
+        .unwrap_or_else(|| panic!("{key} missing from {k:?}"))
+        .plain()
+}
