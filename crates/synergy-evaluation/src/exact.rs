@@ -80,6 +80,28 @@ impl Ratio {
         Some(Self { num, den: lcm }.reduced())
     }
 
+    /// `self × other`, exact; `None` only if the product leaves i128 after reduction.
+    pub fn times_ratio(self, other: Ratio) -> Option<Self> {
+        let (a, b) = (self.reduced(), other.reduced());
+        // Cross-reduce first so that products stay small.
+        let g1 = gcd(a.num, b.den).max(1);
+        let g2 = gcd(b.num, a.den).max(1);
+        Ratio::new(
+            (a.num / g1).checked_mul(b.num / g2)?,
+            (a.den / g2).checked_mul(b.den / g1)?,
+        )
+    }
+
+    /// The smallest integer not below the value.
+    pub fn ceil(self) -> i128 {
+        let q = self.num.div_euclid(self.den);
+        if self.num.rem_euclid(self.den) == 0 {
+            q
+        } else {
+            q + 1
+        }
+    }
+
     /// The value rounded half away from zero to `scale` decimals, as units of `10^-scale`.
     pub fn round(self, scale: u32) -> Option<i128> {
         round_div(self.num, self.den, scale)

@@ -13,9 +13,10 @@
 //!   signing is not late). It is on time when its first submission is on or before the
 //!   deadline; a correction never makes a punctual month late.
 //! - A period whose months have not all ended by `as_of` is *partial* ([`Window`]): its
-//!   figures are those of the months that have ended, and its yoy and pop compare the
-//!   same number of months a year earlier and at the start of the previous period. Its
-//!   attainment is against the whole period's target (progress towards it).
+//!   figures are those of the months that have ended. yoy and pop compare the months
+//!   with data, each a year earlier (yoy) or one period's length earlier (pop), and are
+//!   null unless every one of those months has data: never a part against a whole. A
+//!   partial period's attainment is against the whole period's target (progress).
 //! - The share target is the active plan's volume-share target for the period or the
 //!   nearest period enclosing it ([`share_target`]).
 //! - Action items count as of `as_of` (open, and overdue when due before it); meetings and
@@ -173,6 +174,47 @@ pub fn sales(
         out.months += i128::from(any);
     }
     (out.months > 0).then_some(out)
+}
+
+/// Our sales over the months a comparison is made with: each month of the window that
+/// has data, moved by `shift` months (−12 for yoy, minus the period's length for pop).
+/// `None` unless every one of those months has data too: a base with a month missing
+/// would compare a part with a whole.
+pub fn comparable(
+    model: &PartnershipModel,
+    scope: Scope<'_>,
+    window: Window,
+    shift: i64,
+) -> Option<Sales> {
+    let reported = window
+        .current?
+        .iter()
+        .filter(|m| model.months.contains_key(m));
+    let mut total: Option<Sales> = None;
+    for month in reported {
+        let base = month.offset(shift)?;
+        if !model.months.contains_key(&base) {
+            return None;
+        }
+        if let Some(s) = sales(
+            model,
+            scope,
+            Months {
+                first: base,
+                last: base,
+            },
+        ) {
+            let t = total.get_or_insert(Sales {
+                volume: 0,
+                revenue: 0,
+                months: 0,
+            });
+            t.volume += s.volume;
+            t.revenue += s.revenue;
+            t.months += s.months;
+        }
+    }
+    total
 }
 
 /// The market totals (all brands) over the submitted months, as (volume, revenue).
@@ -563,7 +605,7 @@ pub fn corrections(model: &PartnershipModel, period: Period) -> i64 {
         .sum()
 }
 
-/// Every market KPI of DESIGN §4 for `scope` over `period`, as of a day: the months of
+/// Every market KPI of `docs/kpis.md` for `scope` over `period`, as of a day: the months of
 /// the period that have ended by then (see [`Window`]).
 pub fn market_kpis(
     model: &PartnershipModel,
@@ -573,10 +615,9 @@ pub fn market_kpis(
 ) -> Kpis {
     let window = Window::new(period, as_of);
     let mut k = Kpis::new();
-    let over = |m: Option<Months>| m.and_then(|m| sales(model, scope, m));
-    let cur = over(window.current);
-    let last_year = over(window.year_earlier());
-    let previous = over(window.previous());
+    let cur = window.current.and_then(|m| sales(model, scope, m));
+    let last_year = comparable(model, scope, window, -12);
+    let previous = comparable(model, scope, window, -i64::from(period.month_count()));
     let mkt = window.current.and_then(|m| market(model, m));
     let vol = cur.map(|s| s.volume);
     let rev = cur.map(|s| s.revenue);

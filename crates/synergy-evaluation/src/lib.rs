@@ -13,6 +13,7 @@ pub mod figure;
 pub mod json;
 pub mod kpi;
 pub mod model;
+pub mod planner;
 pub mod recommend;
 pub mod render;
 pub mod report;

@@ -959,7 +959,7 @@ fn focus(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<(String, 
         })
         .collect();
     // Stable: brands come in id order, so equal volumes keep it.
-    brands.sort_by(|a, b| b.0.cmp(&a.0));
+    brands.sort_by_key(|b| std::cmp::Reverse(b.0));
     vec![(
         "brands".into(),
         Json::Array(brands.into_iter().map(|(_, row)| row).collect()),

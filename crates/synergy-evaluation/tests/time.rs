@@ -225,3 +225,34 @@ fn share_targets_stand_beside_the_share() {
     );
     assert_eq!(get(&brand_h1, "target_volume_share_pct"), None);
 }
+
+/// Given 2007 in full and April–May 2008 (June has ended but is not sent yet, its
+/// deadline the 10th still ahead), when 2008-Q2 is read on 2008-07-05, then yoy compares
+/// April–May with April–May 2007, not with the whole of 2007-Q2; and a year whose base
+/// has months missing has no yoy at all.
+#[test]
+fn comparisons_take_the_months_that_have_data_on_both_sides() {
+    let mut w = World::signed("2006-06-01");
+    w.year(2007, |m| if m == 6 { 400 } else { 100 });
+    w.month("2008-04", "2008-05-05", "110", "1000");
+    w.month("2008-05", "2008-06-05", "110", "1000");
+    let k = w.kpis("2008-Q2", "2008-07-05");
+    // (220 − 200) ÷ 200 = +10 %; against all of 2007-Q2 (600) it would read −63.33 %.
+    assert_eq!(get(&k, "volume_yoy_pct").as_deref(), Some("10.00"));
+    // pop: April–May against January–February 2008, which were never sent: null.
+    assert_eq!(get(&k, "volume_pop_pct"), None);
+
+    // Only the second half of 2006 is recorded: 2007 has no yoy, its H2 has one.
+    let mut h = World::signed("2006-06-01");
+    for m in 7..=12 {
+        let next = ym(&format!("2006-{m:02}")).next().unwrap();
+        h.month(&format!("2006-{m:02}"), &format!("{next}-05"), "80", "1000");
+    }
+    h.year(2007, |_| 100);
+    assert_eq!(get(&h.kpis("2007", "2008-02-01"), "volume_yoy_pct"), None);
+    // (600 − 480) ÷ 480 = +25 %.
+    assert_eq!(
+        get(&h.kpis("2007-H2", "2008-02-01"), "volume_yoy_pct").as_deref(),
+        Some("25.00")
+    );
+}

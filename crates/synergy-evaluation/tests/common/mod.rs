@@ -127,7 +127,8 @@ impl World {
                 lines: vec![SkuLine {
                     sku: "a".parse().unwrap(),
                     volume: Cases::parse(m.ours).unwrap(),
-                    revenue: Yuan::parse(m.ours).unwrap(),
+                    // One yuan a case: fen are thousandths of a case ÷ 10.
+                    revenue: Yuan::from_units(Cases::parse(m.ours).unwrap().units() / 10),
                     closing_stock: Cases::parse(m.closing_stock).unwrap(),
                     outlets_stocking: m.outlets_stocking,
                     outlets_selling: m.outlets_selling,
@@ -135,7 +136,7 @@ impl World {
                 }],
                 market: MarketTotals {
                     volume: Cases::parse(m.market).unwrap(),
-                    revenue: Yuan::parse(m.market).unwrap(),
+                    revenue: Yuan::from_units(Cases::parse(m.market).unwrap().units() / 10),
                     active_outlets: m.active_outlets,
                 },
                 submitted_on: d(on),
