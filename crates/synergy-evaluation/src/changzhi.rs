@@ -1,6 +1,6 @@
 //! The Changzhi case from the seed (Hongyun × 長治市煙草專賣公司, signed 2007-12-18) as
 //! monthly raw inputs: catalogue, plan targets, and the market-data submissions of
-//! 2007-01 … 2008-06 — never as computed KPIs.
+//! 2006-07 … 2008-06 — never as computed KPIs.
 //!
 //! The submissions add up to DESIGN §4's golden inputs (H1 2008: ours 15,300 cases /
 //! ¥217,000,000, market 67,610 cases / ¥728,900,000; H1 2007: ours 11,800 cases /
@@ -15,8 +15,8 @@ use synergy_proto::events::support::MeetingKind;
 use synergy_proto::events::{BrandEvent, InformationEvent, StrategyEvent, SupportEvent};
 use synergy_proto::{
     ActionItemId, Actor, AggregateId, BrandId, Cases, Commit, Context, Date, Event, MeetingId,
-    OrgId, PartnershipId, Period, PlanId, RecordedEvent, Role, Side, SkuId, StreamId, Uuid,
-    YearMonth, Yuan,
+    OrgId, PartnershipId, Percent, Period, PlanId, RecordedEvent, Role, Side, SkuId, StreamId,
+    Uuid, YearMonth, Yuan,
 };
 
 pub const PARTNERSHIP: &str = "hongyun-changzhi";
@@ -128,6 +128,104 @@ pub struct MonthRow {
     pub active_outlets: u32,
     pub lines: [LineRow; 5],
 }
+
+/// The second half of 2006, which the distributor loads with its 2007 history when the
+/// partnership starts: with it 24 months are on record by 2008-06, which the share-gap
+/// planner needs. Yunyan was introduced in September 2006, so July and August carry no
+/// Yunyan sales. Their submission days do not matter: history loaded at signing is never
+/// counted late.
+pub const HISTORY_2006: [MonthRow; 6] = [
+    MonthRow {
+        year: 2006,
+        month: 7,
+        submitted_day: 15,
+        market_volume_cases: 9174,
+        market_revenue_yuan: 89584880,
+        active_outlets: 5050,
+        lines: [
+            line("hongyun-classic", 116, 3263399, 125, 1620, 1360, 12434),
+            line("hongyun-hard", 384, 6922316, 364, 2815, 2563, 8399),
+            line("hongyun-soft", 603, 6467926, 497, 3570, 3029, 4769),
+            line("yunyan-zhenpin", 0, 0, 0, 0, 0, 6678),
+            line("yunyan-soft", 0, 0, 0, 0, 0, 3821),
+        ],
+    },
+    MonthRow {
+        year: 2006,
+        month: 8,
+        submitted_day: 15,
+        market_volume_cases: 9605,
+        market_revenue_yuan: 97381012,
+        active_outlets: 5050,
+        lines: [
+            line("hongyun-classic", 133, 3448155, 150, 1683, 1453, 12957),
+            line("hongyun-hard", 433, 7299742, 427, 2840, 2307, 8254),
+            line("hongyun-soft", 616, 6265077, 783, 3786, 3401, 4978),
+            line("yunyan-zhenpin", 0, 0, 0, 0, 0, 6827),
+            line("yunyan-soft", 0, 0, 0, 0, 0, 3945),
+        ],
+    },
+    MonthRow {
+        year: 2006,
+        month: 9,
+        submitted_day: 15,
+        market_volume_cases: 10580,
+        market_revenue_yuan: 105608459,
+        active_outlets: 5050,
+        lines: [
+            line("hongyun-classic", 133, 3736295, 115, 1619, 1316, 13045),
+            line("hongyun-hard", 449, 8076273, 560, 2913, 2574, 8047),
+            line("hongyun-soft", 699, 7421831, 655, 3720, 3047, 4967),
+            line("yunyan-zhenpin", 144, 2103205, 176, 2185, 1831, 6951),
+            line("yunyan-soft", 320, 2694762, 292, 3173, 2666, 3768),
+        ],
+    },
+    MonthRow {
+        year: 2006,
+        month: 10,
+        submitted_day: 15,
+        market_volume_cases: 10267,
+        market_revenue_yuan: 100198459,
+        active_outlets: 5050,
+        lines: [
+            line("hongyun-classic", 123, 3224170, 143, 1569, 1369, 12949),
+            line("hongyun-hard", 442, 7701331, 384, 2923, 2394, 8384),
+            line("hongyun-soft", 684, 7076764, 683, 3826, 3098, 4919),
+            line("yunyan-zhenpin", 152, 2194226, 156, 2074, 1792, 6616),
+            line("yunyan-soft", 299, 2525456, 244, 2988, 2614, 3860),
+        ],
+    },
+    MonthRow {
+        year: 2006,
+        month: 11,
+        submitted_day: 15,
+        market_volume_cases: 10250,
+        market_revenue_yuan: 99745703,
+        active_outlets: 5050,
+        lines: [
+            line("hongyun-classic", 145, 3961257, 121, 1697, 1558, 12256),
+            line("hongyun-hard", 387, 7144311, 416, 2935, 2519, 8436),
+            line("hongyun-soft", 715, 7430979, 743, 3695, 3301, 4755),
+            line("yunyan-zhenpin", 155, 2247434, 125, 2106, 1744, 7018),
+            line("yunyan-soft", 290, 2447293, 312, 3099, 2857, 3841),
+        ],
+    },
+    MonthRow {
+        year: 2006,
+        month: 12,
+        submitted_day: 15,
+        market_volume_cases: 11317,
+        market_revenue_yuan: 111381488,
+        active_outlets: 5050,
+        lines: [
+            line("hongyun-classic", 148, 3953844, 191, 1677, 1364, 12704),
+            line("hongyun-hard", 474, 8436854, 480, 2766, 2339, 8110),
+            line("hongyun-soft", 741, 7572119, 869, 3559, 3075, 4780),
+            line("yunyan-zhenpin", 157, 2285996, 148, 2106, 1899, 6675),
+            line("yunyan-soft", 330, 2806148, 279, 3122, 2890, 3779),
+        ],
+    },
+];
 
 pub const MONTHS: [MonthRow; 18] = [
     MonthRow {
@@ -409,6 +507,8 @@ pub struct TargetRow {
     pub period: &'static str,
     pub volume_cases: i64,
     pub revenue_yuan: i64,
+    /// Volume share in hundredths of a point (2_700 = 27.00 %), where the plan sets one.
+    pub volume_share: Option<i64>,
 }
 
 pub const PLAN_TARGETS: [TargetRow; 6] = [
@@ -417,36 +517,42 @@ pub const PLAN_TARGETS: [TargetRow; 6] = [
         period: "2008-H1",
         volume_cases: 16_000,
         revenue_yuan: 225_000_000,
+        volume_share: None,
     },
     TargetRow {
         brand: None,
         period: "2008-H2",
         volume_cases: 17_000,
         revenue_yuan: 240_000_000,
+        volume_share: Some(2_700),
     },
     TargetRow {
         brand: Some("hongyun"),
         period: "2008-H1",
         volume_cases: 10_500,
         revenue_yuan: 150_000_000,
+        volume_share: None,
     },
     TargetRow {
         brand: Some("yunyan"),
         period: "2008-H1",
         volume_cases: 5_500,
         revenue_yuan: 75_000_000,
+        volume_share: None,
     },
     TargetRow {
         brand: None,
         period: "2009",
         volume_cases: 36_000,
         revenue_yuan: 520_000_000,
+        volume_share: None,
     },
     TargetRow {
         brand: None,
         period: "2010",
         volume_cases: 40_000,
         revenue_yuan: 590_000_000,
+        volume_share: None,
     },
 ];
 
@@ -536,7 +642,7 @@ impl TargetRow {
             period: id::<Period>(self.period),
             volume: Some(cases(self.volume_cases)),
             revenue: Some(yuan(self.revenue_yuan)),
-            volume_share: None,
+            volume_share: self.volume_share.map(Percent::from_units),
         }
     }
 }
@@ -611,7 +717,7 @@ impl CommitBuilder {
 
 /// The whole scenario as commits, in order: the catalogue (registered 2007-01-01 so that
 /// 2007's figures have guide prices), the agreement of 2007-12-18 with its rulebooks, the
-/// 2008–2010 plan signed by both sides, eighteen monthly submissions, and the H1 review
+/// 2008–2010 plan signed by both sides, twenty-four monthly submissions, and the H1 review
 /// meeting of 2008-07-15 with two action items.
 pub fn commits() -> Vec<Commit> {
     let partnership: PartnershipId = id(PARTNERSHIP);
@@ -717,7 +823,7 @@ pub fn commits() -> Vec<Commit> {
         signed_on,
         plan_events,
     ));
-    for m in &MONTHS {
+    for m in HISTORY_2006.iter().chain(&MONTHS) {
         out.push(b.commit(
             Context::Information,
             AggregateId::compose("market", &m.year_month().to_string()),

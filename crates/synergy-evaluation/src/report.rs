@@ -746,6 +746,23 @@ fn agenda(model: &PartnershipModel, period: Period, as_of: Date, all: &Kpis) -> 
             "next_period_last_year_volume_cases".into(),
             figure_json(&Figure::cases(same_last_year.map(|s| s.volume))),
         ));
+        // What the plan's share target for the next period takes (the planner).
+        let share = kpi::share_target(model, Scope::Partnership, np);
+        next.push((
+            "next_target_volume_share_pct".into(),
+            figure_json(&Figure::percent(share.and_then(|t| Ratio::new(t, 10_000)))),
+        ));
+        let gap =
+            share.and_then(|t| i64::try_from(t).ok()).map(|t| {
+                match crate::planner::share_gap(model, np, t) {
+                    Ok(plan) => plan.to_json(model.partnership.as_str()),
+                    Err(e) => Json::Object(vec![
+                        ("code".into(), Json::str(e.code())),
+                        ("message".into(), Json::str(e.to_string())),
+                    ]),
+                }
+            });
+        next.push(("share_gap".into(), gap.unwrap_or(Json::Null)));
     }
 
     let campaigns_in_period = model

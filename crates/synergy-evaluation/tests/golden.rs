@@ -362,6 +362,23 @@ fn review_pack_lists_exceptions_items_and_agenda() {
             .and_then(|d| d.get("next_target_volume_cases")),
         Some(&Json::Number("17000".into()))
     );
+    // The plan's 27 % share target for 2008-H2, planned: the market grew 8.16 % and we
+    // grew 36.67 % over the last twelve months, so 2007-H2's 13,500 cases project to
+    // 18,451.025 of a 71,170.46-case market, and 27 % of it is 19,216.024: 765 to find.
+    let gap = next
+        .get("data")
+        .and_then(|d| d.get("share_gap"))
+        .expect("the pack plans the next period's share target");
+    assert_eq!(gap.get("period"), Some(&Json::str("2008-H2")));
+    assert_eq!(
+        gap.get("target_share_pct"),
+        Some(&Json::Number("27.00".into()))
+    );
+    assert_eq!(
+        gap.get("baseline_volume_cases"),
+        Some(&Json::Number("18451.025".into()))
+    );
+    assert_eq!(gap.get("gap_cases"), Some(&Json::Number("764.999".into())));
     assert_eq!(kpi(&json, "actions_overdue"), "1");
     assert_eq!(
         kpi(&json, "meetings_held"),

@@ -14,8 +14,8 @@ use anyhow::Context as _;
 use synergy_brand::SkuEntry;
 use synergy_domain::Principal;
 use synergy_evaluation::changzhi::{
-    self, CATALOGUE, DISTRIBUTOR, MANUFACTURER, MONTHS, PARTNERSHIP, PLAN, PLAN_TARGETS, REGION,
-    RULEBOOKS,
+    self, CATALOGUE, DISTRIBUTOR, HISTORY_2006, MANUFACTURER, MONTHS, PARTNERSHIP, PLAN,
+    PLAN_TARGETS, REGION, RULEBOOKS,
 };
 use synergy_eventlog::SledLog;
 use synergy_information::{
@@ -118,9 +118,11 @@ pub async fn run(api: &Local<SledLog>, clock: &ManualClock) -> anyhow::Result<us
         .await?;
     }
 
-    // The distributor loads its 2007 history when the partnership starts (信息協同).
-    let (history, live): (Vec<&changzhi::MonthRow>, Vec<_>) = MONTHS
+    // The distributor loads its history (2006-07 … 2007-11) when the partnership starts
+    // (信息協同).
+    let (history, live): (Vec<&changzhi::MonthRow>, Vec<_>) = HISTORY_2006
         .iter()
+        .chain(&MONTHS)
         .partition(|m| m.year_month() < YearMonth::new(2007, 12).expect("valid"));
     step(
         &changzhi,
