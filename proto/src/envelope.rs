@@ -2,7 +2,7 @@
 //!
 //! A commit is the unit the event log stores and NATS carries (one message per commit).
 //! Everything every event shares — stream, actor, correlation — sits on the commit once;
-//! [`Commit::envelopes`] gives the per-event view with every envelope field of DESIGN §3.
+//! [`Commit::envelopes`] gives the per-event view with every envelope field.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -109,7 +109,7 @@ impl Commit {
         Ok(())
     }
 
-    /// The per-event envelopes, each with every field DESIGN §3 names.
+    /// The per-event envelopes, each with every envelope field (event id, aggregate and version, times, actor, correlation and causation ids, schema version).
     pub fn envelopes(&self) -> impl ExactSizeIterator<Item = Envelope<'_>> {
         self.events.iter().enumerate().map(move |(i, e)| Envelope {
             event_id: e.event_id,

@@ -5,7 +5,7 @@
 //! NATS, sled or HTTP, and never another context's crate: partnership facts arrive in the
 //! [`DecisionContext`].
 //!
-//! Decisions this crate makes where DESIGN §2 is silent:
+//! Decisions this crate makes where `docs/model.md` is silent:
 //! - Registering SKUs, introducing a brand and moving its stage are the manufacturer's
 //!   (the seed: 煙廠主要做品牌); evaluations and culture activities may be recorded by
 //!   either side, because the distributor runs the market research and brand reports.

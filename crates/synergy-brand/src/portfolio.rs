@@ -16,7 +16,7 @@ use synergy_proto::{BrandId, Date, PartnershipId, Period, Side, SkuId, Yuan};
 use crate::Command;
 
 /// One line of a catalogue registration, as the manufacturer's catalogue file has it
-/// (`brand,sku,name,price_class,guide_price_yuan`, DESIGN §5).
+/// (`brand,sku,name,price_class,guide_price_yuan`, `docs/import-formats.md`).
 ///
 /// `price_class` is the raw number so that a wrong class is refused naming its line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! monthly raw inputs: catalogue, plan targets, and the market-data submissions of
 //! 2006-07 … 2008-06 — never as computed KPIs.
 //!
-//! The submissions add up to DESIGN §4's golden inputs (H1 2008: ours 15,300 cases /
+//! The submissions add up to the golden inputs of `docs/kpis.md` (H1 2008: ours 15,300 cases /
 //! ¥217,000,000, market 67,610 cases / ¥728,900,000; H1 2007: ours 11,800 cases /
 //! ¥154,000,000), spread over five SKUs of two brands. 2008-03 is submitted late (on the
 //! 12th of April) so the review pack has a data-late exception to show. The demo, the

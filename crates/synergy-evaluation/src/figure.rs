@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::exact::{Ratio, format_units};
 
-/// What an amount measures, which fixes its decimals (DESIGN §4).
+/// What an amount measures, which fixes its decimals (`docs/kpis.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
     /// Cases, at most 3 decimals (trailing zeros dropped).

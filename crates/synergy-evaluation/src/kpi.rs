@@ -1,4 +1,4 @@
-//! The KPIs of DESIGN §4, computed from a [`PartnershipModel`] for one scope and period.
+//! The KPIs of `docs/kpis.md`, computed from a [`PartnershipModel`] for one scope and period.
 //!
 //! Decisions the table leaves open, stated once here:
 //! - A period's figures sum the months of the period that have market data. A scope with

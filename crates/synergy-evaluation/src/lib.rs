@@ -1,6 +1,6 @@
 //! The "+1" evaluation mechanism (評估提升機制): folds every committed event of a partnership
 //! into a bounded read model, computes the market, brand, scorecard and review-pack reports
-//! of DESIGN §4 with exact integer/rational arithmetic, diffs issued versions into
+//! of `docs/kpis.md` with exact integer/rational arithmetic, diffs issued versions into
 //! restatements, and renders reports as JSON, CSV, Markdown and HTML with inline SVG charts.
 //!
 //! It is pure: it must never import tokio, NATS, sled or HTTP. The runtime feeds it commits

@@ -385,7 +385,7 @@ impl PartnershipModel {
                 }
             }
             StrategyEvent::PlanRevised { plan, revision, .. } => {
-                // DESIGN §2: a revision returns the plan to draft; its targets stop
+                // `docs/model.md`: a revision returns the plan to draft; its targets stop
                 // counting until both sides sign the new revision.
                 if let Some(p) = self.plans.get_mut(plan) {
                     p.status = PlanStatus::Draft;

@@ -1,4 +1,4 @@
-//! Renderers: JSON (the DESIGN §4 contract), CSV, Markdown and a self-contained HTML page
+//! Renderers: JSON (the contract of `docs/kpis.md`), CSV, Markdown and a self-contained HTML page
 //! with inline SVG charts. All four print the same rounded integer units.
 
 use std::fmt::Write as _;
@@ -149,7 +149,7 @@ pub fn to_csv(report: &Report) -> String {
     out
 }
 
-/// The order a person reads the headline KPIs in (DESIGN §4's table): sales, market and
+/// The order a person reads the headline KPIs in (`docs/kpis.md`'s table): sales, market and
 /// share, growth, targets, stock, distribution, price, supply chain, collaboration.
 const READING_ORDER: [&str; 34] = [
     "volume_cases",
@@ -201,7 +201,7 @@ fn in_reading_order(kpis: &Kpis) -> Vec<(&'static str, &Figure)> {
     out
 }
 
-/// Human labels (中文 · English) for the KPI keys of DESIGN §4.
+/// Human labels (中文 · English) for the KPI keys of `docs/kpis.md`.
 pub fn label(key: &str) -> &str {
     match key {
         "volume_cases" => "銷量 volume (cases)",

@@ -2,7 +2,7 @@
 //!
 //! A [`Report`] is built from the model alone (plus the `as_of` date for the figures that
 //! depend on "today"), so the same model always gives the same report. Its JSON form is
-//! the DESIGN §4 contract: `partnership`, `period`, `kind`, `version`, `as_of`, `partial`,
+//! the contract of `docs/kpis.md`: `partnership`, `period`, `kind`, `version`, `as_of`, `partial`,
 //! `months_included`, `kpis`,
 //! `brands`, `skus`, `series`, then the report's own sections (brand details, exceptions,
 //! action items, agenda).
@@ -442,7 +442,7 @@ fn below(value: Ratio, threshold_hundredths: i64) -> bool {
         == Some(Ordering::Less)
 }
 
-/// The exceptions of DESIGN/issue 5, judged on exact values (never on rounded ones).
+/// The review pack's exceptions, judged on exact values (never on rounded ones).
 pub fn exceptions(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<Json> {
     let rules = &model.exception_rules;
     let mut out = Vec::new();
@@ -1004,7 +1004,7 @@ fn kpis_json(k: &Kpis) -> Json {
 }
 
 impl Report {
-    /// The DESIGN §4 JSON value of this report.
+    /// The JSON value (`docs/kpis.md`) of this report.
     pub fn to_json(&self) -> Json {
         let row = |r: &Row| {
             let mut members = vec![

@@ -35,7 +35,7 @@ fn number(json: &Json, key: &str) -> String {
     }
 }
 
-/// Worked by hand, DESIGN's formulas quoted:
+/// Worked by hand, the formulas of `docs/kpis.md` quoted:
 /// - m0 = 2008-06; g_m = 13,200 ÷ 12,000 − 1 = 10 %; g_o = 1,440 ÷ 1,200 − 1 = 20 %;
 /// - T = 2008-Q3, L = 2007-Q3: market(L) = 3 × 1,100 = 3,300, ours(L) = 3 × 120 = 360;
 /// - M̂ = 3,300 × 1.1 = 3,630; V̂ = 360 × 1.2 = 432; V* = 15 % × 3,630 = 544.5;

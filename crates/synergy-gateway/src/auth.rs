@@ -89,7 +89,7 @@ impl FromRequestParts<GatewayState> for Caller {
     }
 }
 
-/// Which side a route's command belongs to in the 5+1 model (DESIGN §2).
+/// Which side a route's command belongs to in the 5+1 model (`docs/model.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Who {
     Either,

@@ -1294,7 +1294,7 @@ pub enum ReportKindDto {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReportArgs {
-    /// Rendering; json (default) is DESIGN §4's report contract.
+    /// Rendering; json (default) is the report contract of `docs/kpis.md`.
     #[param(inline)]
     pub format: Option<ReportFormatDto>,
     /// "As of" date (YYYY-MM-DD) for overdue items and months due; default today.
@@ -1458,7 +1458,7 @@ pub async fn issue_report(
         ("X-Act-As" = inline(Option<Id>), Header, description = "Admin tokens only: the organisation the admin acts for"),
     ),
     responses(
-        (status = 200, description = "The frozen report (DESIGN §4's JSON contract)", content_type = "application/json"),
+        (status = 200, description = "The frozen report (the JSON contract of `docs/kpis.md`)", content_type = "application/json"),
         (status = 400, description = "Malformed path or header", body = ErrorBody),
         (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
         (status = 403, description = "Not a party", body = ErrorBody),

@@ -1,4 +1,4 @@
-//! The manufacturer's catalogue file (DESIGN §5): one row per SKU.
+//! The manufacturer's catalogue file (`docs/import-formats.md`): one row per SKU.
 
 use std::collections::BTreeMap;
 

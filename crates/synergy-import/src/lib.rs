@@ -1,5 +1,5 @@
 //! Spreadsheet imports: turns a catalogue file or a monthly market data file (CSV, or the
-//! first sheet of an XLSX workbook, DESIGN §5) into the payloads of the brand and
+//! first sheet of an XLSX workbook, `docs/import-formats.md`) into the payloads of the brand and
 //! information commands, or rejects the whole file listing every bad row with its line,
 //! column and reason. Pure parsing and validation over bytes in memory: it must never
 //! import tokio, NATS, sled or HTTP, and never decides what the recorded history allows

@@ -1,4 +1,4 @@
-//! The distributor's monthly market data file (DESIGN §5): one row per SKU and month, plus
+//! The distributor's monthly market data file (`docs/import-formats.md`): one row per SKU and month, plus
 //! each month's `ALL` row with the market totals of every brand in the region.
 
 use std::collections::BTreeMap;

@@ -13,7 +13,7 @@ use synergy_proto::{
 use crate::command::Command;
 
 /// A retail price within this many percent of the guide price counts as compliant
-/// (DESIGN §4 `price_compliance_pct`: "within ±5 % of guide").
+/// (`docs/kpis.md`, `price_compliance_pct`: "within ±5 % of guide").
 pub const PRICE_TOLERANCE_PCT: i128 = 5;
 
 /// Where a campaign is in its life.
@@ -122,7 +122,7 @@ pub struct Closure {
 }
 
 /// `part ÷ whole × 100`, rounded half away from zero to a hundredth of a point; `None`
-/// when `whole` is zero (DESIGN §4: a KPI without a denominator is null, never 0).
+/// when `whole` is zero (`docs/kpis.md`: a KPI without a denominator is null, never 0).
 pub fn ratio_pct(part: u64, whole: u64) -> Option<Percent> {
     if whole == 0 {
         return None;

@@ -88,7 +88,7 @@ pub enum EvaluationEvent {
         kind: ReportKind,
         period: Period,
         version: u32,
-        /// The report as rendered JSON (DESIGN §4 contract), exactly as issued.
+        /// The report as rendered JSON (the contract of `docs/kpis.md`), exactly as issued.
         body: String,
         restatements: Vec<Restatement>,
     },
