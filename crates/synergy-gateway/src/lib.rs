@@ -23,8 +23,9 @@
 //! `Authorization: Bearer syn_<id>_<secret>`; tokens are bound to an organisation and a
 //! role and stored as HMAC-SHA256 under a per-store random key ([`tokens`]). An admin token
 //! acts for the organisation named in `X-Act-As` (or its own). A caller that is not a party
-//! of the partnership gets 403 before anything is read or executed; commands that `docs/model.md`
-//! gives to one side are refused to the other side here (403) and again in the domain.
+//! of the partnership gets 403 before anything is read or executed; commands that
+//! `docs/model.md` gives to one side are refused to the other side here (403) and again in
+//! the domain.
 //!
 //! # Error codes
 //!
