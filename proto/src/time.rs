@@ -286,14 +286,13 @@ impl TimeZone {
         })
     }
 
-    /// A partnership's zone until it chooses another: [`TimeZone::DEFAULT`].
-    pub fn partnership_default() -> Self {
+    /// A partnership's zone until it chooses another: [`TimeZone::DEFAULT`], read from
+    /// the database once per process.
+    pub fn partnership_default() -> &'static Self {
         static DEFAULT: std::sync::OnceLock<TimeZone> = std::sync::OnceLock::new();
-        DEFAULT
-            .get_or_init(|| {
-                Self::new(Self::DEFAULT).expect("the bundled tz database holds Asia/Shanghai")
-            })
-            .clone()
+        DEFAULT.get_or_init(|| {
+            Self::new(Self::DEFAULT).expect("the bundled tz database holds Asia/Shanghai")
+        })
     }
 
     pub fn name(&self) -> &str {
@@ -311,7 +310,7 @@ impl TimeZone {
 
 impl Default for TimeZone {
     fn default() -> Self {
-        Self::partnership_default()
+        Self::partnership_default().clone()
     }
 }
 
@@ -373,7 +372,7 @@ mod tests {
     /// calendar says December (the case that refused a November file as not yet ended).
     #[test]
     fn a_day_is_judged_in_the_partnerships_zone() {
-        let beijing = TimeZone::partnership_default();
+        let beijing = TimeZone::partnership_default().clone();
         let at = |s: &str| s.parse::<Timestamp>().unwrap();
         let day = |s: &str| s.parse::<Date>().unwrap();
         assert_eq!(at("2026-11-30T23:30:00Z").date(), day("2026-11-30"));

@@ -165,7 +165,7 @@ impl DecisionContext {
     /// and the 10th are judged in its time zone, never in UTC. Every partnership keeps
     /// [`TimeZone::DEFAULT`] (Asia/Shanghai) until a command lets it choose another.
     pub fn today(&self) -> Date {
-        self.now.date_in(&TimeZone::partnership_default())
+        self.now.date_in(TimeZone::partnership_default())
     }
 
     /// The partnership view, or a not-found refusal naming the partnership.

@@ -217,6 +217,17 @@ pub fn comparable(
     total
 }
 
+/// The scope's volume share (ours ÷ market) over the months, exact: `None` without data.
+pub fn volume_share(
+    model: &PartnershipModel,
+    scope: Scope<'_>,
+    months: impl Into<Months>,
+) -> Option<Ratio> {
+    let months = months.into();
+    let (ours, market) = sales(model, scope, months).zip(market(model, months))?;
+    Ratio::new(ours.volume, market.0)
+}
+
 /// The market totals (all brands) over the submitted months, as (volume, revenue).
 pub fn market(model: &PartnershipModel, months: impl Into<Months>) -> Option<(i128, i128)> {
     let mut months = model.months.range(months.into().range()).peekable();
@@ -572,10 +583,10 @@ pub fn campaign_tasks_done(model: &PartnershipModel, period: Period, as_of: Date
 pub fn support_on_time(model: &PartnershipModel, period: Period, as_of: Date) -> Option<Ratio> {
     let zone = TimeZone::partnership_default();
     // The first instant after `as_of` on the partnership's calendar.
-    let end_of_as_of = as_of.add_days(1).ok().map(|d| d.start_in(&zone));
+    let end_of_as_of = as_of.add_days(1).ok().map(|d| d.start_in(zone));
     let (mut on_time, mut decided) = (0_i128, 0_i128);
     for r in model.support_requests.values() {
-        if !period.contains(r.opened_at.date_in(&zone).year_month()) {
+        if !period.contains(r.opened_at.date_in(zone).year_month()) {
             continue;
         }
         let deadline = r

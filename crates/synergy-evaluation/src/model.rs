@@ -140,6 +140,15 @@ pub struct CampaignState {
     pub tasks: BTreeMap<TaskId, TaskState>,
 }
 
+impl CampaignState {
+    /// The campaign's window touches a month of `period` (market data is monthly, so a
+    /// window counts every month it touches).
+    pub fn overlaps(&self, period: Period) -> bool {
+        self.starts_on.year_month() <= period.last_month()
+            && self.ends_on.year_month() >= period.first_month()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeetingState {
     pub kind: MeetingKind,
@@ -299,7 +308,7 @@ impl PartnershipModel {
                     e,
                     recorded
                         .occurred_at
-                        .date_in(&TimeZone::partnership_default()),
+                        .date_in(TimeZone::partnership_default()),
                 ),
                 Event::Information(e) => self.apply_information(e),
                 Event::Support(e) => self.apply_support(e),

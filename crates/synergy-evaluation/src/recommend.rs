@@ -116,11 +116,7 @@ pub fn recommendations(
     let Some(months) = window.current else {
         return out;
     };
-    let share_of = |m: Months| {
-        kpi::sales(model, Scope::Partnership, m)
-            .zip(kpi::market(model, m))
-            .and_then(|(s, mk)| Ratio::new(s.volume, mk.0))
-    };
+    let share_of = |m: Months| kpi::volume_share(model, Scope::Partnership, m);
 
     // share.drop: share fell more than `share_drop_points` against as many months of the
     // previous period.

@@ -215,10 +215,7 @@ pub fn brand_report(model: &PartnershipModel, period: Period, as_of: Date) -> Re
         let trend = period
             .months()
             .map(|m| {
-                let month = Period::Month(m);
-                let share = kpi::sales(model, Scope::Brand(&brand), month)
-                    .zip(kpi::market(model, month))
-                    .and_then(|(s, mk)| Ratio::new(s.volume, mk.0));
+                let share = kpi::volume_share(model, Scope::Brand(&brand), Period::Month(m));
                 Json::Object(vec![
                     ("month".into(), Json::str(m.to_string())),
                     (
@@ -249,10 +246,10 @@ pub fn brand_report(model: &PartnershipModel, period: Period, as_of: Date) -> Re
 fn campaign_effects(model: &PartnershipModel, brand: &BrandId, period: Period) -> Vec<Json> {
     let mut out = Vec::new();
     for (id, c) in &model.campaigns {
-        let (first, last) = (c.starts_on.year_month(), c.ends_on.year_month());
-        if &c.brand != brand || last < period.first_month() || first > period.last_month() {
+        if &c.brand != brand || !c.overlaps(period) {
             continue;
         }
+        let (first, last) = (c.starts_on.year_month(), c.ends_on.year_month());
         let window_volume = |shift: i64| -> Option<i128> {
             let (from, to) = (first.offset(shift)?, last.offset(shift)?);
             let mut total = None;
@@ -409,7 +406,10 @@ pub fn review_pack(model: &PartnershipModel, period: Period, as_of: Date) -> Rep
             crate::recommend::section(model, period, as_of),
         ),
         ("action_items", Json::Array(open_action_items(model, as_of))),
-        ("agenda", Json::Array(agenda(model, period, as_of, &all))),
+        (
+            "agenda",
+            Json::Array(agenda(model, period, as_of, &all, &r.brands)),
+        ),
     ];
     r
 }
@@ -455,12 +455,7 @@ pub fn exceptions(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<
     let window = kpi::Window::new(period, as_of);
     for (name, scope) in scopes {
         let cur = window.current.and_then(|m| kpi::sales(model, scope, m));
-        let share_of = |m: Option<kpi::Months>| {
-            let m = m?;
-            kpi::sales(model, scope, m)
-                .zip(kpi::market(model, m))
-                .and_then(|(s, mk)| Ratio::new(s.volume, mk.0))
-        };
+        let share_of = |m: Option<kpi::Months>| kpi::volume_share(model, scope, m?);
         if let (Some(now), Some(before)) = (share_of(window.current), share_of(window.previous()))
             && let Some(drop) = before.minus(now).and_then(|d| d.times(100))
             && above(drop, rules.share_drop_points.units())
@@ -671,13 +666,15 @@ fn from_kpis(all: &Kpis, keys: &[&str]) -> Vec<(String, Json)> {
 }
 
 /// The review questions the seed lists (創值銷售 review meeting), each with its figures.
-fn agenda(model: &PartnershipModel, period: Period, as_of: Date, all: &Kpis) -> Vec<Json> {
+fn agenda(
+    model: &PartnershipModel,
+    period: Period,
+    as_of: Date,
+    all: &Kpis,
+    brand_rows: &[Row],
+) -> Vec<Json> {
     let share_change = {
-        let share_of = |p: Period| {
-            kpi::sales(model, Scope::Partnership, p)
-                .zip(kpi::market(model, p))
-                .and_then(|(s, m)| Ratio::new(s.volume, m.0))
-        };
+        let share_of = |p: Period| kpi::volume_share(model, Scope::Partnership, p);
         share_of(period)
             .zip(period.previous().and_then(share_of))
             .and_then(|(now, before)| now.minus(before))
@@ -768,10 +765,7 @@ fn agenda(model: &PartnershipModel, period: Period, as_of: Date, all: &Kpis) -> 
     let campaigns_in_period = model
         .campaigns
         .values()
-        .filter(|c| {
-            c.starts_on.year_month() <= period.last_month()
-                && c.ends_on.year_month() >= period.first_month()
-        })
+        .filter(|c| c.overlaps(period))
         .count();
     let unique = vec![
         (
@@ -893,7 +887,7 @@ fn agenda(model: &PartnershipModel, period: Period, as_of: Date, all: &Kpis) -> 
         agenda_item(
             "focus",
             "我們把心思都放在了哪些客戶身上 — which customers did we focus on?",
-            focus(model, period, as_of),
+            focus(model, period, as_of, brand_rows),
         ),
         agenda_item(
             "plan_unique",
@@ -920,8 +914,13 @@ fn agenda(model: &PartnershipModel, period: Period, as_of: Date, all: &Kpis) -> 
 
 /// Where the period's effort went against where the volume is: each brand's part of our
 /// volume and its growth beside the campaigns and culture activities spent on it, largest
-/// brand first (ties by id).
-fn focus(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<(String, Json)> {
+/// brand first (ties by id). `brand_rows` are the pack's `brands`, one per brand in id order.
+fn focus(
+    model: &PartnershipModel,
+    period: Period,
+    as_of: Date,
+    brand_rows: &[Row],
+) -> Vec<(String, Json)> {
     let window = kpi::Window::new(period, as_of);
     let ours = window
         .current
@@ -930,8 +929,9 @@ fn focus(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<(String, 
     let mut brands: Vec<(i128, Json)> = model
         .brands
         .keys()
-        .map(|brand| {
-            let kpis = kpi::market_kpis(model, Scope::Brand(brand), period, as_of);
+        .zip(brand_rows)
+        .map(|(brand, row)| {
+            let kpis = &row.kpis;
             let volume = window
                 .current
                 .and_then(|m| kpi::sales(model, Scope::Brand(brand), m))
@@ -939,11 +939,7 @@ fn focus(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<(String, 
             let campaigns = model
                 .campaigns
                 .values()
-                .filter(|c| {
-                    &c.brand == brand
-                        && c.starts_on.year_month() <= period.last_month()
-                        && c.ends_on.year_month() >= period.first_month()
-                })
+                .filter(|c| &c.brand == brand && c.overlaps(period))
                 .count();
             let culture: u32 = model
                 .culture
@@ -952,7 +948,7 @@ fn focus(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<(String, 
                 .map(|(_, t)| t.activities)
                 .sum();
             let part = volume.zip(ours).and_then(|(v, o)| Ratio::new(v, o));
-            let row = Json::Object(vec![
+            let entry = Json::Object(vec![
                 ("brand".into(), Json::str(brand.as_str())),
                 (
                     "part_of_our_volume_pct".into(),
@@ -972,7 +968,7 @@ fn focus(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<(String, 
                     figure_json(&Figure::count(culture)),
                 ),
             ]);
-            (volume.unwrap_or(0), row)
+            (volume.unwrap_or(0), entry)
         })
         .collect();
     // Stable: brands come in id order, so equal volumes keep it.

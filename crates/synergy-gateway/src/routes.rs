@@ -1346,7 +1346,7 @@ pub async fn get_report(
     let kind: ReportKind = args.get("kind")?;
     let period: Period = args.get("period")?;
     let as_of = crate::reads::query_arg::<Date>("as_of", q.as_of.as_ref())?
-        .unwrap_or_else(|| s.clock.now().date_in(&TimeZone::partnership_default()));
+        .unwrap_or_else(|| s.clock.now().date_in(TimeZone::partnership_default()));
     let view = auth::partnership(&s, &p).await?;
     caller.side_in(&view)?;
     let (format, media) = match q.format.unwrap_or(ReportFormatDto::Json) {
@@ -1415,7 +1415,7 @@ pub async fn issue_report(
     let period: Period = args.get("period")?;
     let as_of = match b.as_of.as_ref() {
         Some(text) => parse::<Date>("as_of", text)?,
-        None => s.clock.now().date_in(&TimeZone::partnership_default()),
+        None => s.clock.now().date_in(TimeZone::partnership_default()),
     };
     let view = auth::partnership(&s, &p).await?;
     caller.may(&view, E, "issuing a report")?;

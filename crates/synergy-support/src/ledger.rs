@@ -199,7 +199,7 @@ impl SupportLedger {
         let mut c = ResponseCounts::default();
         for r in self
             .support_requests()
-            .filter(|r| period.contains(r.opened_at.date_in(&zone).year_month()))
+            .filter(|r| period.contains(r.opened_at.date_in(zone).year_month()))
         {
             c.opened += 1;
             c.resolved += u32::from(r.resolved_at.is_some());
@@ -226,7 +226,7 @@ impl SupportLedger {
             period,
             as_of,
             meetings: self.meeting_counts(period),
-            actions: self.action_counts(as_of.date_in(&TimeZone::partnership_default())),
+            actions: self.action_counts(as_of.date_in(TimeZone::partnership_default())),
             requests: self.response_counts(period, as_of),
             open_actions: self.open_action_items().into_iter().cloned().collect(),
         }

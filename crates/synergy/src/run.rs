@@ -58,7 +58,7 @@ fn today() -> Date {
     use synergy_runtime::Clock;
     SystemClock
         .now()
-        .date_in(&synergy_proto::TimeZone::partnership_default())
+        .date_in(synergy_proto::TimeZone::partnership_default())
 }
 
 /// The API the command line talks to: the embedded data dir, or the services on NATS.
