@@ -5,59 +5,72 @@ mod support;
 
 use proptest::prelude::*;
 use support::*;
-use synergy_brand::{Answer, Brand, Query, answer, fold};
+use synergy_brand::{Answer, Brand, Command, Query, answer, fold};
 use synergy_domain::ErrorKind;
 use synergy_domain::testing::given;
+use synergy_proto::Event;
 use synergy_proto::events::brand::CultureActivityKind::*;
+
+/// Changzhi's customer managers visiting the Hongyun factory on 2008-05-12.
+fn visit(participants: u32) -> Command {
+    activity(
+        Some("hongyun"),
+        FactoryVisit,
+        "visit",
+        "2008-05-12",
+        participants,
+    )
+}
+
+/// The event [`visit`] records.
+fn visit_held(participants: u32) -> Event {
+    activity_held(
+        Some("hongyun"),
+        FactoryVisit,
+        "visit",
+        "2008-05-12",
+        participants,
+    )
+}
 
 #[test]
 fn either_side_records_a_culture_activity() {
-    given(hongyun_in_market(), distributor())
-        .when::<Brand>(activity(
+    // (who, brand, kind, title as given, title as recorded, held on, participants)
+    let cases = [
+        (
+            distributor(),
             Some("hongyun"),
             FactoryVisit,
             " 長治客戶經理參觀紅雲 ",
-            "2008-05-12",
-            24,
-        ))
-        .then([activity_held(
-            Some("hongyun"),
-            FactoryVisit,
             "長治客戶經理參觀紅雲",
             "2008-05-12",
             24,
-        )]);
-    given(hongyun_in_market(), manufacturer())
-        .when::<Brand>(activity(
+        ),
+        (
+            manufacturer(),
             None,
             CustomerManagerTraining,
             "品牌知識培訓",
-            "2008-07-15",
-            40,
-        ))
-        .then([activity_held(
-            None,
-            CustomerManagerTraining,
             "品牌知識培訓",
             "2008-07-15",
             40,
-        )]);
-    // A registered brand that is not (yet) introduced may be promoted.
-    given(hongyun_in_market(), manufacturer())
-        .when::<Brand>(activity(
+        ),
+        // A registered brand that is not (yet) introduced may be promoted.
+        (
+            manufacturer(),
             Some("honghe"),
             BrandPromotion,
             "紅河品牌推介",
-            "2008-06-01",
-            120,
-        ))
-        .then([activity_held(
-            Some("honghe"),
-            BrandPromotion,
             "紅河品牌推介",
             "2008-06-01",
             120,
-        )]);
+        ),
+    ];
+    for (ctx, b, kind, title, recorded, on, participants) in cases {
+        given(hongyun_in_market(), ctx)
+            .when::<Brand>(activity(b, kind, title, on, participants))
+            .then([activity_held(b, kind, recorded, on, participants)]);
+    }
 }
 
 #[test]
@@ -72,36 +85,37 @@ fn only_parties_record_activities_and_not_after_termination() {
 }
 
 #[test]
-fn an_activity_has_at_least_one_participant() {
-    given(hongyun_in_market(), distributor())
-        .when::<Brand>(activity(None, FactoryVisit, "visit", "2008-05-12", 0))
-        .refused_at(
+fn an_activity_needs_participants_a_title_and_a_day_that_has_come() {
+    // (participants, title, held on) with one of them wrong, and the rule and field refusing it
+    let cases = [
+        (
+            0,
+            "visit",
+            "2008-05-12",
             "portfolio.activity_participants_positive",
-            ErrorKind::Invalid,
             "participants",
-        );
-}
-
-#[test]
-fn an_activity_needs_a_title() {
-    given(hongyun_in_market(), distributor())
-        .when::<Brand>(activity(None, FactoryVisit, " ", "2008-05-12", 3))
-        .refused_at(
+        ),
+        (
+            3,
+            " ",
+            "2008-05-12",
             "portfolio.activity_title_required",
-            ErrorKind::Invalid,
             "title",
-        );
-}
-
-#[test]
-fn an_activity_is_recorded_once_it_was_held() {
-    given(hongyun_in_market(), distributor())
-        .when::<Brand>(activity(None, FactoryVisit, "visit", "2008-07-16", 3))
-        .refused_at(
+        ),
+        // Recorded once it was held: today is 2008-07-15.
+        (
+            3,
+            "visit",
+            "2008-07-16",
             "portfolio.date_not_in_future",
-            ErrorKind::Invalid,
             "held_on",
-        );
+        ),
+    ];
+    for (participants, title, on, rule, field) in cases {
+        given(hongyun_in_market(), distributor())
+            .when::<Brand>(activity(None, FactoryVisit, title, on, participants))
+            .refused_at(rule, ErrorKind::Invalid, field);
+    }
 }
 
 #[test]
@@ -124,49 +138,19 @@ fn an_activity_about_a_brand_names_a_registered_one() {
 #[test]
 fn recording_the_same_activity_twice_is_a_no_op() {
     let mut history = hongyun_in_market();
-    history.push(activity_held(
-        Some("hongyun"),
-        FactoryVisit,
-        "visit",
-        "2008-05-12",
-        24,
-    ));
+    history.push(visit_held(24));
     given(history.clone(), manufacturer())
-        .when::<Brand>(activity(
-            Some("hongyun"),
-            FactoryVisit,
-            "visit",
-            "2008-05-12",
-            24,
-        ))
+        .when::<Brand>(visit(24))
         .then_nothing();
     given(history, manufacturer())
-        .when::<Brand>(activity(
-            Some("hongyun"),
-            FactoryVisit,
-            "visit",
-            "2008-05-12",
-            25,
-        ))
-        .then([activity_held(
-            Some("hongyun"),
-            FactoryVisit,
-            "visit",
-            "2008-05-12",
-            25,
-        )]);
+        .when::<Brand>(visit(25))
+        .then([visit_held(25)]);
 }
 
 #[test]
 fn queries_answer_from_the_folded_portfolio() {
     let mut history = hongyun_in_market();
-    history.push(activity_held(
-        Some("hongyun"),
-        FactoryVisit,
-        "visit",
-        "2008-05-12",
-        24,
-    ));
+    history.push(visit_held(24));
     history.push(activity_held(
         None,
         CustomerManagerTraining,

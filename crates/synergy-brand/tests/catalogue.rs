@@ -4,11 +4,16 @@ mod support;
 
 use proptest::prelude::*;
 use support::*;
-use synergy_brand::{Brand, Command, catalogue_view, fold};
-use synergy_domain::ErrorKind;
+use synergy_brand::{Brand, Command, SkuEntry, catalogue_view, fold};
 use synergy_domain::testing::given;
+use synergy_domain::{DomainError, ErrorKind};
 use synergy_proto::events::brand::BrandStage;
 use synergy_proto::{Role, Yuan};
+
+/// The one-line catalogue most rules are tried on.
+fn soft() -> Command {
+    register_one("hongyun", "hy-soft", "紅雲", 3, "95")
+}
 
 #[test]
 fn manufacturer_registers_a_catalogue_in_one_decision() {
@@ -26,7 +31,7 @@ fn manufacturer_registers_a_catalogue_in_one_decision() {
 #[test]
 fn distributor_may_not_register_skus() {
     let e = given([], distributor())
-        .when::<Brand>(register(vec![entry("hongyun", "hy-soft", "紅雲", 3, "95")]))
+        .when::<Brand>(soft())
         .refused("portfolio.skus_by_manufacturer")
         .clone();
     assert_eq!(e.kind, ErrorKind::Forbidden);
@@ -35,44 +40,46 @@ fn distributor_may_not_register_skus() {
 
 #[test]
 fn admin_acts_for_the_manufacturer_but_not_for_an_outsider() {
-    let cmd = register(vec![entry("hongyun", "hy-soft", "紅雲", 3, "95")]);
     given([], ctx_as("hongyun", Role::Admin))
-        .when::<Brand>(cmd.clone())
+        .when::<Brand>(soft())
         .then([registered("hongyun", "hy-soft", "紅雲", 3, "95")]);
-    given([], ctx_as("changzhi", Role::Admin))
-        .when::<Brand>(cmd.clone())
-        .refused("portfolio.skus_by_manufacturer");
-    given([], ctx_as("yuxi", Role::Admin))
-        .when::<Brand>(cmd)
-        .refused("partnership.parties_only");
+    for (admin_for, rule) in [
+        ("changzhi", "portfolio.skus_by_manufacturer"),
+        ("yuxi", "partnership.parties_only"),
+    ] {
+        given([], ctx_as(admin_for, Role::Admin))
+            .when::<Brand>(soft())
+            .refused(rule);
+    }
 }
 
 #[test]
 fn only_parties_of_a_partnership_in_force_act_on_it() {
-    let cmd = register(vec![entry("hongyun", "hy-soft", "紅雲", 3, "95")]);
     let e = given([], outsider())
-        .when::<Brand>(cmd.clone())
+        .when::<Brand>(soft())
         .refused("partnership.parties_only")
         .clone();
     assert_eq!(e.kind, ErrorKind::Forbidden);
-    given([], terminated(manufacturer()))
-        .when::<Brand>(cmd.clone())
-        .refused("partnership.terminated_accepts_nothing");
-    given([], ctx_as("hongyun", Role::Distributor))
-        .when::<Brand>(cmd.clone())
-        .refused("principal.role_matches_side");
     let mut unknown = manufacturer();
     unknown.partnership = None;
-    given([], unknown)
-        .when::<Brand>(cmd.clone())
-        .refused("partnership.must_exist");
     let mut other = manufacturer();
     if let Some(v) = other.partnership.as_mut() {
         v.id = synergy_proto::PartnershipId::new("hongyun-datong").unwrap();
     }
-    given([], other)
-        .when::<Brand>(cmd)
-        .refused("partnership.must_exist");
+    for (ctx, rule) in [
+        (
+            terminated(manufacturer()),
+            "partnership.terminated_accepts_nothing",
+        ),
+        (
+            ctx_as("hongyun", Role::Distributor),
+            "principal.role_matches_side",
+        ),
+        (unknown, "partnership.must_exist"),
+        (other, "partnership.must_exist"),
+    ] {
+        given([], ctx).when::<Brand>(soft()).refused(rule);
+    }
 }
 
 #[test]
@@ -100,61 +107,49 @@ fn a_sku_listed_twice_refuses_the_whole_catalogue_naming_it() {
     assert!(e.message.contains("skus[0]"), "{e}");
 }
 
+/// Registers a good line followed by `second`, and returns the refusal of `rule`, which
+/// must name `field` of the second line.
+fn second_line_refused(second: SkuEntry, rule: &str, field: &str) -> DomainError {
+    given([], manufacturer())
+        .when::<Brand>(register(vec![
+            entry("hongyun", "hy-soft", "紅雲(軟)", 3, "95"),
+            second,
+        ]))
+        .refused_at(rule, ErrorKind::Invalid, &format!("skus[1].{field}"))
+        .clone()
+}
+
 #[test]
 fn the_reserved_sku_all_is_refused_in_any_case() {
     for reserved in ["ALL", "all", "All"] {
-        let e = given([], manufacturer())
-            .when::<Brand>(register(vec![
-                entry("hongyun", "hy-soft", "紅雲(軟)", 3, "95"),
-                entry("hongyun", reserved, "market", 3, "95"),
-            ]))
-            .refused_at(
-                "portfolio.sku_all_reserved",
-                ErrorKind::Invalid,
-                "skus[1].sku",
-            )
-            .clone();
+        let second = entry("hongyun", reserved, "market", 3, "95");
+        let e = second_line_refused(second, "portfolio.sku_all_reserved", "sku");
         assert!(e.message.contains("market-total"), "{e}");
     }
     given([], manufacturer())
-        .when::<Brand>(register(vec![entry("hongyun", "ALLx", "紅雲", 3, "95")]))
+        .when::<Brand>(register_one("hongyun", "ALLx", "紅雲", 3, "95"))
         .then([registered("hongyun", "ALLx", "紅雲", 3, "95")]);
 }
 
 #[test]
 fn a_sku_needs_a_name_and_names_are_trimmed() {
     given([], manufacturer())
-        .when::<Brand>(register(vec![entry("hongyun", "hy-soft", "  ", 3, "95")]))
+        .when::<Brand>(register_one("hongyun", "hy-soft", "  ", 3, "95"))
         .refused_at(
             "portfolio.sku_name_required",
             ErrorKind::Invalid,
             "skus[0].name",
         );
     given([], manufacturer())
-        .when::<Brand>(register(vec![entry(
-            "hongyun",
-            "hy-soft",
-            " 紅雲(軟) ",
-            3,
-            "95",
-        )]))
+        .when::<Brand>(register_one("hongyun", "hy-soft", " 紅雲(軟) ", 3, "95"))
         .then([registered("hongyun", "hy-soft", "紅雲(軟)", 3, "95")]);
 }
 
 #[test]
 fn price_class_outside_1_to_5_is_refused_naming_the_line() {
     for bad in [0, 6, 255] {
-        let e = given([], manufacturer())
-            .when::<Brand>(register(vec![
-                entry("hongyun", "hy-soft", "紅雲(軟)", 3, "95"),
-                entry("hongyun", "hy-hard", "紅雲(硬)", bad, "130"),
-            ]))
-            .refused_at(
-                "portfolio.price_class_1_to_5",
-                ErrorKind::Invalid,
-                "skus[1].price_class",
-            )
-            .clone();
+        let second = entry("hongyun", "hy-hard", "紅雲(硬)", bad, "130");
+        let e = second_line_refused(second, "portfolio.price_class_1_to_5", "price_class");
         assert!(e.message.contains("hy-hard"), "{e}");
     }
 }
@@ -163,7 +158,7 @@ fn price_class_outside_1_to_5_is_refused_naming_the_line() {
 fn guide_price_must_be_above_zero() {
     for bad in ["0", "-0.01", "-95"] {
         given([], manufacturer())
-            .when::<Brand>(register(vec![entry("hongyun", "hy-soft", "紅雲", 3, bad)]))
+            .when::<Brand>(register_one("hongyun", "hy-soft", "紅雲", 3, bad))
             .refused_at(
                 "portfolio.guide_price_positive",
                 ErrorKind::Invalid,
@@ -171,9 +166,7 @@ fn guide_price_must_be_above_zero() {
             );
     }
     given([], manufacturer())
-        .when::<Brand>(register(vec![entry(
-            "hongyun", "hy-soft", "紅雲", 3, "0.01",
-        )]))
+        .when::<Brand>(register_one("hongyun", "hy-soft", "紅雲", 3, "0.01"))
         .then([registered("hongyun", "hy-soft", "紅雲", 3, "0.01")]);
 }
 
@@ -199,24 +192,12 @@ fn a_changed_sku_is_updated_and_a_new_one_registered_in_the_same_commit() {
             updated("hongyun", "hy-hard", "紅雲(硬)", 2, "140.00"),
             registered("hongyun", "hy-slim", "紅雲(細支)", 1, "220.00"),
         ]);
-    given(hongyun_in_market(), manufacturer())
-        .when::<Brand>(register(vec![entry(
-            "hongyun",
-            "hy-soft",
-            "紅雲(軟包)",
-            3,
-            "95",
-        )]))
-        .then([updated("hongyun", "hy-soft", "紅雲(軟包)", 3, "95")]);
-    given(hongyun_in_market(), manufacturer())
-        .when::<Brand>(register(vec![entry(
-            "hongyun",
-            "hy-soft",
-            "紅雲(軟)",
-            2,
-            "95",
-        )]))
-        .then([updated("hongyun", "hy-soft", "紅雲(軟)", 2, "95")]);
+    // A new name or a new price class alone is an update too.
+    for (name, price_class) in [("紅雲(軟包)", 3), ("紅雲(軟)", 2)] {
+        given(hongyun_in_market(), manufacturer())
+            .when::<Brand>(register_one("hongyun", "hy-soft", name, price_class, "95"))
+            .then([updated("hongyun", "hy-soft", name, price_class, "95")]);
+    }
 }
 
 #[test]
@@ -238,35 +219,16 @@ fn a_sku_cannot_move_to_another_brand_and_nothing_of_the_catalogue_is_recorded()
 
 #[test]
 fn a_withdrawn_brand_takes_no_new_or_changed_skus_but_a_retry_still_succeeds() {
-    let mut history = hongyun_in_market();
-    history.push(stage_changed(
-        "hongyun",
-        BrandStage::Introduction,
-        BrandStage::Withdrawn,
-        "2008-05-01",
-        "delisted",
-    ));
+    let history = hongyun_withdrawn_on("2008-05-01");
     given(history.clone(), manufacturer())
-        .when::<Brand>(register(vec![entry(
-            "hongyun",
-            "hy-slim",
-            "紅雲(細支)",
-            1,
-            "220",
-        )]))
+        .when::<Brand>(register_one("hongyun", "hy-slim", "紅雲(細支)", 1, "220"))
         .refused_at(
             "portfolio.withdrawn_is_final",
             ErrorKind::State,
             "skus[0].brand",
         );
     given(history.clone(), manufacturer())
-        .when::<Brand>(register(vec![entry(
-            "hongyun",
-            "hy-soft",
-            "紅雲(軟)",
-            3,
-            "99",
-        )]))
+        .when::<Brand>(register_one("hongyun", "hy-soft", "紅雲(軟)", 3, "99"))
         .refused("portfolio.withdrawn_is_final");
     given(history, manufacturer())
         .when::<Brand>(register(vec![
@@ -326,7 +288,7 @@ proptest! {
     #[test]
     fn price_class_accepted_exactly_in_1_to_5(c in any::<u8>()) {
         let outcome = given([], manufacturer())
-            .when::<Brand>(register(vec![entry("hongyun", "hy-soft", "紅雲", c, "95")]));
+            .when::<Brand>(register_one("hongyun", "hy-soft", "紅雲", c, "95"));
         if (1..=5).contains(&c) {
             prop_assert_eq!(outcome.accepted().len(), 1);
         } else {

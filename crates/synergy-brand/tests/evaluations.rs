@@ -7,7 +7,6 @@ use support::*;
 use synergy_brand::{Answer, Brand, Query, answer, fold};
 use synergy_domain::ErrorKind;
 use synergy_domain::testing::given;
-use synergy_proto::events::brand::BrandStage;
 
 const CRITERIA: &[(&str, u8)] = &[("awareness", 72), ("availability", 88)];
 
@@ -25,12 +24,17 @@ fn either_side_evaluates_a_brand_for_an_ended_period() {
 
 #[test]
 fn only_parties_evaluate_and_not_after_termination() {
-    given(hongyun_in_market(), outsider())
-        .when::<Brand>(evaluate("hongyun", "2008-06", 81, CRITERIA, false))
-        .refused("partnership.parties_only");
-    given(hongyun_in_market(), terminated(distributor()))
-        .when::<Brand>(evaluate("hongyun", "2008-06", 81, CRITERIA, false))
-        .refused("partnership.terminated_accepts_nothing");
+    for (ctx, rule) in [
+        (outsider(), "partnership.parties_only"),
+        (
+            terminated(distributor()),
+            "partnership.terminated_accepts_nothing",
+        ),
+    ] {
+        given(hongyun_in_market(), ctx)
+            .when::<Brand>(evaluate("hongyun", "2008-06", 81, CRITERIA, false))
+            .refused(rule);
+    }
 }
 
 #[test]
@@ -63,32 +67,15 @@ fn a_criterion_score_above_100_is_refused_naming_the_field() {
 
 #[test]
 fn every_score_names_a_distinct_criterion() {
-    given(hongyun_in_market(), manufacturer())
-        .when::<Brand>(evaluate(
-            "hongyun",
-            "2008-06",
-            80,
-            &[("awareness", 1), (" ", 2)],
-            false,
-        ))
-        .refused_at(
-            "portfolio.criterion_named",
-            ErrorKind::Invalid,
-            "scores[1].criterion",
-        );
-    given(hongyun_in_market(), manufacturer())
-        .when::<Brand>(evaluate(
-            "hongyun",
-            "2008-06",
-            80,
-            &[("awareness", 1), (" awareness", 2)],
-            false,
-        ))
-        .refused_at(
-            "portfolio.criterion_once",
-            ErrorKind::Invalid,
-            "scores[1].criterion",
-        );
+    for (second, rule) in [
+        (" ", "portfolio.criterion_named"),
+        (" awareness", "portfolio.criterion_once"),
+    ] {
+        let scores = [("awareness", 1), (second, 2)];
+        given(hongyun_in_market(), manufacturer())
+            .when::<Brand>(evaluate("hongyun", "2008-06", 80, &scores, false))
+            .refused_at(rule, ErrorKind::Invalid, "scores[1].criterion");
+    }
 }
 
 #[test]
@@ -104,39 +91,30 @@ fn only_introduced_brands_are_evaluated() {
 
 #[test]
 fn only_ended_periods_after_the_introduction_are_evaluated() {
+    let evaluating = |p: &str| {
+        given(hongyun_in_market(), manufacturer())
+            .when::<Brand>(evaluate("hongyun", p, 80, CRITERIA, false))
+    };
     // Today is 2008-07-15: July and Q3 have not ended.
     for open in ["2008-07", "2008-Q3", "2008-H2", "2008"] {
-        given(hongyun_in_market(), manufacturer())
-            .when::<Brand>(evaluate("hongyun", open, 80, CRITERIA, false))
-            .refused_at(
-                "portfolio.evaluate_ended_periods",
-                ErrorKind::Invalid,
-                "period",
-            );
-    }
-    // Introduced 2008-01-10: December 2007 predates it; January 2008 contains it.
-    given(hongyun_in_market(), manufacturer())
-        .when::<Brand>(evaluate("hongyun", "2007-12", 80, CRITERIA, false))
-        .refused_at(
-            "portfolio.evaluate_after_introduction",
+        evaluating(open).refused_at(
+            "portfolio.evaluate_ended_periods",
             ErrorKind::Invalid,
             "period",
         );
-    given(hongyun_in_market(), manufacturer())
-        .when::<Brand>(evaluate("hongyun", "2008-01", 80, CRITERIA, false))
-        .then([evaluated("hongyun", "2008-01", 80, CRITERIA)]);
+    }
+    // Introduced 2008-01-10: December 2007 predates it; January 2008 contains it.
+    evaluating("2007-12").refused_at(
+        "portfolio.evaluate_after_introduction",
+        ErrorKind::Invalid,
+        "period",
+    );
+    evaluating("2008-01").then([evaluated("hongyun", "2008-01", 80, CRITERIA)]);
 }
 
 #[test]
 fn a_withdrawn_brand_is_evaluated_up_to_its_withdrawal_period_only() {
-    let mut history = hongyun_in_market();
-    history.push(stage_changed(
-        "hongyun",
-        BrandStage::Introduction,
-        BrandStage::Withdrawn,
-        "2008-05-20",
-        "delisted",
-    ));
+    let history = hongyun_withdrawn_on("2008-05-20");
     given(history.clone(), manufacturer())
         .when::<Brand>(evaluate("hongyun", "2008-05", 40, CRITERIA, false))
         .then([evaluated("hongyun", "2008-05", 40, CRITERIA)]);

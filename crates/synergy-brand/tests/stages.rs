@@ -109,34 +109,28 @@ fn introducing_again_is_a_no_op_on_the_same_day_and_refused_on_another() {
 
 #[test]
 fn stages_move_forward_one_at_a_time_or_skipping_ahead() {
-    given(hongyun_in_market(), manufacturer())
-        .when::<Brand>(change_stage(
-            "hongyun",
-            Cultivation,
-            "2008-03-01",
-            " 培育方案 adopted ",
-        ))
-        .then([stage_changed(
-            "hongyun",
+    // (from, to, changed on, reason as given, reason as recorded)
+    let moves = [
+        (
             Introduction,
             Cultivation,
             "2008-03-01",
+            " 培育方案 adopted ",
             "培育方案 adopted",
-        )]);
-    given(at_stage(Cultivation), manufacturer())
-        .when::<Brand>(change_stage(
-            "hongyun",
-            Mature,
-            "2008-07-15",
-            "share above 20 %",
-        ))
-        .then([stage_changed(
-            "hongyun",
+        ),
+        (
             Cultivation,
             Mature,
             "2008-07-15",
             "share above 20 %",
-        )]);
+            "share above 20 %",
+        ),
+    ];
+    for (from, to, on, reason, recorded) in moves {
+        given(at_stage(from), manufacturer())
+            .when::<Brand>(change_stage("hongyun", to, on, reason))
+            .then([stage_changed("hongyun", from, to, on, recorded)]);
+    }
 }
 
 #[test]
@@ -236,24 +230,18 @@ fn a_stage_change_needs_a_reason() {
 
 #[test]
 fn a_stage_change_is_dated_between_the_current_stage_and_today() {
-    // hongyun entered Growth on 2008-03-01.
-    given(at_stage(Growth), manufacturer())
-        .when::<Brand>(change_stage("hongyun", Mature, "2008-02-28", "x"))
-        .refused_at(
-            "portfolio.stage_dates_in_order",
-            ErrorKind::Invalid,
-            "changed_on",
-        );
-    given(at_stage(Growth), manufacturer())
-        .when::<Brand>(change_stage("hongyun", Mature, "2008-03-01", "x"))
-        .then([stage_changed("hongyun", Growth, Mature, "2008-03-01", "x")]);
-    given(at_stage(Growth), manufacturer())
-        .when::<Brand>(change_stage("hongyun", Mature, "2008-07-16", "x"))
-        .refused_at(
-            "portfolio.date_not_in_future",
-            ErrorKind::Invalid,
-            "changed_on",
-        );
+    // hongyun entered Growth on 2008-03-01; today is 2008-07-15.
+    let to_mature_on = |on: &str| {
+        given(at_stage(Growth), manufacturer())
+            .when::<Brand>(change_stage("hongyun", Mature, on, "x"))
+    };
+    for (too_early_or_late, rule) in [
+        ("2008-02-28", "portfolio.stage_dates_in_order"),
+        ("2008-07-16", "portfolio.date_not_in_future"),
+    ] {
+        to_mature_on(too_early_or_late).refused_at(rule, ErrorKind::Invalid, "changed_on");
+    }
+    to_mature_on("2008-03-01").then([stage_changed("hongyun", Growth, Mature, "2008-03-01", "x")]);
 }
 
 #[test]

@@ -14,12 +14,7 @@ struct JetStreamHarness {
 }
 
 async fn open(server: &NatsServer) -> JetStreamLog {
-    JetStreamLog::connect(
-        &server.url().parse().expect("a NATS URL"),
-        JetStreamConfig::default(),
-    )
-    .await
-    .expect("open the JetStream log")
+    conformance::open_jetstream(server, JetStreamConfig::default()).await
 }
 
 impl conformance::Harness for JetStreamHarness {

@@ -5,6 +5,8 @@
 //!   and after the restart appends and a live subscription carry on without gap or
 //!   duplicate.
 
+mod conformance;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -15,52 +17,27 @@ use synergy_eventlog::{
     AppendError, EventLog, ExpectedVersion, Filter, JetStreamConfig, JetStreamLog, Position,
     ReadError, StoredCommit, Subscription,
 };
-use synergy_proto::events::SupportEvent;
-use synergy_proto::{
-    Actor, AggregateId, Commit, Context, Event, MeetingId, OrgId, PartnershipId, RecordedEvent,
-    Role, StreamId, Timestamp, Uuid,
-};
+use synergy_proto::{Commit, Context, StreamId, Uuid};
 use synergy_testkit::NatsServer;
 
 const WAIT: Duration = Duration::from_secs(30);
 
 fn stream(aggregate: usize) -> StreamId {
-    StreamId::new(
-        Context::Support,
-        PartnershipId::new("crash").expect("valid id"),
-        AggregateId::new(format!("meeting:{aggregate}")).expect("valid id"),
-    )
+    conformance::stream(Context::Support, "crash", &format!("meeting:{aggregate}"))
 }
 
+/// A commit of one event.
 fn commit(stream: &StreamId) -> Commit {
-    Commit {
-        commit_id: Uuid::now_v7(),
-        stream: stream.clone(),
-        first_version: 0,
-        recorded_at: Timestamp::from_millis(0),
-        actor: Actor {
-            org: OrgId::new("acme").expect("valid id"),
-            role: Role::Manufacturer,
-            user: "crash-test".into(),
-        },
-        correlation_id: Uuid::now_v7(),
-        causation_id: None,
-        events: vec![RecordedEvent {
-            event_id: Uuid::now_v7(),
-            occurred_at: Timestamp::from_millis(1_200_000_000_000),
-            event: Event::Support(SupportEvent::MeetingCancelled {
-                meeting: MeetingId::new("m-1").expect("valid id"),
-                reason: "crash test".into(),
-            }),
-        }],
-    }
+    conformance::commit(stream, 1)
 }
 
-fn config(request_timeout: Duration) -> JetStreamConfig {
-    JetStreamConfig {
+/// A JetStream log on `server` whose requests give up after `request_timeout`.
+async fn open(server: &NatsServer, request_timeout: Duration) -> JetStreamLog {
+    let config = JetStreamConfig {
         request_timeout,
         ..JetStreamConfig::default()
-    }
+    };
+    conformance::open_jetstream(server, config).await
 }
 
 /// A pseudo-random delay in `0..max_ms` (no RNG dependency needed for picking kill moments).
@@ -73,11 +50,7 @@ fn jitter(max_ms: u64) -> Duration {
 }
 
 async fn next_item(sub: &mut Subscription) -> Result<StoredCommit, ReadError> {
-    match tokio::time::timeout(WAIT, sub.next()).await {
-        Ok(Some(item)) => item,
-        Ok(None) => panic!("the subscription ended"),
-        Err(_) => panic!("no commit arrived within {WAIT:?}"),
-    }
+    conformance::next_item_within(sub, WAIT).await
 }
 
 /// Every commit in the log, read through a subscription up to the head.
@@ -110,12 +83,7 @@ async fn acknowledged_commits_survive_kill_9_exactly_once() {
     const WRITERS: usize = 8;
     const ROUNDS: usize = 3;
     let mut server = NatsServer::start().expect("start nats-server");
-    let log = JetStreamLog::connect(
-        &server.url().parse().expect("a NATS URL"),
-        config(Duration::from_secs(2)),
-    )
-    .await
-    .expect("open log");
+    let log = open(&server, Duration::from_secs(2)).await;
     let acked: Arc<Mutex<Vec<(Uuid, Position)>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
 
@@ -179,24 +147,18 @@ async fn acknowledged_commits_survive_kill_9_exactly_once() {
     }
 
     // A fresh client sees the store as the server recovered it.
-    let reader = JetStreamLog::connect(
-        &server.url().parse().expect("a NATS URL"),
-        config(Duration::from_secs(5)),
-    )
-    .await
-    .expect("reopen log");
+    let reader = open(&server, Duration::from_secs(5)).await;
     let all = read_everything(&reader).await;
     for (i, c) in all.iter().enumerate() {
         assert_eq!(c.position.get(), i as u64 + 1, "global order has a gap");
     }
-    let mut stored: HashMap<Uuid, Position> = HashMap::new();
-    for c in &all {
-        assert!(
-            stored.insert(c.commit.commit_id, c.position).is_none(),
-            "commit {} stored twice",
-            c.commit.commit_id
-        );
-    }
+    // No commit stored twice, and per aggregate, versions still run 1, 2, 3, ... after
+    // the crashes.
+    conformance::assert_gap_free(&all);
+    let stored: HashMap<Uuid, Position> = all
+        .iter()
+        .map(|c| (c.commit.commit_id, c.position))
+        .collect();
     let acked = acked.lock().expect("acked list").clone();
     for (id, position) in &acked {
         assert_eq!(
@@ -204,18 +166,6 @@ async fn acknowledged_commits_survive_kill_9_exactly_once() {
             Some(position),
             "acknowledged commit {id} at {position} is missing or moved"
         );
-    }
-    // Per aggregate, versions still run 1, 2, 3, ... after the crashes.
-    let mut versions: HashMap<&StreamId, u64> = HashMap::new();
-    for c in &all {
-        let v = versions.entry(&c.commit.stream).or_default();
-        assert_eq!(
-            c.commit.first_version,
-            *v + 1,
-            "version gap in {}",
-            c.commit.stream
-        );
-        *v = c.commit.last_version();
     }
     let ids: HashSet<Uuid> = acked.iter().map(|(id, _)| *id).collect();
     assert_eq!(ids.len(), acked.len(), "a commit was acknowledged twice");
@@ -225,9 +175,7 @@ async fn acknowledged_commits_survive_kill_9_exactly_once() {
 async fn down_server_fails_fast_and_everything_resumes_after_restart() {
     let bound = Duration::from_secs(1);
     let server = NatsServer::start().expect("start nats-server");
-    let log = JetStreamLog::connect(&server.url().parse().expect("a NATS URL"), config(bound))
-        .await
-        .expect("open log");
+    let log = open(&server, bound).await;
     let s = stream(0);
     let mut sub = log.subscribe(Position::START, Filter::ALL);
     let first = commit(&s);

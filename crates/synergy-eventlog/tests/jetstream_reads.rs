@@ -8,12 +8,7 @@ use synergy_eventlog::{EventLog, ExpectedVersion, JetStreamConfig, JetStreamLog}
 use synergy_testkit::NatsServer;
 
 async fn open(server: &NatsServer) -> JetStreamLog {
-    JetStreamLog::connect(
-        &server.url().parse().expect("a NATS URL"),
-        JetStreamConfig::default(),
-    )
-    .await
-    .expect("open the JetStream log")
+    conformance::open_jetstream(server, JetStreamConfig::default()).await
 }
 
 /// The server's view of the log's stream.

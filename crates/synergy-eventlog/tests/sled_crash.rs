@@ -7,7 +7,9 @@
 //! The child is this same test binary, re-executed with [`CHILD_ENV`] set; that is why
 //! this test has its own `main` (`harness = false`).
 
-use std::collections::{HashMap, HashSet};
+mod conformance;
+
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -16,11 +18,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures::StreamExt;
 use synergy_eventlog::{EventLog, ExpectedVersion, Filter, Position, SledLog, StoredCommit};
-use synergy_proto::events::SupportEvent;
-use synergy_proto::{
-    Actor, AggregateId, Commit, Context, Event, MeetingId, OrgId, PartnershipId, RecordedEvent,
-    Role, StreamId, Timestamp, Uuid,
-};
+use synergy_proto::{Commit, Context, StreamId, Uuid};
 
 const CHILD_ENV: &str = "SYNERGY_SLED_CRASH_CHILD_DIR";
 const ROUNDS: usize = 24;
@@ -64,37 +62,11 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 fn stream(writer: usize) -> StreamId {
-    StreamId::new(
-        Context::Support,
-        PartnershipId::new("crash").expect("valid id"),
-        AggregateId::new(format!("meeting:{writer}")).expect("valid id"),
-    )
+    conformance::stream(Context::Support, "crash", &format!("meeting:{writer}"))
 }
 
 fn commit(stream: &StreamId, events: usize) -> Commit {
-    Commit {
-        commit_id: Uuid::now_v7(),
-        stream: stream.clone(),
-        first_version: 0,
-        recorded_at: Timestamp::from_millis(0),
-        actor: Actor {
-            org: OrgId::new("acme").expect("valid id"),
-            role: Role::Manufacturer,
-            user: "crash-test".into(),
-        },
-        correlation_id: Uuid::now_v7(),
-        causation_id: None,
-        events: (0..events)
-            .map(|n| RecordedEvent {
-                event_id: Uuid::now_v7(),
-                occurred_at: Timestamp::from_millis(1_200_000_000_000),
-                event: Event::Support(SupportEvent::MeetingCancelled {
-                    meeting: MeetingId::new("m-1").expect("valid id"),
-                    reason: format!("event {n}"),
-                }),
-            })
-            .collect(),
-    }
+    conformance::commit(stream, events)
 }
 
 /// The child: appends forever from several tasks, one aggregate each, printing every
@@ -279,28 +251,20 @@ async fn verify(dir: &Path, acked: &HashMap<Uuid, Ack>) -> usize {
     }
     drop(sub);
 
-    let mut ids = HashSet::new();
-    let mut versions: HashMap<StreamId, u64> = HashMap::new();
     for (i, c) in all.iter().enumerate() {
         assert_eq!(
             c.position.get(),
             i as u64 + 1,
             "positions must run 1..=n without gaps"
         );
-        assert!(
-            ids.insert(c.commit.commit_id),
-            "commit {} stored twice",
-            c.commit.commit_id
-        );
-        let last = versions.entry(c.commit.stream.clone()).or_insert(0);
-        assert_eq!(
-            c.commit.first_version,
-            *last + 1,
-            "version gap in {}",
-            c.commit.stream
-        );
-        *last = c.commit.last_version();
     }
+    // No commit stored twice; each aggregate's versions run 1, 2, 3, ...
+    conformance::assert_gap_free(&all);
+    // The last version of each aggregate (later commits overwrite earlier ones).
+    let versions: HashMap<StreamId, u64> = all
+        .iter()
+        .map(|c| (c.commit.stream.clone(), c.commit.last_version()))
+        .collect();
     let by_id: HashMap<Uuid, &StoredCommit> = all.iter().map(|c| (c.commit.commit_id, c)).collect();
     for (id, ack) in acked {
         let stored = by_id

@@ -2,19 +2,14 @@
 
 mod common;
 
-use common::{at, problems, row};
+use common::{assert_problems, at, csv_of, problems, row};
 use synergy_import::{CATALOGUE_COLUMNS, Format, ImportErrors, parse_catalogue};
 use synergy_proto::Yuan;
 
 const HEADER: &str = "brand,sku,name,price_class,guide_price_yuan";
 
 fn file(rows: &[&str]) -> String {
-    let mut s = String::from(HEADER);
-    for r in rows {
-        s.push('\n');
-        s.push_str(r);
-    }
-    s
+    csv_of(HEADER, rows)
 }
 
 fn rejected(text: &str) -> ImportErrors {
@@ -150,10 +145,7 @@ fn duplicate_sku_names_the_first_line() {
         "hongyun,hy-hard,紅雲(硬),1,230",
         "other,hy-soft,別的,2,190",
     ]));
-    assert_eq!(
-        problems(&errors),
-        vec![at(4, "sku", "portfolio.sku_once_per_catalogue")]
-    );
+    assert_problems(&errors, &[at(4, "sku", "portfolio.sku_once_per_catalogue")]);
     assert_eq!(
         errors.errors[0].reason,
         "SKU hy-soft is already on line 2; give each SKU once"
@@ -167,9 +159,9 @@ fn every_bad_row_at_once_in_line_order() {
         "hongyun,hy-hard,紅雲(硬),1,230",
         ",ALL,,x,abc",
     ]));
-    assert_eq!(
-        problems(&errors),
-        vec![
+    assert_problems(
+        &errors,
+        &[
             at(2, "price_class", "portfolio.price_class_1_to_5"),
             at(2, "guide_price_yuan", "portfolio.guide_price_positive"),
             at(4, "brand", "import.required"),
@@ -177,7 +169,7 @@ fn every_bad_row_at_once_in_line_order() {
             at(4, "name", "import.required"),
             at(4, "price_class", "portfolio.price_class_1_to_5"),
             at(4, "guide_price_yuan", "import.not_a_number"),
-        ]
+        ],
     );
 }
 
@@ -185,13 +177,13 @@ fn every_bad_row_at_once_in_line_order() {
 fn header_must_name_the_catalogue_columns() {
     let errors =
         rejected("brand,sku,name,class,guide_price_yuan,colour\nhongyun,hy-soft,紅雲,2,190,red\n");
-    assert_eq!(
-        problems(&errors),
-        vec![
+    assert_problems(
+        &errors,
+        &[
             at(1, "class", "import.unknown_column"),
             at(1, "colour", "import.unknown_column"),
             at(1, "price_class", "import.missing_column"),
-        ]
+        ],
     );
 }
 
@@ -203,5 +195,5 @@ fn bom_and_crlf_and_header_only() {
     )
     .expect("BOM and CRLF are fine");
     assert_eq!(entries.len(), 1);
-    assert_eq!(problems(&rejected(HEADER)), vec![row(1, "import.no_rows")]);
+    assert_problems(&rejected(HEADER), &[row(1, "import.no_rows")]);
 }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{MARKET_HEADER, at, catalogue, market_csv, problems, row};
+use common::{MARKET_HEADER, assert_problems, at, catalogue, market_csv, problems, row};
 use synergy_import::{Format, ImportErrors, parse_market_data};
 use synergy_proto::{Cases, SkuId, YearMonth, Yuan};
 
@@ -19,6 +19,11 @@ fn rejected(text: &str) -> ImportErrors {
         Ok(months) => panic!("expected a rejection, got {months:?}"),
         Err(e) => e,
     }
+}
+
+/// The rejection of a market data file of `rows`.
+fn rejected_rows(rows: &[&str]) -> ImportErrors {
+    rejected(&market_csv(rows))
 }
 
 fn ym(s: &str) -> YearMonth {
@@ -107,10 +112,7 @@ fn bom_trimmed_and_case_insensitive_header_and_blank_lines() {
 
     // Blank lines still count for the line numbers a person sees in an editor.
     let bad = text.replace("2008-06,ALL,11300", "2008-06,ALL,-11300");
-    assert_eq!(
-        problems(&rejected(&bad)),
-        vec![at(6, "volume_cases", "import.negative")]
-    );
+    assert_problems(&rejected(&bad), &[at(6, "volume_cases", "import.negative")]);
 }
 
 #[test]
@@ -244,11 +246,11 @@ fn field_syntax_errors_name_line_and_column() {
 
 #[test]
 fn reasons_read_well() {
-    let errors = rejected(&market_csv(&[
+    let errors = rejected_rows(&[
         "2008-06,hy-soft,1.2345,16500000,310,2900,2600,192",
         "2008-Q2,hy-soft,1,1,1,1,1,1",
         "2008-06,ALL,11300,121000000,,5200,,",
-    ]));
+    ]);
     let reasons: Vec<&str> = errors.errors.iter().map(|e| e.reason.as_str()).collect();
     assert_eq!(
         reasons,
@@ -271,14 +273,11 @@ fn without_a_catalogue_any_valid_sku_is_accepted() {
 
 #[test]
 fn unregistered_sku_that_differs_only_in_case_gets_a_hint() {
-    let errors = rejected(&market_csv(&[
+    let errors = rejected_rows(&[
         "2008-06,HY-SOFT,1,1,1,1,1,1",
         "2008-06,ALL,11300,121000000,,5200,,",
-    ]));
-    assert_eq!(
-        problems(&errors),
-        vec![at(2, "sku", "market_data.sku_registered")]
-    );
+    ]);
+    assert_problems(&errors, &[at(2, "sku", "market_data.sku_registered")]);
     assert!(
         errors.errors[0].reason.contains("did you mean hy-soft?"),
         "{errors}"
@@ -287,17 +286,14 @@ fn unregistered_sku_that_differs_only_in_case_gets_a_hint() {
 
 #[test]
 fn duplicate_sku_in_a_month_is_reported_on_the_second_row() {
-    let errors = rejected(&market_csv(&[
+    let errors = rejected_rows(&[
         "2008-06,hy-soft,1,1,1,1,1,1",
         "2008-07,hy-soft,1,1,1,1,1,1",
         "2008-06,hy-soft,2,2,2,2,2,2",
         "2008-06,ALL,11300,121000000,,5200,,",
         "2008-07,ALL,11300,121000000,,5200,,",
-    ]));
-    assert_eq!(
-        problems(&errors),
-        vec![at(4, "sku", "market_data.one_line_per_sku")]
-    );
+    ]);
+    assert_problems(&errors, &[at(4, "sku", "market_data.one_line_per_sku")]);
     assert!(
         errors.errors[0]
             .reason
@@ -307,18 +303,18 @@ fn duplicate_sku_in_a_month_is_reported_on_the_second_row() {
 
 #[test]
 fn missing_and_duplicate_all_rows_name_the_month() {
-    let errors = rejected(&market_csv(&[
+    let errors = rejected_rows(&[
         "2008-05,hy-soft,1,1,1,1,1,1",
         "2008-06,hy-soft,1,1,1,1,1,1",
         "2008-06,ALL,11300,121000000,,5200,,",
         "2008-06,ALL,11300,121000000,,5200,,",
-    ]));
-    assert_eq!(
-        problems(&errors),
-        vec![
+    ]);
+    assert_problems(
+        &errors,
+        &[
             row(2, "market_data.month_needs_all_row"),
             at(5, "sku", "market_data.one_all_row_per_month"),
-        ]
+        ],
     );
     assert!(
         errors.errors[0]
@@ -334,17 +330,17 @@ fn missing_and_duplicate_all_rows_name_the_month() {
 
 #[test]
 fn sums_above_the_market_total_are_reported_on_the_all_row() {
-    let errors = rejected(&market_csv(&[
+    let errors = rejected_rows(&[
         "2008-06,hy-soft,6000,70000000,1,1,1,1",
         "2008-06,hy-hard,6000,60000000,1,1,1,1",
         "2008-06,ALL,11300,121000000,,5200,,",
-    ]));
-    assert_eq!(
-        problems(&errors),
-        vec![
+    ]);
+    assert_problems(
+        &errors,
+        &[
             at(4, "volume_cases", "market_data.skus_within_market"),
             at(4, "revenue_yuan", "market_data.skus_within_market"),
-        ]
+        ],
     );
     assert_eq!(
         errors.errors[0].reason,
@@ -355,39 +351,39 @@ fn sums_above_the_market_total_are_reported_on_the_all_row() {
 
 #[test]
 fn a_single_line_above_the_total_is_not_reported_again_as_a_sum() {
-    let errors = rejected(&market_csv(&[
+    let errors = rejected_rows(&[
         "2008-06,hy-soft,12000,1,1,1,1,1",
         "2008-06,hy-hard,1,1,1,1,1,1",
         "2008-06,ALL,11300,121000000,,5200,,",
-    ]));
-    assert_eq!(
-        problems(&errors),
-        vec![at(2, "volume_cases", "market_data.sku_within_market")]
+    ]);
+    assert_problems(
+        &errors,
+        &[at(2, "volume_cases", "market_data.sku_within_market")],
     );
 }
 
 #[test]
 fn all_row_figures_are_checked() {
-    let errors = rejected(&market_csv(&[
+    let errors = rejected_rows(&[
         "2008-06,ALL,,121000000.005,abc,,5300,x",
         "2008-07,ALL,1,1,,10,11,",
-    ]));
-    assert_eq!(
-        problems(&errors),
-        vec![
+    ]);
+    assert_problems(
+        &errors,
+        &[
             at(2, "volume_cases", "import.required"),
             at(2, "revenue_yuan", "import.too_many_decimals"),
             at(2, "closing_stock_cases", "import.not_a_number"),
             at(2, "outlets_stocking", "import.required"),
             at(2, "avg_retail_price_yuan", "import.not_a_number"),
             at(3, "outlets_selling", "market_data.selling_within_stocking"),
-        ]
+        ],
     );
 }
 
 #[test]
 fn every_bad_row_is_reported_at_once() {
-    let errors = rejected(&market_csv(&[
+    let errors = rejected_rows(&[
         "2008-06,hy-soft,1200.5,16500000.00,310,2900,2600,192.00", // 2 ok
         "2008-06,hy-hard,1.0001,-3,310,2900,2600,192.00",          // 3 two faults
         "2008-6,hy-soft,1,1,1,1,1,1",                              // 4 bad period
@@ -395,10 +391,10 @@ fn every_bad_row_is_reported_at_once() {
         "2008-06,hy-soft,1,1,1,1,1,1",                             // 6 duplicate
         "2008-06,ALL,11300,121000000,,5200,,",                     // 7 ok
         "2008-07,hy-soft,1,1,1,10,11,1",                           // 8 selling>stocking, no ALL
-    ]));
-    assert_eq!(
-        problems(&errors),
-        vec![
+    ]);
+    assert_problems(
+        &errors,
+        &[
             at(3, "volume_cases", "import.too_many_decimals"),
             at(3, "revenue_yuan", "import.negative"),
             at(4, "period", "import.period_is_month"),
@@ -406,7 +402,7 @@ fn every_bad_row_is_reported_at_once() {
             at(6, "sku", "market_data.one_line_per_sku"),
             at(8, "outlets_selling", "market_data.selling_within_stocking"),
             row(8, "market_data.month_needs_all_row"),
-        ]
+        ],
     );
     let shown = errors.to_string();
     assert!(shown.starts_with("the file was rejected and nothing of it was recorded: 7 problems"));
@@ -426,14 +422,14 @@ fn header_problems_name_the_columns() {
         "period,sku,volume,revenue_yuan,closing_stock_cases,outlets_stocking,outlets_stocking,avg_retail_price_yuan\n\
          2008-06,ALL,1,1,,1,,\n",
     );
-    assert_eq!(
-        problems(&errors),
-        vec![
+    assert_problems(
+        &errors,
+        &[
             at(1, "volume", "import.unknown_column"),
             at(1, "outlets_stocking", "import.duplicate_column"),
             at(1, "volume_cases", "import.missing_column"),
             at(1, "outlets_selling", "import.missing_column"),
-        ]
+        ],
     );
     assert!(errors.errors[0].reason.contains(MARKET_HEADER));
 }
@@ -441,32 +437,20 @@ fn header_problems_name_the_columns() {
 #[test]
 fn semicolon_separated_files_get_a_pointed_message() {
     let errors = rejected("period;sku;volume_cases\n2008-06;ALL;1\n");
-    assert_eq!(
-        problems(&errors),
-        vec![row(1, "import.not_comma_separated")]
-    );
+    assert_problems(&errors, &[row(1, "import.not_comma_separated")]);
 }
 
 #[test]
 fn values_outside_the_header_are_refused() {
-    let errors = rejected(&market_csv(&["2008-06,ALL,11300,121000000,,5200,,,oops"]));
-    assert_eq!(
-        problems(&errors),
-        vec![row(2, "import.value_without_column")]
-    );
+    let errors = rejected_rows(&["2008-06,ALL,11300,121000000,,5200,,,oops"]);
+    assert_problems(&errors, &[row(2, "import.value_without_column")]);
 }
 
 #[test]
 fn empty_and_header_only_files() {
-    assert_eq!(problems(&rejected("")), vec![row(1, "import.empty_file")]);
-    assert_eq!(
-        problems(&rejected("\u{feff}\n\n")),
-        vec![row(1, "import.empty_file")]
-    );
-    assert_eq!(
-        problems(&rejected(&market_csv(&[]))),
-        vec![row(1, "import.no_rows")]
-    );
+    assert_problems(&rejected(""), &[row(1, "import.empty_file")]);
+    assert_problems(&rejected("\u{feff}\n\n"), &[row(1, "import.empty_file")]);
+    assert_problems(&rejected_rows(&[]), &[row(1, "import.no_rows")]);
 }
 
 #[test]
@@ -475,24 +459,24 @@ fn encodings_other_than_utf8_are_refused_with_advice() {
     let at_sku = latin1.iter().position(|b| *b == b'A').expect("ALL");
     latin1[at_sku + 1] = 0xE9;
     let errors = parse_market_data(&latin1, Format::Csv, None).expect_err("not UTF-8");
-    assert_eq!(problems(&errors), vec![at(2, "sku", "import.cell_type")]);
+    assert_problems(&errors, &[at(2, "sku", "import.cell_type")]);
     assert!(errors.errors[0].reason.contains("CSV UTF-8"));
 
     let utf16 = [0xFF, 0xFE, b'p', 0, b'e', 0];
     let errors = parse_market_data(&utf16, Format::Csv, None).expect_err("UTF-16");
-    assert_eq!(problems(&errors), vec![row(1, "import.not_utf8")]);
+    assert_problems(&errors, &[row(1, "import.not_utf8")]);
 
     let xls = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1rest";
     let errors = parse_market_data(xls, Format::Csv, None).expect_err(".xls");
-    assert_eq!(problems(&errors), vec![row(1, "import.unsupported_format")]);
+    assert_problems(&errors, &[row(1, "import.unsupported_format")]);
 }
 
 #[test]
 fn rejection_serializes_for_the_gateway() {
-    let errors = rejected(&market_csv(&[
+    let errors = rejected_rows(&[
         "2008-06,hy-soft,1.0001,1,1,1,1,1",
         "2008-06,ALL,11300,121000000,,5200,,",
-    ]));
+    ]);
     let json = serde_json::to_value(&errors).expect("serializable");
     assert_eq!(
         json,
@@ -516,8 +500,5 @@ fn a_trailing_blank_header_cell_is_fine_until_a_row_fills_it() {
     let ok = format!("{header_with_trailing_comma}2008-06,ALL,11300,121000000,,5200,,,\n");
     assert!(parse(&ok).is_ok());
     let bad = format!("{header_with_trailing_comma}2008-06,ALL,11300,121000000,,5200,,,x\n");
-    assert_eq!(
-        problems(&rejected(&bad)),
-        vec![row(2, "import.value_without_column")]
-    );
+    assert_problems(&rejected(&bad), &[row(2, "import.value_without_column")]);
 }

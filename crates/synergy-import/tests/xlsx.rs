@@ -3,9 +3,9 @@
 
 mod common;
 
-use common::{at, catalogue, market_csv, problems, row};
+use common::{assert_problems, at, catalogue, market_csv, row};
 use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Formula, Workbook, Worksheet};
-use synergy_import::{Format, parse_catalogue, parse_market_data};
+use synergy_import::{Format, ImportErrors, parse_catalogue, parse_market_data};
 
 /// A cell to write: text, a number, a date, a boolean, or a formula with its cached result.
 #[derive(Debug, Clone)]
@@ -123,6 +123,38 @@ fn good_rows() -> Vec<Vec<V>> {
 
 const SKUS: [&str; 2] = ["hy-soft", "hy-hard"];
 
+/// The rejection of a workbook of [`good_rows`] with each `(row, column, cell)` of `edits`
+/// written over, read without a catalogue.
+fn rejected_with(edits: Vec<(usize, usize, V)>) -> ImportErrors {
+    let mut rows = good_rows();
+    for (r, c, cell) in edits {
+        rows[r][c] = cell;
+    }
+    parse_market_data(&workbook(&rows), Format::Xlsx, None).expect_err("a rejected workbook")
+}
+
+/// A catalogue sheet: its header, a plain row, and a row whose SKU and price are numbers
+/// and whose class is written out in Chinese.
+fn catalogue_rows() -> Vec<Vec<V>> {
+    vec![
+        vec![
+            T("brand"),
+            T("sku"),
+            T("name"),
+            T("price_class"),
+            T("guide_price_yuan"),
+        ],
+        vec![T("hongyun"), T("hy-soft"), T("紅雲(軟)"), N(2.0), N(190.0)],
+        vec![
+            T("hongyun"),
+            N(1001.0),
+            T("紅雲 1001"),
+            T("一類"),
+            N(230.55),
+        ],
+    ]
+}
+
 #[test]
 fn good_workbook_equals_the_same_data_as_csv() {
     let bytes = workbook(&good_rows());
@@ -151,24 +183,18 @@ fn row_numbers_are_the_sheets_even_when_data_starts_lower_and_righter() {
     let bytes = workbook_at(2, 1, &rows);
     let errors = parse_market_data(&bytes, Format::Xlsx, None).expect_err("negative volume");
     // Header on sheet row 3, so the second data row is row 5.
-    assert_eq!(
-        problems(&errors),
-        vec![at(5, "volume_cases", "import.negative")]
-    );
+    assert_problems(&errors, &[at(5, "volume_cases", "import.negative")]);
 }
 
 #[test]
 fn a_date_formatted_period_asks_for_text() {
-    let mut rows = good_rows();
-    rows[1][0] = D(2008, 6, 1);
-    rows[3][0] = N(2008.06);
-    let errors = parse_market_data(&workbook(&rows), Format::Xlsx, None).expect_err("period");
-    assert_eq!(
-        problems(&errors),
-        vec![
+    let errors = rejected_with(vec![(1, 0, D(2008, 6, 1)), (3, 0, N(2008.06))]);
+    assert_problems(
+        &errors,
+        &[
             at(2, "period", "import.period_as_text"),
             at(4, "period", "import.period_as_text"),
-        ]
+        ],
     );
     assert_eq!(
         errors.errors[0].reason,
@@ -180,18 +206,18 @@ fn a_date_formatted_period_asks_for_text() {
 
 #[test]
 fn floats_with_more_decimals_than_allowed_are_refused_not_rounded() {
-    let mut rows = good_rows();
-    rows[1][3] = N(0.1 + 0.2); // a formula's typical 0.30000000000000004
-    rows[2][2] = N(800.1255);
-    rows[2][5] = N(2500.5);
-    let errors = parse_market_data(&workbook(&rows), Format::Xlsx, None).expect_err("decimals");
-    assert_eq!(
-        problems(&errors),
-        vec![
+    let errors = rejected_with(vec![
+        (1, 3, N(0.1 + 0.2)), // a formula's typical 0.30000000000000004
+        (2, 2, N(800.1255)),
+        (2, 5, N(2500.5)),
+    ]);
+    assert_problems(
+        &errors,
+        &[
             at(2, "revenue_yuan", "import.too_many_decimals"),
             at(3, "volume_cases", "import.too_many_decimals"),
             at(3, "outlets_stocking", "import.whole_number"),
-        ]
+        ],
     );
     assert!(
         errors.errors[0]
@@ -204,17 +230,17 @@ fn floats_with_more_decimals_than_allowed_are_refused_not_rounded() {
 
 #[test]
 fn booleans_and_formula_errors_are_named() {
-    let mut rows = good_rows();
-    rows[1][4] = B(true);
-    rows[2][3] = F("=1/0", "#DIV/0!");
-    rows[4][3] = F("=15000000+1", "15000001");
-    let errors = parse_market_data(&workbook(&rows), Format::Xlsx, None).expect_err("cells");
-    assert_eq!(
-        problems(&errors),
-        vec![
+    let errors = rejected_with(vec![
+        (1, 4, B(true)),
+        (2, 3, F("=1/0", "#DIV/0!")),
+        (4, 3, F("=15000000+1", "15000001")),
+    ]);
+    assert_problems(
+        &errors,
+        &[
             at(2, "closing_stock_cases", "import.cell_type"),
             at(3, "revenue_yuan", "import.cell_type"),
-        ]
+        ],
     );
     assert!(errors.errors[0].reason.contains("TRUE"));
     assert!(errors.errors[1].reason.contains("#DIV/0!"));
@@ -222,48 +248,17 @@ fn booleans_and_formula_errors_are_named() {
 
 #[test]
 fn catalogue_workbook_with_numeric_cells() {
-    let bytes = workbook(&[
-        vec![
-            T("brand"),
-            T("sku"),
-            T("name"),
-            T("price_class"),
-            T("guide_price_yuan"),
-        ],
-        vec![T("hongyun"), T("hy-soft"), T("紅雲(軟)"), N(2.0), N(190.0)],
-        vec![
-            T("hongyun"),
-            N(1001.0),
-            T("紅雲 1001"),
-            T("一類"),
-            N(230.55),
-        ],
-        vec![Blank, Blank, Blank, Blank, Blank],
-        vec![T("hongyun"), T("hy-x"), T("x"), N(2.0), N(190.555)],
-    ]);
+    let mut rows = catalogue_rows();
+    rows.push(vec![Blank, Blank, Blank, Blank, Blank]);
+    rows.push(vec![T("hongyun"), T("hy-x"), T("x"), N(2.0), N(190.555)]);
+    let bytes = workbook(&rows);
     let errors = parse_catalogue(&bytes, Format::Xlsx).expect_err("three decimals");
-    assert_eq!(
-        problems(&errors),
-        vec![at(5, "guide_price_yuan", "import.too_many_decimals")]
+    assert_problems(
+        &errors,
+        &[at(5, "guide_price_yuan", "import.too_many_decimals")],
     );
 
-    let bytes = workbook(&[
-        vec![
-            T("brand"),
-            T("sku"),
-            T("name"),
-            T("price_class"),
-            T("guide_price_yuan"),
-        ],
-        vec![T("hongyun"), T("hy-soft"), T("紅雲(軟)"), N(2.0), N(190.0)],
-        vec![
-            T("hongyun"),
-            N(1001.0),
-            T("紅雲 1001"),
-            T("一類"),
-            N(230.55),
-        ],
-    ]);
+    let bytes = workbook(&catalogue_rows());
     let entries = parse_catalogue(&bytes, Format::Xlsx).expect("valid");
     assert_eq!(entries[1].sku.as_str(), "1001");
     assert_eq!(entries[1].price_class, 1);
@@ -274,24 +269,18 @@ fn catalogue_workbook_with_numeric_cells() {
 fn damaged_or_mislabelled_files() {
     let errors =
         parse_market_data(b"PK\x03\x04 not really a zip", Format::Xlsx, None).expect_err("damaged");
-    assert_eq!(
-        problems(&errors),
-        vec![row(1, "import.unreadable_workbook")]
-    );
+    assert_problems(&errors, &[row(1, "import.unreadable_workbook")]);
 
     let csv_as_xlsx = market_csv(&["2008-06,ALL,1,1,,1,,"]);
     let errors =
         parse_market_data(csv_as_xlsx.as_bytes(), Format::Xlsx, None).expect_err("not a workbook");
-    assert_eq!(
-        problems(&errors),
-        vec![row(1, "import.unreadable_workbook")]
-    );
+    assert_problems(&errors, &[row(1, "import.unreadable_workbook")]);
 
     let bytes = workbook(&good_rows());
     let errors = parse_market_data(&bytes, Format::Csv, None).expect_err("workbook as CSV");
-    assert_eq!(problems(&errors), vec![row(1, "import.format_mismatch")]);
+    assert_problems(&errors, &[row(1, "import.format_mismatch")]);
 
     let empty = workbook(&[]);
     let errors = parse_market_data(&empty, Format::Xlsx, None).expect_err("empty sheet");
-    assert_eq!(problems(&errors), vec![row(1, "import.empty_file")]);
+    assert_problems(&errors, &[row(1, "import.empty_file")]);
 }

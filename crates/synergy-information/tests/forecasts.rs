@@ -23,6 +23,14 @@ fn supply(month: &str, lines: Vec<VolumeLine>) -> Command {
     })
 }
 
+/// A line of `units` thousandths of a case, below zero.
+fn negative(id: &str, units: i64) -> VolumeLine {
+    VolumeLine {
+        sku: sku(id),
+        volume: Cases::from_units(units),
+    }
+}
+
 fn forecast_submitted(month: &str, lines: Vec<VolumeLine>, on: &str) -> synergy_proto::Event {
     ev(InformationEvent::DemandForecastSubmitted {
         month: ym(month),
@@ -37,6 +45,15 @@ fn supply_confirmed(month: &str, lines: Vec<VolumeLine>, on: &str) -> synergy_pr
         lines,
         confirmed_on: date(on),
     })
+}
+
+/// The distributor's forecast of 1,600 cases of the soft pack for August, made on 1 July.
+fn august_forecast() -> Vec<synergy_proto::Event> {
+    vec![forecast_submitted(
+        "2008-08",
+        vec![vl(SOFT, 1_600)],
+        "2008-07-01",
+    )]
 }
 
 #[test]
@@ -64,11 +81,7 @@ fn the_manufacturer_and_outsiders_may_not_forecast_demand() {
 
 #[test]
 fn a_later_forecast_replaces_the_earlier_and_an_identical_one_is_a_no_op() {
-    let history = [forecast_submitted(
-        "2008-08",
-        vec![vl(SOFT, 1_600)],
-        "2008-07-01",
-    )];
+    let history = august_forecast();
     given(history.clone(), dist())
         .when::<Information>(forecast("2008-08", vec![vl(SOFT, 1_700)]))
         .then([forecast_submitted(
@@ -112,12 +125,8 @@ fn forecast_lines_are_checked() {
             ErrorKind::Invalid,
             "lines[yunyan-gold].sku",
         );
-    let negative = VolumeLine {
-        sku: sku(SOFT),
-        volume: Cases::from_units(-1),
-    };
     given([], dist())
-        .when::<Information>(forecast("2008-08", vec![negative]))
+        .when::<Information>(forecast("2008-08", vec![negative(SOFT, -1)]))
         .refused_at(
             "forecast.non_negative",
             ErrorKind::Invalid,
@@ -130,11 +139,7 @@ fn forecast_lines_are_checked() {
 
 #[test]
 fn the_manufacturer_confirms_a_supply_plan_for_a_forecast_month() {
-    let history = [forecast_submitted(
-        "2008-08",
-        vec![vl(SOFT, 1_600)],
-        "2008-07-01",
-    )];
+    let history = august_forecast();
     given(history.clone(), manu())
         .when::<Information>(supply("2008-08", vec![vl(SOFT, 1_500), vl(HARD, 200)]))
         .then([supply_confirmed(
@@ -172,11 +177,7 @@ fn the_manufacturer_confirms_a_supply_plan_for_a_forecast_month() {
 
 #[test]
 fn the_distributor_may_not_confirm_a_supply_plan() {
-    let history = [forecast_submitted(
-        "2008-08",
-        vec![vl(SOFT, 1_600)],
-        "2008-07-01",
-    )];
+    let history = august_forecast();
     let e = given(history, dist())
         .when::<Information>(supply("2008-08", vec![vl(SOFT, 1_500)]))
         .refused("supply_plan.manufacturer_only")
@@ -186,11 +187,7 @@ fn the_distributor_may_not_confirm_a_supply_plan() {
 
 #[test]
 fn a_supply_plan_answers_a_forecast() {
-    let history = [forecast_submitted(
-        "2008-08",
-        vec![vl(SOFT, 1_600)],
-        "2008-07-01",
-    )];
+    let history = august_forecast();
     given(history, manu())
         .when::<Information>(supply("2008-09", vec![vl(SOFT, 1_500)]))
         .refused_at("supply_plan.needs_forecast", ErrorKind::State, "month");
@@ -198,11 +195,7 @@ fn a_supply_plan_answers_a_forecast() {
 
 #[test]
 fn supply_plan_lines_are_checked() {
-    let history = [forecast_submitted(
-        "2008-08",
-        vec![vl(SOFT, 1_600)],
-        "2008-07-01",
-    )];
+    let history = august_forecast();
     given(history.clone(), manu())
         .when::<Information>(supply("2008-08", vec![vl("yunyan-gold", 1)]))
         .refused_at(
@@ -210,19 +203,18 @@ fn supply_plan_lines_are_checked() {
             ErrorKind::Invalid,
             "lines[yunyan-gold].sku",
         );
-    given(history.clone(), manu())
-        .when::<Information>(supply("2008-08", vec![]))
-        .refused("supply_plan.lines_required");
-    given(history.clone(), manu())
-        .when::<Information>(supply("2008-08", vec![vl(HARD, 1), vl(HARD, 1)]))
-        .refused("supply_plan.one_line_per_sku");
-    let negative = VolumeLine {
-        sku: sku(SOFT),
-        volume: Cases::from_units(-5),
-    };
-    given(history, manu())
-        .when::<Information>(supply("2008-08", vec![negative]))
-        .refused("supply_plan.non_negative");
+    for (lines, rule) in [
+        (vec![], "supply_plan.lines_required"),
+        (
+            vec![vl(HARD, 1), vl(HARD, 1)],
+            "supply_plan.one_line_per_sku",
+        ),
+        (vec![negative(SOFT, -5)], "supply_plan.non_negative"),
+    ] {
+        given(history.clone(), manu())
+            .when::<Information>(supply("2008-08", lines))
+            .refused(rule);
+    }
 }
 
 #[test]

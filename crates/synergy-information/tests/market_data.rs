@@ -4,12 +4,43 @@
 mod common;
 
 use common::*;
-use synergy_domain::{DecisionContext, ErrorKind, testing::given};
-use synergy_information::{Information, MarketData, SubmitMarketData, fold_market_data};
+use synergy_domain::testing::{Outcome, given};
+use synergy_domain::{DecisionContext, DomainError, ErrorKind};
+use synergy_information::{
+    Information, MarketData, MonthSubmission, SubmitMarketData, fold_market_data,
+};
 use synergy_proto::{Cases, Event, Timestamp, Yuan, events::information::SkuLine};
 
 fn one(month: &str) -> synergy_information::Command {
     submit(vec![month_of(month)], None)
+}
+
+/// `month_of(month)` with `edit` applied.
+fn month_with(month: &str, edit: impl FnOnce(&mut MonthSubmission)) -> MonthSubmission {
+    let mut sub = month_of(month);
+    edit(&mut sub);
+    sub
+}
+
+/// March 2008 with these `lines`, in a market of 11,000 cases, ¥1,000 and 100 outlets.
+fn march_of(lines: Vec<SkuLine>) -> MonthSubmission {
+    MonthSubmission {
+        lines,
+        market: market(11_000, 1_000, 100),
+        ..month_of("2008-03")
+    }
+}
+
+/// The distributor submitting `sub` alone, without a reason.
+fn submitting(sub: MonthSubmission) -> Outcome {
+    given([], dist()).when::<Information>(submit(vec![sub], None))
+}
+
+/// Submitting `sub` is refused by `rule` as invalid input, naming `field`.
+fn refused_invalid(sub: MonthSubmission, rule: &str, field: &str) -> DomainError {
+    submitting(sub)
+        .refused_at(rule, ErrorKind::Invalid, field)
+        .clone()
 }
 
 // --- who may submit -------------------------------------------------------------------
@@ -33,16 +64,11 @@ fn the_distributor_submits_an_ended_month_as_revision_one_with_lines_sorted() {
 
 #[test]
 fn the_manufacturer_may_not_submit_market_data() {
-    given([], manu())
+    let e = given([], manu())
         .when::<Information>(one("2008-06"))
-        .refused("market_data.distributor_only");
-    assert_eq!(
-        given([], manu())
-            .when::<Information>(one("2008-06"))
-            .refused("market_data.distributor_only")
-            .kind,
-        ErrorKind::Forbidden
-    );
+        .refused("market_data.distributor_only")
+        .clone();
+    assert_eq!(e.kind, ErrorKind::Forbidden);
 }
 
 #[test]
@@ -102,20 +128,13 @@ fn market_data_needs_an_existing_partnership() {
 
 #[test]
 fn a_month_that_has_not_ended_is_refused() {
-    given([], dist())
-        .when::<Information>(one("2008-07"))
-        .refused_at(
+    for month in ["2008-07", "2009-01"] {
+        refused_invalid(
+            month_of(month),
             "market_data.month_ended",
-            ErrorKind::Invalid,
-            "months[2008-07]",
+            &format!("months[{month}]"),
         );
-    given([], dist())
-        .when::<Information>(one("2009-01"))
-        .refused_at(
-            "market_data.month_ended",
-            ErrorKind::Invalid,
-            "months[2009-01]",
-        );
+    }
     // On the last day of June, June has still not ended.
     given([], ctx(distributor(), "2008-06-30"))
         .when::<Information>(one("2008-06"))
@@ -167,111 +186,76 @@ fn a_month_given_twice_in_one_submission_is_refused() {
 
 #[test]
 fn at_most_one_line_per_sku() {
-    let mut sub = month_of("2008-06");
-    sub.lines.push(line(SOFT, 1, 1, 1, 1));
-    given([], dist())
-        .when::<Information>(submit(vec![sub], None))
-        .refused_at(
-            "market_data.one_line_per_sku",
-            ErrorKind::Invalid,
-            "months[2008-06].lines[hongyun-soft]",
-        );
+    refused_invalid(
+        month_with("2008-06", |m| m.lines.push(line(SOFT, 1, 1, 1, 1))),
+        "market_data.one_line_per_sku",
+        "months[2008-06].lines[hongyun-soft]",
+    );
 }
 
 #[test]
 fn every_sku_must_be_registered_and_the_refusal_names_it() {
-    let mut sub = month_of("2008-06");
-    sub.lines.push(line("yunyan-gold", 1, 1, 1, 1));
-    let e = given([], dist())
-        .when::<Information>(submit(vec![sub], None))
-        .refused_at(
-            "market_data.sku_registered",
-            ErrorKind::Invalid,
-            "months[2008-06].lines[yunyan-gold].sku",
-        )
-        .clone();
+    let e = refused_invalid(
+        month_with("2008-06", |m| m.lines.push(line("yunyan-gold", 1, 1, 1, 1))),
+        "market_data.sku_registered",
+        "months[2008-06].lines[yunyan-gold].sku",
+    );
     assert!(e.message.contains("yunyan-gold"), "{e}");
     // A registered SKU the catalogue knows is fine even if the other brand's.
-    let mut sub = month_of("2008-06");
-    sub.lines.push(line(ROSE, 1, 1, 1, 1));
-    given([], dist())
-        .when::<Information>(submit(vec![sub], None))
-        .accepted();
+    submitting(month_with("2008-06", |m| {
+        m.lines.push(line(ROSE, 1, 1, 1, 1))
+    }))
+    .accepted();
 }
 
 #[test]
 fn the_market_total_goes_in_the_market_line_not_as_a_sku() {
-    let mut sub = month_of("2008-06");
-    sub.lines.push(line("ALL", 1, 1, 1, 1));
-    given([], dist())
-        .when::<Information>(submit(vec![sub], None))
-        .refused_at(
-            "market_data.market_total_is_not_a_sku",
-            ErrorKind::Invalid,
-            "months[2008-06].lines[ALL].sku",
-        );
+    refused_invalid(
+        month_with("2008-06", |m| m.lines.push(line("ALL", 1, 1, 1, 1))),
+        "market_data.market_total_is_not_a_sku",
+        "months[2008-06].lines[ALL].sku",
+    );
 }
 
 #[test]
 fn a_month_without_sku_lines_is_a_month_without_sales() {
-    let sub = synergy_information::MonthSubmission {
-        lines: vec![],
-        ..month_of("2008-06")
-    };
-    given([], dist())
-        .when::<Information>(submit(vec![sub.clone()], None))
-        .then([submitted(&sub, "2008-07-05")]);
+    let sub = month_with("2008-06", |m| m.lines.clear());
+    submitting(sub.clone()).then([submitted(&sub, "2008-07-05")]);
 }
 
 #[test]
 fn negative_figures_are_refused_naming_the_field() {
-    type Spoil = fn(&mut SkuLine);
-    let cases: [(&str, Spoil); 4] = [
-        ("volume", |l: &mut SkuLine| l.volume = Cases::from_units(-1)),
-        ("revenue", |l: &mut SkuLine| {
-            l.revenue = Yuan::from_units(-1)
+    type Spoil = fn(&mut MonthSubmission);
+    let cases: [(&str, Spoil); 6] = [
+        ("lines[hongyun-hard].volume", |m| {
+            m.lines[1].volume = Cases::from_units(-1)
         }),
-        ("closing_stock", |l: &mut SkuLine| {
-            l.closing_stock = Cases::from_units(-1)
+        ("lines[hongyun-hard].revenue", |m| {
+            m.lines[1].revenue = Yuan::from_units(-1)
         }),
-        ("avg_retail_price", |l: &mut SkuLine| {
-            l.avg_retail_price = Yuan::from_units(-1)
+        ("lines[hongyun-hard].closing_stock", |m| {
+            m.lines[1].closing_stock = Cases::from_units(-1)
+        }),
+        ("lines[hongyun-hard].avg_retail_price", |m| {
+            m.lines[1].avg_retail_price = Yuan::from_units(-1)
+        }),
+        ("market.volume", |m| m.market.volume = Cases::from_units(-1)),
+        ("market.revenue", |m| {
+            m.market.revenue = Yuan::from_units(-1)
         }),
     ];
     for (field, spoil) in cases {
-        let mut sub = month_of("2008-06");
-        spoil(&mut sub.lines[1]);
-        given([], dist())
-            .when::<Information>(submit(vec![sub], None))
-            .refused_at(
-                "market_data.non_negative",
-                ErrorKind::Invalid,
-                &format!("months[2008-06].lines[hongyun-hard].{field}"),
-            );
+        refused_invalid(
+            month_with("2008-06", spoil),
+            "market_data.non_negative",
+            &format!("months[2008-06].{field}"),
+        );
     }
-    let mut sub = month_of("2008-06");
-    sub.market.volume = Cases::from_units(-1);
-    given([], dist())
-        .when::<Information>(submit(vec![sub], None))
-        .refused_at(
-            "market_data.non_negative",
-            ErrorKind::Invalid,
-            "months[2008-06].market.volume",
-        );
-    let mut sub = month_of("2008-06");
-    sub.market.revenue = Yuan::from_units(-1);
-    given([], dist())
-        .when::<Information>(submit(vec![sub], None))
-        .refused_at(
-            "market_data.non_negative",
-            ErrorKind::Invalid,
-            "months[2008-06].market.revenue",
-        );
 }
 
 #[test]
 fn zero_figures_are_accepted() {
-    let sub = synergy_information::MonthSubmission {
+    let sub = MonthSubmission {
         lines: vec![SkuLine {
             closing_stock: Cases::ZERO,
             avg_retail_price: Yuan::ZERO,
@@ -280,124 +264,101 @@ fn zero_figures_are_accepted() {
         market: market(0, 0, 0),
         ..month_of("2008-06")
     };
-    given([], dist())
-        .when::<Information>(submit(vec![sub], None))
-        .accepted();
+    submitting(sub).accepted();
 }
 
 #[test]
 fn outlets_selling_may_not_exceed_outlets_stocking() {
-    let mut sub = month_of("2008-03");
-    sub.lines[0].outlets_selling = sub.lines[0].outlets_stocking + 1;
-    given([], dist())
-        .when::<Information>(submit(vec![sub], None))
-        .refused_at(
-            "market_data.selling_within_stocking",
-            ErrorKind::Invalid,
-            "months[2008-03].lines[hongyun-soft].outlets_selling",
-        );
-    let mut sub = month_of("2008-03");
-    sub.lines[0].outlets_selling = sub.lines[0].outlets_stocking;
-    given([], dist())
-        .when::<Information>(submit(vec![sub], None))
-        .accepted();
+    refused_invalid(
+        month_with("2008-03", |m| {
+            m.lines[0].outlets_selling = m.lines[0].outlets_stocking + 1
+        }),
+        "market_data.selling_within_stocking",
+        "months[2008-03].lines[hongyun-soft].outlets_selling",
+    );
+    submitting(month_with("2008-03", |m| {
+        m.lines[0].outlets_selling = m.lines[0].outlets_stocking
+    }))
+    .accepted();
 }
 
 #[test]
 fn outlets_stocking_may_not_exceed_the_markets_active_outlets() {
-    let mut sub = month_of("2008-03");
-    sub.lines[1].outlets_stocking = sub.market.active_outlets + 1;
-    given([], dist())
-        .when::<Information>(submit(vec![sub], None))
-        .refused_at(
-            "market_data.stocking_within_active_outlets",
-            ErrorKind::Invalid,
-            "months[2008-03].lines[hongyun-hard].outlets_stocking",
-        );
-    let mut sub = month_of("2008-03");
-    sub.lines[1].outlets_stocking = sub.market.active_outlets;
-    given([], dist())
-        .when::<Information>(submit(vec![sub], None))
-        .accepted();
+    refused_invalid(
+        month_with("2008-03", |m| {
+            m.lines[1].outlets_stocking = m.market.active_outlets + 1
+        }),
+        "market_data.stocking_within_active_outlets",
+        "months[2008-03].lines[hongyun-hard].outlets_stocking",
+    );
+    submitting(month_with("2008-03", |m| {
+        m.lines[1].outlets_stocking = m.market.active_outlets
+    }))
+    .accepted();
 }
 
 #[test]
 fn one_skus_volume_or_revenue_may_not_exceed_the_market() {
-    let mut sub = month_of("2008-03");
-    sub.lines[0].volume = Cases::from_units(sub.market.volume.units() + 1);
-    given([], dist())
-        .when::<Information>(submit(vec![sub], None))
-        .refused_at(
+    type Spoil = fn(&mut MonthSubmission);
+    let cases: [(&str, Spoil); 2] = [
+        ("volume", |m| {
+            m.lines[0].volume = Cases::from_units(m.market.volume.units() + 1)
+        }),
+        ("revenue", |m| {
+            m.lines[0].revenue = Yuan::from_units(m.market.revenue.units() + 1)
+        }),
+    ];
+    for (figure, spoil) in cases {
+        refused_invalid(
+            month_with("2008-03", spoil),
             "market_data.sku_within_market",
-            ErrorKind::Invalid,
-            "months[2008-03].lines[hongyun-soft].volume",
+            &format!("months[2008-03].lines[hongyun-soft].{figure}"),
         );
-    let mut sub = month_of("2008-03");
-    sub.lines[0].revenue = Yuan::from_units(sub.market.revenue.units() + 1);
-    given([], dist())
-        .when::<Information>(submit(vec![sub], None))
-        .refused_at(
-            "market_data.sku_within_market",
-            ErrorKind::Invalid,
-            "months[2008-03].lines[hongyun-soft].revenue",
-        );
+    }
     // A single SKU that is the whole market: 100 %, allowed.
-    let sub = synergy_information::MonthSubmission {
+    let sub = MonthSubmission {
         lines: vec![line(SOFT, 11_000, 120_000_000, 100, 100)],
         ..month_of("2008-03")
     };
-    given([], dist())
-        .when::<Information>(submit(vec![sub], None))
-        .accepted();
+    submitting(sub).accepted();
 }
 
 #[test]
 fn the_skus_together_may_not_exceed_the_market() {
-    // Each SKU alone fits the market; together they sell 110 % of it.
-    let sub = synergy_information::MonthSubmission {
-        lines: vec![line(SOFT, 6_000, 1, 10, 10), line(HARD, 6_000, 1, 10, 10)],
-        market: market(11_000, 1_000, 100),
-        ..month_of("2008-03")
-    };
-    let e = given([], dist())
-        .when::<Information>(submit(vec![sub], None))
-        .refused_at(
+    // Each SKU alone fits the market; together they sell 110 % of its volume, then of
+    // its revenue.
+    let too_much = [
+        (
+            vec![line(SOFT, 6_000, 1, 10, 10), line(HARD, 6_000, 1, 10, 10)],
+            Some("12000.000"),
+        ),
+        (
+            vec![line(SOFT, 1, 600, 10, 10), line(HARD, 1, 600, 10, 10)],
+            None,
+        ),
+    ];
+    for (lines, named) in too_much {
+        let e = refused_invalid(
+            march_of(lines),
             "market_data.skus_within_market",
-            ErrorKind::Invalid,
-            "months[2008-03].lines",
-        )
-        .clone();
-    assert!(e.message.contains("12000.000"), "{e}");
-    let sub = synergy_information::MonthSubmission {
-        lines: vec![line(SOFT, 1, 600, 10, 10), line(HARD, 1, 600, 10, 10)],
-        market: market(11_000, 1_000, 100),
-        ..month_of("2008-03")
-    };
-    given([], dist())
-        .when::<Information>(submit(vec![sub], None))
-        .refused_at(
-            "market_data.skus_within_market",
-            ErrorKind::Invalid,
             "months[2008-03].lines",
         );
+        if let Some(sum) = named {
+            assert!(e.message.contains(sum), "{e}");
+        }
+    }
     // Exactly the market: allowed.
-    let sub = synergy_information::MonthSubmission {
-        lines: vec![
-            line(SOFT, 5_000, 500, 10, 10),
-            line(HARD, 6_000, 500, 10, 10),
-        ],
-        market: market(11_000, 1_000, 100),
-        ..month_of("2008-03")
-    };
-    given([], dist())
-        .when::<Information>(submit(vec![sub], None))
-        .accepted();
+    submitting(march_of(vec![
+        line(SOFT, 5_000, 500, 10, 10),
+        line(HARD, 6_000, 500, 10, 10),
+    ]))
+    .accepted();
 }
 
 #[test]
 fn a_sum_that_overflows_is_refused_not_a_panic() {
     let huge = Cases::from_units(i64::MAX / 2 + 1);
-    let sub = synergy_information::MonthSubmission {
+    let sub = MonthSubmission {
         lines: vec![
             SkuLine {
                 volume: huge,
@@ -415,13 +376,11 @@ fn a_sum_that_overflows_is_refused_not_a_panic() {
         },
         ..month_of("2008-03")
     };
-    given([], dist())
-        .when::<Information>(submit(vec![sub], None))
-        .refused_at(
-            "market_data.arithmetic_overflow",
-            ErrorKind::Invalid,
-            "months[2008-03].lines",
-        );
+    refused_invalid(
+        sub,
+        "market_data.arithmetic_overflow",
+        "months[2008-03].lines",
+    );
 }
 
 // --- resubmissions and corrections -----------------------------------------------------
@@ -546,8 +505,7 @@ fn several_months_are_new_corrected_or_unchanged_in_one_decision() {
 
 #[test]
 fn one_bad_month_refuses_the_whole_submission() {
-    let mut bad = month_of("2008-03");
-    bad.lines[0].outlets_selling = 5_000;
+    let bad = month_with("2008-03", |m| m.lines[0].outlets_selling = 5_000);
     given([], dist())
         .when::<Information>(submit(
             vec![month_of("2008-01"), month_of("2008-02"), bad],

@@ -292,15 +292,8 @@ fn either_party_closes_a_launched_campaign_with_outcome_and_summary() {
 
 #[test]
 fn closing_needs_a_summary() {
-    let cmd = Command::CloseCampaign {
-        partnership: pid(),
-        campaign: cid(),
-        closed_on: date("2008-06-30"),
-        outcome: CampaignOutcome::Succeeded,
-        summary: " ".into(),
-    };
     given(live(), manufacturer())
-        .when::<Marketing>(cmd)
+        .when::<Marketing>(close_on("2008-06-30", CampaignOutcome::Succeeded, " "))
         .refused_at("campaign.summary_given", ErrorKind::Invalid, "summary");
 }
 
@@ -320,13 +313,7 @@ fn a_campaign_that_never_launched_closes_only_as_cancelled() {
 
 #[test]
 fn a_campaign_closes_no_earlier_than_it_launched() {
-    let on = |d: &str| Command::CloseCampaign {
-        partnership: pid(),
-        campaign: cid(),
-        closed_on: date(d),
-        outcome: CampaignOutcome::Failed,
-        summary: "no uptake".into(),
-    };
+    let on = |d: &str| close_on(d, CampaignOutcome::Failed, "no uptake");
     given(live(), manufacturer())
         .when::<Marketing>(on("2008-05-09"))
         .refused_at(
@@ -355,87 +342,29 @@ fn dates_in_the_future_are_refused() {
     let mut history = live();
     history.push(assigned("t1", Side::Distributor));
     history.push(dispatched("posters", 5));
-    let cases: Vec<(Command, _, &str)> = vec![
+    let cases = [
+        (complete_cmd("t1"), distributor(), "completed_on"),
+        (dispatch_cmd("posters", 1), manufacturer(), "dispatched_on"),
+        (receive_cmd("posters", 1), distributor(), "received_on"),
         (
-            Command::CompleteTask {
-                partnership: pid(),
-                campaign: cid(),
-                task: task("t1"),
-                completed_on: future,
-                note: String::new(),
-            },
-            distributor(),
-            "completed_on",
-        ),
-        (
-            Command::DispatchMaterials {
-                partnership: pid(),
-                campaign: cid(),
-                material: "posters".into(),
-                quantity: 1,
-                dispatched_on: future,
-            },
-            manufacturer(),
-            "dispatched_on",
-        ),
-        (
-            Command::ReceiveMaterials {
-                partnership: pid(),
-                campaign: cid(),
-                material: "posters".into(),
-                quantity: 1,
-                received_on: future,
-            },
-            distributor(),
-            "received_on",
-        ),
-        (
-            Command::CheckRetailPrice {
-                partnership: pid(),
-                campaign: cid(),
-                sku: sku("hy-soft"),
-                outlet: outlet("o1"),
-                observed_price: yuan(SOFT_GUIDE),
-                checked_on: future,
-            },
+            price_cmd("hy-soft", SOFT_GUIDE),
             manufacturer(),
             "checked_on",
         ),
+        (supply_cmd("hy-soft", 1_000), distributor(), "allocated_on"),
         (
-            Command::AllocateSupply {
-                partnership: pid(),
-                campaign: cid(),
-                sku: sku("hy-soft"),
-                volume: cases(1_000),
-                allocated_on: future,
-            },
-            distributor(),
-            "allocated_on",
-        ),
-        (
-            Command::CloseCampaign {
-                partnership: pid(),
-                campaign: cid(),
-                closed_on: future,
-                outcome: CampaignOutcome::Succeeded,
-                summary: "ok".into(),
-            },
+            close_cmd(CampaignOutcome::Succeeded),
             manufacturer(),
             "closed_on",
         ),
     ];
     for (cmd, ctx, field) in cases {
         given(history.clone(), ctx)
-            .when::<Marketing>(cmd)
+            .when::<Marketing>(dated(cmd, future))
             .refused_at("campaign.date_not_in_future", ErrorKind::Invalid, field);
     }
-    let launch_tomorrow = Command::LaunchCampaign {
-        partnership: pid(),
-        campaign: cid(),
-        launched_on: future,
-    };
     given([planned(), selected(&["o1"])], distributor())
-        .when::<Marketing>(launch_tomorrow)
+        .when::<Marketing>(dated(launch_cmd(), future))
         .refused_at(
             "campaign.date_not_in_future",
             ErrorKind::Invalid,

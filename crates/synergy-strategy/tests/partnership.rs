@@ -7,22 +7,42 @@ use synergy_domain::ErrorKind;
 use synergy_proto::{Event, Role, Side, events::strategy::StrategyEvent};
 use synergy_strategy::{Command, Strategy, StrategyState, partnership_view};
 
-fn sign(manufacturer_org: &str, distributor_org: &str) -> Command {
+fn sign_terms(manufacturer_org: &str, distributor_org: &str, region: &str, on: &str) -> Command {
     Command::SignPartnership {
         partnership: partnership(),
         manufacturer: synergy_proto::OrgId::new(manufacturer_org).unwrap(),
         distributor: synergy_proto::OrgId::new(distributor_org).unwrap(),
-        region: " 長治 ".to_owned(),
-        signed_on: date(SIGNED_ON),
+        region: region.to_owned(),
+        signed_on: date(on),
+    }
+}
+
+fn sign(manufacturer_org: &str, distributor_org: &str) -> Command {
+    sign_terms(manufacturer_org, distributor_org, " 長治 ", SIGNED_ON)
+}
+
+fn adopt_on(title: &str, on: &str) -> Command {
+    Command::AdoptRulebook {
+        partnership: partnership(),
+        title: title.to_owned(),
+        adopted_on: date(on),
     }
 }
 
 fn adopt(title: &str) -> Command {
-    Command::AdoptRulebook {
-        partnership: partnership(),
+    adopt_on(title, "2008-01-02")
+}
+
+fn rulebook_adopted(title: &str) -> Event {
+    ev(StrategyEvent::RulebookAdopted {
         title: title.to_owned(),
         adopted_on: date("2008-01-02"),
-    }
+    })
+}
+
+/// The manufacturer's proposal, awaiting the distributor.
+fn proposal() -> Vec<Event> {
+    vec![proposed(Side::Manufacturer)]
 }
 
 fn terminate(reason: &str) -> Command {
@@ -92,25 +112,23 @@ fn the_operator_records_both_signatures_at_once() {
 
 #[test]
 fn the_other_party_accepts_or_signs_the_same_terms() {
-    given(vec![proposed(Side::Manufacturer)], as_distributor())
+    given(proposal(), as_distributor())
         .when::<Strategy>(accept())
         .then(signed());
-    given(vec![proposed(Side::Manufacturer)], as_distributor())
+    given(proposal(), as_distributor())
         .when::<Strategy>(sign("hongyun", "changzhi"))
         .then(signed());
     // The proposer's own retry changes nothing; it cannot accept for the other side.
-    given(vec![proposed(Side::Manufacturer)], as_manufacturer())
+    given(proposal(), as_manufacturer())
         .when::<Strategy>(sign("hongyun", "changzhi"))
         .then([]);
-    let e = given(vec![proposed(Side::Manufacturer)], as_manufacturer())
+    let e = given(proposal(), as_manufacturer())
         .when::<Strategy>(accept())
         .refused("partnership.addressee_answers")
         .clone();
     assert_eq!(e.kind, ErrorKind::Forbidden);
     // Accepting again once signed is a no-op for its parties.
-    let mut history = vec![proposed(Side::Manufacturer)];
-    history.extend(signed());
-    given(history, as_distributor())
+    given(with(proposal(), signed()), as_distributor())
         .when::<Strategy>(accept())
         .then([]);
 }
@@ -118,43 +136,49 @@ fn the_other_party_accepts_or_signs_the_same_terms() {
 #[test]
 fn until_accepted_a_proposal_takes_only_accept_decline_or_withdraw() {
     for ctx in [as_manufacturer(), as_distributor()] {
-        given(vec![proposed(Side::Manufacturer)], ctx)
+        given(proposal(), ctx)
             .when::<Strategy>(adopt("定期例會"))
             .refused("partnership.must_exist");
     }
-    given(vec![proposed(Side::Manufacturer)], as_distributor())
+    given(proposal(), as_distributor())
         .when::<Strategy>(sign("hongyun", "changzhi-other"))
         .refused("partnership.parties_only");
-    let mut other_terms = sign("hongyun", "changzhi");
-    if let Command::SignPartnership { region, .. } = &mut other_terms {
-        *region = "太原".into();
-    }
-    given(vec![proposed(Side::Manufacturer)], as_distributor())
-        .when::<Strategy>(other_terms)
+    given(proposal(), as_distributor())
+        .when::<Strategy>(sign_terms("hongyun", "changzhi", "太原", SIGNED_ON))
         .refused("partnership.proposal_pending");
 }
 
 #[test]
 fn the_addressee_declines_and_the_proposer_withdraws() {
-    given(vec![proposed(Side::Manufacturer)], as_distributor())
+    given(proposal(), as_distributor())
         .when::<Strategy>(decline("條件不合"))
         .then([ev(StrategyEvent::PartnershipProposalDeclined {
             reason: "條件不合".into(),
         })]);
-    given(vec![proposed(Side::Manufacturer)], as_manufacturer())
-        .when::<Strategy>(decline("x"))
-        .refused("partnership.addressee_answers");
-    given(vec![proposed(Side::Manufacturer)], as_manufacturer())
+    given(proposal(), as_manufacturer())
         .when::<Strategy>(withdraw("改期"))
         .then([ev(StrategyEvent::PartnershipProposalWithdrawn {
             reason: "改期".into(),
         })]);
-    given(vec![proposed(Side::Manufacturer)], as_distributor())
-        .when::<Strategy>(withdraw("x"))
-        .refused("partnership.proposer_withdraws");
-    given(vec![proposed(Side::Manufacturer)], as_distributor())
-        .when::<Strategy>(decline("  "))
-        .refused("partnership.reason_required");
+    for (ctx, cmd, rule) in [
+        (
+            as_manufacturer(),
+            decline("x"),
+            "partnership.addressee_answers",
+        ),
+        (
+            as_distributor(),
+            withdraw("x"),
+            "partnership.proposer_withdraws",
+        ),
+        (
+            as_distributor(),
+            decline("  "),
+            "partnership.reason_required",
+        ),
+    ] {
+        given(proposal(), ctx).when::<Strategy>(cmd).refused(rule);
+    }
     // Declined or withdrawn, the id is free for a new proposal.
     for ended in [
         StrategyEvent::PartnershipProposalDeclined { reason: "x".into() },
@@ -175,7 +199,7 @@ fn outsiders_get_the_answer_of_a_missing_partnership_naming_nobody() {
         .when::<Strategy>(accept())
         .refused("partnership.must_exist")
         .clone();
-    for history in [vec![proposed(Side::Manufacturer)], signed()] {
+    for history in [proposal(), signed()] {
         for command in [accept(), decline("x"), withdraw("x")] {
             let e = given(history.clone(), as_outsider())
                 .when::<Strategy>(command)
@@ -185,14 +209,8 @@ fn outsiders_get_the_answer_of_a_missing_partnership_naming_nobody() {
         }
     }
     // Signing an id someone else holds: taken, and nobody is named.
-    let outsider_terms = Command::SignPartnership {
-        partnership: partnership(),
-        manufacturer: outsider(),
-        distributor: distributor(),
-        region: "玉溪".into(),
-        signed_on: date(SIGNED_ON),
-    };
-    for history in [vec![proposed(Side::Manufacturer)], signed()] {
+    let outsider_terms = sign_terms("yuxi", "changzhi", "玉溪", SIGNED_ON);
+    for history in [proposal(), signed()] {
         let e = given(history, ctx_as(outsider(), Role::Manufacturer))
             .when::<Strategy>(outsider_terms.clone())
             .refused("partnership.id_taken")
@@ -240,25 +258,19 @@ fn a_party_cannot_sign_in_the_other_sides_role() {
 
 #[test]
 fn signing_needs_a_region_and_a_date_that_has_come() {
-    let mut cmd = sign("hongyun", "changzhi");
-    if let Command::SignPartnership { region, .. } = &mut cmd {
-        *region = "  ".to_owned();
-    }
-    given(vec![], as_manufacturer())
-        .when::<Strategy>(cmd)
-        .refused_at("partnership.region_required", ErrorKind::Invalid, "region");
-
-    let mut cmd = sign("hongyun", "changzhi");
-    if let Command::SignPartnership { signed_on, .. } = &mut cmd {
-        *signed_on = date("2008-07-11");
-    }
-    given(vec![], as_manufacturer())
-        .when::<Strategy>(cmd)
-        .refused_at(
+    for (region, on, rule, field) in [
+        ("  ", SIGNED_ON, "partnership.region_required", "region"),
+        (
+            " 長治 ",
+            "2008-07-11",
             "partnership.date_not_in_future",
-            ErrorKind::Invalid,
             "signed_on",
-        );
+        ),
+    ] {
+        given(vec![], as_manufacturer())
+            .when::<Strategy>(sign_terms("hongyun", "changzhi", region, on))
+            .refused_at(rule, ErrorKind::Invalid, field);
+    }
 }
 
 #[test]
@@ -303,20 +315,13 @@ fn parties_adopt_rulebooks() {
     ] {
         given(signed(), as_distributor())
             .when::<Strategy>(adopt(&format!("  {title} ")))
-            .then([ev(StrategyEvent::RulebookAdopted {
-                title: title.to_owned(),
-                adopted_on: date("2008-01-02"),
-            })]);
+            .then([rulebook_adopted(title)]);
     }
 }
 
 #[test]
 fn adopting_the_same_rulebook_twice_is_a_no_op() {
-    let mut h = signed();
-    h.push(ev(StrategyEvent::RulebookAdopted {
-        title: "定期例會高層互訪機制".to_owned(),
-        adopted_on: date("2008-01-02"),
-    }));
+    let h = with(signed(), [rulebook_adopted("定期例會高層互訪機制")]);
     given(h, as_manufacturer())
         .when::<Strategy>(adopt("定期例會高層互訪機制"))
         .then_nothing();
@@ -331,30 +336,14 @@ fn a_rulebook_needs_a_title_and_a_sensible_date() {
             ErrorKind::Invalid,
             "title",
         );
-    let early = Command::AdoptRulebook {
-        partnership: partnership(),
-        title: "定期例會高層互訪機制".to_owned(),
-        adopted_on: date("2007-12-17"),
-    };
-    given(signed(), as_manufacturer())
-        .when::<Strategy>(early)
-        .refused_at(
-            "partnership.date_not_before_signing",
-            ErrorKind::Invalid,
-            "adopted_on",
-        );
-    let future = Command::AdoptRulebook {
-        partnership: partnership(),
-        title: "定期例會高層互訪機制".to_owned(),
-        adopted_on: date("2009-01-01"),
-    };
-    given(signed(), as_manufacturer())
-        .when::<Strategy>(future)
-        .refused_at(
-            "partnership.date_not_in_future",
-            ErrorKind::Invalid,
-            "adopted_on",
-        );
+    for (on, rule) in [
+        ("2007-12-17", "partnership.date_not_before_signing"),
+        ("2009-01-01", "partnership.date_not_in_future"),
+    ] {
+        given(signed(), as_manufacturer())
+            .when::<Strategy>(adopt_on("定期例會高層互訪機制", on))
+            .refused_at(rule, ErrorKind::Invalid, "adopted_on");
+    }
 }
 
 #[test]
@@ -436,7 +425,7 @@ fn the_partnership_view_comes_from_the_strategy_stream() {
 
 #[test]
 fn a_party_in_the_wrong_role_hears_of_its_role_not_of_a_taken_id() {
-    for history in [signed(), vec![proposed(Side::Manufacturer)]] {
+    for history in [signed(), proposal()] {
         given(history, ctx_as(distributor(), Role::Manufacturer))
             .when::<Strategy>(sign("hongyun", "changzhi"))
             .refused("principal.role_matches_side");

@@ -4,8 +4,10 @@
 mod common;
 
 use common::*;
-use synergy_domain::ErrorKind;
-use synergy_proto::{Event, PlanId, Side, events::strategy::StrategyEvent};
+use synergy_domain::testing::Outcome;
+use synergy_domain::{DomainError, ErrorKind};
+use synergy_proto::events::strategy::{StrategyEvent, Target};
+use synergy_proto::{Event, PlanId, Side};
 use synergy_strategy::{Command, PlanStatus, Strategy, StrategyState};
 
 fn draft(plan: PlanId, first_year: i32, last_year: i32) -> Command {
@@ -18,11 +20,20 @@ fn draft(plan: PlanId, first_year: i32, last_year: i32) -> Command {
     }
 }
 
-fn set(target: synergy_proto::events::strategy::Target) -> Command {
+fn set(target: Target) -> Command {
     Command::SetPlanTarget {
         partnership: partnership(),
         plan: plan_id(),
         target,
+    }
+}
+
+fn remove(b: Option<&str>, p: &str) -> Command {
+    Command::RemovePlanTarget {
+        partnership: partnership(),
+        plan: plan_id(),
+        brand: b.map(brand),
+        period: period(p),
     }
 }
 
@@ -33,34 +44,54 @@ fn submit() -> Command {
     }
 }
 
-fn sign(revision: u32) -> Command {
+fn sign_on(plan: PlanId, revision: u32, on: &str) -> Command {
     Command::SignPlan {
         partnership: partnership(),
-        plan: plan_id(),
+        plan,
         revision,
-        signed_on: date("2008-01-05"),
+        signed_on: date(on),
     }
 }
 
-fn revise(plan: PlanId) -> Command {
+fn sign(revision: u32) -> Command {
+    sign_on(plan_id(), revision, "2008-01-05")
+}
+
+fn revise_because(reason: &str) -> Command {
     Command::RevisePlan {
         partnership: partnership(),
-        plan,
-        reason: "market grew faster".to_owned(),
+        plan: plan_id(),
+        reason: reason.to_owned(),
     }
 }
 
-fn withdraw(plan: PlanId) -> Command {
+fn withdraw_because(reason: &str) -> Command {
     Command::WithdrawPlan {
         partnership: partnership(),
-        plan,
-        reason: "superseded".to_owned(),
+        plan: plan_id(),
+        reason: reason.to_owned(),
     }
 }
 
-fn with(mut history: Vec<Event>, more: impl IntoIterator<Item = Event>) -> Vec<Event> {
-    history.extend(more);
-    history
+fn revise() -> Command {
+    revise_because("market grew faster")
+}
+
+fn withdraw() -> Command {
+    withdraw_because("superseded")
+}
+
+/// Drafting `plan_id()` over `first..=last` on the signed partnership.
+fn drafting(first_year: i32, last_year: i32) -> Outcome {
+    given(signed(), as_manufacturer()).when::<Strategy>(draft(plan_id(), first_year, last_year))
+}
+
+/// Setting `target` on the drafted plan refuses it by `rule` as invalid, naming `field`.
+fn target_refused(target: Target, rule: &str, field: &str) -> DomainError {
+    given(draft_with_target(), as_manufacturer())
+        .when::<Strategy>(set(target))
+        .refused_at(rule, ErrorKind::Invalid, field)
+        .clone()
 }
 
 // --- drafting -------------------------------------------------------------------------
@@ -72,36 +103,28 @@ fn either_party_drafts_a_plan_over_whole_years() {
             .when::<Strategy>(draft(plan_id(), 2008, 2010))
             .then([drafted_event(plan_id(), 2008, 2010)]);
     }
-    given(signed(), as_manufacturer())
-        .when::<Strategy>(draft(plan_id(), 2008, 2008))
-        .then([drafted_event(plan_id(), 2008, 2008)]);
+    drafting(2008, 2008).then([drafted_event(plan_id(), 2008, 2008)]);
 }
 
 #[test]
 fn plan_years_must_be_in_order_and_in_range() {
-    given(signed(), as_manufacturer())
-        .when::<Strategy>(draft(plan_id(), 2010, 2008))
-        .refused_at("plan.years_in_order", ErrorKind::Invalid, "last_year");
-    given(signed(), as_manufacturer())
-        .when::<Strategy>(draft(plan_id(), 1899, 1901))
-        .refused_at("plan.years_in_range", ErrorKind::Invalid, "first_year");
-    given(signed(), as_manufacturer())
-        .when::<Strategy>(draft(plan_id(), 2008, 10_000))
-        .refused_at("plan.years_in_range", ErrorKind::Invalid, "last_year");
+    for (first, last, rule, field) in [
+        (2010, 2008, "plan.years_in_order", "last_year"),
+        (1899, 1901, "plan.years_in_range", "first_year"),
+        (2008, 10_000, "plan.years_in_range", "last_year"),
+    ] {
+        drafting(first, last).refused_at(rule, ErrorKind::Invalid, field);
+    }
 }
 
 #[test]
 fn a_plan_spans_at_most_ten_years() {
-    given(signed(), as_manufacturer())
-        .when::<Strategy>(draft(plan_id(), 2008, 2017))
-        .accepted();
-    given(signed(), as_manufacturer())
-        .when::<Strategy>(draft(plan_id(), 2008, 2018))
-        .refused_at(
-            "plan.span_at_most_ten_years",
-            ErrorKind::Invalid,
-            "last_year",
-        );
+    drafting(2008, 2017).accepted();
+    drafting(2008, 2018).refused_at(
+        "plan.span_at_most_ten_years",
+        ErrorKind::Invalid,
+        "last_year",
+    );
 }
 
 #[test]
@@ -139,7 +162,7 @@ fn commands_on_an_unknown_plan_are_not_found() {
 
 #[test]
 fn targets_are_set_per_brand_or_for_all_brands_inside_the_plan() {
-    let t = synergy_proto::events::strategy::Target {
+    let t = Target {
         brand: Some(brand("hongyun")),
         period: period("2010-Q4"),
         volume: Some(cases("8000")),
@@ -169,81 +192,63 @@ fn replacing_a_target_with_the_same_figures_is_a_no_op() {
 #[test]
 fn targets_only_for_periods_inside_the_plan() {
     for outside in ["2007-12", "2011", "2011-H1", "2007-Q4"] {
-        given(draft_with_target(), as_manufacturer())
-            .when::<Strategy>(set(volume_target(None, outside, "1")))
-            .refused_at(
-                "plan.target_period_inside_plan",
-                ErrorKind::Invalid,
-                "target.period",
-            );
+        target_refused(
+            volume_target(None, outside, "1"),
+            "plan.target_period_inside_plan",
+            "target.period",
+        );
     }
 }
 
 #[test]
 fn targets_only_for_brands_in_the_portfolio() {
-    let e = given(draft_with_target(), as_manufacturer())
-        .when::<Strategy>(set(volume_target(Some("yunyan"), "2009", "1")))
-        .refused_at(
-            "plan.target_brand_in_portfolio",
-            ErrorKind::Invalid,
-            "target.brand",
-        )
-        .clone();
+    let e = target_refused(
+        volume_target(Some("yunyan"), "2009", "1"),
+        "plan.target_brand_in_portfolio",
+        "target.brand",
+    );
     assert!(e.message.contains("honghe, hongyun"), "{e}");
 }
 
 #[test]
 fn a_target_sets_at_least_one_figure() {
-    let mut t = volume_target(None, "2009", "1");
-    t.volume = None;
-    given(draft_with_target(), as_manufacturer())
-        .when::<Strategy>(set(t))
-        .refused_at("plan.target_has_a_figure", ErrorKind::Invalid, "target");
+    let t = Target {
+        volume: None,
+        ..volume_target(None, "2009", "1")
+    };
+    target_refused(t, "plan.target_has_a_figure", "target");
 }
 
 #[test]
 fn target_figures_are_non_negative() {
-    let mut t = volume_target(None, "2009", "1");
-    t.revenue = Some(synergy_proto::Yuan::from_units(-1));
-    given(draft_with_target(), as_manufacturer())
-        .when::<Strategy>(set(t))
-        .refused_at(
-            "plan.target_figures_non_negative",
-            ErrorKind::Invalid,
-            "target.revenue",
-        );
-    let mut t = volume_target(None, "2009", "1");
-    t.volume = Some(synergy_proto::Cases::from_units(-1));
-    given(draft_with_target(), as_manufacturer())
-        .when::<Strategy>(set(t))
-        .refused_at(
-            "plan.target_figures_non_negative",
-            ErrorKind::Invalid,
-            "target.volume",
-        );
+    let negative_revenue = Target {
+        revenue: Some(synergy_proto::Yuan::from_units(-1)),
+        ..volume_target(None, "2009", "1")
+    };
+    let negative_volume = Target {
+        volume: Some(synergy_proto::Cases::from_units(-1)),
+        ..volume_target(None, "2009", "1")
+    };
+    for (t, field) in [
+        (negative_revenue, "target.revenue"),
+        (negative_volume, "target.volume"),
+    ] {
+        target_refused(t, "plan.target_figures_non_negative", field);
+    }
 }
 
 #[test]
 fn a_share_target_is_at_most_100_percent() {
-    let mut t = volume_target(None, "2009", "1");
-    t.volume_share = Some(synergy_proto::Percent::from_units(10_001));
-    given(draft_with_target(), as_manufacturer())
-        .when::<Strategy>(set(t))
-        .refused_at(
-            "plan.target_share_at_most_100",
-            ErrorKind::Invalid,
-            "target.volume_share",
-        );
+    let t = Target {
+        volume_share: Some(synergy_proto::Percent::from_units(10_001)),
+        ..volume_target(None, "2009", "1")
+    };
+    target_refused(t, "plan.target_share_at_most_100", "target.volume_share");
 }
 
 #[test]
 fn targets_are_removed_in_draft() {
-    let cmd = Command::RemovePlanTarget {
-        partnership: partnership(),
-        plan: plan_id(),
-        brand: None,
-        period: period("2008"),
-    };
+    let cmd = remove(None, "2008");
     given(draft_with_target(), as_manufacturer())
         .when::<Strategy>(cmd.clone())
         .then([ev(StrategyEvent::PlanTargetRemoved {
@@ -258,14 +263,8 @@ fn targets_are_removed_in_draft() {
 
 #[test]
 fn removing_a_target_that_is_not_there_is_refused() {
-    let cmd = Command::RemovePlanTarget {
-        partnership: partnership(),
-        plan: plan_id(),
-        brand: Some(brand("hongyun")),
-        period: period("2008"),
-    };
     given(draft_with_target(), as_manufacturer())
-        .when::<Strategy>(cmd)
+        .when::<Strategy>(remove(Some("hongyun"), "2008"))
         .refused_at("plan.target_must_exist", ErrorKind::NotFound, "period");
 }
 
@@ -286,10 +285,7 @@ fn targets_change_only_in_draft() {
 fn a_draft_with_targets_is_submitted() {
     given(draft_with_target(), as_distributor())
         .when::<Strategy>(submit())
-        .then([ev(StrategyEvent::PlanSubmitted {
-            plan: plan_id(),
-            revision: 1,
-        })]);
+        .then([plan_submitted(plan_id(), 1)]);
 }
 
 #[test]
@@ -321,10 +317,7 @@ fn the_second_side_signing_the_same_revision_activates_the_plan() {
     let h = with(submitted(), [signed_by(plan_id(), 1, Side::Manufacturer)]);
     given(h, as_distributor()).when::<Strategy>(sign(1)).then([
         signed_by(plan_id(), 1, Side::Distributor),
-        ev(StrategyEvent::PlanActivated {
-            plan: plan_id(),
-            revision: 1,
-        }),
+        plan_activated(plan_id(), 1),
     ]);
 }
 
@@ -349,12 +342,11 @@ fn a_side_signs_a_revision_once() {
 
 #[test]
 fn only_a_submitted_revision_is_signed() {
-    given(draft_with_target(), as_manufacturer())
-        .when::<Strategy>(sign(1))
-        .refused("plan.sign_only_submitted");
-    given(active(), as_manufacturer())
-        .when::<Strategy>(sign(1))
-        .refused("plan.sign_only_submitted");
+    for history in [draft_with_target(), active()] {
+        given(history, as_manufacturer())
+            .when::<Strategy>(sign(1))
+            .refused("plan.sign_only_submitted");
+    }
 }
 
 #[test]
@@ -365,15 +357,8 @@ fn a_stale_or_unknown_revision_is_not_signed() {
         submitted(),
         [
             signed_by(plan_id(), 1, Side::Manufacturer),
-            ev(StrategyEvent::PlanRevised {
-                plan: plan_id(),
-                revision: 2,
-                reason: "more".to_owned(),
-            }),
-            ev(StrategyEvent::PlanSubmitted {
-                plan: plan_id(),
-                revision: 2,
-            }),
+            plan_revised(2, "more"),
+            plan_submitted(plan_id(), 2),
         ],
     );
     let e = given(h.clone(), as_distributor())
@@ -393,14 +378,8 @@ fn a_stale_or_unknown_revision_is_not_signed() {
 
 #[test]
 fn a_plan_signature_date_must_be_sensible() {
-    let cmd = Command::SignPlan {
-        partnership: partnership(),
-        plan: plan_id(),
-        revision: 1,
-        signed_on: date("2008-07-11"),
-    };
     given(submitted(), as_manufacturer())
-        .when::<Strategy>(cmd)
+        .when::<Strategy>(sign_on(plan_id(), 1, "2008-07-11"))
         .refused_at(
             "partnership.date_not_in_future",
             ErrorKind::Invalid,
@@ -413,13 +392,9 @@ fn a_plan_signature_date_must_be_sensible() {
 #[test]
 fn a_revision_returns_the_plan_to_draft_and_clears_signatures() {
     let h = with(submitted(), [signed_by(plan_id(), 1, Side::Manufacturer)]);
-    let revised = ev(StrategyEvent::PlanRevised {
-        plan: plan_id(),
-        revision: 2,
-        reason: "market grew faster".to_owned(),
-    });
+    let revised = plan_revised(2, "market grew faster");
     given(h.clone(), as_distributor())
-        .when::<Strategy>(revise(plan_id()))
+        .when::<Strategy>(revise())
         .then([revised.clone()]);
 
     let state = StrategyState::fold(&with(h, [revised]));
@@ -434,14 +409,7 @@ fn a_revision_returns_the_plan_to_draft_and_clears_signatures() {
 }
 
 fn state_history_revised() -> Vec<Event> {
-    with(
-        active(),
-        [ev(StrategyEvent::PlanRevised {
-            plan: plan_id(),
-            revision: 2,
-            reason: "market grew faster".to_owned(),
-        })],
-    )
+    with(active(), [plan_revised(2, "market grew faster")])
 }
 
 #[test]
@@ -451,10 +419,7 @@ fn revising_an_active_plan_ends_its_force_until_both_sign_again() {
     let resubmitted = with(
         state_history_revised(),
         [
-            ev(StrategyEvent::PlanSubmitted {
-                plan: plan_id(),
-                revision: 2,
-            }),
+            plan_submitted(plan_id(), 2),
             signed_by(plan_id(), 2, Side::Distributor),
         ],
     );
@@ -462,25 +427,17 @@ fn revising_an_active_plan_ends_its_force_until_both_sign_again() {
         .when::<Strategy>(sign(2))
         .then([
             signed_by(plan_id(), 2, Side::Manufacturer),
-            ev(StrategyEvent::PlanActivated {
-                plan: plan_id(),
-                revision: 2,
-            }),
+            plan_activated(plan_id(), 2),
         ]);
 }
 
 #[test]
 fn a_draft_is_not_revised_and_a_revision_needs_a_reason() {
     given(draft_with_target(), as_manufacturer())
-        .when::<Strategy>(revise(plan_id()))
+        .when::<Strategy>(revise())
         .refused("plan.revise_only_submitted_or_active");
-    let cmd = Command::RevisePlan {
-        partnership: partnership(),
-        plan: plan_id(),
-        reason: " ".to_owned(),
-    };
     given(active(), as_manufacturer())
-        .when::<Strategy>(cmd)
+        .when::<Strategy>(revise_because(" "))
         .refused_at("plan.reason_required", ErrorKind::Invalid, "reason");
 }
 
@@ -492,23 +449,18 @@ fn plans_are_withdrawn_with_a_reason_and_then_accept_nothing() {
     });
     for history in [draft_with_target(), submitted(), active()] {
         given(history, as_distributor())
-            .when::<Strategy>(withdraw(plan_id()))
+            .when::<Strategy>(withdraw())
             .then([withdrawn.clone()]);
     }
-    let cmd = Command::WithdrawPlan {
-        partnership: partnership(),
-        plan: plan_id(),
-        reason: String::new(),
-    };
     given(active(), as_manufacturer())
-        .when::<Strategy>(cmd)
+        .when::<Strategy>(withdraw_because(""))
         .refused_at("plan.reason_required", ErrorKind::Invalid, "reason");
 
     let gone = with(active(), [withdrawn]);
     assert_eq!(StrategyState::fold(&gone).active_plan_for_year(2008), None);
     for cmd in [
-        withdraw(plan_id()),
-        revise(plan_id()),
+        withdraw(),
+        revise(),
         submit(),
         sign(1),
         set(volume_target(None, "2009", "1")),
@@ -532,22 +484,14 @@ fn second_plan_awaiting_distributor(first: i32, last: i32) -> Vec<Event> {
                 other_plan_id(),
                 volume_target(None, &first.to_string(), "40000"),
             ),
-            ev(StrategyEvent::PlanSubmitted {
-                plan: other_plan_id(),
-                revision: 1,
-            }),
+            plan_submitted(other_plan_id(), 1),
             signed_by(other_plan_id(), 1, Side::Manufacturer),
         ],
     )
 }
 
 fn sign_other() -> Command {
-    Command::SignPlan {
-        partnership: partnership(),
-        plan: other_plan_id(),
-        revision: 1,
-        signed_on: date("2008-02-01"),
-    }
+    sign_on(other_plan_id(), 1, "2008-02-01")
 }
 
 #[test]
@@ -578,10 +522,7 @@ fn a_plan_for_the_following_years_activates_beside_the_current_one() {
             signed_by: distributor(),
             signed_on: date("2008-02-01"),
         }),
-        ev(StrategyEvent::PlanActivated {
-            plan: other_plan_id(),
-            revision: 1,
-        }),
+        plan_activated(other_plan_id(), 1),
     ]);
 }
 

@@ -5,15 +5,16 @@ mod common;
 
 use common::*;
 use synergy_domain::BoundedContext;
-use synergy_proto::{
-    AggregateId, Context, Event, Side,
-    events::strategy::{StrategyEvent, Target},
-};
+use synergy_proto::{AggregateId, Cases, Context, Event, events::strategy::Target};
 use synergy_strategy::{Answer, Command, PlanStatus, Query, Strategy, StrategyState, answer};
 
-fn with(mut history: Vec<Event>, more: impl IntoIterator<Item = Event>) -> Vec<Event> {
-    history.extend(more);
-    history
+/// The all-brands volume target of `plan_id()` for `p` after `history`, whether or not
+/// the plan is in force.
+fn plan_volume_target(history: &[Event], p: &str) -> Option<Cases> {
+    StrategyState::fold(history)
+        .plan(&plan_id())
+        .unwrap()
+        .volume_target(None, period(p))
 }
 
 #[test]
@@ -70,17 +71,7 @@ fn active_with_targets() -> Vec<Event> {
             volume_share: Some(pct("22.63")),
         },
     ));
-    h.push(ev(StrategyEvent::PlanSubmitted {
-        plan: plan_id(),
-        revision: 1,
-    }));
-    h.push(signed_by(plan_id(), 1, Side::Manufacturer));
-    h.push(signed_by(plan_id(), 1, Side::Distributor));
-    h.push(ev(StrategyEvent::PlanActivated {
-        plan: plan_id(),
-        revision: 1,
-    }));
-    h
+    with(h, approval(plan_id()))
 }
 
 #[test]
@@ -143,10 +134,7 @@ fn targets_of_a_plan_that_is_not_active_are_not_binding() {
     let state = StrategyState::fold(&submitted());
     assert_eq!(state.active_volume_target(None, period("2008")), None);
     assert_eq!(
-        state
-            .plan(&plan_id())
-            .unwrap()
-            .volume_target(None, period("2008")),
+        plan_volume_target(&submitted(), "2008"),
         Some(cases("30000"))
     );
 }
@@ -243,13 +231,7 @@ fn targets_are_kept_in_period_then_brand_order_one_per_key() {
             ("2009".to_owned(), Some("hongyun".to_owned())),
         ]
     );
-    assert_eq!(
-        state
-            .plan(&plan_id())
-            .unwrap()
-            .volume_target(None, period("2009")),
-        Some(cases("10"))
-    );
+    assert_eq!(plan_volume_target(&h, "2009"), Some(cases("10")));
 }
 
 #[test]
@@ -259,21 +241,11 @@ fn a_year_target_is_derived_through_halves_from_quarter_targets() {
     for (q, v) in [("2010-Q1", "10"), ("2010-Q2", "20"), ("2010-Q3", "30")] {
         h.push(target_set(plan_id(), volume_target(None, q, v)));
     }
-    let plan = |h: &[Event]| StrategyState::fold(h).plan(&plan_id()).cloned().unwrap();
-    assert_eq!(
-        plan(&h).volume_target(None, period("2010-H1")),
-        Some(cases("30"))
-    );
-    assert_eq!(plan(&h).volume_target(None, period("2010")), None);
+    assert_eq!(plan_volume_target(&h, "2010-H1"), Some(cases("30")));
+    assert_eq!(plan_volume_target(&h, "2010"), None);
     h.push(target_set(plan_id(), volume_target(None, "2010-Q4", "40")));
-    assert_eq!(
-        plan(&h).volume_target(None, period("2010")),
-        Some(cases("100"))
-    );
+    assert_eq!(plan_volume_target(&h, "2010"), Some(cases("100")));
     // A target set for the year itself wins over the sum of its parts.
     h.push(target_set(plan_id(), volume_target(None, "2010", "120")));
-    assert_eq!(
-        plan(&h).volume_target(None, period("2010")),
-        Some(cases("120"))
-    );
+    assert_eq!(plan_volume_target(&h, "2010"), Some(cases("120")));
 }

@@ -45,6 +45,30 @@ fn closed(on: &str) -> Event {
     })
 }
 
+/// The item raised on 2008-07-05 for the distributor, due 2008-07-31.
+fn open_item() -> Vec<Event> {
+    vec![raised(Side::Distributor, "2008-07-05", "2008-07-31")]
+}
+
+/// [`open_item`], closed on 2008-07-08.
+fn closed_item() -> Vec<Event> {
+    let mut history = open_item();
+    history.push(closed("2008-07-08"));
+    history
+}
+
+/// [`closed_item`], reopened on 2008-07-09 and due 2008-08-15.
+fn reopened_item() -> Vec<Event> {
+    let mut history = closed_item();
+    history.push(ev(SupportEvent::ActionItemReopened {
+        item: aid("a-40-outlets"),
+        reason: "not all stocked".into(),
+        due_on: date("2008-08-15"),
+        reopened_on: date("2008-07-09"),
+    }));
+    history
+}
+
 fn progress(note: &str) -> Command {
     ActionItemCommand::Progress {
         partnership: pid(),
@@ -117,12 +141,9 @@ fn an_item_without_a_title_is_refused() {
 
 #[test]
 fn raising_twice_is_refused() {
-    given(
-        [raised(Side::Distributor, "2008-07-05", "2008-07-31")],
-        ctx(manufacturer()),
-    )
-    .when::<SupportContext>(raise(Side::Distributor, "2008-07-31"))
-    .refused("action.raise_once");
+    given(open_item(), ctx(manufacturer()))
+        .when::<SupportContext>(raise(Side::Distributor, "2008-07-31"))
+        .refused("action.raise_once");
 }
 
 #[test]
@@ -140,16 +161,13 @@ fn outsiders_and_terminated_partnerships_raise_nothing() {
 #[test]
 fn either_side_records_progress_on_an_open_item() {
     for who in [distributor(), manufacturer()] {
-        given(
-            [raised(Side::Distributor, "2008-07-05", "2008-07-31")],
-            ctx(who),
-        )
-        .when::<SupportContext>(progress(" 25 outlets so far "))
-        .then([ev(SupportEvent::ActionItemProgressed {
-            item: aid("a-40-outlets"),
-            note: "25 outlets so far".into(),
-            progressed_on: date("2008-07-10"),
-        })]);
+        given(open_item(), ctx(who))
+            .when::<SupportContext>(progress(" 25 outlets so far "))
+            .then([ev(SupportEvent::ActionItemProgressed {
+                item: aid("a-40-outlets"),
+                note: "25 outlets so far".into(),
+                progressed_on: date("2008-07-10"),
+            })]);
     }
 }
 
@@ -164,25 +182,16 @@ fn progress_on_an_item_never_raised_is_refused() {
 
 #[test]
 fn progress_on_a_closed_item_is_refused() {
-    given(
-        [
-            raised(Side::Distributor, "2008-07-05", "2008-07-31"),
-            closed("2008-07-08"),
-        ],
-        ctx(distributor()),
-    )
-    .when::<SupportContext>(progress("more"))
-    .refused("action.progress_only_open");
+    given(closed_item(), ctx(distributor()))
+        .when::<SupportContext>(progress("more"))
+        .refused("action.progress_only_open");
 }
 
 #[test]
 fn a_blank_progress_note_is_refused() {
-    given(
-        [raised(Side::Distributor, "2008-07-05", "2008-07-31")],
-        ctx(distributor()),
-    )
-    .when::<SupportContext>(progress("  "))
-    .refused_at("action.note_required", ErrorKind::Invalid, "note");
+    given(open_item(), ctx(distributor()))
+        .when::<SupportContext>(progress("  "))
+        .refused_at("action.note_required", ErrorKind::Invalid, "note");
 }
 
 #[test]
@@ -200,53 +209,38 @@ fn acting_on_a_day_before_the_item_was_raised_is_refused() {
 
 #[test]
 fn the_owner_closes_an_open_item() {
-    given(
-        [raised(Side::Distributor, "2008-07-05", "2008-07-31")],
-        ctx(distributor()),
-    )
-    .when::<SupportContext>(close(" 42 outlets stocked "))
-    .then([closed("2008-07-10")]);
+    given(open_item(), ctx(distributor()))
+        .when::<SupportContext>(close(" 42 outlets stocked "))
+        .then([closed("2008-07-10")]);
 }
 
 #[test]
 fn an_admin_closes_for_the_owner_side_with_a_blank_note() {
-    given(
-        [raised(Side::Distributor, "2008-07-05", "2008-07-31")],
-        ctx(admin_for_distributor()),
-    )
-    .when::<SupportContext>(close("   "))
-    .then([ev(SupportEvent::ActionItemClosed {
-        item: aid("a-40-outlets"),
-        note: String::new(),
-        closed_on: date("2008-07-10"),
-    })]);
+    given(open_item(), ctx(admin_for_distributor()))
+        .when::<SupportContext>(close("   "))
+        .then([ev(SupportEvent::ActionItemClosed {
+            item: aid("a-40-outlets"),
+            note: String::new(),
+            closed_on: date("2008-07-10"),
+        })]);
 }
 
 #[test]
 fn the_other_side_may_not_close_an_item() {
-    let e = given(
-        [raised(Side::Distributor, "2008-07-05", "2008-07-31")],
-        ctx(manufacturer()),
-    )
-    .when::<SupportContext>(close("done?"))
-    .refused("action.owner_closes")
-    .clone();
+    let e = given(open_item(), ctx(manufacturer()))
+        .when::<SupportContext>(close("done?"))
+        .refused("action.owner_closes")
+        .clone();
     assert_eq!(e.kind, ErrorKind::Forbidden);
     assert!(e.message.contains("owned by the distributor"), "{e}");
 }
 
 #[test]
 fn closing_twice_is_refused() {
-    let e = given(
-        [
-            raised(Side::Distributor, "2008-07-05", "2008-07-31"),
-            closed("2008-07-08"),
-        ],
-        ctx(distributor()),
-    )
-    .when::<SupportContext>(close("again"))
-    .refused("action.close_once")
-    .clone();
+    let e = given(closed_item(), ctx(distributor()))
+        .when::<SupportContext>(close("again"))
+        .refused("action.close_once")
+        .clone();
     assert_eq!(e.kind, ErrorKind::State);
 }
 
@@ -262,79 +256,49 @@ fn closing_an_item_never_raised_is_refused() {
 #[test]
 fn either_side_reopens_a_closed_item_with_a_new_due_date() {
     for who in [manufacturer(), distributor()] {
-        given(
-            [
-                raised(Side::Distributor, "2008-07-05", "2008-07-31"),
-                closed("2008-07-08"),
-            ],
-            ctx(who),
-        )
-        .when::<SupportContext>(reopen(" 12 of the outlets hold no stock ", "2008-08-15"))
-        .then([ev(SupportEvent::ActionItemReopened {
-            item: aid("a-40-outlets"),
-            reason: "12 of the outlets hold no stock".into(),
-            due_on: date("2008-08-15"),
-            reopened_on: date("2008-07-10"),
-        })]);
+        given(closed_item(), ctx(who))
+            .when::<SupportContext>(reopen(" 12 of the outlets hold no stock ", "2008-08-15"))
+            .then([ev(SupportEvent::ActionItemReopened {
+                item: aid("a-40-outlets"),
+                reason: "12 of the outlets hold no stock".into(),
+                due_on: date("2008-08-15"),
+                reopened_on: date("2008-07-10"),
+            })]);
     }
 }
 
 #[test]
 fn reopening_an_open_item_is_refused() {
-    given(
-        [raised(Side::Distributor, "2008-07-05", "2008-07-31")],
-        ctx(manufacturer()),
-    )
-    .when::<SupportContext>(reopen("not done", "2008-08-15"))
-    .refused("action.reopen_only_closed");
+    given(open_item(), ctx(manufacturer()))
+        .when::<SupportContext>(reopen("not done", "2008-08-15"))
+        .refused("action.reopen_only_closed");
 }
 
 #[test]
 fn reopening_without_a_reason_is_refused() {
-    given(
-        [
-            raised(Side::Distributor, "2008-07-05", "2008-07-31"),
-            closed("2008-07-08"),
-        ],
-        ctx(manufacturer()),
-    )
-    .when::<SupportContext>(reopen(" ", "2008-08-15"))
-    .refused_at(
-        "action.reopen_reason_required",
-        ErrorKind::Invalid,
-        "reason",
-    );
+    given(closed_item(), ctx(manufacturer()))
+        .when::<SupportContext>(reopen(" ", "2008-08-15"))
+        .refused_at(
+            "action.reopen_reason_required",
+            ErrorKind::Invalid,
+            "reason",
+        );
 }
 
 #[test]
 fn reopening_with_a_due_date_already_past_is_refused() {
-    given(
-        [
-            raised(Side::Distributor, "2008-07-05", "2008-07-31"),
-            closed("2008-07-08"),
-        ],
-        ctx(manufacturer()),
-    )
-    .when::<SupportContext>(reopen("not done", "2008-07-09"))
-    .refused_at(
-        "action.due_not_before_reopened",
-        ErrorKind::Invalid,
-        "due_on",
-    );
+    given(closed_item(), ctx(manufacturer()))
+        .when::<SupportContext>(reopen("not done", "2008-07-09"))
+        .refused_at(
+            "action.due_not_before_reopened",
+            ErrorKind::Invalid,
+            "due_on",
+        );
 }
 
 #[test]
 fn a_reopened_item_takes_progress_and_closes_again() {
-    let history = [
-        raised(Side::Distributor, "2008-07-05", "2008-07-31"),
-        closed("2008-07-08"),
-        ev(SupportEvent::ActionItemReopened {
-            item: aid("a-40-outlets"),
-            reason: "not all stocked".into(),
-            due_on: date("2008-08-15"),
-            reopened_on: date("2008-07-09"),
-        }),
-    ];
+    let history = reopened_item();
     given(history.clone(), ctx(distributor()))
         .when::<SupportContext>(progress("restocked 12"))
         .accepted();
@@ -349,17 +313,12 @@ fn a_reopened_item_takes_progress_and_closes_again() {
 // ---- state ----
 
 fn fold(events: &[Event]) -> ActionItemState {
-    events
-        .iter()
-        .fold(ActionItemState::default(), |s, e| match e {
-            Event::Support(e) => s.evolve(e),
-            _ => s,
-        })
+    fold_with(events, ActionItemState::evolve)
 }
 
 #[test]
 fn the_folded_item_knows_whether_it_is_open_or_overdue() {
-    let open = fold(&[raised(Side::Distributor, "2008-07-05", "2008-07-31")]);
+    let open = fold(&open_item());
     let item = open.item().expect("raised");
     assert!(item.is_open());
     assert!(
@@ -371,16 +330,7 @@ fn the_folded_item_knows_whether_it_is_open_or_overdue() {
     assert_eq!(item.owner, Side::Distributor);
     assert_eq!(item.meeting, Some(mid("review-2008-q2")));
 
-    let reopened = fold(&[
-        raised(Side::Distributor, "2008-07-05", "2008-07-31"),
-        closed("2008-07-08"),
-        ev(SupportEvent::ActionItemReopened {
-            item: aid("a-40-outlets"),
-            reason: "not all stocked".into(),
-            due_on: date("2008-08-15"),
-            reopened_on: date("2008-07-09"),
-        }),
-    ]);
+    let reopened = fold(&reopened_item());
     let item = reopened.item().expect("raised");
     assert!(item.is_open() && item.closed_on.is_none());
     assert_eq!(item.due_on, date("2008-08-15"));
@@ -400,16 +350,10 @@ fn the_folded_item_knows_whether_it_is_open_or_overdue() {
 
 #[test]
 fn an_overlong_progress_note_is_refused() {
-    given(
-        [raised(Side::Distributor, "2008-07-05", "2008-07-31")],
-        ctx(distributor()),
-    )
-    .when::<SupportContext>(progress(&"x".repeat(synergy_support::MAX_TEXT_CHARS + 1)))
-    .refused_at("action.text_within_limit", ErrorKind::Invalid, "note");
-    given(
-        [raised(Side::Distributor, "2008-07-05", "2008-07-31")],
-        ctx(distributor()),
-    )
-    .when::<SupportContext>(progress(&"x".repeat(synergy_support::MAX_TEXT_CHARS)))
-    .accepted();
+    given(open_item(), ctx(distributor()))
+        .when::<SupportContext>(progress(&"x".repeat(synergy_support::MAX_TEXT_CHARS + 1)))
+        .refused_at("action.text_within_limit", ErrorKind::Invalid, "note");
+    given(open_item(), ctx(distributor()))
+        .when::<SupportContext>(progress(&"x".repeat(synergy_support::MAX_TEXT_CHARS)))
+        .accepted();
 }

@@ -66,16 +66,7 @@ fn events_of_other_contexts_in_the_history_are_ignored() {
     });
     let events = SupportContext::execute(
         [foreign].iter(),
-        MeetingCommand::Schedule {
-            partnership: pid(),
-            meeting: mid("t1"),
-            kind: MeetingKind::Training,
-            title: "Training".into(),
-            scheduled_on: date("2008-07-20"),
-            period: None,
-            agenda: vec![],
-        }
-        .into(),
+        schedule_training("t1", "Training", "2008-07-20"),
         &ctx(manufacturer()),
     )
     .expect("accepted");

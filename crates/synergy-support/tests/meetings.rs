@@ -29,6 +29,11 @@ fn schedule(kind: MeetingKind, on: &str, period: Option<Period>, agenda: &[&str]
     .into()
 }
 
+/// Scheduling the Q2 review on `on` with the default agenda.
+fn review_on(on: &str) -> Command {
+    schedule(MeetingKind::RegularReview, on, Some(q2()), &[])
+}
+
 fn review_scheduled(on: &str) -> Event {
     ev(SupportEvent::MeetingScheduled {
         meeting: mid("review-2008-q2"),
@@ -106,12 +111,7 @@ fn a_review_is_scheduled_with_its_agenda_trimmed() {
 #[test]
 fn a_review_without_agenda_gets_the_seeds_review_questions() {
     let events = given([], ctx(distributor()))
-        .when::<SupportContext>(schedule(
-            MeetingKind::RegularReview,
-            "2008-07-05",
-            Some(q2()),
-            &[],
-        ))
+        .when::<SupportContext>(review_on("2008-07-05"))
         .accepted()
         .to_vec();
     let [Event::Support(SupportEvent::MeetingScheduled { agenda, .. })] = events.as_slice() else {
@@ -137,18 +137,11 @@ fn a_review_without_agenda_gets_the_seeds_review_questions() {
 #[test]
 fn other_meetings_keep_an_empty_agenda_and_need_no_period() {
     given([], ctx(manufacturer()))
-        .when::<SupportContext>(
-            MeetingCommand::Schedule {
-                partnership: pid(),
-                meeting: mid("training-1"),
-                kind: MeetingKind::Training,
-                title: "Customer-manager training at the factory".into(),
-                scheduled_on: date("2008-08-20"),
-                period: None,
-                agenda: vec![],
-            }
-            .into(),
-        )
+        .when::<SupportContext>(schedule_training(
+            "training-1",
+            "Customer-manager training at the factory",
+            "2008-08-20",
+        ))
         .then([ev(SupportEvent::MeetingScheduled {
             meeting: mid("training-1"),
             kind: MeetingKind::Training,
@@ -176,29 +169,15 @@ fn past_meetings_can_be_back_filled() {
 
 #[test]
 fn an_admin_schedules_on_behalf_of_a_party() {
-    assert_eq!(
-        given([], ctx(admin_for_distributor()))
-            .when::<SupportContext>(schedule(
-                MeetingKind::RegularReview,
-                "2008-07-05",
-                Some(q2()),
-                &[]
-            ))
-            .accepted()
-            .len(),
-        1
-    );
+    let outcome =
+        given([], ctx(admin_for_distributor())).when::<SupportContext>(review_on("2008-07-05"));
+    assert_eq!(outcome.accepted().len(), 1);
 }
 
 #[test]
 fn scheduling_twice_is_refused() {
     let e = given([review_scheduled("2008-07-05")], ctx(manufacturer()))
-        .when::<SupportContext>(schedule(
-            MeetingKind::RegularReview,
-            "2008-07-06",
-            Some(q2()),
-            &[],
-        ))
+        .when::<SupportContext>(review_on("2008-07-06"))
         .refused("meeting.schedule_once")
         .clone();
     assert_eq!(e.kind, ErrorKind::State);
@@ -208,37 +187,19 @@ fn scheduling_twice_is_refused() {
 #[test]
 fn a_blank_title_is_refused() {
     given([], ctx(manufacturer()))
-        .when::<SupportContext>(
-            MeetingCommand::Schedule {
-                partnership: pid(),
-                meeting: mid("m1"),
-                kind: MeetingKind::Training,
-                title: "   ".into(),
-                scheduled_on: date("2008-07-05"),
-                period: None,
-                agenda: vec![],
-            }
-            .into(),
-        )
+        .when::<SupportContext>(schedule_training("m1", "   ", "2008-07-05"))
         .refused_at("meeting.title_required", ErrorKind::Invalid, "title");
 }
 
 #[test]
 fn an_overlong_title_is_refused() {
-    given([], ctx(manufacturer()))
-        .when::<SupportContext>(
-            MeetingCommand::Schedule {
-                partnership: pid(),
-                meeting: mid("m1"),
-                kind: MeetingKind::Training,
-                title: "會".repeat(201),
-                scheduled_on: date("2008-07-05"),
-                period: None,
-                agenda: vec![],
-            }
-            .into(),
-        )
-        .refused_at("meeting.text_within_limit", ErrorKind::Invalid, "title");
+    let title = "會".repeat(201);
+    let outcome = given([], ctx(manufacturer())).when::<SupportContext>(schedule_training(
+        "m1",
+        &title,
+        "2008-07-05",
+    ));
+    outcome.refused_at("meeting.text_within_limit", ErrorKind::Invalid, "title");
 }
 
 #[test]
@@ -256,13 +217,9 @@ fn a_review_without_a_period_is_refused() {
 #[test]
 fn a_review_of_a_period_not_yet_begun_is_refused_and_its_first_day_accepted() {
     let q3: Period = "2008-Q3".parse().unwrap();
+    let q3_review_on = |on: &str| schedule(MeetingKind::RegularReview, on, Some(q3), &[]);
     let e = given([], ctx(manufacturer()))
-        .when::<SupportContext>(schedule(
-            MeetingKind::RegularReview,
-            "2008-06-30",
-            Some(q3),
-            &[],
-        ))
+        .when::<SupportContext>(q3_review_on("2008-06-30"))
         .refused_at(
             "meeting.period_begun_by_meeting",
             ErrorKind::Invalid,
@@ -271,12 +228,7 @@ fn a_review_of_a_period_not_yet_begun_is_refused_and_its_first_day_accepted() {
         .clone();
     assert!(e.message.contains("2008-07-01"), "{e}");
     given([], ctx(manufacturer()))
-        .when::<SupportContext>(schedule(
-            MeetingKind::RegularReview,
-            "2008-07-01",
-            Some(q3),
-            &[],
-        ))
+        .when::<SupportContext>(q3_review_on("2008-07-01"))
         .accepted();
 }
 
@@ -298,23 +250,25 @@ fn a_blank_agenda_item_is_refused_naming_it() {
 
 #[test]
 fn only_parties_of_a_partnership_in_force_schedule() {
-    let cmd = || schedule(MeetingKind::RegularReview, "2008-07-05", Some(q2()), &[]);
     let e = given([], ctx(outsider()))
-        .when::<SupportContext>(cmd())
+        .when::<SupportContext>(review_on("2008-07-05"))
         .refused("partnership.parties_only")
         .clone();
     assert_eq!(e.kind, ErrorKind::Forbidden);
-    given([], terminated(manufacturer()))
-        .when::<SupportContext>(cmd())
-        .refused("partnership.terminated_accepts_nothing");
-    given([], no_partnership(manufacturer()))
-        .when::<SupportContext>(cmd())
-        .refused("partnership.must_exist");
     let hongyun_as_distributor =
         synergy_domain::Principal::new(hongyun(), synergy_proto::Role::Distributor, "x");
-    given([], ctx(hongyun_as_distributor))
-        .when::<SupportContext>(cmd())
-        .refused("principal.role_matches_side");
+    for (c, rule) in [
+        (
+            terminated(manufacturer()),
+            "partnership.terminated_accepts_nothing",
+        ),
+        (no_partnership(manufacturer()), "partnership.must_exist"),
+        (ctx(hongyun_as_distributor), "principal.role_matches_side"),
+    ] {
+        given([], c)
+            .when::<SupportContext>(review_on("2008-07-05"))
+            .refused(rule);
+    }
 }
 
 #[test]
@@ -324,12 +278,7 @@ fn a_view_of_another_partnership_is_not_used() {
         v.id = synergy_proto::PartnershipId::new("hongyun-kunming").unwrap();
     }
     given([], c)
-        .when::<SupportContext>(schedule(
-            MeetingKind::RegularReview,
-            "2008-07-05",
-            Some(q2()),
-            &[],
-        ))
+        .when::<SupportContext>(review_on("2008-07-05"))
         .refused("partnership.must_exist");
 }
 
@@ -582,19 +531,13 @@ fn a_cancelled_meeting_cannot_be_cancelled_again_or_held() {
 #[test]
 fn the_folded_state_reads_the_meeting() {
     let events = [review_scheduled("2008-07-05"), held_event("2008-07-06")];
-    let state = events.iter().fold(MeetingState::default(), |s, e| match e {
-        Event::Support(e) => s.evolve(e),
-        _ => s,
-    });
+    let state = fold_with(&events, MeetingState::evolve);
     let m = state.meeting().expect("scheduled");
     assert!(m.is_held() && !m.is_pending() && !m.is_cancelled());
     assert_eq!(m.held_on(), Some(date("2008-07-06")));
     assert_eq!(m.agenda.len(), REVIEW_AGENDA.len());
     assert!(matches!(m.status, MeetingStatus::Held(_)));
-    let pending = MeetingState::default().evolve(match &events[0] {
-        Event::Support(e) => e,
-        _ => unreachable!(),
-    });
+    let pending = fold_with(&events[..1], MeetingState::evolve);
     let p = pending.meeting().expect("scheduled");
     assert!(p.is_overdue(date("2008-07-06")));
     assert!(!p.is_overdue(Date::new(2008, 7, 5).unwrap()));

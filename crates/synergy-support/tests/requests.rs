@@ -72,6 +72,25 @@ fn now() -> Timestamp {
     at("2008-07-10", 9)
 }
 
+/// The distributor's request of `severity`, opened two hours before [`now`].
+fn open_request(severity: Severity) -> Vec<Event> {
+    vec![opened(Side::Distributor, severity, at("2008-07-10", 7))]
+}
+
+/// A high-severity request of the distributor, acknowledged an hour after it was opened.
+fn acknowledged_request() -> Vec<Event> {
+    let mut history = open_request(Severity::High);
+    history.push(acknowledged(at("2008-07-10", 8)));
+    history
+}
+
+/// [`acknowledged_request`], resolved at once.
+fn resolved_request() -> Vec<Event> {
+    let mut history = acknowledged_request();
+    history.push(resolved(at("2008-07-10", 8)));
+    history
+}
+
 // ---- the target table ----
 
 #[test]
@@ -155,31 +174,17 @@ fn outsiders_and_terminated_partnerships_open_nothing() {
 
 #[test]
 fn the_other_side_acknowledges_at_the_current_time() {
-    given(
-        [opened(
-            Side::Distributor,
-            Severity::Critical,
-            at("2008-07-10", 7),
-        )],
-        ctx(manufacturer()),
-    )
-    .when::<SupportContext>(acknowledge())
-    .then([acknowledged(now())]);
+    given(open_request(Severity::Critical), ctx(manufacturer()))
+        .when::<SupportContext>(acknowledge())
+        .then([acknowledged(now())]);
 }
 
 #[test]
 fn the_requester_may_not_acknowledge_its_own_request() {
-    let e = given(
-        [opened(
-            Side::Distributor,
-            Severity::High,
-            at("2008-07-10", 7),
-        )],
-        ctx(distributor()),
-    )
-    .when::<SupportContext>(acknowledge())
-    .refused("request.other_side_responds")
-    .clone();
+    let e = given(open_request(Severity::High), ctx(distributor()))
+        .when::<SupportContext>(acknowledge())
+        .refused("request.other_side_responds")
+        .clone();
     assert_eq!(e.kind, ErrorKind::Forbidden);
     assert!(
         e.message.contains("the manufacturer must acknowledge"),
@@ -189,29 +194,16 @@ fn the_requester_may_not_acknowledge_its_own_request() {
 
 #[test]
 fn acknowledging_twice_is_refused() {
-    given(
-        [
-            opened(Side::Distributor, Severity::High, at("2008-07-10", 7)),
-            acknowledged(at("2008-07-10", 8)),
-        ],
-        ctx(manufacturer()),
-    )
-    .when::<SupportContext>(acknowledge())
-    .refused("request.acknowledge_once");
+    given(acknowledged_request(), ctx(manufacturer()))
+        .when::<SupportContext>(acknowledge())
+        .refused("request.acknowledge_once");
 }
 
 #[test]
 fn acknowledging_a_resolved_request_is_refused() {
-    given(
-        [
-            opened(Side::Distributor, Severity::High, at("2008-07-10", 7)),
-            acknowledged(at("2008-07-10", 8)),
-            resolved(at("2008-07-10", 8)),
-        ],
-        ctx(manufacturer()),
-    )
-    .when::<SupportContext>(acknowledge())
-    .refused("request.resolved_is_final");
+    given(resolved_request(), ctx(manufacturer()))
+        .when::<SupportContext>(acknowledge())
+        .refused("request.resolved_is_final");
 }
 
 #[test]
@@ -255,62 +247,34 @@ fn an_acknowledged_request_is_resolved_by_the_other_side() {
 
 #[test]
 fn resolving_an_unacknowledged_request_acknowledges_it_too() {
-    given(
-        [opened(
-            Side::Distributor,
-            Severity::Critical,
-            at("2008-07-10", 7),
-        )],
-        ctx(manufacturer()),
-    )
-    .when::<SupportContext>(resolve("Emergency shipment of 300 cases"))
-    .then([acknowledged(now()), resolved(now())]);
+    given(open_request(Severity::Critical), ctx(manufacturer()))
+        .when::<SupportContext>(resolve("Emergency shipment of 300 cases"))
+        .then([acknowledged(now()), resolved(now())]);
 }
 
 #[test]
 fn the_requester_may_not_resolve_its_own_request() {
-    given(
-        [opened(
-            Side::Distributor,
-            Severity::Critical,
-            at("2008-07-10", 7),
-        )],
-        ctx(distributor()),
-    )
-    .when::<SupportContext>(resolve("fixed it ourselves"))
-    .refused("request.other_side_responds");
+    given(open_request(Severity::Critical), ctx(distributor()))
+        .when::<SupportContext>(resolve("fixed it ourselves"))
+        .refused("request.other_side_responds");
 }
 
 #[test]
 fn resolving_twice_is_refused() {
-    given(
-        [
-            opened(Side::Distributor, Severity::High, at("2008-07-10", 7)),
-            acknowledged(at("2008-07-10", 8)),
-            resolved(at("2008-07-10", 8)),
-        ],
-        ctx(manufacturer()),
-    )
-    .when::<SupportContext>(resolve("again"))
-    .refused("request.resolved_is_final");
+    given(resolved_request(), ctx(manufacturer()))
+        .when::<SupportContext>(resolve("again"))
+        .refused("request.resolved_is_final");
 }
 
 #[test]
 fn resolving_without_a_resolution_is_refused() {
-    given(
-        [opened(
-            Side::Distributor,
-            Severity::High,
-            at("2008-07-10", 7),
-        )],
-        ctx(manufacturer()),
-    )
-    .when::<SupportContext>(resolve(""))
-    .refused_at(
-        "request.resolution_required",
-        ErrorKind::Invalid,
-        "resolution",
-    );
+    given(open_request(Severity::High), ctx(manufacturer()))
+        .when::<SupportContext>(resolve(""))
+        .refused_at(
+            "request.resolution_required",
+            ErrorKind::Invalid,
+            "resolution",
+        );
 }
 
 #[test]
@@ -323,12 +287,7 @@ fn resolving_a_request_never_opened_is_refused() {
 // ---- state and on-time measurement ----
 
 fn fold(events: &[Event]) -> SupportRequestState {
-    events
-        .iter()
-        .fold(SupportRequestState::default(), |s, e| match e {
-            Event::Support(e) => s.evolve(e),
-            _ => s,
-        })
+    fold_with(events, SupportRequestState::evolve)
 }
 
 #[test]
@@ -382,11 +341,7 @@ fn a_resolution_without_an_acknowledgement_counts_as_the_response() {
 
 #[test]
 fn an_overlong_resolution_is_refused() {
-    let history = [opened(
-        Side::Distributor,
-        Severity::High,
-        at("2008-07-10", 7),
-    )];
+    let history = open_request(Severity::High);
     given(history.clone(), ctx(manufacturer()))
         .when::<SupportContext>(resolve(&"解".repeat(synergy_support::MAX_TEXT_CHARS + 1)))
         .refused_at(

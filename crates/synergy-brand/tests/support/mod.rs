@@ -98,26 +98,32 @@ pub fn register(entries: Vec<SkuEntry>) -> Command {
     }
 }
 
+/// A catalogue of one line.
+pub fn register_one(b: &str, s: &str, name: &str, price_class: u8, guide: &str) -> Command {
+    register(vec![entry(b, s, name, price_class, guide)])
+}
+
+/// `BrandEvent::$variant` for one catalogue line: registration and update carry the same
+/// fields, so both builders below share this one literal.
+macro_rules! sku_event {
+    ($variant:ident, $b:expr, $s:expr, $name:expr, $price_class:expr, $guide:expr) => {
+        BrandEvent::$variant {
+            brand: brand($b),
+            sku: sku($s),
+            name: $name.to_owned(),
+            price_class: class($price_class),
+            guide_price: yuan($guide),
+        }
+        .into()
+    };
+}
+
 pub fn registered(b: &str, s: &str, name: &str, price_class: u8, guide: &str) -> Event {
-    BrandEvent::SkuRegistered {
-        brand: brand(b),
-        sku: sku(s),
-        name: name.to_owned(),
-        price_class: class(price_class),
-        guide_price: yuan(guide),
-    }
-    .into()
+    sku_event!(SkuRegistered, b, s, name, price_class, guide)
 }
 
 pub fn updated(b: &str, s: &str, name: &str, price_class: u8, guide: &str) -> Event {
-    BrandEvent::SkuUpdated {
-        brand: brand(b),
-        sku: sku(s),
-        name: name.to_owned(),
-        price_class: class(price_class),
-        guide_price: yuan(guide),
-    }
-    .into()
+    sku_event!(SkuUpdated, b, s, name, price_class, guide)
 }
 
 pub fn introduce(b: &str, on: &str) -> Command {
@@ -232,4 +238,17 @@ pub fn hongyun_in_market() -> Vec<Event> {
         registered("honghe", "hh-88", "紅河(88)", 4, "65.00"),
         introduced("hongyun", "2008-01-10"),
     ]
+}
+
+/// [`hongyun_in_market`], then `hongyun` withdrawn straight from its introduction on `on`.
+pub fn hongyun_withdrawn_on(on: &str) -> Vec<Event> {
+    let mut history = hongyun_in_market();
+    history.push(stage_changed(
+        "hongyun",
+        BrandStage::Introduction,
+        BrandStage::Withdrawn,
+        on,
+        "delisted",
+    ));
+    history
 }

@@ -12,14 +12,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::StreamExt;
 use synergy_eventlog::{
-    AppendError, Appended, EventLog, ExpectedVersion, Filter, Position, ReadError, StoredCommit,
-    Subscription,
+    AppendError, Appended, EventLog, ExpectedVersion, Filter, JetStreamConfig, JetStreamLog,
+    Position, ReadError, StoredCommit, Subscription,
 };
 use synergy_proto::events::{StrategyEvent, SupportEvent};
 use synergy_proto::{
     Actor, AggregateId, Commit, Context, Event, MeetingId, OrgId, PartnershipId, PlanId,
     RecordedEvent, Role, StreamId, Timestamp, Uuid, subject,
 };
+use synergy_testkit::NatsServer;
 
 /// What a backend provides to run the suite.
 #[allow(async_fn_in_trait)] // used only by tests, on one runtime
@@ -143,12 +144,27 @@ pub async fn append_ok<L: EventLog>(log: &L, expected: ExpectedVersion, c: &Comm
     }
 }
 
+/// A JetStream log on `server`, with `config`.
+pub async fn open_jetstream(server: &NatsServer, config: JetStreamConfig) -> JetStreamLog {
+    JetStreamLog::connect(&server.url().parse().expect("a NATS URL"), config)
+        .await
+        .expect("open the JetStream log")
+}
+
 /// The next item of a subscription; fails the test on timeout or end of stream.
 pub async fn next_item(sub: &mut Subscription) -> Result<StoredCommit, ReadError> {
-    match tokio::time::timeout(WAIT, sub.next()).await {
+    next_item_within(sub, WAIT).await
+}
+
+/// [`next_item`], waiting up to `wait`.
+pub async fn next_item_within(
+    sub: &mut Subscription,
+    wait: Duration,
+) -> Result<StoredCommit, ReadError> {
+    match tokio::time::timeout(wait, sub.next()).await {
         Ok(Some(item)) => item,
         Ok(None) => panic!("the subscription ended"),
-        Err(_) => panic!("no commit arrived within {WAIT:?}"),
+        Err(_) => panic!("no commit arrived within {wait:?}"),
     }
 }
 
@@ -212,6 +228,18 @@ pub fn assert_gap_free(commits: &[StoredCommit]) {
         );
         *last = c.commit.last_version();
     }
+}
+
+/// `retry` is the answer `original` got, marked as a duplicate.
+#[track_caller]
+fn assert_duplicate_of(retry: Appended, original: Appended) {
+    assert_eq!(
+        retry,
+        Appended {
+            duplicate: true,
+            ..original
+        }
+    );
 }
 
 fn conflict_actual(result: Result<Appended, AppendError>, expected: ExpectedVersion) -> u64 {
@@ -411,33 +439,15 @@ pub async fn retry_with_the_same_commit_id_is_idempotent<H: Harness>() {
     let head = log.head().await.expect("head");
 
     let retry = append_ok(&log, ExpectedVersion::NoStream, &c).await;
-    assert_eq!(
-        retry,
-        Appended {
-            duplicate: true,
-            ..original
-        }
-    );
+    assert_duplicate_of(retry, original);
     // Even with an expectation that no longer holds, the retry gets the original answer.
     let retry = append_ok(&log, ExpectedVersion::Exact(7), &c).await;
-    assert_eq!(
-        retry,
-        Appended {
-            duplicate: true,
-            ..original
-        }
-    );
+    assert_duplicate_of(retry, original);
 
     let next = append_ok(&log, ExpectedVersion::Exact(2), &commit(&s, 1)).await;
     assert_eq!(next.first_version, 3);
     let retry = append_ok(&log, ExpectedVersion::Any, &c).await;
-    assert_eq!(
-        retry,
-        Appended {
-            duplicate: true,
-            ..original
-        }
-    );
+    assert_duplicate_of(retry, original);
 
     assert_eq!(log.read_aggregate(&s, 1).await.expect("read").len(), 2);
     assert_eq!(log.head().await.expect("head"), next.position);
@@ -841,13 +851,7 @@ pub async fn reopen_keeps_everything<H: Harness>() {
     );
     // Versions, positions and commit ids carry on where they were.
     let retry = append_ok(&log, ExpectedVersion::NoStream, &first).await;
-    assert_eq!(
-        retry,
-        Appended {
-            duplicate: true,
-            ..a1
-        }
-    );
+    assert_duplicate_of(retry, a1);
     let e = ExpectedVersion::Exact(2);
     assert_eq!(conflict_actual(log.append(e, commit(&s, 1)).await, e), 3);
     let next = append_ok(&log, ExpectedVersion::Exact(3), &commit(&s, 1)).await;

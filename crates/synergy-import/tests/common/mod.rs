@@ -27,19 +27,26 @@ pub fn catalogue(skus: &[&str]) -> CatalogueView {
     CatalogueView { skus: map }
 }
 
-/// A market data file: the header, then `rows` joined by newlines.
-pub fn market_csv(rows: &[&str]) -> String {
-    let mut s = String::from(MARKET_HEADER);
+/// `header`, then each of `rows` on a line of its own, with no newline at the end.
+pub fn csv_of(header: &str, rows: &[&str]) -> String {
+    let mut s = String::from(header);
     for row in rows {
         s.push('\n');
         s.push_str(row);
     }
-    s.push('\n');
     s
 }
 
+/// A market data file: the header, then `rows` joined by newlines, ending in a newline.
+pub fn market_csv(rows: &[&str]) -> String {
+    csv_of(MARKET_HEADER, rows) + "\n"
+}
+
+/// A problem as (line, column, rule).
+pub type Problem = (usize, Option<String>, &'static str);
+
 /// Each problem as (line, column, rule), in reported order.
-pub fn problems(errors: &ImportErrors) -> Vec<(usize, Option<String>, &'static str)> {
+pub fn problems(errors: &ImportErrors) -> Vec<Problem> {
     errors
         .errors
         .iter()
@@ -47,10 +54,16 @@ pub fn problems(errors: &ImportErrors) -> Vec<(usize, Option<String>, &'static s
         .collect()
 }
 
-pub fn at(line: usize, column: &str, rule: &'static str) -> (usize, Option<String>, &'static str) {
+/// Asserts that `errors` holds exactly the `expected` problems, in this order.
+#[track_caller]
+pub fn assert_problems(errors: &ImportErrors, expected: &[Problem]) {
+    assert_eq!(problems(errors), expected, "{errors}");
+}
+
+pub fn at(line: usize, column: &str, rule: &'static str) -> Problem {
     (line, Some(column.to_owned()), rule)
 }
 
-pub fn row(line: usize, rule: &'static str) -> (usize, Option<String>, &'static str) {
+pub fn row(line: usize, rule: &'static str) -> Problem {
     (line, None, rule)
 }

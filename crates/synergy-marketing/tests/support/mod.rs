@@ -199,14 +199,37 @@ pub fn launch_cmd() -> Command {
         launched_on: date("2008-05-10"),
     }
 }
-pub fn close_cmd(outcome: CampaignOutcome) -> Command {
+pub fn close_on(on: &str, outcome: CampaignOutcome, summary: &str) -> Command {
     Command::CloseCampaign {
         partnership: pid(),
         campaign: cid(),
-        closed_on: date("2008-06-30"),
+        closed_on: date(on),
         outcome,
-        summary: "鋪貨率 85 %, 動銷良好".into(),
+        summary: summary.into(),
     }
+}
+pub fn close_cmd(outcome: CampaignOutcome) -> Command {
+    close_on("2008-06-30", outcome, "鋪貨率 85 %, 動銷良好")
+}
+/// `cmd` with the day it states something happened on set to `on`.
+pub fn dated(mut cmd: Command, on: Date) -> Command {
+    match &mut cmd {
+        Command::CompleteTask {
+            completed_on: d, ..
+        }
+        | Command::DispatchMaterials {
+            dispatched_on: d, ..
+        }
+        | Command::ReceiveMaterials { received_on: d, .. }
+        | Command::CheckRetailPrice { checked_on: d, .. }
+        | Command::AllocateSupply {
+            allocated_on: d, ..
+        }
+        | Command::LaunchCampaign { launched_on: d, .. }
+        | Command::CloseCampaign { closed_on: d, .. } => *d = on,
+        other => panic!("{other:?} states no day it happened on"),
+    }
+    cmd
 }
 
 // ---- events ----

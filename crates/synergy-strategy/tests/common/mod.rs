@@ -95,6 +95,12 @@ pub fn ev(e: StrategyEvent) -> Event {
     Event::Strategy(e)
 }
 
+/// `history` followed by `more`.
+pub fn with(mut history: Vec<Event>, more: impl IntoIterator<Item = Event>) -> Vec<Event> {
+    history.extend(more);
+    history
+}
+
 pub fn signed() -> Vec<Event> {
     vec![ev(StrategyEvent::PartnershipSigned {
         manufacturer: manufacturer(),
@@ -144,13 +150,25 @@ pub fn draft_with_target() -> Vec<Event> {
     h
 }
 
-pub fn submitted() -> Vec<Event> {
-    let mut h = draft_with_target();
-    h.push(ev(StrategyEvent::PlanSubmitted {
+pub fn plan_submitted(plan: PlanId, revision: u32) -> Event {
+    ev(StrategyEvent::PlanSubmitted { plan, revision })
+}
+
+pub fn plan_activated(plan: PlanId, revision: u32) -> Event {
+    ev(StrategyEvent::PlanActivated { plan, revision })
+}
+
+/// `plan_id()` revised to `revision`.
+pub fn plan_revised(revision: u32, reason: &str) -> Event {
+    ev(StrategyEvent::PlanRevised {
         plan: plan_id(),
-        revision: 1,
-    }));
-    h
+        revision,
+        reason: reason.to_owned(),
+    })
+}
+
+pub fn submitted() -> Vec<Event> {
+    with(draft_with_target(), [plan_submitted(plan_id(), 1)])
 }
 
 pub fn signed_by(plan: PlanId, revision: u32, side: Side) -> Event {
@@ -167,16 +185,19 @@ pub fn signed_by(plan: PlanId, revision: u32, side: Side) -> Event {
     })
 }
 
+/// Revision 1 of `plan` submitted, signed by both sides and so activated.
+pub fn approval(plan: PlanId) -> [Event; 4] {
+    [
+        plan_submitted(plan.clone(), 1),
+        signed_by(plan.clone(), 1, Side::Manufacturer),
+        signed_by(plan.clone(), 1, Side::Distributor),
+        plan_activated(plan, 1),
+    ]
+}
+
 /// The 2008–2010 plan, active at revision 1.
 pub fn active() -> Vec<Event> {
-    let mut h = submitted();
-    h.push(signed_by(plan_id(), 1, Side::Manufacturer));
-    h.push(signed_by(plan_id(), 1, Side::Distributor));
-    h.push(ev(StrategyEvent::PlanActivated {
-        plan: plan_id(),
-        revision: 1,
-    }));
-    h
+    with(draft_with_target(), approval(plan_id()))
 }
 
 pub fn given(history: Vec<Event>, ctx: DecisionContext) -> testing::Scenario {

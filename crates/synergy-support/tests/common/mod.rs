@@ -3,10 +3,11 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 use synergy_domain::{CatalogueView, DecisionContext, PartnershipView, Principal};
-use synergy_proto::events::support::{Attendee, SupportEvent};
+use synergy_proto::events::support::{Attendee, MeetingKind, SupportEvent};
 use synergy_proto::{
     ActionItemId, Date, Event, MeetingId, OrgId, PartnershipId, Role, SupportRequestId, Timestamp,
 };
+use synergy_support::{Command, MeetingCommand};
 
 pub fn pid() -> PartnershipId {
     PartnershipId::new("hongyun-changzhi").unwrap()
@@ -93,6 +94,29 @@ pub fn aid(s: &str) -> ActionItemId {
 
 pub fn rid(s: &str) -> SupportRequestId {
     SupportRequestId::new(s).unwrap()
+}
+
+/// Scheduling a training as `meeting`: no review period, no agenda.
+pub fn schedule_training(meeting: &str, title: &str, on: &str) -> Command {
+    MeetingCommand::Schedule {
+        partnership: pid(),
+        meeting: mid(meeting),
+        kind: MeetingKind::Training,
+        title: title.into(),
+        scheduled_on: date(on),
+        period: None,
+        agenda: vec![],
+    }
+    .into()
+}
+
+/// Folds the support events among `events` with `evolve`, as the context folds an
+/// aggregate's stream: events of other contexts are passed over.
+pub fn fold_with<S: Default>(events: &[Event], evolve: fn(S, &SupportEvent) -> S) -> S {
+    events.iter().fold(S::default(), |s, e| match e {
+        Event::Support(e) => evolve(s, e),
+        _ => s,
+    })
 }
 
 pub fn ev(e: SupportEvent) -> Event {
