@@ -1,13 +1,14 @@
 //! Renderers: JSON (the contract of `docs/kpis.md`), CSV, Markdown and a self-contained HTML page
 //! with inline SVG charts. All four print the same rounded integer units.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use synergy_proto::events::evaluation::ReportKind;
 
 use crate::figure::{Figure, Kpis, Unit};
 use crate::json::Json;
-use crate::report::{Report, Row};
+use crate::report::{Report, Row, SeriesPoint};
 use crate::svg::{self, escape};
 
 /// Output formats of `report --format`.
@@ -86,6 +87,11 @@ fn csv_kpis(out: &mut String, scope: &str, id: &str, kpis: &Kpis) {
     }
 }
 
+/// `name: value` flattened the way restatement keys are (`key → display value`).
+fn flatten_member(name: &str, value: &Json) -> BTreeMap<String, Option<String>> {
+    crate::restate::flatten(&Json::Object(vec![(name.to_owned(), value.clone())]))
+}
+
 /// One row per figure: `scope,id,key,value` (an empty value is null). Sections other than
 /// kpis, brands, skus and series are flattened the same way as restatement keys.
 pub fn to_csv(report: &Report) -> String {
@@ -117,9 +123,7 @@ pub fn to_csv(report: &Report) -> String {
     for row in report.brands.iter().chain(&report.skus) {
         csv_kpis(&mut out, row.id_key, &row.id, &row.kpis);
         for (k, v) in &row.extra {
-            for (key, value) in
-                crate::restate::flatten(&Json::Object(vec![((*k).to_owned(), v.clone())]))
-            {
+            for (key, value) in flatten_member(k, v) {
                 let _ = writeln!(
                     out,
                     "{},{},{},{}",
@@ -135,9 +139,7 @@ pub fn to_csv(report: &Report) -> String {
         csv_kpis(&mut out, "month", &p.month.to_string(), &p.values);
     }
     for (name, section) in &report.sections {
-        for (key, value) in
-            crate::restate::flatten(&Json::Object(vec![((*name).to_owned(), section.clone())]))
-        {
+        for (key, value) in flatten_member(name, section) {
             let _ = writeln!(
                 out,
                 "{name},,{},{}",
@@ -272,27 +274,71 @@ fn title(report: &Report) -> String {
     )
 }
 
-/// A table of rows (brands or SKUs) with one column per KPI key they share.
-fn md_rows(out: &mut String, rows: &[Row]) {
-    let Some(first) = rows.first() else { return };
-    let keys: Vec<&&str> = first
+/// A table of figures: a heading over the first column, one column per key, and per row
+/// its first cell and its figures in human form.
+struct Grid {
+    corner: &'static str,
+    keys: Vec<&'static str>,
+    rows: Vec<(String, Vec<String>)>,
+}
+
+/// Rows (brands or SKUs) with one column per KPI key they share (the first row's, mixes
+/// left out); `None` when there are no rows.
+fn row_grid(rows: &[Row]) -> Option<Grid> {
+    let first = rows.first()?;
+    let keys: Vec<&'static str> = first
         .kpis
         .iter()
         .filter(|(_, v)| !matches!(v, Figure::Mix(_)))
-        .map(|(k, _)| k)
+        .map(|(k, _)| *k)
         .collect();
-    let _ = write!(out, "| {} |", first.id_key);
-    for k in &keys {
-        let _ = write!(out, " {} |", k);
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let cells = keys
+                .iter()
+                .map(|k| r.kpis.get(k).map_or("—".to_owned(), |f| human(k, f)))
+                .collect();
+            (r.id.clone(), cells)
+        })
+        .collect();
+    Some(Grid {
+        corner: first.id_key,
+        keys,
+        rows,
+    })
+}
+
+/// The monthly series with one column per key of its first month; `None` when empty.
+fn series_grid(series: &[SeriesPoint]) -> Option<Grid> {
+    let first = series.first()?;
+    let rows = series
+        .iter()
+        .map(|p| {
+            let cells = p.values.iter().map(|(k, v)| human(k, v)).collect();
+            (p.month.to_string(), cells)
+        })
+        .collect();
+    Some(Grid {
+        corner: "month",
+        keys: first.values.keys().copied().collect(),
+        rows,
+    })
+}
+
+/// The grid as a Markdown table, a blank line after it.
+fn md_grid(out: &mut String, grid: &Grid) {
+    let _ = write!(out, "| {} |", grid.corner);
+    for k in &grid.keys {
+        let _ = write!(out, " {k} |");
     }
     out.push('\n');
-    out.push_str(&"|---".repeat(keys.len() + 1));
+    out.push_str(&"|---".repeat(grid.keys.len() + 1));
     out.push_str("|\n");
-    for r in rows {
-        let _ = write!(out, "| {} |", md_cell(&r.id));
-        for k in &keys {
-            let v = r.kpis.get(**k).map_or("—".to_owned(), |f| human(k, f));
-            let _ = write!(out, " {} |", md_cell(&v));
+    for (first, cells) in &grid.rows {
+        let _ = write!(out, "| {} |", md_cell(first));
+        for cell in cells {
+            let _ = write!(out, " {} |", md_cell(cell));
         }
         out.push('\n');
     }
@@ -365,40 +411,22 @@ pub fn to_markdown(report: &Report) -> String {
         let _ = writeln!(out, "| {} | {} |", md_cell(label(k)), md_cell(&human(k, v)));
     }
     out.push('\n');
-    if !report.brands.is_empty() {
+    if let Some(grid) = row_grid(&report.brands) {
         out.push_str("## Brands 品牌\n\n");
-        md_rows(&mut out, &report.brands);
+        md_grid(&mut out, &grid);
         for row in report.brands.iter().filter(|r| !r.extra.is_empty()) {
             let _ = writeln!(out, "### {}\n", md_cell(&row.id));
-            let members = row
-                .extra
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), v.clone()))
-                .collect();
-            md_json(&mut out, &Json::Object(members), 0);
+            md_json(&mut out, &row.extra_json(), 0);
             out.push('\n');
         }
     }
-    if !report.skus.is_empty() {
+    if let Some(grid) = row_grid(&report.skus) {
         out.push_str("## SKUs 規格\n\n");
-        md_rows(&mut out, &report.skus);
+        md_grid(&mut out, &grid);
     }
-    if let Some(first) = report.series.first() {
-        out.push_str("## Monthly series 月度\n\n| month |");
-        for k in first.values.keys() {
-            let _ = write!(out, " {k} |");
-        }
-        out.push('\n');
-        out.push_str(&"|---".repeat(first.values.len() + 1));
-        out.push_str("|\n");
-        for p in &report.series {
-            let _ = write!(out, "| {} |", p.month);
-            for (k, v) in &p.values {
-                let _ = write!(out, " {} |", md_cell(&human(k, v)));
-            }
-            out.push('\n');
-        }
-        out.push('\n');
+    if let Some(grid) = series_grid(&report.series) {
+        out.push_str("## Monthly series 月度\n\n");
+        md_grid(&mut out, &grid);
     }
     for (name, section) in &report.sections {
         let heading = match *name {
@@ -428,29 +456,22 @@ fn html_kpi_table(out: &mut String, kpis: &Kpis) {
     out.push_str("</table>");
 }
 
-fn html_rows(out: &mut String, title: &str, rows: &[Row]) {
-    let Some(first) = rows.first() else { return };
-    let keys: Vec<&&str> = first
-        .kpis
-        .iter()
-        .filter(|(_, v)| !matches!(v, Figure::Mix(_)))
-        .map(|(k, _)| k)
-        .collect();
+/// The grid as an HTML table under the heading `title`.
+fn html_grid(out: &mut String, title: &str, grid: &Grid) {
     let _ = write!(
         out,
         "<h2>{}</h2><table><tr><th>{}</th>",
         escape(title),
-        first.id_key
+        grid.corner
     );
-    for k in &keys {
+    for k in &grid.keys {
         let _ = write!(out, "<th>{}</th>", escape(label(k)));
     }
     out.push_str("</tr>");
-    for r in rows {
-        let _ = write!(out, "<tr><td>{}</td>", escape(&r.id));
-        for k in &keys {
-            let v = r.kpis.get(**k).map_or("—".to_owned(), |f| human(k, f));
-            let _ = write!(out, "<td class=\"n\">{}</td>", escape(&v));
+    for (first, cells) in &grid.rows {
+        let _ = write!(out, "<tr><td>{}</td>", escape(first));
+        for cell in cells {
+            let _ = write!(out, "<td class=\"n\">{}</td>", escape(cell));
         }
         out.push_str("</tr>");
     }
@@ -555,31 +576,18 @@ pub fn to_html(report: &Report) -> String {
     for chart in charts(report) {
         let _ = write!(out, "<figure>{chart}</figure>");
     }
-    html_rows(&mut out, "Brands 品牌", &report.brands);
+    if let Some(grid) = row_grid(&report.brands) {
+        html_grid(&mut out, "Brands 品牌", &grid);
+    }
     for row in report.brands.iter().filter(|r| !r.extra.is_empty()) {
         let _ = write!(out, "<h3>{}</h3>", escape(&row.id));
-        let members = row
-            .extra
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect();
-        html_json(&mut out, &Json::Object(members));
+        html_json(&mut out, &row.extra_json());
     }
-    html_rows(&mut out, "SKUs 規格", &report.skus);
-    if let Some(first) = report.series.first() {
-        out.push_str("<h2>Monthly series 月度</h2><table><tr><th>month</th>");
-        for k in first.values.keys() {
-            let _ = write!(out, "<th>{}</th>", escape(label(k)));
-        }
-        out.push_str("</tr>");
-        for p in &report.series {
-            let _ = write!(out, "<tr><td>{}</td>", p.month);
-            for (k, v) in &p.values {
-                let _ = write!(out, "<td class=\"n\">{}</td>", escape(&human(k, v)));
-            }
-            out.push_str("</tr>");
-        }
-        out.push_str("</table>");
+    if let Some(grid) = row_grid(&report.skus) {
+        html_grid(&mut out, "SKUs 規格", &grid);
+    }
+    if let Some(grid) = series_grid(&report.series) {
+        html_grid(&mut out, "Monthly series 月度", &grid);
     }
     for (name, section) in &report.sections {
         let _ = write!(out, "<h2>{}</h2>", escape(name));

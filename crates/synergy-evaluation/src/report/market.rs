@@ -1,0 +1,31 @@
+//! The market report: every KPI at partnership level, per brand and per SKU.
+
+use synergy_proto::events::evaluation::ReportKind;
+use synergy_proto::{Date, Period};
+
+use super::{Report, Row, brand_rows, empty, monthly_series};
+use crate::kpi::{self, Scope};
+use crate::model::PartnershipModel;
+
+/// Every KPI at partnership level, per brand and per SKU, with the monthly series.
+pub fn market_report(model: &PartnershipModel, period: Period, as_of: Date) -> Report {
+    let mut r = empty(model, ReportKind::Market, period, as_of);
+    r.kpis = kpi::market_kpis(model, Scope::Partnership, period, as_of);
+    r.brands = brand_rows(model, period, as_of, None);
+    r.skus = model
+        .all_skus()
+        .iter()
+        .map(|sku| Row {
+            id_key: "sku",
+            id: sku.to_string(),
+            kpis: kpi::market_kpis(model, Scope::Sku(sku), period, as_of),
+            extra: Vec::new(),
+        })
+        .collect();
+    r.series = monthly_series(model, period, as_of);
+    r.sections = vec![(
+        "recommendations",
+        crate::recommend::section(model, period, as_of),
+    )];
+    r
+}
