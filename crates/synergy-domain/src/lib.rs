@@ -4,6 +4,7 @@
 //! [`DomainError`], which names the broken rule and the field. Pure: no tokio, NATS, sled
 //! or HTTP — time and lookups come in as arguments.
 
+pub mod contract;
 pub mod testing;
 
 use std::collections::BTreeMap;

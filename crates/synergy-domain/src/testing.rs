@@ -87,3 +87,53 @@ impl Outcome {
         e
     }
 }
+
+/// Holds a context's declarations to their contract: verbs, CLI words and HTTP routes are
+/// unique; every field name appears once; each declaration binds example values of its
+/// fields' shapes into a command it recognises as its own (so [`crate::contract::Declarations::of`]
+/// finds the right verb); and a body field that does not parse is named.
+pub fn assert_declarations<C: std::fmt::Debug>(declarations: &crate::contract::Declarations<C>) {
+    use crate::contract::{Args, Kind, Values, check};
+    let specs: Vec<_> = declarations.specs().collect();
+    for (i, a) in specs.iter().enumerate() {
+        for b in &specs[i + 1..] {
+            assert_ne!(a.verb, b.verb, "two declarations of {}", a.verb);
+            assert_ne!(a.cli, b.cli, "{} and {} share CLI words", a.verb, b.verb);
+            assert_ne!(a.path, b.path, "{} and {} share a route", a.verb, b.verb);
+        }
+    }
+    for declared in declarations.0 {
+        let spec = &declared.spec;
+        assert!(!spec.summary().is_empty(), "{spec} has no summary");
+        let mut values = Values::new();
+        for (i, field) in spec.fields.iter().enumerate() {
+            assert!(
+                spec.fields[i + 1..].iter().all(|f| f.name != field.name),
+                "{spec} declares {} twice",
+                field.name
+            );
+            assert!(!field.doc.is_empty(), "{spec}: {} has no doc", field.name);
+            let example = match field.kind {
+                Kind::Text(shape) => serde_json::Value::from(shape.example()),
+                Kind::Free => serde_json::Value::from("例"),
+                Kind::Whole { min, max } => serde_json::Value::from(min.max(2008).min(max)),
+                Kind::Choice(choices) => serde_json::Value::from(choices[0].value),
+            };
+            values.insert(field.name.to_owned(), example);
+        }
+        check(spec, &values).unwrap_or_else(|e| panic!("{spec}: {e}"));
+        let command = (declared.bind)(&Args::new(spec, &values))
+            .unwrap_or_else(|e| panic!("{spec} does not bind its own examples: {e}"));
+        assert!(
+            (declared.is)(&command),
+            "{spec} does not recognise {command:?}"
+        );
+        assert_eq!(declarations.of(&command).verb, spec.verb);
+        if let Some(field) = spec.fields.iter().find(|f| matches!(f.kind, Kind::Text(_))) {
+            values.insert(field.name.to_owned(), serde_json::Value::from("\u{0}"));
+            let e = (declared.bind)(&Args::new(spec, &values))
+                .expect_err("a value of the wrong shape binds");
+            assert_eq!(e.field, field.name, "{spec}");
+        }
+    }
+}
