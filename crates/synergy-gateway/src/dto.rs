@@ -28,19 +28,9 @@ where
     T: FromStr,
     T::Err: Display,
 {
-    let text: &str = value;
-    let shape = shape_of(value);
-    let parsed = text
-        .parse()
-        .map_err(|e: T::Err| Problem::invalid_field(field, format!("{field}: {e}")));
-    if !shape.accepts(text) {
-        parsed?;
-        return Err(Problem::invalid_field(
-            field,
-            format!("{field}: {text:?} is not {}", shape.expected()),
-        ));
-    }
-    parsed
+    shape_of(value)
+        .parse(field, value)
+        .map_err(|e| Problem::invalid_field(&e.field, e.message))
 }
 
 fn shape_of<S: Shaped>(_: &S) -> Shape {
@@ -129,88 +119,11 @@ pub struct Health {
     pub status: String,
 }
 
-// ---- strategy ----
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SignPartnershipBody {
-    pub partnership: Id,
-    pub manufacturer: Id,
-    pub distributor: Id,
-    #[schema(example = "長治")]
-    pub region: String,
-    pub signed_on: DateText,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AdoptRulebookBody {
-    #[schema(example = "定期例會高層互訪機制")]
-    pub title: String,
-    pub adopted_on: DateText,
-}
-
-/// Accepting a proposal takes no fields: the proposed terms are signed as they are.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AcceptPartnershipBody {}
-
-/// Declining or withdrawing a proposal: why, for the other party.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ProposalAnswerBody {
-    pub reason: String,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TerminateBody {
-    pub reason: String,
-    pub terminated_on: DateText,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DraftPlanBody {
-    pub plan: Id,
-    pub title: String,
-    #[schema(example = 2008, minimum = 1900, maximum = 9999)]
-    #[serde(deserialize_with = "crate::text::whole")]
-    pub first_year: i32,
-    #[schema(example = 2010, minimum = 1900, maximum = 9999)]
-    #[serde(deserialize_with = "crate::text::whole")]
-    pub last_year: i32,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SetTargetBody {
-    /// The brand, or absent for all brands.
-    pub brand: Option<Id>,
-    pub period: PeriodText,
-    pub volume_cases: Option<CasesText>,
-    pub revenue_yuan: Option<YuanText>,
-    pub volume_share_pct: Option<PercentText>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RemoveTargetBody {
-    pub brand: Option<Id>,
-    pub period: PeriodText,
-}
+// ---- shared ----
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmptyBody {}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SignPlanBody {
-    #[serde(deserialize_with = "crate::text::whole")]
-    pub revision: u32,
-    pub signed_on: DateText,
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

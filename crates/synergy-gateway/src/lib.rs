@@ -55,6 +55,7 @@
 //! | `internal` | 500 | a bug or unreadable stored data; details are in the server log only |
 
 pub mod auth;
+mod declared;
 pub mod dto;
 pub mod error;
 pub mod extract;
@@ -149,51 +150,12 @@ impl GatewayState {
 fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
     use routes::*;
     let p = |path, h| (Method::POST, path, h);
-    vec![
+    let mut table = declared::routes();
+    table.extend([
         (Method::GET, "/healthz", get(healthz)),
         (Method::GET, "/metrics", get(metrics)),
         (Method::GET, "/openapi.json", get(openapi)),
-        p("/v1/partnerships", post(sign_partnership)),
         (Method::GET, "/v1/partnerships/{id}", get(get_partnership)),
-        p("/v1/partnerships/{id}/acceptance", post(accept_partnership)),
-        p(
-            "/v1/partnerships/{id}/declination",
-            post(decline_partnership),
-        ),
-        p(
-            "/v1/partnerships/{id}/proposal-withdrawal",
-            post(withdraw_partnership),
-        ),
-        p("/v1/partnerships/{id}/rulebooks", post(adopt_rulebook)),
-        p(
-            "/v1/partnerships/{id}/termination",
-            post(terminate_partnership),
-        ),
-        p("/v1/partnerships/{id}/plans", post(draft_plan)),
-        p(
-            "/v1/partnerships/{id}/plans/{plan}/targets",
-            post(set_plan_target),
-        ),
-        p(
-            "/v1/partnerships/{id}/plans/{plan}/targets/removal",
-            post(remove_plan_target),
-        ),
-        p(
-            "/v1/partnerships/{id}/plans/{plan}/submit",
-            post(submit_plan),
-        ),
-        p(
-            "/v1/partnerships/{id}/plans/{plan}/signatures",
-            post(sign_plan),
-        ),
-        p(
-            "/v1/partnerships/{id}/plans/{plan}/revisions",
-            post(revise_plan),
-        ),
-        p(
-            "/v1/partnerships/{id}/plans/{plan}/withdrawal",
-            post(withdraw_plan),
-        ),
         p("/v1/partnerships/{id}/campaigns", post(plan_campaign)),
         p(
             "/v1/partnerships/{id}/campaigns/{campaign}/tasks",
@@ -437,7 +399,8 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
             "/v1/partnerships/{id}/reports/{kind}/{period}/versions/{version}",
             get(get_issued_report),
         ),
-    ]
+    ]);
+    table
 }
 
 /// Every route the router serves, as (method, path); the OpenAPI test checks each is

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::codes;
-use crate::text::Shape;
+use crate::text::{Shape, ShapeSchema};
 use crate::{reads, routes};
 
 struct Security;
@@ -58,20 +58,7 @@ impl Modify for Security {
     ),
     modifiers(&Security),
     paths(
-        routes::sign_partnership,
         routes::get_partnership,
-        routes::accept_partnership,
-        routes::decline_partnership,
-        routes::withdraw_partnership,
-        routes::adopt_rulebook,
-        routes::terminate_partnership,
-        routes::draft_plan,
-        routes::set_plan_target,
-        routes::remove_plan_target,
-        routes::submit_plan,
-        routes::sign_plan,
-        routes::revise_plan,
-        routes::withdraw_plan,
         routes::plan_campaign,
         routes::assign_task,
         routes::complete_task,
@@ -139,5 +126,7 @@ struct Doc;
 
 /// The gateway's OpenAPI document.
 pub fn document() -> utoipa::openapi::OpenApi {
-    Doc::openapi()
+    let mut doc = Doc::openapi();
+    crate::declared::document(&mut doc);
+    doc
 }

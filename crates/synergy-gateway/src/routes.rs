@@ -9,10 +9,9 @@ use serde::Deserialize;
 use synergy_evaluation::render::Format as ReportFormat;
 use synergy_import::{Format as FileFormat, ImportErrors, XLSX_MEDIA_TYPE};
 use synergy_proto::events::evaluation::ReportKind;
-use synergy_proto::events::strategy::Target;
 use synergy_proto::{
-    ActionItemId, BrandId, CampaignId, Date, MeetingId, OrderId, OrgId, PartnershipId, Period,
-    PlanId, Side, SkuId, SupportRequestId, TaskId, TimeZone,
+    ActionItemId, BrandId, CampaignId, Date, MeetingId, OrderId, PartnershipId, Period, Side,
+    SkuId, SupportRequestId, TaskId, TimeZone,
 };
 use synergy_runtime::{AnyCommand, IssueRequest, ReportRequest, Request};
 use utoipa::{IntoParams, ToSchema};
@@ -26,7 +25,6 @@ use crate::extract::{JsonBody, Params, QueryArgs, RawBody};
 use synergy_brand::Command as BrandCmd;
 use synergy_information::{Command as InfoCmd, ForecastCommand, OrderCommand, SubmitMarketData};
 use synergy_marketing::Command as MktCmd;
-use synergy_strategy::Command as StratCmd;
 use synergy_support::{ActionItemCommand, MeetingCommand, SupportRequestCommand};
 
 const M: Who = Who::Only(Side::Manufacturer);
@@ -60,7 +58,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<synergy_proto::Uuid>, P
 }
 
 /// Executes `command` as the caller and answers with its outcome.
-async fn execute(
+pub(crate) async fn execute(
     s: &GatewayState,
     caller: &Caller,
     headers: &HeaderMap,
@@ -162,250 +160,6 @@ macro_rules! command {
 }
 
 // ---------------------------------------------------------------- strategy
-
-/// Sign a partnership. A party's signature proposes it (201, `PartnershipProposed`): it
-/// binds the other organisation once that one accepts it (or signs the identical terms).
-/// An admin token (the operator) records both signatures at once.
-#[utoipa::path(
-    post,
-    path = "/v1/partnerships",
-    tag = "strategy",
-    params(
-        ("Idempotency-Key" = inline(Option<UuidText>), Header, description = "A UUID; a retry with the same key is recorded once"),
-        ("X-Act-As" = inline(Option<Id>), Header, description = "Admin tokens only: the organisation the admin acts for"),
-    ),
-    request_body = SignPartnershipBody,
-    responses(
-        (status = 201, description = "Proposed (a party), or signed (the operator, or the other party signing the proposed terms)", body = OutcomeBody),
-        (status = 200, description = "The identical agreement was already proposed by the caller or signed", body = OutcomeBody),
-        (status = 400, description = "Malformed JSON or header", body = ErrorBody),
-        (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
-        (status = 403, description = "The caller is neither party of the agreement", body = ErrorBody),
-        (status = 408, description = "The request took too long", body = ErrorBody),
-        (status = 409, description = "Already signed or proposed differently, or the id is taken", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 415, description = "Body is not JSON", body = ErrorBody),
-        (status = 422, description = "A field breaks a rule", body = ErrorBody),
-        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn sign_partnership(
-    State(s): State<GatewayState>,
-    caller: Caller,
-    headers: HeaderMap,
-    JsonBody(b): JsonBody<SignPartnershipBody>,
-) -> Result<Response, Problem> {
-    let partnership: PartnershipId = parse("partnership", &b.partnership)?;
-    let manufacturer: OrgId = parse("manufacturer", &b.manufacturer)?;
-    let distributor: OrgId = parse("distributor", &b.distributor)?;
-    // The agreement names the parties the caller must be one of; whether the id is free
-    // (or someone else's, which is refused naming nobody) is the strategy context's.
-    let view = synergy_domain::PartnershipView {
-        id: partnership.clone(),
-        manufacturer: manufacturer.clone(),
-        distributor: distributor.clone(),
-        terminated: false,
-    };
-    // Not `Caller::may`: the caller named these parties itself, so a refusal here tells
-    // it nothing it did not say (403), where `may` answers outsiders with a 404.
-    view.side_of(&caller.principal).map_err(Problem::from)?;
-    let command = AnyCommand::Strategy(StratCmd::SignPartnership {
-        partnership,
-        manufacturer,
-        distributor,
-        region: b.region,
-        signed_on: parse("signed_on", &b.signed_on)?,
-    });
-    execute(&s, &caller, &headers, command).await
-}
-
-/// Answers a proposed partnership. Only the two organisations it names act on it; anyone
-/// else gets the answer of a partnership that does not exist (the strategy context
-/// decides, since a proposal binds nobody yet and has no partnership view).
-macro_rules! proposal_answer {
-    (
-        $(#[doc = $doc:expr])*
-        $name:ident: $path:tt, $body:ident, $created:tt, |$p:ident, $b:ident| $build:block
-    ) => {
-        $(#[doc = $doc])*
-        #[utoipa::path(
-            post,
-            path = $path,
-            tag = "strategy",
-            params(
-                ("id" = inline(Id), Path, description = "Partnership id"),
-                ("Idempotency-Key" = inline(Option<UuidText>), Header,
-                    description = "A UUID; a retry with the same key is recorded once"),
-                ("X-Act-As" = inline(Option<Id>), Header,
-                    description = "Admin tokens only: the organisation the admin acts for"),
-            ),
-            request_body = $body,
-            responses(
-                (status = 201, description = $created, body = OutcomeBody),
-                (status = 200, description = "Nothing changed, or a retry of a recorded answer", body = OutcomeBody),
-                (status = 400, description = "Malformed JSON, path or header", body = ErrorBody),
-                (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
-                (status = 403, description = "The other party's answer (the proposer withdraws; the other side accepts or declines)", body = ErrorBody),
-                (status = 404, description = "No such proposal or partnership the caller is a party of", body = ErrorBody),
-                (status = 408, description = "The request took too long", body = ErrorBody),
-                (status = 409, description = "Already signed: there is no proposal to answer", body = ErrorBody),
-                (status = 413, description = "Body too large", body = ErrorBody),
-                (status = 415, description = "Body is not JSON", body = ErrorBody),
-                (status = 422, description = "A field breaks a rule", body = ErrorBody),
-                (status = 503, description = "Temporarily unavailable; retry with the same Idempotency-Key", body = ErrorBody),
-            ),
-            security(("bearer" = []))
-        )]
-        pub async fn $name(
-            State(s): State<GatewayState>,
-            caller: Caller,
-            args: Params,
-            headers: HeaderMap,
-            JsonBody($b): JsonBody<$body>,
-        ) -> Result<Response, Problem> {
-            let $p: PartnershipId = args.get("id")?;
-            let command: AnyCommand = $build;
-            execute(&s, &caller, &headers, command).await
-        }
-    };
-}
-
-proposal_answer! {
-    /// Accept a partnership the other party proposed: it is signed on the proposed terms.
-    accept_partnership: "/v1/partnerships/{id}/acceptance", AcceptPartnershipBody, "Signed on the proposed terms",
-    |p, _b| { AnyCommand::Strategy(StratCmd::AcceptPartnership { partnership: p }) }
-}
-
-proposal_answer! {
-    /// Decline a partnership the other party proposed; the id is free again.
-    decline_partnership: "/v1/partnerships/{id}/declination", ProposalAnswerBody, "Declined",
-    |p, b| { AnyCommand::Strategy(StratCmd::DeclinePartnership { partnership: p, reason: b.reason }) }
-}
-
-proposal_answer! {
-    /// Withdraw the caller's own proposal before it is accepted; the id is free again.
-    withdraw_partnership: "/v1/partnerships/{id}/proposal-withdrawal", ProposalAnswerBody, "Withdrawn",
-    |p, b| { AnyCommand::Strategy(StratCmd::WithdrawPartnership { partnership: p, reason: b.reason }) }
-}
-
-command! {
-    /// Adopt a rulebook (制度).
-    adopt_rulebook: "/v1/partnerships/{id}/rulebooks", "strategy", [], AdoptRulebookBody, E, "adopting a rulebook",
-    |p, args, b| {
-        AnyCommand::Strategy(StratCmd::AdoptRulebook {
-            partnership: p.clone(),
-            title: b.title,
-            adopted_on: parse("adopted_on", &b.adopted_on)?,
-        })
-    }
-}
-
-command! {
-    /// Terminate the partnership; it accepts nothing new afterwards.
-    terminate_partnership: "/v1/partnerships/{id}/termination", "strategy", [], TerminateBody, E, "terminating the partnership",
-    |p, args, b| {
-        AnyCommand::Strategy(StratCmd::TerminatePartnership {
-            partnership: p.clone(),
-            reason: b.reason,
-            terminated_on: parse("terminated_on", &b.terminated_on)?,
-        })
-    }
-}
-
-command! {
-    /// Draft a development plan over whole calendar years.
-    draft_plan: "/v1/partnerships/{id}/plans", "strategy", [], DraftPlanBody, E, "drafting a plan",
-    |p, args, b| {
-        AnyCommand::Strategy(StratCmd::DraftPlan {
-            partnership: p.clone(),
-            plan: parse("plan", &b.plan)?,
-            title: b.title,
-            first_year: b.first_year,
-            last_year: b.last_year,
-        })
-    }
-}
-
-command! {
-    /// Set (or replace) a target of a draft plan.
-    set_plan_target: "/v1/partnerships/{id}/plans/{plan}/targets", "strategy", ["plan"], SetTargetBody, E, "setting a plan target",
-    |p, args, b| {
-        AnyCommand::Strategy(StratCmd::SetPlanTarget {
-            partnership: p.clone(),
-            plan: args.get::<PlanId>("plan")?,
-            target: Target {
-                brand: parse_opt::<BrandId>("brand", b.brand.as_ref())?,
-                period: parse("period", &b.period)?,
-                volume: parse_opt("volume_cases", b.volume_cases.as_ref())?,
-                revenue: parse_opt("revenue_yuan", b.revenue_yuan.as_ref())?,
-                volume_share: parse_opt("volume_share_pct", b.volume_share_pct.as_ref())?,
-            },
-        })
-    }
-}
-
-command! {
-    /// Remove the target for a brand (or all brands) and period from a draft plan.
-    remove_plan_target: "/v1/partnerships/{id}/plans/{plan}/targets/removal", "strategy", ["plan"], RemoveTargetBody, E, "removing a plan target",
-    |p, args, b| {
-        AnyCommand::Strategy(StratCmd::RemovePlanTarget {
-            partnership: p.clone(),
-            plan: args.get::<PlanId>("plan")?,
-            brand: parse_opt::<BrandId>("brand", b.brand.as_ref())?,
-            period: parse("period", &b.period)?,
-        })
-    }
-}
-
-command! {
-    /// Submit the draft for both sides' signatures.
-    submit_plan: "/v1/partnerships/{id}/plans/{plan}/submit", "strategy", ["plan"], EmptyBody, E, "submitting a plan",
-    |p, args, b| {
-        let EmptyBody {} = b;
-        AnyCommand::Strategy(StratCmd::SubmitPlan {
-            partnership: p.clone(),
-            plan: args.get::<PlanId>("plan")?,
-        })
-    }
-}
-
-command! {
-    /// The caller's side signs the submitted revision.
-    sign_plan: "/v1/partnerships/{id}/plans/{plan}/signatures", "strategy", ["plan"], SignPlanBody, E, "signing a plan",
-    |p, args, b| {
-        AnyCommand::Strategy(StratCmd::SignPlan {
-            partnership: p.clone(),
-            plan: args.get::<PlanId>("plan")?,
-            revision: b.revision,
-            signed_on: parse("signed_on", &b.signed_on)?,
-        })
-    }
-}
-
-command! {
-    /// Open a new revision: back to draft, signatures cleared.
-    revise_plan: "/v1/partnerships/{id}/plans/{plan}/revisions", "strategy", ["plan"], ReasonBody, E, "revising a plan",
-    |p, args, b| {
-        AnyCommand::Strategy(StratCmd::RevisePlan {
-            partnership: p.clone(),
-            plan: args.get::<PlanId>("plan")?,
-            reason: b.reason,
-        })
-    }
-}
-
-command! {
-    /// Abandon a draft or retire a plan early.
-    withdraw_plan: "/v1/partnerships/{id}/plans/{plan}/withdrawal", "strategy", ["plan"], ReasonBody, E, "withdrawing a plan",
-    |p, args, b| {
-        AnyCommand::Strategy(StratCmd::WithdrawPlan {
-            partnership: p.clone(),
-            plan: args.get::<PlanId>("plan")?,
-            reason: b.reason,
-        })
-    }
-}
 
 // ---------------------------------------------------------------- marketing
 

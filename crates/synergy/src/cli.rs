@@ -10,11 +10,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use synergy_proto::events::brand::{BrandStage, CultureActivityKind, Score};
 use synergy_proto::events::information::VolumeLine;
 use synergy_proto::events::marketing::CampaignOutcome;
-use synergy_proto::events::strategy::Target;
 use synergy_proto::events::support::{Attendee, MeetingKind, Severity};
 use synergy_proto::{
     ActionItemId, BrandId, CampaignId, Cases, Date, MeetingId, OrderId, OrgId, OutletId,
-    PartnershipId, Percent, Period, PlanId, Side, SkuId, SupportRequestId, TaskId, YearMonth, Yuan,
+    PartnershipId, Period, Side, SkuId, SupportRequestId, TaskId, YearMonth, Yuan,
 };
 use synergy_runtime::AnyCommand;
 
@@ -109,12 +108,10 @@ pub enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
     },
-    /// Partnerships: sign, adopt rulebooks, terminate.
-    #[command(subcommand)]
-    Partnership(PartnershipCmd),
-    /// Development plans: draft, targets, submit, sign, revise, withdraw.
-    #[command(subcommand)]
-    Plan(PlanCmd),
+    /// The commands the contexts declare (partnership, plan, …): see
+    /// `synergy_runtime::commands`.
+    #[command(flatten)]
+    Declared(crate::declared::DeclaredCmd),
     /// The SKU catalogue.
     #[command(subcommand)]
     Catalogue(CatalogueCmd),
@@ -382,136 +379,6 @@ pub enum SeverityArg {
     High,
     Normal,
     Low,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum PartnershipCmd {
-    /// Sign the cooperation agreement (協同營銷合作協議). The CLI is the operator: it records
-    /// both parties' signatures at once (over HTTP a party's signature only proposes it).
-    Sign {
-        #[arg(long)]
-        id: PartnershipId,
-        #[arg(long)]
-        manufacturer: OrgId,
-        #[arg(long)]
-        distributor: OrgId,
-        #[arg(long)]
-        region: String,
-        #[arg(long)]
-        signed_on: Date,
-    },
-    /// Adopt a rulebook (制度), e.g. 定期例會、高層互訪機制.
-    AdoptRulebook {
-        #[arg(long)]
-        partnership: PartnershipId,
-        #[arg(long)]
-        title: String,
-        #[arg(long)]
-        adopted_on: Date,
-    },
-    /// End the partnership; it accepts nothing new afterwards.
-    Terminate {
-        #[arg(long)]
-        partnership: PartnershipId,
-        #[arg(long)]
-        reason: String,
-        #[arg(long)]
-        terminated_on: Date,
-    },
-    /// Accept a partnership the other party proposed, for the party named with --as.
-    Accept {
-        /// The proposed partnership.
-        #[arg(long)]
-        partnership: PartnershipId,
-    },
-    /// Decline a partnership the other party proposed, for the party named with --as.
-    Decline {
-        /// The proposed partnership.
-        #[arg(long)]
-        partnership: PartnershipId,
-        /// Why, for the proposing party.
-        #[arg(long)]
-        reason: String,
-    },
-    /// Withdraw a proposal before it is accepted, for the proposing party named with --as.
-    Withdraw {
-        /// The proposed partnership.
-        #[arg(long)]
-        partnership: PartnershipId,
-        /// Why, for the other party.
-        #[arg(long)]
-        reason: String,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub enum PlanCmd {
-    /// Draft a development plan over whole years.
-    Draft {
-        #[arg(long)]
-        partnership: PartnershipId,
-        #[arg(long)]
-        plan: PlanId,
-        #[arg(long)]
-        title: String,
-        #[arg(long)]
-        first_year: i32,
-        #[arg(long)]
-        last_year: i32,
-    },
-    /// Set a target for a period (and a brand, or all brands), in draft.
-    Target {
-        #[arg(long)]
-        partnership: PartnershipId,
-        #[arg(long)]
-        plan: PlanId,
-        #[arg(long)]
-        period: Period,
-        #[arg(long)]
-        brand: Option<BrandId>,
-        #[arg(long)]
-        volume_cases: Option<Cases>,
-        #[arg(long)]
-        revenue_yuan: Option<Yuan>,
-        #[arg(long)]
-        volume_share_pct: Option<Percent>,
-    },
-    /// Submit the draft revision for signature.
-    Submit {
-        #[arg(long)]
-        partnership: PartnershipId,
-        #[arg(long)]
-        plan: PlanId,
-    },
-    /// Sign a submitted revision for the side given with --as.
-    Sign {
-        #[arg(long)]
-        partnership: PartnershipId,
-        #[arg(long)]
-        plan: PlanId,
-        #[arg(long)]
-        revision: u32,
-        #[arg(long)]
-        signed_on: Date,
-    },
-    /// Open a new revision: back to draft, signatures cleared.
-    Revise {
-        #[arg(long)]
-        partnership: PartnershipId,
-        #[arg(long)]
-        plan: PlanId,
-        #[arg(long)]
-        reason: String,
-    },
-    /// Abandon a draft or retire a plan.
-    Withdraw {
-        #[arg(long)]
-        partnership: PartnershipId,
-        #[arg(long)]
-        plan: PlanId,
-        #[arg(long)]
-        reason: String,
-    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -942,149 +809,6 @@ fn built(command: AnyCommand, side: Side) -> Built {
 }
 
 use Side::{Distributor as D, Manufacturer as M};
-
-impl PartnershipCmd {
-    pub fn build(self) -> Built {
-        use synergy_strategy::Command as C;
-        match self {
-            PartnershipCmd::Sign {
-                id,
-                manufacturer,
-                distributor,
-                region,
-                signed_on,
-            } => Built {
-                actor: DefaultActor::Org(manufacturer.clone()),
-                command: AnyCommand::Strategy(C::SignPartnership {
-                    partnership: id,
-                    manufacturer,
-                    distributor,
-                    region,
-                    signed_on,
-                }),
-            },
-            PartnershipCmd::AdoptRulebook {
-                partnership,
-                title,
-                adopted_on,
-            } => built(
-                AnyCommand::Strategy(C::AdoptRulebook {
-                    partnership,
-                    title,
-                    adopted_on,
-                }),
-                M,
-            ),
-            PartnershipCmd::Terminate {
-                partnership,
-                reason,
-                terminated_on,
-            } => built(
-                AnyCommand::Strategy(C::TerminatePartnership {
-                    partnership,
-                    reason,
-                    terminated_on,
-                }),
-                M,
-            ),
-            PartnershipCmd::Accept { partnership } => Built {
-                command: AnyCommand::Strategy(C::AcceptPartnership { partnership }),
-                actor: DefaultActor::Named,
-            },
-            PartnershipCmd::Decline {
-                partnership,
-                reason,
-            } => Built {
-                command: AnyCommand::Strategy(C::DeclinePartnership {
-                    partnership,
-                    reason,
-                }),
-                actor: DefaultActor::Named,
-            },
-            PartnershipCmd::Withdraw {
-                partnership,
-                reason,
-            } => Built {
-                command: AnyCommand::Strategy(C::WithdrawPartnership {
-                    partnership,
-                    reason,
-                }),
-                actor: DefaultActor::Named,
-            },
-        }
-    }
-}
-
-impl PlanCmd {
-    pub fn build(self) -> Built {
-        use synergy_strategy::Command as C;
-        let cmd = match self {
-            PlanCmd::Draft {
-                partnership,
-                plan,
-                title,
-                first_year,
-                last_year,
-            } => C::DraftPlan {
-                partnership,
-                plan,
-                title,
-                first_year,
-                last_year,
-            },
-            PlanCmd::Target {
-                partnership,
-                plan,
-                period,
-                brand,
-                volume_cases,
-                revenue_yuan,
-                volume_share_pct,
-            } => C::SetPlanTarget {
-                partnership,
-                plan,
-                target: Target {
-                    brand,
-                    period,
-                    volume: volume_cases,
-                    revenue: revenue_yuan,
-                    volume_share: volume_share_pct,
-                },
-            },
-            PlanCmd::Submit { partnership, plan } => C::SubmitPlan { partnership, plan },
-            PlanCmd::Sign {
-                partnership,
-                plan,
-                revision,
-                signed_on,
-            } => C::SignPlan {
-                partnership,
-                plan,
-                revision,
-                signed_on,
-            },
-            PlanCmd::Revise {
-                partnership,
-                plan,
-                reason,
-            } => C::RevisePlan {
-                partnership,
-                plan,
-                reason,
-            },
-            PlanCmd::Withdraw {
-                partnership,
-                plan,
-                reason,
-            } => C::WithdrawPlan {
-                partnership,
-                plan,
-                reason,
-            },
-        };
-        built(AnyCommand::Strategy(cmd), M)
-    }
-}
 
 impl BrandCmd {
     pub fn build(self) -> Built {

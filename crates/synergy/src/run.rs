@@ -202,10 +202,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let api = api(&data, nats).await?;
             import_market_data(&*api, partnership, reason, &file, act_as, &limits).await
         }
-        Command::Partnership(c) => {
-            execute_built(&*api(&data, nats).await?, c.build(), act_as).await
-        }
-        Command::Plan(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
+        Command::Declared(c) => execute_built(&*api(&data, nats).await?, c.build()?, act_as).await,
         Command::Brand(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
         Command::Campaign(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
         Command::Forecast(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
