@@ -33,7 +33,7 @@ fn one<T: DeserializeOwned>(bytes: &[u8]) {
 /// Checks and binds `bytes`, if it is a JSON object, as the field values of every declared
 /// command (what the gateway does with a command's body and path).
 fn every_declared(bytes: &[u8]) {
-    let (bound, held) = within(case_bound(bytes.len()), || {
+    let (_bound, held) = within(case_bound(bytes.len()), || {
         let Ok(values) = serde_json::from_slice::<synergy_domain::contract::Values>(bytes) else {
             return 0;
         };
@@ -41,7 +41,6 @@ fn every_declared(bytes: &[u8]) {
             .filter(|spec| synergy_runtime::commands::bind(spec, &values).is_ok())
             .count()
     });
-    drop(bound);
     assert!(held <= 1024 + 32 * bytes.len(), "binding holds {held}");
 }
 
@@ -51,37 +50,7 @@ fn every_dto(bytes: &[u8]) {
     macro_rules! all {
         ($($t:ty),* $(,)?) => {$( one::<$t>(bytes); )*};
     }
-    all!(
-        EmptyBody,
-        ReasonBody,
-        PlanCampaignBody,
-        AssignTaskBody,
-        CompleteTaskBody,
-        DispatchBody,
-        ReceiveBody,
-        OutletsBody,
-        PriceCheckBody,
-        AllocateSupplyBody,
-        LaunchBody,
-        CloseCampaignBody,
-        IntroduceBrandBody,
-        ChangeStageBody,
-        EvaluateBrandBody,
-        CultureActivityBody,
-        MonthLinesBody,
-        PlaceOrderBody,
-        LinesBody,
-        MarketDataJson,
-        CatalogueJson,
-        ScheduleMeetingBody,
-        HoldMeetingBody,
-        RaiseActionBody,
-        NoteBody,
-        ReopenBody,
-        OpenRequestBody,
-        ResolveBody,
-        IssueBody,
-    );
+    all!(MarketDataJson, CatalogueJson, IssueBody,);
 }
 
 /// Valid-looking bodies to mutate: the shapes the routes take.

@@ -19,7 +19,7 @@ use synergy_runtime::commands;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Type};
+use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, Required};
 
@@ -102,7 +102,7 @@ async fn handle(
         BindError::Malformed(message) => malformed(message),
         BindError::Field(e) => Problem::invalid_field(&e.field, e.message),
     })?;
-    let args = Args::new(spec, &values);
+    let args = Args::new(spec.fields, &values);
     let field =
         |e: synergy_domain::contract::FieldError| Problem::invalid_field(&e.field, e.message);
     match spec.who {
@@ -242,7 +242,7 @@ fn description(spec: &CommandSpec) -> String {
     text
 }
 
-fn schema(field: &Field) -> ObjectBuilder {
+fn schema(field: &Field) -> Schema {
     let b = match field.kind {
         Kind::Text(shape) => shape.schema(),
         Kind::Free => ObjectBuilder::new().schema_type(Type::String),
@@ -253,8 +253,34 @@ fn schema(field: &Field) -> ObjectBuilder {
         Kind::Choice(choices) => ObjectBuilder::new()
             .schema_type(Type::String)
             .enum_values(Some(choices.iter().map(|c| c.value))),
+        Kind::Flag => ObjectBuilder::new().schema_type(Type::Boolean),
+        Kind::List(shape) => {
+            let item = shape.map_or_else(
+                || ObjectBuilder::new().schema_type(Type::String),
+                ShapeSchema::schema,
+            );
+            return ArrayBuilder::new()
+                .items(item)
+                .description(Some(field.doc))
+                .into();
+        }
+        Kind::Records(record) => {
+            let mut item = ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+            for f in record.fields {
+                item = item.property(f.name, schema(f));
+                if f.required {
+                    item = item.required(f.name);
+                }
+            }
+            return ArrayBuilder::new()
+                .items(item)
+                .description(Some(field.doc))
+                .into();
+        }
     };
-    b.description(Some(field.doc))
+    b.description(Some(field.doc)).into()
 }
 
 fn responses(spec: &CommandSpec) -> Vec<(&'static str, &'static str)> {

@@ -156,43 +156,6 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
         (Method::GET, "/metrics", get(metrics)),
         (Method::GET, "/openapi.json", get(openapi)),
         (Method::GET, "/v1/partnerships/{id}", get(get_partnership)),
-        p("/v1/partnerships/{id}/campaigns", post(plan_campaign)),
-        p(
-            "/v1/partnerships/{id}/campaigns/{campaign}/tasks",
-            post(assign_task),
-        ),
-        p(
-            "/v1/partnerships/{id}/campaigns/{campaign}/tasks/{task}/completion",
-            post(complete_task),
-        ),
-        p(
-            "/v1/partnerships/{id}/campaigns/{campaign}/materials/dispatches",
-            post(dispatch_materials),
-        ),
-        p(
-            "/v1/partnerships/{id}/campaigns/{campaign}/materials/receipts",
-            post(receive_materials),
-        ),
-        p(
-            "/v1/partnerships/{id}/campaigns/{campaign}/outlets",
-            post(select_outlets),
-        ),
-        p(
-            "/v1/partnerships/{id}/campaigns/{campaign}/price-checks",
-            post(check_retail_price),
-        ),
-        p(
-            "/v1/partnerships/{id}/campaigns/{campaign}/supply",
-            post(allocate_supply),
-        ),
-        p(
-            "/v1/partnerships/{id}/campaigns/{campaign}/launch",
-            post(launch_campaign),
-        ),
-        p(
-            "/v1/partnerships/{id}/campaigns/{campaign}/closure",
-            post(close_campaign),
-        ),
         p("/v1/partnerships/{id}/catalogue", post(import_catalogue)),
         (
             Method::GET,
@@ -200,79 +163,8 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
             get(get_catalogue),
         ),
         p(
-            "/v1/partnerships/{id}/brands/{brand}/introduction",
-            post(introduce_brand),
-        ),
-        p(
-            "/v1/partnerships/{id}/brands/{brand}/stage",
-            post(change_brand_stage),
-        ),
-        p(
-            "/v1/partnerships/{id}/brands/{brand}/evaluations",
-            post(evaluate_brand),
-        ),
-        p(
-            "/v1/partnerships/{id}/culture-activities",
-            post(record_culture_activity),
-        ),
-        p(
             "/v1/partnerships/{id}/market-data",
             post(import_market_data),
-        ),
-        p("/v1/partnerships/{id}/forecasts", post(submit_forecast)),
-        p(
-            "/v1/partnerships/{id}/supply-plans",
-            post(confirm_supply_plan),
-        ),
-        p("/v1/partnerships/{id}/orders", post(place_order)),
-        p(
-            "/v1/partnerships/{id}/orders/{order}/confirmation",
-            post(confirm_order),
-        ),
-        p(
-            "/v1/partnerships/{id}/orders/{order}/shipment",
-            post(ship_order),
-        ),
-        p(
-            "/v1/partnerships/{id}/orders/{order}/receipt",
-            post(receive_order),
-        ),
-        p("/v1/partnerships/{id}/meetings", post(schedule_meeting)),
-        p(
-            "/v1/partnerships/{id}/meetings/{meeting}/minutes",
-            post(hold_meeting),
-        ),
-        p(
-            "/v1/partnerships/{id}/meetings/{meeting}/cancellation",
-            post(cancel_meeting),
-        ),
-        p(
-            "/v1/partnerships/{id}/action-items",
-            post(raise_action_item),
-        ),
-        p(
-            "/v1/partnerships/{id}/action-items/{item}/progress",
-            post(progress_action_item),
-        ),
-        p(
-            "/v1/partnerships/{id}/action-items/{item}/closure",
-            post(close_action_item),
-        ),
-        p(
-            "/v1/partnerships/{id}/action-items/{item}/reopening",
-            post(reopen_action_item),
-        ),
-        p(
-            "/v1/partnerships/{id}/support-requests",
-            post(open_support_request),
-        ),
-        p(
-            "/v1/partnerships/{id}/support-requests/{request}/acknowledgement",
-            post(acknowledge_support_request),
-        ),
-        p(
-            "/v1/partnerships/{id}/support-requests/{request}/resolution",
-            post(resolve_support_request),
         ),
         // The reads of the five contexts.
         (

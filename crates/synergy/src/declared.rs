@@ -5,7 +5,7 @@
 
 use clap::builder::{PossibleValuesParser, ValueParser};
 use clap::{Arg, ArgAction, ArgMatches};
-use synergy_domain::contract::{CommandSpec, Field, Kind, Values, Who};
+use synergy_domain::contract::{CommandSpec, Field, Kind, Record, Values, Who};
 use synergy_proto::OrgId;
 use synergy_runtime::commands;
 
@@ -65,13 +65,71 @@ fn arg(field: &'static Field) -> Arg {
         Kind::Whole { min, max } => arg
             .value_name("N")
             .value_parser(clap::value_parser!(i64).range(min..=max)),
-        Kind::Choice(choices) => arg.value_parser(PossibleValuesParser::new(
-            choices
-                .iter()
-                .map(|c| clap::builder::PossibleValue::new(c.value).help(c.doc)),
-        )),
+        Kind::Choice(choices) => {
+            arg.value_parser(PossibleValuesParser::new(choices.iter().map(|c| {
+                // The command line has always spelled values kebab-case too.
+                let value = clap::builder::PossibleValue::new(c.value).help(c.doc);
+                if c.value.contains('_') {
+                    value.alias(c.value.replace('_', "-"))
+                } else {
+                    value
+                }
+            })))
+        }
+        Kind::Flag => arg.action(ArgAction::SetTrue).required(false),
+        Kind::List(shape) => arg
+            .action(ArgAction::Append)
+            .value_name(shape.map_or("TEXT", |s| s.value_name()))
+            .value_parser(ValueParser::new(
+                move |text: &str| -> Result<String, String> {
+                    match shape {
+                        Some(shape) if !shape.accepts(text) => {
+                            Err(format!("expected {}", shape.expected()))
+                        }
+                        _ => Ok(text.to_owned()),
+                    }
+                },
+            ))
+            .help(format!("{} (repeatable)", field.doc)),
+        Kind::Records(record) => arg
+            .action(ArgAction::Append)
+            .value_name(record.form)
+            .value_parser(ValueParser::new(move |text: &str| {
+                record_value(record, text)
+            }))
+            .help(format!("{}: {}, repeatable", field.doc, record.form)),
     }
 }
+
+/// One record written `first<sep>second` (`hongyun-soft=1200.5`), as the JSON object the
+/// declaration reads, each part checked against its field.
+fn record_value(record: &'static Record, text: &str) -> Result<RecordValue, String> {
+    let [first, second] = record.fields;
+    let wrong = || format!("write {}, e.g. {}", record.form, record.example);
+    let (a, b) = text.split_once(record.sep).ok_or_else(wrong)?;
+    let mut object = Values::new();
+    for (field, part) in [(first, a), (second, b)] {
+        let value = match field.kind {
+            Kind::Text(shape) if !shape.accepts(part) => {
+                return Err(format!("{}: expected {}", field.name, shape.expected()));
+            }
+            Kind::Whole { min, max } => {
+                let n: i64 = part.parse().map_err(|_| wrong())?;
+                if !(min..=max).contains(&n) {
+                    return Err(format!("{}: expected {min} to {max}", field.name));
+                }
+                serde_json::Value::from(n)
+            }
+            _ => serde_json::Value::from(part),
+        };
+        object.insert(field.name.to_owned(), value);
+    }
+    Ok(RecordValue(object))
+}
+
+/// A parsed [`Kind::Records`] value (clap stores values by type).
+#[derive(Debug, Clone)]
+struct RecordValue(Values);
 
 fn subcommand(spec: &'static CommandSpec) -> clap::Command {
     let rest = spec.doc.lines().skip(1).collect::<Vec<_>>().join(" ");
@@ -96,6 +154,21 @@ impl clap::FromArgMatches for DeclaredCmd {
                 Kind::Whole { .. } => matches
                     .get_one::<i64>(field.name)
                     .map(|n| serde_json::Value::from(*n)),
+                Kind::Flag => Some(serde_json::Value::from(matches.get_flag(field.name))),
+                Kind::List(_) => matches.get_many::<String>(field.name).map(|items| {
+                    serde_json::Value::from(items.map(String::as_str).collect::<Vec<_>>())
+                }),
+                Kind::Records(_) => matches.get_many::<RecordValue>(field.name).map(|items| {
+                    serde_json::Value::from(
+                        items
+                            .map(|r| serde_json::Value::Object(r.0.clone()))
+                            .collect::<Vec<_>>(),
+                    )
+                }),
+                // The kebab-case alias names the same value.
+                Kind::Choice(_) => matches
+                    .get_one::<String>(field.name)
+                    .map(|s| serde_json::Value::from(s.replace('-', "_"))),
                 _ => matches
                     .get_one::<String>(field.name)
                     .map(|s| serde_json::Value::from(s.as_str())),

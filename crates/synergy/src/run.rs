@@ -203,13 +203,6 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             import_market_data(&*api, partnership, reason, &file, act_as, &limits).await
         }
         Command::Declared(c) => execute_built(&*api(&data, nats).await?, c.build()?, act_as).await,
-        Command::Brand(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
-        Command::Campaign(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
-        Command::Forecast(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
-        Command::Order(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
-        Command::Meeting(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
-        Command::Action(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
-        Command::Support(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
     }
 }
 

@@ -654,67 +654,20 @@ pub fn command_subject(command: &AnyCommand) -> String {
 
 impl AnyCommand {
     /// The kebab-case name of the command, the last token of its NATS subject
-    /// (`submit-market-data` → `syn.cmd.information.submit-market-data`).
+    /// (`place-order` → `syn.cmd.information.place-order`): its declaration's verb, or an
+    /// import's own.
     pub fn verb(&self) -> &'static str {
-        use synergy_information::{ForecastCommand as F, OrderCommand as O};
-        use synergy_support::{
-            ActionItemCommand as A, MeetingCommand as M, SupportRequestCommand as R,
-        };
+        if let Some(spec) = crate::commands::spec_of(self) {
+            return spec.verb;
+        }
         match self {
-            // The context declares its verbs (`Command::verb`).
-            AnyCommand::Strategy(c) => c.verb(),
-            AnyCommand::Marketing(c) => {
-                use synergy_marketing::Command as K;
-                match c {
-                    K::PlanCampaign { .. } => "plan-campaign",
-                    K::AssignTask { .. } => "assign-task",
-                    K::CompleteTask { .. } => "complete-task",
-                    K::DispatchMaterials { .. } => "dispatch-materials",
-                    K::ReceiveMaterials { .. } => "receive-materials",
-                    K::SelectOutlets { .. } => "select-outlets",
-                    K::CheckRetailPrice { .. } => "check-retail-price",
-                    K::AllocateSupply { .. } => "allocate-supply",
-                    K::LaunchCampaign { .. } => "launch-campaign",
-                    K::CloseCampaign { .. } => "close-campaign",
-                }
+            AnyCommand::Brand(synergy_brand::Command::RegisterCatalogue { .. }) => {
+                "register-catalogue"
             }
-            AnyCommand::Brand(c) => {
-                use synergy_brand::Command as B;
-                match c {
-                    B::RegisterCatalogue { .. } => "register-catalogue",
-                    B::IntroduceBrand { .. } => "introduce-brand",
-                    B::ChangeBrandStage { .. } => "change-brand-stage",
-                    B::EvaluateBrand { .. } => "evaluate-brand",
-                    B::RecordCultureActivity { .. } => "record-culture-activity",
-                }
+            AnyCommand::Information(synergy_information::Command::SubmitMarketData(_)) => {
+                "submit-market-data"
             }
-            AnyCommand::Information(c) => {
-                use synergy_information::Command as I;
-                match c {
-                    I::SubmitMarketData(_) => "submit-market-data",
-                    I::Forecast(F::SubmitDemandForecast { .. }) => "submit-demand-forecast",
-                    I::Forecast(F::ConfirmSupplyPlan { .. }) => "confirm-supply-plan",
-                    I::Order(O::Place { .. }) => "place-order",
-                    I::Order(O::Confirm { .. }) => "confirm-order",
-                    I::Order(O::Ship { .. }) => "ship-order",
-                    I::Order(O::Receive { .. }) => "receive-order",
-                }
-            }
-            AnyCommand::Support(c) => {
-                use synergy_support::Command as S;
-                match c {
-                    S::Meeting(M::Schedule { .. }) => "schedule-meeting",
-                    S::Meeting(M::Hold { .. }) => "hold-meeting",
-                    S::Meeting(M::Cancel { .. }) => "cancel-meeting",
-                    S::ActionItem(A::Raise { .. }) => "raise-action-item",
-                    S::ActionItem(A::Progress { .. }) => "progress-action-item",
-                    S::ActionItem(A::Close { .. }) => "close-action-item",
-                    S::ActionItem(A::Reopen { .. }) => "reopen-action-item",
-                    S::SupportRequest(R::Open { .. }) => "open-support-request",
-                    S::SupportRequest(R::Acknowledge { .. }) => "acknowledge-support-request",
-                    S::SupportRequest(R::Resolve { .. }) => "resolve-support-request",
-                }
-            }
+            other => unreachable!("{:?} has no declaration", other.context()),
         }
     }
 }
