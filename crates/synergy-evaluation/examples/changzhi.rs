@@ -1,7 +1,7 @@
 //! Prints a report of the Changzhi dataset: `cargo run -p synergy-evaluation --example
 //! changzhi -- [market|brand|scorecard|review] [2008-H1] [md|json|csv|html] [as-of]`.
 
-use synergy_evaluation::{PartnershipModel, build, changzhi, render};
+use synergy_evaluation::{PartnershipModel, build, render};
 
 fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -10,9 +10,11 @@ fn main() -> Result<(), String> {
     let period = arg(1, "2008-H1").parse().map_err(|e| format!("{e}"))?;
     let format = arg(2, "md").parse()?;
     let as_of = arg(3, "2008-08-05").parse().map_err(|e| format!("{e}"))?;
-    let partnership = changzhi::PARTNERSHIP.parse().map_err(|e| format!("{e}"))?;
+    let partnership = synergy_changzhi::PARTNERSHIP
+        .parse()
+        .map_err(|e| format!("{e}"))?;
     let mut model = PartnershipModel::new(partnership);
-    for commit in changzhi::commits() {
+    for commit in synergy_changzhi::commits() {
         model.apply(&commit);
     }
     print!("{}", render(&build(kind, &model, period, as_of), format));

@@ -1,8 +1,8 @@
 //! The Changzhi golden case: folding the dataset's monthly submissions must reproduce the
 //! seed's H1 2008 figures, byte for byte, however the model is rebuilt.
 
+use synergy_changzhi::{self as changzhi, CommitBuilder};
 use synergy_evaluation::PartnershipModel;
-use synergy_evaluation::changzhi::{self, CommitBuilder};
 use synergy_evaluation::json::Json;
 use synergy_evaluation::render::{self, Format};
 use synergy_evaluation::report::{self, market_report, review_pack};

@@ -1,8 +1,8 @@
 //! Every KPI formula on small hand-computed cases, including nulls, zero denominators, a
 //! correction superseding a month and rounding half away from zero.
 
+use synergy_changzhi::CommitBuilder;
 use synergy_evaluation::PartnershipModel;
-use synergy_evaluation::changzhi::CommitBuilder;
 use synergy_evaluation::figure::{Figure, Kpis};
 use synergy_evaluation::kpi::{Scope, market_kpis};
 use synergy_proto::events::brand::PriceClass;

@@ -13,8 +13,9 @@ use synergy_proto::{
     events::information::{InformationEvent, VolumeLine},
 };
 
+use crate::Decision;
 use crate::authority::require_side;
-use crate::lines::{LineRules, check_volume_lines, to_lines, to_map};
+use crate::lines::{LineRules, check_volume_lines, registered_in, to_lines, to_map};
 
 /// The stream of a partnership's forecasts and supply plans.
 pub const AGGREGATE: &str = "forecasts";
@@ -147,89 +148,90 @@ impl Forecasts {
         cmd: &ForecastCommand,
         ctx: &DecisionContext,
     ) -> Result<Vec<InformationEvent>, DomainError> {
-        let registered = |sku: &SkuId, field: String| {
-            if ctx.catalogue.skus.contains_key(sku) {
-                Ok(())
-            } else {
-                Err(DomainError::invalid(
-                    "forecast.sku_registered",
-                    field,
-                    format!(
-                        "SKU {sku} is not registered in the partnership's catalogue; \
-                         the manufacturer registers it first"
-                    ),
-                ))
-            }
-        };
-        let today = ctx.today();
         match cmd {
             ForecastCommand::SubmitDemandForecast {
                 partnership,
                 month,
                 lines,
-            } => {
-                require_side(
-                    ctx,
-                    partnership,
-                    Side::Distributor,
-                    "forecast.distributor_only",
-                    "forecasting demand",
-                )?;
-                let map = check_volume_lines(lines, FORECAST_LINES, registered)?;
-                if self
-                    .forecast(*month)
-                    .is_some_and(|f| to_map(&f.lines) == map)
-                {
-                    return Ok(vec![]);
-                }
-                Ok(vec![InformationEvent::DemandForecastSubmitted {
-                    month: *month,
-                    lines: to_lines(&map),
-                    submitted_on: today,
-                }])
-            }
+            } => self.submit_forecast(partnership, *month, lines, ctx),
             ForecastCommand::ConfirmSupplyPlan {
                 partnership,
                 month,
                 lines,
-            } => {
-                require_side(
-                    ctx,
-                    partnership,
-                    Side::Manufacturer,
-                    "supply_plan.manufacturer_only",
-                    "confirming the supply plan",
-                )?;
-                if self.forecast(*month).is_none() {
-                    return Err(DomainError::state(
-                        "supply_plan.needs_forecast",
-                        format!(
-                            "there is no demand forecast for {month}; the distributor forecasts \
-                             first and the supply plan answers it"
-                        ),
-                    )
-                    .at("month"));
-                }
-                let registered = |sku: &SkuId, field: String| {
-                    registered(sku, field).map_err(|e| DomainError {
-                        rule: "supply_plan.sku_registered",
-                        ..e
-                    })
-                };
-                let map = check_volume_lines(lines, SUPPLY_LINES, registered)?;
-                if self
-                    .supply_plan(*month)
-                    .is_some_and(|s| to_map(&s.lines) == map)
-                {
-                    return Ok(vec![]);
-                }
-                Ok(vec![InformationEvent::SupplyPlanConfirmed {
-                    month: *month,
-                    lines: to_lines(&map),
-                    confirmed_on: today,
-                }])
-            }
+            } => self.confirm_supply(partnership, *month, lines, ctx),
         }
+    }
+
+    fn submit_forecast(
+        &self,
+        partnership: &PartnershipId,
+        month: YearMonth,
+        lines: &[VolumeLine],
+        ctx: &DecisionContext,
+    ) -> Decision {
+        require_side(
+            ctx,
+            partnership,
+            Side::Distributor,
+            "forecast.distributor_only",
+            "forecasting demand",
+        )?;
+        let registered = registered_in(&ctx.catalogue, "forecast.sku_registered");
+        let map = check_volume_lines(lines, FORECAST_LINES, registered)?;
+        Ok(changed(self.forecast(month), &map)
+            .map(|lines| InformationEvent::DemandForecastSubmitted {
+                month,
+                lines,
+                submitted_on: ctx.today(),
+            })
+            .into_iter()
+            .collect())
+    }
+
+    fn confirm_supply(
+        &self,
+        partnership: &PartnershipId,
+        month: YearMonth,
+        lines: &[VolumeLine],
+        ctx: &DecisionContext,
+    ) -> Decision {
+        require_side(
+            ctx,
+            partnership,
+            Side::Manufacturer,
+            "supply_plan.manufacturer_only",
+            "confirming the supply plan",
+        )?;
+        if self.forecast(month).is_none() {
+            return Err(DomainError::state(
+                "supply_plan.needs_forecast",
+                format!(
+                    "there is no demand forecast for {month}; the distributor forecasts \
+                     first and the supply plan answers it"
+                ),
+            )
+            .at("month"));
+        }
+        let registered = registered_in(&ctx.catalogue, "supply_plan.sku_registered");
+        let map = check_volume_lines(lines, SUPPLY_LINES, registered)?;
+        Ok(changed(self.supply_plan(month), &map)
+            .map(|lines| InformationEvent::SupplyPlanConfirmed {
+                month,
+                lines,
+                confirmed_on: ctx.today(),
+            })
+            .into_iter()
+            .collect())
+    }
+}
+
+/// The lines to record for `map`, or `None` when `current` holds exactly them already: a
+/// resubmission of the same plan changes nothing.
+fn changed(current: Option<&VolumePlan>, map: &BTreeMap<SkuId, Cases>) -> Option<Vec<VolumeLine>> {
+    if current.is_some_and(|plan| to_map(&plan.lines) == *map) {
+        None
+    } else {
+        Some(to_lines(map))
     }
 }
 

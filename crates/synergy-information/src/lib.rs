@@ -27,6 +27,9 @@ pub use forecasts::{ForecastCommand, Forecasts, MonthPlan, VolumePlan};
 pub use market_data::{MarketData, MonthRecord, MonthSubmission, SubmitMarketData};
 pub use order::{Order, OrderCommand, OrderLine, OrderState, OrderStatus, OrderStep};
 
+/// What a decision returns: the events to record, or the refusal.
+pub(crate) type Decision = Result<Vec<InformationEvent>, DomainError>;
+
 /// Every command of the information context, grouped by the aggregate it acts on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Command {

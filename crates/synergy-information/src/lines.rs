@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use synergy_domain::DomainError;
+use synergy_domain::{CatalogueView, DomainError};
 use synergy_proto::{Cases, SkuId, events::information::VolumeLine};
 
 /// The rule codes one kind of volume list reports under.
@@ -15,6 +15,29 @@ pub(crate) struct LineRules {
     /// Broken by a negative volume, or by a zero one when `positive` is set.
     pub volume_rule: &'static str,
     pub positive: bool,
+}
+
+/// Why a SKU the partnership's catalogue does not hold is refused.
+pub(crate) fn unregistered(sku: &SkuId) -> String {
+    format!(
+        "SKU {sku} is not registered in the partnership's catalogue; \
+         the manufacturer registers it first"
+    )
+}
+
+/// The `known` check of [`check_volume_lines`] for lists of any registered SKU: one the
+/// catalogue does not hold is refused under `rule`.
+pub(crate) fn registered_in<'c>(
+    catalogue: &'c CatalogueView,
+    rule: &'static str,
+) -> impl Fn(&SkuId, String) -> Result<(), DomainError> + 'c {
+    move |sku, field| {
+        if catalogue.skus.contains_key(sku) {
+            Ok(())
+        } else {
+            Err(DomainError::invalid(rule, field, unregistered(sku)))
+        }
+    }
 }
 
 /// Field name of a line, keyed by SKU so it survives reordering: `lines[hongyun-soft]`.

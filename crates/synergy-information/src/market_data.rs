@@ -13,6 +13,7 @@ use synergy_proto::{
 };
 
 use crate::authority::require_side;
+use crate::lines::unregistered;
 
 /// The stream of a partnership's market data.
 pub const AGGREGATE: &str = "market-data";
@@ -98,21 +99,14 @@ impl MarketData {
     }
 
     pub fn evolve(mut self, event: &InformationEvent) -> Self {
-        let record = match event {
+        let (month, revision, lines, market, submitted_on, reason) = match event {
             InformationEvent::MarketDataSubmitted {
                 month,
                 revision,
                 lines,
                 market,
                 submitted_on,
-            } => MonthRecord {
-                month: *month,
-                revision: *revision,
-                lines: lines.clone(),
-                market: market.clone(),
-                submitted_on: *submitted_on,
-                reason: None,
-            },
+            } => (month, revision, lines, market, submitted_on, None),
             InformationEvent::MarketDataCorrected {
                 month,
                 revision,
@@ -120,17 +114,17 @@ impl MarketData {
                 market,
                 submitted_on,
                 reason,
-            } => MonthRecord {
-                month: *month,
-                revision: *revision,
-                lines: lines.clone(),
-                market: market.clone(),
-                submitted_on: *submitted_on,
-                reason: Some(reason.clone()),
-            },
+            } => (month, revision, lines, market, submitted_on, Some(reason)),
             _ => return self,
         };
-        self.months.entry(record.month).or_default().push(record);
+        self.months.entry(*month).or_default().push(MonthRecord {
+            month: *month,
+            revision: *revision,
+            lines: lines.clone(),
+            market: market.clone(),
+            submitted_on: *submitted_on,
+            reason: reason.cloned(),
+        });
         self
     }
 
@@ -296,23 +290,23 @@ fn check_month(
     }
 
     let market = &sub.market;
-    let mut market_ok = true;
-    if market.volume.is_negative() {
-        market_ok = false;
-        problems.push(negative(
-            format!("{mf}.market.volume"),
-            format!("the market volume of {month}"),
-            &market.volume,
-        ));
-    }
-    if market.revenue.is_negative() {
-        market_ok = false;
-        problems.push(negative(
-            format!("{mf}.market.revenue"),
-            format!("the market revenue of {month}"),
-            &market.revenue,
-        ));
-    }
+    let market_ok = non_negative(
+        [
+            (
+                "volume",
+                market.volume.to_string(),
+                market.volume.is_negative(),
+            ),
+            (
+                "revenue",
+                market.revenue.to_string(),
+                market.revenue.is_negative(),
+            ),
+        ],
+        &format!("{mf}.market"),
+        |name| format!("the market {name} of {month}"),
+        problems,
+    );
 
     let mut seen = BTreeMap::new();
     let mut lines_ok = true;
@@ -336,10 +330,7 @@ fn check_month(
             problems.push(DomainError::invalid(
                 "market_data.sku_registered",
                 format!("{lf}.sku"),
-                format!(
-                    "{month}: SKU {sku} is not registered in the partnership's catalogue; \
-                     the manufacturer registers it first"
-                ),
+                format!("{month}: {}", unregistered(sku)),
             ));
         }
         if seen.insert(sku, ()).is_some() {
@@ -350,7 +341,7 @@ fn check_month(
                 format!("{month} has more than one line for {sku}; give one line per SKU"),
             ));
         }
-        for (name, value, negative_value) in [
+        let figures = [
             ("volume", line.volume.to_string(), line.volume.is_negative()),
             (
                 "revenue",
@@ -367,56 +358,56 @@ fn check_month(
                 line.avg_retail_price.to_string(),
                 line.avg_retail_price.is_negative(),
             ),
+        ];
+        if !non_negative(
+            figures,
+            &lf,
+            |name| format!("{name} of {sku} in {month}"),
+            problems,
+        ) {
+            lines_ok = false;
+        }
+        // A SKU's figures within its other figures and the market's.
+        for (rule, name, broken) in [
+            (
+                "market_data.selling_within_stocking",
+                "outlets_selling",
+                (line.outlets_selling > line.outlets_stocking).then(|| {
+                    format!(
+                        "sells in {} outlets but is stocked in only {}; \
+                         an outlet that sells it must stock it",
+                        line.outlets_selling, line.outlets_stocking
+                    )
+                }),
+            ),
+            (
+                "market_data.stocking_within_active_outlets",
+                "outlets_stocking",
+                (line.outlets_stocking > market.active_outlets).then(|| {
+                    format!(
+                        "is stocked in {} outlets but the market has only {} active outlets",
+                        line.outlets_stocking, market.active_outlets
+                    )
+                }),
+            ),
+            (
+                "market_data.sku_within_market",
+                "volume",
+                sold_beyond(line.volume, market.volume),
+            ),
+            (
+                "market_data.sku_within_market",
+                "revenue",
+                earned_beyond(line.revenue, market.revenue),
+            ),
         ] {
-            if negative_value {
-                lines_ok = false;
-                problems.push(negative(
+            if let Some(message) = broken {
+                problems.push(DomainError::invalid(
+                    rule,
                     format!("{lf}.{name}"),
-                    format!("{name} of {sku} in {month}"),
-                    &value,
+                    format!("{month}: {sku} {message}"),
                 ));
             }
-        }
-        if line.outlets_selling > line.outlets_stocking {
-            problems.push(DomainError::invalid(
-                "market_data.selling_within_stocking",
-                format!("{lf}.outlets_selling"),
-                format!(
-                    "{month}: {sku} sells in {} outlets but is stocked in only {}; \
-                     an outlet that sells it must stock it",
-                    line.outlets_selling, line.outlets_stocking
-                ),
-            ));
-        }
-        if line.outlets_stocking > market.active_outlets {
-            problems.push(DomainError::invalid(
-                "market_data.stocking_within_active_outlets",
-                format!("{lf}.outlets_stocking"),
-                format!(
-                    "{month}: {sku} is stocked in {} outlets but the market has only {} active outlets",
-                    line.outlets_stocking, market.active_outlets
-                ),
-            ));
-        }
-        if line.volume > market.volume {
-            problems.push(DomainError::invalid(
-                "market_data.sku_within_market",
-                format!("{lf}.volume"),
-                format!(
-                    "{month}: {sku} sold {} cases, more than the whole market's {} cases",
-                    line.volume, market.volume
-                ),
-            ));
-        }
-        if line.revenue > market.revenue {
-            problems.push(DomainError::invalid(
-                "market_data.sku_within_market",
-                format!("{lf}.revenue"),
-                format!(
-                    "{month}: {sku} earned ¥{}, more than the whole market's ¥{}",
-                    line.revenue, market.revenue
-                ),
-            ));
         }
     }
 
@@ -424,45 +415,59 @@ fn check_month(
     if !(lines_ok && market_ok) {
         return;
     }
-    let overflow = |what: &str| {
-        DomainError::invalid(
-            "market_data.arithmetic_overflow",
-            format!("{mf}.lines"),
-            format!("{month}: the sum of the SKU {what} is too large to record"),
-        )
-    };
-    match Cases::checked_sum(sub.lines.iter().map(|l| l.volume)) {
-        Err(_) => problems.push(overflow("volumes")),
-        Ok(total) if total > market.volume => problems.push(DomainError::invalid(
-            "market_data.skus_within_market",
-            format!("{mf}.lines"),
-            format!(
-                "{month}: the SKUs together sold {total} cases, more than the whole market's {} \
-                 cases; the share cannot exceed 100 %",
-                market.volume
-            ),
-        )),
-        Ok(_) => {}
-    }
-    match Yuan::checked_sum(sub.lines.iter().map(|l| l.revenue)) {
-        Err(_) => problems.push(overflow("revenues")),
-        Ok(total) if total > market.revenue => problems.push(DomainError::invalid(
-            "market_data.skus_within_market",
-            format!("{mf}.lines"),
-            format!(
-                "{month}: the SKUs together earned ¥{total}, more than the whole market's ¥{}; \
-                 the share cannot exceed 100 %",
-                market.revenue
-            ),
-        )),
-        Ok(_) => {}
+    // The SKUs together within the market; `None` where the sum overflows.
+    let volume = Cases::checked_sum(sub.lines.iter().map(|l| l.volume))
+        .ok()
+        .map(|total| sold_beyond(total, market.volume));
+    let revenue = Yuan::checked_sum(sub.lines.iter().map(|l| l.revenue))
+        .ok()
+        .map(|total| earned_beyond(total, market.revenue));
+    for (what, checked) in [("volumes", volume), ("revenues", revenue)] {
+        match checked {
+            None => problems.push(DomainError::invalid(
+                "market_data.arithmetic_overflow",
+                format!("{mf}.lines"),
+                format!("{month}: the sum of the SKU {what} is too large to record"),
+            )),
+            Some(Some(message)) => problems.push(DomainError::invalid(
+                "market_data.skus_within_market",
+                format!("{mf}.lines"),
+                format!("{month}: the SKUs together {message}; the share cannot exceed 100 %"),
+            )),
+            Some(None) => {}
+        }
     }
 }
 
-fn negative(field: String, what: String, value: &dyn std::fmt::Display) -> DomainError {
-    DomainError::invalid(
-        "market_data.non_negative",
-        field,
-        format!("{what} is {value}; figures cannot be negative"),
-    )
+/// What is wrong when `sold` cases are more than the whole market's, if they are.
+fn sold_beyond(sold: Cases, market: Cases) -> Option<String> {
+    (sold > market)
+        .then(|| format!("sold {sold} cases, more than the whole market's {market} cases"))
+}
+
+/// What is wrong when `earned` is more than the whole market's revenue, if it is.
+fn earned_beyond(earned: Yuan, market: Yuan) -> Option<String> {
+    (earned > market).then(|| format!("earned ¥{earned}, more than the whole market's ¥{market}"))
+}
+
+/// Reports each of `figures` (name, value, whether it is negative) that is negative, at
+/// `{field}.{name}` and called `what(name)`; true when none is.
+fn non_negative<const N: usize>(
+    figures: [(&str, String, bool); N],
+    field: &str,
+    what: impl Fn(&str) -> String,
+    problems: &mut Vec<DomainError>,
+) -> bool {
+    let mut ok = true;
+    for (name, value, negative) in figures {
+        if negative {
+            ok = false;
+            problems.push(DomainError::invalid(
+                "market_data.non_negative",
+                format!("{field}.{name}"),
+                format!("{} is {value}; figures cannot be negative", what(name)),
+            ));
+        }
+    }
+    ok
 }

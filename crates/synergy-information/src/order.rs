@@ -11,8 +11,9 @@ use synergy_proto::{
     events::information::{InformationEvent, VolumeLine},
 };
 
+use crate::Decision;
 use crate::authority::require_side;
-use crate::lines::{LineRules, check_volume_lines, to_lines, to_map};
+use crate::lines::{LineRules, check_volume_lines, registered_in, to_lines, to_map};
 
 /// The aggregate kind of orders (`order:<id>`).
 pub const AGGREGATE: &str = "order";
@@ -153,6 +154,16 @@ impl Order {
             .collect()
     }
 
+    /// The record of `step`, once taken (placing always is).
+    fn record(&self, step: OrderStatus) -> Option<&OrderStep> {
+        match step {
+            OrderStatus::Placed => Some(&self.placed),
+            OrderStatus::Confirmed => self.confirmed.as_ref(),
+            OrderStatus::Shipped => self.shipped.as_ref(),
+            OrderStatus::Received => self.received.as_ref(),
+        }
+    }
+
     /// Total ordered, `None` on overflow.
     pub fn total_ordered(&self) -> Option<Cases> {
         Cases::checked_sum(self.placed.quantities.values().copied()).ok()
@@ -173,15 +184,20 @@ pub struct OrderState {
     order: Option<Order>,
 }
 
-/// How each step after placing is checked.
+/// How each step after placing is checked and recorded.
 struct Step {
     name: OrderStatus,
     side: Side,
     side_rule: &'static str,
     action: &'static str,
-    /// The step whose quantities bound this one's, and its rule.
+    /// The step whose quantities bound this one's, as messages say it was done
+    /// ("confirmed"), and the rule the bound is checked under.
+    after: OrderStatus,
+    after_done: &'static str,
     bound_rule: &'static str,
     lines: LineRules,
+    /// The event that records the step.
+    event: fn(OrderId, Vec<VolumeLine>, Date) -> InformationEvent,
 }
 
 const CONFIRM: Step = Step {
@@ -189,6 +205,8 @@ const CONFIRM: Step = Step {
     side: Side::Manufacturer,
     side_rule: "order.confirmed_by_manufacturer",
     action: "confirming an order",
+    after: OrderStatus::Placed,
+    after_done: "ordered",
     bound_rule: "order.confirmed_within_ordered",
     lines: LineRules {
         what: "an order confirmation",
@@ -197,6 +215,11 @@ const CONFIRM: Step = Step {
         volume_rule: "order.non_negative",
         positive: false,
     },
+    event: |order, lines, confirmed_on| InformationEvent::OrderConfirmed {
+        order,
+        lines,
+        confirmed_on,
+    },
 };
 
 const SHIP: Step = Step {
@@ -204,10 +227,17 @@ const SHIP: Step = Step {
     side: Side::Manufacturer,
     side_rule: "order.shipped_by_manufacturer",
     action: "shipping an order",
+    after: OrderStatus::Confirmed,
+    after_done: "confirmed",
     bound_rule: "order.shipped_within_confirmed",
     lines: LineRules {
         what: "a shipment",
         ..CONFIRM.lines
+    },
+    event: |order, lines, shipped_on| InformationEvent::OrderShipped {
+        order,
+        lines,
+        shipped_on,
     },
 };
 
@@ -216,10 +246,17 @@ const RECEIVE: Step = Step {
     side: Side::Distributor,
     side_rule: "order.received_by_distributor",
     action: "receiving an order",
+    after: OrderStatus::Shipped,
+    after_done: "shipped",
     bound_rule: "order.received_within_shipped",
     lines: LineRules {
         what: "a receipt",
         ..CONFIRM.lines
+    },
+    event: |order, lines, received_on| InformationEvent::OrderReceived {
+        order,
+        lines,
+        received_on,
     },
 };
 
@@ -287,7 +324,6 @@ impl OrderState {
         cmd: &OrderCommand,
         ctx: &DecisionContext,
     ) -> Result<Vec<InformationEvent>, DomainError> {
-        let today = ctx.today();
         let (step, lines) = match cmd {
             OrderCommand::Place {
                 partnership,
@@ -299,14 +335,55 @@ impl OrderState {
             OrderCommand::Ship { lines, .. } => (&SHIP, lines),
             OrderCommand::Receive { lines, .. } => (&RECEIVE, lines),
         };
+        self.advance(step, cmd.partnership(), cmd.order(), lines, ctx)
+    }
+
+    fn place(
+        &self,
+        partnership: &PartnershipId,
+        id: &OrderId,
+        month: YearMonth,
+        lines: &[VolumeLine],
+        ctx: &DecisionContext,
+    ) -> Decision {
         require_side(
             ctx,
-            cmd.partnership(),
-            step.side,
-            step.side_rule,
-            step.action,
+            partnership,
+            Side::Distributor,
+            "order.placed_by_distributor",
+            "placing an order",
         )?;
-        let id = cmd.order();
+        let registered = registered_in(&ctx.catalogue, "order.sku_registered");
+        let map = check_volume_lines(lines, PLACE_LINES, registered)?;
+        if let Some(existing) = &self.order {
+            let same = existing.month == month && existing.placed.quantities == map;
+            return retried(same, || {
+                format!(
+                    "order {id} was already placed on {} with other data; use a new order id",
+                    existing.placed.on
+                )
+            })
+            .map_err(|e| e.at("order"));
+        }
+        Ok(vec![InformationEvent::OrderPlaced {
+            order: id.clone(),
+            month,
+            lines: to_lines(&map),
+            placed_on: ctx.today(),
+        }])
+    }
+
+    /// Confirms, ships or receives the order: `step`, within the quantities of the step
+    /// before it.
+    fn advance(
+        &self,
+        step: &Step,
+        partnership: &PartnershipId,
+        id: &OrderId,
+        lines: &[VolumeLine],
+        ctx: &DecisionContext,
+    ) -> Decision {
+        require_side(ctx, partnership, step.side, step.side_rule, step.action)?;
         let Some(order) = &self.order else {
             return Err(DomainError::not_found(
                 "order.must_be_placed",
@@ -325,37 +402,21 @@ impl OrderState {
                 ))
             }
         })?;
-
-        let (recorded, previous, previous_name) = match step.name {
-            OrderStatus::Confirmed => (&order.confirmed, Some(&order.placed), "ordered"),
-            OrderStatus::Shipped => (&order.shipped, order.confirmed.as_ref(), "confirmed"),
-            OrderStatus::Received => (&order.received, order.shipped.as_ref(), "shipped"),
-            OrderStatus::Placed => (&None, None, ""),
-        };
-        if let Some(done) = recorded {
-            // A retry of a step already taken changes nothing; different figures would
-            // rewrite history the other side has already acted on.
-            if done.quantities == map {
-                return Ok(vec![]);
-            }
-            return Err(DomainError::state(
-                "order.step_already_recorded",
+        if let Some(done) = order.record(step.name) {
+            return retried(done.quantities == map, || {
                 format!(
                     "order {id} was already {} on {} with other quantities; a step is recorded once",
                     step.name, done.on
-                ),
-            ));
+                )
+            });
         }
-        let Some(previous) = previous else {
-            let needed = match step.name {
-                OrderStatus::Shipped => "confirmed",
-                _ => "shipped",
-            };
+        let Some(previous) = order.record(step.after) else {
             return Err(DomainError::state(
                 "order.lifecycle_order",
                 format!(
-                    "order {id} is {} and must be {needed} before it can be {}",
+                    "order {id} is {} and must be {} before it can be {}",
                     order.status(),
+                    step.after_done,
                     step.name
                 ),
             ));
@@ -367,82 +428,23 @@ impl OrderState {
                     step.bound_rule,
                     format!("lines[{sku}].volume"),
                     format!(
-                        "order {id}: {qty} cases of {sku} {}, but only {bound} were {previous_name}",
-                        step.name
+                        "order {id}: {qty} cases of {sku} {}, but only {bound} were {}",
+                        step.name, step.after_done
                     ),
                 ));
             }
         }
-        let lines = to_lines(&map);
-        let order = id.clone();
-        Ok(vec![match step.name {
-            OrderStatus::Confirmed => InformationEvent::OrderConfirmed {
-                order,
-                lines,
-                confirmed_on: today,
-            },
-            OrderStatus::Shipped => InformationEvent::OrderShipped {
-                order,
-                lines,
-                shipped_on: today,
-            },
-            _ => InformationEvent::OrderReceived {
-                order,
-                lines,
-                received_on: today,
-            },
-        }])
+        Ok(vec![(step.event)(id.clone(), to_lines(&map), ctx.today())])
     }
+}
 
-    fn place(
-        &self,
-        partnership: &PartnershipId,
-        id: &OrderId,
-        month: YearMonth,
-        lines: &[VolumeLine],
-        ctx: &DecisionContext,
-    ) -> Result<Vec<InformationEvent>, DomainError> {
-        require_side(
-            ctx,
-            partnership,
-            Side::Distributor,
-            "order.placed_by_distributor",
-            "placing an order",
-        )?;
-        let map = check_volume_lines(lines, PLACE_LINES, |sku, field| {
-            if ctx.catalogue.skus.contains_key(sku) {
-                Ok(())
-            } else {
-                Err(DomainError::invalid(
-                    "order.sku_registered",
-                    field,
-                    format!(
-                        "SKU {sku} is not registered in the partnership's catalogue; \
-                         the manufacturer registers it first"
-                    ),
-                ))
-            }
-        })?;
-        if let Some(existing) = &self.order {
-            if existing.month == month && existing.placed.quantities == map {
-                return Ok(vec![]);
-            }
-            return Err(DomainError::state(
-                "order.step_already_recorded",
-                format!(
-                    "order {id} was already placed on {} with other data; use a new order id",
-                    existing.placed.on
-                ),
-            )
-            .at("order"));
-        }
-        Ok(vec![InformationEvent::OrderPlaced {
-            order: id.clone(),
-            month,
-            lines: to_lines(&map),
-            placed_on: ctx.today(),
-        }])
+/// A step recorded already: a retry with the same figures changes nothing; other figures
+/// are refused, since they would rewrite history the other side has already acted on.
+fn retried(same: bool, message: impl FnOnce() -> String) -> Decision {
+    if same {
+        return Ok(vec![]);
     }
+    Err(DomainError::state("order.step_already_recorded", message()))
 }
 
 fn step_of(lines: &[VolumeLine], on: Date) -> OrderStep {

@@ -18,7 +18,12 @@ use synergy_domain::{DecisionContext, DomainError};
 use synergy_proto::events::support::SupportEvent;
 use synergy_proto::{ActionItemId, Date, MeetingId, PartnershipId, Side};
 
-use crate::rules::{MAX_TEXT_CHARS, MAX_TITLE_CHARS, acting_side, optional_text, required_text};
+use crate::rules::{
+    Decision, MAX_TEXT_CHARS, MAX_TITLE_CHARS, Texts, acting_side, existing, first_time, not_before,
+};
+
+/// Every over-long text of an action item is refused under this rule.
+const TEXT: Texts = Texts::within_limit("action.text_within_limit");
 
 /// What the action item aggregate is asked to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,6 +130,15 @@ impl ActionItem {
             0
         }
     }
+
+    /// Adds a dated entry to the item's history.
+    fn add_note(&mut self, on: Date, kind: ActionNoteKind, text: &str) {
+        self.notes.push(ActionNote {
+            on,
+            kind,
+            text: text.to_owned(),
+        });
+    }
 }
 
 /// The state of one action item stream: nothing yet, or the item.
@@ -147,160 +161,144 @@ impl ActionItemState {
         command: ActionItemCommand,
         ctx: &DecisionContext,
     ) -> Result<Vec<SupportEvent>, DomainError> {
+        let (_, side) = acting_side(ctx, command.partnership())?;
         let today = ctx.today();
         match command {
             ActionItemCommand::Raise {
-                partnership,
                 item,
                 title,
                 owner,
                 due_on,
                 meeting,
-            } => {
-                acting_side(ctx, &partnership)?;
-                if let Some(existing) = &self.item {
-                    return Err(DomainError::state(
-                        "action.raise_once",
-                        format!(
-                            "action item {item} was already raised on {} ({}); raise new work under a new id",
-                            existing.raised_on, existing.title
-                        ),
-                    ));
-                }
-                let title = required_text(
-                    &title,
-                    "action.title_required",
-                    "action.text_within_limit",
-                    "title",
-                    "the action item's title",
-                    MAX_TITLE_CHARS,
-                )?;
-                if due_on < today {
-                    return Err(DomainError::invalid(
-                        "action.due_not_before_raised",
-                        "due_on",
-                        format!(
-                            "action item {item} is raised on {today}; its due date {due_on} is before that. Give a due date on or after {today}"
-                        ),
-                    ));
-                }
-                Ok(vec![SupportEvent::ActionItemRaised {
-                    item,
-                    title,
-                    owner,
-                    due_on,
-                    meeting,
-                    raised_on: today,
-                }])
-            }
-            ActionItemCommand::Progress {
-                partnership,
-                item,
-                note,
-            } => {
-                acting_side(ctx, &partnership)?;
-                let existing = self.raised(&item, today, "progressed")?;
-                if let Some(closed_on) = existing.closed_on {
-                    return Err(DomainError::state(
-                        "action.progress_only_open",
-                        format!(
-                            "action item {item} was closed on {closed_on}; reopen it before recording progress"
-                        ),
-                    ));
-                }
-                let note = required_text(
-                    &note,
-                    "action.note_required",
-                    "action.text_within_limit",
-                    "note",
-                    "the progress note",
-                    MAX_TEXT_CHARS,
-                )?;
-                Ok(vec![SupportEvent::ActionItemProgressed {
-                    item,
-                    note,
-                    progressed_on: today,
-                }])
-            }
-            ActionItemCommand::Close {
-                partnership,
-                item,
-                note,
-            } => {
-                let (_, side) = acting_side(ctx, &partnership)?;
-                let existing = self.raised(&item, today, "closed")?;
-                if let Some(closed_on) = existing.closed_on {
-                    return Err(DomainError::state(
-                        "action.close_once",
-                        format!(
-                            "action item {item} is already closed (on {closed_on}); reopen it first if the work goes on"
-                        ),
-                    ));
-                }
-                if side != existing.owner {
-                    return Err(DomainError::forbidden(
-                        "action.owner_closes",
-                        format!(
-                            "action item {item} is owned by the {}; only the owner closes it (the {side} may add progress notes, or reopen it once closed)",
-                            existing.owner
-                        ),
-                    ));
-                }
-                let note = optional_text(
-                    &note,
-                    "action.text_within_limit",
-                    "note",
-                    "the closing note",
-                    MAX_TEXT_CHARS,
-                )?;
-                Ok(vec![SupportEvent::ActionItemClosed {
-                    item,
-                    note,
-                    closed_on: today,
-                }])
-            }
+                ..
+            } => self.raise(item, &title, owner, due_on, meeting, today),
+            ActionItemCommand::Progress { item, note, .. } => self.progress(item, &note, today),
+            ActionItemCommand::Close { item, note, .. } => self.close(item, &note, side, today),
             ActionItemCommand::Reopen {
-                partnership,
                 item,
                 reason,
                 due_on,
-            } => {
-                acting_side(ctx, &partnership)?;
-                let existing = self.raised(&item, today, "reopened")?;
-                if existing.is_open() {
-                    return Err(DomainError::state(
-                        "action.reopen_only_closed",
-                        format!(
-                            "action item {item} is open (due {}); only a closed item can be reopened",
-                            existing.due_on
-                        ),
-                    ));
-                }
-                let reason = required_text(
-                    &reason,
-                    "action.reopen_reason_required",
-                    "action.text_within_limit",
-                    "reason",
-                    "the reason for reopening",
-                    MAX_TEXT_CHARS,
-                )?;
-                if due_on < today {
-                    return Err(DomainError::invalid(
-                        "action.due_not_before_reopened",
-                        "due_on",
-                        format!(
-                            "action item {item} is reopened on {today}; its new due date {due_on} is before that. Give a due date on or after {today}"
-                        ),
-                    ));
-                }
-                Ok(vec![SupportEvent::ActionItemReopened {
-                    item,
-                    reason,
-                    due_on,
-                    reopened_on: today,
-                }])
-            }
+                ..
+            } => self.reopen(item, &reason, due_on, today),
         }
+    }
+
+    fn raise(
+        &self,
+        item: ActionItemId,
+        title: &str,
+        owner: Side,
+        due_on: Date,
+        meeting: Option<MeetingId>,
+        today: Date,
+    ) -> Decision {
+        first_time(self.item.as_ref(), "action.raise_once", |existing| {
+            format!(
+                "action item {item} was already raised on {} ({}); raise new work under a new id",
+                existing.raised_on, existing.title
+            )
+        })?;
+        let title = TEXT.required(
+            title,
+            "action.title_required",
+            "title",
+            "the action item's title",
+            MAX_TITLE_CHARS,
+        )?;
+        due_from_today(
+            &item,
+            due_on,
+            today,
+            "action.due_not_before_raised",
+            "raised",
+            "due date",
+        )?;
+        Ok(vec![SupportEvent::ActionItemRaised {
+            item,
+            title,
+            owner,
+            due_on,
+            meeting,
+            raised_on: today,
+        }])
+    }
+
+    fn progress(&self, item: ActionItemId, note: &str, today: Date) -> Decision {
+        self.raised_open(&item, today, "progressed", "action.progress_only_open", |closed_on| {
+            format!(
+                "action item {item} was closed on {closed_on}; reopen it before recording progress"
+            )
+        })?;
+        let note = TEXT.required(
+            note,
+            "action.note_required",
+            "note",
+            "the progress note",
+            MAX_TEXT_CHARS,
+        )?;
+        Ok(vec![SupportEvent::ActionItemProgressed {
+            item,
+            note,
+            progressed_on: today,
+        }])
+    }
+
+    /// By the owner side only.
+    fn close(&self, item: ActionItemId, note: &str, side: Side, today: Date) -> Decision {
+        let existing = self.raised_open(&item, today, "closed", "action.close_once", |closed_on| {
+            format!(
+                "action item {item} is already closed (on {closed_on}); reopen it first if the work goes on"
+            )
+        })?;
+        if side != existing.owner {
+            return Err(DomainError::forbidden(
+                "action.owner_closes",
+                format!(
+                    "action item {item} is owned by the {}; only the owner closes it (the {side} may add progress notes, or reopen it once closed)",
+                    existing.owner
+                ),
+            ));
+        }
+        let note = TEXT.optional(note, "note", "the closing note", MAX_TEXT_CHARS)?;
+        Ok(vec![SupportEvent::ActionItemClosed {
+            item,
+            note,
+            closed_on: today,
+        }])
+    }
+
+    fn reopen(&self, item: ActionItemId, reason: &str, due_on: Date, today: Date) -> Decision {
+        let existing = self.raised(&item, today, "reopened")?;
+        if existing.is_open() {
+            return Err(DomainError::state(
+                "action.reopen_only_closed",
+                format!(
+                    "action item {item} is open (due {}); only a closed item can be reopened",
+                    existing.due_on
+                ),
+            ));
+        }
+        let reason = TEXT.required(
+            reason,
+            "action.reopen_reason_required",
+            "reason",
+            "the reason for reopening",
+            MAX_TEXT_CHARS,
+        )?;
+        due_from_today(
+            &item,
+            due_on,
+            today,
+            "action.due_not_before_reopened",
+            "reopened",
+            "new due date",
+        )?;
+        Ok(vec![SupportEvent::ActionItemReopened {
+            item,
+            reason,
+            due_on,
+            reopened_on: today,
+        }])
     }
 
     /// The item, which must exist, for an act on `today` (never before it was raised).
@@ -310,24 +308,38 @@ impl ActionItemState {
         today: Date,
         action: &str,
     ) -> Result<&ActionItem, DomainError> {
-        let Some(item) = &self.item else {
-            return Err(DomainError::not_found(
-                "action.must_be_raised",
-                format!("action item {id} has not been raised; raise it before it can be {action}"),
-            ));
-        };
-        if today < item.raised_on {
-            // Only a clock set back could get here; recording it would date the act
-            // before the item existed.
-            return Err(DomainError::state(
-                "action.not_before_raised",
-                format!(
-                    "action item {id} was raised on {}; it cannot be {action} on {today}, before that",
-                    item.raised_on
-                ),
-            ));
-        }
+        let item = existing(self.item.as_ref(), "action.must_be_raised", || {
+            format!("action item {id} has not been raised; raise it before it can be {action}")
+        })?;
+        not_before(today, item.raised_on, "action.not_before_raised", || {
+            format!(
+                "action item {id} was raised on {}; it cannot be {action} on {today}, before that",
+                item.raised_on
+            )
+        })?;
         Ok(item)
+    }
+
+    /// The item, raised and still open, to be `action` on `today`; a closed one is refused
+    /// under `rule`, with `message` given the day it was closed.
+    fn raised_open(
+        &self,
+        id: &ActionItemId,
+        today: Date,
+        action: &str,
+        rule: &'static str,
+        message: impl FnOnce(Date) -> String,
+    ) -> Result<&ActionItem, DomainError> {
+        let item = self.raised(id, today, action)?;
+        match item.closed_on {
+            Some(closed_on) => Err(DomainError::state(rule, message(closed_on))),
+            None => Ok(item),
+        }
+    }
+
+    /// The item an event of this stream is about.
+    fn item_mut(&mut self, id: &ActionItemId) -> Option<&mut ActionItem> {
+        self.item.as_mut().filter(|a| &a.id == id)
     }
 
     pub fn evolve(mut self, event: &SupportEvent) -> Self {
@@ -357,12 +369,8 @@ impl ActionItemState {
                 note,
                 progressed_on,
             } => {
-                if let Some(a) = self.item.as_mut().filter(|a| &a.id == item) {
-                    a.notes.push(ActionNote {
-                        on: *progressed_on,
-                        kind: ActionNoteKind::Progress,
-                        text: note.clone(),
-                    });
+                if let Some(a) = self.item_mut(item) {
+                    a.add_note(*progressed_on, ActionNoteKind::Progress, note);
                 }
             }
             SupportEvent::ActionItemClosed {
@@ -370,13 +378,9 @@ impl ActionItemState {
                 note,
                 closed_on,
             } => {
-                if let Some(a) = self.item.as_mut().filter(|a| &a.id == item) {
+                if let Some(a) = self.item_mut(item) {
                     a.closed_on = Some(*closed_on);
-                    a.notes.push(ActionNote {
-                        on: *closed_on,
-                        kind: ActionNoteKind::Closed,
-                        text: note.clone(),
-                    });
+                    a.add_note(*closed_on, ActionNoteKind::Closed, note);
                 }
             }
             SupportEvent::ActionItemReopened {
@@ -385,19 +389,36 @@ impl ActionItemState {
                 due_on,
                 reopened_on,
             } => {
-                if let Some(a) = self.item.as_mut().filter(|a| &a.id == item) {
+                if let Some(a) = self.item_mut(item) {
                     a.closed_on = None;
                     a.due_on = *due_on;
                     a.reopened += 1;
-                    a.notes.push(ActionNote {
-                        on: *reopened_on,
-                        kind: ActionNoteKind::Reopened,
-                        text: reason.clone(),
-                    });
+                    a.add_note(*reopened_on, ActionNoteKind::Reopened, reason);
                 }
             }
             _ => {}
         }
         self
     }
+}
+
+/// A due date set on `today` (raising or reopening an item) may not lie before it.
+fn due_from_today(
+    item: &ActionItemId,
+    due_on: Date,
+    today: Date,
+    rule: &'static str,
+    act: &str,
+    which: &str,
+) -> Result<(), DomainError> {
+    if due_on < today {
+        return Err(DomainError::invalid(
+            rule,
+            "due_on",
+            format!(
+                "action item {item} is {act} on {today}; its {which} {due_on} is before that. Give a due date on or after {today}"
+            ),
+        ));
+    }
+    Ok(())
 }

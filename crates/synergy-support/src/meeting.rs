@@ -13,13 +13,17 @@
 //!   meeting is scheduled for: a review looks back, it does not plan.
 
 use serde::{Deserialize, Serialize};
-use synergy_domain::{DecisionContext, DomainError};
+use synergy_domain::{DecisionContext, DomainError, PartnershipView};
 use synergy_proto::events::support::{Attendee, MeetingKind, SupportEvent};
 use synergy_proto::{Date, MeetingId, PartnershipId, Period, Side};
 
 use crate::rules::{
-    MAX_MINUTES_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, acting_side, required_text,
+    Decision, MAX_MINUTES_CHARS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, Texts, acting_side, existing,
+    first_time,
 };
+
+/// Every over-long text of a meeting is refused under this rule.
+const TEXT: Texts = Texts::within_limit("meeting.text_within_limit");
 
 /// The seed's review questions (創值銷售 review, "必須要解決以下問題"): the agenda a regular
 /// review gets when it is scheduled without one.
@@ -184,161 +188,156 @@ impl MeetingState {
         command: MeetingCommand,
         ctx: &DecisionContext,
     ) -> Result<Vec<SupportEvent>, DomainError> {
+        let (view, _) = acting_side(ctx, command.partnership())?;
         match command {
             MeetingCommand::Schedule {
-                partnership,
                 meeting,
                 kind,
                 title,
                 scheduled_on,
                 period,
                 agenda,
-            } => {
-                acting_side(ctx, &partnership)?;
-                if let Some(existing) = &self.meeting {
-                    return Err(DomainError::state(
-                        "meeting.schedule_once",
-                        format!(
-                            "meeting {meeting} is already scheduled for {} and {}; schedule another meeting under a new id",
-                            existing.scheduled_on,
-                            existing.describe_conclusion()
-                        ),
-                    ));
-                }
-                let title = required_text(
-                    &title,
-                    "meeting.title_required",
-                    "meeting.text_within_limit",
-                    "title",
-                    "the meeting's title",
-                    MAX_TITLE_CHARS,
-                )?;
-                check_period(kind, period, scheduled_on)?;
-                let mut items = Vec::with_capacity(agenda.len());
-                for (i, item) in agenda.iter().enumerate() {
-                    items.push(required_text(
-                        item,
-                        "meeting.agenda_item_not_blank",
-                        "meeting.text_within_limit",
-                        &format!("agenda[{i}]"),
-                        &format!("agenda item {}", i + 1),
-                        MAX_TEXT_CHARS,
-                    )?);
-                }
-                if items.is_empty() && kind == MeetingKind::RegularReview {
-                    items = REVIEW_AGENDA.iter().map(|q| (*q).to_owned()).collect();
-                }
-                Ok(vec![SupportEvent::MeetingScheduled {
-                    meeting,
-                    kind,
-                    title,
-                    scheduled_on,
-                    period,
-                    agenda: items,
-                }])
-            }
+                ..
+            } => self.schedule(meeting, kind, &title, scheduled_on, period, &agenda),
             MeetingCommand::Hold {
-                partnership,
                 meeting,
                 held_on,
                 attendees,
                 minutes,
                 decisions,
+                ..
             } => {
-                let (view, _) = acting_side(ctx, &partnership)?;
-                let existing = self.pending(&meeting, "held")?;
-                if held_on < existing.scheduled_on {
-                    return Err(DomainError::invalid(
-                        "meeting.held_not_before_scheduled",
-                        "held_on",
-                        format!(
-                            "meeting {meeting} is scheduled for {}; it cannot be held on {held_on}, before that. If it was brought forward, cancel it and schedule it again for the day it takes place",
-                            existing.scheduled_on
-                        ),
-                    ));
-                }
-                let today = ctx.today();
-                if held_on > today {
-                    return Err(DomainError::invalid(
-                        "meeting.held_not_in_future",
-                        "held_on",
-                        format!(
-                            "{held_on} has not come yet (today is {today}); record meeting {meeting} once it has taken place"
-                        ),
-                    ));
-                }
-                let attendees = check_attendees(attendees)?;
-                if existing.kind == MeetingKind::RegularReview {
-                    for (side, org) in [
-                        (Side::Manufacturer, &view.manufacturer),
-                        (Side::Distributor, &view.distributor),
-                    ] {
-                        if !attendees.iter().any(|a| &a.org == org) {
-                            return Err(DomainError::invalid(
-                                "meeting.review_attended_by_both_sides",
-                                "attendees",
-                                format!(
-                                    "a regular review is a joint meeting: list at least one attendee of the {side} ({org})"
-                                ),
-                            ));
-                        }
-                    }
-                }
-                let minutes = required_text(
-                    &minutes,
-                    "meeting.minutes_required",
-                    "meeting.text_within_limit",
-                    "minutes",
-                    "the minutes of the meeting",
-                    MAX_MINUTES_CHARS,
-                )?;
-                let mut recorded = Vec::with_capacity(decisions.len());
-                for (i, decision) in decisions.iter().enumerate() {
-                    recorded.push(required_text(
-                        decision,
-                        "meeting.decision_not_blank",
-                        "meeting.text_within_limit",
-                        &format!("decisions[{i}]"),
-                        &format!("decision {}", i + 1),
-                        MAX_TEXT_CHARS,
-                    )?);
-                }
-                Ok(vec![SupportEvent::MeetingHeld {
-                    meeting,
+                let held = HeldMeeting {
                     held_on,
                     attendees,
                     minutes,
-                    decisions: recorded,
-                }])
+                    decisions,
+                };
+                self.hold(meeting, held, view, ctx.today())
             }
             MeetingCommand::Cancel {
-                partnership,
-                meeting,
-                reason,
-            } => {
-                acting_side(ctx, &partnership)?;
-                self.pending(&meeting, "cancelled")?;
-                let reason = required_text(
-                    &reason,
-                    "meeting.cancel_reason_required",
-                    "meeting.text_within_limit",
-                    "reason",
-                    "the reason for cancelling",
-                    MAX_TEXT_CHARS,
-                )?;
-                Ok(vec![SupportEvent::MeetingCancelled { meeting, reason }])
-            }
+                meeting, reason, ..
+            } => self.cancel(meeting, &reason),
         }
+    }
+
+    fn schedule(
+        &self,
+        meeting: MeetingId,
+        kind: MeetingKind,
+        title: &str,
+        scheduled_on: Date,
+        period: Option<Period>,
+        agenda: &[String],
+    ) -> Decision {
+        first_time(self.meeting.as_ref(), "meeting.schedule_once", |existing| {
+            format!(
+                "meeting {meeting} is already scheduled for {} and {}; schedule another meeting under a new id",
+                existing.scheduled_on,
+                existing.describe_conclusion()
+            )
+        })?;
+        let title = TEXT.required(
+            title,
+            "meeting.title_required",
+            "title",
+            "the meeting's title",
+            MAX_TITLE_CHARS,
+        )?;
+        check_period(kind, period, scheduled_on)?;
+        let mut agenda = TEXT.required_each(
+            agenda,
+            "meeting.agenda_item_not_blank",
+            "agenda",
+            "agenda item",
+            MAX_TEXT_CHARS,
+        )?;
+        if agenda.is_empty() && kind == MeetingKind::RegularReview {
+            agenda = REVIEW_AGENDA.iter().map(|q| (*q).to_owned()).collect();
+        }
+        Ok(vec![SupportEvent::MeetingScheduled {
+            meeting,
+            kind,
+            title,
+            scheduled_on,
+            period,
+            agenda,
+        }])
+    }
+
+    /// Records what the meeting was, as `held` gives it, on a day up to `today`.
+    fn hold(
+        &self,
+        meeting: MeetingId,
+        held: HeldMeeting,
+        view: &PartnershipView,
+        today: Date,
+    ) -> Decision {
+        let existing = self.pending(&meeting, "held")?;
+        let held_on = held.held_on;
+        if held_on < existing.scheduled_on {
+            return Err(DomainError::invalid(
+                "meeting.held_not_before_scheduled",
+                "held_on",
+                format!(
+                    "meeting {meeting} is scheduled for {}; it cannot be held on {held_on}, before that. If it was brought forward, cancel it and schedule it again for the day it takes place",
+                    existing.scheduled_on
+                ),
+            ));
+        }
+        if held_on > today {
+            return Err(DomainError::invalid(
+                "meeting.held_not_in_future",
+                "held_on",
+                format!(
+                    "{held_on} has not come yet (today is {today}); record meeting {meeting} once it has taken place"
+                ),
+            ));
+        }
+        let attendees = check_attendees(held.attendees)?;
+        if existing.kind == MeetingKind::RegularReview {
+            check_both_sides_attend(&attendees, view)?;
+        }
+        let minutes = TEXT.required(
+            &held.minutes,
+            "meeting.minutes_required",
+            "minutes",
+            "the minutes of the meeting",
+            MAX_MINUTES_CHARS,
+        )?;
+        let decisions = TEXT.required_each(
+            &held.decisions,
+            "meeting.decision_not_blank",
+            "decisions",
+            "decision",
+            MAX_TEXT_CHARS,
+        )?;
+        Ok(vec![SupportEvent::MeetingHeld {
+            meeting,
+            held_on,
+            attendees,
+            minutes,
+            decisions,
+        }])
+    }
+
+    fn cancel(&self, meeting: MeetingId, reason: &str) -> Decision {
+        self.pending(&meeting, "cancelled")?;
+        let reason = TEXT.required(
+            reason,
+            "meeting.cancel_reason_required",
+            "reason",
+            "the reason for cancelling",
+            MAX_TEXT_CHARS,
+        )?;
+        Ok(vec![SupportEvent::MeetingCancelled { meeting, reason }])
     }
 
     /// The meeting, which must be scheduled and not concluded, to be `action`.
     fn pending(&self, id: &MeetingId, action: &str) -> Result<&Meeting, DomainError> {
-        let Some(meeting) = &self.meeting else {
-            return Err(DomainError::not_found(
-                "meeting.must_be_scheduled",
-                format!("meeting {id} is not scheduled; schedule it before it can be {action}"),
-            ));
-        };
+        let meeting = existing(self.meeting.as_ref(), "meeting.must_be_scheduled", || {
+            format!("meeting {id} is not scheduled; schedule it before it can be {action}")
+        })?;
         if !meeting.is_pending() {
             return Err(DomainError::state(
                 "meeting.concluded_is_final",
@@ -349,6 +348,11 @@ impl MeetingState {
             ));
         }
         Ok(meeting)
+    }
+
+    /// The meeting an event of this stream is about.
+    fn meeting_mut(&mut self, id: &MeetingId) -> Option<&mut Meeting> {
+        self.meeting.as_mut().filter(|m| &m.id == id)
     }
 
     pub fn evolve(mut self, event: &SupportEvent) -> Self {
@@ -378,7 +382,7 @@ impl MeetingState {
                 minutes,
                 decisions,
             } => {
-                if let Some(m) = self.meeting.as_mut().filter(|m| &m.id == meeting) {
+                if let Some(m) = self.meeting_mut(meeting) {
                     m.status = MeetingStatus::Held(HeldMeeting {
                         held_on: *held_on,
                         attendees: attendees.clone(),
@@ -388,7 +392,7 @@ impl MeetingState {
                 }
             }
             SupportEvent::MeetingCancelled { meeting, reason } => {
-                if let Some(m) = self.meeting.as_mut().filter(|m| &m.id == meeting) {
+                if let Some(m) = self.meeting_mut(meeting) {
                     m.status = MeetingStatus::Cancelled {
                         reason: reason.clone(),
                     };
@@ -398,6 +402,28 @@ impl MeetingState {
         }
         self
     }
+}
+
+/// A regular review is a joint meeting: someone of each side's organisation attends.
+fn check_both_sides_attend(
+    attendees: &[Attendee],
+    view: &PartnershipView,
+) -> Result<(), DomainError> {
+    for (side, org) in [
+        (Side::Manufacturer, &view.manufacturer),
+        (Side::Distributor, &view.distributor),
+    ] {
+        if !attendees.iter().any(|a| &a.org == org) {
+            return Err(DomainError::invalid(
+                "meeting.review_attended_by_both_sides",
+                "attendees",
+                format!(
+                    "a regular review is a joint meeting: list at least one attendee of the {side} ({org})"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_period(
@@ -439,10 +465,9 @@ fn check_attendees(attendees: Vec<Attendee>) -> Result<Vec<Attendee>, DomainErro
     }
     let mut recorded: Vec<Attendee> = Vec::with_capacity(attendees.len());
     for (i, attendee) in attendees.into_iter().enumerate() {
-        let name = required_text(
+        let name = TEXT.required(
             &attendee.name,
             "meeting.attendee_named",
-            "meeting.text_within_limit",
             &format!("attendees[{i}].name"),
             &format!("the name of attendee {}", i + 1),
             MAX_TITLE_CHARS,

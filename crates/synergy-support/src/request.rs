@@ -16,7 +16,12 @@ use synergy_domain::{DecisionContext, DomainError};
 use synergy_proto::events::support::{Severity, SupportEvent};
 use synergy_proto::{PartnershipId, Side, SupportRequestId, Timestamp};
 
-use crate::rules::{MAX_TEXT_CHARS, MAX_TITLE_CHARS, acting_side, required_text};
+use crate::rules::{
+    Decision, MAX_TEXT_CHARS, MAX_TITLE_CHARS, Texts, acting_side, existing, first_time, not_before,
+};
+
+/// Every over-long text of a support request is refused under this rule.
+const TEXT: Texts = Texts::within_limit("request.text_within_limit");
 
 const MILLIS_PER_HOUR: i64 = 3_600_000;
 
@@ -180,88 +185,101 @@ impl SupportRequestState {
         command: SupportRequestCommand,
         ctx: &DecisionContext,
     ) -> Result<Vec<SupportEvent>, DomainError> {
+        let (_, side) = acting_side(ctx, command.partnership())?;
         let now = ctx.now;
         match command {
             SupportRequestCommand::Open {
-                partnership,
                 request,
                 title,
                 severity,
-            } => {
-                let (_, side) = acting_side(ctx, &partnership)?;
-                if let Some(existing) = &self.request {
-                    return Err(DomainError::state(
-                        "request.open_once",
-                        format!(
-                            "support request {request} was already opened at {} ({}); open a new request under a new id",
-                            existing.opened_at, existing.title
-                        ),
-                    ));
-                }
-                let title = required_text(
-                    &title,
-                    "request.title_required",
-                    "request.text_within_limit",
-                    "title",
-                    "the support request's title",
-                    MAX_TITLE_CHARS,
-                )?;
-                Ok(vec![SupportEvent::SupportRequestOpened {
-                    request,
-                    title,
-                    severity,
-                    requested_by: side,
-                    opened_at: now,
-                    response_target_hours: response_target_hours(severity),
-                }])
-            }
-            SupportRequestCommand::Acknowledge {
-                partnership,
-                request,
-            } => {
-                let (_, side) = acting_side(ctx, &partnership)?;
-                let existing = self.respondable(&request, side, now, "acknowledge")?;
-                if let Some(at) = existing.acknowledged_at {
-                    return Err(DomainError::state(
-                        "request.acknowledge_once",
-                        format!("support request {request} was already acknowledged at {at}"),
-                    ));
-                }
-                Ok(vec![SupportEvent::SupportRequestAcknowledged {
-                    request,
-                    acknowledged_at: now,
-                }])
+                ..
+            } => self.open(request, &title, severity, side, now),
+            SupportRequestCommand::Acknowledge { request, .. } => {
+                self.acknowledge(request, side, now)
             }
             SupportRequestCommand::Resolve {
-                partnership,
                 request,
                 resolution,
-            } => {
-                let (_, side) = acting_side(ctx, &partnership)?;
-                let existing = self.respondable(&request, side, now, "resolve")?;
-                let resolution = required_text(
-                    &resolution,
-                    "request.resolution_required",
-                    "request.text_within_limit",
-                    "resolution",
-                    "the resolution",
-                    MAX_TEXT_CHARS,
-                )?;
-                let mut events = Vec::with_capacity(2);
-                if existing.acknowledged_at.is_none() {
-                    events.push(SupportEvent::SupportRequestAcknowledged {
-                        request: request.clone(),
-                        acknowledged_at: now,
-                    });
-                }
-                events.push(SupportEvent::SupportRequestResolved {
-                    request,
-                    resolved_at: now,
-                    resolution,
-                });
-                Ok(events)
-            }
+                ..
+            } => self.resolve(request, &resolution, side, now),
         }
+    }
+
+    /// By either side; `side` becomes `requested_by`.
+    fn open(
+        &self,
+        request: SupportRequestId,
+        title: &str,
+        severity: Severity,
+        side: Side,
+        now: Timestamp,
+    ) -> Decision {
+        first_time(self.request.as_ref(), "request.open_once", |existing| {
+            format!(
+                "support request {request} was already opened at {} ({}); open a new request under a new id",
+                existing.opened_at, existing.title
+            )
+        })?;
+        let title = TEXT.required(
+            title,
+            "request.title_required",
+            "title",
+            "the support request's title",
+            MAX_TITLE_CHARS,
+        )?;
+        Ok(vec![SupportEvent::SupportRequestOpened {
+            request,
+            title,
+            severity,
+            requested_by: side,
+            opened_at: now,
+            response_target_hours: response_target_hours(severity),
+        }])
+    }
+
+    fn acknowledge(&self, request: SupportRequestId, side: Side, now: Timestamp) -> Decision {
+        let existing = self.respondable(&request, side, now, "acknowledge")?;
+        if let Some(at) = existing.acknowledged_at {
+            return Err(DomainError::state(
+                "request.acknowledge_once",
+                format!("support request {request} was already acknowledged at {at}"),
+            ));
+        }
+        Ok(vec![SupportEvent::SupportRequestAcknowledged {
+            request,
+            acknowledged_at: now,
+        }])
+    }
+
+    /// Acknowledges too, in the same commit, when that was not done yet.
+    fn resolve(
+        &self,
+        request: SupportRequestId,
+        resolution: &str,
+        side: Side,
+        now: Timestamp,
+    ) -> Decision {
+        let existing = self.respondable(&request, side, now, "resolve")?;
+        let resolution = TEXT.required(
+            resolution,
+            "request.resolution_required",
+            "resolution",
+            "the resolution",
+            MAX_TEXT_CHARS,
+        )?;
+        let mut events = Vec::with_capacity(2);
+        if existing.acknowledged_at.is_none() {
+            events.push(SupportEvent::SupportRequestAcknowledged {
+                request: request.clone(),
+                acknowledged_at: now,
+            });
+        }
+        events.push(SupportEvent::SupportRequestResolved {
+            request,
+            resolved_at: now,
+            resolution,
+        });
+        Ok(events)
     }
 
     /// The request, which must be open (or acknowledged) and answered by `side`, the
@@ -273,12 +291,9 @@ impl SupportRequestState {
         now: Timestamp,
         action: &str,
     ) -> Result<&SupportRequest, DomainError> {
-        let Some(request) = &self.request else {
-            return Err(DomainError::not_found(
-                "request.must_be_opened",
-                format!("support request {id} has not been opened; there is nothing to {action}"),
-            ));
-        };
+        let request = existing(self.request.as_ref(), "request.must_be_opened", || {
+            format!("support request {id} has not been opened; there is nothing to {action}")
+        })?;
         if side == request.requested_by {
             return Err(DomainError::forbidden(
                 "request.other_side_responds",
@@ -296,18 +311,20 @@ impl SupportRequestState {
                 ),
             ));
         }
-        if now < request.opened_at {
-            // Only a clock set back could get here; recording it would give a negative
-            // response time and count as on time.
-            return Err(DomainError::state(
-                "request.not_before_opened",
-                format!(
-                    "support request {id} was opened at {}; it cannot be answered at {now}, before that",
-                    request.opened_at
-                ),
-            ));
-        }
+        // An answer before the opening would also give a negative response time, counted as
+        // on time.
+        not_before(now, request.opened_at, "request.not_before_opened", || {
+            format!(
+                "support request {id} was opened at {}; it cannot be answered at {now}, before that",
+                request.opened_at
+            )
+        })?;
         Ok(request)
+    }
+
+    /// The request an event of this stream is about.
+    fn request_mut(&mut self, id: &SupportRequestId) -> Option<&mut SupportRequest> {
+        self.request.as_mut().filter(|r| &r.id == id)
     }
 
     pub fn evolve(mut self, event: &SupportEvent) -> Self {
@@ -336,7 +353,7 @@ impl SupportRequestState {
                 request,
                 acknowledged_at,
             } => {
-                if let Some(r) = self.request.as_mut().filter(|r| &r.id == request) {
+                if let Some(r) = self.request_mut(request) {
                     r.acknowledged_at = Some(*acknowledged_at);
                 }
             }
@@ -345,7 +362,7 @@ impl SupportRequestState {
                 resolved_at,
                 resolution,
             } => {
-                if let Some(r) = self.request.as_mut().filter(|r| &r.id == request) {
+                if let Some(r) = self.request_mut(request) {
                     // Older histories may hold a resolution without an acknowledgement;
                     // the fix is then the response.
                     r.acknowledged_at.get_or_insert(*resolved_at);

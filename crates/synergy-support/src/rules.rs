@@ -1,6 +1,9 @@
-//! Checks every support aggregate shares: who may act, and what a piece of text must be.
+//! Checks every support aggregate shares: who may act, that an aggregate is created once
+//! and exists before it is acted on, that no act predates it, and what a piece of text must
+//! be.
 
 use synergy_domain::{DecisionContext, DomainError, PartnershipView};
+use synergy_proto::events::SupportEvent;
 use synergy_proto::{PartnershipId, Side};
 
 /// The longest title we record; long enough for any real title, short enough for lists.
@@ -33,52 +36,127 @@ pub(crate) fn acting_side<'c>(
     Ok((view, side))
 }
 
-/// A required piece of text, trimmed: refused by `rule` when blank, and by `too_long_rule`
-/// when longer than `max` characters.
-pub(crate) fn required_text(
-    value: &str,
+/// What a decision returns: the events to record, or the refusal.
+pub(crate) type Decision = Result<Vec<SupportEvent>, DomainError>;
+
+/// Refuses under `rule` when the aggregate already exists: an id is used once.
+pub(crate) fn first_time<T>(
+    existing: Option<&T>,
     rule: &'static str,
-    too_long_rule: &'static str,
-    field: &str,
-    what: &str,
-    max: usize,
-) -> Result<String, DomainError> {
-    let trimmed = value.trim();
-    if trimmed.is_empty() {
-        return Err(DomainError::invalid(
-            rule,
-            field,
-            format!("{what} is required and may not be blank"),
-        ));
+    message: impl FnOnce(&T) -> String,
+) -> Result<(), DomainError> {
+    match existing {
+        Some(existing) => Err(DomainError::state(rule, message(existing))),
+        None => Ok(()),
     }
-    bounded_text(trimmed, too_long_rule, field, what, max)
 }
 
-/// An optional piece of text (blank means none), trimmed and bounded.
-pub(crate) fn optional_text(
-    value: &str,
-    too_long_rule: &'static str,
-    field: &str,
-    what: &str,
-    max: usize,
-) -> Result<String, DomainError> {
-    bounded_text(value.trim(), too_long_rule, field, what, max)
+/// The aggregate, which must exist; refused as not found under `rule` otherwise.
+pub(crate) fn existing<'s, T>(
+    state: Option<&'s T>,
+    rule: &'static str,
+    message: impl FnOnce() -> String,
+) -> Result<&'s T, DomainError> {
+    state.ok_or_else(|| DomainError::not_found(rule, message()))
 }
 
-fn bounded_text(
-    trimmed: &str,
-    too_long_rule: &'static str,
-    field: &str,
-    what: &str,
-    max: usize,
-) -> Result<String, DomainError> {
-    let len = trimmed.chars().count();
-    if len > max {
-        return Err(DomainError::invalid(
-            too_long_rule,
-            field,
-            format!("{what} has {len} characters; keep it to {max} at most"),
-        ));
+/// Refuses under `rule` an act at `at`, before the aggregate `began`. Only a clock set back
+/// could get here; recording it would date the act before the aggregate existed.
+pub(crate) fn not_before<T: PartialOrd>(
+    at: T,
+    began: T,
+    rule: &'static str,
+    message: impl FnOnce() -> String,
+) -> Result<(), DomainError> {
+    if at < began {
+        return Err(DomainError::state(rule, message()));
     }
-    Ok(trimmed.to_owned())
+    Ok(())
+}
+
+/// The text checks of one aggregate, which refuses every over-long text under one rule.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Texts {
+    too_long_rule: &'static str,
+}
+
+impl Texts {
+    pub(crate) const fn within_limit(too_long_rule: &'static str) -> Self {
+        Self { too_long_rule }
+    }
+
+    /// A required piece of text, trimmed: refused by `rule` when blank, and as too long
+    /// when longer than `max` characters.
+    pub(crate) fn required(
+        self,
+        value: &str,
+        rule: &'static str,
+        field: &str,
+        what: &str,
+        max: usize,
+    ) -> Result<String, DomainError> {
+        let trimmed = value.trim();
+        if trimmed.is_empty() {
+            return Err(DomainError::invalid(
+                rule,
+                field,
+                format!("{what} is required and may not be blank"),
+            ));
+        }
+        self.bounded(trimmed, field, what, max)
+    }
+
+    /// Every item of a list, each required: item `i` is field `{field}[i]`, called
+    /// "`{what}` i+1" in messages.
+    pub(crate) fn required_each(
+        self,
+        items: &[String],
+        rule: &'static str,
+        field: &str,
+        what: &str,
+        max: usize,
+    ) -> Result<Vec<String>, DomainError> {
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                self.required(
+                    item,
+                    rule,
+                    &format!("{field}[{i}]"),
+                    &format!("{what} {}", i + 1),
+                    max,
+                )
+            })
+            .collect()
+    }
+
+    /// An optional piece of text (blank means none), trimmed and bounded.
+    pub(crate) fn optional(
+        self,
+        value: &str,
+        field: &str,
+        what: &str,
+        max: usize,
+    ) -> Result<String, DomainError> {
+        self.bounded(value.trim(), field, what, max)
+    }
+
+    fn bounded(
+        self,
+        trimmed: &str,
+        field: &str,
+        what: &str,
+        max: usize,
+    ) -> Result<String, DomainError> {
+        let len = trimmed.chars().count();
+        if len > max {
+            return Err(DomainError::invalid(
+                self.too_long_rule,
+                field,
+                format!("{what} has {len} characters; keep it to {max} at most"),
+            ));
+        }
+        Ok(trimmed.to_owned())
+    }
 }

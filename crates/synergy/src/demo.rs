@@ -3,7 +3,7 @@
 //! Every step is a command decided by the domain and appended to a fresh embedded sled log;
 //! the report is then folded from that log. The figures it prints (15,300 cases, 22.63 %,
 //! +29.66 %, ¥217,000,000, 29.77 %, +40.91 % for 2008-H1) are computed, never written down:
-//! the inputs are the monthly submissions of `synergy_evaluation::changzhi`.
+//! the inputs are the monthly submissions of the `synergy_changzhi` dataset.
 //!
 //! The clock is a [`ManualClock`] set to the day each step happened, so "the month has
 //! ended" and "submitted by the 10th" are judged as they were in 2007–2008.
@@ -12,11 +12,11 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use synergy_brand::SkuEntry;
-use synergy_domain::Principal;
-use synergy_evaluation::changzhi::{
-    self, CATALOGUE, DISTRIBUTOR, HISTORY_2006, MANUFACTURER, MONTHS, PARTNERSHIP, PLAN,
+use synergy_changzhi::{
+    CATALOGUE, DISTRIBUTOR, HISTORY_2006, MANUFACTURER, MONTHS, MonthRow, PARTNERSHIP, PLAN,
     PLAN_TARGETS, REGION, RULEBOOKS,
 };
+use synergy_domain::Principal;
 use synergy_eventlog::SledLog;
 use synergy_information::{
     Command as Info, ForecastCommand, MonthSubmission, OrderCommand, SubmitMarketData,
@@ -120,7 +120,7 @@ pub async fn run(api: &Local<SledLog>, clock: &ManualClock) -> anyhow::Result<us
 
     // The distributor loads its history (2006-07 … 2007-11) when the partnership starts
     // (信息協同).
-    let (history, live): (Vec<&changzhi::MonthRow>, Vec<_>) = HISTORY_2006
+    let (history, live): (Vec<&MonthRow>, Vec<_>) = HISTORY_2006
         .iter()
         .chain(&MONTHS)
         .partition(|m| m.year_month() < YearMonth::new(2007, 12).expect("valid"));

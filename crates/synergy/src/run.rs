@@ -88,7 +88,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let (api, _clock) = crate::demo::prepare(dir).await?;
             let text = api
                 .report(ReportRequest {
-                    partnership: synergy_evaluation::changzhi::PARTNERSHIP.parse()?,
+                    partnership: synergy_changzhi::PARTNERSHIP.parse()?,
                     period: args.period,
                     kind: kind_of(args.kind),
                     format: format_of(args.format),

@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context as _, bail};
-use synergy_evaluation::changzhi::{self, CATALOGUE, MONTHS, MonthRow, RULEBOOKS};
+use synergy_changzhi::{self as changzhi, CATALOGUE, MONTHS, MonthRow, RULEBOOKS};
 use synergy_proto::events::information::{MarketTotals, SkuLine};
 use synergy_proto::events::marketing::CampaignOutcome;
 use synergy_proto::events::strategy::Target;

@@ -1,8 +1,8 @@
 //! A small partnership to fold events into, shared by the tests of this crate.
 #![allow(dead_code)]
 
+use synergy_changzhi::CommitBuilder;
 use synergy_evaluation::PartnershipModel;
-use synergy_evaluation::changzhi::CommitBuilder;
 use synergy_evaluation::figure::Kpis;
 use synergy_evaluation::kpi::{Scope, market_kpis};
 use synergy_proto::events::brand::PriceClass;
