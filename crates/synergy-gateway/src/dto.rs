@@ -55,7 +55,7 @@ impl From<Outcome> for OutcomeBody {
         Self {
             stream: o.stream.to_string(),
             position: o.position.map(|p| p.0),
-            events: o.events.into_iter().map(str::to_owned).collect(),
+            events: o.events.into_iter().map(String::from).collect(),
             version: o.version,
             duplicate: o.duplicate,
         }

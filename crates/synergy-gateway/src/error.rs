@@ -239,7 +239,7 @@ impl From<DomainError> for Problem {
             ErrorKind::State => (StatusCode::CONFLICT, codes::CONFLICT),
             ErrorKind::Invalid => (StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID),
         };
-        let mut p = Problem::new(status, code, e.message).with_rule(e.rule);
+        let mut p = Problem::new(status, code, e.message).with_rule(&e.rule);
         p.body.field = e.field;
         p
     }

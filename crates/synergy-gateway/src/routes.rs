@@ -7,10 +7,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use synergy_evaluation::render::Format as ReportFormat;
+use synergy_import::Source;
 use synergy_import::{Format as FileFormat, ImportErrors, XLSX_MEDIA_TYPE};
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{Date, PartnershipId, Period, Side, TimeZone};
-use synergy_runtime::{AnyCommand, IssueRequest, ReportRequest, Request};
+use synergy_runtime::{AnyCommand, IssueRequest, ReportRequest, Request, import};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::GatewayState;
@@ -18,9 +19,6 @@ use crate::auth::{self, Caller, Who};
 use crate::dto::*;
 use crate::error::{ErrorBody, Problem, RowProblem, RowProblems, codes};
 use crate::extract::{JsonBody, Params, QueryArgs, RawBody};
-
-use synergy_brand::Command as BrandCmd;
-use synergy_information::{Command as InfoCmd, SubmitMarketData};
 
 const M: Who = Who::Only(Side::Manufacturer);
 const D: Who = Who::Only(Side::Distributor);
@@ -126,6 +124,13 @@ fn upload_kind(headers: &HeaderMap, bytes: &[u8]) -> Result<Upload, Problem> {
     ))
 }
 
+fn import_failed(e: import::ImportError, json: bool) -> Problem {
+    match e {
+        import::ImportError::Rejected(errors) => invalid_file(errors, json),
+        import::ImportError::Api(e) => Problem::from(e),
+    }
+}
+
 /// A rejected file, its bad rows listed (the first 1,000) and every problem counted.
 /// `json` shifts CSV lines (header = 1) to 1-based positions in the JSON array.
 fn invalid_file(errors: ImportErrors, json: bool) -> Problem {
@@ -199,22 +204,6 @@ fn rejected_rows(rows: RowProblems) -> Problem {
     rows.into_problem()
 }
 
-/// JSON rows rendered as the CSV the spreadsheet path reads, so both are checked by one
-/// parser with one set of rules and messages.
-fn rows_to_csv<const N: usize>(
-    columns: [&str; N],
-    rows: Vec<[String; N]>,
-) -> Result<Vec<u8>, Problem> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| Problem::internal(format!("could not re-encode the rows: {e}"));
-    w.write_record(columns).map_err(fail)?;
-    for row in rows {
-        w.write_record(row).map_err(fail)?;
-    }
-    w.into_inner()
-        .map_err(|e| Problem::internal(format!("could not re-encode the rows: {e}")))
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UploadArgs {
@@ -267,7 +256,8 @@ pub async fn import_catalogue(
     let p: PartnershipId = args.get("id")?;
     let view = auth::partnership(&s, &p).await?;
     caller.may(&view, M, "registering the catalogue")?;
-    let skus = match upload_kind(&headers, &bytes)? {
+    let limits = &s.limits.import;
+    let command = match upload_kind(&headers, &bytes)? {
         Upload::Json => {
             let body: CatalogueJson = serde_json::from_slice(&bytes).map_err(|e| {
                 Problem::bad_request(
@@ -292,32 +282,31 @@ pub async fn import_catalogue(
             if !problems.is_empty() {
                 return Err(rejected_rows(problems));
             }
-            let rows = body
+            let rows: Vec<Vec<Option<String>>> = body
                 .skus
                 .into_iter()
                 .map(|r| {
-                    [
-                        r.brand.0,
-                        r.sku.0,
-                        r.name.0,
-                        r.price_class.0,
-                        r.guide_price_yuan.0,
+                    vec![
+                        Some(r.brand.0),
+                        Some(r.sku.0),
+                        Some(r.name.0),
+                        Some(r.price_class.0),
+                        Some(r.guide_price_yuan.0),
                     ]
                 })
                 .collect();
-            let csv = rows_to_csv(synergy_import::CATALOGUE_COLUMNS, rows)?;
-            synergy_import::parse_catalogue_within(&csv, FileFormat::Csv, &s.limits.import)
-                .map_err(|e| invalid_file(e, true))?
+            import::catalogue(p, Source::Rows(&rows), limits).map_err(|e| invalid_file(e, true))?
         }
-        Upload::File(format) => {
-            synergy_import::parse_catalogue_within(&bytes, format, &s.limits.import)
-                .map_err(|e| invalid_file(e, false))?
-        }
+        Upload::File(format) => import::catalogue(
+            p,
+            Source::File {
+                bytes: &bytes,
+                format,
+            },
+            limits,
+        )
+        .map_err(|e| invalid_file(e, false))?,
     };
-    let command = AnyCommand::Brand(BrandCmd::RegisterCatalogue {
-        partnership: p,
-        skus,
-    });
     execute(&s, &caller, &headers, command).await
 }
 
@@ -367,8 +356,8 @@ pub async fn import_market_data(
     let p: PartnershipId = args.get("id")?;
     let view = auth::partnership(&s, &p).await?;
     caller.may(&view, D, "submitting market data")?;
-    let catalogue = s.api.catalogue(&p).await?;
-    let (months, body_reason) = match upload_kind(&headers, &bytes)? {
+    let limits = &s.limits.import;
+    let imported = match upload_kind(&headers, &bytes)? {
         Upload::Json => {
             let body: MarketDataJson = serde_json::from_slice(&bytes).map_err(|e| {
                 Problem::bad_request(
@@ -412,54 +401,38 @@ pub async fn import_market_data(
             if !problems.is_empty() {
                 return Err(rejected_rows(problems));
             }
-            let cell = |c: Option<String>| c.unwrap_or_default();
-            let rows = body
+            let rows: Vec<Vec<Option<String>>> = body
                 .rows
                 .into_iter()
                 .map(|r| {
-                    [
-                        r.period.0,
-                        r.sku.0,
-                        r.volume_cases.0,
-                        r.revenue_yuan.0,
-                        cell(r.closing_stock_cases.map(|c| c.0)),
-                        cell(r.outlets_stocking.map(|c| c.0)),
-                        cell(r.outlets_selling.map(|c| c.0)),
-                        cell(r.avg_retail_price_yuan.map(|c| c.0)),
+                    vec![
+                        Some(r.period.0),
+                        Some(r.sku.0),
+                        Some(r.volume_cases.0),
+                        Some(r.revenue_yuan.0),
+                        r.closing_stock_cases.map(|c| c.0),
+                        r.outlets_stocking.map(|c| c.0),
+                        r.outlets_selling.map(|c| c.0),
+                        r.avg_retail_price_yuan.map(|c| c.0),
                     ]
                 })
                 .collect();
-            let csv = rows_to_csv(synergy_import::MARKET_DATA_COLUMNS, rows)?;
-            let months = synergy_import::parse_market_data_within(
-                &csv,
-                FileFormat::Csv,
-                Some(&catalogue),
-                &s.limits.import,
-            )
-            .map_err(|e| invalid_file(e, true))?;
-            (months, body.reason)
+            let reason = query.reason.or(body.reason);
+            import::market_data(&*s.api, p, Source::Rows(&rows), reason, limits)
+                .await
+                .map_err(|e| import_failed(e, true))?
         }
-        Upload::File(format) => (
-            synergy_import::parse_market_data_within(
-                &bytes,
+        Upload::File(format) => {
+            let source = Source::File {
+                bytes: &bytes,
                 format,
-                Some(&catalogue),
-                &s.limits.import,
-            )
-            .map_err(|e| invalid_file(e, false))?,
-            None,
-        ),
+            };
+            import::market_data(&*s.api, p, source, query.reason, limits)
+                .await
+                .map_err(|e| import_failed(e, false))?
+        }
     };
-    let reason = query
-        .reason
-        .or(body_reason)
-        .filter(|r| !r.trim().is_empty());
-    let command = AnyCommand::Information(InfoCmd::SubmitMarketData(SubmitMarketData {
-        partnership: p,
-        months,
-        reason,
-    }));
-    execute(&s, &caller, &headers, command).await
+    execute(&s, &caller, &headers, imported).await
 }
 
 // ---------------------------------------------------------------- reads

@@ -7,8 +7,7 @@
 //! cannot be appended bumps the version. Errors carry a stable `code` string (the gateway
 //! shows the same codes) and, for refusals, the rule and the field.
 
-use std::collections::HashSet;
-use std::sync::{Mutex, OnceLock};
+use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use synergy_domain::{CatalogueView, DomainError, ErrorKind, PartnershipView, Principal, SkuView};
@@ -105,7 +104,7 @@ impl From<&Outcome> for OutcomeWire {
         OutcomeWire {
             stream: o.stream.clone(),
             position: o.position.map(Position::get),
-            events: o.events.iter().map(|e| (*e).to_owned()).collect(),
+            events: o.events.iter().map(|e| e.to_string()).collect(),
             version: o.version,
             duplicate: o.duplicate,
         }
@@ -117,7 +116,7 @@ impl From<OutcomeWire> for Outcome {
         Outcome {
             stream: o.stream,
             position: o.position.map(Position),
-            events: o.events.iter().map(|e| intern(e)).collect(),
+            events: o.events.into_iter().map(Cow::Owned).collect(),
             version: o.version,
             duplicate: o.duplicate,
         }
@@ -185,7 +184,7 @@ impl ErrorWire {
         match e {
             ExecuteError::Refused(d) => ErrorWire {
                 kind: Some(kind_name(d.kind).to_owned()),
-                rule: Some(d.rule.to_owned()),
+                rule: Some(d.rule.to_string()),
                 field: d.field.clone(),
                 ..ErrorWire::new(code::REFUSED, d.message.clone())
             },
@@ -223,7 +222,7 @@ impl ErrorWire {
                 };
                 ApiError::Execute(ExecuteError::Refused(DomainError {
                     kind,
-                    rule: intern(rule),
+                    rule: Cow::Owned(rule.to_owned()),
                     field: self.field,
                     message: self.message,
                 }))
@@ -283,30 +282,6 @@ pub fn kind_of(name: &str) -> Option<ErrorKind> {
         "invalid" => Some(ErrorKind::Invalid),
         _ => None,
     }
-}
-
-/// How many distinct strings [`intern`] will ever leak. Rule codes and event names are a
-/// few hundred fixed strings; the cap only matters for a misbehaving peer.
-const INTERN_LIMIT: usize = 4096;
-
-/// The `&'static str` form of a rule code or event name received from a service
-/// ([`DomainError::rule`] and [`Outcome::events`] are static in-process). Each distinct
-/// string is leaked once; past `INTERN_LIMIT` strings a placeholder is returned.
-pub fn intern(s: &str) -> &'static str {
-    static SEEN: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let mut seen = SEEN
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    if let Some(known) = seen.get(s) {
-        return known;
-    }
-    if seen.len() >= INTERN_LIMIT {
-        return "unrecognised";
-    }
-    let leaked: &'static str = Box::leak(s.to_owned().into_boxed_str());
-    seen.insert(leaked);
-    leaked
 }
 
 /// One of a context's own queries, asked of that context's service on
@@ -767,13 +742,5 @@ mod tests {
             decode::<CommandRequest>(&other_version),
             Err(DecodeError::UnknownVersion { found: 9 })
         ));
-    }
-
-    #[test]
-    fn interning_returns_one_static_str_per_distinct_string() {
-        let a = intern("plan.targets_only_in_draft");
-        let b = intern(&String::from("plan.targets_only_in_draft"));
-        assert!(std::ptr::eq(a, b));
-        assert_eq!(a, "plan.targets_only_in_draft");
     }
 }
