@@ -28,22 +28,13 @@ const SCORES: Record = Record {
     example: "awareness=82",
 };
 
-const fn spec(
-    verb: &'static str,
-    cli: [&'static str; 2],
-    doc: &'static str,
-    action: &'static str,
-    who: Who,
-    path: &'static str,
-    fields: &'static [Field],
-) -> CommandSpec {
-    CommandSpec::new(Context::Brand, verb, cli, doc, action, who, path, fields)
-}
+const CONTEXT: Context = Context::Brand;
 
 /// Every declared command of the brand context.
 pub static COMMANDS: Declarations<Command> = Declarations(&[
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "introduce-brand",
             ["brand", "introduce"],
             "Introduce a brand into the region (品牌引入).",
@@ -66,7 +57,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "change-brand-stage",
             ["brand", "stage"],
             "Move a brand to a later stage, or withdraw it.",
@@ -93,7 +85,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "evaluate-brand",
             ["brand", "evaluate"],
             "Record a brand evaluation (品牌評估) for an ended period.",
@@ -144,7 +137,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "record-culture-activity",
             ["brand", "activity"],
             "Record a culture activity (factory visit, customer-manager training, promotion).",

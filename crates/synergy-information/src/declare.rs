@@ -39,31 +39,13 @@ fn lines(a: &Args<'_>) -> Result<Vec<VolumeLine>, FieldError> {
         .collect()
 }
 
-const fn spec(
-    verb: &'static str,
-    cli: [&'static str; 2],
-    doc: &'static str,
-    action: &'static str,
-    who: Who,
-    path: &'static str,
-    fields: &'static [Field],
-) -> CommandSpec {
-    CommandSpec::new(
-        Context::Information,
-        verb,
-        cli,
-        doc,
-        action,
-        who,
-        path,
-        fields,
-    )
-}
+const CONTEXT: Context = Context::Information;
 
 /// Every declared command of the information context.
 pub static COMMANDS: Declarations<Command> = Declarations(&[
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "submit-demand-forecast",
             ["forecast", "submit"],
             "Submit the demand forecast for a month.",
@@ -82,7 +64,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "confirm-supply-plan",
             ["forecast", "confirm-supply"],
             "Confirm the supply plan for a forecast month.",
@@ -101,7 +84,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "place-order",
             ["order", "place"],
             "Place an order.",
@@ -126,7 +110,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "confirm-order",
             ["order", "confirm"],
             "Confirm the quantities of an order.",
@@ -145,7 +130,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "ship-order",
             ["order", "ship"],
             "Ship an order.",
@@ -164,7 +150,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "receive-order",
             ["order", "receive"],
             "Record what of an order arrived.",

@@ -23,31 +23,13 @@ const QUANTITY: Kind = Kind::Whole {
 const CAMPAIGN: Field = Field::new("campaign", ID, "The campaign");
 const MATERIAL: Field = Field::new("material", Kind::Free, "The material, e.g. 海報");
 
-const fn spec(
-    verb: &'static str,
-    cli: [&'static str; 2],
-    doc: &'static str,
-    action: &'static str,
-    who: Who,
-    path: &'static str,
-    fields: &'static [Field],
-) -> CommandSpec {
-    CommandSpec::new(
-        Context::Marketing,
-        verb,
-        cli,
-        doc,
-        action,
-        who,
-        path,
-        fields,
-    )
-}
+const CONTEXT: Context = Context::Marketing;
 
 /// Every command of the marketing context.
 pub static COMMANDS: Declarations<Command> = Declarations(&[
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "plan-campaign",
             ["campaign", "plan"],
             "Plan a campaign with its activity plan (活動方案).",
@@ -80,7 +62,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "assign-task",
             ["campaign", "assign-task"],
             "Give a campaign task to a side.\n\
@@ -111,7 +94,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "complete-task",
             ["campaign", "complete-task"],
             "Complete a task, once, by the side it was given to (--as on the command line).",
@@ -138,7 +122,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "dispatch-materials",
             ["campaign", "dispatch"],
             "Dispatch promotional materials (宣傳物料).",
@@ -165,7 +150,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "receive-materials",
             ["campaign", "receive"],
             "Confirm materials received, never more than were dispatched.",
@@ -192,7 +178,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "select-outlets",
             ["campaign", "select-outlets"],
             "Add retail outlets to the campaign (零售終端布點).\n\
@@ -216,7 +203,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "check-retail-price",
             ["campaign", "check-price"],
             "Record a retail price observed at an outlet (監控零售價格).\n\
@@ -250,7 +238,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "allocate-supply",
             ["campaign", "allocate"],
             "Secure supply of a campaign SKU for the retailers (貨源供應).",
@@ -277,7 +266,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "launch-campaign",
             ["campaign", "launch"],
             "Start executing the campaign in the market (outlets must be selected).",
@@ -300,7 +290,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "close-campaign",
             ["campaign", "close"],
             "Close the campaign with its outcome and a summary.",

@@ -75,6 +75,16 @@ pub fn spec_of(command: &AnyCommand) -> Option<&'static CommandSpec> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use synergy_domain::testing::assert_declarations;
+
+    #[test]
+    fn every_context_keeps_the_contract_of_its_declarations() {
+        assert_declarations(&synergy_strategy::COMMANDS);
+        assert_declarations(&synergy_marketing::COMMANDS);
+        assert_declarations(&synergy_brand::COMMANDS);
+        assert_declarations(&synergy_information::COMMANDS);
+        assert_declarations(&synergy_support::COMMANDS);
+    }
 
     #[test]
     fn every_declaration_binds_through_the_registry_and_keeps_its_verb() {

@@ -19,34 +19,15 @@ const DATE: Kind = Kind::Text(Shape::Date);
 const PLAN: Field = Field::new("plan", ID, "The plan");
 const REASON: Field = Field::new("reason", Kind::Free, "Why, for the other party");
 
-const fn spec(
-    verb: &'static str,
-    cli: [&'static str; 2],
-    doc: &'static str,
-    action: &'static str,
-    who: Who,
-    path: &'static str,
-    fields: &'static [Field],
-) -> CommandSpec {
-    CommandSpec {
-        context: Context::Strategy,
-        verb,
-        cli,
-        doc,
-        action,
-        who,
-        path,
-        recorded: "Recorded",
-        fields,
-    }
-}
+const CONTEXT: Context = Context::Strategy;
 
 /// Every command of the strategy context.
 pub static COMMANDS: Declarations<Command> = Declarations(&[
     Declared {
         spec: CommandSpec {
             recorded: "Proposed (a party), or signed (the operator, or the other party signing the proposed terms)",
-            ..spec(
+            ..CommandSpec::new(
+                CONTEXT,
                 "sign-partnership",
                 ["partnership", "sign"],
                 "Sign the cooperation agreement (協同營銷合作協議).\n\
@@ -83,7 +64,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
     Declared {
         spec: CommandSpec {
             recorded: "Signed on the proposed terms",
-            ..spec(
+            ..CommandSpec::new(
+                CONTEXT,
                 "accept-partnership",
                 ["partnership", "accept"],
                 "Accept a partnership the other party proposed: it is signed on the proposed terms.\n\
@@ -105,7 +87,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
     Declared {
         spec: CommandSpec {
             recorded: "Declined",
-            ..spec(
+            ..CommandSpec::new(
+                CONTEXT,
                 "decline-partnership",
                 ["partnership", "decline"],
                 "Decline a partnership the other party proposed; the id is free again.\n\
@@ -128,7 +111,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
     Declared {
         spec: CommandSpec {
             recorded: "Withdrawn",
-            ..spec(
+            ..CommandSpec::new(
+                CONTEXT,
                 "withdraw-partnership",
                 ["partnership", "withdraw"],
                 "Withdraw one's own proposal before it is accepted; the id is free again.\n\
@@ -148,7 +132,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "adopt-rulebook",
             ["partnership", "adopt-rulebook"],
             "Adopt a rulebook (制度), e.g. 定期例會、高層互訪機制.\n\
@@ -172,7 +157,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "terminate-partnership",
             ["partnership", "terminate"],
             "End the partnership; it accepts nothing new afterwards.",
@@ -195,7 +181,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "draft-plan",
             ["plan", "draft"],
             "Draft a development plan over whole calendar years.",
@@ -222,7 +209,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "set-plan-target",
             ["plan", "target"],
             "Set (or replace) the target for a period and a brand, or all brands, in draft.",
@@ -264,7 +252,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "remove-plan-target",
             ["plan", "remove-target"],
             "Remove the target for a period and a brand, or all brands, from a draft plan.",
@@ -289,7 +278,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "submit-plan",
             ["plan", "submit"],
             "Submit the draft revision for both sides' signatures.",
@@ -307,7 +297,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "sign-plan",
             ["plan", "sign"],
             "Sign the submitted revision for the acting side (--as on the command line).",
@@ -339,7 +330,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "revise-plan",
             ["plan", "revise"],
             "Open a new revision of a submitted or active plan: back to draft, signatures cleared.",
@@ -362,7 +354,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "withdraw-plan",
             ["plan", "withdraw"],
             "Abandon a draft or retire a plan early.",

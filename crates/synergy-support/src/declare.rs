@@ -28,22 +28,13 @@ const ATTENDEE: Record = Record {
     example: "hongyun:Wang Li",
 };
 
-const fn spec(
-    verb: &'static str,
-    cli: [&'static str; 2],
-    doc: &'static str,
-    action: &'static str,
-    who: Who,
-    path: &'static str,
-    fields: &'static [Field],
-) -> CommandSpec {
-    CommandSpec::new(Context::Support, verb, cli, doc, action, who, path, fields)
-}
+const CONTEXT: Context = Context::Support;
 
 /// Every command of the support context.
 pub static COMMANDS: Declarations<Command> = Declarations(&[
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "schedule-meeting",
             ["meeting", "schedule"],
             "Schedule a meeting: a regular review (定期例會), an executive visit or a training.",
@@ -88,7 +79,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "hold-meeting",
             ["meeting", "hold"],
             "Record that a meeting was held: who came, the minutes and the decisions.",
@@ -128,7 +120,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "cancel-meeting",
             ["meeting", "cancel"],
             "Cancel a scheduled meeting.",
@@ -151,7 +144,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "raise-action-item",
             ["action", "raise"],
             "Raise an action item for one side, from a meeting's decision or on its own.",
@@ -189,7 +183,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "progress-action-item",
             ["action", "progress"],
             "Note progress on an action item.",
@@ -212,7 +207,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "close-action-item",
             ["action", "close"],
             "Close an action item as done.",
@@ -235,7 +231,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "reopen-action-item",
             ["action", "reopen"],
             "Reopen a closed action item with a new due date.",
@@ -260,7 +257,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "open-support-request",
             ["support", "open"],
             "Ask the other side for support; its severity sets the response target.",
@@ -285,7 +283,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "acknowledge-support-request",
             ["support", "acknowledge"],
             "Acknowledge a support request made to the acting side.",
@@ -303,7 +302,8 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
-        spec: spec(
+        spec: CommandSpec::new(
+            CONTEXT,
             "resolve-support-request",
             ["support", "resolve"],
             "Resolve a support request made to the acting side (acknowledging it too).",
