@@ -51,7 +51,6 @@
 //! | `contended` | 503 | other writers kept changing the aggregate; retry (with `Retry-After`) |
 //! | `unavailable` | 503 | the event log or token store cannot be reached; retry with the same `Idempotency-Key` |
 //! | `not_ready` | 503 | the read models have not caught up yet; retry |
-//! | `unsupported` | 501 | the connected backend does not offer this operation |
 //! | `internal` | 500 | a bug or unreadable stored data; details are in the server log only |
 
 pub mod auth;

@@ -164,7 +164,6 @@ impl ErrorWire {
             ApiError::Execute(e) => ErrorWire::from_execute(e),
             ApiError::NotFound(m) => ErrorWire::new(code::NOT_FOUND, m.clone()),
             ApiError::NotReady(m) => ErrorWire::new(code::NOT_READY, m.clone()),
-            ApiError::Unsupported(_) => ErrorWire::new(code::BAD_REQUEST, e.to_string()),
             ApiError::Projection(p) => {
                 let code = match p {
                     ProjectionError::Unavailable(_) => code::UNAVAILABLE,
