@@ -18,6 +18,7 @@
 //! - Recording the same culture activity (brand, kind, title, day, participants) twice is
 //!   a retry and changes nothing.
 
+mod declare;
 mod portfolio;
 mod query;
 
@@ -27,6 +28,7 @@ use synergy_proto::events::BrandEvent;
 use synergy_proto::events::brand::{BrandStage, CultureActivityKind, Score};
 use synergy_proto::{AggregateId, BrandId, Context, Date, Event, PartnershipId, Period, StreamId};
 
+pub use declare::{CLI_GROUPS, COMMANDS};
 pub use portfolio::{
     BrandRecord, CultureActivity, Evaluation, Portfolio, STAGES, Sku, SkuEntry, StageChange,
 };

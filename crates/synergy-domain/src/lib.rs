@@ -4,8 +4,10 @@
 //! [`DomainError`], which names the broken rule and the field. Pure: no tokio, NATS, sled
 //! or HTTP — time and lookups come in as arguments.
 
+pub mod contract;
 pub mod testing;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -202,8 +204,9 @@ pub enum ErrorKind {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct DomainError {
     pub kind: ErrorKind,
-    /// Stable code of the broken rule, e.g. `plan.targets_only_in_draft`.
-    pub rule: &'static str,
+    /// Stable code of the broken rule, e.g. `plan.targets_only_in_draft`: a literal where
+    /// the refusal is made, the received text where it crossed the wire.
+    pub rule: Cow<'static, str>,
     /// The offending field, where there is one (`lines[3].volume`).
     pub field: Option<String>,
     pub message: String,
@@ -222,7 +225,7 @@ impl DomainError {
     fn new(kind: ErrorKind, rule: &'static str, message: impl Into<String>) -> Self {
         Self {
             kind,
-            rule,
+            rule: Cow::Borrowed(rule),
             field: None,
             message: message.into(),
         }

@@ -87,3 +87,89 @@ impl Outcome {
         e
     }
 }
+
+/// A value of each declared field, of the field's kind: the shape's example, the first
+/// choice, one record of examples.
+pub fn example_values(fields: &[crate::contract::Field]) -> crate::contract::Values {
+    use crate::contract::Kind;
+    use serde_json::Value;
+    fn example(kind: Kind) -> Value {
+        match kind {
+            Kind::Text(shape) => Value::from(shape.example()),
+            Kind::Free => Value::from("例"),
+            Kind::Whole { min, max } => Value::from(min.max(2008).min(max)),
+            Kind::Choice(choices) => Value::from(choices[0].value),
+            Kind::Flag => Value::from(true),
+            Kind::List(shape) => Value::from(vec![shape.map_or("例", |s| s.example())]),
+            Kind::Records(record) => Value::from(vec![Value::Object(
+                record
+                    .fields
+                    .iter()
+                    .map(|f| (f.name.to_owned(), example(f.kind)))
+                    .collect(),
+            )]),
+        }
+    }
+    fields
+        .iter()
+        .map(|f| (f.name.to_owned(), example(f.kind)))
+        .collect()
+}
+
+/// Holds a context's declarations to their contract: verbs, CLI words and HTTP routes are
+/// unique; every field name appears once and has a doc; each declaration binds example
+/// values of its fields' kinds — every value of each choice — into a command it recognises
+/// as its own (so [`crate::contract::Declarations::of`] finds the right verb); and a text
+/// value that does not parse is named.
+pub fn assert_declarations<C: std::fmt::Debug>(declarations: &crate::contract::Declarations<C>) {
+    use crate::contract::{Args, Kind, check};
+    let specs: Vec<_> = declarations.specs().collect();
+    for (i, a) in specs.iter().enumerate() {
+        for b in &specs[i + 1..] {
+            assert_ne!(a.verb, b.verb, "two declarations of {}", a.verb);
+            assert_ne!(a.cli, b.cli, "{} and {} share CLI words", a.verb, b.verb);
+            assert_ne!(a.path, b.path, "{} and {} share a route", a.verb, b.verb);
+        }
+    }
+    for declared in declarations.0 {
+        let spec = &declared.spec;
+        assert!(!spec.summary().is_empty(), "{spec} has no summary");
+        for (i, field) in spec.fields.iter().enumerate() {
+            assert!(
+                spec.fields[i + 1..].iter().all(|f| f.name != field.name),
+                "{spec} declares {} twice",
+                field.name
+            );
+            assert!(!field.doc.is_empty(), "{spec}: {} has no doc", field.name);
+        }
+        let mut values = example_values(spec.fields);
+        check(spec, &values).unwrap_or_else(|e| panic!("{spec}: {e}"));
+        let command = (declared.bind)(&Args::new(spec.fields, &values))
+            .unwrap_or_else(|e| panic!("{spec} does not bind its own examples: {e}"));
+        assert!(
+            (declared.is)(&command),
+            "{spec} does not recognise {command:?}"
+        );
+        assert_eq!(declarations.of(&command).verb, spec.verb);
+        for field in spec.fields {
+            if let Kind::Choice(choices) = field.kind {
+                let mut each = values.clone();
+                for choice in choices {
+                    each.insert(field.name.to_owned(), choice.value.into());
+                    (declared.bind)(&Args::new(spec.fields, &each)).unwrap_or_else(|e| {
+                        panic!(
+                            "{spec}: {} = {} does not bind: {e}",
+                            field.name, choice.value
+                        )
+                    });
+                }
+            }
+        }
+        if let Some(field) = spec.fields.iter().find(|f| matches!(f.kind, Kind::Text(_))) {
+            values.insert(field.name.to_owned(), serde_json::Value::from("\u{0}"));
+            let e = (declared.bind)(&Args::new(spec.fields, &values))
+                .expect_err("a value of the wrong shape binds");
+            assert_eq!(e.field, field.name, "{spec}");
+        }
+    }
+}

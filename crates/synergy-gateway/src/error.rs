@@ -203,11 +203,10 @@ pub mod codes {
     pub const UNAVAILABLE: &str = "unavailable";
     pub const NOT_READY: &str = "not_ready";
     pub const INTERNAL: &str = "internal";
-    pub const UNSUPPORTED: &str = "unsupported";
     pub const IDEMPOTENCY_KEY_REUSED: &str = "idempotency_key_reused";
 
     /// Every code with its status, for the documentation test.
-    pub const ALL: [(&str, u16); 20] = [
+    pub const ALL: [(&str, u16); 19] = [
         (UNAUTHORIZED, 401),
         (FORBIDDEN, 403),
         (NOT_FOUND, 404),
@@ -227,7 +226,6 @@ pub mod codes {
         (UNAVAILABLE, 503),
         (NOT_READY, 503),
         (INTERNAL, 500),
-        (UNSUPPORTED, 501),
     ];
 }
 
@@ -239,7 +237,7 @@ impl From<DomainError> for Problem {
             ErrorKind::State => (StatusCode::CONFLICT, codes::CONFLICT),
             ErrorKind::Invalid => (StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID),
         };
-        let mut p = Problem::new(status, code, e.message).with_rule(e.rule);
+        let mut p = Problem::new(status, code, e.message).with_rule(&e.rule);
         p.body.field = e.field;
         p
     }
@@ -275,11 +273,6 @@ impl From<ApiError> for Problem {
             ApiError::Execute(e) => e.into(),
             ApiError::NotFound(m) => Problem::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, m),
             ApiError::NotReady(_) => Problem::unavailable(codes::NOT_READY, e.to_string()),
-            ApiError::Unsupported(_) => Problem::new(
-                StatusCode::NOT_IMPLEMENTED,
-                codes::UNSUPPORTED,
-                e.to_string(),
-            ),
             // A full disk under the read models clears by itself: they reopen their store.
             ApiError::Projection(p) if p.is_storage_failure() => {
                 tracing::error!(error = %p, "report failed");

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::codes;
-use crate::text::Shape;
+use crate::text::{Shape, ShapeSchema};
 use crate::{reads, routes};
 
 struct Security;
@@ -58,53 +58,10 @@ impl Modify for Security {
     ),
     modifiers(&Security),
     paths(
-        routes::sign_partnership,
         routes::get_partnership,
-        routes::accept_partnership,
-        routes::decline_partnership,
-        routes::withdraw_partnership,
-        routes::adopt_rulebook,
-        routes::terminate_partnership,
-        routes::draft_plan,
-        routes::set_plan_target,
-        routes::remove_plan_target,
-        routes::submit_plan,
-        routes::sign_plan,
-        routes::revise_plan,
-        routes::withdraw_plan,
-        routes::plan_campaign,
-        routes::assign_task,
-        routes::complete_task,
-        routes::dispatch_materials,
-        routes::receive_materials,
-        routes::select_outlets,
-        routes::check_retail_price,
-        routes::allocate_supply,
-        routes::launch_campaign,
-        routes::close_campaign,
         routes::import_catalogue,
         routes::get_catalogue,
-        routes::introduce_brand,
-        routes::change_brand_stage,
-        routes::evaluate_brand,
-        routes::record_culture_activity,
         routes::import_market_data,
-        routes::submit_forecast,
-        routes::confirm_supply_plan,
-        routes::place_order,
-        routes::confirm_order,
-        routes::ship_order,
-        routes::receive_order,
-        routes::schedule_meeting,
-        routes::hold_meeting,
-        routes::cancel_meeting,
-        routes::raise_action_item,
-        routes::progress_action_item,
-        routes::close_action_item,
-        routes::reopen_action_item,
-        routes::open_support_request,
-        routes::acknowledge_support_request,
-        routes::resolve_support_request,
         reads::get_agreement,
         reads::list_plans,
         reads::get_plan,
@@ -139,5 +96,7 @@ struct Doc;
 
 /// The gateway's OpenAPI document.
 pub fn document() -> utoipa::openapi::OpenApi {
-    Doc::openapi()
+    let mut doc = Doc::openapi();
+    crate::declared::document(&mut doc);
+    doc
 }

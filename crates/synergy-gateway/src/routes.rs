@@ -7,14 +7,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use synergy_evaluation::render::Format as ReportFormat;
+use synergy_import::Source;
 use synergy_import::{Format as FileFormat, ImportErrors, XLSX_MEDIA_TYPE};
 use synergy_proto::events::evaluation::ReportKind;
-use synergy_proto::events::strategy::Target;
-use synergy_proto::{
-    ActionItemId, BrandId, CampaignId, Date, MeetingId, OrderId, OrgId, PartnershipId, Period,
-    PlanId, Side, SkuId, SupportRequestId, TaskId, TimeZone,
-};
-use synergy_runtime::{AnyCommand, IssueRequest, ReportRequest, Request};
+use synergy_proto::{Date, PartnershipId, Period, Side, TimeZone};
+use synergy_runtime::{AnyCommand, IssueRequest, ReportRequest, Request, import};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::GatewayState;
@@ -22,12 +19,6 @@ use crate::auth::{self, Caller, Who};
 use crate::dto::*;
 use crate::error::{ErrorBody, Problem, RowProblem, RowProblems, codes};
 use crate::extract::{JsonBody, Params, QueryArgs, RawBody};
-
-use synergy_brand::Command as BrandCmd;
-use synergy_information::{Command as InfoCmd, ForecastCommand, OrderCommand, SubmitMarketData};
-use synergy_marketing::Command as MktCmd;
-use synergy_strategy::Command as StratCmd;
-use synergy_support::{ActionItemCommand, MeetingCommand, SupportRequestCommand};
 
 const M: Who = Who::Only(Side::Manufacturer);
 const D: Who = Who::Only(Side::Distributor);
@@ -60,7 +51,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<synergy_proto::Uuid>, P
 }
 
 /// Executes `command` as the caller and answers with its outcome.
-async fn execute(
+pub(crate) async fn execute(
     s: &GatewayState,
     caller: &Caller,
     headers: &HeaderMap,
@@ -93,728 +84,6 @@ async fn execute(
             s.metrics.command(context, label);
             Err(problem)
         }
-    }
-}
-
-/// Scopes and executes a command on an existing partnership.
-async fn run(
-    s: &GatewayState,
-    caller: &Caller,
-    headers: &HeaderMap,
-    partnership: &PartnershipId,
-    who: Who,
-    action: &str,
-    command: AnyCommand,
-) -> Result<Response, Problem> {
-    let view = auth::partnership(s, partnership).await?;
-    caller.may(&view, who, action)?;
-    execute(s, caller, headers, command).await
-}
-
-macro_rules! command {
-    (
-        $(#[doc = $doc:expr])*
-        $name:ident: $path:tt, $tag:tt, [$($param:tt),*], $body:ident, $who:expr, $action:expr,
-        |$p:ident, $args:ident, $b:ident| $build:block
-    ) => {
-        $(#[doc = $doc])*
-        #[utoipa::path(
-            post,
-            path = $path,
-            tag = $tag,
-            params(
-                ("id" = inline(Id), Path, description = "Partnership id"),
-                $(($param = inline(Id), Path),)*
-                ("Idempotency-Key" = inline(Option<UuidText>), Header,
-                    description = "A UUID; a retry with the same key is recorded once"),
-                ("X-Act-As" = inline(Option<Id>), Header,
-                    description = "Admin tokens only: the organisation the admin acts for"),
-            ),
-            request_body = $body,
-            responses(
-                (status = 201, description = "Recorded", body = OutcomeBody),
-                (status = 200, description = "Nothing changed (an identical command), or a retry of a recorded one", body = OutcomeBody),
-                (status = 400, description = "Malformed JSON, path or header", body = ErrorBody),
-                (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
-                (status = 403, description = "Not a party, or the other side's task", body = ErrorBody),
-                (status = 404, description = "The partnership or a referenced item does not exist", body = ErrorBody),
-                (status = 408, description = "The request took too long", body = ErrorBody),
-                (status = 409, description = "Not allowed in the current state", body = ErrorBody),
-                (status = 413, description = "Body too large", body = ErrorBody),
-                (status = 415, description = "Body is not JSON", body = ErrorBody),
-                (status = 422, description = "A field breaks a rule", body = ErrorBody),
-                (status = 503, description = "Temporarily unavailable; retry with the same Idempotency-Key", body = ErrorBody),
-            ),
-            security(("bearer" = []))
-        )]
-        pub async fn $name(
-            State(s): State<GatewayState>,
-            caller: Caller,
-            $args: Params,
-            headers: HeaderMap,
-            JsonBody($b): JsonBody<$body>,
-        ) -> Result<Response, Problem> {
-            let $p: PartnershipId = $args.get("id")?;
-            let command: AnyCommand = $build;
-            run(&s, &caller, &headers, &$p, $who, $action, command).await
-        }
-    };
-}
-
-// ---------------------------------------------------------------- strategy
-
-/// Sign a partnership. A party's signature proposes it (201, `PartnershipProposed`): it
-/// binds the other organisation once that one accepts it (or signs the identical terms).
-/// An admin token (the operator) records both signatures at once.
-#[utoipa::path(
-    post,
-    path = "/v1/partnerships",
-    tag = "strategy",
-    params(
-        ("Idempotency-Key" = inline(Option<UuidText>), Header, description = "A UUID; a retry with the same key is recorded once"),
-        ("X-Act-As" = inline(Option<Id>), Header, description = "Admin tokens only: the organisation the admin acts for"),
-    ),
-    request_body = SignPartnershipBody,
-    responses(
-        (status = 201, description = "Proposed (a party), or signed (the operator, or the other party signing the proposed terms)", body = OutcomeBody),
-        (status = 200, description = "The identical agreement was already proposed by the caller or signed", body = OutcomeBody),
-        (status = 400, description = "Malformed JSON or header", body = ErrorBody),
-        (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
-        (status = 403, description = "The caller is neither party of the agreement", body = ErrorBody),
-        (status = 408, description = "The request took too long", body = ErrorBody),
-        (status = 409, description = "Already signed or proposed differently, or the id is taken", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 415, description = "Body is not JSON", body = ErrorBody),
-        (status = 422, description = "A field breaks a rule", body = ErrorBody),
-        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn sign_partnership(
-    State(s): State<GatewayState>,
-    caller: Caller,
-    headers: HeaderMap,
-    JsonBody(b): JsonBody<SignPartnershipBody>,
-) -> Result<Response, Problem> {
-    let partnership: PartnershipId = parse("partnership", &b.partnership)?;
-    let manufacturer: OrgId = parse("manufacturer", &b.manufacturer)?;
-    let distributor: OrgId = parse("distributor", &b.distributor)?;
-    // The agreement names the parties the caller must be one of; whether the id is free
-    // (or someone else's, which is refused naming nobody) is the strategy context's.
-    let view = synergy_domain::PartnershipView {
-        id: partnership.clone(),
-        manufacturer: manufacturer.clone(),
-        distributor: distributor.clone(),
-        terminated: false,
-    };
-    // Not `Caller::may`: the caller named these parties itself, so a refusal here tells
-    // it nothing it did not say (403), where `may` answers outsiders with a 404.
-    view.side_of(&caller.principal).map_err(Problem::from)?;
-    let command = AnyCommand::Strategy(StratCmd::SignPartnership {
-        partnership,
-        manufacturer,
-        distributor,
-        region: b.region,
-        signed_on: parse("signed_on", &b.signed_on)?,
-    });
-    execute(&s, &caller, &headers, command).await
-}
-
-/// Answers a proposed partnership. Only the two organisations it names act on it; anyone
-/// else gets the answer of a partnership that does not exist (the strategy context
-/// decides, since a proposal binds nobody yet and has no partnership view).
-macro_rules! proposal_answer {
-    (
-        $(#[doc = $doc:expr])*
-        $name:ident: $path:tt, $body:ident, $created:tt, |$p:ident, $b:ident| $build:block
-    ) => {
-        $(#[doc = $doc])*
-        #[utoipa::path(
-            post,
-            path = $path,
-            tag = "strategy",
-            params(
-                ("id" = inline(Id), Path, description = "Partnership id"),
-                ("Idempotency-Key" = inline(Option<UuidText>), Header,
-                    description = "A UUID; a retry with the same key is recorded once"),
-                ("X-Act-As" = inline(Option<Id>), Header,
-                    description = "Admin tokens only: the organisation the admin acts for"),
-            ),
-            request_body = $body,
-            responses(
-                (status = 201, description = $created, body = OutcomeBody),
-                (status = 200, description = "Nothing changed, or a retry of a recorded answer", body = OutcomeBody),
-                (status = 400, description = "Malformed JSON, path or header", body = ErrorBody),
-                (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
-                (status = 403, description = "The other party's answer (the proposer withdraws; the other side accepts or declines)", body = ErrorBody),
-                (status = 404, description = "No such proposal or partnership the caller is a party of", body = ErrorBody),
-                (status = 408, description = "The request took too long", body = ErrorBody),
-                (status = 409, description = "Already signed: there is no proposal to answer", body = ErrorBody),
-                (status = 413, description = "Body too large", body = ErrorBody),
-                (status = 415, description = "Body is not JSON", body = ErrorBody),
-                (status = 422, description = "A field breaks a rule", body = ErrorBody),
-                (status = 503, description = "Temporarily unavailable; retry with the same Idempotency-Key", body = ErrorBody),
-            ),
-            security(("bearer" = []))
-        )]
-        pub async fn $name(
-            State(s): State<GatewayState>,
-            caller: Caller,
-            args: Params,
-            headers: HeaderMap,
-            JsonBody($b): JsonBody<$body>,
-        ) -> Result<Response, Problem> {
-            let $p: PartnershipId = args.get("id")?;
-            let command: AnyCommand = $build;
-            execute(&s, &caller, &headers, command).await
-        }
-    };
-}
-
-proposal_answer! {
-    /// Accept a partnership the other party proposed: it is signed on the proposed terms.
-    accept_partnership: "/v1/partnerships/{id}/acceptance", AcceptPartnershipBody, "Signed on the proposed terms",
-    |p, _b| { AnyCommand::Strategy(StratCmd::AcceptPartnership { partnership: p }) }
-}
-
-proposal_answer! {
-    /// Decline a partnership the other party proposed; the id is free again.
-    decline_partnership: "/v1/partnerships/{id}/declination", ProposalAnswerBody, "Declined",
-    |p, b| { AnyCommand::Strategy(StratCmd::DeclinePartnership { partnership: p, reason: b.reason }) }
-}
-
-proposal_answer! {
-    /// Withdraw the caller's own proposal before it is accepted; the id is free again.
-    withdraw_partnership: "/v1/partnerships/{id}/proposal-withdrawal", ProposalAnswerBody, "Withdrawn",
-    |p, b| { AnyCommand::Strategy(StratCmd::WithdrawPartnership { partnership: p, reason: b.reason }) }
-}
-
-command! {
-    /// Adopt a rulebook (制度).
-    adopt_rulebook: "/v1/partnerships/{id}/rulebooks", "strategy", [], AdoptRulebookBody, E, "adopting a rulebook",
-    |p, args, b| {
-        AnyCommand::Strategy(StratCmd::AdoptRulebook {
-            partnership: p.clone(),
-            title: b.title,
-            adopted_on: parse("adopted_on", &b.adopted_on)?,
-        })
-    }
-}
-
-command! {
-    /// Terminate the partnership; it accepts nothing new afterwards.
-    terminate_partnership: "/v1/partnerships/{id}/termination", "strategy", [], TerminateBody, E, "terminating the partnership",
-    |p, args, b| {
-        AnyCommand::Strategy(StratCmd::TerminatePartnership {
-            partnership: p.clone(),
-            reason: b.reason,
-            terminated_on: parse("terminated_on", &b.terminated_on)?,
-        })
-    }
-}
-
-command! {
-    /// Draft a development plan over whole calendar years.
-    draft_plan: "/v1/partnerships/{id}/plans", "strategy", [], DraftPlanBody, E, "drafting a plan",
-    |p, args, b| {
-        AnyCommand::Strategy(StratCmd::DraftPlan {
-            partnership: p.clone(),
-            plan: parse("plan", &b.plan)?,
-            title: b.title,
-            first_year: b.first_year,
-            last_year: b.last_year,
-        })
-    }
-}
-
-command! {
-    /// Set (or replace) a target of a draft plan.
-    set_plan_target: "/v1/partnerships/{id}/plans/{plan}/targets", "strategy", ["plan"], SetTargetBody, E, "setting a plan target",
-    |p, args, b| {
-        AnyCommand::Strategy(StratCmd::SetPlanTarget {
-            partnership: p.clone(),
-            plan: args.get::<PlanId>("plan")?,
-            target: Target {
-                brand: parse_opt::<BrandId>("brand", b.brand.as_ref())?,
-                period: parse("period", &b.period)?,
-                volume: parse_opt("volume_cases", b.volume_cases.as_ref())?,
-                revenue: parse_opt("revenue_yuan", b.revenue_yuan.as_ref())?,
-                volume_share: parse_opt("volume_share_pct", b.volume_share_pct.as_ref())?,
-            },
-        })
-    }
-}
-
-command! {
-    /// Remove the target for a brand (or all brands) and period from a draft plan.
-    remove_plan_target: "/v1/partnerships/{id}/plans/{plan}/targets/removal", "strategy", ["plan"], RemoveTargetBody, E, "removing a plan target",
-    |p, args, b| {
-        AnyCommand::Strategy(StratCmd::RemovePlanTarget {
-            partnership: p.clone(),
-            plan: args.get::<PlanId>("plan")?,
-            brand: parse_opt::<BrandId>("brand", b.brand.as_ref())?,
-            period: parse("period", &b.period)?,
-        })
-    }
-}
-
-command! {
-    /// Submit the draft for both sides' signatures.
-    submit_plan: "/v1/partnerships/{id}/plans/{plan}/submit", "strategy", ["plan"], EmptyBody, E, "submitting a plan",
-    |p, args, b| {
-        let EmptyBody {} = b;
-        AnyCommand::Strategy(StratCmd::SubmitPlan {
-            partnership: p.clone(),
-            plan: args.get::<PlanId>("plan")?,
-        })
-    }
-}
-
-command! {
-    /// The caller's side signs the submitted revision.
-    sign_plan: "/v1/partnerships/{id}/plans/{plan}/signatures", "strategy", ["plan"], SignPlanBody, E, "signing a plan",
-    |p, args, b| {
-        AnyCommand::Strategy(StratCmd::SignPlan {
-            partnership: p.clone(),
-            plan: args.get::<PlanId>("plan")?,
-            revision: b.revision,
-            signed_on: parse("signed_on", &b.signed_on)?,
-        })
-    }
-}
-
-command! {
-    /// Open a new revision: back to draft, signatures cleared.
-    revise_plan: "/v1/partnerships/{id}/plans/{plan}/revisions", "strategy", ["plan"], ReasonBody, E, "revising a plan",
-    |p, args, b| {
-        AnyCommand::Strategy(StratCmd::RevisePlan {
-            partnership: p.clone(),
-            plan: args.get::<PlanId>("plan")?,
-            reason: b.reason,
-        })
-    }
-}
-
-command! {
-    /// Abandon a draft or retire a plan early.
-    withdraw_plan: "/v1/partnerships/{id}/plans/{plan}/withdrawal", "strategy", ["plan"], ReasonBody, E, "withdrawing a plan",
-    |p, args, b| {
-        AnyCommand::Strategy(StratCmd::WithdrawPlan {
-            partnership: p.clone(),
-            plan: args.get::<PlanId>("plan")?,
-            reason: b.reason,
-        })
-    }
-}
-
-// ---------------------------------------------------------------- marketing
-
-command! {
-    /// Manufacturer: plan a campaign with its activity plan.
-    plan_campaign: "/v1/partnerships/{id}/campaigns", "marketing", [], PlanCampaignBody, M, "planning a campaign",
-    |p, args, b| {
-        AnyCommand::Marketing(MktCmd::PlanCampaign {
-            partnership: p.clone(),
-            campaign: parse("campaign", &b.campaign)?,
-            title: b.title,
-            brand: parse("brand", &b.brand)?,
-            skus: parse_all::<SkuId>("skus", &b.skus)?,
-            starts_on: parse("starts_on", &b.starts_on)?,
-            ends_on: parse("ends_on", &b.ends_on)?,
-            activity_plan: b.activity_plan,
-        })
-    }
-}
-
-command! {
-    /// Assign a campaign task to a side.
-    assign_task: "/v1/partnerships/{id}/campaigns/{campaign}/tasks", "marketing", ["campaign"], AssignTaskBody, E, "assigning a campaign task",
-    |p, args, b| {
-        AnyCommand::Marketing(MktCmd::AssignTask {
-            partnership: p.clone(),
-            campaign: args.get::<CampaignId>("campaign")?,
-            task: parse("task", &b.task)?,
-            title: b.title,
-            side: b.side.into(),
-            due_on: parse("due_on", &b.due_on)?,
-        })
-    }
-}
-
-command! {
-    /// The side the task was assigned to marks it done.
-    complete_task: "/v1/partnerships/{id}/campaigns/{campaign}/tasks/{task}/completion", "marketing", ["campaign", "task"], CompleteTaskBody, E, "completing a campaign task",
-    |p, args, b| {
-        AnyCommand::Marketing(MktCmd::CompleteTask {
-            partnership: p.clone(),
-            campaign: args.get::<CampaignId>("campaign")?,
-            task: args.get::<TaskId>("task")?,
-            completed_on: parse("completed_on", &b.completed_on)?,
-            note: b.note,
-        })
-    }
-}
-
-command! {
-    /// Manufacturer: ship promotional materials.
-    dispatch_materials: "/v1/partnerships/{id}/campaigns/{campaign}/materials/dispatches", "marketing", ["campaign"], DispatchBody, M, "dispatching materials",
-    |p, args, b| {
-        AnyCommand::Marketing(MktCmd::DispatchMaterials {
-            partnership: p.clone(),
-            campaign: args.get::<CampaignId>("campaign")?,
-            material: b.material,
-            quantity: b.quantity,
-            dispatched_on: parse("dispatched_on", &b.dispatched_on)?,
-        })
-    }
-}
-
-command! {
-    /// Distributor: confirm receipt of materials.
-    receive_materials: "/v1/partnerships/{id}/campaigns/{campaign}/materials/receipts", "marketing", ["campaign"], ReceiveBody, D, "receiving materials",
-    |p, args, b| {
-        AnyCommand::Marketing(MktCmd::ReceiveMaterials {
-            partnership: p.clone(),
-            campaign: args.get::<CampaignId>("campaign")?,
-            material: b.material,
-            quantity: b.quantity,
-            received_on: parse("received_on", &b.received_on)?,
-        })
-    }
-}
-
-command! {
-    /// Distributor: add retail outlets to the campaign.
-    select_outlets: "/v1/partnerships/{id}/campaigns/{campaign}/outlets", "marketing", ["campaign"], OutletsBody, D, "selecting outlets",
-    |p, args, b| {
-        AnyCommand::Marketing(MktCmd::SelectOutlets {
-            partnership: p.clone(),
-            campaign: args.get::<CampaignId>("campaign")?,
-            outlets: parse_all("outlets", &b.outlets)?,
-        })
-    }
-}
-
-command! {
-    /// Manufacturer: record a retail price observed at an outlet.
-    check_retail_price: "/v1/partnerships/{id}/campaigns/{campaign}/price-checks", "marketing", ["campaign"], PriceCheckBody, M, "checking retail prices",
-    |p, args, b| {
-        AnyCommand::Marketing(MktCmd::CheckRetailPrice {
-            partnership: p.clone(),
-            campaign: args.get::<CampaignId>("campaign")?,
-            sku: parse("sku", &b.sku)?,
-            outlet: parse("outlet", &b.outlet)?,
-            observed_price: parse("observed_price_yuan", &b.observed_price_yuan)?,
-            checked_on: parse("checked_on", &b.checked_on)?,
-        })
-    }
-}
-
-command! {
-    /// Distributor: secure supply of a campaign SKU.
-    allocate_supply: "/v1/partnerships/{id}/campaigns/{campaign}/supply", "marketing", ["campaign"], AllocateSupplyBody, D, "allocating supply",
-    |p, args, b| {
-        AnyCommand::Marketing(MktCmd::AllocateSupply {
-            partnership: p.clone(),
-            campaign: args.get::<CampaignId>("campaign")?,
-            sku: parse("sku", &b.sku)?,
-            volume: parse("volume_cases", &b.volume_cases)?,
-            allocated_on: parse("allocated_on", &b.allocated_on)?,
-        })
-    }
-}
-
-command! {
-    /// Distributor: start executing the campaign.
-    launch_campaign: "/v1/partnerships/{id}/campaigns/{campaign}/launch", "marketing", ["campaign"], LaunchBody, D, "launching a campaign",
-    |p, args, b| {
-        AnyCommand::Marketing(MktCmd::LaunchCampaign {
-            partnership: p.clone(),
-            campaign: args.get::<CampaignId>("campaign")?,
-            launched_on: parse("launched_on", &b.launched_on)?,
-        })
-    }
-}
-
-command! {
-    /// Either party: close the campaign with its outcome.
-    close_campaign: "/v1/partnerships/{id}/campaigns/{campaign}/closure", "marketing", ["campaign"], CloseCampaignBody, E, "closing a campaign",
-    |p, args, b| {
-        AnyCommand::Marketing(MktCmd::CloseCampaign {
-            partnership: p.clone(),
-            campaign: args.get::<CampaignId>("campaign")?,
-            closed_on: parse("closed_on", &b.closed_on)?,
-            outcome: b.outcome.into(),
-            summary: b.summary,
-        })
-    }
-}
-
-// ---------------------------------------------------------------- brand
-
-command! {
-    /// Manufacturer: introduce a brand with registered SKUs into the region.
-    introduce_brand: "/v1/partnerships/{id}/brands/{brand}/introduction", "brand", ["brand"], IntroduceBrandBody, M, "introducing a brand",
-    |p, args, b| {
-        AnyCommand::Brand(BrandCmd::IntroduceBrand {
-            partnership: p.clone(),
-            brand: args.get::<BrandId>("brand")?,
-            introduced_on: parse("introduced_on", &b.introduced_on)?,
-        })
-    }
-}
-
-command! {
-    /// Manufacturer: move a brand to a later stage, or withdraw it.
-    change_brand_stage: "/v1/partnerships/{id}/brands/{brand}/stage", "brand", ["brand"], ChangeStageBody, M, "changing a brand's stage",
-    |p, args, b| {
-        AnyCommand::Brand(BrandCmd::ChangeBrandStage {
-            partnership: p.clone(),
-            brand: args.get::<BrandId>("brand")?,
-            to: b.to.into(),
-            changed_on: parse("changed_on", &b.changed_on)?,
-            reason: b.reason,
-        })
-    }
-}
-
-command! {
-    /// Either side: evaluate a brand for an ended period.
-    evaluate_brand: "/v1/partnerships/{id}/brands/{brand}/evaluations", "brand", ["brand"], EvaluateBrandBody, E, "evaluating a brand",
-    |p, args, b| {
-        AnyCommand::Brand(BrandCmd::EvaluateBrand {
-            partnership: p.clone(),
-            brand: args.get::<BrandId>("brand")?,
-            period: parse("period", &b.period)?,
-            overall: b.overall,
-            scores: b.scores(),
-            comment: b.comment,
-            supersede: b.supersede,
-        })
-    }
-}
-
-command! {
-    /// Either side: record a culture activity that was held.
-    record_culture_activity: "/v1/partnerships/{id}/culture-activities", "brand", [], CultureActivityBody, E, "recording a culture activity",
-    |p, args, b| {
-        AnyCommand::Brand(BrandCmd::RecordCultureActivity {
-            partnership: p.clone(),
-            brand: parse_opt("brand", b.brand.as_ref())?,
-            kind: b.kind.into(),
-            title: b.title,
-            held_on: parse("held_on", &b.held_on)?,
-            participants: b.participants,
-        })
-    }
-}
-
-// ---------------------------------------------------------------- information
-
-command! {
-    /// Distributor: forecast demand for a month.
-    submit_forecast: "/v1/partnerships/{id}/forecasts", "information", [], MonthLinesBody, D, "forecasting demand",
-    |p, args, b| {
-        AnyCommand::Information(InfoCmd::Forecast(ForecastCommand::SubmitDemandForecast {
-            partnership: p.clone(),
-            month: parse("month", &b.month)?,
-            lines: volume_lines(&b.lines)?,
-        }))
-    }
-}
-
-command! {
-    /// Manufacturer: confirm the supply plan for a forecast month.
-    confirm_supply_plan: "/v1/partnerships/{id}/supply-plans", "information", [], MonthLinesBody, M, "confirming a supply plan",
-    |p, args, b| {
-        AnyCommand::Information(InfoCmd::Forecast(ForecastCommand::ConfirmSupplyPlan {
-            partnership: p.clone(),
-            month: parse("month", &b.month)?,
-            lines: volume_lines(&b.lines)?,
-        }))
-    }
-}
-
-command! {
-    /// Distributor: place an order for a supply month.
-    place_order: "/v1/partnerships/{id}/orders", "information", [], PlaceOrderBody, D, "placing an order",
-    |p, args, b| {
-        AnyCommand::Information(InfoCmd::Order(OrderCommand::Place {
-            partnership: p.clone(),
-            order: parse::<OrderId>("order", &b.order)?,
-            month: parse("month", &b.month)?,
-            lines: volume_lines(&b.lines)?,
-        }))
-    }
-}
-
-command! {
-    /// Manufacturer: confirm what it will ship.
-    confirm_order: "/v1/partnerships/{id}/orders/{order}/confirmation", "information", ["order"], LinesBody, M, "confirming an order",
-    |p, args, b| {
-        AnyCommand::Information(InfoCmd::Order(OrderCommand::Confirm {
-            partnership: p.clone(),
-            order: args.get::<OrderId>("order")?,
-            lines: volume_lines(&b.lines)?,
-        }))
-    }
-}
-
-command! {
-    /// Manufacturer: ship the order.
-    ship_order: "/v1/partnerships/{id}/orders/{order}/shipment", "information", ["order"], LinesBody, M, "shipping an order",
-    |p, args, b| {
-        AnyCommand::Information(InfoCmd::Order(OrderCommand::Ship {
-            partnership: p.clone(),
-            order: args.get::<OrderId>("order")?,
-            lines: volume_lines(&b.lines)?,
-        }))
-    }
-}
-
-command! {
-    /// Distributor: record what arrived.
-    receive_order: "/v1/partnerships/{id}/orders/{order}/receipt", "information", ["order"], LinesBody, D, "receiving an order",
-    |p, args, b| {
-        AnyCommand::Information(InfoCmd::Order(OrderCommand::Receive {
-            partnership: p.clone(),
-            order: args.get::<OrderId>("order")?,
-            lines: volume_lines(&b.lines)?,
-        }))
-    }
-}
-
-// ---------------------------------------------------------------- support
-
-command! {
-    /// Schedule a meeting (regular review, executive visit, training).
-    schedule_meeting: "/v1/partnerships/{id}/meetings", "support", [], ScheduleMeetingBody, E, "scheduling a meeting",
-    |p, args, b| {
-        AnyCommand::Support(MeetingCommand::Schedule {
-            partnership: p.clone(),
-            meeting: parse::<MeetingId>("meeting", &b.meeting)?,
-            kind: b.kind.into(),
-            title: b.title,
-            scheduled_on: parse("scheduled_on", &b.scheduled_on)?,
-            period: parse_opt::<Period>("period", b.period.as_ref())?,
-            agenda: b.agenda,
-        }.into())
-    }
-}
-
-command! {
-    /// Record that the meeting was held, with minutes and decisions.
-    hold_meeting: "/v1/partnerships/{id}/meetings/{meeting}/minutes", "support", ["meeting"], HoldMeetingBody, E, "recording a meeting",
-    |p, args, b| {
-        AnyCommand::Support(MeetingCommand::Hold {
-            partnership: p.clone(),
-            meeting: args.get::<MeetingId>("meeting")?,
-            held_on: parse("held_on", &b.held_on)?,
-            attendees: b.attendees()?,
-            minutes: b.minutes,
-            decisions: b.decisions,
-        }.into())
-    }
-}
-
-command! {
-    /// Cancel a scheduled meeting.
-    cancel_meeting: "/v1/partnerships/{id}/meetings/{meeting}/cancellation", "support", ["meeting"], ReasonBody, E, "cancelling a meeting",
-    |p, args, b| {
-        AnyCommand::Support(MeetingCommand::Cancel {
-            partnership: p.clone(),
-            meeting: args.get::<MeetingId>("meeting")?,
-            reason: b.reason,
-        }.into())
-    }
-}
-
-command! {
-    /// Raise an action item owned by one side.
-    raise_action_item: "/v1/partnerships/{id}/action-items", "support", [], RaiseActionBody, E, "raising an action item",
-    |p, args, b| {
-        AnyCommand::Support(ActionItemCommand::Raise {
-            partnership: p.clone(),
-            item: parse::<ActionItemId>("item", &b.item)?,
-            title: b.title,
-            owner: b.owner.into(),
-            due_on: parse("due_on", &b.due_on)?,
-            meeting: parse_opt::<MeetingId>("meeting", b.meeting.as_ref())?,
-        }.into())
-    }
-}
-
-command! {
-    /// Note progress on an action item.
-    progress_action_item: "/v1/partnerships/{id}/action-items/{item}/progress", "support", ["item"], NoteBody, E, "noting progress",
-    |p, args, b| {
-        AnyCommand::Support(ActionItemCommand::Progress {
-            partnership: p.clone(),
-            item: args.get::<ActionItemId>("item")?,
-            note: b.note,
-        }.into())
-    }
-}
-
-command! {
-    /// The owner side closes an action item.
-    close_action_item: "/v1/partnerships/{id}/action-items/{item}/closure", "support", ["item"], NoteBody, E, "closing an action item",
-    |p, args, b| {
-        AnyCommand::Support(ActionItemCommand::Close {
-            partnership: p.clone(),
-            item: args.get::<ActionItemId>("item")?,
-            note: b.note,
-        }.into())
-    }
-}
-
-command! {
-    /// Reopen a closed action item with a new due date.
-    reopen_action_item: "/v1/partnerships/{id}/action-items/{item}/reopening", "support", ["item"], ReopenBody, E, "reopening an action item",
-    |p, args, b| {
-        AnyCommand::Support(ActionItemCommand::Reopen {
-            partnership: p.clone(),
-            item: args.get::<ActionItemId>("item")?,
-            reason: b.reason,
-            due_on: parse("due_on", &b.due_on)?,
-        }.into())
-    }
-}
-
-command! {
-    /// Open a support request to the other side.
-    open_support_request: "/v1/partnerships/{id}/support-requests", "support", [], OpenRequestBody, E, "opening a support request",
-    |p, args, b| {
-        AnyCommand::Support(SupportRequestCommand::Open {
-            partnership: p.clone(),
-            request: parse::<SupportRequestId>("request", &b.request)?,
-            title: b.title,
-            severity: b.severity.into(),
-        }.into())
-    }
-}
-
-command! {
-    /// The side the request was made to acknowledges it.
-    acknowledge_support_request: "/v1/partnerships/{id}/support-requests/{request}/acknowledgement", "support", ["request"], EmptyBody, E, "acknowledging a support request",
-    |p, args, b| {
-        let EmptyBody {} = b;
-        AnyCommand::Support(SupportRequestCommand::Acknowledge {
-            partnership: p.clone(),
-            request: args.get::<SupportRequestId>("request")?,
-        }.into())
-    }
-}
-
-command! {
-    /// The side the request was made to resolves it.
-    resolve_support_request: "/v1/partnerships/{id}/support-requests/{request}/resolution", "support", ["request"], ResolveBody, E, "resolving a support request",
-    |p, args, b| {
-        AnyCommand::Support(SupportRequestCommand::Resolve {
-            partnership: p.clone(),
-            request: args.get::<SupportRequestId>("request")?,
-            resolution: b.resolution,
-        }.into())
     }
 }
 
@@ -853,6 +122,13 @@ fn upload_kind(headers: &HeaderMap, bytes: &[u8]) -> Result<Upload, Problem> {
             "{content_type:?} is not an upload format; send text/csv, {XLSX_MEDIA_TYPE} or application/json"
         ),
     ))
+}
+
+fn import_failed(e: import::ImportError, json: bool) -> Problem {
+    match e {
+        import::ImportError::Rejected(errors) => invalid_file(errors, json),
+        import::ImportError::Api(e) => Problem::from(e),
+    }
 }
 
 /// A rejected file, its bad rows listed (the first 1,000) and every problem counted.
@@ -928,22 +204,6 @@ fn rejected_rows(rows: RowProblems) -> Problem {
     rows.into_problem()
 }
 
-/// JSON rows rendered as the CSV the spreadsheet path reads, so both are checked by one
-/// parser with one set of rules and messages.
-fn rows_to_csv<const N: usize>(
-    columns: [&str; N],
-    rows: Vec<[String; N]>,
-) -> Result<Vec<u8>, Problem> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| Problem::internal(format!("could not re-encode the rows: {e}"));
-    w.write_record(columns).map_err(fail)?;
-    for row in rows {
-        w.write_record(row).map_err(fail)?;
-    }
-    w.into_inner()
-        .map_err(|e| Problem::internal(format!("could not re-encode the rows: {e}")))
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UploadArgs {
@@ -996,7 +256,8 @@ pub async fn import_catalogue(
     let p: PartnershipId = args.get("id")?;
     let view = auth::partnership(&s, &p).await?;
     caller.may(&view, M, "registering the catalogue")?;
-    let skus = match upload_kind(&headers, &bytes)? {
+    let limits = &s.limits.import;
+    let command = match upload_kind(&headers, &bytes)? {
         Upload::Json => {
             let body: CatalogueJson = serde_json::from_slice(&bytes).map_err(|e| {
                 Problem::bad_request(
@@ -1021,32 +282,31 @@ pub async fn import_catalogue(
             if !problems.is_empty() {
                 return Err(rejected_rows(problems));
             }
-            let rows = body
+            let rows: Vec<Vec<Option<String>>> = body
                 .skus
                 .into_iter()
                 .map(|r| {
-                    [
-                        r.brand.0,
-                        r.sku.0,
-                        r.name.0,
-                        r.price_class.0,
-                        r.guide_price_yuan.0,
+                    vec![
+                        Some(r.brand.0),
+                        Some(r.sku.0),
+                        Some(r.name.0),
+                        Some(r.price_class.0),
+                        Some(r.guide_price_yuan.0),
                     ]
                 })
                 .collect();
-            let csv = rows_to_csv(synergy_import::CATALOGUE_COLUMNS, rows)?;
-            synergy_import::parse_catalogue_within(&csv, FileFormat::Csv, &s.limits.import)
-                .map_err(|e| invalid_file(e, true))?
+            import::catalogue(p, Source::Rows(&rows), limits).map_err(|e| invalid_file(e, true))?
         }
-        Upload::File(format) => {
-            synergy_import::parse_catalogue_within(&bytes, format, &s.limits.import)
-                .map_err(|e| invalid_file(e, false))?
-        }
+        Upload::File(format) => import::catalogue(
+            p,
+            Source::File {
+                bytes: &bytes,
+                format,
+            },
+            limits,
+        )
+        .map_err(|e| invalid_file(e, false))?,
     };
-    let command = AnyCommand::Brand(BrandCmd::RegisterCatalogue {
-        partnership: p,
-        skus,
-    });
     execute(&s, &caller, &headers, command).await
 }
 
@@ -1096,8 +356,8 @@ pub async fn import_market_data(
     let p: PartnershipId = args.get("id")?;
     let view = auth::partnership(&s, &p).await?;
     caller.may(&view, D, "submitting market data")?;
-    let catalogue = s.api.catalogue(&p).await?;
-    let (months, body_reason) = match upload_kind(&headers, &bytes)? {
+    let limits = &s.limits.import;
+    let imported = match upload_kind(&headers, &bytes)? {
         Upload::Json => {
             let body: MarketDataJson = serde_json::from_slice(&bytes).map_err(|e| {
                 Problem::bad_request(
@@ -1141,54 +401,38 @@ pub async fn import_market_data(
             if !problems.is_empty() {
                 return Err(rejected_rows(problems));
             }
-            let cell = |c: Option<String>| c.unwrap_or_default();
-            let rows = body
+            let rows: Vec<Vec<Option<String>>> = body
                 .rows
                 .into_iter()
                 .map(|r| {
-                    [
-                        r.period.0,
-                        r.sku.0,
-                        r.volume_cases.0,
-                        r.revenue_yuan.0,
-                        cell(r.closing_stock_cases.map(|c| c.0)),
-                        cell(r.outlets_stocking.map(|c| c.0)),
-                        cell(r.outlets_selling.map(|c| c.0)),
-                        cell(r.avg_retail_price_yuan.map(|c| c.0)),
+                    vec![
+                        Some(r.period.0),
+                        Some(r.sku.0),
+                        Some(r.volume_cases.0),
+                        Some(r.revenue_yuan.0),
+                        r.closing_stock_cases.map(|c| c.0),
+                        r.outlets_stocking.map(|c| c.0),
+                        r.outlets_selling.map(|c| c.0),
+                        r.avg_retail_price_yuan.map(|c| c.0),
                     ]
                 })
                 .collect();
-            let csv = rows_to_csv(synergy_import::MARKET_DATA_COLUMNS, rows)?;
-            let months = synergy_import::parse_market_data_within(
-                &csv,
-                FileFormat::Csv,
-                Some(&catalogue),
-                &s.limits.import,
-            )
-            .map_err(|e| invalid_file(e, true))?;
-            (months, body.reason)
+            let reason = query.reason.or(body.reason);
+            import::market_data(&*s.api, p, Source::Rows(&rows), reason, limits)
+                .await
+                .map_err(|e| import_failed(e, true))?
         }
-        Upload::File(format) => (
-            synergy_import::parse_market_data_within(
-                &bytes,
+        Upload::File(format) => {
+            let source = Source::File {
+                bytes: &bytes,
                 format,
-                Some(&catalogue),
-                &s.limits.import,
-            )
-            .map_err(|e| invalid_file(e, false))?,
-            None,
-        ),
+            };
+            import::market_data(&*s.api, p, source, query.reason, limits)
+                .await
+                .map_err(|e| import_failed(e, false))?
+        }
     };
-    let reason = query
-        .reason
-        .or(body_reason)
-        .filter(|r| !r.trim().is_empty());
-    let command = AnyCommand::Information(InfoCmd::SubmitMarketData(SubmitMarketData {
-        partnership: p,
-        months,
-        reason,
-    }));
-    execute(&s, &caller, &headers, command).await
+    execute(&s, &caller, &headers, imported).await
 }
 
 // ---------------------------------------------------------------- reads

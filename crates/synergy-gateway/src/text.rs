@@ -1,10 +1,6 @@
-//! The text shapes of the JSON API: ids, dates, months, periods, decimal amounts and
-//! counts. Each is one type that both documents its shape in the OpenAPI (pattern, format,
-//! bounds) and checks it on the server, so the document says exactly what is accepted.
-//!
-//! Patterns end in `(?![\s\S])` ("nothing follows") rather than `$`: both mean end of text
-//! in ECMA regexes, but Python-dialect tools (schemathesis) let `$` match before a final
-//! newline and would otherwise call `"2008\n"` valid.
+//! The text shapes of the JSON API ([`Shape`], declared once in the command contract):
+//! each is one type that both documents its shape in the OpenAPI (pattern, format, bounds)
+//! and checks it on the server, so the document says exactly what is accepted.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -14,154 +10,30 @@ use serde::Deserialize;
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::{RefOr, Schema};
 
-/// A text shape the server accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
-    /// An id token: 1–64 of `A-Z a-z 0-9 _ -`.
-    Id,
-    /// `YYYY-MM-DD`, years 1900–9999.
-    Date,
-    /// `YYYY-MM`.
-    Month,
-    /// A month, quarter (`2008-Q2`), half (`2008-H1`) or year (`2008`).
-    Period,
-    /// Cases: up to 15 whole digits and 3 decimals.
-    Cases,
-    /// Yuan: up to 16 whole digits and 2 decimals (fen).
-    Yuan,
-    /// A percentage: up to 3 whole digits and 2 decimals.
-    Percent,
-    /// A whole count of outlets: up to 9 digits.
-    Count,
-    /// A price class, 1 (一類) to 5 (五類).
-    PriceClass,
-    /// A hyphenated UUID.
-    Uuid,
-    /// Text with at least one character.
-    NonEmpty,
+pub use synergy_domain::contract::Shape;
+
+/// A shape's OpenAPI schema: a string with the shape's pattern, format and bounds.
+pub trait ShapeSchema {
+    fn schema(self) -> ObjectBuilder;
 }
 
-const YEAR: &str = "(19[0-9]{2}|[2-9][0-9]{3})";
-const MM: &str = "(0[1-9]|1[0-2])";
-const END: &str = r"(?![\s\S])";
-
-impl Shape {
-    /// The ECMA regex the OpenAPI states for this shape.
-    pub fn pattern(self) -> String {
-        let body = match self {
-            Shape::Id => "[A-Za-z0-9_-]{1,64}".to_owned(),
-            Shape::Date => format!("{YEAR}-{MM}-(0[1-9]|[12][0-9]|3[01])"),
-            Shape::Month => format!("{YEAR}-{MM}"),
-            Shape::Period => format!("{YEAR}(-{MM}|-Q[1-4]|-H[12])?"),
-            Shape::Cases => r"[0-9]{1,15}(\.[0-9]{1,3})?".to_owned(),
-            Shape::Yuan => r"[0-9]{1,16}(\.[0-9]{1,2})?".to_owned(),
-            Shape::Percent => r"[0-9]{1,3}(\.[0-9]{1,2})?".to_owned(),
-            Shape::Count => "[0-9]{1,9}".to_owned(),
-            Shape::PriceClass => "[1-5]".to_owned(),
-            Shape::Uuid => "[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}".to_owned(),
-            Shape::NonEmpty => return r"^[\s\S]".to_owned(),
-        };
-        format!("^{body}{END}")
+fn format(shape: Shape) -> Option<KnownFormat> {
+    match shape {
+        Shape::Date => Some(KnownFormat::Date),
+        Shape::Uuid => Some(KnownFormat::Uuid),
+        _ => None,
     }
+}
 
-    fn format(self) -> Option<KnownFormat> {
-        match self {
-            Shape::Date => Some(KnownFormat::Date),
-            Shape::Uuid => Some(KnownFormat::Uuid),
-            _ => None,
-        }
-    }
-
-    fn example(self) -> &'static str {
-        match self {
-            Shape::Id => "hy-soft",
-            Shape::Date => "2008-06-30",
-            Shape::Month => "2008-06",
-            Shape::Period => "2008-H1",
-            Shape::Cases => "1200.5",
-            Shape::Yuan => "190.00",
-            Shape::Percent => "22.50",
-            Shape::Count => "2900",
-            Shape::PriceClass => "2",
-            Shape::Uuid => "0190a5f2-3c4d-7e8f-9a0b-1c2d3e4f5a6b",
-            Shape::NonEmpty => "紅雲(軟)",
-        }
-    }
-
-    fn description(self) -> &'static str {
-        match self {
-            Shape::Id => "An id: 1 to 64 letters, digits, '_' or '-'",
-            Shape::Date => "A date YYYY-MM-DD (years 1900 to 9999)",
-            Shape::Month => "A month YYYY-MM",
-            Shape::Period => "A period: month 2008-06, quarter 2008-Q2, half 2008-H1 or year 2008",
-            Shape::Cases => "A volume in cases, exact to a thousandth of a case",
-            Shape::Yuan => "An amount in yuan, exact to the fen",
-            Shape::Percent => "A percentage, exact to a hundredth of a point",
-            Shape::Count => "A whole number",
-            Shape::PriceClass => "A price class, 1 (一類) to 5 (五類)",
-            Shape::Uuid => "A UUID in its hyphenated form",
-            Shape::NonEmpty => "Text that is not empty",
-        }
-    }
-
-    /// Whether `text` has this shape. Ids, dates, months and periods are the proto parsers'
-    /// own rules (which callers apply next); amounts, counts and UUIDs are narrower here than
-    /// the parsers, which also take `.5`, `1.2500`, braces and other spellings.
-    pub fn accepts(self, text: &str) -> bool {
-        let digits = |s: &str, min: usize, max: usize| {
-            (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
-        };
-        let decimal = |whole: usize, scale: usize| match text.split_once('.') {
-            Some((i, f)) => digits(i, 1, whole) && digits(f, 1, scale),
-            None => digits(text, 1, whole),
-        };
-        match self {
-            Shape::Id => text.parse::<synergy_proto::OrgId>().is_ok(),
-            Shape::Date => text.parse::<synergy_proto::Date>().is_ok(),
-            Shape::Month => text.parse::<synergy_proto::YearMonth>().is_ok(),
-            Shape::Period => text.parse::<synergy_proto::Period>().is_ok(),
-            Shape::Cases => decimal(15, 3),
-            Shape::Yuan => decimal(16, 2),
-            Shape::Percent => decimal(3, 2),
-            Shape::Count => digits(text, 1, 9),
-            Shape::PriceClass => matches!(text, "1" | "2" | "3" | "4" | "5"),
-            Shape::Uuid => {
-                let groups: Vec<&str> = text.split('-').collect();
-                groups.len() == 5
-                    && groups
-                        .iter()
-                        .zip([8, 4, 4, 4, 12])
-                        .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
-            }
-            Shape::NonEmpty => !text.is_empty(),
-        }
-    }
-
-    /// What to write instead, for an error message.
-    pub fn expected(self) -> &'static str {
-        match self {
-            Shape::Cases => {
-                "digits with an optional '.' and 1 to 3 decimals (at most 15 whole digits)"
-            }
-            Shape::Yuan => {
-                "digits with an optional '.' and 1 or 2 decimals (at most 16 whole digits)"
-            }
-            Shape::Percent => {
-                "digits with an optional '.' and 1 or 2 decimals (at most 3 whole digits)"
-            }
-            Shape::Count => "1 to 9 digits",
-            _ => self.description(),
-        }
-    }
-
+impl ShapeSchema for Shape {
     /// The OpenAPI schema of a string of this shape.
-    pub fn schema(self) -> ObjectBuilder {
+    fn schema(self) -> ObjectBuilder {
         let mut b = ObjectBuilder::new()
             .schema_type(Type::String)
             .pattern(Some(self.pattern()))
             .description(Some(self.description()))
             .examples([serde_json::Value::from(self.example())]);
-        if let Some(f) = self.format() {
+        if let Some(f) = format(self) {
             b = b.format(Some(SchemaFormat::KnownFormat(f)));
         }
         match self {
@@ -284,7 +156,7 @@ shaped!(
 /// numbers as IEEE doubles (2^53 − 1, JavaScript's `Number.MAX_SAFE_INTEGER`). Whole-number
 /// fields are documented with it as their bound, so every value a client may send is read
 /// exactly, however it is spelled.
-pub const MAX_EXACT_WHOLE: u64 = (1 << 53) - 1;
+pub const MAX_EXACT_WHOLE: u64 = synergy_domain::contract::MAX_EXACT_WHOLE.unsigned_abs();
 
 /// Deserializes a whole number that JSON may spell `7540` or `7540.0`: JSON Schema calls
 /// both integers, so both are accepted; `7540.5`, values beyond ±[`MAX_EXACT_WHOLE`] and
@@ -460,7 +332,7 @@ mod tests {
     fn patterns_are_anchored_at_both_ends() {
         for shape in [Shape::Id, Shape::Date, Shape::Cases, Shape::Uuid] {
             let p = shape.pattern();
-            assert!(p.starts_with('^') && p.ends_with(END), "{p}");
+            assert!(p.starts_with('^') && p.ends_with(r"(?![\s\S])"), "{p}");
         }
     }
 }

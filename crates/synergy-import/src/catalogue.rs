@@ -9,7 +9,7 @@ use crate::error::{ImportErrors, Problems, RowError};
 use crate::fields::{Fields, keep};
 use crate::format::Format;
 use crate::limits::Limits;
-use crate::table;
+use crate::table::{self, Source};
 
 /// The catalogue header, in the order templates write it.
 pub const CATALOGUE_COLUMNS: [&str; 5] =
@@ -34,7 +34,13 @@ pub fn parse_catalogue_within(
     format: Format,
     limits: &Limits,
 ) -> Result<Vec<SkuEntry>, ImportErrors> {
-    let sheet = table::read(bytes, format, limits)?;
+    read_catalogue(Source::File { bytes, format }, limits)
+}
+
+/// Reads a catalogue from a file or from rows of cells in [`CATALOGUE_COLUMNS`] order,
+/// with one set of rules and messages for both.
+pub fn read_catalogue(source: Source<'_>, limits: &Limits) -> Result<Vec<SkuEntry>, ImportErrors> {
+    let sheet = table::read_source(source, &CATALOGUE_COLUMNS, limits)?;
     let (header, rows) = table::split_header(&sheet, &CATALOGUE_COLUMNS)?;
     if rows.is_empty() {
         return Err(ImportErrors::single(RowError::row(

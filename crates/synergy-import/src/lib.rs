@@ -35,12 +35,15 @@ mod fields;
 mod format;
 mod limits;
 mod market_data;
-mod table;
+pub(crate) mod table;
 mod write;
 
-pub use catalogue::{CATALOGUE_COLUMNS, parse_catalogue, parse_catalogue_within};
+pub use catalogue::{CATALOGUE_COLUMNS, parse_catalogue, parse_catalogue_within, read_catalogue};
 pub use error::{ImportErrors, LISTED_ROWS, RowError};
 pub use format::{Format, UnknownFormat, XLSX_MEDIA_TYPE};
 pub use limits::Limits;
-pub use market_data::{MARKET_DATA_COLUMNS, parse_market_data, parse_market_data_within};
+pub use market_data::{
+    MARKET_DATA_COLUMNS, parse_market_data, parse_market_data_within, read_market_data,
+};
+pub use table::Source;
 pub use write::{catalogue_csv, market_data_csv};

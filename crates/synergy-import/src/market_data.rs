@@ -12,7 +12,7 @@ use crate::error::{ImportErrors, Problems, RowError};
 use crate::fields::{Fields, keep};
 use crate::format::Format;
 use crate::limits::Limits;
-use crate::table;
+use crate::table::{self, Source};
 
 /// The market data header, in the order templates write it.
 pub const MARKET_DATA_COLUMNS: [&str; 8] = [
@@ -61,7 +61,17 @@ pub fn parse_market_data_within(
     catalogue: Option<&CatalogueView>,
     limits: &Limits,
 ) -> Result<Vec<MonthSubmission>, ImportErrors> {
-    let sheet = table::read(bytes, format, limits)?;
+    read_market_data(Source::File { bytes, format }, catalogue, limits)
+}
+
+/// Reads market data from a file or from rows of cells in [`MARKET_DATA_COLUMNS`] order,
+/// with one set of rules and messages for both.
+pub fn read_market_data(
+    source: Source<'_>,
+    catalogue: Option<&CatalogueView>,
+    limits: &Limits,
+) -> Result<Vec<MonthSubmission>, ImportErrors> {
+    let sheet = table::read_source(source, &MARKET_DATA_COLUMNS, limits)?;
     let (header, rows) = table::split_header(&sheet, &MARKET_DATA_COLUMNS)?;
     if rows.is_empty() {
         return Err(ImportErrors::single(RowError::row(

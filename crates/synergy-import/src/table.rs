@@ -94,6 +94,61 @@ pub(crate) fn read(bytes: &[u8], format: Format, limits: &Limits) -> Result<Shee
     }
 }
 
+/// What an import reads: a file's bytes in a format, or rows already split into cells (a
+/// JSON upload), each row's cells in the import's column order.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    File { bytes: &'a [u8], format: Format },
+    Rows(&'a [Vec<Option<String>>]),
+}
+
+/// Reads a source within `limits` into the sheet the import's rules take: for rows, a
+/// header of `columns` on line 1 and row *i* (0-based) on line *i* + 2, each cell trimmed
+/// as a CSV cell is, every limit but the file's bytes counted as for a file.
+pub(crate) fn read_source(
+    source: Source<'_>,
+    columns: &[&'static str],
+    limits: &Limits,
+) -> Result<Sheet, ImportErrors> {
+    let rows = match source {
+        Source::File { bytes, format } => return read(bytes, format, limits),
+        Source::Rows(rows) => rows,
+    };
+    let mut budget = Budget::new(limits);
+    let mut sheet = Sheet {
+        rows: vec![Row {
+            line: 1,
+            cells: columns
+                .iter()
+                .map(|c| Cell::Text((*c).to_owned()))
+                .collect(),
+        }],
+    };
+    budget.row(1, columns.len())?;
+    for (i, cells) in rows.iter().enumerate() {
+        let line = i + 2;
+        let mut row = Vec::with_capacity(cells.len().min(limits.columns));
+        for (index, cell) in cells.iter().enumerate() {
+            let at = || format!("cell {}", index + 1);
+            budget.column(line, &at, index)?;
+            let cell = match cell.as_deref().map(str::trim) {
+                None | Some("") => Cell::Empty,
+                Some(text) => {
+                    budget.text(line, &at, text)?;
+                    Cell::Text(text.to_owned())
+                }
+            };
+            row.push(cell);
+        }
+        if row.iter().all(Cell::is_blank) {
+            continue;
+        }
+        budget.row(line, row.len())?;
+        sheet.rows.push(Row { line, cells: row });
+    }
+    Ok(sheet)
+}
+
 fn file_error(rule: &'static str, reason: impl Into<String>) -> ImportErrors {
     ImportErrors::single(RowError::row(1, rule, reason))
 }

@@ -9,6 +9,7 @@
 //! atomic commit), `forecasts`, and `order:<id>` per order.
 
 mod authority;
+mod declare;
 pub mod forecasts;
 mod lines;
 pub mod market_data;
@@ -21,6 +22,7 @@ use synergy_proto::{
     events::InformationEvent,
 };
 
+pub use declare::{CLI_GROUPS, COMMANDS};
 pub use forecasts::{ForecastCommand, Forecasts, MonthPlan, VolumePlan};
 pub use market_data::{MarketData, MonthRecord, MonthSubmission, SubmitMarketData};
 pub use order::{Order, OrderCommand, OrderLine, OrderState, OrderStatus, OrderStep};

@@ -532,7 +532,7 @@ fn review_lists_every_problem_of_a_submission() {
     let problems = MarketData::default().review(&cmd, &dist()).unwrap_err();
     let found: Vec<(&str, Option<&str>)> = problems
         .iter()
-        .map(|e| (e.rule, e.field.as_deref()))
+        .map(|e| (e.rule.as_ref(), e.field.as_deref()))
         .collect();
     for expected in [
         (

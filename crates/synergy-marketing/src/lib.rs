@@ -7,6 +7,7 @@
 
 pub mod campaign;
 pub mod command;
+mod declare;
 pub mod query;
 
 use synergy_domain::{BoundedContext, DecisionContext, DomainError};
@@ -17,6 +18,7 @@ pub use campaign::{
     PriceCheck, TaskCompletion, ratio_pct,
 };
 pub use command::{CAMPAIGN_AGGREGATE, Command, campaign_aggregate_id, campaign_stream};
+pub use declare::{CLI_GROUPS, COMMANDS};
 pub use query::{Answer, Query, Ratio, answer};
 
 /// The marketing context as the runtime drives it.

@@ -46,8 +46,6 @@ pub enum ApiError {
     NotReady(String),
     #[error("read models: {0}")]
     Projection(#[from] ProjectionError),
-    #[error("{0} is not available over this connection")]
-    Unsupported(&'static str),
 }
 
 /// Everything a front end can ask of Synergy.
@@ -80,10 +78,7 @@ pub trait Api: Send + Sync + 'static {
 
     /// Freezes the live report as its next issued version (an event in the evaluation
     /// context), stating what changed since the previous version.
-    async fn issue_report(&self, request: IssueRequest) -> Result<IssuedReport, ApiError> {
-        let _ = request;
-        Err(ApiError::Unsupported("issuing reports"))
-    }
+    async fn issue_report(&self, request: IssueRequest) -> Result<IssuedReport, ApiError>;
 
     /// An issued version of a report, exactly as it was frozen (JSON).
     async fn issued_report(
@@ -92,10 +87,7 @@ pub trait Api: Send + Sync + 'static {
         kind: ReportKind,
         period: Period,
         version: u32,
-    ) -> Result<String, ApiError> {
-        let _ = (partnership, kind, period, version);
-        Err(ApiError::Unsupported("reading issued reports"))
-    }
+    ) -> Result<String, ApiError>;
 }
 
 /// A request to issue (freeze) a report version.

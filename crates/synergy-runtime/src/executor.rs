@@ -1,5 +1,6 @@
 //! Executes commands against the event log: load, decide, append with expected version.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -86,8 +87,9 @@ pub struct Outcome {
     pub stream: StreamId,
     /// Where the commit landed; `None` when the command changed nothing.
     pub position: Option<Position>,
-    /// Names of the recorded events, in order (empty for a no-op).
-    pub events: Vec<&'static str>,
+    /// Names of the recorded events, in order (empty for a no-op): literals in process,
+    /// the received names over NATS.
+    pub events: Vec<Cow<'static, str>>,
     /// The aggregate's version after the command.
     pub version: u64,
     /// The command had been recorded before under the same key; nothing new was stored.
@@ -381,7 +383,12 @@ impl<L: EventLog> Executor<L> {
                 return Ok(Outcome {
                     stream,
                     position: Some(done.position),
-                    events: done.commit.events.iter().map(|e| e.event.name()).collect(),
+                    events: done
+                        .commit
+                        .events
+                        .iter()
+                        .map(|e| Cow::Borrowed(e.event.name()))
+                        .collect(),
                     version: done.commit.last_version(),
                     duplicate: true,
                 });
@@ -402,7 +409,8 @@ impl<L: EventLog> Executor<L> {
                     duplicate: false,
                 });
             }
-            let names: Vec<&'static str> = events.iter().map(Event::name).collect();
+            let names: Vec<Cow<'static, str>> =
+                events.iter().map(|e| Cow::Borrowed(e.name())).collect();
             let recorded = self
                 .record(
                     principal,

@@ -8,7 +8,9 @@
 
 pub mod api;
 pub mod clock;
+pub mod commands;
 pub mod executor;
+pub mod import;
 pub mod nats;
 pub mod projection;
 pub mod query;

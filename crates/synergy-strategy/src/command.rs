@@ -137,23 +137,10 @@ impl Command {
         stream_for(self.partnership())
     }
 
-    /// The verb, as used in the command subject `syn.cmd.strategy.<verb>`.
+    /// The verb, as used in the command subject `syn.cmd.strategy.<verb>`: the
+    /// command's declaration says it ([`crate::COMMANDS`]).
     pub fn verb(&self) -> &'static str {
-        match self {
-            Command::SignPartnership { .. } => "sign-partnership",
-            Command::AdoptRulebook { .. } => "adopt-rulebook",
-            Command::TerminatePartnership { .. } => "terminate-partnership",
-            Command::DraftPlan { .. } => "draft-plan",
-            Command::SetPlanTarget { .. } => "set-plan-target",
-            Command::RemovePlanTarget { .. } => "remove-plan-target",
-            Command::SubmitPlan { .. } => "submit-plan",
-            Command::SignPlan { .. } => "sign-plan",
-            Command::RevisePlan { .. } => "revise-plan",
-            Command::WithdrawPlan { .. } => "withdraw-plan",
-            Command::AcceptPartnership { .. } => "accept-partnership",
-            Command::DeclinePartnership { .. } => "decline-partnership",
-            Command::WithdrawPartnership { .. } => "withdraw-partnership",
-        }
+        crate::COMMANDS.of(self).verb
     }
 }
 

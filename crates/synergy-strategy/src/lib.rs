@@ -10,10 +10,12 @@
 
 mod command;
 mod decide;
+mod declare;
 mod state;
 
 pub use command::{AGGREGATE, Answer, Command, Query, stream_for};
 pub use decide::MAX_PLAN_YEARS;
+pub use declare::{CLI_GROUPS, COMMANDS};
 pub use state::{
     Partnership, Plan, PlanStatus, Rulebook, Signature, StrategyState, Termination,
     partnership_view,

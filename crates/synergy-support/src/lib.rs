@@ -9,6 +9,7 @@
 //! module.
 
 pub mod action;
+mod declare;
 pub mod ledger;
 pub mod meeting;
 pub mod request;
@@ -23,6 +24,7 @@ use synergy_proto::{
 };
 
 pub use action::{ActionItem, ActionItemCommand, ActionItemState, ActionNote, ActionNoteKind};
+pub use declare::{CLI_GROUPS, COMMANDS};
 pub use ledger::{ActionCounts, MeetingCounts, ResponseCounts, SupportLedger, SupportOverview};
 pub use meeting::{
     HeldMeeting, Meeting, MeetingCommand, MeetingState, MeetingStatus, REVIEW_AGENDA,

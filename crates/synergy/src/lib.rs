@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod declared;
 pub mod demo;
 mod run;
 mod serve;

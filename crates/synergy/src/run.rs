@@ -16,7 +16,7 @@ use synergy_runtime::nats::NatsAddress;
 use synergy_runtime::projection::ProjectionStore;
 use synergy_runtime::{
     AnyCommand, Api, ApiError, IssueRequest, IssuedReport, Local, Outcome, ReportRequest, Request,
-    SystemClock,
+    SystemClock, import,
 };
 
 use crate::cli::{
@@ -202,17 +202,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let api = api(&data, nats).await?;
             import_market_data(&*api, partnership, reason, &file, act_as, &limits).await
         }
-        Command::Partnership(c) => {
-            execute_built(&*api(&data, nats).await?, c.build(), act_as).await
-        }
-        Command::Plan(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
-        Command::Brand(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
-        Command::Campaign(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
-        Command::Forecast(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
-        Command::Order(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
-        Command::Meeting(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
-        Command::Action(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
-        Command::Support(c) => execute_built(&*api(&data, nats).await?, c.build(), act_as).await,
+        Command::Declared(c) => execute_built(&*api(&data, nats).await?, c.build()?, act_as).await,
     }
 }
 
@@ -362,27 +352,17 @@ async fn import_catalogue(
 ) -> anyhow::Result<ExitCode> {
     let bytes = read_file(file, limits)?;
     let format = synergy_import::Format::sniff(&bytes, file.to_str());
-    let skus = match synergy_import::parse_catalogue_within(&bytes, format, limits) {
-        Ok(skus) => skus,
-        Err(errors) => {
-            eprintln!(
-                "{} was rejected; nothing was recorded:\n{errors}",
-                file.display()
-            );
-            return Ok(ExitCode::from(1));
-        }
+    let source = synergy_import::Source::File {
+        bytes: &bytes,
+        format,
     };
-    let count = skus.len();
-    let who = principal(
-        api,
-        &partnership,
-        &DefaultActor::Side(Side::Manufacturer),
-        act_as,
-    )
-    .await?;
-    let command =
-        AnyCommand::Brand(synergy_brand::Command::RegisterCatalogue { partnership, skus });
-    eprintln!("{}: {count} SKUs", file.display());
+    let who = &DefaultActor::Side(Side::Manufacturer);
+    let command = match import::catalogue(partnership.clone(), source, limits) {
+        Ok(command) => command,
+        Err(errors) => return rejected(file, &errors),
+    };
+    let who = principal(api, &partnership, who, act_as).await?;
+    eprintln!("{}: {} SKUs", file.display(), import::count(&command));
     report_outcome(api.execute(Request::new(who, command)).await)
 }
 
@@ -396,35 +376,28 @@ async fn import_market_data(
 ) -> anyhow::Result<ExitCode> {
     let bytes = read_file(file, limits)?;
     let format = synergy_import::Format::sniff(&bytes, file.to_str());
-    let catalogue = api.catalogue(&partnership).await?;
-    let months =
-        match synergy_import::parse_market_data_within(&bytes, format, Some(&catalogue), limits) {
-            Ok(months) => months,
-            Err(errors) => {
-                eprintln!(
-                    "{} was rejected; nothing was recorded:\n{errors}",
-                    file.display()
-                );
-                return Ok(ExitCode::from(1));
-            }
-        };
-    let count = months.len();
-    let who = principal(
-        api,
-        &partnership,
-        &DefaultActor::Side(Side::Distributor),
-        act_as,
-    )
-    .await?;
-    let command = AnyCommand::Information(synergy_information::Command::SubmitMarketData(
-        synergy_information::SubmitMarketData {
-            partnership,
-            months,
-            reason,
-        },
-    ));
-    eprintln!("{}: {count} months", file.display());
+    let source = synergy_import::Source::File {
+        bytes: &bytes,
+        format,
+    };
+    let who = &DefaultActor::Side(Side::Distributor);
+    let command = match import::market_data(api, partnership.clone(), source, reason, limits).await
+    {
+        Ok(command) => command,
+        Err(import::ImportError::Rejected(errors)) => return rejected(file, &errors),
+        Err(import::ImportError::Api(e)) => return Err(e.into()),
+    };
+    let who = principal(api, &partnership, who, act_as).await?;
+    eprintln!("{}: {} months", file.display(), import::count(&command));
     report_outcome(api.execute(Request::new(who, command)).await)
+}
+
+fn rejected(file: &Path, errors: &synergy_import::ImportErrors) -> anyhow::Result<ExitCode> {
+    eprintln!(
+        "{} was rejected; nothing was recorded:\n{errors}",
+        file.display()
+    );
+    Ok(ExitCode::from(1))
 }
 
 fn print_quarantined(listed: &[synergy_eventlog::Quarantined], json: bool) -> anyhow::Result<()> {

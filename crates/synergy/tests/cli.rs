@@ -453,3 +453,78 @@ fn imports_are_bounded_and_the_limits_can_be_set() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The plan commands as the CLI derives them from the strategy context's declarations:
+/// `plan remove-target` is there because the context declares it, its flags have help,
+/// a value of the wrong shape is refused before anything runs, and the target goes.
+#[test]
+fn a_plan_target_is_set_and_removed_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let sign = [
+        "partnership",
+        "sign",
+        "--id",
+        "p1",
+        "--manufacturer",
+        "hongyun",
+        "--distributor",
+        "changzhi",
+        "--region",
+        "長治",
+        "--signed-on",
+        "2007-12-18",
+    ];
+    ok(&data, &sign);
+    let plan = ["--partnership", "p1", "--plan", "p2008"];
+    let draft = [
+        "--title",
+        "三年規劃",
+        "--first-year",
+        "2008",
+        "--last-year",
+        "2010",
+    ];
+    ok(&data, &[&["plan", "draft"][..], &plan, &draft].concat());
+    let target = ["--period", "2008-H1", "--volume-cases", "15000.5"];
+    let out = ok(&data, &[&["plan", "target"][..], &plan, &target].concat());
+    assert!(out.contains("PlanTargetSet"), "{out}");
+
+    let help = ok(&data, &["plan", "remove-target", "--help"]);
+    assert!(help.contains("Remove the target"), "{help}");
+    assert!(help.contains("--period <PERIOD>"), "{help}");
+    assert!(
+        help.contains("The target's brand; absent for all brands"),
+        "{help}"
+    );
+
+    let wrong = synergy(
+        &data,
+        &[
+            &["plan", "remove-target"][..],
+            &plan,
+            &["--period", "2008-H3"],
+        ]
+        .concat(),
+    );
+    assert_eq!(wrong.status.code(), Some(2), "{wrong:?}");
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(stderr.contains("--period"), "{stderr}");
+
+    let out = ok(
+        &data,
+        &[
+            &["plan", "remove-target"][..],
+            &plan,
+            &["--period", "2008-H1"],
+        ]
+        .concat(),
+    );
+    assert!(out.contains("PlanTargetRemoved"), "{out}");
+    let shown = ok(
+        &data,
+        &["show", "plan", "--partnership", "p1", "--plan", "p2008"],
+    );
+    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(shown["targets"], serde_json::json!([]), "{shown}");
+}

@@ -7,8 +7,7 @@
 //! cannot be appended bumps the version. Errors carry a stable `code` string (the gateway
 //! shows the same codes) and, for refusals, the rule and the field.
 
-use std::collections::HashSet;
-use std::sync::{Mutex, OnceLock};
+use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use synergy_domain::{CatalogueView, DomainError, ErrorKind, PartnershipView, Principal, SkuView};
@@ -105,7 +104,7 @@ impl From<&Outcome> for OutcomeWire {
         OutcomeWire {
             stream: o.stream.clone(),
             position: o.position.map(Position::get),
-            events: o.events.iter().map(|e| (*e).to_owned()).collect(),
+            events: o.events.iter().map(|e| e.to_string()).collect(),
             version: o.version,
             duplicate: o.duplicate,
         }
@@ -117,7 +116,7 @@ impl From<OutcomeWire> for Outcome {
         Outcome {
             stream: o.stream,
             position: o.position.map(Position),
-            events: o.events.iter().map(|e| intern(e)).collect(),
+            events: o.events.into_iter().map(Cow::Owned).collect(),
             version: o.version,
             duplicate: o.duplicate,
         }
@@ -165,7 +164,6 @@ impl ErrorWire {
             ApiError::Execute(e) => ErrorWire::from_execute(e),
             ApiError::NotFound(m) => ErrorWire::new(code::NOT_FOUND, m.clone()),
             ApiError::NotReady(m) => ErrorWire::new(code::NOT_READY, m.clone()),
-            ApiError::Unsupported(_) => ErrorWire::new(code::BAD_REQUEST, e.to_string()),
             ApiError::Projection(p) => {
                 let code = match p {
                     ProjectionError::Unavailable(_) => code::UNAVAILABLE,
@@ -185,7 +183,7 @@ impl ErrorWire {
         match e {
             ExecuteError::Refused(d) => ErrorWire {
                 kind: Some(kind_name(d.kind).to_owned()),
-                rule: Some(d.rule.to_owned()),
+                rule: Some(d.rule.to_string()),
                 field: d.field.clone(),
                 ..ErrorWire::new(code::REFUSED, d.message.clone())
             },
@@ -223,7 +221,7 @@ impl ErrorWire {
                 };
                 ApiError::Execute(ExecuteError::Refused(DomainError {
                     kind,
-                    rule: intern(rule),
+                    rule: Cow::Owned(rule.to_owned()),
                     field: self.field,
                     message: self.message,
                 }))
@@ -283,30 +281,6 @@ pub fn kind_of(name: &str) -> Option<ErrorKind> {
         "invalid" => Some(ErrorKind::Invalid),
         _ => None,
     }
-}
-
-/// How many distinct strings [`intern`] will ever leak. Rule codes and event names are a
-/// few hundred fixed strings; the cap only matters for a misbehaving peer.
-const INTERN_LIMIT: usize = 4096;
-
-/// The `&'static str` form of a rule code or event name received from a service
-/// ([`DomainError::rule`] and [`Outcome::events`] are static in-process). Each distinct
-/// string is leaked once; past `INTERN_LIMIT` strings a placeholder is returned.
-pub fn intern(s: &str) -> &'static str {
-    static SEEN: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let mut seen = SEEN
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    if let Some(known) = seen.get(s) {
-        return known;
-    }
-    if seen.len() >= INTERN_LIMIT {
-        return "unrecognised";
-    }
-    let leaked: &'static str = Box::leak(s.to_owned().into_boxed_str());
-    seen.insert(leaked);
-    leaked
 }
 
 /// One of a context's own queries, asked of that context's service on
@@ -654,67 +628,20 @@ pub fn command_subject(command: &AnyCommand) -> String {
 
 impl AnyCommand {
     /// The kebab-case name of the command, the last token of its NATS subject
-    /// (`submit-market-data` → `syn.cmd.information.submit-market-data`).
+    /// (`place-order` → `syn.cmd.information.place-order`): its declaration's verb, or an
+    /// import's own.
     pub fn verb(&self) -> &'static str {
-        use synergy_information::{ForecastCommand as F, OrderCommand as O};
-        use synergy_support::{
-            ActionItemCommand as A, MeetingCommand as M, SupportRequestCommand as R,
-        };
+        if let Some(spec) = crate::commands::spec_of(self) {
+            return spec.verb;
+        }
         match self {
-            // The context declares its verbs (`Command::verb`).
-            AnyCommand::Strategy(c) => c.verb(),
-            AnyCommand::Marketing(c) => {
-                use synergy_marketing::Command as K;
-                match c {
-                    K::PlanCampaign { .. } => "plan-campaign",
-                    K::AssignTask { .. } => "assign-task",
-                    K::CompleteTask { .. } => "complete-task",
-                    K::DispatchMaterials { .. } => "dispatch-materials",
-                    K::ReceiveMaterials { .. } => "receive-materials",
-                    K::SelectOutlets { .. } => "select-outlets",
-                    K::CheckRetailPrice { .. } => "check-retail-price",
-                    K::AllocateSupply { .. } => "allocate-supply",
-                    K::LaunchCampaign { .. } => "launch-campaign",
-                    K::CloseCampaign { .. } => "close-campaign",
-                }
+            AnyCommand::Brand(synergy_brand::Command::RegisterCatalogue { .. }) => {
+                "register-catalogue"
             }
-            AnyCommand::Brand(c) => {
-                use synergy_brand::Command as B;
-                match c {
-                    B::RegisterCatalogue { .. } => "register-catalogue",
-                    B::IntroduceBrand { .. } => "introduce-brand",
-                    B::ChangeBrandStage { .. } => "change-brand-stage",
-                    B::EvaluateBrand { .. } => "evaluate-brand",
-                    B::RecordCultureActivity { .. } => "record-culture-activity",
-                }
+            AnyCommand::Information(synergy_information::Command::SubmitMarketData(_)) => {
+                "submit-market-data"
             }
-            AnyCommand::Information(c) => {
-                use synergy_information::Command as I;
-                match c {
-                    I::SubmitMarketData(_) => "submit-market-data",
-                    I::Forecast(F::SubmitDemandForecast { .. }) => "submit-demand-forecast",
-                    I::Forecast(F::ConfirmSupplyPlan { .. }) => "confirm-supply-plan",
-                    I::Order(O::Place { .. }) => "place-order",
-                    I::Order(O::Confirm { .. }) => "confirm-order",
-                    I::Order(O::Ship { .. }) => "ship-order",
-                    I::Order(O::Receive { .. }) => "receive-order",
-                }
-            }
-            AnyCommand::Support(c) => {
-                use synergy_support::Command as S;
-                match c {
-                    S::Meeting(M::Schedule { .. }) => "schedule-meeting",
-                    S::Meeting(M::Hold { .. }) => "hold-meeting",
-                    S::Meeting(M::Cancel { .. }) => "cancel-meeting",
-                    S::ActionItem(A::Raise { .. }) => "raise-action-item",
-                    S::ActionItem(A::Progress { .. }) => "progress-action-item",
-                    S::ActionItem(A::Close { .. }) => "close-action-item",
-                    S::ActionItem(A::Reopen { .. }) => "reopen-action-item",
-                    S::SupportRequest(R::Open { .. }) => "open-support-request",
-                    S::SupportRequest(R::Acknowledge { .. }) => "acknowledge-support-request",
-                    S::SupportRequest(R::Resolve { .. }) => "resolve-support-request",
-                }
-            }
+            other => unreachable!("{:?} has no declaration", other.context()),
         }
     }
 }
@@ -814,13 +741,5 @@ mod tests {
             decode::<CommandRequest>(&other_version),
             Err(DecodeError::UnknownVersion { found: 9 })
         ));
-    }
-
-    #[test]
-    fn interning_returns_one_static_str_per_distinct_string() {
-        let a = intern("plan.targets_only_in_draft");
-        let b = intern(&String::from("plan.targets_only_in_draft"));
-        assert!(std::ptr::eq(a, b));
-        assert_eq!(a, "plan.targets_only_in_draft");
     }
 }

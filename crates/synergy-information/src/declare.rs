@@ -1,0 +1,178 @@
+//! The information context's commands as every front end sees them: one declaration each
+//! (verb, doc, who, HTTP route, CLI words, fields) and the bind from field values to the
+//! typed [`Command`]. Market data arrives as an import (a file of rows), not declared here.
+
+use synergy_domain::contract::{
+    Args, CommandSpec, Declarations, Declared, Field, FieldError, Kind, Record, Shape, Who,
+};
+use synergy_proto::events::information::VolumeLine;
+use synergy_proto::{Context, Side};
+
+use crate::{Command, ForecastCommand as F, OrderCommand as O};
+
+const M: Side = Side::Manufacturer;
+const D: Side = Side::Distributor;
+const MONTH: Field = Field::new("month", Kind::Text(Shape::Month), "The month");
+const ORDER: Field = Field::new("order", Kind::Text(Shape::Id), "The order");
+
+const LINE: Record = Record {
+    fields: &[
+        Field::new("sku", Kind::Text(Shape::Id), "The SKU"),
+        Field::new("volume_cases", Kind::Text(Shape::Cases), "Cases"),
+    ],
+    sep: '=',
+    form: "SKU=CASES",
+    example: "hongyun-soft=1200.5",
+};
+
+const LINES: Field = Field::new("lines", Kind::Records(&LINE), "Cases per SKU").flag("line");
+
+fn lines(a: &Args<'_>) -> Result<Vec<VolumeLine>, FieldError> {
+    a.records("lines")
+        .iter()
+        .map(|l| {
+            Ok(VolumeLine {
+                sku: l.get("sku")?,
+                volume: l.get("volume_cases")?,
+            })
+        })
+        .collect()
+}
+
+const CONTEXT: Context = Context::Information;
+
+/// Every declared command of the information context.
+pub static COMMANDS: Declarations<Command> = Declarations(&[
+    Declared {
+        spec: CommandSpec::new(
+            CONTEXT,
+            "submit-demand-forecast",
+            ["forecast", "submit"],
+            "Submit the demand forecast for a month.",
+            "forecasting demand",
+            Who::Only(D),
+            "/v1/partnerships/{id}/forecasts",
+            &[Field::partnership(), MONTH, LINES],
+        ),
+        is: |c| matches!(c, Command::Forecast(F::SubmitDemandForecast { .. })),
+        bind: |a| {
+            Ok(Command::Forecast(F::SubmitDemandForecast {
+                partnership: a.get("partnership")?,
+                month: a.get("month")?,
+                lines: lines(a)?,
+            }))
+        },
+    },
+    Declared {
+        spec: CommandSpec::new(
+            CONTEXT,
+            "confirm-supply-plan",
+            ["forecast", "confirm-supply"],
+            "Confirm the supply plan for a forecast month.",
+            "confirming a supply plan",
+            Who::Only(M),
+            "/v1/partnerships/{id}/supply-plans",
+            &[Field::partnership(), MONTH, LINES],
+        ),
+        is: |c| matches!(c, Command::Forecast(F::ConfirmSupplyPlan { .. })),
+        bind: |a| {
+            Ok(Command::Forecast(F::ConfirmSupplyPlan {
+                partnership: a.get("partnership")?,
+                month: a.get("month")?,
+                lines: lines(a)?,
+            }))
+        },
+    },
+    Declared {
+        spec: CommandSpec::new(
+            CONTEXT,
+            "place-order",
+            ["order", "place"],
+            "Place an order.",
+            "placing an order",
+            Who::Only(D),
+            "/v1/partnerships/{id}/orders",
+            &[
+                Field::partnership(),
+                Field::new("order", Kind::Text(Shape::Id), "The new order's id"),
+                MONTH,
+                LINES,
+            ],
+        ),
+        is: |c| matches!(c, Command::Order(O::Place { .. })),
+        bind: |a| {
+            Ok(Command::Order(O::Place {
+                partnership: a.get("partnership")?,
+                order: a.get("order")?,
+                month: a.get("month")?,
+                lines: lines(a)?,
+            }))
+        },
+    },
+    Declared {
+        spec: CommandSpec::new(
+            CONTEXT,
+            "confirm-order",
+            ["order", "confirm"],
+            "Confirm the quantities of an order.",
+            "confirming an order",
+            Who::Only(M),
+            "/v1/partnerships/{id}/orders/{order}/confirmation",
+            &[Field::partnership(), ORDER, LINES],
+        ),
+        is: |c| matches!(c, Command::Order(O::Confirm { .. })),
+        bind: |a| {
+            Ok(Command::Order(O::Confirm {
+                partnership: a.get("partnership")?,
+                order: a.get("order")?,
+                lines: lines(a)?,
+            }))
+        },
+    },
+    Declared {
+        spec: CommandSpec::new(
+            CONTEXT,
+            "ship-order",
+            ["order", "ship"],
+            "Ship an order.",
+            "shipping an order",
+            Who::Only(M),
+            "/v1/partnerships/{id}/orders/{order}/shipment",
+            &[Field::partnership(), ORDER, LINES],
+        ),
+        is: |c| matches!(c, Command::Order(O::Ship { .. })),
+        bind: |a| {
+            Ok(Command::Order(O::Ship {
+                partnership: a.get("partnership")?,
+                order: a.get("order")?,
+                lines: lines(a)?,
+            }))
+        },
+    },
+    Declared {
+        spec: CommandSpec::new(
+            CONTEXT,
+            "receive-order",
+            ["order", "receive"],
+            "Record what of an order arrived.",
+            "receiving an order",
+            Who::Only(D),
+            "/v1/partnerships/{id}/orders/{order}/receipt",
+            &[Field::partnership(), ORDER, LINES],
+        ),
+        is: |c| matches!(c, Command::Order(O::Receive { .. })),
+        bind: |a| {
+            Ok(Command::Order(O::Receive {
+                partnership: a.get("partnership")?,
+                order: a.get("order")?,
+                lines: lines(a)?,
+            }))
+        },
+    },
+]);
+
+/// The CLI groups of this context's commands, with what each holds.
+pub const CLI_GROUPS: &[(&str, &str)] = &[
+    ("forecast", "Demand forecasts and supply plans."),
+    ("order", "Orders: place, confirm, ship, receive."),
+];

@@ -1,0 +1,213 @@
+//! The command-line front end of the declared commands ([`synergy_runtime::commands`]):
+//! each declaration is a subcommand `synergy <group> <name>` with one flag per field, its
+//! help taken from the field's doc and its value checked against the field's shape before
+//! anything runs. Adding a command to a context's declarations adds it here.
+
+use clap::builder::{PossibleValuesParser, ValueParser};
+use clap::{Arg, ArgAction, ArgMatches};
+use synergy_domain::contract::{CommandSpec, Field, Kind, Record, Values, Who};
+use synergy_proto::OrgId;
+use synergy_runtime::commands;
+
+use crate::cli::{Built, DefaultActor};
+
+/// One declared command as the command line gave it: which one, and its flags' values.
+#[derive(Debug, Clone)]
+pub struct DeclaredCmd {
+    pub spec: &'static CommandSpec,
+    pub values: Values,
+}
+
+impl DeclaredCmd {
+    /// The command and who acts by default.
+    pub fn build(&self) -> anyhow::Result<Built> {
+        let command = commands::bind(self.spec, &self.values)
+            .map_err(|e| anyhow::anyhow!("[invalid] {e}"))?;
+        let actor = match self.spec.who {
+            Who::Only(side) | Who::Either(side) => DefaultActor::Side(side),
+            Who::Signatory => {
+                let manufacturer = self
+                    .values
+                    .get("manufacturer")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default();
+                DefaultActor::Org(manufacturer.parse::<OrgId>()?)
+            }
+            Who::Proposal => DefaultActor::Named,
+        };
+        Ok(Built { command, actor })
+    }
+}
+
+fn flag(field: &Field) -> String {
+    field.flag.unwrap_or(field.name).replace('_', "-")
+}
+
+fn arg(field: &'static Field) -> Arg {
+    let arg = Arg::new(field.name)
+        .long(flag(field))
+        .help(field.doc)
+        .required(field.required)
+        .action(ArgAction::Set);
+    match field.kind {
+        Kind::Text(shape) => arg
+            .value_name(shape.value_name())
+            .value_parser(ValueParser::new(
+                move |text: &str| -> Result<String, String> {
+                    if shape.accepts(text) {
+                        Ok(text.to_owned())
+                    } else {
+                        Err(format!("expected {}", shape.expected()))
+                    }
+                },
+            )),
+        Kind::Free => arg.value_name("TEXT"),
+        Kind::Whole { min, max } => arg
+            .value_name("N")
+            .value_parser(clap::value_parser!(i64).range(min..=max)),
+        Kind::Choice(choices) => {
+            arg.value_parser(PossibleValuesParser::new(choices.iter().map(|c| {
+                // The command line has always spelled values kebab-case too.
+                let value = clap::builder::PossibleValue::new(c.value).help(c.doc);
+                if c.value.contains('_') {
+                    value.alias(c.value.replace('_', "-"))
+                } else {
+                    value
+                }
+            })))
+        }
+        Kind::Flag => arg.action(ArgAction::SetTrue).required(false),
+        Kind::List(shape) => arg
+            .action(ArgAction::Append)
+            .value_name(shape.map_or("TEXT", |s| s.value_name()))
+            .value_parser(ValueParser::new(
+                move |text: &str| -> Result<String, String> {
+                    match shape {
+                        Some(shape) if !shape.accepts(text) => {
+                            Err(format!("expected {}", shape.expected()))
+                        }
+                        _ => Ok(text.to_owned()),
+                    }
+                },
+            ))
+            .help(format!("{} (repeatable)", field.doc)),
+        Kind::Records(record) => arg
+            .action(ArgAction::Append)
+            .value_name(record.form)
+            .value_parser(ValueParser::new(move |text: &str| {
+                record_value(record, text)
+            }))
+            .help(format!("{}: {}, repeatable", field.doc, record.form)),
+    }
+}
+
+/// One record written `first<sep>second` (`hongyun-soft=1200.5`), as the JSON object the
+/// declaration reads, each part checked against its field.
+fn record_value(record: &'static Record, text: &str) -> Result<RecordValue, String> {
+    let [first, second] = record.fields;
+    let wrong = || format!("write {}, e.g. {}", record.form, record.example);
+    let (a, b) = text.split_once(record.sep).ok_or_else(wrong)?;
+    let mut object = Values::new();
+    for (field, part) in [(first, a), (second, b)] {
+        let value = match field.kind {
+            Kind::Text(shape) if !shape.accepts(part) => {
+                return Err(format!("{}: expected {}", field.name, shape.expected()));
+            }
+            Kind::Whole { min, max } => {
+                let n: i64 = part.parse().map_err(|_| wrong())?;
+                if !(min..=max).contains(&n) {
+                    return Err(format!("{}: expected {min} to {max}", field.name));
+                }
+                serde_json::Value::from(n)
+            }
+            _ => serde_json::Value::from(part),
+        };
+        object.insert(field.name.to_owned(), value);
+    }
+    Ok(RecordValue(object))
+}
+
+/// A parsed [`Kind::Records`] value (clap stores values by type).
+#[derive(Debug, Clone)]
+struct RecordValue(Values);
+
+fn subcommand(spec: &'static CommandSpec) -> clap::Command {
+    let rest = spec.doc.lines().skip(1).collect::<Vec<_>>().join(" ");
+    let mut cmd = clap::Command::new(spec.cli[1]).about(spec.summary());
+    if !rest.is_empty() {
+        cmd = cmd.long_about(format!("{}\n\n{rest}", spec.summary()));
+    }
+    cmd.args(spec.fields.iter().map(arg))
+}
+
+impl clap::FromArgMatches for DeclaredCmd {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let missing = || clap::Error::new(clap::error::ErrorKind::MissingSubcommand);
+        let (group, matches) = matches.subcommand().ok_or_else(missing)?;
+        let (name, matches) = matches.subcommand().ok_or_else(missing)?;
+        let spec = commands::all()
+            .find(|s| s.cli == [group, name])
+            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidSubcommand))?;
+        let mut values = Values::new();
+        for field in spec.fields {
+            let value = match field.kind {
+                Kind::Whole { .. } => matches
+                    .get_one::<i64>(field.name)
+                    .map(|n| serde_json::Value::from(*n)),
+                Kind::Flag => Some(serde_json::Value::from(matches.get_flag(field.name))),
+                Kind::List(_) => matches.get_many::<String>(field.name).map(|items| {
+                    serde_json::Value::from(items.map(String::as_str).collect::<Vec<_>>())
+                }),
+                Kind::Records(_) => matches.get_many::<RecordValue>(field.name).map(|items| {
+                    serde_json::Value::from(
+                        items
+                            .map(|r| serde_json::Value::Object(r.0.clone()))
+                            .collect::<Vec<_>>(),
+                    )
+                }),
+                // The kebab-case alias names the same value.
+                Kind::Choice(_) => matches
+                    .get_one::<String>(field.name)
+                    .map(|s| serde_json::Value::from(s.replace('-', "_"))),
+                _ => matches
+                    .get_one::<String>(field.name)
+                    .map(|s| serde_json::Value::from(s.as_str())),
+            };
+            if let Some(value) = value {
+                values.insert(field.name.to_owned(), value);
+            }
+        }
+        Ok(DeclaredCmd { spec, values })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl clap::Subcommand for DeclaredCmd {
+    fn augment_subcommands(mut cmd: clap::Command) -> clap::Command {
+        for (group, doc) in commands::cli_groups() {
+            let children = commands::all()
+                .filter(|s| s.cli[0] == group)
+                .map(subcommand);
+            cmd = cmd.subcommand(
+                clap::Command::new(group)
+                    .about(doc)
+                    .subcommand_required(true)
+                    .arg_required_else_help(true)
+                    .subcommands(children),
+            );
+        }
+        cmd
+    }
+
+    fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_subcommands(cmd)
+    }
+
+    fn has_subcommand(name: &str) -> bool {
+        commands::cli_groups().any(|(group, _)| group == name)
+    }
+}
