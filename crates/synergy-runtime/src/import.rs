@@ -4,6 +4,7 @@
 //! them. The CLI, the HTTP gateway and the benches call these, and execute the command
 //! like any other (embedded, or over NATS through [`crate::Api`]).
 
+use synergy_domain::CatalogueView;
 use synergy_import::{ImportErrors, Limits, Source};
 use synergy_proto::PartnershipId;
 
@@ -42,8 +43,19 @@ pub async fn market_data(
     limits: &Limits,
 ) -> Result<AnyCommand, ImportError> {
     let catalogue = api.catalogue(&partnership).await?;
-    let months = synergy_import::read_market_data(source, Some(&catalogue), limits)
-        .map_err(ImportError::Rejected)?;
+    market_data_against(partnership, source, reason, &catalogue, limits)
+        .map_err(ImportError::Rejected)
+}
+
+/// [`market_data`] against a catalogue already looked up.
+pub fn market_data_against(
+    partnership: PartnershipId,
+    source: Source<'_>,
+    reason: Option<String>,
+    catalogue: &CatalogueView,
+    limits: &Limits,
+) -> Result<AnyCommand, ImportErrors> {
+    let months = synergy_import::read_market_data(source, Some(catalogue), limits)?;
     Ok(AnyCommand::Information(
         synergy_information::Command::SubmitMarketData(synergy_information::SubmitMarketData {
             partnership,

@@ -9,10 +9,11 @@ use synergy_brand::SkuEntry;
 use synergy_domain::Principal;
 use synergy_evaluation::render::Format as ReportFormat;
 use synergy_eventlog::{EventLog, Position};
-use synergy_import::Format as FileFormat;
+use synergy_import::{Format as FileFormat, Limits, Source};
 use synergy_information::{MonthSubmission, SubmitMarketData};
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{Cases, OrgId, PartnershipId, Period, Role, StreamId, encode_commit};
+use synergy_runtime::import as runtime_import;
 use synergy_runtime::{AnyCommand, Api, Outcome, ReportRequest, Request};
 
 use super::Phases;
@@ -51,12 +52,12 @@ pub(super) async fn set_up<A: Api + ?Sized>(
         .await
         .with_context(|| format!("signing {p}"))?;
     let csv = synergy_import::catalogue_csv(skus);
-    let parsed = synergy_import::parse_catalogue(csv.as_bytes(), FileFormat::Csv)
+    let source = Source::File {
+        bytes: csv.as_bytes(),
+        format: FileFormat::Csv,
+    };
+    let register = runtime_import::catalogue(p.clone(), source, &Limits::DEFAULT)
         .map_err(|e| anyhow!("the generated catalogue was rejected:\n{e}"))?;
-    let register = AnyCommand::Brand(synergy_brand::Command::RegisterCatalogue {
-        partnership: p.clone(),
-        skus: parsed,
-    });
     api.execute(Request::new(cli(manufacturer()?), register))
         .await
         .with_context(|| format!("registering the catalogue of {p}"))?;
@@ -94,12 +95,12 @@ pub(super) async fn submit<A: Api + ?Sized>(
         .ok_or_else(|| anyhow!("partnership {p} is not signed"))?;
     let who = cli(view.distributor);
     let looked_up = Instant::now();
-    let months = synergy_import::parse_market_data(csv, format, Some(&catalogue))
-        .map_err(|e| anyhow!("the generated {what} was rejected:\n{e}"))?;
+    let source = Source::File { bytes: csv, format };
+    let command =
+        runtime_import::market_data_against(p.clone(), source, None, &catalogue, &Limits::DEFAULT)
+            .map_err(|e| anyhow!("the generated {what} was rejected:\n{e}"))?;
     let parsed = Instant::now();
-    let outcome = api
-        .execute(Request::new(who, submit_market_data(p.clone(), months)))
-        .await?;
+    let outcome = api.execute(Request::new(who, command)).await?;
     let accepted = Instant::now();
     Ok(Submitted {
         outcome,
@@ -123,7 +124,12 @@ pub(super) fn market_report(p: &PartnershipId, period: Period, after: Position) 
         period,
         kind: ReportKind::Market,
         format: ReportFormat::Json,
-        as_of: period.last_month().last_day(),
+        // The day after the period: its last month has ended, so the report counts it.
+        as_of: period
+            .last_month()
+            .last_day()
+            .add_days(1)
+            .expect("a period's next day is a date"),
         after: Some(after),
     }
 }
