@@ -262,3 +262,54 @@ impl ShareGap {
         ])
     }
 }
+
+impl ShareGap {
+    /// The plan as Markdown for a person: the inputs, the volumes and each SKU's part,
+    /// with the same figures as [`ShareGap::to_json`].
+    pub fn to_markdown(&self, partnership: &str) -> String {
+        let json = self.to_json(partnership);
+        let text = |key: &str| match json.get(key) {
+            Some(Json::String(s) | Json::Number(s)) => s.clone(),
+            _ => "—".to_owned(),
+        };
+        let mut out = format!(
+            "# 份額缺口 Share gap — {partnership} {}\n\n\
+             | | |\n|---|---|\n\
+             | 目標份額 target share | {} % |\n\
+             | 基期 base period | {} |\n\
+             | 最近月份 last recorded month | {} |\n\
+             | 市場增長 market growth | {} % |\n\
+             | 我方增長 our growth | {} % |\n\
+             | 預計市場 projected market | {} cases |\n\
+             | 基線 baseline | {} cases |\n\
+             | 所需 required | {} cases |\n\
+             | **缺口 gap** | **{} cases** |\n\n\
+             | SKU | gap (cases) | outlets to win |\n|---|---:|---:|\n",
+            text("period"),
+            text("target_share_pct"),
+            text("base_period"),
+            text("last_recorded_month"),
+            text("market_growth_pct"),
+            text("our_growth_pct"),
+            text("projected_market_volume_cases"),
+            text("baseline_volume_cases"),
+            text("required_volume_cases"),
+            text("gap_cases"),
+        );
+        if let Some(Json::Array(skus)) = json.get("skus") {
+            for sku in skus {
+                let cell = |key: &str| match sku.get(key) {
+                    Some(Json::String(s) | Json::Number(s)) => s.clone(),
+                    _ => "—".to_owned(),
+                };
+                out.push_str(&format!(
+                    "| {} | {} | {} |\n",
+                    cell("sku"),
+                    cell("gap_cases"),
+                    cell("outlets_needed")
+                ));
+            }
+        }
+        out
+    }
+}

@@ -281,6 +281,11 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
             "/v1/partnerships/{id}/reports/{kind}/{period}",
             get(get_report),
         ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/plan-gap/{period}",
+            get(get_plan_gap),
+        ),
         p(
             "/v1/partnerships/{id}/reports/{kind}/{period}/issues",
             post(issue_report),

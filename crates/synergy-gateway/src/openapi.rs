@@ -85,6 +85,7 @@ impl Modify for Security {
         reads::get_support_request,
         reads::get_support_overview,
         routes::get_report,
+        routes::get_plan_gap,
         routes::issue_report,
         routes::get_issued_report,
         routes::healthz,

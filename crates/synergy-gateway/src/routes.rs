@@ -11,7 +11,7 @@ use synergy_import::Source;
 use synergy_import::{Format as FileFormat, ImportErrors, XLSX_MEDIA_TYPE};
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{Date, PartnershipId, Period, Side, TimeZone};
-use synergy_runtime::{AnyCommand, IssueRequest, ReportRequest, Request, import};
+use synergy_runtime::{AnyCommand, IssueRequest, PlanGapRequest, ReportRequest, Request, import};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::GatewayState;
@@ -607,6 +607,89 @@ pub async fn get_report(
             kind,
             format,
             as_of,
+            after: q.after.map(synergy_eventlog::Position),
+        })
+        .await?;
+    Ok((
+        [(header::CONTENT_TYPE, HeaderValue::from_static(media))],
+        rendered,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PlanGapArgs {
+    /// The share of the market's volume to reach, in percent (e.g. `27.00`).
+    #[param(inline)]
+    pub target_share_pct: PercentText,
+    /// Rendering: json (default) or md.
+    #[param(inline)]
+    pub format: Option<PlanGapFormatDto>,
+    /// Read-your-writes: wait until the plan reflects the log up to this position.
+    pub after: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PlanGapFormatDto {
+    Json,
+    Md,
+}
+
+/// The share-gap planner: what a future period takes in volume, in all and per SKU, to
+/// reach a target share of the market (`docs/kpis.md`, "The share-gap planner"). Parties
+/// only.
+#[utoipa::path(
+    get,
+    path = "/v1/partnerships/{id}/plan-gap/{period}",
+    tag = "evaluation",
+    params(
+        ("id" = inline(Id), Path, description = "Partnership id"),
+        ("period" = inline(PeriodText), Path, description = "The future period: 2008-07, 2008-Q3, 2008-H2 or 2009"),
+        PlanGapArgs,
+        ("X-Act-As" = inline(Option<Id>), Header, description = "Admin tokens only: the organisation the admin acts for"),
+    ),
+    responses(
+        (status = 200, description = "The plan",
+            content(
+                ("application/json"),
+                ("text/markdown"),
+            )
+        ),
+        (status = 400, description = "Malformed path, query or header", body = ErrorBody),
+        (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "Not a party", body = ErrorBody),
+        (status = 404, description = "No such partnership, or nothing recorded yet", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 409, description = "The history cannot plan this period (`planner.insufficient_history`, `planner.period_not_ahead`, `planner.base_period_missing`, `planner.zero_base`, `planner.no_data`)", body = ErrorBody),
+        (status = 422, description = "The target share is not above 0 and at most 100 (`planner.target_share_invalid`)", body = ErrorBody),
+        (status = 503, description = "Read models not caught up yet; retry", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_plan_gap(
+    State(s): State<GatewayState>,
+    caller: Caller,
+    args: Params,
+    QueryArgs(q): QueryArgs<PlanGapArgs>,
+) -> Result<Response, Problem> {
+    let p: PartnershipId = args.get("id")?;
+    let period: Period = args.get("period")?;
+    let target_share = parse("target_share_pct", &q.target_share_pct)?;
+    let view = auth::partnership(&s, &p).await?;
+    caller.side_in(&view)?;
+    let (format, media) = match q.format.unwrap_or(PlanGapFormatDto::Json) {
+        PlanGapFormatDto::Json => (ReportFormat::Json, "application/json"),
+        PlanGapFormatDto::Md => (ReportFormat::Markdown, "text/markdown; charset=utf-8"),
+    };
+    let rendered = s
+        .api
+        .plan_gap(PlanGapRequest {
+            partnership: p,
+            period,
+            target_share,
+            format,
             after: q.after.map(synergy_eventlog::Position),
         })
         .await?;

@@ -9,13 +9,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use synergy_domain::{CatalogueView, PartnershipView, Principal};
+use synergy_domain::{CatalogueView, DomainError, PartnershipView, Principal};
+use synergy_evaluation::planner::{self, PlannerError};
 use synergy_evaluation::render::{self, Format};
 use synergy_evaluation::{report, restate};
 use synergy_eventlog::{AppendError, EventLog, Position, SledLog};
 use synergy_proto::events::EvaluationEvent;
 use synergy_proto::events::evaluation::{ReportKind, Restatement};
-use synergy_proto::{AggregateId, Context, Date, Event, PartnershipId, Period, StreamId, Uuid};
+use synergy_proto::{
+    AggregateId, Context, Date, Event, PartnershipId, Percent, Period, StreamId, Uuid,
+};
 
 use crate::clock::Clock;
 use crate::executor::{ExecuteError, Executor, Outcome, Request};
@@ -48,6 +51,19 @@ pub enum ApiError {
     Projection(#[from] ProjectionError),
 }
 
+/// A share-gap plan to compute: what `period` takes in volume for `target_share`
+/// (`docs/kpis.md`, "The share-gap planner").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanGapRequest {
+    pub partnership: PartnershipId,
+    pub period: Period,
+    pub target_share: Percent,
+    /// JSON or Markdown.
+    pub format: Format,
+    /// Read-your-writes: the plan must reflect the log at least up to here.
+    pub after: Option<Position>,
+}
+
 /// Everything a front end can ask of Synergy.
 #[async_trait]
 pub trait Api: Send + Sync + 'static {
@@ -62,6 +78,9 @@ pub trait Api: Send + Sync + 'static {
     /// Answers one of a context's own queries from its streams, as JSON (see
     /// [`crate::query`]): `null` when the query names one item that does not exist.
     async fn query(&self, query: AnyQuery) -> Result<serde_json::Value, ApiError>;
+
+    /// Plans the volume a share target takes (the share-gap planner), rendered.
+    async fn plan_gap(&self, request: PlanGapRequest) -> Result<String, ApiError>;
 
     /// How many commits the evaluation read models are behind the event log's head, where
     /// this side can tell (embedded: yes; over NATS the models live in the evaluation
@@ -241,6 +260,36 @@ impl<L: EventLog> Api for Local<L> {
         })?;
         let report = report::build(request.kind, &model, request.period, request.as_of);
         Ok(render::render(&report, request.format))
+    }
+
+    async fn plan_gap(&self, request: PlanGapRequest) -> Result<String, ApiError> {
+        self.sync(request.after).await?;
+        let model = self.views.model(&request.partnership)?.ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "nothing is recorded for partnership {}; sign it and import data first",
+                request.partnership
+            ))
+        })?;
+        let gap = planner::share_gap(&model, request.period, request.target_share.units())
+            .map_err(|e| {
+                let message = e
+                    .to_string()
+                    .strip_prefix(&format!("{}: ", e.code()))
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| e.to_string());
+                let refusal = match e {
+                    PlannerError::TargetShareInvalid => {
+                        DomainError::invalid(e.code(), "target_share_pct", message)
+                    }
+                    _ => DomainError::state(e.code(), message),
+                };
+                ApiError::Execute(ExecuteError::Refused(refusal))
+            })?;
+        let partnership = request.partnership.as_str();
+        Ok(match request.format {
+            Format::Markdown => gap.to_markdown(partnership),
+            _ => gap.to_json(partnership).to_text(),
+        })
     }
 
     async fn consumer_lag(&self) -> Option<u64> {

@@ -261,6 +261,24 @@ async fn sign_register_submit_and_read_a_report_over_nats() {
     assert_eq!(world.stats(Context::Information).commands(), 1);
     assert_eq!(world.stats(Context::Evaluation).queries(), 1);
     assert_eq!(world.stats(Context::Marketing).handled(), 0);
+
+    // The share-gap planner is evaluation's too; one month of history cannot plan, and
+    // the refusal arrives with its rule.
+    let err = api
+        .plan_gap(synergy_runtime::PlanGapRequest {
+            partnership: p(),
+            period: "2008-H2".parse().unwrap(),
+            target_share: "27".parse().unwrap(),
+            format: synergy_evaluation::render::Format::Json,
+            after: None,
+        })
+        .await
+        .unwrap_err();
+    let ApiError::Execute(ExecuteError::Refused(refusal)) = err else {
+        panic!("expected a refusal, got {err}")
+    };
+    assert_eq!(refusal.rule, "planner.insufficient_history", "{refusal}");
+    assert_eq!(world.stats(Context::Evaluation).queries(), 2);
     world.shut_down().await;
 }
 

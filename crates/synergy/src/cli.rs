@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use synergy_proto::{Date, OrgId, PartnershipId, Period, Side};
+use synergy_proto::{Date, OrgId, PartnershipId, Percent, Period, Side};
 use synergy_runtime::AnyCommand;
 
 #[derive(Debug, Parser)]
@@ -119,6 +119,10 @@ pub enum Command {
     Show(crate::show::ShowCmd),
     /// Print a market, brand, scorecard or review report for a period.
     Report(ReportArgs),
+    /// Plan what a future period takes in volume, in all and per SKU, to reach a target
+    /// share of the market (the share-gap planner of docs/kpis.md).
+    #[command(name = "plan-gap")]
+    PlanGap(PlanGapArgs),
     /// Print decoded commits as they arrive (from the start with --from 0).
     Tail(TailArgs),
     /// Rebuild the read models from position 0.
@@ -168,6 +172,28 @@ pub struct UpArgs {
     /// Load the Changzhi demo data first.
     #[arg(long)]
     pub demo: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanGapArgs {
+    /// The partnership.
+    #[arg(long)]
+    pub partnership: PartnershipId,
+    /// The future period to plan: 2008-07, 2008-Q3, 2008-H2 or 2009.
+    #[arg(long)]
+    pub period: Period,
+    /// The share of the market's volume to reach, in percent, e.g. 27 or 27.50.
+    #[arg(long, value_name = "PERCENT")]
+    pub target_share: Percent,
+    /// md (a table for people) or json (the planner's JSON of docs/kpis.md).
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: PlanGapFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanGapFormat {
+    Md,
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -15,13 +15,13 @@ use synergy_proto::{Date, OrgId, PartnershipId, Role, Side};
 use synergy_runtime::nats::NatsAddress;
 use synergy_runtime::projection::ProjectionStore;
 use synergy_runtime::{
-    AnyCommand, Api, ApiError, IssueRequest, IssuedReport, Local, Outcome, ReportRequest, Request,
-    SystemClock, import,
+    AnyCommand, Api, ApiError, ExecuteError, IssueRequest, IssuedReport, Local, Outcome,
+    PlanGapRequest, ReportRequest, Request, SystemClock, import,
 };
 
 use crate::cli::{
-    Built, CatalogueCmd, Cli, Command, DefaultActor, MarketDataCmd, OutputFormat, QuarantineCmd,
-    ReportKindArg,
+    Built, CatalogueCmd, Cli, Command, DefaultActor, MarketDataCmd, OutputFormat, PlanGapFormat,
+    QuarantineCmd, ReportKindArg,
 };
 
 /// Runs the command line; the exit code is 0 on success, 1 when a command was refused or
@@ -156,6 +156,34 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await?;
             print_text(&text)?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::PlanGap(args) => {
+            let api = api(&data, nats).await?;
+            let planned = api
+                .plan_gap(PlanGapRequest {
+                    partnership: args.partnership,
+                    period: args.period,
+                    target_share: args.target_share,
+                    format: match args.format {
+                        PlanGapFormat::Md => Format::Markdown,
+                        PlanGapFormat::Json => Format::Json,
+                    },
+                    after: None,
+                })
+                .await;
+            match planned {
+                Ok(text) => {
+                    print_text(&text)?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                // The history cannot plan this period, or the target is no share: said
+                // once, as a command's refusal is.
+                Err(ApiError::Execute(ExecuteError::Refused(refusal))) => {
+                    eprintln!("refused: {refusal}");
+                    Ok(ExitCode::from(1))
+                }
+                Err(e) => Err(e.into()),
+            }
         }
         Command::Tail(args) => {
             match nats {

@@ -528,3 +528,45 @@ fn a_plan_target_is_set_and_removed_from_the_command_line() {
     let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
     assert_eq!(shown["targets"], serde_json::json!([]), "{shown}");
 }
+
+/// `synergy plan-gap` on the demo's data: 2008-H2 at the plan's 27 % share needs 764.999
+/// cases more than the baseline (the worked figures of docs/kpis.md); a period that has
+/// begun is refused with the planner's rule.
+#[test]
+fn plan_gap_plans_the_next_half_on_the_demo_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    ok(
+        dir.path(),
+        &["demo", "--keep", data.to_str().unwrap(), "--format", "json"],
+    );
+    let args = [
+        "plan-gap",
+        "--partnership",
+        "hongyun-changzhi",
+        "--period",
+        "2008-H2",
+        "--target-share",
+        "27",
+    ];
+    let md = ok(&data, &args);
+    assert!(md.contains("**764.999 cases**"), "{md}");
+    assert!(md.contains("| hongyun-soft | 267.353 | 1289 |"), "{md}");
+    let json = ok(&data, &[&args[..], &["--format", "json"]].concat());
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["gap_cases"].to_string(), "764.999", "{json}");
+    assert_eq!(json["required_volume_cases"].to_string(), "19216.024");
+    let begun = refused(
+        &data,
+        &[
+            "plan-gap",
+            "--partnership",
+            "hongyun-changzhi",
+            "--period",
+            "2008-H1",
+            "--target-share",
+            "27",
+        ],
+    );
+    assert!(begun.contains("planner.period_not_ahead"), "{begun}");
+}

@@ -111,6 +111,31 @@ fn up_serves_the_demo_over_http() {
     let (status, body) = get(&addr, path, Some(&distributor), None);
     assert_eq!(status, 200, "{body}");
 
+    // The share-gap planner over HTTP: 2008-H2 at the plan's 27 % share (docs/kpis.md).
+    let plan = "/v1/partnerships/hongyun-changzhi/plan-gap/2008-H2?target_share_pct=27.00";
+    let (status, body) = get(&addr, plan, Some(&distributor), None);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"gap_cases\":764.999"), "{body}");
+    assert!(body.contains("\"base_period\":\"2007-H2\""), "{body}");
+    let (status, body) = get(&addr, &format!("{plan}&format=md"), Some(&distributor), None);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("**764.999 cases**"), "{body}");
+    let begun = "/v1/partnerships/hongyun-changzhi/plan-gap/2008-H1?target_share_pct=27";
+    let (status, body) = get(&addr, begun, Some(&distributor), None);
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("planner.period_not_ahead"), "{body}");
+    let zero = "/v1/partnerships/hongyun-changzhi/plan-gap/2008-H2?target_share_pct=0";
+    let (status, body) = get(&addr, zero, Some(&distributor), None);
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("planner.target_share_invalid"), "{body}");
+    let (status, body) = get(
+        &addr,
+        "/v1/partnerships/hongyun-changzhi/plan-gap/2008-H2",
+        Some(&distributor),
+        None,
+    );
+    assert_eq!(status, 400, "a target share is required: {body}");
+
     // The token files are the owner's alone, the key apart from the records; the list
     // says when each token expires.
     {

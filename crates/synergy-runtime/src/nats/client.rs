@@ -18,13 +18,14 @@ use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{PartnershipId, Period};
 
 use crate::api::{
-    Api, ApiError, IssueRequest, IssuedReport, READ_YOUR_WRITES_TIMEOUT, ReportRequest,
+    Api, ApiError, IssueRequest, IssuedReport, PlanGapRequest, READ_YOUR_WRITES_TIMEOUT,
+    ReportRequest,
 };
 use crate::executor::{ExecuteError, Outcome, Request};
 use crate::nats::wire::{
     self, CatalogueQuery, CatalogueWire, CommandRequest, ErrorWire, IssueCommand,
-    IssuedVersionQuery, IssuedWire, OutcomeWire, PartnershipQuery, PartnershipWire, ReadQuery,
-    ReportQuery,
+    IssuedVersionQuery, IssuedWire, OutcomeWire, PartnershipQuery, PartnershipWire, PlanGapQuery,
+    ReadQuery, ReportQuery,
 };
 use crate::nats::{ConnectError, NatsAddress, connect};
 use crate::query::AnyQuery;
@@ -242,6 +243,19 @@ impl Api for NatsApi {
             wire::report_subject(),
             "evaluation",
             &ReportQuery::from(&request),
+            self.config.request_timeout + self.config.report_wait,
+        )
+        .await
+    }
+
+    async fn plan_gap(&self, mut request: PlanGapRequest) -> Result<String, ApiError> {
+        if request.after.is_none() {
+            request.after = self.last_write();
+        }
+        self.ask(
+            wire::plan_gap_subject(),
+            "evaluation",
+            &PlanGapQuery::from(&request),
             self.config.request_timeout + self.config.report_wait,
         )
         .await

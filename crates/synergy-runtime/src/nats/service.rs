@@ -38,8 +38,8 @@ use crate::executor::Executor;
 use crate::nats::wire::{
     self, CatalogueQuery, CatalogueReply, CatalogueWire, CommandReply, CommandRequest, ErrorWire,
     IssueCommand, IssueReply, IssuedVersionQuery, IssuedVersionReply, IssuedWire, OutcomeWire,
-    PartnershipQuery, PartnershipReply, PartnershipWire, ReadQuery, ReadReply, ReportQuery,
-    ReportReply,
+    PartnershipQuery, PartnershipReply, PartnershipWire, PlanGapQuery, ReadQuery, ReadReply,
+    ReportQuery, ReportReply,
 };
 use crate::projection::{self, ProjectionError, ProjectionStore};
 
@@ -208,6 +208,7 @@ enum Endpoint {
     Partnership,
     Catalogue,
     Report,
+    PlanGap,
     Issue,
     Issued,
     Status,
@@ -296,6 +297,7 @@ impl Service {
         if role.hosts(Context::Evaluation) {
             for (endpoint, subject) in [
                 (Endpoint::Report, wire::report_subject()),
+                (Endpoint::PlanGap, wire::plan_gap_subject()),
                 (Endpoint::Issue, wire::issue_subject()),
                 (Endpoint::Issued, wire::issued_subject()),
                 (Endpoint::Status, wire::status_subject()),
@@ -508,6 +510,7 @@ impl Handlers {
             Endpoint::Partnership => wire::encode(&self.partnership(&msg).await),
             Endpoint::Catalogue => wire::encode(&self.catalogue(&msg).await),
             Endpoint::Report => wire::encode(&self.report(&msg).await),
+            Endpoint::PlanGap => wire::encode(&self.plan_gap(&msg).await),
             Endpoint::Issue => wire::encode(&self.issue(&msg).await),
             Endpoint::Issued => wire::encode(&self.issued(&msg).await),
             Endpoint::Status => wire::encode(&self.status(&msg).await),
@@ -670,6 +673,26 @@ impl Handlers {
         );
         local
             .report(query.into())
+            .instrument(span)
+            .await
+            .map_err(|e| ErrorWire::from_api(&e))
+    }
+
+    async fn plan_gap(&self, msg: &Message) -> ReportReply {
+        let query: PlanGapQuery =
+            wire::decode(&msg.payload).map_err(|e| self.bad_request(msg, "plan-gap query", e))?;
+        let Some(local) = &self.reports else {
+            return Err(not_evaluation());
+        };
+        self.stats.queries.fetch_add(1, Ordering::Relaxed);
+        let span = tracing::info_span!(
+            "query",
+            name = "plan-gap",
+            partnership = %query.partnership,
+            period = %query.period,
+        );
+        local
+            .plan_gap(query.into())
             .instrument(span)
             .await
             .map_err(|e| ErrorWire::from_api(&e))

@@ -17,11 +17,11 @@ use synergy_proto::codec::{DecodeError, decode_message, encode_message};
 use synergy_proto::events::brand::PriceClass;
 use synergy_proto::events::evaluation::{ReportKind, Restatement};
 use synergy_proto::{
-    Actor, BrandId, Context, Date, OrgId, PartnershipId, Period, SkuId, StreamId, Uuid, Yuan,
-    subject,
+    Actor, BrandId, Context, Date, OrgId, PartnershipId, Percent, Period, SkuId, StreamId, Uuid,
+    Yuan, subject,
 };
 
-use crate::api::{ApiError, IssueRequest, IssuedReport, ReportRequest};
+use crate::api::{ApiError, IssueRequest, IssuedReport, PlanGapRequest, ReportRequest};
 use crate::executor::{AnyCommand, ExecuteError, Outcome, Request};
 use crate::projection::ProjectionError;
 use crate::query::AnyQuery;
@@ -464,6 +464,40 @@ impl From<ReportQuery> for ReportRequest {
     }
 }
 
+/// A share-gap plan to compute: asked of the evaluation service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanGapQuery {
+    pub partnership: PartnershipId,
+    pub period: Period,
+    pub target_share: Percent,
+    pub format: FormatWire,
+    pub after: Option<u64>,
+}
+
+impl From<&PlanGapRequest> for PlanGapQuery {
+    fn from(r: &PlanGapRequest) -> Self {
+        PlanGapQuery {
+            partnership: r.partnership.clone(),
+            period: r.period,
+            target_share: r.target_share,
+            format: r.format.into(),
+            after: r.after.map(Position::get),
+        }
+    }
+}
+
+impl From<PlanGapQuery> for PlanGapRequest {
+    fn from(q: PlanGapQuery) -> Self {
+        PlanGapRequest {
+            partnership: q.partnership,
+            period: q.period,
+            target_share: q.target_share,
+            format: q.format.into(),
+            after: q.after.map(Position),
+        }
+    }
+}
+
 /// Issue the live report as its next version: a write, answered by evaluation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssueCommand {
@@ -572,6 +606,7 @@ pub const CATALOGUE_QUERY: &str = "catalogue";
 pub const REPORT_QUERY: &str = "report";
 pub const ISSUED_QUERY: &str = "issued-report";
 pub const STATUS_QUERY: &str = "status";
+pub const PLAN_GAP_QUERY: &str = "plan-gap";
 /// A context's own queries ([`ReadQuery`]), one subject per context.
 pub const READ_QUERY: &str = "read";
 /// The evaluation command verb that issues a report version.
@@ -606,6 +641,11 @@ pub fn catalogue_subject() -> String {
 /// `syn.qry.evaluation.report`
 pub fn report_subject() -> String {
     fixed_query(Context::Evaluation, REPORT_QUERY)
+}
+
+/// `syn.qry.evaluation.plan-gap`
+pub fn plan_gap_subject() -> String {
+    fixed_query(Context::Evaluation, PLAN_GAP_QUERY)
 }
 
 /// `syn.qry.<context>.read`: the context's own queries, answered by its service.
@@ -656,6 +696,7 @@ mod tests {
         assert_eq!(partnership_subject(), "syn.qry.strategy.partnership");
         assert_eq!(catalogue_subject(), "syn.qry.brand.catalogue");
         assert_eq!(report_subject(), "syn.qry.evaluation.report");
+        assert_eq!(plan_gap_subject(), "syn.qry.evaluation.plan-gap");
         assert_eq!(status_subject(), "syn.qry.evaluation.status");
     }
 
