@@ -117,7 +117,12 @@ fn up_serves_the_demo_over_http() {
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"gap_cases\":764.999"), "{body}");
     assert!(body.contains("\"base_period\":\"2007-H2\""), "{body}");
-    let (status, body) = get(&addr, &format!("{plan}&format=md"), Some(&distributor), None);
+    let (status, body) = get(
+        &addr,
+        &format!("{plan}&format=md"),
+        Some(&distributor),
+        None,
+    );
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("**764.999 cases**"), "{body}");
     let begun = "/v1/partnerships/hongyun-changzhi/plan-gap/2008-H1?target_share_pct=27";
