@@ -488,6 +488,13 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             E,
         ),
         (
+            "/v1/partnerships/{id}/plan-gap/{period}",
+            Method::GET,
+            pp("/plan-gap/2008-H2?target_share_pct=27"),
+            None,
+            E,
+        ),
+        (
             "/v1/partnerships/{id}/reports/{kind}/{period}/issues",
             Method::POST,
             pp("/reports/market/2008-H1/issues"),

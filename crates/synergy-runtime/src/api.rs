@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use synergy_domain::{CatalogueView, DomainError, PartnershipView, Principal};
+use synergy_evaluation::model::PartnershipModel;
 use synergy_evaluation::planner::{self, PlannerError};
 use synergy_evaluation::render::{self, Format};
 use synergy_evaluation::{report, restate};
@@ -211,6 +212,15 @@ impl<L: EventLog> Local<L> {
         &self.views
     }
 
+    /// The partnership's read model, or not found when nothing is recorded for it.
+    fn recorded(&self, partnership: &PartnershipId) -> Result<Arc<PartnershipModel>, ApiError> {
+        self.views.model(partnership)?.ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "nothing is recorded for partnership {partnership}; sign it and import data first"
+            ))
+        })
+    }
+
     /// Brings the read models up to `after` (or the head).
     async fn sync(&self, after: Option<Position>) -> Result<(), ApiError> {
         if self.followed {
@@ -252,24 +262,14 @@ impl<L: EventLog> Api for Local<L> {
 
     async fn report(&self, request: ReportRequest) -> Result<String, ApiError> {
         self.sync(request.after).await?;
-        let model = self.views.model(&request.partnership)?.ok_or_else(|| {
-            ApiError::NotFound(format!(
-                "nothing is recorded for partnership {}; sign it and import data first",
-                request.partnership
-            ))
-        })?;
+        let model = self.recorded(&request.partnership)?;
         let report = report::build(request.kind, &model, request.period, request.as_of);
         Ok(render::render(&report, request.format))
     }
 
     async fn plan_gap(&self, request: PlanGapRequest) -> Result<String, ApiError> {
         self.sync(request.after).await?;
-        let model = self.views.model(&request.partnership)?.ok_or_else(|| {
-            ApiError::NotFound(format!(
-                "nothing is recorded for partnership {}; sign it and import data first",
-                request.partnership
-            ))
-        })?;
+        let model = self.recorded(&request.partnership)?;
         let gap = planner::share_gap(&model, request.period, request.target_share.units())
             .map_err(|e| {
                 let message = e
@@ -325,12 +325,7 @@ impl<L: EventLog> Api for Local<L> {
             // The model must include every issued version of this report before deciding.
             let after = history.last().map(|c| c.position);
             self.sync(after).await?;
-            let model = self.views.model(&request.partnership)?.ok_or_else(|| {
-                ApiError::NotFound(format!(
-                    "nothing is recorded for partnership {}",
-                    request.partnership
-                ))
-            })?;
+            let model = self.recorded(&request.partnership)?;
             let live = report::build(request.kind, &model, request.period, request.as_of);
             let event = restate::issue(&model, &live)
                 .map_err(|e| ApiError::Execute(ExecuteError::Internal(e.to_string())))?;
@@ -405,9 +400,7 @@ impl<L: EventLog> Api for Local<L> {
         version: u32,
     ) -> Result<String, ApiError> {
         self.sync(None).await?;
-        let model = self.views.model(partnership)?.ok_or_else(|| {
-            ApiError::NotFound(format!("nothing is recorded for partnership {partnership}"))
-        })?;
+        let model = self.recorded(partnership)?;
         model
             .issued
             .get(&(kind, period))
