@@ -29,8 +29,9 @@ use synergy_e2e::synergy_bin;
 use tempfile::TempDir;
 
 /// nats-server healthy, or a service printing `ready`: generous, the suite runs beside a
-/// cargo build on two cores.
-const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// cargo build on two cores (a three-node cluster took over 60 s to come up with four
+/// builds beside it).
+const START_TIMEOUT: Duration = Duration::from_secs(120);
 /// One operator command.
 const CLI_TIMEOUT: Duration = Duration::from_secs(90);
 /// The line every deploy config stores JetStream data under.
