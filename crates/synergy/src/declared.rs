@@ -133,7 +133,8 @@ struct RecordValue(Values);
 
 fn subcommand(spec: &'static CommandSpec) -> clap::Command {
     let rest = spec.doc.lines().skip(1).collect::<Vec<_>>().join(" ");
-    let mut cmd = clap::Command::new(spec.cli[1]).about(spec.summary());
+    // clap's convention, as the derived subcommands: no full stop after the summary.
+    let mut cmd = clap::Command::new(spec.cli[1]).about(spec.summary().trim_end_matches('.'));
     if !rest.is_empty() {
         cmd = cmd.long_about(format!("{}\n\n{rest}", spec.summary()));
     }
@@ -194,7 +195,7 @@ impl clap::Subcommand for DeclaredCmd {
                 .map(subcommand);
             cmd = cmd.subcommand(
                 clap::Command::new(group)
-                    .about(doc)
+                    .about(doc.trim_end_matches('.'))
                     .subcommand_required(true)
                     .arg_required_else_help(true)
                     .subcommands(children),
