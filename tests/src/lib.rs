@@ -7,6 +7,7 @@
 //! binary's behaviour, not a library call that could agree with itself.
 
 pub mod binary;
+pub mod docs;
 pub mod market;
 pub mod process;
 pub mod report;

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
 use synergy_e2e::binary::workspace_root;
+use synergy_e2e::docs::sh_blocks;
 use synergy_e2e::market::{Catalogue, MarketData};
 use synergy_e2e::synergy_bin;
 use tempfile::TempDir;
@@ -45,28 +46,6 @@ fn free_ports(n: usize) -> Vec<u16> {
         .iter()
         .map(|l| l.local_addr().expect("local addr").port())
         .collect()
-}
-
-/// The `sh` blocks of the README section whose heading starts with `heading`.
-fn sh_blocks(heading: &str) -> anyhow::Result<Vec<Vec<String>>> {
-    let text = std::fs::read_to_string(workspace_root().join("deploy/README.md"))?;
-    let start = text
-        .find(&format!("\n{heading}"))
-        .with_context(|| format!("deploy/README.md has no heading {heading:?}"))?;
-    let rest = &text[start + 1..];
-    let end = rest[1..].find("\n## ").map_or(rest.len(), |i| i + 1);
-    let mut blocks = Vec::new();
-    let mut current: Option<Vec<String>> = None;
-    for line in rest[..end].lines() {
-        match (&mut current, line.trim_end()) {
-            (None, "```sh") => current = Some(Vec::new()),
-            (Some(_), "```") => blocks.push(current.take().unwrap_or_default()),
-            (Some(block), l) => block.push(l.to_owned()),
-            (None, _) => {}
-        }
-    }
-    ensure!(current.is_none(), "an unclosed code block in {heading:?}");
-    Ok(blocks)
 }
 
 /// What the sandbox puts where the README says `/etc/...`, `/var/lib/...` and fixed ports.
@@ -605,7 +584,7 @@ fn readme_section_2_runs_as_written() -> anyhow::Result<()> {
     let ports = free_ports(3);
     let (client_port, http_port, gateway_port) = (ports[0], ports[1], ports[2]);
     let sandbox = Sandbox::new(&[client_port], http_port, gateway_port)?;
-    let blocks = sh_blocks("## 2.")?;
+    let blocks = sh_blocks("deploy/README.md", "## 2.")?;
     ensure!(blocks.len() == 2, "§2 has {} sh blocks", blocks.len());
 
     // The installation block, line by line.
@@ -741,7 +720,7 @@ fn the_cluster_configs_take_the_same_logins() -> anyhow::Result<()> {
     let (clients, routes, https, gateway_port) =
         (&ports[0..3], &ports[3..6], &ports[6..9], ports[9]);
     let sandbox = Sandbox::new(clients, https[0], gateway_port)?;
-    let blocks = sh_blocks("## 3.")?;
+    let blocks = sh_blocks("deploy/README.md", "## 3.")?;
     let install = blocks.first().context("§3 has no sh block")?;
     // Machine N's installation lines, into its own /etc/synergy (each node has its own
     // JetStream store). secrets.sh runs once, into the /etc/synergy the services read
@@ -767,7 +746,7 @@ fn the_cluster_configs_take_the_same_logins() -> anyhow::Result<()> {
     sandbox.run_line(&secrets_line.context("§3 runs no secrets.sh")?)?;
     let install_units = "install -m 0644 deploy/systemd/*.service deploy/systemd/synergy.target /etc/systemd/system/";
     ensure!(
-        sh_blocks("## 2.")?[0]
+        sh_blocks("deploy/README.md", "## 2.")?[0]
             .iter()
             .any(|l| l.starts_with(install_units)),
         "§2 installs the units differently now"
@@ -831,7 +810,7 @@ fn the_cluster_configs_take_the_same_logins() -> anyhow::Result<()> {
         running.push(start_service(&sandbox, unit)?);
     }
     write_import_files(&sandbox)?;
-    let transcript = operator_block(&sandbox, &sh_blocks("## 2.")?[1])?;
+    let transcript = operator_block(&sandbox, &sh_blocks("deploy/README.md", "## 2.")?[1])?;
     ensure_report_counts_january(&transcript)?;
     let secrets = secrets(&sandbox)?;
     for process in running.iter().chain(&nodes) {

@@ -21,7 +21,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
-use synergy_e2e::binary::workspace_root;
+use synergy_e2e::docs::sh_blocks;
 use synergy_e2e::market::{Catalogue, MarketData, Month};
 use synergy_e2e::synergy_bin;
 use tempfile::TempDir;
@@ -34,28 +34,6 @@ const UP_TIMEOUT: Duration = Duration::from_secs(90);
 const README_ADDR: &str = "127.0.0.1:8080";
 /// What the README's `curl` lines call.
 const README_HOST: &str = "localhost:8080";
-
-/// The `sh` blocks of README.md's section `heading`, each as raw lines.
-fn sh_blocks(heading: &str) -> anyhow::Result<Vec<Vec<String>>> {
-    let text = std::fs::read_to_string(workspace_root().join("README.md"))?;
-    let start = text
-        .find(&format!("\n{heading}\n"))
-        .with_context(|| format!("README.md has no heading {heading:?}"))?;
-    let rest = &text[start + 1..];
-    let end = rest[1..].find("\n## ").map_or(rest.len(), |i| i + 1);
-    let mut blocks = Vec::new();
-    let mut current: Option<Vec<String>> = None;
-    for line in rest[..end].lines() {
-        match (&mut current, line.trim_end()) {
-            (None, "```sh") => current = Some(Vec::new()),
-            (Some(_), "```") => blocks.push(current.take().unwrap_or_default()),
-            (Some(block), l) => block.push(l.to_owned()),
-            (None, _) => {}
-        }
-    }
-    ensure!(current.is_none(), "an unclosed code block in {heading:?}");
-    Ok(blocks)
-}
 
 /// `line` without its `# comment`; a `#` inside quotes, or inside a word, stays.
 fn strip_comment(line: &str) -> &str {
@@ -438,7 +416,7 @@ fn check_output(sandbox: &Sandbox, command: &str, out: &str) -> anyhow::Result<(
 
 #[test]
 fn readme_using_it_runs_as_written() -> anyhow::Result<()> {
-    let blocks = sh_blocks("## Using it")?;
+    let blocks = sh_blocks("README.md", "## Using it")?;
     ensure!(
         blocks.len() == 2,
         "\"Using it\" has {} sh blocks",

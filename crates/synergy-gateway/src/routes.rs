@@ -526,6 +526,27 @@ pub enum ReportFormatDto {
     Html,
 }
 
+impl ReportFormatDto {
+    /// The rendering and the media type it is served as.
+    fn rendering(self) -> (ReportFormat, &'static str) {
+        match self {
+            ReportFormatDto::Json => (ReportFormat::Json, "application/json"),
+            ReportFormatDto::Csv => (ReportFormat::Csv, "text/csv; charset=utf-8"),
+            ReportFormatDto::Md => (ReportFormat::Markdown, "text/markdown; charset=utf-8"),
+            ReportFormatDto::Html => (ReportFormat::Html, "text/html; charset=utf-8"),
+        }
+    }
+}
+
+/// A rendered report or plan, served as `media`.
+fn text(media: &'static str, body: String) -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static(media))],
+        body,
+    )
+        .into_response()
+}
+
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ReportKindDto {
@@ -593,12 +614,7 @@ pub async fn get_report(
         .unwrap_or_else(|| s.clock.now().date_in(TimeZone::partnership_default()));
     let view = auth::partnership(&s, &p).await?;
     caller.side_in(&view)?;
-    let (format, media) = match q.format.unwrap_or(ReportFormatDto::Json) {
-        ReportFormatDto::Json => (ReportFormat::Json, "application/json"),
-        ReportFormatDto::Csv => (ReportFormat::Csv, "text/csv; charset=utf-8"),
-        ReportFormatDto::Md => (ReportFormat::Markdown, "text/markdown; charset=utf-8"),
-        ReportFormatDto::Html => (ReportFormat::Html, "text/html; charset=utf-8"),
-    };
+    let (format, media) = q.format.unwrap_or(ReportFormatDto::Json).rendering();
     let rendered = s
         .api
         .report(ReportRequest {
@@ -610,11 +626,7 @@ pub async fn get_report(
             after: q.after.map(synergy_eventlog::Position),
         })
         .await?;
-    Ok((
-        [(header::CONTENT_TYPE, HeaderValue::from_static(media))],
-        rendered,
-    )
-        .into_response())
+    Ok(text(media, rendered))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -680,9 +692,10 @@ pub async fn get_plan_gap(
     let view = auth::partnership(&s, &p).await?;
     caller.side_in(&view)?;
     let (format, media) = match q.format.unwrap_or(PlanGapFormatDto::Json) {
-        PlanGapFormatDto::Json => (ReportFormat::Json, "application/json"),
-        PlanGapFormatDto::Md => (ReportFormat::Markdown, "text/markdown; charset=utf-8"),
-    };
+        PlanGapFormatDto::Json => ReportFormatDto::Json,
+        PlanGapFormatDto::Md => ReportFormatDto::Md,
+    }
+    .rendering();
     let rendered = s
         .api
         .plan_gap(PlanGapRequest {
@@ -693,11 +706,7 @@ pub async fn get_plan_gap(
             after: q.after.map(synergy_eventlog::Position),
         })
         .await?;
-    Ok((
-        [(header::CONTENT_TYPE, HeaderValue::from_static(media))],
-        rendered,
-    )
-        .into_response())
+    Ok(text(media, rendered))
 }
 
 /// Issue the live report as its next version (either party, or an admin acting for one):

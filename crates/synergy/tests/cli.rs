@@ -52,6 +52,22 @@ fn market(june_soft_volume: &str) -> String {
     )
 }
 
+/// Signs partnership `p1` of hongyun and changzhi, as the operator.
+const SIGN_P1: [&str; 12] = [
+    "partnership",
+    "sign",
+    "--id",
+    "p1",
+    "--manufacturer",
+    "hongyun",
+    "--distributor",
+    "changzhi",
+    "--region",
+    "長治",
+    "--signed-on",
+    "2007-12-18",
+];
+
 fn commits(data: &Path) -> usize {
     ok(
         data,
@@ -66,23 +82,7 @@ fn an_analyst_signs_imports_corrects_and_reports() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let files = dir.path();
-    let out = ok(
-        &data,
-        &[
-            "partnership",
-            "sign",
-            "--id",
-            "p1",
-            "--manufacturer",
-            "hongyun",
-            "--distributor",
-            "changzhi",
-            "--region",
-            "長治",
-            "--signed-on",
-            "2007-12-18",
-        ],
-    );
+    let out = ok(&data, &SIGN_P1);
     assert!(out.contains("PartnershipSigned"), "{out}");
 
     std::fs::write(files.join("catalogue.csv"), CATALOGUE).unwrap();
@@ -299,23 +299,7 @@ fn an_analyst_signs_imports_corrects_and_reports() {
 fn the_wrong_side_is_refused_and_outsiders_cannot_act() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    ok(
-        &data,
-        &[
-            "partnership",
-            "sign",
-            "--id",
-            "p1",
-            "--manufacturer",
-            "hongyun",
-            "--distributor",
-            "changzhi",
-            "--region",
-            "長治",
-            "--signed-on",
-            "2007-12-18",
-        ],
-    );
+    ok(&data, &SIGN_P1);
     std::fs::write(dir.path().join("c.csv"), CATALOGUE).unwrap();
     let c = dir.path().join("c.csv");
     let err = refused(
@@ -354,23 +338,7 @@ fn the_wrong_side_is_refused_and_outsiders_cannot_act() {
 fn imports_are_bounded_and_the_limits_can_be_set() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    ok(
-        &data,
-        &[
-            "partnership",
-            "sign",
-            "--id",
-            "p1",
-            "--manufacturer",
-            "hongyun",
-            "--distributor",
-            "changzhi",
-            "--region",
-            "長治",
-            "--signed-on",
-            "2007-12-18",
-        ],
-    );
+    ok(&data, &SIGN_P1);
     let corners = dir.path().join("corners.xlsx");
     std::fs::write(&corners, synergy_testkit::hostile::corners_xlsx().unwrap()).unwrap();
     let corners = corners.to_str().unwrap();
@@ -461,21 +429,7 @@ fn imports_are_bounded_and_the_limits_can_be_set() {
 fn a_plan_target_is_set_and_removed_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let sign = [
-        "partnership",
-        "sign",
-        "--id",
-        "p1",
-        "--manufacturer",
-        "hongyun",
-        "--distributor",
-        "changzhi",
-        "--region",
-        "長治",
-        "--signed-on",
-        "2007-12-18",
-    ];
-    ok(&data, &sign);
+    ok(&data, &SIGN_P1);
     let plan = ["--partnership", "p1", "--plan", "p2008"];
     let draft = [
         "--title",
