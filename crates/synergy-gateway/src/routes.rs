@@ -10,7 +10,7 @@ use synergy_evaluation::render::Format as ReportFormat;
 use synergy_import::Source;
 use synergy_import::{Format as FileFormat, ImportErrors, XLSX_MEDIA_TYPE};
 use synergy_proto::events::evaluation::ReportKind;
-use synergy_proto::{Date, PartnershipId, Period, Side, TimeZone};
+use synergy_proto::{Date, PartnershipId, Period, Side};
 use synergy_runtime::{AnyCommand, IssueRequest, PlanGapRequest, ReportRequest, Request, import};
 use utoipa::{IntoParams, ToSchema};
 
@@ -470,6 +470,7 @@ pub async fn get_partnership(
         manufacturer: view.manufacturer.to_string(),
         distributor: view.distributor.to_string(),
         terminated: view.terminated,
+        time_zone: view.time_zone.name().to_owned(),
     })
     .into_response())
 }
@@ -562,7 +563,8 @@ pub struct ReportArgs {
     /// Rendering; json (default) is the report contract of `docs/kpis.md`.
     #[param(inline)]
     pub format: Option<ReportFormatDto>,
-    /// "As of" date (YYYY-MM-DD) for overdue items and months due; default today.
+    /// "As of" date (YYYY-MM-DD) for overdue items and months due; default today on the
+    /// partnership's calendar (its time zone).
     #[param(inline)]
     pub as_of: Option<DateText>,
     /// Read-your-writes: wait until the report reflects the log up to this position (the
@@ -610,10 +612,10 @@ pub async fn get_report(
     let p: PartnershipId = args.get("id")?;
     let kind: ReportKind = args.get("kind")?;
     let period: Period = args.get("period")?;
-    let as_of = crate::reads::query_arg::<Date>("as_of", q.as_of.as_ref())?
-        .unwrap_or_else(|| s.clock.now().date_in(TimeZone::partnership_default()));
+    let as_of = crate::reads::query_arg::<Date>("as_of", q.as_of.as_ref())?;
     let view = auth::partnership(&s, &p).await?;
     caller.side_in(&view)?;
+    let as_of = as_of.unwrap_or_else(|| s.clock.now().date_in(&view.time_zone));
     let (format, media) = q.format.unwrap_or(ReportFormatDto::Json).rendering();
     let rendered = s
         .api
@@ -749,12 +751,14 @@ pub async fn issue_report(
     let p: PartnershipId = args.get("id")?;
     let kind: ReportKind = args.get("kind")?;
     let period: Period = args.get("period")?;
-    let as_of = match b.as_of.as_ref() {
-        Some(text) => parse::<Date>("as_of", text)?,
-        None => s.clock.now().date_in(TimeZone::partnership_default()),
-    };
+    let as_of = b
+        .as_of
+        .as_ref()
+        .map(|text| parse::<Date>("as_of", text))
+        .transpose()?;
     let view = auth::partnership(&s, &p).await?;
     caller.may(&view, E, "issuing a report")?;
+    let as_of = as_of.unwrap_or_else(|| s.clock.now().date_in(&view.time_zone));
     let issued = s
         .api
         .issue_report(IssueRequest {

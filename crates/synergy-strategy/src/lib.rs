@@ -18,7 +18,7 @@ pub use decide::MAX_PLAN_YEARS;
 pub use declare::{CLI_GROUPS, COMMANDS};
 pub use state::{
     Partnership, Plan, PlanStatus, Rulebook, Signature, StrategyState, Termination,
-    partnership_view,
+    TimeZoneProposal, partnership_view,
 };
 pub use synergy_domain::PartnershipView;
 

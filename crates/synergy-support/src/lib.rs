@@ -20,7 +20,7 @@ use synergy_domain::{BoundedContext, DecisionContext, DomainError};
 use synergy_proto::events::SupportEvent;
 use synergy_proto::{
     ActionItemId, AggregateId, Context, Event, MeetingId, PartnershipId, Period, StreamId,
-    SupportRequestId, Timestamp,
+    SupportRequestId, TimeZone, Timestamp,
 };
 
 pub use action::{ActionItem, ActionItemCommand, ActionItemState, ActionNote, ActionNoteKind};
@@ -214,8 +214,13 @@ pub enum Answer {
 
 /// Answers `query` from `events`: the query's stream (see [`Query::stream`]), or for an
 /// overview every support event of the partnership. Extra events are harmless: aggregates
-/// are picked out by id.
-pub fn answer<'a>(query: &Query, events: impl IntoIterator<Item = &'a Event>) -> Answer {
+/// are picked out by id. `zone` is the partnership's time zone, whose calendar an
+/// overview's days are judged on.
+pub fn answer<'a>(
+    query: &Query,
+    events: impl IntoIterator<Item = &'a Event>,
+    zone: &TimeZone,
+) -> Answer {
     let ledger = SupportLedger::from_events(events);
     match query {
         Query::Meeting { meeting, .. } => Answer::Meeting(ledger.meeting(meeting).cloned()),
@@ -223,6 +228,8 @@ pub fn answer<'a>(query: &Query, events: impl IntoIterator<Item = &'a Event>) ->
         Query::SupportRequest { request, .. } => {
             Answer::SupportRequest(ledger.support_request(request).cloned())
         }
-        Query::Overview { period, as_of, .. } => Answer::Overview(ledger.overview(*period, *as_of)),
+        Query::Overview { period, as_of, .. } => {
+            Answer::Overview(ledger.overview(*period, *as_of, zone))
+        }
     }
 }

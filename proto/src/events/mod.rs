@@ -70,6 +70,8 @@ impl Event {
                     PartnershipProposed,
                     PartnershipProposalDeclined,
                     PartnershipProposalWithdrawn,
+                    TimeZoneProposed,
+                    TimeZoneSet,
                 }
             ),
             Event::Marketing(e) => names!(

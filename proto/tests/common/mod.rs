@@ -447,6 +447,22 @@ pub fn every_event(f: &Fields) -> Vec<Event> {
     all.extend(support.into_iter().map(Event::from));
     all.extend(evaluation.into_iter().map(Event::from));
     all.extend(strategy_later.into_iter().map(Event::from));
+    all.extend(
+        [
+            StrategyEvent::TimeZoneProposed {
+                zone: s("America/New_York "),
+                proposed_by: if f.flag {
+                    Side::Distributor
+                } else {
+                    Side::Manufacturer
+                },
+            },
+            StrategyEvent::TimeZoneSet {
+                zone: s("Asia/Shanghai "),
+            },
+        ]
+        .map(Event::from),
+    );
     all
 }
 

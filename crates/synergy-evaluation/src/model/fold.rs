@@ -33,12 +33,12 @@ impl PartnershipModel {
             match &recorded.event {
                 Event::Strategy(e) => self.apply_strategy(e),
                 Event::Marketing(e) => self.apply_marketing(e),
-                Event::Brand(e) => self.apply_brand(
-                    e,
-                    recorded
-                        .occurred_at
-                        .date_in(TimeZone::partnership_default()),
-                ),
+                // Dated in the zone in force at this commit: commits are folded in
+                // order, so a later change of zone restates no earlier day.
+                Event::Brand(e) => {
+                    let day = recorded.occurred_at.date_in(self.time_zone());
+                    self.apply_brand(e, day);
+                }
                 Event::Information(e) => self.apply_information(e),
                 Event::Support(e) => self.apply_support(e),
                 Event::Evaluation(e) => self.apply_evaluation(e),
@@ -61,6 +61,7 @@ impl PartnershipModel {
                     signed_on: *signed_on,
                     terminated_on: None,
                     rulebooks: Vec::new(),
+                    time_zone: TimeZone::default(),
                 });
             }
             StrategyEvent::RulebookAdopted { title, .. } => {
@@ -122,6 +123,15 @@ impl PartnershipModel {
             StrategyEvent::PartnershipProposed { .. }
             | StrategyEvent::PartnershipProposalDeclined { .. }
             | StrategyEvent::PartnershipProposalWithdrawn { .. } => {}
+            // A proposed zone binds nobody until both sides agree.
+            StrategyEvent::TimeZoneProposed { .. } => {}
+            StrategyEvent::TimeZoneSet { zone } => {
+                // Strategy accepted the name; a tz database that has since dropped it
+                // keeps the zone in force rather than stopping the fold.
+                if let (Some(info), Ok(zone)) = (&mut self.info, TimeZone::new(zone)) {
+                    info.time_zone = zone;
+                }
+            }
         }
     }
 

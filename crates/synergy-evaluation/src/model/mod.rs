@@ -19,7 +19,7 @@ use synergy_proto::events::strategy::Target;
 use synergy_proto::events::support::{MeetingKind, Severity};
 use synergy_proto::{
     ActionItemId, BrandId, CampaignId, Cases, Date, MeetingId, OrderId, OrgId, PartnershipId,
-    Period, PlanId, Side, SkuId, SupportRequestId, TaskId, Timestamp, YearMonth, Yuan,
+    Period, PlanId, Side, SkuId, SupportRequestId, TaskId, TimeZone, Timestamp, YearMonth, Yuan,
 };
 
 /// One month's market data as it stands after its latest revision.
@@ -216,6 +216,25 @@ pub struct PartnershipInfo {
     pub signed_on: Date,
     pub terminated_on: Option<Date>,
     pub rulebooks: Vec<String>,
+    /// The zone the partnership keeps its calendar in now: a commit is dated in the zone
+    /// in force when it is folded, and "as of" a day ends at that day's end there.
+    #[serde(with = "zone_name")]
+    pub time_zone: TimeZone,
+}
+
+/// A [`TimeZone`] stored as its IANA name.
+mod zone_name {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+    use synergy_proto::TimeZone;
+
+    pub fn serialize<S: Serializer>(zone: &TimeZone, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(zone.name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TimeZone, D::Error> {
+        let name = String::deserialize(d)?;
+        TimeZone::new(&name).map_err(D::Error::custom)
+    }
 }
 
 /// Everything evaluation knows about one partnership.
@@ -293,6 +312,14 @@ impl PartnershipModel {
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, postcard::Error> {
         postcard::from_bytes(bytes)
+    }
+
+    /// The zone the partnership keeps its calendar in (the default before it is signed).
+    pub fn time_zone(&self) -> &TimeZone {
+        match &self.info {
+            Some(info) => &info.time_zone,
+            None => TimeZone::partnership_default(),
+        }
     }
 
     /// The SKU's brand, if the SKU is in the catalogue.

@@ -68,6 +68,7 @@ fn view(terminated: bool) -> PartnershipView {
         manufacturer: OrgId::new(MANUFACTURER).unwrap(),
         distributor: OrgId::new(DISTRIBUTOR).unwrap(),
         terminated,
+        time_zone: synergy_proto::TimeZone::default(),
     }
 }
 

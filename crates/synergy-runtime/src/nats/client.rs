@@ -201,7 +201,13 @@ impl Api for NatsApi {
                 self.config.request_timeout,
             )
             .await?;
-        Ok(view.map(PartnershipView::from))
+        view.map(PartnershipView::try_from)
+            .transpose()
+            .map_err(|e| {
+                ApiError::Execute(ExecuteError::Internal(format!(
+                    "the strategy service answered with a partnership in an unknown time zone: {e}"
+                )))
+            })
     }
 
     async fn query(&self, query: AnyQuery) -> Result<serde_json::Value, ApiError> {

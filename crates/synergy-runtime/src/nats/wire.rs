@@ -17,8 +17,8 @@ use synergy_proto::codec::{DecodeError, decode_message, encode_message};
 use synergy_proto::events::brand::PriceClass;
 use synergy_proto::events::evaluation::{ReportKind, Restatement};
 use synergy_proto::{
-    Actor, BrandId, Context, Date, OrgId, PartnershipId, Percent, Period, SkuId, StreamId, Uuid,
-    Yuan, subject,
+    Actor, BrandId, Context, Date, OrgId, PartnershipId, Percent, Period, SkuId, StreamId,
+    TimeZone, TimeZoneError, Uuid, Yuan, subject,
 };
 
 use crate::api::{ApiError, IssueRequest, IssuedReport, PlanGapRequest, ReportRequest};
@@ -307,6 +307,8 @@ pub struct PartnershipWire {
     pub manufacturer: OrgId,
     pub distributor: OrgId,
     pub terminated: bool,
+    /// The IANA name of the partnership's time zone.
+    pub time_zone: String,
 }
 
 impl From<&PartnershipView> for PartnershipWire {
@@ -316,18 +318,23 @@ impl From<&PartnershipView> for PartnershipWire {
             manufacturer: v.manufacturer.clone(),
             distributor: v.distributor.clone(),
             terminated: v.terminated,
+            time_zone: v.time_zone.name().to_owned(),
         }
     }
 }
 
-impl From<PartnershipWire> for PartnershipView {
-    fn from(v: PartnershipWire) -> Self {
-        PartnershipView {
+impl TryFrom<PartnershipWire> for PartnershipView {
+    type Error = TimeZoneError;
+    /// Fails on a zone this build's tz database does not hold (a service on a newer one):
+    /// judging the partnership's days in another zone would be silently wrong.
+    fn try_from(v: PartnershipWire) -> Result<Self, TimeZoneError> {
+        Ok(PartnershipView {
+            time_zone: TimeZone::new(&v.time_zone)?,
             id: v.id,
             manufacturer: v.manufacturer,
             distributor: v.distributor,
             terminated: v.terminated,
-        }
+        })
     }
 }
 
