@@ -273,8 +273,19 @@ mod tests {
             (Shape::NonEmpty, &["x", " "], &[""]),
             (
                 Shape::TimeZone,
-                &["Asia/Shanghai", "America/Port-au-Prince", "Etc/GMT+5", "UTC"],
-                &["", " Asia/Shanghai", "Asia/Shanghai\n", "Asia.Shanghai", &"A/".repeat(33)],
+                &[
+                    "Asia/Shanghai",
+                    "America/Port-au-Prince",
+                    "Etc/GMT+5",
+                    "UTC",
+                ],
+                &[
+                    "",
+                    " Asia/Shanghai",
+                    "Asia/Shanghai\n",
+                    "Asia.Shanghai",
+                    &"A/".repeat(33),
+                ],
             ),
         ];
         for (shape, good, bad) in cases {

@@ -436,7 +436,9 @@ impl StrategyState {
             DomainError::invalid(
                 "partnership.time_zone_unknown",
                 "zone",
-                format!("zone: {e} (Region/City, e.g. America/New_York, as the tz database names it)"),
+                format!(
+                    "zone: {e} (Region/City, e.g. America/New_York, as the tz database names it)"
+                ),
             )
         })?;
         let zone = zone.name().to_owned();

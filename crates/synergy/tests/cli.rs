@@ -524,3 +524,79 @@ fn plan_gap_plans_the_next_half_on_the_demo_data() {
     );
     assert!(begun.contains("planner.period_not_ahead"), "{begun}");
 }
+
+/// The operator (the CLI on its own data directory) sets the partnership's time zone at
+/// once; the partnership read shows it, a zone the tz database does not know is refused
+/// naming the field, and a report's default "as of" is today in that zone. Kiritimati
+/// (UTC+14) and Pago Pago (UTC−11) are 25 hours apart, so their dates always differ: the
+/// default can only match the partnership's zone.
+#[test]
+fn the_time_zone_is_set_shown_and_judges_today() {
+    use synergy_proto::{TimeZone, Timestamp};
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &SIGN_P1);
+    let shown = |data: &Path| -> serde_json::Value {
+        serde_json::from_str(&ok(data, &["show", "agreement", "--partnership", "p1"])).unwrap()
+    };
+    assert_eq!(shown(&data)["time_zone"], "Asia/Shanghai");
+
+    let choose = |zone: &'static str| {
+        [
+            "partnership",
+            "time-zone",
+            "--partnership",
+            "p1",
+            "--zone",
+            zone,
+        ]
+    };
+    let out = ok(&data, &choose("Pacific/Kiritimati"));
+    assert!(out.contains("TimeZoneSet"), "{out}");
+    let agreement = shown(&data);
+    assert_eq!(agreement["time_zone"], "Pacific/Kiritimati", "{agreement}");
+    assert_eq!(agreement["time_zone_proposal"], serde_json::Value::Null);
+    // The zone in force again: accepted, nothing recorded.
+    let before = commits(&data);
+    ok(&data, &choose("Pacific/Kiritimati"));
+    assert_eq!(commits(&data), before);
+
+    let err = refused(&data, &choose("Mars/Olympus"));
+    assert!(
+        err.contains("partnership.time_zone_unknown") && err.contains("zone"),
+        "{err}"
+    );
+    assert_eq!(commits(&data), before);
+
+    let today_in = |zone: &str| {
+        let now = Timestamp::from_millis(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as i64,
+        );
+        now.date_in(&TimeZone::new(zone).unwrap()).to_string()
+    };
+    let earliest = today_in("Pacific/Kiritimati");
+    let report = ok(
+        &data,
+        &[
+            "report",
+            "--partnership",
+            "p1",
+            "--period",
+            "2008",
+            "--format",
+            "json",
+        ],
+    );
+    let latest = today_in("Pacific/Kiritimati");
+    let as_of: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let as_of = as_of["as_of"].as_str().unwrap().to_owned();
+    assert!(
+        as_of == earliest || as_of == latest,
+        "{as_of} vs {earliest}"
+    );
+    assert_ne!(as_of, today_in("Pacific/Pago_Pago"));
+}
