@@ -206,7 +206,8 @@ pub struct ReportArgs {
     pub kind: ReportKindArg,
     #[arg(long, value_enum, default_value = "md")]
     pub format: OutputFormat,
-    /// Evaluate "as of" this date (overdue items, months due); default today.
+    /// Evaluate "as of" this date (overdue items, months due); default today on the
+    /// partnership's calendar (its time zone).
     #[arg(long)]
     pub as_of: Option<Date>,
     /// Freeze the live report as its next issued version and print what changed.
