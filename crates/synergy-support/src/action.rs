@@ -9,9 +9,10 @@
 //! - Only the owner side closes an item, because only the side that does the work can
 //!   say it is done; the other side's check on that is reopening, which either side may do.
 //!
-//! The days an item is raised, progressed, closed and reopened are `ctx.now`'s date: these
-//! are acts inside Synergy, not reports of the past. The meeting an item came from is
-//! recorded as given: it lives in another stream, and evaluation joins the two.
+//! The days an item is raised, progressed, closed and reopened are `ctx.now`'s date on the
+//! partnership's calendar: these are acts inside Synergy, not reports of the past. The
+//! meeting an item came from is recorded as given: it lives in another stream, and
+//! evaluation joins the two.
 
 use serde::{Deserialize, Serialize};
 use synergy_domain::{DecisionContext, DomainError};
