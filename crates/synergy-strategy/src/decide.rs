@@ -436,9 +436,7 @@ impl StrategyState {
             DomainError::invalid(
                 "partnership.time_zone_unknown",
                 "zone",
-                format!(
-                    "zone: {e} (Region/City, e.g. America/New_York, as the tz database names it)"
-                ),
+                format!("zone: {e}"),
             )
         })?;
         let zone = zone.name().to_owned();
