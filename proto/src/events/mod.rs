@@ -124,6 +124,8 @@ impl Event {
                     SupportRequestOpened,
                     SupportRequestAcknowledged,
                     SupportRequestResolved,
+                    RecommendationAccepted,
+                    RecommendationDismissed,
                 }
             ),
             Event::Evaluation(e) => names!(
