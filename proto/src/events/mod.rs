@@ -126,6 +126,8 @@ impl Event {
                     SupportRequestOpened,
                     SupportRequestAcknowledged,
                     SupportRequestResolved,
+                    RecommendationAccepted,
+                    RecommendationDismissed,
                 }
             ),
             Event::Evaluation(e) => names!(
