@@ -85,6 +85,7 @@ impl Event {
                     SupplyAllocated,
                     CampaignLaunched,
                     CampaignClosed,
+                    UpliftPromised,
                 }
             ),
             Event::Brand(e) => names!(
