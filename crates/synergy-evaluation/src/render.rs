@@ -240,11 +240,6 @@ pub fn label(key: &str) -> &str {
         "corrections" => "數據更正 corrections",
         "promises_due" => "到期承諾 promises due",
         "promises_kept" => "兌現承諾 promises kept",
-        "uplift_cases" => "承諾增量 uplift (cases)",
-        "actual_cases" => "實際銷量 actual (cases)",
-        "baseline_cases" => "基線 baseline (cases)",
-        "realised_cases" => "實現增量 realised (cases)",
-        "realisation_pct" => "兌現率 realisation",
         other => other,
     }
 }
@@ -475,15 +470,16 @@ fn value_grid(section: &Json) -> Option<Grid> {
         .collect();
     Some(Grid {
         corner: "campaign",
+        // Headed for people in both renderings: the JSON keys are in docs/kpis.md.
         keys: vec![
-            "skus",
-            "months",
-            "uplift_cases",
-            "actual_cases",
-            "baseline_cases",
-            "realised_cases",
-            "realisation_pct",
-            "kept",
+            "SKUs 規格",
+            "months 月份",
+            "uplift 承諾增量",
+            "actual 實際",
+            "baseline 基線",
+            "realised 實現",
+            "realisation 兌現率",
+            "kept 兌現",
         ],
         rows,
     })
