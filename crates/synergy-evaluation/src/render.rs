@@ -410,6 +410,9 @@ fn section_heading(name: &str) -> &str {
     match name {
         "exceptions" => "Exceptions 異常",
         "recommendations" => "Recommendations 改進建議",
+        "recommendations_followed_up" => {
+            "Last period's recommendations: what became of them 上期建議落實"
+        }
         "action_items" => "Open action items 未結事項",
         "agenda" => "Agenda 議程",
         "value_realised" => "Value realised 創值",

@@ -469,6 +469,20 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             E,
         ),
         (
+            "/v1/partnerships/{id}/recommendations/{period}/acceptances",
+            Method::POST,
+            pp("/recommendations/2007-12/acceptances"),
+            b(json!({"rule": "data.late", "title": "t", "due_on": "2008-02-01"})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/recommendations/{period}/dismissals",
+            Method::POST,
+            pp("/recommendations/2007-12/dismissals"),
+            b(json!({"rule": "stock.high", "reason": "r"})),
+            E,
+        ),
+        (
             "/v1/partnerships/{id}/support-requests",
             Method::POST,
             pp("/support-requests"),

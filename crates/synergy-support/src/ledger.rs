@@ -115,7 +115,9 @@ impl SupportLedger {
             SupportEvent::ActionItemRaised { item, .. }
             | SupportEvent::ActionItemProgressed { item, .. }
             | SupportEvent::ActionItemClosed { item, .. }
-            | SupportEvent::ActionItemReopened { item, .. } => {
+            | SupportEvent::ActionItemReopened { item, .. }
+            | SupportEvent::RecommendationAccepted { item, .. }
+            | SupportEvent::RecommendationDismissed { item, .. } => {
                 fold(&mut self.actions, item, |s| s.evolve(event));
             }
             SupportEvent::SupportRequestOpened { request, .. }

@@ -23,7 +23,10 @@ use synergy_proto::{
     SupportRequestId, Timestamp,
 };
 
-pub use action::{ActionItem, ActionItemCommand, ActionItemState, ActionNote, ActionNoteKind};
+pub use action::{
+    ActionItem, ActionItemCommand, ActionItemState, ActionNote, ActionNoteKind, Dismissal,
+    RecommendationRef, recommendation_item,
+};
 pub use declare::{CLI_GROUPS, COMMANDS};
 pub use ledger::{ActionCounts, MeetingCounts, ResponseCounts, SupportLedger, SupportOverview};
 pub use meeting::{
@@ -123,7 +126,7 @@ impl BoundedContext for SupportContext {
     fn stream_of(command: &Command) -> StreamId {
         match command {
             Command::Meeting(c) => meeting_stream(c.partnership(), c.meeting()),
-            Command::ActionItem(c) => action_stream(c.partnership(), c.item()),
+            Command::ActionItem(c) => action_stream(c.partnership(), &c.item()),
             Command::SupportRequest(c) => request_stream(c.partnership(), c.request()),
         }
     }

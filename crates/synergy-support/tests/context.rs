@@ -309,7 +309,11 @@ fn a_full_lifecycle_through_execute_matches_the_ledger() {
                     SupportEvent::ActionItemRaised { item, .. }
                     | SupportEvent::ActionItemProgressed { item, .. }
                     | SupportEvent::ActionItemClosed { item, .. }
-                    | SupportEvent::ActionItemReopened { item, .. } => format!("action:{item}"),
+                    | SupportEvent::ActionItemReopened { item, .. }
+                    | SupportEvent::RecommendationAccepted { item, .. }
+                    | SupportEvent::RecommendationDismissed { item, .. } => {
+                        format!("action:{item}")
+                    }
                     SupportEvent::SupportRequestOpened { request, .. }
                     | SupportEvent::SupportRequestAcknowledged { request, .. }
                     | SupportEvent::SupportRequestResolved { request, .. } => {

@@ -14,7 +14,7 @@ use anyhow::Context as _;
 use synergy_brand::SkuEntry;
 use synergy_changzhi::{
     CATALOGUE, DISTRIBUTOR, HISTORY_2006, MANUFACTURER, MONTHS, MonthRow, PARTNERSHIP, PLAN,
-    PLAN_TARGETS, REGION, RULEBOOKS,
+    PLAN_TARGETS, Q1_FOLLOW_UP_NOTE, Q1_FOLLOW_UP_TITLE, REGION, RULEBOOKS,
 };
 use synergy_domain::Principal;
 use synergy_eventlog::SledLog;
@@ -438,6 +438,40 @@ pub async fn run(api: &Local<SledLog>, clock: &ManualClock) -> anyhow::Result<us
             outcome: synergy_proto::events::marketing::CampaignOutcome::Succeeded,
             summary: "紅雲(硬) on shelf in all selected outlets; one price above guide".to_owned(),
         }),
+    )
+    .await?;
+
+    // 提升: Q1's pack recommends data.late (2008-03 came on 12 April); Changzhi takes it up
+    // as an action item and closes it once April's data is in on time, so the Q2 pack
+    // shows what became of it.
+    let follow_up = synergy_support::recommendation_item(
+        id("2008-Q1"),
+        synergy_proto::events::evaluation::RecommendationRule::DataLate,
+        None,
+    );
+    step(
+        &changzhi,
+        "2008-04-20",
+        AnyCommand::Support(Sup::ActionItem(ActionItemCommand::AcceptRecommendation {
+            partnership: p.clone(),
+            period: id("2008-Q1"),
+            rule: synergy_proto::events::evaluation::RecommendationRule::DataLate,
+            sku: None,
+            title: Q1_FOLLOW_UP_TITLE.to_owned(),
+            owner: None,
+            due_on: day("2008-05-10"),
+            meeting: None,
+        })),
+    )
+    .await?;
+    step(
+        &changzhi,
+        "2008-05-08",
+        AnyCommand::Support(Sup::ActionItem(ActionItemCommand::Close {
+            partnership: p.clone(),
+            item: follow_up,
+            note: Q1_FOLLOW_UP_NOTE.to_owned(),
+        })),
     )
     .await?;
 

@@ -525,6 +525,113 @@ fn plan_gap_plans_the_next_half_on_the_demo_data() {
     assert!(begun.contains("planner.period_not_ahead"), "{begun}");
 }
 
+/// 提升 from the command line: the demo's H1 review recommends `data.late`; the
+/// distributor accepts it into an action item, the pack shows the decision, a second
+/// decision is refused, and a SKU rule without its SKU is refused naming the flag's field.
+#[test]
+fn a_recommendation_is_accepted_from_the_command_line_and_shown_in_the_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    ok(
+        dir.path(),
+        &["demo", "--keep", data.to_str().unwrap(), "--format", "json"],
+    );
+    let accept = [
+        "recommendation",
+        "accept",
+        "--partnership",
+        "hongyun-changzhi",
+        "--period",
+        "2008-H1",
+        "--rule",
+        "data.late",
+        "--title",
+        "每月10日前報送：數據專人覆核",
+        "--due-on",
+        "2099-12-31",
+        "--as",
+        "changzhi-tobacco",
+    ];
+    let said = ok(&data, &accept);
+    assert!(said.contains("rec-2008-H1-data-late"), "{said}");
+    let pack = ok(
+        &data,
+        &[
+            "report",
+            "--partnership",
+            "hongyun-changzhi",
+            "--kind",
+            "review",
+            "--period",
+            "2008-H1",
+            "--format",
+            "json",
+        ],
+    );
+    let pack: serde_json::Value = serde_json::from_str(&pack).unwrap();
+    let late = pack["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "data.late")
+        .expect("H1 recommends data.late");
+    assert_eq!(late["decision"]["status"], "accepted", "{late}");
+    assert_eq!(late["decision"]["by"], "distributor");
+    assert_eq!(late["decision"]["item"], "rec-2008-H1-data-late");
+    assert_eq!(late["decision"]["owner"], "distributor");
+
+    let again = refused(
+        &data,
+        &[
+            "recommendation",
+            "dismiss",
+            "--partnership",
+            "hongyun-changzhi",
+            "--period",
+            "2008-H1",
+            "--rule",
+            "data.late",
+            "--reason",
+            "no",
+        ],
+    );
+    assert!(again.contains("recommendation.decided_once"), "{again}");
+    let no_sku = refused(
+        &data,
+        &[
+            "recommendation",
+            "dismiss",
+            "--partnership",
+            "hongyun-changzhi",
+            "--period",
+            "2008-H1",
+            "--rule",
+            "sku.shelf_no_sales",
+            "--reason",
+            "no",
+        ],
+    );
+    assert!(no_sku.contains("recommendation.sku_required"), "{no_sku}");
+    let bad_rule = synergy(
+        &data,
+        &[
+            "recommendation",
+            "dismiss",
+            "--partnership",
+            "hongyun-changzhi",
+            "--period",
+            "2008-H1",
+            "--rule",
+            "share.up",
+            "--reason",
+            "no",
+        ],
+    );
+    assert!(!bad_rule.status.success());
+    let err = String::from_utf8_lossy(&bad_rule.stderr);
+    assert!(err.contains("share.drop"), "the choices are listed: {err}");
+}
+
 /// 創值 from the command line: the manufacturer promises a campaign's uplift, the
 /// distributor cannot, a promise under way stands, and `synergy value-realised` judges it
 /// against the imported months — the worked example of docs/kpis.md: A = 120, B = 100 ×

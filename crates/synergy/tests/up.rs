@@ -31,6 +31,29 @@ fn get(addr: &str, path: &str, token: Option<&str>, act_as: Option<&str>) -> (u1
     (status, body)
 }
 
+/// POSTs a JSON body with `token`.
+fn post(addr: &str, path: &str, token: &str, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(req.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().expect("status code");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
 #[test]
 fn up_serves_the_demo_over_http() {
     let dir = tempfile::tempdir().unwrap();
@@ -175,6 +198,44 @@ fn up_serves_the_demo_over_http() {
         None,
     );
     assert_eq!(status, 404, "a campaign that does not exist: {body}");
+
+    // 提升 over HTTP: the distributor dismisses H1's data.late recommendation with a
+    // reason; the pack shows it; a second decision is refused.
+    let dismissals = "/v1/partnerships/hongyun-changzhi/recommendations/2008-H1/dismissals";
+    let dismissal =
+        r#"{"rule": "data.late", "reason": "March was late once; April to June were on time"}"#;
+    let (status, body) = post(&addr, dismissals, &distributor, dismissal);
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = post(&addr, dismissals, &distributor, dismissal);
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("recommendation.decided_once"), "{body}");
+    let (status, body) = post(
+        &addr,
+        dismissals,
+        &distributor,
+        r#"{"rule": "data.late", "sku": "hongyun-soft", "reason": "x"}"#,
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("\"field\":\"sku\""), "{body}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, body) = get(
+            &addr,
+            "/v1/partnerships/hongyun-changzhi/reports/review/2008-H1?format=json",
+            Some(&distributor),
+            None,
+        );
+        assert_eq!(status, 200, "{body}");
+        if body.contains("\"status\":\"dismissed\"") {
+            assert!(body.contains("April to June were on time"), "{body}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the pack never showed the dismissal: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 
     // The token files are the owner's alone, the key apart from the records; the list
     // says when each token expires.

@@ -125,6 +125,8 @@ impl Event {
                     SupportRequestOpened,
                     SupportRequestAcknowledged,
                     SupportRequestResolved,
+                    RecommendationAccepted,
+                    RecommendationDismissed,
                 }
             ),
             Event::Evaluation(e) => names!(

@@ -5,7 +5,9 @@
 #![allow(dead_code)]
 
 use synergy_proto::events::brand::{BrandStage, CultureActivityKind, PriceClass, Score};
-use synergy_proto::events::evaluation::{ExceptionRules, ReportKind, Restatement};
+use synergy_proto::events::evaluation::{
+    ExceptionRules, RecommendationRule, ReportKind, Restatement,
+};
 use synergy_proto::events::information::{MarketTotals, SkuLine, VolumeLine};
 use synergy_proto::events::marketing::CampaignOutcome;
 use synergy_proto::events::strategy::Target;
@@ -373,7 +375,7 @@ pub fn every_event(f: &Fields) -> Vec<Event> {
             closed_on: f.date,
         },
         SupportEvent::ActionItemReopened {
-            item,
+            item: item.clone(),
             reason: s("again "),
             due_on: f.date,
             reopened_on: f.date,
@@ -447,6 +449,26 @@ pub fn every_event(f: &Fields) -> Vec<Event> {
         reason: opt(f.flag, s("revised ")),
     }];
 
+    let rule = RecommendationRule::ALL[usize::from(f.class) % RecommendationRule::ALL.len()];
+    let support_later = [
+        SupportEvent::RecommendationAccepted {
+            item: item.clone(),
+            period: f.period,
+            rule,
+            sku: opt(f.flag, sku.clone()),
+            by: Side::Distributor,
+        },
+        SupportEvent::RecommendationDismissed {
+            item: item.clone(),
+            period: f.period,
+            rule,
+            sku: opt(!f.flag, sku.clone()),
+            reason: s("why "),
+            by: Side::Manufacturer,
+            dismissed_on: f.date,
+        },
+    ];
+
     let mut all: Vec<Event> = Vec::new();
     all.extend(strategy.into_iter().map(Event::from));
     all.extend(marketing.into_iter().map(Event::from));
@@ -455,6 +477,7 @@ pub fn every_event(f: &Fields) -> Vec<Event> {
     all.extend(support.into_iter().map(Event::from));
     all.extend(evaluation.into_iter().map(Event::from));
     all.extend(strategy_later.into_iter().map(Event::from));
+    all.extend(support_later.into_iter().map(Event::from));
     all.extend(marketing_later.into_iter().map(Event::from));
     all
 }

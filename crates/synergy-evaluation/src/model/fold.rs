@@ -12,8 +12,9 @@ use synergy_proto::{Cases, Commit, Date, Event, PlanId, SkuId, TimeZone, YearMon
 
 use super::{
     ActionItemState, CampaignState, Evaluation, IssuedVersion, ItemStatus, MeetingState, MonthData,
-    OrderTotals, PartnershipInfo, PartnershipModel, PlanState, PlanStatus, PromiseState, SkuEntry,
-    SupportRequestState, TaskState, culture_key, within_five_percent,
+    OrderTotals, PartnershipInfo, PartnershipModel, PlanState, PlanStatus, PromiseState,
+    RecommendationDecision, SkuEntry, SupportRequestState, TaskState, culture_key,
+    within_five_percent,
 };
 
 fn add_cases(a: Cases, b: Cases) -> Cases {
@@ -571,6 +572,43 @@ impl PartnershipModel {
                 if let Some(r) = self.support_requests.get_mut(request) {
                     r.resolved_at = Some(*resolved_at);
                 }
+            }
+            // Accepted in the commit that raised the item, so the item is already here.
+            SupportEvent::RecommendationAccepted {
+                item,
+                period,
+                rule,
+                sku,
+                by,
+            } => {
+                if let Some(a) = self.action_items.get(item) {
+                    let decision = RecommendationDecision::Accepted {
+                        item: item.clone(),
+                        by: *by,
+                        on: a.raised_on,
+                    };
+                    self.recommendation_decisions
+                        .entry((*period, *rule, sku.clone()))
+                        .or_insert(decision);
+                }
+            }
+            SupportEvent::RecommendationDismissed {
+                period,
+                rule,
+                sku,
+                reason,
+                by,
+                dismissed_on,
+                ..
+            } => {
+                let decision = RecommendationDecision::Dismissed {
+                    reason: reason.clone(),
+                    by: *by,
+                    on: *dismissed_on,
+                };
+                self.recommendation_decisions
+                    .entry((*period, *rule, sku.clone()))
+                    .or_insert(decision);
             }
         }
     }

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use synergy_proto::events::brand::{BrandStage, CultureActivityKind, PriceClass, Score};
-use synergy_proto::events::evaluation::{ExceptionRules, ReportKind};
+use synergy_proto::events::evaluation::{ExceptionRules, RecommendationRule, ReportKind};
 use synergy_proto::events::information::{MarketTotals, SkuLine};
 use synergy_proto::events::marketing::CampaignOutcome;
 use synergy_proto::events::strategy::Target;
@@ -206,6 +206,36 @@ impl ActionItemState {
     }
 }
 
+/// Which recommendation: the period whose figures made it, its rule, and the SKU of a SKU
+/// rule.
+pub type RecommendationKey = (Period, RecommendationRule, Option<SkuId>);
+
+/// What a party decided on one recommendation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RecommendationDecision {
+    /// Taken up as the action item `item` (in [`PartnershipModel::action_items`]).
+    Accepted {
+        item: ActionItemId,
+        by: Side,
+        on: Date,
+    },
+    Dismissed {
+        reason: String,
+        by: Side,
+        on: Date,
+    },
+}
+
+impl RecommendationDecision {
+    /// The day it was decided.
+    pub fn on(&self) -> Date {
+        match self {
+            RecommendationDecision::Accepted { on, .. }
+            | RecommendationDecision::Dismissed { on, .. } => *on,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SupportRequestState {
     pub title: String,
@@ -266,6 +296,8 @@ pub struct PartnershipModel {
     pub culture: BTreeMap<(YearMonth, Option<BrandId>, u8), CultureTally>,
     pub issued: BTreeMap<(ReportKind, Period), Vec<IssuedVersion>>,
     pub exception_rules: ExceptionRules,
+    /// Each recommendation a party accepted or dismissed; one decision each.
+    pub recommendation_decisions: BTreeMap<RecommendationKey, RecommendationDecision>,
 }
 
 fn culture_key(kind: CultureActivityKind) -> u8 {
@@ -306,6 +338,7 @@ impl PartnershipModel {
             culture: BTreeMap::new(),
             issued: BTreeMap::new(),
             exception_rules: ExceptionRules::default(),
+            recommendation_decisions: BTreeMap::new(),
         }
     }
 

@@ -44,6 +44,10 @@ pub fn review_pack(model: &PartnershipModel, period: Period, as_of: Date) -> Rep
             "recommendations",
             crate::recommend::section(model, period, as_of),
         ),
+        (
+            "recommendations_followed_up",
+            crate::recommend::followed_up(model, period, as_of),
+        ),
         ("action_items", Json::Array(open_action_items(model, as_of))),
         (
             "agenda",
