@@ -327,6 +327,15 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             E,
         ),
         (
+            "/v1/partnerships/{id}/campaigns/{campaign}/promise",
+            Method::POST,
+            pp("/campaigns/c1/promise"),
+            b(
+                json!({"skus": ["hy-soft"], "first_month": "2008-03", "last_month": "2008-05", "uplift_cases": "300"}),
+            ),
+            M,
+        ),
+        (
             "/v1/partnerships/{id}/catalogue",
             Method::POST,
             pp("/catalogue"),
@@ -518,6 +527,13 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             "/v1/partnerships/{id}/plan-gap/{period}",
             Method::GET,
             pp("/plan-gap/2008-H2?target_share_pct=27"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/campaigns/{campaign}/value-realised",
+            Method::GET,
+            pp("/campaigns/c1/value-realised?as_of=2008-07-15"),
             None,
             E,
         ),

@@ -102,6 +102,6 @@ mod tests {
                 spec.cli[0]
             );
         }
-        assert_eq!(seen.len(), 46);
+        assert_eq!(seen.len(), 47);
     }
 }

@@ -292,7 +292,8 @@ pub async fn run(api: &Local<SledLog>, clock: &ManualClock) -> anyhow::Result<us
     }
 
     // A new-product push for 紅雲(硬) in spring 2008 (市場營銷協同): the manufacturer plans,
-    // ships materials and watches prices; the distributor picks outlets, launches, supplies.
+    // promises the uplift, ships materials and watches prices; the distributor picks
+    // outlets, launches, supplies.
     let campaign: CampaignId = id("hongyun-hard-spring-2008");
     let hard: SkuId = id("hongyun-hard");
     let c = |cmd: Mkt| AnyCommand::Marketing(cmd);
@@ -310,6 +311,21 @@ pub async fn run(api: &Local<SledLog>, clock: &ManualClock) -> anyhow::Result<us
                 ends_on: day("2008-05-31"),
                 activity_plan: "Point-of-sale displays and retailer briefings in 120 outlets"
                     .to_owned(),
+            },
+        ),
+        // 創值: the plan promises 300 cases of 紅雲(硬) over March–May above last year's
+        // sales grown with the market; the review pack judges it.
+        (
+            &hongyun,
+            "2008-02-20",
+            Mkt::PromiseUplift {
+                partnership: p.clone(),
+                campaign: campaign.clone(),
+                skus: vec![hard.clone()],
+                first_month: id("2008-03"),
+                last_month: id("2008-05"),
+                uplift: Cases::from_whole(300).expect("small"),
+                reason: String::new(),
             },
         ),
         (

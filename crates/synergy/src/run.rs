@@ -16,7 +16,7 @@ use synergy_runtime::nats::NatsAddress;
 use synergy_runtime::projection::ProjectionStore;
 use synergy_runtime::{
     AnyCommand, Api, ApiError, ExecuteError, IssueRequest, IssuedReport, Local, Outcome,
-    PlanGapRequest, ReportRequest, Request, SystemClock, import,
+    PlanGapRequest, ReportRequest, Request, SystemClock, ValueRealisedRequest, import,
 };
 
 use crate::cli::{
@@ -196,6 +196,23 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Err(e) => Err(e.into()),
             }
+        }
+        Command::ValueRealised(args) => {
+            let api = api(&data, nats).await?;
+            let as_of = match args.as_of {
+                Some(day) => day,
+                None => today(&*api, &args.partnership).await?,
+            };
+            let text = api
+                .value_realised(ValueRealisedRequest {
+                    partnership: args.partnership,
+                    campaign: args.campaign,
+                    as_of,
+                    after: None,
+                })
+                .await?;
+            print_text(&text)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Tail(args) => {
             match nats {

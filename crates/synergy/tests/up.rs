@@ -164,6 +164,41 @@ fn up_serves_the_demo_over_http() {
     );
     assert_eq!(status, 400, "a target share is required: {body}");
 
+    // 創值 over HTTP: the demo campaign promised 300 cases of 紅雲(硬) over March–May 2008.
+    // A = 482 + 497 + 489 = 1,468; B = (355 + 327 + 349) × 28,700 ÷ 26,387 = 1,121.374…;
+    // R = 346.626 (rounded once); 346.626… ÷ 300 = 115.54 %: kept.
+    let campaign = "/v1/partnerships/hongyun-changzhi/campaigns/hongyun-hard-spring-2008";
+    let (status, body) = get(
+        &addr,
+        &format!("{campaign}/value-realised?as_of=2008-07-15"),
+        Some(&distributor),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    for figure in [
+        "\"actual_cases\":1468,",
+        "\"baseline_cases\":1121.374,",
+        "\"realised_cases\":346.626,",
+        "\"uplift_cases\":300,",
+        "\"realisation_pct\":115.54,",
+        "\"kept\":true",
+    ] {
+        assert!(body.contains(figure), "{figure} in {body}");
+    }
+    let (status, body) = get(&addr, campaign, Some(&distributor), None);
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("\"first_month\":\"2008-03\""),
+        "the campaign read shows the promise: {body}"
+    );
+    let (status, body) = get(
+        &addr,
+        "/v1/partnerships/hongyun-changzhi/campaigns/no-such/value-realised",
+        Some(&distributor),
+        None,
+    );
+    assert_eq!(status, 404, "a campaign that does not exist: {body}");
+
     // 提升 over HTTP: the distributor dismisses H1's data.late recommendation with a
     // reason; the pack shows it; a second decision is refused.
     let dismissals = "/v1/partnerships/hongyun-changzhi/recommendations/2008-H1/dismissals";

@@ -87,6 +87,7 @@ impl Event {
                     SupplyAllocated,
                     CampaignLaunched,
                     CampaignClosed,
+                    UpliftPromised,
                 }
             ),
             Event::Brand(e) => names!(

@@ -440,6 +440,14 @@ pub fn every_event(f: &Fields) -> Vec<Event> {
         StrategyEvent::PartnershipProposalDeclined { reason: s("why ") },
         StrategyEvent::PartnershipProposalWithdrawn { reason: s("why ") },
     ];
+    let marketing_later = [MarketingEvent::UpliftPromised {
+        campaign: CampaignId::new(format!("c{}", f.id)).unwrap(),
+        skus: vec![sku.clone(); usize::from(f.small % 3)],
+        first_month: f.month,
+        last_month: f.month,
+        uplift: f.cases,
+        reason: opt(f.flag, s("revised ")),
+    }];
 
     let rule = RecommendationRule::ALL[usize::from(f.class) % RecommendationRule::ALL.len()];
     let support_later = [
@@ -470,6 +478,7 @@ pub fn every_event(f: &Fields) -> Vec<Event> {
     all.extend(evaluation.into_iter().map(Event::from));
     all.extend(strategy_later.into_iter().map(Event::from));
     all.extend(support_later.into_iter().map(Event::from));
+    all.extend(marketing_later.into_iter().map(Event::from));
     all.extend(
         [
             StrategyEvent::TimeZoneProposed {

@@ -12,8 +12,9 @@ use synergy_proto::{Cases, Commit, Date, Event, PlanId, SkuId, TimeZone, YearMon
 
 use super::{
     ActionItemState, CampaignState, Evaluation, IssuedVersion, ItemStatus, MeetingState, MonthData,
-    OrderTotals, PartnershipInfo, PartnershipModel, PlanState, PlanStatus, RecommendationDecision,
-    SkuEntry, SupportRequestState, TaskState, culture_key, within_five_percent,
+    OrderTotals, PartnershipInfo, PartnershipModel, PlanState, PlanStatus, PromiseState,
+    RecommendationDecision, SkuEntry, SupportRequestState, TaskState, culture_key,
+    within_five_percent,
 };
 
 fn add_cases(a: Cases, b: Cases) -> Cases {
@@ -167,6 +168,7 @@ impl PartnershipModel {
                         launched_on: None,
                         closed: None,
                         tasks: BTreeMap::new(),
+                        promise: None,
                     },
                 );
             }
@@ -241,6 +243,29 @@ impl PartnershipModel {
             } => {
                 if let Some(c) = self.campaigns.get_mut(campaign) {
                     c.closed = Some((*closed_on, *outcome));
+                }
+            }
+            MarketingEvent::UpliftPromised {
+                campaign,
+                skus,
+                first_month,
+                last_month,
+                uplift,
+                reason,
+            } => {
+                if let Some(c) = self.campaigns.get_mut(campaign) {
+                    let revision = c
+                        .promise
+                        .as_ref()
+                        .map_or(1, |p| p.revision.saturating_add(1));
+                    c.promise = Some(PromiseState {
+                        skus: skus.clone(),
+                        first_month: *first_month,
+                        last_month: *last_month,
+                        uplift: *uplift,
+                        revision,
+                        reason: reason.clone(),
+                    });
                 }
             }
             MarketingEvent::MaterialsDispatched { .. }

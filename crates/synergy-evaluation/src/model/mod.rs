@@ -136,6 +136,29 @@ pub struct CampaignState {
     pub launched_on: Option<Date>,
     pub closed: Option<(Date, CampaignOutcome)>,
     pub tasks: BTreeMap<TaskId, TaskState>,
+    /// The uplift promised (創值), as the latest promise states it.
+    pub promise: Option<PromiseState>,
+}
+
+/// A campaign's promised uplift: `uplift` cases of `skus` over `first_month ..= last_month`
+/// above the year-earlier baseline ([`crate::value`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromiseState {
+    pub skus: Vec<SkuId>,
+    pub first_month: YearMonth,
+    pub last_month: YearMonth,
+    pub uplift: Cases,
+    /// 1 for the first promise, one more for each replacement.
+    pub revision: u32,
+    /// Why it replaced the promise before, if that was said.
+    pub reason: Option<String>,
+}
+
+impl PromiseState {
+    /// The promised months touch a month of `period`.
+    pub fn overlaps(&self, period: Period) -> bool {
+        self.first_month <= period.last_month() && self.last_month >= period.first_month()
+    }
 }
 
 impl CampaignState {

@@ -1,4 +1,5 @@
-//! The review pack: headline KPIs, exceptions, open action items and the review agenda.
+//! The review pack: headline KPIs, exceptions, open action items, the review agenda and the
+//! value campaigns realised against their promises.
 
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{Date, Period};
@@ -52,8 +53,19 @@ pub fn review_pack(model: &PartnershipModel, period: Period, as_of: Date) -> Rep
             "agenda",
             Json::Array(agenda(model, period, as_of, &all, &r.brands)),
         ),
+        ("value_realised", value_realised(model, period, as_of)),
     ];
     r
+}
+
+/// 創值: every campaign whose promised months touch the period, with what it realised.
+fn value_realised(model: &PartnershipModel, period: Period, as_of: Date) -> Json {
+    Json::Array(
+        crate::value::promises_in(model, period, as_of)
+            .iter()
+            .map(crate::value::ValueRealised::to_json)
+            .collect(),
+    )
 }
 
 fn open_action_items(model: &PartnershipModel, as_of: Date) -> Vec<Json> {
@@ -131,6 +143,11 @@ fn agenda(
         })
         .collect();
     won.push(("campaigns_closed".into(), Json::Array(outcomes)));
+    // Did the campaigns create the value they promised (創值)? The pack's `value_realised`
+    // has each one.
+    let (due, kept) = crate::value::promises_kept(model, period, as_of);
+    won.push(("promises_due".into(), count_json(due)));
+    won.push(("promises_kept".into(), count_json(kept)));
 
     let needs = from_kpis(
         all,

@@ -17,11 +17,13 @@ use synergy_proto::codec::{DecodeError, decode_message, encode_message};
 use synergy_proto::events::brand::PriceClass;
 use synergy_proto::events::evaluation::{ReportKind, Restatement};
 use synergy_proto::{
-    Actor, BrandId, Context, Date, OrgId, PartnershipId, Percent, Period, SkuId, StreamId,
-    TimeZone, TimeZoneError, Uuid, Yuan, subject,
+    Actor, BrandId, CampaignId, Context, Date, OrgId, PartnershipId, Percent, Period, SkuId,
+    StreamId, TimeZone, TimeZoneError, Uuid, Yuan, subject,
 };
 
-use crate::api::{ApiError, IssueRequest, IssuedReport, PlanGapRequest, ReportRequest};
+use crate::api::{
+    ApiError, IssueRequest, IssuedReport, PlanGapRequest, ReportRequest, ValueRealisedRequest,
+};
 use crate::executor::{AnyCommand, ExecuteError, Outcome, Request};
 use crate::projection::ProjectionError;
 use crate::query::AnyQuery;
@@ -505,6 +507,37 @@ impl From<PlanGapQuery> for PlanGapRequest {
     }
 }
 
+/// A campaign's value realised to judge: asked of the evaluation service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueRealisedQuery {
+    pub partnership: PartnershipId,
+    pub campaign: CampaignId,
+    pub as_of: Date,
+    pub after: Option<u64>,
+}
+
+impl From<&ValueRealisedRequest> for ValueRealisedQuery {
+    fn from(r: &ValueRealisedRequest) -> Self {
+        ValueRealisedQuery {
+            partnership: r.partnership.clone(),
+            campaign: r.campaign.clone(),
+            as_of: r.as_of,
+            after: r.after.map(Position::get),
+        }
+    }
+}
+
+impl From<ValueRealisedQuery> for ValueRealisedRequest {
+    fn from(q: ValueRealisedQuery) -> Self {
+        ValueRealisedRequest {
+            partnership: q.partnership,
+            campaign: q.campaign,
+            as_of: q.as_of,
+            after: q.after.map(Position),
+        }
+    }
+}
+
 /// Issue the live report as its next version: a write, answered by evaluation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssueCommand {
@@ -614,6 +647,7 @@ pub const REPORT_QUERY: &str = "report";
 pub const ISSUED_QUERY: &str = "issued-report";
 pub const STATUS_QUERY: &str = "status";
 pub const PLAN_GAP_QUERY: &str = "plan-gap";
+pub const VALUE_REALISED_QUERY: &str = "value-realised";
 /// A context's own queries ([`ReadQuery`]), one subject per context.
 pub const READ_QUERY: &str = "read";
 /// The evaluation command verb that issues a report version.
@@ -653,6 +687,11 @@ pub fn report_subject() -> String {
 /// `syn.qry.evaluation.plan-gap`
 pub fn plan_gap_subject() -> String {
     fixed_query(Context::Evaluation, PLAN_GAP_QUERY)
+}
+
+/// `syn.qry.evaluation.value-realised`
+pub fn value_realised_subject() -> String {
+    fixed_query(Context::Evaluation, VALUE_REALISED_QUERY)
 }
 
 /// `syn.qry.<context>.read`: the context's own queries, answered by its service.
@@ -704,6 +743,10 @@ mod tests {
         assert_eq!(catalogue_subject(), "syn.qry.brand.catalogue");
         assert_eq!(report_subject(), "syn.qry.evaluation.report");
         assert_eq!(plan_gap_subject(), "syn.qry.evaluation.plan-gap");
+        assert_eq!(
+            value_realised_subject(),
+            "syn.qry.evaluation.value-realised"
+        );
         assert_eq!(status_subject(), "syn.qry.evaluation.status");
     }
 
