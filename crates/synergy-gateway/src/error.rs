@@ -53,6 +53,9 @@ pub struct ErrorBody {
     /// Every problem of a rejected upload, counted per rule code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors_by_rule: Option<BTreeMap<String, u64>>,
+    /// The sheet of a rejected XLSX upload that the lines are rows of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
 }
 
 /// The problems of a rejected upload as they are found, row by row: the first
@@ -143,6 +146,7 @@ impl Problem {
                 errors_total: None,
                 rows_with_errors: None,
                 errors_by_rule: None,
+                sheet: None,
             }),
         }
     }

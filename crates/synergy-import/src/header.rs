@@ -127,11 +127,11 @@ pub(crate) struct Header {
     pub(crate) warnings: Vec<Warning>,
 }
 
-/// `column (銷量)`: a column's name with its first other name, for messages.
-fn shown(column: &str) -> String {
-    match other_names(column).first() {
-        Some(other) => format!("{column} ({other})"),
-        None => column.to_owned(),
+/// ` (volume_cases may also be named 銷量 or 销量)`, for messages.
+fn also_named(column: &str) -> String {
+    match other_names(column) {
+        [] => String::new(),
+        others => format!(" ({column} may also be named {})", others.join(" or ")),
     }
 }
 
@@ -244,9 +244,11 @@ pub(crate) fn split_header<'s>(
                 expected[i],
                 "import.missing_column",
                 format!(
-                    "column {} is missing{hint}; the header needs the columns {}, in any order",
-                    shown(expected[i]),
-                    expected.join(",")
+                    "column {} is missing{hint}; the header needs the columns {}, in any \
+                     order{}",
+                    expected[i],
+                    expected.join(","),
+                    also_named(expected[i])
                 ),
             ));
         }

@@ -284,13 +284,8 @@ fn read_sheet(
             continue;
         }
         let line = row as usize + 1;
-        let at = || {
-            format!(
-                "cell {}{line} of sheet {:?}",
-                column_name(col),
-                shown_name(name)
-            )
-        };
+        // The rejection names the sheet; the cell is named as the sheet shows it.
+        let at = || format!("cell {}{line}", column_name(col));
         budget.column(line, &at, col as usize)?;
         if let Some(text) = value.counted_text() {
             budget.text(line, &at, text)?;

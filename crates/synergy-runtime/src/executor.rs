@@ -63,6 +63,9 @@ pub struct Request {
     pub idempotency_key: Option<Uuid>,
     /// The request or workflow this belongs to; defaults to the idempotency key.
     pub correlation_id: Option<Uuid>,
+    /// A dry run: decide against the recorded history as for real, answer what would be
+    /// recorded, and record nothing ([`Outcome::position`] is `None`).
+    pub dry_run: bool,
 }
 
 impl Request {
@@ -72,6 +75,7 @@ impl Request {
             command,
             idempotency_key: None,
             correlation_id: None,
+            dry_run: false,
         }
     }
 
@@ -79,18 +83,24 @@ impl Request {
         self.idempotency_key = Some(key);
         self
     }
+
+    /// The request as a dry run.
+    pub fn checked(mut self) -> Self {
+        self.dry_run = true;
+        self
+    }
 }
 
-/// What an accepted command did.
+/// What an accepted command did, or for a dry run would do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     pub stream: StreamId,
-    /// Where the commit landed; `None` when the command changed nothing.
+    /// Where the commit landed; `None` when the command changed nothing, and for a dry run.
     pub position: Option<Position>,
-    /// Names of the recorded events, in order (empty for a no-op): literals in process,
-    /// the received names over NATS.
+    /// Names of the recorded events (for a dry run, of the events that would be), in
+    /// order (empty for a no-op): literals in process, the received names over NATS.
     pub events: Vec<Cow<'static, str>>,
-    /// The aggregate's version after the command.
+    /// The aggregate's version after the command (for a dry run, what it would be).
     pub version: u64,
     /// The command had been recorded before under the same key; nothing new was stored.
     pub duplicate: bool,
@@ -188,6 +198,15 @@ impl From<ReadError> for ExecuteError {
     }
 }
 
+/// Who asks, the request ids' seed, and whether to record.
+#[derive(Debug, Clone, Copy)]
+struct Call<'a> {
+    principal: &'a Principal,
+    key: Uuid,
+    correlation: Uuid,
+    dry_run: bool,
+}
+
 /// Executes commands of every context against one event log.
 #[derive(Debug)]
 pub struct Executor<L> {
@@ -244,29 +263,27 @@ impl<L: EventLog> Executor<L> {
         let key = request.idempotency_key.unwrap_or_else(Uuid::now_v7);
         let correlation = request.correlation_id.unwrap_or(key);
         let Request {
-            principal, command, ..
+            principal,
+            command,
+            dry_run,
+            ..
         } = request;
+        let call = Call {
+            principal: &principal,
+            key,
+            correlation,
+            dry_run,
+        };
         async move {
             match command {
-                AnyCommand::Strategy(c) => {
-                    self.run::<synergy_strategy::Strategy>(&principal, c, key, correlation)
-                        .await
-                }
-                AnyCommand::Marketing(c) => {
-                    self.run::<synergy_marketing::Marketing>(&principal, c, key, correlation)
-                        .await
-                }
-                AnyCommand::Brand(c) => {
-                    self.run::<synergy_brand::Brand>(&principal, c, key, correlation)
-                        .await
-                }
+                AnyCommand::Strategy(c) => self.run::<synergy_strategy::Strategy>(call, c).await,
+                AnyCommand::Marketing(c) => self.run::<synergy_marketing::Marketing>(call, c).await,
+                AnyCommand::Brand(c) => self.run::<synergy_brand::Brand>(call, c).await,
                 AnyCommand::Information(c) => {
-                    self.run::<synergy_information::Information>(&principal, c, key, correlation)
-                        .await
+                    self.run::<synergy_information::Information>(call, c).await
                 }
                 AnyCommand::Support(c) => {
-                    self.run::<synergy_support::SupportContext>(&principal, c, key, correlation)
-                        .await
+                    self.run::<synergy_support::SupportContext>(call, c).await
                 }
             }
         }
@@ -364,11 +381,15 @@ impl<L: EventLog> Executor<L> {
 
     async fn run<C: BoundedContext>(
         &self,
-        principal: &Principal,
+        call: Call<'_>,
         command: C::Command,
-        key: Uuid,
-        correlation: Uuid,
     ) -> Result<Outcome, ExecuteError> {
+        let Call {
+            principal,
+            key,
+            correlation,
+            dry_run,
+        } = call;
         let stream = C::stream_of(&command);
         let ids = RequestIds::derive(principal, &stream, key, &command)?;
         for attempt in 1..=self.max_attempts {
@@ -411,6 +432,15 @@ impl<L: EventLog> Executor<L> {
             }
             let names: Vec<Cow<'static, str>> =
                 events.iter().map(|e| Cow::Borrowed(e.name())).collect();
+            if dry_run {
+                return Ok(Outcome {
+                    stream,
+                    position: None,
+                    version: version + names.len() as u64,
+                    events: names,
+                    duplicate: false,
+                });
+            }
             let recorded = self
                 .record(
                     principal,
