@@ -19,7 +19,8 @@ pub struct RowProblem {
     /// 1-based line of the CSV file or row of the sheet (header = line 1); for a JSON
     /// upload, the 1-based position in `rows` (or `skus`).
     pub line: u64,
-    /// The column (header name) the problem lies in, if it is one cell.
+    /// The column the problem lies in, if it is one cell, by the import's name for it
+    /// (`volume_cases`, also when the header calls it `銷量`).
     pub column: Option<String>,
     /// Stable code of the broken import rule, e.g. `import.too_many_decimals`.
     pub rule: String,

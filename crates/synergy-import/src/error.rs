@@ -12,7 +12,8 @@ pub struct RowError {
     /// 1-based line of a CSV file or row of the sheet; the header is line 1 when it is the
     /// file's first line. Problems of a whole month are reported on that month's first row.
     pub line: usize,
-    /// The column as named in the header, where the problem lies in one cell.
+    /// The column, by the import's name for it (`volume_cases`, whether the header says
+    /// so or `銷量`), where the problem lies in one cell.
     pub column: Option<String>,
     /// Stable code of the broken rule, e.g. `import.too_many_decimals`.
     pub rule: &'static str,
