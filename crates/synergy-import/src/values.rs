@@ -297,6 +297,30 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Any volume of at most 14 significant digits, stored as the float nearest to it
+        /// or up to two floats away (the noise of a sum or a product), reads as itself.
+        #[test]
+        fn a_stored_volume_reads_as_itself_through_float_noise(
+            units in 0u64..100_000_000_000_000,
+            noise in -2i64..=2,
+        ) {
+            let decimal = format!("{}.{:03}", units / 1000, units % 1000);
+            let stored: f64 = decimal.parse().unwrap();
+            let noisy = if stored == 0.0 {
+                stored
+            } else {
+                f64::from_bits(stored.to_bits().wrapping_add_signed(noise))
+            };
+            let read = float_decimal(noisy, 3).unwrap();
+            proptest::prop_assert_eq!(
+                synergy_proto::Cases::parse(&read).unwrap().units(),
+                i64::try_from(units).unwrap(),
+                "{} stored as {} read as {}", decimal, noisy, read
+            );
+        }
+    }
+
     #[test]
     fn text_figures_lose_their_thousands_separators_and_full_width_digits() {
         assert_eq!(plain_figure("1,200.50"), "1200.50");
