@@ -109,6 +109,7 @@ impl Event {
                     OrderConfirmed,
                     OrderShipped,
                     OrderReceived,
+                    AnalysisSubmitted,
                 }
             ),
             Event::Support(e) => names!(
