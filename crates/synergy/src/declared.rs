@@ -10,7 +10,7 @@
 use std::io::Read;
 
 use clap::builder::{PossibleValuesParser, ValueParser};
-use clap::{Arg, ArgAction, ArgMatches};
+use clap::{Arg, ArgAction, ArgGroup, ArgMatches};
 use synergy_domain::contract::{CommandSpec, Field, Kind, Record, Values, Who};
 use synergy_proto::OrgId;
 use synergy_runtime::commands;
@@ -138,18 +138,13 @@ fn file_id(field: &Field) -> String {
     format!("{}@file", field.name)
 }
 
-/// The field's flag, and for a field read from a file the `--<flag>-file` beside it: one
-/// of the two when the field is required, never both.
+/// The field's flag, and for a field read from a file the `--<flag>-file` beside it (the
+/// two are one [`either`] group).
 fn args(field: &'static Field) -> Vec<Arg> {
     let Some(max) = field.file_bytes else {
         return vec![arg(field)];
     };
-    let file = file_id(field);
-    let mut text = arg(field).conflicts_with(&file);
-    if field.required {
-        text = text.required(false).required_unless_present(&file);
-    }
-    let from_file = Arg::new(file)
+    let from_file = Arg::new(file_id(field))
         .long(format!("{}-file", field.cli_flag()))
         .value_name("PATH")
         .action(ArgAction::Set)
@@ -160,7 +155,18 @@ fn args(field: &'static Field) -> Vec<Arg> {
             field.cli_flag()
         ))
         .value_parser(ValueParser::new(move |path: &str| read_text(path, max)));
-    vec![text, from_file]
+    vec![arg(field).required(false), from_file]
+}
+
+/// For a field read from a file, its two flags as one group: never both, and one of them
+/// when the field is required.
+fn either(field: &'static Field) -> Option<ArgGroup> {
+    field.file_bytes?;
+    Some(
+        ArgGroup::new(format!("{}@either", field.name))
+            .args([field.name.to_owned(), file_id(field)])
+            .required(field.required),
+    )
 }
 
 /// The UTF-8 text of the file at `path` (`-`: standard input), read up to `max` bytes: a
@@ -195,6 +201,7 @@ fn subcommand(spec: &'static CommandSpec) -> clap::Command {
         cmd = cmd.long_about(format!("{}\n\n{rest}", spec.summary()));
     }
     cmd.args(spec.fields.iter().flat_map(args))
+        .groups(spec.fields.iter().filter_map(either))
 }
 
 impl clap::FromArgMatches for DeclaredCmd {
