@@ -124,6 +124,15 @@ impl Date {
         Timestamp(self.days_since_epoch() * MILLIS_PER_DAY)
     }
 
+    /// The last millisecond of this day on the calendar of `zone`: "as of the end of the
+    /// day" where the partnership keeps its calendar.
+    pub fn last_instant_in(self, zone: &TimeZone) -> Timestamp {
+        match self.add_days(1) {
+            Ok(next) => Timestamp(next.start_in(zone).0 - 1),
+            Err(_) => self.last_instant(),
+        }
+    }
+
     /// The first instant of this date on the calendar of `zone`.
     pub fn start_in(self, zone: &TimeZone) -> Timestamp {
         let local = jiff::civil::Date::new(
@@ -276,12 +285,19 @@ impl TimeZone {
     /// Where the partnerships this system was made for keep their calendar.
     pub const DEFAULT: &'static str = "Asia/Shanghai";
 
+    /// The zone of the IANA name `name`, spelled as the database spells it (so
+    /// `asia/shanghai` is `Asia/Shanghai`). `Etc/Unknown`, the database's stand-in for
+    /// "no zone", is none.
     pub fn new(name: &str) -> Result<Self, TimeZoneError> {
-        let zone = jiff::tz::db()
-            .get(name)
-            .map_err(|_| TimeZoneError(name.to_owned()))?;
+        let unknown = || TimeZoneError(name.to_owned());
+        let zone = jiff::tz::db().get(name).map_err(|_| unknown())?;
+        let canonical = zone
+            .iana_name()
+            .filter(|n| !n.eq_ignore_ascii_case("Etc/Unknown"))
+            .ok_or_else(unknown)?
+            .to_owned();
         Ok(Self {
-            name: name.to_owned(),
+            name: canonical,
             zone,
         })
     }
@@ -408,10 +424,31 @@ mod tests {
             at("2026-11-30T16:00:00Z")
         );
         assert_eq!(day("2026-07-01").start_in(&ny), at("2026-07-01T04:00:00Z"));
+        assert_eq!(
+            day("2026-11-30").last_instant_in(&beijing),
+            at("2026-11-30T15:59:59.999Z")
+        );
+        assert_eq!(
+            day("2026-06-30").last_instant_in(&ny),
+            at("2026-07-01T03:59:59.999Z")
+        );
         let err = TimeZone::new("Mars/Olympus").unwrap_err().to_string();
         assert!(
             err.contains("Mars/Olympus") && err.contains("IANA"),
             "{err}"
         );
+    }
+
+    /// A name is kept as the database spells it, so two spellings of one zone are one
+    /// zone; the database's placeholder for "no zone" is no zone.
+    #[test]
+    fn a_zone_is_named_as_the_database_names_it() {
+        let ny = TimeZone::new("america/NEW_YORK").unwrap();
+        assert_eq!(ny.name(), "America/New_York");
+        assert_eq!(ny, TimeZone::new("America/New_York").unwrap());
+        assert_eq!(TimeZone::new("utc").unwrap().name(), "UTC");
+        for nothing in ["Etc/Unknown", "etc/unknown", "", "Asia/", "/"] {
+            assert!(TimeZone::new(nothing).is_err(), "{nothing:?}");
+        }
     }
 }

@@ -358,9 +358,10 @@ impl TargetRow {
 
 /// The whole scenario as commits, in order: the catalogue (registered 2007-01-01 so that
 /// 2007's figures have guide prices), the agreement of 2007-12-18 with its rulebooks, the
-/// 2008–2010 plan signed by both sides, twenty-four monthly submissions, the H1 review
-/// meeting of 2008-07-15 with two action items, and Changzhi's analyses (last, so the
-/// commits before them keep their ids).
+/// 2008–2010 plan signed by both sides, twenty-four monthly submissions, Changzhi's
+/// follow-up of Q1's data.late recommendation, the H1 review meeting of 2008-07-15 with
+/// two action items, and Changzhi's analyses (last, so the commits before them keep their
+/// ids).
 pub fn commits() -> Vec<Commit> {
     let partnership: PartnershipId = id(PARTNERSHIP);
     let mut b = CommitBuilder::new(partnership);
@@ -474,6 +475,7 @@ pub fn commits() -> Vec<Commit> {
             vec![m.submission().into()],
         ));
     }
+    out.extend(q1_follow_up(&mut b));
     out.extend(review_meeting(&mut b));
     for a in &ANALYSES {
         out.push(b.commit(
@@ -485,6 +487,63 @@ pub fn commits() -> Vec<Commit> {
         ));
     }
     out
+}
+
+/// The action item Changzhi raises on 2008-04-20 from Q1's `data.late` recommendation.
+pub const Q1_FOLLOW_UP_TITLE: &str = "每月10日前報送上月數據：指定數據專人";
+/// Its closing note of 2008-05-08.
+pub const Q1_FOLLOW_UP_NOTE: &str = "4月數據已於5月6日報送";
+
+/// 提升 after Q1: Changzhi accepts the `data.late` recommendation (2008-03 came on 12
+/// April) as action item `rec-2008-Q1-data-late`, due 2008-05-10, and closes it on
+/// 2008-05-08 with April's data in on time.
+fn q1_follow_up(b: &mut CommitBuilder) -> Vec<Commit> {
+    use synergy_proto::events::evaluation::RecommendationRule;
+    let item: ActionItemId = id("rec-2008-Q1-data-late");
+    let aggregate = AggregateId::compose("action", item.as_str());
+    let raised_on = date(2008, 4, 20);
+    let closed_on = date(2008, 5, 8);
+    vec![
+        b.commit(
+            Context::Support,
+            aggregate.clone(),
+            Side::Distributor,
+            raised_on,
+            vec![
+                SupportEvent::ActionItemRaised {
+                    item: item.clone(),
+                    title: Q1_FOLLOW_UP_TITLE.to_owned(),
+                    owner: Side::Distributor,
+                    due_on: date(2008, 5, 10),
+                    meeting: None,
+                    raised_on,
+                }
+                .into(),
+                SupportEvent::RecommendationAccepted {
+                    item: item.clone(),
+                    period: id("2008-Q1"),
+                    rule: RecommendationRule::DataLate,
+                    sku: None,
+                    by: Side::Distributor,
+                }
+                .into(),
+            ],
+        ),
+        b.commit(
+            Context::Support,
+            aggregate,
+            Side::Distributor,
+            closed_on,
+            vec![
+                SupportEvent::ActionItemClosed {
+                    item,
+                    note: Q1_FOLLOW_UP_NOTE.to_owned(),
+                    closed_on,
+                }
+                .into(),
+            ],
+        ),
+    ]
 }
 
 /// The joint review of 2008-H1: scheduled, held, and two action items raised.

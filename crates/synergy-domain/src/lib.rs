@@ -53,6 +53,9 @@ pub struct PartnershipView {
     pub manufacturer: OrgId,
     pub distributor: OrgId,
     pub terminated: bool,
+    /// Where the partnership keeps its calendar: its days, month ends and deadlines are
+    /// judged in this zone ([`TimeZone::DEFAULT`] until its parties choose another).
+    pub time_zone: TimeZone,
 }
 
 impl PartnershipView {
@@ -164,10 +167,18 @@ pub struct DecisionContext {
 
 impl DecisionContext {
     /// Today on the partnership's calendar: "has this month ended", "not in the future"
-    /// and the 10th are judged in its time zone, never in UTC. Every partnership keeps
-    /// [`TimeZone::DEFAULT`] (Asia/Shanghai) until a command lets it choose another.
+    /// and the 10th are judged in its time zone, never in UTC. Before the partnership
+    /// exists (signing it), the zone every partnership starts with.
     pub fn today(&self) -> Date {
-        self.now.date_in(TimeZone::partnership_default())
+        self.now.date_in(self.time_zone())
+    }
+
+    /// The partnership's time zone, or [`TimeZone::DEFAULT`] before it exists.
+    pub fn time_zone(&self) -> &TimeZone {
+        match &self.partnership {
+            Some(p) => &p.time_zone,
+            None => TimeZone::partnership_default(),
+        }
     }
 
     /// The partnership view, or a not-found refusal naming the partnership.

@@ -30,7 +30,7 @@
 use std::collections::BTreeMap;
 
 use synergy_proto::events::strategy::Target;
-use synergy_proto::{BrandId, Date, Period, PeriodKind, SkuId, TimeZone, YearMonth};
+use synergy_proto::{BrandId, Date, Period, PeriodKind, SkuId, YearMonth};
 
 use crate::exact::{Ratio, mean};
 use crate::figure::{Figure, Kpis};
@@ -581,7 +581,7 @@ pub fn campaign_tasks_done(model: &PartnershipModel, period: Period, as_of: Date
 
 /// Support requests opened in the period: acknowledged within target ÷ decided.
 pub fn support_on_time(model: &PartnershipModel, period: Period, as_of: Date) -> Option<Ratio> {
-    let zone = TimeZone::partnership_default();
+    let zone = model.time_zone();
     // The first instant after `as_of` on the partnership's calendar.
     let end_of_as_of = as_of.add_days(1).ok().map(|d| d.start_in(zone));
     let (mut on_time, mut decided) = (0_i128, 0_i128);

@@ -1,6 +1,7 @@
 //! The "+1" evaluation mechanism (評估提升機制): folds every committed event of a partnership
 //! into a bounded read model, computes the market, brand, scorecard and review-pack reports
-//! of `docs/kpis.md` with exact integer/rational arithmetic, diffs issued versions into
+//! of `docs/kpis.md` and the value campaigns realised against their promises (`value`) with
+//! exact integer/rational arithmetic, diffs issued versions into
 //! restatements, and renders reports as JSON, CSV, Markdown and HTML with inline SVG charts.
 //!
 //! It is pure: it must never import tokio, NATS, sled or HTTP. The runtime feeds it commits
@@ -18,6 +19,7 @@ pub mod render;
 pub mod report;
 pub mod restate;
 pub mod svg;
+pub mod value;
 
 pub use model::PartnershipModel;
 

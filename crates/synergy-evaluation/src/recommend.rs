@@ -7,13 +7,14 @@
 
 use std::cmp::Ordering;
 
+use synergy_proto::events::evaluation::RecommendationRule;
 use synergy_proto::{Date, Period, Side, SkuId};
 
 use crate::exact::Ratio;
 use crate::figure::Figure;
 use crate::json::Json;
 use crate::kpi::{self, Months, Scope, Window};
-use crate::model::PartnershipModel;
+use crate::model::{PartnershipModel, RecommendationDecision, RecommendationKey};
 use crate::report::{figure_json, stock_to_sales_exact};
 
 /// The fixed thresholds of the SKU and forecast rules, in percent.
@@ -31,6 +32,11 @@ pub enum Owner {
 }
 
 impl Owner {
+    /// The side the rule names, by the seed's division of labour.
+    pub fn of(rule: RecommendationRule) -> Self {
+        rule.owner().map_or(Owner::Both, Owner::Side)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Owner::Side(s) => s.as_str(),
@@ -42,13 +48,12 @@ impl Owner {
 /// One recommendation of a period.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recommendation {
-    /// Stable rule id, e.g. `share.drop`.
-    pub rule: &'static str,
+    /// The rule, whose id (`share.drop`) is stable.
+    pub rule: RecommendationRule,
     pub sku: Option<SkuId>,
     /// The figures that made it fire, in reading order.
     pub evidence: Vec<(&'static str, Figure)>,
     pub action: &'static str,
-    pub owner: Owner,
 }
 
 impl Recommendation {
@@ -57,14 +62,18 @@ impl Recommendation {
     pub fn id(&self) -> String {
         match &self.sku {
             Some(sku) => format!("{}:{sku}", self.rule),
-            None => self.rule.to_owned(),
+            None => self.rule.as_str().to_owned(),
         }
+    }
+
+    pub fn owner(&self) -> Owner {
+        Owner::of(self.rule)
     }
 
     pub fn to_json(&self) -> Json {
         Json::Object(vec![
             ("id".into(), Json::str(self.id())),
-            ("rule".into(), Json::str(self.rule)),
+            ("rule".into(), Json::str(self.rule.as_str())),
             (
                 "sku".into(),
                 self.sku
@@ -81,7 +90,7 @@ impl Recommendation {
                 ),
             ),
             ("action".into(), Json::str(self.action)),
-            ("owner".into(), Json::str(self.owner.as_str())),
+            ("owner".into(), Json::str(self.owner().as_str())),
         ])
     }
 }
@@ -127,7 +136,7 @@ pub fn recommendations(
         && change.times(-100).and_then(|d| d.cmp_exact(limit)) == Some(Ordering::Greater)
     {
         out.push(Recommendation {
-            rule: "share.drop",
+            rule: RecommendationRule::ShareDrop,
             sku: None,
             evidence: vec![
                 ("volume_share_pct", pct(now)),
@@ -136,7 +145,6 @@ pub fn recommendations(
             ],
             action: "查明份額流失的品牌與規格，在例會上議定挽回措施 — find the brands and SKUs \
                      that lost share and agree recovery measures at the review",
-            owner: Owner::Both,
         });
     }
 
@@ -153,7 +161,7 @@ pub fn recommendations(
         && cmp_pct(attainment, bar) == Some(Ordering::Less)
     {
         out.push(Recommendation {
-            rule: "attainment.low",
+            rule: RecommendationRule::AttainmentLow,
             sku: None,
             evidence: vec![
                 ("volume_cases", Figure::cases(Some(v))),
@@ -163,7 +171,6 @@ pub fn recommendations(
             ],
             action: "議定剩餘月份的追趕計劃：活動、貨源與網點 — agree a catch-up plan for the \
                      remaining months: campaigns, supply and outlets",
-            owner: Owner::Both,
         });
     }
 
@@ -184,22 +191,20 @@ pub fn recommendations(
         };
         if index.cmp_exact(high) == Some(Ordering::Greater) {
             out.push(Recommendation {
-                rule: "price.high",
+                rule: RecommendationRule::PriceHigh,
                 sku: None,
                 evidence: evidence(high, "price_index_high"),
                 action: "零售價高於指導價，貨源偏緊：增加投放並核實需求 — retail prices run above \
                          guide, supply is short: raise the allocation and check demand",
-                owner: Owner::Side(Side::Manufacturer),
             });
         } else if index.cmp_exact(low) == Some(Ordering::Less) {
             out.push(Recommendation {
-                rule: "price.low",
+                rule: RecommendationRule::PriceLow,
                 sku: None,
                 evidence: evidence(low, "price_index_low"),
                 action: "零售價低於指導價，貨源偏鬆：控制訂貨、消化庫存、維護價格 — retail prices \
                          run below guide, supply is in excess: slow orders, work stock down, \
                          hold prices",
-                owner: Owner::Side(Side::Distributor),
             });
         }
     }
@@ -210,7 +215,7 @@ pub fn recommendations(
         && ratio.cmp_exact(max) == Some(Ordering::Greater)
     {
         out.push(Recommendation {
-            rule: "stock.high",
+            rule: RecommendationRule::StockHigh,
             sku: None,
             evidence: vec![
                 ("stock_to_sales", Figure::ratio(Some(ratio))),
@@ -218,7 +223,6 @@ pub fn recommendations(
             ],
             action: "庫存偏高：減少下期訂貨並推動動銷 — stock is high: order less next period \
                      and push sell-through",
-            owner: Owner::Side(Side::Distributor),
         });
     }
 
@@ -228,7 +232,7 @@ pub fn recommendations(
         && cmp_pct(accuracy, bar) == Some(Ordering::Less)
     {
         out.push(Recommendation {
-            rule: "forecast.miss",
+            rule: RecommendationRule::ForecastMiss,
             sku: None,
             evidence: vec![
                 ("forecast_accuracy_pct", pct(accuracy)),
@@ -236,7 +240,6 @@ pub fn recommendations(
             ],
             action: "預測偏差大：按月對照實銷修正預測方法 — forecasts missed: compare them with \
                      actual sales each month and correct the method",
-            owner: Owner::Side(Side::Distributor),
         });
     }
 
@@ -246,7 +249,7 @@ pub fn recommendations(
         && on_time < due
     {
         out.push(Recommendation {
-            rule: "data.late",
+            rule: RecommendationRule::DataLate,
             sku: None,
             evidence: vec![
                 ("data_on_time_pct", pct(share)),
@@ -255,7 +258,6 @@ pub fn recommendations(
             ],
             action: "按時報送：每月10日前提交上月市場數據 — send each month's market data by \
                      the 10th of the next month",
-            owner: Owner::Side(Side::Distributor),
         });
     }
 
@@ -279,35 +281,147 @@ pub fn recommendations(
             |v: Ratio, p: i128| whole(p).and_then(|p| cmp_pct(v, p)) == Some(Ordering::Less);
         if at_least(coverage, SHELF_MIN_COVERAGE) && below(selling, SHELF_MAX_ACTIVE_SELLING) {
             out.push(Recommendation {
-                rule: "sku.shelf_no_sales",
+                rule: RecommendationRule::SkuShelfNoSales,
                 sku: Some(sku.clone()),
                 evidence: evidence.clone(),
                 action: "鋪貨廣而動銷低：替換該規格或開展推廣活動 — much shelf, few sales: \
                          replace the SKU or run a push campaign",
-                owner: Owner::Side(Side::Manufacturer),
             });
         } else if at_least(selling, UNDERDISTRIBUTED_MIN_ACTIVE_SELLING)
             && below(coverage, UNDERDISTRIBUTED_MAX_COVERAGE)
         {
             out.push(Recommendation {
-                rule: "sku.underdistributed",
+                rule: RecommendationRule::SkuUnderdistributed,
                 sku: Some(sku.clone()),
                 evidence,
                 action: "動銷好而鋪貨少：擴大鋪貨網點 — it sells wherever it stands: put it in \
                          more outlets",
-                owner: Owner::Side(Side::Distributor),
             });
         }
     }
     out
 }
 
-/// The recommendations as the report section `recommendations`.
+/// The recommendations as the report section `recommendations`, each with what a party
+/// decided on it by `as_of` (`decision`, null while undecided).
 pub fn section(model: &PartnershipModel, period: Period, as_of: Date) -> Json {
     Json::Array(
         recommendations(model, period, as_of)
             .iter()
-            .map(Recommendation::to_json)
+            .map(|r| {
+                let key = (period, r.rule, r.sku.clone());
+                with_field(r.to_json(), "decision", decision_json(model, &key, as_of))
+            })
             .collect(),
     )
+}
+
+/// What became of the recommendations decided for the period before `period` (the same
+/// length): the pack section `recommendations_followed_up`. Each names the recommendation,
+/// its decision with the action item's standing as of `as_of`, and whether the rule still
+/// fires in `period` (null while `period` has no months with data) — an accepted item that
+/// is closed while its rule still fires did not fix what it was meant to.
+pub fn followed_up(model: &PartnershipModel, period: Period, as_of: Date) -> Json {
+    let Some(previous) = period.previous() else {
+        return Json::Array(Vec::new());
+    };
+    let now = Window::new(period, as_of)
+        .current
+        .map(|_| recommendations(model, period, as_of));
+    Json::Array(
+        model
+            .recommendation_decisions
+            .iter()
+            .filter(|((p, _, _), d)| *p == previous && d.on() <= as_of)
+            .map(|(key, _)| {
+                let (_, rule, sku) = key;
+                let still_fires = now.as_ref().map_or(Json::Null, |rs| {
+                    Json::Bool(rs.iter().any(|r| r.rule == *rule && r.sku == *sku))
+                });
+                Json::Object(vec![
+                    ("id".into(), Json::str(id_of(*rule, sku.as_ref()))),
+                    ("period".into(), Json::str(previous.to_string())),
+                    ("rule".into(), Json::str(rule.as_str())),
+                    (
+                        "sku".into(),
+                        sku.as_ref().map_or(Json::Null, |s| Json::str(s.as_str())),
+                    ),
+                    ("decision".into(), decision_json(model, key, as_of)),
+                    ("still_fires".into(), still_fires),
+                ])
+            })
+            .collect(),
+    )
+}
+
+fn id_of(rule: RecommendationRule, sku: Option<&SkuId>) -> String {
+    match sku {
+        Some(sku) => format!("{rule}:{sku}"),
+        None => rule.as_str().to_owned(),
+    }
+}
+
+fn with_field(json: Json, key: &str, value: Json) -> Json {
+    match json {
+        Json::Object(mut fields) => {
+            fields.push((key.to_owned(), value));
+            Json::Object(fields)
+        }
+        other => other,
+    }
+}
+
+/// A decision as JSON, as known on `as_of`: `{status: accepted, by, on, item, title,
+/// owner, due_on, item_status: open|overdue|closed, closed_on}` or `{status: dismissed, by,
+/// on, reason}`; null when nothing was decided by then.
+fn decision_json(model: &PartnershipModel, key: &RecommendationKey, as_of: Date) -> Json {
+    let Some(decision) = model
+        .recommendation_decisions
+        .get(key)
+        .filter(|d| d.on() <= as_of)
+    else {
+        return Json::Null;
+    };
+    match decision {
+        RecommendationDecision::Accepted { item, by, on } => {
+            let mut fields = vec![
+                ("status".into(), Json::str("accepted")),
+                ("by".into(), Json::str(by.as_str())),
+                ("on".into(), Json::str(on.to_string())),
+                ("item".into(), Json::str(item.as_str())),
+            ];
+            if let Some(a) = model.action_items.get(item)
+                && let Some(status) = a.status_on(as_of)
+            {
+                let standing = if !status.open {
+                    "closed"
+                } else if status.due_on < as_of {
+                    "overdue"
+                } else {
+                    "open"
+                };
+                fields.extend([
+                    ("title".into(), Json::str(&a.title)),
+                    ("owner".into(), Json::str(a.owner.as_str())),
+                    ("due_on".into(), Json::str(status.due_on.to_string())),
+                    ("item_status".into(), Json::str(standing)),
+                    (
+                        "closed_on".into(),
+                        if status.open {
+                            Json::Null
+                        } else {
+                            Json::str(status.from.to_string())
+                        },
+                    ),
+                ]);
+            }
+            Json::Object(fields)
+        }
+        RecommendationDecision::Dismissed { reason, by, on } => Json::Object(vec![
+            ("status".into(), Json::str("dismissed")),
+            ("by".into(), Json::str(by.as_str())),
+            ("on".into(), Json::str(on.to_string())),
+            ("reason".into(), Json::str(reason)),
+        ]),
+    }
 }

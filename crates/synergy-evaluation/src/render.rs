@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use synergy_proto::events::evaluation::ReportKind;
 
-use crate::figure::{Figure, Kpis, Unit};
+use crate::figure::{Figure, Kpis, Unit, group_thousands};
 use crate::json::Json;
 use crate::report::{Report, Row, SeriesPoint};
 use crate::svg::{self, escape};
@@ -238,6 +238,8 @@ pub fn label(key: &str) -> &str {
         "campaign_tasks_done_pct" => "活動任務完成率 campaign tasks done",
         "support_on_time_pct" => "服務響應及時率 support on time",
         "corrections" => "數據更正 corrections",
+        "promises_due" => "到期承諾 promises due",
+        "promises_kept" => "兌現承諾 promises kept",
         other => other,
     }
 }
@@ -403,6 +405,90 @@ fn scalar(v: &Json) -> String {
     }
 }
 
+/// The heading of a report section.
+fn section_heading(name: &str) -> &str {
+    match name {
+        "exceptions" => "Exceptions 異常",
+        "recommendations" => "Recommendations 改進建議",
+        "recommendations_followed_up" => {
+            "Last period's recommendations: what became of them 上期建議落實"
+        }
+        "action_items" => "Open action items 未結事項",
+        "agenda" => "Agenda 議程",
+        "value_realised" => "Value realised 創值",
+        ANALYSIS => "Distributor's analysis 經銷商分析報告",
+        other => other,
+    }
+}
+
+/// The review pack's `value_realised` as a table, one promise a row (`docs/kpis.md`, "Value
+/// realised"); `None` when it is not a list of promises.
+fn value_grid(section: &Json) -> Option<Grid> {
+    let Json::Array(items) = section else {
+        return None;
+    };
+    if items.is_empty() {
+        return None;
+    }
+    let rows = items
+        .iter()
+        .map(|item| {
+            let text = |key: &str| match item.get(key) {
+                Some(Json::String(s) | Json::Number(s)) => Some(s.clone()),
+                _ => None,
+            };
+            let dash = || "—".to_owned();
+            let cases = |key: &str| text(key).map_or_else(dash, |n| group_thousands(&n));
+            let skus = match item.get("skus") {
+                Some(Json::Array(skus)) => skus.iter().map(scalar).collect::<Vec<_>>().join(", "),
+                _ => dash(),
+            };
+            let months = format!(
+                "{} … {}",
+                text("first_month").unwrap_or_else(dash),
+                text("last_month").unwrap_or_else(dash)
+            );
+            let due = item.get("due") == Some(&Json::Bool(true));
+            let verdict = match item.get("kept") {
+                _ if !due => "not yet due 未到期",
+                Some(Json::Bool(true)) => "kept 兌現",
+                Some(Json::Bool(false)) => "not kept 未兌現",
+                _ => "unknown: data missing 數據不全",
+            };
+            let mut campaign = text("campaign").unwrap_or_else(dash);
+            if let Some(revision) = text("revision").filter(|r| r != "1") {
+                campaign.push_str(&format!(" (revision {revision})"));
+            }
+            let cells = vec![
+                skus,
+                months,
+                cases("uplift_cases"),
+                cases("actual_cases"),
+                cases("baseline_cases"),
+                cases("realised_cases"),
+                text("realisation_pct").map_or_else(dash, |p| format!("{} %", group_thousands(&p))),
+                verdict.to_owned(),
+            ];
+            (campaign, cells)
+        })
+        .collect();
+    Some(Grid {
+        corner: "campaign",
+        // Headed for people in both renderings: the JSON keys are in docs/kpis.md.
+        keys: vec![
+            "SKUs 規格",
+            "months 月份",
+            "uplift 承諾增量",
+            "actual 實際",
+            "baseline 基線",
+            "realised 實現",
+            "realisation 兌現率",
+            "kept 兌現",
+        ],
+        rows,
+    })
+}
+
 /// A Markdown document: headline table, brands, SKUs, monthly series, sections.
 pub fn to_markdown(report: &Report) -> String {
     let mut out = format!("# {}\n\n", title(report));
@@ -429,28 +515,25 @@ pub fn to_markdown(report: &Report) -> String {
         md_grid(&mut out, &grid);
     }
     for (name, section) in &report.sections {
-        let heading = match *name {
-            "exceptions" => "Exceptions 異常",
-            "recommendations" => "Recommendations 改進建議",
-            "action_items" => "Open action items 未結事項",
-            "agenda" => "Agenda 議程",
-            ANALYSIS => ANALYSIS_HEADING,
-            other => other,
-        };
-        let _ = writeln!(out, "## {heading}\n");
+        let _ = writeln!(out, "## {}\n", section_heading(name));
         if *name == ANALYSIS {
             md_analyses(&mut out, section);
-        } else {
-            md_json(&mut out, section, 0);
+            out.push('\n');
+            continue;
         }
-        out.push('\n');
+        match value_grid(section).filter(|_| *name == "value_realised") {
+            Some(grid) => md_grid(&mut out, &grid),
+            None => {
+                md_json(&mut out, section, 0);
+                out.push('\n');
+            }
+        }
     }
     out
 }
 
 /// The review pack's section of the distributor's written analyses.
 const ANALYSIS: &str = "distributor_analysis";
-const ANALYSIS_HEADING: &str = "Distributor's analysis 經銷商分析報告";
 
 /// One analysis of the section as the pack shows it: its period, what the heading says of
 /// it, the revision's reason (if revised) and the Markdown text.
@@ -680,12 +763,17 @@ pub fn to_html(report: &Report) -> String {
     }
     for (name, section) in &report.sections {
         if *name == ANALYSIS {
-            let _ = write!(out, "<h2>{}</h2>", escape(ANALYSIS_HEADING));
+            let _ = write!(out, "<h2>{}</h2>", escape(section_heading(name)));
             html_analyses(&mut out, section);
             continue;
         }
-        let _ = write!(out, "<h2>{}</h2>", escape(name));
-        html_json(&mut out, section);
+        match value_grid(section).filter(|_| *name == "value_realised") {
+            Some(grid) => html_grid(&mut out, section_heading(name), &grid),
+            None => {
+                let _ = write!(out, "<h2>{}</h2>", escape(name));
+                html_json(&mut out, section);
+            }
+        }
     }
     out.push_str("</body></html>\n");
     out

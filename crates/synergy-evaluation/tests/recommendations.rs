@@ -8,7 +8,9 @@ use synergy_evaluation::json::Json;
 use synergy_evaluation::recommend::{Owner, Recommendation, recommendations};
 use synergy_evaluation::render;
 use synergy_evaluation::report::{market_report, review_pack};
-use synergy_proto::Side;
+use synergy_proto::events::SupportEvent;
+use synergy_proto::events::evaluation::RecommendationRule;
+use synergy_proto::{ActionItemId, Context, Side};
 
 fn recs(w: &World, period: &str, as_of: &str) -> Vec<Recommendation> {
     recommendations(&w.model, p(period), d(as_of))
@@ -28,7 +30,7 @@ fn evidence(r: &Recommendation, key: &str) -> Option<String> {
 }
 
 fn one<'a>(rs: &'a [Recommendation], rule: &str) -> &'a Recommendation {
-    let found: Vec<_> = rs.iter().filter(|r| r.rule == rule).collect();
+    let found: Vec<_> = rs.iter().filter(|r| r.rule.as_str() == rule).collect();
     assert_eq!(found.len(), 1, "{rule} in {rs:?}");
     found[0]
 }
@@ -80,7 +82,7 @@ fn share_drop_fires_past_the_partnerships_threshold() {
     );
     let rs = recs(&w, "2008-Q2", "2008-08-01");
     let r = one(&rs, "share.drop");
-    assert_eq!(r.owner, Owner::Both);
+    assert_eq!(r.owner(), Owner::Both);
     assert_eq!(r.sku, None);
     assert_eq!(evidence(r, "volume_share_pct").as_deref(), Some("28.00"));
     assert_eq!(
@@ -128,7 +130,7 @@ fn attainment_low_fires_below_the_bar_prorated_while_in_progress() {
         Some("75.00")
     );
     assert_eq!(evidence(r, "threshold_pct").as_deref(), Some("90.00"));
-    assert_eq!(r.owner, Owner::Both);
+    assert_eq!(r.owner(), Owner::Both);
     // On 2008-02-01 only January counts: 100 of 400 = 25 %, under a bar of 90 × 1/3 = 30.
     let early = recs(&w, "2008-Q1", "2008-02-01");
     assert_eq!(
@@ -173,11 +175,14 @@ fn prices_outside_the_band_point_at_supply() {
     };
     let high = at("10.60");
     let r = one(&high, "price.high");
-    assert_eq!(r.owner, Owner::Side(Side::Manufacturer));
+    assert_eq!(r.owner(), Owner::Side(Side::Manufacturer));
     assert_eq!(evidence(r, "price_index").as_deref(), Some("106.00"));
     assert_eq!(evidence(r, "price_index_high").as_deref(), Some("105.00"));
     let low = at("9.40");
-    assert_eq!(one(&low, "price.low").owner, Owner::Side(Side::Distributor));
+    assert_eq!(
+        one(&low, "price.low").owner(),
+        Owner::Side(Side::Distributor)
+    );
     assert!(at("10.50").is_empty());
     assert!(at("9.50").is_empty());
 }
@@ -198,7 +203,7 @@ fn stock_high_fires_above_the_ratio() {
     let rs = recs(&w, "2008-Q1", "2008-05-01");
     let r = one(&rs, "stock.high");
     assert_eq!(evidence(r, "stock_to_sales").as_deref(), Some("1.60"));
-    assert_eq!(r.owner, Owner::Side(Side::Distributor));
+    assert_eq!(r.owner(), Owner::Side(Side::Distributor));
     let mut ok = World::signed("2007-12-01");
     quarter(
         &mut ok,
@@ -243,7 +248,7 @@ fn data_late_fires_for_a_month_sent_after_its_deadline() {
     let rs = recs(&w, "2008-Q1", "2008-05-01");
     let r = one(&rs, "data.late");
     assert_eq!(evidence(r, "data_on_time_pct").as_deref(), Some("66.67"));
-    assert_eq!(r.owner, Owner::Side(Side::Distributor));
+    assert_eq!(r.owner(), Owner::Side(Side::Distributor));
 
     let mut history = World::signed("2008-06-01");
     history.month("2008-01", "2008-05-30", "100", "1000");
@@ -274,12 +279,12 @@ fn sku_rules_read_coverage_against_active_selling() {
     let shelf = sku_recs(70, 35);
     let r = one(&shelf, "sku.shelf_no_sales");
     assert_eq!(r.id(), "sku.shelf_no_sales:a");
-    assert_eq!(r.owner, Owner::Side(Side::Manufacturer));
+    assert_eq!(r.owner(), Owner::Side(Side::Manufacturer));
     assert_eq!(evidence(r, "coverage_pct").as_deref(), Some("70.00"));
     assert_eq!(evidence(r, "active_selling_pct").as_deref(), Some("50.00"));
     let thin = sku_recs(20, 19);
     let r = one(&thin, "sku.underdistributed");
-    assert_eq!(r.owner, Owner::Side(Side::Distributor));
+    assert_eq!(r.owner(), Owner::Side(Side::Distributor));
     assert!(
         sku_recs(60, 36).is_empty(),
         "60 % selling is not below 60 %"
@@ -313,4 +318,193 @@ fn reports_carry_recommendations_in_their_json() {
         assert_eq!(items[0].get("owner"), Some(&Json::str("distributor")));
         assert!(matches!(items[0].get("evidence"), Some(Json::Object(_))));
     }
+}
+
+/// Q1 with stock 1.6 × sales (stock.high), the distributor accepting it on 2008-04-20 as an
+/// item due 2008-05-15, then Q2 as `q2` has it.
+fn stock_high_accepted(q2: Month<'_>) -> World {
+    let mut w = World::signed("2007-12-01");
+    let high = Month {
+        closing_stock: "160",
+        ..healthy()
+    };
+    quarter(&mut w, "2008-Q1", high);
+    let item: ActionItemId = "rec-2008-Q1-stock-high".parse().unwrap();
+    w.ev(
+        Context::Support,
+        "2008-04-20",
+        SupportEvent::ActionItemRaised {
+            item: item.clone(),
+            title: "Order less in May".into(),
+            owner: Side::Distributor,
+            due_on: d("2008-05-15"),
+            meeting: None,
+            raised_on: d("2008-04-20"),
+        }
+        .into(),
+    );
+    w.ev(
+        Context::Support,
+        "2008-04-20",
+        SupportEvent::RecommendationAccepted {
+            item,
+            period: p("2008-Q1"),
+            rule: RecommendationRule::StockHigh,
+            sku: None,
+            by: Side::Distributor,
+        }
+        .into(),
+    );
+    quarter(&mut w, "2008-Q2", q2);
+    w
+}
+
+fn section(w: &World, period: &str, as_of: &str, name: &str) -> Vec<Json> {
+    let pack = review_pack(&w.model, p(period), d(as_of));
+    let json = Json::parse(&render::to_json(&pack)).unwrap();
+    match json.get(name) {
+        Some(Json::Array(items)) => items.clone(),
+        other => panic!("{name} is {other:?}"),
+    }
+}
+
+fn text(v: &Json, key: &str) -> Option<String> {
+    match v.get(key)? {
+        Json::String(s) => Some(s.clone()),
+        Json::Null => None,
+        other => panic!("{key} is {other:?}"),
+    }
+}
+
+/// A recommendation shows its decision once it is made, not before.
+#[test]
+fn a_recommendation_shows_what_was_decided_on_it_by_the_day_of_the_report() {
+    let w = stock_high_accepted(healthy());
+    let before = section(&w, "2008-Q1", "2008-04-15", "recommendations");
+    assert_eq!(before[0].get("decision"), Some(&Json::Null));
+    let after = section(&w, "2008-Q1", "2008-05-01", "recommendations");
+    let decision = after[0].get("decision").expect("decision");
+    assert_eq!(text(decision, "status").as_deref(), Some("accepted"));
+    assert_eq!(text(decision, "by").as_deref(), Some("distributor"));
+    assert_eq!(text(decision, "on").as_deref(), Some("2008-04-20"));
+    assert_eq!(
+        text(decision, "item").as_deref(),
+        Some("rec-2008-Q1-stock-high")
+    );
+    assert_eq!(text(decision, "item_status").as_deref(), Some("open"));
+    assert_eq!(text(decision, "due_on").as_deref(), Some("2008-05-15"));
+    assert_eq!(text(decision, "closed_on"), None);
+}
+
+/// Given stock.high accepted for Q1, the Q2 pack follows it up: the item overdue while
+/// open past its due date, closed once closed, and whether stock is still high in Q2.
+#[test]
+fn the_next_periods_pack_shows_what_became_of_accepted_recommendations() {
+    let mut still_high = stock_high_accepted(Month {
+        closing_stock: "160",
+        ..healthy()
+    });
+    let followed = section(
+        &still_high,
+        "2008-Q2",
+        "2008-07-20",
+        "recommendations_followed_up",
+    );
+    assert_eq!(followed.len(), 1, "{followed:?}");
+    let f = &followed[0];
+    assert_eq!(text(f, "id").as_deref(), Some("stock.high"));
+    assert_eq!(text(f, "period").as_deref(), Some("2008-Q1"));
+    assert_eq!(f.get("still_fires"), Some(&Json::Bool(true)));
+    let decision = f.get("decision").unwrap();
+    assert_eq!(text(decision, "item_status").as_deref(), Some("overdue"));
+
+    still_high.ev(
+        Context::Support,
+        "2008-06-02",
+        SupportEvent::ActionItemClosed {
+            item: "rec-2008-Q1-stock-high".parse().unwrap(),
+            note: "ordered 20 % less".into(),
+            closed_on: d("2008-06-02"),
+        }
+        .into(),
+    );
+    let followed = section(
+        &still_high,
+        "2008-Q2",
+        "2008-07-20",
+        "recommendations_followed_up",
+    );
+    let decision = followed[0].get("decision").unwrap();
+    assert_eq!(text(decision, "item_status").as_deref(), Some("closed"));
+    assert_eq!(text(decision, "closed_on").as_deref(), Some("2008-06-02"));
+    // Closed, yet stock is still high: the pack says so.
+    assert_eq!(followed[0].get("still_fires"), Some(&Json::Bool(true)));
+
+    let fixed = stock_high_accepted(healthy());
+    let followed = section(
+        &fixed,
+        "2008-Q2",
+        "2008-07-20",
+        "recommendations_followed_up",
+    );
+    assert_eq!(followed[0].get("still_fires"), Some(&Json::Bool(false)));
+    // Before any Q2 month has ended there is nothing to judge it by.
+    let early = section(
+        &fixed,
+        "2008-Q2",
+        "2008-04-25",
+        "recommendations_followed_up",
+    );
+    assert_eq!(early[0].get("still_fires"), Some(&Json::Null));
+    // Q3 follows up Q2's decisions, of which there are none.
+    assert!(
+        section(
+            &fixed,
+            "2008-Q3",
+            "2008-10-20",
+            "recommendations_followed_up"
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn a_dismissed_recommendation_shows_the_reason() {
+    let mut w = World::signed("2007-12-01");
+    quarter(
+        &mut w,
+        "2008-Q1",
+        Month {
+            closing_stock: "160",
+            ..healthy()
+        },
+    );
+    w.ev(
+        Context::Support,
+        "2008-04-12",
+        SupportEvent::RecommendationDismissed {
+            item: "rec-2008-Q1-stock-high".parse().unwrap(),
+            period: p("2008-Q1"),
+            rule: RecommendationRule::StockHigh,
+            sku: None,
+            reason: "Stock built for the Spring Festival".into(),
+            by: Side::Manufacturer,
+            dismissed_on: d("2008-04-12"),
+        }
+        .into(),
+    );
+    let recs = section(&w, "2008-Q1", "2008-05-01", "recommendations");
+    let decision = recs[0].get("decision").unwrap();
+    assert_eq!(text(decision, "status").as_deref(), Some("dismissed"));
+    assert_eq!(text(decision, "by").as_deref(), Some("manufacturer"));
+    assert_eq!(
+        text(decision, "reason").as_deref(),
+        Some("Stock built for the Spring Festival")
+    );
+    let followed = section(&w, "2008-Q2", "2008-07-20", "recommendations_followed_up");
+    assert_eq!(followed.len(), 1);
+    assert_eq!(
+        text(followed[0].get("decision").unwrap(), "status").as_deref(),
+        Some("dismissed")
+    );
 }

@@ -1,11 +1,17 @@
 //! Reports that tell the truth about time: a period still in progress is compared month
-//! for month (never a part against a whole), history loaded at signing is not late, and
-//! the plan's share target stands beside the share.
+//! for month (never a part against a whole), history loaded at signing is not late, the
+//! plan's share target stands beside the share, and a commit's day is the partnership's
+//! calendar's.
 
+use synergy_evaluation::figure::Kpis;
 use synergy_evaluation::json::Json;
-use synergy_evaluation::kpi::{Months, Scope, Window, market_kpis};
+use synergy_evaluation::kpi::{Months, Scope, Window, collaboration_kpis, market_kpis};
 use synergy_evaluation::render;
 use synergy_evaluation::report::market_report;
+use synergy_proto::events::brand::PriceClass;
+use synergy_proto::events::support::Severity;
+use synergy_proto::events::{BrandEvent, StrategyEvent, SupportEvent};
+use synergy_proto::{AggregateId, Context, Event, Side, Timestamp, Yuan};
 
 mod common;
 
@@ -255,4 +261,110 @@ fn comparisons_take_the_months_that_have_data_on_both_sides() {
         get(&h.kpis("2007-H2", "2008-02-01"), "volume_yoy_pct").as_deref(),
         Some("25.00")
     );
+}
+
+/// `event` folded as committed at the UTC instant `at`.
+fn at_instant(w: &mut World, context: Context, at: &str, event: Event) {
+    let at: Timestamp = at.parse().unwrap();
+    let mut c = w.b.commit(
+        context,
+        AggregateId::singleton("t"),
+        Side::Manufacturer,
+        at.date(),
+        vec![event],
+    );
+    for e in &mut c.events {
+        e.occurred_at = at;
+    }
+    w.model.apply(&c);
+}
+
+fn guide_price(guide: &str) -> Event {
+    BrandEvent::SkuUpdated {
+        brand: "x".parse().unwrap(),
+        sku: "a".parse().unwrap(),
+        name: "a".into(),
+        price_class: PriceClass::new(1).unwrap(),
+        guide_price: Yuan::parse(guide).unwrap(),
+    }
+    .into()
+}
+
+/// A commit is dated on the calendar of the zone in force when it is folded. At 20:00
+/// UTC on 30 June it is 1 July in Shanghai but still 30 June in New York, so a guide
+/// price changed then is June's in a New York partnership and July's in a Shanghai one —
+/// June's price index tells them apart. A commit before the zone changed keeps the day
+/// it had, and a request opened then falls in the month of the partnership's calendar.
+#[test]
+fn a_commit_is_dated_in_the_zone_in_force_when_it_was_made() {
+    let world = |zone: Option<&str>| {
+        let mut w = World::signed("2008-01-01");
+        w.month("2008-06", "2008-07-05", "100", "1000");
+        at_instant(
+            &mut w,
+            Context::Brand,
+            "2008-05-31T20:00:00Z",
+            guide_price("15"),
+        );
+        if let Some(zone) = zone {
+            at_instant(
+                &mut w,
+                Context::Strategy,
+                "2008-06-10T00:00:00Z",
+                StrategyEvent::TimeZoneSet { zone: zone.into() }.into(),
+            );
+        }
+        at_instant(
+            &mut w,
+            Context::Brand,
+            "2008-06-30T20:00:00Z",
+            guide_price("20"),
+        );
+        at_instant(
+            &mut w,
+            Context::Support,
+            "2008-06-30T20:00:00Z",
+            SupportEvent::SupportRequestOpened {
+                request: "q1".parse().unwrap(),
+                title: "stock-out".into(),
+                severity: Severity::High,
+                requested_by: Side::Distributor,
+                opened_at: "2008-06-30T20:00:00Z".parse().unwrap(),
+                response_target_hours: 24,
+            }
+            .into(),
+        );
+        w
+    };
+    let shanghai = world(None);
+    let new_york = world(Some("America/New_York"));
+    assert_eq!(new_york.model.time_zone().name(), "America/New_York");
+    let days = |w: &World| -> Vec<String> {
+        w.model.catalogue[&"a".parse().unwrap()]
+            .guide_prices
+            .keys()
+            .map(ToString::to_string)
+            .collect()
+    };
+    // 20:00 UTC on 31 May was 1 June in Shanghai, the zone in force then, in both.
+    assert_eq!(days(&shanghai), ["2008-01-01", "2008-06-01", "2008-07-01"]);
+    assert_eq!(days(&new_york), ["2008-01-01", "2008-06-01", "2008-06-30"]);
+    // Retail 10 against June's guide price: 15 in Shanghai, 20 in New York.
+    let june = |w: &World| w.kpis("2008-06", "2008-07-15");
+    assert_eq!(
+        get(&june(&shanghai), "price_index").as_deref(),
+        Some("66.67")
+    );
+    assert_eq!(
+        get(&june(&new_york), "price_index").as_deref(),
+        Some("50.00")
+    );
+    // The request (never acknowledged, long past its 24 hours) is June's in New York.
+    let support = |w: &World| {
+        let mut k = Kpis::new();
+        collaboration_kpis(&w.model, p("2008-06"), d("2008-07-15"), &mut k);
+        get(&k, "support_on_time_pct")
+    };
+    assert_eq!(support(&new_york).as_deref(), Some("0.00"));
+    assert_eq!(support(&shanghai), None);
 }

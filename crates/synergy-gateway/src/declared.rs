@@ -126,6 +126,7 @@ async fn handle(
                 manufacturer: args.get::<OrgId>("manufacturer").map_err(field)?,
                 distributor: args.get::<OrgId>("distributor").map_err(field)?,
                 terminated: false,
+                time_zone: synergy_proto::TimeZone::default(),
             };
             view.side_of(&caller.principal).map_err(Problem::from)?;
         }

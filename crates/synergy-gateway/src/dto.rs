@@ -69,6 +69,9 @@ pub struct PartnershipBody {
     pub manufacturer: String,
     pub distributor: String,
     pub terminated: bool,
+    /// The IANA time zone the partnership keeps its calendar in: "today", the end of a
+    /// month and the 10th are judged there.
+    pub time_zone: String,
 }
 
 /// One registered SKU.
@@ -160,7 +163,8 @@ pub struct CatalogueRow {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueBody {
-    /// "As of" date for overdue items and months due; default today.
+    /// "As of" date for overdue items and months due; default today on the partnership's
+    /// calendar (its time zone).
     pub as_of: Option<DateText>,
 }
 

@@ -291,6 +291,11 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
             "/v1/partnerships/{id}/plan-gap/{period}",
             get(get_plan_gap),
         ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/campaigns/{campaign}/value-realised",
+            get(get_value_realised),
+        ),
         p(
             "/v1/partnerships/{id}/reports/{kind}/{period}/issues",
             post(issue_report),

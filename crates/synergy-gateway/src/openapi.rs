@@ -87,6 +87,7 @@ impl Modify for Security {
         reads::get_support_overview,
         routes::get_report,
         routes::get_plan_gap,
+        routes::get_value_realised,
         routes::issue_report,
         routes::get_issued_report,
         routes::healthz,

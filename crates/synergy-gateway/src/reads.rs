@@ -128,8 +128,8 @@ pub struct ActivityArgs {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AsOfArgs {
-    /// Judge overdue items and response times at the end of this day (YYYY-MM-DD, UTC);
-    /// now if absent.
+    /// Judge overdue items and response times at the end of this day (YYYY-MM-DD) on the
+    /// partnership's calendar (its time zone); now if absent.
     #[param(inline)]
     pub as_of: Option<DateText>,
 }
@@ -452,7 +452,8 @@ read! {
     |s, p, args, q| {
         let period: Period = args.get("period")?;
         let as_of = match query_arg::<Date>("as_of", q.as_of.as_ref())? {
-            Some(day) => day.last_instant(),
+            // Whether the caller may read it is `answer`'s to say, before anything is read.
+            Some(day) => day.last_instant_in(&auth::partnership(&s, &p).await?.time_zone),
             None => s.clock.now(),
         };
         AnyQuery::Support(SupQ::Overview { partnership: p, period, as_of })

@@ -10,8 +10,10 @@ use synergy_evaluation::render::Format as ReportFormat;
 use synergy_import::Source;
 use synergy_import::{Format as FileFormat, ImportErrors, XLSX_MEDIA_TYPE};
 use synergy_proto::events::evaluation::ReportKind;
-use synergy_proto::{Date, PartnershipId, Period, Side, TimeZone};
-use synergy_runtime::{AnyCommand, IssueRequest, PlanGapRequest, ReportRequest, Request, import};
+use synergy_proto::{CampaignId, Date, PartnershipId, Period, Side};
+use synergy_runtime::{
+    AnyCommand, IssueRequest, PlanGapRequest, ReportRequest, Request, ValueRealisedRequest, import,
+};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::GatewayState;
@@ -470,6 +472,7 @@ pub async fn get_partnership(
         manufacturer: view.manufacturer.to_string(),
         distributor: view.distributor.to_string(),
         terminated: view.terminated,
+        time_zone: view.time_zone.name().to_owned(),
     })
     .into_response())
 }
@@ -562,7 +565,8 @@ pub struct ReportArgs {
     /// Rendering; json (default) is the report contract of `docs/kpis.md`.
     #[param(inline)]
     pub format: Option<ReportFormatDto>,
-    /// "As of" date (YYYY-MM-DD) for overdue items and months due; default today.
+    /// "As of" date (YYYY-MM-DD) for overdue items and months due; default today on the
+    /// partnership's calendar (its time zone).
     #[param(inline)]
     pub as_of: Option<DateText>,
     /// Read-your-writes: wait until the report reflects the log up to this position (the
@@ -610,10 +614,10 @@ pub async fn get_report(
     let p: PartnershipId = args.get("id")?;
     let kind: ReportKind = args.get("kind")?;
     let period: Period = args.get("period")?;
-    let as_of = crate::reads::query_arg::<Date>("as_of", q.as_of.as_ref())?
-        .unwrap_or_else(|| s.clock.now().date_in(TimeZone::partnership_default()));
+    let as_of = crate::reads::query_arg::<Date>("as_of", q.as_of.as_ref())?;
     let view = auth::partnership(&s, &p).await?;
     caller.side_in(&view)?;
+    let as_of = as_of.unwrap_or_else(|| s.clock.now().date_in(&view.time_zone));
     let (format, media) = q.format.unwrap_or(ReportFormatDto::Json).rendering();
     let rendered = s
         .api
@@ -709,6 +713,66 @@ pub async fn get_plan_gap(
     Ok(text(media, rendered))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ValueRealisedArgs {
+    /// The day (YYYY-MM-DD) it is judged on: which promised months count and whether the
+    /// promise is due; default today on the partnership's calendar (its time zone).
+    #[param(inline)]
+    pub as_of: Option<DateText>,
+    /// Read-your-writes: wait until the answer reflects the log up to this position.
+    pub after: Option<u64>,
+}
+
+/// A campaign's value realised (創值): its promised uplift against the market data —
+/// actual, baseline, realised, realisation and whether the promise was kept
+/// (`docs/kpis.md`, "Value realised"). Parties only.
+#[utoipa::path(
+    get,
+    path = "/v1/partnerships/{id}/campaigns/{campaign}/value-realised",
+    tag = "evaluation",
+    params(
+        ("id" = inline(Id), Path, description = "Partnership id"),
+        ("campaign" = inline(Id), Path, description = "Campaign id"),
+        ValueRealisedArgs,
+        ("X-Act-As" = inline(Option<Id>), Header, description = "Admin tokens only: the organisation the admin acts for"),
+    ),
+    responses(
+        (status = 200, description = "The campaign's value realised; every figure null when it promised nothing", body = serde_json::Value),
+        (status = 400, description = "Malformed path, query or header", body = ErrorBody),
+        (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "Not a party", body = ErrorBody),
+        (status = 404, description = "No such partnership or campaign, or nothing recorded yet", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 503, description = "Read models not caught up yet; retry", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_value_realised(
+    State(s): State<GatewayState>,
+    caller: Caller,
+    args: Params,
+    QueryArgs(q): QueryArgs<ValueRealisedArgs>,
+) -> Result<Response, Problem> {
+    let p: PartnershipId = args.get("id")?;
+    let campaign: CampaignId = args.get("campaign")?;
+    let as_of = crate::reads::query_arg::<Date>("as_of", q.as_of.as_ref())?;
+    let view = auth::partnership(&s, &p).await?;
+    caller.side_in(&view)?;
+    let as_of = as_of.unwrap_or_else(|| s.clock.now().date_in(&view.time_zone));
+    let answer = s
+        .api
+        .value_realised(ValueRealisedRequest {
+            partnership: p,
+            campaign,
+            as_of,
+            after: q.after.map(synergy_eventlog::Position),
+        })
+        .await?;
+    Ok(text("application/json", answer))
+}
+
 /// Issue the live report as its next version (either party, or an admin acting for one):
 /// the figures are frozen as a `ReportIssued` event, with what changed since the previous
 /// version. Issuing again with nothing changed stores nothing and answers the latest version.
@@ -749,12 +813,14 @@ pub async fn issue_report(
     let p: PartnershipId = args.get("id")?;
     let kind: ReportKind = args.get("kind")?;
     let period: Period = args.get("period")?;
-    let as_of = match b.as_of.as_ref() {
-        Some(text) => parse::<Date>("as_of", text)?,
-        None => s.clock.now().date_in(TimeZone::partnership_default()),
-    };
+    let as_of = b
+        .as_of
+        .as_ref()
+        .map(|text| parse::<Date>("as_of", text))
+        .transpose()?;
     let view = auth::partnership(&s, &p).await?;
     caller.may(&view, E, "issuing a report")?;
+    let as_of = as_of.unwrap_or_else(|| s.clock.now().date_in(&view.time_zone));
     let issued = s
         .api
         .issue_report(IssueRequest {

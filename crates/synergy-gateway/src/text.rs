@@ -41,6 +41,7 @@ impl ShapeSchema for Shape {
             Shape::Date => b.min_length(Some(10)).max_length(Some(10)),
             Shape::Month => b.min_length(Some(7)).max_length(Some(7)),
             Shape::NonEmpty => b.min_length(Some(1)),
+            Shape::TimeZone => b.min_length(Some(1)).max_length(Some(64)),
             _ => b,
         }
     }
@@ -270,6 +271,22 @@ mod tests {
                 ],
             ),
             (Shape::NonEmpty, &["x", " "], &[""]),
+            (
+                Shape::TimeZone,
+                &[
+                    "Asia/Shanghai",
+                    "America/Port-au-Prince",
+                    "Etc/GMT+5",
+                    "UTC",
+                ],
+                &[
+                    "",
+                    " Asia/Shanghai",
+                    "Asia/Shanghai\n",
+                    "Asia.Shanghai",
+                    &"A/".repeat(33),
+                ],
+            ),
         ];
         for (shape, good, bad) in cases {
             for g in *good {

@@ -28,13 +28,18 @@ struct Server {
 
 impl Server {
     async fn start(limits: Limits) -> Server {
+        Server::start_with_clock(limits, Arc::new(SystemClock)).await
+    }
+
+    /// A server whose commands and default "as of" read `clock`.
+    async fn start_with_clock(limits: Limits, clock: Arc<dyn synergy_runtime::Clock>) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let api = Arc::new(
-            Local::open_embedded(&dir.path().join("data"), Arc::new(SystemClock)).unwrap(),
-        );
+        let api = Arc::new(Local::open_embedded(&dir.path().join("data"), clock.clone()).unwrap());
         let db = sled::open(dir.path().join("gateway")).unwrap();
         let tokens = Arc::new(SledTokenStore::open(&db).unwrap());
-        let state = GatewayState::new(api.clone(), tokens.clone()).with_limits(limits);
+        let state = GatewayState::new(api.clone(), tokens.clone())
+            .with_limits(limits)
+            .with_clock(clock);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -189,6 +194,14 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             E,
         ),
         (
+            "/v1/partnerships/{id}/time-zone",
+            Method::POST,
+            pp("/time-zone"),
+            // The zone in force: the days of the requests after it stay as they are.
+            b(json!({"zone": "Asia/Shanghai"})),
+            E,
+        ),
+        (
             "/v1/partnerships/{id}/plans",
             Method::POST,
             pp("/plans"),
@@ -312,6 +325,15 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             pp("/campaigns/c1/closure"),
             b(json!({"closed_on": "2008-06-01", "outcome": "succeeded", "summary": "ok"})),
             E,
+        ),
+        (
+            "/v1/partnerships/{id}/campaigns/{campaign}/promise",
+            Method::POST,
+            pp("/campaigns/c1/promise"),
+            b(
+                json!({"skus": ["hy-soft"], "first_month": "2008-03", "last_month": "2008-05", "uplift_cases": "300"}),
+            ),
+            M,
         ),
         (
             "/v1/partnerships/{id}/catalogue",
@@ -467,6 +489,20 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             E,
         ),
         (
+            "/v1/partnerships/{id}/recommendations/{period}/acceptances",
+            Method::POST,
+            pp("/recommendations/2007-12/acceptances"),
+            b(json!({"rule": "data.late", "title": "t", "due_on": "2008-02-01"})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/recommendations/{period}/dismissals",
+            Method::POST,
+            pp("/recommendations/2007-12/dismissals"),
+            b(json!({"rule": "stock.high", "reason": "r"})),
+            E,
+        ),
+        (
             "/v1/partnerships/{id}/support-requests",
             Method::POST,
             pp("/support-requests"),
@@ -498,6 +534,13 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             "/v1/partnerships/{id}/plan-gap/{period}",
             Method::GET,
             pp("/plan-gap/2008-H2?target_share_pct=27"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/campaigns/{campaign}/value-realised",
+            Method::GET,
+            pp("/campaigns/c1/value-realised?as_of=2008-07-15"),
             None,
             E,
         ),
@@ -1649,7 +1692,8 @@ async fn each_context_answers_its_own_reads() {
     let (st, overview) = get(pp("/support-overview/2008-Q1?as_of=2008-04-01"), d.clone()).await;
     ok(st, &overview);
     assert_eq!(overview["period"], "2008-Q1", "{overview}");
-    assert_eq!(overview["as_of"], "2008-04-01T23:59:59.999Z", "{overview}");
+    // The end of 1 April on the partnership's calendar (Beijing, UTC+8).
+    assert_eq!(overview["as_of"], "2008-04-01T15:59:59.999Z", "{overview}");
     assert_eq!(overview["meetings"]["scheduled"], 1, "{overview}");
     let (st, v) = get(pp("/support-overview/2008-Q2"), d.clone()).await;
     ok(st, &v);
@@ -1770,6 +1814,72 @@ async fn a_proposal_binds_only_once_the_other_party_accepts() {
     assert_eq!(v["events"], json!(["PartnershipSigned"]));
     let (st, v) = s.send(Method::GET, &pp(""), Some(&m), &[], None).await;
     assert_eq!(st, StatusCode::OK, "{v}");
+}
+
+/// A time zone binds once both parties choose it, and the gateway's "today" follows it:
+/// at 04:59 UTC on 1 December 2026 a report's default `as_of` is 1 December while the
+/// partnership keeps Beijing time, and 30 November once it keeps New York's.
+#[tokio::test]
+async fn a_time_zone_binds_once_both_parties_choose_it_and_today_follows_it() {
+    let clock = Arc::new(synergy_runtime::ManualClock::new(
+        "2026-12-01T04:59:00Z".parse().unwrap(),
+    ));
+    let s = Server::start_with_clock(Limits::default(), clock).await;
+    let (m, d) = setup(&s).await;
+    let pp = |rest: &str| format!("/v1/partnerships/{P}{rest}");
+    let read = |path: String, token: String| {
+        let s = &s;
+        async move {
+            let (st, text) = s.send(Method::GET, &path, Some(&token), &[], None).await;
+            assert_eq!(st, StatusCode::OK, "{text}");
+            serde_json::from_str::<Value>(&text).unwrap()
+        }
+    };
+    let report_as_of = || read(pp("/reports/market/2026-Q4"), m.clone());
+
+    assert_eq!(read(pp(""), m.clone()).await["time_zone"], "Asia/Shanghai");
+    assert_eq!(report_as_of().await["as_of"], "2026-12-01");
+
+    let ny = json!({"zone": "America/New_York"});
+    let (st, v) = s.post(&pp("/time-zone"), &m, ny.clone()).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    assert_eq!(v["events"], json!(["TimeZoneProposed"]), "{v}");
+    // Proposed, it binds nobody yet; the record shows what waits for the distributor.
+    assert_eq!(read(pp(""), d.clone()).await["time_zone"], "Asia/Shanghai");
+    let agreement = read(pp("/agreement"), d.clone()).await;
+    assert_eq!(agreement["time_zone"], "Asia/Shanghai", "{agreement}");
+    assert_eq!(
+        agreement["time_zone_proposal"],
+        json!({"zone": "America/New_York", "proposed_by": "Manufacturer"})
+    );
+    assert_eq!(report_as_of().await["as_of"], "2026-12-01");
+
+    let (st, v) = s.post(&pp("/time-zone"), &d, ny).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    assert_eq!(v["events"], json!(["TimeZoneSet"]), "{v}");
+    assert_eq!(
+        read(pp(""), m.clone()).await["time_zone"],
+        "America/New_York"
+    );
+    assert_eq!(
+        read(pp("/agreement"), m.clone()).await["time_zone_proposal"],
+        Value::Null
+    );
+    assert_eq!(report_as_of().await["as_of"], "2026-11-30");
+
+    // A zone the tz database does not hold is the domain's refusal; a name that is no
+    // zone name at all, the field's shape. Both name the field.
+    let (st, v) = s
+        .post(&pp("/time-zone"), &m, json!({"zone": "Mars/Olympus"}))
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["rule"], "partnership.time_zone_unknown", "{v}");
+    assert_eq!(v["field"], "zone", "{v}");
+    let (st, v) = s
+        .post(&pp("/time-zone"), &m, json!({"zone": "Asia Shanghai"}))
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["field"], "zone", "{v}");
 }
 
 /// Early refusals (401, 403, 404, 413 just past the limit) keep the keep-alive connection

@@ -9,7 +9,10 @@ use synergy_domain::{DecisionContext, DomainError, ErrorKind};
 use synergy_information::{
     Information, MarketData, MonthSubmission, SubmitMarketData, fold_market_data,
 };
-use synergy_proto::{Cases, Event, Timestamp, Yuan, events::information::SkuLine};
+use synergy_proto::{
+    Cases, Event, Timestamp, Yuan,
+    events::{InformationEvent, information::SkuLine},
+};
 
 fn one(month: &str) -> synergy_information::Command {
     submit(vec![month_of(month)], None)
@@ -162,6 +165,52 @@ fn a_month_ends_on_the_partnerships_calendar_not_in_utc() {
     given([], at("2026-11-30T16:01:00Z"))
         .when::<Information>(one("2026-11"))
         .accepted();
+}
+
+/// The same instants for a partnership that keeps its calendar in New York (UTC−5 in
+/// winter): 23:59 on 30 November there (04:59 UTC on 1 December) is already 12:59 on
+/// 1 December in Shanghai, so November's data is refused in New York and taken in
+/// Shanghai; at 00:01 on 1 December in New York both take it.
+#[test]
+fn a_month_ends_in_the_partnerships_own_time_zone() {
+    let in_zone = |zone: &str, utc: &str| {
+        let mut ctx = DecisionContext {
+            now: utc.parse::<Timestamp>().unwrap(),
+            ..ctx(distributor(), "2026-12-01")
+        };
+        if let Some(p) = &mut ctx.partnership {
+            p.time_zone = synergy_proto::TimeZone::new(zone).unwrap();
+        }
+        ctx
+    };
+    let (new_york, shanghai) = ("America/New_York", "Asia/Shanghai");
+    let e = given([], in_zone(new_york, "2026-12-01T04:59:00Z"))
+        .when::<Information>(one("2026-11"))
+        .refused("market_data.month_ended")
+        .clone();
+    assert!(e.message.contains("2026-11-30"), "today in New York: {e}");
+    given([], in_zone(shanghai, "2026-12-01T04:59:00Z"))
+        .when::<Information>(one("2026-11"))
+        .accepted();
+    given([], in_zone(new_york, "2026-12-01T05:01:00Z"))
+        .when::<Information>(one("2026-11"))
+        .accepted();
+
+    // The day a month is sent is the partnership's day, which the 10th is judged by:
+    // 03:00 UTC on 11 December is still the 10th in New York, already the 11th in
+    // Shanghai.
+    let sent_on = |zone: &str| {
+        let outcome =
+            given([], in_zone(zone, "2026-12-11T03:00:00Z")).when::<Information>(one("2026-11"));
+        match outcome.accepted() {
+            [Event::Information(InformationEvent::MarketDataSubmitted { submitted_on, .. })] => {
+                *submitted_on
+            }
+            other => panic!("one submission, got {other:?}"),
+        }
+    };
+    assert_eq!(sent_on(new_york), date("2026-12-10"));
+    assert_eq!(sent_on(shanghai), date("2026-12-11"));
 }
 
 #[test]

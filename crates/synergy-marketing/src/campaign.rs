@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use synergy_proto::events::marketing::{CampaignOutcome, MarketingEvent};
 use synergy_proto::{
-    BrandId, CampaignId, Cases, Date, OutletId, Percent, Side, SkuId, TaskId, Yuan,
+    BrandId, CampaignId, Cases, Date, OutletId, Percent, Side, SkuId, TaskId, YearMonth, Yuan,
 };
 
 mod decide;
@@ -16,6 +16,13 @@ mod guards;
 /// A retail price within this many percent of the guide price counts as compliant
 /// (`docs/kpis.md`, `price_compliance_pct`: "within ±5 % of guide").
 pub const PRICE_TOLERANCE_PCT: i128 = 5;
+
+/// The most months one promise spans: its baseline is the same months a year earlier,
+/// which for a longer span would overlap the promise itself.
+pub const MAX_PROMISE_MONTHS: i64 = 12;
+
+/// The longest reason for replacing a promise we record.
+pub const MAX_REASON_CHARS: usize = 2_000;
 
 /// Where a campaign is in its life.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -122,6 +129,41 @@ pub struct Closure {
     pub summary: String,
 }
 
+/// The value the manufacturer promised the campaign creates (創值): `uplift` cases of
+/// `skus` over the months `first_month ..= last_month` above the year-earlier baseline.
+/// Evaluation judges it (`docs/kpis.md`, "Value realised").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpliftPromise {
+    pub skus: Vec<SkuId>,
+    pub first_month: YearMonth,
+    pub last_month: YearMonth,
+    pub uplift: Cases,
+    /// 1 for the first promise, one more for each replacement.
+    pub revision: u32,
+    /// Why the promise replaced the one before, if it was given.
+    pub reason: Option<String>,
+}
+
+impl UpliftPromise {
+    /// Whether `other` promises the same: the same SKUs in any order, months and uplift.
+    pub fn same_terms(
+        &self,
+        skus: &[SkuId],
+        first: YearMonth,
+        last: YearMonth,
+        uplift: Cases,
+    ) -> bool {
+        let mut mine = self.skus.clone();
+        let mut theirs = skus.to_vec();
+        mine.sort();
+        theirs.sort();
+        mine == theirs
+            && self.first_month == first
+            && self.last_month == last
+            && self.uplift == uplift
+    }
+}
+
 /// `part ÷ whole × 100`, rounded half away from zero to a hundredth of a point; `None`
 /// when `whole` is zero (`docs/kpis.md`: a KPI without a denominator is null, never 0).
 pub fn ratio_pct(part: u64, whole: u64) -> Option<Percent> {
@@ -148,6 +190,7 @@ pub struct Campaign {
     outlets: BTreeSet<OutletId>,
     price_checks: Vec<PriceCheck>,
     supply: BTreeMap<SkuId, Cases>,
+    promise: Option<UpliftPromise>,
 }
 
 // Read accessors: the evaluation service and the CLI read campaigns through these.
@@ -187,6 +230,10 @@ impl Campaign {
     /// Total volume allocated per campaign SKU.
     pub fn supply(&self) -> &BTreeMap<SkuId, Cases> {
         &self.supply
+    }
+    /// The uplift promised (創值), if any: the latest promise, which replaced the others.
+    pub fn promise(&self) -> Option<&UpliftPromise> {
+        self.promise.as_ref()
     }
 
     /// (tasks done, tasks assigned), optionally only those of one side. Exposed as counts

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use synergy_proto::events::marketing::CampaignOutcome;
 use synergy_proto::{
     AggregateId, BrandId, CampaignId, Cases, Context, Date, OutletId, PartnershipId, Side, SkuId,
-    StreamId, TaskId, Yuan,
+    StreamId, TaskId, YearMonth, Yuan,
 };
 
 /// The aggregate kind of a campaign stream: `campaign:<campaign id>`.
@@ -119,6 +119,20 @@ pub enum Command {
         outcome: CampaignOutcome,
         summary: String,
     },
+    /// Manufacturer: promise the value the campaign creates (創值銷售): `uplift` cases of
+    /// `skus` over `first_month ..= last_month` above the year-earlier baseline grown with
+    /// the market. A promise replaces an earlier one only with a `reason`, and only while
+    /// neither has begun.
+    PromiseUplift {
+        partnership: PartnershipId,
+        campaign: CampaignId,
+        skus: Vec<SkuId>,
+        first_month: YearMonth,
+        last_month: YearMonth,
+        uplift: Cases,
+        /// Why an earlier promise is replaced; blank for none.
+        reason: String,
+    },
 }
 
 impl Command {
@@ -133,7 +147,8 @@ impl Command {
             | Command::CheckRetailPrice { partnership, .. }
             | Command::AllocateSupply { partnership, .. }
             | Command::LaunchCampaign { partnership, .. }
-            | Command::CloseCampaign { partnership, .. } => partnership,
+            | Command::CloseCampaign { partnership, .. }
+            | Command::PromiseUplift { partnership, .. } => partnership,
         }
     }
 
@@ -148,7 +163,8 @@ impl Command {
             | Command::CheckRetailPrice { campaign, .. }
             | Command::AllocateSupply { campaign, .. }
             | Command::LaunchCampaign { campaign, .. }
-            | Command::CloseCampaign { campaign, .. } => campaign,
+            | Command::CloseCampaign { campaign, .. }
+            | Command::PromiseUplift { campaign, .. } => campaign,
         }
     }
 

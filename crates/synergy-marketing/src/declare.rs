@@ -321,10 +321,69 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
             })
         },
     },
+    Declared {
+        spec: CommandSpec::new(
+            CONTEXT,
+            "promise-uplift",
+            ["campaign", "promise"],
+            "Promise the value the campaign creates (創值): cases of its SKUs above the baseline.\n\
+             The baseline is the SKUs' volume over the same months a year earlier, grown with \
+             the market; evaluation judges the promise kept when the volume above it reaches \
+             the uplift (docs/kpis.md, \"Value realised\"). The months begin in one the \
+             campaign runs in and span at most 12. A promise replaces an earlier one only with \
+             a reason, and only while neither has begun.",
+            "promising an uplift",
+            Who::Only(M),
+            "/v1/partnerships/{id}/campaigns/{campaign}/promise",
+            &[
+                Field::partnership(),
+                CAMPAIGN,
+                Field::new(
+                    "skus",
+                    Kind::List(Some(Shape::Id)),
+                    "The campaign's SKUs whose volume it lifts",
+                )
+                .flag("sku"),
+                Field::new(
+                    "first_month",
+                    Kind::Text(Shape::Month),
+                    "The first month promised",
+                ),
+                Field::new(
+                    "last_month",
+                    Kind::Text(Shape::Month),
+                    "The last month promised",
+                ),
+                Field::new(
+                    "uplift_cases",
+                    Kind::Text(Shape::Cases),
+                    "Cases above the baseline over those months",
+                ),
+                Field::new(
+                    "reason",
+                    Kind::Free,
+                    "Why an earlier promise is replaced (required then)",
+                )
+                .optional(),
+            ],
+        ),
+        is: |c| matches!(c, Command::PromiseUplift { .. }),
+        bind: |a| {
+            Ok(Command::PromiseUplift {
+                partnership: a.get("partnership")?,
+                campaign: a.get("campaign")?,
+                skus: a.list("skus")?,
+                first_month: a.get("first_month")?,
+                last_month: a.get("last_month")?,
+                uplift: a.get("uplift_cases")?,
+                reason: a.text_or_empty("reason")?,
+            })
+        },
+    },
 ]);
 
 /// The CLI groups of this context's commands, with what each holds.
 pub const CLI_GROUPS: &[(&str, &str)] = &[(
     "campaign",
-    "Campaigns and their tasks, materials, outlets, prices and supply.",
+    "Campaigns and their tasks, materials, outlets, prices, supply and promised value.",
 )];

@@ -1,8 +1,8 @@
 //! The marketing context of the 5+1 model (市場營銷協同), pure domain: the campaign
 //! aggregate (`campaign:<id>`, planned → launched → closed), its commands, rules and reads,
 //! with the seed's division of labour — the manufacturer plans, ships materials and monitors
-//! retail prices; the distributor launches, selects outlets, receives materials and secures
-//! supply. It must never import tokio, NATS, sled or HTTP; the partnership, the catalogue
+//! retail prices and promises the value a campaign creates (創值); the distributor launches,
+//! selects outlets, receives materials and secures supply. It must never import tokio, NATS, sled or HTTP; the partnership, the catalogue
 //! and the clock come in through [`synergy_domain::DecisionContext`].
 
 pub mod campaign;
@@ -14,8 +14,8 @@ use synergy_domain::{BoundedContext, DecisionContext, DomainError};
 use synergy_proto::{Context, Event, StreamId};
 
 pub use campaign::{
-    Campaign, CampaignPlan, CampaignTask, Closure, Lifecycle, MaterialFlow, PRICE_TOLERANCE_PCT,
-    PriceCheck, TaskCompletion, ratio_pct,
+    Campaign, CampaignPlan, CampaignTask, Closure, Lifecycle, MAX_PROMISE_MONTHS, MAX_REASON_CHARS,
+    MaterialFlow, PRICE_TOLERANCE_PCT, PriceCheck, TaskCompletion, UpliftPromise, ratio_pct,
 };
 pub use command::{CAMPAIGN_AGGREGATE, Command, campaign_aggregate_id, campaign_stream};
 pub use declare::{CLI_GROUPS, COMMANDS};

@@ -6,7 +6,7 @@ use support::*;
 use synergy_domain::testing::given;
 use synergy_domain::{BoundedContext, ErrorKind};
 use synergy_marketing::{Answer, Command, Lifecycle, Marketing, Query, answer, fold};
-use synergy_proto::events::marketing::CampaignOutcome;
+use synergy_proto::events::marketing::{CampaignOutcome, MarketingEvent};
 use synergy_proto::events::strategy::StrategyEvent;
 use synergy_proto::{AggregateId, Context, Event, Percent, Side};
 
@@ -759,6 +759,229 @@ fn supply_totals_never_overflow() {
     );
 }
 
+// ---------- the promised uplift (創值) ----------
+//
+// Today is 2008-06-30 in the fixtures; the campaign runs 2008-05-01 … 2008-07-31.
+
+#[test]
+fn the_manufacturer_promises_an_uplift_before_or_after_launch() {
+    for history in [vec![planned()], live()] {
+        given(history, manufacturer())
+            .when::<Marketing>(promise_cmd("2008-05", "2008-07", 300_000, ""))
+            .then([promised("2008-05", "2008-07", 300_000, None)]);
+    }
+    let state = fold(&[planned(), promised("2008-05", "2008-07", 300_000, None)]);
+    let promise = state.promise().unwrap();
+    assert_eq!(promise.skus, vec![sku("hy-soft")]);
+    assert_eq!(
+        (promise.first_month, promise.last_month),
+        (month("2008-05"), month("2008-07"))
+    );
+    assert_eq!(promise.uplift, cases(300_000));
+    assert_eq!((promise.revision, promise.reason.as_deref()), (1, None));
+    assert_eq!(fold(&live()).promise(), None);
+}
+
+#[test]
+fn the_distributor_does_not_promise_the_value_it_is_promised() {
+    for ctx in [distributor(), admin_for(DISTRIBUTOR)] {
+        let outcome =
+            given(live(), ctx).when::<Marketing>(promise_cmd("2008-05", "2008-07", 300_000, ""));
+        let e = outcome.refused("campaign.promise_by_manufacturer");
+        assert_eq!(e.kind, ErrorKind::Forbidden);
+        assert!(e.message.contains("manufacturer's task"), "{e}");
+    }
+}
+
+#[test]
+fn a_promise_names_distinct_skus_of_the_campaign() {
+    let g = given(live(), manufacturer());
+    let cmd = |skus: &[&str]| promising(promise_cmd("2008-05", "2008-07", 300_000, ""), skus);
+    g.when::<Marketing>(cmd(&[])).refused_at(
+        "campaign.promise_skus_given",
+        ErrorKind::Invalid,
+        "skus",
+    );
+    g.when::<Marketing>(cmd(&["hy-soft", "hy-soft"]))
+        .refused_at(
+            "campaign.promise_skus_distinct",
+            ErrorKind::Invalid,
+            "skus[1]",
+        );
+    // yy-1 is in the catalogue, but not one of the campaign's SKUs.
+    g.when::<Marketing>(cmd(&["hy-soft", "yy-1"])).refused_at(
+        "campaign.promise_sku_of_campaign",
+        ErrorKind::Invalid,
+        "skus[1]",
+    );
+    assert_eq!(
+        g.when::<Marketing>(cmd(&["hy-hard", "hy-soft"]))
+            .accepted()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_promise_begins_in_a_campaign_month_and_spans_at_most_a_year() {
+    let g = given(live(), manufacturer());
+    let over = |first: &str, last: &str| g.when::<Marketing>(promise_cmd(first, last, 1_000, ""));
+    over("2008-06", "2008-05").refused_at(
+        "campaign.promise_months_in_order",
+        ErrorKind::Invalid,
+        "last_month",
+    );
+    // The campaign runs May … July 2008.
+    for first in ["2008-04", "2008-08"] {
+        over(first, "2008-08").refused_at(
+            "campaign.promise_months_outside",
+            ErrorKind::Invalid,
+            "first_month",
+        );
+    }
+    // It may run on after the campaign ends, up to twelve months in all.
+    over("2008-07", "2009-07").refused_at(
+        "campaign.promise_months_at_most_twelve",
+        ErrorKind::Invalid,
+        "last_month",
+    );
+    for (first, last) in [
+        ("2008-05", "2008-05"),
+        ("2008-07", "2009-06"),
+        ("2008-05", "2009-04"),
+    ] {
+        assert_eq!(over(first, last).accepted().len(), 1, "{first} … {last}");
+    }
+}
+
+#[test]
+fn a_promise_lifts_volume_above_zero() {
+    let g = given(live(), manufacturer());
+    for uplift in [0, -1_000] {
+        g.when::<Marketing>(promise_cmd("2008-05", "2008-07", uplift, ""))
+            .refused_at(
+                "campaign.promise_uplift_positive",
+                ErrorKind::Invalid,
+                "uplift_cases",
+            );
+    }
+    // A thousandth of a case is a promise, if a modest one.
+    g.when::<Marketing>(promise_cmd("2008-05", "2008-07", 1, ""))
+        .then([promised("2008-05", "2008-07", 1, None)]);
+}
+
+#[test]
+fn a_reason_is_bounded() {
+    let g = given(live(), manufacturer());
+    let long = "因".repeat(synergy_marketing::MAX_REASON_CHARS + 1);
+    g.when::<Marketing>(promise_cmd("2008-05", "2008-07", 1_000, &long))
+        .refused_at(
+            "campaign.promise_reason_bounded",
+            ErrorKind::Invalid,
+            "reason",
+        );
+    let fits = "因".repeat(synergy_marketing::MAX_REASON_CHARS);
+    g.when::<Marketing>(promise_cmd(
+        "2008-05",
+        "2008-07",
+        1_000,
+        &format!(" {fits} "),
+    ))
+    .then([promised("2008-05", "2008-07", 1_000, Some(&fits))]);
+}
+
+#[test]
+fn a_promise_is_replaced_only_with_a_reason() {
+    // July has not begun on 2008-06-30.
+    let history = [live(), vec![promised("2008-07", "2008-07", 100_000, None)]].concat();
+    let g = given(history.clone(), manufacturer());
+    for blank in ["", "   "] {
+        g.when::<Marketing>(promise_cmd("2008-07", "2008-07", 200_000, blank))
+            .refused_at(
+                "campaign.promise_reason_given",
+                ErrorKind::Invalid,
+                "reason",
+            );
+    }
+    g.when::<Marketing>(promise_cmd(
+        "2008-07",
+        "2008-07",
+        200_000,
+        "supply is short",
+    ))
+    .then([promised(
+        "2008-07",
+        "2008-07",
+        200_000,
+        Some("supply is short"),
+    )]);
+    let replaced = [
+        history,
+        vec![promised(
+            "2008-07",
+            "2008-07",
+            200_000,
+            Some("supply is short"),
+        )],
+    ]
+    .concat();
+    let promise = fold(&replaced).promise().cloned().unwrap();
+    assert_eq!(promise.uplift, cases(200_000));
+    assert_eq!(promise.revision, 2);
+    assert_eq!(promise.reason.as_deref(), Some("supply is short"));
+}
+
+#[test]
+fn the_same_promise_again_is_a_retry() {
+    let history = [live(), vec![promised("2008-05", "2008-07", 300_000, None)]].concat();
+    // Even once under way and without a reason: nothing changes, so nothing is recorded.
+    given(history.clone(), manufacturer())
+        .when::<Marketing>(promise_cmd("2008-05", "2008-07", 300_000, ""))
+        .then_nothing();
+    let two = [
+        live(),
+        vec![ev(MarketingEvent::UpliftPromised {
+            campaign: cid(),
+            skus: vec![sku("hy-soft"), sku("hy-hard")],
+            first_month: month("2008-05"),
+            last_month: month("2008-07"),
+            uplift: cases(300_000),
+            reason: None,
+        })],
+    ]
+    .concat();
+    given(two, manufacturer())
+        .when::<Marketing>(promising(
+            promise_cmd("2008-05", "2008-07", 300_000, ""),
+            &["hy-hard", "hy-soft"],
+        ))
+        .then_nothing();
+}
+
+#[test]
+fn a_promise_under_way_stands() {
+    // May has begun on 2008-06-30: the promise is being tested and cannot change.
+    let history = [live(), vec![promised("2008-05", "2008-07", 300_000, None)]].concat();
+    let e = given(history, manufacturer())
+        .when::<Marketing>(promise_cmd("2008-07", "2008-07", 100_000, "too ambitious"))
+        .refused_at(
+            "campaign.promise_fixed_once_under_way",
+            ErrorKind::State,
+            "first_month",
+        )
+        .clone();
+    assert!(e.message.contains("2008-05"), "{e}");
+    // Nor may a promise not yet begun be moved into months that have.
+    let history = [live(), vec![promised("2008-07", "2008-07", 100_000, None)]].concat();
+    given(history, manufacturer())
+        .when::<Marketing>(promise_cmd("2008-06", "2008-07", 100_000, "earlier"))
+        .refused_at(
+            "campaign.promise_fixed_once_under_way",
+            ErrorKind::State,
+            "first_month",
+        );
+}
+
 // ---------- reads ----------
 
 #[test]
@@ -810,6 +1033,20 @@ fn the_campaign_query_answers_the_folded_state_or_none() {
             assert_eq!(c.lifecycle(), Lifecycle::Launched);
             assert_eq!(c.outlets().len(), 2);
             assert_eq!(c.id(), Some(&cid()));
+            assert_eq!(c.promise(), None);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    let mut history = live();
+    history.push(promised("2008-05", "2008-07", 300_000, None));
+    match answer(&history, &q) {
+        Answer::Campaign(Some(c)) => {
+            let promise = c.promise().unwrap();
+            assert_eq!((promise.uplift, promise.revision), (cases(300_000), 1));
+            // As the read travels: months and cases as text.
+            let json = serde_json::to_value(&c).unwrap();
+            assert_eq!(json["promise"]["first_month"], "2008-05", "{json}");
+            assert_eq!(json["promise"]["uplift"], "300.000", "{json}");
         }
         other => panic!("unexpected {other:?}"),
     }

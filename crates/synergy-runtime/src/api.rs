@@ -13,12 +13,12 @@ use synergy_domain::{CatalogueView, DomainError, PartnershipView, Principal};
 use synergy_evaluation::model::PartnershipModel;
 use synergy_evaluation::planner::{self, PlannerError};
 use synergy_evaluation::render::{self, Format};
-use synergy_evaluation::{report, restate};
+use synergy_evaluation::{report, restate, value};
 use synergy_eventlog::{AppendError, EventLog, Position, SledLog};
 use synergy_proto::events::EvaluationEvent;
 use synergy_proto::events::evaluation::{ReportKind, Restatement};
 use synergy_proto::{
-    AggregateId, Context, Date, Event, PartnershipId, Percent, Period, StreamId, Uuid,
+    AggregateId, CampaignId, Context, Date, Event, PartnershipId, Percent, Period, StreamId, Uuid,
 };
 
 use crate::clock::Clock;
@@ -65,6 +65,18 @@ pub struct PlanGapRequest {
     pub after: Option<Position>,
 }
 
+/// A campaign's value realised to judge: its promised uplift against the market data
+/// (`docs/kpis.md`, "Value realised").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueRealisedRequest {
+    pub partnership: PartnershipId,
+    pub campaign: CampaignId,
+    /// The day it is judged on: which promised months count, and whether it is due.
+    pub as_of: Date,
+    /// Read-your-writes: the answer must reflect the log at least up to here.
+    pub after: Option<Position>,
+}
+
 /// Everything a front end can ask of Synergy.
 #[async_trait]
 pub trait Api: Send + Sync + 'static {
@@ -82,6 +94,10 @@ pub trait Api: Send + Sync + 'static {
 
     /// Plans the volume a share target takes (the share-gap planner), rendered.
     async fn plan_gap(&self, request: PlanGapRequest) -> Result<String, ApiError>;
+
+    /// A campaign's value realised against its promise, as JSON; not found when the
+    /// campaign does not exist.
+    async fn value_realised(&self, request: ValueRealisedRequest) -> Result<String, ApiError>;
 
     /// How many commits the evaluation read models are behind the event log's head, where
     /// this side can tell (embedded: yes; over NATS the models live in the evaluation
@@ -290,6 +306,21 @@ impl<L: EventLog> Api for Local<L> {
             Format::Markdown => gap.to_markdown(partnership),
             _ => gap.to_json(partnership).to_text(),
         })
+    }
+
+    async fn value_realised(&self, request: ValueRealisedRequest) -> Result<String, ApiError> {
+        self.sync(request.after).await?;
+        let model = self.recorded(&request.partnership)?;
+        let judged =
+            value::value_realised(&model, &request.campaign, request.as_of).ok_or_else(|| {
+                ApiError::NotFound(format!(
+                    "no campaign {} in partnership {}",
+                    request.campaign, request.partnership
+                ))
+            })?;
+        Ok(judged
+            .read_json(request.partnership.as_str(), request.as_of)
+            .to_text())
     }
 
     async fn consumer_lag(&self) -> Option<u64> {

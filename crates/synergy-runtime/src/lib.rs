@@ -15,7 +15,10 @@ pub mod nats;
 pub mod projection;
 pub mod query;
 
-pub use api::{Api, ApiError, IssueRequest, IssuedReport, Local, PlanGapRequest, ReportRequest};
+pub use api::{
+    Api, ApiError, IssueRequest, IssuedReport, Local, PlanGapRequest, ReportRequest,
+    ValueRealisedRequest,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use executor::{AnyCommand, ExecuteError, Executor, Outcome, Request};
 pub use query::AnyQuery;

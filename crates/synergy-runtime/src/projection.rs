@@ -61,7 +61,7 @@ const MODEL_CHUNK: usize = 4 * 1024;
 const POSITION_KEY: &[u8] = b"position";
 /// Bumped when `PartnershipModel`'s layout changes: a store of another layout is rebuilt
 /// from position 0 instead of being misread.
-const MODEL_LAYOUT: u32 = 3;
+const MODEL_LAYOUT: u32 = 6;
 const LAYOUT_KEY: &[u8] = b"layout";
 
 #[derive(Debug, thiserror::Error)]
@@ -824,6 +824,7 @@ mod tests {
             rulebooks: (0..rulebooks)
                 .map(|i| format!("rulebook {i:04} {}", "x".repeat(90)))
                 .collect(),
+            time_zone: synergy_proto::TimeZone::default(),
         });
         m
     }

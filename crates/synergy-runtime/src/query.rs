@@ -126,7 +126,17 @@ impl<L: EventLog> Executor<L> {
                             .await?
                         }
                     };
-                    unwrap_answer(synergy_support::answer(q, events_of(&history)))
+                    // An overview's days are the partnership's; a query of one item
+                    // judges no day and needs no zone.
+                    let zone = match q {
+                        synergy_support::Query::Overview { partnership, .. } => self
+                            .partnership(partnership)
+                            .await?
+                            .map(|view| view.time_zone)
+                            .unwrap_or_default(),
+                        _ => synergy_proto::TimeZone::default(),
+                    };
+                    unwrap_answer(synergy_support::answer(q, events_of(&history), &zone))
                 }
             }
         }

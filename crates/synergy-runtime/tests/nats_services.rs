@@ -279,6 +279,54 @@ async fn sign_register_submit_and_read_a_report_over_nats() {
     };
     assert_eq!(refusal.rule, "planner.insufficient_history", "{refusal}");
     assert_eq!(world.stats(Context::Evaluation).queries(), 2);
+
+    // Value realised is evaluation's too: a campaign's promise against the market data,
+    // read right after the promise; a campaign that does not exist is not found.
+    let may: synergy_proto::CampaignId = "may".parse().unwrap();
+    for command in [
+        synergy_marketing::Command::PlanCampaign {
+            partnership: p(),
+            campaign: may.clone(),
+            title: "May push".into(),
+            brand: BrandId::new("hongyun").unwrap(),
+            skus: vec![SkuId::new("hy-soft").unwrap()],
+            starts_on: "2008-05-01".parse().unwrap(),
+            ends_on: "2008-05-31".parse().unwrap(),
+            activity_plan: "displays".into(),
+        },
+        synergy_marketing::Command::PromiseUplift {
+            partnership: p(),
+            campaign: may.clone(),
+            skus: vec![SkuId::new("hy-soft").unwrap()],
+            first_month: "2008-05".parse().unwrap(),
+            last_month: "2008-05".parse().unwrap(),
+            uplift: Cases::parse("100").unwrap(),
+            reason: String::new(),
+        },
+    ] {
+        api.execute(Request::new(manufacturer(), AnyCommand::Marketing(command)))
+            .await
+            .unwrap();
+    }
+    let asked = |campaign: synergy_proto::CampaignId| synergy_runtime::ValueRealisedRequest {
+        partnership: p(),
+        campaign,
+        as_of: "2008-07-15".parse().unwrap(),
+        after: None,
+    };
+    let text = api.value_realised(asked(may)).await.unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["actual_cases"], 1200.5, "{json:#}");
+    assert_eq!(json["uplift_cases"], 100, "{json:#}");
+    // Nothing is recorded for May 2007: no baseline, so neither kept nor broken.
+    assert_eq!(json["baseline_cases"], serde_json::Value::Null, "{json:#}");
+    assert_eq!(json["kept"], serde_json::Value::Null, "{json:#}");
+    let err = api
+        .value_realised(asked("nope".parse().unwrap()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ApiError::NotFound(_)), "{err}");
+    assert_eq!(world.stats(Context::Evaluation).queries(), 4);
     world.shut_down().await;
 }
 

@@ -110,6 +110,13 @@ pub enum Command {
         partnership: PartnershipId,
         reason: String,
     },
+    /// The acting side wants the partnership's calendar kept in `zone` (an IANA name).
+    /// It proposes it; it is set once the other side wants the same zone. The operator
+    /// (admin) sets it at once. Wanting the zone in force settles a pending proposal.
+    SetTimeZone {
+        partnership: PartnershipId,
+        zone: String,
+    },
 }
 
 impl Command {
@@ -128,7 +135,8 @@ impl Command {
             | Command::WithdrawPlan { partnership, .. }
             | Command::AcceptPartnership { partnership }
             | Command::DeclinePartnership { partnership, .. }
-            | Command::WithdrawPartnership { partnership, .. } => partnership,
+            | Command::WithdrawPartnership { partnership, .. }
+            | Command::SetTimeZone { partnership, .. } => partnership,
         }
     }
 
@@ -147,7 +155,7 @@ impl Command {
 /// A read the strategy context answers from its own stream.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Query {
-    /// The partnership: parties, region, rulebooks, termination.
+    /// The partnership: parties, region, rulebooks, termination, time zone.
     Partnership { partnership: PartnershipId },
     /// Every plan of the partnership, in any status, ordered by plan id.
     Plans { partnership: PartnershipId },

@@ -5,7 +5,7 @@ use synergy_domain::{
     CatalogueView, DecisionContext, DomainError, PartnershipView, partnership_not_found,
 };
 use synergy_proto::{
-    BrandId, Date, OrgId, PartnershipId, Period, PlanId, Role, Side,
+    BrandId, Date, OrgId, PartnershipId, Period, PlanId, Role, Side, TimeZone,
     events::strategy::{StrategyEvent, Target},
     period::{MAX_YEAR, MIN_YEAR},
 };
@@ -86,12 +86,13 @@ impl StrategyState {
                 let reason = required_text(&reason, "reason", "partnership.reason_required")?;
                 Ok(vec![StrategyEvent::PartnershipProposalWithdrawn { reason }])
             }
+            Command::SetTimeZone { zone, .. } => self.set_time_zone(&id, &zone, ctx),
             Command::AdoptRulebook {
                 title, adopted_on, ..
             } => {
                 let (partnership, _) = self.acting_party(&id, ctx)?;
                 let title = required_text(&title, "title", "partnership.rulebook_title_required")?;
-                check_date(adopted_on, "adopted_on", partnership.signed_on, ctx)?;
+                check_date(adopted_on, "adopted_on", partnership, ctx)?;
                 if partnership.has_rulebook(&title) {
                     return Ok(vec![]);
                 }
@@ -104,7 +105,7 @@ impl StrategyState {
             } => {
                 let (partnership, _) = self.acting_party(&id, ctx)?;
                 let reason = required_text(&reason, "reason", "partnership.reason_required")?;
-                check_date(terminated_on, "terminated_on", partnership.signed_on, ctx)?;
+                check_date(terminated_on, "terminated_on", partnership, ctx)?;
                 Ok(vec![StrategyEvent::PartnershipTerminated {
                     reason,
                     terminated_on,
@@ -247,16 +248,22 @@ impl StrategyState {
             manufacturer: manufacturer.clone(),
             distributor: distributor.clone(),
             terminated: false,
+            time_zone: TimeZone::default(),
         };
         proposed.side_of(&ctx.principal)?;
         let region = required_text(region, "region", "partnership.region_required")?;
-        if signed_on > ctx.today() {
+        // A partnership starts in the default zone; a signed one (a retried signing)
+        // judges its days in its own.
+        let today = match &self.partnership {
+            Some(p) => ctx.now.date_in(&p.zone()),
+            None => ctx.now.date_in(TimeZone::partnership_default()),
+        };
+        if signed_on > today {
             return Err(DomainError::invalid(
                 "partnership.date_not_in_future",
                 "signed_on",
                 format!(
-                    "signed_on {signed_on} is after today ({}); record an agreement once it is signed",
-                    ctx.today()
+                    "signed_on {signed_on} is after today ({today}); record an agreement once it is signed"
                 ),
             ));
         }
@@ -411,6 +418,49 @@ impl StrategyState {
         Ok(proposal)
     }
 
+    /// The acting side wants the calendar kept in `zone`. The zone moves the deadlines
+    /// both sides are measured by (the 10th of the distributor's market data, the days
+    /// action items fall due), so like the agreement itself it binds once both want it:
+    /// a party's choice proposes it, the other party's same choice sets it, and the
+    /// operator records both at once. Wanting the zone in force answers a pending
+    /// proposal (its proposer withdraws it, the other side declines it); a different zone
+    /// is a counter-proposal that replaces it.
+    fn set_time_zone(
+        &self,
+        id: &PartnershipId,
+        zone: &str,
+        ctx: &DecisionContext,
+    ) -> Result<Vec<StrategyEvent>, DomainError> {
+        let (partnership, side) = self.acting_party(id, ctx)?;
+        let zone = TimeZone::new(zone.trim()).map_err(|e| {
+            DomainError::invalid(
+                "partnership.time_zone_unknown",
+                "zone",
+                format!("zone: {e}"),
+            )
+        })?;
+        let zone = zone.name().to_owned();
+        let in_force = zone == partnership.time_zone;
+        let pending = partnership.time_zone_proposal.as_ref();
+        let unchanged = in_force && pending.is_none();
+        let agreed = ctx.principal.role == Role::Admin
+            || in_force
+            || pending.is_some_and(|p| p.zone == zone && p.proposed_by != side);
+        Ok(if unchanged {
+            vec![]
+        } else if agreed {
+            vec![StrategyEvent::TimeZoneSet { zone }]
+        } else if pending.is_some_and(|p| p.zone == zone && p.proposed_by == side) {
+            // Its own proposal again (a retry): still waiting for the other side.
+            vec![]
+        } else {
+            vec![StrategyEvent::TimeZoneProposed {
+                zone,
+                proposed_by: side,
+            }]
+        })
+    }
+
     fn draft_plan(
         &self,
         plan: PlanId,
@@ -511,7 +561,7 @@ impl StrategyState {
                 ),
             ));
         }
-        check_date(signed_on, "signed_on", partnership.signed_on, ctx)?;
+        check_date(signed_on, "signed_on", partnership, ctx)?;
 
         let mut events = vec![StrategyEvent::PlanSigned {
             plan: plan.clone(),
@@ -611,14 +661,16 @@ fn required_text(value: &str, field: &str, rule: &'static str) -> Result<String,
     Ok(trimmed.to_owned())
 }
 
-/// A business date must not lie in the future or before the partnership was signed.
+/// A business date must not lie in the future (on the partnership's calendar) or before
+/// the partnership was signed.
 fn check_date(
     date: Date,
     field: &str,
-    partnership_signed_on: Date,
+    partnership: &Partnership,
     ctx: &DecisionContext,
 ) -> Result<(), DomainError> {
-    let today = ctx.today();
+    let today = ctx.now.date_in(&partnership.zone());
+    let partnership_signed_on = partnership.signed_on;
     if date > today {
         return Err(DomainError::invalid(
             "partnership.date_not_in_future",

@@ -157,6 +157,40 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
         },
     },
     Declared {
+        spec: CommandSpec {
+            recorded: "Proposed (a party), or set (the operator, or the other party wanting the proposed zone)",
+            ..CommandSpec::new(
+                CONTEXT,
+                "set-time-zone",
+                ["partnership", "time-zone"],
+                "Choose the time zone the partnership keeps its calendar in (default Asia/Shanghai).\n\
+                 \"Today\", the end of a month and the 10th (the market-data deadline) are judged \
+                 in it. It moves deadlines both sides are measured by, so a party's choice \
+                 proposes it and it is set once the other party chooses the same zone; an \
+                 operator (admin token, or the command line on its own data directory) sets it \
+                 at once. Choosing the zone in force answers a pending proposal: it stays.",
+                "choosing the time zone",
+                Who::Either(M),
+                "/v1/partnerships/{id}/time-zone",
+                &[
+                    Field::partnership(),
+                    Field::new(
+                        "zone",
+                        Kind::Text(Shape::TimeZone),
+                        "The IANA time zone name, e.g. Asia/Shanghai or America/New_York",
+                    ),
+                ],
+            )
+        },
+        is: |c| matches!(c, Command::SetTimeZone { .. }),
+        bind: |a| {
+            Ok(Command::SetTimeZone {
+                partnership: a.get("partnership")?,
+                zone: a.get("zone")?,
+            })
+        },
+    },
+    Declared {
         spec: CommandSpec::new(
             CONTEXT,
             "terminate-partnership",
@@ -383,7 +417,7 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
 pub const CLI_GROUPS: &[(&str, &str)] = &[
     (
         "partnership",
-        "Partnerships: sign, accept, decline, withdraw, adopt rulebooks, terminate.",
+        "Partnerships: sign, accept, decline, withdraw, adopt rulebooks, time zone, terminate.",
     ),
     (
         "plan",

@@ -1,9 +1,9 @@
 //! The strategy context of the 5+1 model (戰略目標協同), as pure domain: the partnership
-//! between one manufacturer and one distributor, the rulebooks it adopts, and its
-//! development plans with their targets, signatures and revisions, as `decide` / `evolve`
-//! over one aggregate per partnership. It owns the partnership, so it is where other
-//! contexts' [`PartnershipView`] comes from; it must never import tokio, NATS, sled or HTTP,
-//! nor any other context's crate.
+//! between one manufacturer and one distributor, the time zone it keeps its calendar in,
+//! the rulebooks it adopts, and its development plans with their targets, signatures and
+//! revisions, as `decide` / `evolve` over one aggregate per partnership. It owns the
+//! partnership, so it is where other contexts' [`PartnershipView`] comes from; it must
+//! never import tokio, NATS, sled or HTTP, nor any other context's crate.
 //!
 //! The whole partnership is one aggregate ([`AGGREGATE`]): "at most one active plan per
 //! partnership covers a year" is then decided against a single, consistent history.
@@ -18,7 +18,7 @@ pub use decide::MAX_PLAN_YEARS;
 pub use declare::{CLI_GROUPS, COMMANDS};
 pub use state::{
     Partnership, Plan, PlanStatus, Rulebook, Signature, StrategyState, Termination,
-    partnership_view,
+    TimeZoneProposal, partnership_view,
 };
 pub use synergy_domain::PartnershipView;
 

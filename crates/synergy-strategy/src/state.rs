@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use synergy_domain::PartnershipView;
 use synergy_proto::{
     BrandId, Cases, Date, Event, OrgId, PartnershipId, Percent, Period, PeriodKind, PlanId, Side,
-    Yuan,
+    TimeZone, Yuan,
     events::strategy::{StrategyEvent, Target},
 };
 
@@ -35,6 +35,17 @@ pub struct Partnership {
     /// In adoption order.
     pub rulebooks: Vec<Rulebook>,
     pub terminated: Option<Termination>,
+    /// The IANA name of the zone the partnership keeps its calendar in.
+    pub time_zone: String,
+    /// A zone one party proposed and the other has not agreed to yet.
+    pub time_zone_proposal: Option<TimeZoneProposal>,
+}
+
+/// A time zone one party proposed for the partnership's calendar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeZoneProposal {
+    pub zone: String,
+    pub proposed_by: Side,
 }
 
 impl Partnership {
@@ -54,6 +65,13 @@ impl Partnership {
         }
     }
 
+    /// The zone the partnership keeps its calendar in. A name `decide` accepted is in the
+    /// bundled database; should a later database drop it, the default stands in rather
+    /// than no calendar at all.
+    pub fn zone(&self) -> TimeZone {
+        TimeZone::new(&self.time_zone).unwrap_or_default()
+    }
+
     /// What other contexts may know about this partnership.
     pub fn view(&self, id: &PartnershipId) -> PartnershipView {
         PartnershipView {
@@ -61,6 +79,7 @@ impl Partnership {
             manufacturer: self.manufacturer.clone(),
             distributor: self.distributor.clone(),
             terminated: self.is_terminated(),
+            time_zone: self.zone(),
         }
     }
 }
@@ -243,6 +262,7 @@ impl Proposal {
             manufacturer: self.manufacturer.clone(),
             distributor: self.distributor.clone(),
             terminated: false,
+            time_zone: TimeZone::default(),
         }
     }
 }
@@ -285,6 +305,8 @@ impl StrategyState {
                     signed_on: *signed_on,
                     rulebooks: Vec::new(),
                     terminated: None,
+                    time_zone: TimeZone::DEFAULT.to_owned(),
+                    time_zone_proposal: None,
                 });
                 self.proposal = None;
             }
@@ -405,6 +427,20 @@ impl StrategyState {
                 if let Some(p) = self.plans.get_mut(plan) {
                     p.status = PlanStatus::Withdrawn;
                     p.withdrawal_reason = Some(reason.clone());
+                }
+            }
+            StrategyEvent::TimeZoneProposed { zone, proposed_by } => {
+                if let Some(p) = &mut self.partnership {
+                    p.time_zone_proposal = Some(TimeZoneProposal {
+                        zone: zone.clone(),
+                        proposed_by: *proposed_by,
+                    });
+                }
+            }
+            StrategyEvent::TimeZoneSet { zone } => {
+                if let Some(p) = &mut self.partnership {
+                    p.time_zone = zone.clone();
+                    p.time_zone_proposal = None;
                 }
             }
         }

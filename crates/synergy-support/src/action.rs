@@ -9,14 +9,25 @@
 //! - Only the owner side closes an item, because only the side that does the work can
 //!   say it is done; the other side's check on that is reopening, which either side may do.
 //!
-//! The days an item is raised, progressed, closed and reopened are `ctx.now`'s date: these
-//! are acts inside Synergy, not reports of the past. The meeting an item came from is
-//! recorded as given: it lives in another stream, and evaluation joins the two.
+//! The days an item is raised, progressed, closed and reopened are `ctx.now`'s date on the
+//! partnership's calendar: these are acts inside Synergy, not reports of the past. The
+//! meeting an item came from is recorded as given: it lives in another stream, and
+//! evaluation joins the two.
+//!
+//! A period's recommendation (提升, computed by evaluation) is decided once, by either
+//! party: accepted into an action item or dismissed with a reason. Its decision lives in the
+//! stream of the item accepting it raises, whose id is derived from the recommendation
+//! ([`recommendation_item`]), so the log's expected version makes "once" hold even when
+//! both sides decide at the same moment. Support does not recompute the figures: the
+//! pack shows a decision beside the recommendation it names, and what became of it.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use synergy_domain::{DecisionContext, DomainError};
+
+use synergy_proto::events::evaluation::RecommendationRule;
 use synergy_proto::events::support::SupportEvent;
-use synergy_proto::{ActionItemId, Date, MeetingId, PartnershipId, Side};
+use synergy_proto::{ActionItemId, Date, MeetingId, PartnershipId, Period, Side, SkuId};
 
 use crate::rules::{
     Decision, MAX_TEXT_CHARS, MAX_TITLE_CHARS, Texts, acting_side, existing, first_time, not_before,
@@ -54,6 +65,29 @@ pub enum ActionItemCommand {
         reason: String,
         due_on: Date,
     },
+    /// Take up a period's recommendation as an action item ([`recommendation_item`]).
+    AcceptRecommendation {
+        partnership: PartnershipId,
+        period: Period,
+        rule: RecommendationRule,
+        /// The SKU of a SKU rule; none for the others.
+        sku: Option<SkuId>,
+        title: String,
+        /// The side that carries it out; by default the side the rule names, or the
+        /// accepting side for a rule both own.
+        owner: Option<Side>,
+        due_on: Date,
+        /// The review meeting that accepted it, if any.
+        meeting: Option<MeetingId>,
+    },
+    /// Decide not to act on a period's recommendation, saying why.
+    DismissRecommendation {
+        partnership: PartnershipId,
+        period: Period,
+        rule: RecommendationRule,
+        sku: Option<SkuId>,
+        reason: String,
+    },
 }
 
 impl ActionItemCommand {
@@ -62,18 +96,82 @@ impl ActionItemCommand {
             Self::Raise { partnership, .. }
             | Self::Progress { partnership, .. }
             | Self::Close { partnership, .. }
-            | Self::Reopen { partnership, .. } => partnership,
+            | Self::Reopen { partnership, .. }
+            | Self::AcceptRecommendation { partnership, .. }
+            | Self::DismissRecommendation { partnership, .. } => partnership,
         }
     }
 
-    pub fn item(&self) -> &ActionItemId {
+    pub fn item(&self) -> Cow<'_, ActionItemId> {
         match self {
             Self::Raise { item, .. }
             | Self::Progress { item, .. }
             | Self::Close { item, .. }
-            | Self::Reopen { item, .. } => item,
+            | Self::Reopen { item, .. } => Cow::Borrowed(item),
+            Self::AcceptRecommendation {
+                period, rule, sku, ..
+            }
+            | Self::DismissRecommendation {
+                period, rule, sku, ..
+            } => Cow::Owned(recommendation_item(*period, *rule, sku.as_ref())),
         }
     }
+}
+
+/// The id of the action item that carries out `period`'s recommendation `rule` (for
+/// `sku`): `rec-<period>-<rule>[-<sku>]`, e.g. `rec-2008-06-data-late` or
+/// `rec-2008-Q2-shelf_no_sales-hongyun-soft`. One per recommendation, so its stream holds
+/// the recommendation's one decision. A SKU id too long for the id keeps its head and
+/// gains a hash of the whole, so two SKUs never share an item.
+pub fn recommendation_item(
+    period: Period,
+    rule: RecommendationRule,
+    sku: Option<&SkuId>,
+) -> ActionItemId {
+    let rule = rule.as_str().trim_start_matches("sku.").replace('.', "-");
+    let head = format!("rec-{period}-{rule}");
+    let id = match sku {
+        None => head,
+        Some(sku) => {
+            let whole = format!("{head}-{sku}");
+            if whole.len() <= synergy_proto::ids::MAX_ID_LEN {
+                whole
+            } else {
+                let hash = format!("{:08x}", fnv1a(sku.as_str().as_bytes()));
+                let room = synergy_proto::ids::MAX_ID_LEN - head.len() - hash.len() - 2;
+                // SKU ids are ASCII tokens, so any byte index is a char boundary.
+                format!("{head}-{}-{hash}", &sku.as_str()[..room])
+            }
+        }
+    };
+    match ActionItemId::new(id) {
+        Ok(id) => id,
+        Err(e) => unreachable!("a period, a rule id and a SKU id make an id: {e}"),
+    }
+}
+
+/// FNV-1a, 32 bits: stable across builds and platforms, which `std`'s hasher is not.
+fn fnv1a(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5, |h: u32, b| {
+        (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// Which of a period's recommendations an item carries out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecommendationRef {
+    pub period: Period,
+    pub rule: RecommendationRule,
+    pub sku: Option<SkuId>,
+}
+
+/// A recommendation a party decided not to act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dismissal {
+    pub recommendation: RecommendationRef,
+    pub reason: String,
+    pub by: Side,
+    pub dismissed_on: Date,
 }
 
 /// One dated entry of an item's history (a progress note, a closing note, a reopening).
@@ -106,6 +204,8 @@ pub struct ActionItem {
     /// How often it was reopened.
     pub reopened: u32,
     pub notes: Vec<ActionNote>,
+    /// The recommendation it carries out, when it was raised by accepting one.
+    pub recommendation: Option<RecommendationRef>,
 }
 
 impl ActionItem {
@@ -145,11 +245,17 @@ impl ActionItem {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ActionItemState {
     item: Option<ActionItem>,
+    /// Set instead of `item` when the stream's recommendation was dismissed.
+    dismissed: Option<Dismissal>,
 }
 
 impl ActionItemState {
     pub fn item(&self) -> Option<&ActionItem> {
         self.item.as_ref()
+    }
+
+    pub fn dismissal(&self) -> Option<&Dismissal> {
+        self.dismissed.as_ref()
     }
 
     pub fn into_item(self) -> Option<ActionItem> {
@@ -180,7 +286,118 @@ impl ActionItemState {
                 due_on,
                 ..
             } => self.reopen(item, &reason, due_on, today),
+            ActionItemCommand::AcceptRecommendation {
+                period,
+                rule,
+                sku,
+                title,
+                owner,
+                due_on,
+                meeting,
+                ..
+            } => {
+                let recommendation = self.undecided(period, rule, sku, today)?;
+                let item = recommendation_item(period, rule, recommendation.sku.as_ref());
+                let owner = owner.or(rule.owner()).unwrap_or(side);
+                let mut events = self.raise(item.clone(), &title, owner, due_on, meeting, today)?;
+                events.push(SupportEvent::RecommendationAccepted {
+                    item,
+                    period,
+                    rule,
+                    sku: recommendation.sku,
+                    by: side,
+                });
+                Ok(events)
+            }
+            ActionItemCommand::DismissRecommendation {
+                period,
+                rule,
+                sku,
+                reason,
+                ..
+            } => {
+                let recommendation = self.undecided(period, rule, sku, today)?;
+                let reason = TEXT.required(
+                    &reason,
+                    "recommendation.dismiss_reason_required",
+                    "reason",
+                    "the reason for dismissing the recommendation",
+                    MAX_TEXT_CHARS,
+                )?;
+                Ok(vec![SupportEvent::RecommendationDismissed {
+                    item: recommendation_item(period, rule, recommendation.sku.as_ref()),
+                    period,
+                    rule,
+                    sku: recommendation.sku,
+                    reason,
+                    by: side,
+                    dismissed_on: today,
+                }])
+            }
         }
+    }
+
+    /// The recommendation named, checked: its SKU given exactly for a SKU rule, its period
+    /// begun by `today` (a recommendation is drawn from a period's figures), and not yet
+    /// accepted or dismissed.
+    fn undecided(
+        &self,
+        period: Period,
+        rule: RecommendationRule,
+        sku: Option<SkuId>,
+        today: Date,
+    ) -> Result<RecommendationRef, DomainError> {
+        match (&sku, rule.per_sku()) {
+            (None, true) => {
+                return Err(DomainError::invalid(
+                    "recommendation.sku_required",
+                    "sku",
+                    format!("{rule} is a SKU rule; name the SKU its recommendation is about"),
+                ));
+            }
+            (Some(sku), false) => {
+                return Err(DomainError::invalid(
+                    "recommendation.sku_not_applicable",
+                    "sku",
+                    format!(
+                        "{rule} is about the whole partnership, not a SKU; leave out the SKU {sku}"
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        if period.first_month() > today.year_month() {
+            return Err(DomainError::invalid(
+                "recommendation.period_begun",
+                "period",
+                format!(
+                    "{period} has not begun on {today}; a recommendation comes from a period's figures"
+                ),
+            ));
+        }
+        let named = match &sku {
+            Some(sku) => format!("{rule} for {sku} in {period}"),
+            None => format!("{rule} in {period}"),
+        };
+        if let Some(item) = &self.item {
+            return Err(DomainError::state(
+                "recommendation.decided_once",
+                format!(
+                    "the recommendation {named} was already accepted on {} as action item {}",
+                    item.raised_on, item.id
+                ),
+            ));
+        }
+        if let Some(d) = &self.dismissed {
+            return Err(DomainError::state(
+                "recommendation.decided_once",
+                format!(
+                    "the recommendation {named} was dismissed on {} by the {}: {}",
+                    d.dismissed_on, d.by, d.reason
+                ),
+            ));
+        }
+        Ok(RecommendationRef { period, rule, sku })
     }
 
     fn raise(
@@ -362,6 +579,42 @@ impl ActionItemState {
                     closed_on: None,
                     reopened: 0,
                     notes: Vec::new(),
+                    recommendation: None,
+                });
+            }
+            SupportEvent::RecommendationAccepted {
+                item,
+                period,
+                rule,
+                sku,
+                ..
+            } => {
+                if let Some(a) = self.item_mut(item) {
+                    a.recommendation = Some(RecommendationRef {
+                        period: *period,
+                        rule: *rule,
+                        sku: sku.clone(),
+                    });
+                }
+            }
+            SupportEvent::RecommendationDismissed {
+                period,
+                rule,
+                sku,
+                reason,
+                by,
+                dismissed_on,
+                ..
+            } if self.item.is_none() && self.dismissed.is_none() => {
+                self.dismissed = Some(Dismissal {
+                    recommendation: RecommendationRef {
+                        period: *period,
+                        rule: *rule,
+                        sku: sku.clone(),
+                    },
+                    reason: reason.clone(),
+                    by: *by,
+                    dismissed_on: *dismissed_on,
                 });
             }
             SupportEvent::ActionItemProgressed {

@@ -5,6 +5,7 @@
 use synergy_domain::contract::{
     Choosable, CommandSpec, Declarations, Declared, Field, Kind, Record, Shape, Who,
 };
+use synergy_proto::events::evaluation::RecommendationRule;
 use synergy_proto::events::support::{Attendee, MeetingKind, Severity};
 use synergy_proto::{Context, Side};
 
@@ -17,6 +18,17 @@ const DATE: Kind = Kind::Text(Shape::Date);
 const MEETING: Field = Field::new("meeting", ID, "The meeting");
 const ITEM: Field = Field::new("item", ID, "The action item");
 const REQUEST: Field = Field::new("request", ID, "The support request");
+const PERIOD: Field = Field::new(
+    "period",
+    Kind::Text(Shape::Period),
+    "The period whose review recommended it",
+);
+const RULE: Field = Field::new(
+    "rule",
+    Kind::Choice(RecommendationRule::CHOICES),
+    "The recommendation's rule, as its id in the report",
+);
+const SKU: Field = Field::new("sku", ID, "The SKU, for a SKU rule (sku.…)").optional();
 
 const ATTENDEE: Record = Record {
     fields: &[
@@ -259,6 +271,77 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
     Declared {
         spec: CommandSpec::new(
             CONTEXT,
+            "accept-recommendation",
+            ["recommendation", "accept"],
+            "Take up a period's recommendation as an action item.\n\
+             The item's id is derived from the recommendation \
+             (`rec-<period>-<rule>[-<sku>]`); a recommendation is accepted or dismissed once. \
+             The owner defaults to the side the rule names, or the accepting side when both \
+             own it.",
+            "accepting a recommendation",
+            Who::Either(M),
+            "/v1/partnerships/{id}/recommendations/{period}/acceptances",
+            &[
+                Field::partnership(),
+                PERIOD,
+                RULE,
+                SKU,
+                Field::new("title", Kind::Free, "What is to be done"),
+                Field::new(
+                    "owner",
+                    Kind::Choice(Side::CHOICES),
+                    "The side that does it (default: the rule's side)",
+                )
+                .optional(),
+                Field::new("due_on", DATE, "When it is due"),
+                Field::new("meeting", ID, "The review meeting that accepted it").optional(),
+            ],
+        ),
+        is: |c| matches!(c, Command::ActionItem(A::AcceptRecommendation { .. })),
+        bind: |a| {
+            Ok(Command::ActionItem(A::AcceptRecommendation {
+                partnership: a.get("partnership")?,
+                period: a.get("period")?,
+                rule: a.choice("rule")?,
+                sku: a.opt("sku")?,
+                title: a.get("title")?,
+                owner: a.opt_choice("owner")?,
+                due_on: a.get("due_on")?,
+                meeting: a.opt("meeting")?,
+            }))
+        },
+    },
+    Declared {
+        spec: CommandSpec::new(
+            CONTEXT,
+            "dismiss-recommendation",
+            ["recommendation", "dismiss"],
+            "Decide not to act on a period's recommendation, saying why.",
+            "dismissing a recommendation",
+            Who::Either(M),
+            "/v1/partnerships/{id}/recommendations/{period}/dismissals",
+            &[
+                Field::partnership(),
+                PERIOD,
+                RULE,
+                SKU,
+                Field::new("reason", Kind::Free, "Why it is not acted on"),
+            ],
+        ),
+        is: |c| matches!(c, Command::ActionItem(A::DismissRecommendation { .. })),
+        bind: |a| {
+            Ok(Command::ActionItem(A::DismissRecommendation {
+                partnership: a.get("partnership")?,
+                period: a.get("period")?,
+                rule: a.choice("rule")?,
+                sku: a.opt("sku")?,
+                reason: a.get("reason")?,
+            }))
+        },
+    },
+    Declared {
+        spec: CommandSpec::new(
+            CONTEXT,
             "open-support-request",
             ["support", "open"],
             "Ask the other side for support; its severity sets the response target.",
@@ -332,4 +415,8 @@ pub const CLI_GROUPS: &[(&str, &str)] = &[
     ("meeting", "Meetings: schedule, hold, cancel."),
     ("action", "Action items: raise, progress, close, reopen."),
     ("support", "Support requests: open, acknowledge, resolve."),
+    (
+        "recommendation",
+        "A period's recommendations (提升): accept one as an action item, or dismiss it.",
+    ),
 ];

@@ -115,7 +115,9 @@ impl SupportLedger {
             SupportEvent::ActionItemRaised { item, .. }
             | SupportEvent::ActionItemProgressed { item, .. }
             | SupportEvent::ActionItemClosed { item, .. }
-            | SupportEvent::ActionItemReopened { item, .. } => {
+            | SupportEvent::ActionItemReopened { item, .. }
+            | SupportEvent::RecommendationAccepted { item, .. }
+            | SupportEvent::RecommendationDismissed { item, .. } => {
                 fold(&mut self.actions, item, |s| s.evolve(event));
             }
             SupportEvent::SupportRequestOpened { request, .. }
@@ -193,9 +195,13 @@ impl SupportLedger {
     }
 
     /// Support requests opened in `period` (the day of opening on the partnership's
-    /// calendar), judged as of `now`.
-    pub fn response_counts(&self, period: Period, now: Timestamp) -> ResponseCounts {
-        let zone = TimeZone::partnership_default();
+    /// calendar, kept in `zone`), judged as of `now`.
+    pub fn response_counts(
+        &self,
+        period: Period,
+        now: Timestamp,
+        zone: &TimeZone,
+    ) -> ResponseCounts {
         let mut c = ResponseCounts::default();
         for r in self
             .support_requests()
@@ -220,14 +226,15 @@ impl SupportLedger {
         open
     }
 
-    /// The support figures of `period`, with action items judged as of `as_of`.
-    pub fn overview(&self, period: Period, as_of: Timestamp) -> SupportOverview {
+    /// The support figures of `period`, with action items judged as of `as_of`, on the
+    /// calendar of the partnership's time zone `zone`.
+    pub fn overview(&self, period: Period, as_of: Timestamp, zone: &TimeZone) -> SupportOverview {
         SupportOverview {
             period,
             as_of,
             meetings: self.meeting_counts(period),
-            actions: self.action_counts(as_of.date_in(TimeZone::partnership_default())),
-            requests: self.response_counts(period, as_of),
+            actions: self.action_counts(as_of.date_in(zone)),
+            requests: self.response_counts(period, as_of, zone),
             open_actions: self.open_action_items().into_iter().cloned().collect(),
         }
     }

@@ -20,10 +20,13 @@ use synergy_domain::{BoundedContext, DecisionContext, DomainError};
 use synergy_proto::events::SupportEvent;
 use synergy_proto::{
     ActionItemId, AggregateId, Context, Event, MeetingId, PartnershipId, Period, StreamId,
-    SupportRequestId, Timestamp,
+    SupportRequestId, TimeZone, Timestamp,
 };
 
-pub use action::{ActionItem, ActionItemCommand, ActionItemState, ActionNote, ActionNoteKind};
+pub use action::{
+    ActionItem, ActionItemCommand, ActionItemState, ActionNote, ActionNoteKind, Dismissal,
+    RecommendationRef, recommendation_item,
+};
 pub use declare::{CLI_GROUPS, COMMANDS};
 pub use ledger::{ActionCounts, MeetingCounts, ResponseCounts, SupportLedger, SupportOverview};
 pub use meeting::{
@@ -123,7 +126,7 @@ impl BoundedContext for SupportContext {
     fn stream_of(command: &Command) -> StreamId {
         match command {
             Command::Meeting(c) => meeting_stream(c.partnership(), c.meeting()),
-            Command::ActionItem(c) => action_stream(c.partnership(), c.item()),
+            Command::ActionItem(c) => action_stream(c.partnership(), &c.item()),
             Command::SupportRequest(c) => request_stream(c.partnership(), c.request()),
         }
     }
@@ -214,8 +217,13 @@ pub enum Answer {
 
 /// Answers `query` from `events`: the query's stream (see [`Query::stream`]), or for an
 /// overview every support event of the partnership. Extra events are harmless: aggregates
-/// are picked out by id.
-pub fn answer<'a>(query: &Query, events: impl IntoIterator<Item = &'a Event>) -> Answer {
+/// are picked out by id. `zone` is the partnership's time zone, whose calendar an
+/// overview's days are judged on.
+pub fn answer<'a>(
+    query: &Query,
+    events: impl IntoIterator<Item = &'a Event>,
+    zone: &TimeZone,
+) -> Answer {
     let ledger = SupportLedger::from_events(events);
     match query {
         Query::Meeting { meeting, .. } => Answer::Meeting(ledger.meeting(meeting).cloned()),
@@ -223,6 +231,8 @@ pub fn answer<'a>(query: &Query, events: impl IntoIterator<Item = &'a Event>) ->
         Query::SupportRequest { request, .. } => {
             Answer::SupportRequest(ledger.support_request(request).cloned())
         }
-        Query::Overview { period, as_of, .. } => Answer::Overview(ledger.overview(*period, *as_of)),
+        Query::Overview { period, as_of, .. } => {
+            Answer::Overview(ledger.overview(*period, *as_of, zone))
+        }
     }
 }

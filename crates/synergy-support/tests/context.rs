@@ -7,7 +7,7 @@ use common::*;
 use synergy_domain::BoundedContext;
 use synergy_proto::events::StrategyEvent;
 use synergy_proto::events::support::{MeetingKind, Severity, SupportEvent};
-use synergy_proto::{AggregateId, Context, Event, Period, Side, StreamId};
+use synergy_proto::{AggregateId, Context, Event, Period, Side, StreamId, TimeZone};
 use synergy_support::{
     ActionItemCommand, Answer, Command, MeetingCommand, Query, SupportContext, SupportLedger,
     SupportRequestCommand,
@@ -226,7 +226,7 @@ fn the_ledger_counts_open_and_overdue_actions() {
 fn the_ledger_judges_support_responses_against_their_targets() {
     let ledger = SupportLedger::from_events(&quarter());
     let q2: Period = "2008-Q2".parse().unwrap();
-    let c = ledger.response_counts(q2, at("2008-07-10", 0));
+    let c = ledger.response_counts(q2, at("2008-07-10", 0), beijing());
     assert_eq!(c.opened, 4, "r5 and r6 were opened in July (Beijing time)");
     assert_eq!(
         (c.on_time, c.late, c.overdue, c.pending),
@@ -235,9 +235,36 @@ fn the_ledger_judges_support_responses_against_their_targets() {
     );
     assert_eq!(c.due(), 4);
     // Three days earlier r4 (normal, 72 h) is still within its target.
-    let c = ledger.response_counts(q2, at("2008-07-01", 0));
+    let c = ledger.response_counts(q2, at("2008-07-01", 0), beijing());
     assert_eq!((c.overdue, c.pending), (1, 1), "{c:?}");
     assert_eq!(c.due(), 3);
+}
+
+/// The partnership's calendar decides a request's month: opened at 16:00 UTC on 30 June,
+/// r6 is a July request in Beijing (00:00 on 1 July) but a June one in New York (noon on
+/// 30 June), so a New York partnership's second quarter holds it.
+#[test]
+fn a_request_counts_in_the_month_of_the_partnerships_calendar() {
+    let ledger = SupportLedger::from_events(&quarter());
+    let q2: Period = "2008-Q2".parse().unwrap();
+    let new_york = TimeZone::new("America/New_York").unwrap();
+    let c = ledger.response_counts(q2, at("2008-07-10", 0), &new_york);
+    assert_eq!(c.opened, 5, "{c:?}");
+    assert_eq!(
+        ledger
+            .response_counts(q2, at("2008-07-10", 0), beijing())
+            .opened,
+        4
+    );
+    // At the end of 1 August in New York (04:00 UTC on the 2nd) a2, due on 1 August, is
+    // due today there, not overdue; in Beijing that instant is noon on the 2nd.
+    let as_of = date("2008-08-01").last_instant_in(&new_york);
+    assert_eq!(ledger.overview(q2, as_of, &new_york).actions.overdue, 1);
+    assert_eq!(ledger.overview(q2, as_of, beijing()).actions.overdue, 2);
+}
+
+fn beijing() -> &'static TimeZone {
+    TimeZone::partnership_default()
 }
 
 #[test]
@@ -251,7 +278,7 @@ fn queries_read_one_stream_or_the_whole_partnership() {
         q.stream().map(|s| s.aggregate.to_string()).as_deref(),
         Some("meeting:visit")
     );
-    let Answer::Meeting(Some(m)) = synergy_support::answer(&q, &events) else {
+    let Answer::Meeting(Some(m)) = synergy_support::answer(&q, &events, beijing()) else {
         panic!("the visit is scheduled");
     };
     assert_eq!(m.held_on(), Some(date("2008-05-21")));
@@ -261,7 +288,7 @@ fn queries_read_one_stream_or_the_whole_partnership() {
         item: aid("missing"),
     };
     assert_eq!(
-        synergy_support::answer(&q, &events),
+        synergy_support::answer(&q, &events, beijing()),
         Answer::ActionItem(None)
     );
 
@@ -269,7 +296,7 @@ fn queries_read_one_stream_or_the_whole_partnership() {
         partnership: pid(),
         request: rid("r2"),
     };
-    let Answer::SupportRequest(Some(r)) = synergy_support::answer(&q, &events) else {
+    let Answer::SupportRequest(Some(r)) = synergy_support::answer(&q, &events, beijing()) else {
         panic!("r2 is open");
     };
     assert_eq!(r.response_target_hours, 24);
@@ -281,7 +308,7 @@ fn queries_read_one_stream_or_the_whole_partnership() {
     };
     assert_eq!(q.stream(), None);
     assert_eq!(q.partnership(), &pid());
-    let Answer::Overview(o) = synergy_support::answer(&q, &events) else {
+    let Answer::Overview(o) = synergy_support::answer(&q, &events, beijing()) else {
         panic!("an overview");
     };
     assert_eq!(o.meetings.held, 2);
@@ -309,7 +336,11 @@ fn a_full_lifecycle_through_execute_matches_the_ledger() {
                     SupportEvent::ActionItemRaised { item, .. }
                     | SupportEvent::ActionItemProgressed { item, .. }
                     | SupportEvent::ActionItemClosed { item, .. }
-                    | SupportEvent::ActionItemReopened { item, .. } => format!("action:{item}"),
+                    | SupportEvent::ActionItemReopened { item, .. }
+                    | SupportEvent::RecommendationAccepted { item, .. }
+                    | SupportEvent::RecommendationDismissed { item, .. } => {
+                        format!("action:{item}")
+                    }
                     SupportEvent::SupportRequestOpened { request, .. }
                     | SupportEvent::SupportRequestAcknowledged { request, .. }
                     | SupportEvent::SupportRequestResolved { request, .. } => {

@@ -173,7 +173,7 @@ proptest! {
         prop_assert_eq!(a.raised as usize, actions.len());
         prop_assert!(a.overdue <= a.open);
 
-        let r = ledger.response_counts(q2, as_of.start());
+        let r = ledger.response_counts(q2, as_of.start(), synergy_proto::TimeZone::partnership_default());
         prop_assert_eq!(r.on_time + r.late + r.overdue + r.pending, r.opened);
         prop_assert!(r.due() <= r.opened);
     }

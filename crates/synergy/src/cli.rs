@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use synergy_proto::{Date, OrgId, PartnershipId, Percent, Period, Side};
+use synergy_proto::{CampaignId, Date, OrgId, PartnershipId, Percent, Period, Side};
 use synergy_runtime::AnyCommand;
 
 #[derive(Debug, Parser)]
@@ -123,6 +123,10 @@ pub enum Command {
     /// share of the market (the share-gap planner of docs/kpis.md).
     #[command(name = "plan-gap")]
     PlanGap(PlanGapArgs),
+    /// Print a campaign's value realised (創值) as JSON: its promised uplift against the
+    /// market data, and whether the promise was kept (docs/kpis.md).
+    #[command(name = "value-realised")]
+    ValueRealised(ValueRealisedArgs),
     /// Print decoded commits as they arrive (from the start with --from 0).
     Tail(TailArgs),
     /// Rebuild the read models from position 0.
@@ -190,6 +194,20 @@ pub struct PlanGapArgs {
     pub format: PlanGapFormat,
 }
 
+#[derive(Debug, Args)]
+pub struct ValueRealisedArgs {
+    /// The partnership.
+    #[arg(long)]
+    pub partnership: PartnershipId,
+    /// The campaign.
+    #[arg(long)]
+    pub campaign: CampaignId,
+    /// Judge it as of this date (which promised months count, whether it is due); default
+    /// today on the partnership's calendar (its time zone).
+    #[arg(long)]
+    pub as_of: Option<Date>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanGapFormat {
     Md,
@@ -206,7 +224,8 @@ pub struct ReportArgs {
     pub kind: ReportKindArg,
     #[arg(long, value_enum, default_value = "md")]
     pub format: OutputFormat,
-    /// Evaluate "as of" this date (overdue items, months due); default today.
+    /// Evaluate "as of" this date (overdue items, months due); default today on the
+    /// partnership's calendar (its time zone).
     #[arg(long)]
     pub as_of: Option<Date>,
     /// Freeze the live report as its next issued version and print what changed.

@@ -14,7 +14,7 @@ use anyhow::Context as _;
 use synergy_brand::SkuEntry;
 use synergy_changzhi::{
     ANALYSES, CATALOGUE, DISTRIBUTOR, HISTORY_2006, MANUFACTURER, MONTHS, MonthRow, PARTNERSHIP,
-    PLAN, PLAN_TARGETS, REGION, RULEBOOKS,
+    PLAN, PLAN_TARGETS, Q1_FOLLOW_UP_NOTE, Q1_FOLLOW_UP_TITLE, REGION, RULEBOOKS,
 };
 use synergy_domain::Principal;
 use synergy_eventlog::SledLog;
@@ -293,7 +293,8 @@ pub async fn run(api: &Local<SledLog>, clock: &ManualClock) -> anyhow::Result<us
     }
 
     // A new-product push for 紅雲(硬) in spring 2008 (市場營銷協同): the manufacturer plans,
-    // ships materials and watches prices; the distributor picks outlets, launches, supplies.
+    // promises the uplift, ships materials and watches prices; the distributor picks
+    // outlets, launches, supplies.
     let campaign: CampaignId = id("hongyun-hard-spring-2008");
     let hard: SkuId = id("hongyun-hard");
     let c = |cmd: Mkt| AnyCommand::Marketing(cmd);
@@ -311,6 +312,21 @@ pub async fn run(api: &Local<SledLog>, clock: &ManualClock) -> anyhow::Result<us
                 ends_on: day("2008-05-31"),
                 activity_plan: "Point-of-sale displays and retailer briefings in 120 outlets"
                     .to_owned(),
+            },
+        ),
+        // 創值: the plan promises 300 cases of 紅雲(硬) over March–May above last year's
+        // sales grown with the market; the review pack judges it.
+        (
+            &hongyun,
+            "2008-02-20",
+            Mkt::PromiseUplift {
+                partnership: p.clone(),
+                campaign: campaign.clone(),
+                skus: vec![hard.clone()],
+                first_month: id("2008-03"),
+                last_month: id("2008-05"),
+                uplift: Cases::from_whole(300).expect("small"),
+                reason: String::new(),
             },
         ),
         (
@@ -426,6 +442,39 @@ pub async fn run(api: &Local<SledLog>, clock: &ManualClock) -> anyhow::Result<us
     )
     .await?;
 
+    // 提升: Q1's pack recommends data.late (2008-03 came on 12 April); Changzhi takes it up
+    // as an action item and closes it once April's data is in on time, so the Q2 pack
+    // shows what became of it.
+    let follow_up = synergy_support::recommendation_item(
+        id("2008-Q1"),
+        synergy_proto::events::evaluation::RecommendationRule::DataLate,
+        None,
+    );
+    step(
+        &changzhi,
+        "2008-04-20",
+        AnyCommand::Support(Sup::ActionItem(ActionItemCommand::AcceptRecommendation {
+            partnership: p.clone(),
+            period: id("2008-Q1"),
+            rule: synergy_proto::events::evaluation::RecommendationRule::DataLate,
+            sku: None,
+            title: Q1_FOLLOW_UP_TITLE.to_owned(),
+            owner: None,
+            due_on: day("2008-05-10"),
+            meeting: None,
+        })),
+    )
+    .await?;
+    step(
+        &changzhi,
+        "2008-05-08",
+        AnyCommand::Support(Sup::ActionItem(ActionItemCommand::Close {
+            partnership: p.clone(),
+            item: follow_up,
+            note: Q1_FOLLOW_UP_NOTE.to_owned(),
+        })),
+    )
+    .await?;
     // Changzhi's written analyses of May and of the second quarter, the quarter's revised
     // before the review (信息協同: 月度、季度市場和品牌分析報告).
     for a in &ANALYSES {

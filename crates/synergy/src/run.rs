@@ -16,7 +16,7 @@ use synergy_runtime::nats::NatsAddress;
 use synergy_runtime::projection::ProjectionStore;
 use synergy_runtime::{
     AnyCommand, Api, ApiError, ExecuteError, IssueRequest, IssuedReport, Local, Outcome,
-    PlanGapRequest, ReportRequest, Request, SystemClock, import,
+    PlanGapRequest, ReportRequest, Request, SystemClock, ValueRealisedRequest, import,
 };
 
 use crate::cli::{
@@ -54,11 +54,16 @@ fn kind_of(k: ReportKindArg) -> ReportKind {
     }
 }
 
-fn today() -> Date {
+/// Today on the calendar of the partnership's time zone (the default zone for one that
+/// does not exist, which the report then refuses).
+async fn today(api: &dyn Api, partnership: &PartnershipId) -> anyhow::Result<Date> {
     use synergy_runtime::Clock;
-    SystemClock
-        .now()
-        .date_in(synergy_proto::TimeZone::partnership_default())
+    let zone = api
+        .partnership(partnership)
+        .await?
+        .map(|view| view.time_zone)
+        .unwrap_or_default();
+    Ok(SystemClock.now().date_in(&zone))
 }
 
 /// The API the command line talks to: the embedded data dir, or the services on NATS.
@@ -124,7 +129,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     partnership: args.partnership.clone(),
                     period: args.period,
                     kind: kind_of(args.kind),
-                    as_of: args.as_of.unwrap_or_else(today),
+                    as_of: match args.as_of {
+                        Some(day) => day,
+                        None => today(&*api, &args.partnership).await?,
+                    },
                 })
                 .await?;
             print_issued(&issued);
@@ -144,13 +152,17 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Report(args) => {
             let api = api(&data, nats).await?;
+            let as_of = match args.as_of {
+                Some(day) => day,
+                None => today(&*api, &args.partnership).await?,
+            };
             let text = api
                 .report(ReportRequest {
                     partnership: args.partnership,
                     period: args.period,
                     kind: kind_of(args.kind),
                     format: format_of(args.format),
-                    as_of: args.as_of.unwrap_or_else(today),
+                    as_of,
                     after: None,
                 })
                 .await?;
@@ -184,6 +196,23 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Err(e) => Err(e.into()),
             }
+        }
+        Command::ValueRealised(args) => {
+            let api = api(&data, nats).await?;
+            let as_of = match args.as_of {
+                Some(day) => day,
+                None => today(&*api, &args.partnership).await?,
+            };
+            let text = api
+                .value_realised(ValueRealisedRequest {
+                    partnership: args.partnership,
+                    campaign: args.campaign,
+                    as_of,
+                    after: None,
+                })
+                .await?;
+            print_text(&text)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Tail(args) => {
             match nats {

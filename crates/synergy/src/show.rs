@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use synergy_proto::{
     ActionItemId, BrandId, CampaignId, Date, MeetingId, OrderId, PartnershipId, Period, PlanId,
-    SkuId, SupportRequestId, Timestamp, YearMonth,
+    SkuId, SupportRequestId, TimeZone, Timestamp, YearMonth,
 };
 use synergy_runtime::{AnyQuery, Api};
 
@@ -167,7 +167,8 @@ pub enum ShowCmd {
         #[arg(long)]
         request: SupportRequestId,
     },
-    /// The support figures of a period, judged at the end of `--as-of` (default: now).
+    /// The support figures of a period, judged at the end of `--as-of` on the
+    /// partnership's calendar (default: now).
     SupportOverview {
         #[arg(long)]
         partnership: PartnershipId,
@@ -180,7 +181,8 @@ pub enum ShowCmd {
 
 impl ShowCmd {
     /// The query, and what a `null` answer means ("no such …"), if it names one item.
-    fn query(self, now: Timestamp) -> (AnyQuery, Option<&'static str>) {
+    /// `zone` is the partnership's, on whose calendar a day given as `--as-of` ends.
+    fn query(self, now: Timestamp, zone: &TimeZone) -> (AnyQuery, Option<&'static str>) {
         use AnyQuery::{Brand as B, Information as I, Marketing as M, Strategy as S, Support as U};
         match self {
             ShowCmd::Agreement { partnership } => {
@@ -333,7 +335,7 @@ impl ShowCmd {
                 U(SupQ::Overview {
                     partnership,
                     period,
-                    as_of: as_of.map_or(now, Date::last_instant),
+                    as_of: as_of.map_or(now, |day| day.last_instant_in(zone)),
                 }),
                 None,
             ),
@@ -343,7 +345,19 @@ impl ShowCmd {
 
 /// Asks the query and prints the answer as pretty JSON; "no such …" is exit code 1.
 pub async fn show(api: &dyn Api, cmd: ShowCmd, now: Timestamp) -> anyhow::Result<ExitCode> {
-    let (query, one) = cmd.query(now);
+    let zone = match &cmd {
+        ShowCmd::SupportOverview {
+            partnership,
+            as_of: Some(_),
+            ..
+        } => api
+            .partnership(partnership)
+            .await?
+            .map(|view| view.time_zone)
+            .unwrap_or_default(),
+        _ => TimeZone::default(),
+    };
+    let (query, one) = cmd.query(now, &zone);
     let partnership = query.partnership().clone();
     let answer = api.query(query).await?;
     if answer.is_null()

@@ -525,6 +525,391 @@ fn plan_gap_plans_the_next_half_on_the_demo_data() {
     assert!(begun.contains("planner.period_not_ahead"), "{begun}");
 }
 
+/// 提升 from the command line: the demo's H1 review recommends `data.late`; the
+/// distributor accepts it into an action item, the pack shows the decision, a second
+/// decision is refused, and a SKU rule without its SKU is refused naming the flag's field.
+#[test]
+fn a_recommendation_is_accepted_from_the_command_line_and_shown_in_the_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    ok(
+        dir.path(),
+        &["demo", "--keep", data.to_str().unwrap(), "--format", "json"],
+    );
+    let accept = [
+        "recommendation",
+        "accept",
+        "--partnership",
+        "hongyun-changzhi",
+        "--period",
+        "2008-H1",
+        "--rule",
+        "data.late",
+        "--title",
+        "每月10日前報送：數據專人覆核",
+        "--due-on",
+        "2099-12-31",
+        "--as",
+        "changzhi-tobacco",
+    ];
+    let said = ok(&data, &accept);
+    assert!(said.contains("rec-2008-H1-data-late"), "{said}");
+    let pack = ok(
+        &data,
+        &[
+            "report",
+            "--partnership",
+            "hongyun-changzhi",
+            "--kind",
+            "review",
+            "--period",
+            "2008-H1",
+            "--format",
+            "json",
+        ],
+    );
+    let pack: serde_json::Value = serde_json::from_str(&pack).unwrap();
+    let late = pack["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "data.late")
+        .expect("H1 recommends data.late");
+    assert_eq!(late["decision"]["status"], "accepted", "{late}");
+    assert_eq!(late["decision"]["by"], "distributor");
+    assert_eq!(late["decision"]["item"], "rec-2008-H1-data-late");
+    assert_eq!(late["decision"]["owner"], "distributor");
+
+    let again = refused(
+        &data,
+        &[
+            "recommendation",
+            "dismiss",
+            "--partnership",
+            "hongyun-changzhi",
+            "--period",
+            "2008-H1",
+            "--rule",
+            "data.late",
+            "--reason",
+            "no",
+        ],
+    );
+    assert!(again.contains("recommendation.decided_once"), "{again}");
+    let no_sku = refused(
+        &data,
+        &[
+            "recommendation",
+            "dismiss",
+            "--partnership",
+            "hongyun-changzhi",
+            "--period",
+            "2008-H1",
+            "--rule",
+            "sku.shelf_no_sales",
+            "--reason",
+            "no",
+        ],
+    );
+    assert!(no_sku.contains("recommendation.sku_required"), "{no_sku}");
+    let bad_rule = synergy(
+        &data,
+        &[
+            "recommendation",
+            "dismiss",
+            "--partnership",
+            "hongyun-changzhi",
+            "--period",
+            "2008-H1",
+            "--rule",
+            "share.up",
+            "--reason",
+            "no",
+        ],
+    );
+    assert!(!bad_rule.status.success());
+    let err = String::from_utf8_lossy(&bad_rule.stderr);
+    assert!(err.contains("share.drop"), "the choices are listed: {err}");
+}
+
+/// 創值 from the command line: the manufacturer promises a campaign's uplift, the
+/// distributor cannot, a promise under way stands, and `synergy value-realised` judges it
+/// against the imported months — the worked example of docs/kpis.md: A = 120, B = 100 ×
+/// 1,100 ÷ 1,000 = 110, R = 10 of 8 promised, 125 %, kept.
+#[test]
+fn a_campaign_promise_is_recorded_and_its_value_realised_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &SIGN_P1);
+    let files = dir.path();
+    std::fs::write(files.join("catalogue.csv"), CATALOGUE).unwrap();
+    let catalogue = files.join("catalogue.csv");
+    ok(
+        &data,
+        &[
+            "catalogue",
+            "import",
+            "--partnership",
+            "p1",
+            catalogue.to_str().unwrap(),
+        ],
+    );
+    let months = format!(
+        "{HEADER}\
+2007-05,hy-hard,100,1700000,50,2000,1800,85.00\n\
+2007-05,ALL,1000,10000000,,5200,,\n\
+2008-05,hy-hard,120,2040000,50,2000,1800,86.00\n\
+2008-05,ALL,1100,11000000,,5200,,\n"
+    );
+    std::fs::write(files.join("months.csv"), months).unwrap();
+    let months = files.join("months.csv");
+    ok(
+        &data,
+        &[
+            "market-data",
+            "import",
+            "--partnership",
+            "p1",
+            months.to_str().unwrap(),
+        ],
+    );
+    ok(
+        &data,
+        &[
+            "campaign",
+            "plan",
+            "--partnership",
+            "p1",
+            "--campaign",
+            "may-push",
+            "--title",
+            "紅雲(硬) May push",
+            "--brand",
+            "hongyun",
+            "--sku",
+            "hy-hard",
+            "--starts-on",
+            "2008-05-01",
+            "--ends-on",
+            "2008-05-31",
+            "--activity-plan",
+            "displays in 120 outlets",
+        ],
+    );
+    let promise = |uplift: &str, reason: Option<&str>| {
+        let mut args = vec![
+            "campaign",
+            "promise",
+            "--partnership",
+            "p1",
+            "--campaign",
+            "may-push",
+            "--sku",
+            "hy-hard",
+            "--first-month",
+            "2008-05",
+            "--last-month",
+            "2008-05",
+            "--uplift-cases",
+        ];
+        args.push(uplift);
+        if let Some(reason) = reason {
+            args.extend(["--reason", reason]);
+        }
+        args.into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let args = promise("8", None);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let by_distributor = refused(&data, &[&["--as", "changzhi"], &args[..]].concat());
+    assert!(
+        by_distributor.contains("campaign.promise_by_manufacturer"),
+        "{by_distributor}"
+    );
+    let out = ok(&data, &args);
+    assert!(out.contains("UpliftPromised"), "{out}");
+    // May 2008 is long past: the promise is under way and stands, reason or not.
+    let args = promise("5", None);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let err = refused(&data, &args);
+    assert!(err.contains("campaign.promise_reason_given"), "{err}");
+    let args = promise("5", Some("too ambitious"));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let err = refused(&data, &args);
+    assert!(
+        err.contains("campaign.promise_fixed_once_under_way"),
+        "{err}"
+    );
+
+    let shown = ok(
+        &data,
+        &[
+            "show",
+            "campaign",
+            "--partnership",
+            "p1",
+            "--campaign",
+            "may-push",
+        ],
+    );
+    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(shown["promise"]["uplift"], "8.000", "{shown}");
+    assert_eq!(shown["promise"]["revision"], 1, "{shown}");
+
+    let read = |campaign: &str, as_of: &str| {
+        synergy(
+            &data,
+            &[
+                "value-realised",
+                "--partnership",
+                "p1",
+                "--campaign",
+                campaign,
+                "--as-of",
+                as_of,
+            ],
+        )
+    };
+    let out = read("may-push", "2008-06-15");
+    assert!(out.status.success(), "{out:?}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["partnership"], "p1", "{json}");
+    assert_eq!(json["as_of"], "2008-06-15", "{json}");
+    assert_eq!(json["actual_cases"], 120, "{json}");
+    assert_eq!(json["baseline_cases"], 110, "{json}");
+    assert_eq!(json["realised_cases"], 10, "{json}");
+    assert_eq!(json["uplift_cases"], 8, "{json}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(r#""realisation_pct":125.00,"#), "{text}");
+    assert_eq!(json["due"], true, "{json}");
+    assert_eq!(json["kept"], true, "{json}");
+    // Before May's data was due (the 10th of June) the promise is not yet judged.
+    let early = read("may-push", "2008-06-02");
+    let early: serde_json::Value = serde_json::from_slice(&early.stdout).unwrap();
+    assert_eq!(early["due"], false, "{early}");
+    assert_eq!(early["kept"], serde_json::Value::Null, "{early}");
+
+    let missing = read("no-such-campaign", "2008-06-15");
+    assert_eq!(missing.status.code(), Some(1), "{missing:?}");
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(err.contains("no campaign no-such-campaign"), "{err}");
+
+    // The review pack of the quarter lists it; the scorecard counts it kept.
+    let pack = ok(
+        &data,
+        &[
+            "report",
+            "--partnership",
+            "p1",
+            "--period",
+            "2008-Q2",
+            "--kind",
+            "review",
+            "--format",
+            "json",
+            "--as-of",
+            "2008-07-15",
+        ],
+    );
+    let pack: serde_json::Value = serde_json::from_str(&pack).unwrap();
+    assert_eq!(pack["value_realised"][0]["campaign"], "may-push", "{pack}");
+    assert_eq!(pack["value_realised"][0]["kept"], true, "{pack}");
+    let card = ok(
+        &data,
+        &[
+            "report",
+            "--partnership",
+            "p1",
+            "--period",
+            "2008-Q2",
+            "--kind",
+            "scorecard",
+            "--format",
+            "json",
+            "--as-of",
+            "2008-07-15",
+        ],
+    );
+    let card: serde_json::Value = serde_json::from_str(&card).unwrap();
+    assert_eq!(card["kpis"]["promises_due"], 1, "{card}");
+    assert_eq!(card["kpis"]["promises_kept"], 1, "{card}");
+}
+
+/// The operator (the CLI on its own data directory) sets the partnership's time zone at
+/// once; the partnership read shows it, a zone the tz database does not know is refused
+/// naming the field, and a report's default "as of" is today in that zone. Kiritimati
+/// (UTC+14) and Pago Pago (UTC−11) are 25 hours apart, so their dates always differ: the
+/// default can only match the partnership's zone.
+#[test]
+fn the_time_zone_is_set_shown_and_judges_today() {
+    use synergy_proto::{TimeZone, Timestamp};
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &SIGN_P1);
+    let shown = |data: &Path| -> serde_json::Value {
+        serde_json::from_str(&ok(data, &["show", "agreement", "--partnership", "p1"])).unwrap()
+    };
+    assert_eq!(shown(&data)["time_zone"], "Asia/Shanghai");
+
+    let choose = |zone: &'static str| {
+        [
+            "partnership",
+            "time-zone",
+            "--partnership",
+            "p1",
+            "--zone",
+            zone,
+        ]
+    };
+    let out = ok(&data, &choose("Pacific/Kiritimati"));
+    assert!(out.contains("TimeZoneSet"), "{out}");
+    let agreement = shown(&data);
+    assert_eq!(agreement["time_zone"], "Pacific/Kiritimati", "{agreement}");
+    assert_eq!(agreement["time_zone_proposal"], serde_json::Value::Null);
+    // The zone in force again: accepted, nothing recorded.
+    let before = commits(&data);
+    ok(&data, &choose("Pacific/Kiritimati"));
+    assert_eq!(commits(&data), before);
+
+    let err = refused(&data, &choose("Mars/Olympus"));
+    assert!(
+        err.contains("partnership.time_zone_unknown") && err.contains("zone"),
+        "{err}"
+    );
+    assert_eq!(commits(&data), before);
+
+    let today_in = |zone: &str| {
+        let now = Timestamp::from_millis(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as i64,
+        );
+        now.date_in(&TimeZone::new(zone).unwrap()).to_string()
+    };
+    let earliest = today_in("Pacific/Kiritimati");
+    let report = ok(
+        &data,
+        &[
+            "report",
+            "--partnership",
+            "p1",
+            "--period",
+            "2008",
+            "--format",
+            "json",
+        ],
+    );
+    let latest = today_in("Pacific/Kiritimati");
+    let as_of: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let as_of = as_of["as_of"].as_str().unwrap().to_owned();
+    assert!(
+        as_of == earliest || as_of == latest,
+        "{as_of} vs {earliest}"
+    );
+    assert_ne!(as_of, today_in("Pacific/Pago_Pago"));
+}
+
 /// The distributor's analysis from a Markdown file (`--text-file`, derived from the
 /// declaration's `from_file`), a revision with a reason, the read and the pack; a file
 /// too large or not UTF-8 is refused naming the flag before anything runs, and nothing of

@@ -8,47 +8,18 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn get(addr: &str, path: &str, token: Option<&str>, act_as: Option<&str>) -> (u16, String) {
-    send(addr, "GET", path, token, act_as, None)
-}
-
-fn post(addr: &str, path: &str, token: &str, body: &serde_json::Value) -> (u16, String) {
-    send(
-        addr,
-        "POST",
-        path,
-        Some(token),
-        None,
-        Some(&body.to_string()),
-    )
-}
-
-fn send(
-    addr: &str,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    act_as: Option<&str>,
-    body: Option<&str>,
-) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .unwrap();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    let mut req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     if let Some(t) = token {
         req.push_str(&format!("Authorization: Bearer {t}\r\n"));
     }
     if let Some(org) = act_as {
         req.push_str(&format!("X-Act-As: {org}\r\n"));
     }
-    if let Some(body) = body {
-        req.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\n",
-            body.len()
-        ));
-    }
     req.push_str("\r\n");
-    req.push_str(body.unwrap_or_default());
     stream.write_all(req.as_bytes()).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
@@ -58,6 +29,34 @@ fn send(
         .map(|(_, b)| b.to_owned())
         .unwrap_or_default();
     (status, body)
+}
+
+/// POSTs a JSON body with `token`.
+fn post(addr: &str, path: &str, token: &str, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(req.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().expect("status code");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// POSTs `body` as JSON with `token`.
+fn post_json(addr: &str, path: &str, token: &str, body: &serde_json::Value) -> (u16, String) {
+    post(addr, path, token, &body.to_string())
 }
 
 /// A running `synergy up --demo`: its address and first-start admin token. Killed when
@@ -203,7 +202,7 @@ fn up_takes_the_distributors_analysis_over_http() {
 
     let july = format!("{base}/analyses/2008-07");
     let text = "## 七月\n\n<script>alert('x')</script> 終端 & 價格";
-    let (status, body) = post(
+    let (status, body) = post_json(
         addr,
         &july,
         &manufacturer,
@@ -211,21 +210,21 @@ fn up_takes_the_distributors_analysis_over_http() {
     );
     assert_eq!(status, 403, "{body}");
     assert!(body.contains("the distributor's task"), "{body}");
-    let (status, body) = post(
+    let (status, body) = post_json(
         addr,
         &july,
         &distributor,
         &serde_json::json!({"text": text}),
     );
     assert_eq!(status, 201, "{body}");
-    let (status, body) = post(
+    let (status, body) = post_json(
         addr,
         &july,
         &distributor,
         &serde_json::json!({"text": text}),
     );
     assert_eq!(status, 200, "the same text again changes nothing: {body}");
-    let (status, body) = post(
+    let (status, body) = post_json(
         addr,
         &format!("{base}/analyses/2008-H2"),
         &distributor,
@@ -237,7 +236,7 @@ fn up_takes_the_distributors_analysis_over_http() {
         "{body}"
     );
     let revised = format!("{text}\n\n補充：七月上旬銷量回升");
-    let (status, body) = post(
+    let (status, body) = post_json(
         addr,
         &july,
         &distributor,
@@ -248,7 +247,7 @@ fn up_takes_the_distributors_analysis_over_http() {
         body.contains("analysis.revision_needs_reason") && body.contains("\"field\":\"reason\""),
         "{body}"
     );
-    let (status, body) = post(
+    let (status, body) = post_json(
         addr,
         &july,
         &distributor,
@@ -256,7 +255,7 @@ fn up_takes_the_distributors_analysis_over_http() {
     );
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("analysis.text_too_long"), "{body}");
-    let (status, body) = post(
+    let (status, body) = post_json(
         addr,
         &july,
         &distributor,
@@ -340,6 +339,79 @@ fn up_serves_the_demo_over_http() {
         None,
     );
     assert_eq!(status, 400, "a target share is required: {body}");
+
+    // 創值 over HTTP: the demo campaign promised 300 cases of 紅雲(硬) over March–May 2008.
+    // A = 482 + 497 + 489 = 1,468; B = (355 + 327 + 349) × 28,700 ÷ 26,387 = 1,121.374…;
+    // R = 346.626 (rounded once); 346.626… ÷ 300 = 115.54 %: kept.
+    let campaign = "/v1/partnerships/hongyun-changzhi/campaigns/hongyun-hard-spring-2008";
+    let (status, body) = get(
+        &addr,
+        &format!("{campaign}/value-realised?as_of=2008-07-15"),
+        Some(&distributor),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    for figure in [
+        "\"actual_cases\":1468,",
+        "\"baseline_cases\":1121.374,",
+        "\"realised_cases\":346.626,",
+        "\"uplift_cases\":300,",
+        "\"realisation_pct\":115.54,",
+        "\"kept\":true",
+    ] {
+        assert!(body.contains(figure), "{figure} in {body}");
+    }
+    let (status, body) = get(&addr, campaign, Some(&distributor), None);
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("\"first_month\":\"2008-03\""),
+        "the campaign read shows the promise: {body}"
+    );
+    let (status, body) = get(
+        &addr,
+        "/v1/partnerships/hongyun-changzhi/campaigns/no-such/value-realised",
+        Some(&distributor),
+        None,
+    );
+    assert_eq!(status, 404, "a campaign that does not exist: {body}");
+
+    // 提升 over HTTP: the distributor dismisses H1's data.late recommendation with a
+    // reason; the pack shows it; a second decision is refused.
+    let dismissals = "/v1/partnerships/hongyun-changzhi/recommendations/2008-H1/dismissals";
+    let dismissal =
+        r#"{"rule": "data.late", "reason": "March was late once; April to June were on time"}"#;
+    let (status, body) = post(&addr, dismissals, &distributor, dismissal);
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = post(&addr, dismissals, &distributor, dismissal);
+    assert_eq!(status, 409, "{body}");
+    assert!(body.contains("recommendation.decided_once"), "{body}");
+    let (status, body) = post(
+        &addr,
+        dismissals,
+        &distributor,
+        r#"{"rule": "data.late", "sku": "hongyun-soft", "reason": "x"}"#,
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("\"field\":\"sku\""), "{body}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, body) = get(
+            &addr,
+            "/v1/partnerships/hongyun-changzhi/reports/review/2008-H1?format=json",
+            Some(&distributor),
+            None,
+        );
+        assert_eq!(status, 200, "{body}");
+        if body.contains("\"status\":\"dismissed\"") {
+            assert!(body.contains("April to June were on time"), "{body}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the pack never showed the dismissal: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 
     // The token files are the owner's alone, the key apart from the records; the list
     // says when each token expires.

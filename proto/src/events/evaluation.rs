@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::amount::Percent;
 use crate::period::Period;
+use crate::principal::Side;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ReportKind {
@@ -78,6 +79,121 @@ impl Default for ExceptionRules {
         }
     }
 }
+
+/// The rules that turn a period's figures into a recommendation (提升). The id
+/// (`share.drop`, `sku.shelf_no_sales`, …) is stable: reports, commands and events name a
+/// recommendation by it and, for a SKU rule, the SKU. Variants are only ever appended at
+/// the end.
+/// In JSON a rule is its id; postcard keeps the variant index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RecommendationRule {
+    ShareDrop,
+    AttainmentLow,
+    PriceHigh,
+    PriceLow,
+    StockHigh,
+    ForecastMiss,
+    DataLate,
+    SkuShelfNoSales,
+    SkuUnderdistributed,
+}
+
+impl RecommendationRule {
+    pub const ALL: [RecommendationRule; 9] = [
+        RecommendationRule::ShareDrop,
+        RecommendationRule::AttainmentLow,
+        RecommendationRule::PriceHigh,
+        RecommendationRule::PriceLow,
+        RecommendationRule::StockHigh,
+        RecommendationRule::ForecastMiss,
+        RecommendationRule::DataLate,
+        RecommendationRule::SkuShelfNoSales,
+        RecommendationRule::SkuUnderdistributed,
+    ];
+
+    /// The stable rule id.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecommendationRule::ShareDrop => "share.drop",
+            RecommendationRule::AttainmentLow => "attainment.low",
+            RecommendationRule::PriceHigh => "price.high",
+            RecommendationRule::PriceLow => "price.low",
+            RecommendationRule::StockHigh => "stock.high",
+            RecommendationRule::ForecastMiss => "forecast.miss",
+            RecommendationRule::DataLate => "data.late",
+            RecommendationRule::SkuShelfNoSales => "sku.shelf_no_sales",
+            RecommendationRule::SkuUnderdistributed => "sku.underdistributed",
+        }
+    }
+
+    /// A SKU rule fires once per SKU, so a recommendation of it names its SKU.
+    pub fn per_sku(self) -> bool {
+        matches!(
+            self,
+            RecommendationRule::SkuShelfNoSales | RecommendationRule::SkuUnderdistributed
+        )
+    }
+
+    /// The side that acts on it by the seed's division of labour — the manufacturer plans,
+    /// supplies goods and watches retail prices; the distributor executes, stocks, orders
+    /// and reports — or `None` when both do (share and attainment are joint results).
+    pub fn owner(self) -> Option<Side> {
+        match self {
+            RecommendationRule::ShareDrop | RecommendationRule::AttainmentLow => None,
+            RecommendationRule::PriceHigh | RecommendationRule::SkuShelfNoSales => {
+                Some(Side::Manufacturer)
+            }
+            RecommendationRule::PriceLow
+            | RecommendationRule::StockHigh
+            | RecommendationRule::ForecastMiss
+            | RecommendationRule::DataLate
+            | RecommendationRule::SkuUnderdistributed => Some(Side::Distributor),
+        }
+    }
+}
+
+impl std::fmt::Display for RecommendationRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for RecommendationRule {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        RecommendationRule::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("{s:?} is not a recommendation rule"))
+    }
+}
+
+/// The shape postcard writes for a [`RecommendationRule`]: its variant index.
+#[derive(Serialize, Deserialize)]
+struct RuleIndex(u8);
+
+impl From<RecommendationRule> for RuleIndex {
+    fn from(rule: RecommendationRule) -> Self {
+        // ALL lists every variant in declaration order, which is what the index is.
+        let i = RecommendationRule::ALL
+            .iter()
+            .position(|r| *r == rule)
+            .unwrap_or_default();
+        RuleIndex(u8::try_from(i).unwrap_or(u8::MAX))
+    }
+}
+
+impl TryFrom<RuleIndex> for RecommendationRule {
+    type Error = String;
+    fn try_from(raw: RuleIndex) -> Result<Self, String> {
+        RecommendationRule::ALL
+            .get(usize::from(raw.0))
+            .copied()
+            .ok_or_else(|| format!("recommendation rule {} is unknown", raw.0))
+    }
+}
+
+crate::text_serde::text_serde!(RecommendationRule, RuleIndex, str::parse);
 
 /// Events of the evaluation context. Variants are only ever appended at the end.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::amount::{Cases, Yuan};
 use crate::ids::{BrandId, CampaignId, OutletId, SkuId, TaskId};
+use crate::period::YearMonth;
 use crate::principal::Side;
 use crate::time::Date;
 
@@ -90,5 +91,17 @@ pub enum MarketingEvent {
         closed_on: Date,
         outcome: CampaignOutcome,
         summary: String,
+    },
+    /// The manufacturer promises the value the campaign creates (創值): `uplift` cases of
+    /// `skus` over `first_month ..= last_month` above what the same months a year earlier
+    /// give at the market's growth. A later promise replaces the earlier one whole;
+    /// `reason` says why (`None` for a first promise made without one).
+    UpliftPromised {
+        campaign: CampaignId,
+        skus: Vec<SkuId>,
+        first_month: YearMonth,
+        last_month: YearMonth,
+        uplift: Cases,
+        reason: Option<String>,
     },
 }

@@ -70,6 +70,8 @@ impl Event {
                     PartnershipProposed,
                     PartnershipProposalDeclined,
                     PartnershipProposalWithdrawn,
+                    TimeZoneProposed,
+                    TimeZoneSet,
                 }
             ),
             Event::Marketing(e) => names!(
@@ -85,6 +87,7 @@ impl Event {
                     SupplyAllocated,
                     CampaignLaunched,
                     CampaignClosed,
+                    UpliftPromised,
                 }
             ),
             Event::Brand(e) => names!(
@@ -125,6 +128,8 @@ impl Event {
                     SupportRequestOpened,
                     SupportRequestAcknowledged,
                     SupportRequestResolved,
+                    RecommendationAccepted,
+                    RecommendationDismissed,
                 }
             ),
             Event::Evaluation(e) => names!(

@@ -81,4 +81,13 @@ pub enum StrategyEvent {
     PartnershipProposalDeclined { reason: String },
     /// The proposing party takes its proposal back before it was accepted.
     PartnershipProposalWithdrawn { reason: String },
+    /// One party proposes the time zone the partnership keeps its calendar in (an IANA
+    /// name, e.g. `America/New_York`); it takes effect only once the other side agrees
+    /// (then `TimeZoneSet`). A later proposal replaces it.
+    TimeZoneProposed { zone: String, proposed_by: Side },
+    /// Both sides agree (or the operator records) that the partnership keeps its calendar
+    /// in `zone` (an IANA name) from this commit on: "today", the end of a month and the
+    /// 10th are judged there. Settles any pending proposal. Before the first, the zone is
+    /// `Asia/Shanghai`.
+    TimeZoneSet { zone: String },
 }

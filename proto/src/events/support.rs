@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ActionItemId, MeetingId, OrgId, SupportRequestId};
+use crate::events::evaluation::RecommendationRule;
+use crate::ids::{ActionItemId, MeetingId, OrgId, SkuId, SupportRequestId};
 use crate::period::Period;
 use crate::principal::Side;
 use crate::time::{Date, Timestamp};
@@ -106,5 +107,26 @@ pub enum SupportEvent {
         request: SupportRequestId,
         resolved_at: Timestamp,
         resolution: String,
+    },
+    /// A party took up a period's recommendation: the action item `item`, raised in the
+    /// same commit, carries it out. Its stream is the item's, so a recommendation is
+    /// decided once.
+    RecommendationAccepted {
+        item: ActionItemId,
+        period: Period,
+        rule: RecommendationRule,
+        sku: Option<SkuId>,
+        by: Side,
+    },
+    /// A party decided not to act on a period's recommendation, and why. Recorded in the
+    /// stream of the action item accepting it would have raised (`item`).
+    RecommendationDismissed {
+        item: ActionItemId,
+        period: Period,
+        rule: RecommendationRule,
+        sku: Option<SkuId>,
+        reason: String,
+        by: Side,
+        dismissed_on: Date,
     },
 }

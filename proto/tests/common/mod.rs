@@ -5,7 +5,9 @@
 #![allow(dead_code)]
 
 use synergy_proto::events::brand::{BrandStage, CultureActivityKind, PriceClass, Score};
-use synergy_proto::events::evaluation::{ExceptionRules, ReportKind, Restatement};
+use synergy_proto::events::evaluation::{
+    ExceptionRules, RecommendationRule, ReportKind, Restatement,
+};
 use synergy_proto::events::information::{MarketTotals, SkuLine, VolumeLine};
 use synergy_proto::events::marketing::CampaignOutcome;
 use synergy_proto::events::strategy::Target;
@@ -373,7 +375,7 @@ pub fn every_event(f: &Fields) -> Vec<Event> {
             closed_on: f.date,
         },
         SupportEvent::ActionItemReopened {
-            item,
+            item: item.clone(),
             reason: s("again "),
             due_on: f.date,
             reopened_on: f.date,
@@ -438,6 +440,34 @@ pub fn every_event(f: &Fields) -> Vec<Event> {
         StrategyEvent::PartnershipProposalDeclined { reason: s("why ") },
         StrategyEvent::PartnershipProposalWithdrawn { reason: s("why ") },
     ];
+    let marketing_later = [MarketingEvent::UpliftPromised {
+        campaign: CampaignId::new(format!("c{}", f.id)).unwrap(),
+        skus: vec![sku.clone(); usize::from(f.small % 3)],
+        first_month: f.month,
+        last_month: f.month,
+        uplift: f.cases,
+        reason: opt(f.flag, s("revised ")),
+    }];
+
+    let rule = RecommendationRule::ALL[usize::from(f.class) % RecommendationRule::ALL.len()];
+    let support_later = [
+        SupportEvent::RecommendationAccepted {
+            item: item.clone(),
+            period: f.period,
+            rule,
+            sku: opt(f.flag, sku.clone()),
+            by: Side::Distributor,
+        },
+        SupportEvent::RecommendationDismissed {
+            item: item.clone(),
+            period: f.period,
+            rule,
+            sku: opt(!f.flag, sku.clone()),
+            reason: s("why "),
+            by: Side::Manufacturer,
+            dismissed_on: f.date,
+        },
+    ];
 
     let mut all: Vec<Event> = Vec::new();
     all.extend(strategy.into_iter().map(Event::from));
@@ -447,6 +477,24 @@ pub fn every_event(f: &Fields) -> Vec<Event> {
     all.extend(support.into_iter().map(Event::from));
     all.extend(evaluation.into_iter().map(Event::from));
     all.extend(strategy_later.into_iter().map(Event::from));
+    all.extend(support_later.into_iter().map(Event::from));
+    all.extend(marketing_later.into_iter().map(Event::from));
+    all.extend(
+        [
+            StrategyEvent::TimeZoneProposed {
+                zone: s("America/New_York "),
+                proposed_by: if f.flag {
+                    Side::Distributor
+                } else {
+                    Side::Manufacturer
+                },
+            },
+            StrategyEvent::TimeZoneSet {
+                zone: s("Asia/Shanghai "),
+            },
+        ]
+        .map(Event::from),
+    );
     let information_later = [InformationEvent::AnalysisSubmitted {
         period: f.period,
         revision: f.count,

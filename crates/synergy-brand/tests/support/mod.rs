@@ -45,6 +45,7 @@ pub fn view() -> PartnershipView {
         manufacturer: org("hongyun"),
         distributor: org("changzhi"),
         terminated: false,
+        time_zone: synergy_proto::TimeZone::default(),
     }
 }
 

@@ -4,6 +4,7 @@
 
 use synergy_proto::Side;
 use synergy_proto::events::brand::{BrandStage, CultureActivityKind};
+use synergy_proto::events::evaluation::RecommendationRule;
 use synergy_proto::events::marketing::CampaignOutcome;
 use synergy_proto::events::support::{MeetingKind, Severity};
 
@@ -54,6 +55,20 @@ choosable!(BrandStage {
     "withdrawn" => BrandStage::Withdrawn, "退出 (final)";
 });
 
+choosable!(RecommendationRule {
+    "share.drop" => RecommendationRule::ShareDrop, "volume share fell more than the agreed points";
+    "attainment.low" => RecommendationRule::AttainmentLow, "volume below the agreed share of target";
+    "price.high" => RecommendationRule::PriceHigh, "retail prices above guide: supply is short";
+    "price.low" => RecommendationRule::PriceLow, "retail prices below guide: supply is in excess";
+    "stock.high" => RecommendationRule::StockHigh, "stock-to-sales above the agreed maximum";
+    "forecast.miss" => RecommendationRule::ForecastMiss, "forecast accuracy below 85 %";
+    "data.late" => RecommendationRule::DataLate, "market data not all on time";
+    "sku.shelf_no_sales" => RecommendationRule::SkuShelfNoSales,
+        "a SKU on much shelf with few sales (name the SKU)";
+    "sku.underdistributed" => RecommendationRule::SkuUnderdistributed,
+        "a SKU that sells wherever it stands but stands in few outlets (name the SKU)";
+});
+
 choosable!(CultureActivityKind {
     "factory_visit" => CultureActivityKind::FactoryVisit, "參觀: a visit to the factory";
     "customer_manager_training" => CultureActivityKind::CustomerManagerTraining,
@@ -94,5 +109,16 @@ mod tests {
         aligned::<CultureActivityKind>();
         aligned::<MeetingKind>();
         aligned::<Severity>();
+        aligned::<RecommendationRule>();
+    }
+
+    #[test]
+    fn recommendation_choices_are_the_rule_ids() {
+        let ids: Vec<&str> = RecommendationRule::CHOICES
+            .iter()
+            .map(|c| c.value)
+            .collect();
+        let want: Vec<&str> = RecommendationRule::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(ids, want);
     }
 }

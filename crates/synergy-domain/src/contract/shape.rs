@@ -32,6 +32,9 @@ pub enum Shape {
     Uuid,
     /// Text with at least one character.
     NonEmpty,
+    /// An IANA time zone name, e.g. `America/New_York`: 1–64 of `A-Z a-z 0-9 _ + - /`.
+    /// Whether the zone exists is the context's rule, which names it.
+    TimeZone,
 }
 
 const YEAR: &str = "(19[0-9]{2}|[2-9][0-9]{3})";
@@ -56,6 +59,7 @@ impl Shape {
             Shape::PriceClass => "[1-5]".to_owned(),
             Shape::Uuid => "[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}".to_owned(),
             Shape::NonEmpty => return r"^[\s\S]".to_owned(),
+            Shape::TimeZone => "[A-Za-z0-9_+/-]{1,64}".to_owned(),
         };
         format!("^{body}{END}")
     }
@@ -74,6 +78,7 @@ impl Shape {
             Shape::PriceClass => "2",
             Shape::Uuid => "0190a5f2-3c4d-7e8f-9a0b-1c2d3e4f5a6b",
             Shape::NonEmpty => "紅雲(軟)",
+            Shape::TimeZone => "Asia/Shanghai",
         }
     }
 
@@ -91,6 +96,9 @@ impl Shape {
             Shape::PriceClass => "A price class, 1 (一類) to 5 (五類)",
             Shape::Uuid => "A UUID in its hyphenated form",
             Shape::NonEmpty => "Text that is not empty",
+            Shape::TimeZone => {
+                "An IANA time zone name such as Asia/Shanghai: 1 to 64 letters, digits, '_', '+', '-' or '/'"
+            }
         }
     }
 
@@ -108,6 +116,7 @@ impl Shape {
             Shape::PriceClass => "1-5",
             Shape::Uuid => "UUID",
             Shape::NonEmpty => "TEXT",
+            Shape::TimeZone => "ZONE",
         }
     }
 
@@ -141,6 +150,12 @@ impl Shape {
                         .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
             }
             Shape::NonEmpty => !text.is_empty(),
+            Shape::TimeZone => {
+                (1..=64).contains(&text.len())
+                    && text
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"_+-/".contains(&b))
+            }
         }
     }
 

@@ -221,6 +221,14 @@ impl<'a> Args<'a> {
             .ok_or_else(|| FieldError::new(&path, format!("{path}: not a value of this field")))
     }
 
+    /// A choice field as its proto value; `None` when absent.
+    pub fn opt_choice<T: Choosable>(&self, name: &str) -> Result<Option<T>, FieldError> {
+        if self.value(name).is_none() {
+            return Ok(None);
+        }
+        self.choice(name).map(Some)
+    }
+
     /// A whole-number field, in the field's range and `T`'s; `None` when absent.
     pub fn opt_whole<T: TryFrom<i64>>(&self, name: &str) -> Result<Option<T>, FieldError> {
         let Kind::Whole { min, max } = self.field(name).kind else {

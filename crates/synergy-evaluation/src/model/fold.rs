@@ -13,7 +13,8 @@ use synergy_proto::{Cases, Commit, Date, Event, PlanId, SkuId, TimeZone, YearMon
 use super::{
     ActionItemState, AnalysisState, CampaignState, Evaluation, IssuedVersion, ItemStatus,
     MeetingState, MonthData, OrderTotals, PartnershipInfo, PartnershipModel, PlanState, PlanStatus,
-    SkuEntry, SupportRequestState, TaskState, culture_key, within_five_percent,
+    PromiseState, RecommendationDecision, SkuEntry, SupportRequestState, TaskState, culture_key,
+    within_five_percent,
 };
 
 fn add_cases(a: Cases, b: Cases) -> Cases {
@@ -33,12 +34,12 @@ impl PartnershipModel {
             match &recorded.event {
                 Event::Strategy(e) => self.apply_strategy(e),
                 Event::Marketing(e) => self.apply_marketing(e),
-                Event::Brand(e) => self.apply_brand(
-                    e,
-                    recorded
-                        .occurred_at
-                        .date_in(TimeZone::partnership_default()),
-                ),
+                // Dated in the zone in force at this commit: commits are folded in
+                // order, so a later change of zone restates no earlier day.
+                Event::Brand(e) => {
+                    let day = recorded.occurred_at.date_in(self.time_zone());
+                    self.apply_brand(e, day);
+                }
                 Event::Information(e) => self.apply_information(e),
                 Event::Support(e) => self.apply_support(e),
                 Event::Evaluation(e) => self.apply_evaluation(e),
@@ -61,6 +62,7 @@ impl PartnershipModel {
                     signed_on: *signed_on,
                     terminated_on: None,
                     rulebooks: Vec::new(),
+                    time_zone: TimeZone::default(),
                 });
             }
             StrategyEvent::RulebookAdopted { title, .. } => {
@@ -122,6 +124,15 @@ impl PartnershipModel {
             StrategyEvent::PartnershipProposed { .. }
             | StrategyEvent::PartnershipProposalDeclined { .. }
             | StrategyEvent::PartnershipProposalWithdrawn { .. } => {}
+            // A proposed zone binds nobody until both sides agree.
+            StrategyEvent::TimeZoneProposed { .. } => {}
+            StrategyEvent::TimeZoneSet { zone } => {
+                // Strategy accepted the name; a tz database that has since dropped it
+                // keeps the zone in force rather than stopping the fold.
+                if let (Some(info), Ok(zone)) = (&mut self.info, TimeZone::new(zone)) {
+                    info.time_zone = zone;
+                }
+            }
         }
     }
 
@@ -157,6 +168,7 @@ impl PartnershipModel {
                         launched_on: None,
                         closed: None,
                         tasks: BTreeMap::new(),
+                        promise: None,
                     },
                 );
             }
@@ -231,6 +243,29 @@ impl PartnershipModel {
             } => {
                 if let Some(c) = self.campaigns.get_mut(campaign) {
                     c.closed = Some((*closed_on, *outcome));
+                }
+            }
+            MarketingEvent::UpliftPromised {
+                campaign,
+                skus,
+                first_month,
+                last_month,
+                uplift,
+                reason,
+            } => {
+                if let Some(c) = self.campaigns.get_mut(campaign) {
+                    let revision = c
+                        .promise
+                        .as_ref()
+                        .map_or(1, |p| p.revision.saturating_add(1));
+                    c.promise = Some(PromiseState {
+                        skus: skus.clone(),
+                        first_month: *first_month,
+                        last_month: *last_month,
+                        uplift: *uplift,
+                        revision,
+                        reason: reason.clone(),
+                    });
                 }
             }
             MarketingEvent::MaterialsDispatched { .. }
@@ -577,6 +612,43 @@ impl PartnershipModel {
                 if let Some(r) = self.support_requests.get_mut(request) {
                     r.resolved_at = Some(*resolved_at);
                 }
+            }
+            // Accepted in the commit that raised the item, so the item is already here.
+            SupportEvent::RecommendationAccepted {
+                item,
+                period,
+                rule,
+                sku,
+                by,
+            } => {
+                if let Some(a) = self.action_items.get(item) {
+                    let decision = RecommendationDecision::Accepted {
+                        item: item.clone(),
+                        by: *by,
+                        on: a.raised_on,
+                    };
+                    self.recommendation_decisions
+                        .entry((*period, *rule, sku.clone()))
+                        .or_insert(decision);
+                }
+            }
+            SupportEvent::RecommendationDismissed {
+                period,
+                rule,
+                sku,
+                reason,
+                by,
+                dismissed_on,
+                ..
+            } => {
+                let decision = RecommendationDecision::Dismissed {
+                    reason: reason.clone(),
+                    by: *by,
+                    on: *dismissed_on,
+                };
+                self.recommendation_decisions
+                    .entry((*period, *rule, sku.clone()))
+                    .or_insert(decision);
             }
         }
     }

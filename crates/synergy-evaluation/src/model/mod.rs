@@ -12,14 +12,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use synergy_proto::events::brand::{BrandStage, CultureActivityKind, PriceClass, Score};
-use synergy_proto::events::evaluation::{ExceptionRules, ReportKind};
+use synergy_proto::events::evaluation::{ExceptionRules, RecommendationRule, ReportKind};
 use synergy_proto::events::information::{MarketTotals, SkuLine};
 use synergy_proto::events::marketing::CampaignOutcome;
 use synergy_proto::events::strategy::Target;
 use synergy_proto::events::support::{MeetingKind, Severity};
 use synergy_proto::{
     ActionItemId, BrandId, CampaignId, Cases, Date, MeetingId, OrderId, OrgId, PartnershipId,
-    Period, PlanId, Side, SkuId, SupportRequestId, TaskId, Timestamp, YearMonth, Yuan,
+    Period, PlanId, Side, SkuId, SupportRequestId, TaskId, TimeZone, Timestamp, YearMonth, Yuan,
 };
 
 /// One month's market data as it stands after its latest revision.
@@ -136,6 +136,29 @@ pub struct CampaignState {
     pub launched_on: Option<Date>,
     pub closed: Option<(Date, CampaignOutcome)>,
     pub tasks: BTreeMap<TaskId, TaskState>,
+    /// The uplift promised (創值), as the latest promise states it.
+    pub promise: Option<PromiseState>,
+}
+
+/// A campaign's promised uplift: `uplift` cases of `skus` over `first_month ..= last_month`
+/// above the year-earlier baseline ([`crate::value`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromiseState {
+    pub skus: Vec<SkuId>,
+    pub first_month: YearMonth,
+    pub last_month: YearMonth,
+    pub uplift: Cases,
+    /// 1 for the first promise, one more for each replacement.
+    pub revision: u32,
+    /// Why it replaced the promise before, if that was said.
+    pub reason: Option<String>,
+}
+
+impl PromiseState {
+    /// The promised months touch a month of `period`.
+    pub fn overlaps(&self, period: Period) -> bool {
+        self.first_month <= period.last_month() && self.last_month >= period.first_month()
+    }
 }
 
 impl CampaignState {
@@ -180,6 +203,36 @@ impl ActionItemState {
     /// The item's status as of `day`, or `None` before it was raised.
     pub fn status_on(&self, day: Date) -> Option<ItemStatus> {
         self.timeline.iter().rev().find(|s| s.from <= day).copied()
+    }
+}
+
+/// Which recommendation: the period whose figures made it, its rule, and the SKU of a SKU
+/// rule.
+pub type RecommendationKey = (Period, RecommendationRule, Option<SkuId>);
+
+/// What a party decided on one recommendation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RecommendationDecision {
+    /// Taken up as the action item `item` (in [`PartnershipModel::action_items`]).
+    Accepted {
+        item: ActionItemId,
+        by: Side,
+        on: Date,
+    },
+    Dismissed {
+        reason: String,
+        by: Side,
+        on: Date,
+    },
+}
+
+impl RecommendationDecision {
+    /// The day it was decided.
+    pub fn on(&self) -> Date {
+        match self {
+            RecommendationDecision::Accepted { on, .. }
+            | RecommendationDecision::Dismissed { on, .. } => *on,
+        }
     }
 }
 
@@ -234,6 +287,25 @@ pub struct PartnershipInfo {
     pub signed_on: Date,
     pub terminated_on: Option<Date>,
     pub rulebooks: Vec<String>,
+    /// The zone the partnership keeps its calendar in now: a commit is dated in the zone
+    /// in force when it is folded, and "as of" a day ends at that day's end there.
+    #[serde(with = "zone_name")]
+    pub time_zone: TimeZone,
+}
+
+/// A [`TimeZone`] stored as its IANA name.
+mod zone_name {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+    use synergy_proto::TimeZone;
+
+    pub fn serialize<S: Serializer>(zone: &TimeZone, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(zone.name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TimeZone, D::Error> {
+        let name = String::deserialize(d)?;
+        TimeZone::new(&name).map_err(D::Error::custom)
+    }
 }
 
 /// Everything evaluation knows about one partnership.
@@ -261,6 +333,8 @@ pub struct PartnershipModel {
     pub culture: BTreeMap<(YearMonth, Option<BrandId>, u8), CultureTally>,
     pub issued: BTreeMap<(ReportKind, Period), Vec<IssuedVersion>>,
     pub exception_rules: ExceptionRules,
+    /// Each recommendation a party accepted or dismissed; one decision each.
+    pub recommendation_decisions: BTreeMap<RecommendationKey, RecommendationDecision>,
     /// The distributor's analyses, by month or quarter; only the text in force is kept.
     pub analyses: BTreeMap<Period, AnalysisState>,
 }
@@ -303,6 +377,7 @@ impl PartnershipModel {
             culture: BTreeMap::new(),
             issued: BTreeMap::new(),
             exception_rules: ExceptionRules::default(),
+            recommendation_decisions: BTreeMap::new(),
             analyses: BTreeMap::new(),
         }
     }
@@ -314,6 +389,14 @@ impl PartnershipModel {
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, postcard::Error> {
         postcard::from_bytes(bytes)
+    }
+
+    /// The zone the partnership keeps its calendar in (the default before it is signed).
+    pub fn time_zone(&self) -> &TimeZone {
+        match &self.info {
+            Some(info) => &info.time_zone,
+            None => TimeZone::partnership_default(),
+        }
     }
 
     /// The SKU's brand, if the SKU is in the catalogue.

@@ -1,5 +1,5 @@
-//! The review pack: headline KPIs, exceptions, open action items, the review agenda and
-//! the distributor's written analysis.
+//! The review pack: headline KPIs, exceptions, open action items, the review agenda, the
+//! value campaigns realised against their promises and the distributor's written analysis.
 
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{Date, Period, PeriodKind};
@@ -28,8 +28,8 @@ const HEADLINE_KEYS_AFTER_BRAND: [&str; 7] = [
 ];
 
 /// The pack for a joint review meeting: headline KPIs, exceptions, open action items, the
-/// seed's review agenda with the figures that answer each question, and the distributor's
-/// analysis of the period.
+/// seed's review agenda with the figures that answer each question, the value campaigns
+/// realised against their promises, and the distributor's analysis of the period.
 pub fn review_pack(model: &PartnershipModel, period: Period, as_of: Date) -> Report {
     let mut r = empty(model, ReportKind::Review, period, as_of);
     let all = kpi::market_kpis(model, Scope::Partnership, period, as_of);
@@ -45,17 +45,32 @@ pub fn review_pack(model: &PartnershipModel, period: Period, as_of: Date) -> Rep
             "recommendations",
             crate::recommend::section(model, period, as_of),
         ),
+        (
+            "recommendations_followed_up",
+            crate::recommend::followed_up(model, period, as_of),
+        ),
         ("action_items", Json::Array(open_action_items(model, as_of))),
         (
             "agenda",
             Json::Array(agenda(model, period, as_of, &all, &r.brands)),
         ),
+        ("value_realised", value_realised(model, period, as_of)),
         (
             "distributor_analysis",
             Json::Array(distributor_analysis(model, period, as_of)),
         ),
     ];
     r
+}
+
+/// 創值: every campaign whose promised months touch the period, with what it realised.
+fn value_realised(model: &PartnershipModel, period: Period, as_of: Date) -> Json {
+    Json::Array(
+        crate::value::promises_in(model, period, as_of)
+            .iter()
+            .map(crate::value::ValueRealised::to_json)
+            .collect(),
+    )
 }
 
 /// The distributor's analyses the pack shows: a month's or quarter's own, and for a half
@@ -167,6 +182,11 @@ fn agenda(
         })
         .collect();
     won.push(("campaigns_closed".into(), Json::Array(outcomes)));
+    // Did the campaigns create the value they promised (創值)? The pack's `value_realised`
+    // has each one.
+    let (due, kept) = crate::value::promises_kept(model, period, as_of);
+    won.push(("promises_due".into(), count_json(due)));
+    won.push(("promises_kept".into(), count_json(kept)));
 
     let needs = from_kpis(
         all,

@@ -20,6 +20,10 @@ pub fn scorecard(model: &PartnershipModel, period: Period, as_of: Date) -> Repor
         "corrections",
         Figure::count(kpi::corrections(model, period)),
     );
+    // 創值: campaign promises whose last month falls in the period, kept of those due.
+    let (due, kept) = crate::value::promises_kept(model, period, as_of);
+    k.insert("promises_due", Figure::count(due));
+    k.insert("promises_kept", Figure::count(kept));
     let market = kpi::market_kpis(model, Scope::Partnership, period, as_of);
     for key in ["volume_attainment_pct", "revenue_attainment_pct"] {
         if let Some(v) = market.get(key) {

@@ -58,6 +58,7 @@ pub fn partnership(terminated: bool) -> PartnershipView {
         manufacturer: org("hongyun"),
         distributor: org("changzhi"),
         terminated,
+        time_zone: synergy_proto::TimeZone::default(),
     }
 }
 

@@ -3,10 +3,12 @@
 
 use synergy_domain::{CatalogueView, DecisionContext, DomainError};
 use synergy_proto::events::marketing::{CampaignOutcome, MarketingEvent};
-use synergy_proto::{BrandId, CampaignId, Cases, Date, OutletId, Side, SkuId, TaskId, Yuan};
+use synergy_proto::{
+    BrandId, CampaignId, Cases, Date, OutletId, Side, SkuId, TaskId, YearMonth, Yuan,
+};
 
 use super::guards::{Acting, required_text};
-use super::{Campaign, CampaignPlan, Lifecycle};
+use super::{Campaign, CampaignPlan, Lifecycle, MAX_PROMISE_MONTHS, MAX_REASON_CHARS};
 use crate::command::Command;
 
 /// What a decision returns: the events to record, or the refusal.
@@ -99,6 +101,23 @@ impl Campaign {
                 summary,
                 ..
             } => self.close_campaign(campaign, closed_on, outcome, summary, &acting),
+            Command::PromiseUplift {
+                campaign,
+                skus,
+                first_month,
+                last_month,
+                uplift,
+                reason,
+                ..
+            } => {
+                let promise = Promise {
+                    skus,
+                    first_month,
+                    last_month,
+                    uplift,
+                };
+                self.promise_uplift(campaign, promise, &reason, &acting)
+            }
         }
     }
 
@@ -523,6 +542,178 @@ impl Campaign {
             outcome,
             summary,
         }])
+    }
+}
+
+/// The terms of an uplift promise as the command states them.
+struct Promise {
+    skus: Vec<SkuId>,
+    first_month: YearMonth,
+    last_month: YearMonth,
+    uplift: Cases,
+}
+
+impl Campaign {
+    /// Manufacturer: promise the value the campaign creates (創值銷售: a sale is done only
+    /// when the promised benefit is real). The seller promises its customer; the distributor,
+    /// to whom the value is promised, judges it at the review rather than setting it.
+    fn promise_uplift(
+        &self,
+        campaign: CampaignId,
+        promise: Promise,
+        reason: &str,
+        acting: &Acting,
+    ) -> Decision {
+        self.require_open(&campaign)?;
+        acting.require(
+            Side::Manufacturer,
+            "campaign.promise_by_manufacturer",
+            "promising the value a campaign creates (創值)",
+        )?;
+        let Promise {
+            skus,
+            first_month,
+            last_month,
+            uplift,
+        } = promise;
+        self.require_promised_skus(&campaign, &skus)?;
+        self.require_promised_months(&campaign, first_month, last_month)?;
+        if uplift.units() <= 0 {
+            return Err(DomainError::invalid(
+                "campaign.promise_uplift_positive",
+                "uplift_cases",
+                format!("promise an uplift above zero cases, not {uplift}"),
+            ));
+        }
+        let reason = reason.trim();
+        let length = reason.chars().count();
+        if length > MAX_REASON_CHARS {
+            return Err(DomainError::invalid(
+                "campaign.promise_reason_bounded",
+                "reason",
+                format!(
+                    "the reason has {length} characters; keep it to {MAX_REASON_CHARS} at most"
+                ),
+            ));
+        }
+        if let Some(current) = &self.promise {
+            if current.same_terms(&skus, first_month, last_month, uplift) {
+                // The same promise again is a retry, not a replacement.
+                return Ok(vec![]);
+            }
+            if reason.is_empty() {
+                return Err(DomainError::invalid(
+                    "campaign.promise_reason_given",
+                    "reason",
+                    format!(
+                        "campaign {campaign} already promises {} cases over {} … {}; say why the promise changes",
+                        current.uplift, current.first_month, current.last_month
+                    ),
+                ));
+            }
+            // A promise is changed only before it is put to the test: once its months (or
+            // the new one's) have begun, results are coming in and the promise stands.
+            let today = acting.ctx.today();
+            let begun = current.first_month.min(first_month);
+            if today >= begun.first_day() {
+                return Err(DomainError::state(
+                    "campaign.promise_fixed_once_under_way",
+                    format!(
+                        "campaign {campaign}'s promise runs from {} and a replacement from {first_month}; {begun} has begun (today is {today}), so the promise stands and is judged as made",
+                        current.first_month
+                    ),
+                )
+                .at("first_month"));
+            }
+        }
+        Ok(vec![MarketingEvent::UpliftPromised {
+            campaign,
+            skus,
+            first_month,
+            last_month,
+            uplift,
+            reason: (!reason.is_empty()).then(|| reason.to_owned()),
+        }])
+    }
+
+    /// A promise's SKUs: at least one, each once, each one the campaign promotes.
+    fn require_promised_skus(
+        &self,
+        campaign: &CampaignId,
+        skus: &[SkuId],
+    ) -> Result<(), DomainError> {
+        if skus.is_empty() {
+            return Err(DomainError::invalid(
+                "campaign.promise_skus_given",
+                "skus",
+                "name the SKUs whose volume the campaign lifts",
+            ));
+        }
+        let planned = self.plan.as_ref().map_or(&[][..], |p| &p.skus[..]);
+        for (i, sku) in skus.iter().enumerate() {
+            let field = format!("skus[{i}]");
+            if skus[..i].contains(sku) {
+                return Err(DomainError::invalid(
+                    "campaign.promise_skus_distinct",
+                    field,
+                    format!("SKU {sku} is listed twice"),
+                ));
+            }
+            if !planned.contains(sku) {
+                let listed: Vec<&str> = planned.iter().map(SkuId::as_str).collect();
+                return Err(DomainError::invalid(
+                    "campaign.promise_sku_of_campaign",
+                    field,
+                    format!(
+                        "SKU {sku} is not part of campaign {campaign}; its SKUs are {}",
+                        listed.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// A promise's months: in order, beginning in a month the campaign runs in (a promise
+    /// may run on after the campaign ends: a launch's effect outlasts its displays), and at
+    /// most [`MAX_PROMISE_MONTHS`] long.
+    fn require_promised_months(
+        &self,
+        campaign: &CampaignId,
+        first: YearMonth,
+        last: YearMonth,
+    ) -> Result<(), DomainError> {
+        if last < first {
+            return Err(DomainError::invalid(
+                "campaign.promise_months_in_order",
+                "last_month",
+                format!("the promise ends in {last}, before it begins in {first}"),
+            ));
+        }
+        if let Some(plan) = &self.plan {
+            let (starts, ends) = (plan.starts_on.year_month(), plan.ends_on.year_month());
+            if first < starts || first > ends {
+                return Err(DomainError::invalid(
+                    "campaign.promise_months_outside",
+                    "first_month",
+                    format!(
+                        "campaign {campaign} runs {} … {}; a promise of its value begins in one of its months ({starts} … {ends}), not in {first}",
+                        plan.starts_on, plan.ends_on
+                    ),
+                ));
+            }
+        }
+        let months = first.months_until(last) + 1;
+        if months > MAX_PROMISE_MONTHS {
+            return Err(DomainError::invalid(
+                "campaign.promise_months_at_most_twelve",
+                "last_month",
+                format!(
+                    "{first} … {last} is {months} months; a promise spans at most {MAX_PROMISE_MONTHS}, so that its baseline (the same months a year earlier) lies before it"
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 

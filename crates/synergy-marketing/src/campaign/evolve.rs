@@ -3,7 +3,10 @@
 use synergy_proto::Cases;
 use synergy_proto::events::marketing::MarketingEvent;
 
-use super::{Campaign, CampaignPlan, CampaignTask, Closure, Lifecycle, PriceCheck, TaskCompletion};
+use super::{
+    Campaign, CampaignPlan, CampaignTask, Closure, Lifecycle, PriceCheck, TaskCompletion,
+    UpliftPromise,
+};
 
 impl Campaign {
     /// Applies one recorded event. Total and pure: events are facts already decided, so
@@ -108,6 +111,27 @@ impl Campaign {
                     closed_on: *closed_on,
                     outcome: *outcome,
                     summary: summary.clone(),
+                });
+            }
+            MarketingEvent::UpliftPromised {
+                skus,
+                first_month,
+                last_month,
+                uplift,
+                reason,
+                ..
+            } => {
+                let revision = self
+                    .promise
+                    .as_ref()
+                    .map_or(1, |p| p.revision.saturating_add(1));
+                self.promise = Some(UpliftPromise {
+                    skus: skus.clone(),
+                    first_month: *first_month,
+                    last_month: *last_month,
+                    uplift: *uplift,
+                    revision,
+                    reason: reason.clone(),
                 });
             }
         }

@@ -9,7 +9,7 @@ use synergy_proto::events::brand::PriceClass;
 use synergy_proto::events::marketing::{CampaignOutcome, MarketingEvent};
 use synergy_proto::{
     BrandId, CampaignId, Cases, Date, Event, OrgId, OutletId, PartnershipId, Role, Side, SkuId,
-    TaskId, Yuan,
+    TaskId, YearMonth, Yuan,
 };
 
 pub fn pid() -> PartnershipId {
@@ -68,6 +68,7 @@ fn view(terminated: bool) -> PartnershipView {
         manufacturer: OrgId::new(MANUFACTURER).unwrap(),
         distributor: OrgId::new(DISTRIBUTOR).unwrap(),
         terminated,
+        time_zone: synergy_proto::TimeZone::default(),
     }
 }
 
@@ -211,6 +212,28 @@ pub fn close_on(on: &str, outcome: CampaignOutcome, summary: &str) -> Command {
 pub fn close_cmd(outcome: CampaignOutcome) -> Command {
     close_on("2008-06-30", outcome, "鋪貨率 85 %, 動銷良好")
 }
+pub fn month(s: &str) -> YearMonth {
+    s.parse().unwrap()
+}
+/// Promise `uplift` cases (thousandths) of hy-soft over `first … last`, with `reason`.
+pub fn promise_cmd(first: &str, last: &str, uplift: i64, reason: &str) -> Command {
+    Command::PromiseUplift {
+        partnership: pid(),
+        campaign: cid(),
+        skus: vec![sku("hy-soft")],
+        first_month: month(first),
+        last_month: month(last),
+        uplift: cases(uplift),
+        reason: reason.into(),
+    }
+}
+/// `cmd`, a promise, with its SKUs set to `skus`.
+pub fn promising(mut cmd: Command, list: &[&str]) -> Command {
+    if let Command::PromiseUplift { skus, .. } = &mut cmd {
+        *skus = list.iter().map(|s| sku(s)).collect();
+    }
+    cmd
+}
 /// `cmd` with the day it states something happened on set to `on`.
 pub fn dated(mut cmd: Command, on: Date) -> Command {
     match &mut cmd {
@@ -320,6 +343,17 @@ pub fn closed(outcome: CampaignOutcome) -> Event {
     })
 }
 
+pub fn promised(first: &str, last: &str, uplift: i64, reason: Option<&str>) -> Event {
+    ev(MarketingEvent::UpliftPromised {
+        campaign: cid(),
+        skus: vec![sku("hy-soft")],
+        first_month: month(first),
+        last_month: month(last),
+        uplift: cases(uplift),
+        reason: reason.map(str::to_owned),
+    })
+}
+
 /// Planned, outlets selected, launched.
 pub fn live() -> Vec<Event> {
     vec![planned(), selected(&["o1", "o2"]), launched()]
@@ -338,5 +372,9 @@ pub fn every_command() -> Vec<(Command, DecisionContext)> {
         (supply_cmd("hy-soft", 1_000), distributor()),
         (launch_cmd(), distributor()),
         (close_cmd(CampaignOutcome::Succeeded), manufacturer()),
+        (
+            promise_cmd("2008-05", "2008-07", 300_000, ""),
+            manufacturer(),
+        ),
     ]
 }

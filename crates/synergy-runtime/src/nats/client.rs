@@ -19,13 +19,13 @@ use synergy_proto::{PartnershipId, Period};
 
 use crate::api::{
     Api, ApiError, IssueRequest, IssuedReport, PlanGapRequest, READ_YOUR_WRITES_TIMEOUT,
-    ReportRequest,
+    ReportRequest, ValueRealisedRequest,
 };
 use crate::executor::{ExecuteError, Outcome, Request};
 use crate::nats::wire::{
     self, CatalogueQuery, CatalogueWire, CommandRequest, ErrorWire, IssueCommand,
     IssuedVersionQuery, IssuedWire, OutcomeWire, PartnershipQuery, PartnershipWire, PlanGapQuery,
-    ReadQuery, ReportQuery,
+    ReadQuery, ReportQuery, ValueRealisedQuery,
 };
 use crate::nats::{ConnectError, NatsAddress, connect};
 use crate::query::AnyQuery;
@@ -201,7 +201,13 @@ impl Api for NatsApi {
                 self.config.request_timeout,
             )
             .await?;
-        Ok(view.map(PartnershipView::from))
+        view.map(PartnershipView::try_from)
+            .transpose()
+            .map_err(|e| {
+                ApiError::Execute(ExecuteError::Internal(format!(
+                    "the strategy service answered with a partnership in an unknown time zone: {e}"
+                )))
+            })
     }
 
     async fn query(&self, query: AnyQuery) -> Result<serde_json::Value, ApiError> {
@@ -256,6 +262,19 @@ impl Api for NatsApi {
             wire::plan_gap_subject(),
             "evaluation",
             &PlanGapQuery::from(&request),
+            self.config.request_timeout + self.config.report_wait,
+        )
+        .await
+    }
+
+    async fn value_realised(&self, mut request: ValueRealisedRequest) -> Result<String, ApiError> {
+        if request.after.is_none() {
+            request.after = self.last_write();
+        }
+        self.ask(
+            wire::value_realised_subject(),
+            "evaluation",
+            &ValueRealisedQuery::from(&request),
             self.config.request_timeout + self.config.report_wait,
         )
         .await

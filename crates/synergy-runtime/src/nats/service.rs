@@ -39,7 +39,7 @@ use crate::nats::wire::{
     self, CatalogueQuery, CatalogueReply, CatalogueWire, CommandReply, CommandRequest, ErrorWire,
     IssueCommand, IssueReply, IssuedVersionQuery, IssuedVersionReply, IssuedWire, OutcomeWire,
     PartnershipQuery, PartnershipReply, PartnershipWire, PlanGapQuery, ReadQuery, ReadReply,
-    ReportQuery, ReportReply,
+    ReportQuery, ReportReply, ValueRealisedQuery,
 };
 use crate::projection::{self, ProjectionError, ProjectionStore};
 
@@ -212,6 +212,7 @@ enum Endpoint {
     Issue,
     Issued,
     Status,
+    ValueRealised,
 }
 
 /// A subscription whose messages are tagged with what they ask for.
@@ -301,6 +302,7 @@ impl Service {
                 (Endpoint::Issue, wire::issue_subject()),
                 (Endpoint::Issued, wire::issued_subject()),
                 (Endpoint::Status, wire::status_subject()),
+                (Endpoint::ValueRealised, wire::value_realised_subject()),
             ] {
                 out.push((endpoint, subject, subject::queue_group(Context::Evaluation)));
             }
@@ -514,6 +516,7 @@ impl Handlers {
             Endpoint::Issue => wire::encode(&self.issue(&msg).await),
             Endpoint::Issued => wire::encode(&self.issued(&msg).await),
             Endpoint::Status => wire::encode(&self.status(&msg).await),
+            Endpoint::ValueRealised => wire::encode(&self.value_realised(&msg).await),
         };
         let bytes = match encoded {
             Ok(bytes) => bytes,
@@ -693,6 +696,26 @@ impl Handlers {
         );
         local
             .plan_gap(query.into())
+            .instrument(span)
+            .await
+            .map_err(|e| ErrorWire::from_api(&e))
+    }
+
+    async fn value_realised(&self, msg: &Message) -> ReportReply {
+        let query: ValueRealisedQuery = wire::decode(&msg.payload)
+            .map_err(|e| self.bad_request(msg, "value-realised query", e))?;
+        let Some(local) = &self.reports else {
+            return Err(not_evaluation());
+        };
+        self.stats.queries.fetch_add(1, Ordering::Relaxed);
+        let span = tracing::info_span!(
+            "query",
+            name = "value-realised",
+            partnership = %query.partnership,
+            campaign = %query.campaign,
+        );
+        local
+            .value_realised(query.into())
             .instrument(span)
             .await
             .map_err(|e| ErrorWire::from_api(&e))

@@ -17,11 +17,13 @@ use synergy_proto::codec::{DecodeError, decode_message, encode_message};
 use synergy_proto::events::brand::PriceClass;
 use synergy_proto::events::evaluation::{ReportKind, Restatement};
 use synergy_proto::{
-    Actor, BrandId, Context, Date, OrgId, PartnershipId, Percent, Period, SkuId, StreamId, Uuid,
-    Yuan, subject,
+    Actor, BrandId, CampaignId, Context, Date, OrgId, PartnershipId, Percent, Period, SkuId,
+    StreamId, TimeZone, TimeZoneError, Uuid, Yuan, subject,
 };
 
-use crate::api::{ApiError, IssueRequest, IssuedReport, PlanGapRequest, ReportRequest};
+use crate::api::{
+    ApiError, IssueRequest, IssuedReport, PlanGapRequest, ReportRequest, ValueRealisedRequest,
+};
 use crate::executor::{AnyCommand, ExecuteError, Outcome, Request};
 use crate::projection::ProjectionError;
 use crate::query::AnyQuery;
@@ -307,6 +309,8 @@ pub struct PartnershipWire {
     pub manufacturer: OrgId,
     pub distributor: OrgId,
     pub terminated: bool,
+    /// The IANA name of the partnership's time zone.
+    pub time_zone: String,
 }
 
 impl From<&PartnershipView> for PartnershipWire {
@@ -316,18 +320,23 @@ impl From<&PartnershipView> for PartnershipWire {
             manufacturer: v.manufacturer.clone(),
             distributor: v.distributor.clone(),
             terminated: v.terminated,
+            time_zone: v.time_zone.name().to_owned(),
         }
     }
 }
 
-impl From<PartnershipWire> for PartnershipView {
-    fn from(v: PartnershipWire) -> Self {
-        PartnershipView {
+impl TryFrom<PartnershipWire> for PartnershipView {
+    type Error = TimeZoneError;
+    /// Fails on a zone this build's tz database does not hold (a service on a newer one):
+    /// judging the partnership's days in another zone would be silently wrong.
+    fn try_from(v: PartnershipWire) -> Result<Self, TimeZoneError> {
+        Ok(PartnershipView {
+            time_zone: TimeZone::new(&v.time_zone)?,
             id: v.id,
             manufacturer: v.manufacturer,
             distributor: v.distributor,
             terminated: v.terminated,
-        }
+        })
     }
 }
 
@@ -498,6 +507,37 @@ impl From<PlanGapQuery> for PlanGapRequest {
     }
 }
 
+/// A campaign's value realised to judge: asked of the evaluation service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueRealisedQuery {
+    pub partnership: PartnershipId,
+    pub campaign: CampaignId,
+    pub as_of: Date,
+    pub after: Option<u64>,
+}
+
+impl From<&ValueRealisedRequest> for ValueRealisedQuery {
+    fn from(r: &ValueRealisedRequest) -> Self {
+        ValueRealisedQuery {
+            partnership: r.partnership.clone(),
+            campaign: r.campaign.clone(),
+            as_of: r.as_of,
+            after: r.after.map(Position::get),
+        }
+    }
+}
+
+impl From<ValueRealisedQuery> for ValueRealisedRequest {
+    fn from(q: ValueRealisedQuery) -> Self {
+        ValueRealisedRequest {
+            partnership: q.partnership,
+            campaign: q.campaign,
+            as_of: q.as_of,
+            after: q.after.map(Position),
+        }
+    }
+}
+
 /// Issue the live report as its next version: a write, answered by evaluation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssueCommand {
@@ -607,6 +647,7 @@ pub const REPORT_QUERY: &str = "report";
 pub const ISSUED_QUERY: &str = "issued-report";
 pub const STATUS_QUERY: &str = "status";
 pub const PLAN_GAP_QUERY: &str = "plan-gap";
+pub const VALUE_REALISED_QUERY: &str = "value-realised";
 /// A context's own queries ([`ReadQuery`]), one subject per context.
 pub const READ_QUERY: &str = "read";
 /// The evaluation command verb that issues a report version.
@@ -646,6 +687,11 @@ pub fn report_subject() -> String {
 /// `syn.qry.evaluation.plan-gap`
 pub fn plan_gap_subject() -> String {
     fixed_query(Context::Evaluation, PLAN_GAP_QUERY)
+}
+
+/// `syn.qry.evaluation.value-realised`
+pub fn value_realised_subject() -> String {
+    fixed_query(Context::Evaluation, VALUE_REALISED_QUERY)
 }
 
 /// `syn.qry.<context>.read`: the context's own queries, answered by its service.
@@ -697,6 +743,10 @@ mod tests {
         assert_eq!(catalogue_subject(), "syn.qry.brand.catalogue");
         assert_eq!(report_subject(), "syn.qry.evaluation.report");
         assert_eq!(plan_gap_subject(), "syn.qry.evaluation.plan-gap");
+        assert_eq!(
+            value_realised_subject(),
+            "syn.qry.evaluation.value-realised"
+        );
         assert_eq!(status_subject(), "syn.qry.evaluation.status");
     }
 

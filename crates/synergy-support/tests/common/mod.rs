@@ -27,6 +27,7 @@ pub fn view() -> PartnershipView {
         manufacturer: hongyun(),
         distributor: changzhi(),
         terminated: false,
+        time_zone: synergy_proto::TimeZone::default(),
     }
 }
 
