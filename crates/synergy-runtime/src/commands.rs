@@ -102,6 +102,6 @@ mod tests {
                 spec.cli[0]
             );
         }
-        assert_eq!(seen.len(), 47);
+        assert_eq!(seen.len(), 48);
     }
 }
