@@ -22,7 +22,10 @@ fn samples() -> anyhow::Result<Vec<(&'static str, Vec<u8>)>> {
     Ok(vec![
         ("catalogue.csv", Catalogue::csv().into_bytes()),
         ("market-data.csv", MarketData::csv_of(history).into_bytes()),
-        ("2008-06.xlsx", market_data_as_excel_writes_it(&june.csv(), "2008-06")?),
+        (
+            "2008-06.xlsx",
+            market_data_as_excel_writes_it(&june.csv(), "2008-06")?,
+        ),
         (
             "2008-06-fixed.xlsx",
             market_data_as_excel_writes_it(&june.corrected().csv(), "2008-06")?,
@@ -48,7 +51,10 @@ fn the_samples_are_what_the_generators_write() -> anyhow::Result<()> {
     let mut expected: Vec<String> = samples.iter().map(|(n, _)| (*n).to_owned()).collect();
     expected.push("README.md".into());
     expected.sort();
-    ensure!(present == expected, "docs/examples holds {present:?}, not {expected:?}");
+    ensure!(
+        present == expected,
+        "docs/examples holds {present:?}, not {expected:?}"
+    );
     for (name, bytes) in &samples {
         let stored = std::fs::read(dir.join(name))?;
         ensure!(

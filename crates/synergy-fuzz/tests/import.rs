@@ -69,8 +69,7 @@ fn seeds() -> &'static [Vec<u8>; 4] {
         [
             workbook(MARKET),
             workbook(CATALOGUE),
-            synergy_testkit::spreadsheets::market_data_as_excel_writes_it(MARKET, "數據")
-                .unwrap(),
+            synergy_testkit::spreadsheets::market_data_as_excel_writes_it(MARKET, "數據").unwrap(),
             two_sheets(),
         ]
     })
@@ -162,7 +161,11 @@ fn xml_fragment() -> impl Strategy<Value = Vec<u8>> {
         Just(b"<c r=\"A5\" t=\"d\"><v>T25:99:99</v></c>".to_vec()),
         Just(b"<c r=\"A6\" t=\"d\"><v>2008-02-30T00:00:00+08:00</v></c>".to_vec()),
         Just(b"<workbookPr date1904=\"1\"/>".to_vec()),
-        Just("<sheet name=\"數\" sheetId=\"9\" r:id=\"rId9\"/>".as_bytes().to_vec()),
+        Just(
+            "<sheet name=\"數\" sheetId=\"9\" r:id=\"rId9\"/>"
+                .as_bytes()
+                .to_vec()
+        ),
         Just(b"&#x0;&amp;&lt;".to_vec()),
         proptest::collection::vec(any::<u8>(), 1..32),
     ]
