@@ -4,8 +4,11 @@
 //! [`DomainError`], which names the broken rule and the field. Pure: no tokio, NATS, sled
 //! or HTTP — time and lookups come in as arguments.
 
+mod code;
 pub mod contract;
 pub mod testing;
+
+pub use code::{CLI_FAILED, ErrorCode};
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -198,7 +201,7 @@ pub fn partnership_not_found(id: &PartnershipId) -> DomainError {
     )
 }
 
-/// What kind of refusal a [`DomainError`] is; the gateway maps it to an HTTP status.
+/// What kind of refusal a [`DomainError`] is; its [`ErrorCode`] is [`ErrorKind::code`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     /// The principal may not do this (403).

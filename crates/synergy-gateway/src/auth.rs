@@ -5,11 +5,12 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
+use synergy_domain::ErrorCode;
 use synergy_domain::{PartnershipView, Principal};
 use synergy_proto::{OrgId, PartnershipId, Role, Side};
 
 use crate::GatewayState;
-use crate::error::{Problem, codes};
+use crate::error::Problem;
 
 /// The header an admin names the party it acts for with.
 pub const ACT_AS: &str = "x-act-as";
@@ -53,8 +54,8 @@ impl FromRequestParts<GatewayState> for Caller {
             .authenticate(token)
             .map_err(|e| {
                 tracing::error!(error = %e, "token store");
-                Problem::unavailable(
-                    codes::UNAVAILABLE,
+                Problem::new(
+                    ErrorCode::Unavailable,
                     "tokens cannot be checked right now; retry",
                 )
             })?
@@ -67,10 +68,10 @@ impl FromRequestParts<GatewayState> for Caller {
         let org = match (info.role, act_as) {
             (Role::Admin, Some(v)) => {
                 let text = v.to_str().map_err(|_| {
-                    Problem::bad_request(codes::INVALID_HEADER, "X-Act-As is not readable text")
+                    Problem::new(ErrorCode::InvalidHeader, "X-Act-As is not readable text")
                 })?;
                 OrgId::new(text).map_err(|e| {
-                    Problem::bad_request(codes::INVALID_HEADER, format!("X-Act-As: {e}"))
+                    Problem::new(ErrorCode::InvalidHeader, format!("X-Act-As: {e}"))
                         .with_field("X-Act-As")
                 })?
             }

@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use axum::routing::{MethodRouter, post};
+use synergy_domain::ErrorCode;
 use synergy_domain::PartnershipView;
 use synergy_domain::contract::{Args, BindError, CommandSpec, Field, Kind, Values, Who, check};
 use synergy_proto::{OrgId, PartnershipId};
@@ -25,7 +26,7 @@ use utoipa::openapi::{ContentBuilder, OpenApi, Ref, Required};
 
 use crate::GatewayState;
 use crate::auth::{self, Caller};
-use crate::error::{Problem, codes};
+use crate::error::Problem;
 use crate::extract::{JsonBody, Params};
 use crate::text::ShapeSchema;
 
@@ -60,8 +61,8 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
 }
 
 fn malformed(message: impl std::fmt::Display) -> Problem {
-    Problem::bad_request(
-        codes::MALFORMED_JSON,
+    Problem::new(
+        ErrorCode::MalformedJson,
         format!("the body is not the JSON this route takes: {message}"),
     )
 }
@@ -90,8 +91,8 @@ async fn handle(
         if let Kind::Text(shape) = field.kind
             && !shape.accepts(raw)
         {
-            return Err(Problem::bad_request(
-                codes::INVALID_PATH,
+            return Err(Problem::new(
+                ErrorCode::InvalidPath,
                 format!("path parameter {name} is not {}", shape.expected()),
             )
             .with_field(name));

@@ -1,12 +1,13 @@
 //! The one error shape every response uses: `{code, message, rule?, field?, errors?}` with a
-//! stable `code` per failure class (listed in the crate documentation and the OpenAPI).
+//! stable `code` per failure class and the status that code has in the one table of codes
+//! ([`ErrorCode`], documented in `docs/errors.md` and the OpenAPI).
 
 use std::collections::BTreeMap;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use synergy_domain::{DomainError, ErrorKind};
+use synergy_domain::{DomainError, ErrorCode};
 use synergy_runtime::{ApiError, ExecuteError};
 use utoipa::ToSchema;
 
@@ -113,11 +114,7 @@ impl RowProblems {
                 self.total
             )
         };
-        let mut p = Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            codes::INVALID_FILE,
-            message,
-        );
+        let mut p = Problem::new(ErrorCode::InvalidFile, message);
         p.body.errors = Some(self.listed.into_values().flatten().collect());
         p.body.errors_total = Some(self.total);
         p.body.rows_with_errors = Some(rows);
@@ -135,11 +132,12 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+    /// An error of `code`, answered with the code's status from the table.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            status,
+            status: status_of(code),
             body: Box::new(ErrorBody {
-                code: code.to_owned(),
+                code: code.as_str().to_owned(),
                 message: message.into(),
                 rule: None,
                 field: None,
@@ -150,6 +148,13 @@ impl Problem {
                 sheet: None,
             }),
         }
+    }
+
+    /// The same message under another code (and its status).
+    pub fn recoded(mut self, code: ErrorCode) -> Self {
+        self.status = status_of(code);
+        self.body.code = code.as_str().to_owned();
+        self
     }
 
     pub fn with_rule(mut self, rule: &str) -> Self {
@@ -163,86 +168,58 @@ impl Problem {
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, codes::UNAUTHORIZED, message)
+        Self::new(ErrorCode::Unauthorized, message)
     }
 
     pub fn forbidden(rule: &str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, codes::FORBIDDEN, message).with_rule(rule)
-    }
-
-    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, message)
+        Self::new(ErrorCode::Forbidden, message).with_rule(rule)
     }
 
     /// A body field that does not parse (a date, an amount, an id).
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID, message).with_field(field)
+        Self::new(ErrorCode::Invalid, message).with_field(field)
     }
 
     pub fn internal(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL, message)
-    }
-
-    pub fn unavailable(code: &str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
+        Self::new(ErrorCode::Internal, message)
     }
 }
 
-/// The stable error codes.
-pub mod codes {
-    pub const UNAUTHORIZED: &str = "unauthorized";
-    pub const FORBIDDEN: &str = "forbidden";
-    pub const NOT_FOUND: &str = "not_found";
-    pub const CONFLICT: &str = "conflict";
-    pub const INVALID: &str = "invalid";
-    pub const INVALID_FILE: &str = "invalid_file";
-    pub const MALFORMED_JSON: &str = "malformed_json";
-    pub const INVALID_PATH: &str = "invalid_path";
-    pub const INVALID_QUERY: &str = "invalid_query";
-    pub const INVALID_HEADER: &str = "invalid_header";
-    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
-    pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
-    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
-    pub const TIMEOUT: &str = "timeout";
-    pub const CONTENDED: &str = "contended";
-    pub const UNAVAILABLE: &str = "unavailable";
-    pub const NOT_READY: &str = "not_ready";
-    pub const INTERNAL: &str = "internal";
-    pub const IDEMPOTENCY_KEY_REUSED: &str = "idempotency_key_reused";
+/// The code's status from the table (all of them valid statuses, as the gateway's tests
+/// show by answering each).
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
 
-    /// Every code with its status, for the documentation test.
-    pub const ALL: [(&str, u16); 19] = [
-        (UNAUTHORIZED, 401),
-        (FORBIDDEN, 403),
-        (NOT_FOUND, 404),
-        (CONFLICT, 409),
-        (INVALID, 422),
-        (IDEMPOTENCY_KEY_REUSED, 422),
-        (INVALID_FILE, 422),
-        (MALFORMED_JSON, 400),
-        (INVALID_PATH, 400),
-        (INVALID_QUERY, 400),
-        (INVALID_HEADER, 400),
-        (UNSUPPORTED_MEDIA_TYPE, 415),
-        (PAYLOAD_TOO_LARGE, 413),
-        (METHOD_NOT_ALLOWED, 405),
-        (TIMEOUT, 408),
-        (CONTENDED, 503),
-        (UNAVAILABLE, 503),
-        (NOT_READY, 503),
-        (INTERNAL, 500),
-    ];
+/// The table's codes as text, to compare with a response's `code`
+/// ([`ErrorCode`] is the table; `docs/errors.md` documents it).
+pub mod codes {
+    use synergy_domain::ErrorCode;
+
+    pub const UNAUTHORIZED: &str = ErrorCode::Unauthorized.as_str();
+    pub const FORBIDDEN: &str = ErrorCode::Forbidden.as_str();
+    pub const NOT_FOUND: &str = ErrorCode::NotFound.as_str();
+    pub const CONFLICT: &str = ErrorCode::Conflict.as_str();
+    pub const INVALID: &str = ErrorCode::Invalid.as_str();
+    pub const INVALID_FILE: &str = ErrorCode::InvalidFile.as_str();
+    pub const MALFORMED_JSON: &str = ErrorCode::MalformedJson.as_str();
+    pub const INVALID_PATH: &str = ErrorCode::InvalidPath.as_str();
+    pub const INVALID_QUERY: &str = ErrorCode::InvalidQuery.as_str();
+    pub const INVALID_HEADER: &str = ErrorCode::InvalidHeader.as_str();
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = ErrorCode::UnsupportedMediaType.as_str();
+    pub const PAYLOAD_TOO_LARGE: &str = ErrorCode::PayloadTooLarge.as_str();
+    pub const METHOD_NOT_ALLOWED: &str = ErrorCode::MethodNotAllowed.as_str();
+    pub const TIMEOUT: &str = ErrorCode::Timeout.as_str();
+    pub const CONTENDED: &str = ErrorCode::Contended.as_str();
+    pub const UNAVAILABLE: &str = ErrorCode::Unavailable.as_str();
+    pub const NOT_READY: &str = ErrorCode::NotReady.as_str();
+    pub const INTERNAL: &str = ErrorCode::Internal.as_str();
+    pub const IDEMPOTENCY_KEY_REUSED: &str = ErrorCode::IdempotencyKeyReused.as_str();
 }
 
 impl From<DomainError> for Problem {
     fn from(e: DomainError) -> Self {
-        let (status, code) = match e.kind {
-            ErrorKind::Forbidden => (StatusCode::FORBIDDEN, codes::FORBIDDEN),
-            ErrorKind::NotFound => (StatusCode::NOT_FOUND, codes::NOT_FOUND),
-            ErrorKind::State => (StatusCode::CONFLICT, codes::CONFLICT),
-            ErrorKind::Invalid => (StatusCode::UNPROCESSABLE_ENTITY, codes::INVALID),
-        };
-        let mut p = Problem::new(status, code, e.message).with_rule(&e.rule);
+        let mut p = Problem::new(e.kind.code(), e.message).with_rule(&e.rule);
         p.body.field = e.field;
         p
     }
@@ -250,48 +227,43 @@ impl From<DomainError> for Problem {
 
 impl From<ExecuteError> for Problem {
     fn from(e: ExecuteError) -> Self {
-        match e {
-            ExecuteError::Refused(d) => d.into(),
-            ExecuteError::Contended { .. } => Problem::unavailable(codes::CONTENDED, e.to_string()),
-            ExecuteError::Unavailable(_) => Problem::unavailable(codes::UNAVAILABLE, e.to_string()),
-            ExecuteError::IdempotencyKeyReused { .. } => Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                codes::IDEMPOTENCY_KEY_REUSED,
-                e.to_string(),
-            )
-            .with_rule("idempotency.key_reused")
-            .with_field("Idempotency-Key"),
-            // Details of unreadable data or bugs stay in the server log, not in the response.
-            ExecuteError::Corrupt(_) | ExecuteError::Internal(_) => {
-                tracing::error!(error = %e, "command failed");
-                Problem::internal(
-                    "the server could not complete the request; an operator has the details in the log",
-                )
-            }
-        }
+        ApiError::Execute(e).into()
     }
 }
 
+/// Every failure of the [`synergy_runtime::Api`] is answered with its code from the table
+/// ([`ApiError::code`]); only the message is chosen here, and what is not the caller's
+/// business (unreadable data, a bug) goes to the server log instead.
 impl From<ApiError> for Problem {
     fn from(e: ApiError) -> Self {
+        let code = e.code();
         match e {
-            ApiError::Execute(e) => e.into(),
-            ApiError::NotFound(m) => Problem::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, m),
-            ApiError::NotReady(_) => Problem::unavailable(codes::NOT_READY, e.to_string()),
-            // A full disk under the read models clears by itself: they reopen their store.
-            ApiError::Projection(p) if p.is_storage_failure() => {
-                tracing::error!(error = %p, "report failed");
-                Problem::unavailable(
-                    codes::UNAVAILABLE,
-                    "the read models cannot be stored right now (a full disk?); retry shortly",
-                )
+            ApiError::Execute(ExecuteError::Refused(d)) => d.into(),
+            ApiError::Execute(ExecuteError::IdempotencyKeyReused { .. }) => {
+                Problem::new(code, e.to_string())
+                    .with_rule("idempotency.key_reused")
+                    .with_field("Idempotency-Key")
             }
-            ApiError::Projection(_) => {
+            ApiError::Projection(_) if code == ErrorCode::Internal => {
                 tracing::error!(error = %e, "report failed");
                 Problem::internal(
                     "the server could not compute the report; an operator has the details in the log",
                 )
             }
+            _ if code == ErrorCode::Internal => {
+                tracing::error!(error = %e, "command failed");
+                Problem::internal(
+                    "the server could not complete the request; an operator has the details in the log",
+                )
+            }
+            ApiError::Projection(p) => {
+                tracing::error!(error = %p, "report failed");
+                Problem::new(
+                    code,
+                    "the read models cannot be stored right now (a full disk?); retry shortly",
+                )
+            }
+            other => Problem::new(code, other.to_string()),
         }
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::fmt::Display;
 use std::str::FromStr;
+use synergy_domain::ErrorCode;
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection};
@@ -12,12 +13,11 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::error::{Problem, codes};
+use crate::error::Problem;
 
 pub(crate) fn too_large() -> Problem {
     Problem::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        codes::PAYLOAD_TOO_LARGE,
+        ErrorCode::PayloadTooLarge,
         "the request body is larger than the gateway accepts; split the file",
     )
 }
@@ -43,8 +43,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         T::deserialize(serde_json::Value::Object(object))
             .map(JsonBody)
             .map_err(|e| {
-                Problem::bad_request(
-                    codes::MALFORMED_JSON,
+                Problem::new(
+                    ErrorCode::MalformedJson,
                     format!("the body is not the JSON this route takes: {e}"),
                 )
             })
@@ -54,8 +54,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 pub fn json_rejection(rejection: &JsonRejection) -> Problem {
     match rejection {
         JsonRejection::MissingJsonContentType(_) => Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            codes::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::UnsupportedMediaType,
             "send the body as JSON with `Content-Type: application/json`",
         ),
         JsonRejection::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -63,8 +62,8 @@ pub fn json_rejection(rejection: &JsonRejection) -> Problem {
         }
         // Syntax and data errors alike are the client's body; serde's text names the
         // field and position without echoing the body.
-        other => Problem::bad_request(
-            codes::MALFORMED_JSON,
+        other => Problem::new(
+            ErrorCode::MalformedJson,
             format!(
                 "the body is not the JSON this route takes: {}",
                 other.body_text()
@@ -88,8 +87,8 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
             {
                 Err(too_large())
             }
-            Err(e) => Err(Problem::bad_request(
-                codes::MALFORMED_JSON,
+            Err(e) => Err(Problem::new(
+                ErrorCode::MalformedJson,
                 format!("the body could not be read: {}", e.body_text()),
             )),
         }
@@ -107,7 +106,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
         axum::extract::Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
             .map(|p| Params(p.0))
-            .map_err(|e| Problem::bad_request(codes::INVALID_PATH, e.body_text()))
+            .map_err(|e| Problem::new(ErrorCode::InvalidPath, e.body_text()))
     }
 }
 
@@ -122,8 +121,11 @@ impl Params {
             .get(name)
             .ok_or_else(|| Problem::internal(format!("route has no path parameter {name}")))?;
         raw.parse().map_err(|e: T::Err| {
-            Problem::bad_request(codes::INVALID_PATH, format!("path parameter {name}: {e}"))
-                .with_field(name)
+            Problem::new(
+                ErrorCode::InvalidPath,
+                format!("path parameter {name}: {e}"),
+            )
+            .with_field(name)
         })
     }
 }
@@ -139,6 +141,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryArgs<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| QueryArgs(q.0))
-            .map_err(|e| Problem::bad_request(codes::INVALID_QUERY, e.body_text()))
+            .map_err(|e| Problem::new(ErrorCode::InvalidQuery, e.body_text()))
     }
 }

@@ -69,10 +69,11 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use synergy_domain::ErrorCode;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
@@ -316,17 +317,12 @@ pub fn route_table() -> Vec<(Method, &'static str)> {
 }
 
 async fn not_found() -> Problem {
-    Problem::new(
-        StatusCode::NOT_FOUND,
-        codes::NOT_FOUND,
-        "no such route; see /openapi.json",
-    )
+    Problem::new(ErrorCode::NotFound, "no such route; see /openapi.json")
 }
 
 async fn method_not_allowed() -> Problem {
     Problem::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        codes::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
         "this path does not take that method; see /openapi.json",
     )
 }
@@ -341,9 +337,7 @@ async fn observe(State(s): State<GatewayState>, req: Request, next: Next) -> Res
         .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
     let response = match tokio::time::timeout(s.limits.request_timeout, next.run(req)).await {
         Ok(r) => r,
-        Err(_) => Problem::new(
-            StatusCode::REQUEST_TIMEOUT,
-            codes::TIMEOUT,
+        Err(_) => Problem::new(ErrorCode::Timeout,
             format!(
                 "the request took longer than {} s and was abandoned; a command may or may not be recorded, so retry with the same Idempotency-Key",
                 s.limits.request_timeout.as_secs()
@@ -409,8 +403,8 @@ async fn buffer_body(State(s): State<GatewayState>, req: Request, next: Next) ->
                 }
             }
             Some(Err(e)) => {
-                return Problem::bad_request(
-                    codes::MALFORMED_JSON,
+                return Problem::new(
+                    ErrorCode::MalformedJson,
                     format!("the body could not be read: {e}"),
                 )
                 .into_response();

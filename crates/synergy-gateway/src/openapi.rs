@@ -1,10 +1,10 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations so that it describes
 //! what the server really accepts and returns.
 
+use synergy_domain::ErrorCode;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::error::codes;
 use crate::text::{Shape, ShapeSchema};
 use crate::{reads, routes};
 
@@ -27,8 +27,8 @@ impl Modify for Security {
         let mut table = String::from(
             "\n\n## Error codes\n\nEvery error is JSON `{code, message, rule?, field?, errors?}`.\n\n| code | status |\n|---|---|\n",
         );
-        for (code, status) in codes::ALL {
-            table.push_str(&format!("| `{code}` | {status} |\n"));
+        for code in ErrorCode::ALL {
+            table.push_str(&format!("| `{code}` | {} |\n", code.status()));
         }
         // Optional headers are absent or a value, never JSON null (which utoipa derives for
         // `Option`): a header cannot carry null.

@@ -8,9 +8,9 @@
 //! not exist.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use synergy_domain::ErrorCode;
 use synergy_proto::{
     ActionItemId, BrandId, CampaignId, Date, MeetingId, OrderId, PartnershipId, Period, PlanId,
     SkuId, SupportRequestId, YearMonth,
@@ -21,7 +21,7 @@ use utoipa::IntoParams;
 use crate::GatewayState;
 use crate::auth::{self, Caller};
 use crate::dto::{DateText, Id, MonthText, PeriodText, SideDto, parse};
-use crate::error::{ErrorBody, Problem, codes};
+use crate::error::{ErrorBody, Problem};
 use crate::extract::{Params, QueryArgs};
 
 use synergy_brand::Query as BrandQ;
@@ -41,13 +41,7 @@ where
     T::Err: std::fmt::Display,
 {
     value
-        .map(|v| {
-            parse(name, v).map_err(|mut p| {
-                p.status = StatusCode::BAD_REQUEST;
-                p.body.code = codes::INVALID_QUERY.to_owned();
-                p
-            })
-        })
+        .map(|v| parse(name, v).map_err(|p| p.recoded(ErrorCode::InvalidQuery)))
         .transpose()
 }
 
@@ -66,8 +60,7 @@ async fn answer(
         && let Some(what) = one
     {
         return Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            codes::NOT_FOUND,
+            ErrorCode::NotFound,
             format!("no such {what} in this partnership"),
         ));
     }

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use synergy_domain::ErrorCode;
 use synergy_evaluation::render::Format as ReportFormat;
 use synergy_import::Source;
 use synergy_import::{Format as FileFormat, ImportErrors, XLSX_MEDIA_TYPE};
@@ -31,21 +32,20 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<synergy_proto::Uuid>, P
         return Ok(None);
     };
     let text = v.to_str().map_err(|_| {
-        Problem::bad_request(
-            codes::INVALID_HEADER,
+        Problem::new(
+            ErrorCode::InvalidHeader,
             "Idempotency-Key is not readable text",
         )
     })?;
     if !Shape::Uuid.accepts(text) {
-        return Err(Problem::bad_request(
-            codes::INVALID_HEADER,
+        return Err(Problem::new(ErrorCode::InvalidHeader,
             format!("Idempotency-Key must be a hyphenated UUID, e.g. 0190a5f2-3c4d-7e8f-9a0b-1c2d3e4f5a6b; got {text:?}"),
         )
         .with_field("Idempotency-Key"));
     }
     synergy_proto::Uuid::parse_str(text).map(Some).map_err(|e| {
-        Problem::bad_request(
-            codes::INVALID_HEADER,
+        Problem::new(
+            ErrorCode::InvalidHeader,
             format!("Idempotency-Key must be a UUID: {e}"),
         )
         .with_field("Idempotency-Key")
@@ -130,8 +130,7 @@ fn upload_kind(headers: &HeaderMap, bytes: &[u8]) -> Result<Upload, Problem> {
         return Ok(Upload::File(FileFormat::sniff(bytes, None)));
     }
     Err(Problem::new(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        codes::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::UnsupportedMediaType,
         format!(
             "{content_type:?} is not an upload format; send text/csv, {XLSX_MEDIA_TYPE} or application/json"
         ),
@@ -247,8 +246,8 @@ pub struct CatalogueUploadArgs {
 /// A JSON upload has its columns named by its schema and no sheets.
 fn no_sheet_for_json(sheet: Option<&String>) -> Result<(), Problem> {
     match sheet {
-        Some(_) => Err(Problem::bad_request(
-            codes::INVALID_QUERY,
+        Some(_) => Err(Problem::new(
+            ErrorCode::InvalidQuery,
             "sheet chooses a sheet of an XLSX upload; a JSON upload has none",
         )
         .with_field("sheet")),
@@ -328,8 +327,8 @@ pub async fn import_catalogue(
         Upload::Json => {
             no_sheet_for_json(query.sheet.as_ref())?;
             let body: CatalogueJson = serde_json::from_slice(&bytes).map_err(|e| {
-                Problem::bad_request(
-                    codes::MALFORMED_JSON,
+                Problem::new(
+                    ErrorCode::MalformedJson,
                     format!("the body is not a catalogue: {e}"),
                 )
             })?;
@@ -430,8 +429,8 @@ pub async fn import_market_data(
         Upload::Json => {
             no_sheet_for_json(query.sheet.as_ref())?;
             let body: MarketDataJson = serde_json::from_slice(&bytes).map_err(|e| {
-                Problem::bad_request(
-                    codes::MALFORMED_JSON,
+                Problem::new(
+                    ErrorCode::MalformedJson,
                     format!("the body is not market data: {e}"),
                 )
             })?;
@@ -955,8 +954,8 @@ pub async fn get_issued_report(
         .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|v| v.parse().ok())
         .ok_or_else(|| {
-            Problem::bad_request(
-                codes::INVALID_PATH,
+            Problem::new(
+                ErrorCode::InvalidPath,
                 format!("path parameter version: {version:?} is not a version number (1, 2, …)"),
             )
             .with_field("version")

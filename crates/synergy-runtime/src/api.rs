@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use synergy_domain::{CatalogueView, DomainError, PartnershipView, Principal};
+use synergy_domain::{CatalogueView, DomainError, ErrorCode, PartnershipView, Principal};
 use synergy_evaluation::model::PartnershipModel;
 use synergy_evaluation::planner::{self, PlannerError};
 use synergy_evaluation::render::{self, Format};
@@ -22,7 +22,7 @@ use synergy_proto::{
 };
 
 use crate::clock::Clock;
-use crate::executor::{ExecuteError, Executor, Outcome, Request};
+use crate::executor::{ExecuteError, Executor, Outcome, Request, Unavailable};
 use crate::projection::{self, ProjectionError, ProjectionStore};
 use crate::query::AnyQuery;
 
@@ -39,17 +39,61 @@ pub struct ReportRequest {
     pub after: Option<Position>,
 }
 
+/// Why a call of the [`Api`] failed. Each variant has one stable [`ErrorCode`]
+/// ([`ApiError::code`]), from which every front end answers (`docs/errors.md`).
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error(transparent)]
     Execute(#[from] ExecuteError),
-    #[error("{0}")]
-    NotFound(String),
+    #[error(transparent)]
+    NotFound(#[from] NotFound),
     /// The read models did not reach the requested position in time. Retry.
     #[error("reports are not up to date yet ({0}); retry shortly")]
     NotReady(String),
     #[error("read models: {0}")]
     Projection(#[from] ProjectionError),
+}
+
+impl ApiError {
+    /// The stable code every front end answers this error with.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::Execute(e) => e.code(),
+            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::NotReady(_) => ErrorCode::NotReady,
+            // A full disk under the read models clears by itself: they reopen their store.
+            ApiError::Projection(p) if p.is_storage_failure() => ErrorCode::Unavailable,
+            ApiError::Projection(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+/// What a read did not find, named so that a caller can tell a partnership with no data
+/// from a campaign or an issued version that does not exist.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotFound {
+    /// The partnership is not signed (or the caller must not learn that it is).
+    #[error("partnership {0} does not exist")]
+    Partnership(PartnershipId),
+    /// Evaluation has nothing recorded for the partnership yet.
+    #[error("nothing is recorded for partnership {0}; sign it and import data first")]
+    Records(PartnershipId),
+    #[error("no campaign {campaign} in partnership {partnership}")]
+    Campaign {
+        partnership: PartnershipId,
+        campaign: CampaignId,
+    },
+    #[error("the {} report of {period} has no issued version {version}", kind.as_str())]
+    IssuedVersion {
+        partnership: PartnershipId,
+        kind: ReportKind,
+        period: Period,
+        version: u32,
+    },
+    /// Said by a service that does not name what it did not find (an older version), in
+    /// its words.
+    #[error("{0}")]
+    Described(String),
 }
 
 /// A share-gap plan to compute: what `period` takes in volume for `target_share`
@@ -230,11 +274,9 @@ impl<L: EventLog> Local<L> {
 
     /// The partnership's read model, or not found when nothing is recorded for it.
     fn recorded(&self, partnership: &PartnershipId) -> Result<Arc<PartnershipModel>, ApiError> {
-        self.views.model(partnership)?.ok_or_else(|| {
-            ApiError::NotFound(format!(
-                "nothing is recorded for partnership {partnership}; sign it and import data first"
-            ))
-        })
+        self.views
+            .model(partnership)?
+            .ok_or_else(|| NotFound::Records(partnership.clone()).into())
     }
 
     /// Brings the read models up to `after` (or the head).
@@ -313,10 +355,10 @@ impl<L: EventLog> Api for Local<L> {
         let model = self.recorded(&request.partnership)?;
         let judged =
             value::value_realised(&model, &request.campaign, request.as_of).ok_or_else(|| {
-                ApiError::NotFound(format!(
-                    "no campaign {} in partnership {}",
-                    request.campaign, request.partnership
-                ))
+                NotFound::Campaign {
+                    partnership: request.partnership.clone(),
+                    campaign: request.campaign.clone(),
+                }
             })?;
         Ok(judged
             .read_json(request.partnership.as_str(), request.as_of)
@@ -339,12 +381,7 @@ impl<L: EventLog> Api for Local<L> {
                 .exec
                 .partnership(&request.partnership)
                 .await?
-                .ok_or_else(|| {
-                    ApiError::NotFound(format!(
-                        "partnership {} does not exist",
-                        request.partnership
-                    ))
-                })?;
+                .ok_or_else(|| NotFound::Partnership(request.partnership.clone()))?;
             view.active_side_of(&request.principal)
                 .map_err(ExecuteError::Refused)?;
             let loaded = self
@@ -409,7 +446,7 @@ impl<L: EventLog> Api for Local<L> {
                 }
                 Err(AppendError::Conflict { .. }) => continue,
                 Err(AppendError::Unavailable { reason }) => {
-                    return Err(ExecuteError::Unavailable(reason).into());
+                    return Err(ExecuteError::Unavailable(Unavailable::storage(reason)).into());
                 }
                 Err(AppendError::Invalid(e)) => {
                     return Err(ExecuteError::Internal(e.to_string()).into());
@@ -438,10 +475,13 @@ impl<L: EventLog> Api for Local<L> {
             .and_then(|versions| versions.iter().find(|v| v.version == version))
             .map(|v| v.body.clone())
             .ok_or_else(|| {
-                ApiError::NotFound(format!(
-                    "the {} report of {period} has no issued version {version}",
-                    kind.as_str()
-                ))
+                NotFound::IssuedVersion {
+                    partnership: partnership.clone(),
+                    kind,
+                    period,
+                    version,
+                }
+                .into()
             })
     }
 }

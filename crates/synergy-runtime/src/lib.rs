@@ -16,9 +16,10 @@ pub mod projection;
 pub mod query;
 
 pub use api::{
-    Api, ApiError, IssueRequest, IssuedReport, Local, PlanGapRequest, ReportRequest,
+    Api, ApiError, IssueRequest, IssuedReport, Local, NotFound, PlanGapRequest, ReportRequest,
     ValueRealisedRequest,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use executor::{AnyCommand, ExecuteError, Executor, Outcome, Request};
+pub use executor::{AnyCommand, ExecuteError, Executor, Outcome, Request, Unavailable};
 pub use query::AnyQuery;
+pub use synergy_domain::ErrorCode;

@@ -17,7 +17,9 @@ use synergy_runtime::nats::wire::{self, CommandReply, CommandRequest};
 use synergy_runtime::nats::{
     NatsApi, NatsApiConfig, ServeError, Service, ServiceConfig, ServiceRole, ServiceStats,
 };
-use synergy_runtime::{AnyCommand, Api, ApiError, ExecuteError, ReportRequest, Request};
+use synergy_runtime::{
+    AnyCommand, Api, ApiError, ExecuteError, NotFound, ReportRequest, Request, Unavailable,
+};
 use synergy_testkit::NatsServer;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -325,7 +327,10 @@ async fn sign_register_submit_and_read_a_report_over_nats() {
         .value_realised(asked("nope".parse().unwrap()))
         .await
         .unwrap_err();
-    assert!(matches!(err, ApiError::NotFound(_)), "{err}");
+    assert!(
+        matches!(&err, ApiError::NotFound(NotFound::Campaign { campaign, .. }) if campaign.as_str() == "nope"),
+        "{err}"
+    );
     assert_eq!(world.stats(Context::Evaluation).queries(), 4);
     world.shut_down().await;
 }
@@ -586,7 +591,13 @@ async fn a_stopped_service_drains_and_callers_hear_it_is_gone() {
         panic!("expected unavailable, got {err}")
     };
     assert!(
-        reason.contains("no strategy service is running"),
+        matches!(&reason, Unavailable::NoService { service, .. } if service == "strategy"),
+        "{reason:?}"
+    );
+    assert!(
+        reason
+            .to_string()
+            .contains("no strategy service is running"),
         "{reason}"
     );
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use futures::StreamExt;
-use synergy_domain::Principal;
+use synergy_domain::{CLI_FAILED, ErrorCode, Principal};
 use synergy_evaluation::render::Format;
 use synergy_eventlog::{EventLog, Filter, Position};
 use synergy_proto::events::evaluation::ReportKind;
@@ -24,16 +24,26 @@ use crate::cli::{
     PlanGapFormat, QuarantineCmd, ReportKindArg, TemplateArgs, TemplateFormat, TemplateKind,
 };
 
-/// Runs the command line; the exit code is 0 on success, 1 when a command was refused or
-/// failed, 2 for usage errors.
+/// Runs the command line; the exit code is 0 on success, that of the error's code
+/// ([`ErrorCode::exit_code`], `docs/errors.md`) when a command was refused or failed, 2 for
+/// usage errors.
 pub async fn run(cli: Cli) -> ExitCode {
     match dispatch(cli).await {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(1)
+            let code = e
+                .chain()
+                .find_map(|cause| cause.downcast_ref::<ApiError>())
+                .map_or(ErrorCode::Internal, ApiError::code);
+            exit_for(code)
         }
     }
+}
+
+/// The exit code of a command that failed with `code`.
+pub(crate) fn exit_for(code: ErrorCode) -> ExitCode {
+    ExitCode::from(code.exit_code().unwrap_or(CLI_FAILED))
 }
 
 fn format_of(f: OutputFormat) -> Format {
@@ -192,7 +202,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 // once, as a command's refusal is.
                 Err(ApiError::Execute(ExecuteError::Refused(refusal))) => {
                     eprintln!("refused: {refusal}");
-                    Ok(ExitCode::from(1))
+                    Ok(exit_for(refusal.kind.code()))
                 }
                 Err(e) => Err(e.into()),
             }
@@ -366,7 +376,7 @@ fn report_outcome(result: Result<Outcome, ApiError>) -> anyhow::Result<ExitCode>
         }
         Err(e) => {
             eprintln!("refused: {e}");
-            Ok(ExitCode::from(1))
+            Ok(exit_for(e.code()))
         }
     }
 }
@@ -507,7 +517,7 @@ async fn execute_import(
         }
         Err(e) => {
             eprintln!("refused: {e}");
-            Ok(ExitCode::from(1))
+            Ok(exit_for(e.code()))
         }
     }
 }
@@ -544,7 +554,7 @@ fn rejected(file: &Path, errors: &synergy_import::ImportErrors) -> anyhow::Resul
         "{} was rejected; nothing was recorded:\n{errors}",
         file.display()
     );
-    Ok(ExitCode::from(1))
+    Ok(exit_for(ErrorCode::InvalidFile))
 }
 
 fn print_quarantined(listed: &[synergy_eventlog::Quarantined], json: bool) -> anyhow::Result<()> {

@@ -343,7 +343,7 @@ impl ShowCmd {
     }
 }
 
-/// Asks the query and prints the answer as pretty JSON; "no such …" is exit code 1.
+/// Asks the query and prints the answer as pretty JSON; "no such …" exits as `not_found`.
 pub async fn show(api: &dyn Api, cmd: ShowCmd, now: Timestamp) -> anyhow::Result<ExitCode> {
     let zone = match &cmd {
         ShowCmd::SupportOverview {
@@ -364,7 +364,7 @@ pub async fn show(api: &dyn Api, cmd: ShowCmd, now: Timestamp) -> anyhow::Result
         && let Some(what) = one
     {
         eprintln!("not found: no such {what} in partnership {partnership}");
-        return Ok(ExitCode::from(1));
+        return Ok(crate::run::exit_for(synergy_domain::ErrorCode::NotFound));
     }
     println!("{}", serde_json::to_string_pretty(&answer)?);
     Ok(ExitCode::SUCCESS)

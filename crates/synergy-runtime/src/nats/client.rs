@@ -21,7 +21,7 @@ use crate::api::{
     Api, ApiError, IssueRequest, IssuedReport, PlanGapRequest, READ_YOUR_WRITES_TIMEOUT,
     ReportRequest, ValueRealisedRequest,
 };
-use crate::executor::{ExecuteError, Outcome, Request};
+use crate::executor::{ExecuteError, Outcome, Request, Unavailable};
 use crate::nats::wire::{
     self, CatalogueQuery, CatalogueWire, CommandRequest, ErrorWire, IssueCommand,
     IssuedVersionQuery, IssuedWire, OutcomeWire, PartnershipQuery, PartnershipWire, PlanGapQuery,
@@ -148,16 +148,20 @@ impl NatsApi {
             }
         }
         .map_err(|e| {
-            let reason = match e.kind() {
-                RequestErrorKind::TimedOut => {
-                    format!("the {service} service did not answer on {subject} within {timeout:?}")
-                }
-                RequestErrorKind::NoResponders => {
-                    format!("no {service} service is running (nobody answers {subject}); start one")
-                }
-                _ => format!("cannot reach the {service} service on {subject}: {e}"),
-            };
-            ApiError::Execute(ExecuteError::Unavailable(reason))
+            let (service, subject) = (service.to_owned(), subject.clone());
+            ApiError::Execute(ExecuteError::Unavailable(match e.kind() {
+                RequestErrorKind::TimedOut => Unavailable::NoAnswer {
+                    service,
+                    subject,
+                    after: timeout,
+                },
+                RequestErrorKind::NoResponders => Unavailable::NoService { service, subject },
+                _ => Unavailable::Unreachable {
+                    service,
+                    subject,
+                    reason: e.to_string(),
+                },
+            }))
         })?;
         let answer: Result<T, ErrorWire> = wire::decode(&reply.payload).map_err(|e| {
             ApiError::Execute(ExecuteError::Internal(format!(

@@ -10,7 +10,9 @@
 use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
-use synergy_domain::{CatalogueView, DomainError, ErrorKind, PartnershipView, Principal, SkuView};
+use synergy_domain::{
+    CatalogueView, DomainError, ErrorCode, ErrorKind, PartnershipView, Principal, SkuView,
+};
 use synergy_evaluation::render::Format;
 use synergy_eventlog::Position;
 use synergy_proto::codec::{DecodeError, decode_message, encode_message};
@@ -22,33 +24,35 @@ use synergy_proto::{
 };
 
 use crate::api::{
-    ApiError, IssueRequest, IssuedReport, PlanGapRequest, ReportRequest, ValueRealisedRequest,
+    ApiError, IssueRequest, IssuedReport, NotFound, PlanGapRequest, ReportRequest,
+    ValueRealisedRequest,
 };
-use crate::executor::{AnyCommand, ExecuteError, Outcome, Request};
-use crate::projection::ProjectionError;
+use crate::executor::{AnyCommand, ExecuteError, Outcome, Request, Unavailable};
 use crate::query::AnyQuery;
 
 /// The version every message of this module is framed with.
 pub const MESSAGE_VERSION: u16 = 1;
 
-/// Stable error codes, shared with the gateway's JSON errors.
+/// The `code` an [`ErrorWire`] carries: the failure's stable code from the one table
+/// ([`ErrorCode`], `docs/errors.md`), except for three tags of the wire's own, which say
+/// how to rebuild the caller's typed error and map to a table code as the consts say.
 pub mod code {
-    /// The domain refused the command (see `kind`, `rule`, `field`).
+    use synergy_domain::ErrorCode;
+
+    /// The domain refused the command (see `kind`, `rule`, `field`): answered with the
+    /// code of its kind (`forbidden`, `not_found`, `conflict`, `invalid`).
     pub const REFUSED: &str = "refused";
-    /// Other writers kept changing the aggregate; retry.
-    pub const CONTENDED: &str = "contended";
-    /// The event log or the service could not be reached; retry with the same key.
-    pub const UNAVAILABLE: &str = "unavailable";
-    pub const NOT_FOUND: &str = "not_found";
-    /// The read models have not reached the caller's last write yet; retry.
-    pub const NOT_READY: &str = "not_ready";
-    /// Stored data cannot be read; an operator must look.
+    /// Stored data cannot be read; an operator must look: answered `internal`.
     pub const CORRUPT: &str = "corrupt";
-    /// The caller's idempotency key was used before for another command on the stream.
-    pub const IDEMPOTENCY_KEY_REUSED: &str = "idempotency_key_reused";
-    pub const INTERNAL: &str = "internal";
-    /// The service could not read the request (garbage, another version, wrong subject).
+    /// The service could not read the request (garbage, another version, wrong subject):
+    /// a deployment fault, answered `internal`.
     pub const BAD_REQUEST: &str = "bad_request";
+    pub const CONTENDED: &str = ErrorCode::Contended.as_str();
+    pub const UNAVAILABLE: &str = ErrorCode::Unavailable.as_str();
+    pub const NOT_FOUND: &str = ErrorCode::NotFound.as_str();
+    pub const NOT_READY: &str = ErrorCode::NotReady.as_str();
+    pub const IDEMPOTENCY_KEY_REUSED: &str = ErrorCode::IdempotencyKeyReused.as_str();
+    pub const INTERNAL: &str = ErrorCode::Internal.as_str();
 }
 
 /// A command, who sends it, and how to recognise a retry of it.
@@ -135,16 +139,22 @@ impl From<OutcomeWire> for Outcome {
 pub struct ErrorWire {
     /// One of [`code`].
     pub code: String,
-    /// For refusals: `forbidden`, `not_found`, `state` or `invalid`.
+    /// For refusals: `forbidden`, `not_found`, `state` or `invalid`. For `not_found`:
+    /// what was not found (`partnership`, `records`, `campaign`, `issued_version`).
     pub kind: Option<String>,
-    /// For refusals: the stable rule code, e.g. `plan.targets_only_in_draft`.
+    /// For refusals: the stable rule code, e.g. `plan.targets_only_in_draft`. For an
+    /// issued version not found: the report kind.
     pub rule: Option<String>,
-    /// For refusals: the offending field, where there is one.
+    /// For refusals: the offending field, where there is one. For `not_found`: the
+    /// campaign, or the issued version's period.
     pub field: Option<String>,
     /// A sentence a person can act on.
     pub message: String,
-    /// For `contended`: the aggregate and how often it was tried.
+    /// For `contended` and `idempotency_key_reused`: the aggregate. For `not_found`: the
+    /// partnership's own stream (naming the partnership).
     pub stream: Option<StreamId>,
+    /// For `contended`: how often it was tried. For an issued version not found: the
+    /// version.
     pub attempts: Option<u32>,
 }
 
@@ -169,19 +179,10 @@ impl ErrorWire {
     pub fn from_api(e: &ApiError) -> Self {
         match e {
             ApiError::Execute(e) => ErrorWire::from_execute(e),
-            ApiError::NotFound(m) => ErrorWire::new(code::NOT_FOUND, m.clone()),
+            ApiError::NotFound(missing) => ErrorWire::not_found(missing),
             ApiError::NotReady(m) => ErrorWire::new(code::NOT_READY, m.clone()),
             ApiError::Projection(p) => {
-                let code = match p {
-                    ProjectionError::Unavailable(_) => code::UNAVAILABLE,
-                    ProjectionError::Log {
-                        source: synergy_eventlog::ReadError::Unavailable { .. },
-                        ..
-                    } => code::UNAVAILABLE,
-                    ProjectionError::Model { .. } | ProjectionError::Log { .. } => code::CORRUPT,
-                    ProjectionError::Store(_) => code::INTERNAL,
-                };
-                ErrorWire::new(code, format!("evaluation's read models: {p}"))
+                ErrorWire::new(e.code().as_str(), format!("evaluation's read models: {p}"))
             }
         }
     }
@@ -199,7 +200,9 @@ impl ErrorWire {
                 attempts: Some(*attempts),
                 ..ErrorWire::new(code::CONTENDED, e.to_string())
             },
-            ExecuteError::Unavailable(m) => ErrorWire::new(code::UNAVAILABLE, m.clone()),
+            ExecuteError::Unavailable(cause) => {
+                ErrorWire::new(code::UNAVAILABLE, cause.to_string())
+            }
             ExecuteError::Corrupt(m) => ErrorWire::new(code::CORRUPT, m.clone()),
             ExecuteError::IdempotencyKeyReused { stream } => ErrorWire {
                 stream: Some(stream.clone()),
@@ -207,6 +210,72 @@ impl ErrorWire {
             },
             ExecuteError::Internal(m) => ErrorWire::new(code::INTERNAL, m.clone()),
         }
+    }
+
+    /// A [`NotFound`] in the fields the reply already had, so that a client of an older
+    /// version still reads it (as its message).
+    fn not_found(missing: &NotFound) -> Self {
+        let named = |kind: &str, partnership: &PartnershipId| ErrorWire {
+            kind: Some(kind.to_owned()),
+            stream: Some(synergy_strategy::stream_for(partnership)),
+            ..ErrorWire::new(code::NOT_FOUND, missing.to_string())
+        };
+        match missing {
+            NotFound::Partnership(p) => named("partnership", p),
+            NotFound::Records(p) => named("records", p),
+            NotFound::Campaign {
+                partnership,
+                campaign,
+            } => ErrorWire {
+                field: Some(campaign.to_string()),
+                ..named("campaign", partnership)
+            },
+            NotFound::IssuedVersion {
+                partnership,
+                kind,
+                period,
+                version,
+            } => ErrorWire {
+                rule: Some(kind.as_str().to_owned()),
+                field: Some(period.to_string()),
+                attempts: Some(*version),
+                ..named("issued_version", partnership)
+            },
+            NotFound::Described(_) => ErrorWire::new(code::NOT_FOUND, missing.to_string()),
+        }
+    }
+
+    /// What a `not_found` reply names; a reply that names nothing (an older service) keeps
+    /// its sentence.
+    fn into_not_found(self) -> NotFound {
+        let partnership = self.stream.as_ref().map(|s| s.partnership.clone());
+        let named = match (self.kind.as_deref(), partnership) {
+            (Some("partnership"), Some(p)) => Some(NotFound::Partnership(p)),
+            (Some("records"), Some(p)) => Some(NotFound::Records(p)),
+            (Some("campaign"), Some(p)) => self
+                .field
+                .as_deref()
+                .and_then(|c| CampaignId::new(c).ok())
+                .map(|campaign| NotFound::Campaign {
+                    partnership: p,
+                    campaign,
+                }),
+            (Some("issued_version"), Some(p)) => {
+                let kind = self.rule.as_deref().and_then(|k| k.parse().ok());
+                let period = self.field.as_deref().and_then(|t| t.parse().ok());
+                match (kind, period, self.attempts) {
+                    (Some(kind), Some(period), Some(version)) => Some(NotFound::IssuedVersion {
+                        partnership: p,
+                        kind,
+                        period,
+                        version,
+                    }),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        named.unwrap_or(NotFound::Described(self.message))
     }
 
     /// The caller's error for this reply: a refusal keeps its kind, rule, field and
@@ -226,14 +295,28 @@ impl ErrorWire {
                 let Some(rule) = self.rule.as_deref() else {
                     return malformed("rule", &self);
                 };
-                ApiError::Execute(ExecuteError::Refused(DomainError {
+                return ApiError::Execute(ExecuteError::Refused(DomainError {
                     kind,
                     rule: Cow::Owned(rule.to_owned()),
                     field: self.field,
                     message: self.message,
-                }))
+                }));
             }
-            code::CONTENDED => match (self.stream, self.attempts) {
+            code::CORRUPT => return ApiError::Execute(ExecuteError::Corrupt(self.message)),
+            // The client encoded the request itself, so a service that cannot read it
+            // runs another wire version (or the request went to the wrong subject): a
+            // deployment fault, not the user's.
+            code::BAD_REQUEST => {
+                return ApiError::Execute(ExecuteError::Internal(format!(
+                    "the service could not read the request ({}); are the client and the \
+                     services the same version?",
+                    self.message
+                )));
+            }
+            _ => {}
+        }
+        match ErrorCode::parse(&self.code) {
+            Some(ErrorCode::Contended) => match (self.stream, self.attempts) {
                 (Some(stream), Some(attempts)) => {
                     ApiError::Execute(ExecuteError::Contended { stream, attempts })
                 }
@@ -246,26 +329,20 @@ impl ErrorWire {
                     },
                 ),
             },
-            code::UNAVAILABLE => ApiError::Execute(ExecuteError::Unavailable(self.message)),
-            code::NOT_FOUND => ApiError::NotFound(self.message),
-            code::NOT_READY => ApiError::NotReady(self.message),
-            code::CORRUPT => ApiError::Execute(ExecuteError::Corrupt(self.message)),
-            code::IDEMPOTENCY_KEY_REUSED => match self.stream {
+            Some(ErrorCode::Unavailable) => ApiError::Execute(ExecuteError::Unavailable(
+                Unavailable::storage(self.message),
+            )),
+            Some(ErrorCode::NotFound) => ApiError::NotFound(self.into_not_found()),
+            Some(ErrorCode::NotReady) => ApiError::NotReady(self.message),
+            Some(ErrorCode::IdempotencyKeyReused) => match self.stream {
                 Some(stream) => ApiError::Execute(ExecuteError::IdempotencyKeyReused { stream }),
                 None => malformed("stream", &self),
             },
-            code::INTERNAL => ApiError::Execute(ExecuteError::Internal(self.message)),
-            // The client encoded the request itself, so a service that cannot read it
-            // runs another wire version (or the request went to the wrong subject): a
-            // deployment fault, not the user's.
-            code::BAD_REQUEST => ApiError::Execute(ExecuteError::Internal(format!(
-                "the service could not read the request ({}); are the client and the \
-                 services the same version?",
-                self.message
-            ))),
-            other => ApiError::Execute(ExecuteError::Internal(format!(
-                "the service answered with the unknown error code {other:?}: {}",
-                self.message
+            Some(ErrorCode::Internal) => ApiError::Execute(ExecuteError::Internal(self.message)),
+            // A code of the table that no service sends (an HTTP one), or none at all.
+            _ => ApiError::Execute(ExecuteError::Internal(format!(
+                "the service answered with the unknown error code {:?}: {}",
+                self.code, self.message
             ))),
         }
     }
@@ -771,26 +848,92 @@ mod tests {
         assert_eq!(got, refusal);
     }
 
-    #[test]
-    fn every_code_maps_back_to_the_error_it_came_from() {
+    /// One of every error a service can answer with.
+    fn every_error() -> Vec<ApiError> {
         let p = PartnershipId::new("p1").unwrap();
         let stream = synergy_strategy::stream_for(&p);
-        let cases: Vec<ApiError> = vec![
+        let refusal = |kind| {
+            ApiError::Execute(ExecuteError::Refused(DomainError {
+                kind,
+                rule: Cow::Borrowed("plan.targets_only_in_draft"),
+                field: Some("period".into()),
+                message: "no".into(),
+            }))
+        };
+        vec![
+            refusal(ErrorKind::Forbidden),
+            refusal(ErrorKind::NotFound),
+            refusal(ErrorKind::State),
+            refusal(ErrorKind::Invalid),
             ApiError::Execute(ExecuteError::Contended {
                 stream: stream.clone(),
                 attempts: 8,
             }),
-            ApiError::Execute(ExecuteError::Unavailable("gone".into())),
+            ApiError::Execute(ExecuteError::Unavailable(Unavailable::storage("gone"))),
             ApiError::Execute(ExecuteError::Corrupt("bad record at 7".into())),
+            ApiError::Execute(ExecuteError::IdempotencyKeyReused { stream }),
             ApiError::Execute(ExecuteError::Internal("bug".into())),
-            ApiError::NotFound("nothing for p1".into()),
+            ApiError::NotFound(NotFound::Partnership(p.clone())),
+            ApiError::NotFound(NotFound::Records(p.clone())),
+            ApiError::NotFound(NotFound::Campaign {
+                partnership: p.clone(),
+                campaign: CampaignId::new("launch").unwrap(),
+            }),
+            ApiError::NotFound(NotFound::IssuedVersion {
+                partnership: p,
+                kind: ReportKind::Review,
+                period: "2008-Q2".parse().unwrap(),
+                version: 3,
+            }),
+            ApiError::NotFound(NotFound::Described("nothing here".into())),
             ApiError::NotReady("at 3, waiting for 5".into()),
-        ];
-        for e in cases {
-            let before = e.to_string();
-            let after = ErrorWire::from_api(&e).into_api().to_string();
-            assert_eq!(before, after);
+        ]
+    }
+
+    #[test]
+    fn every_error_crosses_the_wire_as_its_code_of_the_table() {
+        let errors = every_error();
+        for e in &errors {
+            let wire = ErrorWire::from_api(e);
+            // The wire says the table's code, or one of its own tags that maps to it.
+            let tagged = match wire.code.as_str() {
+                code::REFUSED => matches!(e, ApiError::Execute(ExecuteError::Refused(_))),
+                code::CORRUPT => e.code() == ErrorCode::Internal,
+                other => ErrorCode::parse(other) == Some(e.code()),
+            };
+            assert!(tagged, "{e} went as {:?}", wire.code);
+            let bytes = encode(&CommandReply::Err(wire)).unwrap();
+            let back: CommandReply = decode(&bytes).unwrap();
+            let back = back.unwrap_err().into_api();
+            assert_eq!(back.code(), e.code(), "{e}");
+            assert_eq!(back.to_string(), e.to_string());
+            if let (ApiError::NotFound(before), ApiError::NotFound(after)) = (e, &back) {
+                assert_eq!(before, after, "what was not found is named across the wire");
+            }
         }
+        // Every code a service can meet is among them.
+        for code in [
+            ErrorCode::Forbidden,
+            ErrorCode::NotFound,
+            ErrorCode::Conflict,
+            ErrorCode::Invalid,
+            ErrorCode::IdempotencyKeyReused,
+            ErrorCode::Contended,
+            ErrorCode::Unavailable,
+            ErrorCode::NotReady,
+            ErrorCode::Internal,
+        ] {
+            assert!(errors.iter().any(|e| e.code() == code), "{code}");
+        }
+    }
+
+    #[test]
+    fn a_not_found_from_an_older_service_keeps_its_sentence() {
+        let old = ErrorWire::new(code::NOT_FOUND, "no campaign x in partnership p1");
+        let ApiError::NotFound(NotFound::Described(m)) = old.into_api() else {
+            panic!("not a not-found")
+        };
+        assert_eq!(m, "no campaign x in partnership p1");
     }
 
     #[test]
