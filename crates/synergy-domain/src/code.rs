@@ -201,6 +201,25 @@ impl ErrorCode {
     }
 }
 
+/// The table as `docs/errors.md` and the OpenAPI description show it, one row per code.
+pub fn markdown_table() -> String {
+    let mut table = String::from(
+        "| code | HTTP | CLI exit | retry | meaning |\n|---|---|---|---|---|\n",
+    );
+    for code in ErrorCode::ALL {
+        let exit = code
+            .exit_code()
+            .map_or_else(|| "—".to_owned(), |e| e.to_string());
+        let retry = if code.retryable() { "yes" } else { "no" };
+        table.push_str(&format!(
+            "| `{code}` | {} | {exit} | {retry} | {} |\n",
+            code.status(),
+            code.meaning()
+        ));
+    }
+    table
+}
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

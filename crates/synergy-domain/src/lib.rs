@@ -1,14 +1,15 @@
 //! The shape every bounded context shares: [`BoundedContext`] (route a command to its
 //! aggregate stream, fold its history, decide), the acting [`Principal`], the read models
 //! one context may consult about another ([`PartnershipView`], [`CatalogueView`]), and
-//! [`DomainError`], which names the broken rule and the field. Pure: no tokio, NATS, sled
+//! [`DomainError`], which names the broken rule and the field, and [`ErrorCode`], the one
+//! table of stable error codes every front end answers with. Pure: no tokio, NATS, sled
 //! or HTTP — time and lookups come in as arguments.
 
 mod code;
 pub mod contract;
 pub mod testing;
 
-pub use code::{CLI_FAILED, ErrorCode};
+pub use code::{CLI_FAILED, ErrorCode, markdown_table as error_code_table};
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

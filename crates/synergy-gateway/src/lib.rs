@@ -29,29 +29,10 @@
 //!
 //! # Error codes
 //!
-//! Every error is JSON `{code, message, rule?, field?, errors?}`. Codes are stable:
-//!
-//! | code | status | meaning |
-//! |---|---|---|
-//! | `unauthorized` | 401 | no, unknown or revoked token |
-//! | `forbidden` | 403 | not a party, the other side's task, or the role does not match the side (`rule` says which) |
-//! | `not_found` | 404 | the partnership or a referenced item does not exist, or no route |
-//! | `conflict` | 409 | the aggregate's state does not allow it (`rule`, e.g. `market_data.correction_needs_reason`; `field` names the month) |
-//! | `invalid` | 422 | a field breaks a rule or does not parse (`field`) |
-//! | `idempotency_key_reused` | 422 | the caller used this `Idempotency-Key` before on the same aggregate for a command with another body; nothing was recorded (keys are scoped to the caller's organisation and the aggregate, so another organisation's key never matches) |
-//! | `invalid_file` | 422 | an upload was rejected; `errors` lists `{line, column, rule, reason}` for the first 1,000 bad rows, `errors_total`, `rows_with_errors` and `errors_by_rule` count every problem; a file past the import limits has the limit's rule (`import.limit_*`) |
-//! | `malformed_json` | 400 | the body is not the JSON the route takes |
-//! | `invalid_path` | 400 | a path parameter is not a valid id or period |
-//! | `invalid_query` | 400 | a query parameter does not parse |
-//! | `invalid_header` | 400 | `Idempotency-Key` is not a UUID, or `X-Act-As` not an organisation id |
-//! | `unsupported_media_type` | 415 | a body that is not JSON (or CSV/XLSX/JSON for uploads) |
-//! | `payload_too_large` | 413 | the body exceeds [`Limits::body_bytes`] |
-//! | `method_not_allowed` | 405 | the path exists with another method |
-//! | `timeout` | 408 | the request took longer than [`Limits::request_timeout`] |
-//! | `contended` | 503 | other writers kept changing the aggregate; retry (with `Retry-After`) |
-//! | `unavailable` | 503 | the event log or token store cannot be reached; retry with the same `Idempotency-Key` |
-//! | `not_ready` | 503 | the read models have not caught up yet; retry |
-//! | `internal` | 500 | a bug or unreadable stored data; details are in the server log only |
+//! Every error is JSON `{code, message, rule?, field?, errors?}` with the status of its
+//! code in the one table of stable codes, [`synergy_domain::ErrorCode`], documented in
+//! `docs/errors.md` and in the OpenAPI description ([`error`] maps every failure through
+//! it). A 503 carries `Retry-After`; `internal` details stay in the server log.
 
 pub mod auth;
 mod declared;

@@ -1,7 +1,6 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations so that it describes
 //! what the server really accepts and returns.
 
-use synergy_domain::ErrorCode;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -24,12 +23,10 @@ impl Modify for Security {
                     .build(),
             ),
         );
-        let mut table = String::from(
-            "\n\n## Error codes\n\nEvery error is JSON `{code, message, rule?, field?, errors?}`.\n\n| code | status |\n|---|---|\n",
+        let table = format!(
+            "\n\n## Error codes\n\nEvery error is JSON `{{code, message, rule?, field?, errors?}}`.\n\n{}",
+            synergy_domain::error_code_table()
         );
-        for code in ErrorCode::ALL {
-            table.push_str(&format!("| `{code}` | {} |\n", code.status()));
-        }
         // Optional headers are absent or a value, never JSON null (which utoipa derives for
         // `Option`): a header cannot carry null.
         for item in openapi.paths.paths.values_mut() {
