@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use synergy_brand::SkuEntry;
-use synergy_domain::{ErrorKind, Principal};
+use synergy_domain::{ErrorCode, ErrorKind, Principal};
 use synergy_evaluation::render::Format;
 use synergy_eventlog::{JetStreamConfig, JetStreamLog, Position};
 use synergy_information::{MonthSubmission, SubmitMarketData};
@@ -390,6 +390,42 @@ async fn a_refusal_arrives_with_its_kind_rule_field_and_message() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_failure_arrives_over_nats_with_its_code_of_the_table() {
+    let world = World::start().await;
+    let api = world.api().await;
+    api.execute(Request::new(operator(), sign())).await.unwrap();
+
+    let refused = api
+        .execute(Request::new(distributor(), catalogue()))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::Forbidden, "{refused}");
+
+    api.execute(Request::new(manufacturer(), catalogue()))
+        .await
+        .unwrap();
+    api.execute(Request::new(distributor(), month_of(5, "hy-soft", "10")))
+        .await
+        .unwrap();
+    let conflict = api
+        .execute(Request::new(distributor(), month_of(5, "hy-soft", "11")))
+        .await
+        .unwrap_err();
+    assert_eq!(conflict.code(), ErrorCode::Conflict, "{conflict}");
+
+    let missing = api
+        .issued_report(&p(), ReportKind::Market, "2008-Q2".parse().unwrap(), 9)
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), ErrorCode::NotFound, "{missing}");
+    let ApiError::NotFound(NotFound::IssuedVersion { version, kind, .. }) = missing else {
+        panic!("what was not found is named: {missing:?}")
+    };
+    assert_eq!((version, kind), (9, ReportKind::Market));
+    world.shut_down().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_of_a_service_share_its_load() {
     let world = World::start().await;
     let second = start(
@@ -587,6 +623,7 @@ async fn a_stopped_service_drains_and_callers_hear_it_is_gone() {
     strategy.shut_down().await.unwrap();
 
     let err = api.partnership(&p()).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Unavailable, "{err}");
     let ApiError::Execute(ExecuteError::Unavailable(reason)) = err else {
         panic!("expected unavailable, got {err}")
     };
