@@ -203,9 +203,8 @@ impl ErrorCode {
 
 /// The table as `docs/errors.md` and the OpenAPI description show it, one row per code.
 pub fn markdown_table() -> String {
-    let mut table = String::from(
-        "| code | HTTP | CLI exit | retry | meaning |\n|---|---|---|---|---|\n",
-    );
+    let mut table =
+        String::from("| code | HTTP | CLI exit | retry | meaning |\n|---|---|---|---|---|\n");
     for code in ErrorCode::ALL {
         let exit = code
             .exit_code()

@@ -128,7 +128,9 @@ async fn refusals_not_founds_conflicts_and_a_lost_log_answer_through_the_table()
 
     // A refusal of the command's own data: its kind's code, rule and field.
     let zone = format!("/v1/partnerships/{P}/time-zone");
-    let refused = g.call(&zone, &m, Some(json!({"zone": "Mars/Olympus"}))).await;
+    let refused = g
+        .call(&zone, &m, Some(json!({"zone": "Mars/Olympus"})))
+        .await;
     let body = refused.is(ErrorCode::Invalid);
     assert_eq!(body["rule"], "partnership.time_zone_unknown", "{body}");
     assert_eq!(body["field"], "zone", "{body}");
@@ -142,8 +144,13 @@ async fn refusals_not_founds_conflicts_and_a_lost_log_answer_through_the_table()
 
     // Not found: a partnership the caller is no party of, and an issued version that
     // does not exist (what was not found is said, not who the parties are).
-    let hidden = g.call(&format!("/v1/partnerships/{P}"), &outsider, None).await;
-    assert_eq!(hidden.is(ErrorCode::NotFound)["rule"], "partnership.must_exist");
+    let hidden = g
+        .call(&format!("/v1/partnerships/{P}"), &outsider, None)
+        .await;
+    assert_eq!(
+        hidden.is(ErrorCode::NotFound)["rule"],
+        "partnership.must_exist"
+    );
     let version = format!("/v1/partnerships/{P}/reports/market/2008-Q2/versions/9");
     let missing = g.call(&version, &m, None).await;
     let body = missing.is(ErrorCode::NotFound);
@@ -156,7 +163,11 @@ async fn refusals_not_founds_conflicts_and_a_lost_log_answer_through_the_table()
     tokio::task::block_in_place(|| server.kill()).unwrap();
     let rulebook = json!({"title": "定期例會", "adopted_on": "2008-01-10"});
     let lost = g
-        .call(&format!("/v1/partnerships/{P}/rulebooks"), &m, Some(rulebook))
+        .call(
+            &format!("/v1/partnerships/{P}/rulebooks"),
+            &m,
+            Some(rulebook),
+        )
         .await;
     lost.is(ErrorCode::Unavailable);
 }
