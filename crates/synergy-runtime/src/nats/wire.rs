@@ -15,15 +15,13 @@ use synergy_evaluation::render::Format;
 use synergy_eventlog::Position;
 use synergy_proto::codec::{DecodeError, decode_message, encode_message};
 use synergy_proto::events::brand::PriceClass;
-use synergy_proto::events::evaluation::{ReportKind, Restatement};
+use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{
     Actor, BrandId, CampaignId, Context, Date, OrgId, PartnershipId, Percent, Period, SkuId,
     StreamId, TimeZone, TimeZoneError, Uuid, Yuan, subject,
 };
 
-use crate::api::{
-    ApiError, IssueRequest, IssuedReport, PlanGapRequest, ReportRequest, ValueRealisedRequest,
-};
+use crate::api::{ApiError, PlanGapRequest, ReportRequest, ValueRealisedRequest};
 use crate::executor::{AnyCommand, ExecuteError, Outcome, Request};
 use crate::projection::ProjectionError;
 use crate::query::AnyQuery;
@@ -99,6 +97,9 @@ pub struct OutcomeWire {
     pub events: Vec<String>,
     pub version: u64,
     pub duplicate: bool,
+    /// The declared answer's members as a JSON object's text (postcard cannot carry JSON
+    /// values), for a command whose declaration has one.
+    pub answer: Option<String>,
 }
 
 impl From<&Outcome> for OutcomeWire {
@@ -109,19 +110,34 @@ impl From<&Outcome> for OutcomeWire {
             events: o.events.iter().map(|e| e.to_string()).collect(),
             version: o.version,
             duplicate: o.duplicate,
+            answer: o
+                .answer
+                .as_ref()
+                .map(|a| serde_json::Value::Object(a.clone()).to_string()),
         }
     }
 }
 
-impl From<OutcomeWire> for Outcome {
-    fn from(o: OutcomeWire) -> Self {
-        Outcome {
+impl TryFrom<OutcomeWire> for Outcome {
+    type Error = ApiError;
+    fn try_from(o: OutcomeWire) -> Result<Self, ApiError> {
+        let answer = o
+            .answer
+            .map(|text| serde_json::from_str(&text))
+            .transpose()
+            .map_err(|e| {
+                ApiError::Execute(ExecuteError::Internal(format!(
+                    "a service answered a command with JSON that does not parse: {e}"
+                )))
+            })?;
+        Ok(Outcome {
             stream: o.stream,
             position: o.position.map(Position),
             events: o.events.into_iter().map(Cow::Owned).collect(),
             version: o.version,
             duplicate: o.duplicate,
-        }
+            answer,
+        })
     }
 }
 
@@ -538,72 +554,6 @@ impl From<ValueRealisedQuery> for ValueRealisedRequest {
     }
 }
 
-/// Issue the live report as its next version: a write, answered by evaluation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IssueCommand {
-    pub actor: Actor,
-    pub partnership: PartnershipId,
-    pub period: Period,
-    pub kind: ReportKind,
-    pub as_of: Date,
-}
-
-impl From<&IssueRequest> for IssueCommand {
-    fn from(r: &IssueRequest) -> Self {
-        IssueCommand {
-            actor: r.principal.actor(),
-            partnership: r.partnership.clone(),
-            period: r.period,
-            kind: r.kind,
-            as_of: r.as_of,
-        }
-    }
-}
-
-impl From<IssueCommand> for IssueRequest {
-    fn from(c: IssueCommand) -> Self {
-        IssueRequest {
-            principal: principal_of(c.actor),
-            partnership: c.partnership,
-            period: c.period,
-            kind: c.kind,
-            as_of: c.as_of,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IssuedWire {
-    pub version: u32,
-    pub restatements: Vec<Restatement>,
-    pub issued: bool,
-    pub position: Option<u64>,
-}
-
-impl From<IssuedReport> for IssuedWire {
-    fn from(r: IssuedReport) -> Self {
-        IssuedWire {
-            version: r.version,
-            restatements: r.restatements,
-            issued: r.issued,
-            position: r.position.map(Position::get),
-        }
-    }
-}
-
-impl From<IssuedWire> for IssuedReport {
-    fn from(w: IssuedWire) -> Self {
-        IssuedReport {
-            version: w.version,
-            restatements: w.restatements,
-            issued: w.issued,
-            position: w.position.map(Position),
-        }
-    }
-}
-
-pub type IssueReply = Result<IssuedWire, ErrorWire>;
-
 /// One issued version of a report, as frozen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuedVersionQuery {
@@ -650,8 +600,6 @@ pub const PLAN_GAP_QUERY: &str = "plan-gap";
 pub const VALUE_REALISED_QUERY: &str = "value-realised";
 /// A context's own queries ([`ReadQuery`]), one subject per context.
 pub const READ_QUERY: &str = "read";
-/// The evaluation command verb that issues a report version.
-pub const ISSUE_VERB: &str = "issue-report";
 
 /// `syn.qry.evaluation.issued-report`
 pub fn issued_subject() -> String {
@@ -661,12 +609,6 @@ pub fn issued_subject() -> String {
 /// `syn.qry.evaluation.status`
 pub fn status_subject() -> String {
     fixed_query(Context::Evaluation, STATUS_QUERY)
-}
-
-/// `syn.cmd.evaluation.issue-report`
-pub fn issue_subject() -> String {
-    subject::command(Context::Evaluation, ISSUE_VERB)
-        .unwrap_or_else(|e| unreachable!("command verb {ISSUE_VERB}: {e}"))
 }
 
 /// `syn.qry.strategy.partnership`
