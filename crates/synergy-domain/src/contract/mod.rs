@@ -157,8 +157,8 @@ pub enum View {
     Evaluation,
 }
 
-/// What the decisions of the five synergies consult: the catalogue, which the command
-/// only names when it declares no other [`View`]s.
+/// The views a declaration names unless it says otherwise: the catalogue, which the five
+/// synergies' decisions consult.
 pub const DEFAULT_VIEWS: &[View] = &[View::Catalogue];
 
 /// What a command answers besides the outcome every command answers (`stream`,

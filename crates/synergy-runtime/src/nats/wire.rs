@@ -746,6 +746,44 @@ mod tests {
     }
 
     #[test]
+    fn issuing_travels_on_its_verb_and_its_answer_survives_the_reply() {
+        let p = PartnershipId::new("p1").unwrap();
+        let command = AnyCommand::Evaluation(synergy_evaluation::Command::IssueReport {
+            partnership: p.clone(),
+            kind: ReportKind::Review,
+            period: "2008-Q2".parse().unwrap(),
+            as_of: None,
+        });
+        assert_eq!(command_subject(&command), "syn.cmd.evaluation.issue-report");
+        let mut answer = synergy_domain::contract::Values::new();
+        answer.insert("issued".into(), true.into());
+        answer.insert(
+            "restatements".into(),
+            serde_json::json!([{"key": "kpis.volume_cases", "previous": "1", "current": null}]),
+        );
+        let outcome = Outcome {
+            stream: synergy_evaluation::issued_stream(
+                &p,
+                ReportKind::Review,
+                "2008-Q2".parse().unwrap(),
+            ),
+            position: Some(Position(7)),
+            events: vec![Cow::Borrowed("ReportIssued")],
+            version: 2,
+            duplicate: false,
+            answer: Some(answer),
+        };
+        let bytes = encode(&CommandReply::Ok(OutcomeWire::from(&outcome))).unwrap();
+        let back: CommandReply = decode(&bytes).unwrap();
+        assert_eq!(Outcome::try_from(back.unwrap()).unwrap(), outcome);
+        // A reply whose answer is no JSON is an error that says so, not a silent nothing.
+        let mut garbled = OutcomeWire::from(&outcome);
+        garbled.answer = Some("{".into());
+        let e = Outcome::try_from(garbled).unwrap_err();
+        assert!(e.to_string().contains("does not parse"), "{e}");
+    }
+
+    #[test]
     fn commands_round_trip_and_garbage_is_a_typed_error() {
         let p = PartnershipId::new("p1").unwrap();
         let command = AnyCommand::Strategy(synergy_strategy::Command::AdoptRulebook {
