@@ -297,6 +297,12 @@ impl Period {
         Some(Self::of_kind_starting(self.kind(), first))
     }
 
+    /// A key ordering periods by the month they end, the shorter first: 2008-04, 2008-05,
+    /// 2008-06, 2008-Q2, 2008-H1 — the order in which reports on them are written.
+    pub fn by_end(self) -> (YearMonth, u8) {
+        (self.last_month(), self.month_count())
+    }
+
     /// The period of `kind` that contains `month`.
     pub fn containing(kind: PeriodKind, month: YearMonth) -> Period {
         match kind {

@@ -7,7 +7,9 @@
 //! The submissions add up to the golden inputs of `docs/kpis.md` (H1 2008: ours 15,300 cases /
 //! ¥217,000,000, market 67,610 cases / ¥728,900,000; H1 2007: ours 11,800 cases /
 //! ¥154,000,000), spread over five SKUs of two brands. 2008-03 is submitted late (on the
-//! 12th of April) so the review pack has a data-late exception to show.
+//! 12th of April) so the review pack has a data-late exception to show. Changzhi's written
+//! analyses of 2008-05 and 2008-Q2 ([`ANALYSES`], the second revised once) give the pack
+//! its distributor's analysis.
 //!
 //! Pure data: it depends on `synergy-proto` alone. The monthly rows are in `months`,
 //! [`CommitBuilder`] (deterministic ids and times) in `builder`, and [`commits`] turns the
@@ -197,6 +199,72 @@ pub const PLAN_TARGETS: [TargetRow; 6] = [
     },
 ];
 
+/// One submission of Changzhi's written market and brand analysis (長治公司營銷中心的月度、
+/// 季度市場和品牌分析報告), in Markdown, in the order they were sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnalysisRow {
+    /// A month or a quarter.
+    pub period: &'static str,
+    pub submitted_on: &'static str,
+    pub text: &'static str,
+    /// Why it revises the analysis in force; `None` for the first submission.
+    pub reason: Option<&'static str>,
+}
+
+/// The May 2008 analysis, and the second quarter's, revised before the H1 review of
+/// 2008-07-15. Their figures are the monthly submissions' (May: 2,147 of 9,560 cases;
+/// Q2: 6,624 of 29,182) and the demo's campaign and price checks.
+pub const ANALYSES: [AnalysisRow; 3] = [
+    AnalysisRow {
+        period: "2008-05",
+        submitted_on: "2008-06-07",
+        text: "## 2008年5月长治市场和品牌分析\n\n\
+**总体**：红云集团卷烟本月销售2147箱，占全市场9560箱的约22.5%，与4月基本持平。\n\n\
+**品牌**\n\n\
+- 红云(软)：销量797箱，环比增长约11%，在4247户零售户上柜，动销良好。\n\
+- 红云(硬)：春季终端推广进入第三个月，终端均价略高于指导价，需关注货源。\n\
+- 云烟(珍品)：销量回落至224箱，建议下月加强客户经理推介。\n\n\
+**下月措施**：10日前报送市场数据；配合红云做好红云(硬)的终端价格监测。",
+        reason: None,
+    },
+    AnalysisRow {
+        period: "2008-Q2",
+        submitted_on: "2008-07-08",
+        text: "## 2008年第二季度长治市场和品牌分析\n\n\
+**总体**：二季度红云集团卷烟销售6624箱，占全市场29182箱的约22.7%；6月销量回升至2326箱。\n\n\
+**渠道**：红云(硬)春季终端推广已于6月10日结束，所选零售户均已上柜。\n\n\
+**下季度重点**：围绕下半年27%的份额目标，扩大红云(硬)的铺货面，稳定红云(软)的货源。",
+        reason: None,
+    },
+    AnalysisRow {
+        period: "2008-Q2",
+        submitted_on: "2008-07-14",
+        text: "## 2008年第二季度长治市场和品牌分析\n\n\
+**总体**：二季度红云集团卷烟销售6624箱，占全市场29182箱的约22.7%；6月销量回升至2326箱。\n\n\
+**渠道**：红云(硬)春季终端推广已于6月10日结束，所选零售户均已上柜。\n\n\
+**价格**：5月抽查红云(硬)终端价格高于指导价8%以上，货源偏紧；6月10日抽查为84元/条，略低于85元的指导价，价格已回稳。\n\n\
+**下季度重点**：围绕下半年27%的份额目标，扩大红云(硬)的铺货面，稳定红云(软)的货源。",
+        reason: Some("补充二季度红云(硬)终端价格检查结果"),
+    },
+];
+
+impl AnalysisRow {
+    pub fn submission(&self) -> InformationEvent {
+        InformationEvent::AnalysisSubmitted {
+            period: id(self.period),
+            revision: ANALYSES
+                .iter()
+                .take_while(|a| a != &self)
+                .filter(|a| a.period == self.period)
+                .count() as u32
+                + 1,
+            text: self.text.to_owned(),
+            submitted_on: id(self.submitted_on),
+            reason: self.reason.map(str::to_owned),
+        }
+    }
+}
+
 fn id<T: std::str::FromStr>(s: &str) -> T
 where
     T::Err: std::fmt::Debug,
@@ -290,8 +358,10 @@ impl TargetRow {
 
 /// The whole scenario as commits, in order: the catalogue (registered 2007-01-01 so that
 /// 2007's figures have guide prices), the agreement of 2007-12-18 with its rulebooks, the
-/// 2008–2010 plan signed by both sides, twenty-four monthly submissions, and the H1 review
-/// meeting of 2008-07-15 with two action items.
+/// 2008–2010 plan signed by both sides, twenty-four monthly submissions, Changzhi's
+/// follow-up of Q1's data.late recommendation, the H1 review meeting of 2008-07-15 with
+/// two action items, and Changzhi's analyses (last, so the commits before them keep their
+/// ids).
 pub fn commits() -> Vec<Commit> {
     let partnership: PartnershipId = id(PARTNERSHIP);
     let mut b = CommitBuilder::new(partnership);
@@ -407,6 +477,15 @@ pub fn commits() -> Vec<Commit> {
     }
     out.extend(q1_follow_up(&mut b));
     out.extend(review_meeting(&mut b));
+    for a in &ANALYSES {
+        out.push(b.commit(
+            Context::Information,
+            AggregateId::compose("analysis", a.period),
+            Side::Distributor,
+            id(a.submitted_on),
+            vec![a.submission().into()],
+        ));
+    }
     out
 }
 

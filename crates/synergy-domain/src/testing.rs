@@ -174,6 +174,18 @@ pub fn assert_declarations<C: std::fmt::Debug>(declarations: &crate::contract::D
                 field.name
             );
             assert!(!field.doc.is_empty(), "{spec}: {} has no doc", field.name);
+            assert!(
+                field.file_bytes.is_none() || matches!(field.kind, Kind::Free),
+                "{spec}: only free text is read from a file, not {}",
+                field.name
+            );
+            if field.file_bytes.is_some() {
+                let file_flag = format!("{}-file", field.cli_flag());
+                assert!(
+                    spec.fields.iter().all(|f| f.cli_flag() != file_flag),
+                    "{spec}: --{file_flag} is taken"
+                );
+            }
         }
         let mut values = example_values(spec.fields);
         check(spec, &values).unwrap_or_else(|e| panic!("{spec}: {e}"));

@@ -416,6 +416,7 @@ fn section_heading(name: &str) -> &str {
         "action_items" => "Open action items 未結事項",
         "agenda" => "Agenda 議程",
         "value_realised" => "Value realised 創值",
+        ANALYSIS => "Distributor's analysis 經銷商分析報告",
         other => other,
     }
 }
@@ -515,6 +516,11 @@ pub fn to_markdown(report: &Report) -> String {
     }
     for (name, section) in &report.sections {
         let _ = writeln!(out, "## {}\n", section_heading(name));
+        if *name == ANALYSIS {
+            md_analyses(&mut out, section);
+            out.push('\n');
+            continue;
+        }
         match value_grid(section).filter(|_| *name == "value_realised") {
             Some(grid) => md_grid(&mut out, &grid),
             None => {
@@ -524,6 +530,67 @@ pub fn to_markdown(report: &Report) -> String {
         }
     }
     out
+}
+
+/// The review pack's section of the distributor's written analyses.
+const ANALYSIS: &str = "distributor_analysis";
+
+/// One analysis of the section as the pack shows it: its period, what the heading says of
+/// it, the revision's reason (if revised) and the Markdown text.
+struct Shown<'a> {
+    period: String,
+    heading: String,
+    reason: Option<&'a str>,
+    text: &'a str,
+}
+
+fn shown_analyses(section: &Json) -> Vec<Shown<'_>> {
+    let Json::Array(items) = section else {
+        return Vec::new();
+    };
+    fn text<'a>(item: &'a Json, key: &str) -> Option<&'a str> {
+        match item.get(key) {
+            Some(Json::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+    items
+        .iter()
+        .map(|item| {
+            let period = text(item, "period").unwrap_or_default().to_owned();
+            let revision = item.get("revision").map(scalar).unwrap_or_default();
+            let on = text(item, "submitted_on").unwrap_or_default();
+            Shown {
+                heading: format!("{period} · revision {revision} · submitted {on}"),
+                period,
+                reason: text(item, "reason"),
+                text: text(item, "text").unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// Each analysis under its own heading, its text quoted: whatever headings or lists the
+/// distributor wrote stay inside the quote, below the pack's own outline.
+fn md_analyses(out: &mut String, section: &Json) {
+    let shown = shown_analyses(section);
+    if shown.is_empty() {
+        out.push_str("(none)\n");
+    }
+    for a in shown {
+        let _ = writeln!(out, "### {}\n", md_cell(&a.heading));
+        if let Some(reason) = a.reason {
+            let _ = writeln!(out, "Revised: {}\n", md_cell(reason));
+        }
+        for line in a.text.lines() {
+            if line.is_empty() {
+                out.push_str(">\n");
+            } else {
+                let _ = writeln!(out, "> {line}");
+            }
+        }
+        out.push('\n');
+    }
 }
 
 fn html_kpi_table(out: &mut String, kpis: &Kpis) {
@@ -622,6 +689,28 @@ pub fn charts(report: &Report) -> Vec<String> {
     charts
 }
 
+/// Each analysis under its own heading, its Markdown shown as written: escaped, never
+/// interpreted (it is the distributor's free text), with its line breaks kept and long
+/// lines wrapped.
+fn html_analyses(out: &mut String, section: &Json) {
+    let shown = shown_analyses(section);
+    if shown.is_empty() {
+        out.push_str("<p>(none)</p>");
+    }
+    for a in shown {
+        let _ = write!(
+            out,
+            "<section class=\"analysis\" id=\"analysis-{}\"><h3>{}</h3>",
+            escape(&a.period),
+            escape(&a.heading)
+        );
+        if let Some(reason) = a.reason {
+            let _ = write!(out, "<p>Revised: {}</p>", escape(reason));
+        }
+        let _ = write!(out, "<div class=\"md\">{}</div></section>", escape(a.text));
+    }
+}
+
 fn html_json(out: &mut String, v: &Json) {
     match v {
         Json::Array(items) => {
@@ -653,7 +742,7 @@ fn html_json(out: &mut String, v: &Json) {
 pub fn to_html(report: &Report) -> String {
     let t = escape(&title(report));
     let mut out = format!(
-        "<!DOCTYPE html><html lang=\"zh-Hant\"><head><meta charset=\"utf-8\"><title>{t}</title><style>body{{font-family:sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}td.n{{text-align:right;font-variant-numeric:tabular-nums}}figure{{margin:1em 0}}@media print{{figure{{break-inside:avoid}}}}</style></head><body><h1>{t}</h1>"
+        "<!DOCTYPE html><html lang=\"zh-Hant\"><head><meta charset=\"utf-8\"><title>{t}</title><style>body{{font-family:sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}td.n{{text-align:right;font-variant-numeric:tabular-nums}}figure{{margin:1em 0}}.md{{white-space:pre-wrap;overflow-wrap:anywhere;border-left:3px solid #ccc;padding-left:1em}}@media print{{figure{{break-inside:avoid}}}}</style></head><body><h1>{t}</h1>"
     );
     html_kpi_table(&mut out, &report.kpis);
     for chart in charts(report) {
@@ -673,6 +762,11 @@ pub fn to_html(report: &Report) -> String {
         html_grid(&mut out, "Monthly series 月度", &grid);
     }
     for (name, section) in &report.sections {
+        if *name == ANALYSIS {
+            let _ = write!(out, "<h2>{}</h2>", escape(section_heading(name)));
+            html_analyses(&mut out, section);
+            continue;
+        }
         match value_grid(section).filter(|_| *name == "value_realised") {
             Some(grid) => html_grid(&mut out, section_heading(name), &grid),
             None => {

@@ -37,7 +37,7 @@ pub enum IssueError {
 const NOT_FIGURES: [&str; 2] = ["version", "as_of"];
 
 /// Members that identify an array element, so rows are matched by identity, not position.
-const IDENTITY: [&str; 8] = [
+const IDENTITY: [&str; 9] = [
     "id",
     "brand",
     "sku",
@@ -46,6 +46,7 @@ const IDENTITY: [&str; 8] = [
     "topic",
     "campaign",
     "criterion",
+    "period",
 ];
 
 /// Flattens a report body into `key → display value` (None for null).

@@ -386,3 +386,43 @@ fn review_pack_lists_exceptions_items_and_agenda() {
         "the review was held in July, outside H1"
     );
 }
+
+/// Changzhi's written analyses in the H1 pack of the review day: May's, then the second
+/// quarter's at its revision with the reason, each as sent.
+#[test]
+fn the_h1_pack_shows_changzhis_analyses() {
+    let pack = review_pack(&folded(), h1(), "2008-07-15".parse().unwrap()).to_json();
+    let Some(Json::Array(shown)) = pack.get("distributor_analysis") else {
+        panic!("the pack has the distributor's analysis")
+    };
+    let summary: Vec<(String, String, Option<String>)> = shown
+        .iter()
+        .map(|a| {
+            let text = |k| match a.get(k) {
+                Some(Json::String(s)) => Some(s.clone()),
+                Some(Json::Number(n)) => Some(n.clone()),
+                _ => None,
+            };
+            (
+                text("period").unwrap(),
+                text("revision").unwrap(),
+                text("reason"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("2008-05".to_owned(), "1".to_owned(), None),
+            (
+                "2008-Q2".to_owned(),
+                "2".to_owned(),
+                Some(changzhi::ANALYSES[2].reason.unwrap().to_owned())
+            ),
+        ]
+    );
+    assert_eq!(
+        shown[1].get("text"),
+        Some(&Json::str(changzhi::ANALYSES[2].text))
+    );
+}

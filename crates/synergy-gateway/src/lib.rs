@@ -260,6 +260,11 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
         ),
         (
             Method::GET,
+            "/v1/partnerships/{id}/analyses/{period}",
+            get(reads::list_analyses),
+        ),
+        (
+            Method::GET,
             "/v1/partnerships/{id}/meetings/{meeting}",
             get(reads::get_meeting),
         ),

@@ -79,6 +79,7 @@ impl Modify for Security {
         reads::list_market_data,
         reads::list_market_data_revisions,
         reads::list_forecasts,
+        reads::list_analyses,
         reads::get_order,
         reads::get_meeting,
         reads::get_action_item,

@@ -395,6 +395,19 @@ read! {
     }
 }
 
+read! {
+    /// The distributor's analyses in force of a period and of every month and quarter
+    /// inside it (revision, submitted date, reason, Markdown text), each month before the
+    /// quarter it closes.
+    list_analyses: "/v1/partnerships/{id}/analyses/{period}", "information",
+    [("period", PeriodText, "2008-06, 2008-Q2, 2008-H1 or 2008")], NoArgs,
+    "The analyses", None,
+    |s, p, args, q| {
+        let period: Period = args.get("period")?;
+        AnyQuery::Information(InfoQ::Analyses { partnership: p, period })
+    }
+}
+
 // ---------------------------------------------------------------- support
 
 read! {

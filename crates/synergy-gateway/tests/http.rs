@@ -429,6 +429,13 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             D,
         ),
         (
+            "/v1/partnerships/{id}/analyses/{period}",
+            Method::POST,
+            pp("/analyses/2008-06"),
+            b(json!({"text": "## 六月\n\n動銷良好"})),
+            D,
+        ),
+        (
             "/v1/partnerships/{id}/meetings",
             Method::POST,
             pp("/meetings"),
@@ -675,6 +682,13 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             "/v1/partnerships/{id}/orders/{order}",
             Method::GET,
             pp("/orders/o1"),
+            None,
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/analyses/{period}",
+            Method::GET,
+            pp("/analyses/2008-H1"),
             None,
             E,
         ),

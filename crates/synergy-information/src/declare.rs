@@ -8,7 +8,8 @@ use synergy_domain::contract::{
 use synergy_proto::events::information::VolumeLine;
 use synergy_proto::{Context, Side};
 
-use crate::{Command, ForecastCommand as F, OrderCommand as O};
+use crate::analysis::MAX_TEXT_BYTES;
+use crate::{Command, ForecastCommand as F, OrderCommand as O, SubmitAnalysis};
 
 const M: Side = Side::Manufacturer;
 const D: Side = Side::Distributor;
@@ -169,10 +170,59 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
             }))
         },
     },
+    Declared {
+        spec: CommandSpec::new(
+            CONTEXT,
+            "submit-analysis",
+            ["analysis", "submit"],
+            "Submit the distributor's analysis of a month or quarter, or revise it.\n\
+             The market and brand analysis (月度、季度分析報告) in Markdown, shown in the review \
+             pack of its period and of the half and year it lies in. The first submission has no \
+             reason; a different text later is a revision that needs one and supersedes the \
+             text in force; the same text again changes nothing.",
+            "writing the analysis of a month or quarter",
+            Who::Only(D),
+            "/v1/partnerships/{id}/analyses/{period}",
+            &[
+                Field::partnership(),
+                Field::new(
+                    "period",
+                    Kind::Text(Shape::Period),
+                    "The month (2008-06) or quarter (2008-Q2) analysed; it must have started",
+                ),
+                Field::new(
+                    "text",
+                    Kind::Free,
+                    "The analysis in Markdown, at most 20,000 characters",
+                )
+                .from_file(MAX_TEXT_BYTES),
+                Field::new(
+                    "reason",
+                    Kind::Free,
+                    "Why the analysis in force is revised, at most 2,000 characters; \
+                     required for a revision, refused on the first submission",
+                )
+                .optional(),
+            ],
+        ),
+        is: |c| matches!(c, Command::SubmitAnalysis(_)),
+        bind: |a| {
+            Ok(Command::SubmitAnalysis(SubmitAnalysis {
+                partnership: a.get("partnership")?,
+                period: a.get("period")?,
+                text: a.get("text")?,
+                reason: a.opt("reason")?,
+            }))
+        },
+    },
 ]);
 
 /// The CLI groups of this context's commands, with what each holds.
 pub const CLI_GROUPS: &[(&str, &str)] = &[
     ("forecast", "Demand forecasts and supply plans."),
     ("order", "Orders: place, confirm, ship, receive."),
+    (
+        "analysis",
+        "The distributor's monthly and quarterly analysis.",
+    ),
 ];

@@ -1,13 +1,16 @@
 //! 信息協同, the information context of the 5+1 model as pure domain code: monthly market
 //! data with its corrections ([`MarketData`]), demand forecasts and supply plans
-//! ([`Forecasts`]) and orders ([`OrderState`]) — their commands, rules, `decide` / `evolve`
-//! and the reads answered from their own streams. It never imports tokio, NATS, sled or
+//! ([`Forecasts`]), orders ([`OrderState`]) and the distributor's analysis of a month or
+//! quarter ([`Analyses`]) — their commands, rules, `decide` / `evolve` and the reads
+//! answered from their own streams. It never imports tokio, NATS, sled or
 //! HTTP, and knows other contexts only through the read models in
 //! [`synergy_domain::DecisionContext`].
 //!
 //! Streams: `market-data` (every month of a partnership, so a multi-month import is one
-//! atomic commit), `forecasts`, and `order:<id>` per order.
+//! atomic commit), `forecasts`, `order:<id>` per order and `analysis:<period>` per month or
+//! quarter analysed.
 
+pub mod analysis;
 mod authority;
 mod declare;
 pub mod forecasts;
@@ -18,10 +21,11 @@ pub mod order;
 use serde::{Deserialize, Serialize};
 use synergy_domain::{BoundedContext, DecisionContext, DomainError};
 use synergy_proto::{
-    AggregateId, Context, Event, OrderId, PartnershipId, Period, StreamId, YearMonth,
+    AggregateId, Context, Event, OrderId, PartnershipId, Period, PeriodKind, StreamId, YearMonth,
     events::InformationEvent,
 };
 
+pub use analysis::{Analyses, Analysis, SubmitAnalysis};
 pub use declare::{CLI_GROUPS, COMMANDS};
 pub use forecasts::{ForecastCommand, Forecasts, MonthPlan, VolumePlan};
 pub use market_data::{MarketData, MonthRecord, MonthSubmission, SubmitMarketData};
@@ -39,6 +43,8 @@ pub enum Command {
     Forecast(ForecastCommand),
     /// A step of one order's life (stream `order:<id>`).
     Order(OrderCommand),
+    /// The distributor's analysis of a month or quarter (stream `analysis:<period>`).
+    SubmitAnalysis(SubmitAnalysis),
 }
 
 impl Command {
@@ -47,6 +53,7 @@ impl Command {
             Command::SubmitMarketData(c) => &c.partnership,
             Command::Forecast(c) => c.partnership(),
             Command::Order(c) => c.partnership(),
+            Command::SubmitAnalysis(c) => &c.partnership,
         }
     }
 }
@@ -82,6 +89,15 @@ pub fn order_stream(partnership: &PartnershipId, order: &OrderId) -> StreamId {
     )
 }
 
+/// The stream of the analysis of one month or quarter.
+pub fn analysis_stream(partnership: &PartnershipId, period: Period) -> StreamId {
+    StreamId::new(
+        Context::Information,
+        partnership.clone(),
+        AggregateId::compose(analysis::AGGREGATE, &period.to_string()),
+    )
+}
+
 /// The information events of a stream's history, skipping any other context's.
 fn information_events<'a>(
     history: impl IntoIterator<Item = &'a Event>,
@@ -107,6 +123,11 @@ pub fn fold_order<'a>(history: impl IntoIterator<Item = &'a Event>) -> OrderStat
     information_events(history).fold(OrderState::default(), OrderState::evolve)
 }
 
+/// Folds `analysis:<period>` streams: one for a decision, several for a read.
+pub fn fold_analyses<'a>(history: impl IntoIterator<Item = &'a Event>) -> Analyses {
+    information_events(history).fold(Analyses::default(), Analyses::evolve)
+}
+
 impl BoundedContext for Information {
     const CONTEXT: Context = Context::Information;
     type Command = Command;
@@ -116,6 +137,7 @@ impl BoundedContext for Information {
             Command::SubmitMarketData(c) => market_data_stream(&c.partnership),
             Command::Forecast(c) => forecasts_stream(c.partnership()),
             Command::Order(c) => order_stream(c.partnership(), c.order()),
+            Command::SubmitAnalysis(c) => analysis_stream(&c.partnership, c.period),
         }
     }
 
@@ -128,6 +150,7 @@ impl BoundedContext for Information {
             Command::SubmitMarketData(c) => fold_market_data(history).decide(c, ctx)?,
             Command::Forecast(c) => fold_forecasts(history).decide(c, ctx)?,
             Command::Order(c) => fold_order(history).decide(c, ctx)?,
+            Command::SubmitAnalysis(c) => fold_analyses(history).decide(c, ctx)?,
         };
         Ok(events.into_iter().map(Event::Information).collect())
     }
@@ -156,6 +179,12 @@ pub enum Query {
         partnership: PartnershipId,
         order: OrderId,
     },
+    /// The distributor's analyses in force of `period` and of every month and quarter
+    /// inside it, each month before the quarter it closes ([`Period::by_end`]).
+    Analyses {
+        partnership: PartnershipId,
+        period: Period,
+    },
 }
 
 impl Query {
@@ -165,17 +194,37 @@ impl Query {
             Query::MarketData { partnership, .. }
             | Query::MarketDataRevisions { partnership, .. }
             | Query::Forecasts { partnership, .. }
-            | Query::Order { partnership, .. } => partnership,
+            | Query::Order { partnership, .. }
+            | Query::Analyses { partnership, .. } => partnership,
         }
     }
 
-    /// The stream whose history answers the query.
-    pub fn stream(&self) -> StreamId {
+    /// The streams whose histories answer the query: one, or for analyses the stream of
+    /// every month and quarter the period covers (16 for a year).
+    pub fn streams(&self) -> Vec<StreamId> {
         match self {
             Query::MarketData { partnership, .. }
-            | Query::MarketDataRevisions { partnership, .. } => market_data_stream(partnership),
-            Query::Forecasts { partnership, .. } => forecasts_stream(partnership),
-            Query::Order { partnership, order } => order_stream(partnership, order),
+            | Query::MarketDataRevisions { partnership, .. } => {
+                vec![market_data_stream(partnership)]
+            }
+            Query::Forecasts { partnership, .. } => vec![forecasts_stream(partnership)],
+            Query::Order { partnership, order } => vec![order_stream(partnership, order)],
+            Query::Analyses {
+                partnership,
+                period,
+            } => [PeriodKind::Month, PeriodKind::Quarter]
+                .into_iter()
+                .filter(|kind| kind.months() <= period.month_count())
+                .flat_map(|kind| {
+                    let mut inside: Vec<Period> = period
+                        .months()
+                        .map(|m| Period::containing(kind, m))
+                        .collect();
+                    inside.dedup();
+                    inside
+                })
+                .map(|p| analysis_stream(partnership, p))
+                .collect(),
         }
     }
 }
@@ -186,9 +235,10 @@ pub enum Answer {
     Forecasts(Vec<MonthPlan>),
     /// `None` if the order was never placed.
     Order(Option<Order>),
+    Analyses(Vec<Analysis>),
 }
 
-/// Answers `query` from the history of [`Query::stream`].
+/// Answers `query` from the histories of [`Query::streams`].
 pub fn answer<'a>(history: impl IntoIterator<Item = &'a Event>, query: &Query) -> Answer {
     match query {
         Query::MarketData { period, .. } => {
@@ -211,5 +261,12 @@ pub fn answer<'a>(history: impl IntoIterator<Item = &'a Event>, query: &Query) -
             Answer::Forecasts(months)
         }
         Query::Order { .. } => Answer::Order(fold_order(history).order().cloned()),
+        Query::Analyses { period, .. } => Answer::Analyses(
+            fold_analyses(history)
+                .within(*period)
+                .into_iter()
+                .cloned()
+                .collect(),
+        ),
     }
 }

@@ -39,14 +39,17 @@ fn queries_read_the_stream_their_commands_write() {
         period: None,
     };
     assert_eq!(
-        q.stream(),
-        Information::stream_of(&submit(vec![month_of("2008-06")], None))
+        q.streams(),
+        [Information::stream_of(&submit(
+            vec![month_of("2008-06")],
+            None
+        ))]
     );
     let q = Query::Order {
         partnership: pid(),
         order: OrderId::new("po-7").unwrap(),
     };
-    assert_eq!(q.stream().aggregate.as_str(), "order:po-7");
+    assert_eq!(q.streams()[0].aggregate.as_str(), "order:po-7");
 }
 
 #[test]

@@ -107,7 +107,12 @@ impl<L: EventLog> Executor<L> {
                     unwrap_answer(synergy_brand::answer(&portfolio, q))
                 }
                 AnyQuery::Information(q) => {
-                    let history = log.read_aggregate(&q.stream(), 1).await?;
+                    // Several streams only for analyses, one per period and folded by
+                    // period: their histories may follow one another in any order.
+                    let mut history = Vec::new();
+                    for stream in q.streams() {
+                        history.extend(log.read_aggregate(&stream, 1).await?);
+                    }
                     unwrap_answer(synergy_information::answer(events_of(&history), q))
                 }
                 AnyQuery::Support(q) => {

@@ -2,9 +2,15 @@
 //! each declaration is a subcommand `synergy <group> <name>` with one flag per field, its
 //! help taken from the field's doc and its value checked against the field's shape before
 //! anything runs. Adding a command to a context's declarations adds it here.
+//!
+//! A free text declared [`from_file`](Field::from_file) (a Markdown report) also takes
+//! `--<flag>-file PATH`: the file is read up to the declared bytes and must be UTF-8, or
+//! clap refuses the flag with the reason before anything runs.
+
+use std::io::Read;
 
 use clap::builder::{PossibleValuesParser, ValueParser};
-use clap::{Arg, ArgAction, ArgMatches};
+use clap::{Arg, ArgAction, ArgGroup, ArgMatches};
 use synergy_domain::contract::{CommandSpec, Field, Kind, Record, Values, Who};
 use synergy_proto::OrgId;
 use synergy_runtime::commands;
@@ -39,13 +45,9 @@ impl DeclaredCmd {
     }
 }
 
-fn flag(field: &Field) -> String {
-    field.flag.unwrap_or(field.name).replace('_', "-")
-}
-
 fn arg(field: &'static Field) -> Arg {
     let arg = Arg::new(field.name)
-        .long(flag(field))
+        .long(field.cli_flag())
         .help(field.doc)
         .required(field.required)
         .action(ArgAction::Set);
@@ -131,6 +133,66 @@ fn record_value(record: &'static Record, text: &str) -> Result<RecordValue, Stri
 #[derive(Debug, Clone)]
 struct RecordValue(Values);
 
+/// The id of the argument that reads `field` from a file.
+fn file_id(field: &Field) -> String {
+    format!("{}@file", field.name)
+}
+
+/// The field's flag, and for a field read from a file the `--<flag>-file` beside it (the
+/// two are one [`either`] group).
+fn args(field: &'static Field) -> Vec<Arg> {
+    let Some(max) = field.file_bytes else {
+        return vec![arg(field)];
+    };
+    let from_file = Arg::new(file_id(field))
+        .long(format!("{}-file", field.cli_flag()))
+        .value_name("PATH")
+        .action(ArgAction::Set)
+        .help(format!(
+            "{}, read from this file instead of --{} (UTF-8, at most {max} bytes; - reads \
+             standard input)",
+            field.doc,
+            field.cli_flag()
+        ))
+        .value_parser(ValueParser::new(move |path: &str| read_text(path, max)));
+    vec![arg(field).required(false), from_file]
+}
+
+/// For a field read from a file, its two flags as one group: never both, and one of them
+/// when the field is required.
+fn either(field: &'static Field) -> Option<ArgGroup> {
+    field.file_bytes?;
+    Some(
+        ArgGroup::new(format!("{}@either", field.name))
+            .args([field.name.to_owned(), file_id(field)])
+            .required(field.required),
+    )
+}
+
+/// The UTF-8 text of the file at `path` (`-`: standard input), read up to `max` bytes: a
+/// longer file is refused, not cut.
+fn read_text(path: &str, max: usize) -> Result<String, String> {
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+    let mut bytes = Vec::new();
+    let read = if path == "-" {
+        std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| format!("cannot read {path}: {e}"))?;
+    if bytes.len() > max {
+        return Err(format!(
+            "{path} is larger than {max} bytes, more than the text may hold; shorten it"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{path} is not UTF-8 text (byte {} is not UTF-8); save it as UTF-8",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
 fn subcommand(spec: &'static CommandSpec) -> clap::Command {
     let rest = spec.doc.lines().skip(1).collect::<Vec<_>>().join(" ");
     // clap's convention, as the derived subcommands: no full stop after the summary.
@@ -138,7 +200,8 @@ fn subcommand(spec: &'static CommandSpec) -> clap::Command {
     if !rest.is_empty() {
         cmd = cmd.long_about(format!("{}\n\n{rest}", spec.summary()));
     }
-    cmd.args(spec.fields.iter().map(arg))
+    cmd.args(spec.fields.iter().flat_map(args))
+        .groups(spec.fields.iter().filter_map(either))
 }
 
 impl clap::FromArgMatches for DeclaredCmd {
@@ -172,6 +235,11 @@ impl clap::FromArgMatches for DeclaredCmd {
                     .map(|s| serde_json::Value::from(s.replace('-', "_"))),
                 _ => matches
                     .get_one::<String>(field.name)
+                    .or_else(|| {
+                        field
+                            .file_bytes
+                            .and_then(|_| matches.get_one::<String>(&file_id(field)))
+                    })
                     .map(|s| serde_json::Value::from(s.as_str())),
             };
             if let Some(value) = value {

@@ -13,13 +13,14 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use synergy_brand::SkuEntry;
 use synergy_changzhi::{
-    CATALOGUE, DISTRIBUTOR, HISTORY_2006, MANUFACTURER, MONTHS, MonthRow, PARTNERSHIP, PLAN,
-    PLAN_TARGETS, Q1_FOLLOW_UP_NOTE, Q1_FOLLOW_UP_TITLE, REGION, RULEBOOKS,
+    ANALYSES, CATALOGUE, DISTRIBUTOR, HISTORY_2006, MANUFACTURER, MONTHS, MonthRow, PARTNERSHIP,
+    PLAN, PLAN_TARGETS, Q1_FOLLOW_UP_NOTE, Q1_FOLLOW_UP_TITLE, REGION, RULEBOOKS,
 };
 use synergy_domain::Principal;
 use synergy_eventlog::SledLog;
 use synergy_information::{
-    Command as Info, ForecastCommand, MonthSubmission, OrderCommand, SubmitMarketData,
+    Command as Info, ForecastCommand, MonthSubmission, OrderCommand, SubmitAnalysis,
+    SubmitMarketData,
 };
 use synergy_marketing::Command as Mkt;
 use synergy_proto::events::information::VolumeLine;
@@ -474,6 +475,21 @@ pub async fn run(api: &Local<SledLog>, clock: &ManualClock) -> anyhow::Result<us
         })),
     )
     .await?;
+    // Changzhi's written analyses of May and of the second quarter, the quarter's revised
+    // before the review (信息協同: 月度、季度市場和品牌分析報告).
+    for a in &ANALYSES {
+        step(
+            &changzhi,
+            a.submitted_on,
+            AnyCommand::Information(Info::SubmitAnalysis(SubmitAnalysis {
+                partnership: p.clone(),
+                period: id(a.period),
+                text: a.text.to_owned(),
+                reason: a.reason.map(str::to_owned),
+            })),
+        )
+        .await?;
+    }
 
     // The joint review of 2008-H1 (服務保障協同): scheduled, held, decisions become actions.
     let meeting: MeetingId = id("review-2008-h1");

@@ -139,6 +139,13 @@ pub enum ShowCmd {
         #[arg(long)]
         order: OrderId,
     },
+    /// The distributor's analyses in force of a period and of the months and quarters in it.
+    Analyses {
+        #[arg(long)]
+        partnership: PartnershipId,
+        #[arg(long)]
+        period: Period,
+    },
     /// One meeting.
     Meeting {
         #[arg(long)]
@@ -286,6 +293,16 @@ impl ShowCmd {
             ShowCmd::Order { partnership, order } => {
                 (I(InfoQ::Order { partnership, order }), Some("order"))
             }
+            ShowCmd::Analyses {
+                partnership,
+                period,
+            } => (
+                I(InfoQ::Analyses {
+                    partnership,
+                    period,
+                }),
+                None,
+            ),
             ShowCmd::Meeting {
                 partnership,
                 meeting,

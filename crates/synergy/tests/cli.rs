@@ -1005,3 +1005,210 @@ fn the_time_zone_is_set_shown_and_judges_today() {
     );
     assert_ne!(as_of, today_in("Pacific/Pago_Pago"));
 }
+
+/// The distributor's analysis from a Markdown file (`--text-file`, derived from the
+/// declaration's `from_file`), a revision with a reason, the read and the pack; a file
+/// too large or not UTF-8 is refused naming the flag before anything runs, and nothing of
+/// it is recorded.
+#[test]
+fn the_distributor_submits_its_analysis_from_a_file_and_revises_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &SIGN_P1);
+    let md = dir.path().join("q2.md");
+    let first = "## 二季度市场分析\n\n- 红云(软) 动销良好\n- 红云(硬) 终端价格高于指导价\n";
+    std::fs::write(&md, first).unwrap();
+    let base = [
+        "analysis",
+        "submit",
+        "--partnership",
+        "p1",
+        "--period",
+        "2008-Q2",
+    ];
+    let run = |extra: &[&str]| synergy(&data, &[&base[..], extra].concat());
+    let md_path = md.to_str().unwrap();
+    let out = ok(&data, &[&base[..], &["--text-file", md_path]].concat());
+    assert!(
+        out.contains("recorded AnalysisSubmitted") && out.contains("analysis:2008-Q2"),
+        "{out}"
+    );
+    // The same text, given on the command line with the file's line ends: no change.
+    let same = run(&["--text", first.trim_end()]);
+    assert!(same.status.success(), "{same:?}");
+    assert!(
+        String::from_utf8_lossy(&same.stdout).contains("no change"),
+        "{same:?}"
+    );
+    let recorded = commits(&data);
+
+    // Another text is a revision: refused without a reason, recorded with one.
+    std::fs::write(&md, format!("{first}- 六月价格已回稳\n")).unwrap();
+    let refused_revision = run(&["--text-file", md_path]);
+    assert_eq!(
+        refused_revision.status.code(),
+        Some(1),
+        "{refused_revision:?}"
+    );
+    let err = String::from_utf8_lossy(&refused_revision.stderr);
+    assert!(err.contains("analysis.revision_needs_reason"), "{err}");
+    let out = run(&["--text-file", md_path, "--reason", "补充六月价格"]);
+    assert!(out.status.success(), "{out:?}");
+
+    // The text from standard input, `-`, is the same text: no change.
+    let mut piped = Command::new(env!("CARGO_BIN_EXE_synergy"))
+        .arg("--data")
+        .arg(&data)
+        .args(base)
+        .args(["--text-file", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        piped.stdin.as_mut().unwrap(),
+        std::fs::read(&md).unwrap().as_slice(),
+    )
+    .unwrap();
+    let piped = piped.wait_with_output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&piped.stdout).contains("no change"),
+        "{piped:?}"
+    );
+    let recorded_after_revision = commits(&data);
+    assert_eq!(recorded_after_revision, recorded + 1);
+
+    // Refused before anything runs, naming the flag: too large, not UTF-8, both flags,
+    // neither.
+    let big = dir.path().join("big.md");
+    std::fs::write(&big, "x".repeat(80_001)).unwrap();
+    let latin1 = dir.path().join("latin1.md");
+    std::fs::write(&latin1, b"caf\xe9 au lait").unwrap();
+    for (extra, expected) in [
+        (
+            vec!["--text-file", big.to_str().unwrap()],
+            "larger than 80000 bytes",
+        ),
+        (
+            vec!["--text-file", latin1.to_str().unwrap()],
+            "is not UTF-8 text (byte 3",
+        ),
+        (
+            vec!["--text-file", dir.path().join("none.md").to_str().unwrap()],
+            "cannot read",
+        ),
+        (
+            vec!["--text-file", md_path, "--text", "x"],
+            "cannot be used with",
+        ),
+        (vec![], "<--text <TEXT>|--text-file <PATH>>"),
+    ] {
+        let out = run(&extra);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(expected) && err.contains("--text-file"),
+            "{extra:?}: {err}"
+        );
+    }
+    // A file of exactly the bound is read (and then held to the text's own rules).
+    std::fs::write(&big, "析".repeat(20_000)).unwrap();
+    let at_bound = synergy(
+        &data,
+        &[
+            "analysis",
+            "submit",
+            "--partnership",
+            "p1",
+            "--period",
+            "2008-06",
+            "--text-file",
+            big.to_str().unwrap(),
+        ],
+    );
+    assert!(at_bound.status.success(), "{at_bound:?}");
+    // A half has no analysis of its own.
+    let err = refused(
+        &data,
+        &[
+            "analysis",
+            "submit",
+            "--partnership",
+            "p1",
+            "--period",
+            "2008-H1",
+            "--text",
+            "上半年",
+        ],
+    );
+    assert!(
+        err.contains("analysis.month_or_quarter") && err.contains("field period"),
+        "{err}"
+    );
+    assert_eq!(commits(&data), recorded_after_revision + 1);
+
+    let help = ok(&data, &["analysis", "submit", "--help"]);
+    assert!(help.contains("--text-file <PATH>"), "{help}");
+
+    // The read: the analyses in force of the half, June before the quarter it closes.
+    let shown = ok(
+        &data,
+        &[
+            "show",
+            "analyses",
+            "--partnership",
+            "p1",
+            "--period",
+            "2008-H1",
+        ],
+    );
+    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    let summary: Vec<_> = shown
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["period"].clone(),
+                a["revision"].clone(),
+                a["reason"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("2008-06".into(), 1.into(), serde_json::Value::Null),
+            ("2008-Q2".into(), 2.into(), "补充六月价格".into()),
+        ],
+        "{shown:#}"
+    );
+    assert_eq!(
+        shown[1]["text"],
+        format!("{first}- 六月价格已回稳").as_str(),
+        "{shown:#}"
+    );
+
+    // The quarter's review pack shows it.
+    let pack = ok(
+        &data,
+        &[
+            "report",
+            "--partnership",
+            "p1",
+            "--kind",
+            "review",
+            "--period",
+            "2008-Q2",
+            "--format",
+            "md",
+        ],
+    );
+    assert!(
+        pack.contains("### 2008-Q2 · revision 2")
+            && pack.contains("Revised: 补充六月价格")
+            && pack.contains("> - 六月价格已回稳"),
+        "{pack}"
+    );
+}

@@ -54,13 +54,33 @@ fn post(addr: &str, path: &str, token: &str, body: &str) -> (u16, String) {
     (status, body)
 }
 
-#[test]
-fn up_serves_the_demo_over_http() {
-    let dir = tempfile::tempdir().unwrap();
+/// POSTs `body` as JSON with `token`.
+fn post_json(addr: &str, path: &str, token: &str, body: &serde_json::Value) -> (u16, String) {
+    post(addr, path, token, &body.to_string())
+}
+
+/// A running `synergy up --demo`: its address and first-start admin token. Killed when
+/// dropped, so a failing test leaves no server behind.
+struct Up {
+    child: std::process::Child,
+    addr: String,
+    token: String,
+}
+
+impl Drop for Up {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn up_demo(data: &std::path::Path) -> Up {
     let mut child = Command::new(env!("CARGO_BIN_EXE_synergy"))
         .args([
             "--data",
-            dir.path().to_str().unwrap(),
+            data.to_str().unwrap(),
             "up",
             "--demo",
             "--addr",
@@ -94,34 +114,25 @@ fn up_serves_the_demo_over_http() {
             "up did not get ready"
         );
     }
-    let addr = addr.expect("the address is printed");
-    let token = token.expect("a first-start admin token is printed");
+    Up {
+        child,
+        addr: addr.expect("the address is printed"),
+        token: token.expect("a first-start admin token is printed"),
+    }
+}
 
-    assert_eq!(get(&addr, "/healthz", None, None).0, 200);
-    let (status, metrics) = get(&addr, "/metrics", Some(&token), None);
-    assert_eq!(status, 200, "{metrics}");
-    assert!(
-        metrics.contains("synergy_evaluation_consumer_lag_commits"),
-        "{metrics}"
-    );
-    let path =
-        "/v1/partnerships/hongyun-changzhi/reports/market/2008-H1?format=json&as_of=2008-07-15";
-    assert_eq!(get(&addr, path, None, None).0, 401, "no token, no report");
-    let (status, body) = get(&addr, path, Some(&token), Some("hongyun"));
-    assert_eq!(status, 200, "{body}");
-    assert!(body.contains("\"volume_share_pct\":22.63"), "{body}");
-
-    // A token made by the CLI while the gateway runs works at once.
+/// A token of the demo's `org` in `role`, made by the CLI beside the running gateway.
+fn token(data: &std::path::Path, org: &str, role: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_synergy"))
         .args([
             "--data",
-            dir.path().to_str().unwrap(),
+            data.to_str().unwrap(),
             "token",
             "create",
             "--org",
-            "changzhi-tobacco",
+            org,
             "--role",
-            "distributor",
+            role,
         ])
         .output()
         .unwrap();
@@ -130,7 +141,172 @@ fn up_serves_the_demo_over_http() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let distributor = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Stops `up` with SIGTERM and waits for a clean exit.
+fn stop(mut up: Up) {
+    let pid = up.child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = up.child.try_wait().unwrap() {
+            assert!(status.success(), "up exits cleanly on SIGTERM: {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "up did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The distributor's analysis over HTTP: the demo's in the read and the H1 pack; a new
+/// one posted (hostile Markdown among it), refused to the manufacturer, for a half and as
+/// an unexplained revision, then revised with a reason and shown escaped in the HTML pack.
+#[test]
+fn up_takes_the_distributors_analysis_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let up = up_demo(dir.path());
+    let addr = up.addr.as_str();
+    let distributor = token(dir.path(), "changzhi-tobacco", "distributor");
+    let manufacturer = token(dir.path(), "hongyun", "manufacturer");
+    let base = "/v1/partnerships/hongyun-changzhi";
+
+    let (status, body) = get(
+        addr,
+        &format!("{base}/analyses/2008-H1"),
+        Some(&manufacturer),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    let shown: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let summary: Vec<_> = shown
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["period"].clone(), a["revision"].clone()))
+        .collect();
+    assert_eq!(
+        summary,
+        [("2008-05".into(), 1.into()), ("2008-Q2".into(), 2.into())],
+        "{body}"
+    );
+    let pack = format!("{base}/reports/review/2008-H1?format=json&as_of=2008-07-15");
+    let (status, body) = get(addr, &pack, Some(&manufacturer), None);
+    assert_eq!(status, 200, "{body}");
+    let pack: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        pack["distributor_analysis"][1]["period"], "2008-Q2",
+        "{pack:#}"
+    );
+    assert_eq!(pack["distributor_analysis"][1]["revision"], 2, "{pack:#}");
+
+    let july = format!("{base}/analyses/2008-07");
+    let text = "## 七月\n\n<script>alert('x')</script> 終端 & 價格";
+    let (status, body) = post_json(
+        addr,
+        &july,
+        &manufacturer,
+        &serde_json::json!({"text": text}),
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("the distributor's task"), "{body}");
+    let (status, body) = post_json(
+        addr,
+        &july,
+        &distributor,
+        &serde_json::json!({"text": text}),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = post_json(
+        addr,
+        &july,
+        &distributor,
+        &serde_json::json!({"text": text}),
+    );
+    assert_eq!(status, 200, "the same text again changes nothing: {body}");
+    let (status, body) = post_json(
+        addr,
+        &format!("{base}/analyses/2008-H2"),
+        &distributor,
+        &serde_json::json!({"text": text}),
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.contains("analysis.month_or_quarter") && body.contains("\"field\":\"period\""),
+        "{body}"
+    );
+    let revised = format!("{text}\n\n補充：七月上旬銷量回升");
+    let (status, body) = post_json(
+        addr,
+        &july,
+        &distributor,
+        &serde_json::json!({"text": revised}),
+    );
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body.contains("analysis.revision_needs_reason") && body.contains("\"field\":\"reason\""),
+        "{body}"
+    );
+    let (status, body) = post_json(
+        addr,
+        &july,
+        &distributor,
+        &serde_json::json!({"text": "析".repeat(20_001), "reason": "長"}),
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("analysis.text_too_long"), "{body}");
+    let (status, body) = post_json(
+        addr,
+        &july,
+        &distributor,
+        &serde_json::json!({"text": revised, "reason": "補充七月上旬銷量"}),
+    );
+    assert_eq!(status, 201, "{body}");
+
+    let (status, body) = get(addr, &july, Some(&distributor), None);
+    assert_eq!(status, 200, "{body}");
+    let shown: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(shown[0]["revision"], 2, "{body}");
+    assert_eq!(shown[0]["reason"], "補充七月上旬銷量", "{body}");
+    assert_eq!(shown[0]["text"], revised.as_str(), "{body}");
+
+    let (status, html) = get(
+        addr,
+        &format!("{base}/reports/review/2008-07?format=html"),
+        Some(&manufacturer),
+        None,
+    );
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; 終端 &amp; 價格"),
+        "{html}"
+    );
+    assert!(!html.contains("<script"), "{html}");
+    stop(up);
+}
+
+#[test]
+fn up_serves_the_demo_over_http() {
+    let dir = tempfile::tempdir().unwrap();
+    let up = up_demo(dir.path());
+    let (addr, admin) = (up.addr.clone(), up.token.clone());
+
+    assert_eq!(get(&addr, "/healthz", None, None).0, 200);
+    let (status, metrics) = get(&addr, "/metrics", Some(&admin), None);
+    assert_eq!(status, 200, "{metrics}");
+    assert!(
+        metrics.contains("synergy_evaluation_consumer_lag_commits"),
+        "{metrics}"
+    );
+    let path =
+        "/v1/partnerships/hongyun-changzhi/reports/market/2008-H1?format=json&as_of=2008-07-15";
+    assert_eq!(get(&addr, path, None, None).0, 401, "no token, no report");
+    let (status, body) = get(&addr, path, Some(&admin), Some("hongyun"));
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"volume_share_pct\":22.63"), "{body}");
+
+    // A token made by the CLI while the gateway runs works at once.
+    let distributor = token(dir.path(), "changzhi-tobacco", "distributor");
     let (status, body) = get(&addr, path, Some(&distributor), None);
     assert_eq!(status, 200, "{body}");
 
@@ -286,15 +462,5 @@ fn up_serves_the_demo_over_http() {
     assert_eq!(status, 401, "no token, no reads: {body}");
 
     // SIGTERM: a graceful stop.
-    let pid = child.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "up exits cleanly on SIGTERM: {status}");
-            break;
-        }
-        assert!(Instant::now() < deadline, "up did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    stop(up);
 }

@@ -1,10 +1,11 @@
-//! 信息協同 — monthly market data, demand forecasts, supply plans and orders.
+//! 信息協同 — monthly market data, demand forecasts, supply plans, orders and the
+//! distributor's written analysis of a month or quarter.
 
 use serde::{Deserialize, Serialize};
 
 use crate::amount::{Cases, Yuan};
 use crate::ids::{OrderId, SkuId};
-use crate::period::YearMonth;
+use crate::period::{Period, YearMonth};
 use crate::time::Date;
 
 /// One SKU's figures for one month, as the distributor reports them.
@@ -90,5 +91,15 @@ pub enum InformationEvent {
         order: OrderId,
         lines: Vec<VolumeLine>,
         received_on: Date,
+    },
+    /// The distributor's written analysis of a month or quarter (月度、季度市場和品牌分析報告),
+    /// Markdown. Revision 1 has no reason; each later revision supersedes the previous one
+    /// whole and says why (`reason`).
+    AnalysisSubmitted {
+        period: Period,
+        revision: u32,
+        text: String,
+        submitted_on: Date,
+        reason: Option<String>,
     },
 }

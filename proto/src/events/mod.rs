@@ -112,6 +112,7 @@ impl Event {
                     OrderConfirmed,
                     OrderShipped,
                     OrderReceived,
+                    AnalysisSubmitted,
                 }
             ),
             Event::Support(e) => names!(

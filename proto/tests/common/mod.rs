@@ -495,6 +495,14 @@ pub fn every_event(f: &Fields) -> Vec<Event> {
         ]
         .map(Event::from),
     );
+    let information_later = [InformationEvent::AnalysisSubmitted {
+        period: f.period,
+        revision: f.count,
+        text: s("## 市場分析 "),
+        submitted_on: f.date,
+        reason: opt(f.flag, s("revised ")),
+    }];
+    all.extend(information_later.into_iter().map(Event::from));
     all
 }
 

@@ -77,6 +77,10 @@ pub struct Field {
     /// The CLI flag when it is not the kebab-cased name (`sign` takes `--id`, a list of
     /// `skus` is `--sku` repeated).
     pub flag: Option<&'static str>,
+    /// A [`Kind::Free`] text too long for a command-line flag (a Markdown report): the CLI
+    /// also takes it from a file, `--<flag>-file PATH` (`-` for standard input), reading at
+    /// most this many bytes of UTF-8.
+    pub file_bytes: Option<usize>,
 }
 
 impl Field {
@@ -87,6 +91,7 @@ impl Field {
             kind,
             required: true,
             flag: None,
+            file_bytes: None,
         }
     }
 
@@ -100,6 +105,18 @@ impl Field {
     pub const fn flag(mut self, flag: &'static str) -> Field {
         self.flag = Some(flag);
         self
+    }
+
+    /// The CLI also reads the text from a file of at most `max_bytes` bytes
+    /// ([`file_bytes`](Self::file_bytes)).
+    pub const fn from_file(mut self, max_bytes: usize) -> Field {
+        self.file_bytes = Some(max_bytes);
+        self
+    }
+
+    /// The CLI flag: the kebab-cased [`flag`](Self::flag) or name, without `--`.
+    pub fn cli_flag(&self) -> String {
+        self.flag.unwrap_or(self.name).replace('_', "-")
     }
 
     /// The partnership the command acts on (`{id}` in the HTTP path).

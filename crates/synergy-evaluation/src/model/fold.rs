@@ -11,9 +11,9 @@ use synergy_proto::events::{
 use synergy_proto::{Cases, Commit, Date, Event, PlanId, SkuId, TimeZone, YearMonth};
 
 use super::{
-    ActionItemState, CampaignState, Evaluation, IssuedVersion, ItemStatus, MeetingState, MonthData,
-    OrderTotals, PartnershipInfo, PartnershipModel, PlanState, PlanStatus, PromiseState,
-    RecommendationDecision, SkuEntry, SupportRequestState, TaskState, culture_key,
+    ActionItemState, AnalysisState, CampaignState, Evaluation, IssuedVersion, ItemStatus,
+    MeetingState, MonthData, OrderTotals, PartnershipInfo, PartnershipModel, PlanState, PlanStatus,
+    PromiseState, RecommendationDecision, SkuEntry, SupportRequestState, TaskState, culture_key,
     within_five_percent,
 };
 
@@ -401,6 +401,36 @@ impl PartnershipModel {
                 };
                 self.add_order_lines(month, lines, |t| &mut t.received);
             }
+            InformationEvent::AnalysisSubmitted {
+                period,
+                revision,
+                text,
+                submitted_on,
+                reason,
+            } => match self.analyses.get_mut(period) {
+                None => {
+                    self.analyses.insert(
+                        *period,
+                        AnalysisState {
+                            revision: *revision,
+                            text: text.clone(),
+                            first_submitted_on: *submitted_on,
+                            submitted_on: *submitted_on,
+                            reason: reason.clone(),
+                            revisions: 1,
+                        },
+                    );
+                }
+                Some(existing) if *revision > existing.revision => {
+                    existing.revision = *revision;
+                    existing.text = text.clone();
+                    existing.submitted_on = *submitted_on;
+                    existing.reason = reason.clone();
+                    existing.revisions = existing.revisions.saturating_add(1);
+                }
+                // An older or equal revision never overrides the one in force.
+                Some(_) => {}
+            },
         }
     }
 

@@ -261,6 +261,24 @@ pub struct IssuedVersion {
     pub restatements: usize,
 }
 
+/// The distributor's analysis of a month or quarter as it stands after its latest revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnalysisState {
+    /// Revision of the text in force (1 = first submission).
+    pub revision: u32,
+    /// Markdown, as the distributor wrote it: hostile input to whatever renders it.
+    pub text: String,
+    /// When the first revision was submitted: a report as of an earlier day does not
+    /// know the analysis yet.
+    pub first_submitted_on: Date,
+    /// When the revision in force was submitted.
+    pub submitted_on: Date,
+    /// Why the revision in force was made; `None` for revision 1.
+    pub reason: Option<String>,
+    /// How many revisions were recorded (1 until the first is revised).
+    pub revisions: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartnershipInfo {
     pub manufacturer: OrgId,
@@ -317,6 +335,8 @@ pub struct PartnershipModel {
     pub exception_rules: ExceptionRules,
     /// Each recommendation a party accepted or dismissed; one decision each.
     pub recommendation_decisions: BTreeMap<RecommendationKey, RecommendationDecision>,
+    /// The distributor's analyses, by month or quarter; only the text in force is kept.
+    pub analyses: BTreeMap<Period, AnalysisState>,
 }
 
 fn culture_key(kind: CultureActivityKind) -> u8 {
@@ -358,6 +378,7 @@ impl PartnershipModel {
             issued: BTreeMap::new(),
             exception_rules: ExceptionRules::default(),
             recommendation_decisions: BTreeMap::new(),
+            analyses: BTreeMap::new(),
         }
     }
 

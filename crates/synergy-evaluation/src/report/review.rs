@@ -1,8 +1,8 @@
-//! The review pack: headline KPIs, exceptions, open action items, the review agenda and the
-//! value campaigns realised against their promises.
+//! The review pack: headline KPIs, exceptions, open action items, the review agenda, the
+//! value campaigns realised against their promises and the distributor's written analysis.
 
 use synergy_proto::events::evaluation::ReportKind;
-use synergy_proto::{Date, Period};
+use synergy_proto::{Date, Period, PeriodKind};
 
 use super::brand::{culture_json, outcome_json};
 use super::{
@@ -27,8 +27,9 @@ const HEADLINE_KEYS_AFTER_BRAND: [&str; 7] = [
     "order_fill_pct",
 ];
 
-/// The pack for a joint review meeting: headline KPIs, exceptions, open action items and
-/// the seed's review agenda with the figures that answer each question.
+/// The pack for a joint review meeting: headline KPIs, exceptions, open action items, the
+/// seed's review agenda with the figures that answer each question, the value campaigns
+/// realised against their promises, and the distributor's analysis of the period.
 pub fn review_pack(model: &PartnershipModel, period: Period, as_of: Date) -> Report {
     let mut r = empty(model, ReportKind::Review, period, as_of);
     let all = kpi::market_kpis(model, Scope::Partnership, period, as_of);
@@ -54,6 +55,10 @@ pub fn review_pack(model: &PartnershipModel, period: Period, as_of: Date) -> Rep
             Json::Array(agenda(model, period, as_of, &all, &r.brands)),
         ),
         ("value_realised", value_realised(model, period, as_of)),
+        (
+            "distributor_analysis",
+            Json::Array(distributor_analysis(model, period, as_of)),
+        ),
     ];
     r
 }
@@ -66,6 +71,40 @@ fn value_realised(model: &PartnershipModel, period: Period, as_of: Date) -> Json
             .map(crate::value::ValueRealised::to_json)
             .collect(),
     )
+}
+
+/// The distributor's analyses the pack shows: a month's or quarter's own, and for a half
+/// or a year those of its quarters and months, each month before the quarter it closes.
+/// An analysis first submitted after `as_of` is not known yet; one known shows the
+/// revision in force.
+fn distributor_analysis(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<Json> {
+    let mut shown: Vec<_> = model
+        .analyses
+        .iter()
+        .filter(|(p, a)| {
+            let inside = match period.kind() {
+                PeriodKind::Month | PeriodKind::Quarter => **p == period,
+                PeriodKind::Half | PeriodKind::Year => period.covers(**p),
+            };
+            inside && a.first_submitted_on <= as_of
+        })
+        .collect();
+    shown.sort_by_key(|(p, _)| p.by_end());
+    shown
+        .into_iter()
+        .map(|(p, a)| {
+            Json::Object(vec![
+                ("period".into(), Json::str(p.to_string())),
+                ("revision".into(), count_json(a.revision)),
+                ("submitted_on".into(), Json::str(a.submitted_on.to_string())),
+                (
+                    "reason".into(),
+                    a.reason.as_ref().map_or(Json::Null, Json::str),
+                ),
+                ("text".into(), Json::str(&a.text)),
+            ])
+        })
+        .collect()
 }
 
 fn open_action_items(model: &PartnershipModel, as_of: Date) -> Vec<Json> {
