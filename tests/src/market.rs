@@ -122,6 +122,16 @@ impl Month {
     pub fn csv(&self) -> String {
         MarketData::csv_of(std::slice::from_ref(self))
     }
+
+    /// This month as corrected: its first SKU sold 10 cases less (the README's
+    /// `2008-06-fixed.xlsx`).
+    pub fn corrected(&self) -> Month {
+        let mut fixed = self.clone();
+        if let Some(first) = fixed.skus.first_mut() {
+            first.volume_cases -= 10;
+        }
+        fixed
+    }
 }
 
 /// Consecutive months of generated market data.
@@ -156,6 +166,12 @@ impl Rng {
 const SEASON: [u64; 12] = [135, 125, 85, 90, 95, 90, 85, 90, 100, 105, 100, 120];
 
 impl MarketData {
+    /// The market of the samples in `docs/examples/`, which README's "Using it" imports:
+    /// 2006-01 … 2008-06.
+    pub fn examples() -> MarketData {
+        MarketData::generate(2006, 30, 7)
+    }
+
     /// `count` months from January of `first_year`, with about 18 % growth a year.
     pub fn generate(first_year: i32, count: usize, seed: u64) -> MarketData {
         let mut rng = Rng(seed.max(1));

@@ -5,8 +5,8 @@
 //! the built `synergy` (so `./synergy-data` and `> changzhi-2008-H1.html` land there).
 //! `cargo build --release` and `alias synergy=target/release/synergy` are the setup this
 //! test replaces with the binary it built; they are not run. The files the lines import
-//! (`catalogue.csv`, `history.csv`, `2008-06.xlsx`, `2008-06-fixed.xlsx`) are written
-//! there first, from the e2e market generator, for the SKUs and months of `hy-cz`.
+//! are the repository's `docs/examples/`, copied there first (`tests/examples.rs` holds
+//! them to the e2e market generator, whose figures the report is checked against).
 //! `synergy up --addr 127.0.0.1:8080` runs in the background on a free port instead of
 //! 8080 and is stopped with SIGTERM at the end; the `curl` lines run with `TOKEN` set to
 //! the token the block's `synergy token create` printed and `localhost:8080` replaced by
@@ -21,8 +21,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
+use synergy_e2e::binary::workspace_root;
 use synergy_e2e::docs::sh_blocks;
-use synergy_e2e::market::{Catalogue, MarketData, Month};
+use synergy_e2e::market::{MarketData, Month};
 use synergy_e2e::synergy_bin;
 use tempfile::TempDir;
 
@@ -289,55 +290,29 @@ impl Drop for Up {
     }
 }
 
-/// 2006-01 … 2008-06 of the generated market (its SKUs are the catalogue's).
+/// 2006-01 … 2008-06 of the generated market the samples hold.
 fn market() -> MarketData {
-    MarketData::generate(2006, 30, 7)
+    MarketData::examples()
 }
 
-/// June as first keyed, and as corrected: the first SKU sold 10 cases less.
+/// June as first keyed, and as corrected.
 fn june() -> anyhow::Result<(Month, Month)> {
     let june = market().months.last().context("30 months")?.clone();
     ensure!(june.period() == "2008-06", "{}", june.period());
-    let mut fixed = june.clone();
-    let first = fixed.skus.first_mut().context("a SKU")?;
-    first.volume_cases -= 10;
+    let fixed = june.corrected();
     Ok((june, fixed))
 }
 
-/// An import CSV as the first sheet of a workbook: numbers as numbers, the rest as text.
-fn xlsx_of(csv: &str) -> anyhow::Result<Vec<u8>> {
-    let mut workbook = rust_xlsxwriter::Workbook::new();
-    let sheet = workbook.add_worksheet();
-    for (row, line) in csv.lines().enumerate() {
-        for (col, cell) in line.split(',').enumerate() {
-            let (row, col) = (u32::try_from(row)?, u16::try_from(col)?);
-            if cell.is_empty() {
-                continue;
-            }
-            match cell.parse::<f64>() {
-                Ok(number) => sheet.write_number(row, col, number)?,
-                Err(_) => sheet.write_string(row, col, cell)?,
-            };
-        }
+/// Copies the repository's `docs/examples/` to `docs/examples/` under `work`.
+fn copy_examples(work: &std::path::Path) -> anyhow::Result<()> {
+    let from = workspace_root().join("docs/examples");
+    let to = work.join("docs/examples");
+    std::fs::create_dir_all(&to)?;
+    for entry in std::fs::read_dir(&from).with_context(|| format!("{}", from.display()))? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), to.join(entry.file_name()))?;
     }
-    Ok(workbook.save_to_buffer()?)
-}
-
-/// The files the README's lines import, by name.
-fn fixtures() -> anyhow::Result<Vec<(&'static str, Vec<u8>)>> {
-    let history = &market().months[6..29];
-    ensure!(
-        history.first().map(Month::period).as_deref() == Some("2006-07")
-            && history.last().map(Month::period).as_deref() == Some("2008-05"),
-        "history is 2006-07 … 2008-05"
-    );
-    let (june, fixed) = june()?;
-    Ok(vec![
-        ("catalogue.csv", Catalogue::csv().into_bytes()),
-        ("history.csv", MarketData::csv_of(history).into_bytes()),
-        ("2008-06.xlsx", xlsx_of(&june.csv())?),
-        ("2008-06-fixed.xlsx", xlsx_of(&fixed.csv())?),
-    ])
+    Ok(())
 }
 
 /// `n` with thousands separated by commas, as the reports print whole cases.
@@ -413,6 +388,25 @@ fn check_output(sandbox: &Sandbox, command: &str, out: &str) -> anyhow::Result<(
             "`{command}` planned nothing:\n{out}"
         ),
         "quarantine" => ensure!(out.trim() == "[]", "`{command}`:\n{out}"),
+        "market-data" if has("--check") => ensure!(
+            out.trim()
+                == "check: would record MarketDataSubmitted (information/hy-cz/market-data, \
+                    version 23 → 24); nothing was recorded",
+            "`{command}` did not say what it would record:\n{out}"
+        ),
+        "template" => {
+            let file = words
+                .iter()
+                .position(|w| *w == "--out")
+                .and_then(|i| words.get(i + 1))
+                .context("the template line writes a file")?;
+            let bytes = std::fs::read(sandbox.work().join(file))
+                .with_context(|| format!("`{command}` wrote no {file}"))?;
+            ensure!(
+                bytes.starts_with(b"PK\x03\x04"),
+                "`{command}` wrote no workbook"
+            );
+        }
         _ => {}
     }
     Ok(())
@@ -427,9 +421,7 @@ fn readme_using_it_runs_as_written() -> anyhow::Result<()> {
         blocks.len()
     );
     let sandbox = Sandbox::new()?;
-    for (name, bytes) in fixtures()? {
-        std::fs::write(sandbox.work().join(name), bytes)?;
-    }
+    copy_examples(&sandbox.work())?;
 
     // The first block: setup, the CLI, then `synergy up` and tokens beside it.
     let mut setup = Vec::new();
@@ -447,7 +439,7 @@ fn readme_using_it_runs_as_written() -> anyhow::Result<()> {
             words.first() == Some(&"synergy"),
             "README.md \"Using it\" has a line this test does not know: {command}"
         );
-        for word in &words {
+        for word in words.iter().filter(|_| words.get(2) == Some(&"import")) {
             if word.ends_with(".csv") || word.ends_with(".xlsx") {
                 ensure!(
                     sandbox.work().join(word).is_file(),

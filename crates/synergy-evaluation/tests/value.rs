@@ -9,6 +9,8 @@
 mod common;
 
 use common::{World, d, p, ym};
+use synergy_evaluation::exact::round_div;
+use synergy_evaluation::figure::Figure;
 use synergy_evaluation::json::Json;
 use synergy_evaluation::render;
 use synergy_evaluation::value::{promises_kept, value_realised};
@@ -441,4 +443,46 @@ fn the_review_pack_shows_each_promise_touching_the_period() {
     let html = render::to_html(&pack);
     assert!(html.contains("<h2>Value realised 創值</h2>"), "{html}");
     assert!(html.contains("<td class=\"n\">kept 兌現</td>"), "{html}");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// R and the realisation are the formula brought to one fraction, rounded once:
+    /// R = (A·ML − L·M) ÷ ML and R ÷ U × 100 = (A·ML − L·M)·100 ÷ (ML·U), in thousandths
+    /// of a case — so neither B nor R was rounded on the way, and `kept` compares the exact
+    /// R with U.
+    #[test]
+    fn realised_and_realisation_are_rounded_once_at_the_end(
+        actual in 0i128..5_000_000,
+        last_year in 0i128..5_000_000,
+        market_extra in 0i128..50_000_000,
+        market_last_year_extra in 1i128..50_000_000,
+        uplift in 1i128..1_000_000,
+    ) {
+        // All in thousandths of a case; the market holds our SKU and more.
+        let market = actual + market_extra;
+        let market_last_year = last_year + market_last_year_extra;
+        let cases = |units: i128| format!("{}.{:03}", units / 1000, units % 1000);
+        let mut w = World::signed("2007-01-01");
+        w.month("2007-05", "2007-06-05", &cases(last_year), &cases(market_last_year));
+        w.month("2008-05", "2008-06-05", &cases(actual), &cases(market));
+        plan(&mut w, "spring", "2008-05-01", "2008-05-31");
+        promise(&mut w, "spring", "2008-05", "2008-05", &cases(uplift), None);
+        let v = judged(&w, "spring", "2008-06-15");
+
+        let num = actual * market_last_year - last_year * market;
+        let realised = round_div(num, market_last_year, 0).unwrap();
+        let shown = |units: i128| Figure::cases(Some(units)).plain().unwrap();
+        proptest::prop_assert_eq!(text(&v, "realised_cases"), Some(shown(realised)));
+        let hundredths = round_div(num * 100, market_last_year * uplift, 2).unwrap();
+        let pct = format!(
+            "{}{}.{:02}",
+            if hundredths < 0 { "-" } else { "" },
+            hundredths.abs() / 100,
+            hundredths.abs() % 100
+        );
+        proptest::prop_assert_eq!(text(&v, "realisation_pct"), Some(pct));
+        proptest::prop_assert_eq!(flag(&v, "kept"), Some(num >= uplift * market_last_year));
+    }
 }

@@ -1,6 +1,9 @@
 //! The CSV and XLSX importers over random bytes, mutated valid files and mutated zip
-//! containers (each part's XML edited, then zipped again): never a panic, each case
-//! within its allocation bound, and a rejection that holds on to a bounded answer.
+//! containers (each part's XML edited, then zipped again) — workbooks of one sheet and of
+//! several, as people write them (date cells, Chinese headers, text figures), read with
+//! and without a chosen sheet — and CSV cells shaped like dates and grouped figures:
+//! never a panic, each case within its allocation bound, and a rejection that holds on to
+//! a bounded answer.
 
 use std::io::{Read as _, Write as _};
 use std::sync::OnceLock;
@@ -8,7 +11,10 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use synergy_fuzz::mutate::{apply, edits};
 use synergy_fuzz::{config, within};
-use synergy_import::{Format, ImportErrors, parse_catalogue, parse_market_data};
+use synergy_import::{
+    Format, ImportErrors, Limits, Source, parse_catalogue, parse_market_data, read_catalogue,
+    read_market_data,
+};
 
 /// What one case may allocate: the inputs are at most a few hundred KiB inflated, far
 /// below the default limits, so any more would be a reader running away.
@@ -40,9 +46,33 @@ fn workbook(text: &str) -> Vec<u8> {
     book.save_to_buffer().unwrap()
 }
 
-fn seeds() -> &'static [Vec<u8>; 2] {
-    static SEEDS: OnceLock<[Vec<u8>; 2]> = OnceLock::new();
-    SEEDS.get_or_init(|| [workbook(MARKET), workbook(CATALOGUE)])
+/// Two sheets that both start with the market data header.
+fn two_sheets() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for name in ["五月", "六月"] {
+        let sheet = book.add_worksheet().set_name(name).unwrap();
+        for (r, line) in MARKET.lines().enumerate() {
+            for (c, cell) in line.split(',').enumerate() {
+                sheet.write_string(r as u32, c as u16, cell).unwrap();
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+/// The seeds: market data and a catalogue on one sheet; market data as Excel writes it
+/// (a notes sheet, then dates, Chinese headers, a 備註 column, float noise, grouped
+/// text figures); two sheets with the header.
+fn seeds() -> &'static [Vec<u8>; 4] {
+    static SEEDS: OnceLock<[Vec<u8>; 4]> = OnceLock::new();
+    SEEDS.get_or_init(|| {
+        [
+            workbook(MARKET),
+            workbook(CATALOGUE),
+            synergy_testkit::spreadsheets::market_data_as_excel_writes_it(MARKET, "數據").unwrap(),
+            two_sheets(),
+        ]
+    })
 }
 
 /// Each part of a zip archive, inflated.
@@ -92,6 +122,22 @@ fn import(bytes: &[u8], format: Format) {
     check(result, held);
     let (result, held) = within(CASE_BOUND, || parse_catalogue(bytes, format).map(drop));
     check(result, held);
+    // A chosen sheet, as `--sheet` and `?sheet=` choose it.
+    for sheet in ["數據", "六月", "Sheet1"] {
+        let source = Source::File {
+            bytes,
+            format,
+            sheet: Some(sheet),
+        };
+        let (result, held) = within(CASE_BOUND, || {
+            read_market_data(source, None, &Limits::DEFAULT).map(drop)
+        });
+        check(result, held);
+        let (result, held) = within(CASE_BOUND, || {
+            read_catalogue(source, &Limits::DEFAULT).map(drop)
+        });
+        check(result, held);
+    }
 }
 
 /// Cell references and values that stress a sheet reader: far corners, overflowing
@@ -109,6 +155,17 @@ fn xml_fragment() -> impl Strategy<Value = Vec<u8>> {
         Just(b"<c r=\"C3\" t=\"e\"><v>#DIV/0!</v></c>".to_vec()),
         Just(b"<c r=\"D4\" t=\"d\"><v>2008-06-01T00:00:00</v></c>".to_vec()),
         Just(b"<c r=\"E5\" s=\"99\"><v>1e308</v></c>".to_vec()),
+        Just(b"<c r=\"A2\" s=\"1\"><v>-1e308</v></c>".to_vec()),
+        Just(b"<c r=\"A3\" s=\"1\"><v>2958466.5</v></c>".to_vec()),
+        Just(b"<c r=\"A4\" s=\"1\"><v>NaN</v></c>".to_vec()),
+        Just(b"<c r=\"A5\" t=\"d\"><v>T25:99:99</v></c>".to_vec()),
+        Just(b"<c r=\"A6\" t=\"d\"><v>2008-02-30T00:00:00+08:00</v></c>".to_vec()),
+        Just(b"<workbookPr date1904=\"1\"/>".to_vec()),
+        Just(
+            "<sheet name=\"數\" sheetId=\"9\" r:id=\"rId9\"/>"
+                .as_bytes()
+                .to_vec()
+        ),
         Just(b"&#x0;&amp;&lt;".to_vec()),
         proptest::collection::vec(any::<u8>(), 1..32),
     ]
@@ -143,14 +200,38 @@ proptest! {
         import(&apply(seed.as_bytes(), &edits), Format::Csv);
     }
 
+    /// CSV cells shaped as people type months and figures: dates with any separators
+    /// and digits (full-width ones too), figures grouped any way.
     #[test]
-    fn mutated_workbook_bytes(which in 0usize..2, edits in edits()) {
+    fn months_and_figures_as_typed(
+        rows in proptest::collection::vec(
+            (
+                "[0-9０-９]{0,5}[-/年.]?[0-9]{0,3}[-/月]?[0-9]{0,3}[日T ]?[0-9:.Z+]{0,10}",
+                proptest::collection::vec("[-0-9,. ０-９，．\u{a0}]{0,24}", 6),
+            ),
+            1..40,
+        ),
+        header in proptest::sample::select(vec![
+            "period,sku,volume_cases,revenue_yuan,closing_stock_cases,outlets_stocking,outlets_selling,avg_retail_price_yuan",
+            "期間,規格,銷量（箱）,銷售額,期末庫存,鋪貨戶數,動銷戶數,平均零售價,備註",
+        ]),
+    ) {
+        let mut csv = format!("{header}\n");
+        for (period, figures) in &rows {
+            let quoted: Vec<String> = figures.iter().map(|f| format!("\"{f}\"")).collect();
+            csv.push_str(&format!("{period},hy-soft,{}\n", quoted.join(",")));
+        }
+        import(csv.as_bytes(), Format::Csv);
+    }
+
+    #[test]
+    fn mutated_workbook_bytes(which in 0usize..4, edits in edits()) {
         import(&apply(&seeds()[which], &edits), Format::Xlsx);
     }
 
     #[test]
     fn mutated_workbook_parts(
-        which in 0usize..2,
+        which in 0usize..4,
         part in any::<usize>(),
         edits in edits(),
         at in any::<usize>(),
@@ -170,7 +251,7 @@ proptest! {
     /// last row or column), duplicates included.
     #[test]
     fn sheets_with_cells_anywhere(
-        which in 0usize..2,
+        which in 0usize..4,
         cells in proptest::collection::vec((row(), column(), "[a-z0-9 ]{0,12}"), 1..60),
         declared in any::<bool>(),
     ) {

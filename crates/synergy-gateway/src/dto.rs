@@ -62,6 +62,45 @@ impl From<Outcome> for OutcomeBody {
     }
 }
 
+/// What an import did, or for a dry run would do, and what of the file it did not read.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportBody {
+    #[serde(flatten)]
+    pub outcome: OutcomeBody,
+    /// A dry run (`check=true`): nothing was recorded; `events` and `version` say what
+    /// would be.
+    pub checked: bool,
+    /// The sheet of an XLSX upload that was read.
+    pub sheet: Option<String>,
+    /// What the file held that was not imported: columns no import column is named by
+    /// (`import.column_ignored`).
+    pub warnings: Vec<WarningBody>,
+}
+
+/// Something an accepted upload held that was not imported.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WarningBody {
+    /// 1-based line of the CSV file or row of the sheet.
+    pub line: u64,
+    /// The column as its header names it.
+    pub column: Option<String>,
+    /// Stable code, e.g. `import.column_ignored`.
+    pub rule: String,
+    /// What was not read.
+    pub reason: String,
+}
+
+impl From<&synergy_import::Warning> for WarningBody {
+    fn from(w: &synergy_import::Warning) -> Self {
+        Self {
+            line: w.line as u64,
+            column: w.column.clone(),
+            rule: w.rule.to_owned(),
+            reason: w.reason.clone(),
+        }
+    }
+}
+
 /// A partnership's parties.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PartnershipBody {

@@ -19,7 +19,8 @@ pub struct RowProblem {
     /// 1-based line of the CSV file or row of the sheet (header = line 1); for a JSON
     /// upload, the 1-based position in `rows` (or `skus`).
     pub line: u64,
-    /// The column (header name) the problem lies in, if it is one cell.
+    /// The column the problem lies in, if it is one cell, by the import's name for it
+    /// (`volume_cases`, also when the header calls it `銷量`).
     pub column: Option<String>,
     /// Stable code of the broken import rule, e.g. `import.too_many_decimals`.
     pub rule: String,
@@ -53,6 +54,9 @@ pub struct ErrorBody {
     /// Every problem of a rejected upload, counted per rule code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors_by_rule: Option<BTreeMap<String, u64>>,
+    /// The sheet of a rejected XLSX upload that the lines are rows of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
 }
 
 /// The problems of a rejected upload as they are found, row by row: the first
@@ -143,6 +147,7 @@ impl Problem {
                 errors_total: None,
                 rows_with_errors: None,
                 errors_by_rule: None,
+                sheet: None,
             }),
         }
     }

@@ -57,7 +57,8 @@ impl Metrics {
         h.sum_us = h.sum_us.saturating_add(us);
     }
 
-    /// `outcome`: recorded, unchanged, duplicate, refused, contended, unavailable, failed.
+    /// `outcome`: recorded, unchanged, duplicate, checked (a dry run), refused, contended,
+    /// unavailable, failed.
     pub fn command(&self, context: &'static str, outcome: &'static str) {
         let mut m = self.inner();
         *m.commands.entry((context, outcome)).or_default() += 1;

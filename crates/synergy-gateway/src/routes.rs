@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use synergy_domain::contract::Values;
 use synergy_evaluation::render::Format as ReportFormat;
 use synergy_import::Source;
 use synergy_import::{Format as FileFormat, ImportErrors, XLSX_MEDIA_TYPE};
@@ -58,13 +59,31 @@ pub(crate) async fn execute(
     headers: &HeaderMap,
     command: AnyCommand,
 ) -> Result<Response, Problem> {
-    let key = idempotency_key(headers)?;
-    let context = command.context().as_str();
     let mut request = Request::new(caller.principal.clone(), command);
-    request.idempotency_key = key;
+    request.idempotency_key = idempotency_key(headers)?;
+    let (status, outcome, answer) = outcome_of(s, request).await?;
+    let mut body = serde_json::to_value(outcome)
+        .map_err(|e| Problem::internal(format!("an outcome is not JSON: {e}")))?;
+    // What the command's declaration says it answers joins the outcome's members.
+    if let (Some(answer), serde_json::Value::Object(members)) = (answer, &mut body) {
+        members.extend(answer);
+    }
+    Ok((status, axum::Json(body)).into_response())
+}
+
+/// Executes `request` (or decides it only, for a dry run), counting it in the metrics:
+/// the status to answer with, the outcome and the command's declared answer, if any.
+async fn outcome_of(
+    s: &GatewayState,
+    request: Request,
+) -> Result<(StatusCode, OutcomeBody, Option<Values>), Problem> {
+    let context = request.command.context().as_str();
+    let dry_run = request.dry_run;
     match s.api.execute(request).await {
         Ok(mut outcome) => {
-            let (status, label) = if outcome.duplicate {
+            let (status, label) = if dry_run {
+                (StatusCode::OK, "checked")
+            } else if outcome.duplicate {
                 (StatusCode::OK, "duplicate")
             } else if outcome.events.is_empty() {
                 (StatusCode::OK, "unchanged")
@@ -72,14 +91,8 @@ pub(crate) async fn execute(
                 (StatusCode::CREATED, "recorded")
             };
             s.metrics.command(context, label);
-            // What the command's declaration says it answers joins the outcome's members.
             let answer = outcome.answer.take();
-            let mut body = serde_json::to_value(OutcomeBody::from(outcome))
-                .map_err(|e| Problem::internal(format!("an outcome is not JSON: {e}")))?;
-            if let (Some(answer), serde_json::Value::Object(members)) = (answer, &mut body) {
-                members.extend(answer);
-            }
-            Ok((status, axum::Json(body)).into_response())
+            Ok((status, OutcomeBody::from(outcome), answer))
         }
         Err(e) => {
             let problem = Problem::from(e);
@@ -161,6 +174,7 @@ fn invalid_file(errors: ImportErrors, json: bool) -> Problem {
             }),
     );
     // The import counted everything, also what it did not list.
+    p.body.sheet = errors.sheet.clone();
     p.body.errors_total = Some(errors.total as u64);
     p.body.rows_with_errors = Some(errors.rows_with_errors as u64);
     p.body.errors_by_rule = Some(
@@ -218,6 +232,57 @@ pub struct UploadArgs {
     /// Why recorded months change (a correction). Required when the file changes a month
     /// that already has data.
     pub reason: Option<String>,
+    /// The workbook's sheet to import; without it the one sheet whose first row is the
+    /// header is read (XLSX only).
+    pub sheet: Option<String>,
+    /// `true`: a dry run. Everything is checked, also against what is recorded, and
+    /// nothing is recorded; the answer says what would be (`checked`).
+    pub check: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CatalogueUploadArgs {
+    /// The workbook's sheet to import; without it the one sheet whose first row is the
+    /// header is read (XLSX only).
+    pub sheet: Option<String>,
+    /// `true`: a dry run. Everything is checked, also against what is recorded, and
+    /// nothing is recorded; the answer says what would be (`checked`).
+    pub check: Option<bool>,
+}
+
+/// A JSON upload has its columns named by its schema and no sheets.
+fn no_sheet_for_json(sheet: Option<&String>) -> Result<(), Problem> {
+    match sheet {
+        Some(_) => Err(Problem::bad_request(
+            codes::INVALID_QUERY,
+            "sheet chooses a sheet of an XLSX upload; a JSON upload has none",
+        )
+        .with_field("sheet")),
+        None => Ok(()),
+    }
+}
+
+/// Executes an import, or with `check` only decides it, and answers with the outcome,
+/// the sheet read and the columns ignored.
+async fn execute_import(
+    s: &GatewayState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    prepared: import::Prepared,
+    check: bool,
+) -> Result<Response, Problem> {
+    let mut request = prepared.request(caller.principal.clone(), check);
+    request.idempotency_key = idempotency_key(headers)?;
+    // Imports are no declared commands: they answer nothing beyond the outcome.
+    let (status, outcome, _) = outcome_of(s, request).await?;
+    let body = ImportBody {
+        outcome,
+        checked: check,
+        sheet: prepared.sheet,
+        warnings: prepared.warnings.iter().map(WarningBody::from).collect(),
+    };
+    Ok((status, axum::Json(body)).into_response())
 }
 
 /// Manufacturer: import the catalogue (CSV, XLSX or JSON); all or nothing.
@@ -227,6 +292,7 @@ pub struct UploadArgs {
     tag = "brand",
     params(
         ("id" = inline(Id), Path, description = "Partnership id"),
+        CatalogueUploadArgs,
         ("Idempotency-Key" = inline(Option<UuidText>), Header, description = "A UUID; a retry with the same key is recorded once"),
         ("X-Act-As" = inline(Option<Id>), Header, description = "Admin tokens only: the organisation the admin acts for"),
     ),
@@ -239,8 +305,8 @@ pub struct UploadArgs {
         )
     ),
     responses(
-        (status = 201, description = "Recorded", body = OutcomeBody),
-        (status = 200, description = "Identical to the recorded catalogue; nothing changed", body = OutcomeBody),
+        (status = 201, description = "Recorded", body = ImportBody),
+        (status = 200, description = "Identical to the recorded catalogue; nothing changed; or a dry run (`check=true`, `checked`: what would be recorded)", body = ImportBody),
         (status = 400, description = "Malformed body, path or header", body = ErrorBody),
         (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
         (status = 403, description = "Not the partnership's manufacturer", body = ErrorBody),
@@ -258,6 +324,7 @@ pub async fn import_catalogue(
     State(s): State<GatewayState>,
     caller: Caller,
     args: Params,
+    QueryArgs(query): QueryArgs<CatalogueUploadArgs>,
     headers: HeaderMap,
     RawBody(bytes): RawBody,
 ) -> Result<Response, Problem> {
@@ -265,8 +332,9 @@ pub async fn import_catalogue(
     let view = auth::partnership(&s, &p).await?;
     caller.may(&view, M, "registering the catalogue")?;
     let limits = &s.limits.import;
-    let command = match upload_kind(&headers, &bytes)? {
+    let prepared = match upload_kind(&headers, &bytes)? {
         Upload::Json => {
+            no_sheet_for_json(query.sheet.as_ref())?;
             let body: CatalogueJson = serde_json::from_slice(&bytes).map_err(|e| {
                 Problem::bad_request(
                     codes::MALFORMED_JSON,
@@ -310,12 +378,13 @@ pub async fn import_catalogue(
             Source::File {
                 bytes: &bytes,
                 format,
+                sheet: query.sheet.as_deref(),
             },
             limits,
         )
         .map_err(|e| invalid_file(e, false))?,
     };
-    execute(&s, &caller, &headers, command).await
+    execute_import(&s, &caller, &headers, prepared, query.check == Some(true)).await
 }
 
 /// Distributor: import monthly market data (CSV, XLSX or JSON); all or nothing.
@@ -338,8 +407,8 @@ pub async fn import_catalogue(
         )
     ),
     responses(
-        (status = 201, description = "Recorded", body = OutcomeBody),
-        (status = 200, description = "Identical to what is recorded; nothing changed (a safe retry)", body = OutcomeBody),
+        (status = 201, description = "Recorded", body = ImportBody),
+        (status = 200, description = "Identical to what is recorded; nothing changed (a safe retry); or a dry run (`check=true`, `checked`: what would be recorded)", body = ImportBody),
         (status = 400, description = "Malformed body, path, query or header", body = ErrorBody),
         (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
         (status = 403, description = "Not the partnership's distributor", body = ErrorBody),
@@ -367,6 +436,7 @@ pub async fn import_market_data(
     let limits = &s.limits.import;
     let imported = match upload_kind(&headers, &bytes)? {
         Upload::Json => {
+            no_sheet_for_json(query.sheet.as_ref())?;
             let body: MarketDataJson = serde_json::from_slice(&bytes).map_err(|e| {
                 Problem::bad_request(
                     codes::MALFORMED_JSON,
@@ -425,7 +495,7 @@ pub async fn import_market_data(
                     ]
                 })
                 .collect();
-            let reason = query.reason.or(body.reason);
+            let reason = query.reason.clone().or(body.reason);
             import::market_data(&*s.api, p, Source::Rows(&rows), reason, limits)
                 .await
                 .map_err(|e| import_failed(e, true))?
@@ -434,13 +504,14 @@ pub async fn import_market_data(
             let source = Source::File {
                 bytes: &bytes,
                 format,
+                sheet: query.sheet.as_deref(),
             };
             import::market_data(&*s.api, p, source, query.reason, limits)
                 .await
                 .map_err(|e| import_failed(e, false))?
         }
     };
-    execute(&s, &caller, &headers, imported).await
+    execute_import(&s, &caller, &headers, imported, query.check == Some(true)).await
 }
 
 // ---------------------------------------------------------------- reads
@@ -490,6 +561,7 @@ pub async fn get_partnership(
     tag = "brand",
     params(
         ("id" = inline(Id), Path, description = "Partnership id"),
+        CatalogueUploadArgs,
         ("X-Act-As" = inline(Option<Id>), Header, description = "Admin tokens only: the organisation the admin acts for"),
     ),
     responses(

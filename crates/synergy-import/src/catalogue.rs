@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use synergy_brand::SkuEntry;
 use synergy_proto::{SkuId, Yuan};
 
-use crate::error::{ImportErrors, Problems, RowError};
+use crate::error::{ImportErrors, Parsed, Problems, RowError};
 use crate::fields::{Fields, keep};
 use crate::format::Format;
+use crate::header;
 use crate::limits::Limits;
 use crate::table::{self, Source};
 
@@ -34,14 +35,30 @@ pub fn parse_catalogue_within(
     format: Format,
     limits: &Limits,
 ) -> Result<Vec<SkuEntry>, ImportErrors> {
-    read_catalogue(Source::File { bytes, format }, limits)
+    read_catalogue(Source::file(bytes, format), limits).map(|parsed| parsed.value)
 }
 
 /// Reads a catalogue from a file or from rows of cells in [`CATALOGUE_COLUMNS`] order,
-/// with one set of rules and messages for both.
-pub fn read_catalogue(source: Source<'_>, limits: &Limits) -> Result<Vec<SkuEntry>, ImportErrors> {
+/// with one set of rules and messages for both; says which sheet of a workbook it read and
+/// which columns it ignored.
+pub fn read_catalogue(
+    source: Source<'_>,
+    limits: &Limits,
+) -> Result<Parsed<Vec<SkuEntry>>, ImportErrors> {
     let sheet = table::read_source(source, &CATALOGUE_COLUMNS, limits)?;
-    let (header, rows) = table::split_header(&sheet, &CATALOGUE_COLUMNS)?;
+    let name = sheet.name.as_deref();
+    let (value, warnings) = entries(&sheet).map_err(|e| e.in_sheet(name))?;
+    Ok(Parsed {
+        value,
+        sheet: sheet.name,
+        warnings,
+    })
+}
+
+fn entries(
+    sheet: &table::Sheet,
+) -> Result<(Vec<SkuEntry>, Vec<crate::error::Warning>), ImportErrors> {
+    let (header, rows) = header::split_header(sheet, &CATALOGUE_COLUMNS)?;
     if rows.is_empty() {
         return Err(ImportErrors::single(RowError::row(
             header.line,
@@ -93,7 +110,7 @@ pub fn read_catalogue(source: Source<'_>, limits: &Limits) -> Result<Vec<SkuEntr
         }
     }
     match errors.finish() {
-        None => Ok(entries),
+        None => Ok((entries, header.warnings)),
         Some(rejected) => Err(rejected),
     }
 }

@@ -1,4 +1,5 @@
-//! The outcome of a rejected file: every bad row, each with its line, column and reason.
+//! The outcome of a rejected file: every bad row, each with its line, column and reason;
+//! and what an accepted file held that was not imported.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -11,7 +12,8 @@ pub struct RowError {
     /// 1-based line of a CSV file or row of the sheet; the header is line 1 when it is the
     /// file's first line. Problems of a whole month are reported on that month's first row.
     pub line: usize,
-    /// The column as named in the header, where the problem lies in one cell.
+    /// The column, by the import's name for it (`volume_cases`, whether the header says
+    /// so or `銷量`), where the problem lies in one cell.
     pub column: Option<String>,
     /// Stable code of the broken rule, e.g. `import.too_many_decimals`.
     pub rule: &'static str,
@@ -57,6 +59,65 @@ impl fmt::Display for RowError {
     }
 }
 
+/// An accepted file: what it holds, which sheet of a workbook was read, and what of it was
+/// not read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed<T> {
+    pub value: T,
+    /// The workbook's sheet that was read; `None` for CSV and rows.
+    pub sheet: Option<String>,
+    /// What the file held that the import did not read (ignored columns).
+    pub warnings: Vec<Warning>,
+}
+
+/// Something an accepted file held that the import did not read: a column no import
+/// column is named by. The file is imported without it; front ends show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// 1-based line of a CSV file or row of the sheet.
+    pub line: usize,
+    /// The column as named in the header, where the warning is about one column.
+    pub column: Option<String>,
+    /// Stable code, e.g. `import.column_ignored`.
+    pub rule: &'static str,
+    /// What was not read, for a person.
+    pub reason: String,
+}
+
+impl Warning {
+    pub(crate) fn at(
+        line: usize,
+        column: &str,
+        rule: &'static str,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            line,
+            column: Some(column.to_owned()),
+            rule,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn row(line: usize, rule: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            line,
+            column: None,
+            rule,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.column {
+            Some(column) => write!(f, "line {}, column {column}: {}", self.line, self.reason),
+            None => write!(f, "line {}: {}", self.line, self.reason),
+        }
+    }
+}
+
 /// How many rows with problems a rejection lists; everything past them is only counted.
 pub const LISTED_ROWS: usize = 1_000;
 
@@ -74,6 +135,10 @@ pub struct ImportErrors {
     pub rows_with_errors: usize,
     /// Every problem found, counted per rule code.
     pub by_rule: BTreeMap<&'static str, usize>,
+    /// The workbook's sheet the lines are rows of; `None` for CSV, rows, and a workbook
+    /// refused before a sheet was chosen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
 }
 
 /// Collects the problems of a file as they are found, in any order of lines, keeping the
@@ -127,6 +192,7 @@ impl Problems {
             total: self.total,
             rows_with_errors: self.lines.len(),
             by_rule: self.by_rule,
+            sheet: None,
         })
     }
 }
@@ -145,6 +211,14 @@ impl ImportErrors {
 
     pub(crate) fn single(error: RowError) -> Self {
         Self::from_unsorted(vec![error])
+    }
+
+    /// The same rejection, its lines named as rows of sheet `name`.
+    pub(crate) fn in_sheet(mut self, name: Option<&str>) -> Self {
+        if self.sheet.is_none() {
+            self.sheet = name.map(str::to_owned);
+        }
+        self
     }
 
     /// How many problems are listed in `errors` (see [`ImportErrors::total`] for all).
@@ -174,6 +248,9 @@ impl fmt::Display for ImportErrors {
             "the file was rejected and nothing of it was recorded: {n} problem{}",
             if n == 1 { "" } else { "s" }
         )?;
+        if let Some(sheet) = &self.sheet {
+            write!(f, " in sheet {:?}", crate::xlsx::shown_name(sheet))?;
+        }
         if self.is_truncated() {
             write!(
                 f,

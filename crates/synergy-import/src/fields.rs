@@ -1,10 +1,24 @@
 //! Reading one cell as a typed value, with a refusal that names the column and says what
 //! to write instead.
 
+use std::borrow::Cow;
+
 use synergy_proto::{AmountError, BrandId, Cases, SkuId, YearMonth, Yuan};
 
 use crate::error::{Problems, RowError};
 use crate::table::{Cell, Row};
+use crate::values::{SPREADSHEET_DIGITS, float_decimal, month_text, plain_figure};
+
+/// A figure as a cell holds it, and as its column's parser reads it.
+#[derive(Debug)]
+struct Figure<'r> {
+    /// What the parser reads: a number cell's decimal, a text cell's plain figure.
+    decimal: Cow<'r, str>,
+    /// What the cell holds: the text as typed, or the stored number's shortest decimal.
+    held: &'r str,
+    /// Whether the cell is a number cell (a float the sheet may show rounded).
+    number: bool,
+}
 
 /// One data row and the position of each of its columns.
 #[derive(Debug, Clone, Copy)]
@@ -44,8 +58,40 @@ impl<'r> Fields<'r> {
         })
     }
 
-    fn is_number_cell(&self, column: usize) -> bool {
-        matches!(self.cell(column), Cell::Number(_))
+    /// The cell's figure for a column of `scale` decimals, `None` if it is empty.
+    fn figure(
+        &self,
+        column: usize,
+        scale: u32,
+        expected: &str,
+    ) -> Result<Option<Figure<'r>>, RowError> {
+        if let Cell::Number(n) = self.cell(column) {
+            let decimal = match n.float {
+                None => Cow::Borrowed(n.text.as_str()),
+                Some(value) => Cow::Owned(float_decimal(value, scale).map_err(|a| {
+                    self.error(
+                        column,
+                        "import.imprecise_number",
+                        format!(
+                            "the cell stores the number {}, which has more digits than a \
+                             spreadsheet keeps exactly ({SPREADSHEET_DIGITS}); format the cell \
+                             as Text and type the figure",
+                            a.stored
+                        ),
+                    )
+                })?),
+            };
+            return Ok(Some(Figure {
+                decimal,
+                held: &n.text,
+                number: true,
+            }));
+        }
+        Ok(self.optional_text(column, expected)?.map(|text| Figure {
+            decimal: plain_figure(text),
+            held: text,
+            number: false,
+        }))
     }
 
     fn amount<T>(
@@ -54,18 +100,22 @@ impl<'r> Fields<'r> {
         unit: Unit,
         parse: fn(&str) -> Result<T, AmountError>,
     ) -> Result<Option<T>, RowError> {
-        let Some(text) = self.optional_text(column, unit.expected)? else {
+        let Some(figure) = self.figure(column, unit.scale, unit.expected)? else {
             return Ok(None);
         };
-        parse(text).map(Some).map_err(|e| {
-            let (rule, mut reason) = amount_reason(text, &e, unit);
-            if rule == "import.too_many_decimals" && self.is_number_cell(column) {
+        parse(&figure.decimal).map(Some).map_err(|e| {
+            let shown = match e {
+                AmountError::Syntax { .. } => figure.held,
+                _ => &figure.decimal,
+            };
+            let (rule, mut reason) = amount_reason(shown, &e, unit);
+            if rule == "import.too_many_decimals" && figure.number {
                 // A formula result or a pasted figure: say so, since the sheet may display
                 // a rounded value that is not what it stores.
                 reason.push_str(&format!(
-                    "; the cell stores exactly {text} even if it shows fewer decimals: round it \
+                    "; the cell stores exactly {} even if it shows fewer decimals: round it \
                      in the sheet (ROUND(…, {})) so nothing is rounded silently here",
-                    unit.scale
+                    figure.held, unit.scale
                 ));
             }
             self.error(column, rule, reason)
@@ -101,10 +151,10 @@ impl<'r> Fields<'r> {
     /// A count of outlets: a whole, non-negative number.
     pub(crate) fn optional_count(&self, column: usize) -> Result<Option<u32>, RowError> {
         let expected = "a whole number of outlets";
-        let Some(text) = self.optional_text(column, expected)? else {
+        let Some(figure) = self.figure(column, 0, expected)? else {
             return Ok(None);
         };
-        parse_count(text)
+        parse_count(&figure.decimal)
             .map(Some)
             .map_err(|(rule, reason)| self.error(column, rule, reason))
     }
@@ -114,40 +164,46 @@ impl<'r> Fields<'r> {
             .ok_or_else(|| self.required(column, "a whole number of outlets"))
     }
 
-    /// A calendar month written as text, `YYYY-MM`.
+    /// A calendar month: text such as `2008-06` ([`month_text`]), or a date cell, which
+    /// is the month of its day.
     pub(crate) fn month(&self, column: usize) -> Result<YearMonth, RowError> {
         let text = match self.cell(column) {
             Cell::Date(date) => {
-                let month: String = date.chars().take(7).collect();
-                return Err(self.error(
-                    column,
-                    "import.period_as_text",
-                    format!(
-                        "the period cell holds a date ({date}) instead of text; format the \
-                         period column as Text and type the month as {month}"
-                    ),
-                ));
+                return month_text(date).ok_or_else(|| {
+                    self.error(
+                        column,
+                        "import.period_is_month",
+                        format!(
+                            "the period cell holds the date {date}, which is no day of a month \
+                             this import takes; type the month as text, e.g. 2008-06"
+                        ),
+                    )
+                });
             }
             Cell::Number(n) => {
                 return Err(self.error(
                     column,
                     "import.period_as_text",
                     format!(
-                        "the period cell holds the number {n} instead of text; format the period \
-                         column as Text and type months like 2008-06"
+                        "the period cell holds the number {} instead of a month; format the \
+                         period column as Text and type months like 2008-06",
+                        n.text
                     ),
                 ));
             }
             _ => self.text(column, "the month, e.g. 2008-06")?,
         };
-        text.parse::<YearMonth>().map_err(|_| {
+        month_text(text).ok_or_else(|| {
             let reason = match text.parse::<synergy_proto::Period>() {
                 Ok(period) => format!(
                     "{period} is a {}, not a month; give one row per month, e.g. {}",
                     period_kind_name(period),
                     period.first_month()
                 ),
-                Err(_) => format!("{text:?} is not a month; write it as YYYY-MM, e.g. 2008-06"),
+                Err(_) => format!(
+                    "{text:?} is not a month; write it as YYYY-MM, e.g. 2008-06 (a date in \
+                     the month, such as 2008-06-01 or 2008/6/1, also reads as its month)"
+                ),
             };
             self.error(column, "import.period_is_month", reason)
         })
@@ -221,7 +277,8 @@ fn amount_reason(text: &str, error: &AmountError, unit: Unit) -> (&'static str, 
             "import.not_a_number",
             format!(
                 "{text:?} is not a number; write digits with an optional '.' and up to {} \
-                 decimals, without thousands separators, currency signs or units",
+                 decimals, without currency signs or units (commas may group thousands: \
+                 1,200.50)",
                 unit.scale
             ),
         ),

@@ -7,7 +7,8 @@ use std::fmt;
 pub enum Format {
     /// Comma-separated text, UTF-8 with or without a byte-order mark.
     Csv,
-    /// An Office Open XML workbook; its first sheet is read.
+    /// An Office Open XML workbook; the sheet with the import's header, or the one
+    /// chosen, is read.
     Xlsx,
 }
 

@@ -8,9 +8,10 @@ use synergy_information::MonthSubmission;
 use synergy_proto::events::information::{MarketTotals, SkuLine};
 use synergy_proto::{Cases, SkuId, YearMonth, Yuan};
 
-use crate::error::{ImportErrors, Problems, RowError};
+use crate::error::{ImportErrors, Parsed, Problems, RowError, Warning};
 use crate::fields::{Fields, keep};
 use crate::format::Format;
+use crate::header;
 use crate::limits::Limits;
 use crate::table::{self, Source};
 
@@ -61,18 +62,32 @@ pub fn parse_market_data_within(
     catalogue: Option<&CatalogueView>,
     limits: &Limits,
 ) -> Result<Vec<MonthSubmission>, ImportErrors> {
-    read_market_data(Source::File { bytes, format }, catalogue, limits)
+    read_market_data(Source::file(bytes, format), catalogue, limits).map(|parsed| parsed.value)
 }
 
 /// Reads market data from a file or from rows of cells in [`MARKET_DATA_COLUMNS`] order,
-/// with one set of rules and messages for both.
+/// with one set of rules and messages for both; says which sheet of a workbook it read and
+/// which columns it ignored.
 pub fn read_market_data(
     source: Source<'_>,
     catalogue: Option<&CatalogueView>,
     limits: &Limits,
-) -> Result<Vec<MonthSubmission>, ImportErrors> {
+) -> Result<Parsed<Vec<MonthSubmission>>, ImportErrors> {
     let sheet = table::read_source(source, &MARKET_DATA_COLUMNS, limits)?;
-    let (header, rows) = table::split_header(&sheet, &MARKET_DATA_COLUMNS)?;
+    let name = sheet.name.as_deref();
+    let (value, warnings) = submissions(&sheet, catalogue).map_err(|e| e.in_sheet(name))?;
+    Ok(Parsed {
+        value,
+        sheet: sheet.name,
+        warnings,
+    })
+}
+
+fn submissions(
+    sheet: &table::Sheet,
+    catalogue: Option<&CatalogueView>,
+) -> Result<(Vec<MonthSubmission>, Vec<Warning>), ImportErrors> {
+    let (header, rows) = header::split_header(sheet, &MARKET_DATA_COLUMNS)?;
     if rows.is_empty() {
         return Err(ImportErrors::single(RowError::row(
             header.line,
@@ -163,7 +178,7 @@ pub fn read_market_data(
             market,
         });
     }
-    Ok(submissions)
+    Ok((submissions, header.warnings))
 }
 
 /// The rows of one month, as far as they could be read.

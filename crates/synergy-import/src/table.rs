@@ -1,17 +1,12 @@
-//! Reading a CSV file or an XLSX workbook's first sheet into rows of cells, and matching
-//! the header row against the columns an import expects.
+//! Reading a CSV file, a workbook's sheet ([`crate::xlsx`]) or rows already split into
+//! cells into one [`Sheet`] of cells, within [`Limits`].
 //!
-//! Both formats end up as the same [`Sheet`], so every rule downstream is written once.
+//! Every format ends up as the same [`Sheet`], so every rule downstream is written once.
 //! A cell keeps what kind of value the spreadsheet stored (a date, a number, text),
-//! because a date where a month is expected needs a different fix than a typo.
+//! because a date where a figure is expected needs a different fix than a typo, and a
+//! stored binary number reads differently from a typed decimal ([`crate::values`]).
 
-use std::collections::BTreeMap;
-use std::io::{Cursor, Read as _};
-use std::panic::AssertUnwindSafe;
-
-use calamine::{DataRef, Reader, Xlsx};
-
-use crate::error::{ImportErrors, Problems, RowError};
+use crate::error::{ImportErrors, RowError};
 use crate::format::{Format, ZIP_MAGIC};
 use crate::limits::Limits;
 
@@ -25,14 +20,24 @@ pub(crate) enum Cell {
     Empty,
     /// Text, trimmed; never empty.
     Text(String),
-    /// A numeric cell, as the shortest decimal that reads back to the stored value, so
-    /// `1200.5` stays `1200.5` and a formula's `0.30000000000000004` is not rounded away.
-    Number(String),
+    /// A numeric cell of a workbook.
+    Number(Number),
     /// A date-formatted cell, as `YYYY-MM-DD`.
     Date(String),
     Bool(bool),
     /// A cell that cannot be read as any value; the text says why.
     Unreadable(String),
+}
+
+/// A workbook's number cell.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Number {
+    /// The shortest decimal that reads back to the stored value, so `1200.5` stays
+    /// `1200.5`, as text columns (a SKU code typed as a number) read it.
+    pub(crate) text: String,
+    /// The stored binary float, which figures read through
+    /// [`crate::values::float_decimal`]; `None` when `text` is exact (an integer cell).
+    pub(crate) float: Option<f64>,
 }
 
 impl Cell {
@@ -45,7 +50,8 @@ impl Cell {
     pub(crate) fn text(&self, expected: &str) -> Result<Option<&str>, String> {
         match self {
             Cell::Empty => Ok(None),
-            Cell::Text(s) | Cell::Number(s) => Ok(Some(s)),
+            Cell::Text(s) => Ok(Some(s)),
+            Cell::Number(n) => Ok(Some(&n.text)),
             Cell::Date(d) => Err(format!(
                 "the cell holds a date ({d}), not {expected}; format the column as Text or Number"
             )),
@@ -54,6 +60,15 @@ impl Cell {
                 if *b { "TRUE" } else { "FALSE" }
             )),
             Cell::Unreadable(why) => Err(why.clone()),
+        }
+    }
+
+    /// The text the limits count for this cell.
+    pub(crate) fn counted_text(&self) -> Option<&str> {
+        match self {
+            Cell::Text(s) => Some(s),
+            Cell::Number(n) => Some(&n.text),
+            _ => None,
         }
     }
 }
@@ -75,47 +90,57 @@ impl Row {
 /// The non-blank rows of a file, header first.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Sheet {
+    /// The workbook's sheet these rows are from; `None` for CSV and rows.
+    pub(crate) name: Option<String>,
     pub(crate) rows: Vec<Row>,
-}
-
-pub(crate) fn read(bytes: &[u8], format: Format, limits: &Limits) -> Result<Sheet, ImportErrors> {
-    if bytes.len() > limits.file_bytes {
-        return Err(file_error(
-            "import.limit_file_bytes",
-            format!(
-                "the file is larger than {} bytes (limit file_bytes); split the file",
-                limits.file_bytes
-            ),
-        ));
-    }
-    match format {
-        Format::Csv => read_csv(bytes, limits),
-        Format::Xlsx => read_xlsx(bytes, limits),
-    }
 }
 
 /// What an import reads: a file's bytes in a format, or rows already split into cells (a
 /// JSON upload), each row's cells in the import's column order.
 #[derive(Debug, Clone, Copy)]
 pub enum Source<'a> {
-    File { bytes: &'a [u8], format: Format },
+    /// A CSV file or an XLSX workbook. `sheet` names the workbook's sheet to read;
+    /// without it every sheet is considered and the one whose first row is the import's
+    /// header is read (a workbook of one sheet is read whatever it holds).
+    File {
+        bytes: &'a [u8],
+        format: Format,
+        sheet: Option<&'a str>,
+    },
     Rows(&'a [Vec<Option<String>>]),
 }
 
-/// Reads a source within `limits` into the sheet the import's rules take: for rows, a
-/// header of `columns` on line 1 and row *i* (0-based) on line *i* + 2, each cell trimmed
-/// as a CSV cell is, every limit but the file's bytes counted as for a file.
+impl<'a> Source<'a> {
+    /// A file, every sheet of a workbook considered.
+    pub fn file(bytes: &'a [u8], format: Format) -> Self {
+        Source::File {
+            bytes,
+            format,
+            sheet: None,
+        }
+    }
+}
+
+/// Reads a source within `limits` into the sheet the import's rules take. `columns` are
+/// the import's, to recognise a workbook's sheet by its header. For rows: a header of
+/// `columns` on line 1 and row *i* (0-based) on line *i* + 2, each cell trimmed as a CSV
+/// cell is, every limit but the file's bytes counted as for a file.
 pub(crate) fn read_source(
     source: Source<'_>,
     columns: &[&'static str],
     limits: &Limits,
 ) -> Result<Sheet, ImportErrors> {
     let rows = match source {
-        Source::File { bytes, format } => return read(bytes, format, limits),
+        Source::File {
+            bytes,
+            format,
+            sheet,
+        } => return read_file(bytes, format, sheet, columns, limits),
         Source::Rows(rows) => rows,
     };
     let mut budget = Budget::new(limits);
     let mut sheet = Sheet {
+        name: None,
         rows: vec![Row {
             line: 1,
             cells: columns
@@ -149,17 +174,48 @@ pub(crate) fn read_source(
     Ok(sheet)
 }
 
-fn file_error(rule: &'static str, reason: impl Into<String>) -> ImportErrors {
+fn read_file(
+    bytes: &[u8],
+    format: Format,
+    sheet: Option<&str>,
+    columns: &[&'static str],
+    limits: &Limits,
+) -> Result<Sheet, ImportErrors> {
+    if bytes.len() > limits.file_bytes {
+        return Err(file_error(
+            "import.limit_file_bytes",
+            format!(
+                "the file is larger than {} bytes (limit file_bytes); split the file",
+                limits.file_bytes
+            ),
+        ));
+    }
+    match (format, sheet) {
+        (Format::Csv, None) => read_csv(bytes, limits),
+        (Format::Csv, Some(name)) if !bytes.starts_with(ZIP_MAGIC) => Err(file_error(
+            "import.no_such_sheet",
+            format!(
+                "sheet {:?} was chosen, but the file is CSV text, which has no sheets; import \
+                 it without choosing one",
+                crate::xlsx::shown_name(name)
+            ),
+        )),
+        (Format::Csv, Some(_)) => read_csv(bytes, limits),
+        (Format::Xlsx, sheet) => crate::xlsx::read(bytes, sheet, columns, limits),
+    }
+}
+
+pub(crate) fn file_error(rule: &'static str, reason: impl Into<String>) -> ImportErrors {
     ImportErrors::single(RowError::row(1, rule, reason))
 }
 
-fn limit_error(line: usize, rule: &'static str, reason: String) -> ImportErrors {
+pub(crate) fn limit_error(line: usize, rule: &'static str, reason: String) -> ImportErrors {
     ImportErrors::single(RowError::row(line, rule, reason))
 }
 
 /// What the rows kept so far have used of the limits.
 #[derive(Debug)]
-struct Budget<'l> {
+pub(crate) struct Budget<'l> {
     limits: &'l Limits,
     rows: usize,
     cells: usize,
@@ -167,7 +223,7 @@ struct Budget<'l> {
 }
 
 impl<'l> Budget<'l> {
-    fn new(limits: &'l Limits) -> Self {
+    pub(crate) fn new(limits: &'l Limits) -> Self {
         Self {
             limits,
             rows: 0,
@@ -177,7 +233,7 @@ impl<'l> Budget<'l> {
     }
 
     /// Counts one cell's text; `at` names the cell for the error.
-    fn text(
+    pub(crate) fn text(
         &mut self,
         line: usize,
         at: &dyn Fn() -> String,
@@ -215,7 +271,7 @@ impl<'l> Budget<'l> {
     }
 
     /// Checks a cell's column; `at` names the cell.
-    fn column(
+    pub(crate) fn column(
         &self,
         line: usize,
         at: &dyn Fn() -> String,
@@ -237,7 +293,7 @@ impl<'l> Budget<'l> {
     }
 
     /// Counts one non-blank row of `width` cells.
-    fn row(&mut self, line: usize, width: usize) -> Result<(), ImportErrors> {
+    pub(crate) fn row(&mut self, line: usize, width: usize) -> Result<(), ImportErrors> {
         self.rows += 1;
         if self.rows > self.limits.rows {
             return Err(limit_error(
@@ -341,7 +397,7 @@ fn read_csv(bytes: &[u8], limits: &Limits) -> Result<Sheet, ImportErrors> {
             }
         }
     }
-    Ok(Sheet { rows })
+    Ok(Sheet { name: None, rows })
 }
 
 /// Turns byte offsets into 1-based line numbers, counting each newline once.
@@ -378,340 +434,5 @@ fn csv_cell(field: &[u8]) -> Cell {
         Err(_) => Cell::Unreadable(
             "the cell is not UTF-8 text; save the file as \"CSV UTF-8 (comma delimited)\"".into(),
         ),
-    }
-}
-
-fn unreadable_workbook(e: &dyn std::fmt::Display) -> ImportErrors {
-    file_error(
-        "import.unreadable_workbook",
-        format!(
-            "the file is not a readable XLSX workbook ({e}); save it again as .xlsx, or export \
-             the sheet as CSV UTF-8"
-        ),
-    )
-}
-
-fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Sheet, ImportErrors> {
-    check_parts(bytes, limits)?;
-    // The workbook reader is third-party code over hostile bytes: should it ever panic on
-    // them, the file is refused as unreadable instead of taking the caller down.
-    match std::panic::catch_unwind(AssertUnwindSafe(|| read_first_sheet(bytes, limits))) {
-        Ok(sheet) => sheet,
-        Err(_) => Err(unreadable_workbook(&"its reader gave up on it")),
-    }
-}
-
-/// Inflates every part of the workbook through the [`Limits::inflated_bytes`] cap before
-/// anything reads it, so no part can inflate past the cap whatever sizes the archive
-/// declares. Costs one pass of inflating, at most the cap.
-fn check_parts(bytes: &[u8], limits: &Limits) -> Result<(), ImportErrors> {
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable_workbook(&e))?;
-    if archive.len() > limits.parts {
-        return Err(file_error(
-            "import.limit_parts",
-            format!(
-                "the workbook holds {} parts; at most {} are read (limit parts)",
-                archive.len(),
-                limits.parts
-            ),
-        ));
-    }
-    let mut left = limits.inflated_bytes;
-    for index in 0..archive.len() {
-        let mut part = archive
-            .by_index(index)
-            .map_err(|e| unreadable_workbook(&e))?;
-        let name: String = part
-            .name()
-            .map(|n| n.chars().take(80).collect())
-            .unwrap_or_default();
-        let inflated = std::io::copy(
-            &mut (&mut part).take(left.saturating_add(1)),
-            &mut std::io::sink(),
-        )
-        .map_err(|e| unreadable_workbook(&e))?;
-        if inflated > left {
-            return Err(file_error(
-                "import.limit_inflated_bytes",
-                format!(
-                    "the workbook inflates to more than {} bytes (limit inflated_bytes), \
-                     passed in its part {name:?}; a real sheet of that size is better sent \
-                     as CSV or split",
-                    limits.inflated_bytes
-                ),
-            ));
-        }
-        left -= inflated;
-    }
-    Ok(())
-}
-
-fn read_first_sheet(bytes: &[u8], limits: &Limits) -> Result<Sheet, ImportErrors> {
-    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable_workbook(&e))?;
-    let Some(first) = workbook.sheet_names().into_iter().next() else {
-        return Err(file_error(
-            "import.no_sheet",
-            "the workbook has no sheet; put the data on its first sheet",
-        ));
-    };
-    let mut reader = workbook
-        .worksheet_cells_reader(&first)
-        .map_err(|e| unreadable_workbook(&e))?;
-    // Sparse: only the cells present, by row and column; the range the sheet declares
-    // (or its corners) never sizes anything.
-    let mut grid: BTreeMap<u32, BTreeMap<u32, Cell>> = BTreeMap::new();
-    let mut budget = Budget::new(limits);
-    let mut kept = 0usize;
-    while let Some(cell) = reader.next_cell().map_err(|e| unreadable_workbook(&e))? {
-        let (row, col) = cell.get_position();
-        let value = xlsx_cell(cell.get_value());
-        if value.is_blank() {
-            continue;
-        }
-        let line = row as usize + 1;
-        let at = || format!("cell {}{line}", column_name(col));
-        budget.column(line, &at, col as usize)?;
-        if let Cell::Text(text) | Cell::Number(text) = &value {
-            budget.text(line, &at, text)?;
-        }
-        if !grid.contains_key(&row) && grid.len() >= limits.rows {
-            return Err(limit_error(
-                line,
-                "import.limit_rows",
-                format!(
-                    "the sheet has more than {} non-blank rows (limit rows); split the file",
-                    limits.rows
-                ),
-            ));
-        }
-        if grid.entry(row).or_default().insert(col, value).is_none() {
-            kept += 1;
-            if kept > limits.cells {
-                return Err(limit_error(
-                    line,
-                    "import.limit_cells",
-                    format!(
-                        "the sheet holds more than {} cells (limit cells); split the file",
-                        limits.cells
-                    ),
-                ));
-            }
-        }
-    }
-    let mut rows = Vec::with_capacity(grid.len());
-    for (row, cells) in grid {
-        let line = row as usize + 1;
-        let width = cells
-            .last_key_value()
-            .map_or(0, |(col, _)| *col as usize + 1);
-        budget.row(line, width)?;
-        let mut dense = vec![Cell::Empty; width];
-        for (col, cell) in cells {
-            dense[col as usize] = cell;
-        }
-        rows.push(Row { line, cells: dense });
-    }
-    Ok(Sheet { rows })
-}
-
-/// A column's letters as the spreadsheet program shows them (0 is `A`).
-fn column_name(index: u32) -> String {
-    let mut n = u64::from(index) + 1;
-    let mut letters = Vec::new();
-    while n > 0 {
-        let rem = ((n - 1) % 26) as u8;
-        letters.push(b'A' + rem);
-        n = (n - 1) / 26;
-    }
-    letters.reverse();
-    String::from_utf8(letters).unwrap_or_default()
-}
-
-fn trimmed_text(s: &str) -> Cell {
-    let s = s.trim();
-    if s.is_empty() {
-        Cell::Empty
-    } else {
-        Cell::Text(s.to_owned())
-    }
-}
-
-fn xlsx_cell(data: &DataRef<'_>) -> Cell {
-    match data {
-        DataRef::Empty => Cell::Empty,
-        DataRef::String(s) => trimmed_text(s),
-        DataRef::SharedString(s) => trimmed_text(s),
-        DataRef::Int(i) => Cell::Number(i.to_string()),
-        // Rust prints an f64 as the shortest decimal that parses back to the same value and
-        // never in exponent form, so the exact-decimal parsers see what the sheet holds.
-        DataRef::Float(f) if f.is_finite() => Cell::Number(format!("{f}")),
-        DataRef::Float(_) => {
-            Cell::Unreadable("the cell holds an infinite or undefined number".into())
-        }
-        DataRef::Bool(b) => Cell::Bool(*b),
-        DataRef::DateTime(dt) if dt.is_duration() => {
-            Cell::Unreadable("the cell holds a duration, not a value this column takes".into())
-        }
-        DataRef::DateTime(dt) => {
-            let (y, m, d, ..) = dt.to_ymd_hms_milli();
-            Cell::Date(format!("{y:04}-{m:02}-{d:02}"))
-        }
-        DataRef::DateTimeIso(s) => Cell::Date(s.chars().take(10).collect()),
-        DataRef::DurationIso(_) => {
-            Cell::Unreadable("the cell holds a duration, not a value this column takes".into())
-        }
-        DataRef::Error(e) => Cell::Unreadable(format!(
-            "the cell holds the spreadsheet error {e}; fix the formula or type the value"
-        )),
-    }
-}
-
-/// Where each expected column is in the file.
-#[derive(Debug, Clone)]
-pub(crate) struct Header {
-    pub(crate) line: usize,
-    /// Position in the row of each expected column, in the order they were expected.
-    pub(crate) positions: Vec<usize>,
-    /// How many cells of a row belong to named columns (anything past it must be blank).
-    pub(crate) width: usize,
-    /// Positions of header cells left blank (their data cells must be blank too).
-    pub(crate) unnamed: Vec<usize>,
-}
-
-/// Splits `sheet` into its header, matched against `expected`, and its data rows.
-pub(crate) fn split_header<'s>(
-    sheet: &'s Sheet,
-    expected: &[&'static str],
-) -> Result<(Header, &'s [Row]), ImportErrors> {
-    let Some((header_row, data)) = sheet.rows.split_first() else {
-        return Err(file_error(
-            "import.empty_file",
-            format!(
-                "the file is empty; it needs a header row {} and one row per record",
-                expected.join(",")
-            ),
-        ));
-    };
-    let line = header_row.line;
-    let mut errors = Vec::new();
-    let mut found: Vec<Option<usize>> = vec![None; expected.len()];
-    let mut unnamed = Vec::new();
-    for (pos, cell) in header_row.cells.iter().enumerate() {
-        let name = match cell {
-            Cell::Empty => {
-                unnamed.push(pos);
-                continue;
-            }
-            Cell::Text(s) | Cell::Number(s) | Cell::Date(s) => {
-                s.trim_start_matches('\u{feff}').trim()
-            }
-            Cell::Bool(b) => {
-                if *b {
-                    "TRUE"
-                } else {
-                    "FALSE"
-                }
-            }
-            Cell::Unreadable(why) => {
-                errors.push(RowError::row(
-                    line,
-                    "import.unknown_column",
-                    format!("header cell {} cannot be read: {why}", pos + 1),
-                ));
-                continue;
-            }
-        };
-        if header_row.cells.len() == 1 && (name.contains(';') || name.contains('\t')) {
-            errors.push(RowError::row(
-                line,
-                "import.not_comma_separated",
-                format!(
-                    "the header {name:?} is separated by {}; save the file as comma-separated CSV",
-                    if name.contains(';') {
-                        "semicolons"
-                    } else {
-                        "tabs"
-                    }
-                ),
-            ));
-            return Err(ImportErrors::from_unsorted(errors));
-        }
-        match expected.iter().position(|e| e.eq_ignore_ascii_case(name)) {
-            Some(i) => match found[i] {
-                Some(first) => errors.push(RowError::at(
-                    line,
-                    expected[i],
-                    "import.duplicate_column",
-                    format!(
-                        "column {} appears twice (header cells {} and {}); keep one",
-                        expected[i],
-                        first + 1,
-                        pos + 1
-                    ),
-                )),
-                None => found[i] = Some(pos),
-            },
-            None => errors.push(RowError::at(
-                line,
-                name,
-                "import.unknown_column",
-                format!(
-                    "unknown column {name:?}; the header must be exactly {}",
-                    expected.join(",")
-                ),
-            )),
-        }
-    }
-    for (i, pos) in found.iter().enumerate() {
-        if pos.is_none() {
-            errors.push(RowError::at(
-                line,
-                expected[i],
-                "import.missing_column",
-                format!(
-                    "column {} is missing; the header must be exactly {}",
-                    expected[i],
-                    expected.join(",")
-                ),
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ImportErrors::from_unsorted(errors));
-    }
-    let positions: Vec<usize> = found.into_iter().flatten().collect();
-    let width = header_row.cells.len();
-    Ok((
-        Header {
-            line,
-            positions,
-            width,
-            unnamed,
-        },
-        data,
-    ))
-}
-
-impl Header {
-    /// Refuses values in cells that no header names (past the header's end, or under a
-    /// blank header cell): they would otherwise be dropped without anyone noticing.
-    pub(crate) fn check_stray_cells(&self, row: &Row, errors: &mut Problems) {
-        for (pos, cell) in row.cells.iter().enumerate() {
-            if cell.is_blank() {
-                continue;
-            }
-            if pos >= self.width || self.unnamed.contains(&pos) {
-                errors.push(RowError::row(
-                    row.line,
-                    "import.value_without_column",
-                    format!(
-                        "cell {} has a value but no column name in the header; remove it or \
-                         check for a stray comma",
-                        pos + 1
-                    ),
-                ));
-            }
-        }
     }
 }

@@ -149,7 +149,17 @@ fn field_syntax_errors_name_line_and_column() {
             "import.too_large",
         ),
         (
-            "2008-06,hy-soft,1200.5,\"16,500,000\",310,2900,2600,192",
+            "2008-06,hy-soft,1200.5,16.500.000,310,2900,2600,192",
+            "revenue_yuan",
+            "import.not_a_number",
+        ),
+        (
+            "2008-06,hy-soft,1200.5,\"16,50,000\",310,2900,2600,192",
+            "revenue_yuan",
+            "import.not_a_number",
+        ),
+        (
+            "2008-06,hy-soft,1200.5,\"16500000,5\",310,2900,2600,192",
             "revenue_yuan",
             "import.not_a_number",
         ),
@@ -425,13 +435,24 @@ fn header_problems_name_the_columns() {
     assert_problems(
         &errors,
         &[
-            at(1, "volume", "import.unknown_column"),
             at(1, "outlets_stocking", "import.duplicate_column"),
             at(1, "volume_cases", "import.missing_column"),
             at(1, "outlets_selling", "import.missing_column"),
         ],
     );
-    assert!(errors.errors[0].reason.contains(MARKET_HEADER));
+    assert!(errors.errors[1].reason.contains(MARKET_HEADER));
+    assert!(
+        errors.errors[1]
+            .reason
+            .ends_with("(volume_cases may also be named 銷量 or 销量)"),
+        "{errors}"
+    );
+    assert!(
+        errors.errors[1].reason.starts_with(
+            r#"column volume_cases is missing (the header's "volume" named no column)"#
+        ),
+        "{errors}"
+    );
 }
 
 #[test]

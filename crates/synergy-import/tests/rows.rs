@@ -28,7 +28,9 @@ fn rows_read_as_the_same_file_would() {
     let from_file =
         parse_market_data(market_csv(&lines).as_bytes(), Format::Csv, Some(&cat)).unwrap();
     let rows = rows(&lines);
-    let from_rows = read_market_data(Source::Rows(&rows), Some(&cat), &Limits::DEFAULT).unwrap();
+    let from_rows = read_market_data(Source::Rows(&rows), Some(&cat), &Limits::DEFAULT)
+        .unwrap()
+        .value;
     assert_eq!(from_rows, from_file);
 }
 

@@ -1,5 +1,6 @@
 //! XLSX workbooks, built here with rust_xlsxwriter: numbers stored as floats, text periods,
 //! date-formatted periods, formula results and where the data starts on the sheet.
+//! (Workbooks as people write them, and of several sheets: `as_written.rs`, `sheets.rs`.)
 
 mod common;
 
@@ -49,7 +50,7 @@ fn write_rows(sheet: &mut Worksheet, first_row: u32, first_col: u16, rows: &[Vec
 fn workbook_at(first_row: u32, first_col: u16, rows: &[Vec<V>]) -> Vec<u8> {
     let mut workbook = Workbook::new();
     write_rows(workbook.add_worksheet(), first_row, first_col, rows);
-    // A second sheet must be ignored: only the first is read.
+    // A second sheet without the header is not read.
     write_rows(workbook.add_worksheet(), 0, 0, &[vec![T("not"), T("read")]]);
     workbook.save_to_buffer().expect("xlsx in memory")
 }
@@ -187,34 +188,34 @@ fn row_numbers_are_the_sheets_even_when_data_starts_lower_and_righter() {
 }
 
 #[test]
-fn a_date_formatted_period_asks_for_text() {
-    let errors = rejected_with(vec![(1, 0, D(2008, 6, 1)), (3, 0, N(2008.06))]);
-    assert_problems(
-        &errors,
-        &[
-            at(2, "period", "import.period_as_text"),
-            at(4, "period", "import.period_as_text"),
-        ],
+fn a_date_cell_period_is_its_month_and_a_number_is_refused() {
+    let mut rows = good_rows();
+    rows[1][0] = D(2008, 6, 1);
+    rows[2][0] = D(2008, 6, 30);
+    let from_dates = parse_market_data(&workbook(&rows), Format::Xlsx, None).expect("dates");
+    let from_text = parse_market_data(&workbook(&good_rows()), Format::Xlsx, None).expect("text");
+    assert_eq!(from_dates, from_text);
+
+    let errors = rejected_with(vec![(3, 0, N(2008.06))]);
+    assert_problems(&errors, &[at(4, "period", "import.period_as_text")]);
+    assert!(
+        errors.errors[0].reason.contains("holds the number 2008.06"),
+        "{errors}"
     );
-    assert_eq!(
-        errors.errors[0].reason,
-        "the period cell holds a date (2008-06-01) instead of text; format the period column \
-         as Text and type the month as 2008-06"
-    );
-    assert!(errors.errors[1].reason.contains("holds the number 2008.06"));
 }
 
 #[test]
-fn floats_with_more_decimals_than_allowed_are_refused_not_rounded() {
-    let errors = rejected_with(vec![
-        (1, 3, N(0.1 + 0.2)), // a formula's typical 0.30000000000000004
-        (2, 2, N(800.1255)),
-        (2, 5, N(2500.5)),
-    ]);
+fn floats_are_their_decimal_and_more_decimals_than_allowed_are_refused_not_rounded() {
+    // A formula's typical 0.30000000000000004 is the 0.3 the sheet shows.
+    let mut rows = good_rows();
+    rows[1][3] = N(0.1 + 0.2);
+    let months = parse_market_data(&workbook(&rows), Format::Xlsx, None).expect("noise");
+    assert_eq!(months[1].lines[1].revenue.units(), 30);
+
+    let errors = rejected_with(vec![(2, 2, N(800.1255)), (2, 5, N(2500.5))]);
     assert_problems(
         &errors,
         &[
-            at(2, "revenue_yuan", "import.too_many_decimals"),
             at(3, "volume_cases", "import.too_many_decimals"),
             at(3, "outlets_stocking", "import.whole_number"),
         ],
@@ -222,7 +223,7 @@ fn floats_with_more_decimals_than_allowed_are_refused_not_rounded() {
     assert!(
         errors.errors[0]
             .reason
-            .contains("the cell stores exactly 0.30000000000000004"),
+            .contains("the cell stores exactly 800.1255"),
         "{}",
         errors.errors[0].reason
     );
@@ -280,7 +281,9 @@ fn damaged_or_mislabelled_files() {
     let errors = parse_market_data(&bytes, Format::Csv, None).expect_err("workbook as CSV");
     assert_problems(&errors, &[row(1, "import.format_mismatch")]);
 
-    let empty = workbook(&[]);
+    let mut empty = Workbook::new();
+    empty.add_worksheet();
+    let empty = empty.save_to_buffer().expect("xlsx in memory");
     let errors = parse_market_data(&empty, Format::Xlsx, None).expect_err("empty sheet");
     assert_problems(&errors, &[row(1, "import.empty_file")]);
 }

@@ -82,6 +82,9 @@ pub struct Request {
     pub idempotency_key: Option<Uuid>,
     /// The request or workflow this belongs to; defaults to the idempotency key.
     pub correlation_id: Option<Uuid>,
+    /// A dry run: decide against the recorded history as for real, answer what would be
+    /// recorded, and record nothing ([`Outcome::position`] is `None`).
+    pub dry_run: bool,
 }
 
 impl Request {
@@ -91,6 +94,7 @@ impl Request {
             command,
             idempotency_key: None,
             correlation_id: None,
+            dry_run: false,
         }
     }
 
@@ -98,18 +102,24 @@ impl Request {
         self.idempotency_key = Some(key);
         self
     }
+
+    /// The request as a dry run.
+    pub fn checked(mut self) -> Self {
+        self.dry_run = true;
+        self
+    }
 }
 
-/// What an accepted command did.
+/// What an accepted command did, or for a dry run would do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     pub stream: StreamId,
-    /// Where the commit landed; `None` when the command changed nothing.
+    /// Where the commit landed; `None` when the command changed nothing, and for a dry run.
     pub position: Option<Position>,
-    /// Names of the recorded events, in order (empty for a no-op): literals in process,
-    /// the received names over NATS.
+    /// Names of the recorded events (for a dry run, of the events that would be), in
+    /// order (empty for a no-op): literals in process, the received names over NATS.
     pub events: Vec<Cow<'static, str>>,
-    /// The aggregate's version after the command.
+    /// The aggregate's version after the command (for a dry run, what it would be).
     pub version: u64,
     /// The command had been recorded before under the same key; nothing new was stored.
     pub duplicate: bool,
@@ -367,7 +377,8 @@ impl Decide for Evaluation {
     }
 }
 
-/// Who asks, what the command's declaration says it consults, and its request ids' seed.
+/// Who asks, what the command's declaration says it consults and answers, the request
+/// ids' seed, and whether to record.
 #[derive(Debug, Clone, Copy)]
 struct Call<'a> {
     principal: &'a Principal,
@@ -375,6 +386,7 @@ struct Call<'a> {
     answer: Option<&'static Answer>,
     key: Uuid,
     correlation: Uuid,
+    dry_run: bool,
 }
 
 fn events_of(commits: &[StoredCommit]) -> impl Iterator<Item = &Event> {
@@ -427,7 +439,10 @@ impl<L: EventLog> Executor<L> {
         let views = spec.map_or(DEFAULT_VIEWS, |s| s.views);
         let answer = spec.and_then(|s| s.answer);
         let Request {
-            principal, command, ..
+            principal,
+            command,
+            dry_run,
+            ..
         } = request;
         let call = Call {
             principal: &principal,
@@ -435,6 +450,7 @@ impl<L: EventLog> Executor<L> {
             answer,
             key,
             correlation,
+            dry_run,
         };
         async move {
             match command {
@@ -585,6 +601,7 @@ impl<L: EventLog> Executor<L> {
             answer,
             key,
             correlation,
+            dry_run,
         } = call;
         let stream = D::stream_of(&command);
         let ids = RequestIds::derive(principal, &stream, key, &command)?;
@@ -644,6 +661,16 @@ impl<L: EventLog> Executor<L> {
             }
             let names: Vec<Cow<'static, str>> =
                 events.iter().map(|e| Cow::Borrowed(e.name())).collect();
+            if dry_run {
+                return Ok(Outcome {
+                    stream,
+                    position: None,
+                    version: version + names.len() as u64,
+                    events: names,
+                    duplicate: false,
+                    answer: answered,
+                });
+            }
             let recorded = self
                 .record(
                     principal,

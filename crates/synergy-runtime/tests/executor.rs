@@ -303,3 +303,59 @@ async fn idempotency_keys_are_scoped_to_their_caller() {
     assert!(retry.duplicate);
     assert_eq!(retry.position, first.position);
 }
+
+#[tokio::test]
+async fn a_dry_run_decides_against_the_history_and_records_nothing() {
+    let w = world();
+    let exec = |principal, command| w.exec.execute(Request::new(principal, command));
+    exec(operator(), sign(&w)).await.unwrap();
+
+    // Against an empty catalogue the SKU is unknown: the dry run refuses as the import
+    // would, from the recorded history.
+    let head = w.exec.log().head().await.unwrap();
+    let err = w
+        .exec
+        .execute(Request::new(distributor(), may(&w, "1200.5")).checked())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("hy-soft"), "{err}");
+    assert_eq!(w.exec.log().head().await.unwrap(), head);
+
+    exec(manufacturer(), catalogue(&w)).await.unwrap();
+    let head = w.exec.log().head().await.unwrap();
+    let checked = w
+        .exec
+        .execute(Request::new(distributor(), may(&w, "1200.5")).checked())
+        .await
+        .unwrap();
+    assert_eq!(checked.events, ["MarketDataSubmitted"]);
+    assert_eq!((checked.position, checked.version), (None, 1));
+    assert_eq!(
+        w.exec.log().head().await.unwrap(),
+        head,
+        "a dry run appended"
+    );
+
+    // Recorded for real, the same check is a no-op, and a correction without a reason is
+    // refused naming the month, all without a write.
+    let recorded = exec(distributor(), may(&w, "1200.5")).await.unwrap();
+    assert_eq!(recorded.events, ["MarketDataSubmitted"]);
+    let head = w.exec.log().head().await.unwrap();
+    let same = w
+        .exec
+        .execute(Request::new(distributor(), may(&w, "1200.5")).checked())
+        .await
+        .unwrap();
+    assert!(same.events.is_empty());
+    assert_eq!(same.version, 1);
+    let err = w
+        .exec
+        .execute(Request::new(distributor(), may(&w, "1300")).checked())
+        .await
+        .unwrap_err();
+    let ExecuteError::Refused(e) = err else {
+        panic!("expected a refusal, got {err}")
+    };
+    assert_eq!(e.rule, "market_data.correction_needs_reason");
+    assert_eq!(w.exec.log().head().await.unwrap(), head);
+}

@@ -366,6 +366,21 @@ async fn a_refusal_arrives_with_its_kind_rule_field_and_message() {
     );
     assert!(refusal.message.contains("hy-hard"), "{refusal}");
     assert!(api.last_write().is_some(), "the catalogue was a write");
+
+    // A dry run travels to the service, is decided there and records nothing: the same
+    // command afterwards is still the first submission of its month.
+    let written = api.last_write();
+    let checked = api
+        .execute(Request::new(distributor(), month_of(5, "hy-soft", "10")).checked())
+        .await
+        .unwrap();
+    assert_eq!(checked.events, ["MarketDataSubmitted"]);
+    assert_eq!((checked.position, api.last_write()), (None, written));
+    let recorded = api
+        .execute(Request::new(distributor(), month_of(5, "hy-soft", "10")))
+        .await
+        .unwrap();
+    assert_eq!(recorded.events, ["MarketDataSubmitted"]);
     world.shut_down().await;
 }
 

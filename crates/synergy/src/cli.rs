@@ -113,6 +113,9 @@ pub enum Command {
     /// Monthly market data.
     #[command(subcommand, name = "market-data")]
     MarketData(MarketDataCmd),
+    /// Write the template of an import file: its header row and an example, as XLSX (the
+    /// period column formatted as Text, and a sheet of notes) or CSV.
+    Template(TemplateArgs),
     /// Print what a synergy holds, as JSON: plans, campaigns, brands, market data,
     /// forecasts, orders, meetings, action items, support requests and overviews.
     #[command(subcommand)]
@@ -305,10 +308,13 @@ impl From<SideArg> for Side {
 
 #[derive(Debug, Subcommand)]
 pub enum CatalogueCmd {
-    /// Import a catalogue file (CSV or XLSX): brand,sku,name,price_class,guide_price_yuan.
+    /// Import a catalogue file (CSV or XLSX): brand,sku,name,price_class,guide_price_yuan
+    /// (or their Chinese names; docs/import-formats.md).
     Import {
         #[arg(long)]
         partnership: PartnershipId,
+        #[command(flatten)]
+        options: ImportOptions,
         file: PathBuf,
     },
 }
@@ -321,8 +327,50 @@ pub enum MarketDataCmd {
         partnership: PartnershipId,
         #[arg(long)]
         reason: Option<String>,
+        #[command(flatten)]
+        options: ImportOptions,
         file: PathBuf,
     },
+}
+
+/// What both imports take besides the file.
+#[derive(Debug, Clone, Args)]
+pub struct ImportOptions {
+    /// The workbook's sheet to import; without it, the one sheet whose first row is the
+    /// import's header is read (and named).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// A dry run: check the file against everything the import checks, also against what
+    /// is recorded (registered SKUs, corrections needing --reason), print what it would
+    /// record, and record nothing.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// Which import's template.
+    #[arg(value_enum)]
+    pub kind: TemplateKind,
+    /// xlsx or csv.
+    #[arg(long, value_enum, default_value = "xlsx")]
+    pub format: TemplateFormat,
+    /// Write it to this file instead of standard output (an XLSX template is not written
+    /// to a terminal).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TemplateKind {
+    MarketData,
+    Catalogue,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TemplateFormat {
+    Xlsx,
+    Csv,
 }
 
 /// Who acts when `--as` is not given.

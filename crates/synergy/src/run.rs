@@ -20,8 +20,8 @@ use synergy_runtime::{
 };
 
 use crate::cli::{
-    Built, CatalogueCmd, Cli, Command, DefaultActor, MarketDataCmd, OutputFormat, PlanGapFormat,
-    QuarantineCmd, ReportKindArg,
+    Built, CatalogueCmd, Cli, Command, DefaultActor, ImportOptions, MarketDataCmd, OutputFormat,
+    PlanGapFormat, QuarantineCmd, ReportKindArg, TemplateArgs, TemplateFormat, TemplateKind,
 };
 
 /// Runs the command line; the exit code is 0 on success, 1 when a command was refused or
@@ -257,18 +257,36 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Catalogue(CatalogueCmd::Import { partnership, file }) => {
+        Command::Catalogue(CatalogueCmd::Import {
+            partnership,
+            options,
+            file,
+        }) => {
             let api = api(&data, nats).await?;
-            import_catalogue(&*api, partnership, &file, act_as, &limits).await
+            let import = Import {
+                file: &file,
+                options: &options,
+                act_as,
+                limits: &limits,
+            };
+            import_catalogue(&*api, partnership, import).await
         }
         Command::MarketData(MarketDataCmd::Import {
             partnership,
             reason,
+            options,
             file,
         }) => {
             let api = api(&data, nats).await?;
-            import_market_data(&*api, partnership, reason, &file, act_as, &limits).await
+            let import = Import {
+                file: &file,
+                options: &options,
+                act_as,
+                limits: &limits,
+            };
+            import_market_data(&*api, partnership, reason, import).await
         }
+        Command::Template(args) => write_template(&args),
         Command::Declared(c) => execute_built(&*api(&data, nats).await?, c.build()?, act_as).await,
     }
 }
@@ -423,53 +441,125 @@ fn read_file(file: &Path, limits: &synergy_import::Limits) -> anyhow::Result<Vec
     Ok(bytes)
 }
 
+/// An import the command line asked for: the file, its options, who acts, the limits.
+struct Import<'a> {
+    file: &'a Path,
+    options: &'a ImportOptions,
+    act_as: Option<OrgId>,
+    limits: &'a synergy_import::Limits,
+}
+
 async fn import_catalogue(
     api: &dyn Api,
     partnership: PartnershipId,
-    file: &Path,
-    act_as: Option<OrgId>,
-    limits: &synergy_import::Limits,
+    import: Import<'_>,
 ) -> anyhow::Result<ExitCode> {
-    let bytes = read_file(file, limits)?;
-    let format = synergy_import::Format::sniff(&bytes, file.to_str());
+    let bytes = read_file(import.file, import.limits)?;
     let source = synergy_import::Source::File {
         bytes: &bytes,
-        format,
+        format: synergy_import::Format::sniff(&bytes, import.file.to_str()),
+        sheet: import.options.sheet.as_deref(),
+    };
+    let prepared = match import::catalogue(partnership.clone(), source, import.limits) {
+        Ok(prepared) => prepared,
+        Err(errors) => return rejected(import.file, &errors),
     };
     let who = &DefaultActor::Side(Side::Manufacturer);
-    let command = match import::catalogue(partnership.clone(), source, limits) {
-        Ok(command) => command,
-        Err(errors) => return rejected(file, &errors),
-    };
-    let who = principal(api, &partnership, who, act_as).await?;
-    eprintln!("{}: {} SKUs", file.display(), import::count(&command));
-    report_outcome(api.execute(Request::new(who, command)).await)
+    let who = principal(api, &partnership, who, import.act_as.clone()).await?;
+    execute_import(api, &import, &prepared, who).await
 }
 
 async fn import_market_data(
     api: &dyn Api,
     partnership: PartnershipId,
     reason: Option<String>,
-    file: &Path,
-    act_as: Option<OrgId>,
-    limits: &synergy_import::Limits,
+    import: Import<'_>,
 ) -> anyhow::Result<ExitCode> {
-    let bytes = read_file(file, limits)?;
-    let format = synergy_import::Format::sniff(&bytes, file.to_str());
+    let bytes = read_file(import.file, import.limits)?;
     let source = synergy_import::Source::File {
         bytes: &bytes,
-        format,
+        format: synergy_import::Format::sniff(&bytes, import.file.to_str()),
+        sheet: import.options.sheet.as_deref(),
     };
+    let prepared =
+        match import::market_data(api, partnership.clone(), source, reason, import.limits).await {
+            Ok(prepared) => prepared,
+            Err(import::ImportError::Rejected(errors)) => return rejected(import.file, &errors),
+            Err(import::ImportError::Api(e)) => return Err(e.into()),
+        };
     let who = &DefaultActor::Side(Side::Distributor);
-    let command = match import::market_data(api, partnership.clone(), source, reason, limits).await
-    {
-        Ok(command) => command,
-        Err(import::ImportError::Rejected(errors)) => return rejected(file, &errors),
-        Err(import::ImportError::Api(e)) => return Err(e.into()),
+    let who = principal(api, &partnership, who, import.act_as.clone()).await?;
+    execute_import(api, &import, &prepared, who).await
+}
+
+/// Says what the file holds and what of it is ignored (on stderr), then records it, or
+/// with `--check` says what would be recorded.
+async fn execute_import(
+    api: &dyn Api,
+    import: &Import<'_>,
+    prepared: &import::Prepared,
+    who: Principal,
+) -> anyhow::Result<ExitCode> {
+    eprintln!("{}: {}", import.file.display(), prepared.summary());
+    for warning in &prepared.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let result = api
+        .execute(prepared.request(who, import.options.check))
+        .await;
+    if !import.options.check {
+        return report_outcome(result);
+    }
+    match result {
+        Ok(o) if o.events.is_empty() => {
+            println!(
+                "check: no change, {} already holds this (version {}); nothing was recorded",
+                o.stream, o.version
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(o) => {
+            println!(
+                "check: would record {} ({}, version {} → {}); nothing was recorded",
+                o.events.join(", "),
+                o.stream,
+                o.version - o.events.len() as u64,
+                o.version
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("refused: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// `synergy template`: to `--out`, or to standard output unless that is a terminal and
+/// the template a workbook.
+fn write_template(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal as _;
+    let kind = match args.kind {
+        TemplateKind::MarketData => synergy_import::ImportKind::MarketData,
+        TemplateKind::Catalogue => synergy_import::ImportKind::Catalogue,
     };
-    let who = principal(api, &partnership, who, act_as).await?;
-    eprintln!("{}: {} months", file.display(), import::count(&command));
-    report_outcome(api.execute(Request::new(who, command)).await)
+    let format = match args.format {
+        TemplateFormat::Xlsx => synergy_import::Format::Xlsx,
+        TemplateFormat::Csv => synergy_import::Format::Csv,
+    };
+    let bytes = synergy_import::template(kind, format);
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, &bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote the {kind} template to {}", path.display());
+        }
+        None if format == synergy_import::Format::Xlsx && std::io::stdout().is_terminal() => {
+            bail!("an XLSX template is a binary file; give --out FILE, or --format csv")
+        }
+        None => std::io::stdout().lock().write_all(&bytes)?,
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn rejected(file: &Path, errors: &synergy_import::ImportErrors) -> anyhow::Result<ExitCode> {

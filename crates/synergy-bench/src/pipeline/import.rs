@@ -52,13 +52,10 @@ pub(super) async fn set_up<A: Api + ?Sized>(
         .await
         .with_context(|| format!("signing {p}"))?;
     let csv = synergy_import::catalogue_csv(skus);
-    let source = Source::File {
-        bytes: csv.as_bytes(),
-        format: FileFormat::Csv,
-    };
+    let source = Source::file(csv.as_bytes(), FileFormat::Csv);
     let register = runtime_import::catalogue(p.clone(), source, &Limits::DEFAULT)
         .map_err(|e| anyhow!("the generated catalogue was rejected:\n{e}"))?;
-    api.execute(Request::new(cli(manufacturer()?), register))
+    api.execute(register.request(cli(manufacturer()?), false))
         .await
         .with_context(|| format!("registering the catalogue of {p}"))?;
     Ok(())
@@ -95,12 +92,12 @@ pub(super) async fn submit<A: Api + ?Sized>(
         .ok_or_else(|| anyhow!("partnership {p} is not signed"))?;
     let who = cli(view.distributor);
     let looked_up = Instant::now();
-    let source = Source::File { bytes: csv, format };
-    let command =
+    let source = Source::file(csv, format);
+    let prepared =
         runtime_import::market_data_against(p.clone(), source, None, &catalogue, &Limits::DEFAULT)
             .map_err(|e| anyhow!("the generated {what} was rejected:\n{e}"))?;
     let parsed = Instant::now();
-    let outcome = api.execute(Request::new(who, command)).await?;
+    let outcome = api.execute(prepared.request(who, false)).await?;
     let accepted = Instant::now();
     Ok(Submitted {
         outcome,

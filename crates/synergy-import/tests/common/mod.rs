@@ -67,3 +67,27 @@ pub fn at(line: usize, column: &str, rule: &'static str) -> Problem {
 pub fn row(line: usize, rule: &'static str) -> Problem {
     (line, None, rule)
 }
+
+/// `book` with its zip part `name` rewritten by `edit` (a test's way to write what
+/// rust_xlsxwriter does not: ISO date cells, the 1904 date system, rows a person typed).
+pub fn patch_part(book: &[u8], name: &str, edit: impl Fn(String) -> String) -> Vec<u8> {
+    use std::io::{Read as _, Write as _};
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(book)).expect("a zip");
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    let mut patched = false;
+    for i in 0..archive.len() {
+        let mut part = archive.by_index(i).expect("a part");
+        let part_name = part.name().expect("a name").into_owned();
+        let mut bytes = Vec::new();
+        part.read_to_end(&mut bytes).expect("inflates");
+        if part_name == name {
+            bytes = edit(String::from_utf8(bytes).expect("XML is UTF-8")).into_bytes();
+            patched = true;
+        }
+        out.start_file(part_name.as_str(), options).expect("start");
+        out.write_all(&bytes).expect("write");
+    }
+    assert!(patched, "the workbook has no part {name}");
+    out.finish().expect("zip").into_inner()
+}

@@ -57,6 +57,9 @@ pub struct CommandRequest {
     pub idempotency_key: Uuid,
     pub correlation_id: Uuid,
     pub command: AnyCommand,
+    /// Decide only and record nothing (appended to the message: a service without it
+    /// refuses such a request as trailing bytes rather than recording it).
+    pub dry_run: bool,
 }
 
 impl CommandRequest {
@@ -69,6 +72,7 @@ impl CommandRequest {
             idempotency_key: key,
             correlation_id: request.correlation_id.unwrap_or(key),
             command: request.command,
+            dry_run: request.dry_run,
         }
     }
 
@@ -78,6 +82,7 @@ impl CommandRequest {
             command: self.command,
             idempotency_key: Some(self.idempotency_key),
             correlation_id: Some(self.correlation_id),
+            dry_run: self.dry_run,
         }
     }
 }
@@ -801,9 +806,11 @@ mod tests {
             idempotency_key: Uuid::now_v7(),
             correlation_id: Uuid::now_v7(),
             command,
+            dry_run: true,
         };
         let bytes = encode(&request).unwrap();
         assert_eq!(decode::<CommandRequest>(&bytes).unwrap(), request);
+        assert!(request.clone().into_request().dry_run);
         assert!(decode::<CommandRequest>(b"SM\x01\x00\xff\xff").is_err());
         assert!(decode::<CommandRequest>(b"{\"json\":1}").is_err());
         let mut other_version = bytes.clone();

@@ -1,0 +1,429 @@
+//! Spreadsheets as people write them, through the `synergy` binary: a workbook as Excel
+//! writes it imports to the same reports as the plain CSV; `--check` says what an import
+//! would record and records nothing; `--sheet` chooses among sheets; `synergy template`
+//! writes what the imports take.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use synergy_testkit::spreadsheets::market_data_as_excel_writes_it;
+
+fn synergy(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_synergy"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .output()
+        .expect("run synergy")
+}
+
+/// stdout and stderr of a command that must succeed.
+fn ok(data: &Path, args: &[&str]) -> (String, String) {
+    let out = synergy(data, args);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert!(
+        out.status.success(),
+        "synergy {args:?} failed:\n{stdout}\n{stderr}"
+    );
+    (stdout, stderr)
+}
+
+/// stdout and stderr of a command that must be refused (exit 1).
+fn refused(data: &Path, args: &[&str]) -> (String, String) {
+    let out = synergy(data, args);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "synergy {args:?}:\n{stdout}\n{stderr}"
+    );
+    (stdout, stderr)
+}
+
+const CATALOGUE: &str = "brand,sku,name,price_class,guide_price_yuan\n\
+hongyun,hy-soft,紅雲(軟),3,50.00\n\
+hongyun,hy-hard,紅雲(硬),2,85.00\n";
+
+/// Two months, with halves and fen, as the plain import file.
+const MARKET: &str = "period,sku,volume_cases,revenue_yuan,closing_stock_cases,outlets_stocking,outlets_selling,avg_retail_price_yuan\n\
+2008-05,hy-soft,900.5,11000000.5,300,2800,2500,51.00\n\
+2008-05,hy-hard,500,9000000,200.25,2000,1800,86.10\n\
+2008-05,ALL,9000,100000000,,5200,,\n\
+2008-06,hy-soft,1000.125,12000000,310,2900,2600,50.50\n\
+2008-06,hy-hard,520,9400000.75,190,2050,1850,85.00\n\
+2008-06,ALL,9500,105000000,,5200,,\n";
+
+const SIGN: [&str; 12] = [
+    "partnership",
+    "sign",
+    "--id",
+    "p1",
+    "--manufacturer",
+    "hongyun",
+    "--distributor",
+    "changzhi",
+    "--region",
+    "長治",
+    "--signed-on",
+    "2007-12-18",
+];
+
+/// A data directory with `p1` signed and its catalogue registered.
+fn signed(dir: &Path, name: &str) -> std::path::PathBuf {
+    let data = dir.join(name);
+    ok(&data, &SIGN);
+    let catalogue = dir.join("catalogue.csv");
+    std::fs::write(&catalogue, CATALOGUE).unwrap();
+    ok(
+        &data,
+        &[
+            "catalogue",
+            "import",
+            "--partnership",
+            "p1",
+            catalogue.to_str().unwrap(),
+        ],
+    );
+    data
+}
+
+/// How many events the log holds (`tail` prints one line each).
+fn events(data: &Path) -> usize {
+    ok(data, &["tail", "--from", "0", "--no-follow"])
+        .0
+        .lines()
+        .count()
+}
+
+fn import(data: &Path, file: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["market-data", "import", "--partnership", "p1"];
+    args.extend_from_slice(extra);
+    args.push(file.to_str().unwrap());
+    synergy(data, &args)
+}
+
+fn report(data: &Path, kind: &str) -> String {
+    ok(
+        data,
+        &[
+            "report",
+            "--partnership",
+            "p1",
+            "--period",
+            "2008-Q2",
+            "--kind",
+            kind,
+            "--format",
+            "json",
+            "--as-of",
+            "2008-07-15",
+        ],
+    )
+    .0
+}
+
+#[test]
+fn a_workbook_as_excel_writes_it_imports_to_the_same_reports_as_the_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let (from_csv, from_xlsx) = (signed(dir.path(), "csv"), signed(dir.path(), "xlsx"));
+    let csv = dir.path().join("market.csv");
+    std::fs::write(&csv, MARKET).unwrap();
+    let xlsx = dir.path().join("market.xlsx");
+    std::fs::write(
+        &xlsx,
+        market_data_as_excel_writes_it(MARKET, "五六月").unwrap(),
+    )
+    .unwrap();
+
+    let out = import(&from_csv, &csv, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = import(&from_xlsx, &xlsx, &[]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("recorded MarketDataSubmitted, MarketDataSubmitted"),
+        "{stdout}"
+    );
+    // The summary names the sheet it found beside the notes, and the column it ignored.
+    assert!(
+        stderr.contains("market.xlsx: sheet \"五六月\": 2 months, 2008-05 … 2008-06"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("warning: line 1, column 備註: \"備註\" is not a column of this import"),
+        "{stderr}"
+    );
+
+    for kind in ["market", "brand"] {
+        let (a, b) = (report(&from_csv, kind), report(&from_xlsx, kind));
+        assert_eq!(a, b, "the {kind} reports differ");
+        assert!(a.contains("\"volume_cases\":2920.625"), "{a}");
+    }
+}
+
+#[test]
+fn check_says_what_would_be_recorded_and_records_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = signed(dir.path(), "data");
+    let xlsx = dir.path().join("market.xlsx");
+    std::fs::write(
+        &xlsx,
+        market_data_as_excel_writes_it(MARKET, "data").unwrap(),
+    )
+    .unwrap();
+    let before = events(&data);
+
+    let out = import(&data, &xlsx, &["--check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert_eq!(
+        stdout.trim(),
+        "check: would record MarketDataSubmitted, MarketDataSubmitted \
+         (information/p1/market-data, version 0 → 2); nothing was recorded"
+    );
+    assert_eq!(events(&data), before, "--check recorded something");
+
+    // Recorded for real, the check of the same file changes nothing; of changed data it
+    // is refused as the import would be, naming the month, and with a reason it would be
+    // a correction. None of it writes.
+    let out = import(&data, &xlsx, &[]);
+    assert!(out.status.success());
+    let recorded = events(&data);
+    assert_eq!(recorded, before + 2);
+    let (stdout, _) = ok(
+        &data,
+        &[
+            "market-data",
+            "import",
+            "--partnership",
+            "p1",
+            "--check",
+            xlsx.to_str().unwrap(),
+        ],
+    );
+    assert!(stdout.starts_with("check: no change"), "{stdout}");
+    let changed = dir.path().join("changed.csv");
+    std::fs::write(&changed, MARKET.replace("1000.125", "1001")).unwrap();
+    let out = import(&data, &changed, &["--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("2008-06 (revision 1) already recorded with different data"),
+        "{stderr}"
+    );
+    let out = import(&data, &changed, &["--check", "--reason", "keyed wrong"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            "check: would record MarketDataCorrected (information/p1/market-data, version 2 → 3)"
+        ),
+        "{stdout}"
+    );
+    // A SKU the catalogue lacks is found by the file's own check, before the log.
+    let unknown = dir.path().join("unknown.csv");
+    std::fs::write(&unknown, MARKET.replace("hy-hard", "hy-mild")).unwrap();
+    let (_, stderr) = refused(
+        &data,
+        &[
+            "market-data",
+            "import",
+            "--partnership",
+            "p1",
+            "--check",
+            unknown.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        stderr.contains("line 3, column sku: SKU hy-mild is not registered"),
+        "{stderr}"
+    );
+    // The catalogue's check too.
+    let catalogue = dir.path().join("more.csv");
+    std::fs::write(
+        &catalogue,
+        format!("{CATALOGUE}hongyun,hy-new,紅雲(新),1,120\n"),
+    )
+    .unwrap();
+    let (stdout, _) = ok(
+        &data,
+        &[
+            "catalogue",
+            "import",
+            "--partnership",
+            "p1",
+            "--check",
+            catalogue.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        stdout.starts_with("check: would record SkuRegistered (brand/p1/portfolio"),
+        "{stdout}"
+    );
+    assert_eq!(events(&data), recorded, "a check recorded something");
+}
+
+/// A workbook of named sheets, each from CSV text.
+fn workbook(sheets: &[(&str, &str)]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for (name, text) in sheets {
+        let sheet = book.add_worksheet().set_name(*name).unwrap();
+        for (r, line) in text.lines().enumerate() {
+            for (c, cell) in line.split(',').enumerate() {
+                match cell.parse::<f64>() {
+                    Ok(n) => sheet.write_number(r as u32, c as u16, n).map(drop),
+                    Err(_) if cell.is_empty() => Ok(()),
+                    Err(_) => sheet.write_string(r as u32, c as u16, cell).map(drop),
+                }
+                .unwrap();
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[test]
+fn of_several_sheets_with_the_header_the_one_to_import_is_chosen() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = signed(dir.path(), "data");
+    let (may, june): (Vec<&str>, Vec<&str>) = MARKET
+        .lines()
+        .skip(1)
+        .partition(|l| l.starts_with("2008-05"));
+    let header = MARKET.lines().next().unwrap();
+    let may = format!("{header}\n{}", may.join("\n"));
+    let june = format!("{header}\n{}", june.join("\n"));
+    let book = dir.path().join("two.xlsx");
+    std::fs::write(&book, workbook(&[("五月", &may), ("六月", &june)])).unwrap();
+
+    let (_, stderr) = refused(
+        &data,
+        &[
+            "market-data",
+            "import",
+            "--partnership",
+            "p1",
+            book.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        stderr.contains("line 1: the sheets \"五月\" and \"六月\" each start with a header of market data columns; choose the sheet to import (--sheet NAME"),
+        "{stderr}"
+    );
+    let (stdout, stderr) = ok(
+        &data,
+        &[
+            "market-data",
+            "import",
+            "--partnership",
+            "p1",
+            "--sheet",
+            "六月",
+            book.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        stdout.contains("recorded MarketDataSubmitted at"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("two.xlsx: sheet \"六月\": 1 month, 2008-06"),
+        "{stderr}"
+    );
+    let (_, stderr) = refused(
+        &data,
+        &[
+            "market-data",
+            "import",
+            "--partnership",
+            "p1",
+            "--sheet",
+            "七月",
+            book.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        stderr.contains("the workbook has no sheet \"七月\"; its sheets are \"五月\" and \"六月\""),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn templates_are_written_and_import_as_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &SIGN);
+    // The catalogue template as CSV on standard output, imported as a file.
+    let (csv, _) = ok(&data, &["template", "catalogue", "--format", "csv"]);
+    assert!(
+        csv.starts_with("brand,sku,name,price_class,guide_price_yuan\n"),
+        "{csv}"
+    );
+    let catalogue = dir.path().join("catalogue.csv");
+    std::fs::write(&catalogue, &csv).unwrap();
+    let (stdout, _) = ok(
+        &data,
+        &[
+            "catalogue",
+            "import",
+            "--partnership",
+            "p1",
+            catalogue.to_str().unwrap(),
+        ],
+    );
+    assert!(stdout.contains("recorded SkuRegistered"), "{stdout}");
+
+    // The market data template as a workbook, to a file and to a pipe alike.
+    let xlsx = dir.path().join("market-data.xlsx");
+    let (_, stderr) = ok(
+        &data,
+        &[
+            "template",
+            "market-data",
+            "--format",
+            "xlsx",
+            "--out",
+            xlsx.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        stderr.contains("wrote the market-data template to"),
+        "{stderr}"
+    );
+    let piped = synergy(&data, &["template", "market-data"]).stdout;
+    assert_eq!(std::fs::read(&xlsx).unwrap(), piped);
+    assert!(piped.starts_with(b"PK\x03\x04"));
+    let (stdout, stderr) = ok(
+        &data,
+        &[
+            "market-data",
+            "import",
+            "--partnership",
+            "p1",
+            xlsx.to_str().unwrap(),
+        ],
+    );
+    assert!(stdout.contains("recorded MarketDataSubmitted"), "{stdout}");
+    assert!(
+        stderr.contains("sheet \"market-data\": 1 month, 2008-06"),
+        "{stderr}"
+    );
+    let out = synergy(&data, &["template", "orders"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown template is a usage error"
+    );
+}
