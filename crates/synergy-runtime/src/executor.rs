@@ -1,14 +1,22 @@
 //! Executes commands against the event log: load, decide, append with expected version.
+//!
+//! What a decision consults besides its own stream is what its declaration names
+//! (`CommandSpec::views`): the partnership always, the catalogue for the five synergies'
+//! commands, and evaluation's read model of the partnership for evaluation's — folded at
+//! least up to the log's head first, in the process that keeps the models.
 
 use std::borrow::Cow;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use synergy_domain::contract::{Answer, DEFAULT_VIEWS, Values, View};
 use synergy_domain::{
     BoundedContext, CatalogueView, DecisionContext, DomainError, ErrorCode, PartnershipView,
     Principal,
 };
+use synergy_evaluation::{EvaluationContext, PartnershipModel};
 use synergy_eventlog::{AppendError, EventLog, ExpectedVersion, Position, ReadError, StoredCommit};
 use synergy_proto::{
     Commit, Context, Event, PartnershipId, RecordedEvent, StreamId, Timestamp, Uuid,
@@ -16,6 +24,7 @@ use synergy_proto::{
 use tracing::Instrument;
 
 use crate::clock::Clock;
+use crate::projection::{self, ProjectionError, ProjectionStore};
 
 /// A command of any context, as it travels between processes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +34,7 @@ pub enum AnyCommand {
     Brand(synergy_brand::Command),
     Information(synergy_information::Command),
     Support(synergy_support::Command),
+    Evaluation(synergy_evaluation::Command),
 }
 
 impl AnyCommand {
@@ -35,7 +45,14 @@ impl AnyCommand {
             AnyCommand::Brand(_) => Context::Brand,
             AnyCommand::Information(_) => Context::Information,
             AnyCommand::Support(_) => Context::Support,
+            AnyCommand::Evaluation(_) => Context::Evaluation,
         }
+    }
+
+    /// The views of other contexts its decision consults, as its declaration names them
+    /// (an import's: the catalogue).
+    pub fn views(&self) -> &'static [View] {
+        crate::commands::spec_of(self).map_or(DEFAULT_VIEWS, |spec| spec.views)
     }
 
     /// The stream (partnership and aggregate) the command acts on.
@@ -46,6 +63,7 @@ impl AnyCommand {
             AnyCommand::Brand(c) => synergy_brand::Brand::stream_of(c),
             AnyCommand::Information(c) => synergy_information::Information::stream_of(c),
             AnyCommand::Support(c) => synergy_support::SupportContext::stream_of(c),
+            AnyCommand::Evaluation(c) => EvaluationContext::stream_of(c),
         }
     }
 }
@@ -106,6 +124,10 @@ pub struct Outcome {
     pub version: u64,
     /// The command had been recorded before under the same key; nothing new was stored.
     pub duplicate: bool,
+    /// What the command answers beyond this outcome, where its declaration says
+    /// (`CommandSpec::answer`): built from the events it recorded (none when it changed
+    /// nothing; the first time's on a retry).
+    pub answer: Option<Values>,
 }
 
 /// Why a command failed. Each variant has one stable [`ErrorCode`] ([`ExecuteError::code`]),
@@ -160,6 +182,11 @@ pub enum Unavailable {
     /// a lost JetStream connection). Also how a service's report of it arrives over NATS.
     #[error("{reason}")]
     Storage { reason: String },
+    /// A command decided on evaluation's read models met them behind the log past the
+    /// wait (`not_ready` for a read; a command, which may have to be retried anyway, says
+    /// `unavailable`).
+    #[error("evaluation's read models are not up to date yet ({detail}); retry shortly")]
+    ReadModelsBehind { detail: String },
     /// Nobody answers the service's subject: no such service is running.
     #[error("no {service} service is running (nobody answers {subject}); start one")]
     NoService { service: String, subject: String },
@@ -254,13 +281,70 @@ impl From<ReadError> for ExecuteError {
     }
 }
 
-/// Who asks, the request ids' seed, and whether to record.
-#[derive(Debug, Clone, Copy)]
-struct Call<'a> {
-    principal: &'a Principal,
-    key: Uuid,
-    correlation: Uuid,
-    dry_run: bool,
+/// How long a read of evaluation's models waits for them to catch up with a write.
+pub const READ_YOUR_WRITES_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Evaluation's read models as a process keeps them, and how they keep up with the log.
+#[derive(Debug, Clone)]
+pub(crate) struct Models {
+    pub(crate) store: Arc<ProjectionStore>,
+    /// A background consumer ([`projection::run`]) keeps them up to date and a reader
+    /// waits for it; without one, a reader folds up to the head itself.
+    pub(crate) followed: bool,
+}
+
+/// Why the read models could not be brought up to a position.
+#[derive(Debug)]
+pub(crate) enum Behind {
+    /// The consumer did not get there in time.
+    NotReady(String),
+    Projection(ProjectionError),
+    Log(ReadError),
+}
+
+impl Models {
+    /// Brings the models up to `after`, or to the log's head.
+    pub(crate) async fn sync<L: EventLog>(
+        &self,
+        log: &L,
+        after: Option<Position>,
+    ) -> Result<(), Behind> {
+        if !self.followed {
+            return projection::catch_up(log, &self.store)
+                .await
+                .map(drop)
+                .map_err(Behind::Projection);
+        }
+        let target = match after {
+            Some(p) => p,
+            None => log.head().await.map_err(Behind::Log)?,
+        };
+        if self.store.wait_for(target, READ_YOUR_WRITES_TIMEOUT).await {
+            Ok(())
+        } else {
+            Err(Behind::NotReady(format!(
+                "read models at {}, waiting for {target}",
+                self.store.position()
+            )))
+        }
+    }
+}
+
+impl From<Behind> for ExecuteError {
+    fn from(behind: Behind) -> Self {
+        match behind {
+            Behind::NotReady(detail) => {
+                ExecuteError::Unavailable(Unavailable::ReadModelsBehind { detail })
+            }
+            Behind::Projection(e) if e.is_storage_failure() => ExecuteError::Unavailable(
+                Unavailable::storage(format!("evaluation's read models: {e}")),
+            ),
+            Behind::Projection(e) => {
+                ExecuteError::Corrupt(format!("evaluation's read models: {e}"))
+            }
+            Behind::Log(e) => e.into(),
+        }
+    }
 }
 
 /// Executes commands of every context against one event log.
@@ -269,6 +353,9 @@ pub struct Executor<L> {
     log: Arc<L>,
     clock: Arc<dyn Clock>,
     max_attempts: u32,
+    /// Where this process keeps evaluation's read models, if it does: the view evaluation's
+    /// decisions consult ([`View::Evaluation`]).
+    models: Option<Models>,
 }
 
 impl<L> Clone for Executor<L> {
@@ -277,8 +364,89 @@ impl<L> Clone for Executor<L> {
             log: Arc::clone(&self.log),
             clock: Arc::clone(&self.clock),
             max_attempts: self.max_attempts,
+            models: self.models.clone(),
         }
     }
+}
+
+/// The views a decision consults beyond its [`DecisionContext`], loaded after its stream.
+#[derive(Debug, Default)]
+struct Consulted {
+    /// Evaluation's model of the partnership, if the declaration names it.
+    model: Option<Arc<PartnershipModel>>,
+}
+
+/// How the executor decides one context's commands.
+trait Decide {
+    type Command: Serialize + Clone + Send + Sync;
+    fn stream_of(command: &Self::Command) -> StreamId;
+    fn decide(
+        history: &[StoredCommit],
+        command: Self::Command,
+        ctx: &DecisionContext,
+        consulted: &Consulted,
+    ) -> Result<Vec<Event>, ExecuteError>;
+}
+
+/// One of the five synergies: decided on its stream and the decision context.
+struct Synergy<C>(PhantomData<C>);
+
+impl<C: BoundedContext> Decide for Synergy<C>
+where
+    C::Command: Send + Sync,
+{
+    type Command = C::Command;
+    fn stream_of(command: &C::Command) -> StreamId {
+        C::stream_of(command)
+    }
+    fn decide(
+        history: &[StoredCommit],
+        command: C::Command,
+        ctx: &DecisionContext,
+        _: &Consulted,
+    ) -> Result<Vec<Event>, ExecuteError> {
+        Ok(C::execute(events_of(history), command, ctx)?)
+    }
+}
+
+/// Evaluation: decided on its stream, the decision context and the partnership's model.
+struct Evaluation;
+
+impl Decide for Evaluation {
+    type Command = synergy_evaluation::Command;
+    fn stream_of(command: &Self::Command) -> StreamId {
+        EvaluationContext::stream_of(command)
+    }
+    fn decide(
+        history: &[StoredCommit],
+        command: Self::Command,
+        ctx: &DecisionContext,
+        consulted: &Consulted,
+    ) -> Result<Vec<Event>, ExecuteError> {
+        let model = consulted.model.as_deref().ok_or_else(|| {
+            ExecuteError::Internal(
+                "an evaluation command whose declaration names no evaluation view".into(),
+            )
+        })?;
+        Ok(EvaluationContext::execute(
+            events_of(history),
+            command,
+            ctx,
+            model,
+        )?)
+    }
+}
+
+/// Who asks, what the command's declaration says it consults and answers, the request
+/// ids' seed, and whether to record.
+#[derive(Debug, Clone, Copy)]
+struct Call<'a> {
+    principal: &'a Principal,
+    views: &'static [View],
+    answer: Option<&'static Answer>,
+    key: Uuid,
+    correlation: Uuid,
+    dry_run: bool,
 }
 
 fn events_of(commits: &[StoredCommit]) -> impl Iterator<Item = &Event> {
@@ -296,7 +464,16 @@ impl<L: EventLog> Executor<L> {
             log,
             clock,
             max_attempts: Self::DEFAULT_ATTEMPTS,
+            models: None,
         }
+    }
+
+    /// Gives evaluation's decisions their view: the read models in `store`, which a
+    /// background consumer keeps up to date when `followed` (else a decision folds them up
+    /// to the head itself). Without it, evaluation's commands are not executed here.
+    pub fn with_models(mut self, store: Arc<ProjectionStore>, followed: bool) -> Self {
+        self.models = Some(Models { store, followed });
+        self
     }
 
     pub fn log(&self) -> &Arc<L> {
@@ -318,6 +495,9 @@ impl<L: EventLog> Executor<L> {
         );
         let key = request.idempotency_key.unwrap_or_else(Uuid::now_v7);
         let correlation = request.correlation_id.unwrap_or(key);
+        let spec = crate::commands::spec_of(&request.command);
+        let views = spec.map_or(DEFAULT_VIEWS, |s| s.views);
+        let answer = spec.and_then(|s| s.answer);
         let Request {
             principal,
             command,
@@ -326,21 +506,32 @@ impl<L: EventLog> Executor<L> {
         } = request;
         let call = Call {
             principal: &principal,
+            views,
+            answer,
             key,
             correlation,
             dry_run,
         };
         async move {
             match command {
-                AnyCommand::Strategy(c) => self.run::<synergy_strategy::Strategy>(call, c).await,
-                AnyCommand::Marketing(c) => self.run::<synergy_marketing::Marketing>(call, c).await,
-                AnyCommand::Brand(c) => self.run::<synergy_brand::Brand>(call, c).await,
+                AnyCommand::Strategy(c) => {
+                    self.run::<Synergy<synergy_strategy::Strategy>>(call, c)
+                        .await
+                }
+                AnyCommand::Marketing(c) => {
+                    self.run::<Synergy<synergy_marketing::Marketing>>(call, c)
+                        .await
+                }
+                AnyCommand::Brand(c) => self.run::<Synergy<synergy_brand::Brand>>(call, c).await,
                 AnyCommand::Information(c) => {
-                    self.run::<synergy_information::Information>(call, c).await
+                    self.run::<Synergy<synergy_information::Information>>(call, c)
+                        .await
                 }
                 AnyCommand::Support(c) => {
-                    self.run::<synergy_support::SupportContext>(call, c).await
+                    self.run::<Synergy<synergy_support::SupportContext>>(call, c)
+                        .await
                 }
+                AnyCommand::Evaluation(c) => self.run::<Evaluation>(call, c).await,
             }
         }
         .instrument(span)
@@ -368,19 +559,20 @@ impl<L: EventLog> Executor<L> {
         Ok(synergy_brand::catalogue_view(events_of(&history)))
     }
 
-    /// The cross-context facts a decision may consult: the partnership (strategy) and its
-    /// catalogue (brand), folded from their streams.
+    /// The cross-context facts a decision may consult: the partnership (strategy) and,
+    /// where `views` names it, its catalogue (brand), folded from their streams.
     async fn decision_context(
         &self,
         principal: &Principal,
         stream: &StreamId,
         now: Timestamp,
+        views: &[View],
     ) -> Result<DecisionContext, ExecuteError> {
         let partnership_stream = synergy_strategy::stream_for(&stream.partnership);
         let strategy = self.log.read_aggregate(&partnership_stream, 1).await?;
         let partnership =
             synergy_strategy::partnership_view(&stream.partnership, events_of(&strategy));
-        let catalogue = if partnership.is_some() {
+        let catalogue = if partnership.is_some() && views.contains(&View::Catalogue) {
             let portfolio = synergy_brand::portfolio_stream(&stream.partnership);
             let brand = self.log.read_aggregate(&portfolio, 1).await?;
             synergy_brand::catalogue_view(events_of(&brand))
@@ -435,22 +627,49 @@ impl<L: EventLog> Executor<L> {
         self.log.append(expected, commit).await
     }
 
-    async fn run<C: BoundedContext>(
+    /// Evaluation's model of `partnership`, folded at least up to the log's head as it is
+    /// now (so up to the stream just loaded, and to the caller's own writes): an empty
+    /// model when nothing of it was folded.
+    async fn evaluation_model(
+        &self,
+        partnership: &PartnershipId,
+    ) -> Result<Arc<PartnershipModel>, ExecuteError> {
+        let models = self.models.as_ref().ok_or_else(|| {
+            ExecuteError::Internal(
+                "this process keeps no evaluation read models; evaluation's commands go to \
+                 the evaluation service"
+                    .into(),
+            )
+        })?;
+        models.sync(&*self.log, None).await?;
+        let model = models
+            .store
+            .model(partnership)
+            .map_err(|e| ExecuteError::from(Behind::Projection(e)))?;
+        Ok(model.unwrap_or_else(|| Arc::new(PartnershipModel::new(partnership.clone()))))
+    }
+
+    /// Decides and records one command, retried on conflicts.
+    async fn run<D: Decide>(
         &self,
         call: Call<'_>,
-        command: C::Command,
+        command: D::Command,
     ) -> Result<Outcome, ExecuteError> {
         let Call {
             principal,
+            views,
+            answer,
             key,
             correlation,
             dry_run,
         } = call;
-        let stream = C::stream_of(&command);
+        let stream = D::stream_of(&command);
         let ids = RequestIds::derive(principal, &stream, key, &command)?;
         for attempt in 1..=self.max_attempts {
             let now = self.clock.now();
-            let ctx = self.decision_context(principal, &stream, now).await?;
+            let ctx = self
+                .decision_context(principal, &stream, now, views)
+                .await?;
             // Quarantined records of the stream are passed over (the log reports them);
             // the version is what an append must expect after what was read.
             let loaded = self.log.load_aggregate(&stream, 1).await?;
@@ -468,6 +687,11 @@ impl<L: EventLog> Executor<L> {
                         .collect(),
                     version: done.commit.last_version(),
                     duplicate: true,
+                    answer: answer.map(|a| {
+                        let first: Vec<Event> =
+                            done.commit.events.iter().map(|e| e.event.clone()).collect();
+                        (a.build)(&first)
+                    }),
                 });
             }
             if history
@@ -476,7 +700,15 @@ impl<L: EventLog> Executor<L> {
             {
                 return Err(ExecuteError::IdempotencyKeyReused { stream });
             }
-            let events = C::execute(events_of(&history), command.clone(), &ctx)?;
+            let consulted = Consulted {
+                model: if views.contains(&View::Evaluation) {
+                    Some(self.evaluation_model(&stream.partnership).await?)
+                } else {
+                    None
+                },
+            };
+            let events = D::decide(&history, command.clone(), &ctx, &consulted)?;
+            let answered = answer.map(|a| (a.build)(&events));
             if events.is_empty() {
                 return Ok(Outcome {
                     stream,
@@ -484,6 +716,7 @@ impl<L: EventLog> Executor<L> {
                     events: Vec::new(),
                     version,
                     duplicate: false,
+                    answer: answered,
                 });
             }
             let names: Vec<Cow<'static, str>> =
@@ -495,6 +728,7 @@ impl<L: EventLog> Executor<L> {
                     version: version + names.len() as u64,
                     events: names,
                     duplicate: false,
+                    answer: answered,
                 });
             }
             let recorded = self
@@ -522,6 +756,7 @@ impl<L: EventLog> Executor<L> {
                         },
                         version: appended.last_version,
                         duplicate: appended.duplicate,
+                        answer: answered,
                     });
                 }
                 Err(AppendError::Conflict { actual, .. }) => {

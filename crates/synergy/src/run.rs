@@ -144,9 +144,19 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                         None => today(&*api, &args.partnership).await?,
                     },
                 })
-                .await?;
-            print_issued(&issued);
-            Ok(ExitCode::SUCCESS)
+                .await;
+            match issued {
+                Ok(issued) => {
+                    print_issued(&issued);
+                    Ok(ExitCode::SUCCESS)
+                }
+                // Said once, as a declared command's refusal is.
+                Err(ApiError::Execute(ExecuteError::Refused(refusal))) => {
+                    eprintln!("refused: {refusal}");
+                    Ok(ExitCode::from(1))
+                }
+                Err(e) => Err(e.into()),
+            }
         }
         Command::Report(args) if args.version.is_some() => {
             let api = api(&data, nats).await?;
@@ -347,6 +357,19 @@ async fn execute_built(
 }
 
 fn report_outcome(result: Result<Outcome, ApiError>) -> anyhow::Result<ExitCode> {
+    // What the command's declaration says it answers, after the line that says what it did.
+    let answer = match &result {
+        Ok(o) => o.answer.clone(),
+        Err(_) => None,
+    };
+    let code = print_outcome(result)?;
+    if let Some(answer) = answer {
+        println!("{}", serde_json::Value::Object(answer));
+    }
+    Ok(code)
+}
+
+fn print_outcome(result: Result<Outcome, ApiError>) -> anyhow::Result<ExitCode> {
     match result {
         Ok(o) if o.duplicate => {
             println!(
