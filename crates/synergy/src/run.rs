@@ -153,7 +153,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 // Said once, as a declared command's refusal is.
                 Err(ApiError::Execute(ExecuteError::Refused(refusal))) => {
                     eprintln!("refused: {refusal}");
-                    Ok(ExitCode::from(1))
+                    Ok(exit_for(refusal.kind.code()))
                 }
                 Err(e) => Err(e.into()),
             }
