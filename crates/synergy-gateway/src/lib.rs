@@ -93,10 +93,15 @@ pub struct Limits {
     pub import: synergy_import::Limits,
 }
 
+impl Limits {
+    /// The body limit unless configured: 8 MiB.
+    pub const DEFAULT_BODY_BYTES: usize = 8 * 1024 * 1024;
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            body_bytes: 8 * 1024 * 1024,
+            body_bytes: Self::DEFAULT_BODY_BYTES,
             request_timeout: Duration::from_secs(30),
             import: synergy_import::Limits::DEFAULT,
         }
@@ -442,7 +447,47 @@ pub fn router(state: GatewayState) -> Router {
         .layer(DefaultBodyLimit::max(state.limits.body_bytes))
         .layer(middleware::from_fn_with_state(state.clone(), buffer_body))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(request_log())
         .with_state(state)
+}
+
+/// The target of the request log: `--log warn,synergy_gateway::request=info` shows it
+/// alone.
+pub const REQUEST_LOG: &str = "synergy_gateway::request";
+
+/// The request log: one line per answered request at INFO, with the method and path (never
+/// the query, the headers or the body, which carry tokens and data), the status and the
+/// time taken; events logged while a request is handled carry the same fields.
+fn request_log() -> tower_http::trace::TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    impl Fn(&Request) -> tracing::Span + Clone,
+    (),
+    impl Fn(&Response, Duration, &tracing::Span) + Clone,
+    (),
+    (),
+    (),
+> {
+    tower_http::trace::TraceLayer::new_for_http()
+        .make_span_with(|req: &Request| {
+            tracing::info_span!(
+                target: REQUEST_LOG,
+                "request",
+                method = %req.method(),
+                path = %req.uri().path(),
+            )
+        })
+        .on_request(())
+        .on_response(|res: &Response, latency: Duration, _: &tracing::Span| {
+            tracing::info!(
+                target: REQUEST_LOG,
+                status = res.status().as_u16(),
+                latency_ms = latency.as_secs_f64() * 1000.0,
+                "answered"
+            );
+        })
+        .on_body_chunk(())
+        .on_eos(())
+        .on_failure(())
 }
 
 /// Serves the gateway on `listener` until `shutdown` resolves, then drains open requests.
