@@ -386,7 +386,8 @@ fn check_output(sandbox: &Sandbox, command: &str, out: &str) -> anyhow::Result<(
         "quarantine" => ensure!(out.trim() == "[]", "`{command}`:\n{out}"),
         "market-data" if has("--check") => ensure!(
             out.trim()
-                == "check: would record MarketDataSubmitted (information/hy-cz/market-data, \
+                == "check: docs/examples/2008-06.xlsx, sheet \"2008-06\": 1 month would be \
+                    recorded, 2008-06, 4 SKUs (MarketDataSubmitted; information/hy-cz/market-data, \
                     version 23 → 24); nothing was recorded",
             "`{command}` did not say what it would record:\n{out}"
         ),
