@@ -219,7 +219,10 @@ fn check_says_what_would_be_recorded_and_records_nothing() {
             xlsx.to_str().unwrap(),
         ],
     );
-    assert!(stdout.starts_with("check: no change"), "{stdout}");
+    assert!(
+        stdout.starts_with("check: ") && stdout.contains(": no change: "),
+        "{stdout}"
+    );
     let changed = dir.path().join("changed.csv");
     std::fs::write(&changed, MARKET.replace("1000.125", "1001")).unwrap();
     let out = import(&data, &changed, &["--check"]);
@@ -328,7 +331,7 @@ fn of_several_sheets_with_the_header_the_one_to_import_is_chosen() {
         stderr.contains("line 1: the sheets \"五月\" and \"六月\" each start with a header of market data columns; choose the sheet to import (--sheet NAME"),
         "{stderr}"
     );
-    let (stdout, stderr) = ok(
+    let (stdout, _) = ok(
         &data,
         &[
             "market-data",
@@ -341,12 +344,10 @@ fn of_several_sheets_with_the_header_the_one_to_import_is_chosen() {
         ],
     );
     assert!(
-        stdout.contains("1 month recorded, 2008-06, 2 SKUs (MarketDataSubmitted at"),
+        stdout.contains(
+            "two.xlsx, sheet \"六月\": 1 month recorded, 2008-06, 2 SKUs (MarketDataSubmitted at"
+        ),
         "{stdout}"
-    );
-    assert!(
-        stderr.contains("two.xlsx: sheet \"六月\": 1 month, 2008-06"),
-        "{stderr}"
     );
     let (_, stderr) = refused(
         &data,
@@ -389,7 +390,7 @@ fn templates_are_written_and_import_as_they_are() {
             catalogue.to_str().unwrap(),
         ],
     );
-    assert!(stdout.contains("SKUs recorded (SkuRegistered × "), "{stdout}");
+    assert!(stdout.contains("1 SKU recorded (SkuRegistered at"), "{stdout}");
 
     // The market data template as a workbook, to a file and to a pipe alike.
     let xlsx = dir.path().join("market-data.xlsx");
@@ -411,7 +412,7 @@ fn templates_are_written_and_import_as_they_are() {
     let piped = synergy(&data, &["template", "market-data"]).stdout;
     assert_eq!(std::fs::read(&xlsx).unwrap(), piped);
     assert!(piped.starts_with(b"PK\x03\x04"));
-    let (stdout, stderr) = ok(
+    let (stdout, _) = ok(
         &data,
         &[
             "market-data",
