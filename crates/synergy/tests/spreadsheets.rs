@@ -236,8 +236,8 @@ fn check_says_what_would_be_recorded_and_records_nothing() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains(
-            "1 month would be recorded (1 corrected), 2008-06, 2 SKUs (MarketDataCorrected; \
-             information/p1/market-data, version 2 → 3)"
+            "changed.csv: 1 of 2 months would be recorded (1 corrected), 2008-05 … 2008-06, \
+             2 SKUs (MarketDataCorrected; information/p1/market-data, version 2 → 3)"
         ),
         "{stdout}"
     );
