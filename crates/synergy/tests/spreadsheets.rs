@@ -390,7 +390,10 @@ fn templates_are_written_and_import_as_they_are() {
             catalogue.to_str().unwrap(),
         ],
     );
-    assert!(stdout.contains("1 SKU recorded (SkuRegistered at"), "{stdout}");
+    assert!(
+        stdout.contains("1 SKU recorded (SkuRegistered at"),
+        "{stdout}"
+    );
 
     // The market data template as a workbook, to a file and to a pipe alike.
     let xlsx = dir.path().join("market-data.xlsx");
