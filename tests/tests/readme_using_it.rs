@@ -391,6 +391,15 @@ fn check_output(sandbox: &Sandbox, command: &str, out: &str) -> anyhow::Result<(
                     version 23 → 24); nothing was recorded",
             "`{command}` did not say what it would record:\n{out}"
         ),
+        "completions" => {
+            let file = words.last().context("a redirect target")?;
+            let script = std::fs::read_to_string(sandbox.work().join(file))
+                .with_context(|| format!("`{command}` wrote no {file}"))?;
+            ensure!(
+                script.contains("_synergy()") && script.contains("market-data"),
+                "`{command}` wrote no bash completion into {file}:\n{script}"
+            );
+        }
         "template" => {
             let file = words
                 .iter()
