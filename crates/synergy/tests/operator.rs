@@ -488,3 +488,23 @@ fn the_gateway_logs_its_requests_as_json_and_takes_its_body_limit() {
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(!text.contains("answered"), "{text}");
 }
+
+/// `serve all --addr` listens: every service and the gateway in one process over NATS.
+#[test]
+fn serve_all_starts_the_gateway_on_its_addr() {
+    let nats = synergy_testkit::NatsServer::start().expect("nats-server");
+    let dir = tempfile::tempdir().unwrap();
+    let url = nats.url();
+    let up = Up::start(
+        &dir.path().join("data"),
+        &["--nats", &url, "serve", "all", "--addr", "127.0.0.1:0"],
+        &[],
+        &dir.path().join("serve.log"),
+    );
+    let admin = up.token.clone().expect("a first-start admin token");
+    let (status, body) = http(&up.addr, "GET", "/healthz", &admin, "");
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = http(&up.addr, "GET", "/v1/partnerships/p1/plans", &admin, "");
+    assert_ne!(status, 401, "{body}");
+    up.stop();
+}
