@@ -447,7 +447,15 @@ pub fn router(state: GatewayState) -> Router {
         .layer(DefaultBodyLimit::max(state.limits.body_bytes))
         .layer(middleware::from_fn_with_state(state.clone(), buffer_body))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
-        .layer(request_log())
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(request_answered)
+                .on_body_chunk(())
+                .on_eos(())
+                .on_failure(()),
+        )
         .with_state(state)
 }
 
@@ -455,39 +463,26 @@ pub fn router(state: GatewayState) -> Router {
 /// alone.
 pub const REQUEST_LOG: &str = "synergy_gateway::request";
 
-/// The request log: one line per answered request at INFO, with the method and path (never
-/// the query, the headers or the body, which carry tokens and data), the status and the
-/// time taken; events logged while a request is handled carry the same fields.
-fn request_log() -> tower_http::trace::TraceLayer<
-    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
-    impl Fn(&Request) -> tracing::Span + Clone,
-    (),
-    impl Fn(&Response, Duration, &tracing::Span) + Clone,
-    (),
-    (),
-    (),
-> {
-    tower_http::trace::TraceLayer::new_for_http()
-        .make_span_with(|req: &Request| {
-            tracing::info_span!(
-                target: REQUEST_LOG,
-                "request",
-                method = %req.method(),
-                path = %req.uri().path(),
-            )
-        })
-        .on_request(())
-        .on_response(|res: &Response, latency: Duration, _: &tracing::Span| {
-            tracing::info!(
-                target: REQUEST_LOG,
-                status = res.status().as_u16(),
-                latency_ms = latency.as_secs_f64() * 1000.0,
-                "answered"
-            );
-        })
-        .on_body_chunk(())
-        .on_eos(())
-        .on_failure(())
+/// The span of one request in the request log: its method and path, never the query, the
+/// headers or the body, which carry tokens and data. Events logged while the request is
+/// handled carry the same fields.
+fn request_span(req: &Request) -> tracing::Span {
+    tracing::info_span!(
+        target: REQUEST_LOG,
+        "request",
+        method = %req.method(),
+        path = %req.uri().path(),
+    )
+}
+
+/// The request log's one line per answered request, at INFO: the status and time taken.
+fn request_answered(res: &Response, latency: Duration, _: &tracing::Span) {
+    tracing::info!(
+        target: REQUEST_LOG,
+        status = res.status().as_u16(),
+        latency_ms = latency.as_secs_f64() * 1000.0,
+        "answered"
+    );
 }
 
 /// Serves the gateway on `listener` until `shutdown` resolves, then drains open requests.
