@@ -580,9 +580,8 @@ fn a_recommendation_is_accepted_from_the_command_line_and_shown_in_the_pack() {
     assert_eq!(late["decision"]["item"], "rec-2008-H1-data-late");
     assert_eq!(late["decision"]["owner"], "distributor");
 
-    let again = refused(
-        &data,
-        &[
+    let dismiss = |rule| {
+        [
             "recommendation",
             "dismiss",
             "--partnership",
@@ -590,43 +589,16 @@ fn a_recommendation_is_accepted_from_the_command_line_and_shown_in_the_pack() {
             "--period",
             "2008-H1",
             "--rule",
-            "data.late",
+            rule,
             "--reason",
             "no",
-        ],
-    );
+        ]
+    };
+    let again = refused(&data, &dismiss("data.late"));
     assert!(again.contains("recommendation.decided_once"), "{again}");
-    let no_sku = refused(
-        &data,
-        &[
-            "recommendation",
-            "dismiss",
-            "--partnership",
-            "hongyun-changzhi",
-            "--period",
-            "2008-H1",
-            "--rule",
-            "sku.shelf_no_sales",
-            "--reason",
-            "no",
-        ],
-    );
+    let no_sku = refused(&data, &dismiss("sku.shelf_no_sales"));
     assert!(no_sku.contains("recommendation.sku_required"), "{no_sku}");
-    let bad_rule = synergy(
-        &data,
-        &[
-            "recommendation",
-            "dismiss",
-            "--partnership",
-            "hongyun-changzhi",
-            "--period",
-            "2008-H1",
-            "--rule",
-            "share.up",
-            "--reason",
-            "no",
-        ],
-    );
+    let bad_rule = synergy(&data, &dismiss("share.up"));
     assert!(!bad_rule.status.success());
     let err = String::from_utf8_lossy(&bad_rule.stderr);
     assert!(err.contains("share.drop"), "the choices are listed: {err}");

@@ -31,6 +31,13 @@ fn get(addr: &str, path: &str, token: Option<&str>, act_as: Option<&str>) -> (u1
     (status, body)
 }
 
+/// GETs `path` with `token`, expecting `status`; the body.
+fn expect(addr: &str, path: &str, token: &str, status: u16) -> String {
+    let (got, body) = get(addr, path, Some(token), None);
+    assert_eq!(got, status, "GET {path}: {body}");
+    body
+}
+
 /// POSTs a JSON body with `token`.
 fn post(addr: &str, path: &str, token: &str, body: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).expect("connect");
@@ -307,30 +314,20 @@ fn up_serves_the_demo_over_http() {
 
     // A token made by the CLI while the gateway runs works at once.
     let distributor = token(dir.path(), "changzhi-tobacco", "distributor");
-    let (status, body) = get(&addr, path, Some(&distributor), None);
-    assert_eq!(status, 200, "{body}");
+    expect(&addr, path, &distributor, 200);
 
     // The share-gap planner over HTTP: 2008-H2 at the plan's 27 % share (docs/kpis.md).
     let plan = "/v1/partnerships/hongyun-changzhi/plan-gap/2008-H2?target_share_pct=27.00";
-    let (status, body) = get(&addr, plan, Some(&distributor), None);
-    assert_eq!(status, 200, "{body}");
+    let body = expect(&addr, plan, &distributor, 200);
     assert!(body.contains("\"gap_cases\":764.999"), "{body}");
     assert!(body.contains("\"base_period\":\"2007-H2\""), "{body}");
-    let (status, body) = get(
-        &addr,
-        &format!("{plan}&format=md"),
-        Some(&distributor),
-        None,
-    );
-    assert_eq!(status, 200, "{body}");
+    let body = expect(&addr, &format!("{plan}&format=md"), &distributor, 200);
     assert!(body.contains("**764.999 cases**"), "{body}");
     let begun = "/v1/partnerships/hongyun-changzhi/plan-gap/2008-H1?target_share_pct=27";
-    let (status, body) = get(&addr, begun, Some(&distributor), None);
-    assert_eq!(status, 409, "{body}");
+    let body = expect(&addr, begun, &distributor, 409);
     assert!(body.contains("planner.period_not_ahead"), "{body}");
     let zero = "/v1/partnerships/hongyun-changzhi/plan-gap/2008-H2?target_share_pct=0";
-    let (status, body) = get(&addr, zero, Some(&distributor), None);
-    assert_eq!(status, 422, "{body}");
+    let body = expect(&addr, zero, &distributor, 422);
     assert!(body.contains("planner.target_share_invalid"), "{body}");
     let (status, body) = get(
         &addr,
@@ -344,13 +341,12 @@ fn up_serves_the_demo_over_http() {
     // A = 482 + 497 + 489 = 1,468; B = (355 + 327 + 349) × 28,700 ÷ 26,387 = 1,121.374…;
     // R = 346.626 (rounded once); 346.626… ÷ 300 = 115.54 %: kept.
     let campaign = "/v1/partnerships/hongyun-changzhi/campaigns/hongyun-hard-spring-2008";
-    let (status, body) = get(
+    let body = expect(
         &addr,
         &format!("{campaign}/value-realised?as_of=2008-07-15"),
-        Some(&distributor),
-        None,
+        &distributor,
+        200,
     );
-    assert_eq!(status, 200, "{body}");
     for figure in [
         "\"actual_cases\":1468,",
         "\"baseline_cases\":1121.374,",
@@ -361,8 +357,7 @@ fn up_serves_the_demo_over_http() {
     ] {
         assert!(body.contains(figure), "{figure} in {body}");
     }
-    let (status, body) = get(&addr, campaign, Some(&distributor), None);
-    assert_eq!(status, 200, "{body}");
+    let body = expect(&addr, campaign, &distributor, 200);
     assert!(
         body.contains("\"first_month\":\"2008-03\""),
         "the campaign read shows the promise: {body}"
@@ -395,13 +390,12 @@ fn up_serves_the_demo_over_http() {
     assert!(body.contains("\"field\":\"sku\""), "{body}");
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let (status, body) = get(
+        let body = expect(
             &addr,
             "/v1/partnerships/hongyun-changzhi/reports/review/2008-H1?format=json",
-            Some(&distributor),
-            None,
+            &distributor,
+            200,
         );
-        assert_eq!(status, 200, "{body}");
         if body.contains("\"status\":\"dismissed\"") {
             assert!(body.contains("April to June were on time"), "{body}");
             break;
@@ -442,13 +436,12 @@ fn up_serves_the_demo_over_http() {
     );
 
     // Each synergy's own reads: the demo's June market data, as the distributor sent it.
-    let (status, body) = get(
+    let body = expect(
         &addr,
         "/v1/partnerships/hongyun-changzhi/market-data?period=2008-06",
-        Some(&distributor),
-        None,
+        &distributor,
+        200,
     );
-    assert_eq!(status, 200, "{body}");
     assert!(
         body.starts_with("[{") && body.contains("\"month\":\"2008-06\""),
         "{body}"
