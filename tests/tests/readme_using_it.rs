@@ -350,6 +350,10 @@ fn check_output(sandbox: &Sandbox, command: &str, out: &str) -> anyhow::Result<(
             out.contains("issued version 1"),
             "`{command}` issued nothing:\n{out}"
         ),
+        "issue" => ensure!(
+            out.contains("recorded ReportIssued") && out.contains(r#""issued":true"#),
+            "`{command}` issued nothing:\n{out}"
+        ),
         "report" => {
             // April, May and the corrected June.
             let (_, fixed) = june()?;

@@ -161,7 +161,9 @@ pub struct DecisionContext {
     pub now: Timestamp,
     /// The partnership the command is about, if it exists yet.
     pub partnership: Option<PartnershipView>,
-    /// The partnership's catalogue (empty if nothing is registered).
+    /// The partnership's catalogue: empty if nothing is registered, or if the command's
+    /// declaration does not name [`contract::View::Catalogue`] (the runtime loads only the
+    /// views a declaration names).
     pub catalogue: CatalogueView,
 }
 

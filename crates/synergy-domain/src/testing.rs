@@ -28,6 +28,20 @@ impl Scenario {
             result: C::execute(self.history.iter(), command, &self.ctx),
         }
     }
+
+    /// Runs a decision that consults more than the [`DecisionContext`] (evaluation's,
+    /// which is given its read model too): `decide` gets the history, the command and the
+    /// context.
+    pub fn when_deciding<T: std::fmt::Debug>(
+        &self,
+        command: T,
+        decide: impl FnOnce(&[Event], T, &DecisionContext) -> Result<Vec<Event>, DomainError>,
+    ) -> Outcome {
+        Outcome {
+            command: format!("{command:?}"),
+            result: decide(&self.history, command, &self.ctx),
+        }
+    }
 }
 
 /// The result of a scenario, with assertions that print the command on failure.
@@ -134,6 +148,25 @@ pub fn assert_declarations<C: std::fmt::Debug>(declarations: &crate::contract::D
     for declared in declarations.0 {
         let spec = &declared.spec;
         assert!(!spec.summary().is_empty(), "{spec} has no summary");
+        for (i, view) in spec.views.iter().enumerate() {
+            assert!(
+                !spec.views[i + 1..].contains(view),
+                "{spec} names {view:?} twice"
+            );
+        }
+        if let Some(answer) = spec.answer {
+            assert_members(spec, answer.members);
+            // Nothing recorded (an unchanged command) still answers every member.
+            let built = (answer.build)(&[]);
+            let mut names: Vec<&str> = built.keys().map(String::as_str).collect();
+            let mut declared: Vec<&str> = answer.members.iter().map(|m| m.name).collect();
+            names.sort_unstable();
+            declared.sort_unstable();
+            assert_eq!(
+                names, declared,
+                "{spec} answers other members than it declares"
+            );
+        }
         for (i, field) in spec.fields.iter().enumerate() {
             assert!(
                 spec.fields[i + 1..].iter().all(|f| f.name != field.name),
@@ -182,6 +215,27 @@ pub fn assert_declarations<C: std::fmt::Debug>(declarations: &crate::contract::D
             let e = (declared.bind)(&Args::new(spec.fields, &values))
                 .expect_err("a value of the wrong shape binds");
             assert_eq!(e.field, field.name, "{spec}");
+        }
+    }
+}
+
+/// Answer members: each named once, with a doc, and none named like an outcome's own.
+fn assert_members(spec: &crate::contract::CommandSpec, members: &[crate::contract::Member]) {
+    const OUTCOME: [&str; 5] = ["stream", "position", "events", "version", "duplicate"];
+    for (i, member) in members.iter().enumerate() {
+        assert!(!member.doc.is_empty(), "{spec}: {} has no doc", member.name);
+        assert!(
+            members[i + 1..].iter().all(|m| m.name != member.name),
+            "{spec} answers {} twice",
+            member.name
+        );
+        assert!(
+            !OUTCOME.contains(&member.name),
+            "{spec}: {} is the outcome's",
+            member.name
+        );
+        if let crate::contract::Reply::List(inner) = member.reply {
+            assert_members(spec, inner);
         }
     }
 }

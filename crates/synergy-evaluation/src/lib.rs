@@ -4,12 +4,17 @@
 //! exact integer/rational arithmetic, diffs issued versions into
 //! restatements, and renders reports as JSON, CSV, Markdown and HTML with inline SVG charts.
 //!
+//! Its one command, issuing a report (`issue`), is declared like every context's
+//! (`COMMANDS`) and decided on the partnership's read model, which the runtime passes in.
+//!
 //! It is pure: it must never import tokio, NATS, sled or HTTP. The runtime feeds it commits
 //! (with the consumer position stored beside the postcard-encoded model) and asks it for
 //! reports; nothing here reads a clock, so `as_of` dates are always passed in.
 
+mod declare;
 pub mod exact;
 pub mod figure;
+pub mod issue;
 pub mod json;
 pub mod kpi;
 pub mod model;
@@ -21,10 +26,12 @@ pub mod restate;
 pub mod svg;
 pub mod value;
 
+pub use declare::{CLI_GROUPS, COMMANDS};
+pub use issue::{Command, EvaluationContext, issued_stream};
 pub use model::PartnershipModel;
 
 pub use figure::{Figure, Kpis};
 pub use kpi::{Scope, market_kpis};
 pub use render::{Format, render};
 pub use report::{Report, brand_report, build, market_report, review_pack, scorecard};
-pub use restate::{IssueError, issue, restatements, restatements_between};
+pub use restate::{IssueError, Issued, issue, issue_after, restatements, restatements_between};

@@ -137,13 +137,36 @@ pub fn restatements_between(previous: &str, current: &str) -> Result<Vec<Restate
     ))
 }
 
+/// A version a report was issued as: its number and its frozen body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Issued<'a> {
+    pub version: u32,
+    pub body: &'a str,
+}
+
 /// The `ReportIssued` event for the next version of `report` (a live report, version
-/// `None`): version 1, or the previous version + 1 with its restatements.
+/// `None`) after the latest version the model holds: version 1, or the previous version +
+/// 1 with its restatements.
 pub fn issue(model: &PartnershipModel, report: &Report) -> Result<EvaluationEvent, IssueError> {
+    let previous = model
+        .latest_issued(report.kind, report.period)
+        .map(|p| Issued {
+            version: p.version,
+            body: &p.body,
+        });
+    issue_after(previous, report)
+}
+
+/// The `ReportIssued` event for the version of `report` (a live report) after `previous`,
+/// the latest version issued: version 1 when there is none, else `previous` + 1 with the
+/// figures that changed since it.
+pub fn issue_after(
+    previous: Option<Issued<'_>>,
+    report: &Report,
+) -> Result<EvaluationEvent, IssueError> {
     if let Some(v) = report.version {
         return Err(IssueError::AlreadyVersioned(v));
     }
-    let previous = model.latest_issued(report.kind, report.period);
     let version = previous.map_or(1, |p| p.version.saturating_add(1));
     let mut frozen = report.clone();
     frozen.version = Some(version);
@@ -152,7 +175,7 @@ pub fn issue(model: &PartnershipModel, report: &Report) -> Result<EvaluationEven
         None => Vec::new(),
         Some(p) => {
             let before =
-                Json::parse(&p.body).map_err(|source| IssueError::PreviousBodyUnreadable {
+                Json::parse(p.body).map_err(|source| IssueError::PreviousBodyUnreadable {
                     version: p.version,
                     source,
                 })?;

@@ -12,7 +12,7 @@ use synergy_proto::codec::{
 };
 use synergy_proto::{Commit, Event};
 use synergy_runtime::AnyCommand;
-use synergy_runtime::nats::wire::{CommandRequest, IssueCommand, ReportQuery};
+use synergy_runtime::nats::wire::{CommandReply, CommandRequest, ReportQuery};
 
 /// What decoding one input of at most a few KiB may allocate: postcard sizes a sequence
 /// from the bytes it has read, never from the length a hostile prefix declares beyond a
@@ -109,7 +109,7 @@ fn decode_all(bytes: &[u8]) {
         Vec<Event>,
         AnyCommand,
         CommandRequest,
-        IssueCommand,
+        CommandReply,
         ReportQuery
     );
 }

@@ -13,15 +13,19 @@ use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use axum::routing::{MethodRouter, post};
 use synergy_domain::PartnershipView;
-use synergy_domain::contract::{Args, BindError, CommandSpec, Field, Kind, Values, Who, check};
+use synergy_domain::contract::{
+    Args, BindError, CommandSpec, Field, Kind, Member, Reply, Values, Who, check,
+};
 use synergy_proto::{OrgId, PartnershipId};
 use synergy_runtime::commands;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{
+    AdditionalProperties, AllOfBuilder, ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type,
+};
 use utoipa::openapi::security::SecurityRequirement;
-use utoipa::openapi::{ContentBuilder, OpenApi, Ref, Required};
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Required};
 
 use crate::GatewayState;
 use crate::auth::{self, Caller};
@@ -93,6 +97,16 @@ async fn handle(
             return Err(Problem::bad_request(
                 codes::INVALID_PATH,
                 format!("path parameter {name} is not {}", shape.expected()),
+            )
+            .with_field(name));
+        }
+        if let Kind::Choice(choices) = field.kind
+            && !choices.iter().any(|c| c.value == raw.as_str())
+        {
+            let values: Vec<&str> = choices.iter().map(|c| c.value).collect();
+            return Err(Problem::bad_request(
+                codes::INVALID_PATH,
+                format!("path parameter {name} is not one of {}", values.join(", ")),
             )
             .with_field(name));
         }
@@ -206,18 +220,20 @@ pub fn document(doc: &mut OpenApi) {
                 .build(),
         ));
         for (status, text) in responses(spec) {
-            let schema = if status.starts_with('2') {
-                "OutcomeBody"
-            } else {
-                "ErrorBody"
+            let schema: RefOr<Schema> = match (status.starts_with('2'), spec.answer) {
+                (false, _) => Ref::from_schema_name("ErrorBody").into(),
+                (true, None) => Ref::from_schema_name("OutcomeBody").into(),
+                // The outcome's members and the ones the declaration adds.
+                (true, Some(answer)) => AllOfBuilder::new()
+                    .item(Ref::from_schema_name("OutcomeBody"))
+                    .item(members_schema(answer.members))
+                    .into(),
             };
             op = op.response(
                 status,
                 ResponseBuilder::new().description(text).content(
                     "application/json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name(schema)))
-                        .build(),
+                    ContentBuilder::new().schema(Some(schema)).build(),
                 ),
             );
         }
@@ -284,6 +300,32 @@ fn schema(field: &Field) -> Schema {
     b.description(Some(field.doc)).into()
 }
 
+/// An object of `members`, every one of them always present.
+fn members_schema(members: &[Member]) -> ObjectBuilder {
+    let mut object = ObjectBuilder::new().schema_type(Type::Object);
+    for member in members {
+        let typed = |t: SchemaType| {
+            Schema::from(
+                ObjectBuilder::new()
+                    .schema_type(t)
+                    .description(Some(member.doc)),
+            )
+        };
+        let schema = match member.reply {
+            Reply::Flag => typed(Type::Boolean.into()),
+            Reply::Whole => typed(Type::Integer.into()),
+            Reply::Text => typed(Type::String.into()),
+            Reply::OptionalText => typed(SchemaType::from_iter([Type::String, Type::Null])),
+            Reply::List(inner) => ArrayBuilder::new()
+                .items(members_schema(inner))
+                .description(Some(member.doc))
+                .into(),
+        };
+        object = object.property(member.name, schema).required(member.name);
+    }
+    object
+}
+
 fn responses(spec: &CommandSpec) -> Vec<(&'static str, &'static str)> {
     let (ok, forbidden, not_found, conflict) = match spec.who {
         Who::Signatory => (
@@ -307,7 +349,7 @@ fn responses(spec: &CommandSpec) -> Vec<(&'static str, &'static str)> {
     };
     let mut all = vec![
         ("201", spec.recorded),
-        ("200", ok),
+        ("200", spec.unchanged.unwrap_or(ok)),
         ("400", "Malformed JSON, path or header"),
         ("401", "No, unknown or revoked token"),
         ("403", forbidden),

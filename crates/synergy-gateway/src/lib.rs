@@ -7,13 +7,15 @@
 //! # Routes
 //!
 //! Commands are `POST` under `/v1/partnerships/{id}/…` (signing is `POST /v1/partnerships`),
-//! take a JSON body and answer `201` with the [`dto::OutcomeBody`] when events were
-//! recorded, `200` when nothing changed or the `Idempotency-Key` (a UUID) was seen before.
+//! take a JSON body and answer `201` with the [`dto::OutcomeBody`] (and the members the
+//! command's declaration adds, `CommandSpec::answer`) when events were recorded, `200`
+//! when nothing changed or the `Idempotency-Key` (a UUID) was seen before.
 //! Uploads (`…/catalogue`, `…/market-data`) take `text/csv`, XLSX or JSON and are
 //! accepted or rejected whole. Reports: `GET …/reports/{kind}/{period}?format=json|csv|md|html
-//! [&as_of=YYYY-MM-DD][&after=POSITION]`; `POST …/reports/{kind}/{period}/issues` freezes
-//! the live report as its next version (201, with the restatements since the previous one)
-//! and `GET …/reports/{kind}/{period}/versions/{n}` reads a frozen version back unchanged.
+//! [&as_of=YYYY-MM-DD][&after=POSITION]`; `POST …/reports/{kind}/{period}/issues`
+//! (evaluation's declared `issue-report`) freezes the live report as its next version (201,
+//! with `issued` and the restatements since the previous one) and
+//! `GET …/reports/{kind}/{period}/versions/{n}` reads a frozen version back unchanged.
 //! Text fields have documented shapes ([`text`]): ids, dates, months, periods and decimal
 //! amounts are checked exactly as the OpenAPI patterns state. `GET /openapi.json` is the full contract;
 //! `/healthz` and `/metrics` (Prometheus text) are unauthenticated.
@@ -300,10 +302,6 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
             Method::GET,
             "/v1/partnerships/{id}/campaigns/{campaign}/value-realised",
             get(get_value_realised),
-        ),
-        p(
-            "/v1/partnerships/{id}/reports/{kind}/{period}/issues",
-            post(issue_report),
         ),
         (
             Method::GET,

@@ -88,7 +88,6 @@ impl Modify for Security {
         routes::get_report,
         routes::get_plan_gap,
         routes::get_value_realised,
-        routes::issue_report,
         routes::get_issued_report,
         routes::healthz,
         routes::metrics,

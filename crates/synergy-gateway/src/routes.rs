@@ -6,13 +6,14 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use synergy_domain::contract::Values;
 use synergy_evaluation::render::Format as ReportFormat;
 use synergy_import::Source;
 use synergy_import::{Format as FileFormat, ImportErrors, XLSX_MEDIA_TYPE};
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{CampaignId, Date, PartnershipId, Period, Side};
 use synergy_runtime::{
-    AnyCommand, IssueRequest, PlanGapRequest, ReportRequest, Request, ValueRealisedRequest, import,
+    AnyCommand, PlanGapRequest, ReportRequest, Request, ValueRealisedRequest, import,
 };
 use utoipa::{IntoParams, ToSchema};
 
@@ -20,11 +21,10 @@ use crate::GatewayState;
 use crate::auth::{self, Caller, Who};
 use crate::dto::*;
 use crate::error::{ErrorBody, Problem, RowProblem, RowProblems, codes};
-use crate::extract::{JsonBody, Params, QueryArgs, RawBody};
+use crate::extract::{Params, QueryArgs, RawBody};
 
 const M: Who = Who::Only(Side::Manufacturer);
 const D: Who = Who::Only(Side::Distributor);
-const E: Who = Who::Either;
 
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<synergy_proto::Uuid>, Problem> {
     let Some(v) = headers.get("idempotency-key") else {
@@ -61,20 +61,26 @@ pub(crate) async fn execute(
 ) -> Result<Response, Problem> {
     let mut request = Request::new(caller.principal.clone(), command);
     request.idempotency_key = idempotency_key(headers)?;
-    let (status, outcome) = outcome_of(s, request).await?;
-    Ok((status, axum::Json(outcome)).into_response())
+    let (status, outcome, answer) = outcome_of(s, request).await?;
+    let mut body = serde_json::to_value(outcome)
+        .map_err(|e| Problem::internal(format!("an outcome is not JSON: {e}")))?;
+    // What the command's declaration says it answers joins the outcome's members.
+    if let (Some(answer), serde_json::Value::Object(members)) = (answer, &mut body) {
+        members.extend(answer);
+    }
+    Ok((status, axum::Json(body)).into_response())
 }
 
 /// Executes `request` (or decides it only, for a dry run), counting it in the metrics:
-/// the status to answer with and the outcome.
+/// the status to answer with, the outcome and the command's declared answer, if any.
 async fn outcome_of(
     s: &GatewayState,
     request: Request,
-) -> Result<(StatusCode, OutcomeBody), Problem> {
+) -> Result<(StatusCode, OutcomeBody, Option<Values>), Problem> {
     let context = request.command.context().as_str();
     let dry_run = request.dry_run;
     match s.api.execute(request).await {
-        Ok(outcome) => {
+        Ok(mut outcome) => {
             let (status, label) = if dry_run {
                 (StatusCode::OK, "checked")
             } else if outcome.duplicate {
@@ -85,7 +91,8 @@ async fn outcome_of(
                 (StatusCode::CREATED, "recorded")
             };
             s.metrics.command(context, label);
-            Ok((status, OutcomeBody::from(outcome)))
+            let answer = outcome.answer.take();
+            Ok((status, OutcomeBody::from(outcome), answer))
         }
         Err(e) => {
             let problem = Problem::from(e);
@@ -267,7 +274,8 @@ async fn execute_import(
 ) -> Result<Response, Problem> {
     let mut request = prepared.request(caller.principal.clone(), check);
     request.idempotency_key = idempotency_key(headers)?;
-    let (status, outcome) = outcome_of(s, request).await?;
+    // Imports are no declared commands: they answer nothing beyond the outcome.
+    let (status, outcome, _) = outcome_of(s, request).await?;
     let body = ImportBody {
         outcome,
         checked: check,
@@ -841,80 +849,6 @@ pub async fn get_value_realised(
         })
         .await?;
     Ok(text("application/json", answer))
-}
-
-/// Issue the live report as its next version (either party, or an admin acting for one):
-/// the figures are frozen as a `ReportIssued` event, with what changed since the previous
-/// version. Issuing again with nothing changed stores nothing and answers the latest version.
-#[utoipa::path(
-    post,
-    path = "/v1/partnerships/{id}/reports/{kind}/{period}/issues",
-    tag = "evaluation",
-    params(
-        ("id" = inline(Id), Path, description = "Partnership id"),
-        ("kind" = inline(ReportKindDto), Path, description = "market, brand, scorecard or review"),
-        ("period" = inline(PeriodText), Path, description = "2008-06, 2008-Q2, 2008-H1 or 2008"),
-        ("X-Act-As" = inline(Option<Id>), Header, description = "Admin tokens only: the organisation the admin acts for"),
-    ),
-    request_body = IssueBody,
-    responses(
-        (status = 201, description = "A new version was issued", body = IssuedBody),
-        (status = 200, description = "The live report equals the latest issued version; nothing was stored", body = IssuedBody),
-        (status = 400, description = "Malformed JSON, path or header", body = ErrorBody),
-        (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
-        (status = 403, description = "Not a party, or the partnership is terminated", body = ErrorBody),
-        (status = 404, description = "No such partnership, or nothing recorded yet", body = ErrorBody),
-        (status = 408, description = "The request took too long", body = ErrorBody),
-        (status = 409, description = "Not allowed in the current state", body = ErrorBody),
-        (status = 413, description = "Body too large", body = ErrorBody),
-        (status = 415, description = "Body is not JSON", body = ErrorBody),
-        (status = 422, description = "`as_of` is not a date", body = ErrorBody),
-        (status = 501, description = "The connected backend cannot issue reports", body = ErrorBody),
-        (status = 503, description = "Temporarily unavailable, or read models not caught up yet; retry", body = ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn issue_report(
-    State(s): State<GatewayState>,
-    caller: Caller,
-    args: Params,
-    JsonBody(b): JsonBody<IssueBody>,
-) -> Result<Response, Problem> {
-    let p: PartnershipId = args.get("id")?;
-    let kind: ReportKind = args.get("kind")?;
-    let period: Period = args.get("period")?;
-    let as_of = b
-        .as_of
-        .as_ref()
-        .map(|text| parse::<Date>("as_of", text))
-        .transpose()?;
-    let view = auth::partnership(&s, &p).await?;
-    caller.may(&view, E, "issuing a report")?;
-    let as_of = as_of.unwrap_or_else(|| s.clock.now().date_in(&view.time_zone));
-    let issued = s
-        .api
-        .issue_report(IssueRequest {
-            principal: caller.principal.clone(),
-            partnership: p,
-            period,
-            kind,
-            as_of,
-        })
-        .await?;
-    let status = if issued.issued {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    s.metrics.command(
-        "evaluation",
-        if issued.issued {
-            "recorded"
-        } else {
-            "unchanged"
-        },
-    );
-    Ok((status, axum::Json(IssuedBody::from(issued))).into_response())
 }
 
 /// An issued version of a report, exactly as it was frozen (JSON; parties only).

@@ -1520,6 +1520,118 @@ async fn issued_reports_freeze_versions_and_state_restatements_after_a_correctio
     assert_eq!(v["field"], "as_of", "{v}");
 }
 
+/// Issuing is evaluation's declared command: its answer is the outcome every command
+/// answers plus `issued` and `restatements`, a retry under its key is answered as the
+/// first time, and a period without market data has nothing to issue.
+#[tokio::test]
+async fn issuing_answers_as_a_declared_command_and_an_empty_period_is_refused() {
+    let s = Server::start(Limits::default()).await;
+    let (m, d) = setup(&s).await;
+    let june = market_csv(&[
+        "2008-06,hy-soft,1200.5,16500000.00,310,2900,2600,192.00",
+        "2008-06,ALL,11300,121000000,,5200,,",
+    ]);
+    let (st, v) = s
+        .upload(
+            &format!("/v1/partnerships/{P}/market-data"),
+            &d,
+            "text/csv",
+            june,
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let issues =
+        |kind: &str, period: &str| format!("/v1/partnerships/{P}/reports/{kind}/{period}/issues");
+
+    let key = "0190a5f2-3c4d-7e8f-9a0b-1c2d3e4f5a6b";
+    let body = Body::Json(json!({"as_of": "2008-07-15"}));
+    let (st, text) = s
+        .send(
+            Method::POST,
+            &issues("scorecard", "2008-06"),
+            Some(&m),
+            &[("Idempotency-Key", key)],
+            Some(body),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{text}");
+    let first: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        first["stream"],
+        format!("evaluation/{P}/report:scorecard-2008-06"),
+        "{first}"
+    );
+    assert_eq!(first["events"], json!(["ReportIssued"]), "{first}");
+    assert_eq!(
+        (&first["version"], &first["issued"], &first["duplicate"]),
+        (&json!(1), &json!(true), &json!(false)),
+        "{first}"
+    );
+    assert_eq!(first["restatements"], json!([]), "{first}");
+    let (st, text) = s
+        .send(
+            Method::POST,
+            &issues("scorecard", "2008-06"),
+            Some(&m),
+            &[("Idempotency-Key", key)],
+            Some(Body::Json(json!({"as_of": "2008-07-15"}))),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{text}");
+    let retry: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(retry["duplicate"], true, "{retry}");
+    assert_eq!(
+        retry["issued"], true,
+        "the retry is answered as the first time: {retry}"
+    );
+    assert_eq!(retry["position"], first["position"], "{retry}");
+
+    // July to September hold no market data: nothing to freeze, nothing recorded.
+    let (st, v) = s
+        .post(
+            &issues("market", "2008-Q3"),
+            &d,
+            json!({"as_of": "2008-10-20"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{v}");
+    assert_eq!(v["rule"], "report.no_data", "{v}");
+    let (st, v) = s
+        .send(
+            Method::GET,
+            &format!("/v1/partnerships/{P}/reports/market/2008-Q3/versions/1"),
+            Some(&m),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{v}");
+
+    // A kind that is none is a bad path, named.
+    let (st, v) = s.post(&issues("weekly", "2008-06"), &m, json!({})).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(
+        (&v["code"], &v["field"]),
+        (&json!("invalid_path"), &json!("kind"))
+    );
+
+    // The document says what the answer holds.
+    let (_, doc) = s.send(Method::GET, "/openapi.json", None, &[], None).await;
+    let doc: Value = serde_json::from_str(&doc).unwrap();
+    let op = &doc["paths"]["/v1/partnerships/{id}/reports/{kind}/{period}/issues"]["post"];
+    assert_eq!(op["operationId"], "issue_report", "{op}");
+    let created = &op["responses"]["201"]["content"]["application/json"]["schema"]["allOf"];
+    assert_eq!(
+        created[0]["$ref"], "#/components/schemas/OutcomeBody",
+        "{op}"
+    );
+    assert_eq!(
+        created[1]["required"],
+        json!(["issued", "restatements"]),
+        "{op}"
+    );
+}
+
 #[tokio::test]
 async fn text_fields_are_held_to_their_documented_shapes() {
     let s = Server::start(Limits::default()).await;

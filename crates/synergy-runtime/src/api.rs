@@ -6,25 +6,23 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use synergy_domain::{CatalogueView, DomainError, PartnershipView, Principal};
 use synergy_evaluation::model::PartnershipModel;
 use synergy_evaluation::planner::{self, PlannerError};
 use synergy_evaluation::render::{self, Format};
-use synergy_evaluation::{report, restate, value};
-use synergy_eventlog::{AppendError, EventLog, Position, SledLog};
-use synergy_proto::events::EvaluationEvent;
+use synergy_evaluation::{report, value};
+use synergy_eventlog::{EventLog, Position, SledLog};
 use synergy_proto::events::evaluation::{ReportKind, Restatement};
-use synergy_proto::{
-    AggregateId, CampaignId, Context, Date, Event, PartnershipId, Percent, Period, StreamId, Uuid,
-};
+use synergy_proto::{CampaignId, Date, PartnershipId, Percent, Period};
 
 use crate::clock::Clock;
-use crate::executor::{ExecuteError, Executor, Outcome, Request};
-use crate::projection::{self, ProjectionError, ProjectionStore};
+use crate::executor::{AnyCommand, Behind, ExecuteError, Executor, Models, Outcome, Request};
+use crate::projection::{ProjectionError, ProjectionStore};
 use crate::query::AnyQuery;
+
+pub use crate::executor::READ_YOUR_WRITES_TIMEOUT;
 
 /// A report to compute and render.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,9 +110,21 @@ pub trait Api: Send + Sync + 'static {
         None
     }
 
-    /// Freezes the live report as its next issued version (an event in the evaluation
-    /// context), stating what changed since the previous version.
-    async fn issue_report(&self, request: IssueRequest) -> Result<IssuedReport, ApiError>;
+    /// Freezes the live report as its next issued version, stating what changed since the
+    /// previous version: evaluation's declared `issue-report` command, executed like every
+    /// command, with its answer read into an [`IssuedReport`].
+    async fn issue_report(&self, request: IssueRequest) -> Result<IssuedReport, ApiError> {
+        let command = AnyCommand::Evaluation(synergy_evaluation::Command::IssueReport {
+            partnership: request.partnership,
+            kind: request.kind,
+            period: request.period,
+            as_of: Some(request.as_of),
+        });
+        let outcome = self
+            .execute(Request::new(request.principal, command))
+            .await?;
+        IssuedReport::from_outcome(&outcome)
+    }
 
     /// An issued version of a report, exactly as it was frozen (JSON).
     async fn issued_report(
@@ -148,25 +158,64 @@ pub struct IssuedReport {
     pub position: Option<Position>,
 }
 
-/// How long a report waits for the read models to catch up with a write.
-pub const READ_YOUR_WRITES_TIMEOUT: Duration = Duration::from_secs(10);
+impl IssuedReport {
+    /// What the `issue-report` command's outcome says: the stream's version is the
+    /// report's (one `ReportIssued` per commit), the rest is its declared answer.
+    pub fn from_outcome(outcome: &Outcome) -> Result<IssuedReport, ApiError> {
+        let unexpected = |what: &str| {
+            ApiError::Execute(ExecuteError::Internal(format!(
+                "issuing a report answered {what}"
+            )))
+        };
+        let answer = outcome
+            .answer
+            .as_ref()
+            .ok_or_else(|| unexpected("without its answer"))?;
+        let issued = answer
+            .get("issued")
+            .and_then(serde_json::Value::as_bool)
+            .ok_or_else(|| unexpected("without `issued`"))?;
+        let restatements = answer
+            .get("restatements")
+            .cloned()
+            .map(serde_json::from_value::<Vec<Restatement>>)
+            .and_then(Result::ok)
+            .ok_or_else(|| unexpected("without readable `restatements`"))?;
+        Ok(IssuedReport {
+            version: u32::try_from(outcome.version)
+                .map_err(|_| unexpected("a version past u32"))?,
+            restatements,
+            issued,
+            position: outcome.position,
+        })
+    }
+}
+
+impl From<Behind> for ApiError {
+    fn from(behind: Behind) -> Self {
+        match behind {
+            Behind::NotReady(m) => ApiError::NotReady(m),
+            Behind::Projection(e) => ApiError::Projection(e),
+            Behind::Log(e) => ApiError::Execute(e.into()),
+        }
+    }
+}
 
 /// The in-process implementation over any event log.
 #[derive(Debug)]
 pub struct Local<L> {
     exec: Executor<L>,
-    views: Arc<ProjectionStore>,
-    /// With a background consumer the models follow the log by themselves and a report
-    /// waits for them; without one, a report folds up to the head first.
-    followed: bool,
+    /// Evaluation's read models: with a background consumer they follow the log by
+    /// themselves and a report waits for them; without one, a report folds up to the
+    /// head first. The executor's evaluation decisions read the same.
+    models: Models,
 }
 
 impl<L> Clone for Local<L> {
     fn clone(&self) -> Self {
         Self {
             exec: self.exec.clone(),
-            views: Arc::clone(&self.views),
-            followed: self.followed,
+            models: self.models.clone(),
         }
     }
 }
@@ -203,16 +252,20 @@ pub enum OpenEmbeddedError {
 impl<L: EventLog> Local<L> {
     pub fn new(log: Arc<L>, views: Arc<ProjectionStore>, clock: Arc<dyn Clock>) -> Self {
         Self {
-            exec: Executor::new(log, clock),
-            views,
-            followed: false,
+            exec: Executor::new(log, clock).with_models(Arc::clone(&views), false),
+            models: Models {
+                store: views,
+                followed: false,
+            },
         }
     }
 
-    /// Declares that a background consumer ([`projection::run`]) keeps the read models
-    /// up to date; reports then wait for it instead of folding themselves.
+    /// Declares that a background consumer ([`crate::projection::run`]) keeps the read
+    /// models up to date; reports and evaluation's commands then wait for it instead of
+    /// folding themselves.
     pub fn followed(mut self) -> Self {
-        self.followed = true;
+        self.models.followed = true;
+        self.exec = self.exec.with_models(Arc::clone(&self.models.store), true);
         self
     }
 
@@ -225,12 +278,12 @@ impl<L: EventLog> Local<L> {
     }
 
     pub fn views(&self) -> &Arc<ProjectionStore> {
-        &self.views
+        &self.models.store
     }
 
     /// The partnership's read model, or not found when nothing is recorded for it.
     fn recorded(&self, partnership: &PartnershipId) -> Result<Arc<PartnershipModel>, ApiError> {
-        self.views.model(partnership)?.ok_or_else(|| {
+        self.models.store.model(partnership)?.ok_or_else(|| {
             ApiError::NotFound(format!(
                 "nothing is recorded for partnership {partnership}; sign it and import data first"
             ))
@@ -239,22 +292,7 @@ impl<L: EventLog> Local<L> {
 
     /// Brings the read models up to `after` (or the head).
     async fn sync(&self, after: Option<Position>) -> Result<(), ApiError> {
-        if self.followed {
-            let target = match after {
-                Some(p) => p,
-                None => self.log().head().await.map_err(ExecuteError::from)?,
-            };
-            if !self.views.wait_for(target, READ_YOUR_WRITES_TIMEOUT).await {
-                return Err(ApiError::NotReady(format!(
-                    "read models at {}, waiting for {target}",
-                    self.views.position()
-                )));
-            }
-            Ok(())
-        } else {
-            projection::catch_up(&**self.log(), &self.views).await?;
-            Ok(())
-        }
+        Ok(self.models.sync(&**self.log(), after).await?)
     }
 }
 
@@ -325,102 +363,14 @@ impl<L: EventLog> Api for Local<L> {
 
     async fn consumer_lag(&self) -> Option<u64> {
         let head = self.log().head().await.ok()?;
-        Some(head.get().saturating_sub(self.views.position().get()))
+        Some(
+            head.get()
+                .saturating_sub(self.models.store.position().get()),
+        )
     }
 
     async fn quarantined_records(&self) -> Option<u64> {
-        u64::try_from(self.views.quarantined_count()).ok()
-    }
-
-    async fn issue_report(&self, request: IssueRequest) -> Result<IssuedReport, ApiError> {
-        let stream = issued_stream(&request.partnership, request.kind, request.period);
-        for _ in 0..Executor::<L>::DEFAULT_ATTEMPTS {
-            let view = self
-                .exec
-                .partnership(&request.partnership)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::NotFound(format!(
-                        "partnership {} does not exist",
-                        request.partnership
-                    ))
-                })?;
-            view.active_side_of(&request.principal)
-                .map_err(ExecuteError::Refused)?;
-            let loaded = self
-                .log()
-                .load_aggregate(&stream, 1)
-                .await
-                .map_err(ExecuteError::from)?;
-            let (history, version) = (loaded.commits, loaded.version);
-            // The model must include every issued version of this report before deciding.
-            let after = history.last().map(|c| c.position);
-            self.sync(after).await?;
-            let model = self.recorded(&request.partnership)?;
-            let live = report::build(request.kind, &model, request.period, request.as_of);
-            let event = restate::issue(&model, &live)
-                .map_err(|e| ApiError::Execute(ExecuteError::Internal(e.to_string())))?;
-            let EvaluationEvent::ReportIssued {
-                version: next,
-                body,
-                restatements,
-                ..
-            } = &event
-            else {
-                return Err(ApiError::Execute(ExecuteError::Internal(
-                    "issuing produced another event".into(),
-                )));
-            };
-            if let Some(latest) = model.latest_issued(request.kind, request.period)
-                && restatements.is_empty()
-                && same_figures(&latest.body, body)
-            {
-                return Ok(IssuedReport {
-                    version: latest.version,
-                    restatements: Vec::new(),
-                    issued: false,
-                    position: None,
-                });
-            }
-            let (next, restatements) = (*next, restatements.clone());
-            let now = self.exec.clock().now();
-            let key = Uuid::now_v7();
-            let recorded = self
-                .exec
-                .record(
-                    &request.principal,
-                    &stream,
-                    version,
-                    vec![Event::Evaluation(event)],
-                    now,
-                    key,
-                    key,
-                    None,
-                )
-                .await;
-            match recorded {
-                Ok(appended) => {
-                    return Ok(IssuedReport {
-                        version: next,
-                        restatements,
-                        issued: true,
-                        position: Some(appended.position),
-                    });
-                }
-                Err(AppendError::Conflict { .. }) => continue,
-                Err(AppendError::Unavailable { reason }) => {
-                    return Err(ExecuteError::Unavailable(reason).into());
-                }
-                Err(AppendError::Invalid(e)) => {
-                    return Err(ExecuteError::Internal(e.to_string()).into());
-                }
-            }
-        }
-        Err(ExecuteError::Contended {
-            stream,
-            attempts: Executor::<L>::DEFAULT_ATTEMPTS,
-        }
-        .into())
+        u64::try_from(self.models.store.quarantined_count()).ok()
     }
 
     async fn issued_report(
@@ -444,21 +394,6 @@ impl<L: EventLog> Api for Local<L> {
                 ))
             })
     }
-}
-
-/// The stream of one report's issued versions: `report:<kind>-<period>`.
-pub fn issued_stream(partnership: &PartnershipId, kind: ReportKind, period: Period) -> StreamId {
-    StreamId::new(
-        Context::Evaluation,
-        partnership.clone(),
-        AggregateId::compose("report", &format!("{}-{period}", kind.as_str())),
-    )
-}
-
-/// Two issued bodies state the same figures when they differ at most in `version` and
-/// `as_of` (which are not figures).
-fn same_figures(a: &str, b: &str) -> bool {
-    restate::restatements_between(a, b).is_ok_and(|r| r.is_empty())
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub fn all() -> impl Iterator<Item = &'static CommandSpec> {
         .chain(synergy_brand::COMMANDS.specs())
         .chain(synergy_information::COMMANDS.specs())
         .chain(synergy_support::COMMANDS.specs())
+        .chain(synergy_evaluation::COMMANDS.specs())
 }
 
 /// The CLI groups of the declared commands, with what each holds.
@@ -30,6 +31,7 @@ pub fn cli_groups() -> impl Iterator<Item = (&'static str, &'static str)> {
         synergy_brand::CLI_GROUPS,
         synergy_information::CLI_GROUPS,
         synergy_support::CLI_GROUPS,
+        synergy_evaluation::CLI_GROUPS,
     ]
     .into_iter()
     .flatten()
@@ -55,9 +57,9 @@ pub fn bind(spec: &CommandSpec, values: &Values) -> Result<AnyCommand, BindError
         Context::Support => synergy_support::COMMANDS
             .bind(verb, values)
             .map(AnyCommand::Support),
-        Context::Evaluation => Err(BindError::Malformed(format!(
-            "the evaluation context declares no command {verb:?}"
-        ))),
+        Context::Evaluation => synergy_evaluation::COMMANDS
+            .bind(verb, values)
+            .map(AnyCommand::Evaluation),
     }
 }
 
@@ -69,6 +71,7 @@ pub fn spec_of(command: &AnyCommand) -> Option<&'static CommandSpec> {
         AnyCommand::Brand(c) => synergy_brand::COMMANDS.find(c),
         AnyCommand::Information(c) => synergy_information::COMMANDS.find(c),
         AnyCommand::Support(c) => synergy_support::COMMANDS.find(c),
+        AnyCommand::Evaluation(c) => synergy_evaluation::COMMANDS.find(c),
     }
 }
 
@@ -84,6 +87,7 @@ mod tests {
         assert_declarations(&synergy_brand::COMMANDS);
         assert_declarations(&synergy_information::COMMANDS);
         assert_declarations(&synergy_support::COMMANDS);
+        assert_declarations(&synergy_evaluation::COMMANDS);
     }
 
     #[test]
@@ -102,6 +106,6 @@ mod tests {
                 spec.cli[0]
             );
         }
-        assert_eq!(seen.len(), 48);
+        assert_eq!(seen.len(), 49);
     }
 }

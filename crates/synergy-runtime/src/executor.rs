@@ -1,12 +1,21 @@
 //! Executes commands against the event log: load, decide, append with expected version.
+//!
+//! What a decision consults besides its own stream is what its declaration names
+//! (`CommandSpec::views`): the partnership always, the catalogue for the five synergies'
+//! commands, and evaluation's read model of the partnership for evaluation's — folded at
+//! least up to the log's head first, in the process that keeps the models.
 
 use std::borrow::Cow;
+use std::marker::PhantomData;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use synergy_domain::contract::{Answer, DEFAULT_VIEWS, Values, View};
 use synergy_domain::{
     BoundedContext, CatalogueView, DecisionContext, DomainError, PartnershipView, Principal,
 };
+use synergy_evaluation::{EvaluationContext, PartnershipModel};
 use synergy_eventlog::{AppendError, EventLog, ExpectedVersion, Position, ReadError, StoredCommit};
 use synergy_proto::{
     Commit, Context, Event, PartnershipId, RecordedEvent, StreamId, Timestamp, Uuid,
@@ -14,6 +23,7 @@ use synergy_proto::{
 use tracing::Instrument;
 
 use crate::clock::Clock;
+use crate::projection::{self, ProjectionError, ProjectionStore};
 
 /// A command of any context, as it travels between processes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +33,7 @@ pub enum AnyCommand {
     Brand(synergy_brand::Command),
     Information(synergy_information::Command),
     Support(synergy_support::Command),
+    Evaluation(synergy_evaluation::Command),
 }
 
 impl AnyCommand {
@@ -33,7 +44,14 @@ impl AnyCommand {
             AnyCommand::Brand(_) => Context::Brand,
             AnyCommand::Information(_) => Context::Information,
             AnyCommand::Support(_) => Context::Support,
+            AnyCommand::Evaluation(_) => Context::Evaluation,
         }
+    }
+
+    /// The views of other contexts its decision consults, as its declaration names them
+    /// (an import's: the catalogue).
+    pub fn views(&self) -> &'static [View] {
+        crate::commands::spec_of(self).map_or(DEFAULT_VIEWS, |spec| spec.views)
     }
 
     /// The stream (partnership and aggregate) the command acts on.
@@ -44,6 +62,7 @@ impl AnyCommand {
             AnyCommand::Brand(c) => synergy_brand::Brand::stream_of(c),
             AnyCommand::Information(c) => synergy_information::Information::stream_of(c),
             AnyCommand::Support(c) => synergy_support::SupportContext::stream_of(c),
+            AnyCommand::Evaluation(c) => EvaluationContext::stream_of(c),
         }
     }
 }
@@ -104,6 +123,10 @@ pub struct Outcome {
     pub version: u64,
     /// The command had been recorded before under the same key; nothing new was stored.
     pub duplicate: bool,
+    /// What the command answers beyond this outcome, where its declaration says
+    /// (`CommandSpec::answer`): built from the events it recorded (none when it changed
+    /// nothing; the first time's on a retry).
+    pub answer: Option<Values>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -198,13 +221,70 @@ impl From<ReadError> for ExecuteError {
     }
 }
 
-/// Who asks, the request ids' seed, and whether to record.
-#[derive(Debug, Clone, Copy)]
-struct Call<'a> {
-    principal: &'a Principal,
-    key: Uuid,
-    correlation: Uuid,
-    dry_run: bool,
+/// How long a read of evaluation's models waits for them to catch up with a write.
+pub const READ_YOUR_WRITES_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Evaluation's read models as a process keeps them, and how they keep up with the log.
+#[derive(Debug, Clone)]
+pub(crate) struct Models {
+    pub(crate) store: Arc<ProjectionStore>,
+    /// A background consumer ([`projection::run`]) keeps them up to date and a reader
+    /// waits for it; without one, a reader folds up to the head itself.
+    pub(crate) followed: bool,
+}
+
+/// Why the read models could not be brought up to a position.
+#[derive(Debug)]
+pub(crate) enum Behind {
+    /// The consumer did not get there in time.
+    NotReady(String),
+    Projection(ProjectionError),
+    Log(ReadError),
+}
+
+impl Models {
+    /// Brings the models up to `after`, or to the log's head.
+    pub(crate) async fn sync<L: EventLog>(
+        &self,
+        log: &L,
+        after: Option<Position>,
+    ) -> Result<(), Behind> {
+        if !self.followed {
+            return projection::catch_up(log, &self.store)
+                .await
+                .map(drop)
+                .map_err(Behind::Projection);
+        }
+        let target = match after {
+            Some(p) => p,
+            None => log.head().await.map_err(Behind::Log)?,
+        };
+        if self.store.wait_for(target, READ_YOUR_WRITES_TIMEOUT).await {
+            Ok(())
+        } else {
+            Err(Behind::NotReady(format!(
+                "read models at {}, waiting for {target}",
+                self.store.position()
+            )))
+        }
+    }
+}
+
+impl From<Behind> for ExecuteError {
+    fn from(behind: Behind) -> Self {
+        match behind {
+            Behind::NotReady(m) => ExecuteError::Unavailable(format!(
+                "evaluation's read models are not up to date yet ({m}); retry shortly"
+            )),
+            Behind::Projection(e) if e.is_storage_failure() => {
+                ExecuteError::Unavailable(format!("evaluation's read models: {e}"))
+            }
+            Behind::Projection(e) => {
+                ExecuteError::Corrupt(format!("evaluation's read models: {e}"))
+            }
+            Behind::Log(e) => e.into(),
+        }
+    }
 }
 
 /// Executes commands of every context against one event log.
@@ -213,6 +293,9 @@ pub struct Executor<L> {
     log: Arc<L>,
     clock: Arc<dyn Clock>,
     max_attempts: u32,
+    /// Where this process keeps evaluation's read models, if it does: the view evaluation's
+    /// decisions consult ([`View::Evaluation`]).
+    models: Option<Models>,
 }
 
 impl<L> Clone for Executor<L> {
@@ -221,8 +304,89 @@ impl<L> Clone for Executor<L> {
             log: Arc::clone(&self.log),
             clock: Arc::clone(&self.clock),
             max_attempts: self.max_attempts,
+            models: self.models.clone(),
         }
     }
+}
+
+/// The views a decision consults beyond its [`DecisionContext`], loaded after its stream.
+#[derive(Debug, Default)]
+struct Consulted {
+    /// Evaluation's model of the partnership, if the declaration names it.
+    model: Option<Arc<PartnershipModel>>,
+}
+
+/// How the executor decides one context's commands.
+trait Decide {
+    type Command: Serialize + Clone + Send + Sync;
+    fn stream_of(command: &Self::Command) -> StreamId;
+    fn decide(
+        history: &[StoredCommit],
+        command: Self::Command,
+        ctx: &DecisionContext,
+        consulted: &Consulted,
+    ) -> Result<Vec<Event>, ExecuteError>;
+}
+
+/// One of the five synergies: decided on its stream and the decision context.
+struct Synergy<C>(PhantomData<C>);
+
+impl<C: BoundedContext> Decide for Synergy<C>
+where
+    C::Command: Send + Sync,
+{
+    type Command = C::Command;
+    fn stream_of(command: &C::Command) -> StreamId {
+        C::stream_of(command)
+    }
+    fn decide(
+        history: &[StoredCommit],
+        command: C::Command,
+        ctx: &DecisionContext,
+        _: &Consulted,
+    ) -> Result<Vec<Event>, ExecuteError> {
+        Ok(C::execute(events_of(history), command, ctx)?)
+    }
+}
+
+/// Evaluation: decided on its stream, the decision context and the partnership's model.
+struct Evaluation;
+
+impl Decide for Evaluation {
+    type Command = synergy_evaluation::Command;
+    fn stream_of(command: &Self::Command) -> StreamId {
+        EvaluationContext::stream_of(command)
+    }
+    fn decide(
+        history: &[StoredCommit],
+        command: Self::Command,
+        ctx: &DecisionContext,
+        consulted: &Consulted,
+    ) -> Result<Vec<Event>, ExecuteError> {
+        let model = consulted.model.as_deref().ok_or_else(|| {
+            ExecuteError::Internal(
+                "an evaluation command whose declaration names no evaluation view".into(),
+            )
+        })?;
+        Ok(EvaluationContext::execute(
+            events_of(history),
+            command,
+            ctx,
+            model,
+        )?)
+    }
+}
+
+/// Who asks, what the command's declaration says it consults and answers, the request
+/// ids' seed, and whether to record.
+#[derive(Debug, Clone, Copy)]
+struct Call<'a> {
+    principal: &'a Principal,
+    views: &'static [View],
+    answer: Option<&'static Answer>,
+    key: Uuid,
+    correlation: Uuid,
+    dry_run: bool,
 }
 
 fn events_of(commits: &[StoredCommit]) -> impl Iterator<Item = &Event> {
@@ -240,7 +404,16 @@ impl<L: EventLog> Executor<L> {
             log,
             clock,
             max_attempts: Self::DEFAULT_ATTEMPTS,
+            models: None,
         }
+    }
+
+    /// Gives evaluation's decisions their view: the read models in `store`, which a
+    /// background consumer keeps up to date when `followed` (else a decision folds them up
+    /// to the head itself). Without it, evaluation's commands are not executed here.
+    pub fn with_models(mut self, store: Arc<ProjectionStore>, followed: bool) -> Self {
+        self.models = Some(Models { store, followed });
+        self
     }
 
     pub fn log(&self) -> &Arc<L> {
@@ -262,6 +435,9 @@ impl<L: EventLog> Executor<L> {
         );
         let key = request.idempotency_key.unwrap_or_else(Uuid::now_v7);
         let correlation = request.correlation_id.unwrap_or(key);
+        let spec = crate::commands::spec_of(&request.command);
+        let views = spec.map_or(DEFAULT_VIEWS, |s| s.views);
+        let answer = spec.and_then(|s| s.answer);
         let Request {
             principal,
             command,
@@ -270,21 +446,32 @@ impl<L: EventLog> Executor<L> {
         } = request;
         let call = Call {
             principal: &principal,
+            views,
+            answer,
             key,
             correlation,
             dry_run,
         };
         async move {
             match command {
-                AnyCommand::Strategy(c) => self.run::<synergy_strategy::Strategy>(call, c).await,
-                AnyCommand::Marketing(c) => self.run::<synergy_marketing::Marketing>(call, c).await,
-                AnyCommand::Brand(c) => self.run::<synergy_brand::Brand>(call, c).await,
+                AnyCommand::Strategy(c) => {
+                    self.run::<Synergy<synergy_strategy::Strategy>>(call, c)
+                        .await
+                }
+                AnyCommand::Marketing(c) => {
+                    self.run::<Synergy<synergy_marketing::Marketing>>(call, c)
+                        .await
+                }
+                AnyCommand::Brand(c) => self.run::<Synergy<synergy_brand::Brand>>(call, c).await,
                 AnyCommand::Information(c) => {
-                    self.run::<synergy_information::Information>(call, c).await
+                    self.run::<Synergy<synergy_information::Information>>(call, c)
+                        .await
                 }
                 AnyCommand::Support(c) => {
-                    self.run::<synergy_support::SupportContext>(call, c).await
+                    self.run::<Synergy<synergy_support::SupportContext>>(call, c)
+                        .await
                 }
+                AnyCommand::Evaluation(c) => self.run::<Evaluation>(call, c).await,
             }
         }
         .instrument(span)
@@ -312,19 +499,20 @@ impl<L: EventLog> Executor<L> {
         Ok(synergy_brand::catalogue_view(events_of(&history)))
     }
 
-    /// The cross-context facts a decision may consult: the partnership (strategy) and its
-    /// catalogue (brand), folded from their streams.
+    /// The cross-context facts a decision may consult: the partnership (strategy) and,
+    /// where `views` names it, its catalogue (brand), folded from their streams.
     async fn decision_context(
         &self,
         principal: &Principal,
         stream: &StreamId,
         now: Timestamp,
+        views: &[View],
     ) -> Result<DecisionContext, ExecuteError> {
         let partnership_stream = synergy_strategy::stream_for(&stream.partnership);
         let strategy = self.log.read_aggregate(&partnership_stream, 1).await?;
         let partnership =
             synergy_strategy::partnership_view(&stream.partnership, events_of(&strategy));
-        let catalogue = if partnership.is_some() {
+        let catalogue = if partnership.is_some() && views.contains(&View::Catalogue) {
             let portfolio = synergy_brand::portfolio_stream(&stream.partnership);
             let brand = self.log.read_aggregate(&portfolio, 1).await?;
             synergy_brand::catalogue_view(events_of(&brand))
@@ -379,22 +567,49 @@ impl<L: EventLog> Executor<L> {
         self.log.append(expected, commit).await
     }
 
-    async fn run<C: BoundedContext>(
+    /// Evaluation's model of `partnership`, folded at least up to the log's head as it is
+    /// now (so up to the stream just loaded, and to the caller's own writes): an empty
+    /// model when nothing of it was folded.
+    async fn evaluation_model(
+        &self,
+        partnership: &PartnershipId,
+    ) -> Result<Arc<PartnershipModel>, ExecuteError> {
+        let models = self.models.as_ref().ok_or_else(|| {
+            ExecuteError::Internal(
+                "this process keeps no evaluation read models; evaluation's commands go to \
+                 the evaluation service"
+                    .into(),
+            )
+        })?;
+        models.sync(&*self.log, None).await?;
+        let model = models
+            .store
+            .model(partnership)
+            .map_err(|e| ExecuteError::from(Behind::Projection(e)))?;
+        Ok(model.unwrap_or_else(|| Arc::new(PartnershipModel::new(partnership.clone()))))
+    }
+
+    /// Decides and records one command, retried on conflicts.
+    async fn run<D: Decide>(
         &self,
         call: Call<'_>,
-        command: C::Command,
+        command: D::Command,
     ) -> Result<Outcome, ExecuteError> {
         let Call {
             principal,
+            views,
+            answer,
             key,
             correlation,
             dry_run,
         } = call;
-        let stream = C::stream_of(&command);
+        let stream = D::stream_of(&command);
         let ids = RequestIds::derive(principal, &stream, key, &command)?;
         for attempt in 1..=self.max_attempts {
             let now = self.clock.now();
-            let ctx = self.decision_context(principal, &stream, now).await?;
+            let ctx = self
+                .decision_context(principal, &stream, now, views)
+                .await?;
             // Quarantined records of the stream are passed over (the log reports them);
             // the version is what an append must expect after what was read.
             let loaded = self.log.load_aggregate(&stream, 1).await?;
@@ -412,6 +627,11 @@ impl<L: EventLog> Executor<L> {
                         .collect(),
                     version: done.commit.last_version(),
                     duplicate: true,
+                    answer: answer.map(|a| {
+                        let first: Vec<Event> =
+                            done.commit.events.iter().map(|e| e.event.clone()).collect();
+                        (a.build)(&first)
+                    }),
                 });
             }
             if history
@@ -420,7 +640,15 @@ impl<L: EventLog> Executor<L> {
             {
                 return Err(ExecuteError::IdempotencyKeyReused { stream });
             }
-            let events = C::execute(events_of(&history), command.clone(), &ctx)?;
+            let consulted = Consulted {
+                model: if views.contains(&View::Evaluation) {
+                    Some(self.evaluation_model(&stream.partnership).await?)
+                } else {
+                    None
+                },
+            };
+            let events = D::decide(&history, command.clone(), &ctx, &consulted)?;
+            let answered = answer.map(|a| (a.build)(&events));
             if events.is_empty() {
                 return Ok(Outcome {
                     stream,
@@ -428,6 +656,7 @@ impl<L: EventLog> Executor<L> {
                     events: Vec::new(),
                     version,
                     duplicate: false,
+                    answer: answered,
                 });
             }
             let names: Vec<Cow<'static, str>> =
@@ -439,6 +668,7 @@ impl<L: EventLog> Executor<L> {
                     version: version + names.len() as u64,
                     events: names,
                     duplicate: false,
+                    answer: answered,
                 });
             }
             let recorded = self
@@ -466,6 +696,7 @@ impl<L: EventLog> Executor<L> {
                         },
                         version: appended.last_version,
                         duplicate: appended.duplicate,
+                        answer: answered,
                     });
                 }
                 Err(AppendError::Conflict { actual, .. }) => {

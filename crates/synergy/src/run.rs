@@ -161,9 +161,19 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                         None => today(&*api, &args.partnership).await?,
                     },
                 })
-                .await?;
-            print_issued(&issued);
-            Ok(ExitCode::SUCCESS)
+                .await;
+            match issued {
+                Ok(issued) => {
+                    print_issued(&issued);
+                    Ok(ExitCode::SUCCESS)
+                }
+                // Said once, as a declared command's refusal is.
+                Err(ApiError::Execute(ExecuteError::Refused(refusal))) => {
+                    eprintln!("refused: {refusal}");
+                    Ok(ExitCode::from(1))
+                }
+                Err(e) => Err(e.into()),
+            }
         }
         Command::Report(args) if args.version.is_some() => {
             let api = read_api(&data, nats).await?;
@@ -388,6 +398,11 @@ async fn execute_built(
     Ok(match result {
         Ok(o) => {
             println!("{}", outcome_line(&o));
+            // What the command's declaration says it answers, after the line that says
+            // what it did.
+            if let Some(answer) = o.answer {
+                println!("{}", serde_json::Value::Object(answer));
+            }
             ExitCode::SUCCESS
         }
         Err(e) => failed(&e, key),

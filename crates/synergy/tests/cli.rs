@@ -296,6 +296,102 @@ fn an_analyst_signs_imports_corrects_and_reports() {
 }
 
 #[test]
+fn a_report_is_issued_by_its_declared_command_and_an_empty_period_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &SIGN_P1);
+    let catalogue = dir.path().join("catalogue.csv");
+    std::fs::write(&catalogue, CATALOGUE).unwrap();
+    let csv = dir.path().join("market.csv");
+    std::fs::write(&csv, market("1000")).unwrap();
+    for (kind, file) in [("catalogue", &catalogue), ("market-data", &csv)] {
+        ok(
+            &data,
+            &[
+                kind,
+                "import",
+                "--partnership",
+                "p1",
+                file.to_str().unwrap(),
+            ],
+        );
+    }
+    let issue = |kind: &'static str, period: &'static str, as_of: &'static str| {
+        [
+            "issue",
+            "report",
+            "--partnership",
+            "p1",
+            "--kind",
+            kind,
+            "--period",
+            period,
+            "--as-of",
+            as_of,
+        ]
+    };
+
+    let out = ok(&data, &issue("review", "2008-Q2", "2008-07-15"));
+    assert!(out.contains("recorded ReportIssued"), "{out}");
+    assert!(out.contains("report:review-2008-Q2, version 1"), "{out}");
+    assert!(
+        out.contains(r#"{"issued":true,"restatements":[]}"#),
+        "{out}"
+    );
+    // The distributor issues too; nothing changed, so nothing is stored.
+    let mut again = vec!["--as", "changzhi"];
+    again.extend(issue("review", "2008-Q2", "2008-07-15"));
+    let out = ok(&data, &again);
+    assert!(out.contains("no change"), "{out}");
+    assert!(out.contains(r#""issued":false"#), "{out}");
+    // The version the declared command froze is the one the report reads back.
+    let v1 = ok(
+        &data,
+        &[
+            "report",
+            "--partnership",
+            "p1",
+            "--period",
+            "2008-Q2",
+            "--kind",
+            "review",
+            "--version",
+            "1",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(v1.contains("\"version\":1"), "{v1}");
+
+    // A quarter without market data has no figures to freeze, either way it is asked.
+    let recorded = commits(&data);
+    let err = refused(&data, &issue("market", "2008-Q3", "2008-10-20"));
+    assert!(err.contains("report.no_data"), "{err}");
+    let out = synergy(
+        &data,
+        &[
+            "report",
+            "--partnership",
+            "p1",
+            "--period",
+            "2008-Q3",
+            "--issue",
+            "--as-of",
+            "2008-10-20",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("report.no_data"), "{err}");
+    assert!(err.contains("no market data is recorded"), "{err}");
+    assert_eq!(commits(&data), recorded);
+
+    // A kind that is none is a usage error before anything runs.
+    let out = synergy(&data, &issue("weekly", "2008-Q2", "2008-07-15"));
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}
+
+#[test]
 fn the_wrong_side_is_refused_and_outsiders_cannot_act() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");

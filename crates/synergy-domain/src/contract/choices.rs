@@ -4,7 +4,7 @@
 
 use synergy_proto::Side;
 use synergy_proto::events::brand::{BrandStage, CultureActivityKind};
-use synergy_proto::events::evaluation::RecommendationRule;
+use synergy_proto::events::evaluation::{RecommendationRule, ReportKind};
 use synergy_proto::events::marketing::CampaignOutcome;
 use synergy_proto::events::support::{MeetingKind, Severity};
 
@@ -69,6 +69,13 @@ choosable!(RecommendationRule {
         "a SKU that sells wherever it stands but stands in few outlets (name the SKU)";
 });
 
+choosable!(ReportKind {
+    "market" => ReportKind::Market, "the market report: volume, revenue, share, growth, attainment";
+    "brand" => ReportKind::Brand, "the brand report: each brand's figures, stage and campaigns";
+    "scorecard" => ReportKind::Scorecard, "the collaboration scorecard: how both sides kept their part";
+    "review" => ReportKind::Review, "the joint review pack: figures, exceptions, recommendations, agenda";
+});
+
 choosable!(CultureActivityKind {
     "factory_visit" => CultureActivityKind::FactoryVisit, "參觀: a visit to the factory";
     "customer_manager_training" => CultureActivityKind::CustomerManagerTraining,
@@ -110,6 +117,14 @@ mod tests {
         aligned::<MeetingKind>();
         aligned::<Severity>();
         aligned::<RecommendationRule>();
+        aligned::<ReportKind>();
+    }
+
+    #[test]
+    fn report_kinds_are_spelled_as_in_their_paths() {
+        let values: Vec<&str> = ReportKind::CHOICES.iter().map(|c| c.value).collect();
+        let want: Vec<&str> = ReportKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(values, want);
     }
 
     #[test]

@@ -19,7 +19,7 @@ mod values;
 
 use std::fmt;
 
-use synergy_proto::{Context, Side};
+use synergy_proto::{Context, Event, Side};
 
 pub use choices::Choosable;
 pub use shape::Shape;
@@ -161,6 +161,61 @@ impl Who {
     }
 }
 
+/// A read model of another context that a decision consults, which the runtime loads
+/// before deciding. The partnership (strategy) is always loaded: every rule starts with
+/// who may act on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The partnership's registered SKUs (brand): [`crate::DecisionContext::catalogue`].
+    Catalogue,
+    /// Evaluation's read model of the partnership, folded at least up to the event log's
+    /// head when the decision is taken. Its type belongs to the evaluation context, whose
+    /// decision takes it beside the [`crate::DecisionContext`].
+    Evaluation,
+}
+
+/// The views a declaration names unless it says otherwise: the catalogue, which the five
+/// synergies' decisions consult.
+pub const DEFAULT_VIEWS: &[View] = &[View::Catalogue];
+
+/// What a command answers besides the outcome every command answers (`stream`,
+/// `position`, `events`, `version`, `duplicate`): members built from the events it
+/// recorded — none when it changed nothing, the first time's on a retry.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer {
+    pub members: &'static [Member],
+    /// The members' values: a JSON object with exactly the declared names.
+    pub build: fn(&[Event]) -> Values,
+}
+
+impl PartialEq for Answer {
+    fn eq(&self, other: &Self) -> bool {
+        self.members == other.members && std::ptr::fn_addr_eq(self.build, other.build)
+    }
+}
+
+impl Eq for Answer {}
+
+/// One member of an [`Answer`] (or of an element of a [`Reply::List`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Member {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub reply: Reply,
+}
+
+/// The JSON type of a [`Member`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    Flag,
+    Whole,
+    Text,
+    /// A string, or null.
+    OptionalText,
+    /// An array of objects with these members.
+    List(&'static [Member]),
+}
+
 /// One command as every front end sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommandSpec {
@@ -179,7 +234,13 @@ pub struct CommandSpec {
     pub path: &'static str,
     /// What a 201 means, for the OpenAPI document.
     pub recorded: &'static str,
+    /// What a 200 means where the command says it itself (else who may issue it says it).
+    pub unchanged: Option<&'static str>,
     pub fields: &'static [Field],
+    /// The views of other contexts its decision consults ([`DEFAULT_VIEWS`] unless told).
+    pub views: &'static [View],
+    /// What it answers beyond the outcome, if anything.
+    pub answer: Option<&'static Answer>,
 }
 
 impl CommandSpec {
@@ -204,7 +265,10 @@ impl CommandSpec {
             who,
             path,
             recorded: "Recorded",
+            unchanged: None,
             fields,
+            views: DEFAULT_VIEWS,
+            answer: None,
         }
     }
 
@@ -215,6 +279,11 @@ impl CommandSpec {
 
     pub fn field(&self, name: &str) -> Option<&'static Field> {
         self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// Whether its decision consults `view`.
+    pub fn consults(&self, view: View) -> bool {
+        self.views.contains(&view)
     }
 
     /// Whether the field is a parameter of the HTTP path rather than of the body.

@@ -12,20 +12,20 @@ use std::time::Duration;
 use async_nats::RequestErrorKind;
 use async_trait::async_trait;
 use serde::{Serialize, de::DeserializeOwned};
+use synergy_domain::contract::View;
 use synergy_domain::{CatalogueView, PartnershipView};
 use synergy_eventlog::Position;
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{PartnershipId, Period};
 
 use crate::api::{
-    Api, ApiError, IssueRequest, IssuedReport, PlanGapRequest, READ_YOUR_WRITES_TIMEOUT,
-    ReportRequest, ValueRealisedRequest,
+    Api, ApiError, PlanGapRequest, READ_YOUR_WRITES_TIMEOUT, ReportRequest, ValueRealisedRequest,
 };
 use crate::executor::{ExecuteError, Outcome, Request};
 use crate::nats::wire::{
-    self, CatalogueQuery, CatalogueWire, CommandRequest, ErrorWire, IssueCommand,
-    IssuedVersionQuery, IssuedWire, OutcomeWire, PartnershipQuery, PartnershipWire, PlanGapQuery,
-    ReadQuery, ReportQuery, ValueRealisedQuery,
+    self, CatalogueQuery, CatalogueWire, CommandRequest, ErrorWire, IssuedVersionQuery,
+    OutcomeWire, PartnershipQuery, PartnershipWire, PlanGapQuery, ReadQuery, ReportQuery,
+    ValueRealisedQuery,
 };
 use crate::nats::{ConnectError, NatsAddress, connect};
 use crate::query::AnyQuery;
@@ -174,16 +174,17 @@ impl Api for NatsApi {
     async fn execute(&self, request: Request) -> Result<Outcome, ApiError> {
         let context = request.command.context();
         let subject = wire::command_subject(&request.command);
+        // A decision on evaluation's models may wait for them as a report does.
+        let timeout = if request.command.views().contains(&View::Evaluation) {
+            self.config.request_timeout + self.config.report_wait
+        } else {
+            self.config.request_timeout
+        };
         let message = CommandRequest::from_request(request);
         let outcome: OutcomeWire = self
-            .ask(
-                subject,
-                context.as_str(),
-                &message,
-                self.config.request_timeout,
-            )
+            .ask(subject, context.as_str(), &message, timeout)
             .await?;
-        let outcome = Outcome::from(outcome);
+        let outcome = Outcome::try_from(outcome)?;
         if let Some(position) = outcome.position {
             self.last_write.fetch_max(position.get(), Ordering::AcqRel);
         }
@@ -278,21 +279,6 @@ impl Api for NatsApi {
             self.config.request_timeout + self.config.report_wait,
         )
         .await
-    }
-
-    async fn issue_report(&self, request: IssueRequest) -> Result<IssuedReport, ApiError> {
-        let issued: IssuedWire = self
-            .ask(
-                wire::issue_subject(),
-                "evaluation",
-                &IssueCommand::from(&request),
-                self.config.request_timeout + self.config.report_wait,
-            )
-            .await?;
-        if let Some(p) = issued.position {
-            self.last_write.fetch_max(p, Ordering::AcqRel);
-        }
-        Ok(issued.into())
     }
 
     async fn consumer_lag(&self) -> Option<u64> {

@@ -11,7 +11,9 @@
 //! The evaluation service also folds the log into its read models in the background
 //! ([`projection::run`]) and answers report queries once those models have passed the
 //! position the caller last wrote at (read-your-writes, bounded by
-//! [`READ_YOUR_WRITES_TIMEOUT`](crate::api::READ_YOUR_WRITES_TIMEOUT)).
+//! [`READ_YOUR_WRITES_TIMEOUT`](crate::api::READ_YOUR_WRITES_TIMEOUT)). It answers
+//! evaluation's commands (`syn.cmd.evaluation.*`, issuing a report) too: their decisions
+//! read those models, which only it keeps.
 //!
 //! Shutdown is graceful: sync with the server, unsubscribe (draining what it already
 //! sent), finish the requests in flight, flush the replies, then stop the projection.
@@ -37,9 +39,9 @@ use crate::clock::{Clock, SystemClock};
 use crate::executor::Executor;
 use crate::nats::wire::{
     self, CatalogueQuery, CatalogueReply, CatalogueWire, CommandReply, CommandRequest, ErrorWire,
-    IssueCommand, IssueReply, IssuedVersionQuery, IssuedVersionReply, IssuedWire, OutcomeWire,
-    PartnershipQuery, PartnershipReply, PartnershipWire, PlanGapQuery, ReadQuery, ReadReply,
-    ReportQuery, ReportReply, ValueRealisedQuery,
+    IssuedVersionQuery, IssuedVersionReply, OutcomeWire, PartnershipQuery, PartnershipReply,
+    PartnershipWire, PlanGapQuery, ReadQuery, ReadReply, ReportQuery, ReportReply,
+    ValueRealisedQuery,
 };
 use crate::projection::{self, ProjectionError, ProjectionStore};
 
@@ -60,12 +62,8 @@ impl ServiceRole {
     /// The contexts whose commands this role answers.
     pub fn command_contexts(self) -> Vec<Context> {
         match self {
-            ServiceRole::Context(Context::Evaluation) => Vec::new(),
             ServiceRole::Context(c) => vec![c],
-            ServiceRole::All => Context::ALL
-                .into_iter()
-                .filter(|c| *c != Context::Evaluation)
-                .collect(),
+            ServiceRole::All => Context::ALL.to_vec(),
         }
     }
 
@@ -209,7 +207,6 @@ enum Endpoint {
     Catalogue,
     Report,
     PlanGap,
-    Issue,
     Issued,
     Status,
     ValueRealised,
@@ -234,6 +231,8 @@ impl Stream for Tagged {
 /// What every request handler shares.
 struct Handlers {
     client: async_nats::Client,
+    /// Where evaluation is hosted, its read models are the view evaluation's commands
+    /// consult.
     exec: Executor<JetStreamLog>,
     /// Present when this process hosts evaluation.
     reports: Option<Local<JetStreamLog>>,
@@ -263,24 +262,22 @@ impl Service {
 
     fn endpoints(&self) -> Vec<(Endpoint, String, String)> {
         let role = self.config.role;
-        let mut out: Vec<(Endpoint, String, String)> = role
-            .command_contexts()
-            .into_iter()
-            .flat_map(|c| {
-                [
-                    (
-                        Endpoint::Commands(c),
-                        subject::commands_of(c),
-                        subject::queue_group(c),
-                    ),
-                    (
-                        Endpoint::Read(c),
-                        wire::read_subject(c),
-                        subject::queue_group(c),
-                    ),
-                ]
-            })
-            .collect();
+        let mut out: Vec<(Endpoint, String, String)> = Vec::new();
+        for c in role.command_contexts() {
+            out.push((
+                Endpoint::Commands(c),
+                subject::commands_of(c),
+                subject::queue_group(c),
+            ));
+            // Evaluation's reads are its reports, below.
+            if c != Context::Evaluation {
+                out.push((
+                    Endpoint::Read(c),
+                    wire::read_subject(c),
+                    subject::queue_group(c),
+                ));
+            }
+        }
         if role.hosts(Context::Strategy) {
             out.push((
                 Endpoint::Partnership,
@@ -299,7 +296,6 @@ impl Service {
             for (endpoint, subject) in [
                 (Endpoint::Report, wire::report_subject()),
                 (Endpoint::PlanGap, wire::plan_gap_subject()),
-                (Endpoint::Issue, wire::issue_subject()),
                 (Endpoint::Issued, wire::issued_subject()),
                 (Endpoint::Status, wire::status_subject()),
                 (Endpoint::ValueRealised, wire::value_realised_subject()),
@@ -315,7 +311,6 @@ impl Service {
         let role = self.config.role;
         let span = tracing::info_span!("service", role = %role);
         async move {
-            let exec = Executor::new(Arc::clone(&self.log), Arc::clone(&self.config.clock));
             // Evaluation: read models in their own sled store, followed by a background
             // consumer that stops only after the last report query is answered.
             let (stop_projection, projection_stopped) = watch::channel(false);
@@ -339,6 +334,10 @@ impl Service {
                 (Some(local), Some(task))
             } else {
                 (None, None)
+            };
+            let exec = match &reports {
+                Some(local) => local.executor().clone(),
+                None => Executor::new(Arc::clone(&self.log), Arc::clone(&self.config.clock)),
             };
             let handlers = Arc::new(Handlers {
                 client: self.client.clone(),
@@ -513,7 +512,6 @@ impl Handlers {
             Endpoint::Catalogue => wire::encode(&self.catalogue(&msg).await),
             Endpoint::Report => wire::encode(&self.report(&msg).await),
             Endpoint::PlanGap => wire::encode(&self.plan_gap(&msg).await),
-            Endpoint::Issue => wire::encode(&self.issue(&msg).await),
             Endpoint::Issued => wire::encode(&self.issued(&msg).await),
             Endpoint::Status => wire::encode(&self.status(&msg).await),
             Endpoint::ValueRealised => wire::encode(&self.value_realised(&msg).await),
@@ -718,28 +716,6 @@ impl Handlers {
             .value_realised(query.into())
             .instrument(span)
             .await
-            .map_err(|e| ErrorWire::from_api(&e))
-    }
-
-    async fn issue(&self, msg: &Message) -> IssueReply {
-        let command: IssueCommand =
-            wire::decode(&msg.payload).map_err(|e| self.bad_request(msg, "issue command", e))?;
-        let Some(local) = &self.reports else {
-            return Err(not_evaluation());
-        };
-        self.stats.commands.fetch_add(1, Ordering::Relaxed);
-        let span = tracing::info_span!(
-            "command",
-            context = "evaluation",
-            partnership = %command.partnership,
-            kind = command.kind.as_str(),
-            period = %command.period,
-        );
-        local
-            .issue_report(command.into())
-            .instrument(span)
-            .await
-            .map(IssuedWire::from)
             .map_err(|e| ErrorWire::from_api(&e))
     }
 

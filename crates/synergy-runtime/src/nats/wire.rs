@@ -15,15 +15,13 @@ use synergy_evaluation::render::Format;
 use synergy_eventlog::Position;
 use synergy_proto::codec::{DecodeError, decode_message, encode_message};
 use synergy_proto::events::brand::PriceClass;
-use synergy_proto::events::evaluation::{ReportKind, Restatement};
+use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{
     Actor, BrandId, CampaignId, Context, Date, OrgId, PartnershipId, Percent, Period, SkuId,
     StreamId, TimeZone, TimeZoneError, Uuid, Yuan, subject,
 };
 
-use crate::api::{
-    ApiError, IssueRequest, IssuedReport, PlanGapRequest, ReportRequest, ValueRealisedRequest,
-};
+use crate::api::{ApiError, PlanGapRequest, ReportRequest, ValueRealisedRequest};
 use crate::executor::{AnyCommand, ExecuteError, Outcome, Request};
 use crate::projection::ProjectionError;
 use crate::query::AnyQuery;
@@ -104,6 +102,9 @@ pub struct OutcomeWire {
     pub events: Vec<String>,
     pub version: u64,
     pub duplicate: bool,
+    /// The declared answer's members as a JSON object's text (postcard cannot carry JSON
+    /// values), for a command whose declaration has one.
+    pub answer: Option<String>,
 }
 
 impl From<&Outcome> for OutcomeWire {
@@ -114,19 +115,34 @@ impl From<&Outcome> for OutcomeWire {
             events: o.events.iter().map(|e| e.to_string()).collect(),
             version: o.version,
             duplicate: o.duplicate,
+            answer: o
+                .answer
+                .as_ref()
+                .map(|a| serde_json::Value::Object(a.clone()).to_string()),
         }
     }
 }
 
-impl From<OutcomeWire> for Outcome {
-    fn from(o: OutcomeWire) -> Self {
-        Outcome {
+impl TryFrom<OutcomeWire> for Outcome {
+    type Error = ApiError;
+    fn try_from(o: OutcomeWire) -> Result<Self, ApiError> {
+        let answer = o
+            .answer
+            .map(|text| serde_json::from_str(&text))
+            .transpose()
+            .map_err(|e| {
+                ApiError::Execute(ExecuteError::Internal(format!(
+                    "a service answered a command with JSON that does not parse: {e}"
+                )))
+            })?;
+        Ok(Outcome {
             stream: o.stream,
             position: o.position.map(Position),
             events: o.events.into_iter().map(Cow::Owned).collect(),
             version: o.version,
             duplicate: o.duplicate,
-        }
+            answer,
+        })
     }
 }
 
@@ -543,72 +559,6 @@ impl From<ValueRealisedQuery> for ValueRealisedRequest {
     }
 }
 
-/// Issue the live report as its next version: a write, answered by evaluation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IssueCommand {
-    pub actor: Actor,
-    pub partnership: PartnershipId,
-    pub period: Period,
-    pub kind: ReportKind,
-    pub as_of: Date,
-}
-
-impl From<&IssueRequest> for IssueCommand {
-    fn from(r: &IssueRequest) -> Self {
-        IssueCommand {
-            actor: r.principal.actor(),
-            partnership: r.partnership.clone(),
-            period: r.period,
-            kind: r.kind,
-            as_of: r.as_of,
-        }
-    }
-}
-
-impl From<IssueCommand> for IssueRequest {
-    fn from(c: IssueCommand) -> Self {
-        IssueRequest {
-            principal: principal_of(c.actor),
-            partnership: c.partnership,
-            period: c.period,
-            kind: c.kind,
-            as_of: c.as_of,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IssuedWire {
-    pub version: u32,
-    pub restatements: Vec<Restatement>,
-    pub issued: bool,
-    pub position: Option<u64>,
-}
-
-impl From<IssuedReport> for IssuedWire {
-    fn from(r: IssuedReport) -> Self {
-        IssuedWire {
-            version: r.version,
-            restatements: r.restatements,
-            issued: r.issued,
-            position: r.position.map(Position::get),
-        }
-    }
-}
-
-impl From<IssuedWire> for IssuedReport {
-    fn from(w: IssuedWire) -> Self {
-        IssuedReport {
-            version: w.version,
-            restatements: w.restatements,
-            issued: w.issued,
-            position: w.position.map(Position),
-        }
-    }
-}
-
-pub type IssueReply = Result<IssuedWire, ErrorWire>;
-
 /// One issued version of a report, as frozen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IssuedVersionQuery {
@@ -655,8 +605,6 @@ pub const PLAN_GAP_QUERY: &str = "plan-gap";
 pub const VALUE_REALISED_QUERY: &str = "value-realised";
 /// A context's own queries ([`ReadQuery`]), one subject per context.
 pub const READ_QUERY: &str = "read";
-/// The evaluation command verb that issues a report version.
-pub const ISSUE_VERB: &str = "issue-report";
 
 /// `syn.qry.evaluation.issued-report`
 pub fn issued_subject() -> String {
@@ -666,12 +614,6 @@ pub fn issued_subject() -> String {
 /// `syn.qry.evaluation.status`
 pub fn status_subject() -> String {
     fixed_query(Context::Evaluation, STATUS_QUERY)
-}
-
-/// `syn.cmd.evaluation.issue-report`
-pub fn issue_subject() -> String {
-    subject::command(Context::Evaluation, ISSUE_VERB)
-        .unwrap_or_else(|e| unreachable!("command verb {ISSUE_VERB}: {e}"))
 }
 
 /// `syn.qry.strategy.partnership`
@@ -806,6 +748,44 @@ mod tests {
             refused.into_api(),
             ApiError::Execute(ExecuteError::Internal(_))
         ));
+    }
+
+    #[test]
+    fn issuing_travels_on_its_verb_and_its_answer_survives_the_reply() {
+        let p = PartnershipId::new("p1").unwrap();
+        let command = AnyCommand::Evaluation(synergy_evaluation::Command::IssueReport {
+            partnership: p.clone(),
+            kind: ReportKind::Review,
+            period: "2008-Q2".parse().unwrap(),
+            as_of: None,
+        });
+        assert_eq!(command_subject(&command), "syn.cmd.evaluation.issue-report");
+        let mut answer = synergy_domain::contract::Values::new();
+        answer.insert("issued".into(), true.into());
+        answer.insert(
+            "restatements".into(),
+            serde_json::json!([{"key": "kpis.volume_cases", "previous": "1", "current": null}]),
+        );
+        let outcome = Outcome {
+            stream: synergy_evaluation::issued_stream(
+                &p,
+                ReportKind::Review,
+                "2008-Q2".parse().unwrap(),
+            ),
+            position: Some(Position(7)),
+            events: vec![Cow::Borrowed("ReportIssued")],
+            version: 2,
+            duplicate: false,
+            answer: Some(answer),
+        };
+        let bytes = encode(&CommandReply::Ok(OutcomeWire::from(&outcome))).unwrap();
+        let back: CommandReply = decode(&bytes).unwrap();
+        assert_eq!(Outcome::try_from(back.unwrap()).unwrap(), outcome);
+        // A reply whose answer is no JSON is an error that says so, not a silent nothing.
+        let mut garbled = OutcomeWire::from(&outcome);
+        garbled.answer = Some("{".into());
+        let e = Outcome::try_from(garbled).unwrap_err();
+        assert!(e.to_string().contains("does not parse"), "{e}");
     }
 
     #[test]

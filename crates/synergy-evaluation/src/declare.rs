@@ -1,0 +1,127 @@
+//! The evaluation context's commands as every front end sees them (verb, doc, who, HTTP
+//! route, CLI words, fields, the views its decision consults and what it answers) and the
+//! bind from field values to the typed [`Command`].
+
+use serde_json::{Value, json};
+use synergy_domain::contract::{
+    Answer, Choosable, CommandSpec, Declarations, Declared, Field, Kind, Member, Reply, Shape,
+    Values, View, Who,
+};
+use synergy_proto::events::EvaluationEvent;
+use synergy_proto::events::evaluation::ReportKind;
+use synergy_proto::{Context, Event, Side};
+
+use crate::issue::Command;
+
+/// What issuing answers beside the outcome, whose `version` is the report's version: the
+/// issued stream holds one commit of one `ReportIssued` per version.
+static ISSUED: Answer = Answer {
+    members: &[
+        Member {
+            name: "issued",
+            doc: "False when the live report states the figures of the latest version; \
+                  nothing new was stored and `version` is that latest version",
+            reply: Reply::Flag,
+        },
+        Member {
+            name: "restatements",
+            doc: "What changed since the previous version; empty for version 1",
+            reply: Reply::List(&[
+                Member {
+                    name: "key",
+                    doc: "Where the figure sits, e.g. `kpis.volume_cases` or \
+                          `skus[hy-soft].kpis.revenue_yuan`",
+                    reply: Reply::Text,
+                },
+                Member {
+                    name: "previous",
+                    doc: "The previous version's value (exact decimal), null where it was null",
+                    reply: Reply::OptionalText,
+                },
+                Member {
+                    name: "current",
+                    doc: "This version's value, null where it became null",
+                    reply: Reply::OptionalText,
+                },
+            ]),
+        },
+    ],
+    build: issued,
+};
+
+fn issued(events: &[Event]) -> Values {
+    let restatements = events.iter().find_map(|e| match e {
+        Event::Evaluation(EvaluationEvent::ReportIssued { restatements, .. }) => Some(restatements),
+        _ => None,
+    });
+    let listed: Vec<Value> = restatements
+        .into_iter()
+        .flatten()
+        .map(|r| json!({"key": r.key, "previous": r.previous, "current": r.current}))
+        .collect();
+    let mut answer = Values::new();
+    answer.insert("issued".into(), restatements.is_some().into());
+    answer.insert("restatements".into(), listed.into());
+    answer
+}
+
+/// Every command of the evaluation context.
+pub static COMMANDS: Declarations<Command> = Declarations(&[Declared {
+    spec: CommandSpec {
+        recorded: "A new version was issued",
+        unchanged: Some(
+            "The live report equals the latest issued version; nothing was stored (or a \
+             retry of a recorded issue)",
+        ),
+        views: &[View::Evaluation],
+        answer: Some(&ISSUED),
+        ..CommandSpec::new(
+            Context::Evaluation,
+            "issue-report",
+            ["issue", "report"],
+            "Issue the live report as its next version.\n\
+             The figures are frozen as a `ReportIssued` event, with what changed since the \
+             previous version (its restatements). Issuing again with nothing changed stores \
+             nothing and answers the latest version. A report without market data in any of \
+             its months ended by `as_of` has no figures and is refused (`report.no_data`).",
+            "issuing a report",
+            Who::Either(Side::Manufacturer),
+            "/v1/partnerships/{id}/reports/{kind}/{period}/issues",
+            &[
+                Field::partnership(),
+                Field::new(
+                    "kind",
+                    Kind::Choice(ReportKind::CHOICES),
+                    "Which report: market, brand, scorecard or review",
+                ),
+                Field::new(
+                    "period",
+                    Kind::Text(Shape::Period),
+                    "The period: 2008-06, 2008-Q2, 2008-H1 or 2008",
+                ),
+                Field::new(
+                    "as_of",
+                    Kind::Text(Shape::Date),
+                    "\"As of\" date for overdue items and months due; default today on the \
+                     partnership's calendar (its time zone)",
+                )
+                .optional(),
+            ],
+        )
+    },
+    is: |c| matches!(c, Command::IssueReport { .. }),
+    bind: |a| {
+        Ok(Command::IssueReport {
+            partnership: a.get("partnership")?,
+            kind: a.choice("kind")?,
+            period: a.get("period")?,
+            as_of: a.opt("as_of")?,
+        })
+    },
+}]);
+
+/// The CLI groups of this context's commands.
+pub const CLI_GROUPS: &[(&str, &str)] = &[(
+    "issue",
+    "Issued reports: freeze a report as its next version, stating what changed.",
+)];

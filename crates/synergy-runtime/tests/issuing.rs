@@ -1,0 +1,258 @@
+//! Issuing a report through the ordinary executor path, embedded (sled log, read models
+//! folded on demand): racing issuers, retries under one key, and where the model view is
+//! kept.
+
+use std::sync::Arc;
+
+use synergy_brand::SkuEntry;
+use synergy_domain::Principal;
+use synergy_eventlog::{EventLog, SledLog};
+use synergy_information::{MonthSubmission, SubmitMarketData};
+use synergy_proto::events::evaluation::ReportKind;
+use synergy_proto::events::information::{MarketTotals, SkuLine};
+use synergy_proto::*;
+use synergy_runtime::projection::ProjectionStore;
+use synergy_runtime::{
+    AnyCommand, Api, ApiError, ExecuteError, Executor, Local, ManualClock, Request,
+};
+
+struct World {
+    _dir: tempfile::TempDir,
+    api: Local<SledLog>,
+    p: PartnershipId,
+}
+
+fn org(s: &str) -> OrgId {
+    OrgId::new(s).unwrap()
+}
+
+fn manufacturer() -> Principal {
+    Principal::new(org("hongyun"), Role::Manufacturer, "brand-team")
+}
+
+fn distributor() -> Principal {
+    Principal::new(org("changzhi"), Role::Distributor, "analyst")
+}
+
+fn clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::new(
+        "2008-06-20".parse::<Date>().unwrap().start(),
+    ))
+}
+
+/// Signed, one SKU registered, May 2008 recorded with `volume` cases.
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let api = Local::open_embedded(dir.path(), clock()).unwrap();
+    let w = World {
+        _dir: dir,
+        api,
+        p: PartnershipId::new("hongyun-changzhi").unwrap(),
+    };
+    let operator = Principal::new(org("changzhi"), Role::Admin, "operator");
+    for (who, command) in [
+        (
+            operator,
+            AnyCommand::Strategy(synergy_strategy::Command::SignPartnership {
+                partnership: w.p.clone(),
+                manufacturer: org("hongyun"),
+                distributor: org("changzhi"),
+                region: "Changzhi".into(),
+                signed_on: "2007-12-18".parse().unwrap(),
+            }),
+        ),
+        (
+            manufacturer(),
+            AnyCommand::Brand(synergy_brand::Command::RegisterCatalogue {
+                partnership: w.p.clone(),
+                skus: vec![SkuEntry {
+                    brand: BrandId::new("hongyun").unwrap(),
+                    sku: SkuId::new("hy-soft").unwrap(),
+                    name: "紅雲(軟)".into(),
+                    price_class: 2,
+                    guide_price: Yuan::parse("190").unwrap(),
+                }],
+            }),
+        ),
+        (distributor(), may(&w, "1200", None)),
+    ] {
+        w.api.execute(Request::new(who, command)).await.unwrap();
+    }
+    w
+}
+
+fn may(w: &World, volume: &str, reason: Option<&str>) -> AnyCommand {
+    AnyCommand::Information(synergy_information::Command::SubmitMarketData(
+        SubmitMarketData {
+            partnership: w.p.clone(),
+            months: vec![MonthSubmission {
+                month: YearMonth::new(2008, 5).unwrap(),
+                lines: vec![SkuLine {
+                    sku: SkuId::new("hy-soft").unwrap(),
+                    volume: Cases::parse(volume).unwrap(),
+                    revenue: Yuan::parse("16500000").unwrap(),
+                    closing_stock: Cases::parse("310").unwrap(),
+                    outlets_stocking: 2900,
+                    outlets_selling: 2600,
+                    avg_retail_price: Yuan::parse("192").unwrap(),
+                }],
+                market: MarketTotals {
+                    volume: Cases::parse("11300").unwrap(),
+                    revenue: Yuan::parse("121000000").unwrap(),
+                    active_outlets: 5200,
+                },
+            }],
+            reason: reason.map(str::to_owned),
+        },
+    ))
+}
+
+fn issue(w: &World) -> AnyCommand {
+    AnyCommand::Evaluation(synergy_evaluation::Command::IssueReport {
+        partnership: w.p.clone(),
+        kind: ReportKind::Market,
+        period: "2008-05".parse().unwrap(),
+        as_of: Some("2008-06-20".parse().unwrap()),
+    })
+}
+
+/// Issuers of both parties, all at once, each under its own key: (issued, version) each.
+async fn race(w: &World, issuers: usize) -> Vec<(bool, u64)> {
+    let tasks: Vec<_> = (0..issuers)
+        .map(|i| {
+            let api = w.api.clone();
+            let who = if i % 2 == 0 {
+                manufacturer()
+            } else {
+                distributor()
+            };
+            let command = issue(w);
+            tokio::spawn(async move { api.execute(Request::new(who, command)).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        let outcome = task.await.unwrap().unwrap();
+        let issued = outcome.answer.as_ref().unwrap()["issued"]
+            .as_bool()
+            .unwrap();
+        assert_eq!(issued, !outcome.events.is_empty(), "{outcome:?}");
+        answers.push((issued, outcome.version));
+    }
+    answers
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issuers_racing_record_exactly_one_new_version() {
+    let w = world().await;
+    let stream =
+        synergy_evaluation::issued_stream(&w.p, ReportKind::Market, "2008-05".parse().unwrap());
+    let answers = race(&w, 8).await;
+    assert_eq!(
+        answers.iter().filter(|(issued, _)| *issued).count(),
+        1,
+        "{answers:?}"
+    );
+    assert!(
+        answers.iter().all(|(_, version)| *version == 1),
+        "{answers:?}"
+    );
+
+    // A correction, then the race again: version 2, once.
+    w.api
+        .execute(Request::new(
+            distributor(),
+            may(&w, "1300", Some("keyed wrong")),
+        ))
+        .await
+        .unwrap();
+    let answers = race(&w, 8).await;
+    assert_eq!(
+        answers.iter().filter(|(issued, _)| *issued).count(),
+        1,
+        "{answers:?}"
+    );
+    assert!(
+        answers.iter().all(|(_, version)| *version == 2),
+        "{answers:?}"
+    );
+
+    let commits = w.api.log().read_aggregate(&stream, 1).await.unwrap();
+    let versions: Vec<u64> = commits.iter().map(|c| c.commit.first_version).collect();
+    assert_eq!(
+        versions,
+        [1, 2],
+        "one commit per version, each on the version before"
+    );
+}
+
+#[tokio::test]
+async fn a_retry_under_its_key_is_answered_as_the_first_time() {
+    let w = world().await;
+    let key = Uuid::now_v7();
+    let first = w
+        .api
+        .execute(Request::new(manufacturer(), issue(&w)).with_key(key))
+        .await
+        .unwrap();
+    assert_eq!(first.events, ["ReportIssued"]);
+    w.api
+        .execute(Request::new(
+            distributor(),
+            may(&w, "1300", Some("keyed wrong")),
+        ))
+        .await
+        .unwrap();
+    // The retry finds its commit: version 1 again, not version 2 of the corrected month.
+    let retry = w
+        .api
+        .execute(Request::new(manufacturer(), issue(&w)).with_key(key))
+        .await
+        .unwrap();
+    assert!(retry.duplicate);
+    assert_eq!((retry.version, retry.position), (1, first.position));
+    assert_eq!(retry.answer, first.answer);
+    // The same key with another body (another `as_of`) is refused.
+    let other = AnyCommand::Evaluation(synergy_evaluation::Command::IssueReport {
+        partnership: w.p.clone(),
+        kind: ReportKind::Market,
+        period: "2008-05".parse().unwrap(),
+        as_of: Some("2008-06-21".parse().unwrap()),
+    });
+    let reused = w
+        .api
+        .execute(Request::new(manufacturer(), other).with_key(key))
+        .await;
+    assert!(
+        matches!(
+            reused,
+            Err(ApiError::Execute(ExecuteError::IdempotencyKeyReused { .. }))
+        ),
+        "{reused:?}"
+    );
+}
+
+#[tokio::test]
+async fn only_where_the_read_models_are_kept_is_a_report_issued() {
+    let w = world().await;
+    // The executor of a strategy service, say: no read models beside it.
+    let bare = Executor::new(Arc::clone(w.api.log()), clock());
+    let head = w.api.log().head().await.unwrap();
+    let refused = bare
+        .execute(Request::new(manufacturer(), issue(&w)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, ExecuteError::Internal(m) if m.contains("evaluation service")),
+        "{refused:?}"
+    );
+    assert_eq!(w.api.log().head().await.unwrap(), head, "nothing recorded");
+    // The same log with the models beside it issues.
+    let views = Arc::new(ProjectionStore::temporary().unwrap());
+    let kept = Executor::new(Arc::clone(w.api.log()), clock()).with_models(views, false);
+    let outcome = kept
+        .execute(Request::new(manufacturer(), issue(&w)))
+        .await
+        .unwrap();
+    assert_eq!(outcome.events, ["ReportIssued"]);
+}
