@@ -390,10 +390,20 @@ fn check_output(sandbox: &Sandbox, command: &str, out: &str) -> anyhow::Result<(
         "quarantine" => ensure!(out.trim() == "[]", "`{command}`:\n{out}"),
         "market-data" if has("--check") => ensure!(
             out.trim()
-                == "check: would record MarketDataSubmitted (information/hy-cz/market-data, \
+                == "check: docs/examples/2008-06.xlsx, sheet \"2008-06\": 1 month would be \
+                    recorded, 2008-06, 4 SKUs (MarketDataSubmitted; information/hy-cz/market-data, \
                     version 23 → 24); nothing was recorded",
             "`{command}` did not say what it would record:\n{out}"
         ),
+        "completions" => {
+            let file = words.last().context("a redirect target")?;
+            let script = std::fs::read_to_string(sandbox.work().join(file))
+                .with_context(|| format!("`{command}` wrote no {file}"))?;
+            ensure!(
+                script.contains("_synergy()") && script.contains("market-data"),
+                "`{command}` wrote no bash completion into {file}:\n{script}"
+            );
+        }
         "template" => {
             let file = words
                 .iter()

@@ -77,10 +77,15 @@ pub struct Limits {
     pub import: synergy_import::Limits,
 }
 
+impl Limits {
+    /// The body limit unless configured: 8 MiB.
+    pub const DEFAULT_BODY_BYTES: usize = 8 * 1024 * 1024;
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            body_bytes: 8 * 1024 * 1024,
+            body_bytes: Self::DEFAULT_BODY_BYTES,
             request_timeout: Duration::from_secs(30),
             import: synergy_import::Limits::DEFAULT,
         }
@@ -415,7 +420,42 @@ pub fn router(state: GatewayState) -> Router {
         .layer(DefaultBodyLimit::max(state.limits.body_bytes))
         .layer(middleware::from_fn_with_state(state.clone(), buffer_body))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(request_answered)
+                .on_body_chunk(())
+                .on_eos(())
+                .on_failure(()),
+        )
         .with_state(state)
+}
+
+/// The target of the request log: `--log warn,synergy_gateway::request=info` shows it
+/// alone.
+pub const REQUEST_LOG: &str = "synergy_gateway::request";
+
+/// The span of one request in the request log: its method and path, never the query, the
+/// headers or the body, which carry tokens and data. Events logged while the request is
+/// handled carry the same fields.
+fn request_span(req: &Request) -> tracing::Span {
+    tracing::info_span!(
+        target: REQUEST_LOG,
+        "request",
+        method = %req.method(),
+        path = %req.uri().path(),
+    )
+}
+
+/// The request log's one line per answered request, at INFO: the status and time taken.
+fn request_answered(res: &Response, latency: Duration, _: &tracing::Span) {
+    tracing::info!(
+        target: REQUEST_LOG,
+        status = res.status().as_u16(),
+        latency_ms = latency.as_secs_f64() * 1000.0,
+        "answered"
+    );
 }
 
 /// Serves the gateway on `listener` until `shutdown` resolves, then drains open requests.

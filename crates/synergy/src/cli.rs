@@ -23,8 +23,8 @@ use synergy_runtime::AnyCommand;
                   Without --nats it works on the embedded event log in --data (no server needed)."
 )]
 pub struct Cli {
-    /// A TOML file with `data`, `nats`, `log` and an `[import]` table of limits; flags and
-    /// environment variables win.
+    /// A TOML file with `data`, `nats`, `log`, `log_format`, `body_limit` and an `[import]`
+    /// table of limits; flags and environment variables win.
     #[arg(long, global = true, env = "SYNERGY_CONFIG")]
     pub config: Option<PathBuf>,
     /// Data directory of the embedded installation (event log and read models).
@@ -35,6 +35,10 @@ pub struct Cli {
         env = "SYNERGY_DATA"
     )]
     pub data: PathBuf,
+    /// Whether the data directory was named (flag, SYNERGY_DATA or the config file) rather
+    /// than defaulted: `demo` then keeps its data there.
+    #[arg(skip)]
+    pub data_given: bool,
     /// Work against the services on this NATS server instead of the embedded data dir
     /// (several servers separated by commas). May carry `user:password@`, but the login
     /// is better given by --nats-user and SYNERGY_NATS_PASSWORD.
@@ -47,9 +51,31 @@ pub struct Cli {
     /// Act for this organisation (a party of the partnership) instead of the default side.
     #[arg(long = "as", global = true, value_name = "ORG")]
     pub act_as: Option<OrgId>,
-    /// Log filter, e.g. `info` or `synergy_runtime=debug` (also RUST_LOG).
+    /// What to log, as a filter: `info`, or `warn,synergy_gateway::request=info` for the
+    /// gateway's request log. Taken from, first to last: this flag, SYNERGY_LOG, RUST_LOG,
+    /// the config file's `log`, and `warn`; the first one set is the whole filter.
     #[arg(long, global = true, env = "SYNERGY_LOG", default_value = "warn")]
     pub log: String,
+    /// How log lines are written to stderr: text (coloured on a terminal only) or json
+    /// (one object per line).
+    #[arg(
+        long,
+        global = true,
+        env = "SYNERGY_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
+    /// The largest HTTP request body `up` and `serve gateway` accept, in bytes (413 above);
+    /// an upload's file must fit in it with its form's overhead.
+    #[arg(
+        long,
+        global = true,
+        env = "SYNERGY_BODY_LIMIT",
+        value_name = "BYTES",
+        default_value_t = synergy_gateway::Limits::DEFAULT_BODY_BYTES
+    )]
+    pub body_limit: usize,
     /// Raise or lower one import limit, as NAME=VALUE (repeatable): file_bytes,
     /// inflated_bytes, parts, rows, columns, cells, cell_chars, text_bytes. Applies to the
     /// CLI's imports and to the uploads of `up` and `serve gateway`.
@@ -98,10 +124,19 @@ pub enum Command {
     /// Run one service as its own process over NATS: strategy, marketing, brand,
     /// information, support, evaluation, all, or gateway.
     Serve {
+        /// strategy, marketing, brand, information, support, evaluation, all (every
+        /// service and the gateway) or gateway.
         service: String,
         /// Where the gateway listens (gateway and all only).
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+    },
+    /// Print the shell's completion script: `source <(synergy completions bash)`, or
+    /// save it where the shell loads completions from.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
     /// The commands the contexts declare (partnership, plan, …): see
     /// `synergy_runtime::commands`.
@@ -143,6 +178,13 @@ pub enum Command {
     Token(TokenCmd),
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     Md,
@@ -161,19 +203,24 @@ pub enum ReportKindArg {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
+    /// How to print the report: md, json, html (a page with SVG charts) or csv.
     #[arg(long, value_enum, default_value = "md")]
     pub format: OutputFormat,
+    /// Which report: market, brand, scorecard or review (the pack for the meeting).
     #[arg(long, value_enum, default_value = "market")]
     pub kind: ReportKindArg,
+    /// The period reported: a month (2008-06), quarter (2008-Q2), half (2008-H1) or year.
     #[arg(long, default_value = "2008-H1")]
     pub period: Period,
-    /// Keep the demo's data in this directory instead of a temporary one.
-    #[arg(long)]
+    /// Keep the demo's data in this new or empty directory (as `--data DIR` does) instead
+    /// of a temporary one, to run other commands on it afterwards.
+    #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct UpArgs {
+    /// Where the HTTP API listens (port 0: any free port, printed at start).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: String,
     /// Load the Changzhi demo data first.
@@ -219,12 +266,16 @@ pub enum PlanGapFormat {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
+    /// The partnership.
     #[arg(long)]
     pub partnership: PartnershipId,
+    /// The period: a month (2008-06), quarter (2008-Q2), half (2008-H1) or year (2008).
     #[arg(long)]
     pub period: Period,
+    /// Which report: market, brand, scorecard or review (the pack for the meeting).
     #[arg(long, value_enum, default_value = "market")]
     pub kind: ReportKindArg,
+    /// How to print it: md, json, html (a page with SVG charts) or csv.
     #[arg(long, value_enum, default_value = "md")]
     pub format: OutputFormat,
     /// Evaluate "as of" this date (overdue items, months due); default today on the
@@ -311,10 +362,12 @@ pub enum CatalogueCmd {
     /// Import a catalogue file (CSV or XLSX): brand,sku,name,price_class,guide_price_yuan
     /// (or their Chinese names; docs/import-formats.md).
     Import {
+        /// The partnership whose catalogue it is.
         #[arg(long)]
         partnership: PartnershipId,
         #[command(flatten)]
         options: ImportOptions,
+        /// The CSV or XLSX file.
         file: PathBuf,
     },
 }
@@ -323,12 +376,15 @@ pub enum CatalogueCmd {
 pub enum MarketDataCmd {
     /// Import monthly market data (CSV or XLSX); different data for a recorded month needs --reason.
     Import {
+        /// The partnership whose market data it is.
         #[arg(long)]
         partnership: PartnershipId,
+        /// Why months already recorded are changed (needed when any month differs).
         #[arg(long)]
         reason: Option<String>,
         #[command(flatten)]
         options: ImportOptions,
+        /// The CSV or XLSX file.
         file: PathBuf,
     },
 }
@@ -345,6 +401,10 @@ pub struct ImportOptions {
     /// record, and record nothing.
     #[arg(long)]
     pub check: bool,
+    /// Record the import at most once: running it again with the same key (a UUID) after
+    /// a timeout or a lost connection records nothing new. Without it, a fresh key.
+    #[arg(long, value_name = "UUID")]
+    pub idempotency_key: Option<synergy_proto::Uuid>,
 }
 
 #[derive(Debug, Args)]
@@ -388,4 +448,30 @@ pub enum DefaultActor {
 pub struct Built {
     pub command: AnyCommand,
     pub actor: DefaultActor,
+    /// `--idempotency-key`: the same key on a retry records the command at most once.
+    pub idempotency_key: Option<synergy_proto::Uuid>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    /// Every flag and argument of every subcommand says what it is for in `--help`.
+    #[test]
+    fn every_flag_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                if arg.get_help().is_none() && !["help", "version"].contains(&arg.get_id().as_str())
+                {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "synergy", &mut missing);
+        assert!(missing.is_empty(), "flags without help: {missing:#?}");
+    }
 }

@@ -2,15 +2,23 @@
 //! then command-line flags — each later layer wins.
 //!
 //! clap already resolves flags, environment variables (`SYNERGY_DATA`, `SYNERGY_NATS`,
-//! `SYNERGY_NATS_USER`, `SYNERGY_LOG`) and defaults; the file slots in between by replacing
-//! only the values clap took from its defaults. The NATS password is read from
-//! `SYNERGY_NATS_PASSWORD` only ([`crate::cli::Cli::nats_address`]).
+//! `SYNERGY_NATS_USER`, `SYNERGY_LOG`, `SYNERGY_LOG_FORMAT`, `SYNERGY_BODY_LIMIT`) and
+//! defaults; the file slots in between by replacing only the values clap took from its
+//! defaults. The NATS password is read from `SYNERGY_NATS_PASSWORD` only
+//! ([`crate::cli::Cli::nats_address`]).
+//!
+//! The log filter has one more source, `RUST_LOG`, the convention of Rust programs: it
+//! stands with the environment variables, below `SYNERGY_LOG`. The first source set
+//! (`--log`, `SYNERGY_LOG`, `RUST_LOG`, the file's `log`, the default `warn`) is the whole
+//! filter; sources are never merged, so what is logged is what one of them says.
 //!
 //! ```toml
 //! # synergy.toml
 //! data = "/var/lib/synergy"
 //! nats = "nats://10.0.0.5:4222"
 //! log = "info"
+//! log_format = "json"     # or "text"
+//! body_limit = 16777216   # bytes of an HTTP request body (default 8 MiB)
 //!
 //! [import]            # limits of every import (defaults in docs/import-formats.md)
 //! rows = 200000
@@ -32,6 +40,8 @@ pub struct FileConfig {
     pub data: Option<PathBuf>,
     pub nats: Option<String>,
     pub log: Option<String>,
+    pub log_format: Option<crate::cli::LogFormat>,
+    pub body_limit: Option<usize>,
     /// Import limits; a name not listed is refused.
     pub import: Option<synergy_import::Limits>,
 }
@@ -56,12 +66,14 @@ fn from_default(matches: &ArgMatches, id: &str) -> bool {
 pub fn load() -> anyhow::Result<Cli> {
     let matches = Cli::command().get_matches();
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    cli.data_given = !from_default(&matches, "data");
     if let Some(path) = cli.config.clone() {
         let file = FileConfig::load(&path)?;
         if let Some(data) = file.data
             && from_default(&matches, "data")
         {
             cli.data = data;
+            cli.data_given = true;
         }
         if let Some(nats) = file.nats
             && from_default(&matches, "nats")
@@ -73,9 +85,27 @@ pub fn load() -> anyhow::Result<Cli> {
         {
             cli.log = log;
         }
+        if let Some(format) = file.log_format
+            && from_default(&matches, "log_format")
+        {
+            cli.log_format = format;
+        }
+        if let Some(bytes) = file.body_limit
+            && from_default(&matches, "body_limit")
+        {
+            cli.body_limit = bytes;
+        }
         if let Some(import) = file.import {
             cli.import_limits = import;
         }
+    }
+    // RUST_LOG stands below SYNERGY_LOG and above the file (see the module's doc).
+    if from_default(&matches, "log")
+        && let Some(filter) = std::env::var("RUST_LOG")
+            .ok()
+            .filter(|f| !f.trim().is_empty())
+    {
+        cli.log = filter;
     }
     for setting in &cli.import_limit {
         set_import_limit(&mut cli.import_limits, setting)?;

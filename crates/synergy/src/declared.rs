@@ -13,6 +13,7 @@ use clap::builder::{PossibleValuesParser, ValueParser};
 use clap::{Arg, ArgAction, ArgGroup, ArgMatches};
 use synergy_domain::contract::{CommandSpec, Field, Kind, Record, Values, Who};
 use synergy_proto::OrgId;
+use synergy_proto::Uuid;
 use synergy_runtime::commands;
 
 use crate::cli::{Built, DefaultActor};
@@ -22,6 +23,24 @@ use crate::cli::{Built, DefaultActor};
 pub struct DeclaredCmd {
     pub spec: &'static CommandSpec,
     pub values: Values,
+    /// `--idempotency-key`, which every declared command takes.
+    pub idempotency_key: Option<Uuid>,
+}
+
+/// The id of the `--idempotency-key` argument, which no declared field may be named.
+const IDEMPOTENCY_KEY: &str = "@idempotency-key";
+
+/// `--idempotency-key UUID`: what makes a retry after a timeout safe.
+fn idempotency_key() -> Arg {
+    Arg::new(IDEMPOTENCY_KEY)
+        .long("idempotency-key")
+        .value_name("UUID")
+        .action(ArgAction::Set)
+        .value_parser(clap::value_parser!(Uuid))
+        .help(
+            "Record the command at most once: running it again with the same key (a UUID) \
+             after a timeout or a lost connection records nothing new. Without it, a fresh key",
+        )
 }
 
 impl DeclaredCmd {
@@ -41,7 +60,11 @@ impl DeclaredCmd {
             }
             Who::Proposal => DefaultActor::Named,
         };
-        Ok(Built { command, actor })
+        Ok(Built {
+            command,
+            actor,
+            idempotency_key: self.idempotency_key,
+        })
     }
 }
 
@@ -201,6 +224,7 @@ fn subcommand(spec: &'static CommandSpec) -> clap::Command {
         cmd = cmd.long_about(format!("{}\n\n{rest}", spec.summary()));
     }
     cmd.args(spec.fields.iter().flat_map(args))
+        .arg(idempotency_key())
         .groups(spec.fields.iter().filter_map(either))
 }
 
@@ -246,7 +270,11 @@ impl clap::FromArgMatches for DeclaredCmd {
                 values.insert(field.name.to_owned(), value);
             }
         }
-        Ok(DeclaredCmd { spec, values })
+        Ok(DeclaredCmd {
+            spec,
+            values,
+            idempotency_key: matches.get_one::<Uuid>(IDEMPOTENCY_KEY).copied(),
+        })
     }
 
     fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {

@@ -1,7 +1,10 @@
 //! The `synergy` binary: read configuration (defaults → file → env → flags), install
 //! tracing, hand over to the library.
 
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
+
+use synergy::cli::LogFormat;
 
 use tracing_subscriber::EnvFilter;
 
@@ -19,11 +22,25 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&cli.log));
-    tracing_subscriber::fmt()
+    // `cli.log` is already the one filter in force (`synergy::config`): RUST_LOG is one of
+    // its sources, not a second filter on top.
+    let filter = match EnvFilter::try_new(&cli.log) {
+        Ok(filter) => filter,
+        Err(e) => {
+            eprintln!("error: the log filter {:?} does not parse: {e}", cli.log);
+            return ExitCode::from(2);
+        }
+    };
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        // Colour codes only where someone reads them: not in a pipe, a file or a journal.
+        LogFormat::Text => logs
+            .with_ansi(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+            .init(),
+        LogFormat::Json => logs.json().init(),
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

@@ -11,7 +11,7 @@ use synergy_domain::{CLI_FAILED, ErrorCode, Principal};
 use synergy_evaluation::render::Format;
 use synergy_eventlog::{EventLog, Filter, Position};
 use synergy_proto::events::evaluation::ReportKind;
-use synergy_proto::{Date, OrgId, PartnershipId, Role, Side};
+use synergy_proto::{Date, OrgId, PartnershipId, Role, Side, Uuid, YearMonth};
 use synergy_runtime::nats::NatsAddress;
 use synergy_runtime::projection::ProjectionStore;
 use synergy_runtime::{
@@ -90,16 +90,32 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let nats = cli.nats_address()?;
     let nats = nats.as_ref();
     let limits = cli.import_limits;
+    let gateway_limits = synergy_gateway::Limits {
+        body_bytes: cli.body_limit,
+        import: limits,
+        ..synergy_gateway::Limits::default()
+    };
     match cli.command {
         Command::Demo(args) => {
+            if nats.is_some() {
+                bail!("the demo runs on an embedded event log of its own; leave out --nats");
+            }
             let tmp;
-            let dir = match &args.keep {
-                Some(dir) => dir.as_path(),
-                None => {
+            let dir = match (&args.keep, cli.data_given) {
+                (Some(dir), _) => dir.as_path(),
+                (None, true) => data.as_path(),
+                (None, false) => {
                     tmp = tempfile::tempdir().context("cannot create a temporary directory")?;
                     tmp.path()
                 }
             };
+            if dir.join("log").exists() {
+                bail!(
+                    "{} already holds an event log; the demo records its scenario afresh, so \
+                     name a new or empty directory",
+                    dir.display()
+                );
+            }
             let (api, _clock) = crate::demo::prepare(dir).await?;
             let text = api
                 .report(ReportRequest {
@@ -114,13 +130,24 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             print_text(&text)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Up(args) => crate::serve::up(&data, nats, &args.addr, args.demo, limits).await,
+        Command::Up(args) => {
+            crate::serve::up(&data, nats, &args.addr, args.demo, gateway_limits).await
+        }
         Command::Serve { service, addr } => {
-            crate::serve::serve(&service, &data, nats, &addr, limits).await
+            crate::serve::serve(&service, &data, nats, &addr, gateway_limits).await
+        }
+        Command::Completions { shell } => {
+            // Written whole from memory: clap_complete panics on a write error (a closed
+            // pipe), which this reports instead.
+            let mut script = Vec::new();
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "synergy", &mut script);
+            std::io::stdout().lock().write_all(&script)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Token(cmd) => crate::serve::token(&data, nats, cmd).await,
         Command::Show(cmd) => {
-            let api = api(&data, nats).await?;
+            let api = read_api(&data, nats).await?;
             let now = synergy_runtime::Clock::now(&synergy_runtime::SystemClock);
             crate::show::show(&*api, cmd, now).await
         }
@@ -159,7 +186,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Report(args) if args.version.is_some() => {
-            let api = api(&data, nats).await?;
+            let api = read_api(&data, nats).await?;
             let version = args.version.unwrap_or_default();
             if args.format != OutputFormat::Json {
                 bail!("issued versions are kept as frozen JSON; add --format json");
@@ -171,7 +198,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(args) => {
-            let api = api(&data, nats).await?;
+            let api = read_api(&data, nats).await?;
             let as_of = match args.as_of {
                 Some(day) => day,
                 None => today(&*api, &args.partnership).await?,
@@ -190,7 +217,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::PlanGap(args) => {
-            let api = api(&data, nats).await?;
+            let api = read_api(&data, nats).await?;
             let planned = api
                 .plan_gap(PlanGapRequest {
                     partnership: args.partnership,
@@ -218,7 +245,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::ValueRealised(args) => {
-            let api = api(&data, nats).await?;
+            let api = read_api(&data, nats).await?;
             let as_of = match args.as_of {
                 Some(day) => day,
                 None => today(&*api, &args.partnership).await?,
@@ -237,7 +264,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Tail(args) => {
             match nats {
                 Some(url) => tail(&crate::serve::jetstream_log(url).await?, &args).await?,
-                None => tail(&**open(&data)?.log(), &args).await?,
+                None => tail(&**open_existing(&data)?.log(), &args).await?,
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -246,7 +273,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(url) => {
                     synergy_eventlog::quarantined(&crate::serve::jetstream_log(url).await?).await?
                 }
-                None => synergy_eventlog::quarantined(&**open(&data)?.log()).await?,
+                None => synergy_eventlog::quarantined(&**open_existing(&data)?.log()).await?,
             };
             print_quarantined(&listed, json)?;
             Ok(ExitCode::SUCCESS)
@@ -261,7 +288,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     crate::serve::replay(&log, &views).await?;
                 }
                 None => {
-                    let api = open(&data)?;
+                    let api = open_existing(&data)?;
                     crate::serve::replay(&**api.log(), api.views()).await?;
                 }
             }
@@ -303,6 +330,27 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn open(data: &Path) -> anyhow::Result<Local<synergy_eventlog::SledLog>> {
     Ok(Local::open_embedded(data, Arc::new(SystemClock))?)
+}
+
+/// The embedded installation in `data` for a command that only reads: one that does not
+/// exist is said so, not created (opening the log would make the directory and its files).
+fn open_existing(data: &Path) -> anyhow::Result<Local<synergy_eventlog::SledLog>> {
+    if !data.join("log").exists() {
+        bail!(
+            "nothing is recorded in {}: it holds no event log (name the data directory with \
+             --data DIR, or record something first)",
+            data.display()
+        );
+    }
+    open(data)
+}
+
+/// [`api`] for a command that only reads: the embedded data directory must exist.
+async fn read_api(data: &Path, nats: Option<&NatsAddress>) -> anyhow::Result<Arc<dyn Api>> {
+    Ok(match nats {
+        Some(_) => api(data, nats).await?,
+        None => Arc::new(open_existing(data)?),
+    })
 }
 
 fn print_text(text: &str) -> anyhow::Result<()> {
@@ -353,55 +401,87 @@ async fn execute_built(
 ) -> anyhow::Result<ExitCode> {
     let p = partnership_of(&built.command);
     let who = principal(api, &p, &built.actor, act_as).await?;
-    report_outcome(api.execute(Request::new(who, built.command)).await)
-}
-
-fn report_outcome(result: Result<Outcome, ApiError>) -> anyhow::Result<ExitCode> {
-    // What the command's declaration says it answers, after the line that says what it did.
-    let answer = match &result {
-        Ok(o) => o.answer.clone(),
-        Err(_) => None,
-    };
-    let code = print_outcome(result)?;
-    if let Some(answer) = answer {
-        println!("{}", serde_json::Value::Object(answer));
-    }
-    Ok(code)
-}
-
-fn print_outcome(result: Result<Outcome, ApiError>) -> anyhow::Result<ExitCode> {
-    match result {
-        Ok(o) if o.duplicate => {
-            println!(
-                "already recorded at {} ({}, version {})",
-                position(o.position),
-                o.stream,
-                o.version
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Ok(o) if o.events.is_empty() => {
-            println!(
-                "no change: {} already holds this (version {})",
-                o.stream, o.version
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+    let key = built.idempotency_key.unwrap_or_else(Uuid::now_v7);
+    let result = api
+        .execute(Request::new(who, built.command).with_key(key))
+        .await;
+    Ok(match result {
         Ok(o) => {
-            println!(
-                "recorded {} at {} ({}, version {})",
-                o.events.join(", "),
-                position(o.position),
-                o.stream,
-                o.version
-            );
-            Ok(ExitCode::SUCCESS)
+            println!("{}", outcome_line(&o));
+            // What the command's declaration says it answers, after the line that says
+            // what it did.
+            if let Some(answer) = o.answer {
+                println!("{}", serde_json::Value::Object(answer));
+            }
+            ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("refused: {e}");
-            Ok(exit_for(e.code()))
+        Err(e) => failed(&e, key),
+    })
+}
+
+/// What a recorded (or unchanged, or retried) command did, in one line.
+fn outcome_line(o: &Outcome) -> String {
+    if o.duplicate {
+        format!(
+            "already recorded at {} ({}, version {})",
+            position(o.position),
+            o.stream,
+            o.version
+        )
+    } else if o.events.is_empty() {
+        format!(
+            "no change: {} already holds this (version {})",
+            o.stream, o.version
+        )
+    } else {
+        format!(
+            "recorded {} at {} ({}, version {})",
+            events_summary(&o.events),
+            position(o.position),
+            o.stream,
+            o.version
+        )
+    }
+}
+
+/// The events' names, a run of the same name counted once (`MarketDataSubmitted × 24`),
+/// so that a thousand SKUs make one short line.
+fn events_summary(events: &[std::borrow::Cow<'static, str>]) -> String {
+    let mut runs: Vec<(&str, usize)> = Vec::new();
+    for name in events {
+        match runs.last_mut() {
+            Some((last, n)) if *last == name.as_ref() => *n += 1,
+            _ => runs.push((name.as_ref(), 1)),
         }
     }
+    runs.iter()
+        .map(|(name, n)| match n {
+            1 => (*name).to_owned(),
+            n => format!("{name} × {n}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Says on stderr why a command recorded nothing — a refusal as `refused:` once — or, when
+/// it may or may not be recorded, how to retry it safely; the exit code is the error
+/// code's.
+fn failed(e: &ApiError, key: Uuid) -> ExitCode {
+    match e {
+        ApiError::Execute(ExecuteError::Refused(refusal)) => eprintln!("refused: {refusal}"),
+        ApiError::Execute(ExecuteError::IdempotencyKeyReused { .. }) => {
+            eprintln!("refused: {e}");
+        }
+        ApiError::Execute(ExecuteError::Unavailable(_)) => {
+            eprintln!("error: {e}");
+            eprintln!(
+                "the command may or may not be recorded: run it again with \
+                 --idempotency-key {key} to record it at most once"
+            );
+        }
+        _ => eprintln!("error: {e}"),
+    }
+    exit_for(e.code())
 }
 
 fn print_issued(issued: &IssuedReport) {
@@ -502,45 +582,130 @@ async fn import_market_data(
     execute_import(api, &import, &prepared, who).await
 }
 
-/// Says what the file holds and what of it is ignored (on stderr), then records it, or
-/// with `--check` says what would be recorded.
+/// Warns of what the file holds that is ignored (on stderr), then records the import, or
+/// with `--check` says what it would record, in one line naming the file.
 async fn execute_import(
     api: &dyn Api,
     import: &Import<'_>,
     prepared: &import::Prepared,
     who: Principal,
 ) -> anyhow::Result<ExitCode> {
-    eprintln!("{}: {}", import.file.display(), prepared.summary());
     for warning in &prepared.warnings {
         eprintln!("warning: {warning}");
     }
-    let result = api
-        .execute(prepared.request(who, import.options.check))
-        .await;
-    if !import.options.check {
-        return report_outcome(result);
+    let key = import.options.idempotency_key.unwrap_or_else(Uuid::now_v7);
+    let request = prepared.request(who, import.options.check).with_key(key);
+    let o = match api.execute(request).await {
+        Ok(o) => o,
+        Err(e) => return Ok(failed(&e, key)),
+    };
+    let file = match &prepared.sheet {
+        Some(sheet) => format!("{}, sheet {sheet:?}", import.file.display()),
+        None => import.file.display().to_string(),
+    };
+    let held = Held::of(&prepared.command);
+    let line = if o.duplicate || o.events.is_empty() {
+        format!("{file}: {}", outcome_line(&o))
+    } else if import.options.check {
+        format!(
+            "{file}: {}{} ({}; {}, version {} → {}); nothing was recorded",
+            held.changed(&o.events, "would be recorded"),
+            held.extent(),
+            events_summary(&o.events),
+            o.stream,
+            o.version - o.events.len() as u64,
+            o.version
+        )
+    } else {
+        format!(
+            "{file}: {}{} ({} at {}; {}, version {})",
+            held.changed(&o.events, "recorded"),
+            held.extent(),
+            events_summary(&o.events),
+            position(o.position),
+            o.stream,
+            o.version
+        )
+    };
+    if import.options.check {
+        println!("check: {line}");
+    } else {
+        println!("{line}");
     }
-    match result {
-        Ok(o) if o.events.is_empty() => {
-            println!(
-                "check: no change, {} already holds this (version {}); nothing was recorded",
-                o.stream, o.version
-            );
-            Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What an import's command holds, for its summary line.
+struct Held {
+    /// What one item is: `month` or `SKU`.
+    unit: &'static str,
+    count: usize,
+    /// The first and last month, for market data.
+    months: Option<(YearMonth, YearMonth)>,
+    /// The SKUs the months' lines name, for market data.
+    skus: usize,
+}
+
+impl Held {
+    fn of(command: &AnyCommand) -> Held {
+        match command {
+            AnyCommand::Information(synergy_information::Command::SubmitMarketData(s)) => {
+                let skus: std::collections::BTreeSet<_> = s
+                    .months
+                    .iter()
+                    .flat_map(|m| m.lines.iter().map(|l| &l.sku))
+                    .collect();
+                Held {
+                    unit: "month",
+                    count: s.months.len(),
+                    months: s
+                        .months
+                        .first()
+                        .zip(s.months.last())
+                        .map(|(a, b)| (a.month, b.month)),
+                    skus: skus.len(),
+                }
+            }
+            command => Held {
+                unit: "SKU",
+                count: import::count(command),
+                months: None,
+                skus: 0,
+            },
         }
-        Ok(o) => {
-            println!(
-                "check: would record {} ({}, version {} → {}); nothing was recorded",
-                o.events.join(", "),
-                o.stream,
-                o.version - o.events.len() as u64,
-                o.version
-            );
-            Ok(ExitCode::SUCCESS)
+    }
+
+    /// `24 months recorded`, or `1 of 2 months recorded (1 corrected)` when some of the
+    /// file's items changed nothing: one event is one month or SKU recorded.
+    fn changed(&self, events: &[std::borrow::Cow<'static, str>], verb: &str) -> String {
+        let n = events.len();
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        let mut text = if n == self.count {
+            format!("{n} {}{} {verb}", self.unit, plural(n))
+        } else {
+            format!(
+                "{n} of {} {}{} {verb}",
+                self.count,
+                self.unit,
+                plural(self.count)
+            )
+        };
+        let corrected = events.iter().filter(|e| e.ends_with("Corrected")).count();
+        if corrected > 0 {
+            text.push_str(&format!(" ({corrected} corrected)"));
         }
-        Err(e) => {
-            eprintln!("refused: {e}");
-            Ok(exit_for(e.code()))
+        text
+    }
+
+    /// `, 2018-01 … 2019-12, 4 SKUs` for market data; nothing for a catalogue.
+    fn extent(&self) -> String {
+        let plural = if self.skus == 1 { "" } else { "s" };
+        match self.months {
+            Some((first, last)) if first != last => {
+                format!(", {first} … {last}, {} SKU{plural}", self.skus)
+            }
+            Some((only, _)) => format!(", {only}, {} SKU{plural}", self.skus),
+            None => String::new(),
         }
     }
 }
@@ -573,10 +738,8 @@ fn write_template(args: &TemplateArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn rejected(file: &Path, errors: &synergy_import::ImportErrors) -> anyhow::Result<ExitCode> {
-    eprintln!(
-        "{} was rejected; nothing was recorded:\n{errors}",
-        file.display()
-    );
+    // The errors say themselves that nothing was recorded.
+    eprintln!("{}: {errors}", file.display());
     Ok(exit_for(ErrorCode::InvalidFile))
 }
 

@@ -69,7 +69,7 @@ async fn gateway(
     data: &Path,
     nats: Option<async_nats::Client>,
     stop: watch::Receiver<bool>,
-    import: synergy_import::Limits,
+    limits: synergy_gateway::Limits,
 ) -> anyhow::Result<()> {
     let tokens = tokens(data)?;
     // On NATS, the operator administers this gateway's tokens from anywhere.
@@ -94,10 +94,7 @@ async fn gateway(
         listener.local_addr()?
     );
     println!("ready");
-    let state = GatewayState::new(api, tokens).with_limits(synergy_gateway::Limits {
-        import,
-        ..synergy_gateway::Limits::default()
-    });
+    let state = GatewayState::new(api, tokens).with_limits(limits);
     synergy_gateway::serve(listener, state, until(stop)).await?;
     if let Some(admin) = admin {
         admin.await.context("token administration panicked")??;
@@ -111,7 +108,7 @@ pub async fn up(
     nats_url: Option<&NatsAddress>,
     addr: &str,
     demo: bool,
-    import: synergy_import::Limits,
+    import: synergy_gateway::Limits,
 ) -> anyhow::Result<ExitCode> {
     let stop = shutdown_signal();
     match nats_url {
@@ -166,13 +163,17 @@ pub async fn serve(
     data: &Path,
     nats_url: Option<&NatsAddress>,
     addr: &str,
-    import: synergy_import::Limits,
+    import: synergy_gateway::Limits,
 ) -> anyhow::Result<ExitCode> {
     let Some(url) = nats_url else {
         bail!(
             "synergy serve runs a service over NATS: add --nats nats://HOST:4222 (or use `synergy up` on one machine)"
         );
     };
+    // Every service and the gateway on --addr: what `up --nats` runs.
+    if service == "all" {
+        return up(data, Some(url), addr, false, import).await;
+    }
     let stop = shutdown_signal();
     if service == "gateway" {
         let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);

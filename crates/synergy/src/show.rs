@@ -22,158 +22,203 @@ use synergy_support::Query as SupQ;
 pub enum ShowCmd {
     /// The partnership record: parties, region, signing date, rulebooks, termination.
     Agreement {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
     },
     /// Every plan, in any status.
     Plans {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
     },
     /// One plan: years, targets, status, signatures, revisions.
     Plan {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
+        /// The plan.
         #[arg(long)]
         plan: PlanId,
     },
     /// The active plan covering a year.
     ActivePlan {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
+        /// The year, e.g. 2008.
         #[arg(long)]
         year: i32,
     },
     /// The targets the active plan sets for exactly this period.
     Targets {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
+        /// The period: a month (2008-06), quarter (2008-Q2), half (2008-H1) or year (2008).
         #[arg(long)]
         period: Period,
     },
     /// One campaign, folded.
     Campaign {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
+        /// The campaign.
         #[arg(long)]
         campaign: CampaignId,
     },
     /// A campaign's tasks done out of assigned, optionally of one side.
     TaskProgress {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
+        /// The campaign.
         #[arg(long)]
         campaign: CampaignId,
+        /// Only this side's tasks.
         #[arg(long, value_enum)]
         side: Option<SideArg>,
     },
     /// A campaign's retail price checks within ±5 % of guide, out of all.
     PriceCompliance {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
+        /// The campaign.
         #[arg(long)]
         campaign: CampaignId,
     },
     /// Every introduced brand with its stage history.
     Brands {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
     },
     /// One brand's stage history.
     Brand {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
+        /// The brand.
         #[arg(long)]
         brand: BrandId,
     },
     /// One registered SKU.
     Sku {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
+        /// The SKU.
         #[arg(long)]
         sku: SkuId,
     },
     /// Current brand evaluations, optionally of one brand and of periods inside another.
     Evaluations {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
+        /// Only this brand.
         #[arg(long)]
         brand: Option<BrandId>,
+        /// Only evaluations of periods inside this one.
         #[arg(long)]
         within: Option<Period>,
     },
     /// Culture activities, optionally about one brand and/or held in a period.
     Activities {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
+        /// Only this brand.
         #[arg(long)]
         brand: Option<BrandId>,
+        /// Only the months of this period: 2008-06, 2008-Q2, 2008-H1 or 2008.
         #[arg(long)]
         period: Option<Period>,
     },
     /// The latest revision of every recorded month, or of the months of a period.
     MarketData {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
+        /// Only the months of this period: 2008-06, 2008-Q2, 2008-H1 or 2008.
         #[arg(long)]
         period: Option<Period>,
     },
     /// Every revision of one month: the trail of its corrections.
     Revisions {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
+        /// The month, e.g. 2008-06.
         #[arg(long)]
         month: YearMonth,
     },
     /// Forecasts and supply plans of every month, or of the months of a period.
     Forecasts {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
+        /// Only the months of this period: 2008-06, 2008-Q2, 2008-H1 or 2008.
         #[arg(long)]
         period: Option<Period>,
     },
     /// One order with its quantities at every step.
     Order {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
+        /// The order.
         #[arg(long)]
         order: OrderId,
     },
     /// The distributor's analyses in force of a period and of the months and quarters in it.
     Analyses {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
+        /// The period: a month (2008-06), quarter (2008-Q2), half (2008-H1) or year (2008).
         #[arg(long)]
         period: Period,
     },
     /// One meeting.
     Meeting {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
+        /// The meeting.
         #[arg(long)]
         meeting: MeetingId,
     },
     /// One action item with its notes.
     Action {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
+        /// The action item.
         #[arg(long)]
         item: ActionItemId,
     },
     /// One support request.
     Request {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
+        /// The support request.
         #[arg(long)]
         request: SupportRequestId,
     },
     /// The support figures of a period, judged at the end of `--as-of` on the
     /// partnership's calendar (default: now).
     SupportOverview {
+        /// The partnership.
         #[arg(long)]
         partnership: PartnershipId,
+        /// The period: a month (2008-06), quarter (2008-Q2), half (2008-H1) or year (2008).
         #[arg(long)]
         period: Period,
+        /// Judge it at the end of this day on the partnership's calendar (default: now).
         #[arg(long)]
         as_of: Option<Date>,
     },

@@ -153,15 +153,16 @@ fn a_workbook_as_excel_writes_it_imports_to_the_same_reports_as_the_csv() {
         String::from_utf8_lossy(&out.stderr),
     );
     assert!(out.status.success(), "{stdout}\n{stderr}");
+    // One line names the file, the sheet it found beside the notes and what was recorded;
+    // a warning names the column it ignored.
     assert!(
-        stdout.contains("recorded MarketDataSubmitted, MarketDataSubmitted"),
+        stdout.contains(
+            "market.xlsx, sheet \"五六月\": 2 months recorded, 2008-05 … 2008-06, 2 SKUs \
+             (MarketDataSubmitted × 2 at @"
+        ),
         "{stdout}"
     );
-    // The summary names the sheet it found beside the notes, and the column it ignored.
-    assert!(
-        stderr.contains("market.xlsx: sheet \"五六月\": 2 months, 2008-05 … 2008-06"),
-        "{stderr}"
-    );
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
     assert!(
         stderr.contains("warning: line 1, column 備註: \"備註\" is not a column of this import"),
         "{stderr}"
@@ -191,8 +192,12 @@ fn check_says_what_would_be_recorded_and_records_nothing() {
     assert!(out.status.success(), "{stdout}");
     assert_eq!(
         stdout.trim(),
-        "check: would record MarketDataSubmitted, MarketDataSubmitted \
-         (information/p1/market-data, version 0 → 2); nothing was recorded"
+        format!(
+            "check: {}, sheet \"data\": 2 months would be recorded, 2008-05 … 2008-06, \
+             2 SKUs (MarketDataSubmitted × 2; information/p1/market-data, version 0 → 2); \
+             nothing was recorded",
+            xlsx.display()
+        )
     );
     assert_eq!(events(&data), before, "--check recorded something");
 
@@ -214,7 +219,10 @@ fn check_says_what_would_be_recorded_and_records_nothing() {
             xlsx.to_str().unwrap(),
         ],
     );
-    assert!(stdout.starts_with("check: no change"), "{stdout}");
+    assert!(
+        stdout.starts_with("check: ") && stdout.contains(": no change: "),
+        "{stdout}"
+    );
     let changed = dir.path().join("changed.csv");
     std::fs::write(&changed, MARKET.replace("1000.125", "1001")).unwrap();
     let out = import(&data, &changed, &["--check"]);
@@ -228,7 +236,8 @@ fn check_says_what_would_be_recorded_and_records_nothing() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains(
-            "check: would record MarketDataCorrected (information/p1/market-data, version 2 → 3)"
+            "changed.csv: 1 of 2 months would be recorded (1 corrected), 2008-05 … 2008-06, \
+             2 SKUs (MarketDataCorrected; information/p1/market-data, version 2 → 3)"
         ),
         "{stdout}"
     );
@@ -269,7 +278,7 @@ fn check_says_what_would_be_recorded_and_records_nothing() {
         ],
     );
     assert!(
-        stdout.starts_with("check: would record SkuRegistered (brand/p1/portfolio"),
+        stdout.contains(": 1 of 3 SKUs would be recorded (SkuRegistered; brand/p1/portfolio"),
         "{stdout}"
     );
     assert_eq!(events(&data), recorded, "a check recorded something");
@@ -322,7 +331,7 @@ fn of_several_sheets_with_the_header_the_one_to_import_is_chosen() {
         stderr.contains("line 1: the sheets \"五月\" and \"六月\" each start with a header of market data columns; choose the sheet to import (--sheet NAME"),
         "{stderr}"
     );
-    let (stdout, stderr) = ok(
+    let (stdout, _) = ok(
         &data,
         &[
             "market-data",
@@ -335,12 +344,10 @@ fn of_several_sheets_with_the_header_the_one_to_import_is_chosen() {
         ],
     );
     assert!(
-        stdout.contains("recorded MarketDataSubmitted at"),
+        stdout.contains(
+            "two.xlsx, sheet \"六月\": 1 month recorded, 2008-06, 2 SKUs (MarketDataSubmitted at"
+        ),
         "{stdout}"
-    );
-    assert!(
-        stderr.contains("two.xlsx: sheet \"六月\": 1 month, 2008-06"),
-        "{stderr}"
     );
     let (_, stderr) = refused(
         &data,
@@ -383,7 +390,10 @@ fn templates_are_written_and_import_as_they_are() {
             catalogue.to_str().unwrap(),
         ],
     );
-    assert!(stdout.contains("recorded SkuRegistered"), "{stdout}");
+    assert!(
+        stdout.contains("1 SKU recorded (SkuRegistered at"),
+        "{stdout}"
+    );
 
     // The market data template as a workbook, to a file and to a pipe alike.
     let xlsx = dir.path().join("market-data.xlsx");
@@ -405,7 +415,7 @@ fn templates_are_written_and_import_as_they_are() {
     let piped = synergy(&data, &["template", "market-data"]).stdout;
     assert_eq!(std::fs::read(&xlsx).unwrap(), piped);
     assert!(piped.starts_with(b"PK\x03\x04"));
-    let (stdout, stderr) = ok(
+    let (stdout, _) = ok(
         &data,
         &[
             "market-data",
@@ -415,10 +425,9 @@ fn templates_are_written_and_import_as_they_are() {
             xlsx.to_str().unwrap(),
         ],
     );
-    assert!(stdout.contains("recorded MarketDataSubmitted"), "{stdout}");
     assert!(
-        stderr.contains("sheet \"market-data\": 1 month, 2008-06"),
-        "{stderr}"
+        stdout.contains("sheet \"market-data\": 1 month recorded, 2008-06"),
+        "{stdout}"
     );
     let out = synergy(&data, &["template", "orders"]);
     assert_eq!(
