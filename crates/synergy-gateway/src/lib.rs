@@ -47,6 +47,7 @@ pub mod reads;
 pub mod routes;
 pub mod text;
 pub mod tokens;
+pub mod uploads;
 
 use std::fmt;
 use std::future::Future;
@@ -137,6 +138,7 @@ impl GatewayState {
 /// Every route: method, path (as in the OpenAPI document) and handler.
 fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
     use routes::*;
+    use uploads::*;
     let p = |path, h| (Method::POST, path, h);
     let mut table = declared::routes();
     table.extend([

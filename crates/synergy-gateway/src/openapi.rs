@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::text::{Shape, ShapeSchema};
-use crate::{reads, routes};
+use crate::{reads, routes, uploads};
 
 struct Security;
 
@@ -56,9 +56,9 @@ impl Modify for Security {
     modifiers(&Security),
     paths(
         routes::get_partnership,
-        routes::import_catalogue,
+        uploads::import_catalogue,
         routes::get_catalogue,
-        routes::import_market_data,
+        uploads::import_market_data,
         reads::get_agreement,
         reads::list_plans,
         reads::get_plan,
