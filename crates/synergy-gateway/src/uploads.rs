@@ -164,7 +164,7 @@ pub struct CatalogueUploadArgs {
 fn no_sheet_for_json(sheet: Option<&String>) -> Result<(), Problem> {
     match sheet {
         Some(_) => Err(Problem::new(
-            ErrorCode::InvalidQuery,
+            ErrorCode::Invalid,
             "sheet chooses a sheet of an XLSX upload; a JSON upload has none",
         )
         .with_field("sheet")),
