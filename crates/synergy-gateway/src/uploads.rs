@@ -167,6 +167,7 @@ fn no_sheet_for_json(sheet: Option<&String>) -> Result<(), Problem> {
             ErrorCode::Invalid,
             "sheet chooses a sheet of an XLSX upload; a JSON upload has none",
         )
+        .with_rule("import.sheet_only_in_xlsx")
         .with_field("sheet")),
         None => Ok(()),
     }

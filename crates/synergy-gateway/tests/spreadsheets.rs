@@ -268,4 +268,5 @@ async fn several_sheets_need_a_chosen_one_and_a_rejection_names_its_sheet() {
         .await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["field"], json!("sheet"), "{body}");
+    assert_eq!(body["rule"], json!("import.sheet_only_in_xlsx"), "{body}");
 }
