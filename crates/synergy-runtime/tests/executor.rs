@@ -1,13 +1,13 @@
 //! The executor over a real sled event log: routing, authorization through the domain,
 //! idempotent retries, no-ops, and conflicts resolved by deciding again.
 
+mod common;
+
 use std::sync::Arc;
 
-use synergy_brand::SkuEntry;
+use common::*;
 use synergy_domain::{ErrorKind, Principal};
 use synergy_eventlog::{EventLog, SledLog};
-use synergy_information::{MonthSubmission, SubmitMarketData};
-use synergy_proto::events::information::{MarketTotals, SkuLine};
 use synergy_proto::*;
 use synergy_runtime::{AnyCommand, ExecuteError, Executor, ManualClock, Request};
 
@@ -16,10 +16,6 @@ struct World {
     exec: Executor<SledLog>,
     clock: Arc<ManualClock>,
     p: PartnershipId,
-}
-
-fn org(s: &str) -> OrgId {
-    OrgId::new(s).unwrap()
 }
 
 fn at(date: &str) -> Timestamp {
@@ -38,72 +34,12 @@ fn world() -> World {
     }
 }
 
-fn manufacturer() -> Principal {
-    Principal::new(org("hongyun"), Role::Manufacturer, "brand-team")
-}
-fn distributor() -> Principal {
-    Principal::new(org("changzhi"), Role::Distributor, "analyst")
-}
-/// The operator records both signatures of a partnership at once.
-fn operator() -> Principal {
-    Principal::new(org("changzhi"), Role::Admin, "operator")
-}
-
-fn sign(w: &World) -> AnyCommand {
-    AnyCommand::Strategy(synergy_strategy::Command::SignPartnership {
-        partnership: w.p.clone(),
-        manufacturer: org("hongyun"),
-        distributor: org("changzhi"),
-        region: "Changzhi".into(),
-        signed_on: "2007-12-18".parse().unwrap(),
-    })
-}
-
-fn catalogue(w: &World) -> AnyCommand {
-    AnyCommand::Brand(synergy_brand::Command::RegisterCatalogue {
-        partnership: w.p.clone(),
-        skus: vec![SkuEntry {
-            brand: BrandId::new("hongyun").unwrap(),
-            sku: SkuId::new("hy-soft").unwrap(),
-            name: "紅雲(軟)".into(),
-            price_class: 2,
-            guide_price: Yuan::parse("190").unwrap(),
-        }],
-    })
-}
-
-fn may(w: &World, volume: &str) -> AnyCommand {
-    AnyCommand::Information(synergy_information::Command::SubmitMarketData(
-        SubmitMarketData {
-            partnership: w.p.clone(),
-            months: vec![MonthSubmission {
-                month: YearMonth::new(2008, 5).unwrap(),
-                lines: vec![SkuLine {
-                    sku: SkuId::new("hy-soft").unwrap(),
-                    volume: Cases::parse(volume).unwrap(),
-                    revenue: Yuan::parse("16500000").unwrap(),
-                    closing_stock: Cases::parse("310").unwrap(),
-                    outlets_stocking: 2900,
-                    outlets_selling: 2600,
-                    avg_retail_price: Yuan::parse("192").unwrap(),
-                }],
-                market: MarketTotals {
-                    volume: Cases::parse("11300").unwrap(),
-                    revenue: Yuan::parse("121000000").unwrap(),
-                    active_outlets: 5200,
-                },
-            }],
-            reason: None,
-        },
-    ))
-}
-
 #[tokio::test]
 async fn commands_are_routed_decided_and_recorded() {
     let w = world();
     let signed = w
         .exec
-        .execute(Request::new(operator(), sign(&w)))
+        .execute(Request::new(operator(), sign(&w.p)))
         .await
         .unwrap();
     assert_eq!(signed.events, ["PartnershipSigned"]);
@@ -114,7 +50,7 @@ async fn commands_are_routed_decided_and_recorded() {
     let head = w.exec.log().head().await.unwrap();
     let err = w
         .exec
-        .execute(Request::new(distributor(), catalogue(&w)))
+        .execute(Request::new(distributor(), catalogue(&w.p)))
         .await
         .unwrap_err();
     let ExecuteError::Refused(e) = err else {
@@ -125,7 +61,7 @@ async fn commands_are_routed_decided_and_recorded() {
 
     let registered = w
         .exec
-        .execute(Request::new(manufacturer(), catalogue(&w)))
+        .execute(Request::new(manufacturer(), catalogue(&w.p)))
         .await
         .unwrap();
     assert_eq!(registered.events, ["SkuRegistered"]);
@@ -133,14 +69,14 @@ async fn commands_are_routed_decided_and_recorded() {
     // Market data sees the catalogue and the partnership through the decision context.
     let first = w
         .exec
-        .execute(Request::new(distributor(), may(&w, "1200.5")))
+        .execute(Request::new(distributor(), may(&w.p, "1200.5", None)))
         .await
         .unwrap();
     assert_eq!(first.events, ["MarketDataSubmitted"]);
     // Identical data again: accepted, nothing recorded.
     let again = w
         .exec
-        .execute(Request::new(distributor(), may(&w, "1200.5")))
+        .execute(Request::new(distributor(), may(&w.p, "1200.5", None)))
         .await
         .unwrap();
     assert_eq!(again.position, None);
@@ -148,7 +84,7 @@ async fn commands_are_routed_decided_and_recorded() {
     // Different data without a reason: refused naming the month.
     let err = w
         .exec
-        .execute(Request::new(distributor(), may(&w, "1300")))
+        .execute(Request::new(distributor(), may(&w.p, "1300", None)))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("2008-05"), "{err}");
@@ -157,7 +93,7 @@ async fn commands_are_routed_decided_and_recorded() {
     w.clock.set(at("2008-05-20"));
     let err = w
         .exec
-        .execute(Request::new(distributor(), may(&w, "1300")))
+        .execute(Request::new(distributor(), may(&w.p, "1300", None)))
         .await
         .unwrap_err();
     assert!(matches!(err, ExecuteError::Refused(_)), "{err}");
@@ -167,7 +103,7 @@ async fn commands_are_routed_decided_and_recorded() {
 async fn a_retry_with_the_same_key_is_recorded_once() {
     let w = world();
     w.exec
-        .execute(Request::new(operator(), sign(&w)))
+        .execute(Request::new(operator(), sign(&w.p)))
         .await
         .unwrap();
     let key = Uuid::now_v7();
@@ -196,7 +132,7 @@ async fn a_retry_with_the_same_key_is_recorded_once() {
 async fn concurrent_commands_on_one_aggregate_all_land_by_deciding_again() {
     let w = world();
     w.exec
-        .execute(Request::new(operator(), sign(&w)))
+        .execute(Request::new(operator(), sign(&w.p)))
         .await
         .unwrap();
     let tasks: Vec<_> = (0..6)
@@ -231,7 +167,7 @@ async fn concurrent_commands_on_one_aggregate_all_land_by_deciding_again() {
 async fn idempotency_keys_are_scoped_to_their_caller() {
     let w = world();
     w.exec
-        .execute(Request::new(operator(), sign(&w)))
+        .execute(Request::new(operator(), sign(&w.p)))
         .await
         .unwrap();
     let other = PartnershipId::new("yunyan-taiyuan").unwrap();
@@ -308,24 +244,24 @@ async fn idempotency_keys_are_scoped_to_their_caller() {
 async fn a_dry_run_decides_against_the_history_and_records_nothing() {
     let w = world();
     let exec = |principal, command| w.exec.execute(Request::new(principal, command));
-    exec(operator(), sign(&w)).await.unwrap();
+    exec(operator(), sign(&w.p)).await.unwrap();
 
     // Against an empty catalogue the SKU is unknown: the dry run refuses as the import
     // would, from the recorded history.
     let head = w.exec.log().head().await.unwrap();
     let err = w
         .exec
-        .execute(Request::new(distributor(), may(&w, "1200.5")).checked())
+        .execute(Request::new(distributor(), may(&w.p, "1200.5", None)).checked())
         .await
         .unwrap_err();
     assert!(err.to_string().contains("hy-soft"), "{err}");
     assert_eq!(w.exec.log().head().await.unwrap(), head);
 
-    exec(manufacturer(), catalogue(&w)).await.unwrap();
+    exec(manufacturer(), catalogue(&w.p)).await.unwrap();
     let head = w.exec.log().head().await.unwrap();
     let checked = w
         .exec
-        .execute(Request::new(distributor(), may(&w, "1200.5")).checked())
+        .execute(Request::new(distributor(), may(&w.p, "1200.5", None)).checked())
         .await
         .unwrap();
     assert_eq!(checked.events, ["MarketDataSubmitted"]);
@@ -338,19 +274,21 @@ async fn a_dry_run_decides_against_the_history_and_records_nothing() {
 
     // Recorded for real, the same check is a no-op, and a correction without a reason is
     // refused naming the month, all without a write.
-    let recorded = exec(distributor(), may(&w, "1200.5")).await.unwrap();
+    let recorded = exec(distributor(), may(&w.p, "1200.5", None))
+        .await
+        .unwrap();
     assert_eq!(recorded.events, ["MarketDataSubmitted"]);
     let head = w.exec.log().head().await.unwrap();
     let same = w
         .exec
-        .execute(Request::new(distributor(), may(&w, "1200.5")).checked())
+        .execute(Request::new(distributor(), may(&w.p, "1200.5", None)).checked())
         .await
         .unwrap();
     assert!(same.events.is_empty());
     assert_eq!(same.version, 1);
     let err = w
         .exec
-        .execute(Request::new(distributor(), may(&w, "1300")).checked())
+        .execute(Request::new(distributor(), may(&w.p, "1300", None)).checked())
         .await
         .unwrap_err();
     let ExecuteError::Refused(e) = err else {

@@ -2,14 +2,13 @@
 //! folded on demand): racing issuers, retries under one key, and where the model view is
 //! kept.
 
+mod common;
+
 use std::sync::Arc;
 
-use synergy_brand::SkuEntry;
-use synergy_domain::Principal;
+use common::*;
 use synergy_eventlog::{EventLog, SledLog};
-use synergy_information::{MonthSubmission, SubmitMarketData};
 use synergy_proto::events::evaluation::ReportKind;
-use synergy_proto::events::information::{MarketTotals, SkuLine};
 use synergy_proto::*;
 use synergy_runtime::projection::ProjectionStore;
 use synergy_runtime::{
@@ -20,18 +19,6 @@ struct World {
     _dir: tempfile::TempDir,
     api: Local<SledLog>,
     p: PartnershipId,
-}
-
-fn org(s: &str) -> OrgId {
-    OrgId::new(s).unwrap()
-}
-
-fn manufacturer() -> Principal {
-    Principal::new(org("hongyun"), Role::Manufacturer, "brand-team")
-}
-
-fn distributor() -> Principal {
-    Principal::new(org("changzhi"), Role::Distributor, "analyst")
 }
 
 fn clock() -> Arc<ManualClock> {
@@ -49,62 +36,14 @@ async fn world() -> World {
         api,
         p: PartnershipId::new("hongyun-changzhi").unwrap(),
     };
-    let operator = Principal::new(org("changzhi"), Role::Admin, "operator");
     for (who, command) in [
-        (
-            operator,
-            AnyCommand::Strategy(synergy_strategy::Command::SignPartnership {
-                partnership: w.p.clone(),
-                manufacturer: org("hongyun"),
-                distributor: org("changzhi"),
-                region: "Changzhi".into(),
-                signed_on: "2007-12-18".parse().unwrap(),
-            }),
-        ),
-        (
-            manufacturer(),
-            AnyCommand::Brand(synergy_brand::Command::RegisterCatalogue {
-                partnership: w.p.clone(),
-                skus: vec![SkuEntry {
-                    brand: BrandId::new("hongyun").unwrap(),
-                    sku: SkuId::new("hy-soft").unwrap(),
-                    name: "紅雲(軟)".into(),
-                    price_class: 2,
-                    guide_price: Yuan::parse("190").unwrap(),
-                }],
-            }),
-        ),
-        (distributor(), may(&w, "1200", None)),
+        (operator(), sign(&w.p)),
+        (manufacturer(), catalogue(&w.p)),
+        (distributor(), may(&w.p, "1200", None)),
     ] {
         w.api.execute(Request::new(who, command)).await.unwrap();
     }
     w
-}
-
-fn may(w: &World, volume: &str, reason: Option<&str>) -> AnyCommand {
-    AnyCommand::Information(synergy_information::Command::SubmitMarketData(
-        SubmitMarketData {
-            partnership: w.p.clone(),
-            months: vec![MonthSubmission {
-                month: YearMonth::new(2008, 5).unwrap(),
-                lines: vec![SkuLine {
-                    sku: SkuId::new("hy-soft").unwrap(),
-                    volume: Cases::parse(volume).unwrap(),
-                    revenue: Yuan::parse("16500000").unwrap(),
-                    closing_stock: Cases::parse("310").unwrap(),
-                    outlets_stocking: 2900,
-                    outlets_selling: 2600,
-                    avg_retail_price: Yuan::parse("192").unwrap(),
-                }],
-                market: MarketTotals {
-                    volume: Cases::parse("11300").unwrap(),
-                    revenue: Yuan::parse("121000000").unwrap(),
-                    active_outlets: 5200,
-                },
-            }],
-            reason: reason.map(str::to_owned),
-        },
-    ))
 }
 
 fn issue(w: &World) -> AnyCommand {
@@ -162,7 +101,7 @@ async fn issuers_racing_record_exactly_one_new_version() {
     w.api
         .execute(Request::new(
             distributor(),
-            may(&w, "1300", Some("keyed wrong")),
+            may(&w.p, "1300", Some("keyed wrong")),
         ))
         .await
         .unwrap();
@@ -199,7 +138,7 @@ async fn a_retry_under_its_key_is_answered_as_the_first_time() {
     w.api
         .execute(Request::new(
             distributor(),
-            may(&w, "1300", Some("keyed wrong")),
+            may(&w.p, "1300", Some("keyed wrong")),
         ))
         .await
         .unwrap();
