@@ -17,6 +17,7 @@ pub mod figure;
 pub mod issue;
 pub mod json;
 pub mod kpi;
+pub mod layout;
 pub mod model;
 pub mod planner;
 pub mod recommend;

@@ -192,6 +192,14 @@ fn kpis_json(k: &Kpis) -> Json {
 }
 
 impl Row {
+    /// The catalogue's name of a SKU row (`name` after its `kpis`), when known.
+    pub fn name(&self) -> Option<&str> {
+        self.extra.iter().find_map(|(k, v)| match (*k, v) {
+            ("name", Json::String(name)) => Some(name.as_str()),
+            _ => None,
+        })
+    }
+
     /// The report-specific members after `kpis`, named as in the JSON.
     fn extra_members(&self) -> impl Iterator<Item = (String, Json)> + '_ {
         self.extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone()))
