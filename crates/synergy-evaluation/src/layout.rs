@@ -554,6 +554,9 @@ fn section_blocks(out: &mut Vec<Block>, name: &str, section: &Json) {
                 });
             }
         }
+        ("value_realised", Json::Array(items)) if !items.is_empty() => {
+            out.push(Block::Table(value_table(items)));
+        }
         ("agenda", Json::Array(items)) => {
             for item in items {
                 let question = match item.get("question") {
@@ -596,6 +599,68 @@ fn section_blocks(out: &mut Vec<Block>, name: &str, section: &Json) {
             )));
         }
         (_, other) => object_blocks(out, name, other, 3),
+    }
+}
+
+/// The review pack's `value_realised`, one promise a row (`docs/kpis.md`, "Value
+/// realised"), with its verdict in words.
+fn value_table(items: &[Json]) -> Table {
+    let rows = items
+        .iter()
+        .map(|item| {
+            let text = |key: &str| match item.get(key) {
+                Some(Json::String(s) | Json::Number(s)) => Some(s.clone()),
+                _ => None,
+            };
+            let figure = |key: &str| {
+                item.get(key).map_or(Cell::text("—"), |v| cell(key, v))
+            };
+            let dash = || "—".to_owned();
+            let months = format!(
+                "{} … {}",
+                text("first_month").unwrap_or_else(dash),
+                text("last_month").unwrap_or_else(dash)
+            );
+            let due = item.get("due") == Some(&Json::Bool(true));
+            let verdict = match item.get("kept") {
+                _ if !due => "not yet due 未到期",
+                Some(Json::Bool(true)) => "kept 兌現",
+                Some(Json::Bool(false)) => "not kept 未兌現",
+                _ => "unknown: data missing 數據不全",
+            };
+            let mut campaign = text("campaign").unwrap_or_else(dash);
+            if let Some(revision) = text("revision").filter(|r| r != "1") {
+                campaign.push_str(&format!(" (revision {revision})"));
+            }
+            vec![
+                Cell::text(campaign),
+                figure("skus"),
+                Cell::text(months),
+                figure("uplift_cases"),
+                figure("actual_cases"),
+                figure("baseline_cases"),
+                figure("realised_cases"),
+                figure("realisation_pct"),
+                Cell::text(verdict),
+            ]
+        })
+        .collect();
+    Table {
+        title: "value_realised".to_owned(),
+        head: [
+            "活動 campaign",
+            "規格 SKUs",
+            "月份 months",
+            "承諾增量(箱) uplift",
+            "實際(箱) actual",
+            "基線(箱) baseline",
+            "實現(箱) realised",
+            "兌現率 realisation",
+            "兌現 kept",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows,
     }
 }
 

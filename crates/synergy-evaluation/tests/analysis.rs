@@ -238,20 +238,20 @@ fn markdown_quotes_the_text_under_a_heading_per_analysis() {
     );
     let md = render::to_markdown(&review_pack(&w.model, p("2008-06"), d("2008-07-20")));
     let section = md
-        .split("## Distributor's analysis 經銷商分析報告\n\n")
+        .split("## 經銷商分析報告 Distributor's analysis\n\n")
         .nth(1)
         .expect("the section is rendered");
     assert!(
         section.starts_with(
-            "### 2008-06 · revision 2 · submitted 2008-07-04\n\n\
-             Revised: 補充 價格 \\| 檢查\n\n\
+            "### 2008-06 · 版本 revision 2 · 報送 submitted 2008-07-04\n\n\
+             修訂原因 Revised: 補充 價格 \\| 檢查\n\n\
              > ## 六月（修訂）\n>\n> | a | b |\n"
         ),
         "{section}"
     );
     let empty = render::to_markdown(&review_pack(&w.model, p("2008-05"), d("2008-07-20")));
     assert!(
-        empty.contains("## Distributor's analysis 經銷商分析報告\n\n(none)\n"),
+        empty.contains("## 經銷商分析報告 Distributor's analysis\n\n(無 none)\n"),
         "{empty}"
     );
 }
@@ -289,8 +289,8 @@ fn html_shows_hostile_markdown_as_escaped_text() {
         .expect("the analysis has its section");
     assert!(
         section.starts_with(
-            "<h3>2008-06 · revision 2 · submitted 2008-07-04</h3>\
-             <p>Revised: &quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;</p>\
+            "<h3>2008-06 · 版本 revision 2 · 報送 submitted 2008-07-04</h3>\
+             <p>修訂原因 Revised: &quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;</p>\
              <div class=\"md\">&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;\n\
              &lt;/div&gt;&lt;/section&gt;&lt;img src=x onerror=alert(1)&gt;\n\
              [link](javascript:alert(1)) &amp; &lt;b&gt;bold&lt;/b&gt;\n"
