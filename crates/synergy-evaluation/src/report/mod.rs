@@ -8,6 +8,7 @@
 //! action items, agenda).
 
 mod brand;
+mod decode;
 mod exceptions;
 mod market;
 mod review;
@@ -22,6 +23,7 @@ use crate::kpi::{self, Scope};
 use crate::model::PartnershipModel;
 
 pub use brand::brand_report;
+pub use decode::DecodeError;
 pub use exceptions::exceptions;
 pub(crate) use exceptions::stock_to_sales_exact;
 pub use market::market_report;
