@@ -26,6 +26,7 @@ pub mod report;
 pub mod restate;
 pub mod svg;
 pub mod value;
+pub mod xlsx;
 
 pub use declare::{CLI_GROUPS, COMMANDS};
 pub use issue::{Command, EvaluationContext, issued_stream};

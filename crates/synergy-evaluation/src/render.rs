@@ -43,6 +43,10 @@ pub fn render(report: &Report, format: Format) -> String {
     }
 }
 
+/// The byte-order mark `--bom` puts before a CSV: without it Excel reads UTF-8 as the
+/// system's code page and garbles the Chinese.
+pub const BOM: char = '\u{feff}';
+
 /// Compact JSON, byte-identical for identical reports.
 pub fn to_json(report: &Report) -> String {
     report.to_json().to_text()
