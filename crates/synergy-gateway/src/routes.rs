@@ -192,6 +192,7 @@ pub enum ReportFormatDto {
     Csv,
     Md,
     Html,
+    Xlsx,
 }
 
 impl ReportFormatDto {
@@ -202,8 +203,38 @@ impl ReportFormatDto {
             ReportFormatDto::Csv => (ReportFormat::Csv, "text/csv; charset=utf-8"),
             ReportFormatDto::Md => (ReportFormat::Markdown, "text/markdown; charset=utf-8"),
             ReportFormatDto::Html => (ReportFormat::Html, "text/html; charset=utf-8"),
+            // Written by `report_response` from the report itself.
+            ReportFormatDto::Xlsx => (ReportFormat::Json, XLSX),
         }
     }
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A report in the format asked for, from its JSON (a live report's or a frozen
+/// version's): JSON as it is, every other format rendered from the report it reads back to.
+fn report_response(json: String, format: ReportFormatDto, bom: bool) -> Result<Response, Problem> {
+    if bom && !matches!(format, ReportFormatDto::Csv) {
+        return Err(Problem::new(ErrorCode::InvalidQuery, "bom=true is for format=csv").with_field("bom"));
+    }
+    let (rendering, media) = format.rendering();
+    if matches!(format, ReportFormatDto::Json) {
+        return Ok(text(media, json));
+    }
+    let report = synergy_evaluation::json::Json::parse(&json)
+        .map_err(|e| Problem::internal(e.to_string()))
+        .and_then(|j| {
+            synergy_evaluation::Report::from_json(&j).map_err(|e| Problem::internal(e.to_string()))
+        })?;
+    let body: Vec<u8> = match format {
+        ReportFormatDto::Xlsx => synergy_evaluation::xlsx::to_xlsx(&report)
+            .map_err(|e| Problem::internal(format!("the workbook: {e}")))?,
+        ReportFormatDto::Csv if bom => {
+            format!("{}{}", synergy_evaluation::render::BOM, synergy_evaluation::render::to_csv(&report)).into_bytes()
+        }
+        _ => synergy_evaluation::render::render(&report, rendering).into_bytes(),
+    };
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(media))], body).into_response())
 }
 
 /// A rendered report or plan, served as `media`.
@@ -227,9 +258,12 @@ pub enum ReportKindDto {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReportArgs {
-    /// Rendering; json (default) is the report contract of `docs/kpis.md`.
+    /// Rendering; json (default) is the report contract of `docs/kpis.md`; xlsx is a
+    /// workbook with a sheet per table.
     #[param(inline)]
     pub format: Option<ReportFormatDto>,
+    /// With format=csv: start with a byte-order mark, so Excel reads the Chinese as UTF-8.
+    pub bom: Option<bool>,
     /// "As of" date (YYYY-MM-DD) for overdue items and months due; default today on the
     /// partnership's calendar (its time zone).
     #[param(inline)]
@@ -259,6 +293,7 @@ pub struct ReportArgs {
                 ("text/csv"),
                 ("text/markdown"),
                 ("text/html"),
+                ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
             )
         ),
         (status = 400, description = "Malformed path, query or header", body = ErrorBody),
@@ -283,19 +318,22 @@ pub async fn get_report(
     let view = auth::partnership(&s, &p).await?;
     caller.side_in(&view)?;
     let as_of = as_of.unwrap_or_else(|| s.clock.now().date_in(&view.time_zone));
-    let (format, media) = q.format.unwrap_or(ReportFormatDto::Json).rendering();
-    let rendered = s
+    let json = s
         .api
         .report(ReportRequest {
             partnership: p,
             period,
             kind,
-            format,
+            format: ReportFormat::Json,
             as_of,
             after: q.after.map(synergy_eventlog::Position),
         })
         .await?;
-    Ok(text(media, rendered))
+    report_response(
+        json,
+        q.format.unwrap_or(ReportFormatDto::Json),
+        q.bom.unwrap_or(false),
+    )
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -438,7 +476,20 @@ pub async fn get_value_realised(
     Ok(text("application/json", answer))
 }
 
-/// An issued version of a report, exactly as it was frozen (JSON; parties only).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct IssuedReportArgs {
+    /// Rendering; json (default) is the frozen body unchanged; the others are rendered
+    /// from it.
+    #[param(inline)]
+    pub format: Option<ReportFormatDto>,
+    /// With format=csv: start with a byte-order mark, so Excel reads the Chinese as UTF-8.
+    pub bom: Option<bool>,
+}
+
+/// An issued version of a report as it was frozen (parties only): its JSON unchanged, or
+/// rendered from it.
 #[utoipa::path(
     get,
     path = "/v1/partnerships/{id}/reports/{kind}/{period}/versions/{version}",
@@ -448,10 +499,19 @@ pub async fn get_value_realised(
         ("kind" = inline(ReportKindDto), Path, description = "market, brand, scorecard or review"),
         ("period" = inline(PeriodText), Path, description = "2008-06, 2008-Q2, 2008-H1 or 2008"),
         ("version" = u32, Path, minimum = 1, description = "The issued version, from 1"),
+        IssuedReportArgs,
         ("X-Act-As" = inline(Option<Id>), Header, description = "Admin tokens only: the organisation the admin acts for"),
     ),
     responses(
-        (status = 200, description = "The frozen report (the JSON contract of `docs/kpis.md`)", content_type = "application/json"),
+        (status = 200, description = "The frozen report (the JSON contract of `docs/kpis.md`), or rendered from it",
+            content(
+                ("application/json"),
+                ("text/csv"),
+                ("text/markdown"),
+                ("text/html"),
+                ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            )
+        ),
         (status = 400, description = "Malformed path or header", body = ErrorBody),
         (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
         (status = 403, description = "Not a party", body = ErrorBody),
@@ -466,6 +526,7 @@ pub async fn get_issued_report(
     State(s): State<GatewayState>,
     caller: Caller,
     args: Params,
+    QueryArgs(q): QueryArgs<IssuedReportArgs>,
 ) -> Result<Response, Problem> {
     let p: PartnershipId = args.get("id")?;
     let kind: ReportKind = args.get("kind")?;
@@ -485,14 +546,11 @@ pub async fn get_issued_report(
     let view = auth::partnership(&s, &p).await?;
     caller.side_in(&view)?;
     let body = s.api.issued_report(&p, kind, period, version).await?;
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
+    report_response(
         body,
+        q.format.unwrap_or(ReportFormatDto::Json),
+        q.bom.unwrap_or(false),
     )
-        .into_response())
 }
 
 /// Liveness.
