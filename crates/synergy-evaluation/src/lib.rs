@@ -18,6 +18,7 @@ pub mod issue;
 pub mod json;
 pub mod kpi;
 pub mod layout;
+pub mod locale;
 pub mod model;
 pub mod planner;
 pub mod recommend;

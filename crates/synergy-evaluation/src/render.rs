@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::figure::{Figure, Kpis, Unit};
-use crate::layout::{self, Block, Cell, Table, Width};
 use crate::json::Json;
+use crate::layout::{self, Block, Cell, Table, Width};
+use crate::locale::{Lang, Texts};
 use crate::report::Report;
 use crate::svg::{self, escape};
 
@@ -34,12 +35,19 @@ impl std::str::FromStr for Format {
     }
 }
 
+/// The report in `format`, its words in 简体中文 (the default language).
 pub fn render(report: &Report, format: Format) -> String {
+    render_in(report, format, Lang::default())
+}
+
+/// The report in `format`, its words in `lang`. JSON and CSV are the same in every
+/// language: they are read by programs.
+pub fn render_in(report: &Report, format: Format, lang: Lang) -> String {
     match format {
         Format::Json => to_json(report),
         Format::Csv => to_csv(report),
-        Format::Markdown => to_markdown(report),
-        Format::Html => to_html(report),
+        Format::Markdown => to_markdown_in(report, lang),
+        Format::Html => to_html_in(report, lang),
     }
 }
 
@@ -168,7 +176,7 @@ fn md_cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-fn md_table(out: &mut String, table: &Table) {
+fn md_table(out: &mut String, table: &Table, t: &Texts) {
     out.push('|');
     for h in &table.head {
         let _ = write!(out, " {} |", md_cell(h));
@@ -176,14 +184,17 @@ fn md_table(out: &mut String, table: &Table) {
     out.push_str("\n|");
     for (i, _) in table.head.iter().enumerate() {
         // Figures right-aligned, as in the page.
-        let numeric = table.rows.iter().any(|r| r.get(i).is_some_and(Cell::is_number));
+        let numeric = table
+            .rows
+            .iter()
+            .any(|r| r.get(i).is_some_and(Cell::is_number));
         out.push_str(if numeric { "---:|" } else { "---|" });
     }
     out.push('\n');
     for row in &table.rows {
         out.push('|');
         for c in row {
-            let _ = write!(out, " {} |", md_cell(&c.human()));
+            let _ = write!(out, " {} |", md_cell(&c.show(t)));
         }
         out.push('\n');
     }
@@ -193,13 +204,24 @@ fn md_table(out: &mut String, table: &Table) {
 /// A Markdown document of the report's [layout](crate::layout): tables split by theme so
 /// none runs off a page.
 pub fn to_markdown(report: &Report) -> String {
+    to_markdown_in(report, Lang::default())
+}
+
+/// [`to_markdown`] in `lang`.
+pub fn to_markdown_in(report: &Report, lang: Lang) -> String {
+    let t = &Texts::new(lang);
     let mut out = String::new();
-    for block in layout::document(report, Width::Page) {
+    for block in layout::document(report, Width::Page, t) {
         match block {
             Block::Heading(level, text) => {
-                let _ = writeln!(out, "{} {}\n", "#".repeat(usize::from(level)), md_cell(&text));
+                let _ = writeln!(
+                    out,
+                    "{} {}\n",
+                    "#".repeat(usize::from(level)),
+                    md_cell(&text)
+                );
             }
-            Block::Table(t) => md_table(&mut out, &t),
+            Block::Table(table) => md_table(&mut out, &table, t),
             Block::Text(t) => {
                 let _ = writeln!(out, "{}\n", md_cell(&t));
             }
@@ -213,7 +235,8 @@ pub fn to_markdown(report: &Report) -> String {
             } => {
                 let _ = writeln!(out, "### {}\n", md_cell(&heading));
                 if let Some(reason) = reason {
-                    let _ = writeln!(out, "修訂原因 Revised: {}\n", md_cell(&reason));
+                    let revised = t.get("analysis-revised", &[("reason", &reason)]);
+                    let _ = writeln!(out, "{}\n", md_cell(&revised.unwrap_or_default()));
                 }
                 for line in text.lines() {
                     if line.is_empty() {
@@ -310,7 +333,7 @@ td,th{padding:2px 4px;overflow-wrap:anywhere}td.n{white-space:normal}\
 thead{display:table-header-group}tr,figure{break-inside:avoid}\
 h1,h2,h3,h4,caption{break-after:avoid}}";
 
-fn html_table(out: &mut String, table: &Table) {
+fn html_table(out: &mut String, table: &Table, t: &Texts) {
     out.push_str("<table><thead><tr>");
     for h in &table.head {
         let _ = write!(out, "<th scope=\"col\">{}</th>", escape(h));
@@ -320,7 +343,7 @@ fn html_table(out: &mut String, table: &Table) {
         out.push_str("<tr>");
         for c in row {
             let class = if c.is_number() { " class=\"n\"" } else { "" };
-            let _ = write!(out, "<td{class}>{}</td>", escape(&c.human()));
+            let _ = write!(out, "<td{class}>{}</td>", escape(&c.show(t)));
         }
         out.push_str("</tr>");
     }
@@ -330,13 +353,20 @@ fn html_table(out: &mut String, table: &Table) {
 /// A self-contained page (inline CSS and SVG, no scripts, no external resources) of the
 /// report's [layout](crate::layout), laid out for A4 when printed.
 pub fn to_html(report: &Report) -> String {
-    let blocks = layout::document(report, Width::Page);
-    let t = match blocks.first() {
-        Some(Block::Heading(_, t)) => escape(t),
+    to_html_in(report, Lang::default())
+}
+
+/// [`to_html`] in `lang`.
+pub fn to_html_in(report: &Report, lang: Lang) -> String {
+    let t = &Texts::new(lang);
+    let blocks = layout::document(report, Width::Page, t);
+    let title = match blocks.first() {
+        Some(Block::Heading(_, title)) => escape(title),
         _ => String::new(),
     };
     let mut out = format!(
-        "<!DOCTYPE html><html lang=\"zh\"><head><meta charset=\"utf-8\"><title>{t}</title><style>{STYLE}</style></head><body>"
+        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{title}</title><style>{STYLE}</style></head><body>",
+        lang.html()
     );
     let mut subtitle = true;
     for block in blocks {
@@ -344,9 +374,13 @@ pub fn to_html(report: &Report) -> String {
             Block::Heading(level, text) => {
                 let _ = write!(out, "<h{level}>{}</h{level}>", escape(&text));
             }
-            Block::Table(t) => html_table(&mut out, &t),
+            Block::Table(table) => html_table(&mut out, &table, t),
             Block::Text(text) => {
-                let class = if std::mem::take(&mut subtitle) { " class=\"sub\"" } else { "" };
+                let class = if std::mem::take(&mut subtitle) {
+                    " class=\"sub\""
+                } else {
+                    ""
+                };
                 let _ = write!(out, "<p{class}>{}</p>", escape(&text));
             }
             // Shown as written: escaped, never interpreted (it is the distributor's free
@@ -364,7 +398,8 @@ pub fn to_html(report: &Report) -> String {
                     escape(&heading)
                 );
                 if let Some(reason) = reason {
-                    let _ = write!(out, "<p>修訂原因 Revised: {}</p>", escape(&reason));
+                    let revised = t.get("analysis-revised", &[("reason", &reason)]);
+                    let _ = write!(out, "<p>{}</p>", escape(&revised.unwrap_or_default()));
                 }
                 let _ = write!(out, "<div class=\"md\">{}</div></section>", escape(&text));
             }

@@ -10,6 +10,7 @@ use rust_xlsxwriter::{Format as CellFormat, FormatAlign, Workbook, XlsxError};
 use crate::exact::format_units;
 use crate::figure::{Figure, Unit};
 use crate::layout::{self, Block, Cell, Width};
+use crate::locale::{Lang, Texts};
 use crate::report::Report;
 
 /// Excel's limit on a sheet name.
@@ -23,7 +24,11 @@ fn sheet_name(title: &str, taken: &mut Vec<String>) -> String {
         .collect();
     let clean = clean.trim().trim_matches('\'');
     let base: String = clean.chars().take(SHEET_NAME_CHARS).collect();
-    let mut name = if base.is_empty() { "sheet".to_owned() } else { base };
+    let mut name = if base.is_empty() {
+        "sheet".to_owned()
+    } else {
+        base
+    };
     let mut n = 2;
     while taken.iter().any(|t| t.eq_ignore_ascii_case(&name)) {
         let suffix = format!(" {n}");
@@ -37,7 +42,9 @@ fn sheet_name(title: &str, taken: &mut Vec<String>) -> String {
 
 /// How wide a text shows: CJK characters take two columns.
 fn display_width(s: &str) -> usize {
-    s.chars().map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 }).sum()
+    s.chars()
+        .map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 })
+        .sum()
 }
 
 /// The cell's number and Excel number format; `None` for a text or null.
@@ -53,7 +60,11 @@ fn number(cell: &Cell) -> Option<(f64, &'static str)> {
                 // A percentage is stored as its fraction, so Excel's `%` shows it.
                 Unit::Percent => (
                     format_units(*units, unit.scale() + 2, false),
-                    if *signed { "+0.00%;-0.00%;0.00%" } else { "0.00%" },
+                    if *signed {
+                        "+0.00%;-0.00%;0.00%"
+                    } else {
+                        "0.00%"
+                    },
                 ),
                 Unit::Yuan => (plain, "#,##0.00"),
                 Unit::Cases if units % 1000 == 0 => (plain, "#,##0"),
@@ -67,21 +78,26 @@ fn number(cell: &Cell) -> Option<(f64, &'static str)> {
     text.parse().ok().map(|n| (n, format))
 }
 
-/// The workbook's bytes.
-pub fn to_xlsx(report: &Report) -> Result<Vec<u8>, XlsxError> {
+/// The workbook's bytes, its words in `lang`.
+pub fn to_xlsx(report: &Report, lang: Lang) -> Result<Vec<u8>, XlsxError> {
+    let t = &Texts::new(lang);
     let mut book = Workbook::new();
     let bold = CellFormat::new()
         .set_bold()
         .set_text_wrap()
         .set_align(FormatAlign::Top);
     let mut taken = Vec::new();
-    for block in layout::document(report, Width::Sheet) {
+    for block in layout::document(report, Width::Sheet, t) {
         let Block::Table(table) = block else {
             continue;
         };
         let sheet = book.add_worksheet();
         sheet.set_name(sheet_name(&table.title, &mut taken))?;
-        let mut widths: Vec<usize> = table.head.iter().map(|h| display_width(h).min(24)).collect();
+        let mut widths: Vec<usize> = table
+            .head
+            .iter()
+            .map(|h| display_width(h).min(24))
+            .collect();
         for (col, head) in table.head.iter().enumerate() {
             let col = u16::try_from(col).unwrap_or(u16::MAX);
             sheet.write_string_with_format(0, col, head, &bold)?;
@@ -101,16 +117,24 @@ pub fn to_xlsx(report: &Report) -> Result<Vec<u8>, XlsxError> {
                     }
                     None => {
                         let text = match cell {
-                            Cell::Figure { figure: Figure::Null, .. } => String::new(),
-                            other => other.human(),
+                            Cell::Figure {
+                                figure: Figure::Null,
+                                ..
+                            } => String::new(),
+                            other => other.show(t),
                         };
                         if !text.is_empty() {
                             sheet.write_string(r, col, &text)?;
                         }
                     }
                 }
+                // A number shows with its separators and decimals, not in 萬.
+                let shown = match cell {
+                    Cell::Figure { figure, .. } => figure.human(),
+                    Cell::Text(text) => text.clone(),
+                };
                 if let Some(w) = widths.get_mut(c) {
-                    *w = (*w).max(display_width(&cell.human()));
+                    *w = (*w).max(display_width(&shown));
                 }
             }
         }
@@ -134,11 +158,17 @@ mod tests {
     #[test]
     fn sheet_names_are_cut_cleaned_and_unique() {
         let mut taken = Vec::new();
-        assert_eq!(sheet_name("品牌 Brands (1/2)", &mut taken), "品牌 Brands (1 2)");
+        assert_eq!(
+            sheet_name("品牌 Brands (1/2)", &mut taken),
+            "品牌 Brands (1 2)"
+        );
         let long = "agenda information_gathered and more words";
         assert_eq!(sheet_name(long, &mut taken).chars().count(), 31);
         let again = sheet_name(long, &mut taken);
-        assert!(again.ends_with(" 2") && again.chars().count() == 31, "{again}");
+        assert!(
+            again.ends_with(" 2") && again.chars().count() == 31,
+            "{again}"
+        );
     }
 
     #[test]
@@ -147,7 +177,10 @@ mod tests {
         let pct = Figure::percent(Ratio::new(15_300, 67_610));
         assert_eq!(number(&cell(pct, false)), Some((0.2263, "0.00%")));
         let yuan = Figure::yuan(Some(21_700_000_012));
-        assert_eq!(number(&cell(yuan, false)), Some((217_000_000.12, "#,##0.00")));
+        assert_eq!(
+            number(&cell(yuan, false)),
+            Some((217_000_000.12, "#,##0.00"))
+        );
         assert_eq!(
             number(&cell(Figure::cases(Some(1_500)), false)),
             Some((1.5, "#,##0.000"))

@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use synergy_evaluation::json::Json;
+use synergy_evaluation::locale::Lang;
 use synergy_evaluation::render;
 use synergy_evaluation::{PartnershipModel, issue, review_pack};
 use synergy_proto::Context;
@@ -236,22 +237,28 @@ fn markdown_quotes_the_text_under_a_heading_per_analysis() {
         "2008-07-04",
         Some("補充\n價格 | 檢查"),
     );
-    let md = render::to_markdown(&review_pack(&w.model, p("2008-06"), d("2008-07-20")));
+    let md = render::to_markdown_in(
+        &review_pack(&w.model, p("2008-06"), d("2008-07-20")),
+        Lang::En,
+    );
     let section = md
-        .split("## 經銷商分析報告 Distributor's analysis\n\n")
+        .split("## Distributor's analysis\n\n")
         .nth(1)
         .expect("the section is rendered");
     assert!(
         section.starts_with(
-            "### 2008-06 · 版本 revision 2 · 報送 submitted 2008-07-04\n\n\
-             修訂原因 Revised: 補充 價格 \\| 檢查\n\n\
+            "### 2008-06 · revision 2 · submitted 2008-07-04\n\n\
+             Revised: 補充 價格 \\| 檢查\n\n\
              > ## 六月（修訂）\n>\n> | a | b |\n"
         ),
         "{section}"
     );
-    let empty = render::to_markdown(&review_pack(&w.model, p("2008-05"), d("2008-07-20")));
+    let empty = render::to_markdown_in(
+        &review_pack(&w.model, p("2008-05"), d("2008-07-20")),
+        Lang::En,
+    );
     assert!(
-        empty.contains("## 經銷商分析報告 Distributor's analysis\n\n(無 none)\n"),
+        empty.contains("## Distributor's analysis\n\n(none)\n"),
         "{empty}"
     );
 }
@@ -276,7 +283,10 @@ fn html_shows_hostile_markdown_as_escaped_text() {
         "2008-07-04",
         Some("\"><script>alert(2)</script>"),
     );
-    let html = render::to_html(&review_pack(&w.model, p("2008-06"), d("2008-07-20")));
+    let html = render::to_html_in(
+        &review_pack(&w.model, p("2008-06"), d("2008-07-20")),
+        Lang::En,
+    );
     assert!(!html.contains("<script"), "no script reaches the page");
     assert!(
         !html.contains("<img"),
@@ -289,8 +299,8 @@ fn html_shows_hostile_markdown_as_escaped_text() {
         .expect("the analysis has its section");
     assert!(
         section.starts_with(
-            "<h3>2008-06 · 版本 revision 2 · 報送 submitted 2008-07-04</h3>\
-             <p>修訂原因 Revised: &quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;</p>\
+            "<h3>2008-06 · revision 2 · submitted 2008-07-04</h3>\
+             <p>Revised: &quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;</p>\
              <div class=\"md\">&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;\n\
              &lt;/div&gt;&lt;/section&gt;&lt;img src=x onerror=alert(1)&gt;\n\
              [link](javascript:alert(1)) &amp; &lt;b&gt;bold&lt;/b&gt;\n"

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use synergy_domain::ErrorCode;
 use synergy_domain::contract::Values;
+use synergy_evaluation::locale::Lang;
 use synergy_evaluation::render::Format as ReportFormat;
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{CampaignId, Date, PartnershipId, Period, Side};
@@ -211,11 +212,43 @@ impl ReportFormatDto {
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
+/// The language of a report's md, html and xlsx.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+pub enum LangDto {
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "zh-TW")]
+    ZhTw,
+    #[serde(rename = "en")]
+    En,
+}
+
+/// `?lang=`, else the first report language `Accept-Language` names, else 简体中文.
+fn report_lang(lang: Option<LangDto>, headers: &HeaderMap) -> Lang {
+    match lang {
+        Some(LangDto::ZhCn) => Lang::ZhCn,
+        Some(LangDto::ZhTw) => Lang::ZhTw,
+        Some(LangDto::En) => Lang::En,
+        None => headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Lang::from_accept_language)
+            .unwrap_or_default(),
+    }
+}
+
 /// A report in the format asked for, from its JSON (a live report's or a frozen
 /// version's): JSON as it is, every other format rendered from the report it reads back to.
-fn report_response(json: String, format: ReportFormatDto, bom: bool) -> Result<Response, Problem> {
+fn report_response(
+    json: String,
+    format: ReportFormatDto,
+    lang: Lang,
+    bom: bool,
+) -> Result<Response, Problem> {
     if bom && !matches!(format, ReportFormatDto::Csv) {
-        return Err(Problem::new(ErrorCode::InvalidQuery, "bom=true is for format=csv").with_field("bom"));
+        return Err(
+            Problem::new(ErrorCode::InvalidQuery, "bom=true is for format=csv").with_field("bom"),
+        );
     }
     let (rendering, media) = format.rendering();
     if matches!(format, ReportFormatDto::Json) {
@@ -227,14 +260,21 @@ fn report_response(json: String, format: ReportFormatDto, bom: bool) -> Result<R
             synergy_evaluation::Report::from_json(&j).map_err(|e| Problem::internal(e.to_string()))
         })?;
     let body: Vec<u8> = match format {
-        ReportFormatDto::Xlsx => synergy_evaluation::xlsx::to_xlsx(&report)
+        ReportFormatDto::Xlsx => synergy_evaluation::xlsx::to_xlsx(&report, lang)
             .map_err(|e| Problem::internal(format!("the workbook: {e}")))?,
-        ReportFormatDto::Csv if bom => {
-            format!("{}{}", synergy_evaluation::render::BOM, synergy_evaluation::render::to_csv(&report)).into_bytes()
-        }
-        _ => synergy_evaluation::render::render(&report, rendering).into_bytes(),
+        ReportFormatDto::Csv if bom => format!(
+            "{}{}",
+            synergy_evaluation::render::BOM,
+            synergy_evaluation::render::to_csv(&report)
+        )
+        .into_bytes(),
+        _ => synergy_evaluation::render::render_in(&report, rendering, lang).into_bytes(),
     };
-    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(media))], body).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, HeaderValue::from_static(media))],
+        body,
+    )
+        .into_response())
 }
 
 /// A rendered report or plan, served as `media`.
@@ -264,6 +304,10 @@ pub struct ReportArgs {
     pub format: Option<ReportFormatDto>,
     /// With format=csv: start with a byte-order mark, so Excel reads the Chinese as UTF-8.
     pub bom: Option<bool>,
+    /// The language of md, html and xlsx: zh-CN (the default), zh-TW or en; without it,
+    /// the first of them `Accept-Language` names. JSON and CSV are the same in every one.
+    #[param(inline)]
+    pub lang: Option<LangDto>,
     /// "As of" date (YYYY-MM-DD) for overdue items and months due; default today on the
     /// partnership's calendar (its time zone).
     #[param(inline)]
@@ -309,6 +353,7 @@ pub async fn get_report(
     State(s): State<GatewayState>,
     caller: Caller,
     args: Params,
+    headers: HeaderMap,
     QueryArgs(q): QueryArgs<ReportArgs>,
 ) -> Result<Response, Problem> {
     let p: PartnershipId = args.get("id")?;
@@ -332,6 +377,7 @@ pub async fn get_report(
     report_response(
         json,
         q.format.unwrap_or(ReportFormatDto::Json),
+        report_lang(q.lang, &headers),
         q.bom.unwrap_or(false),
     )
 }
@@ -486,6 +532,10 @@ pub struct IssuedReportArgs {
     pub format: Option<ReportFormatDto>,
     /// With format=csv: start with a byte-order mark, so Excel reads the Chinese as UTF-8.
     pub bom: Option<bool>,
+    /// The language of md, html and xlsx: zh-CN (the default), zh-TW or en; without it,
+    /// the first of them `Accept-Language` names. JSON and CSV are the same in every one.
+    #[param(inline)]
+    pub lang: Option<LangDto>,
 }
 
 /// An issued version of a report as it was frozen (parties only): its JSON unchanged, or
@@ -526,6 +576,7 @@ pub async fn get_issued_report(
     State(s): State<GatewayState>,
     caller: Caller,
     args: Params,
+    headers: HeaderMap,
     QueryArgs(q): QueryArgs<IssuedReportArgs>,
 ) -> Result<Response, Problem> {
     let p: PartnershipId = args.get("id")?;
@@ -549,6 +600,7 @@ pub async fn get_issued_report(
     report_response(
         body,
         q.format.unwrap_or(ReportFormatDto::Json),
+        report_lang(q.lang, &headers),
         q.bom.unwrap_or(false),
     )
 }

@@ -208,6 +208,10 @@ pub struct DemoArgs {
     /// workbook, a sheet per table).
     #[arg(long, value_enum, default_value = "md")]
     pub format: OutputFormat,
+    /// The language of md, html and xlsx: zh-CN (简体中文, the default), zh-TW (繁體中文)
+    /// or en. JSON and CSV are the same in every language.
+    #[arg(long, default_value = "zh-CN")]
+    pub lang: synergy_evaluation::locale::Lang,
     /// Put a byte-order mark before the CSV, so Excel opens its Chinese as UTF-8
     /// (`--format csv` only).
     #[arg(long)]
@@ -289,6 +293,10 @@ pub struct ReportArgs {
     /// a sheet per table).
     #[arg(long, value_enum, default_value = "md")]
     pub format: OutputFormat,
+    /// The language of md, html and xlsx: zh-CN (简体中文, the default), zh-TW (繁體中文)
+    /// or en. JSON and CSV are the same in every language.
+    #[arg(long, default_value = "zh-CN")]
+    pub lang: synergy_evaluation::locale::Lang,
     /// Put a byte-order mark before the CSV, so Excel opens its Chinese as UTF-8
     /// (`--format csv` only).
     #[arg(long)]

@@ -129,7 +129,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     after: None,
                 })
                 .await?;
-            emit_report(&text, args.format, args.bom, args.out.as_deref())?;
+            emit_report(&text, args.format, args.lang, args.bom, args.out.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Up(args) => {
@@ -193,7 +193,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let text = api
                 .issued_report(&args.partnership, kind_of(args.kind), args.period, version)
                 .await?;
-            emit_report(&text, args.format, args.bom, args.out.as_deref())?;
+            emit_report(&text, args.format, args.lang, args.bom, args.out.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(args) => {
@@ -212,7 +212,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     after: None,
                 })
                 .await?;
-            emit_report(&text, args.format, args.bom, args.out.as_deref())?;
+            emit_report(&text, args.format, args.lang, args.bom, args.out.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::PlanGap(args) => {
@@ -357,6 +357,7 @@ async fn read_api(data: &Path, nats: Option<&NatsAddress>) -> anyhow::Result<Arc
 fn emit_report(
     json: &str,
     format: OutputFormat,
+    lang: synergy_evaluation::locale::Lang,
     bom: bool,
     out: Option<&Path>,
 ) -> anyhow::Result<()> {
@@ -369,11 +370,11 @@ fn emit_report(
     };
     let mut bytes = match format {
         OutputFormat::Json => json.as_bytes().to_vec(),
-        OutputFormat::Xlsx => synergy_evaluation::xlsx::to_xlsx(&report()?)?,
+        OutputFormat::Xlsx => synergy_evaluation::xlsx::to_xlsx(&report()?, lang)?,
         OutputFormat::Csv if bom => {
             format!("{}{}", render::BOM, render::to_csv(&report()?)).into_bytes()
         }
-        other => render::render(&report()?, format_of(other)).into_bytes(),
+        other => render::render_in(&report()?, format_of(other), lang).into_bytes(),
     };
     if format != OutputFormat::Xlsx && !bytes.ends_with(b"\n") {
         bytes.push(b'\n');

@@ -163,8 +163,11 @@ impl Report {
                 let Json::Object(members) = p else {
                     return Err(DecodeError("a month of series is not an object".into()));
                 };
-                let values: Vec<(String, Json)> =
-                    members.iter().filter(|(k, _)| k != "month").cloned().collect();
+                let values: Vec<(String, Json)> = members
+                    .iter()
+                    .filter(|(k, _)| k != "month")
+                    .cloned()
+                    .collect();
                 Ok(SeriesPoint {
                     month: parsed::<YearMonth>(p, "month")?,
                     values: kpis(&values)?,
