@@ -189,3 +189,23 @@ agenda-plan_unique = Is our plan unique?
 agenda-pricing = Does the pricing serve what matters most to the customer?
 agenda-information_gathered = How well was customer information gathered?
 agenda-information_shared = Did the information reach those who need it?
+
+## Values the reports carry as words
+
+side-manufacturer = manufacturer
+side-distributor = distributor
+outcome-succeeded = succeeded
+outcome-partlysucceeded = partly succeeded
+outcome-failed = failed
+outcome-cancelled = cancelled
+stage-introduction = introduction
+stage-cultivation = cultivation
+stage-growth = growth
+stage-mature = mature
+stage-decline = decline
+stage-withdrawn = withdrawn
+status-accepted = accepted
+status-dismissed = dismissed
+standing-closed = closed
+scope-partnership = partnership
+price-class = class { $class }

@@ -189,3 +189,23 @@ agenda-plan_unique = 我们的方案是不是独一无二的？
 agenda-pricing = 定价方案是不是考虑到了客户最重视的部分？
 agenda-information_gathered = 客户信息收集得如何？
 agenda-information_shared = 收集的信息是不是交给了需要的部门？
+
+## Values the reports carry as words
+
+side-manufacturer = 厂家
+side-distributor = 经销商
+outcome-succeeded = 成功
+outcome-partlysucceeded = 部分成功
+outcome-failed = 失败
+outcome-cancelled = 取消
+stage-introduction = 导入期
+stage-cultivation = 培育期
+stage-growth = 成长期
+stage-mature = 成熟期
+stage-decline = 衰退期
+stage-withdrawn = 已退出
+status-accepted = 已采纳
+status-dismissed = 未采纳
+standing-closed = 已完成
+scope-partnership = 整体
+price-class = { $class }类

@@ -189,3 +189,23 @@ agenda-plan_unique = 我們的方案是不是獨一無二的？
 agenda-pricing = 定價方案是不是考慮到了客戶最重視的部分？
 agenda-information_gathered = 客戶信息收集得如何？
 agenda-information_shared = 收集的信息是不是交給了需要的部門？
+
+## Values the reports carry as words
+
+side-manufacturer = 廠家
+side-distributor = 經銷商
+outcome-succeeded = 成功
+outcome-partlysucceeded = 部分成功
+outcome-failed = 失敗
+outcome-cancelled = 取消
+stage-introduction = 導入期
+stage-cultivation = 培育期
+stage-growth = 成長期
+stage-mature = 成熟期
+stage-decline = 衰退期
+stage-withdrawn = 已退出
+status-accepted = 已採納
+status-dismissed = 未採納
+standing-closed = 已完成
+scope-partnership = 整體
+price-class = { $class }類

@@ -239,6 +239,22 @@ pub fn figure_of(key: &str, value: &Json) -> Option<Figure> {
     }
 }
 
+/// A word the reports carry as a value (a side, an outcome, a stage…) in the reader's
+/// language; any other text as it is.
+fn word(t: &Texts, key: &str, value: &str) -> String {
+    let kind = match key {
+        "owner" | "by" => "side",
+        "outcome" => "outcome",
+        "stage" => "stage",
+        "status" => "status",
+        "item_status" => "standing",
+        "scope" => "scope",
+        _ => return value.to_owned(),
+    };
+    t.get(&format!("{kind}-{value}"), &[])
+        .unwrap_or_else(|| value.to_owned())
+}
+
 /// A value of a member for people: booleans as yes/no, numbers by their key's unit, a list
 /// of texts joined, a small object as `label value` pairs.
 fn cell(t: &Texts, key: &str, value: &Json) -> Cell {
@@ -250,7 +266,7 @@ fn cell(t: &Texts, key: &str, value: &Json) -> Cell {
             || Cell::text(crate::render::scalar(value)),
             |f| Cell::figure(key, f),
         ),
-        Json::String(s) => Cell::text(s.clone()),
+        Json::String(s) => Cell::text(word(t, key, s)),
         Json::Array(items) => Cell::text(if items.is_empty() {
             "—".to_owned()
         } else {
@@ -265,9 +281,12 @@ fn cell(t: &Texts, key: &str, value: &Json) -> Cell {
             members
                 .iter()
                 .map(|(k, v)| {
-                    // A mix's members are classes, not keys.
-                    let value = cell(t, if key == "class_mix" { "mix_pct" } else { k }, v);
-                    format!("{} {}", t.label(k), value.show(t))
+                    // A mix's members are price classes, not keys.
+                    if key == "class_mix" {
+                        let class = t.get("price-class", &[("class", k)]).unwrap_or_default();
+                        return format!("{class} {}", cell(t, "mix_pct", v).show(t));
+                    }
+                    format!("{} {}", t.label(k), cell(t, k, v).show(t))
                 })
                 .collect::<Vec<_>>()
                 .join(" · "),
@@ -772,4 +791,47 @@ pub fn document(report: &Report, width: Width, t: &Texts) -> Vec<Block> {
         section_blocks(t, &mut out, name, section);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::locale::Lang;
+
+    #[test]
+    fn words_carried_as_values_read_in_the_language() {
+        let cn = Texts::new(Lang::ZhCn);
+        assert_eq!(word(&cn, "outcome", "succeeded"), "成功");
+        assert_eq!(word(&cn, "owner", "manufacturer"), "厂家");
+        assert_eq!(word(&cn, "stage", "growth"), "成长期");
+        assert_eq!(word(&cn, "item_status", "closed"), "已完成");
+        // A value with no word, or under a key that carries none, stays as it is.
+        assert_eq!(word(&cn, "scope", "brand:hongyun"), "brand:hongyun");
+        assert_eq!(word(&cn, "title", "succeeded"), "succeeded");
+        let en = Texts::new(Lang::En);
+        assert_eq!(word(&en, "outcome", "partlysucceeded"), "partly succeeded");
+        assert_eq!(cell(&en, "overdue", &Json::Bool(false)).show(&en), "no");
+        assert_eq!(cell(&cn, "overdue", &Json::Bool(true)).show(&cn), "是");
+    }
+
+    #[test]
+    fn numbers_read_back_by_their_key() {
+        assert_eq!(parse_units("1200.5", 3), Some(1_200_500));
+        assert_eq!(parse_units("-0.25", 2), Some(-25));
+        assert_eq!(parse_units("1.234", 2), None);
+        assert_eq!(parse_units("1e3", 2), None);
+        assert_eq!(parse_units("", 2), None);
+        assert_eq!(
+            figure_of("volume_share_pct", &Json::Number("22.63".into())),
+            Some(Figure::Amount {
+                units: 2263,
+                unit: Unit::Percent
+            })
+        );
+        assert_eq!(
+            figure_of("actions_open", &Json::Number("2".into())),
+            Some(Figure::Count(2))
+        );
+        assert_eq!(figure_of("actions_open", &Json::Number("2.5".into())), None);
+    }
 }

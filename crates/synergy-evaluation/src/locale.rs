@@ -304,7 +304,8 @@ mod tests {
                                 ("revision", "2"),
                                 ("period", "p"),
                                 ("on", "o"),
-                                ("reason", "r")
+                                ("reason", "r"),
+                                ("class", "1"),
                             ]
                         )
                         .is_some(),

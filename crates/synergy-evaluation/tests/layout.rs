@@ -134,13 +134,16 @@ fn the_review_pack_shows_no_raw_keys() {
     let md = render::to_markdown(&pack);
     assert!(md.contains("| 事项 | 负责方 | 到期日 | 状态 |"), "{md}");
     assert!(
-        md.contains(
-            "| Monthly data by the 10th: name a data owner | distributor | 2008-07-31 | 未结 |"
-        ),
+        md.contains("| Monthly data by the 10th: name a data owner | 经销商 | 2008-07-31 | 未结 |"),
         "{md}"
     );
     assert!(
         md.contains("### 为什么会赢，或者为什么会输？\n\n| 项目 | 数值 |"),
+        "{md}"
+    );
+    // Words the pack carries as values (sides, outcomes, price classes) in the language.
+    assert!(
+        md.contains("| 类别结构 | 1类 7.10 % · 2类 33.94 % · 3类 58.95 % |"),
         "{md}"
     );
     let en = render::to_markdown_in(&pack, Lang::En);
