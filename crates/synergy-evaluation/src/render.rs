@@ -329,7 +329,7 @@ figure{margin:1em 0}svg{max-width:100%;height:auto}\
 .md{white-space:pre-wrap;overflow-wrap:anywhere;border-left:3px solid #ccc;padding-left:1em}\
 @page{size:A4;margin:12mm}\
 @media print{body{margin:0;font-size:9pt}table{max-width:100%;font-size:8.5pt}\
-td,th{padding:2px 4px;overflow-wrap:break-word}\
+td,th{padding:2px 4px;overflow-wrap:break-word}th{word-break:keep-all}\
 thead{display:table-header-group}tr,figure{break-inside:avoid}\
 h1,h2,h3,h4,caption{break-after:avoid}}";
 
