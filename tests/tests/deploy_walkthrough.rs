@@ -557,7 +557,7 @@ fn ensure_report_counts_january(transcript: &str) -> anyhow::Result<()> {
         let digits = n.to_string();
         let mut out = String::new();
         for (i, digit) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(digit);
