@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::text::{Shape, ShapeSchema};
+use crate::text::Shape;
 use crate::{reads, routes, uploads};
 
 struct Security;

@@ -1,51 +1,16 @@
 //! The text shapes of the JSON API ([`Shape`], declared once in the command contract):
-//! each is one type that both documents its shape in the OpenAPI (pattern, format, bounds)
-//! and checks it on the server, so the document says exactly what is accepted.
+//! each is one type that both documents its shape in the OpenAPI (pattern, format, bounds;
+//! [`Shape::schema`]) and checks it on the server, so the document says exactly what is
+//! accepted.
 
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::Deref;
 
 use serde::Deserialize;
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::{RefOr, Schema};
 
-pub use synergy_domain::contract::Shape;
-
-/// A shape's OpenAPI schema: a string with the shape's pattern, format and bounds.
-pub trait ShapeSchema {
-    fn schema(self) -> ObjectBuilder;
-}
-
-fn format(shape: Shape) -> Option<KnownFormat> {
-    match shape {
-        Shape::Date => Some(KnownFormat::Date),
-        Shape::Uuid => Some(KnownFormat::Uuid),
-        _ => None,
-    }
-}
-
-impl ShapeSchema for Shape {
-    /// The OpenAPI schema of a string of this shape.
-    fn schema(self) -> ObjectBuilder {
-        let mut b = ObjectBuilder::new()
-            .schema_type(Type::String)
-            .pattern(Some(self.pattern()))
-            .description(Some(self.description()))
-            .examples([serde_json::Value::from(self.example())]);
-        if let Some(f) = format(self) {
-            b = b.format(Some(SchemaFormat::KnownFormat(f)));
-        }
-        match self {
-            Shape::Id => b.min_length(Some(1)).max_length(Some(64)),
-            Shape::Date => b.min_length(Some(10)).max_length(Some(10)),
-            Shape::Month => b.min_length(Some(7)).max_length(Some(7)),
-            Shape::NonEmpty => b.min_length(Some(1)),
-            Shape::TimeZone => b.min_length(Some(1)).max_length(Some(64)),
-            _ => b,
-        }
-    }
-}
+pub use synergy_domain::contract::{ParseShaped, Shape};
 
 /// A JSON string of a given [`Shape`]; the shape is checked when the handler parses it, so
 /// the error names the field.
