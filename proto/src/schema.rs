@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::{RefOr, Schema};
 
+use crate::events::brand::PriceClass;
 use crate::events::evaluation::RecommendationRule;
 use crate::shape::{END, Shape};
 use crate::{
@@ -114,6 +115,11 @@ text_schema! {
         )))
         .description(Some("An instant in UTC to the millisecond"))
         .examples(["2008-07-10T08:30:00.123Z"]);
+    PriceClass => ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(1))
+        .maximum(Some(5))
+        .description(Some("A price class, 1 (一類) to 5 (五類)"));
     RecommendationRule => ObjectBuilder::new()
         .schema_type(Type::String)
         .enum_values(Some(RecommendationRule::ALL.iter().map(|r| r.to_string())))
