@@ -3,9 +3,10 @@
 //! side, or an admin acting for one); outsiders get 403 like everywhere else.
 //!
 //! The body is the context's answer as JSON, with dates, months, periods, instants and
-//! amounts as text (`"2008-06"`, `"1250.500"`), as the proto types write themselves. A
-//! route that names one item (a plan, a campaign, an order, ...) answers 404 when it does
-//! not exist.
+//! amounts as text (`"2008-06"`, `"1250.500"`), as the proto types write themselves; the
+//! OpenAPI document states it as the answer's own type (its `ToSchema`, behind the
+//! contexts' `openapi` feature). A route that names one item (a plan, a campaign, an order,
+//! ...) answers 404 when it does not exist.
 
 use axum::extract::State;
 use axum::http::Method;
@@ -147,10 +148,11 @@ impl<T> OneOf<T> for Option<Box<T>> {}
 fn declares<A, T>(_: impl FnOnce(A) -> Option<T>) {}
 
 /// Declares the reads: each entry is one route (path, tag, parameters), the query it asks,
-/// the item a `null` answer is the 404 of, and the answer's type, named by the context's
-/// `Answer` variant that carries it, so the OpenAPI 200 schema is the type the context
-/// answers with. The handlers, [`routes`] and [`Doc`] (their OpenAPI paths) all derive
-/// from these entries.
+/// the answer's type named with the context's `Answer` variant that carries it
+/// (`StratA::Plan => Plan`), and for a read of one item the name its 404 gives
+/// (`404 "plan"`). The OpenAPI 200 schema is that type, so it is the type the context
+/// answers with; the handlers, [`routes`] and [`Doc`] (their OpenAPI paths) all derive
+/// from the entries.
 macro_rules! reads {
     ($(
         $(#[doc = $doc:expr])*

@@ -172,98 +172,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shapes_accept_what_their_patterns_state() {
-        let cases: &[(Shape, &[&str], &[&str])] = &[
-            (
-                Shape::Id,
-                &["a", "hy-soft", "A_1", &"x".repeat(64)],
-                &["", "a.b", "a b", "é", &"x".repeat(65), "a\n"],
-            ),
-            (
-                Shape::Date,
-                &["1900-01-01", "2008-02-29", "9999-12-31"],
-                &[
-                    "1899-12-31",
-                    "2007-02-29",
-                    "2008-13-01",
-                    "2008-1-01",
-                    " 2008-01-01",
-                ],
-            ),
-            (
-                Shape::Month,
-                &["2008-06", "1900-01"],
-                &["2008-6", "2008-00", "0000-01"],
-            ),
-            (
-                Shape::Period,
-                &["2008", "2008-06", "2008-Q4", "2008-H2"],
-                &["2008-Q5", "2008-H3", "1899", "2008-"],
-            ),
-            (
-                Shape::Cases,
-                &["0", "1200.5", "0.001", "999999999999999.999"],
-                &[
-                    "",
-                    ".5",
-                    "5.",
-                    "1.2500",
-                    "-1",
-                    "+1",
-                    "1e3",
-                    "1,000",
-                    "1000000000000000",
-                ],
-            ),
-            (
-                Shape::Yuan,
-                &["190", "190.00", "0.5"],
-                &["190.001", " 190", "190\n"],
-            ),
-            (Shape::Percent, &["22.50", "100", "0"], &["1000", "22.505"]),
-            (
-                Shape::Count,
-                &["0", "999999999"],
-                &["1000000000", "1.0", ""],
-            ),
-            (Shape::PriceClass, &["1", "5"], &["0", "6", "01"]),
-            (
-                Shape::Uuid,
-                &["0190a5f2-3c4d-7e8f-9a0b-1c2d3e4f5a6b"],
-                &[
-                    "0190a5f23c4d7e8f9a0b1c2d3e4f5a6b",
-                    "{0190a5f2-3c4d-7e8f-9a0b-1c2d3e4f5a6b}",
-                ],
-            ),
-            (Shape::NonEmpty, &["x", " "], &[""]),
-            (
-                Shape::TimeZone,
-                &[
-                    "Asia/Shanghai",
-                    "America/Port-au-Prince",
-                    "Etc/GMT+5",
-                    "UTC",
-                ],
-                &[
-                    "",
-                    " Asia/Shanghai",
-                    "Asia/Shanghai\n",
-                    "Asia.Shanghai",
-                    &"A/".repeat(33),
-                ],
-            ),
-        ];
-        for (shape, good, bad) in cases {
-            for g in *good {
-                assert!(shape.accepts(g), "{shape:?} refuses {g:?}");
-            }
-            for b in *bad {
-                assert!(!shape.accepts(b), "{shape:?} accepts {b:?}");
-            }
-        }
-    }
-
-    #[test]
     fn whole_numbers_may_be_spelled_as_floats() {
         #[derive(Debug, Deserialize)]
         struct Q {
@@ -308,13 +216,5 @@ mod tests {
             assert!(err.contains("9007199254740991"), "{beyond}: {err}");
         }
         assert!(n(r#"{"n": 1e300}"#).is_err());
-    }
-
-    #[test]
-    fn patterns_are_anchored_at_both_ends() {
-        for shape in [Shape::Id, Shape::Date, Shape::Cases, Shape::Uuid] {
-            let p = shape.pattern();
-            assert!(p.starts_with('^') && p.ends_with(r"(?![\s\S])"), "{p}");
-        }
     }
 }

@@ -533,11 +533,14 @@ fn every_read_answers_with_the_schema_its_document_states() {
             continue;
         }
         let schema = &op["responses"]["200"]["content"]["application/json"]["schema"];
-        assert!(typed(schema), "GET {template}: a free-form answer: {schema}");
+        assert!(
+            typed(schema),
+            "GET {template}: a free-form answer: {schema}"
+        );
 
-        let path = args
-            .iter()
-            .fold(template.clone(), |path, (name, value)| path.replace(name, value));
+        let path = args.iter().fold(template.clone(), |path, (name, value)| {
+            path.replace(name, value)
+        });
         assert!(!path.contains('{'), "no demo value for {path}");
         let body = expect(&addr, &path, &m, 200);
         let answer: Value = serde_json::from_str(&body).unwrap();
@@ -562,7 +565,11 @@ fn every_read_answers_with_the_schema_its_document_states() {
             errors.join("\n")
         );
         // And the schema is no blank cheque: an answer without the fields it names fails.
-        let hollow = if answer.is_array() { json!([{}]) } else { json!({}) };
+        let hollow = if answer.is_array() {
+            json!([{}])
+        } else {
+            json!({})
+        };
         assert!(
             !validator.is_valid(&hollow),
             "GET {template}: {hollow} passes the schema {schema}"
@@ -570,6 +577,10 @@ fn every_read_answers_with_the_schema_its_document_states() {
         checked.push(template.clone());
     }
     // The 23 reads of `reads.rs`, the partnership and the catalogue.
-    assert_eq!(checked.len(), 25, "every read of the five contexts: {checked:?}");
+    assert_eq!(
+        checked.len(),
+        25,
+        "every read of the five contexts: {checked:?}"
+    );
     stop(up);
 }
