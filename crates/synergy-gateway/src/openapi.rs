@@ -72,6 +72,8 @@ struct Doc;
 /// The gateway's OpenAPI document.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = Doc::openapi();
+    // The reads' operations come from their entries in `reads.rs`; the header schemas
+    // `Security` sets hold for them too, so it runs once they are in.
     doc.merge(reads::Doc::openapi());
     Security.modify(&mut doc);
     crate::declared::document(&mut doc);

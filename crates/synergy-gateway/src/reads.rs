@@ -218,8 +218,8 @@ macro_rules! reads {
             let one: Option<&'static str> = None $(.or(Some($item)))?;
             #[allow(unreachable_patterns)]
             declares(|a| match a {
-                $variant(answer) => {
-                    reads!(@holds answer, $answer, [$($item)?]);
+                $variant(held) => {
+                    reads!(@holds held, $answer, [$($item)?]);
                     Some(())
                 }
                 _ => None,
