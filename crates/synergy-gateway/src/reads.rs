@@ -178,6 +178,17 @@ macro_rules! reads {
         #[derive(utoipa::OpenApi)]
         #[openapi(paths($($name),*))]
         pub(crate) struct Doc;
+
+        /// Each read's operation alone, with the components its answer names.
+        #[cfg(test)]
+        fn each() -> Vec<(&'static str, utoipa::openapi::OpenApi)> {
+            vec![$({
+                #[derive(utoipa::OpenApi)]
+                #[openapi(paths($name))]
+                struct One;
+                (stringify!($name), <One as utoipa::OpenApi>::openapi())
+            }),*]
+        }
     };
 
     (@one
@@ -484,5 +495,28 @@ reads! {
             None => s.clock.now(),
         };
         AnyQuery::Support(SupQ::Overview { partnership: p, period, as_of })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// utoipa names a component by its type's name alone and the document keeps one schema
+    /// per name, so two answer types of one name would silently share a schema. Each read's
+    /// own components are therefore those of the whole document, name for name.
+    #[test]
+    fn every_read_names_its_components_as_the_document_does() {
+        let doc = crate::openapi::document();
+        let all = doc.components.expect("components").schemas;
+        let mut named = 0;
+        for (read, alone) in super::each() {
+            for (name, schema) in alone.components.expect("components").schemas {
+                assert!(
+                    all.get(&name) == Some(&schema),
+                    "{read}: its answer's {name} is not the document's {name}: another type has its name"
+                );
+                named += 1;
+            }
+        }
+        assert!(named > 50, "the reads' answers name {named} components");
     }
 }
