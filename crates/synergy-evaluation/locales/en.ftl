@@ -209,3 +209,13 @@ status-dismissed = dismissed
 standing-closed = closed
 scope-partnership = partnership
 price-class = class { $class }
+
+## The portfolio
+
+kind-portfolio = Portfolio
+ranked-by = ranked by { $kpi }
+heading-totals = Totals
+heading-partnerships = Partnerships
+rank = rank
+counterparty = counterparty
+region = region

@@ -209,3 +209,13 @@ status-dismissed = 未采纳
 standing-closed = 已完成
 scope-partnership = 整体
 price-class = { $class }类
+
+## The portfolio
+
+kind-portfolio = 合作组合
+ranked-by = 按{ $kpi }排名
+heading-totals = 合计
+heading-partnerships = 合作
+rank = 排名
+counterparty = 合作方
+region = 区域

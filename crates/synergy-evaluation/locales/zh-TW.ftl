@@ -209,3 +209,13 @@ status-dismissed = 未採納
 standing-closed = 已完成
 scope-partnership = 整體
 price-class = { $class }類
+
+## The portfolio
+
+kind-portfolio = 合作組合
+ranked-by = 按{ $kpi }排名
+heading-totals = 合計
+heading-partnerships = 合作
+rank = 排名
+counterparty = 合作方
+region = 區域

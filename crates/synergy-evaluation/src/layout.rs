@@ -25,7 +25,7 @@ pub enum Cell {
 }
 
 impl Cell {
-    fn text(s: impl Into<String>) -> Cell {
+    pub(crate) fn text(s: impl Into<String>) -> Cell {
         Cell::Text(s.into())
     }
 
@@ -611,7 +611,7 @@ fn subtitle(t: &Texts, report: &Report) -> String {
     s
 }
 
-fn kpi_table(t: &Texts, kpis: &Kpis) -> Table {
+pub(crate) fn kpi_table(t: &Texts, kpis: &Kpis) -> Table {
     Table {
         title: t.text("heading-kpis"),
         head: vec![t.text("col-kpi"), t.text("col-value")],
@@ -662,7 +662,7 @@ fn parts<'a>(title: &str, keys: Vec<&'a str>, width: Width) -> Vec<(String, Vec<
 
 /// Tables of figures, one row per entry (its leading cells, then its figures in reading
 /// order), split for a page by [`parts`].
-fn figure_tables(
+pub(crate) fn figure_tables(
     t: &Texts,
     title: &str,
     lead_head: &[String],

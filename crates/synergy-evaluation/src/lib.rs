@@ -21,6 +21,7 @@ pub mod layout;
 pub mod locale;
 pub mod model;
 pub mod planner;
+pub mod portfolio;
 pub mod recommend;
 pub mod render;
 pub mod report;

@@ -210,20 +210,25 @@ pub fn to_markdown(report: &Report) -> String {
 /// [`to_markdown`] in `lang`.
 pub fn to_markdown_in(report: &Report, lang: Lang) -> String {
     let t = &Texts::new(lang);
+    blocks_markdown(&layout::document(report, Width::Page, t), t)
+}
+
+/// Laid-out blocks (a report's, a portfolio's) as Markdown.
+pub fn blocks_markdown(blocks: &[Block], t: &Texts) -> String {
     let mut out = String::new();
-    for block in layout::document(report, Width::Page, t) {
+    for block in blocks {
         match block {
             Block::Heading(level, text) => {
                 let _ = writeln!(
                     out,
                     "{} {}\n",
-                    "#".repeat(usize::from(level)),
-                    md_cell(&text)
+                    "#".repeat(usize::from(*level)),
+                    md_cell(text)
                 );
             }
-            Block::Table(table) => md_table(&mut out, &table, t),
+            Block::Table(table) => md_table(&mut out, table, t),
             Block::Text(t) => {
-                let _ = writeln!(out, "{}\n", md_cell(&t));
+                let _ = writeln!(out, "{}\n", md_cell(t));
             }
             // Whatever headings or lists the distributor wrote stay inside the quote,
             // below the pack's own outline.
@@ -233,9 +238,9 @@ pub fn to_markdown_in(report: &Report, lang: Lang) -> String {
                 text,
                 ..
             } => {
-                let _ = writeln!(out, "### {}\n", md_cell(&heading));
+                let _ = writeln!(out, "### {}\n", md_cell(heading));
                 if let Some(reason) = reason {
-                    let revised = t.get("analysis-revised", &[("reason", &reason)]);
+                    let revised = t.get("analysis-revised", &[("reason", reason)]);
                     let _ = writeln!(out, "{}\n", md_cell(&revised.unwrap_or_default()));
                 }
                 for line in text.lines() {
@@ -359,7 +364,17 @@ pub fn to_html(report: &Report) -> String {
 /// [`to_html`] in `lang`.
 pub fn to_html_in(report: &Report, lang: Lang) -> String {
     let t = &Texts::new(lang);
-    let blocks = layout::document(report, Width::Page, t);
+    blocks_html(
+        &layout::document(report, Width::Page, t),
+        t,
+        &charts(report),
+    )
+}
+
+/// Laid-out blocks (a report's, a portfolio's) as a self-contained page, `charts` where
+/// the layout puts them.
+pub fn blocks_html(blocks: &[Block], t: &Texts, charts: &[String]) -> String {
+    let lang = t.lang();
     let title = match blocks.first() {
         Some(Block::Heading(_, title)) => escape(title),
         _ => String::new(),
@@ -372,16 +387,16 @@ pub fn to_html_in(report: &Report, lang: Lang) -> String {
     for block in blocks {
         match block {
             Block::Heading(level, text) => {
-                let _ = write!(out, "<h{level}>{}</h{level}>", escape(&text));
+                let _ = write!(out, "<h{level}>{}</h{level}>", escape(text));
             }
-            Block::Table(table) => html_table(&mut out, &table, t),
+            Block::Table(table) => html_table(&mut out, table, t),
             Block::Text(text) => {
                 let class = if std::mem::take(&mut subtitle) {
                     " class=\"sub\""
                 } else {
                     ""
                 };
-                let _ = write!(out, "<p{class}>{}</p>", escape(&text));
+                let _ = write!(out, "<p{class}>{}</p>", escape(text));
             }
             // Shown as written: escaped, never interpreted (it is the distributor's free
             // text), its line breaks kept and long lines wrapped.
@@ -394,17 +409,17 @@ pub fn to_html_in(report: &Report, lang: Lang) -> String {
                 let _ = write!(
                     out,
                     "<section class=\"analysis\" id=\"analysis-{}\"><h3>{}</h3>",
-                    escape(&id),
-                    escape(&heading)
+                    escape(id),
+                    escape(heading)
                 );
                 if let Some(reason) = reason {
-                    let revised = t.get("analysis-revised", &[("reason", &reason)]);
+                    let revised = t.get("analysis-revised", &[("reason", reason)]);
                     let _ = write!(out, "<p>{}</p>", escape(&revised.unwrap_or_default()));
                 }
-                let _ = write!(out, "<div class=\"md\">{}</div></section>", escape(&text));
+                let _ = write!(out, "<div class=\"md\">{}</div></section>", escape(text));
             }
             Block::Charts => {
-                for chart in charts(report) {
+                for chart in charts {
                     let _ = write!(out, "<figure>{chart}</figure>");
                 }
             }

@@ -5,7 +5,8 @@
 //! report keeps integer units, so `22.63 %` is the cell 0.2263 shown as `22.63%` and
 //! ¥217,000,000.00 the cell 217000000 shown with 2 decimals.
 
-use rust_xlsxwriter::{Format as CellFormat, FormatAlign, Workbook, XlsxError};
+pub use rust_xlsxwriter::XlsxError;
+use rust_xlsxwriter::{Format as CellFormat, FormatAlign, Workbook};
 
 use crate::exact::format_units;
 use crate::figure::{Figure, Unit};
@@ -81,13 +82,18 @@ fn number(cell: &Cell) -> Option<(f64, &'static str)> {
 /// The workbook's bytes, its words in `lang`.
 pub fn to_xlsx(report: &Report, lang: Lang) -> Result<Vec<u8>, XlsxError> {
     let t = &Texts::new(lang);
+    blocks_xlsx(&layout::document(report, Width::Sheet, t), t)
+}
+
+/// The tables of laid-out blocks (a report's, a portfolio's) as a workbook, a sheet each.
+pub fn blocks_xlsx(blocks: &[Block], t: &Texts) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let bold = CellFormat::new()
         .set_bold()
         .set_text_wrap()
         .set_align(FormatAlign::Top);
     let mut taken = Vec::new();
-    for block in layout::document(report, Width::Sheet, t) {
+    for block in blocks {
         let Block::Table(table) = block else {
             continue;
         };
