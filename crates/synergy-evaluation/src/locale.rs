@@ -306,6 +306,7 @@ mod tests {
                                 ("on", "o"),
                                 ("reason", "r"),
                                 ("class", "1"),
+                                ("kpi", "k"),
                             ]
                         )
                         .is_some(),
