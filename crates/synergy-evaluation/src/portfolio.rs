@@ -20,7 +20,18 @@ use crate::kpi::{self, Scope, Window};
 use crate::layout::{Block, Cell, Width};
 use crate::locale::{Lang, Texts};
 use crate::model::{PartnershipInfo, PartnershipModel};
+use crate::report::decode::{DecodeError, array, kpis, object, parsed, text};
 use crate::report::figure_json;
+
+/// How a portfolio is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    Json,
+    Csv,
+    Markdown,
+    Html,
+    Xlsx,
+}
 
 /// The KPI ranked by when none is named.
 pub const DEFAULT_RANK_BY: &str = "volume_share_pct";
@@ -371,6 +382,49 @@ impl Portfolio {
             out.extend(tables.into_iter().map(Block::Table));
         }
         out
+    }
+
+    /// The portfolio its JSON ([`to_json`](Portfolio::to_json)) was made from, ranked by
+    /// `rank_by` (which the JSON does not repeat).
+    pub fn from_json(body: &str, rank_by: &str) -> Result<Portfolio, DecodeError> {
+        let json = Json::parse(body).map_err(|e| DecodeError(e.to_string()))?;
+        let rank_by = rank_key(rank_by).map_err(|e| DecodeError(e.message))?;
+        let partnerships = array(&json, "partnerships")?
+            .iter()
+            .map(|row| {
+                let rank = match row.get("rank") {
+                    Some(Json::Number(n)) => n.parse().ok(),
+                    _ => None,
+                }
+                .ok_or_else(|| DecodeError("rank is not a number".into()))?;
+                Ok(PortfolioRow {
+                    partnership: parsed(row, "partnership")?,
+                    counterparty: parsed(row, "counterparty")?,
+                    region: text(row, "region")?.to_owned(),
+                    rank,
+                    kpis: kpis(object(row, "kpis")?)?,
+                })
+            })
+            .collect::<Result<_, DecodeError>>()?;
+        Ok(Portfolio {
+            org: parsed(&json, "org")?,
+            period: parsed(&json, "period")?,
+            rank_by,
+            partnerships,
+            totals: kpis(object(&json, "totals")?)?,
+        })
+    }
+
+    /// The portfolio in `format`: JSON and CSV the same in every language, the others in
+    /// `lang`.
+    pub fn render(&self, format: Output, lang: Lang) -> Result<Vec<u8>, crate::xlsx::XlsxError> {
+        Ok(match format {
+            Output::Json => self.to_json().to_text().into_bytes(),
+            Output::Csv => self.to_csv().into_bytes(),
+            Output::Markdown => self.to_markdown(lang).into_bytes(),
+            Output::Html => self.to_html(lang).into_bytes(),
+            Output::Xlsx => self.to_xlsx(lang)?,
+        })
     }
 
     pub fn to_markdown(&self, lang: Lang) -> String {

@@ -284,6 +284,9 @@ fn the_formats_for_people_label_every_column() {
     let csv = p.to_csv();
     assert!(csv.contains("partnership,c,rank,1\n"), "{csv}");
     assert!(csv.contains("totals,m,volume_share_pct,15.00\n"), "{csv}");
+    // Front ends render from the JSON the evaluation service answers.
+    let back = Portfolio::from_json(&p.to_json().to_text(), "volume_share_pct").unwrap();
+    assert_eq!(back, p);
     let xlsx = p.to_xlsx(Lang::En).unwrap();
     assert!(xlsx.starts_with(b"PK"));
 }

@@ -12,10 +12,11 @@ use synergy_domain::{CatalogueView, DomainError, ErrorCode, PartnershipView, Pri
 use synergy_evaluation::model::PartnershipModel;
 use synergy_evaluation::planner::{self, PlannerError};
 use synergy_evaluation::render::{self, Format};
-use synergy_evaluation::{report, value};
+use synergy_evaluation::{portfolio, report, value};
 use synergy_eventlog::{EventLog, Position, SledLog};
 use synergy_proto::events::evaluation::{ReportKind, Restatement};
-use synergy_proto::{CampaignId, Date, PartnershipId, Percent, Period};
+use synergy_proto::{CampaignId, Date, OrgId, PartnershipId, Percent, Period};
+use synergy_strategy::Listed;
 
 use crate::clock::Clock;
 use crate::executor::{AnyCommand, Behind, ExecuteError, Executor, Models, Outcome, Request};
@@ -116,6 +117,18 @@ pub struct ValueRealisedRequest {
     pub after: Option<Position>,
 }
 
+/// A portfolio to compute (`docs/portfolio.md`): the partnerships in force for `period`
+/// that `org` is a party of, ranked by `rank_by`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortfolioRequest {
+    pub org: OrgId,
+    pub period: Period,
+    /// A KPI key of `synergy_evaluation::portfolio::RANK_KEYS`; another is refused naming it.
+    pub rank_by: String,
+    /// Read-your-writes: the portfolio must reflect the log at least up to here.
+    pub after: Option<Position>,
+}
+
 /// Everything a front end can ask of Synergy.
 #[async_trait]
 pub trait Api: Send + Sync + 'static {
@@ -130,6 +143,13 @@ pub trait Api: Send + Sync + 'static {
     /// Answers one of a context's own queries from its streams, as JSON (see
     /// [`crate::query`]): `null` when the query names one item that does not exist.
     async fn query(&self, query: AnyQuery) -> Result<serde_json::Value, ApiError>;
+
+    /// Every partnership `org` is a party of, in any status, ordered by id.
+    async fn partnerships(&self, org: &OrgId) -> Result<Vec<Listed>, ApiError>;
+
+    /// The portfolio's JSON (`docs/portfolio.md`); each partnership's figures as of today
+    /// on its own calendar.
+    async fn portfolio(&self, request: PortfolioRequest) -> Result<String, ApiError>;
 
     /// Plans the volume a share target takes (the share-gap planner), rendered.
     async fn plan_gap(&self, request: PlanGapRequest) -> Result<String, ApiError>;
@@ -359,6 +379,29 @@ impl<L: EventLog> Api for Local<L> {
         let model = self.recorded(&request.partnership)?;
         let report = report::build(request.kind, &model, request.period, request.as_of);
         Ok(render::render(&report, request.format))
+    }
+
+    async fn partnerships(&self, org: &OrgId) -> Result<Vec<Listed>, ApiError> {
+        Ok(self.exec.partnerships_of(org).await?)
+    }
+
+    async fn portfolio(&self, request: PortfolioRequest) -> Result<String, ApiError> {
+        self.sync(request.after).await?;
+        let now = self.exec.clock().now();
+        let store = &self.models.store;
+        let mut models = Vec::new();
+        for id in store.partnerships()? {
+            if let Some(model) = store.model(&id)? {
+                models.push(model);
+            }
+        }
+        let members = models.iter().filter_map(|m| {
+            let info = m.info.as_ref()?;
+            Some((&**m, now.date_in(&info.time_zone)))
+        });
+        let portfolio = portfolio::portfolio(&request.org, request.period, &request.rank_by, members)
+            .map_err(|e| ApiError::Execute(ExecuteError::Refused(e)))?;
+        Ok(portfolio.to_json().to_text())
     }
 
     async fn plan_gap(&self, request: PlanGapRequest) -> Result<String, ApiError> {

@@ -16,8 +16,8 @@ pub mod projection;
 pub mod query;
 
 pub use api::{
-    Api, ApiError, IssueRequest, IssuedReport, Local, NotFound, PlanGapRequest, ReportRequest,
-    ValueRealisedRequest,
+    Api, ApiError, IssueRequest, IssuedReport, Local, NotFound, PlanGapRequest, PortfolioRequest,
+    ReportRequest, ValueRealisedRequest,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use executor::{AnyCommand, ExecuteError, Executor, Outcome, Request, Unavailable};

@@ -1,10 +1,14 @@
 //! Reads of the five contexts: each context's own queries, answered from its own streams
-//! by its pure `answer` function, the same way on sled and on NATS.
+//! by its pure `answer` function, the same way on sled and on NATS; and the list of an
+//! organisation's partnerships, read from every strategy stream.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use synergy_eventlog::{EventLog, Filter, StoredCommit};
-use synergy_proto::{Context, Event, PartnershipId};
+use synergy_proto::{Context, Event, OrgId, PartnershipId};
+use synergy_strategy::Listed;
 use tracing::Instrument;
 
 use crate::executor::{ExecuteError, Executor};
@@ -80,6 +84,32 @@ fn unwrap_answer(answer: impl Serialize) -> Result<Value, ExecuteError> {
 }
 
 impl<L: EventLog> Executor<L> {
+    /// Every partnership `org` is a party of, in any status, ordered by id: each folded from
+    /// its own strategy stream.
+    pub async fn partnerships_of(&self, org: &OrgId) -> Result<Vec<Listed>, ExecuteError> {
+        let commits = self
+            .log()
+            .read_matching(Filter {
+                context: Some(Context::Strategy),
+                partnership: None,
+            })
+            .await?;
+        let mut streams: BTreeMap<&PartnershipId, Vec<&Event>> = BTreeMap::new();
+        for c in &commits {
+            let stream = &c.commit.stream;
+            if stream.aggregate.as_str() == synergy_strategy::AGGREGATE {
+                streams
+                    .entry(&stream.partnership)
+                    .or_default()
+                    .extend(c.commit.events.iter().map(|e| &e.event));
+            }
+        }
+        Ok(streams
+            .into_iter()
+            .filter_map(|(id, events)| synergy_strategy::listed(org, id, events))
+            .collect())
+    }
+
     /// Answers `query` from the log as it is now.
     pub async fn query(&self, query: &AnyQuery) -> Result<Value, ExecuteError> {
         let span = tracing::info_span!(

@@ -11,10 +11,12 @@
 mod command;
 mod decide;
 mod declare;
+mod listing;
 mod state;
 
 pub use command::{AGGREGATE, Answer, Command, Query, stream_for};
 pub use decide::MAX_PLAN_YEARS;
+pub use listing::{Listed, ListedStatus, listed};
 pub use declare::{CLI_GROUPS, COMMANDS};
 pub use state::{
     Partnership, Plan, PlanStatus, Rulebook, Signature, StrategyState, Termination,

@@ -72,7 +72,7 @@ const MORE_SECTIONS: [&str; 1] = ["distributor_analysis"];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the issued report cannot be read back: {0}")]
-pub struct DecodeError(String);
+pub struct DecodeError(pub(crate) String);
 
 fn known(key: &str) -> Result<&'static str, DecodeError> {
     KEYS.iter()
@@ -82,20 +82,20 @@ fn known(key: &str) -> Result<&'static str, DecodeError> {
         .ok_or_else(|| DecodeError(format!("unknown member {key:?}")))
 }
 
-fn text<'a>(json: &'a Json, key: &str) -> Result<&'a str, DecodeError> {
+pub(crate) fn text<'a>(json: &'a Json, key: &str) -> Result<&'a str, DecodeError> {
     match json.get(key) {
         Some(Json::String(s)) => Ok(s),
         _ => Err(DecodeError(format!("{key} is not a text"))),
     }
 }
 
-fn parsed<T: std::str::FromStr>(json: &Json, key: &str) -> Result<T, DecodeError> {
+pub(crate) fn parsed<T: std::str::FromStr>(json: &Json, key: &str) -> Result<T, DecodeError> {
     text(json, key)?
         .parse()
         .map_err(|_| DecodeError(format!("{key} is not valid")))
 }
 
-fn kpis(members: &[(String, Json)]) -> Result<Kpis, DecodeError> {
+pub(crate) fn kpis(members: &[(String, Json)]) -> Result<Kpis, DecodeError> {
     members
         .iter()
         .map(|(k, v)| {
@@ -107,14 +107,14 @@ fn kpis(members: &[(String, Json)]) -> Result<Kpis, DecodeError> {
         .collect()
 }
 
-fn array<'a>(json: &'a Json, key: &str) -> Result<&'a [Json], DecodeError> {
+pub(crate) fn array<'a>(json: &'a Json, key: &str) -> Result<&'a [Json], DecodeError> {
     match json.get(key) {
         Some(Json::Array(items)) => Ok(items),
         _ => Err(DecodeError(format!("{key} is not a list"))),
     }
 }
 
-fn object<'a>(json: &'a Json, key: &str) -> Result<&'a [(String, Json)], DecodeError> {
+pub(crate) fn object<'a>(json: &'a Json, key: &str) -> Result<&'a [(String, Json)], DecodeError> {
     match json.get(key) {
         Some(Json::Object(members)) => Ok(members),
         _ => Err(DecodeError(format!("{key} is not an object"))),

@@ -8,7 +8,7 @@
 //! action items, agenda).
 
 mod brand;
-mod decode;
+pub(crate) mod decode;
 mod exceptions;
 mod market;
 mod review;

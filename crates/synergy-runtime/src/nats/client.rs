@@ -16,10 +16,12 @@ use synergy_domain::contract::View;
 use synergy_domain::{CatalogueView, PartnershipView};
 use synergy_eventlog::Position;
 use synergy_proto::events::evaluation::ReportKind;
-use synergy_proto::{PartnershipId, Period};
+use synergy_proto::{OrgId, PartnershipId, Period};
+use synergy_strategy::Listed;
 
 use crate::api::{
-    Api, ApiError, PlanGapRequest, READ_YOUR_WRITES_TIMEOUT, ReportRequest, ValueRealisedRequest,
+    Api, ApiError, PlanGapRequest, PortfolioRequest, READ_YOUR_WRITES_TIMEOUT, ReportRequest,
+    ValueRealisedRequest,
 };
 use crate::executor::{ExecuteError, Outcome, Request, Unavailable};
 use crate::nats::wire::{
@@ -213,6 +215,29 @@ impl Api for NatsApi {
                     "the strategy service answered with a partnership in an unknown time zone: {e}"
                 )))
             })
+    }
+
+    async fn partnerships(&self, org: &OrgId) -> Result<Vec<Listed>, ApiError> {
+        self.ask(
+            wire::partnerships_subject(),
+            "strategy",
+            &wire::PartnershipsQuery { org: org.clone() },
+            self.config.request_timeout,
+        )
+        .await
+    }
+
+    async fn portfolio(&self, mut request: PortfolioRequest) -> Result<String, ApiError> {
+        if request.after.is_none() {
+            request.after = self.last_write();
+        }
+        self.ask(
+            wire::portfolio_subject(),
+            "evaluation",
+            &wire::PortfolioQuery::from(&request),
+            self.config.request_timeout + self.config.report_wait,
+        )
+        .await
     }
 
     async fn query(&self, query: AnyQuery) -> Result<serde_json::Value, ApiError> {

@@ -204,8 +204,10 @@ enum Endpoint {
     Commands(Context),
     Read(Context),
     Partnership,
+    Partnerships,
     Catalogue,
     Report,
+    Portfolio,
     PlanGap,
     Issued,
     Status,
@@ -284,6 +286,11 @@ impl Service {
                 wire::partnership_subject(),
                 subject::queue_group(Context::Strategy),
             ));
+            out.push((
+                Endpoint::Partnerships,
+                wire::partnerships_subject(),
+                subject::queue_group(Context::Strategy),
+            ));
         }
         if role.hosts(Context::Brand) {
             out.push((
@@ -295,6 +302,7 @@ impl Service {
         if role.hosts(Context::Evaluation) {
             for (endpoint, subject) in [
                 (Endpoint::Report, wire::report_subject()),
+                (Endpoint::Portfolio, wire::portfolio_subject()),
                 (Endpoint::PlanGap, wire::plan_gap_subject()),
                 (Endpoint::Issued, wire::issued_subject()),
                 (Endpoint::Status, wire::status_subject()),
@@ -509,6 +517,8 @@ impl Handlers {
             Endpoint::Commands(context) => wire::encode(&self.command(context, &msg).await),
             Endpoint::Read(context) => wire::encode(&self.read(context, &msg).await),
             Endpoint::Partnership => wire::encode(&self.partnership(&msg).await),
+            Endpoint::Partnerships => wire::encode(&self.partnerships(&msg).await),
+            Endpoint::Portfolio => wire::encode(&self.portfolio(&msg).await),
             Endpoint::Catalogue => wire::encode(&self.catalogue(&msg).await),
             Endpoint::Report => wire::encode(&self.report(&msg).await),
             Endpoint::PlanGap => wire::encode(&self.plan_gap(&msg).await),
@@ -638,6 +648,38 @@ impl Handlers {
             .await
             .map(|view| view.as_ref().map(PartnershipWire::from))
             .map_err(|e| ErrorWire::from_execute(&e))
+    }
+
+    async fn partnerships(&self, msg: &Message) -> wire::PartnershipsReply {
+        let query: wire::PartnershipsQuery = wire::decode(&msg.payload)
+            .map_err(|e| self.bad_request(msg, "partnerships query", e))?;
+        self.stats.queries.fetch_add(1, Ordering::Relaxed);
+        let span = tracing::info_span!("query", name = "partnerships", org = %query.org);
+        self.exec
+            .partnerships_of(&query.org)
+            .instrument(span)
+            .await
+            .map_err(|e| ErrorWire::from_execute(&e))
+    }
+
+    async fn portfolio(&self, msg: &Message) -> ReportReply {
+        let query: wire::PortfolioQuery = wire::decode(&msg.payload)
+            .map_err(|e| self.bad_request(msg, "portfolio query", e))?;
+        let Some(local) = &self.reports else {
+            return Err(not_evaluation());
+        };
+        self.stats.queries.fetch_add(1, Ordering::Relaxed);
+        let span = tracing::info_span!(
+            "query",
+            name = "portfolio",
+            org = %query.org,
+            period = %query.period,
+        );
+        local
+            .portfolio(query.into())
+            .instrument(span)
+            .await
+            .map_err(|e| ErrorWire::from_api(&e))
     }
 
     async fn catalogue(&self, msg: &Message) -> CatalogueReply {

@@ -23,7 +23,9 @@ use synergy_proto::{
     StreamId, TimeZone, TimeZoneError, Uuid, Yuan, subject,
 };
 
-use crate::api::{ApiError, NotFound, PlanGapRequest, ReportRequest, ValueRealisedRequest};
+use crate::api::{
+    ApiError, NotFound, PlanGapRequest, PortfolioRequest, ReportRequest, ValueRealisedRequest,
+};
 use crate::executor::{AnyCommand, ExecuteError, Outcome, Request, Unavailable};
 use crate::query::AnyQuery;
 
@@ -435,6 +437,46 @@ impl TryFrom<PartnershipWire> for PartnershipView {
     }
 }
 
+/// The partnerships an organisation is a party of: asked of the strategy service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnershipsQuery {
+    pub org: OrgId,
+}
+
+pub type PartnershipsReply = Result<Vec<synergy_strategy::Listed>, ErrorWire>;
+
+/// An organisation's portfolio: asked of the evaluation service, answered with its JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortfolioQuery {
+    pub org: OrgId,
+    pub period: Period,
+    pub rank_by: String,
+    /// Read-your-writes: the log position the portfolio must reflect at least.
+    pub after: Option<u64>,
+}
+
+impl From<&PortfolioRequest> for PortfolioQuery {
+    fn from(r: &PortfolioRequest) -> Self {
+        PortfolioQuery {
+            org: r.org.clone(),
+            period: r.period,
+            rank_by: r.rank_by.clone(),
+            after: r.after.map(|p| p.get()),
+        }
+    }
+}
+
+impl From<PortfolioQuery> for PortfolioRequest {
+    fn from(q: PortfolioQuery) -> Self {
+        PortfolioRequest {
+            org: q.org,
+            period: q.period,
+            rank_by: q.rank_by,
+            after: q.after.map(Position),
+        }
+    }
+}
+
 /// The partnership's registered SKUs: asked of the brand service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CatalogueQuery {
@@ -671,6 +713,8 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
 
 /// Query names, one per query subject.
 pub const PARTNERSHIP_QUERY: &str = "partnership";
+pub const PARTNERSHIPS_QUERY: &str = "partnerships";
+pub const PORTFOLIO_QUERY: &str = "portfolio";
 pub const CATALOGUE_QUERY: &str = "catalogue";
 pub const REPORT_QUERY: &str = "report";
 pub const ISSUED_QUERY: &str = "issued-report";
@@ -693,6 +737,16 @@ pub fn status_subject() -> String {
 /// `syn.qry.strategy.partnership`
 pub fn partnership_subject() -> String {
     fixed_query(Context::Strategy, PARTNERSHIP_QUERY)
+}
+
+/// `syn.qry.strategy.partnerships`
+pub fn partnerships_subject() -> String {
+    fixed_query(Context::Strategy, PARTNERSHIPS_QUERY)
+}
+
+/// `syn.qry.evaluation.portfolio`
+pub fn portfolio_subject() -> String {
+    fixed_query(Context::Evaluation, PORTFOLIO_QUERY)
 }
 
 /// `syn.qry.brand.catalogue`
