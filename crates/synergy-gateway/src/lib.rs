@@ -45,6 +45,7 @@ pub mod extract;
 pub mod metrics;
 pub mod openapi;
 pub mod reads;
+pub mod portfolio;
 pub mod routes;
 pub mod text;
 pub mod tokens;
@@ -147,6 +148,8 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
         (Method::GET, "/healthz", get(healthz)),
         (Method::GET, "/metrics", get(metrics)),
         (Method::GET, "/openapi.json", get(openapi)),
+        (Method::GET, "/v1/partnerships", get(portfolio::list_partnerships)),
+        (Method::GET, "/v1/portfolio", get(portfolio::get_portfolio)),
         (Method::GET, "/v1/partnerships/{id}", get(get_partnership)),
         p("/v1/partnerships/{id}/catalogue", post(import_catalogue)),
         (

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::text::Shape;
-use crate::{reads, routes, uploads};
+use crate::{portfolio, reads, routes, uploads};
 
 struct Security;
 
@@ -54,6 +54,8 @@ impl Modify for Security {
         version = "1"
     ),
     paths(
+        portfolio::list_partnerships,
+        portfolio::get_portfolio,
         routes::get_partnership,
         uploads::import_catalogue,
         routes::get_catalogue,

@@ -198,7 +198,7 @@ pub enum ReportFormatDto {
 
 impl ReportFormatDto {
     /// The rendering and the media type it is served as.
-    fn rendering(self) -> (ReportFormat, &'static str) {
+    pub(crate) fn rendering(self) -> (ReportFormat, &'static str) {
         match self {
             ReportFormatDto::Json => (ReportFormat::Json, "application/json"),
             ReportFormatDto::Csv => (ReportFormat::Csv, "text/csv; charset=utf-8"),
@@ -210,7 +210,7 @@ impl ReportFormatDto {
     }
 }
 
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// The language of a report's md, html and xlsx.
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
@@ -224,7 +224,7 @@ pub enum LangDto {
 }
 
 /// `?lang=`, else the first report language `Accept-Language` names, else 简体中文.
-fn report_lang(lang: Option<LangDto>, headers: &HeaderMap) -> Lang {
+pub(crate) fn report_lang(lang: Option<LangDto>, headers: &HeaderMap) -> Lang {
     match lang {
         Some(LangDto::ZhCn) => Lang::ZhCn,
         Some(LangDto::ZhTw) => Lang::ZhTw,

@@ -141,7 +141,7 @@ pub enum Command {
     /// The commands the contexts declare (partnership, plan, …): see
     /// `synergy_runtime::commands`.
     #[command(flatten)]
-    Declared(crate::declared::DeclaredCmd),
+    Declared(crate::declared::Grouped),
     /// The SKU catalogue.
     #[command(subcommand)]
     Catalogue(CatalogueCmd),
@@ -157,6 +157,9 @@ pub enum Command {
     Show(crate::show::ShowCmd),
     /// Print a market, brand, scorecard or review report for a period.
     Report(ReportArgs),
+    /// Print an organisation's portfolio for a period: its partnerships in force side by
+    /// side, ranked by a KPI, with their totals (docs/portfolio.md).
+    Portfolio(crate::portfolio::PortfolioArgs),
     /// Plan what a future period takes in volume, in all and per SKU, to reach a target
     /// share of the market (the share-gap planner of docs/kpis.md).
     #[command(name = "plan-gap")]

@@ -308,3 +308,51 @@ impl clap::Subcommand for DeclaredCmd {
         commands::cli_groups().any(|(group, _)| group == name)
     }
 }
+
+/// A subcommand of a declared group: one of its declared commands, or a read the group
+/// offers beside them (`partnership list`).
+#[derive(Debug, Clone)]
+pub enum Grouped {
+    Command(DeclaredCmd),
+    ListPartnerships(crate::portfolio::ListArgs),
+}
+
+impl clap::FromArgMatches for Grouped {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        if let Some(("partnership", group)) = matches.subcommand()
+            && let Some(("list", list)) = group.subcommand()
+        {
+            return crate::portfolio::ListArgs::from_arg_matches(list).map(Grouped::ListPartnerships);
+        }
+        DeclaredCmd::from_arg_matches(matches).map(Grouped::Command)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl clap::Subcommand for Grouped {
+    fn augment_subcommands(cmd: clap::Command) -> clap::Command {
+        DeclaredCmd::augment_subcommands(cmd).mut_subcommand("partnership", |group| {
+            group.subcommand(
+                <crate::portfolio::ListArgs as clap::Args>::augment_args(clap::Command::new(
+                    "list",
+                ))
+                .about(
+                    "List every partnership an organisation is a party of: proposed, signed \
+                     or terminated, with counterparty, region, signing day and time zone",
+                ),
+            )
+        })
+    }
+
+    fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
+        Self::augment_subcommands(cmd)
+    }
+
+    fn has_subcommand(name: &str) -> bool {
+        DeclaredCmd::has_subcommand(name)
+    }
+}

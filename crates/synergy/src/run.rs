@@ -19,6 +19,7 @@ use synergy_runtime::{
     PlanGapRequest, ReportRequest, Request, SystemClock, ValueRealisedRequest, import,
 };
 
+use crate::declared::Grouped;
 use crate::cli::{
     Built, CatalogueCmd, Cli, Command, DefaultActor, ImportOptions, MarketDataCmd, OutputFormat,
     PlanGapFormat, QuarantineCmd, ReportKindArg, TemplateArgs, TemplateFormat, TemplateKind,
@@ -334,7 +335,20 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             import_market_data(&*api, partnership, reason, import).await
         }
         Command::Template(args) => write_template(&args),
-        Command::Declared(c) => execute_built(&*api(&data, nats).await?, c.build()?, act_as).await,
+        Command::Declared(Grouped::Command(c)) => {
+            execute_built(&*api(&data, nats).await?, c.build()?, act_as).await
+        }
+        Command::Declared(Grouped::ListPartnerships(args)) => {
+            let api = read_api(&data, nats).await?;
+            print_text(&crate::portfolio::list(&*api, &args).await?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Portfolio(args) => {
+            let api = read_api(&data, nats).await?;
+            let bytes = crate::portfolio::render(&*api, &args).await?;
+            write_out(bytes, args.format, args.out.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -379,7 +393,7 @@ fn emit_report(
         let json = synergy_evaluation::json::Json::parse(json)?;
         Ok(synergy_evaluation::Report::from_json(&json)?)
     };
-    let mut bytes = match format {
+    let bytes = match format {
         OutputFormat::Json => json.as_bytes().to_vec(),
         OutputFormat::Xlsx => synergy_evaluation::xlsx::to_xlsx(&report()?, lang)?,
         OutputFormat::Csv if bom => {
@@ -387,6 +401,12 @@ fn emit_report(
         }
         other => render::render_in(&report()?, format_of(other), lang).into_bytes(),
     };
+    write_out(bytes, format, out)
+}
+
+/// Writes a report's or a portfolio's bytes to `out` or standard output (a workbook only
+/// where it is not a terminal), text ending with a line break.
+fn write_out(mut bytes: Vec<u8>, format: OutputFormat, out: Option<&Path>) -> anyhow::Result<()> {
     if format != OutputFormat::Xlsx && !bytes.ends_with(b"\n") {
         bytes.push(b'\n');
     }
