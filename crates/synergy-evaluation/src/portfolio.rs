@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use std::fmt::Write as _;
 
 use synergy_domain::DomainError;
-use synergy_proto::{Date, OrgId, PartnershipId, Period};
+use synergy_proto::{Date, OrgId, PartnershipId, Period, Side};
 
 use crate::exact::Ratio;
 use crate::figure::{Figure, Kpis};
@@ -202,9 +202,12 @@ fn rank_value(kpis: &Kpis, key: &str) -> Option<i128> {
 }
 
 /// The portfolio of `org` for `period`, ranked by `rank_by` (one of [`RANK_KEYS`]):
-/// of `members`, those in force for the period that `org` is a party of.
+/// of `members`, those in force for the period that `org` is a party of — on `side` only,
+/// when one is named (a manufacturer's token sees the partnerships its organisation makes
+/// as manufacturer).
 pub fn portfolio<'a>(
     org: &OrgId,
+    side: Option<Side>,
     period: Period,
     rank_by: &str,
     members: impl IntoIterator<Item = Member<'a>>,
@@ -214,13 +217,16 @@ pub fn portfolio<'a>(
     let mut rows = Vec::new();
     for (model, as_of) in members {
         let Some(info) = &model.info else { continue };
-        let counterparty = if info.manufacturer == *org {
-            &info.distributor
+        let (ours, counterparty) = if info.manufacturer == *org {
+            (Side::Manufacturer, &info.distributor)
         } else if info.distributor == *org {
-            &info.manufacturer
+            (Side::Distributor, &info.manufacturer)
         } else {
             continue;
         };
+        if side.is_some_and(|s| s != ours) {
+            continue;
+        }
         if !in_force(info, period) {
             continue;
         }

@@ -89,6 +89,7 @@ fn of(org_id: &str, rank_by: &str, models: &[PartnershipModel]) -> Portfolio {
     let period: Period = H1.parse().unwrap();
     portfolio::portfolio(
         &org(org_id),
+        None,
         period,
         rank_by,
         models.iter().map(|m| (m, d(AS_OF))),
@@ -179,7 +180,7 @@ fn a_partnership_without_the_figure_is_ranked_last() {
 #[test]
 fn an_unknown_rank_key_is_refused_naming_it() {
     let period: Period = H1.parse().unwrap();
-    let e = portfolio::portfolio(&org("m"), period, "volume_shares", std::iter::empty())
+    let e = portfolio::portfolio(&org("m"), None, period, "volume_shares", std::iter::empty())
         .unwrap_err();
     assert_eq!(e.rule, portfolio::UNKNOWN_RANK_KEY);
     assert_eq!(e.field.as_deref(), Some("rank_by"));
@@ -289,4 +290,28 @@ fn the_formats_for_people_label_every_column() {
     assert_eq!(back, p);
     let xlsx = p.to_xlsx(Lang::En).unwrap();
     assert!(xlsx.starts_with(b"PK"));
+}
+
+#[test]
+fn a_side_named_keeps_the_partnerships_the_organisation_is_on_that_side_of() {
+    let models = vec![
+        partnership("a", "m", "d", "2007-01-01", &[]),
+        // m distributes another manufacturer's brands too.
+        partnership("b", "other", "m", "2007-01-01", &[]),
+    ];
+    let period: Period = H1.parse().unwrap();
+    let of_side = |side| {
+        let p = portfolio::portfolio(
+            &org("m"),
+            side,
+            period,
+            "volume_cases",
+            models.iter().map(|m| (m, d(AS_OF))),
+        )
+        .unwrap();
+        ids(&p).into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    assert_eq!(of_side(None), ["a", "b"]);
+    assert_eq!(of_side(Some(Side::Manufacturer)), ["a"]);
+    assert_eq!(of_side(Some(Side::Distributor)), ["b"]);
 }

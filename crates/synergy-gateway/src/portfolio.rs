@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use synergy_domain::ErrorCode;
 use synergy_evaluation::portfolio::{self, Output, Portfolio};
-use synergy_proto::Period;
+use synergy_proto::{Period, Side};
 use synergy_runtime::PortfolioRequest;
 use utoipa::{IntoParams, ToSchema};
 
@@ -41,6 +41,7 @@ pub struct PartnershipsBody {
         (status = 200, description = "The caller's partnerships", body = PartnershipsBody),
         (status = 400, description = "Malformed header", body = ErrorBody),
         (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "X-Act-As from a token that is no admin's", body = ErrorBody),
         (status = 408, description = "The request took too long", body = ErrorBody),
         (status = 503, description = "Temporarily unavailable", body = ErrorBody),
     ),
@@ -50,7 +51,16 @@ pub async fn list_partnerships(
     State(s): State<GatewayState>,
     caller: Caller,
 ) -> Result<Response, Problem> {
-    let partnerships = s.api.partnerships(&caller.principal.org).await?;
+    let side = caller.principal.role.side();
+    let mut partnerships = s.api.partnerships(&caller.principal.org).await?;
+    // A token with a side sees the partnerships its organisation is on that side of, as
+    // every route of one partnership answers it (`docs/trust.md`).
+    partnerships.retain(|l| {
+        side.is_none_or(|side| match side {
+            Side::Manufacturer => l.manufacturer == caller.principal.org,
+            Side::Distributor => l.distributor == caller.principal.org,
+        })
+    });
     Ok(axum::Json(PartnershipsBody { partnerships }).into_response())
 }
 
@@ -147,6 +157,7 @@ pub struct PortfolioBody {
         ),
         (status = 400, description = "Malformed query (a period, a rank_by that is no KPI) or header", body = ErrorBody),
         (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "X-Act-As from a token that is no admin's", body = ErrorBody),
         (status = 408, description = "The request took too long", body = ErrorBody),
         (status = 503, description = "Read models not caught up yet; retry", body = ErrorBody),
     ),
@@ -170,6 +181,7 @@ pub async fn get_portfolio(
         .api
         .portfolio(PortfolioRequest {
             org: caller.principal.org.clone(),
+            side: caller.principal.role.side(),
             period,
             rank_by: rank_by.to_owned(),
             after: q.after.map(synergy_eventlog::Position),

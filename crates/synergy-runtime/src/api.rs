@@ -15,7 +15,7 @@ use synergy_evaluation::render::{self, Format};
 use synergy_evaluation::{portfolio, report, value};
 use synergy_eventlog::{EventLog, Position, SledLog};
 use synergy_proto::events::evaluation::{ReportKind, Restatement};
-use synergy_proto::{CampaignId, Date, OrgId, PartnershipId, Percent, Period};
+use synergy_proto::{CampaignId, Date, OrgId, PartnershipId, Percent, Period, Side};
 use synergy_strategy::Listed;
 
 use crate::clock::Clock;
@@ -122,6 +122,9 @@ pub struct ValueRealisedRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortfolioRequest {
     pub org: OrgId,
+    /// Only the partnerships `org` is on this side of (a caller whose token has a side);
+    /// every one with `None`.
+    pub side: Option<Side>,
     pub period: Period,
     /// A KPI key of `synergy_evaluation::portfolio::RANK_KEYS`; another is refused naming it.
     pub rank_by: String,
@@ -399,7 +402,13 @@ impl<L: EventLog> Api for Local<L> {
             let info = m.info.as_ref()?;
             Some((&**m, now.date_in(&info.time_zone)))
         });
-        let portfolio = portfolio::portfolio(&request.org, request.period, &request.rank_by, members)
+        let portfolio = portfolio::portfolio(
+            &request.org,
+            request.side,
+            request.period,
+            &request.rank_by,
+            members,
+        )
             .map_err(|e| ApiError::Execute(ExecuteError::Refused(e)))?;
         Ok(portfolio.to_json().to_text())
     }

@@ -109,6 +109,7 @@ pub async fn render(api: &dyn Api, args: &PortfolioArgs) -> anyhow::Result<Vec<u
     let json = api
         .portfolio(PortfolioRequest {
             org: args.org.clone(),
+            side: None,
             period: args.period,
             rank_by: args.rank_by.clone(),
             after: None,

@@ -1184,3 +1184,198 @@ fn the_distributor_submits_its_analysis_from_a_file_and_revises_it() {
         "{pack}"
     );
 }
+
+/// `value` (a JSON number) in units of `10^-scale`, read from its decimal text so that no
+/// sum passes through a float.
+fn units(value: &serde_json::Value, scale: u32) -> i128 {
+    let text = value.to_string();
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let frac = format!("{frac:0<width$}", width = scale as usize);
+    assert!(frac.len() == scale as usize, "{text} has more than {scale} decimals");
+    format!("{int}{frac}").parse().unwrap()
+}
+
+/// Signs `id` of `manufacturer` and `distributor` on `signed_on`, as the operator.
+fn sign(data: &Path, id: &str, manufacturer: &str, distributor: &str, signed_on: &str) {
+    ok(
+        data,
+        &[
+            "partnership",
+            "sign",
+            "--id",
+            id,
+            "--manufacturer",
+            manufacturer,
+            "--distributor",
+            distributor,
+            "--region",
+            &format!("{id} 區域"),
+            "--signed-on",
+            signed_on,
+        ],
+    );
+}
+
+#[test]
+fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &["demo", "--format", "json"]);
+    // Two more distributors of hongyun, with May and June 2008 on record: p2's share
+    // 2,920 ÷ 18,500, p3's 2,020 ÷ 18,500, both below Changzhi's 22.63 %.
+    for (p, distributor, june) in [("p2", "taiyuan", "1000"), ("p3", "datong", "100")] {
+        sign(&data, p, "hongyun", distributor, "2007-12-01");
+        let files = dir.path().join(p);
+        std::fs::create_dir_all(&files).unwrap();
+        std::fs::write(files.join("catalogue.csv"), CATALOGUE).unwrap();
+        std::fs::write(files.join("market.csv"), market(june)).unwrap();
+        let catalogue = files.join("catalogue.csv");
+        ok(
+            &data,
+            &["catalogue", "import", "--partnership", p, catalogue.to_str().unwrap()],
+        );
+        let market = files.join("market.csv");
+        ok(
+            &data,
+            &["market-data", "import", "--partnership", p, market.to_str().unwrap()],
+        );
+    }
+    // Signed after the half: not in force for it. Another manufacturer's partnership with
+    // Changzhi: none of hongyun's business.
+    sign(&data, "p4", "hongyun", "jincheng", "2008-07-01");
+    sign(&data, "p5", "yuxi", "changzhi-tobacco", "2008-01-02");
+
+    let json = ok(
+        &data,
+        &["portfolio", "--org", "hongyun", "--period", "2008-H1", "--format", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["org"], "hongyun");
+    assert_eq!(v["period"], "2008-H1");
+    let rows = v["partnerships"].as_array().unwrap();
+    let ids: Vec<&str> = rows.iter().map(|r| r["partnership"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["hongyun-changzhi", "p2", "p3"]);
+    assert_eq!(
+        rows.iter().map(|r| r["rank"].as_u64().unwrap()).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    assert_eq!(rows[1]["counterparty"], "taiyuan");
+    assert_eq!(rows[1]["region"], "p2 區域");
+    assert_eq!(rows[1]["kpis"]["volume_share_pct"], serde_json::json!(15.78));
+    assert_eq!(rows[2]["kpis"]["volume_share_pct"], serde_json::json!(10.92));
+    // The totals are the exact sums, and the share is that of the sums.
+    for (key, scale) in [
+        ("volume_cases", 3),
+        ("revenue_yuan", 2),
+        ("market_volume_cases", 3),
+        ("market_revenue_yuan", 2),
+    ] {
+        let sum: i128 = rows.iter().map(|r| units(&r["kpis"][key], scale)).sum();
+        assert_eq!(units(&v["totals"][key], scale), sum, "{key}");
+    }
+    let (ours, all) = (
+        units(&v["totals"]["volume_cases"], 3),
+        units(&v["totals"]["market_volume_cases"], 3),
+    );
+    let share = units(&v["totals"]["volume_share_pct"], 2);
+    assert!((share * all - ours * 10_000).abs() * 2 <= all, "{share} of {ours} ÷ {all}");
+
+    // As people read it: ranked rows in Chinese by default, in English on request.
+    let md = ok(
+        &data,
+        &["portfolio", "--org", "hongyun", "--period", "2008-H1", "--lang", "en"],
+    );
+    assert!(md.starts_with("# Portfolio — hongyun — 2008-H1"), "{md}");
+    let at = |id: &str| md.find(&format!("| {id} |")).unwrap_or(usize::MAX);
+    assert!(at("hongyun-changzhi") < at("p2") && at("p2") < at("p3"), "{md}");
+    assert!(!md.contains("| p4 |") && !md.contains("| p5 |"), "{md}");
+    let zh = ok(&data, &["portfolio", "--org", "hongyun", "--period", "2008-H1"]);
+    assert!(zh.contains("合作组合") && zh.contains("按销量占有率排名"), "{zh}");
+    let csv = ok(
+        &data,
+        &["portfolio", "--org", "hongyun", "--period", "2008-H1", "--format", "csv"],
+    );
+    assert!(csv.contains("partnership,p3,rank,3\n"), "{csv}");
+    let book = dir.path().join("portfolio.xlsx");
+    ok(
+        &data,
+        &[
+            "portfolio", "--org", "hongyun", "--period", "2008-H1", "--format", "xlsx",
+            "--out", book.to_str().unwrap(),
+        ],
+    );
+    assert!(std::fs::read(&book).unwrap().starts_with(b"PK"));
+
+    // Another KPI ranks otherwise: p3 earns the most a case, p2 the least.
+    let json = ok(
+        &data,
+        &[
+            "portfolio", "--org", "hongyun", "--period", "2008-H1", "--rank-by",
+            "revenue_per_case_yuan", "--format", "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let ids: Vec<&str> = v["partnerships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["partnership"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["p3", "hongyun-changzhi", "p2"]);
+    let out = synergy(
+        &data,
+        &["portfolio", "--org", "hongyun", "--period", "2008-H1", "--rank-by", "volume_shares"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("\"volume_shares\" is no KPI"), "{err}");
+
+    // The distributor sees each manufacturer it works with; p5 has no figures and ranks
+    // last.
+    let json = ok(
+        &data,
+        &["portfolio", "--org", "changzhi-tobacco", "--period", "2008-H1", "--format", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let rows = v["partnerships"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{json}");
+    assert_eq!(rows[0]["counterparty"], "hongyun");
+    assert_eq!(rows[1]["counterparty"], "yuxi");
+    assert_eq!(rows[1]["kpis"]["volume_share_pct"], serde_json::Value::Null);
+    // An organisation that is party of nothing sees nothing.
+    let json = ok(
+        &data,
+        &["portfolio", "--org", "nobody", "--period", "2008-H1", "--format", "json"],
+    );
+    assert!(json.contains(r#""partnerships":[]"#), "{json}");
+
+    // The list: every partnership hongyun is a party of, in force or not, by id.
+    let list = ok(
+        &data,
+        &["partnership", "list", "--org", "hongyun", "--format", "json"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let ids: Vec<&str> = v["partnerships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["partnership"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["hongyun-changzhi", "p2", "p3", "p4"]);
+    assert_eq!(v["partnerships"][3]["status"], "signed");
+    assert_eq!(v["partnerships"][3]["signed_on"], "2008-07-01");
+    assert_eq!(v["partnerships"][3]["time_zone"], "Asia/Shanghai");
+    ok(
+        &data,
+        &["partnership", "terminate", "--partnership", "p4", "--reason", "merged", "--terminated-on", "2008-07-02"],
+    );
+    let table = ok(&data, &["partnership", "list", "--org", "changzhi-tobacco"]);
+    assert!(
+        table.contains("| hongyun-changzhi | signed | hongyun | 山西省長治市 | 2007-12-18 |"),
+        "{table}"
+    );
+    assert!(table.contains("| p5 | signed | yuxi |"), "{table}");
+    assert!(!table.contains("| p2 |"), "{table}");
+    let table = ok(&data, &["partnership", "list", "--org", "jincheng"]);
+    assert!(table.contains("| p4 | terminated | hongyun |"), "{table}");
+}

@@ -702,11 +702,103 @@ fn every_read_answers_with_the_schema_its_document_states() {
         );
         checked.push(template.clone());
     }
-    // The 23 reads of `reads.rs`, the partnership and the catalogue.
+    // The 23 reads of `reads.rs`, the partnership, the caller's partnerships and the
+    // catalogue.
     assert_eq!(
         checked.len(),
-        25,
+        26,
         "every read of the five contexts: {checked:?}"
     );
+    stop(up);
+}
+
+/// The caller's partnerships and portfolio over HTTP: its own only, the admin's for the
+/// organisation it acts for, each answer as `/openapi.json` states it.
+#[test]
+fn the_callers_partnerships_and_portfolio_are_its_own() {
+    use serde_json::{Value, json};
+
+    let dir = tempfile::tempdir().unwrap();
+    let up = up_demo(dir.path());
+    let (addr, admin) = (up.addr.clone(), up.token.clone());
+    let m = token(dir.path(), "hongyun", "manufacturer");
+    let d = token(dir.path(), "changzhi-tobacco", "distributor");
+    let outsider = token(dir.path(), "yuxi", "manufacturer");
+
+    // Hongyun proposes a second partnership; until Xi'an accepts it, it is proposed.
+    let (status, body) = post_json(
+        &addr,
+        "/v1/partnerships",
+        &m,
+        &json!({"partnership": "hongyun-xian", "manufacturer": "hongyun",
+                "distributor": "xian-tobacco", "region": "西安", "signed_on": "2008-01-15"}),
+    );
+    assert_eq!(status, 201, "{body}");
+    let list: Value = serde_json::from_str(&expect(&addr, "/v1/partnerships", &m, 200)).unwrap();
+    assert_eq!(
+        list,
+        json!({"partnerships": [
+            {"partnership": "hongyun-changzhi", "status": "signed", "manufacturer": "hongyun",
+             "distributor": "changzhi-tobacco", "counterparty": "changzhi-tobacco",
+             "region": "山西省長治市", "signed_on": "2007-12-18", "terminated_on": null,
+             "time_zone": "Asia/Shanghai"},
+            {"partnership": "hongyun-xian", "status": "proposed", "manufacturer": "hongyun",
+             "distributor": "xian-tobacco", "counterparty": "xian-tobacco", "region": "西安",
+             "signed_on": "2008-01-15", "terminated_on": null, "time_zone": "Asia/Shanghai"},
+        ]})
+    );
+    // The distributor sees its own only; an outsider nothing; an admin what it acts for.
+    let list: Value = serde_json::from_str(&expect(&addr, "/v1/partnerships", &d, 200)).unwrap();
+    assert_eq!(list["partnerships"].as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list["partnerships"][0]["counterparty"], "hongyun");
+    assert_eq!(
+        expect(&addr, "/v1/partnerships", &outsider, 200),
+        r#"{"partnerships":[]}"#
+    );
+    let (status, body) = get(&addr, "/v1/partnerships", Some(&admin), Some("xian-tobacco"));
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(r#""status":"proposed""#), "{body}");
+    assert_eq!(get(&addr, "/v1/partnerships", None, None).0, 401);
+
+    let path = "/v1/portfolio?period=2008-H1";
+    let body = expect(&addr, path, &m, 200);
+    let portfolio: Value = serde_json::from_str(&body).unwrap();
+    // A proposal binds nobody: only the signed partnership is in force.
+    assert_eq!(portfolio["partnerships"].as_array().unwrap().len(), 1, "{body}");
+    assert_eq!(portfolio["partnerships"][0]["rank"], 1);
+    assert_eq!(portfolio["partnerships"][0]["kpis"]["volume_share_pct"], json!(22.63));
+    assert_eq!(portfolio["totals"]["volume_share_pct"], json!(22.63));
+    assert_eq!(portfolio["totals"]["volume_cases"], json!(15300));
+    let doc: Value = serde_json::from_str(&expect(&addr, "/openapi.json", &m, 200)).unwrap();
+    let mut root =
+        doc["paths"]["/v1/portfolio"]["get"]["responses"]["200"]["content"]["application/json"]
+            ["schema"]
+            .clone();
+    root["components"] = doc["components"].clone();
+    let validator = jsonschema::options().build(&root).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&portfolio).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}\n{body}");
+    assert!(!validator.is_valid(&json!({})));
+
+    let distributor: Value = serde_json::from_str(&expect(&addr, path, &d, 200)).unwrap();
+    assert_eq!(distributor["partnerships"][0]["counterparty"], "hongyun");
+    assert_eq!(
+        expect(&addr, path, &outsider, 200),
+        r#"{"org":"yuxi","period":"2008-H1","partnerships":[],"totals":{"market_revenue_yuan":null,"market_volume_cases":null,"revenue_share_pct":null,"revenue_yoy_pct":null,"revenue_yuan":null,"volume_cases":null,"volume_share_pct":null,"volume_yoy_pct":null}}"#
+    );
+    let (status, body) = get(&addr, path, Some(&admin), Some("hongyun"));
+    assert_eq!(status, 200, "{body}");
+    assert!(body.starts_with(r#"{"org":"hongyun""#), "{body}");
+
+    let md = expect(&addr, &format!("{path}&format=md&lang=en&rank_by=volume_cases"), &m, 200);
+    assert!(md.starts_with("# Portfolio — hongyun — 2008-H1"), "{md}");
+    assert!(md.contains("ranked by volume (cases)"), "{md}");
+    let csv = expect(&addr, &format!("{path}&format=csv"), &m, 200);
+    assert!(csv.contains("totals,hongyun,volume_share_pct,22.63"), "{csv}");
+    let body = expect(&addr, &format!("{path}&rank_by=volume_shares"), &m, 400);
+    assert!(body.contains(r#""field":"rank_by""#), "{body}");
+    assert!(body.contains("portfolio.rank_by_unknown"), "{body}");
+    let body = expect(&addr, "/v1/portfolio?period=2008-H3", &m, 400);
+    assert!(body.contains(r#""field":"period""#), "{body}");
     stop(up);
 }

@@ -19,7 +19,7 @@ use synergy_proto::codec::{DecodeError, decode_message, encode_message};
 use synergy_proto::events::brand::PriceClass;
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{
-    Actor, BrandId, CampaignId, Context, Date, OrgId, PartnershipId, Percent, Period, SkuId,
+    Actor, BrandId, CampaignId, Context, Date, OrgId, PartnershipId, Percent, Period, Side, SkuId,
     StreamId, TimeZone, TimeZoneError, Uuid, Yuan, subject,
 };
 
@@ -449,6 +449,7 @@ pub type PartnershipsReply = Result<Vec<synergy_strategy::Listed>, ErrorWire>;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortfolioQuery {
     pub org: OrgId,
+    pub side: Option<Side>,
     pub period: Period,
     pub rank_by: String,
     /// Read-your-writes: the log position the portfolio must reflect at least.
@@ -459,6 +460,7 @@ impl From<&PortfolioRequest> for PortfolioQuery {
     fn from(r: &PortfolioRequest) -> Self {
         PortfolioQuery {
             org: r.org.clone(),
+            side: r.side,
             period: r.period,
             rank_by: r.rank_by.clone(),
             after: r.after.map(|p| p.get()),
@@ -470,6 +472,7 @@ impl From<PortfolioQuery> for PortfolioRequest {
     fn from(q: PortfolioQuery) -> Self {
         PortfolioRequest {
             org: q.org,
+            side: q.side,
             period: q.period,
             rank_by: q.rank_by,
             after: q.after.map(Position),
