@@ -213,6 +213,25 @@ fn scenario(d: &Deployment) -> anyhow::Result<()> {
     // 2007 has no year before it in the data: year-over-year is null, never 0.
     ensure!(d.report("2007")?.kpi("volume_yoy_pct")?.is_none());
 
+    // An organisation's reads across its partnerships: the list from the strategy
+    // service, the portfolio from evaluation's, whose totals are the one partnership's.
+    let list = cli.ok(&["partnership", "list", "--org", MANUFACTURER, "--format", "json"])?;
+    let list: serde_json::Value = serde_json::from_str(&list)?;
+    ensure!(
+        list["partnerships"][0]["partnership"] == PARTNERSHIP
+            && list["partnerships"][0]["status"] == "signed",
+        "{list}"
+    );
+    let portfolio = cli.ok(&[
+        "portfolio", "--org", DISTRIBUTOR, "--period", "2008", "--format", "json",
+    ])?;
+    let portfolio: serde_json::Value = serde_json::from_str(&portfolio)?;
+    ensure!(
+        portfolio["partnerships"][0]["counterparty"] == MANUFACTURER
+            && portfolio["totals"]["volume_share_pct"] == year.json["kpis"]["volume_share_pct"],
+        "{portfolio}"
+    );
+
     // Every command above is one commit: sign, catalogue, 2007, twelve months, plan
     // (draft, target, submit, two signatures), meeting (schedule, hold), action item.
     let commits = d.commit_positions()?;
