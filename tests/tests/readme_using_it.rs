@@ -429,6 +429,15 @@ fn check_output(sandbox: &Sandbox, command: &str, out: &str) -> anyhow::Result<(
             "`{command}` planned nothing:\n{out}"
         ),
         "quarantine" => ensure!(out.trim() == "[]", "`{command}`:\n{out}"),
+        "partnership" if has("list") => ensure!(
+            out.contains("| hy-cz | signed | changzhi | 長治 | 2007-12-18 | — | Asia/Shanghai |"),
+            "`{command}` lists not hy-cz:\n{out}"
+        ),
+        "portfolio" => ensure!(
+            out.starts_with("# Portfolio — hongyun — 2008-Q2")
+                && out.contains("| 1 | hy-cz | changzhi | 長治 |"),
+            "`{command}` ranks not hy-cz:\n{out}"
+        ),
         "market-data" if has("--check") => ensure!(
             out.trim()
                 == "check: docs/examples/2008-06.xlsx, sheet \"2008-06\": 1 month would be \
@@ -574,6 +583,18 @@ fn readme_using_it_runs_as_written() -> anyhow::Result<()> {
         if command.contains("/versions/1?") {
             ensure!(
                 out.contains("Market report — hy-cz — 2008-Q2") && out.contains("version 1"),
+                "`{command}`:\n{out}"
+            );
+        }
+        if command.ends_with("/v1/partnerships") {
+            ensure!(
+                out.contains(r#""partnership":"hy-cz","status":"signed""#),
+                "`{command}`:\n{out}"
+            );
+        }
+        if command.contains("/v1/portfolio?") {
+            ensure!(
+                out.contains(r#""partnership":"hy-cz","counterparty":"hongyun""#),
                 "`{command}`:\n{out}"
             );
         }
