@@ -151,6 +151,11 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
         (Method::GET, "/v1/partnerships", get(portfolio::list_partnerships)),
         (Method::GET, "/v1/portfolio", get(portfolio::get_portfolio)),
         (Method::GET, "/v1/partnerships/{id}", get(get_partnership)),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/history",
+            get(portfolio::get_history),
+        ),
         p("/v1/partnerships/{id}/catalogue", post(import_catalogue)),
         (
             Method::GET,

@@ -56,6 +56,7 @@ impl Modify for Security {
     paths(
         portfolio::list_partnerships,
         portfolio::get_portfolio,
+        portfolio::get_history,
         routes::get_partnership,
         uploads::import_catalogue,
         routes::get_catalogue,

@@ -1,7 +1,7 @@
 //! The caller's partnerships and its portfolio (`docs/portfolio.md`): reads across the
 //! partnerships of one organisation, the caller's own (or, for an admin, the one it acts
 //! for with `X-Act-As`), so an organisation only ever sees the partnerships it is a party
-//! of.
+//! of; and a partnership's audit trail for its parties (`docs/history.md`).
 
 use std::collections::BTreeMap;
 
@@ -212,4 +212,132 @@ pub async fn get_portfolio(
         body,
     )
         .into_response())
+}
+
+/// The contexts a trail may be filtered by.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ContextDto {
+    Strategy,
+    Marketing,
+    Brand,
+    Information,
+    Support,
+    Evaluation,
+}
+
+/// A trail's rendering: json (default) or md, a table for people.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum HistoryFormatDto {
+    Json,
+    Md,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryArgs {
+    /// Only this context's commits.
+    #[param(inline)]
+    pub context: Option<ContextDto>,
+    /// Only this aggregate's (stream's), e.g. `market-data` or `plan:p2008`.
+    pub aggregate: Option<String>,
+    /// Only what was recorded on or after this day (YYYY-MM-DD, on the partnership's
+    /// calendar).
+    #[param(inline)]
+    pub from: Option<crate::dto::DateText>,
+    /// Only what was recorded on or before this day (YYYY-MM-DD, on the partnership's
+    /// calendar).
+    #[param(inline)]
+    pub to: Option<crate::dto::DateText>,
+    /// Only commits after this log position: the `next_after` of the page before.
+    pub after: Option<u64>,
+    /// At most this many commits, 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+    #[param(inline)]
+    pub format: Option<HistoryFormatDto>,
+}
+
+/// The partnership's audit trail: who recorded what, when and why, in words with real
+/// units, oldest first, a page at a time (parties only; `docs/history.md`).
+#[utoipa::path(
+    get,
+    path = "/v1/partnerships/{id}/history",
+    tag = "strategy",
+    params(
+        ("id" = inline(crate::dto::Id), Path, description = "Partnership id"),
+        HistoryArgs,
+        ("X-Act-As" = inline(Option<crate::dto::Id>), Header, description = "Admin tokens only: the organisation the admin acts for"),
+    ),
+    responses(
+        (status = 200, description = "One page of the trail",
+            content(
+                (synergy_runtime::history::HistoryPage = "application/json"),
+                ("text/markdown"),
+            )
+        ),
+        (status = 400, description = "Malformed path, query or header", body = ErrorBody),
+        (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "Not a party", body = ErrorBody),
+        (status = 404, description = "No such partnership", body = ErrorBody),
+        (status = 408, description = "The request took too long", body = ErrorBody),
+        (status = 503, description = "Temporarily unavailable", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_history(
+    State(s): State<GatewayState>,
+    caller: Caller,
+    args: crate::extract::Params,
+    QueryArgs(q): QueryArgs<HistoryArgs>,
+) -> Result<Response, Problem> {
+    use synergy_runtime::history::{self, HistoryQuery};
+    let p: synergy_proto::PartnershipId = args.get("id")?;
+    let from = crate::reads::query_arg::<synergy_proto::Date>("from", q.from.as_ref())?;
+    let to = crate::reads::query_arg::<synergy_proto::Date>("to", q.to.as_ref())?;
+    let limit = match q.limit {
+        None => history::DEFAULT_LIMIT,
+        Some(n) if (1..=history::MAX_LIMIT as u32).contains(&n) => n as usize,
+        Some(n) => {
+            return Err(Problem::new(
+                ErrorCode::InvalidQuery,
+                format!("limit must be 1 to {}; got {n}", history::MAX_LIMIT),
+            )
+            .with_field("limit"));
+        }
+    };
+    let view = crate::auth::partnership(&s, &p).await?;
+    caller.side_in(&view)?;
+    let context = q.context.map(|c| match c {
+        ContextDto::Strategy => synergy_proto::Context::Strategy,
+        ContextDto::Marketing => synergy_proto::Context::Marketing,
+        ContextDto::Brand => synergy_proto::Context::Brand,
+        ContextDto::Information => synergy_proto::Context::Information,
+        ContextDto::Support => synergy_proto::Context::Support,
+        ContextDto::Evaluation => synergy_proto::Context::Evaluation,
+    });
+    let page = s
+        .api
+        .history(HistoryQuery {
+            partnership: p,
+            context,
+            aggregate: q.aggregate,
+            from: from.map(|d| d.start_in(&view.time_zone)),
+            to: to.map(|d| d.last_instant_in(&view.time_zone)),
+            after: q.after,
+            limit,
+        })
+        .await?;
+    Ok(match q.format.unwrap_or(HistoryFormatDto::Json) {
+        HistoryFormatDto::Json => axum::Json(page).into_response(),
+        HistoryFormatDto::Md => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/markdown; charset=utf-8"),
+            )],
+            history::table(&page),
+        )
+            .into_response(),
+    })
 }

@@ -19,6 +19,7 @@ use synergy_proto::{CampaignId, Date, OrgId, PartnershipId, Percent, Period, Sid
 use synergy_strategy::Listed;
 
 use crate::clock::Clock;
+use crate::history::{HistoryPage, HistoryQuery};
 use crate::executor::{AnyCommand, Behind, ExecuteError, Executor, Models, Outcome, Request};
 use crate::projection::{ProjectionError, ProjectionStore};
 use crate::query::AnyQuery;
@@ -149,6 +150,9 @@ pub trait Api: Send + Sync + 'static {
 
     /// Every partnership `org` is a party of, in any status, ordered by id.
     async fn partnerships(&self, org: &OrgId) -> Result<Vec<Listed>, ApiError>;
+
+    /// One page of a partnership's audit trail (`docs/history.md`).
+    async fn history(&self, query: HistoryQuery) -> Result<HistoryPage, ApiError>;
 
     /// The portfolio's JSON (`docs/portfolio.md`); each partnership's figures as of today
     /// on its own calendar.
@@ -386,6 +390,10 @@ impl<L: EventLog> Api for Local<L> {
 
     async fn partnerships(&self, org: &OrgId) -> Result<Vec<Listed>, ApiError> {
         Ok(self.exec.partnerships_of(org).await?)
+    }
+
+    async fn history(&self, query: HistoryQuery) -> Result<HistoryPage, ApiError> {
+        Ok(self.exec.history(&query).await?)
     }
 
     async fn portfolio(&self, request: PortfolioRequest) -> Result<String, ApiError> {

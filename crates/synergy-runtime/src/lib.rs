@@ -10,6 +10,7 @@ pub mod api;
 pub mod clock;
 pub mod commands;
 pub mod executor;
+pub mod history;
 pub mod import;
 pub mod nats;
 pub mod projection;

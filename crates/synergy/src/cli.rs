@@ -168,8 +168,12 @@ pub enum Command {
     /// market data, and whether the promise was kept (docs/kpis.md).
     #[command(name = "value-realised")]
     ValueRealised(ValueRealisedArgs),
-    /// Print decoded commits as they arrive (from the start with --from 0).
+    /// Print decoded commits as they arrive (from the start with --from 0), one line per
+    /// event in words with real units.
     Tail(TailArgs),
+    /// Print a partnership's audit trail: who recorded what, when and why, filtered by
+    /// context, aggregate and days, a page at a time (docs/history.md).
+    History(crate::history::HistoryArgs),
     /// Rebuild the read models from position 0.
     Replay,
     /// Records of the event log that are not commits (they do not decode, or sit on

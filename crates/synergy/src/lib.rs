@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod declared;
 pub mod demo;
+pub mod history;
 pub mod portfolio;
 mod run;
 mod serve;

@@ -343,6 +343,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             print_text(&crate::portfolio::list(&*api, &args).await?)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::History(args) => {
+            let api = read_api(&data, nats).await?;
+            print_text(&crate::history::render(&*api, args).await?)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Portfolio(args) => {
             let api = read_api(&data, nats).await?;
             let bytes = crate::portfolio::render(&*api, &args).await?;
@@ -861,20 +866,9 @@ async fn tail<L: EventLog>(log: &L, args: &crate::cli::TailArgs) -> anyhow::Resu
                     .as_ref()
                     .is_none_or(|p| *p == stored.commit.stream.partnership) =>
             {
-                for env in stored.commit.envelopes() {
-                    writeln!(
-                        out,
-                        "{} {} {}/{}/{} v{} by {}:{} — {:?}",
-                        stored.position,
-                        env.occurred_at.date(),
-                        env.context,
-                        env.partnership,
-                        env.aggregate,
-                        env.version,
-                        env.actor.org,
-                        env.actor.role,
-                        env.event
-                    )?;
+                for entry in synergy_runtime::history::entries(&stored) {
+                    let p = &stored.commit.stream.partnership;
+                    writeln!(out, "{}", synergy_runtime::history::line(&entry, Some(p)))?;
                 }
                 seen += 1;
             }

@@ -30,6 +30,7 @@ use crate::nats::wire::{
     ValueRealisedQuery,
 };
 use crate::nats::{ConnectError, NatsAddress, connect};
+use crate::history::{HistoryPage, HistoryQuery};
 use crate::query::AnyQuery;
 
 /// How long [`NatsApi`] waits for answers.
@@ -222,6 +223,16 @@ impl Api for NatsApi {
             wire::partnerships_subject(),
             "strategy",
             &wire::PartnershipsQuery { org: org.clone() },
+            self.config.request_timeout,
+        )
+        .await
+    }
+
+    async fn history(&self, query: HistoryQuery) -> Result<HistoryPage, ApiError> {
+        self.ask(
+            wire::history_subject(),
+            "strategy",
+            &query,
             self.config.request_timeout,
         )
         .await

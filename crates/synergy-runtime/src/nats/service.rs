@@ -205,6 +205,7 @@ enum Endpoint {
     Read(Context),
     Partnership,
     Partnerships,
+    History,
     Catalogue,
     Report,
     Portfolio,
@@ -289,6 +290,11 @@ impl Service {
             out.push((
                 Endpoint::Partnerships,
                 wire::partnerships_subject(),
+                subject::queue_group(Context::Strategy),
+            ));
+            out.push((
+                Endpoint::History,
+                wire::history_subject(),
                 subject::queue_group(Context::Strategy),
             ));
         }
@@ -518,6 +524,7 @@ impl Handlers {
             Endpoint::Read(context) => wire::encode(&self.read(context, &msg).await),
             Endpoint::Partnership => wire::encode(&self.partnership(&msg).await),
             Endpoint::Partnerships => wire::encode(&self.partnerships(&msg).await),
+            Endpoint::History => wire::encode(&self.history(&msg).await),
             Endpoint::Portfolio => wire::encode(&self.portfolio(&msg).await),
             Endpoint::Catalogue => wire::encode(&self.catalogue(&msg).await),
             Endpoint::Report => wire::encode(&self.report(&msg).await),
@@ -657,6 +664,19 @@ impl Handlers {
         let span = tracing::info_span!("query", name = "partnerships", org = %query.org);
         self.exec
             .partnerships_of(&query.org)
+            .instrument(span)
+            .await
+            .map_err(|e| ErrorWire::from_execute(&e))
+    }
+
+    async fn history(&self, msg: &Message) -> wire::HistoryReply {
+        let query: crate::history::HistoryQuery = wire::decode(&msg.payload)
+            .map_err(|e| self.bad_request(msg, "history query", e))?;
+        self.stats.queries.fetch_add(1, Ordering::Relaxed);
+        let span =
+            tracing::info_span!("query", name = "history", partnership = %query.partnership);
+        self.exec
+            .history(&query)
             .instrument(span)
             .await
             .map_err(|e| ErrorWire::from_execute(&e))

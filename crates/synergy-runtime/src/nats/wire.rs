@@ -718,6 +718,7 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
 pub const PARTNERSHIP_QUERY: &str = "partnership";
 pub const PARTNERSHIPS_QUERY: &str = "partnerships";
 pub const PORTFOLIO_QUERY: &str = "portfolio";
+pub const HISTORY_QUERY: &str = "history";
 pub const CATALOGUE_QUERY: &str = "catalogue";
 pub const REPORT_QUERY: &str = "report";
 pub const ISSUED_QUERY: &str = "issued-report";
@@ -746,6 +747,14 @@ pub fn partnership_subject() -> String {
 pub fn partnerships_subject() -> String {
     fixed_query(Context::Strategy, PARTNERSHIPS_QUERY)
 }
+
+/// `syn.qry.strategy.history`: a partnership's audit trail, read from the log by the
+/// service that keeps the partnership.
+pub fn history_subject() -> String {
+    fixed_query(Context::Strategy, HISTORY_QUERY)
+}
+
+pub type HistoryReply = Result<crate::history::HistoryPage, ErrorWire>;
 
 /// `syn.qry.evaluation.portfolio`
 pub fn portfolio_subject() -> String {
