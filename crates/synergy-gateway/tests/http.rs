@@ -186,6 +186,13 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             E,
         ),
         ("/v1/partnerships/{id}", Method::GET, pp(""), None, E),
+        (
+            "/v1/partnerships/{id}/history",
+            Method::GET,
+            pp("/history?context=strategy&limit=5"),
+            None,
+            E,
+        ),
         // The caller's own: see `ORG_WIDE`.
         ("/v1/partnerships", Method::GET, "/v1/partnerships".into(), None, E),
         (

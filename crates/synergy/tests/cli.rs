@@ -1379,3 +1379,60 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
     let table = ok(&data, &["partnership", "list", "--org", "jincheng"]);
     assert!(table.contains("| p4 | terminated | hongyun |"), "{table}");
 }
+
+#[test]
+fn the_history_and_tail_read_in_words_with_real_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &["demo", "--format", "json"]);
+    let p = "hongyun-changzhi";
+    let text = ok(
+        &data,
+        &["history", "--partnership", p, "--context", "strategy", "--limit", "2", "--format", "text"],
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("@1 "), "{text}");
+    assert!(
+        lines[0].contains("strategy/partnership v1 by hongyun (admin, demo) — PartnershipSigned: distributor changzhi-tobacco"),
+        "{text}"
+    );
+    assert_eq!(lines.last(), Some(&"more after @2 (--after 2)"), "{text}");
+    let next = ok(
+        &data,
+        &["history", "--partnership", p, "--context", "strategy", "--limit", "2", "--after", "2", "--format", "text"],
+    );
+    assert!(next.starts_with("@3 "), "{next}");
+
+    // Volumes in cases, money in 元 from fen, never a debug form.
+    let market = ok(
+        &data,
+        &["history", "--partnership", p, "--aggregate", "market-data", "--limit", "1", "--format", "json"],
+    );
+    let page: serde_json::Value = serde_json::from_str(&market).unwrap();
+    let what = page["entries"][0]["what"].as_str().unwrap();
+    assert!(what.contains("month 2006-07"), "{what}");
+    assert!(what.contains("revenue 3,263,399.00 元") && what.contains("volume 116 cases"), "{what}");
+    assert!(page["next_after"].is_u64(), "{market}");
+
+    // A reason is the why; days filter on the partnership's calendar.
+    ok(
+        &data,
+        &["partnership", "terminate", "--partnership", p, "--reason", "合并", "--terminated-on", "2009-01-01"],
+    );
+    let table = ok(&data, &["history", "--partnership", p, "--context", "strategy", "--limit", "500"]);
+    assert!(table.starts_with("| position | recorded (UTC) | who |"), "{table}");
+    assert!(
+        table.contains("| PartnershipTerminated | terminated on 2009-01-01 | 合并 |"),
+        "{table}"
+    );
+    let empty = ok(&data, &["history", "--partnership", p, "--to", "2008-12-31"]);
+    assert!(empty.contains("Nothing recorded matches."), "{empty}");
+    let out = synergy(&data, &["history", "--partnership", p, "--limit", "501"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    let tail = ok(&data, &["tail", "--from", "0", "--no-follow"]);
+    assert!(tail.contains("— MarketDataSubmitted: lines [("), "{tail}");
+    assert!(tail.contains(" cases") && tail.contains(" 元"), "{tail}");
+    assert!(!tail.contains("Cases(") && !tail.contains("Yuan("), "{tail}");
+    assert!(tail.contains("— why: 合并"), "{tail}");
+}

@@ -702,11 +702,11 @@ fn every_read_answers_with_the_schema_its_document_states() {
         );
         checked.push(template.clone());
     }
-    // The 23 reads of `reads.rs`, the partnership, the caller's partnerships and the
-    // catalogue.
+    // The 23 reads of `reads.rs`, the partnership, the caller's partnerships, the
+    // partnership's history and the catalogue.
     assert_eq!(
         checked.len(),
-        26,
+        27,
         "every read of the five contexts: {checked:?}"
     );
     stop(up);
@@ -800,5 +800,95 @@ fn the_callers_partnerships_and_portfolio_are_its_own() {
     assert!(body.contains("portfolio.rank_by_unknown"), "{body}");
     let body = expect(&addr, "/v1/portfolio?period=2008-H3", &m, 400);
     assert!(body.contains(r#""field":"period""#), "{body}");
+    stop(up);
+}
+
+/// The audit trail over HTTP: who, when, what in real units and why, filtered and paged,
+/// for the parties only.
+#[test]
+fn the_audit_trail_is_filtered_paged_and_for_the_parties_only() {
+    use serde_json::Value;
+
+    let dir = tempfile::tempdir().unwrap();
+    let up = up_demo(dir.path());
+    let addr = up.addr.clone();
+    let d = token(dir.path(), "changzhi-tobacco", "distributor");
+    let outsider = token(dir.path(), "yuxi", "manufacturer");
+    let base = "/v1/partnerships/hongyun-changzhi/history";
+
+    let page: Value = serde_json::from_str(&expect(
+        &addr,
+        &format!("{base}?context=information&aggregate=market-data&limit=2"),
+        &d,
+        200,
+    ))
+    .unwrap();
+    let entries = page["entries"].as_array().unwrap();
+    assert!(!entries.is_empty(), "{page}");
+    for e in entries {
+        assert_eq!(e["context"], "information", "{e}");
+        assert_eq!(e["aggregate"], "market-data", "{e}");
+        assert_eq!(e["event"], "MarketDataSubmitted", "{e}");
+        assert_eq!(e["org"], "changzhi-tobacco", "{e}");
+        let what = e["what"].as_str().unwrap();
+        assert!(what.contains(" cases") && what.contains(" 元"), "{what}");
+        assert!(!what.contains("Cases(") && !what.contains("Yuan("), "{what}");
+    }
+    // Two commits a page; the next page starts after the last one's position.
+    let positions = |page: &Value| -> Vec<u64> {
+        let mut p: Vec<u64> = page["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["position"].as_u64().unwrap())
+            .collect();
+        p.dedup();
+        p
+    };
+    let first = positions(&page);
+    assert_eq!(first.len(), 2, "{page}");
+    let after = page["next_after"].as_u64().expect("more pages");
+    assert_eq!(after, first[1]);
+    let next: Value = serde_json::from_str(&expect(
+        &addr,
+        &format!("{base}?context=information&aggregate=market-data&limit=2&after={after}"),
+        &d,
+        200,
+    ))
+    .unwrap();
+    assert!(positions(&next).iter().all(|p| *p > after), "{next}");
+
+    // The reason an event carries (the demo's revised analysis) is its why.
+    let all: Value =
+        serde_json::from_str(&expect(&addr, &format!("{base}?limit=500"), &d, 200)).unwrap();
+    assert!(all["next_after"].is_null(), "the demo fits one page");
+    let why: Vec<&Value> = all["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["why"].is_string())
+        .collect();
+    assert!(!why.is_empty(), "{all}");
+    assert!(
+        why.iter().all(|e| !e["what"].as_str().unwrap().contains("reason")),
+        "the reason is the why, not part of the what: {why:?}"
+    );
+    // Days on the partnership's calendar: the demo records everything today, so a range
+    // that ends before today holds nothing.
+    let none = expect(&addr, &format!("{base}?to=2008-12-31"), &d, 200);
+    assert_eq!(none, r#"{"entries":[],"next_after":null}"#);
+    let md = expect(&addr, &format!("{base}?context=strategy&limit=1&format=md"), &d, 200);
+    assert!(md.starts_with("| position | recorded (UTC) | who |"), "{md}");
+    assert!(md.contains("PartnershipSigned"), "{md}");
+    assert!(md.contains("More after @1"), "{md}");
+
+    let body = expect(&addr, &format!("{base}?limit=501"), &d, 400);
+    assert!(body.contains(r#""field":"limit""#), "{body}");
+    let body = expect(&addr, &format!("{base}?context=sales"), &d, 400);
+    assert!(body.contains("context"), "{body}");
+    // An outsider hears what it would of a partnership that does not exist.
+    let body = expect(&addr, base, &outsider, 404);
+    assert!(body.contains("partnership.must_exist"), "{body}");
+    assert!(!body.contains("changzhi-tobacco"), "{body}");
     stop(up);
 }
