@@ -232,6 +232,15 @@ fn scenario(d: &Deployment) -> anyhow::Result<()> {
         "{portfolio}"
     );
 
+    // The trail over NATS: the meeting's two commits, in words.
+    let trail = cli.ok(&[
+        "history", "--partnership", PARTNERSHIP, "--context", "support", "--format", "text",
+    ])?;
+    ensure!(
+        trail.contains("MeetingScheduled") && trail.contains("MeetingHeld"),
+        "{trail}"
+    );
+
     // Every command above is one commit: sign, catalogue, 2007, twelve months, plan
     // (draft, target, submit, two signatures), meeting (schedule, hold), action item.
     let commits = d.commit_positions()?;

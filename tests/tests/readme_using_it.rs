@@ -433,6 +433,11 @@ fn check_output(sandbox: &Sandbox, command: &str, out: &str) -> anyhow::Result<(
             out.contains("| hy-cz | signed | changzhi | 長治 | 2007-12-18 | — | Asia/Shanghai |"),
             "`{command}` lists not hy-cz:\n{out}"
         ),
+        "history" => ensure!(
+            out.contains("| changzhi (admin, cli) | information/market-data v1 | MarketDataSubmitted |")
+                && out.contains(" 元"),
+            "`{command}` shows not the first import:\n{out}"
+        ),
         "portfolio" => ensure!(
             out.starts_with("# Portfolio — hongyun — 2008-Q2")
                 && out.contains("| 1 | hy-cz | changzhi | 長治 |"),
@@ -583,6 +588,12 @@ fn readme_using_it_runs_as_written() -> anyhow::Result<()> {
         if command.contains("/versions/1?") {
             ensure!(
                 out.contains("Market report — hy-cz — 2008-Q2") && out.contains("version 1"),
+                "`{command}`:\n{out}"
+            );
+        }
+        if command.contains("/history?") {
+            ensure!(
+                out.contains(r#""event":"MarketDataSubmitted""#) && out.contains(r#""next_after":"#),
                 "`{command}`:\n{out}"
             );
         }
