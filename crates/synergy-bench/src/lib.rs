@@ -11,4 +11,5 @@ pub mod evaluation;
 pub mod eventlog;
 pub mod measure;
 pub mod pipeline;
+pub mod portfolio;
 pub mod report;

@@ -27,6 +27,19 @@ enum Bench {
     /// embedded and over NATS, beside raw sled/JetStream/request-reply baselines; and a
     /// 10,000-row import.
     Pipeline(PipelineArgs),
+    /// The portfolio of a manufacturer with 300 partnerships, against reading the same
+    /// read models.
+    Portfolio(PortfolioArgs),
+}
+
+#[derive(Debug, Args)]
+struct PortfolioArgs {
+    /// Fewer samples: 100 instead of 500.
+    #[arg(long)]
+    quick: bool,
+    /// Also print every figure as one JSON object on the last line.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -98,6 +111,16 @@ async fn main() -> anyhow::Result<()> {
         }
         Bench::Pipeline(args) => {
             let report = pipeline::run(pipeline::Options { quick: args.quick }).await?;
+            print!("{}", report.table());
+            if args.json {
+                println!("{}", report.json());
+            }
+        }
+        Bench::Portfolio(args) => {
+            let report = synergy_bench::portfolio::run(synergy_bench::portfolio::Options {
+                quick: args.quick,
+            })
+            .await?;
             print!("{}", report.table());
             if args.json {
                 println!("{}", report.json());

@@ -101,7 +101,7 @@ pub struct LogResults {
     pub h1_volume: Value,
 }
 
-fn sled_config(dir: &Path) -> sled::Config {
+pub(crate) fn sled_config(dir: &Path) -> sled::Config {
     sled::Config::new().path(dir).cache_capacity(SLED_CACHE)
 }
 
@@ -121,7 +121,7 @@ fn dir_bytes(dir: &Path) -> u64 {
 
 /// Appends every partnership's history, one writer per partnership (its commits in order,
 /// each with its exact expected version), so the log's group commit batches the writers.
-async fn generate(log: &SledLog, density: Density) -> anyhow::Result<(u64, u64)> {
+pub(crate) async fn generate(log: &SledLog, density: Density) -> anyhow::Result<(u64, u64)> {
     let mut tasks = JoinSet::new();
     for mut history in data::histories(density)? {
         let log = log.clone();
