@@ -15,7 +15,9 @@
 //! - `as_of` defaults to today on the partnership's calendar;
 //! - a report none of whose months ended by `as_of` has market data recorded has no
 //!   figures to freeze: refused (`report.no_data`), whatever else it would list;
-//! - a live report that states the same figures as the latest version records nothing.
+//! - a live report that states the same figures as the latest version records nothing;
+//! - months of the report without market data by `as_of` are named in its body
+//!   (`months_missing`, [`crate::schedule::issuable`]).
 
 use serde::{Deserialize, Serialize};
 use synergy_domain::{DecisionContext, DomainError};
@@ -24,7 +26,6 @@ use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{AggregateId, Context, Date, Event, PartnershipId, Period, StreamId};
 
 use crate::model::PartnershipModel;
-use crate::report;
 use crate::restate::{self, IssueError, Issued};
 
 /// The aggregate kind of a report's issued versions, as it appears in stream ids.
@@ -129,7 +130,7 @@ fn issue_report<'a>(
     period: Period,
     as_of: Date,
 ) -> Result<Vec<EvaluationEvent>, DomainError> {
-    let live = report::build(kind, model, period, as_of);
+    let live = crate::schedule::issuable(model, kind, period, as_of);
     if !live
         .months_included
         .iter()

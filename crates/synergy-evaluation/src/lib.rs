@@ -23,6 +23,7 @@ pub mod recommend;
 pub mod render;
 pub mod report;
 pub mod restate;
+pub mod schedule;
 pub mod svg;
 pub mod value;
 

@@ -130,6 +130,9 @@ pub enum Command {
         /// Where the gateway listens (gateway and all only).
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+        /// A test facility: read "now" from this file (docs/reports.md).
+        #[arg(long, hide = true, value_name = "FILE")]
+        clock_file: Option<std::path::PathBuf>,
     },
     /// Print the shell's completion script: `source <(synergy completions bash)`, or
     /// save it where the shell loads completions from.
@@ -226,6 +229,9 @@ pub struct UpArgs {
     /// Load the Changzhi demo data first.
     #[arg(long)]
     pub demo: bool,
+    /// A test facility: read "now" from this file (docs/reports.md).
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub clock_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -131,10 +131,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Up(args) => {
-            crate::serve::up(&data, nats, &args.addr, args.demo, gateway_limits).await
+            let clock = crate::serve::clock(args.clock_file.as_deref())?;
+            crate::serve::up(&data, nats, &args.addr, args.demo, gateway_limits, clock).await
         }
-        Command::Serve { service, addr } => {
-            crate::serve::serve(&service, &data, nats, &addr, gateway_limits).await
+        Command::Serve {
+            service,
+            addr,
+            clock_file,
+        } => {
+            let clock = crate::serve::clock(clock_file.as_deref())?;
+            crate::serve::serve(&service, &data, nats, &addr, gateway_limits, clock).await
         }
         Command::Completions { shell } => {
             // Written whole from memory: clap_complete panics on a write error (a closed
