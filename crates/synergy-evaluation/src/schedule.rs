@@ -136,7 +136,9 @@ pub fn due(model: &PartnershipModel, issuing: &Issuing, now: Timestamp) -> Vec<D
     let mut due = Vec::new();
     for (_, _, period) in periods {
         if !complete(model, period, today)
-            || !period.months().any(|m| model.month_submitted_by(m, today).is_some())
+            || !period
+                .months()
+                .any(|m| model.month_submitted_by(m, today).is_some())
         {
             continue;
         }

@@ -10,9 +10,9 @@ use proptest::prelude::*;
 use serde_json::Value;
 use synergy_evaluation::schedule::{self, Due, Issuing};
 use synergy_evaluation::{Issued, issue_after};
+use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::events::information::{MarketTotals, SkuLine};
 use synergy_proto::events::{InformationEvent, StrategyEvent};
-use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{Cases, Context, Date, Period, Timestamp, Yuan};
 
 /// Noon of `day` in Shanghai (the default zone).
@@ -91,7 +91,11 @@ fn a_quarter_waits_for_its_three_months() {
         [both("2008-03", 1), both("2008-Q1", 1)].concat()
     );
     issue_due(&mut w, noon("2008-04-03"));
-    assert!(body(&w, ReportKind::Market, "2008-Q1").get("months_missing").is_none());
+    assert!(
+        body(&w, ReportKind::Market, "2008-Q1")
+            .get("months_missing")
+            .is_none()
+    );
 }
 
 #[test]
@@ -124,9 +128,16 @@ fn a_late_month_restates_the_periods_issued_without_it() {
         [both("2008-03", 1), both("2008-Q1", 2)].concat()
     );
     issue_due(&mut w, noon("2008-04-20"));
-    let v2 = w.model.latest_issued(ReportKind::Market, p("2008-Q1")).unwrap();
+    let v2 = w
+        .model
+        .latest_issued(ReportKind::Market, p("2008-Q1"))
+        .unwrap();
     assert!(v2.restatements > 0);
-    assert!(body(&w, ReportKind::Market, "2008-Q1").get("months_missing").is_none());
+    assert!(
+        body(&w, ReportKind::Market, "2008-Q1")
+            .get("months_missing")
+            .is_none()
+    );
     assert_eq!(due_at(&w, noon("2008-05-20")), []);
 }
 
@@ -156,7 +167,9 @@ fn a_correction_restates_exactly_the_periods_that_contain_the_month() {
     expected.sort();
     assert_eq!(restated, expected);
     issue_due(&mut w, noon("2009-02-21"));
-    let may = w.model.issued[&(ReportKind::Market, p("2008-05"))].last().unwrap();
+    let may = w.model.issued[&(ReportKind::Market, p("2008-05"))]
+        .last()
+        .unwrap();
     assert_eq!((may.version, may.restatements > 0), (2, true));
     assert_eq!(due_at(&w, noon("2009-02-22")), []);
 }
@@ -167,7 +180,10 @@ fn periods_before_the_signing_month_are_not_scheduled() {
     w.month("2008-01", "2008-02-20", "100", "1000");
     w.month("2008-02", "2008-03-05", "110", "1000");
     w.month("2008-03", "2008-04-05", "120", "1000");
-    assert_eq!(due_at(&w, noon("2008-04-05")), [both("2008-02", 1), both("2008-03", 1)].concat());
+    assert_eq!(
+        due_at(&w, noon("2008-04-05")),
+        [both("2008-02", 1), both("2008-03", 1)].concat()
+    );
 }
 
 #[test]

@@ -79,13 +79,18 @@ impl FileClock {
         // An instant is a few dozen bytes; a larger file is not a clock.
         let mut text = String::new();
         std::io::Read::read_to_string(
-            &mut std::io::Read::take(std::fs::File::open(path).map_err(|e| error(e.to_string()))?, 64),
+            &mut std::io::Read::take(
+                std::fs::File::open(path).map_err(|e| error(e.to_string()))?,
+                64,
+            ),
             &mut text,
         )
         .map_err(|e| error(e.to_string()))?;
-        text.trim()
-            .parse()
-            .map_err(|e| error(format!("{e} (write an instant such as 2008-07-01T00:00:00Z)")))
+        text.trim().parse().map_err(|e| {
+            error(format!(
+                "{e} (write an instant such as 2008-07-01T00:00:00Z)"
+            ))
+        })
     }
 }
 

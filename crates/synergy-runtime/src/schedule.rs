@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use synergy_domain::Principal;
-use synergy_eventlog::{EventLog, Position};
 use synergy_evaluation::schedule::{self, Issuing};
+use synergy_eventlog::{EventLog, Position};
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{PartnershipId, Period, Role, Uuid};
 use tokio::sync::watch;
@@ -32,7 +32,12 @@ pub const SCHEDULER: &str = "scheduler";
 pub const TICK: Duration = Duration::from_millis(500);
 
 /// The idempotency key of issuing `version` of a report: the same in every process.
-pub fn issuance_key(partnership: &PartnershipId, kind: ReportKind, period: Period, version: u32) -> Uuid {
+pub fn issuance_key(
+    partnership: &PartnershipId,
+    kind: ReportKind,
+    period: Period,
+    version: u32,
+) -> Uuid {
     let mut h = Sha256::new();
     for part in [
         "synergy issuance".as_bytes(),
