@@ -26,10 +26,12 @@ pub mod restate;
 pub mod schedule;
 pub mod svg;
 pub mod value;
+pub mod versions;
 
 pub use declare::{CLI_GROUPS, COMMANDS};
 pub use issue::{Command, EvaluationContext, issued_stream};
 pub use model::PartnershipModel;
+pub use versions::{Query, answer};
 
 pub use figure::{Figure, Kpis};
 pub use kpi::{Scope, market_kpis};

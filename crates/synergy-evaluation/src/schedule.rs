@@ -26,6 +26,10 @@ use crate::model::PartnershipModel;
 use crate::report::{self, Report};
 use crate::restate::{self, Issued};
 
+/// The user name the scheduler's issuances are recorded under (role admin, on behalf of
+/// the manufacturer): how a version issued by itself is told from one a person issued.
+pub const SCHEDULER: &str = "scheduler";
+
 /// Which reports a partnership has issued by itself: the kinds and the period lengths.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issuing {

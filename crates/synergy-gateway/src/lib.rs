@@ -292,6 +292,11 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
             "/v1/partnerships/{id}/reports/{kind}/{period}/versions/{version}",
             get(get_issued_report),
         ),
+        (
+            Method::GET,
+            "/v1/partnerships/{id}/reports/{kind}/{period}/versions",
+            get(reads::list_report_versions),
+        ),
     ]);
     table
 }

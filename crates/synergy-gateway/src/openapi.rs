@@ -82,6 +82,7 @@ impl Modify for Security {
         reads::get_action_item,
         reads::get_support_request,
         reads::get_support_overview,
+        reads::list_report_versions,
         routes::get_report,
         routes::get_plan_gap,
         routes::get_value_realised,

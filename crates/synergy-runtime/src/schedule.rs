@@ -23,9 +23,7 @@ use tokio::sync::watch;
 use crate::api::Local;
 use crate::executor::{AnyCommand, ExecuteError, Outcome, Request};
 
-/// The user name the scheduler's issuances are recorded under (role admin, on behalf of
-/// the manufacturer): how a version issued by itself is told from one a person issued.
-pub const SCHEDULER: &str = "scheduler";
+pub use synergy_evaluation::schedule::SCHEDULER;
 
 /// How often the scheduler looks; it decides again only when the read models moved or
 /// another minute began.

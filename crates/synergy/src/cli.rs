@@ -294,6 +294,10 @@ pub struct ReportArgs {
     /// Print this issued version exactly as it was frozen (JSON).
     #[arg(long)]
     pub version: Option<u32>,
+    /// List the issued versions: when, by whom (the scheduler or a person) and what each
+    /// restated (JSON with --format json).
+    #[arg(long, conflicts_with_all = ["issue", "version"])]
+    pub versions: bool,
 }
 
 #[derive(Debug, Args)]

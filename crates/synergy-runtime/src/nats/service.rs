@@ -269,14 +269,11 @@ impl Service {
                 subject::commands_of(c),
                 subject::queue_group(c),
             ));
-            // Evaluation's reads are its reports, below.
-            if c != Context::Evaluation {
-                out.push((
-                    Endpoint::Read(c),
-                    wire::read_subject(c),
-                    subject::queue_group(c),
-                ));
-            }
+            out.push((
+                Endpoint::Read(c),
+                wire::read_subject(c),
+                subject::queue_group(c),
+            ));
         }
         if role.hosts(Context::Strategy) {
             out.push((
