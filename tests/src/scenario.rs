@@ -159,6 +159,30 @@ impl Deployment {
         Report::parse(&text)
     }
 
+    /// Every `ReportIssued` the log holds for the partnership, as `<stream> v<version>`, in
+    /// log order (a version recorded twice is listed twice).
+    pub fn issued_versions(&self) -> anyhow::Result<Vec<String>> {
+        let out = self.cli.ok(&[
+            "tail",
+            "--from",
+            "0",
+            "--no-follow",
+            "--partnership",
+            PARTNERSHIP,
+        ])?;
+        Ok(out
+            .lines()
+            .filter(|line| line.contains("ReportIssued"))
+            .map(|line| {
+                line.split_whitespace()
+                    .skip(2)
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect())
+    }
+
     /// The positions of the commits `tail --from 0 --no-follow` lists for the partnership
     /// that the parties' commands recorded: the reports evaluation issues by itself
     /// meanwhile (its `evaluation/…/report:…` streams, `docs/reports.md`) are left out, and
