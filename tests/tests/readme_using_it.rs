@@ -346,6 +346,10 @@ fn check_output(sandbox: &Sandbox, command: &str, out: &str) -> anyhow::Result<(
             out.contains("Review pack") && out.contains("| 銷量 volume (cases) |"),
             "`{command}` printed no review pack:\n{out}"
         ),
+        "report" if has("--versions") => ensure!(
+            out.starts_with("version 1 issued ") && out.contains(" by a person (hongyun "),
+            "`{command}` listed no version:\n{out}"
+        ),
         "report" if has("--issue") => ensure!(
             out.contains("issued version 1"),
             "`{command}` issued nothing:\n{out}"
