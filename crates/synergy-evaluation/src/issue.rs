@@ -22,7 +22,7 @@
 use serde::{Deserialize, Serialize};
 use synergy_domain::{DecisionContext, DomainError};
 use synergy_proto::events::EvaluationEvent;
-use synergy_proto::events::evaluation::ReportKind;
+use synergy_proto::events::evaluation::{IssuingSetting, ReportKind};
 use synergy_proto::{AggregateId, Context, Date, Event, PartnershipId, Period, StreamId};
 
 use crate::model::PartnershipModel;
@@ -51,12 +51,19 @@ pub enum Command {
         /// The day the report is judged on; today on the partnership's calendar if `None`.
         as_of: Option<Date>,
     },
+    /// Choose which reports evaluation issues by itself (`crate::setting`).
+    SetIssuing {
+        partnership: PartnershipId,
+        setting: IssuingSetting,
+    },
 }
 
 impl Command {
     pub fn partnership(&self) -> &PartnershipId {
         match self {
-            Command::IssueReport { partnership, .. } => partnership,
+            Command::IssueReport { partnership, .. } | Command::SetIssuing { partnership, .. } => {
+                partnership
+            }
         }
     }
 }
@@ -79,11 +86,13 @@ impl EvaluationContext {
                 period,
                 ..
             } => issued_stream(partnership, *kind, *period),
+            Command::SetIssuing { partnership, .. } => crate::setting::setting_stream(partnership),
         }
     }
 
     /// Decides `command` on the stream's `history` (oldest first) and the partnership's
-    /// read `model`, folded at least up to the history's last commit.
+    /// read `model`, folded at least up to the history's last commit (`set-issuing`
+    /// consults no model: its declaration names none, and it is passed an empty one).
     pub fn execute<'a>(
         history: impl IntoIterator<Item = &'a Event>,
         command: Command,
@@ -102,6 +111,10 @@ impl EvaluationContext {
                 let as_of = as_of.unwrap_or_else(|| ctx.today());
                 issue_report(history, model, kind, period, as_of)?
             }
+            Command::SetIssuing {
+                partnership,
+                setting,
+            } => crate::setting::set_issuing(history, &partnership, setting, ctx)?,
         };
         Ok(events.into_iter().map(Event::Evaluation).collect())
     }

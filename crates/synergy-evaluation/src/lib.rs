@@ -24,6 +24,7 @@ pub mod render;
 pub mod report;
 pub mod restate;
 pub mod schedule;
+pub mod setting;
 pub mod svg;
 pub mod value;
 pub mod versions;

@@ -12,7 +12,7 @@
 //! scheduled (what came before is history loaded at signing; a party may still issue it by
 //! hand), a period without any market data has nothing to freeze, and a terminated
 //! partnership accepts nothing new. What to issue is the partnership's [`Issuing`]
-//! setting. The function reads no clock: `now` is passed in.
+//! setting (the model's `issuing`, agreed by both parties with `set-issuing`). The function reads no clock: `now` is passed in.
 
 use std::collections::BTreeSet;
 
@@ -30,27 +30,9 @@ use crate::restate::{self, Issued};
 /// the manufacturer): how a version issued by itself is told from one a person issued.
 pub const SCHEDULER: &str = "scheduler";
 
-/// Which reports a partnership has issued by itself: the kinds and the period lengths.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Issuing {
-    pub kinds: BTreeSet<ReportKind>,
-    pub lengths: Vec<PeriodKind>,
-}
-
-impl Default for Issuing {
-    /// Market and brand reports of every month, quarter, half and year.
-    fn default() -> Self {
-        Self {
-            kinds: [ReportKind::Market, ReportKind::Brand].into(),
-            lengths: vec![
-                PeriodKind::Month,
-                PeriodKind::Quarter,
-                PeriodKind::Half,
-                PeriodKind::Year,
-            ],
-        }
-    }
-}
+/// Which reports a partnership has issued by itself: the kinds and the period lengths
+/// (`set-issuing`; market and brand of every length until both parties choose another).
+pub use synergy_proto::events::evaluation::IssuingSetting as Issuing;
 
 /// One report the schedule says must be issued now.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use synergy_domain::Principal;
-use synergy_evaluation::schedule::{self, Issuing};
+use synergy_evaluation::schedule;
 use synergy_eventlog::{EventLog, Position};
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{PartnershipId, Period, Role, Uuid};
@@ -71,7 +71,7 @@ pub async fn tick<L: EventLog>(local: &Local<L>) -> Result<Vec<Outcome>, Execute
         };
         let Some(info) = &model.info else { continue };
         let principal = Principal::new(info.manufacturer.clone(), Role::Admin, SCHEDULER);
-        for due in schedule::due(&model, &Issuing::default(), now) {
+        for due in schedule::due(&model, &model.issuing, now) {
             let key = issuance_key(&partnership, due.kind, due.period, due.version);
             let command = AnyCommand::Evaluation(synergy_evaluation::Command::IssueReport {
                 partnership: partnership.clone(),

@@ -326,3 +326,84 @@ fn two_years_uploaded_are_issued_by_themselves_and_a_correction_restates() {
             .any(|(_, p)| *p == "2008-05".parse().unwrap())
     );
 }
+
+/// Both parties agree over HTTP to quarterly market reports only: the manufacturer's
+/// choice proposes, the distributor's same choice sets it, and then a complete quarter is
+/// the one report issued by itself.
+#[test]
+fn the_parties_agree_which_reports_are_issued_by_themselves() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let clock = dir.path().join("clock");
+    set_clock(&clock, "2007-12-20");
+    let running = up(&data, &clock);
+    let addr = running.addr.clone();
+    let m = token(&data, "hongyun", "manufacturer");
+    let d = token(&data, "changzhi", "distributor");
+    let sign = json!({"partnership": P, "manufacturer": "hongyun", "distributor": "changzhi",
+                      "region": "長治", "signed_on": "2007-12-18"});
+    post(
+        &addr,
+        "/v1/partnerships",
+        &m,
+        "application/json",
+        &sign.to_string(),
+    );
+    post(
+        &addr,
+        &format!("/v1/partnerships/{P}/acceptance"),
+        &d,
+        "application/json",
+        "{}",
+    );
+    post(
+        &addr,
+        &format!("/v1/partnerships/{P}/catalogue"),
+        &m,
+        "text/csv",
+        "brand,sku,name,price_class,guide_price_yuan\nhongyun,hy-soft,紅雲(軟),2,190.00\n",
+    );
+    let issuing = format!("/v1/partnerships/{P}/issuing");
+    let choice = r#"{"market": true, "quarters": true}"#;
+    let proposed = post(&addr, &issuing, &m, "application/json", choice);
+    assert_eq!(proposed["events"], json!(["IssuingProposed"]), "{proposed}");
+    let set = post(&addr, &issuing, &d, "application/json", choice);
+    assert_eq!(set["events"], json!(["IssuingSet"]), "{set}");
+    let (status, refused) = http(
+        &addr,
+        "POST",
+        &issuing,
+        &d,
+        "application/json",
+        r#"{"monthly": true}"#,
+    );
+    assert_eq!(status, 400, "{refused}");
+
+    for (month, sent) in [
+        ("2008-01", "2008-02-05"),
+        ("2008-02", "2008-03-05"),
+        ("2008-03", "2008-04-05"),
+    ] {
+        set_clock(&clock, sent);
+        post(
+            &addr,
+            &format!("/v1/partnerships/{P}/market-data"),
+            &d,
+            "text/csv",
+            &month_csv(month.parse().unwrap(), 1_000),
+        );
+    }
+    wait_for(
+        &addr,
+        &m,
+        &[("market".to_owned(), "2008-Q1".parse().unwrap())],
+        1,
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    stop(running);
+    let issued = issued(&data);
+    assert_eq!(
+        issued.keys().cloned().collect::<Vec<_>>(),
+        [("market".to_owned(), "2008-Q1".parse().unwrap(), 1)]
+    );
+}

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::amount::Percent;
-use crate::period::Period;
+use crate::period::{Period, PeriodKind};
 use crate::principal::Side;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -210,4 +210,36 @@ pub enum EvaluationEvent {
     },
     /// The partnership's thresholds for review-pack exceptions.
     ExceptionRulesSet { rules: ExceptionRules },
+    /// One party proposes which reports evaluation issues by itself; in force once the
+    /// other party chooses the same (`IssuingSet`).
+    IssuingProposed {
+        setting: IssuingSetting,
+        proposed_by: Side,
+    },
+    /// Which reports evaluation issues by itself, as both parties agreed (or an operator
+    /// set); until the first, market and brand of every period length.
+    IssuingSet { setting: IssuingSetting },
+}
+
+/// Which reports evaluation issues by itself: the kinds, and the period lengths, each in
+/// their enum's order without repeats. Empty lists issue nothing by itself.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct IssuingSetting {
+    pub kinds: Vec<ReportKind>,
+    pub lengths: Vec<PeriodKind>,
+}
+
+impl Default for IssuingSetting {
+    /// Market and brand reports of every month, quarter, half and year.
+    fn default() -> Self {
+        Self {
+            kinds: vec![ReportKind::Market, ReportKind::Brand],
+            lengths: vec![
+                PeriodKind::Month,
+                PeriodKind::Quarter,
+                PeriodKind::Half,
+                PeriodKind::Year,
+            ],
+        }
+    }
 }
