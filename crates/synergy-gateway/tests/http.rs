@@ -559,6 +559,13 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             E,
         ),
         (
+            "/v1/partnerships/{id}/issuing",
+            Method::POST,
+            pp("/issuing"),
+            b(json!({"market": true, "quarters": true})),
+            E,
+        ),
+        (
             "/v1/partnerships/{id}/reports/{kind}/{period}/versions",
             Method::GET,
             pp("/reports/market/2008-H1/versions"),
