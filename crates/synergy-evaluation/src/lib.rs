@@ -17,6 +17,8 @@ pub mod figure;
 pub mod issue;
 pub mod json;
 pub mod kpi;
+pub mod layout;
+pub mod locale;
 pub mod model;
 pub mod planner;
 pub mod recommend;
@@ -28,6 +30,7 @@ pub mod setting;
 pub mod svg;
 pub mod value;
 pub mod versions;
+pub mod xlsx;
 
 pub use declare::{CLI_GROUPS, COMMANDS};
 pub use issue::{Command, EvaluationContext, issued_stream};

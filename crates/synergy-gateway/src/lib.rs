@@ -15,7 +15,8 @@
 //! [&as_of=YYYY-MM-DD][&after=POSITION]`; `POST …/reports/{kind}/{period}/issues`
 //! (evaluation's declared `issue-report`) freezes the live report as its next version (201,
 //! with `issued` and the restatements since the previous one) and
-//! `GET …/reports/{kind}/{period}/versions/{n}` reads a frozen version back unchanged.
+//! `GET …/reports/{kind}/{period}/versions/{n}` reads a frozen version back unchanged, or
+//! rendered from it (`?format=`).
 //! Text fields have documented shapes ([`text`]): ids, dates, months, periods and decimal
 //! amounts are checked exactly as the OpenAPI patterns state. `GET /openapi.json` is the full contract;
 //! `/healthz` and `/metrics` (Prometheus text) are unauthenticated.

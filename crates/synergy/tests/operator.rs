@@ -198,7 +198,7 @@ fn demo_keeps_its_data_where_data_says_and_refuses_a_used_directory() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("demo");
     let report = ok(&data, &["demo"]);
-    assert!(report.contains("Market report"), "{report}");
+    assert!(report.contains("市场分析"), "{report}");
     let agreement = ok(
         &data,
         &["show", "agreement", "--partnership", "hongyun-changzhi"],
@@ -294,6 +294,28 @@ fn completions_are_generated_for_each_shell() {
         assert!(script.contains("idempotency-key"), "{shell}");
     }
     assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
+}
+
+#[test]
+fn a_reader_that_closes_the_pipe_early_gets_no_error() {
+    // `synergy completions bash | head -n 1`: the reader takes a line and goes away.
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_synergy"))
+        .arg("--data")
+        .arg(dir.path())
+        .args(["completions", "bash"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run synergy");
+    let mut first = String::new();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert!(!first.is_empty());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert!(out.status.success(), "{:?}", out.status);
 }
 
 /// A running `synergy up`, killed when dropped; its stderr goes to a file.
