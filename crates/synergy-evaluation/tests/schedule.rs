@@ -8,8 +8,11 @@ mod common;
 use common::{World, d, p, ym};
 use proptest::prelude::*;
 use serde_json::Value;
+use synergy_evaluation::json::Json;
+use synergy_evaluation::locale::Lang;
+use synergy_evaluation::render::render_in;
 use synergy_evaluation::schedule::{self, Due, Issuing};
-use synergy_evaluation::{Issued, issue_after};
+use synergy_evaluation::{Format, Issued, Report, issue_after};
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::events::information::{MarketTotals, SkuLine};
 use synergy_proto::events::{InformationEvent, StrategyEvent};
@@ -111,6 +114,18 @@ fn a_quarter_missing_a_month_waits_for_the_deadline_then_names_the_month() {
         assert_eq!(
             body(&w, kind, "2008-Q1")["months_missing"],
             serde_json::json!(["2008-03"])
+        );
+        // The issued version reads back from its frozen body and shows the months.
+        let frozen = &w.model.latest_issued(kind, p("2008-Q1")).unwrap().body;
+        let back = Report::from_json(&Json::parse(frozen).unwrap()).unwrap();
+        for format in [Format::Markdown, Format::Html, Format::Csv] {
+            let shown = render_in(&back, format, Lang::En);
+            assert!(shown.contains("2008-03"), "{format:?}: {shown}");
+        }
+        let md = render_in(&back, Format::Markdown, Lang::En);
+        assert!(
+            md.contains("## Months without market data\n\n2008-03\n"),
+            "{md}"
         );
     }
 }
