@@ -43,6 +43,7 @@ impl Query {
 
 /// Who issued a version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Issuer {
     /// Evaluation by itself, once the period was complete or its figures changed.
@@ -53,6 +54,7 @@ pub enum Issuer {
 
 /// One issued version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VersionIssued {
     pub version: u32,
     /// When it was issued, on the issuing process's clock.
@@ -60,7 +62,7 @@ pub struct VersionIssued {
     pub issued_by: Issuer,
     /// The organisation it was recorded for, the role and the user (or system) name.
     pub org: OrgId,
-    pub role: &'static str,
+    pub role: String,
     pub user: String,
     /// What changed since the version before; empty for version 1.
     pub restatements: Vec<Restatement>,
@@ -93,7 +95,7 @@ pub fn answer<'a>(commits: impl IntoIterator<Item = &'a Commit>, query: &Query) 
                             Issuer::Person
                         },
                         org: c.actor.org.clone(),
-                        role: c.actor.role.as_str(),
+                        role: c.actor.role.as_str().to_owned(),
                         user: c.actor.user.clone(),
                         restatements: restatements.clone(),
                     }),

@@ -594,3 +594,130 @@ fn up_serves_reports_as_workbooks_csv_for_excel_and_in_three_languages() {
     assert!(xlsx.starts_with(b"PK\x03\x04"));
     stop(up);
 }
+
+/// Whether a 200 schema says what the answer is: a named schema, a typed list of them, or
+/// a type other than a free-form object. `serde_json::Value` would document `{}`.
+fn typed(schema: &serde_json::Value) -> bool {
+    if schema.get("$ref").is_some() {
+        return true;
+    }
+    match schema.get("type").and_then(|t| t.as_str()) {
+        Some("array") => schema.get("items").is_some_and(typed),
+        Some("object") => schema.get("properties").is_some(),
+        Some(_) => true,
+        None => false,
+    }
+}
+
+/// Every read of the five contexts documents a typed answer, and what the real binary
+/// answers over the demo's data is valid against that schema of the document it serves:
+/// the document cannot say one thing while the reads write another.
+#[test]
+fn every_read_answers_with_the_schema_its_document_states() {
+    use serde_json::{Value, json};
+
+    let dir = tempfile::tempdir().unwrap();
+    let up = up_demo(dir.path());
+    let addr = up.addr.clone();
+    let m = token(dir.path(), "hongyun", "manufacturer");
+    let d = token(dir.path(), "changzhi-tobacco", "distributor");
+    let p = "/v1/partnerships/hongyun-changzhi";
+
+    // What the demo does not hold, so that no read answers an empty list or a 404.
+    for (path, who, body) in [
+        (
+            "/brands/hongyun/evaluations",
+            &m,
+            json!({"period": "2008-H1", "overall": 80}),
+        ),
+        (
+            "/culture-activities",
+            &m,
+            json!({"brand": "hongyun", "kind": "factory_visit", "title": "紅雲工廠參觀",
+                   "held_on": "2008-05-20", "participants": 12}),
+        ),
+        (
+            "/support-requests",
+            &d,
+            json!({"request": "r1", "title": "POS materials", "severity": "normal"}),
+        ),
+        ("/support-requests/r1/acknowledgement", &m, json!({})),
+    ] {
+        let (status, answer) = post_json(&addr, &format!("{p}{path}"), who, &body);
+        assert_eq!(status, 201, "POST {path}: {answer}");
+    }
+
+    let doc: Value = serde_json::from_str(&expect(&addr, "/openapi.json", &m, 200)).unwrap();
+    let args: &[(&str, &str)] = &[
+        ("{id}", "hongyun-changzhi"),
+        ("{plan}", "changzhi-2008-2010"),
+        ("{year}", "2008"),
+        ("{period}", "2008-H1"),
+        ("{campaign}", "hongyun-hard-spring-2008"),
+        ("{brand}", "hongyun"),
+        ("{sku}", "hongyun-hard"),
+        ("{month}", "2008-05"),
+        ("{order}", "order-2008-05"),
+        ("{meeting}", "review-2008-h1"),
+        ("{item}", "ai-2008-07-outlets"),
+        ("{request}", "r1"),
+    ];
+    let contexts = ["strategy", "marketing", "brand", "information", "support"];
+    let mut checked = Vec::new();
+    for (template, item) in doc["paths"].as_object().expect("paths") {
+        let Some(op) = item.get("get") else { continue };
+        if !contexts.contains(&op["tags"][0].as_str().unwrap_or_default()) {
+            continue;
+        }
+        let schema = &op["responses"]["200"]["content"]["application/json"]["schema"];
+        assert!(
+            typed(schema),
+            "GET {template}: a free-form answer: {schema}"
+        );
+
+        let path = args.iter().fold(template.clone(), |path, (name, value)| {
+            path.replace(name, value)
+        });
+        assert!(!path.contains('{'), "no demo value for {path}");
+        let body = expect(&addr, &path, &m, 200);
+        let answer: Value = serde_json::from_str(&body).unwrap();
+        assert!(
+            answer.as_array().is_none_or(|a| !a.is_empty()),
+            "GET {path}: an empty list checks nothing of its items"
+        );
+        // The schema's references point into the document's components.
+        let mut root = schema.clone();
+        root["components"] = doc["components"].clone();
+        let validator = jsonschema::options()
+            .should_validate_formats(true)
+            .build(&root)
+            .unwrap_or_else(|e| panic!("GET {template}: the schema does not compile: {e}"));
+        let errors: Vec<String> = validator
+            .iter_errors(&answer)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "GET {path}: the answer is not what /openapi.json says:\n{}\n{body}",
+            errors.join("\n")
+        );
+        // And the schema is no blank cheque: an answer without the fields it names fails.
+        let hollow = if answer.is_array() {
+            json!([{}])
+        } else {
+            json!({})
+        };
+        assert!(
+            !validator.is_valid(&hollow),
+            "GET {template}: {hollow} passes the schema {schema}"
+        );
+        checked.push(template.clone());
+    }
+    // The 23 reads of `reads.rs`, the partnership and the catalogue.
+    assert_eq!(
+        checked.len(),
+        25,
+        "every read of the five contexts: {checked:?}"
+    );
+    stop(up);
+}

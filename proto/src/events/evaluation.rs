@@ -46,6 +46,7 @@ impl std::str::FromStr for ReportKind {
 
 /// One figure that differs between an issued version and the one before it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Restatement {
     /// Where the figure sits, e.g. `kpis.volume_cases` or `skus[hongyun-soft].revenue_yuan`.
     pub key: String,
