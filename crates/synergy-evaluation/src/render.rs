@@ -6,10 +6,11 @@ use std::fmt::Write as _;
 
 use synergy_proto::events::evaluation::ReportKind;
 
-use crate::figure::{Figure, Kpis, Unit, group_thousands};
+use crate::chart;
+use crate::figure::{Figure, Kpis, group_thousands};
 use crate::json::Json;
 use crate::report::{Report, Row, SeriesPoint};
-use crate::svg::{self, escape};
+use crate::svg::escape;
 
 /// Output formats of `report --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -628,65 +629,9 @@ fn html_grid(out: &mut String, title: &str, grid: &Grid) {
     out.push_str("</table>");
 }
 
-fn units_of(f: Option<&Figure>) -> Option<i128> {
-    match f {
-        Some(Figure::Amount { units, .. }) => Some(*units),
-        _ => None,
-    }
-}
-
-/// The report's charts: share trend, volume vs target by brand, brand mix.
+/// The report's charts (`chart::charts`) with the labels of this page.
 pub fn charts(report: &Report) -> Vec<String> {
-    let mut charts = Vec::new();
-    if !report.series.is_empty() {
-        let points: Vec<(String, Option<i128>)> = report
-            .series
-            .iter()
-            .map(|p| {
-                (
-                    p.month.to_string(),
-                    units_of(p.values.get("volume_share_pct")),
-                )
-            })
-            .collect();
-        if points.iter().any(|p| p.1.is_some()) {
-            charts.push(svg::line_chart(
-                "Volume share trend 佔有率走勢 (%)",
-                &points,
-                Unit::Percent.scale(),
-                " %",
-            ));
-        }
-    }
-    let mut groups: Vec<(String, Option<i128>, Option<i128>)> = vec![(
-        "all brands".to_owned(),
-        units_of(report.kpis.get("volume_cases")),
-        units_of(report.kpis.get("target_volume_cases")),
-    )];
-    groups.extend(report.brands.iter().map(|r| {
-        (
-            r.id.clone(),
-            units_of(r.kpis.get("volume_cases")),
-            units_of(r.kpis.get("target_volume_cases")),
-        )
-    }));
-    if groups.iter().any(|g| g.1.is_some() || g.2.is_some()) {
-        charts.push(svg::paired_bars(
-            "Volume vs target 銷量與目標 (cases)",
-            &groups,
-            ("volume", "target"),
-            Unit::Cases.scale(),
-        ));
-    }
-    let mix: Vec<(String, i128)> = report
-        .brands
-        .iter()
-        .filter_map(|r| Some((r.id.clone(), units_of(r.kpis.get("volume_cases"))?)))
-        .collect();
-    if mix.iter().any(|m| m.1 > 0) {
-        charts.push(svg::mix_bar("Brand mix of volume 品牌結構", &mix));
-    }
-    charts
+    chart::charts(report, &chart::Labels::default())
 }
 
 /// Each analysis under its own heading, its Markdown shown as written: escaped, never
