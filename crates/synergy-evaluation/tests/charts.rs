@@ -160,6 +160,20 @@ fn a_twenty_brand_partnerships_charts_are_legible() {
 }
 
 #[test]
+fn every_report_and_period_draws_legible_charts() {
+    let model = twenty();
+    for kind in ["market", "brand", "review"] {
+        for period in ["2008-03", "2008-Q2", "2008-H1", "2007"] {
+            let charts = chart::charts(&report(&model, kind, period), &Labels::default());
+            assert_eq!(charts.len(), 3, "{kind} {period}");
+            for svg in &charts {
+                assert_legible(svg);
+            }
+        }
+    }
+}
+
+#[test]
 fn a_brand_has_one_colour_in_every_report_and_period() {
     let model = twenty();
     let colours = |kind: &str, period: &str| -> BTreeMap<String, String> {
