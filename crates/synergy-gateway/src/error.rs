@@ -263,6 +263,17 @@ impl From<ApiError> for Problem {
                     "the read models cannot be stored right now (a full disk?); retry shortly",
                 )
             }
+            // What could not be reached, and where the read models stand, are an
+            // operator's business (an OS error, a subject, log positions): the caller
+            // learns only the class of failure and what to do about it.
+            ApiError::Execute(ExecuteError::Unavailable(cause)) => {
+                tracing::warn!(error = %cause, "request unavailable");
+                Problem::new(code, code.meaning())
+            }
+            ApiError::NotReady(detail) => {
+                tracing::warn!(%detail, "read models behind");
+                Problem::new(code, code.meaning())
+            }
             other => Problem::new(code, other.to_string()),
         }
     }

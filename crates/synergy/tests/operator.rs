@@ -296,6 +296,28 @@ fn completions_are_generated_for_each_shell() {
     assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
 }
 
+#[test]
+fn a_reader_that_closes_the_pipe_early_gets_no_error() {
+    // `synergy completions bash | head -n 1`: the reader takes a line and goes away.
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_synergy"))
+        .arg("--data")
+        .arg(dir.path())
+        .args(["completions", "bash"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run synergy");
+    let mut first = String::new();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert!(!first.is_empty());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert!(out.status.success(), "{:?}", out.status);
+}
+
 /// A running `synergy up`, killed when dropped; its stderr goes to a file.
 struct Up {
     child: Child,
