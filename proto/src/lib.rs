@@ -11,6 +11,9 @@ pub mod events;
 pub mod ids;
 pub mod period;
 pub mod principal;
+#[cfg(feature = "openapi")]
+mod schema;
+pub mod shape;
 pub mod subject;
 mod text_serde;
 pub mod time;

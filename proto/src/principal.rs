@@ -70,6 +70,7 @@ impl std::str::FromStr for Context {
 
 /// The two sides of a partnership.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Side {
     /// The brand owner (e.g. Hongyun).
     Manufacturer,

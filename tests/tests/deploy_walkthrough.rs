@@ -550,16 +550,27 @@ fn operator_block(sandbox: &Sandbox, block: &[String]) -> anyhow::Result<String>
 
 /// The report the operator asked for counts the imported month's volume.
 fn ensure_report_counts_january(transcript: &str) -> anyhow::Result<()> {
-    let cases = january()?.volume_cases().to_string();
-    // Thousands separated by commas, as the report prints them.
-    let mut grouped = String::new();
-    for (i, digit) in cases.chars().enumerate() {
-        if i > 0 && (cases.len() - i) % 3 == 0 {
-            grouped.push(',');
+    let n = january()?.volume_cases();
+    // Thousands separated by commas; from 10,000 in 万箱 with 2 decimals (rounded half
+    // up), as the 简体中文 report prints them.
+    let grouped = |n: u64| {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, digit) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(digit);
         }
-        grouped.push(digit);
-    }
-    let row = format!("| 銷量 volume (cases) | {grouped} |");
+        out
+    };
+    let shown = if n < 10_000 {
+        grouped(n)
+    } else {
+        let hundredths = (n + 50) / 100;
+        format!("{}.{:02} 万箱", grouped(hundredths / 100), hundredths % 100)
+    };
+    let row = format!("| 销量(箱) | {shown} |");
     ensure!(transcript.contains(&row), "no {row:?} in:\n{transcript}");
     Ok(())
 }
@@ -649,7 +660,7 @@ fn readme_section_2_runs_as_written() -> anyhow::Result<()> {
         "PartnershipSigned",
         "SkuRegistered",
         "MarketDataSubmitted",
-        "Market report",
+        "市场分析",
     ] {
         ensure!(
             transcript.contains(expected),
@@ -676,7 +687,7 @@ fn readme_section_2_runs_as_written() -> anyhow::Result<()> {
     };
     let out = report(format!("nats://admin:{password}@127.0.0.1:{client_port}"))?;
     ensure!(
-        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Market report"),
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("市场分析"),
         "the URL login failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );

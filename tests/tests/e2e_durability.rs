@@ -4,7 +4,8 @@
 //!   `fdatasync` on the log's data file at least once per command it acknowledged (sled's
 //!   own flush is a `sync_file_range`, which survives no power loss);
 //! - a full disk answers: on a small tmpfs filled up, a write answers 503 with
-//!   `Retry-After` within the request timeout, reports answer too, writes resume by
+//!   `Retry-After` within the request timeout (the server's log, not the answer, says the
+//!   disk is full), reports answer too, writes resume by
 //!   themselves once space is freed, every acknowledged command is still there, and
 //!   SIGTERM stops the process promptly (also while the disk is still full).
 //!
@@ -245,13 +246,20 @@ fn full_disk(up: &mut Up, mount: &Path) -> anyhow::Result<()> {
         "a 503 without Retry-After: {:?}",
         refusal.headers
     );
+    // The caller learns the class of failure and what to do; the operator's log says why.
     ensure!(
-        refusal.body.contains("\"code\":\"unavailable\"") && refusal.body.contains("full"),
-        "the refusal does not say the disk is full: {}",
+        refusal.body.contains("\"code\":\"unavailable\"")
+            && refusal.body.contains("retry with the same idempotency key"),
+        "the refusal does not say to retry: {}",
         refusal.body
     );
+    let logged = up.stderr_tail();
     ensure!(
-        !refusal.body.contains("Os {"),
+        logged.contains("No space left on device") || logged.contains("os error 28"),
+        "the server log does not say the disk is full:\n{logged}"
+    );
+    ensure!(
+        !refusal.body.contains("Os {") && !refusal.body.contains("os error"),
         "the refusal shows internals: {}",
         refusal.body
     );

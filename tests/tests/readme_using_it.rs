@@ -328,6 +328,16 @@ fn grouped(n: u64) -> String {
     out
 }
 
+/// Cases as the 简体中文 report prints them: from 10,000 in 万箱, 2 decimals rounded half
+/// up.
+fn in_wan(n: u64) -> String {
+    if n < 10_000 {
+        return grouped(n);
+    }
+    let hundredths = (n + 50) / 100;
+    format!("{}.{:02} 万箱", grouped(hundredths / 100), hundredths % 100)
+}
+
 /// What one line of the first block must have shown, beyond exiting 0.
 fn check_output(sandbox: &Sandbox, command: &str, out: &str) -> anyhow::Result<()> {
     let words: Vec<&str> = command.split_whitespace().collect();
@@ -349,13 +359,44 @@ fn check_output(sandbox: &Sandbox, command: &str, out: &str) -> anyhow::Result<(
             );
         }
         "demo" => ensure!(
-            out.contains("Review pack") && out.contains("| 銷量 volume (cases) |"),
+            out.contains("例会材料") && out.contains("| 销量(箱) |"),
             "`{command}` printed no review pack:\n{out}"
         ),
         "report" if has("--issue") => ensure!(
             out.contains("issued version 1"),
             "`{command}` issued nothing:\n{out}"
         ),
+        "report" if has("--out") => {
+            let file = words
+                .iter()
+                .position(|w| *w == "--out")
+                .and_then(|i| words.get(i + 1))
+                .context("the line writes a file")?;
+            let bytes = std::fs::read(sandbox.work().join(file))
+                .with_context(|| format!("`{command}` wrote no {file}"))?;
+            ensure!(
+                bytes.starts_with(b"PK\x03\x04"),
+                "`{command}` wrote no workbook"
+            );
+        }
+        "report" if has(">") => {
+            let file = words.last().context("a redirect target")?;
+            let text = std::fs::read_to_string(sandbox.work().join(file))
+                .with_context(|| format!("`{command}` wrote no {file}"))?;
+            if has("--bom") {
+                ensure!(
+                    text.starts_with("\u{feff}scope,id,key,value\n"),
+                    "`{command}` wrote no CSV with a BOM into {file}:\n{text}"
+                );
+            } else {
+                ensure!(
+                    text.starts_with("<!DOCTYPE html>")
+                        && text.contains("Market report")
+                        && text.contains("version 1"),
+                    "`{command}` wrote no page of version 1 into {file}:\n{text}"
+                );
+            }
+        }
         "issue" => ensure!(
             out.contains("recorded ReportIssued") && out.contains(r#""issued":true"#),
             "`{command}` issued nothing:\n{out}"
@@ -369,9 +410,9 @@ fn check_output(sandbox: &Sandbox, command: &str, out: &str) -> anyhow::Result<(
                 .map(|m| m.volume_cases())
                 .sum::<u64>()
                 + fixed.volume_cases();
-            let row = format!("| 銷量 volume (cases) | {} |", grouped(q2));
+            let row = format!("| 销量(箱) | {} |", in_wan(q2));
             ensure!(
-                out.contains("Market report") && out.contains(&row),
+                out.contains("市场分析") && out.contains(&row),
                 "`{command}` shows no {row:?}:\n{out}"
             );
         }
@@ -535,6 +576,12 @@ fn readme_using_it_runs_as_written() -> anyhow::Result<()> {
         }
         if command.contains("/plans") {
             ensure!(out.contains(r#""id":"p2008""#), "`{command}`:\n{out}");
+        }
+        if command.contains("/versions/1?") {
+            ensure!(
+                out.contains("Market report — hy-cz — 2008-Q2") && out.contains("version 1"),
+                "`{command}`:\n{out}"
+            );
         }
         if command.contains("/revisions") {
             ensure!(out.contains("June keyed wrong"), "`{command}`:\n{out}");

@@ -34,6 +34,7 @@ pub struct SkuEntry {
 
 /// A registered SKU.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Sku {
     pub sku: SkuId,
     pub brand: BrandId,
@@ -44,6 +45,7 @@ pub struct Sku {
 
 /// One recorded move of a brand's stage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StageChange {
     pub from: BrandStage,
     pub to: BrandStage,
@@ -53,6 +55,7 @@ pub struct StageChange {
 
 /// A brand introduced into the region, with its current stage and how it got there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BrandRecord {
     pub brand: BrandId,
     pub introduced_on: Date,
@@ -90,6 +93,7 @@ impl BrandRecord {
 
 /// The current evaluation of one brand for one period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Evaluation {
     pub brand: BrandId,
     pub period: Period,
@@ -102,6 +106,7 @@ pub struct Evaluation {
 
 /// A recorded culture activity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CultureActivity {
     pub brand: Option<BrandId>,
     pub kind: CultureActivityKind,

@@ -22,36 +22,39 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::exact::{format_units, round_div};
 use crate::figure::{Figure, Unit, group_thousands};
+use crate::locale::Texts;
 use crate::report::Report;
 use axis::Axis;
 
 /// Brands shown by name; the rest are summed as one "others".
 pub const TOP_BRANDS: usize = 8;
 
-/// Every word the charts print, in one place, so a localisation passes its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Labels<'a> {
-    pub share_title: &'a str,
-    pub volume_title: &'a str,
-    pub mix_title: &'a str,
-    pub volume: &'a str,
-    pub target: &'a str,
+/// Every word the charts print, in one place: `Labels::of` reads them from the page's
+/// language (the `chart-*` messages of `locales/*.ftl`); a caller may pass its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Labels {
+    pub share_title: String,
+    pub volume_title: String,
+    pub mix_title: String,
+    pub volume: String,
+    pub target: String,
     /// The brands past the top ones, summed; followed by their count.
-    pub others: &'a str,
+    pub others: String,
     /// After the earlier period's name in the share chart's legend.
-    pub year_before: &'a str,
+    pub year_before: String,
 }
 
-impl Default for Labels<'static> {
-    fn default() -> Self {
+impl Labels {
+    /// The labels in `t`'s language.
+    pub fn of(t: &Texts) -> Labels {
         Labels {
-            share_title: "Volume share trend 佔有率走勢 (%)",
-            volume_title: "Volume vs target 銷量與目標 (cases)",
-            mix_title: "Brand mix of volume 品牌結構",
-            volume: "volume 銷量",
-            target: "target 目標",
-            others: "others 其他",
-            year_before: "year before 上年",
+            share_title: t.text("chart-share-title"),
+            volume_title: t.text("chart-volume-title"),
+            mix_title: t.text("chart-mix-title"),
+            volume: t.text("chart-volume"),
+            target: t.text("chart-target"),
+            others: t.text("chart-others"),
+            year_before: t.text("chart-year-before"),
         }
     }
 }
@@ -98,7 +101,7 @@ fn bold(px: f64) -> TextStyle<'static> {
 
 /// The report's charts as inline SVG documents: share trend (with the year before), volume
 /// against target by brand, brand mix; each only where the report has its figures.
-pub fn charts(report: &Report, labels: &Labels<'_>) -> Vec<String> {
+pub fn charts(report: &Report, labels: &Labels) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(svg) = share_trend(report, labels) {
         out.push(svg);
@@ -177,7 +180,7 @@ impl Shown {
         }
     }
 
-    fn name(&self, labels: &Labels<'_>) -> String {
+    fn name(&self, labels: &Labels) -> String {
         match self {
             Shown::Brand(b) => b.id.clone(),
             Shown::Others { count, .. } => format!("{} ({count})", labels.others),
@@ -386,7 +389,7 @@ fn canvas(title: &str, height: i32, body: impl FnOnce(&Area<'_>) -> Drawn) -> Op
 
 /// This year's monthly share against the same months a year before, on an axis around
 /// both (not from 0 %, where a change of a point is a flat line).
-fn share_trend(report: &Report, labels: &Labels<'_>) -> Option<String> {
+fn share_trend(report: &Report, labels: &Labels) -> Option<String> {
     let scale = Unit::Percent.scale();
     let now: Vec<Option<i128>> = report
         .series
@@ -443,7 +446,7 @@ fn share_trend(report: &Report, labels: &Labels<'_>) -> Option<String> {
         .max()
         .unwrap_or(0);
     let n = i32::try_from(now.len()).ok()?;
-    canvas(labels.share_title, height, |root| {
+    canvas(&labels.share_title, height, |root| {
         draw_legend(root, &entries, PAD, 30)?;
         let (_, body) = root.split_vertically(header);
         let mut chart = ChartBuilder::on(&body)
@@ -515,7 +518,7 @@ const BAR_ROW: i32 = 26;
 
 /// One row per brand (and one for the others): the volume as a bar in the brand's colour,
 /// the target as a dark mark across it, both written out at the right.
-fn volume_vs_target(rows: &[Shown], all: &[&str], labels: &Labels<'_>) -> Option<String> {
+fn volume_vs_target(rows: &[Shown], all: &[&str], labels: &Labels) -> Option<String> {
     let scale = Unit::Cases.scale();
     // The axis fits the brands shown by name: the others' sum would squash them into
     // slivers, so a longer others bar is cut short with a break and its figures written.
@@ -537,8 +540,8 @@ fn volume_vs_target(rows: &[Shown], all: &[&str], labels: &Labels<'_>) -> Option
         .map(|r| format!("{} / {}", figure(r.volume()), figure(r.target())))
         .collect();
     let entries = vec![
-        (Key::Boxes(colours.clone()), labels.volume.to_owned()),
-        (Key::Marker, labels.target.to_owned()),
+        (Key::Boxes(colours.clone()), labels.volume.clone()),
+        (Key::Marker, labels.target.clone()),
     ];
     let (_, legend_h) = legend_layout(&entries, PAD);
     let header = 30 + legend_h + 8;
@@ -550,7 +553,7 @@ fn volume_vs_target(rows: &[Shown], all: &[&str], labels: &Labels<'_>) -> Option
         .map(|s| text_width(s, TEXT))
         .max()
         .unwrap_or(0);
-    canvas(labels.volume_title, height, |root| {
+    canvas(&labels.volume_title, height, |root| {
         draw_legend(root, &entries, PAD, 30)?;
         let (_, body) = root.split_vertically(header);
         let to_f = |v: i128| v as f64;
@@ -617,7 +620,7 @@ fn volume_vs_target(rows: &[Shown], all: &[&str], labels: &Labels<'_>) -> Option
 }
 
 /// One bar split by each brand's share of the volume, the legend giving each share.
-fn mix(rows: &[Shown], all: &[&str], labels: &Labels<'_>) -> Option<String> {
+fn mix(rows: &[Shown], all: &[&str], labels: &Labels) -> Option<String> {
     let colours = colours(rows, all);
     let volumes: Vec<i128> = rows
         .iter()
@@ -640,7 +643,7 @@ fn mix(rows: &[Shown], all: &[&str], labels: &Labels<'_>) -> Option<String> {
     let bar_top = 34;
     let bar_h = 40;
     let height = bar_top + bar_h + 12 + legend_h + 8;
-    canvas(labels.mix_title, height, |root| {
+    canvas(&labels.mix_title, height, |root| {
         let width = i128::from(W - 2 * PAD);
         let mut acc = 0;
         let mut x = PAD;

@@ -18,6 +18,8 @@ pub mod figure;
 pub mod issue;
 pub mod json;
 pub mod kpi;
+pub mod layout;
+pub mod locale;
 pub mod model;
 pub mod planner;
 pub mod recommend;
@@ -26,6 +28,7 @@ pub mod report;
 pub mod restate;
 pub mod svg;
 pub mod value;
+pub mod xlsx;
 
 pub use declare::{CLI_GROUPS, COMMANDS};
 pub use issue::{Command, EvaluationContext, issued_stream};

@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use synergy_proto::events::evaluation::ReportKind;
-
 use crate::chart;
-use crate::figure::{Figure, Kpis, group_thousands};
+use crate::figure::{Figure, Kpis};
 use crate::json::Json;
-use crate::report::{Report, Row, SeriesPoint};
+use crate::layout::{self, Block, Cell, Table, Width};
+use crate::locale::{Lang, Texts};
+use crate::report::Report;
 use crate::svg::escape;
 
 /// Output formats of `report --format`.
@@ -36,14 +36,25 @@ impl std::str::FromStr for Format {
     }
 }
 
+/// The report in `format`, its words in 简体中文 (the default language).
 pub fn render(report: &Report, format: Format) -> String {
+    render_in(report, format, Lang::default())
+}
+
+/// The report in `format`, its words in `lang`. JSON and CSV are the same in every
+/// language: they are read by programs.
+pub fn render_in(report: &Report, format: Format, lang: Lang) -> String {
     match format {
         Format::Json => to_json(report),
         Format::Csv => to_csv(report),
-        Format::Markdown => to_markdown(report),
-        Format::Html => to_html(report),
+        Format::Markdown => to_markdown_in(report, lang),
+        Format::Html => to_html_in(report, lang),
     }
 }
+
+/// The byte-order mark `--bom` puts before a CSV: without it Excel reads UTF-8 as the
+/// system's code page and garbles the Chinese.
+pub const BOM: char = '\u{feff}';
 
 /// Compact JSON, byte-identical for identical reports.
 pub fn to_json(report: &Report) -> String {
@@ -152,251 +163,7 @@ pub fn to_csv(report: &Report) -> String {
     out
 }
 
-/// The order a person reads the headline KPIs in (`docs/kpis.md`'s table): sales, market and
-/// share, growth, targets, stock, distribution, price, supply chain, collaboration.
-const READING_ORDER: [&str; 34] = [
-    "volume_cases",
-    "revenue_yuan",
-    "market_volume_cases",
-    "market_revenue_yuan",
-    "volume_share_pct",
-    "revenue_share_pct",
-    "volume_yoy_pct",
-    "revenue_yoy_pct",
-    "volume_pop_pct",
-    "revenue_pop_pct",
-    "revenue_per_case_yuan",
-    "target_volume_cases",
-    "volume_attainment_pct",
-    "target_revenue_yuan",
-    "revenue_attainment_pct",
-    "closing_stock_cases",
-    "stock_to_sales",
-    "coverage_pct",
-    "active_selling_pct",
-    "price_index",
-    "price_compliance_pct",
-    "class_mix",
-    "forecast_accuracy_pct",
-    "order_fill_pct",
-    "data_on_time_pct",
-    "corrections",
-    "meetings_scheduled",
-    "meetings_held",
-    "actions_open",
-    "actions_overdue",
-    "campaign_tasks_done_pct",
-    "support_on_time_pct",
-    "plan_attainment_pct",
-    "forecast_bias_pct",
-];
-
-/// The KPIs in reading order; keys not in [`READING_ORDER`] follow alphabetically.
-fn in_reading_order(kpis: &Kpis) -> Vec<(&'static str, &Figure)> {
-    let rank = |k: &str| {
-        READING_ORDER
-            .iter()
-            .position(|o| *o == k)
-            .unwrap_or(usize::MAX)
-    };
-    let mut out: Vec<(&'static str, &Figure)> = kpis.iter().map(|(k, v)| (*k, v)).collect();
-    out.sort_by(|a, b| rank(a.0).cmp(&rank(b.0)).then(a.0.cmp(b.0)));
-    out
-}
-
-/// Human labels (中文 · English) for the KPI keys of `docs/kpis.md`.
-pub fn label(key: &str) -> &str {
-    match key {
-        "volume_cases" => "銷量 volume (cases)",
-        "revenue_yuan" => "銷售額 revenue",
-        "market_volume_cases" => "全市場銷量 market volume (cases)",
-        "market_revenue_yuan" => "全市場銷售額 market revenue",
-        "volume_share_pct" => "銷量佔有率 volume share",
-        "revenue_share_pct" => "銷售額佔有率 revenue share",
-        "volume_yoy_pct" => "銷量同比 volume YoY",
-        "revenue_yoy_pct" => "銷售額同比 revenue YoY",
-        "volume_pop_pct" => "銷量環比 volume PoP",
-        "revenue_pop_pct" => "銷售額環比 revenue PoP",
-        "revenue_per_case_yuan" => "單箱銷售額 revenue per case",
-        "target_volume_cases" => "目標銷量 volume target (cases)",
-        "volume_attainment_pct" => "目標完成率 volume attainment",
-        "target_revenue_yuan" => "目標銷售額 revenue target",
-        "revenue_attainment_pct" => "銷售額完成率 revenue attainment",
-        "closing_stock_cases" => "期末庫存 closing stock (cases)",
-        "stock_to_sales" => "存銷比 stock-to-sales",
-        "coverage_pct" => "鋪貨率 coverage",
-        "active_selling_pct" => "動銷率 active selling",
-        "price_index" => "價格指數 price index",
-        "price_compliance_pct" => "價格合規率 price compliance",
-        "class_mix" => "類別結構 class mix",
-        "forecast_accuracy_pct" => "預測準確率 forecast accuracy",
-        "order_fill_pct" => "訂單滿足率 order fill",
-        "data_on_time_pct" => "報送及時率 data on time",
-        "actions_open" => "未結事項 open action items",
-        "actions_overdue" => "逾期事項 overdue action items",
-        "meetings_held" => "例會 meetings held",
-        "meetings_scheduled" => "計劃例會 meetings scheduled",
-        "campaign_tasks_done_pct" => "活動任務完成率 campaign tasks done",
-        "support_on_time_pct" => "服務響應及時率 support on time",
-        "corrections" => "數據更正 corrections",
-        "promises_due" => "到期承諾 promises due",
-        "promises_kept" => "兌現承諾 promises kept",
-        other => other,
-    }
-}
-
-fn is_change(key: &str) -> bool {
-    key.ends_with("_yoy_pct") || key.ends_with("_pop_pct")
-}
-
-fn human(key: &str, f: &Figure) -> String {
-    if is_change(key) {
-        f.human_signed()
-    } else {
-        f.human()
-    }
-}
-
-fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
-
-fn title(report: &Report) -> String {
-    let kind = match report.kind {
-        ReportKind::Market => "Market report 市場分析",
-        ReportKind::Brand => "Brand report 品牌分析",
-        ReportKind::Scorecard => "Collaboration scorecard 協同評分",
-        ReportKind::Review => "Review pack 例會材料",
-    };
-    let version = report
-        .version
-        .map_or("live".to_owned(), |v| format!("version {v}"));
-    format!(
-        "{kind} — {} — {} ({version}, as of {})",
-        report.partnership, report.period, report.as_of
-    )
-}
-
-/// A table of figures: a heading over the first column, one column per key, and per row
-/// its first cell and its figures in human form.
-struct Grid {
-    corner: &'static str,
-    keys: Vec<&'static str>,
-    rows: Vec<(String, Vec<String>)>,
-}
-
-/// Rows (brands or SKUs) with one column per KPI key they share (the first row's, mixes
-/// left out); `None` when there are no rows.
-fn row_grid(rows: &[Row]) -> Option<Grid> {
-    let first = rows.first()?;
-    let keys: Vec<&'static str> = first
-        .kpis
-        .iter()
-        .filter(|(_, v)| !matches!(v, Figure::Mix(_)))
-        .map(|(k, _)| *k)
-        .collect();
-    let rows = rows
-        .iter()
-        .map(|r| {
-            let cells = keys
-                .iter()
-                .map(|k| r.kpis.get(k).map_or("—".to_owned(), |f| human(k, f)))
-                .collect();
-            (r.id.clone(), cells)
-        })
-        .collect();
-    Some(Grid {
-        corner: first.id_key,
-        keys,
-        rows,
-    })
-}
-
-/// The monthly series with one column per key of its first month; `None` when empty.
-fn series_grid(series: &[SeriesPoint]) -> Option<Grid> {
-    let first = series.first()?;
-    let rows = series
-        .iter()
-        .map(|p| {
-            let cells = p.values.iter().map(|(k, v)| human(k, v)).collect();
-            (p.month.to_string(), cells)
-        })
-        .collect();
-    Some(Grid {
-        corner: "month",
-        keys: first.values.keys().copied().collect(),
-        rows,
-    })
-}
-
-/// The grid as a Markdown table, a blank line after it.
-fn md_grid(out: &mut String, grid: &Grid) {
-    let _ = write!(out, "| {} |", grid.corner);
-    for k in &grid.keys {
-        let _ = write!(out, " {k} |");
-    }
-    out.push('\n');
-    out.push_str(&"|---".repeat(grid.keys.len() + 1));
-    out.push_str("|\n");
-    for (first, cells) in &grid.rows {
-        let _ = write!(out, "| {} |", md_cell(first));
-        for cell in cells {
-            let _ = write!(out, " {} |", md_cell(cell));
-        }
-        out.push('\n');
-    }
-    out.push('\n');
-}
-
-fn md_json(out: &mut String, v: &Json, indent: usize) {
-    let pad = "  ".repeat(indent);
-    match v {
-        Json::Object(members) => {
-            for (k, v) in members {
-                match v {
-                    Json::Object(_) | Json::Array(_) => {
-                        let _ = writeln!(out, "{pad}- {}:", md_cell(label(k)));
-                        md_json(out, v, indent + 1);
-                    }
-                    _ => {
-                        let _ = writeln!(out, "{pad}- {}: {}", md_cell(label(k)), scalar(v));
-                    }
-                }
-            }
-        }
-        Json::Array(items) => {
-            if items.is_empty() {
-                let _ = writeln!(out, "{pad}- (none)");
-            }
-            for item in items {
-                match item {
-                    Json::Object(members) => {
-                        let line: Vec<String> = members
-                            .iter()
-                            .filter(|(_, v)| !matches!(v, Json::Object(_) | Json::Array(_)))
-                            .map(|(k, v)| format!("{k}: {}", scalar(v)))
-                            .collect();
-                        let _ = writeln!(out, "{pad}- {}", md_cell(&line.join(" · ")));
-                        for (k, v) in members {
-                            if matches!(v, Json::Object(_) | Json::Array(_)) {
-                                let _ = writeln!(out, "{pad}  - {k}:");
-                                md_json(out, v, indent + 2);
-                            }
-                        }
-                    }
-                    other => {
-                        let _ = writeln!(out, "{pad}- {}", scalar(other));
-                    }
-                }
-            }
-        }
-        other => {
-            let _ = writeln!(out, "{pad}- {}", scalar(other));
-        }
-    }
-}
-
-fn scalar(v: &Json) -> String {
+pub(crate) fn scalar(v: &Json) -> String {
     match v {
         Json::Null => "—".to_owned(),
         Json::Bool(b) => b.to_string(),
@@ -406,317 +173,185 @@ fn scalar(v: &Json) -> String {
     }
 }
 
-/// The heading of a report section.
-fn section_heading(name: &str) -> &str {
-    match name {
-        "exceptions" => "Exceptions 異常",
-        "recommendations" => "Recommendations 改進建議",
-        "recommendations_followed_up" => {
-            "Last period's recommendations: what became of them 上期建議落實"
-        }
-        "action_items" => "Open action items 未結事項",
-        "agenda" => "Agenda 議程",
-        "value_realised" => "Value realised 創值",
-        ANALYSIS => "Distributor's analysis 經銷商分析報告",
-        other => other,
-    }
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
 }
 
-/// The review pack's `value_realised` as a table, one promise a row (`docs/kpis.md`, "Value
-/// realised"); `None` when it is not a list of promises.
-fn value_grid(section: &Json) -> Option<Grid> {
-    let Json::Array(items) = section else {
-        return None;
-    };
-    if items.is_empty() {
-        return None;
+fn md_table(out: &mut String, table: &Table, t: &Texts) {
+    out.push('|');
+    for h in &table.head {
+        let _ = write!(out, " {} |", md_cell(h));
     }
-    let rows = items
-        .iter()
-        .map(|item| {
-            let text = |key: &str| match item.get(key) {
-                Some(Json::String(s) | Json::Number(s)) => Some(s.clone()),
-                _ => None,
-            };
-            let dash = || "—".to_owned();
-            let cases = |key: &str| text(key).map_or_else(dash, |n| group_thousands(&n));
-            let skus = match item.get("skus") {
-                Some(Json::Array(skus)) => skus.iter().map(scalar).collect::<Vec<_>>().join(", "),
-                _ => dash(),
-            };
-            let months = format!(
-                "{} … {}",
-                text("first_month").unwrap_or_else(dash),
-                text("last_month").unwrap_or_else(dash)
-            );
-            let due = item.get("due") == Some(&Json::Bool(true));
-            let verdict = match item.get("kept") {
-                _ if !due => "not yet due 未到期",
-                Some(Json::Bool(true)) => "kept 兌現",
-                Some(Json::Bool(false)) => "not kept 未兌現",
-                _ => "unknown: data missing 數據不全",
-            };
-            let mut campaign = text("campaign").unwrap_or_else(dash);
-            if let Some(revision) = text("revision").filter(|r| r != "1") {
-                campaign.push_str(&format!(" (revision {revision})"));
-            }
-            let cells = vec![
-                skus,
-                months,
-                cases("uplift_cases"),
-                cases("actual_cases"),
-                cases("baseline_cases"),
-                cases("realised_cases"),
-                text("realisation_pct").map_or_else(dash, |p| format!("{} %", group_thousands(&p))),
-                verdict.to_owned(),
-            ];
-            (campaign, cells)
-        })
-        .collect();
-    Some(Grid {
-        corner: "campaign",
-        // Headed for people in both renderings: the JSON keys are in docs/kpis.md.
-        keys: vec![
-            "SKUs 規格",
-            "months 月份",
-            "uplift 承諾增量",
-            "actual 實際",
-            "baseline 基線",
-            "realised 實現",
-            "realisation 兌現率",
-            "kept 兌現",
-        ],
-        rows,
-    })
-}
-
-/// A Markdown document: headline table, brands, SKUs, monthly series, sections.
-pub fn to_markdown(report: &Report) -> String {
-    let mut out = format!("# {}\n\n", title(report));
-    out.push_str("| KPI | value |\n|---|---|\n");
-    for (k, v) in in_reading_order(&report.kpis) {
-        let _ = writeln!(out, "| {} | {} |", md_cell(label(k)), md_cell(&human(k, v)));
+    out.push_str("\n|");
+    for (i, _) in table.head.iter().enumerate() {
+        // Figures right-aligned, as in the page.
+        let numeric = table
+            .rows
+            .iter()
+            .any(|r| r.get(i).is_some_and(Cell::is_number));
+        out.push_str(if numeric { "---:|" } else { "---|" });
     }
     out.push('\n');
-    if let Some(grid) = row_grid(&report.brands) {
-        out.push_str("## Brands 品牌\n\n");
-        md_grid(&mut out, &grid);
-        for row in report.brands.iter().filter(|r| !r.extra.is_empty()) {
-            let _ = writeln!(out, "### {}\n", md_cell(&row.id));
-            md_json(&mut out, &row.extra_json(), 0);
-            out.push('\n');
+    for row in &table.rows {
+        out.push('|');
+        for c in row {
+            let _ = write!(out, " {} |", md_cell(&c.show(t)));
         }
+        out.push('\n');
     }
-    if let Some(grid) = row_grid(&report.skus) {
-        out.push_str("## SKUs 規格\n\n");
-        md_grid(&mut out, &grid);
-    }
-    if let Some(grid) = series_grid(&report.series) {
-        out.push_str("## Monthly series 月度\n\n");
-        md_grid(&mut out, &grid);
-    }
-    for (name, section) in &report.sections {
-        let _ = writeln!(out, "## {}\n", section_heading(name));
-        if *name == ANALYSIS {
-            md_analyses(&mut out, section);
-            out.push('\n');
-            continue;
-        }
-        match value_grid(section).filter(|_| *name == "value_realised") {
-            Some(grid) => md_grid(&mut out, &grid),
-            None => {
-                md_json(&mut out, section, 0);
+    out.push('\n');
+}
+
+/// A Markdown document of the report's [layout](crate::layout): tables split by theme so
+/// none runs off a page.
+pub fn to_markdown(report: &Report) -> String {
+    to_markdown_in(report, Lang::default())
+}
+
+/// [`to_markdown`] in `lang`.
+pub fn to_markdown_in(report: &Report, lang: Lang) -> String {
+    let t = &Texts::new(lang);
+    let mut out = String::new();
+    for block in layout::document(report, Width::Page, t) {
+        match block {
+            Block::Heading(level, text) => {
+                let _ = writeln!(
+                    out,
+                    "{} {}\n",
+                    "#".repeat(usize::from(level)),
+                    md_cell(&text)
+                );
+            }
+            Block::Table(table) => md_table(&mut out, &table, t),
+            Block::Text(t) => {
+                let _ = writeln!(out, "{}\n", md_cell(&t));
+            }
+            // Whatever headings or lists the distributor wrote stay inside the quote,
+            // below the pack's own outline.
+            Block::Analysis {
+                heading,
+                reason,
+                text,
+                ..
+            } => {
+                let _ = writeln!(out, "### {}\n", md_cell(&heading));
+                if let Some(reason) = reason {
+                    let revised = t.get("analysis-revised", &[("reason", &reason)]);
+                    let _ = writeln!(out, "{}\n", md_cell(&revised.unwrap_or_default()));
+                }
+                for line in text.lines() {
+                    if line.is_empty() {
+                        out.push_str(">\n");
+                    } else {
+                        let _ = writeln!(out, "> {line}");
+                    }
+                }
                 out.push('\n');
             }
+            Block::Charts => {}
         }
     }
     out
 }
 
-/// The review pack's section of the distributor's written analyses.
-const ANALYSIS: &str = "distributor_analysis";
-
-/// One analysis of the section as the pack shows it: its period, what the heading says of
-/// it, the revision's reason (if revised) and the Markdown text.
-struct Shown<'a> {
-    period: String,
-    heading: String,
-    reason: Option<&'a str>,
-    text: &'a str,
+/// The report's charts (`chart::charts`) labelled in the default language.
+pub fn charts(report: &Report) -> Vec<String> {
+    chart::charts(report, &chart::Labels::of(&Texts::new(Lang::default())))
 }
 
-fn shown_analyses(section: &Json) -> Vec<Shown<'_>> {
-    let Json::Array(items) = section else {
-        return Vec::new();
-    };
-    fn text<'a>(item: &'a Json, key: &str) -> Option<&'a str> {
-        match item.get(key) {
-            Some(Json::String(s)) => Some(s),
-            _ => None,
-        }
-    }
-    items
-        .iter()
-        .map(|item| {
-            let period = text(item, "period").unwrap_or_default().to_owned();
-            let revision = item.get("revision").map(scalar).unwrap_or_default();
-            let on = text(item, "submitted_on").unwrap_or_default();
-            Shown {
-                heading: format!("{period} · revision {revision} · submitted {on}"),
-                period,
-                reason: text(item, "reason"),
-                text: text(item, "text").unwrap_or_default(),
-            }
-        })
-        .collect()
-}
+/// Print on A4: tables repeat their header on every page and never split a row; long
+/// texts wrap; charts and headings stay with what follows.
+const STYLE: &str = "body{font-family:'Noto Sans CJK SC','Noto Sans CJK TC','PingFang SC','Microsoft YaHei',sans-serif;margin:2em;color:#222;font-size:14px}\
+h1{font-size:1.5em}h2{border-bottom:2px solid #c33;padding-bottom:2px;margin-top:1.6em}h3{margin-top:1.2em}\
+.sub{color:#555}\
+table{border-collapse:collapse;margin:.6em 0 1.2em}\
+caption{text-align:left;font-weight:bold;padding:2px 0}\
+td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}\
+th{background:#f3f3f3;font-weight:600}\
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\
+tr:nth-child(even) td{background:#fafafa}\
+figure{margin:1em 0}svg{max-width:100%;height:auto}\
+.md{white-space:pre-wrap;overflow-wrap:anywhere;border-left:3px solid #ccc;padding-left:1em}\
+@page{size:A4;margin:12mm}\
+@media print{body{margin:0;font-size:9pt}table{max-width:100%;font-size:8.5pt}\
+td,th{padding:2px 4px;overflow-wrap:break-word}th{word-break:keep-all}\
+thead{display:table-header-group}tr,figure{break-inside:avoid}\
+h1,h2,h3,h4,caption{break-after:avoid}}";
 
-/// Each analysis under its own heading, its text quoted: whatever headings or lists the
-/// distributor wrote stay inside the quote, below the pack's own outline.
-fn md_analyses(out: &mut String, section: &Json) {
-    let shown = shown_analyses(section);
-    if shown.is_empty() {
-        out.push_str("(none)\n");
+fn html_table(out: &mut String, table: &Table, t: &Texts) {
+    out.push_str("<table><thead><tr>");
+    for h in &table.head {
+        let _ = write!(out, "<th scope=\"col\">{}</th>", escape(h));
     }
-    for a in shown {
-        let _ = writeln!(out, "### {}\n", md_cell(&a.heading));
-        if let Some(reason) = a.reason {
-            let _ = writeln!(out, "Revised: {}\n", md_cell(reason));
-        }
-        for line in a.text.lines() {
-            if line.is_empty() {
-                out.push_str(">\n");
-            } else {
-                let _ = writeln!(out, "> {line}");
-            }
-        }
-        out.push('\n');
-    }
-}
-
-fn html_kpi_table(out: &mut String, kpis: &Kpis) {
-    out.push_str("<table><tr><th>KPI</th><th>value</th></tr>");
-    for (k, v) in in_reading_order(kpis) {
-        let _ = write!(
-            out,
-            "<tr><td>{}</td><td class=\"n\">{}</td></tr>",
-            escape(label(k)),
-            escape(&human(k, v))
-        );
-    }
-    out.push_str("</table>");
-}
-
-/// The grid as an HTML table under the heading `title`.
-fn html_grid(out: &mut String, title: &str, grid: &Grid) {
-    let _ = write!(
-        out,
-        "<h2>{}</h2><table><tr><th>{}</th>",
-        escape(title),
-        grid.corner
-    );
-    for k in &grid.keys {
-        let _ = write!(out, "<th>{}</th>", escape(label(k)));
-    }
-    out.push_str("</tr>");
-    for (first, cells) in &grid.rows {
-        let _ = write!(out, "<tr><td>{}</td>", escape(first));
-        for cell in cells {
-            let _ = write!(out, "<td class=\"n\">{}</td>", escape(cell));
+    out.push_str("</tr></thead><tbody>");
+    for row in &table.rows {
+        out.push_str("<tr>");
+        for c in row {
+            let class = if c.is_number() { " class=\"n\"" } else { "" };
+            let _ = write!(out, "<td{class}>{}</td>", escape(&c.show(t)));
         }
         out.push_str("</tr>");
     }
-    out.push_str("</table>");
+    out.push_str("</tbody></table>");
 }
 
-/// The report's charts (`chart::charts`) with the labels of this page.
-pub fn charts(report: &Report) -> Vec<String> {
-    chart::charts(report, &chart::Labels::default())
-}
-
-/// Each analysis under its own heading, its Markdown shown as written: escaped, never
-/// interpreted (it is the distributor's free text), with its line breaks kept and long
-/// lines wrapped.
-fn html_analyses(out: &mut String, section: &Json) {
-    let shown = shown_analyses(section);
-    if shown.is_empty() {
-        out.push_str("<p>(none)</p>");
-    }
-    for a in shown {
-        let _ = write!(
-            out,
-            "<section class=\"analysis\" id=\"analysis-{}\"><h3>{}</h3>",
-            escape(&a.period),
-            escape(&a.heading)
-        );
-        if let Some(reason) = a.reason {
-            let _ = write!(out, "<p>Revised: {}</p>", escape(reason));
-        }
-        let _ = write!(out, "<div class=\"md\">{}</div></section>", escape(a.text));
-    }
-}
-
-fn html_json(out: &mut String, v: &Json) {
-    match v {
-        Json::Array(items) => {
-            out.push_str("<ul>");
-            if items.is_empty() {
-                out.push_str("<li>(none)</li>");
-            }
-            for item in items {
-                out.push_str("<li>");
-                html_json(out, item);
-                out.push_str("</li>");
-            }
-            out.push_str("</ul>");
-        }
-        Json::Object(members) => {
-            out.push_str("<dl>");
-            for (k, v) in members {
-                let _ = write!(out, "<dt>{}</dt><dd>", escape(label(k)));
-                html_json(out, v);
-                out.push_str("</dd>");
-            }
-            out.push_str("</dl>");
-        }
-        other => out.push_str(&escape(&scalar(other))),
-    }
-}
-
-/// A self-contained page (inline CSS and SVG, no scripts, no external resources).
+/// A self-contained page (inline CSS and SVG, no scripts, no external resources) of the
+/// report's [layout](crate::layout), laid out for A4 when printed.
 pub fn to_html(report: &Report) -> String {
-    let t = escape(&title(report));
+    to_html_in(report, Lang::default())
+}
+
+/// [`to_html`] in `lang`.
+pub fn to_html_in(report: &Report, lang: Lang) -> String {
+    let t = &Texts::new(lang);
+    let blocks = layout::document(report, Width::Page, t);
+    let title = match blocks.first() {
+        Some(Block::Heading(_, title)) => escape(title),
+        _ => String::new(),
+    };
     let mut out = format!(
-        "<!DOCTYPE html><html lang=\"zh-Hant\"><head><meta charset=\"utf-8\"><title>{t}</title><style>body{{font-family:sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}td.n{{text-align:right;font-variant-numeric:tabular-nums}}figure{{margin:1em 0}}.md{{white-space:pre-wrap;overflow-wrap:anywhere;border-left:3px solid #ccc;padding-left:1em}}@media print{{figure{{break-inside:avoid}}}}</style></head><body><h1>{t}</h1>"
+        "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{title}</title><style>{STYLE}</style></head><body>",
+        lang.html()
     );
-    html_kpi_table(&mut out, &report.kpis);
-    for chart in charts(report) {
-        let _ = write!(out, "<figure>{chart}</figure>");
-    }
-    if let Some(grid) = row_grid(&report.brands) {
-        html_grid(&mut out, "Brands 品牌", &grid);
-    }
-    for row in report.brands.iter().filter(|r| !r.extra.is_empty()) {
-        let _ = write!(out, "<h3>{}</h3>", escape(&row.id));
-        html_json(&mut out, &row.extra_json());
-    }
-    if let Some(grid) = row_grid(&report.skus) {
-        html_grid(&mut out, "SKUs 規格", &grid);
-    }
-    if let Some(grid) = series_grid(&report.series) {
-        html_grid(&mut out, "Monthly series 月度", &grid);
-    }
-    for (name, section) in &report.sections {
-        if *name == ANALYSIS {
-            let _ = write!(out, "<h2>{}</h2>", escape(section_heading(name)));
-            html_analyses(&mut out, section);
-            continue;
-        }
-        match value_grid(section).filter(|_| *name == "value_realised") {
-            Some(grid) => html_grid(&mut out, section_heading(name), &grid),
-            None => {
-                let _ = write!(out, "<h2>{}</h2>", escape(name));
-                html_json(&mut out, section);
+    let mut subtitle = true;
+    for block in blocks {
+        match block {
+            Block::Heading(level, text) => {
+                let _ = write!(out, "<h{level}>{}</h{level}>", escape(&text));
+            }
+            Block::Table(table) => html_table(&mut out, &table, t),
+            Block::Text(text) => {
+                let class = if std::mem::take(&mut subtitle) {
+                    " class=\"sub\""
+                } else {
+                    ""
+                };
+                let _ = write!(out, "<p{class}>{}</p>", escape(&text));
+            }
+            // Shown as written: escaped, never interpreted (it is the distributor's free
+            // text), its line breaks kept and long lines wrapped.
+            Block::Analysis {
+                id,
+                heading,
+                reason,
+                text,
+            } => {
+                let _ = write!(
+                    out,
+                    "<section class=\"analysis\" id=\"analysis-{}\"><h3>{}</h3>",
+                    escape(&id),
+                    escape(&heading)
+                );
+                if let Some(reason) = reason {
+                    let revised = t.get("analysis-revised", &[("reason", &reason)]);
+                    let _ = write!(out, "<p>{}</p>", escape(&revised.unwrap_or_default()));
+                }
+                let _ = write!(out, "<div class=\"md\">{}</div></section>", escape(&text));
+            }
+            Block::Charts => {
+                for chart in chart::charts(report, &chart::Labels::of(t)) {
+                    let _ = write!(out, "<figure>{chart}</figure>");
+                }
             }
         }
     }

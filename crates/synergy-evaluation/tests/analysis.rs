@@ -6,6 +6,7 @@ mod common;
 
 use common::*;
 use synergy_evaluation::json::Json;
+use synergy_evaluation::locale::Lang;
 use synergy_evaluation::render;
 use synergy_evaluation::{PartnershipModel, issue, review_pack};
 use synergy_proto::Context;
@@ -236,9 +237,12 @@ fn markdown_quotes_the_text_under_a_heading_per_analysis() {
         "2008-07-04",
         Some("補充\n價格 | 檢查"),
     );
-    let md = render::to_markdown(&review_pack(&w.model, p("2008-06"), d("2008-07-20")));
+    let md = render::to_markdown_in(
+        &review_pack(&w.model, p("2008-06"), d("2008-07-20")),
+        Lang::En,
+    );
     let section = md
-        .split("## Distributor's analysis 經銷商分析報告\n\n")
+        .split("## Distributor's analysis\n\n")
         .nth(1)
         .expect("the section is rendered");
     assert!(
@@ -249,9 +253,12 @@ fn markdown_quotes_the_text_under_a_heading_per_analysis() {
         ),
         "{section}"
     );
-    let empty = render::to_markdown(&review_pack(&w.model, p("2008-05"), d("2008-07-20")));
+    let empty = render::to_markdown_in(
+        &review_pack(&w.model, p("2008-05"), d("2008-07-20")),
+        Lang::En,
+    );
     assert!(
-        empty.contains("## Distributor's analysis 經銷商分析報告\n\n(none)\n"),
+        empty.contains("## Distributor's analysis\n\n(none)\n"),
         "{empty}"
     );
 }
@@ -276,7 +283,10 @@ fn html_shows_hostile_markdown_as_escaped_text() {
         "2008-07-04",
         Some("\"><script>alert(2)</script>"),
     );
-    let html = render::to_html(&review_pack(&w.model, p("2008-06"), d("2008-07-20")));
+    let html = render::to_html_in(
+        &review_pack(&w.model, p("2008-06"), d("2008-07-20")),
+        Lang::En,
+    );
     assert!(!html.contains("<script"), "no script reaches the page");
     assert!(
         !html.contains("<img"),

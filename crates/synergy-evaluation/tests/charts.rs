@@ -9,6 +9,7 @@ use common::{BRANDS, d, many_brands, p};
 use synergy_evaluation::chart::{self, Labels, TOP_BRANDS, text_width};
 use synergy_evaluation::json::Json;
 use synergy_evaluation::kpi::{Scope, market_kpis};
+use synergy_evaluation::locale::{Lang, Texts};
 use synergy_evaluation::{PartnershipModel, Report, build};
 
 /// One `<text>` of an SVG as plotters writes it, with the box it takes on screen.
@@ -121,6 +122,10 @@ fn legend(svg: &str) -> Vec<(String, String)> {
     out
 }
 
+fn english() -> Labels {
+    Labels::of(&Texts::new(Lang::En))
+}
+
 fn twenty() -> PartnershipModel {
     many_brands(&BRANDS).model
 }
@@ -131,7 +136,7 @@ fn report(model: &PartnershipModel, kind: &str, period: &str) -> Report {
 
 #[test]
 fn a_twenty_brand_partnerships_charts_are_legible() {
-    let charts = chart::charts(&report(&twenty(), "market", "2008-H1"), &Labels::default());
+    let charts = chart::charts(&report(&twenty(), "market", "2008-H1"), &english());
     assert_eq!(charts.len(), 3, "share trend, volume vs target, mix");
     for svg in &charts {
         assert_legible(svg);
@@ -139,7 +144,7 @@ fn a_twenty_brand_partnerships_charts_are_legible() {
     let mix = legend(&charts[2]);
     assert_eq!(mix.len(), TOP_BRANDS + 1, "{mix:?}");
     assert_eq!(mix[0].0, "hongyun", "the largest first");
-    assert_eq!(mix[TOP_BRANDS].0, "others 其他 (12)");
+    assert_eq!(mix[TOP_BRANDS].0, "others (12)");
     let mut fills: Vec<&String> = mix.iter().map(|(_, f)| f).collect();
     fills.sort();
     fills.dedup();
@@ -164,7 +169,7 @@ fn every_report_and_period_draws_legible_charts() {
     let model = twenty();
     for kind in ["market", "brand", "review"] {
         for period in ["2008-03", "2008-Q2", "2008-H1", "2007"] {
-            let charts = chart::charts(&report(&model, kind, period), &Labels::default());
+            let charts = chart::charts(&report(&model, kind, period), &english());
             assert_eq!(charts.len(), 3, "{kind} {period}");
             for svg in &charts {
                 assert_legible(svg);
@@ -178,7 +183,7 @@ fn a_brand_has_one_colour_in_every_report_and_period() {
     let model = twenty();
     let colours = |kind: &str, period: &str| -> BTreeMap<String, String> {
         let r = report(&model, kind, period);
-        legend(&chart::charts(&r, &Labels::default())[2])
+        legend(&chart::charts(&r, &english())[2])
             .into_iter()
             .collect()
     };
@@ -204,7 +209,7 @@ fn share_ticks(svg: &str) -> Vec<f64> {
 fn the_share_axis_runs_around_the_data_with_the_year_before_beside_it() {
     let model = twenty();
     let r = report(&model, "market", "2008-H1");
-    let svg = &chart::charts(&r, &Labels::default())[0];
+    let svg = &chart::charts(&r, &english())[0];
     let ticks = share_ticks(svg);
     assert!((4..=8).contains(&ticks.len()), "{ticks:?}");
     let shares: Vec<f64> = [&r.series, &r.series_prior_year]
@@ -228,9 +233,9 @@ fn the_share_axis_runs_around_the_data_with_the_year_before_beside_it() {
         "{ticks:?} around {lo}..{hi}"
     );
     assert!(ticks[0] > 20.0, "not from zero: {ticks:?}");
-    assert!(svg.contains("2007-H1 year before 上年"), "{svg}");
+    assert!(svg.contains("2007-H1 year before"), "{svg}");
     // Without a year before, no such line: 2007-H1 has none.
-    let first = chart::charts(&report(&model, "market", "2007-H1"), &Labels::default());
+    let first = chart::charts(&report(&model, "market", "2007-H1"), &english());
     assert!(!first[0].contains("year before"));
 }
 
@@ -256,21 +261,30 @@ fn the_report_carries_the_same_months_a_year_before() {
     }
     let scorecard = report(&model, "scorecard", "2008-H1");
     assert!(scorecard.series_prior_year.is_empty());
+    // A version issued before reports carried the year before reads back without it.
+    let Json::Object(members) = json else {
+        panic!("an object")
+    };
+    let older = Json::Object(
+        members
+            .into_iter()
+            .filter(|(k, _)| k != "series_prior_year")
+            .collect(),
+    );
+    let back = Report::from_json(&older).expect("an older body reads back");
+    assert!(back.series_prior_year.is_empty());
+    assert_eq!(back.series, r.series);
 }
 
 #[test]
-fn labels_come_from_the_caller() {
-    let labels = Labels {
-        share_title: "份额走势",
-        volume_title: "销量与目标",
-        mix_title: "品牌结构",
-        volume: "销量",
-        target: "目标",
-        others: "其他",
-        year_before: "上年",
-    };
-    let charts = chart::charts(&report(&twenty(), "market", "2008-H1"), &labels);
-    for (svg, title) in charts.iter().zip(["份额走势", "销量与目标", "品牌结构"]) {
+fn labels_come_in_the_pages_language() {
+    let model = twenty();
+    let r = report(&model, "market", "2008-H1");
+    let zh = chart::charts(&r, &Labels::of(&Texts::new(Lang::ZhCn)));
+    for (svg, title) in zh
+        .iter()
+        .zip(["销量占有率走势 (%)", "销量与目标 (箱)", "品牌销量结构"])
+    {
         assert!(svg.contains(&format!("<title>{title}</title>")), "{svg}");
         for english in [
             "Volume",
@@ -284,6 +298,10 @@ fn labels_come_from_the_caller() {
         }
         assert_legible(svg);
     }
-    assert!(charts[0].contains("2007-H1 上年"));
-    assert_eq!(legend(&charts[2])[TOP_BRANDS].0, "其他 (12)");
+    assert!(zh[0].contains("2007-H1 上年同期"));
+    assert_eq!(legend(&zh[2])[TOP_BRANDS].0, "其他 (12)");
+    // The page in a language draws its charts in it.
+    let page = synergy_evaluation::render::to_html_in(&r, Lang::ZhTw);
+    assert!(page.contains("<title>銷量佔有率走勢 (%)</title>"));
+    assert!(page.contains("\n其他 (12) 51.46 %\n"), "{page}");
 }

@@ -4,6 +4,7 @@
 use synergy_changzhi::{self as changzhi, CommitBuilder};
 use synergy_evaluation::PartnershipModel;
 use synergy_evaluation::json::Json;
+use synergy_evaluation::locale::Lang;
 use synergy_evaluation::render::{self, Format};
 use synergy_evaluation::report::{self, market_report, review_pack};
 use synergy_evaluation::restate;
@@ -71,7 +72,13 @@ fn h1_2008_market_report_shows_the_seed_figures() {
     assert_eq!(series.len(), 6);
     assert!(text.contains(r#""brand":"hongyun","kpis":{"#), "{text}");
 
-    let md = render::to_markdown(&report);
+    // In English as the seed writes them; in 简体中文 (the default) in 万/亿.
+    let md = render::to_markdown_in(&report, Lang::En);
+    let cn = render::to_markdown(&report);
+    assert!(
+        cn.contains("| 1.53 万箱 |") && cn.contains("| 2.17 亿元 |"),
+        "{cn}"
+    );
     for s in [
         "15,300",
         "22.63 %",

@@ -32,7 +32,6 @@ use crate::GatewayState;
 use crate::auth::{self, Caller};
 use crate::error::Problem;
 use crate::extract::{JsonBody, Params};
-use crate::text::ShapeSchema;
 
 /// The routes of every declared command: (method, path, handler).
 pub fn routes() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
@@ -275,7 +274,7 @@ fn schema(field: &Field) -> Schema {
         Kind::List(shape) => {
             let item = shape.map_or_else(
                 || ObjectBuilder::new().schema_type(Type::String),
-                ShapeSchema::schema,
+                synergy_proto::shape::Shape::schema,
             );
             return ArrayBuilder::new()
                 .items(item)

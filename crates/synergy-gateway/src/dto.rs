@@ -12,6 +12,7 @@ use synergy_runtime::Outcome;
 use utoipa::ToSchema;
 
 use crate::error::Problem;
+use crate::text::ParseShaped;
 pub use crate::text::{
     CasesText, CountText, DateText, Id, MonthText, NonEmptyText, PercentText, PeriodText,
     PriceClassText, Shape, Shaped, UuidText, YuanText,

@@ -15,7 +15,8 @@
 //! [&as_of=YYYY-MM-DD][&after=POSITION]`; `POST …/reports/{kind}/{period}/issues`
 //! (evaluation's declared `issue-report`) freezes the live report as its next version (201,
 //! with `issued` and the restatements since the previous one) and
-//! `GET …/reports/{kind}/{period}/versions/{n}` reads a frozen version back unchanged.
+//! `GET …/reports/{kind}/{period}/versions/{n}` reads a frozen version back unchanged, or
+//! rendered from it (`?format=`).
 //! Text fields have documented shapes ([`text`]): ids, dates, months, periods and decimal
 //! amounts are checked exactly as the OpenAPI patterns state. `GET /openapi.json` is the full contract;
 //! `/healthz` and `/metrics` (Prometheus text) are unauthenticated.
@@ -141,6 +142,7 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
     use uploads::*;
     let p = |path, h| (Method::POST, path, h);
     let mut table = declared::routes();
+    table.extend(reads::routes());
     table.extend([
         (Method::GET, "/healthz", get(healthz)),
         (Method::GET, "/metrics", get(metrics)),
@@ -155,122 +157,6 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
         p(
             "/v1/partnerships/{id}/market-data",
             post(import_market_data),
-        ),
-        // The reads of the five contexts.
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/agreement",
-            get(reads::get_agreement),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/plans",
-            get(reads::list_plans),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/plans/{plan}",
-            get(reads::get_plan),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/active-plans/{year}",
-            get(reads::get_active_plan),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/targets/{period}",
-            get(reads::get_targets),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/campaigns/{campaign}",
-            get(reads::get_campaign),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/campaigns/{campaign}/task-progress",
-            get(reads::get_task_progress),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/campaigns/{campaign}/price-compliance",
-            get(reads::get_price_compliance),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/brands",
-            get(reads::list_brands),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/brands/{brand}",
-            get(reads::get_brand),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/skus/{sku}",
-            get(reads::get_sku),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/brands/{brand}/evaluations",
-            get(reads::list_brand_evaluations),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/brand-evaluations",
-            get(reads::list_evaluations),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/culture-activities",
-            get(reads::list_culture_activities),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/market-data",
-            get(reads::list_market_data),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/market-data/{month}/revisions",
-            get(reads::list_market_data_revisions),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/forecasts",
-            get(reads::list_forecasts),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/orders/{order}",
-            get(reads::get_order),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/analyses/{period}",
-            get(reads::list_analyses),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/meetings/{meeting}",
-            get(reads::get_meeting),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/action-items/{item}",
-            get(reads::get_action_item),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/support-requests/{request}",
-            get(reads::get_support_request),
-        ),
-        (
-            Method::GET,
-            "/v1/partnerships/{id}/support-overview/{period}",
-            get(reads::get_support_overview),
         ),
         (
             Method::GET,

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use synergy_domain::ErrorCode;
 use synergy_domain::contract::Values;
+use synergy_evaluation::locale::Lang;
 use synergy_evaluation::render::Format as ReportFormat;
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{CampaignId, Date, PartnershipId, Period, Side};
@@ -192,6 +193,7 @@ pub enum ReportFormatDto {
     Csv,
     Md,
     Html,
+    Xlsx,
 }
 
 impl ReportFormatDto {
@@ -202,8 +204,77 @@ impl ReportFormatDto {
             ReportFormatDto::Csv => (ReportFormat::Csv, "text/csv; charset=utf-8"),
             ReportFormatDto::Md => (ReportFormat::Markdown, "text/markdown; charset=utf-8"),
             ReportFormatDto::Html => (ReportFormat::Html, "text/html; charset=utf-8"),
+            // Written by `report_response` from the report itself.
+            ReportFormatDto::Xlsx => (ReportFormat::Json, XLSX),
         }
     }
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The language of a report's md, html and xlsx.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+pub enum LangDto {
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "zh-TW")]
+    ZhTw,
+    #[serde(rename = "en")]
+    En,
+}
+
+/// `?lang=`, else the first report language `Accept-Language` names, else 简体中文.
+fn report_lang(lang: Option<LangDto>, headers: &HeaderMap) -> Lang {
+    match lang {
+        Some(LangDto::ZhCn) => Lang::ZhCn,
+        Some(LangDto::ZhTw) => Lang::ZhTw,
+        Some(LangDto::En) => Lang::En,
+        None => headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Lang::from_accept_language)
+            .unwrap_or_default(),
+    }
+}
+
+/// A report in the format asked for, from its JSON (a live report's or a frozen
+/// version's): JSON as it is, every other format rendered from the report it reads back to.
+fn report_response(
+    json: String,
+    format: ReportFormatDto,
+    lang: Lang,
+    bom: bool,
+) -> Result<Response, Problem> {
+    if bom && !matches!(format, ReportFormatDto::Csv) {
+        return Err(
+            Problem::new(ErrorCode::InvalidQuery, "bom=true is for format=csv").with_field("bom"),
+        );
+    }
+    let (rendering, media) = format.rendering();
+    if matches!(format, ReportFormatDto::Json) {
+        return Ok(text(media, json));
+    }
+    let report = synergy_evaluation::json::Json::parse(&json)
+        .map_err(|e| Problem::internal(e.to_string()))
+        .and_then(|j| {
+            synergy_evaluation::Report::from_json(&j).map_err(|e| Problem::internal(e.to_string()))
+        })?;
+    let body: Vec<u8> = match format {
+        ReportFormatDto::Xlsx => synergy_evaluation::xlsx::to_xlsx(&report, lang)
+            .map_err(|e| Problem::internal(format!("the workbook: {e}")))?,
+        ReportFormatDto::Csv if bom => format!(
+            "{}{}",
+            synergy_evaluation::render::BOM,
+            synergy_evaluation::render::to_csv(&report)
+        )
+        .into_bytes(),
+        _ => synergy_evaluation::render::render_in(&report, rendering, lang).into_bytes(),
+    };
+    Ok((
+        [(header::CONTENT_TYPE, HeaderValue::from_static(media))],
+        body,
+    )
+        .into_response())
 }
 
 /// A rendered report or plan, served as `media`.
@@ -227,9 +298,16 @@ pub enum ReportKindDto {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReportArgs {
-    /// Rendering; json (default) is the report contract of `docs/kpis.md`.
+    /// Rendering; json (default) is the report contract of `docs/kpis.md`; xlsx is a
+    /// workbook with a sheet per table.
     #[param(inline)]
     pub format: Option<ReportFormatDto>,
+    /// With format=csv: start with a byte-order mark, so Excel reads the Chinese as UTF-8.
+    pub bom: Option<bool>,
+    /// The language of md, html and xlsx: zh-CN (the default), zh-TW or en; without it,
+    /// the first of them `Accept-Language` names. JSON and CSV are the same in every one.
+    #[param(inline)]
+    pub lang: Option<LangDto>,
     /// "As of" date (YYYY-MM-DD) for overdue items and months due; default today on the
     /// partnership's calendar (its time zone).
     #[param(inline)]
@@ -259,6 +337,7 @@ pub struct ReportArgs {
                 ("text/csv"),
                 ("text/markdown"),
                 ("text/html"),
+                ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
             )
         ),
         (status = 400, description = "Malformed path, query or header", body = ErrorBody),
@@ -274,6 +353,7 @@ pub async fn get_report(
     State(s): State<GatewayState>,
     caller: Caller,
     args: Params,
+    headers: HeaderMap,
     QueryArgs(q): QueryArgs<ReportArgs>,
 ) -> Result<Response, Problem> {
     let p: PartnershipId = args.get("id")?;
@@ -283,19 +363,23 @@ pub async fn get_report(
     let view = auth::partnership(&s, &p).await?;
     caller.side_in(&view)?;
     let as_of = as_of.unwrap_or_else(|| s.clock.now().date_in(&view.time_zone));
-    let (format, media) = q.format.unwrap_or(ReportFormatDto::Json).rendering();
-    let rendered = s
+    let json = s
         .api
         .report(ReportRequest {
             partnership: p,
             period,
             kind,
-            format,
+            format: ReportFormat::Json,
             as_of,
             after: q.after.map(synergy_eventlog::Position),
         })
         .await?;
-    Ok(text(media, rendered))
+    report_response(
+        json,
+        q.format.unwrap_or(ReportFormatDto::Json),
+        report_lang(q.lang, &headers),
+        q.bom.unwrap_or(false),
+    )
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -438,7 +522,24 @@ pub async fn get_value_realised(
     Ok(text("application/json", answer))
 }
 
-/// An issued version of a report, exactly as it was frozen (JSON; parties only).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct IssuedReportArgs {
+    /// Rendering; json (default) is the frozen body unchanged; the others are rendered
+    /// from it.
+    #[param(inline)]
+    pub format: Option<ReportFormatDto>,
+    /// With format=csv: start with a byte-order mark, so Excel reads the Chinese as UTF-8.
+    pub bom: Option<bool>,
+    /// The language of md, html and xlsx: zh-CN (the default), zh-TW or en; without it,
+    /// the first of them `Accept-Language` names. JSON and CSV are the same in every one.
+    #[param(inline)]
+    pub lang: Option<LangDto>,
+}
+
+/// An issued version of a report as it was frozen (parties only): its JSON unchanged, or
+/// rendered from it.
 #[utoipa::path(
     get,
     path = "/v1/partnerships/{id}/reports/{kind}/{period}/versions/{version}",
@@ -448,10 +549,19 @@ pub async fn get_value_realised(
         ("kind" = inline(ReportKindDto), Path, description = "market, brand, scorecard or review"),
         ("period" = inline(PeriodText), Path, description = "2008-06, 2008-Q2, 2008-H1 or 2008"),
         ("version" = u32, Path, minimum = 1, description = "The issued version, from 1"),
+        IssuedReportArgs,
         ("X-Act-As" = inline(Option<Id>), Header, description = "Admin tokens only: the organisation the admin acts for"),
     ),
     responses(
-        (status = 200, description = "The frozen report (the JSON contract of `docs/kpis.md`)", content_type = "application/json"),
+        (status = 200, description = "The frozen report (the JSON contract of `docs/kpis.md`), or rendered from it",
+            content(
+                ("application/json"),
+                ("text/csv"),
+                ("text/markdown"),
+                ("text/html"),
+                ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            )
+        ),
         (status = 400, description = "Malformed path or header", body = ErrorBody),
         (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
         (status = 403, description = "Not a party", body = ErrorBody),
@@ -466,6 +576,8 @@ pub async fn get_issued_report(
     State(s): State<GatewayState>,
     caller: Caller,
     args: Params,
+    headers: HeaderMap,
+    QueryArgs(q): QueryArgs<IssuedReportArgs>,
 ) -> Result<Response, Problem> {
     let p: PartnershipId = args.get("id")?;
     let kind: ReportKind = args.get("kind")?;
@@ -485,14 +597,12 @@ pub async fn get_issued_report(
     let view = auth::partnership(&s, &p).await?;
     caller.side_in(&view)?;
     let body = s.api.issued_report(&p, kind, period, version).await?;
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
+    report_response(
         body,
+        q.format.unwrap_or(ReportFormatDto::Json),
+        report_lang(q.lang, &headers),
+        q.bom.unwrap_or(false),
     )
-        .into_response())
 }
 
 /// Liveness.

@@ -42,6 +42,7 @@ pub struct SubmitAnalysis {
 
 /// The analysis in force of one period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Analysis {
     pub period: Period,
     /// 1 for the first submission, +1 for each revision.

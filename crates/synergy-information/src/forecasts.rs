@@ -48,6 +48,7 @@ impl ForecastCommand {
 
 /// Volumes per SKU for one month, as last submitted or confirmed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VolumePlan {
     /// Sorted by SKU.
     pub lines: Vec<VolumeLine>,
@@ -63,6 +64,7 @@ impl VolumePlan {
 
 /// A month's forecast and supply plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MonthPlan {
     pub month: YearMonth,
     pub forecast: Option<VolumePlan>,

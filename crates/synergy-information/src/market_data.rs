@@ -40,6 +40,7 @@ pub struct SubmitMarketData {
 
 /// One recorded revision of a month.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MonthRecord {
     pub month: YearMonth,
     /// 1 for the first submission, +1 for each correction.

@@ -95,6 +95,7 @@ impl std::fmt::Display for OrderStatus {
 
 /// One step's quantities and the day it happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderStep {
     pub quantities: BTreeMap<SkuId, Cases>,
     pub on: Date,
@@ -112,6 +113,7 @@ pub struct OrderLine {
 
 /// A placed order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Order {
     pub id: OrderId,
     pub month: YearMonth,

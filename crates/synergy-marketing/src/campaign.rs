@@ -26,6 +26,7 @@ pub const MAX_REASON_CHARS: usize = 2_000;
 
 /// Where a campaign is in its life.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Lifecycle {
     /// Nothing recorded yet: the campaign does not exist.
     #[default]
@@ -48,6 +49,7 @@ impl Lifecycle {
 
 /// What the manufacturer planned.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CampaignPlan {
     pub title: String,
     pub brand: BrandId,
@@ -58,12 +60,14 @@ pub struct CampaignPlan {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskCompletion {
     pub completed_on: Date,
     pub note: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CampaignTask {
     pub title: String,
     pub side: Side,
@@ -80,6 +84,7 @@ impl CampaignTask {
 /// Running totals of one material: what the manufacturer shipped and the distributor
 /// confirmed. `received ≤ dispatched` always holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MaterialFlow {
     pub dispatched: u64,
     pub received: u64,
@@ -94,6 +99,7 @@ impl MaterialFlow {
 
 /// One retail price observation against the SKU's guide price at the time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriceCheck {
     pub sku: SkuId,
     pub outlet: OutletId,
@@ -123,6 +129,7 @@ impl PriceCheck {
 
 /// How the campaign ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Closure {
     pub closed_on: Date,
     pub outcome: CampaignOutcome,
@@ -133,6 +140,7 @@ pub struct Closure {
 /// `skus` over the months `first_month ..= last_month` above the year-earlier baseline.
 /// Evaluation judges it (`docs/kpis.md`, "Value realised").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpliftPromise {
     pub skus: Vec<SkuId>,
     pub first_month: YearMonth,
@@ -179,6 +187,7 @@ pub fn ratio_pct(part: u64, whole: u64) -> Option<Percent> {
 
 /// The folded state of one campaign.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Campaign {
     id: Option<CampaignId>,
     lifecycle: Lifecycle,

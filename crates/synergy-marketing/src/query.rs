@@ -61,6 +61,7 @@ impl Query {
 /// A count of `part` out of `whole` with its percentage (`None` when `whole` is 0).
 /// Counts travel with the ratio so callers can sum over campaigns before dividing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ratio {
     pub part: u64,
     pub whole: u64,

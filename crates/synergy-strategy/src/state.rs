@@ -13,6 +13,7 @@ use synergy_proto::{
 
 /// A rulebook (制度) the partnership adopted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rulebook {
     pub title: String,
     pub adopted_on: Date,
@@ -20,6 +21,7 @@ pub struct Rulebook {
 
 /// Why and when a partnership ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Termination {
     pub reason: String,
     pub terminated_on: Date,
@@ -27,6 +29,7 @@ pub struct Termination {
 
 /// The signed partnership.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Partnership {
     pub manufacturer: OrgId,
     pub distributor: OrgId,
@@ -43,6 +46,7 @@ pub struct Partnership {
 
 /// A time zone one party proposed for the partnership's calendar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimeZoneProposal {
     pub zone: String,
     pub proposed_by: Side,
@@ -86,6 +90,7 @@ impl Partnership {
 
 /// Where a development plan is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum PlanStatus {
     /// Targets may change.
     Draft,
@@ -116,6 +121,7 @@ impl std::fmt::Display for PlanStatus {
 
 /// One side's signature on a revision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Signature {
     pub side: Side,
     pub signed_by: OrgId,
@@ -124,6 +130,7 @@ pub struct Signature {
 
 /// A development plan (e.g. 三年發展規劃) over whole calendar years.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Plan {
     pub id: PlanId,
     pub title: String,

@@ -159,6 +159,7 @@ fn fnv1a(bytes: &[u8]) -> u32 {
 
 /// Which of a period's recommendations an item carries out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecommendationRef {
     pub period: Period,
     pub rule: RecommendationRule,
@@ -176,6 +177,7 @@ pub struct Dismissal {
 
 /// One dated entry of an item's history (a progress note, a closing note, a reopening).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActionNote {
     pub on: Date,
     pub kind: ActionNoteKind,
@@ -183,6 +185,7 @@ pub struct ActionNote {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ActionNoteKind {
     Progress,
     Closed,
@@ -191,6 +194,7 @@ pub enum ActionNoteKind {
 
 /// An action item as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActionItem {
     pub id: ActionItemId,
     pub title: String,

@@ -21,6 +21,7 @@ use crate::request::{ResponseStatus, SupportRequest, SupportRequestState};
 /// Meetings whose scheduled day falls in a period. Bucketing by the scheduled day keeps
 /// `held + cancelled + pending == scheduled`, so "held vs scheduled" is a true ratio.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeetingCounts {
     pub scheduled: u32,
     pub held: u32,
@@ -33,6 +34,7 @@ pub struct MeetingCounts {
 
 /// Action items as of a day.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActionCounts {
     pub raised: u32,
     pub open: u32,
@@ -43,6 +45,7 @@ pub struct ActionCounts {
 
 /// Support requests opened in a period, by their response against target.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResponseCounts {
     pub opened: u32,
     pub on_time: u32,
@@ -62,6 +65,7 @@ impl ResponseCounts {
 
 /// Everything the scorecard needs from the support context for one period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SupportOverview {
     pub period: Period,
     pub as_of: Timestamp,

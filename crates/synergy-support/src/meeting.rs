@@ -87,6 +87,7 @@ impl MeetingCommand {
 
 /// A meeting as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Meeting {
     pub id: MeetingId,
     pub kind: MeetingKind,
@@ -99,6 +100,7 @@ pub struct Meeting {
 
 /// Where a meeting stands. `Held` and `Cancelled` are final.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum MeetingStatus {
     Scheduled,
     Held(HeldMeeting),
@@ -107,6 +109,7 @@ pub enum MeetingStatus {
 
 /// What a held meeting recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HeldMeeting {
     pub held_on: Date,
     pub attendees: Vec<Attendee>,

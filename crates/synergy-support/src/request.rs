@@ -109,6 +109,7 @@ pub enum ResponseStatus {
 
 /// A support request as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SupportRequest {
     pub id: SupportRequestId,
     pub title: String,

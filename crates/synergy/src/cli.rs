@@ -191,6 +191,7 @@ pub enum OutputFormat {
     Json,
     Html,
     Csv,
+    Xlsx,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -203,9 +204,22 @@ pub enum ReportKindArg {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// How to print the report: md, json, html (a page with SVG charts) or csv.
+    /// How to print the report: md, json, html (a page with SVG charts), csv or xlsx (a
+    /// workbook, a sheet per table).
     #[arg(long, value_enum, default_value = "md")]
     pub format: OutputFormat,
+    /// The language of md, html and xlsx: zh-CN (简体中文, the default), zh-TW (繁體中文)
+    /// or en. JSON and CSV are the same in every language.
+    #[arg(long, default_value = "zh-CN")]
+    pub lang: synergy_evaluation::locale::Lang,
+    /// Put a byte-order mark before the CSV, so Excel opens its Chinese as UTF-8
+    /// (`--format csv` only).
+    #[arg(long)]
+    pub bom: bool,
+    /// Write the report to this file instead of standard output (an XLSX workbook goes to
+    /// standard output only when it is not a terminal).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
     /// Which report: market, brand, scorecard or review (the pack for the meeting).
     #[arg(long, value_enum, default_value = "market")]
     pub kind: ReportKindArg,
@@ -275,9 +289,22 @@ pub struct ReportArgs {
     /// Which report: market, brand, scorecard or review (the pack for the meeting).
     #[arg(long, value_enum, default_value = "market")]
     pub kind: ReportKindArg,
-    /// How to print it: md, json, html (a page with SVG charts) or csv.
+    /// How to print it: md, json, html (a page with SVG charts), csv or xlsx (a workbook,
+    /// a sheet per table).
     #[arg(long, value_enum, default_value = "md")]
     pub format: OutputFormat,
+    /// The language of md, html and xlsx: zh-CN (简体中文, the default), zh-TW (繁體中文)
+    /// or en. JSON and CSV are the same in every language.
+    #[arg(long, default_value = "zh-CN")]
+    pub lang: synergy_evaluation::locale::Lang,
+    /// Put a byte-order mark before the CSV, so Excel opens its Chinese as UTF-8
+    /// (`--format csv` only).
+    #[arg(long)]
+    pub bom: bool,
+    /// Write the report to this file instead of standard output (an XLSX workbook goes to
+    /// standard output only when it is not a terminal).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
     /// Evaluate "as of" this date (overdue items, months due); default today on the
     /// partnership's calendar (its time zone).
     #[arg(long)]
@@ -285,7 +312,8 @@ pub struct ReportArgs {
     /// Freeze the live report as its next issued version and print what changed.
     #[arg(long, conflicts_with = "version")]
     pub issue: bool,
-    /// Print this issued version exactly as it was frozen (JSON).
+    /// Print this issued version as it was frozen: its JSON unchanged, or rendered in the
+    /// other formats from it.
     #[arg(long)]
     pub version: Option<u32>,
 }

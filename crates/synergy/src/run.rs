@@ -1,6 +1,6 @@
 //! Executes a parsed command line.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 use futures::StreamExt;
 use synergy_domain::{CLI_FAILED, ErrorCode, Principal};
-use synergy_evaluation::render::Format;
+use synergy_evaluation::render::{self, Format};
 use synergy_eventlog::{EventLog, Filter, Position};
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{Date, OrgId, PartnershipId, Role, Side, Uuid, YearMonth};
@@ -63,6 +63,8 @@ fn format_of(f: OutputFormat) -> Format {
         OutputFormat::Json => Format::Json,
         OutputFormat::Html => Format::Html,
         OutputFormat::Csv => Format::Csv,
+        // Written by `emit_report` from the report itself.
+        OutputFormat::Xlsx => Format::Json,
     }
 }
 
@@ -133,12 +135,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     partnership: synergy_changzhi::PARTNERSHIP.parse()?,
                     period: args.period,
                     kind: kind_of(args.kind),
-                    format: format_of(args.format),
+                    format: Format::Json,
                     as_of: "2008-07-15".parse()?,
                     after: None,
                 })
                 .await?;
-            print_text(&text)?;
+            emit_report(&text, args.format, args.lang, args.bom, args.out.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Up(args) => {
@@ -199,13 +201,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(args) if args.version.is_some() => {
             let api = read_api(&data, nats).await?;
             let version = args.version.unwrap_or_default();
-            if args.format != OutputFormat::Json {
-                bail!("issued versions are kept as frozen JSON; add --format json");
-            }
             let text = api
                 .issued_report(&args.partnership, kind_of(args.kind), args.period, version)
                 .await?;
-            print_text(&text)?;
+            emit_report(&text, args.format, args.lang, args.bom, args.out.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(args) => {
@@ -219,12 +218,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     partnership: args.partnership,
                     period: args.period,
                     kind: kind_of(args.kind),
-                    format: format_of(args.format),
+                    format: Format::Json,
                     as_of,
                     after: None,
                 })
                 .await?;
-            print_text(&text)?;
+            emit_report(&text, args.format, args.lang, args.bom, args.out.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::PlanGap(args) => {
@@ -362,6 +361,44 @@ async fn read_api(data: &Path, nats: Option<&NatsAddress>) -> anyhow::Result<Arc
         Some(_) => api(data, nats).await?,
         None => Arc::new(open_existing(data)?),
     })
+}
+
+/// A report in the format asked for, from its JSON (a live report's or a frozen
+/// version's): JSON as it is, every other format rendered from the report it reads back to.
+fn emit_report(
+    json: &str,
+    format: OutputFormat,
+    lang: synergy_evaluation::locale::Lang,
+    bom: bool,
+    out: Option<&Path>,
+) -> anyhow::Result<()> {
+    if bom && format != OutputFormat::Csv {
+        bail!("--bom is for --format csv");
+    }
+    let report = || -> anyhow::Result<synergy_evaluation::Report> {
+        let json = synergy_evaluation::json::Json::parse(json)?;
+        Ok(synergy_evaluation::Report::from_json(&json)?)
+    };
+    let mut bytes = match format {
+        OutputFormat::Json => json.as_bytes().to_vec(),
+        OutputFormat::Xlsx => synergy_evaluation::xlsx::to_xlsx(&report()?, lang)?,
+        OutputFormat::Csv if bom => {
+            format!("{}{}", render::BOM, render::to_csv(&report()?)).into_bytes()
+        }
+        other => render::render_in(&report()?, format_of(other), lang).into_bytes(),
+    };
+    if format != OutputFormat::Xlsx && !bytes.ends_with(b"\n") {
+        bytes.push(b'\n');
+    }
+    match out {
+        Some(path) => std::fs::write(path, &bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None if format == OutputFormat::Xlsx && std::io::stdout().is_terminal() => {
+            bail!("an XLSX workbook is not for a terminal; add --out FILE or redirect the output")
+        }
+        None => std::io::stdout().lock().write_all(&bytes)?,
+    }
+    Ok(())
 }
 
 fn print_text(text: &str) -> anyhow::Result<()> {

@@ -1178,8 +1178,8 @@ fn the_distributor_submits_its_analysis_from_a_file_and_revises_it() {
         ],
     );
     assert!(
-        pack.contains("### 2008-Q2 · revision 2")
-            && pack.contains("Revised: 补充六月价格")
+        pack.contains("### 2008-Q2 · 第 2 版")
+            && pack.contains("修订原因：补充六月价格")
             && pack.contains("> - 六月价格已回稳"),
         "{pack}"
     );

@@ -198,7 +198,7 @@ fn demo_keeps_its_data_where_data_says_and_refuses_a_used_directory() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("demo");
     let report = ok(&data, &["demo"]);
-    assert!(report.contains("Market report"), "{report}");
+    assert!(report.contains("市场分析"), "{report}");
     let agreement = ok(
         &data,
         &["show", "agreement", "--partnership", "hongyun-changzhi"],

@@ -457,3 +457,256 @@ fn up_serves_the_demo_over_http() {
     // SIGTERM: a graceful stop.
     stop(up);
 }
+
+/// GETs `path` with `token` and extra `headers`: the status, the content type and the
+/// body's bytes.
+fn get_bytes(
+    addr: &str,
+    path: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+) -> (u16, String, Vec<u8>) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut req = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n"
+    );
+    for (name, value) in headers {
+        req.push_str(&format!("{name}: {value}\r\n"));
+    }
+    req.push_str("\r\n");
+    stream.write_all(req.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head");
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let status = head[9..12].parse().expect("status code");
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type: ")
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    (status, content_type, response[split + 4..].to_vec())
+}
+
+/// Reports over HTTP as people take them away: a workbook, a CSV with a BOM, the three
+/// languages (`?lang=`, else `Accept-Language`), and an issued version in every format.
+#[test]
+fn up_serves_reports_as_workbooks_csv_for_excel_and_in_three_languages() {
+    use calamine::{Data, Reader, Xlsx};
+
+    let dir = tempfile::tempdir().unwrap();
+    let up = up_demo(dir.path());
+    let addr = up.addr.clone();
+    let distributor = token(dir.path(), "changzhi-tobacco", "distributor");
+    let manufacturer = token(dir.path(), "hongyun", "manufacturer");
+    let base = "/v1/partnerships/hongyun-changzhi/reports/market/2008-H1";
+    let live = |query: &str| format!("{base}?as_of=2008-07-15&{query}");
+
+    let (status, media, body) = get_bytes(&addr, &live("format=xlsx"), &distributor, &[]);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(
+        media,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let mut book = Xlsx::new(std::io::Cursor::new(body)).unwrap();
+    let kpis = book.worksheet_range("关键指标").unwrap();
+    assert_eq!(kpis.get_value((0, 0)), Some(&Data::String("指标".into())));
+    assert_eq!(kpis.get_value((1, 1)), Some(&Data::Float(15300.0)));
+
+    let (status, media, csv) = get_bytes(&addr, &live("format=csv&bom=true"), &distributor, &[]);
+    assert_eq!(status, 200);
+    assert!(media.starts_with("text/csv"), "{media}");
+    assert!(csv.starts_with(b"\xEF\xBB\xBFscope,id,key,value\n"));
+    let (status, _, refused) = get_bytes(&addr, &live("format=md&bom=true"), &distributor, &[]);
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&refused));
+    assert!(String::from_utf8_lossy(&refused).contains("\"field\":\"bom\""));
+
+    let md = |query: &str, headers: &[(&str, &str)]| {
+        let (status, _, body) = get_bytes(&addr, &live(query), &distributor, headers);
+        assert_eq!(status, 200);
+        String::from_utf8(body).unwrap()
+    };
+    assert!(md("format=md", &[]).starts_with("# 市场分析"));
+    assert!(md("format=md&lang=zh-TW", &[]).starts_with("# 市場分析"));
+    assert!(md("format=md&lang=en", &[]).starts_with("# Market report"));
+    let accept = [("Accept-Language", "fr-FR, en;q=0.8, zh-TW;q=0.5")];
+    assert!(md("format=md", &accept).starts_with("# Market report"));
+    // `?lang=` wins over the header.
+    assert!(md("format=md&lang=zh-CN", &accept).starts_with("# 市场分析"));
+    let (status, _, _) = get_bytes(&addr, &live("format=md&lang=fr"), &distributor, &[]);
+    assert_eq!(status, 400, "no such language");
+
+    // Version 1, issued by the manufacturer, read back in every format.
+    let (status, issued) = post(
+        &addr,
+        &format!("{base}/issues"),
+        &manufacturer,
+        r#"{"as_of":"2008-07-15"}"#,
+    );
+    assert_eq!(status, 201, "{issued}");
+    let version = |query: &str| {
+        let (status, media, body) = get_bytes(
+            &addr,
+            &format!("{base}/versions/1?{query}"),
+            &distributor,
+            &[],
+        );
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        (media, body)
+    };
+    let (media, json) = version("");
+    assert_eq!(media, "application/json");
+    assert!(String::from_utf8_lossy(&json).contains("\"version\":1"));
+    let (media, html) = version("format=html&lang=en");
+    assert!(media.starts_with("text/html"), "{media}");
+    let html = String::from_utf8(html).unwrap();
+    assert!(
+        html.contains("<h1>Market report — hongyun-changzhi — 2008-H1</h1>"),
+        "{html}"
+    );
+    assert!(html.contains("version 1 · as of 2008-07-15"), "{html}");
+    let (_, md) = version("format=md");
+    assert!(String::from_utf8(md).unwrap().contains("第 1 版"));
+    let (_, csv) = version("format=csv&bom=true");
+    assert!(csv.starts_with(b"\xEF\xBB\xBFscope,id,key,value\n"));
+    let (media, xlsx) = version("format=xlsx");
+    assert!(media.contains("spreadsheetml"), "{media}");
+    assert!(xlsx.starts_with(b"PK\x03\x04"));
+    stop(up);
+}
+
+/// Whether a 200 schema says what the answer is: a named schema, a typed list of them, or
+/// a type other than a free-form object. `serde_json::Value` would document `{}`.
+fn typed(schema: &serde_json::Value) -> bool {
+    if schema.get("$ref").is_some() {
+        return true;
+    }
+    match schema.get("type").and_then(|t| t.as_str()) {
+        Some("array") => schema.get("items").is_some_and(typed),
+        Some("object") => schema.get("properties").is_some(),
+        Some(_) => true,
+        None => false,
+    }
+}
+
+/// Every read of the five contexts documents a typed answer, and what the real binary
+/// answers over the demo's data is valid against that schema of the document it serves:
+/// the document cannot say one thing while the reads write another.
+#[test]
+fn every_read_answers_with_the_schema_its_document_states() {
+    use serde_json::{Value, json};
+
+    let dir = tempfile::tempdir().unwrap();
+    let up = up_demo(dir.path());
+    let addr = up.addr.clone();
+    let m = token(dir.path(), "hongyun", "manufacturer");
+    let d = token(dir.path(), "changzhi-tobacco", "distributor");
+    let p = "/v1/partnerships/hongyun-changzhi";
+
+    // What the demo does not hold, so that no read answers an empty list or a 404.
+    for (path, who, body) in [
+        (
+            "/brands/hongyun/evaluations",
+            &m,
+            json!({"period": "2008-H1", "overall": 80}),
+        ),
+        (
+            "/culture-activities",
+            &m,
+            json!({"brand": "hongyun", "kind": "factory_visit", "title": "紅雲工廠參觀",
+                   "held_on": "2008-05-20", "participants": 12}),
+        ),
+        (
+            "/support-requests",
+            &d,
+            json!({"request": "r1", "title": "POS materials", "severity": "normal"}),
+        ),
+        ("/support-requests/r1/acknowledgement", &m, json!({})),
+    ] {
+        let (status, answer) = post_json(&addr, &format!("{p}{path}"), who, &body);
+        assert_eq!(status, 201, "POST {path}: {answer}");
+    }
+
+    let doc: Value = serde_json::from_str(&expect(&addr, "/openapi.json", &m, 200)).unwrap();
+    let args: &[(&str, &str)] = &[
+        ("{id}", "hongyun-changzhi"),
+        ("{plan}", "changzhi-2008-2010"),
+        ("{year}", "2008"),
+        ("{period}", "2008-H1"),
+        ("{campaign}", "hongyun-hard-spring-2008"),
+        ("{brand}", "hongyun"),
+        ("{sku}", "hongyun-hard"),
+        ("{month}", "2008-05"),
+        ("{order}", "order-2008-05"),
+        ("{meeting}", "review-2008-h1"),
+        ("{item}", "ai-2008-07-outlets"),
+        ("{request}", "r1"),
+    ];
+    let contexts = ["strategy", "marketing", "brand", "information", "support"];
+    let mut checked = Vec::new();
+    for (template, item) in doc["paths"].as_object().expect("paths") {
+        let Some(op) = item.get("get") else { continue };
+        if !contexts.contains(&op["tags"][0].as_str().unwrap_or_default()) {
+            continue;
+        }
+        let schema = &op["responses"]["200"]["content"]["application/json"]["schema"];
+        assert!(
+            typed(schema),
+            "GET {template}: a free-form answer: {schema}"
+        );
+
+        let path = args.iter().fold(template.clone(), |path, (name, value)| {
+            path.replace(name, value)
+        });
+        assert!(!path.contains('{'), "no demo value for {path}");
+        let body = expect(&addr, &path, &m, 200);
+        let answer: Value = serde_json::from_str(&body).unwrap();
+        assert!(
+            answer.as_array().is_none_or(|a| !a.is_empty()),
+            "GET {path}: an empty list checks nothing of its items"
+        );
+        // The schema's references point into the document's components.
+        let mut root = schema.clone();
+        root["components"] = doc["components"].clone();
+        let validator = jsonschema::options()
+            .should_validate_formats(true)
+            .build(&root)
+            .unwrap_or_else(|e| panic!("GET {template}: the schema does not compile: {e}"));
+        let errors: Vec<String> = validator
+            .iter_errors(&answer)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "GET {path}: the answer is not what /openapi.json says:\n{}\n{body}",
+            errors.join("\n")
+        );
+        // And the schema is no blank cheque: an answer without the fields it names fails.
+        let hollow = if answer.is_array() {
+            json!([{}])
+        } else {
+            json!({})
+        };
+        assert!(
+            !validator.is_valid(&hollow),
+            "GET {template}: {hollow} passes the schema {schema}"
+        );
+        checked.push(template.clone());
+    }
+    // The 23 reads of `reads.rs`, the partnership and the catalogue.
+    assert_eq!(
+        checked.len(),
+        25,
+        "every read of the five contexts: {checked:?}"
+    );
+    stop(up);
+}

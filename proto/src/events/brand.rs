@@ -44,6 +44,7 @@ impl From<PriceClass> for u8 {
 
 /// Life-cycle stage of a brand in the region. Moves only forward; `Withdrawn` from any stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum BrandStage {
     Introduction,
     Cultivation,
@@ -68,12 +69,14 @@ impl BrandStage {
 
 /// One scored criterion of a brand evaluation (品牌評價), 0..=100.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Score {
     pub criterion: String,
     pub score: u8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CultureActivityKind {
     /// 參觀 — distributor staff or retailers visit the factory.
     FactoryVisit,

@@ -10,6 +10,7 @@ use crate::time::Date;
 
 /// One SKU's figures for one month, as the distributor reports them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SkuLine {
     pub sku: SkuId,
     pub volume: Cases,
@@ -23,6 +24,7 @@ pub struct SkuLine {
 
 /// The whole regional market, all brands (the `ALL` line of an import).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MarketTotals {
     pub volume: Cases,
     pub revenue: Yuan,
@@ -31,6 +33,7 @@ pub struct MarketTotals {
 
 /// A volume for one SKU (forecasts, supply plans, order lines).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VolumeLine {
     pub sku: SkuId,
     pub volume: Cases,

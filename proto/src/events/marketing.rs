@@ -13,6 +13,7 @@ use crate::principal::Side;
 use crate::time::Date;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CampaignOutcome {
     Succeeded,
     PartlySucceeded,

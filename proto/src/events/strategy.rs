@@ -11,6 +11,7 @@ use crate::time::Date;
 /// A target in a development plan: for one brand (or all brands when `brand` is `None`)
 /// and one period inside the plan. At least one figure is set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Target {
     pub brand: Option<BrandId>,
     pub period: Period,

@@ -22,7 +22,7 @@ use std::fmt;
 use synergy_proto::{Context, Event, Side};
 
 pub use choices::Choosable;
-pub use shape::Shape;
+pub use shape::{ParseShaped, Shape};
 pub use values::{Args, BindError, FieldError, MAX_EXACT_WHOLE, Values, check};
 
 /// What a field holds, and how it travels in the JSON object of values.

@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
-use super::{Choosable, CommandSpec, Field, Kind};
+use super::{Choosable, CommandSpec, Field, Kind, ParseShaped};
 
 /// The JSON object of a command's field values.
 pub type Values = serde_json::Map<String, Value>;

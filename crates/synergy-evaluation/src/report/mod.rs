@@ -8,6 +8,7 @@
 //! action items, agenda).
 
 mod brand;
+mod decode;
 mod exceptions;
 mod market;
 mod review;
@@ -22,6 +23,7 @@ use crate::kpi::{self, Scope};
 use crate::model::PartnershipModel;
 
 pub use brand::brand_report;
+pub use decode::DecodeError;
 pub use exceptions::exceptions;
 pub(crate) use exceptions::stock_to_sales_exact;
 pub use market::market_report;
@@ -213,6 +215,14 @@ fn kpis_json(k: &Kpis) -> Json {
 }
 
 impl Row {
+    /// The catalogue's name of a SKU row (`name` after its `kpis`), when known.
+    pub fn name(&self) -> Option<&str> {
+        self.extra.iter().find_map(|(k, v)| match (*k, v) {
+            ("name", Json::String(name)) => Some(name.as_str()),
+            _ => None,
+        })
+    }
+
     /// The report-specific members after `kpis`, named as in the JSON.
     fn extra_members(&self) -> impl Iterator<Item = (String, Json)> + '_ {
         self.extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone()))
