@@ -210,3 +210,13 @@ status-dismissed = dismissed
 standing-closed = closed
 scope-partnership = partnership
 price-class = class { $class }
+
+## The html page's charts
+
+chart-share-title = Volume share trend (%)
+chart-volume-title = Volume vs target (cases)
+chart-mix-title = Brand mix of volume
+chart-volume = volume
+chart-target = target
+chart-others = others
+chart-year-before = year before

@@ -210,3 +210,13 @@ status-dismissed = 未採納
 standing-closed = 已完成
 scope-partnership = 整體
 price-class = { $class }類
+
+## The html page's charts
+
+chart-share-title = 銷量佔有率走勢 (%)
+chart-volume-title = 銷量與目標 (箱)
+chart-mix-title = 品牌銷量結構
+chart-volume = 銷量
+chart-target = 目標
+chart-others = 其他
+chart-year-before = 上年同期

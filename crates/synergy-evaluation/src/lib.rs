@@ -11,6 +11,7 @@
 //! (with the consumer position stored beside the postcard-encoded model) and asks it for
 //! reports; nothing here reads a clock, so `as_of` dates are always passed in.
 
+pub mod chart;
 mod declare;
 pub mod exact;
 pub mod figure;
