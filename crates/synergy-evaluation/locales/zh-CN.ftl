@@ -146,6 +146,7 @@ section-action_items = 未结事项
 section-agenda = 议程
 section-value_realised = 创值
 section-distributor_analysis = 经销商分析报告
+section-months_missing = 缺少市场数据的月份
 col-kpi = 指标
 col-value = 数值
 col-item = 项目
@@ -219,3 +220,13 @@ heading-partnerships = 合作
 rank = 排名
 counterparty = 合作方
 region = 区域
+
+## The html page's charts
+
+chart-share-title = 销量占有率走势 (%)
+chart-volume-title = 销量与目标 (箱)
+chart-mix-title = 品牌销量结构
+chart-volume = 销量
+chart-target = 目标
+chart-others = 其他
+chart-year-before = 上年同期
