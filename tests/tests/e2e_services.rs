@@ -215,7 +215,14 @@ fn scenario(d: &Deployment) -> anyhow::Result<()> {
 
     // An organisation's reads across its partnerships: the list from the strategy
     // service, the portfolio from evaluation's, whose totals are the one partnership's.
-    let list = cli.ok(&["partnership", "list", "--org", MANUFACTURER, "--format", "json"])?;
+    let list = cli.ok(&[
+        "partnership",
+        "list",
+        "--org",
+        MANUFACTURER,
+        "--format",
+        "json",
+    ])?;
     let list: serde_json::Value = serde_json::from_str(&list)?;
     ensure!(
         list["partnerships"][0]["partnership"] == PARTNERSHIP
@@ -223,7 +230,13 @@ fn scenario(d: &Deployment) -> anyhow::Result<()> {
         "{list}"
     );
     let portfolio = cli.ok(&[
-        "portfolio", "--org", DISTRIBUTOR, "--period", "2008", "--format", "json",
+        "portfolio",
+        "--org",
+        DISTRIBUTOR,
+        "--period",
+        "2008",
+        "--format",
+        "json",
     ])?;
     let portfolio: serde_json::Value = serde_json::from_str(&portfolio)?;
     ensure!(
@@ -234,7 +247,13 @@ fn scenario(d: &Deployment) -> anyhow::Result<()> {
 
     // The trail over NATS: the meeting's two commits, in words.
     let trail = cli.ok(&[
-        "history", "--partnership", PARTNERSHIP, "--context", "support", "--format", "text",
+        "history",
+        "--partnership",
+        PARTNERSHIP,
+        "--context",
+        "support",
+        "--format",
+        "text",
     ])?;
     ensure!(
         trail.contains("MeetingScheduled") && trail.contains("MeetingHeld"),

@@ -444,8 +444,9 @@ fn check_output(sandbox: &Sandbox, command: &str, out: &str) -> anyhow::Result<(
             "`{command}` lists not hy-cz:\n{out}"
         ),
         "history" => ensure!(
-            out.contains("| changzhi (admin, cli) | information/market-data v1 | MarketDataSubmitted |")
-                && out.contains(" 元"),
+            out.contains(
+                "| changzhi (admin, cli) | information/market-data v1 | MarketDataSubmitted |"
+            ) && out.contains(" 元"),
             "`{command}` shows not the first import:\n{out}"
         ),
         "portfolio" => ensure!(
@@ -603,7 +604,8 @@ fn readme_using_it_runs_as_written() -> anyhow::Result<()> {
         }
         if command.contains("/history?") {
             ensure!(
-                out.contains(r#""event":"MarketDataSubmitted""#) && out.contains(r#""next_after":"#),
+                out.contains(r#""event":"MarketDataSubmitted""#)
+                    && out.contains(r#""next_after":"#),
                 "`{command}`:\n{out}"
             );
         }

@@ -55,7 +55,10 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
             total_events: 0,
         })? * PARTNERSHIPS as u64,
     };
-    eprintln!("portfolio: generating {PARTNERSHIPS} partnerships ({} events)", density.total_events);
+    eprintln!(
+        "portfolio: generating {PARTNERSHIPS} partnerships ({} events)",
+        density.total_events
+    );
     let log = Arc::new(SledLog::open_with(sled_config(&dir.path().join("log")))?);
     let started = Instant::now();
     let (commits, events) = generate(&log, density).await?;
@@ -79,10 +82,16 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
     let fold = started.elapsed();
     let answer: serde_json::Value = serde_json::from_str(&first)?;
     let rows = answer["partnerships"].as_array().map_or(0, Vec::len);
-    ensure!(rows == PARTNERSHIPS, "the portfolio holds {rows} partnerships");
+    ensure!(
+        rows == PARTNERSHIPS,
+        "the portfolio holds {rows} partnerships"
+    );
     ensure!(read_models(&store)? == PARTNERSHIPS);
 
-    let (mut portfolio, mut raw) = (Latencies::with_capacity(samples), Latencies::with_capacity(samples));
+    let (mut portfolio, mut raw) = (
+        Latencies::with_capacity(samples),
+        Latencies::with_capacity(samples),
+    );
     for i in 0..samples + samples / 10 {
         // Alternated call by call, so noise from other processes hits both alike.
         let t = Instant::now();
@@ -110,7 +119,9 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
     };
     report.latencies.push(LatencyRow {
         key: "portfolio",
-        label: format!("portfolio of a manufacturer with {PARTNERSHIPS} partnerships (2008-H1, JSON)"),
+        label: format!(
+            "portfolio of a manufacturer with {PARTNERSHIPS} partnerships (2008-H1, JSON)"
+        ),
         figure: p,
         baseline: Some(r),
         p99_ceiling_ms: Some(P99_CEILING_MS),
@@ -124,12 +135,20 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         baseline: us(r.p99),
         target: None,
     });
-    report.facts.insert("partnerships".into(), json!(PARTNERSHIPS));
+    report
+        .facts
+        .insert("partnerships".into(), json!(PARTNERSHIPS));
     report.facts.insert("events".into(), json!(events));
     report.facts.insert("commits".into(), json!(commits));
-    report.facts.insert("generation_ms".into(), json!(millis(generation)));
-    report.facts.insert("first_call_with_fold_ms".into(), json!(millis(fold)));
-    report.facts.insert("answer_bytes".into(), json!(first.len()));
+    report
+        .facts
+        .insert("generation_ms".into(), json!(millis(generation)));
+    report
+        .facts
+        .insert("first_call_with_fold_ms".into(), json!(millis(fold)));
+    report
+        .facts
+        .insert("answer_bytes".into(), json!(first.len()));
     report.notes.push(format!(
         "portfolio latency is Local::portfolio end to end (catch-up check, {PARTNERSHIPS} models, KPIs of each, ranking, totals, JSON); the raw baseline looks the same {PARTNERSHIPS} models up in the read-model store (cached, as on a running service), alternating call by call; {samples} samples after {} warm-up calls",
         samples / 10

@@ -75,16 +75,20 @@ pub const UNKNOWN_RANK_KEY: &str = "portfolio.rank_by_unknown";
 
 /// `key` as a ranking key, or the refusal naming it and the keys there are.
 pub fn rank_key(key: &str) -> Result<&'static str, DomainError> {
-    RANK_KEYS.iter().find(|k| **k == key).copied().ok_or_else(|| {
-        DomainError::invalid(
-            UNKNOWN_RANK_KEY,
-            "rank_by",
-            format!(
-                "{key:?} is no KPI a portfolio can be ranked by; use one of {}",
-                RANK_KEYS.join(", ")
-            ),
-        )
-    })
+    RANK_KEYS
+        .iter()
+        .find(|k| **k == key)
+        .copied()
+        .ok_or_else(|| {
+            DomainError::invalid(
+                UNKNOWN_RANK_KEY,
+                "rank_by",
+                format!(
+                    "{key:?} is no KPI a portfolio can be ranked by; use one of {}",
+                    RANK_KEYS.join(", ")
+                ),
+            )
+        })
 }
 
 /// The partnership binds its parties for some of `period`: signed by its last day and not
@@ -324,7 +328,13 @@ impl Portfolio {
                 if let Figure::Mix(mix) = figure {
                     for (class, f) in mix {
                         let value = f.plain().unwrap_or_default();
-                        line(&mut out, "partnership", id, &format!("{key}.{class}"), &value);
+                        line(
+                            &mut out,
+                            "partnership",
+                            id,
+                            &format!("{key}.{class}"),
+                            &value,
+                        );
                     }
                 } else {
                     let value = figure.plain().unwrap_or_default();
@@ -345,7 +355,12 @@ impl Portfolio {
         let mut out = vec![
             Block::Heading(
                 1,
-                format!("{} — {} — {}", t.text("kind-portfolio"), self.org, self.period),
+                format!(
+                    "{} — {} — {}",
+                    t.text("kind-portfolio"),
+                    self.org,
+                    self.period
+                ),
             ),
             Block::Text(
                 t.get("ranked-by", &[("kpi", &t.label(self.rank_by))])

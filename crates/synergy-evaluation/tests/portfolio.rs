@@ -98,7 +98,10 @@ fn of(org_id: &str, rank_by: &str, models: &[PartnershipModel]) -> Portfolio {
 }
 
 fn ids(p: &Portfolio) -> Vec<&str> {
-    p.partnerships.iter().map(|r| r.partnership.as_str()).collect()
+    p.partnerships
+        .iter()
+        .map(|r| r.partnership.as_str())
+        .collect()
 }
 
 fn amount(units: i128, unit: synergy_evaluation::figure::Unit) -> Figure {
@@ -111,7 +114,13 @@ fn three() -> Vec<PartnershipModel> {
         partnership("b", "m", "d2", "2007-01-01", &[("2008-01", "100", "1000")]),
         partnership("a", "m", "d1", "2007-01-01", &[("2008-01", "200", "2000")]),
         partnership("c", "m", "d3", "2007-01-01", &[("2008-01", "300", "1000")]),
-        partnership("x", "other", "d1", "2007-01-01", &[("2008-01", "900", "1000")]),
+        partnership(
+            "x",
+            "other",
+            "d1",
+            "2007-01-01",
+            &[("2008-01", "900", "1000")],
+        ),
     ]
 }
 
@@ -265,7 +274,10 @@ fn the_json_is_the_contract() {
         json.starts_with(r#"{"org":"m","period":"2008-H1","partnerships":[{"partnership":"c","counterparty":"d3","region":"c region","rank":1,"kpis":{"#),
         "{json}"
     );
-    assert!(json.contains(r#""totals":{"market_revenue_yuan":"#), "{json}");
+    assert!(
+        json.contains(r#""totals":{"market_revenue_yuan":"#),
+        "{json}"
+    );
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["totals"]["volume_share_pct"], serde_json::json!(15.0));
 }
@@ -276,12 +288,18 @@ fn the_formats_for_people_label_every_column() {
     let md = p.to_markdown(Lang::En);
     assert!(md.starts_with("# Portfolio — m — 2008-H1\n"), "{md}");
     assert!(md.contains("ranked by volume share"), "{md}");
-    assert!(md.contains("| rank | partnership | counterparty | region |"), "{md}");
+    assert!(
+        md.contains("| rank | partnership | counterparty | region |"),
+        "{md}"
+    );
     assert!(!md.contains("volume_share_pct"), "{md}");
     let zh = p.to_markdown(Lang::ZhCn);
     assert!(zh.contains("合作组合"), "{zh}");
     let html = p.to_html(Lang::En);
-    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<td>d3</td>"), "{html}");
+    assert!(
+        html.starts_with("<!DOCTYPE html>") && html.contains("<td>d3</td>"),
+        "{html}"
+    );
     let csv = p.to_csv();
     assert!(csv.contains("partnership,c,rank,1\n"), "{csv}");
     assert!(csv.contains("totals,m,volume_share_pct,15.00\n"), "{csv}");

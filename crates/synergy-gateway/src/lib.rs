@@ -44,8 +44,8 @@ pub mod error;
 pub mod extract;
 pub mod metrics;
 pub mod openapi;
-pub mod reads;
 pub mod portfolio;
+pub mod reads;
 pub mod routes;
 pub mod text;
 pub mod tokens;
@@ -148,7 +148,11 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
         (Method::GET, "/healthz", get(healthz)),
         (Method::GET, "/metrics", get(metrics)),
         (Method::GET, "/openapi.json", get(openapi)),
-        (Method::GET, "/v1/partnerships", get(portfolio::list_partnerships)),
+        (
+            Method::GET,
+            "/v1/partnerships",
+            get(portfolio::list_partnerships),
+        ),
         (Method::GET, "/v1/portfolio", get(portfolio::get_portfolio)),
         (Method::GET, "/v1/partnerships/{id}", get(get_partnership)),
         (

@@ -194,7 +194,13 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             E,
         ),
         // The caller's own: see `ORG_WIDE`.
-        ("/v1/partnerships", Method::GET, "/v1/partnerships".into(), None, E),
+        (
+            "/v1/partnerships",
+            Method::GET,
+            "/v1/partnerships".into(),
+            None,
+            E,
+        ),
         (
             "/v1/portfolio",
             Method::GET,
@@ -911,7 +917,9 @@ async fn authorization_matrix_over_three_organisations_roles_and_every_route() {
                 // A read of the caller's own organisation answers anyone with a token:
                 // with nothing of a partnership it is no party of (on its token's side).
                 Hidden | Forbidden
-                    if ORG_WIDE.contains(&template) && method == Method::GET && act_as.is_none() =>
+                    if ORG_WIDE.contains(&template)
+                        && method == Method::GET
+                        && act_as.is_none() =>
                 {
                     Own
                 }

@@ -19,8 +19,8 @@ use synergy_proto::{CampaignId, Date, OrgId, PartnershipId, Percent, Period, Sid
 use synergy_strategy::Listed;
 
 use crate::clock::Clock;
-use crate::history::{HistoryPage, HistoryQuery};
 use crate::executor::{AnyCommand, Behind, ExecuteError, Executor, Models, Outcome, Request};
+use crate::history::{HistoryPage, HistoryQuery};
 use crate::projection::{ProjectionError, ProjectionStore};
 use crate::query::AnyQuery;
 
@@ -422,7 +422,7 @@ impl<L: EventLog> Api for Local<L> {
             &request.rank_by,
             members,
         )
-            .map_err(|e| ApiError::Execute(ExecuteError::Refused(e)))?;
+        .map_err(|e| ApiError::Execute(ExecuteError::Refused(e)))?;
         Ok(portfolio.to_json().to_text())
     }
 

@@ -90,8 +90,7 @@ pub fn page(commits: Vec<StoredCommit>, q: &HistoryQuery) -> HistoryPage {
     let mut selected = commits.into_iter().filter(|s| {
         let c = &s.commit;
         q.after.is_none_or(|a| s.position.get() > a)
-            && q
-                .aggregate
+            && q.aggregate
                 .as_deref()
                 .is_none_or(|a| c.stream.aggregate.as_str() == a)
             && q.from.is_none_or(|f| c.recorded_at >= f)
@@ -349,7 +348,10 @@ mod tests {
         assert!(what.contains("closing stock 310.5 cases"), "{what}");
         assert!(what.contains("avg retail price 50.50 元"), "{what}");
         assert!(what.contains("submitted on 2008-07-05"), "{what}");
-        assert!(!what.contains("Cases(") && !what.contains("units"), "{what}");
+        assert!(
+            !what.contains("Cases(") && !what.contains("units"),
+            "{what}"
+        );
         assert_eq!(why, None);
     }
 

@@ -16,8 +16,8 @@ mod state;
 
 pub use command::{AGGREGATE, Answer, Command, Query, stream_for};
 pub use decide::MAX_PLAN_YEARS;
-pub use listing::{Listed, ListedStatus, listed};
 pub use declare::{CLI_GROUPS, COMMANDS};
+pub use listing::{Listed, ListedStatus, listed};
 pub use state::{
     Partnership, Plan, PlanStatus, Rulebook, Signature, StrategyState, Termination,
     TimeZoneProposal, partnership_view,

@@ -322,7 +322,8 @@ impl clap::FromArgMatches for Grouped {
         if let Some(("partnership", group)) = matches.subcommand()
             && let Some(("list", list)) = group.subcommand()
         {
-            return crate::portfolio::ListArgs::from_arg_matches(list).map(Grouped::ListPartnerships);
+            return crate::portfolio::ListArgs::from_arg_matches(list)
+                .map(Grouped::ListPartnerships);
         }
         DeclaredCmd::from_arg_matches(matches).map(Grouped::Command)
     }

@@ -68,7 +68,11 @@ pub async fn render(api: &dyn Api, args: HistoryArgs) -> anyhow::Result<String> 
         HistoryFormat::Json => serde_json::to_string(&page)?,
         HistoryFormat::Md => history::table(&page),
         HistoryFormat::Text => {
-            let mut out: Vec<String> = page.entries.iter().map(|e| history::line(e, None)).collect();
+            let mut out: Vec<String> = page
+                .entries
+                .iter()
+                .map(|e| history::line(e, None))
+                .collect();
             if let Some(after) = page.next_after {
                 out.push(format!("more after @{after} (--after {after})"));
             }

@@ -19,11 +19,11 @@ use synergy_runtime::{
     PlanGapRequest, ReportRequest, Request, SystemClock, ValueRealisedRequest, import,
 };
 
-use crate::declared::Grouped;
 use crate::cli::{
     Built, CatalogueCmd, Cli, Command, DefaultActor, ImportOptions, MarketDataCmd, OutputFormat,
     PlanGapFormat, QuarantineCmd, ReportKindArg, TemplateArgs, TemplateFormat, TemplateKind,
 };
+use crate::declared::Grouped;
 
 /// Runs the command line; the exit code is 0 on success, that of the error's code
 /// ([`ErrorCode::exit_code`], `docs/errors.md`) when a command was refused or failed, 2 for

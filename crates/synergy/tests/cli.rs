@@ -1191,7 +1191,10 @@ fn units(value: &serde_json::Value, scale: u32) -> i128 {
     let text = value.to_string();
     let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
     let frac = format!("{frac:0<width$}", width = scale as usize);
-    assert!(frac.len() == scale as usize, "{text} has more than {scale} decimals");
+    assert!(
+        frac.len() == scale as usize,
+        "{text} has more than {scale} decimals"
+    );
     format!("{int}{frac}").parse().unwrap()
 }
 
@@ -1232,12 +1235,24 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
         let catalogue = files.join("catalogue.csv");
         ok(
             &data,
-            &["catalogue", "import", "--partnership", p, catalogue.to_str().unwrap()],
+            &[
+                "catalogue",
+                "import",
+                "--partnership",
+                p,
+                catalogue.to_str().unwrap(),
+            ],
         );
         let market = files.join("market.csv");
         ok(
             &data,
-            &["market-data", "import", "--partnership", p, market.to_str().unwrap()],
+            &[
+                "market-data",
+                "import",
+                "--partnership",
+                p,
+                market.to_str().unwrap(),
+            ],
         );
     }
     // Signed after the half: not in force for it. Another manufacturer's partnership with
@@ -1247,22 +1262,41 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
 
     let json = ok(
         &data,
-        &["portfolio", "--org", "hongyun", "--period", "2008-H1", "--format", "json"],
+        &[
+            "portfolio",
+            "--org",
+            "hongyun",
+            "--period",
+            "2008-H1",
+            "--format",
+            "json",
+        ],
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["org"], "hongyun");
     assert_eq!(v["period"], "2008-H1");
     let rows = v["partnerships"].as_array().unwrap();
-    let ids: Vec<&str> = rows.iter().map(|r| r["partnership"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = rows
+        .iter()
+        .map(|r| r["partnership"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["hongyun-changzhi", "p2", "p3"]);
     assert_eq!(
-        rows.iter().map(|r| r["rank"].as_u64().unwrap()).collect::<Vec<_>>(),
+        rows.iter()
+            .map(|r| r["rank"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
         [1, 2, 3]
     );
     assert_eq!(rows[1]["counterparty"], "taiyuan");
     assert_eq!(rows[1]["region"], "p2 區域");
-    assert_eq!(rows[1]["kpis"]["volume_share_pct"], serde_json::json!(15.78));
-    assert_eq!(rows[2]["kpis"]["volume_share_pct"], serde_json::json!(10.92));
+    assert_eq!(
+        rows[1]["kpis"]["volume_share_pct"],
+        serde_json::json!(15.78)
+    );
+    assert_eq!(
+        rows[2]["kpis"]["volume_share_pct"],
+        serde_json::json!(10.92)
+    );
     // The totals are the exact sums, and the share is that of the sums.
     for (key, scale) in [
         ("volume_cases", 3),
@@ -1278,30 +1312,65 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
         units(&v["totals"]["market_volume_cases"], 3),
     );
     let share = units(&v["totals"]["volume_share_pct"], 2);
-    assert!((share * all - ours * 10_000).abs() * 2 <= all, "{share} of {ours} ÷ {all}");
+    assert!(
+        (share * all - ours * 10_000).abs() * 2 <= all,
+        "{share} of {ours} ÷ {all}"
+    );
 
     // As people read it: ranked rows in Chinese by default, in English on request.
     let md = ok(
         &data,
-        &["portfolio", "--org", "hongyun", "--period", "2008-H1", "--lang", "en"],
+        &[
+            "portfolio",
+            "--org",
+            "hongyun",
+            "--period",
+            "2008-H1",
+            "--lang",
+            "en",
+        ],
     );
     assert!(md.starts_with("# Portfolio — hongyun — 2008-H1"), "{md}");
     let at = |id: &str| md.find(&format!("| {id} |")).unwrap_or(usize::MAX);
-    assert!(at("hongyun-changzhi") < at("p2") && at("p2") < at("p3"), "{md}");
+    assert!(
+        at("hongyun-changzhi") < at("p2") && at("p2") < at("p3"),
+        "{md}"
+    );
     assert!(!md.contains("| p4 |") && !md.contains("| p5 |"), "{md}");
-    let zh = ok(&data, &["portfolio", "--org", "hongyun", "--period", "2008-H1"]);
-    assert!(zh.contains("合作组合") && zh.contains("按销量占有率排名"), "{zh}");
+    let zh = ok(
+        &data,
+        &["portfolio", "--org", "hongyun", "--period", "2008-H1"],
+    );
+    assert!(
+        zh.contains("合作组合") && zh.contains("按销量占有率排名"),
+        "{zh}"
+    );
     let csv = ok(
         &data,
-        &["portfolio", "--org", "hongyun", "--period", "2008-H1", "--format", "csv"],
+        &[
+            "portfolio",
+            "--org",
+            "hongyun",
+            "--period",
+            "2008-H1",
+            "--format",
+            "csv",
+        ],
     );
     assert!(csv.contains("partnership,p3,rank,3\n"), "{csv}");
     let book = dir.path().join("portfolio.xlsx");
     ok(
         &data,
         &[
-            "portfolio", "--org", "hongyun", "--period", "2008-H1", "--format", "xlsx",
-            "--out", book.to_str().unwrap(),
+            "portfolio",
+            "--org",
+            "hongyun",
+            "--period",
+            "2008-H1",
+            "--format",
+            "xlsx",
+            "--out",
+            book.to_str().unwrap(),
         ],
     );
     assert!(std::fs::read(&book).unwrap().starts_with(b"PK"));
@@ -1310,8 +1379,15 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
     let json = ok(
         &data,
         &[
-            "portfolio", "--org", "hongyun", "--period", "2008-H1", "--rank-by",
-            "revenue_per_case_yuan", "--format", "json",
+            "portfolio",
+            "--org",
+            "hongyun",
+            "--period",
+            "2008-H1",
+            "--rank-by",
+            "revenue_per_case_yuan",
+            "--format",
+            "json",
         ],
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -1324,7 +1400,15 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
     assert_eq!(ids, ["p3", "hongyun-changzhi", "p2"]);
     let out = synergy(
         &data,
-        &["portfolio", "--org", "hongyun", "--period", "2008-H1", "--rank-by", "volume_shares"],
+        &[
+            "portfolio",
+            "--org",
+            "hongyun",
+            "--period",
+            "2008-H1",
+            "--rank-by",
+            "volume_shares",
+        ],
     );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -1334,7 +1418,15 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
     // last.
     let json = ok(
         &data,
-        &["portfolio", "--org", "changzhi-tobacco", "--period", "2008-H1", "--format", "json"],
+        &[
+            "portfolio",
+            "--org",
+            "changzhi-tobacco",
+            "--period",
+            "2008-H1",
+            "--format",
+            "json",
+        ],
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let rows = v["partnerships"].as_array().unwrap();
@@ -1345,14 +1437,29 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
     // An organisation that is party of nothing sees nothing.
     let json = ok(
         &data,
-        &["portfolio", "--org", "nobody", "--period", "2008-H1", "--format", "json"],
+        &[
+            "portfolio",
+            "--org",
+            "nobody",
+            "--period",
+            "2008-H1",
+            "--format",
+            "json",
+        ],
     );
     assert!(json.contains(r#""partnerships":[]"#), "{json}");
 
     // The list: every partnership hongyun is a party of, in force or not, by id.
     let list = ok(
         &data,
-        &["partnership", "list", "--org", "hongyun", "--format", "json"],
+        &[
+            "partnership",
+            "list",
+            "--org",
+            "hongyun",
+            "--format",
+            "json",
+        ],
     );
     let v: serde_json::Value = serde_json::from_str(&list).unwrap();
     let ids: Vec<&str> = v["partnerships"]
@@ -1367,7 +1474,16 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
     assert_eq!(v["partnerships"][3]["time_zone"], "Asia/Shanghai");
     ok(
         &data,
-        &["partnership", "terminate", "--partnership", "p4", "--reason", "merged", "--terminated-on", "2008-07-02"],
+        &[
+            "partnership",
+            "terminate",
+            "--partnership",
+            "p4",
+            "--reason",
+            "merged",
+            "--terminated-on",
+            "2008-07-02",
+        ],
     );
     let table = ok(&data, &["partnership", "list", "--org", "changzhi-tobacco"]);
     assert!(
@@ -1388,7 +1504,17 @@ fn the_history_and_tail_read_in_words_with_real_units() {
     let p = "hongyun-changzhi";
     let text = ok(
         &data,
-        &["history", "--partnership", p, "--context", "strategy", "--limit", "2", "--format", "text"],
+        &[
+            "history",
+            "--partnership",
+            p,
+            "--context",
+            "strategy",
+            "--limit",
+            "2",
+            "--format",
+            "text",
+        ],
     );
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].starts_with("@1 "), "{text}");
@@ -1399,33 +1525,84 @@ fn the_history_and_tail_read_in_words_with_real_units() {
     assert_eq!(lines.last(), Some(&"more after @2 (--after 2)"), "{text}");
     let next = ok(
         &data,
-        &["history", "--partnership", p, "--context", "strategy", "--limit", "2", "--after", "2", "--format", "text"],
+        &[
+            "history",
+            "--partnership",
+            p,
+            "--context",
+            "strategy",
+            "--limit",
+            "2",
+            "--after",
+            "2",
+            "--format",
+            "text",
+        ],
     );
     assert!(next.starts_with("@3 "), "{next}");
 
     // Volumes in cases, money in 元 from fen, never a debug form.
     let market = ok(
         &data,
-        &["history", "--partnership", p, "--aggregate", "market-data", "--limit", "1", "--format", "json"],
+        &[
+            "history",
+            "--partnership",
+            p,
+            "--aggregate",
+            "market-data",
+            "--limit",
+            "1",
+            "--format",
+            "json",
+        ],
     );
     let page: serde_json::Value = serde_json::from_str(&market).unwrap();
     let what = page["entries"][0]["what"].as_str().unwrap();
     assert!(what.contains("month 2006-07"), "{what}");
-    assert!(what.contains("revenue 3,263,399.00 元") && what.contains("volume 116 cases"), "{what}");
+    assert!(
+        what.contains("revenue 3,263,399.00 元") && what.contains("volume 116 cases"),
+        "{what}"
+    );
     assert!(page["next_after"].is_u64(), "{market}");
 
     // A reason is the why; days filter on the partnership's calendar.
     ok(
         &data,
-        &["partnership", "terminate", "--partnership", p, "--reason", "合并", "--terminated-on", "2009-01-01"],
+        &[
+            "partnership",
+            "terminate",
+            "--partnership",
+            p,
+            "--reason",
+            "合并",
+            "--terminated-on",
+            "2009-01-01",
+        ],
     );
-    let table = ok(&data, &["history", "--partnership", p, "--context", "strategy", "--limit", "500"]);
-    assert!(table.starts_with("| position | recorded (UTC) | who |"), "{table}");
+    let table = ok(
+        &data,
+        &[
+            "history",
+            "--partnership",
+            p,
+            "--context",
+            "strategy",
+            "--limit",
+            "500",
+        ],
+    );
+    assert!(
+        table.starts_with("| position | recorded (UTC) | who |"),
+        "{table}"
+    );
     assert!(
         table.contains("| PartnershipTerminated | terminated on 2009-01-01 | 合并 |"),
         "{table}"
     );
-    let empty = ok(&data, &["history", "--partnership", p, "--to", "2008-12-31"]);
+    let empty = ok(
+        &data,
+        &["history", "--partnership", p, "--to", "2008-12-31"],
+    );
     assert!(empty.contains("Nothing recorded matches."), "{empty}");
     let out = synergy(&data, &["history", "--partnership", p, "--limit", "501"]);
     assert_eq!(out.status.code(), Some(2));
@@ -1433,6 +1610,9 @@ fn the_history_and_tail_read_in_words_with_real_units() {
     let tail = ok(&data, &["tail", "--from", "0", "--no-follow"]);
     assert!(tail.contains("— MarketDataSubmitted: lines [("), "{tail}");
     assert!(tail.contains(" cases") && tail.contains(" 元"), "{tail}");
-    assert!(!tail.contains("Cases(") && !tail.contains("Yuan("), "{tail}");
+    assert!(
+        !tail.contains("Cases(") && !tail.contains("Yuan("),
+        "{tail}"
+    );
     assert!(tail.contains("— why: 合并"), "{tail}");
 }

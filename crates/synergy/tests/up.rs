@@ -766,7 +766,12 @@ fn the_callers_partnerships_and_portfolio_are_its_own() {
         expect(&addr, "/v1/partnerships", &outsider, 200),
         r#"{"partnerships":[]}"#
     );
-    let (status, body) = get(&addr, "/v1/partnerships", Some(&admin), Some("xian-tobacco"));
+    let (status, body) = get(
+        &addr,
+        "/v1/partnerships",
+        Some(&admin),
+        Some("xian-tobacco"),
+    );
     assert_eq!(status, 200, "{body}");
     assert!(body.contains(r#""status":"proposed""#), "{body}");
     assert_eq!(get(&addr, "/v1/partnerships", None, None).0, 401);
@@ -775,9 +780,16 @@ fn the_callers_partnerships_and_portfolio_are_its_own() {
     let body = expect(&addr, path, &m, 200);
     let portfolio: Value = serde_json::from_str(&body).unwrap();
     // A proposal binds nobody: only the signed partnership is in force.
-    assert_eq!(portfolio["partnerships"].as_array().unwrap().len(), 1, "{body}");
+    assert_eq!(
+        portfolio["partnerships"].as_array().unwrap().len(),
+        1,
+        "{body}"
+    );
     assert_eq!(portfolio["partnerships"][0]["rank"], 1);
-    assert_eq!(portfolio["partnerships"][0]["kpis"]["volume_share_pct"], json!(22.63));
+    assert_eq!(
+        portfolio["partnerships"][0]["kpis"]["volume_share_pct"],
+        json!(22.63)
+    );
     assert_eq!(portfolio["totals"]["volume_share_pct"], json!(22.63));
     assert_eq!(portfolio["totals"]["volume_cases"], json!(15300));
     let doc: Value = serde_json::from_str(&expect(&addr, "/openapi.json", &m, 200)).unwrap();
@@ -787,7 +799,10 @@ fn the_callers_partnerships_and_portfolio_are_its_own() {
             .clone();
     root["components"] = doc["components"].clone();
     let validator = jsonschema::options().build(&root).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&portfolio).map(|e| e.to_string()).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&portfolio)
+        .map(|e| e.to_string())
+        .collect();
     assert!(errors.is_empty(), "{errors:?}\n{body}");
     assert!(!validator.is_valid(&json!({})));
 
@@ -801,11 +816,19 @@ fn the_callers_partnerships_and_portfolio_are_its_own() {
     assert_eq!(status, 200, "{body}");
     assert!(body.starts_with(r#"{"org":"hongyun""#), "{body}");
 
-    let md = expect(&addr, &format!("{path}&format=md&lang=en&rank_by=volume_cases"), &m, 200);
+    let md = expect(
+        &addr,
+        &format!("{path}&format=md&lang=en&rank_by=volume_cases"),
+        &m,
+        200,
+    );
     assert!(md.starts_with("# Portfolio — hongyun — 2008-H1"), "{md}");
     assert!(md.contains("ranked by volume (cases)"), "{md}");
     let csv = expect(&addr, &format!("{path}&format=csv"), &m, 200);
-    assert!(csv.contains("totals,hongyun,volume_share_pct,22.63"), "{csv}");
+    assert!(
+        csv.contains("totals,hongyun,volume_share_pct,22.63"),
+        "{csv}"
+    );
     let body = expect(&addr, &format!("{path}&rank_by=volume_shares"), &m, 400);
     assert!(body.contains(r#""field":"rank_by""#), "{body}");
     assert!(body.contains("portfolio.rank_by_unknown"), "{body}");
@@ -843,7 +866,10 @@ fn the_audit_trail_is_filtered_paged_and_for_the_parties_only() {
         assert_eq!(e["org"], "changzhi-tobacco", "{e}");
         let what = e["what"].as_str().unwrap();
         assert!(what.contains(" cases") && what.contains(" 元"), "{what}");
-        assert!(!what.contains("Cases(") && !what.contains("Yuan("), "{what}");
+        assert!(
+            !what.contains("Cases(") && !what.contains("Yuan("),
+            "{what}"
+        );
     }
     // Two commits a page; the next page starts after the last one's position.
     let positions = |page: &Value| -> Vec<u64> {
@@ -881,15 +907,24 @@ fn the_audit_trail_is_filtered_paged_and_for_the_parties_only() {
         .collect();
     assert!(!why.is_empty(), "{all}");
     assert!(
-        why.iter().all(|e| !e["what"].as_str().unwrap().contains("reason")),
+        why.iter()
+            .all(|e| !e["what"].as_str().unwrap().contains("reason")),
         "the reason is the why, not part of the what: {why:?}"
     );
     // Days on the partnership's calendar: the demo records everything today, so a range
     // that ends before today holds nothing.
     let none = expect(&addr, &format!("{base}?to=2008-12-31"), &d, 200);
     assert_eq!(none, r#"{"entries":[],"next_after":null}"#);
-    let md = expect(&addr, &format!("{base}?context=strategy&limit=1&format=md"), &d, 200);
-    assert!(md.starts_with("| position | recorded (UTC) | who |"), "{md}");
+    let md = expect(
+        &addr,
+        &format!("{base}?context=strategy&limit=1&format=md"),
+        &d,
+        200,
+    );
+    assert!(
+        md.starts_with("| position | recorded (UTC) | who |"),
+        "{md}"
+    );
     assert!(md.contains("PartnershipSigned"), "{md}");
     assert!(md.contains("More after @1"), "{md}");
 

@@ -24,13 +24,13 @@ use crate::api::{
     ValueRealisedRequest,
 };
 use crate::executor::{ExecuteError, Outcome, Request, Unavailable};
+use crate::history::{HistoryPage, HistoryQuery};
 use crate::nats::wire::{
     self, CatalogueQuery, CatalogueWire, CommandRequest, ErrorWire, IssuedVersionQuery,
     OutcomeWire, PartnershipQuery, PartnershipWire, PlanGapQuery, ReadQuery, ReportQuery,
     ValueRealisedQuery,
 };
 use crate::nats::{ConnectError, NatsAddress, connect};
-use crate::history::{HistoryPage, HistoryQuery};
 use crate::query::AnyQuery;
 
 /// How long [`NatsApi`] waits for answers.

@@ -670,11 +670,10 @@ impl Handlers {
     }
 
     async fn history(&self, msg: &Message) -> wire::HistoryReply {
-        let query: crate::history::HistoryQuery = wire::decode(&msg.payload)
-            .map_err(|e| self.bad_request(msg, "history query", e))?;
+        let query: crate::history::HistoryQuery =
+            wire::decode(&msg.payload).map_err(|e| self.bad_request(msg, "history query", e))?;
         self.stats.queries.fetch_add(1, Ordering::Relaxed);
-        let span =
-            tracing::info_span!("query", name = "history", partnership = %query.partnership);
+        let span = tracing::info_span!("query", name = "history", partnership = %query.partnership);
         self.exec
             .history(&query)
             .instrument(span)
@@ -683,8 +682,8 @@ impl Handlers {
     }
 
     async fn portfolio(&self, msg: &Message) -> ReportReply {
-        let query: wire::PortfolioQuery = wire::decode(&msg.payload)
-            .map_err(|e| self.bad_request(msg, "portfolio query", e))?;
+        let query: wire::PortfolioQuery =
+            wire::decode(&msg.payload).map_err(|e| self.bad_request(msg, "portfolio query", e))?;
         let Some(local) = &self.reports else {
             return Err(not_evaluation());
         };
