@@ -203,8 +203,8 @@ fn every_rank_key_is_a_figure_of_a_partnerships_kpis() {
     let p = of("m", "volume_share_pct", &three());
     let keys: Vec<&str> = p.partnerships[0]
         .kpis
-        .iter()
-        .map(|(k, _)| *k)
+        .keys()
+        .copied()
         // A mix (null without a catalogue) is no one figure.
         .filter(|k| *k != "class_mix")
         .collect();
@@ -312,7 +312,7 @@ fn the_formats_for_people_label_every_column() {
 
 #[test]
 fn a_side_named_keeps_the_partnerships_the_organisation_is_on_that_side_of() {
-    let models = vec![
+    let models = [
         partnership("a", "m", "d", "2007-01-01", &[]),
         // m distributes another manufacturer's brands too.
         partnership("b", "other", "m", "2007-01-01", &[]),
