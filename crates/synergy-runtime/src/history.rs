@@ -152,7 +152,7 @@ pub fn line(e: &HistoryEntry, partnership: Option<&PartnershipId>) -> String {
     );
     if let Some(why) = &e.why {
         s.push_str(" — why: ");
-        s.push_str(why);
+        s.push_str(&one_line(why));
     }
     s
 }
@@ -270,7 +270,7 @@ fn with_unit(key: &str, text: &str) -> String {
             .all(|b| b.is_ascii_digit() || b == b'.')
         && text.contains('.');
     if !numeric {
-        return text.to_owned();
+        return one_line(text);
     }
     let money = ["revenue", "price", "yuan", "amount", "cost", "budget"];
     let volume = [
@@ -286,6 +286,19 @@ fn with_unit(key: &str, text: &str) -> String {
         format!("{text} %")
     } else {
         text.to_owned()
+    }
+}
+
+/// The longest free text (an analysis, minutes) a trail's line quotes, in characters.
+const TEXT_CHARS: usize = 120;
+
+/// A free text on one line, cut after [`TEXT_CHARS`]: a trail line is one event, and the
+/// whole text stays where it was recorded (`synergy show`).
+fn one_line(text: &str) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(TEXT_CHARS) {
+        Some((cut, _)) => format!("{}…", &flat[..cut]),
+        None => flat,
     }
 }
 
@@ -365,6 +378,15 @@ mod tests {
         let (what, why) = describe(&event);
         assert_eq!(what, "terminated on 2009-01-01");
         assert_eq!(why.as_deref(), Some("merged into the provincial company"));
+    }
+
+    #[test]
+    fn a_free_text_is_one_line_and_cut() {
+        assert_eq!(one_line("# 分析\n\n銷量  上升"), "# 分析 銷量 上升");
+        let long = "字".repeat(200);
+        let cut = one_line(&long);
+        assert_eq!(cut.chars().count(), TEXT_CHARS + 1);
+        assert!(cut.ends_with('…'));
     }
 
     #[test]
