@@ -14,7 +14,7 @@ pub const PARTNERSHIP: &str = "hongyun-changzhi";
 pub const MANUFACTURER: &str = "hongyun";
 pub const DISTRIBUTOR: &str = "changzhi-tobacco";
 
-/// The six services, one process each.
+/// The six services, one process each (and one NATS user each in `deploy/nats/accounts.conf`).
 pub const SIX_SERVICES: [&str; 6] = [
     "strategy",
     "marketing",
