@@ -159,8 +159,34 @@ impl Deployment {
         Report::parse(&text)
     }
 
-    /// The number of commits `tail --from 0 --no-follow` lists for the partnership, and
-    /// their positions.
+    /// Every `ReportIssued` the log holds for the partnership, as `<stream> v<version>`, in
+    /// log order (a version recorded twice is listed twice).
+    pub fn issued_versions(&self) -> anyhow::Result<Vec<String>> {
+        let out = self.cli.ok(&[
+            "tail",
+            "--from",
+            "0",
+            "--no-follow",
+            "--partnership",
+            PARTNERSHIP,
+        ])?;
+        Ok(out
+            .lines()
+            .filter(|line| line.contains("ReportIssued"))
+            .map(|line| {
+                line.split_whitespace()
+                    .skip(2)
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect())
+    }
+
+    /// The positions of the commits `tail --from 0 --no-follow` lists for the partnership
+    /// that the parties' commands recorded: the reports evaluation issues by itself
+    /// meanwhile (its `evaluation/…/report:…` streams, `docs/reports.md`) are left out, and
+    /// checked to hold each version once.
     pub fn commit_positions(&self) -> anyhow::Result<Vec<u64>> {
         let out = self.cli.ok(&[
             "tail",
@@ -171,17 +197,31 @@ impl Deployment {
             PARTNERSHIP,
         ])?;
         let mut positions: Vec<u64> = Vec::new();
+        let mut issued: Vec<(&str, &str)> = Vec::new();
         for line in out.lines() {
-            // Positions print as `@N`.
-            let first = line.split_whitespace().next().unwrap_or("");
+            let mut words = line.split_whitespace();
+            // Positions print as `@N`, then the day, the stream and the version.
+            let first = words.next().unwrap_or("");
             let Ok(position) = first.trim_start_matches('@').parse::<u64>() else {
                 bail!("tail printed a line without a position: {line}");
             };
+            let (stream, version) = (words.nth(1).unwrap_or(""), words.next().unwrap_or(""));
+            if stream.starts_with("evaluation/") {
+                issued.push((stream, version));
+                continue;
+            }
             // One line per event; a commit of several events repeats its position.
             if positions.last() != Some(&position) {
                 positions.push(position);
             }
         }
+        let listed = issued.len();
+        issued.sort_unstable();
+        issued.dedup();
+        ensure!(
+            issued.len() == listed,
+            "an issued version is recorded twice: {out}"
+        );
         Ok(positions)
     }
 }

@@ -310,10 +310,20 @@ fn check_output(sandbox: &Sandbox, command: &str, out: &str) -> anyhow::Result<(
                 html.starts_with("<!DOCTYPE html>") && html.contains("2008-H1"),
                 "`{command}` wrote no 2008-H1 page into {file}:\n{html}"
             );
+            // Its charts: the share trend with the year before, volume vs target, the mix.
+            let charts: Vec<&str> = html.split("<figure><svg").skip(1).collect();
+            ensure!(
+                charts.len() == 3 && charts[0].contains("2007-H1"),
+                "`{command}` drew no share trend beside 2007-H1 and two more charts:\n{html}"
+            );
         }
         "demo" => ensure!(
             out.contains("例会材料") && out.contains("| 销量(箱) |"),
             "`{command}` printed no review pack:\n{out}"
+        ),
+        "report" if has("--versions") => ensure!(
+            out.starts_with("version 1 issued ") && out.contains(" by a person (hongyun "),
+            "`{command}` listed no version:\n{out}"
         ),
         "report" if has("--issue") => ensure!(
             out.contains("issued version 1"),

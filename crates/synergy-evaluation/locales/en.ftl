@@ -146,6 +146,7 @@ section-action_items = Open action items
 section-agenda = Agenda
 section-value_realised = Value realised
 section-distributor_analysis = Distributor's analysis
+section-months_missing = Months without market data
 col-kpi = KPI
 col-value = value
 col-item = item
@@ -209,3 +210,13 @@ status-dismissed = dismissed
 standing-closed = closed
 scope-partnership = partnership
 price-class = class { $class }
+
+## The html page's charts
+
+chart-share-title = Volume share trend (%)
+chart-volume-title = Volume vs target (cases)
+chart-mix-title = Brand mix of volume
+chart-volume = volume
+chart-target = target
+chart-others = others
+chart-year-before = year before

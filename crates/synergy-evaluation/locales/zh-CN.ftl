@@ -146,6 +146,7 @@ section-action_items = 未结事项
 section-agenda = 议程
 section-value_realised = 创值
 section-distributor_analysis = 经销商分析报告
+section-months_missing = 缺少市场数据的月份
 col-kpi = 指标
 col-value = 数值
 col-item = 项目
@@ -209,3 +210,13 @@ status-dismissed = 未采纳
 standing-closed = 已完成
 scope-partnership = 整体
 price-class = { $class }类
+
+## The html page's charts
+
+chart-share-title = 销量占有率走势 (%)
+chart-volume-title = 销量与目标 (箱)
+chart-mix-title = 品牌销量结构
+chart-volume = 销量
+chart-target = 目标
+chart-others = 其他
+chart-year-before = 上年同期

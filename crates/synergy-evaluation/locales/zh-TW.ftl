@@ -146,6 +146,7 @@ section-action_items = 未結事項
 section-agenda = 議程
 section-value_realised = 創值
 section-distributor_analysis = 經銷商分析報告
+section-months_missing = 缺少市場數據的月份
 col-kpi = 指標
 col-value = 數值
 col-item = 項目
@@ -209,3 +210,13 @@ status-dismissed = 未採納
 standing-closed = 已完成
 scope-partnership = 整體
 price-class = { $class }類
+
+## The html page's charts
+
+chart-share-title = 銷量佔有率走勢 (%)
+chart-volume-title = 銷量與目標 (箱)
+chart-mix-title = 品牌銷量結構
+chart-volume = 銷量
+chart-target = 目標
+chart-others = 其他
+chart-year-before = 上年同期

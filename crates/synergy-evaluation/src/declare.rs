@@ -8,8 +8,8 @@ use synergy_domain::contract::{
     Values, View, Who,
 };
 use synergy_proto::events::EvaluationEvent;
-use synergy_proto::events::evaluation::ReportKind;
-use synergy_proto::{Context, Event, Side};
+use synergy_proto::events::evaluation::{IssuingSetting, ReportKind};
+use synergy_proto::{Context, Event, PeriodKind, Side};
 
 use crate::issue::Command;
 
@@ -66,62 +66,133 @@ fn issued(events: &[Event]) -> Values {
 }
 
 /// Every command of the evaluation context.
-pub static COMMANDS: Declarations<Command> = Declarations(&[Declared {
-    spec: CommandSpec {
-        recorded: "A new version was issued",
-        unchanged: Some(
-            "The live report equals the latest issued version; nothing was stored (or a \
+pub static COMMANDS: Declarations<Command> = Declarations(&[
+    Declared {
+        spec: CommandSpec {
+            recorded: "A new version was issued",
+            unchanged: Some(
+                "The live report equals the latest issued version; nothing was stored (or a \
              retry of a recorded issue)",
-        ),
-        views: &[View::Evaluation],
-        answer: Some(&ISSUED),
-        ..CommandSpec::new(
-            Context::Evaluation,
-            "issue-report",
-            ["issue", "report"],
-            "Issue the live report as its next version.\n\
+            ),
+            views: &[View::Evaluation],
+            answer: Some(&ISSUED),
+            ..CommandSpec::new(
+                Context::Evaluation,
+                "issue-report",
+                ["issue", "report"],
+                "Issue the live report as its next version.\n\
              The figures are frozen as a `ReportIssued` event, with what changed since the \
              previous version (its restatements). Issuing again with nothing changed stores \
              nothing and answers the latest version. A report without market data in any of \
              its months ended by `as_of` has no figures and is refused (`report.no_data`).",
-            "issuing a report",
-            Who::Either(Side::Manufacturer),
-            "/v1/partnerships/{id}/reports/{kind}/{period}/issues",
-            &[
-                Field::partnership(),
-                Field::new(
-                    "kind",
-                    Kind::Choice(ReportKind::CHOICES),
-                    "Which report: market, brand, scorecard or review",
-                ),
-                Field::new(
-                    "period",
-                    Kind::Text(Shape::Period),
-                    "The period: 2008-06, 2008-Q2, 2008-H1 or 2008",
-                ),
-                Field::new(
-                    "as_of",
-                    Kind::Text(Shape::Date),
-                    "\"As of\" date for overdue items and months due; default today on the \
+                "issuing a report",
+                Who::Either(Side::Manufacturer),
+                "/v1/partnerships/{id}/reports/{kind}/{period}/issues",
+                &[
+                    Field::partnership(),
+                    Field::new(
+                        "kind",
+                        Kind::Choice(ReportKind::CHOICES),
+                        "Which report: market, brand, scorecard or review",
+                    ),
+                    Field::new(
+                        "period",
+                        Kind::Text(Shape::Period),
+                        "The period: 2008-06, 2008-Q2, 2008-H1 or 2008",
+                    ),
+                    Field::new(
+                        "as_of",
+                        Kind::Text(Shape::Date),
+                        "\"As of\" date for overdue items and months due; default today on the \
                      partnership's calendar (its time zone)",
-                )
-                .optional(),
-            ],
-        )
+                    )
+                    .optional(),
+                ],
+            )
+        },
+        is: |c| matches!(c, Command::IssueReport { .. }),
+        bind: |a| {
+            Ok(Command::IssueReport {
+                partnership: a.get("partnership")?,
+                kind: a.choice("kind")?,
+                period: a.get("period")?,
+                as_of: a.opt("as_of")?,
+            })
+        },
     },
-    is: |c| matches!(c, Command::IssueReport { .. }),
-    bind: |a| {
-        Ok(Command::IssueReport {
-            partnership: a.get("partnership")?,
-            kind: a.choice("kind")?,
-            period: a.get("period")?,
-            as_of: a.opt("as_of")?,
-        })
+    Declared {
+        spec: CommandSpec {
+            recorded: "Proposed (a party), or set (the operator, or the other party choosing the \
+                   proposed setting)",
+            unchanged: Some(
+                "The setting is in force already, or this party's proposal of it is pending",
+            ),
+            views: &[],
+            ..CommandSpec::new(
+                Context::Evaluation,
+                "set-issuing",
+                ["issue", "setting"],
+                "Choose which reports evaluation issues by itself.\n\
+             Once a period is complete (its months ended and their data in, or the 10th \
+             after its last month passed) evaluation issues its reports, and restates them \
+             when a figure changes (docs/reports.md). Until both parties choose otherwise it \
+             issues the market and brand reports of every month, quarter, half and year. \
+             Name each kind and each period length to issue; none issues nothing by itself. \
+             A party's choice proposes the setting and it is set once the other party \
+             chooses the same; an operator sets it at once.",
+                "choosing the reports issued by themselves",
+                Who::Either(Side::Manufacturer),
+                "/v1/partnerships/{id}/issuing",
+                &[
+                    Field::partnership(),
+                    Field::new("market", Kind::Flag, "Issue the market report").optional(),
+                    Field::new("brand", Kind::Flag, "Issue the brand report").optional(),
+                    Field::new("scorecard", Kind::Flag, "Issue the collaboration scorecard")
+                        .optional(),
+                    Field::new("review", Kind::Flag, "Issue the review pack").optional(),
+                    Field::new("months", Kind::Flag, "Of every month").optional(),
+                    Field::new("quarters", Kind::Flag, "Of every quarter").optional(),
+                    Field::new("halves", Kind::Flag, "Of every half year").optional(),
+                    Field::new("years", Kind::Flag, "Of every year").optional(),
+                ],
+            )
+        },
+        is: |c| matches!(c, Command::SetIssuing { .. }),
+        bind: |a| {
+            let kinds = [
+                ("market", ReportKind::Market),
+                ("brand", ReportKind::Brand),
+                ("scorecard", ReportKind::Scorecard),
+                ("review", ReportKind::Review),
+            ];
+            let lengths = [
+                ("months", PeriodKind::Month),
+                ("quarters", PeriodKind::Quarter),
+                ("halves", PeriodKind::Half),
+                ("years", PeriodKind::Year),
+            ];
+            Ok(Command::SetIssuing {
+                partnership: a.get("partnership")?,
+                setting: IssuingSetting {
+                    kinds: kinds
+                        .into_iter()
+                        .filter(|(f, _)| a.flag(f))
+                        .map(|(_, k)| k)
+                        .collect(),
+                    lengths: lengths
+                        .into_iter()
+                        .filter(|(f, _)| a.flag(f))
+                        .map(|(_, l)| l)
+                        .collect(),
+                },
+            })
+        },
     },
-}]);
+]);
 
 /// The CLI groups of this context's commands.
 pub const CLI_GROUPS: &[(&str, &str)] = &[(
     "issue",
-    "Issued reports: freeze a report as its next version, stating what changed.",
+    "Issued reports: freeze a report as its next version, stating what changed; choose \
+     which reports evaluation issues by itself.",
 )];

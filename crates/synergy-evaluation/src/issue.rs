@@ -15,16 +15,17 @@
 //! - `as_of` defaults to today on the partnership's calendar;
 //! - a report none of whose months ended by `as_of` has market data recorded has no
 //!   figures to freeze: refused (`report.no_data`), whatever else it would list;
-//! - a live report that states the same figures as the latest version records nothing.
+//! - a live report that states the same figures as the latest version records nothing;
+//! - months of the report without market data by `as_of` are named in its body
+//!   (`months_missing`, [`crate::schedule::issuable`]).
 
 use serde::{Deserialize, Serialize};
 use synergy_domain::{DecisionContext, DomainError};
 use synergy_proto::events::EvaluationEvent;
-use synergy_proto::events::evaluation::ReportKind;
+use synergy_proto::events::evaluation::{IssuingSetting, ReportKind};
 use synergy_proto::{AggregateId, Context, Date, Event, PartnershipId, Period, StreamId};
 
 use crate::model::PartnershipModel;
-use crate::report;
 use crate::restate::{self, IssueError, Issued};
 
 /// The aggregate kind of a report's issued versions, as it appears in stream ids.
@@ -50,12 +51,19 @@ pub enum Command {
         /// The day the report is judged on; today on the partnership's calendar if `None`.
         as_of: Option<Date>,
     },
+    /// Choose which reports evaluation issues by itself (`crate::setting`).
+    SetIssuing {
+        partnership: PartnershipId,
+        setting: IssuingSetting,
+    },
 }
 
 impl Command {
     pub fn partnership(&self) -> &PartnershipId {
         match self {
-            Command::IssueReport { partnership, .. } => partnership,
+            Command::IssueReport { partnership, .. } | Command::SetIssuing { partnership, .. } => {
+                partnership
+            }
         }
     }
 }
@@ -78,11 +86,13 @@ impl EvaluationContext {
                 period,
                 ..
             } => issued_stream(partnership, *kind, *period),
+            Command::SetIssuing { partnership, .. } => crate::setting::setting_stream(partnership),
         }
     }
 
     /// Decides `command` on the stream's `history` (oldest first) and the partnership's
-    /// read `model`, folded at least up to the history's last commit.
+    /// read `model`, folded at least up to the history's last commit (`set-issuing`
+    /// consults no model: its declaration names none, and it is passed an empty one).
     pub fn execute<'a>(
         history: impl IntoIterator<Item = &'a Event>,
         command: Command,
@@ -101,6 +111,10 @@ impl EvaluationContext {
                 let as_of = as_of.unwrap_or_else(|| ctx.today());
                 issue_report(history, model, kind, period, as_of)?
             }
+            Command::SetIssuing {
+                partnership,
+                setting,
+            } => crate::setting::set_issuing(history, &partnership, setting, ctx)?,
         };
         Ok(events.into_iter().map(Event::Evaluation).collect())
     }
@@ -129,7 +143,7 @@ fn issue_report<'a>(
     period: Period,
     as_of: Date,
 ) -> Result<Vec<EvaluationEvent>, DomainError> {
-    let live = report::build(kind, model, period, as_of);
+    let live = crate::schedule::issuable(model, kind, period, as_of);
     if !live
         .months_included
         .iter()

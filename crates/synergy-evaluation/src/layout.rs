@@ -454,6 +454,17 @@ fn section_blocks(t: &Texts, out: &mut Vec<Block>, name: &str, section: &Json) {
                 });
             }
         }
+        // An issued version's months without market data (`crate::schedule::issuable`).
+        ("months_missing", Json::Array(items)) => {
+            let months: Vec<&str> = items
+                .iter()
+                .filter_map(|m| match m {
+                    Json::String(month) => Some(month.as_str()),
+                    _ => None,
+                })
+                .collect();
+            out.push(Block::Text(months.join(", ")));
+        }
         ("value_realised", Json::Array(items)) if !items.is_empty() => {
             out.push(Block::Table(value_table(t, items)));
         }

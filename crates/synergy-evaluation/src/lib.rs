@@ -11,6 +11,7 @@
 //! (with the consumer position stored beside the postcard-encoded model) and asks it for
 //! reports; nothing here reads a clock, so `as_of` dates are always passed in.
 
+pub mod chart;
 mod declare;
 pub mod exact;
 pub mod figure;
@@ -25,13 +26,17 @@ pub mod recommend;
 pub mod render;
 pub mod report;
 pub mod restate;
+pub mod schedule;
+pub mod setting;
 pub mod svg;
 pub mod value;
+pub mod versions;
 pub mod xlsx;
 
 pub use declare::{CLI_GROUPS, COMMANDS};
 pub use issue::{Command, EvaluationContext, issued_stream};
 pub use model::PartnershipModel;
+pub use versions::{Query, answer};
 
 pub use figure::{Figure, Kpis};
 pub use kpi::{Scope, market_kpis};

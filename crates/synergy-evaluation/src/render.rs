@@ -4,12 +4,13 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::figure::{Figure, Kpis, Unit};
+use crate::chart;
+use crate::figure::{Figure, Kpis};
 use crate::json::Json;
 use crate::layout::{self, Block, Cell, Table, Width};
 use crate::locale::{Lang, Texts};
 use crate::report::Report;
-use crate::svg::{self, escape};
+use crate::svg::escape;
 
 /// Output formats of `report --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,65 +254,9 @@ pub fn to_markdown_in(report: &Report, lang: Lang) -> String {
     out
 }
 
-fn units_of(f: Option<&Figure>) -> Option<i128> {
-    match f {
-        Some(Figure::Amount { units, .. }) => Some(*units),
-        _ => None,
-    }
-}
-
-/// The report's charts: share trend, volume vs target by brand, brand mix.
+/// The report's charts (`chart::charts`) labelled in the default language.
 pub fn charts(report: &Report) -> Vec<String> {
-    let mut charts = Vec::new();
-    if !report.series.is_empty() {
-        let points: Vec<(String, Option<i128>)> = report
-            .series
-            .iter()
-            .map(|p| {
-                (
-                    p.month.to_string(),
-                    units_of(p.values.get("volume_share_pct")),
-                )
-            })
-            .collect();
-        if points.iter().any(|p| p.1.is_some()) {
-            charts.push(svg::line_chart(
-                "Volume share trend 佔有率走勢 (%)",
-                &points,
-                Unit::Percent.scale(),
-                " %",
-            ));
-        }
-    }
-    let mut groups: Vec<(String, Option<i128>, Option<i128>)> = vec![(
-        "all brands".to_owned(),
-        units_of(report.kpis.get("volume_cases")),
-        units_of(report.kpis.get("target_volume_cases")),
-    )];
-    groups.extend(report.brands.iter().map(|r| {
-        (
-            r.id.clone(),
-            units_of(r.kpis.get("volume_cases")),
-            units_of(r.kpis.get("target_volume_cases")),
-        )
-    }));
-    if groups.iter().any(|g| g.1.is_some() || g.2.is_some()) {
-        charts.push(svg::paired_bars(
-            "Volume vs target 銷量與目標 (cases)",
-            &groups,
-            ("volume", "target"),
-            Unit::Cases.scale(),
-        ));
-    }
-    let mix: Vec<(String, i128)> = report
-        .brands
-        .iter()
-        .filter_map(|r| Some((r.id.clone(), units_of(r.kpis.get("volume_cases"))?)))
-        .collect();
-    if mix.iter().any(|m| m.1 > 0) {
-        charts.push(svg::mix_bar("Brand mix of volume 品牌結構", &mix));
-    }
-    charts
+    chart::charts(report, &chart::Labels::of(&Texts::new(Lang::default())))
 }
 
 /// Print on A4: tables repeat their header on every page and never split a row; long
@@ -404,7 +349,7 @@ pub fn to_html_in(report: &Report, lang: Lang) -> String {
                 let _ = write!(out, "<div class=\"md\">{}</div></section>", escape(&text));
             }
             Block::Charts => {
-                for chart in charts(report) {
+                for chart in chart::charts(report, &chart::Labels::of(t)) {
                     let _ = write!(out, "<figure>{chart}</figure>");
                 }
             }

@@ -1,4 +1,5 @@
-//! The reads of the five contexts: one GET route per query of a context, answered through
+//! The reads of the contexts (the five, and evaluation's issued versions): one GET route
+//! per query of a context, answered through
 //! [`synergy_runtime::Api::query`] from that context's own streams. Parties only (either
 //! side, or an admin acting for one); outsiders get 403 like everywhere else.
 //!
@@ -14,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use serde::Deserialize;
 use synergy_domain::ErrorCode;
+use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{
     ActionItemId, BrandId, CampaignId, Date, MeetingId, OrderId, PartnershipId, Period, PlanId,
     SkuId, SupportRequestId, YearMonth,
@@ -30,6 +32,7 @@ use crate::extract::{Params, QueryArgs};
 use synergy_brand::{
     Answer as BrandA, BrandRecord, CultureActivity, Evaluation, Query as BrandQ, Sku,
 };
+use synergy_evaluation::versions::{Answer as EvalA, Query as EvalQ, VersionIssued};
 use synergy_information::{
     Analysis, Answer as InfoA, MonthPlan, MonthRecord, Order, Query as InfoQ,
 };
@@ -495,6 +498,22 @@ reads! {
             None => s.clock.now(),
         };
         AnyQuery::Support(SupQ::Overview { partnership: p, period, as_of })
+    }
+
+    // ---------------------------------------------------------------- evaluation
+    /// Every issued version of a report, oldest first: its number, when it was issued, who
+    /// issued it (`issued_by`: `scheduler` when evaluation issued it by itself once the
+    /// period was complete or its figures changed, `person` when a party did; with the
+    /// organisation, role and user recorded) and its restatements (what changed since the
+    /// version before; empty for version 1). Empty when none was issued.
+    list_report_versions: "/v1/partnerships/{id}/reports/{kind}/{period}/versions", "evaluation",
+    [("kind", crate::routes::ReportKindDto, "market, brand, scorecard or review"),
+     ("period", PeriodText, "2008-06, 2008-Q2, 2008-H1 or 2008")], NoArgs,
+    "The issued versions", EvalA::Versions => Vec<VersionIssued>,
+    |s, p, args, q| {
+        let kind: ReportKind = args.get("kind")?;
+        let period: Period = args.get("period")?;
+        AnyQuery::Evaluation(EvalQ::Versions { partnership: p, kind, period })
     }
 }
 

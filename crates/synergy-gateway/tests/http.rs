@@ -517,6 +517,20 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             None,
             E,
         ),
+        (
+            "/v1/partnerships/{id}/issuing",
+            Method::POST,
+            pp("/issuing"),
+            b(json!({"market": true, "quarters": true})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/reports/{kind}/{period}/versions",
+            Method::GET,
+            pp("/reports/market/2008-H1/versions"),
+            None,
+            E,
+        ),
         // The reads of the five contexts: parties only, either side.
         (
             "/v1/partnerships/{id}/agreement",
@@ -1475,6 +1489,38 @@ async fn issued_reports_freeze_versions_and_state_restatements_after_a_correctio
     let (st, still_v1) = s.send(Method::GET, &version(1), Some(&m), &[], None).await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(still_v1, frozen_v1);
+
+    // The listing: both versions, issued by a person of each party, with what each
+    // restated; none for a report never issued.
+    let versions = format!("/v1/partnerships/{P}/reports/market/2008-Q2/versions");
+    let (st, listed) = s.send(Method::GET, &versions, Some(&d), &[], None).await;
+    assert_eq!(st, StatusCode::OK, "{listed}");
+    let listed: Value = serde_json::from_str(&listed).unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    for (v, org, restated) in [
+        (&listed[0], "hongyun", &json!([])),
+        (&listed[1], "changzhi", &v2["restatements"]),
+    ] {
+        assert_eq!(v["issued_by"], "person", "{v}");
+        assert_eq!(v["org"], org, "{v}");
+        assert_eq!(&v["restatements"], restated, "{v}");
+        assert!(v["issued_at"].is_string(), "{v}");
+    }
+    assert_eq!(
+        (&listed[0]["version"], &listed[1]["version"]),
+        (&json!(1), &json!(2))
+    );
+    let (st, none) = s
+        .send(
+            Method::GET,
+            &format!("/v1/partnerships/{P}/reports/brand/2008-Q2/versions"),
+            Some(&m),
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!((st, none.as_str()), (StatusCode::OK, "[]"));
 
     // No version 3 yet; an outsider may neither read nor issue.
     let (st, v) = s.send(Method::GET, &version(3), Some(&m), &[], None).await;

@@ -331,6 +331,11 @@ impl<L: EventLog> Local<L> {
     }
 
     /// Brings the read models up to `after` (or the head).
+    /// Brings the read models up to the log's head (the scheduler decides on them).
+    pub(crate) async fn sync_to_head(&self) -> Result<(), ExecuteError> {
+        Ok(self.models.sync(&**self.log(), None).await?)
+    }
+
     async fn sync(&self, after: Option<Position>) -> Result<(), ApiError> {
         Ok(self.models.sync(&**self.log(), after).await?)
     }

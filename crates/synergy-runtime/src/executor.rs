@@ -423,11 +423,16 @@ impl Decide for Evaluation {
         ctx: &DecisionContext,
         consulted: &Consulted,
     ) -> Result<Vec<Event>, ExecuteError> {
-        let model = consulted.model.as_deref().ok_or_else(|| {
-            ExecuteError::Internal(
-                "an evaluation command whose declaration names no evaluation view".into(),
-            )
-        })?;
+        // A command whose declaration names no evaluation view (`set-issuing`) decides on
+        // its stream alone: it is handed an empty model, which it does not read.
+        let empty;
+        let model = match consulted.model.as_deref() {
+            Some(model) => model,
+            None => {
+                empty = PartnershipModel::new(command.partnership().clone());
+                &empty
+            }
+        };
         Ok(EvaluationContext::execute(
             events_of(history),
             command,

@@ -14,12 +14,13 @@ pub mod import;
 pub mod nats;
 pub mod projection;
 pub mod query;
+pub mod schedule;
 
 pub use api::{
     Api, ApiError, IssueRequest, IssuedReport, Local, NotFound, PlanGapRequest, ReportRequest,
     ValueRealisedRequest,
 };
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ClockFileError, FileClock, ManualClock, SystemClock};
 pub use executor::{AnyCommand, ExecuteError, Executor, Outcome, Request, Unavailable};
 pub use query::AnyQuery;
 pub use synergy_domain::ErrorCode;

@@ -61,7 +61,7 @@ const MODEL_CHUNK: usize = 4 * 1024;
 const POSITION_KEY: &[u8] = b"position";
 /// Bumped when `PartnershipModel`'s layout changes: a store of another layout is rebuilt
 /// from position 0 instead of being misread.
-const MODEL_LAYOUT: u32 = 6;
+const MODEL_LAYOUT: u32 = 7;
 const LAYOUT_KEY: &[u8] = b"layout";
 
 #[derive(Debug, thiserror::Error)]

@@ -1,4 +1,4 @@
-//! Reads of the five contexts: each context's own queries, answered from its own streams
+//! Reads of the contexts (the five, and evaluation's issued versions): each context's own queries, answered from its own streams
 //! by its pure `answer` function, the same way on sled and on NATS.
 
 use serde::{Deserialize, Serialize};
@@ -17,6 +17,8 @@ pub enum AnyQuery {
     Brand(synergy_brand::Query),
     Information(synergy_information::Query),
     Support(synergy_support::Query),
+    /// Evaluation's read of its own issued streams (appended: the variant index travels).
+    Evaluation(synergy_evaluation::Query),
 }
 
 impl AnyQuery {
@@ -28,6 +30,7 @@ impl AnyQuery {
             AnyQuery::Brand(_) => Context::Brand,
             AnyQuery::Information(_) => Context::Information,
             AnyQuery::Support(_) => Context::Support,
+            AnyQuery::Evaluation(_) => Context::Evaluation,
         }
     }
 
@@ -39,6 +42,7 @@ impl AnyQuery {
             AnyQuery::Brand(q) => q.partnership(),
             AnyQuery::Information(q) => q.partnership(),
             AnyQuery::Support(q) => q.partnership(),
+            AnyQuery::Evaluation(q) => q.partnership(),
         }
     }
 
@@ -50,6 +54,7 @@ impl AnyQuery {
             AnyQuery::Brand(q) => format!("{q:?}"),
             AnyQuery::Information(q) => format!("{q:?}"),
             AnyQuery::Support(q) => format!("{q:?}"),
+            AnyQuery::Evaluation(q) => format!("{q:?}"),
         };
         debug
             .split([' ', '{', '('])
@@ -137,6 +142,13 @@ impl<L: EventLog> Executor<L> {
                         _ => synergy_proto::TimeZone::default(),
                     };
                     unwrap_answer(synergy_support::answer(q, events_of(&history), &zone))
+                }
+                AnyQuery::Evaluation(q) => {
+                    let history = log.read_aggregate(&q.stream(), 1).await?;
+                    unwrap_answer(synergy_evaluation::answer(
+                        history.iter().map(|c| &c.commit),
+                        q,
+                    ))
                 }
             }
         }

@@ -130,6 +130,9 @@ pub enum Command {
         /// Where the gateway listens (gateway and all only).
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
+        /// A test facility: read "now" from this file (docs/reports.md).
+        #[arg(long, hide = true, value_name = "FILE")]
+        clock_file: Option<std::path::PathBuf>,
     },
     /// Print the shell's completion script: `source <(synergy completions bash)`, or
     /// save it where the shell loads completions from.
@@ -240,6 +243,9 @@ pub struct UpArgs {
     /// Load the Changzhi demo data first.
     #[arg(long)]
     pub demo: bool,
+    /// A test facility: read "now" from this file (docs/reports.md).
+    #[arg(long, hide = true, value_name = "FILE")]
+    pub clock_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -316,6 +322,10 @@ pub struct ReportArgs {
     /// other formats from it.
     #[arg(long)]
     pub version: Option<u32>,
+    /// List the issued versions: when, by whom (the scheduler or a person) and what each
+    /// restated (JSON with --format json).
+    #[arg(long, conflicts_with_all = ["issue", "version"])]
+    pub versions: bool,
 }
 
 #[derive(Debug, Args)]

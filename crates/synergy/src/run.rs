@@ -15,7 +15,7 @@ use synergy_proto::{Date, OrgId, PartnershipId, Role, Side, Uuid, YearMonth};
 use synergy_runtime::nats::NatsAddress;
 use synergy_runtime::projection::ProjectionStore;
 use synergy_runtime::{
-    AnyCommand, Api, ApiError, ExecuteError, IssueRequest, IssuedReport, Local, Outcome,
+    AnyCommand, AnyQuery, Api, ApiError, ExecuteError, IssueRequest, IssuedReport, Local, Outcome,
     PlanGapRequest, ReportRequest, Request, SystemClock, ValueRealisedRequest, import,
 };
 
@@ -144,10 +144,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Up(args) => {
-            crate::serve::up(&data, nats, &args.addr, args.demo, gateway_limits).await
+            let clock = crate::serve::clock(args.clock_file.as_deref())?;
+            crate::serve::up(&data, nats, &args.addr, args.demo, gateway_limits, clock).await
         }
-        Command::Serve { service, addr } => {
-            crate::serve::serve(&service, &data, nats, &addr, gateway_limits).await
+        Command::Serve {
+            service,
+            addr,
+            clock_file,
+        } => {
+            let clock = crate::serve::clock(clock_file.as_deref())?;
+            crate::serve::serve(&service, &data, nats, &addr, gateway_limits, clock).await
         }
         Command::Completions { shell } => {
             // Written whole from memory: clap_complete panics on a write error (a closed
@@ -197,6 +203,21 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Err(e) => Err(e.into()),
             }
+        }
+        Command::Report(args) if args.versions => {
+            let api = read_api(&data, nats).await?;
+            let listed = api
+                .query(AnyQuery::Evaluation(synergy_evaluation::Query::Versions {
+                    partnership: args.partnership.clone(),
+                    kind: kind_of(args.kind),
+                    period: args.period,
+                }))
+                .await?;
+            match args.format {
+                OutputFormat::Json => print_text(&serde_json::to_string_pretty(&listed)?)?,
+                _ => print_versions(&args, &listed),
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Report(args) if args.version.is_some() => {
             let api = read_api(&data, nats).await?;
@@ -557,6 +578,45 @@ fn print_issued(issued: &IssuedReport) {
                 r.key,
                 r.previous.as_deref().unwrap_or("null"),
                 r.current.as_deref().unwrap_or("null")
+            );
+        }
+    }
+}
+
+/// One line per issued version, its restatements indented below it.
+fn print_versions(args: &crate::cli::ReportArgs, listed: &serde_json::Value) {
+    let versions = listed.as_array().map(Vec::as_slice).unwrap_or_default();
+    if versions.is_empty() {
+        println!(
+            "no version of the {} report of {} is issued",
+            kind_of(args.kind).as_str(),
+            args.period
+        );
+    }
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("null").to_owned();
+    for v in versions {
+        println!(
+            "version {} issued {} by {} ({} {} {})",
+            v["version"],
+            text(&v["issued_at"]),
+            match v["issued_by"].as_str() {
+                Some("scheduler") => "the scheduler",
+                _ => "a person",
+            },
+            text(&v["org"]),
+            text(&v["role"]),
+            text(&v["user"]),
+        );
+        for r in v["restatements"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            println!(
+                "  {}: {} → {}",
+                text(&r["key"]),
+                text(&r["previous"]),
+                text(&r["current"])
             );
         }
     }

@@ -11,7 +11,7 @@ use synergy_gateway::{FileTokenStore, GatewayState, TokenStore};
 use synergy_proto::{OrgId, Role};
 use synergy_runtime::nats::{self, NatsAddress, NatsApi, ServiceConfig, ServiceRole};
 use synergy_runtime::projection;
-use synergy_runtime::{Api, Clock, Local, SystemClock};
+use synergy_runtime::{Api, Clock, FileClock, Local, SystemClock, schedule};
 use tokio::sync::watch;
 
 /// A watch that turns true on Ctrl-C or SIGTERM.
@@ -102,6 +102,23 @@ async fn gateway(
     Ok(())
 }
 
+/// The clock of `up` and `serve`: the machine's, or with `--clock-file` (a test facility,
+/// docs/reports.md) the instant a file holds, said at start so it is never a surprise.
+pub fn clock(file: Option<&Path>) -> anyhow::Result<Arc<dyn Clock>> {
+    Ok(match file {
+        None => Arc::new(SystemClock),
+        Some(path) => {
+            let clock = FileClock::open(path)?;
+            println!(
+                "synergy: the clock reads {} (now {}); a test facility, never for production",
+                path.display(),
+                clock.now()
+            );
+            Arc::new(clock)
+        }
+    })
+}
+
 /// `synergy up`: every service and the gateway in one process.
 pub async fn up(
     data: &Path,
@@ -109,6 +126,7 @@ pub async fn up(
     addr: &str,
     demo: bool,
     import: synergy_gateway::Limits,
+    clock: Arc<dyn Clock>,
 ) -> anyhow::Result<ExitCode> {
     let stop = shutdown_signal();
     match nats_url {
@@ -118,12 +136,13 @@ pub async fn up(
                 let (api, _clock) = crate::demo::prepare(data).await?;
                 drop(api);
             }
-            let local = Local::open_embedded(data, Arc::new(SystemClock))?.followed();
+            let local = Local::open_embedded(data, clock)?.followed();
             let consumer = tokio::spawn(projection::run(
                 Arc::clone(local.log()),
                 Arc::clone(local.views()),
                 stop.clone(),
             ));
+            let scheduler = tokio::spawn(schedule::run(local.clone(), stop.clone()));
             let views = Arc::clone(local.views());
             println!("synergy up: embedded event log in {}", data.display());
             let served = gateway(addr, Arc::new(local), data, None, stop, import).await;
@@ -131,6 +150,9 @@ pub async fn up(
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => tracing::error!(error = %e, "evaluation consumer stopped"),
                 Err(e) => tracing::error!(error = %e, "evaluation consumer panicked"),
+            }
+            if let Err(e) = scheduler.await {
+                tracing::error!(error = %e, "the scheduler panicked");
             }
             views.flush()?;
             served?;
@@ -144,7 +166,8 @@ pub async fn up(
             let client = nats::connect(url, "synergy-up").await?;
             let log =
                 Arc::new(JetStreamLog::open(client.clone(), JetStreamConfig::default()).await?);
-            let config = ServiceConfig::new(ServiceRole::All).views(data.join("views"));
+            let mut config = ServiceConfig::new(ServiceRole::All).views(data.join("views"));
+            config.clock = clock;
             let services = tokio::spawn(nats::serve(client, config, log, stop.clone()));
             let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
             println!("synergy up: every service on NATS at {url}");
@@ -164,6 +187,7 @@ pub async fn serve(
     nats_url: Option<&NatsAddress>,
     addr: &str,
     import: synergy_gateway::Limits,
+    clock: Arc<dyn Clock>,
 ) -> anyhow::Result<ExitCode> {
     let Some(url) = nats_url else {
         bail!(
@@ -172,7 +196,7 @@ pub async fn serve(
     };
     // Every service and the gateway on --addr: what `up --nats` runs.
     if service == "all" {
-        return up(data, Some(url), addr, false, import).await;
+        return up(data, Some(url), addr, false, import, clock).await;
     }
     let stop = shutdown_signal();
     if service == "gateway" {
@@ -187,6 +211,7 @@ pub async fn serve(
     let client = nats::connect(url, &format!("synergy-{service}")).await?;
     let log = Arc::new(JetStreamLog::open(client.clone(), JetStreamConfig::default()).await?);
     let mut config = ServiceConfig::new(role);
+    config.clock = clock;
     if role.hosts(synergy_proto::Context::Evaluation) {
         config = config.views(data.join("views"));
     }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::amount::Percent;
-use crate::period::Period;
+use crate::period::{Period, PeriodKind};
 use crate::principal::Side;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -46,6 +46,7 @@ impl std::str::FromStr for ReportKind {
 
 /// One figure that differs between an issued version and the one before it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Restatement {
     /// Where the figure sits, e.g. `kpis.volume_cases` or `skus[hongyun-soft].revenue_yuan`.
     pub key: String,
@@ -210,4 +211,36 @@ pub enum EvaluationEvent {
     },
     /// The partnership's thresholds for review-pack exceptions.
     ExceptionRulesSet { rules: ExceptionRules },
+    /// One party proposes which reports evaluation issues by itself; in force once the
+    /// other party chooses the same (`IssuingSet`).
+    IssuingProposed {
+        setting: IssuingSetting,
+        proposed_by: Side,
+    },
+    /// Which reports evaluation issues by itself, as both parties agreed (or an operator
+    /// set); until the first, market and brand of every period length.
+    IssuingSet { setting: IssuingSetting },
+}
+
+/// Which reports evaluation issues by itself: the kinds, and the period lengths, each in
+/// their enum's order without repeats. Empty lists issue nothing by itself.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct IssuingSetting {
+    pub kinds: Vec<ReportKind>,
+    pub lengths: Vec<PeriodKind>,
+}
+
+impl Default for IssuingSetting {
+    /// Market and brand reports of every month, quarter, half and year.
+    fn default() -> Self {
+        Self {
+            kinds: vec![ReportKind::Market, ReportKind::Brand],
+            lengths: vec![
+                PeriodKind::Month,
+                PeriodKind::Quarter,
+                PeriodKind::Half,
+                PeriodKind::Year,
+            ],
+        }
+    }
 }

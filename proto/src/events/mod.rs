@@ -136,7 +136,9 @@ impl Event {
                 e,
                 EvaluationEvent {
                     ReportIssued,
-                    ExceptionRulesSet
+                    ExceptionRulesSet,
+                    IssuingProposed,
+                    IssuingSet
                 }
             ),
         }

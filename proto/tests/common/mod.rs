@@ -6,7 +6,7 @@
 
 use synergy_proto::events::brand::{BrandStage, CultureActivityKind, PriceClass, Score};
 use synergy_proto::events::evaluation::{
-    ExceptionRules, RecommendationRule, ReportKind, Restatement,
+    ExceptionRules, IssuingSetting, RecommendationRule, ReportKind, Restatement,
 };
 use synergy_proto::events::information::{MarketTotals, SkuLine, VolumeLine};
 use synergy_proto::events::marketing::CampaignOutcome;
@@ -503,6 +503,26 @@ pub fn every_event(f: &Fields) -> Vec<Event> {
         reason: opt(f.flag, s("revised ")),
     }];
     all.extend(information_later.into_iter().map(Event::from));
+    let setting = IssuingSetting {
+        kinds: vec![ReportKind::Market; usize::from(f.small % 3)],
+        lengths: if f.flag {
+            vec![PeriodKind::Month, PeriodKind::Year]
+        } else {
+            Vec::new()
+        },
+    };
+    let evaluation_later = [
+        EvaluationEvent::IssuingProposed {
+            setting: setting.clone(),
+            proposed_by: if f.flag {
+                Side::Manufacturer
+            } else {
+                Side::Distributor
+            },
+        },
+        EvaluationEvent::IssuingSet { setting },
+    ];
+    all.extend(evaluation_later.into_iter().map(Event::from));
     all
 }
 

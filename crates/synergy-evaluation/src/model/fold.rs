@@ -675,6 +675,10 @@ impl PartnershipModel {
             EvaluationEvent::ExceptionRulesSet { rules } => {
                 self.exception_rules = rules.clone();
             }
+            EvaluationEvent::IssuingProposed { .. } => {}
+            EvaluationEvent::IssuingSet { setting } => {
+                self.issuing = setting.clone();
+            }
         }
     }
 }

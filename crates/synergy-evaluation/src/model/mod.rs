@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use synergy_proto::events::brand::{BrandStage, CultureActivityKind, PriceClass, Score};
-use synergy_proto::events::evaluation::{ExceptionRules, RecommendationRule, ReportKind};
+use synergy_proto::events::evaluation::{
+    ExceptionRules, IssuingSetting, RecommendationRule, ReportKind,
+};
 use synergy_proto::events::information::{MarketTotals, SkuLine};
 use synergy_proto::events::marketing::CampaignOutcome;
 use synergy_proto::events::strategy::Target;
@@ -337,6 +339,8 @@ pub struct PartnershipModel {
     pub recommendation_decisions: BTreeMap<RecommendationKey, RecommendationDecision>,
     /// The distributor's analyses, by month or quarter; only the text in force is kept.
     pub analyses: BTreeMap<Period, AnalysisState>,
+    /// Which reports evaluation issues by itself, as both parties agreed.
+    pub issuing: IssuingSetting,
 }
 
 fn culture_key(kind: CultureActivityKind) -> u8 {
@@ -379,6 +383,7 @@ impl PartnershipModel {
             exception_rules: ExceptionRules::default(),
             recommendation_decisions: BTreeMap::new(),
             analyses: BTreeMap::new(),
+            issuing: IssuingSetting::default(),
         }
     }
 

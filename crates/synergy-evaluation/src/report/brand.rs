@@ -4,7 +4,9 @@
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{BrandId, Date, Period};
 
-use super::{BRAND_KEYS, Report, brand_rows, empty, figure_json, monthly_series, pick};
+use super::{
+    BRAND_KEYS, Report, brand_rows, empty, figure_json, monthly_series, pick, prior_year_series,
+};
 use crate::exact::Ratio;
 use crate::figure::Figure;
 use crate::json::Json;
@@ -75,6 +77,7 @@ pub fn brand_report(model: &PartnershipModel, period: Period, as_of: Date) -> Re
         ];
     }
     r.series = monthly_series(model, period, as_of);
+    r.series_prior_year = prior_year_series(model, period, as_of);
     r
 }
 

@@ -67,8 +67,9 @@ const KEYS: [&str; 53] = [
     "value_realised",
 ];
 
-/// Sections a report may carry besides [`KEYS`]' own.
-const MORE_SECTIONS: [&str; 1] = ["distributor_analysis"];
+/// Sections a report may carry besides [`KEYS`]' own (`months_missing`: an issued
+/// version's months without market data, `crate::schedule::issuable`).
+const MORE_SECTIONS: [&str; 2] = ["distributor_analysis", "months_missing"];
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the issued report cannot be read back: {0}")]
@@ -143,6 +144,27 @@ fn rows(json: &Json, id_key: &'static str) -> Result<Vec<Row>, DecodeError> {
         .collect()
 }
 
+/// The months of `series` or `series_prior_year` (`key`).
+fn points(items: &[Json], key: &str) -> Result<Vec<SeriesPoint>, DecodeError> {
+    items
+        .iter()
+        .map(|p| {
+            let Json::Object(members) = p else {
+                return Err(DecodeError(format!("a month of {key} is not an object")));
+            };
+            let values: Vec<(String, Json)> = members
+                .iter()
+                .filter(|(k, _)| k != "month")
+                .cloned()
+                .collect();
+            Ok(SeriesPoint {
+                month: parsed::<YearMonth>(p, "month")?,
+                values: kpis(&values)?,
+            })
+        })
+        .collect()
+}
+
 impl Report {
     /// The report a frozen body (its [`to_json`](Report::to_json)) was made from.
     pub fn from_json(json: &Json) -> Result<Report, DecodeError> {
@@ -157,23 +179,12 @@ impl Report {
             ),
             _ => return Err(DecodeError("version is not a number".into())),
         };
-        let series = array(json, "series")?
-            .iter()
-            .map(|p| {
-                let Json::Object(members) = p else {
-                    return Err(DecodeError("a month of series is not an object".into()));
-                };
-                let values: Vec<(String, Json)> = members
-                    .iter()
-                    .filter(|(k, _)| k != "month")
-                    .cloned()
-                    .collect();
-                Ok(SeriesPoint {
-                    month: parsed::<YearMonth>(p, "month")?,
-                    values: kpis(&values)?,
-                })
-            })
-            .collect::<Result<_, DecodeError>>()?;
+        let series = points(array(json, "series")?, "series")?;
+        // Bodies issued before reports carried the year before have none.
+        let series_prior_year = match json.get("series_prior_year") {
+            None => Vec::new(),
+            Some(_) => points(array(json, "series_prior_year")?, "series_prior_year")?,
+        };
         let months_included = array(json, "months_included")?
             .iter()
             .map(|m| match m {
@@ -183,7 +194,7 @@ impl Report {
                 _ => Err(DecodeError("months_included holds no month".into())),
             })
             .collect::<Result<_, _>>()?;
-        const HEAD: [&str; 11] = [
+        const HEAD: [&str; 12] = [
             "partnership",
             "period",
             "kind",
@@ -195,6 +206,7 @@ impl Report {
             "brands",
             "skus",
             "series",
+            "series_prior_year",
         ];
         Ok(Report {
             partnership: parsed::<PartnershipId>(json, "partnership")?,
@@ -208,6 +220,7 @@ impl Report {
             brands: rows(json, "brand")?,
             skus: rows(json, "sku")?,
             series,
+            series_prior_year,
             sections: members
                 .iter()
                 .filter(|(k, _)| !HEAD.contains(&k.as_str()))

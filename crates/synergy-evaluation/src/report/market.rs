@@ -4,7 +4,7 @@
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{Date, Period};
 
-use super::{Report, Row, brand_rows, empty, monthly_series};
+use super::{Report, Row, brand_rows, empty, monthly_series, prior_year_series};
 use crate::json::Json;
 use crate::kpi::{self, Scope};
 use crate::model::PartnershipModel;
@@ -32,6 +32,7 @@ pub fn market_report(model: &PartnershipModel, period: Period, as_of: Date) -> R
         })
         .collect();
     r.series = monthly_series(model, period, as_of);
+    r.series_prior_year = prior_year_series(model, period, as_of);
     r.sections = vec![(
         "recommendations",
         crate::recommend::section(model, period, as_of),

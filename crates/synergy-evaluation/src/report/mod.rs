@@ -4,7 +4,7 @@
 //! depend on "today"), so the same model always gives the same report. Its JSON form is
 //! the contract of `docs/kpis.md`: `partnership`, `period`, `kind`, `version`, `as_of`, `partial`,
 //! `months_included`, `kpis`,
-//! `brands`, `skus`, `series`, then the report's own sections (brand details, exceptions,
+//! `brands`, `skus`, `series`, `series_prior_year`, then the report's own sections (brand details, exceptions,
 //! action items, agenda).
 
 mod brand;
@@ -64,7 +64,10 @@ pub struct Report {
     pub brands: Vec<Row>,
     pub skus: Vec<Row>,
     pub series: Vec<SeriesPoint>,
-    /// Sections after `series`, in order (`exceptions`, `action_items`, `agenda`).
+    /// The same months a year earlier (`PRIOR_YEAR_KEYS`), so a chart can draw last
+    /// year's line beside this year's; empty where `series` is no market series.
+    pub series_prior_year: Vec<SeriesPoint>,
+    /// Sections after `series_prior_year`, in order (`exceptions`, `action_items`, `agenda`).
     pub sections: Vec<(&'static str, Json)>,
 }
 
@@ -92,6 +95,7 @@ fn empty(model: &PartnershipModel, kind: ReportKind, period: Period, as_of: Date
         brands: Vec::new(),
         skus: Vec::new(),
         series: Vec::new(),
+        series_prior_year: Vec::new(),
         sections: Vec::new(),
     }
 }
@@ -123,6 +127,9 @@ const BRAND_KEYS: [&str; 10] = [
     "price_index",
 ];
 
+/// What the year before's series carries: what the charts compare with.
+const PRIOR_YEAR_KEYS: [&str; 2] = ["volume_cases", "volume_share_pct"];
+
 fn pick(kpis: &Kpis, keys: &[&'static str]) -> Kpis {
     keys.iter()
         .filter_map(|k| kpis.get(k).map(|v| (*k, v.clone())))
@@ -130,13 +137,27 @@ fn pick(kpis: &Kpis, keys: &[&'static str]) -> Kpis {
 }
 
 fn monthly_series(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<SeriesPoint> {
-    period
-        .months()
+    month_points(model, period.months(), &SERIES_KEYS, as_of)
+}
+
+/// The months of `period` a year earlier, each with `PRIOR_YEAR_KEYS`.
+fn prior_year_series(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<SeriesPoint> {
+    let months = period.months().filter_map(|m| m.offset(-12));
+    month_points(model, months, &PRIOR_YEAR_KEYS, as_of)
+}
+
+fn month_points(
+    model: &PartnershipModel,
+    months: impl Iterator<Item = YearMonth>,
+    keys: &[&'static str],
+    as_of: Date,
+) -> Vec<SeriesPoint> {
+    months
         .map(|month| SeriesPoint {
             month,
             values: pick(
                 &kpi::market_kpis(model, Scope::Partnership, Period::Month(month), as_of),
-                &SERIES_KEYS,
+                keys,
             ),
         })
         .collect()
@@ -224,6 +245,22 @@ impl Report {
             members.extend(r.extra_members());
             Json::Object(members)
         };
+        let series = |points: &[SeriesPoint]| {
+            Json::Array(
+                points
+                    .iter()
+                    .map(|p| {
+                        let mut m = vec![("month".to_owned(), Json::str(p.month.to_string()))];
+                        m.extend(
+                            p.values
+                                .iter()
+                                .map(|(k, v)| ((*k).to_owned(), figure_json(v))),
+                        );
+                        Json::Object(m)
+                    })
+                    .collect(),
+            )
+        };
         let mut members = vec![
             (
                 "partnership".to_owned(),
@@ -256,22 +293,10 @@ impl Report {
                 "skus".to_owned(),
                 Json::Array(self.skus.iter().map(row).collect()),
             ),
+            ("series".to_owned(), series(&self.series)),
             (
-                "series".to_owned(),
-                Json::Array(
-                    self.series
-                        .iter()
-                        .map(|p| {
-                            let mut m = vec![("month".to_owned(), Json::str(p.month.to_string()))];
-                            m.extend(
-                                p.values
-                                    .iter()
-                                    .map(|(k, v)| ((*k).to_owned(), figure_json(v))),
-                            );
-                            Json::Object(m)
-                        })
-                        .collect(),
-                ),
+                "series_prior_year".to_owned(),
+                series(&self.series_prior_year),
             ),
         ];
         members.extend(

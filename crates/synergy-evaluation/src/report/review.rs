@@ -7,7 +7,7 @@ use synergy_proto::{Date, Period, PeriodKind};
 use super::brand::{culture_json, outcome_json};
 use super::{
     BRAND_KEYS, Report, Row, brand_rows, count_json, empty, exceptions, figure_json, kpi_json,
-    monthly_series, pick,
+    monthly_series, pick, prior_year_series,
 };
 use crate::exact::Ratio;
 use crate::figure::{Figure, Kpis};
@@ -39,6 +39,7 @@ pub fn review_pack(model: &PartnershipModel, period: Period, as_of: Date) -> Rep
     );
     r.brands = brand_rows(model, period, as_of, Some(&BRAND_KEYS));
     r.series = monthly_series(model, period, as_of);
+    r.series_prior_year = prior_year_series(model, period, as_of);
     r.sections = vec![
         ("exceptions", Json::Array(exceptions(model, period, as_of))),
         (

@@ -269,14 +269,11 @@ impl Service {
                 subject::commands_of(c),
                 subject::queue_group(c),
             ));
-            // Evaluation's reads are its reports, below.
-            if c != Context::Evaluation {
-                out.push((
-                    Endpoint::Read(c),
-                    wire::read_subject(c),
-                    subject::queue_group(c),
-                ));
-            }
+            out.push((
+                Endpoint::Read(c),
+                wire::read_subject(c),
+                subject::queue_group(c),
+            ));
         }
         if role.hosts(Context::Strategy) {
             out.push((
@@ -314,6 +311,7 @@ impl Service {
             // Evaluation: read models in their own sled store, followed by a background
             // consumer that stops only after the last report query is answered.
             let (stop_projection, projection_stopped) = watch::channel(false);
+            let projection_stopped_scheduler = projection_stopped.clone();
             let (reports, mut projection) = if role.hosts(Context::Evaluation) {
                 let store = Arc::new(match &self.config.views {
                     Some(dir) => ProjectionStore::open(dir)?,
@@ -331,6 +329,8 @@ impl Service {
                     Arc::clone(&self.config.clock),
                 )
                 .followed();
+                // Evaluation issues the reports that are due by itself (`schedule`).
+                tokio::spawn(crate::schedule::run(local.clone(), projection_stopped_scheduler));
                 (Some(local), Some(task))
             } else {
                 (None, None)

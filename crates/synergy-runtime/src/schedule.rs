@@ -1,0 +1,121 @@
+//! The scheduler: evaluation issues and restates each partnership's reports by itself
+//! (`synergy_evaluation::schedule` decides what is due; this task only asks it and runs
+//! the `issue-report` command it names).
+//!
+//! Exactly once comes from the event log, not from this task: each issuance is a request
+//! whose idempotency key is derived from (partnership, kind, period, version), so its
+//! commit id is the same in every process and after every restart (a JetStream
+//! `Nats-Msg-Id`, a sled duplicate), and the command appends with the issued stream's
+//! expected version, so of two schedulers (two replicas, or one killed and restarted)
+//! deciding on the same version only one append lands; the other decides again on the
+//! stream, finds the figures issued and records nothing.
+
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use synergy_domain::Principal;
+use synergy_evaluation::schedule;
+use synergy_eventlog::{EventLog, Position};
+use synergy_proto::events::evaluation::ReportKind;
+use synergy_proto::{PartnershipId, Period, Role, Uuid};
+use tokio::sync::watch;
+
+use crate::api::Local;
+use crate::executor::{AnyCommand, ExecuteError, Outcome, Request};
+
+pub use synergy_evaluation::schedule::SCHEDULER;
+
+/// How often the scheduler looks; it decides again only when the read models moved or
+/// another minute began.
+pub const TICK: Duration = Duration::from_millis(500);
+
+/// The idempotency key of issuing `version` of a report: the same in every process.
+pub fn issuance_key(
+    partnership: &PartnershipId,
+    kind: ReportKind,
+    period: Period,
+    version: u32,
+) -> Uuid {
+    let mut h = Sha256::new();
+    for part in [
+        "synergy issuance".as_bytes(),
+        partnership.as_str().as_bytes(),
+        kind.as_str().as_bytes(),
+        period.to_string().as_bytes(),
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    h.update(version.to_be_bytes());
+    let mut bytes = [0; 16];
+    bytes.copy_from_slice(&h.finalize()[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
+
+/// Issues everything due now for every partnership the read models know; answers the
+/// outcomes of the commands it ran (an outcome without events: another issuer was first).
+pub async fn tick<L: EventLog>(local: &Local<L>) -> Result<Vec<Outcome>, ExecuteError> {
+    local.sync_to_head().await?;
+    let now = local.executor().clock().now();
+    let store = local.views();
+    let partnerships = store
+        .partnerships()
+        .map_err(|e| ExecuteError::Corrupt(format!("evaluation's read models: {e}")))?;
+    let mut outcomes = Vec::new();
+    for partnership in partnerships {
+        let Some(model) = store
+            .model(&partnership)
+            .map_err(|e| ExecuteError::Corrupt(format!("evaluation's read models: {e}")))?
+        else {
+            continue;
+        };
+        let Some(info) = &model.info else { continue };
+        let principal = Principal::new(info.manufacturer.clone(), Role::Admin, SCHEDULER);
+        for due in schedule::due(&model, &model.issuing, now) {
+            let key = issuance_key(&partnership, due.kind, due.period, due.version);
+            let command = AnyCommand::Evaluation(synergy_evaluation::Command::IssueReport {
+                partnership: partnership.clone(),
+                kind: due.kind,
+                period: due.period,
+                as_of: None,
+            });
+            let outcome = local
+                .executor()
+                .execute(Request::new(principal.clone(), command).with_key(key))
+                .await?;
+            tracing::info!(
+                %partnership,
+                kind = due.kind.as_str(),
+                period = %due.period,
+                version = outcome.version,
+                recorded = !outcome.events.is_empty(),
+                missing = due.missing.len(),
+                "scheduled issue"
+            );
+            outcomes.push(outcome);
+        }
+    }
+    Ok(outcomes)
+}
+
+/// Runs the scheduler until `stop`: a tick whenever the read models moved or a new minute
+/// of the clock began. A failed tick is logged and tried again at the next.
+pub async fn run<L: EventLog>(local: Local<L>, mut stop: watch::Receiver<bool>) {
+    let mut seen: Option<(Position, i64)> = None;
+    loop {
+        let now = (
+            local.views().position(),
+            local.executor().clock().now().millis() / 60_000,
+        );
+        if seen != Some(now) {
+            match tick(&local).await {
+                Ok(_) => seen = Some(now),
+                Err(e) => tracing::warn!(error = %e, "the scheduler could not issue; trying again"),
+            }
+        }
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => return,
+            () = tokio::time::sleep(TICK) => {}
+        }
+    }
+}

@@ -1,0 +1,409 @@
+//! The acceptance of periodic reports: two years of monthly market data uploaded over
+//! HTTP to `synergy up`, its clock moved by the test through `--clock-file`; evaluation
+//! issues version 1 of every complete month, quarter, half and year of the market and
+//! brand reports without anyone asking, and a correction of one month issues version 2
+//! of the periods whose figures it changes, with restatements. The issued events are
+//! counted in the log once `up` has stopped.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use synergy_eventlog::{EventLog, Filter};
+use synergy_proto::events::EvaluationEvent;
+use synergy_proto::{Event, Period, YearMonth};
+use synergy_runtime::{Local, SystemClock};
+
+const P: &str = "hongyun-changzhi";
+
+/// One HTTP/1.1 request; (status, body).
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    kind: &str,
+    body: &str,
+) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Authorization: Bearer {token}\r\nContent-Type: {kind}\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(req.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().expect("status code");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn post(addr: &str, path: &str, token: &str, kind: &str, body: &str) -> Value {
+    let (status, text) = http(addr, "POST", path, token, kind, body);
+    assert!(matches!(status, 200 | 201), "POST {path}: {status} {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// A running `synergy up` on an empty data directory, its clock read from a file.
+struct Up {
+    child: std::process::Child,
+    addr: String,
+}
+
+impl Drop for Up {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn up(data: &Path, clock: &Path) -> Up {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_synergy"))
+        .args([
+            "--data",
+            data.to_str().unwrap(),
+            "up",
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .arg("--clock-file")
+        .arg(clock)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start synergy up");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut addr = None;
+    while let Some(Ok(line)) = lines.next() {
+        if let Some(rest) = line.strip_prefix("synergy: HTTP API on http://") {
+            addr = rest.split_whitespace().next().map(str::to_owned);
+        }
+        if line == "ready" {
+            break;
+        }
+    }
+    // The rest of stdout is drained so `up` never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Up {
+        child,
+        addr: addr.expect("the address is printed"),
+    }
+}
+
+fn token(data: &Path, org: &str, role: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_synergy"))
+        .args([
+            "--data",
+            data.to_str().unwrap(),
+            "token",
+            "create",
+            "--org",
+            org,
+            "--role",
+            role,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Noon of `day` in Shanghai, the partnership's zone.
+fn set_clock(file: &Path, day: &str) {
+    std::fs::write(file, format!("{day}T04:00:00Z")).unwrap();
+}
+
+const HEADER: &str = "period,sku,volume_cases,revenue_yuan,closing_stock_cases,outlets_stocking,outlets_selling,avg_retail_price_yuan";
+
+fn month_csv(month: YearMonth, volume: u32) -> String {
+    let market = 10_000 + 100 * u32::from(month.month());
+    format!(
+        "{HEADER}\n{month},hy-soft,{volume},{},300,2900,2600,190.00\n{month},ALL,{market},{},,5200,,\n",
+        volume * 190,
+        market * 150,
+    )
+}
+
+/// Waits until issued `version` of every (kind, period) can be read.
+fn wait_for(addr: &str, token: &str, want: &[(String, Period)], version: u32) {
+    let started = Instant::now();
+    for (kind, period) in want {
+        let path = format!("/v1/partnerships/{P}/reports/{kind}/{period}/versions/{version}");
+        loop {
+            let (status, _) = http(addr, "GET", &path, token, "application/json", "");
+            if status == 200 {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(180),
+                "{kind} {period} v{version} was never issued"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// Every `ReportIssued` of the log: (kind, period, version) → (times recorded, issuer,
+/// restatements).
+fn issued(data: &Path) -> BTreeMap<(String, Period, u32), (usize, String, usize)> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let local = Local::open_embedded(data, Arc::new(SystemClock)).unwrap();
+        let mut out: BTreeMap<(String, Period, u32), (usize, String, usize)> = BTreeMap::new();
+        for stored in local.log().read_matching(Filter::ALL).await.unwrap() {
+            for e in &stored.commit.events {
+                if let Event::Evaluation(EvaluationEvent::ReportIssued {
+                    kind,
+                    period,
+                    version,
+                    restatements,
+                    ..
+                }) = &e.event
+                {
+                    let entry = out
+                        .entry((kind.as_str().to_owned(), *period, *version))
+                        .or_insert((0, stored.commit.actor.user.clone(), restatements.len()));
+                    entry.0 += 1;
+                }
+            }
+        }
+        out
+    })
+}
+
+fn stop(mut up: Up) {
+    let pid = up.child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let status = up.child.wait().unwrap();
+    assert!(status.success(), "up exits cleanly on SIGTERM: {status}");
+}
+
+/// Every period of `length` months from July 2006 whose months all ended by June 2008.
+fn periods() -> Vec<Period> {
+    let mut out = Vec::new();
+    for year in 2006..=2008 {
+        let mut all: Vec<Period> = (1..=12)
+            .map(|m| Period::month(year, m).unwrap())
+            .chain((1..=4).map(|q| Period::quarter(year, q).unwrap()))
+            .chain((1..=2).map(|h| Period::half(year, h).unwrap()))
+            .chain([Period::year(year).unwrap()])
+            .collect();
+        all.retain(|p| {
+            p.first_month() >= "2006-07".parse().unwrap()
+                && p.last_month() <= "2008-06".parse().unwrap()
+        });
+        out.extend(all);
+    }
+    out
+}
+
+#[test]
+fn two_years_uploaded_are_issued_by_themselves_and_a_correction_restates() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let clock = dir.path().join("clock");
+    set_clock(&clock, "2006-06-20");
+    let running = up(&data, &clock);
+    let addr = running.addr.clone();
+    let m = token(&data, "hongyun", "manufacturer");
+    let d = token(&data, "changzhi", "distributor");
+    let sign = json!({"partnership": P, "manufacturer": "hongyun", "distributor": "changzhi",
+                      "region": "長治", "signed_on": "2006-06-20"});
+    post(
+        &addr,
+        "/v1/partnerships",
+        &m,
+        "application/json",
+        &sign.to_string(),
+    );
+    post(
+        &addr,
+        &format!("/v1/partnerships/{P}/acceptance"),
+        &d,
+        "application/json",
+        "{}",
+    );
+    post(
+        &addr,
+        &format!("/v1/partnerships/{P}/catalogue"),
+        &m,
+        "text/csv",
+        "brand,sku,name,price_class,guide_price_yuan\nhongyun,hy-soft,紅雲(軟),2,190.00\n",
+    );
+
+    // Each month sent on the 5th of the next, the clock moved there first.
+    let mut month: YearMonth = "2006-07".parse().unwrap();
+    while month <= "2008-06".parse().unwrap() {
+        let sent = month.next().unwrap().first_day().add_days(4).unwrap();
+        set_clock(&clock, &sent.to_string());
+        let volume = 1_000
+            + 10 * u32::try_from(month.months_until("2006-07".parse().unwrap()).abs()).unwrap();
+        post(
+            &addr,
+            &format!("/v1/partnerships/{P}/market-data"),
+            &d,
+            "text/csv",
+            &month_csv(month, volume),
+        );
+        month = month.next().unwrap();
+    }
+    let all: Vec<(String, Period)> = periods()
+        .into_iter()
+        .flat_map(|p| [("market".to_owned(), p), ("brand".to_owned(), p)])
+        .collect();
+    // 24 months, 8 quarters, 4 halves and 2007, for market and brand.
+    assert_eq!(all.len(), 2 * (24 + 8 + 4 + 1));
+    wait_for(&addr, &m, &all, 1);
+
+    // May 2007 corrected on 20 July 2008.
+    set_clock(&clock, "2008-07-20");
+    let may: YearMonth = "2007-05".parse().unwrap();
+    post(
+        &addr,
+        &format!("/v1/partnerships/{P}/market-data?reason=recount"),
+        &d,
+        "text/csv",
+        &month_csv(may, 1_500),
+    );
+    // The periods holding May 2007, and those whose change over the period before or the
+    // year before is computed from one holding it.
+    let touched = |p: &Period| {
+        p.contains(may)
+            || p.previous().is_some_and(|q| q.contains(may))
+            || p.same_period_last_year().is_some_and(|q| q.contains(may))
+    };
+    let restated: Vec<(String, Period)> = all.iter().filter(|(_, p)| touched(p)).cloned().collect();
+    wait_for(&addr, &m, &restated, 2);
+    // Time for anything else the scheduler would (wrongly) issue.
+    std::thread::sleep(Duration::from_secs(3));
+    stop(running);
+
+    let issued = issued(&data);
+    let mut want: Vec<(String, Period, u32)> =
+        all.iter().map(|(k, p)| (k.clone(), *p, 1)).collect();
+    want.extend(restated.iter().map(|(k, p)| (k.clone(), *p, 2)));
+    want.sort();
+    assert_eq!(issued.keys().cloned().collect::<Vec<_>>(), want);
+    for ((kind, period, version), (times, by, restatements)) in &issued {
+        assert_eq!(
+            *times, 1,
+            "{kind} {period} v{version} recorded {times} times"
+        );
+        assert_eq!(by, "scheduler", "{kind} {period} v{version}");
+        assert_eq!(
+            *restatements > 0,
+            *version == 2,
+            "{kind} {period} v{version}"
+        );
+    }
+    assert!(
+        restated
+            .iter()
+            .any(|(_, p)| *p == "2007-Q2".parse().unwrap())
+    );
+    assert!(
+        restated
+            .iter()
+            .any(|(_, p)| *p == "2008-05".parse().unwrap())
+    );
+}
+
+/// Both parties agree over HTTP to quarterly market reports only: the manufacturer's
+/// choice proposes, the distributor's same choice sets it, and then a complete quarter is
+/// the one report issued by itself.
+#[test]
+fn the_parties_agree_which_reports_are_issued_by_themselves() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let clock = dir.path().join("clock");
+    set_clock(&clock, "2007-12-20");
+    let running = up(&data, &clock);
+    let addr = running.addr.clone();
+    let m = token(&data, "hongyun", "manufacturer");
+    let d = token(&data, "changzhi", "distributor");
+    let sign = json!({"partnership": P, "manufacturer": "hongyun", "distributor": "changzhi",
+                      "region": "長治", "signed_on": "2007-12-18"});
+    post(
+        &addr,
+        "/v1/partnerships",
+        &m,
+        "application/json",
+        &sign.to_string(),
+    );
+    post(
+        &addr,
+        &format!("/v1/partnerships/{P}/acceptance"),
+        &d,
+        "application/json",
+        "{}",
+    );
+    post(
+        &addr,
+        &format!("/v1/partnerships/{P}/catalogue"),
+        &m,
+        "text/csv",
+        "brand,sku,name,price_class,guide_price_yuan\nhongyun,hy-soft,紅雲(軟),2,190.00\n",
+    );
+    let issuing = format!("/v1/partnerships/{P}/issuing");
+    let choice = r#"{"market": true, "quarters": true}"#;
+    let proposed = post(&addr, &issuing, &m, "application/json", choice);
+    assert_eq!(proposed["events"], json!(["IssuingProposed"]), "{proposed}");
+    let set = post(&addr, &issuing, &d, "application/json", choice);
+    assert_eq!(set["events"], json!(["IssuingSet"]), "{set}");
+    let (status, refused) = http(
+        &addr,
+        "POST",
+        &issuing,
+        &d,
+        "application/json",
+        r#"{"monthly": true}"#,
+    );
+    assert_eq!(status, 400, "{refused}");
+
+    for (month, sent) in [
+        ("2008-01", "2008-02-05"),
+        ("2008-02", "2008-03-05"),
+        ("2008-03", "2008-04-05"),
+    ] {
+        set_clock(&clock, sent);
+        post(
+            &addr,
+            &format!("/v1/partnerships/{P}/market-data"),
+            &d,
+            "text/csv",
+            &month_csv(month.parse().unwrap(), 1_000),
+        );
+    }
+    wait_for(
+        &addr,
+        &m,
+        &[("market".to_owned(), "2008-Q1".parse().unwrap())],
+        1,
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    stop(running);
+    let issued = issued(&data);
+    assert_eq!(
+        issued.keys().cloned().collect::<Vec<_>>(),
+        [("market".to_owned(), "2008-Q1".parse().unwrap(), 1)]
+    );
+}
