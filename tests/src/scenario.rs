@@ -76,6 +76,19 @@ impl Deployment {
         self.dir.path().join("files")
     }
 
+    /// Runs `scenario` on this deployment; on a failure, prints every service's stderr
+    /// tail before handing the error back.
+    pub fn run<T>(
+        &mut self,
+        scenario: impl FnOnce(&mut Deployment) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let result = scenario(self);
+        if result.is_err() {
+            eprintln!("{}", self.diagnostics());
+        }
+        result
+    }
+
     /// Every service's stderr tail, for a failure message.
     pub fn diagnostics(&self) -> String {
         self.services

@@ -237,6 +237,27 @@ impl Drop for Node {
     }
 }
 
+/// For a test binary with `harness = false`, enough of libtest's protocol for cargo test
+/// and nextest: answers `--list` (nextest lists twice, all tests and then `--ignored`
+/// ones; `name` is not ignored) and honours a name filter, so `cargo test other_test` skips
+/// it. Whether to run `name` now.
+pub fn harness_runs(name: &str) -> bool {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        if !args.iter().any(|a| a == "--ignored") {
+            println!("{name}: test");
+        }
+        return false;
+    }
+    if let Some(filter) = args.iter().find(|a| !a.starts_with('-'))
+        && !name.contains(filter.as_str())
+    {
+        println!("{name} filtered out");
+        return false;
+    }
+    true
+}
+
 /// Whether the HTTP endpoint on local `port` answers `GET /healthz` with 200 within a
 /// second: nats-server's monitor, or anything that serves the same probe.
 pub fn monitor_healthy(port: u16) -> bool {
