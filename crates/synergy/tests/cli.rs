@@ -213,7 +213,7 @@ fn a_report_is_issued_by_its_declared_command_and_an_empty_period_is_not() {
     let csv = dir.path().join("market.csv");
     std::fs::write(&csv, market("1000")).unwrap();
     for (kind, file) in [("catalogue", &catalogue), ("market-data", &csv)] {
-        ok(&data, &import_p1(kind, &file));
+        ok(&data, &import_p1(kind, file));
     }
     let issue = |kind: &'static str, period: &'static str, as_of: &'static str| {
         [
