@@ -57,9 +57,9 @@ impl RulesChoice {
 }
 
 /// The largest share drop, in points: a share cannot fall by more than all of it.
-pub const MAX_SHARE_DROP_POINTS: Percent = Percent::from_units(100_00);
+pub const MAX_SHARE_DROP_POINTS: Percent = Percent::from_units(10_000);
 /// The highest attainment bar, in percent of the target.
-pub const MAX_ATTAINMENT: Percent = Percent::from_units(200_00);
+pub const MAX_ATTAINMENT: Percent = Percent::from_units(20_000);
 
 /// Refuses rules no report could judge by, naming the field.
 pub fn check(rules: &ExceptionRules) -> Result<(), DomainError> {

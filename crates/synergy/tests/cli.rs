@@ -1215,7 +1215,14 @@ fn exception_rules_are_set_from_the_command_line_and_bad_ones_refused() {
     assert!(out.contains("recorded ExceptionRulesSet"), "{out}");
     let out = ok(
         &data,
-        &["rules", "set", "--partnership", "p1", "--price-index-low", "90"],
+        &[
+            "rules",
+            "set",
+            "--partnership",
+            "p1",
+            "--price-index-low",
+            "90",
+        ],
     );
     assert!(out.contains("recorded ExceptionRulesSet"), "{out}");
     let agreed = show(&data);
@@ -1231,7 +1238,14 @@ fn exception_rules_are_set_from_the_command_line_and_bad_ones_refused() {
     let before = commits(&data);
     let err = refused(
         &data,
-        &["rules", "set", "--partnership", "p1", "--price-index-high", "90"],
+        &[
+            "rules",
+            "set",
+            "--partnership",
+            "p1",
+            "--price-index-high",
+            "90",
+        ],
     );
     assert!(
         err.contains("exception_rules.price_band_empty") && err.contains("price_index_low"),
@@ -1239,7 +1253,14 @@ fn exception_rules_are_set_from_the_command_line_and_bad_ones_refused() {
     );
     let err = refused(
         &data,
-        &["rules", "set", "--partnership", "p1", "--max-stock-to-sales", "0"],
+        &[
+            "rules",
+            "set",
+            "--partnership",
+            "p1",
+            "--max-stock-to-sales",
+            "0",
+        ],
     );
     assert!(
         err.contains("exception_rules.stock_to_sales_not_positive")

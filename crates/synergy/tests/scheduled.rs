@@ -513,7 +513,11 @@ fn the_parties_agree_their_exception_rules_and_the_reports_follow_them() {
             "exception_rules.price_band_empty",
             "price_index_low",
         ),
-        (r#"{"share_drop_points": "-1"}"#, "invalid", "share_drop_points"),
+        (
+            r#"{"share_drop_points": "-1"}"#,
+            "invalid",
+            "share_drop_points",
+        ),
     ] {
         let (status, text) = http(&addr, "POST", &rules, &d, json_kind, body);
         assert_eq!(status, 422, "{body}: {text}");
@@ -524,7 +528,10 @@ fn the_parties_agree_their_exception_rules_and_the_reports_follow_them() {
             "{refusal}"
         );
     }
-    assert_eq!(get(&addr, &rules, &d)["pending"]["proposed_by"], "Manufacturer");
+    assert_eq!(
+        get(&addr, &rules, &d)["pending"]["proposed_by"],
+        "Manufacturer"
+    );
 
     let set = post(
         &addr,

@@ -642,7 +642,11 @@ fn every_read_answers_with_the_schema_its_document_states() {
             json!({"request": "r1", "title": "POS materials", "severity": "normal"}),
         ),
         ("/support-requests/r1/acknowledgement", &m, json!({})),
-        ("/exception-rules", &m, json!({"max_stock_to_sales": "2.00"})),
+        (
+            "/exception-rules",
+            &m,
+            json!({"max_stock_to_sales": "2.00"}),
+        ),
     ] {
         let (status, answer) = post_json(&addr, &format!("{p}{path}"), who, &body);
         assert_eq!(status, 201, "POST {path}: {answer}");
