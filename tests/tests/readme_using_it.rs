@@ -379,6 +379,22 @@ fn check_output(sandbox: &Sandbox, command: &str, out: &str) -> anyhow::Result<(
                 "`{command}` shows no {row:?}:\n{out}"
             );
         }
+        "rules" => ensure!(
+            out.contains("recorded ExceptionRulesSet"),
+            "`{command}` set no rules:\n{out}"
+        ),
+        "show" if words.get(2) == Some(&"exception-rules") => {
+            let agreed: serde_json::Value = serde_json::from_str(out)
+                .with_context(|| format!("`{command}` printed no JSON:\n{out}"))?;
+            let rules = &agreed["in_force"]["rules"];
+            ensure!(
+                rules["share_drop_points"] == "2.00"
+                    && rules["min_volume_attainment"] == "85.00"
+                    && rules["max_stock_to_sales"] == "1.50"
+                    && agreed["pending"].is_null(),
+                "`{command}` shows not the rules just set:\n{out}"
+            );
+        }
         "show" => {
             let revisions: serde_json::Value = serde_json::from_str(out)
                 .with_context(|| format!("`{command}` printed no JSON:\n{out}"))?;
@@ -545,6 +561,14 @@ fn readme_using_it_runs_as_written() -> anyhow::Result<()> {
                 out.contains("Market report — hy-cz — 2008-Q2") && out.contains("version 1"),
                 "`{command}`:\n{out}"
             );
+        }
+        if command.contains("/exception-rules") {
+            let expected = if command.contains(" -d ") {
+                r#""events":["ExceptionRulesProposed"]"#
+            } else {
+                r#""proposed_by":"Distributor""#
+            };
+            ensure!(out.contains(expected), "`{command}`:\n{out}");
         }
         if command.contains("/revisions") {
             ensure!(out.contains("June keyed wrong"), "`{command}`:\n{out}");

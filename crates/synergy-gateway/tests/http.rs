@@ -531,6 +531,20 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             None,
             E,
         ),
+        (
+            "/v1/partnerships/{id}/exception-rules",
+            Method::POST,
+            pp("/exception-rules"),
+            b(json!({"share_drop_points": "3"})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/exception-rules",
+            Method::GET,
+            pp("/exception-rules"),
+            None,
+            E,
+        ),
         // The reads of the five contexts: parties only, either side.
         (
             "/v1/partnerships/{id}/agreement",

@@ -1042,3 +1042,93 @@ fn the_distributor_submits_its_analysis_from_a_file_and_revises_it() {
         "{pack}"
     );
 }
+
+/// `synergy rules set` acts as the operator, so the rules are set at once; a threshold
+/// left out keeps the one in force; a band without width is refused naming its field and
+/// rule, and records nothing; `show exception-rules` reads what is in force.
+#[test]
+fn exception_rules_are_set_from_the_command_line_and_bad_ones_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &SIGN_P1);
+    let show = |data: &Path| -> serde_json::Value {
+        let text = ok(data, &["show", "exception-rules", "--partnership", "p1"]);
+        serde_json::from_str(&text).unwrap()
+    };
+    assert_eq!(show(&data)["in_force"]["set"], serde_json::Value::Null);
+
+    let out = ok(
+        &data,
+        &[
+            "rules",
+            "set",
+            "--partnership",
+            "p1",
+            "--share-drop-points",
+            "2.5",
+            "--max-stock-to-sales",
+            "2",
+        ],
+    );
+    assert!(out.contains("recorded ExceptionRulesSet"), "{out}");
+    let out = ok(
+        &data,
+        &[
+            "rules",
+            "set",
+            "--partnership",
+            "p1",
+            "--price-index-low",
+            "90",
+        ],
+    );
+    assert!(out.contains("recorded ExceptionRulesSet"), "{out}");
+    let agreed = show(&data);
+    assert_eq!(
+        agreed["in_force"]["rules"],
+        serde_json::json!({"share_drop_points": "2.50", "min_volume_attainment": "90.00",
+                           "price_index_low": "90.00", "price_index_high": "105.00",
+                           "max_stock_to_sales": "2.00"}),
+        "{agreed}"
+    );
+    assert_eq!(agreed["in_force"]["set"]["user"], "cli", "{agreed}");
+
+    let before = commits(&data);
+    let err = refused(
+        &data,
+        &[
+            "rules",
+            "set",
+            "--partnership",
+            "p1",
+            "--price-index-high",
+            "90",
+        ],
+    );
+    assert!(
+        err.contains("exception_rules.price_band_empty") && err.contains("price_index_low"),
+        "{err}"
+    );
+    let err = refused(
+        &data,
+        &[
+            "rules",
+            "set",
+            "--partnership",
+            "p1",
+            "--max-stock-to-sales",
+            "0",
+        ],
+    );
+    assert!(
+        err.contains("exception_rules.stock_to_sales_not_positive")
+            && err.contains("max_stock_to_sales"),
+        "{err}"
+    );
+    assert_eq!(commits(&data), before, "a refusal records nothing");
+
+    // Naming no threshold chooses the rules in force: nothing to record.
+    let out = ok(&data, &["rules", "set", "--partnership", "p1"]);
+    assert!(!out.contains("recorded"), "{out}");
+    assert_eq!(commits(&data), before);
+}
