@@ -106,15 +106,7 @@ impl ServiceProcess {
             .with_context(|| format!("cannot start synergy serve {}", self.service))?;
         let stdout = child.stdout.take().context("no stdout pipe")?;
         self.child = Some(child);
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            // Reading on after `ready` (nobody listening) keeps the pipe from filling up
-            // and blocking the service.
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let _ = tx.send(line);
-            }
-        });
+        let rx = lines(stdout);
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -298,7 +290,8 @@ impl Cli {
     }
 }
 
-fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<String> {
+/// Reads `pipe` to its end on a thread of its own; the text, when joined.
+pub fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
         let mut text = String::new();
         if let Some(mut pipe) = pipe {
@@ -306,4 +299,18 @@ fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<
         }
         text
     })
+}
+
+/// The lines of `pipe` as they come, read on a thread of its own. It reads on to the end
+/// after the receiver is gone (nobody listening after `ready`), which keeps the pipe from
+/// filling up and blocking the process that writes it.
+pub fn lines<R: Read + Send + 'static>(pipe: R) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    rx
 }

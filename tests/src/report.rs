@@ -105,6 +105,29 @@ pub fn thousandths(text: &str) -> anyhow::Result<i128> {
     Ok(if negative { -value } else { value })
 }
 
+/// `n` with thousands separated by commas, as the reports print whole cases.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// Cases as the 简体中文 report prints them: from 10,000 in 万箱, 2 decimals rounded half
+/// up.
+pub fn in_wan(n: u64) -> String {
+    if n < 10_000 {
+        return grouped(n);
+    }
+    let hundredths = (n + 50) / 100;
+    format!("{}.{:02} 万箱", grouped(hundredths / 100), hundredths % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

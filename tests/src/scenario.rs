@@ -14,7 +14,7 @@ pub const PARTNERSHIP: &str = "hongyun-changzhi";
 pub const MANUFACTURER: &str = "hongyun";
 pub const DISTRIBUTOR: &str = "changzhi-tobacco";
 
-/// The six services, one process each.
+/// The six services, one process each (and one NATS user each in `deploy/nats/accounts.conf`).
 pub const SIX_SERVICES: [&str; 6] = [
     "strategy",
     "marketing",
@@ -74,6 +74,19 @@ impl Deployment {
     /// A directory for the files the analyst imports.
     pub fn files(&self) -> PathBuf {
         self.dir.path().join("files")
+    }
+
+    /// Runs `scenario` on this deployment; on a failure, prints every service's stderr
+    /// tail before handing the error back.
+    pub fn run<T>(
+        &mut self,
+        scenario: impl FnOnce(&mut Deployment) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let result = scenario(self);
+        if result.is_err() {
+            eprintln!("{}", self.diagnostics());
+        }
+        result
     }
 
     /// Every service's stderr tail, for a failure message.

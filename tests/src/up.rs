@@ -7,11 +7,10 @@
 //! nothing.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
@@ -80,15 +79,7 @@ impl Up {
             .stderr(File::create(stderr).context("cannot create the stderr file")?);
         let mut child = cmd.spawn().context("cannot start synergy up")?;
         let stdout = child.stdout.take().context("no stdout")?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let rx = crate::process::lines(stdout);
         let mut up = Up {
             child: Some(child),
             wrapped: !wrapper.is_empty(),

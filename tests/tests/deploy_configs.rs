@@ -8,7 +8,6 @@
 //! directory (rewritten in a copy, because nats-server refuses a `--store_dir` flag when
 //! the file sets one too).
 
-use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -20,17 +19,9 @@ use async_nats::jetstream::{self, stream};
 use async_nats::{ConnectOptions, Event, HeaderMap};
 use bytes::Bytes;
 use futures::StreamExt;
+use synergy_e2e::scenario::SIX_SERVICES;
 use tempfile::TempDir;
 
-/// The service users of `deploy/nats/accounts.conf` and the context each writes.
-const SERVICES: [&str; 6] = [
-    "strategy",
-    "marketing",
-    "brand",
-    "information",
-    "support",
-    "evaluation",
-];
 /// The admin's password is given to the server as a bcrypt hash (cost 11) of this
 /// plaintext, to show that the environment may hold hashes instead of secrets.
 const ADMIN_PLAINTEXT: &str = "pAdminTestOnly0";
@@ -53,7 +44,7 @@ fn password(user: &str) -> String {
 
 /// What nats-server finds in its environment: `SYNERGY_<USER>_PASSWORD` for every user.
 fn server_env() -> Vec<(String, String)> {
-    let mut env: Vec<(String, String)> = SERVICES
+    let mut env: Vec<(String, String)> = SIX_SERVICES
         .iter()
         .chain(&["gateway", "route"])
         .map(|u| {
@@ -72,16 +63,6 @@ fn nats_server() -> Command {
     let mut cmd = Command::new(bin);
     cmd.env_clear().envs(server_env()).stdin(Stdio::null());
     cmd
-}
-
-fn free_ports(n: usize) -> Vec<u16> {
-    let listeners: Vec<TcpListener> = (0..n)
-        .map(|_| TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0"))
-        .collect();
-    listeners
-        .iter()
-        .map(|l| l.local_addr().expect("local addr").port())
-        .collect()
 }
 
 /// Copies `deploy/nats` into `dir`, pointing every JetStream store at `store`. Fails if a
@@ -123,7 +104,7 @@ struct Server {
 
 impl Server {
     fn spawn(name: &str, config: &Path, extra: &[String], log: PathBuf) -> anyhow::Result<Server> {
-        let ports = free_ports(2);
+        let ports = synergy_testkit::free_ports(2).expect("bind 127.0.0.1:0");
         let out = std::fs::File::create(&log)?;
         let child = nats_server()
             .arg("-c")
@@ -166,7 +147,7 @@ impl Server {
                     self.log_text()
                 );
             }
-            if healthz(self.http_port) {
+            if synergy_testkit::monitor_healthy(self.http_port) {
                 return Ok(());
             }
             if Instant::now() > deadline {
@@ -193,23 +174,6 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.kill();
     }
-}
-
-fn healthz(port: u16) -> bool {
-    use std::io::{Read, Write};
-    let Ok(mut conn) = std::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)) else {
-        return false;
-    };
-    let _ = conn.set_read_timeout(Some(Duration::from_secs(1)));
-    if conn
-        .write_all(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-        .is_err()
-    {
-        return false;
-    }
-    let mut reply = Vec::new();
-    let _ = conn.read_to_end(&mut reply);
-    reply.starts_with(b"HTTP/1.0 200") || reply.starts_with(b"HTTP/1.1 200")
 }
 
 /// A client logged in as `user`, recording every error the server reports to it.
@@ -582,7 +546,7 @@ async fn single_node_gives_each_user_only_its_own_rights() -> anyhow::Result<()>
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_node_cluster_keeps_acking_after_losing_a_node() -> anyhow::Result<()> {
     let dir = TempDir::with_prefix("synergy-deploy-cluster-")?;
-    let route_ports = free_ports(3);
+    let route_ports = synergy_testkit::free_ports(3).expect("bind 127.0.0.1:0");
     let routes = route_ports
         .iter()
         .map(|p| format!("nats://127.0.0.1:{p}"))

@@ -14,8 +14,6 @@
 //! fails it, so the walkthrough cannot drift from what is tested.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::net::{Ipv4Addr, TcpListener};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -37,16 +35,6 @@ const START_TIMEOUT: Duration = Duration::from_secs(120);
 const CLI_TIMEOUT: Duration = Duration::from_secs(90);
 /// The line every deploy config stores JetStream data under.
 const STORE_LINE: &str = "store_dir: /var/lib/synergy/nats";
-
-fn free_ports(n: usize) -> Vec<u16> {
-    let listeners: Vec<TcpListener> = (0..n)
-        .map(|_| TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0"))
-        .collect();
-    listeners
-        .iter()
-        .map(|l| l.local_addr().expect("local addr").port())
-        .collect()
-}
 
 /// What the sandbox puts where the README says `/etc/...`, `/var/lib/...` and fixed ports.
 struct Sandbox {
@@ -283,13 +271,7 @@ impl Unit {
             .spawn()
             .with_context(|| format!("starting {}: {}", self.name, argv.join(" ")))?;
         let stdout = child.stdout.take().context("no stdout")?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let _ = tx.send(line);
-            }
-        });
+        let rx = synergy_e2e::process::lines(stdout);
         Ok((child, rx))
     }
 }
@@ -369,7 +351,7 @@ fn spawn_nats(
 /// Waits until the server's /healthz (JetStream, and on a cluster a meta leader) says ok.
 fn wait_healthy(running: &mut Running, http_port: u16) -> anyhow::Result<()> {
     let deadline = Instant::now() + START_TIMEOUT;
-    while !healthz(http_port) {
+    while !synergy_testkit::monitor_healthy(http_port) {
         if let Some(status) = running.child.try_wait()? {
             bail!(
                 "{} exited ({status}):\n{}",
@@ -386,23 +368,6 @@ fn wait_healthy(running: &mut Running, http_port: u16) -> anyhow::Result<()> {
         std::thread::sleep(Duration::from_millis(50));
     }
     Ok(())
-}
-
-fn healthz(port: u16) -> bool {
-    use std::io::{Read, Write};
-    let Ok(mut conn) = std::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)) else {
-        return false;
-    };
-    let _ = conn.set_read_timeout(Some(Duration::from_secs(1)));
-    if conn
-        .write_all(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-        .is_err()
-    {
-        return false;
-    }
-    let mut reply = Vec::new();
-    let _ = conn.read_to_end(&mut reply);
-    reply.starts_with(b"HTTP/1.0 200") || reply.starts_with(b"HTTP/1.1 200")
 }
 
 /// The units `synergy.target` wants, from the installed target file.
@@ -446,8 +411,8 @@ fn operator(sandbox: &Sandbox, login: &str, line: &str) -> Command {
 
 fn run_operator(sandbox: &Sandbox, login: &str, line: &str) -> anyhow::Result<(String, String)> {
     let mut child = operator(sandbox, login, line).spawn()?;
-    let stdout = reader(child.stdout.take());
-    let stderr = reader(child.stderr.take());
+    let stdout = synergy_e2e::process::reader(child.stdout.take());
+    let stderr = synergy_e2e::process::reader(child.stderr.take());
     let deadline = Instant::now() + CLI_TIMEOUT;
     let status = loop {
         if let Some(status) = child.try_wait()? {
@@ -470,16 +435,6 @@ fn run_operator(sandbox: &Sandbox, login: &str, line: &str) -> anyhow::Result<(S
     Ok((out, err))
 }
 
-fn reader<R: std::io::Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_string(&mut text);
-        }
-        text
-    })
-}
-
 /// `synergy tail` follows the log from its head: once it runs, meetings are scheduled
 /// (one per attempt, the way an operator would watch something happen) until it shows one,
 /// then the shell and the CLI (one process group) are stopped. Returns what it showed.
@@ -488,13 +443,7 @@ fn tail_shows_new_commits(sandbox: &Sandbox, login: &str, line: &str) -> anyhow:
     cmd.process_group(0);
     let mut child = cmd.spawn()?;
     let stdout = child.stdout.take().context("no stdout")?;
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for l in BufReader::new(stdout).lines() {
-            let Ok(l) = l else { break };
-            let _ = tx.send(l);
-        }
-    });
+    let rx = synergy_e2e::process::lines(stdout);
     let deadline = Instant::now() + CLI_TIMEOUT;
     let result = (|| {
         for attempt in 1.. {
@@ -554,25 +503,7 @@ fn operator_block(sandbox: &Sandbox, block: &[String]) -> anyhow::Result<String>
 /// The report the operator asked for counts the imported month's volume.
 fn ensure_report_counts_january(transcript: &str) -> anyhow::Result<()> {
     let n = january()?.volume_cases();
-    // Thousands separated by commas; from 10,000 in 万箱 with 2 decimals (rounded half
-    // up), as the 简体中文 report prints them.
-    let grouped = |n: u64| {
-        let digits = n.to_string();
-        let mut out = String::new();
-        for (i, digit) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(digit);
-        }
-        out
-    };
-    let shown = if n < 10_000 {
-        grouped(n)
-    } else {
-        let hundredths = (n + 50) / 100;
-        format!("{}.{:02} 万箱", grouped(hundredths / 100), hundredths % 100)
-    };
+    let shown = synergy_e2e::report::in_wan(n);
     let row = format!("| 销量(箱) | {shown} |");
     ensure!(transcript.contains(&row), "no {row:?} in:\n{transcript}");
     Ok(())
@@ -595,7 +526,7 @@ fn write_import_files(sandbox: &Sandbox) -> anyhow::Result<()> {
 
 #[test]
 fn readme_section_2_runs_as_written() -> anyhow::Result<()> {
-    let ports = free_ports(3);
+    let ports = synergy_testkit::free_ports(3).expect("bind 127.0.0.1:0");
     let (client_port, http_port, gateway_port) = (ports[0], ports[1], ports[2]);
     let sandbox = Sandbox::new(&[client_port], http_port, gateway_port)?;
     let blocks = sh_blocks("deploy/README.md", "## 2.")?;
@@ -730,7 +661,7 @@ fn readme_section_2_runs_as_written() -> anyhow::Result<()> {
 /// the cluster.
 #[test]
 fn the_cluster_configs_take_the_same_logins() -> anyhow::Result<()> {
-    let ports = free_ports(3 + 3 + 3 + 1);
+    let ports = synergy_testkit::free_ports(3 + 3 + 3 + 1).expect("bind 127.0.0.1:0");
     let (clients, routes, https, gateway_port) =
         (&ports[0..3], &ports[3..6], &ports[6..9], ports[9]);
     let sandbox = Sandbox::new(clients, https[0], gateway_port)?;

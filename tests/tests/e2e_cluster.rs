@@ -22,12 +22,8 @@ fn cluster_loses_the_stream_leader_and_keeps_accepting_commands() -> anyhow::Res
     let mut cluster = NatsCluster::start()?;
     let urls = cluster.urls().join(",");
     let leader = provision_r3_stream(&cluster.urls())?;
-    let d = Deployment::start(&urls, &SIX_SERVICES, "info")?;
-    let result = scenario(&mut cluster, &d, &leader);
-    if result.is_err() {
-        eprintln!("{}", d.diagnostics());
-    }
-    result
+    let mut d = Deployment::start(&urls, &SIX_SERVICES, "info")?;
+    d.run(|d| scenario(&mut cluster, d, &leader))
 }
 
 /// The same loss with one seed URL per process: the services connect to the leader's node
@@ -44,11 +40,7 @@ fn services_on_the_leader_node_fail_over_when_it_dies() -> anyhow::Result<()> {
         .context("survivor url")?;
     let mut d = Deployment::start(&leader_url, &SIX_SERVICES, "info")?;
     d.cli = synergy_e2e::Cli::new(&survivor, &d.files().join("cli"));
-    let result = scenario(&mut cluster, &d, &leader);
-    if result.is_err() {
-        eprintln!("{}", d.diagnostics());
-    }
-    result
+    d.run(|d| scenario(&mut cluster, d, &leader))
 }
 
 fn node_index(name: &str) -> anyhow::Result<usize> {

@@ -13,11 +13,7 @@ const PERIODS: [&str; 4] = ["2007-Q3", "2008-Q1", "2007", "2008"];
 fn evaluation_killed_mid_imports_restarts_with_the_same_figures() -> anyhow::Result<()> {
     let nats = NatsServer::start()?;
     let mut d = Deployment::start(&nats.url(), &SIX_SERVICES, "info")?;
-    let result = scenario(&mut d);
-    if result.is_err() {
-        eprintln!("{}", d.diagnostics());
-    }
-    result
+    d.run(scenario)
 }
 
 fn scenario(d: &mut Deployment) -> anyhow::Result<()> {

@@ -4,7 +4,7 @@
 //! answering, and its peak resident memory (VmHWM, read from /proc) stays under 1 GiB.
 //! That is a bound on memory, not on time.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -94,16 +94,7 @@ impl Up {
             .spawn()
             .context("start synergy up")?;
         let stdout = child.stdout.take().context("stdout")?;
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    // Keep draining so the server never blocks on a full pipe.
-                    continue;
-                }
-            }
-        });
+        let rx = synergy_e2e::process::lines(stdout);
         let (mut addr, mut admin, mut expect_token) = (None, None, false);
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {

@@ -19,11 +19,7 @@ fn evaluation_killed_mid_issuance_and_a_second_replica_issue_each_version_once()
 -> anyhow::Result<()> {
     let nats = NatsServer::start()?;
     let mut d = Deployment::start(&nats.url(), &SIX_SERVICES, "info")?;
-    let result = scenario(&mut d);
-    if result.is_err() {
-        eprintln!("{}", d.diagnostics());
-    }
-    result
+    d.run(scenario)
 }
 
 /// Polls the log until `done` holds of what is issued; what is issued then.

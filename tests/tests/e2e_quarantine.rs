@@ -14,11 +14,7 @@ use synergy_testkit::NatsServer;
 fn a_stray_message_on_a_commit_subject_stops_no_service() -> anyhow::Result<()> {
     let nats = NatsServer::start()?;
     let mut d = Deployment::start(&nats.url(), &SIX_SERVICES, "info")?;
-    let result = scenario(&mut d, &nats.url());
-    if result.is_err() {
-        eprintln!("{}", d.diagnostics());
-    }
-    result
+    d.run(|d| scenario(d, &nats.url()))
 }
 
 fn scenario(d: &mut Deployment, url: &str) -> anyhow::Result<()> {

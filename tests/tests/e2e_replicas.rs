@@ -16,11 +16,7 @@ fn two_information_replicas_share_the_imports() -> anyhow::Result<()> {
     let mut d = Deployment::start(&nats.url(), &["strategy", "brand", "evaluation"], "info")?;
     d.add("information-a", "information")?;
     d.add("information-b", "information")?;
-    let result = scenario(&mut d);
-    if result.is_err() {
-        eprintln!("{}", d.diagnostics());
-    }
-    result
+    d.run(scenario)
 }
 
 fn scenario(d: &mut Deployment) -> anyhow::Result<()> {

@@ -17,12 +17,8 @@ const PLAN_TARGET_2008_CASES: u64 = 33_000;
 #[test]
 fn six_services_over_nats_serve_the_whole_model() -> anyhow::Result<()> {
     let nats = NatsServer::start()?;
-    let d = Deployment::start(&nats.url(), &SIX_SERVICES, "info")?;
-    let result = scenario(&d);
-    if result.is_err() {
-        eprintln!("{}", d.diagnostics());
-    }
-    result
+    let mut d = Deployment::start(&nats.url(), &SIX_SERVICES, "info")?;
+    d.run(|d| scenario(d))
 }
 
 fn scenario(d: &Deployment) -> anyhow::Result<()> {

@@ -13,17 +13,16 @@
 //! that port. A README line this test does not know fails it, so the section cannot drift
 //! from what is tested.
 
-use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
 use synergy_e2e::binary::workspace_root;
 use synergy_e2e::docs::sh_blocks;
 use synergy_e2e::market::{MarketData, Month};
+use synergy_e2e::report::in_wan;
 use synergy_e2e::synergy_bin;
 use tempfile::TempDir;
 
@@ -143,8 +142,8 @@ impl Sandbox {
             .process_group(0)
             .spawn()
             .with_context(|| format!("cannot run sh for {line}"))?;
-        let stdout = reader(child.stdout.take());
-        let stderr = reader(child.stderr.take());
+        let stdout = synergy_e2e::process::reader(child.stdout.take());
+        let stderr = synergy_e2e::process::reader(child.stderr.take());
         let status = wait_for(&mut child, CLI_TIMEOUT);
         let out = stdout.join().unwrap_or_default();
         let err = stderr.join().unwrap_or_default();
@@ -155,16 +154,6 @@ impl Sandbox {
         );
         Ok(out)
     }
-}
-
-fn reader<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<String> {
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_string(&mut text);
-        }
-        text
-    })
 }
 
 /// Waits for `child` (a process group leader), killing its group past `timeout`.
@@ -216,14 +205,7 @@ impl Up {
             .spawn()
             .with_context(|| format!("cannot start {script}"))?;
         let stdout = child.stdout.take().context("no stdout")?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            // Reading on after `ready` keeps the pipe from filling up.
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let _ = tx.send(line);
-            }
-        });
+        let rx = synergy_e2e::process::lines(stdout);
         let mut up = Up {
             child,
             addr: String::new(),
@@ -315,29 +297,6 @@ fn copy_examples(work: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `n` with thousands separated by commas, as the reports print whole cases.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
-/// Cases as the 简体中文 report prints them: from 10,000 in 万箱, 2 decimals rounded half
-/// up.
-fn in_wan(n: u64) -> String {
-    if n < 10_000 {
-        return grouped(n);
-    }
-    let hundredths = (n + 50) / 100;
-    format!("{}.{:02} 万箱", grouped(hundredths / 100), hundredths % 100)
-}
-
 /// What one line of the first block must have shown, beyond exiting 0.
 fn check_output(sandbox: &Sandbox, command: &str, out: &str) -> anyhow::Result<()> {
     let words: Vec<&str> = command.split_whitespace().collect();
@@ -418,6 +377,22 @@ fn check_output(sandbox: &Sandbox, command: &str, out: &str) -> anyhow::Result<(
             ensure!(
                 out.contains("市场分析") && out.contains(&row),
                 "`{command}` shows no {row:?}:\n{out}"
+            );
+        }
+        "rules" => ensure!(
+            out.contains("recorded ExceptionRulesSet"),
+            "`{command}` set no rules:\n{out}"
+        ),
+        "show" if words.get(2) == Some(&"exception-rules") => {
+            let agreed: serde_json::Value = serde_json::from_str(out)
+                .with_context(|| format!("`{command}` printed no JSON:\n{out}"))?;
+            let rules = &agreed["in_force"]["rules"];
+            ensure!(
+                rules["share_drop_points"] == "2.00"
+                    && rules["min_volume_attainment"] == "85.00"
+                    && rules["max_stock_to_sales"] == "1.50"
+                    && agreed["pending"].is_null(),
+                "`{command}` shows not the rules just set:\n{out}"
             );
         }
         "show" => {
@@ -620,6 +595,14 @@ fn readme_using_it_runs_as_written() -> anyhow::Result<()> {
                 out.contains(r#""partnership":"hy-cz","counterparty":"hongyun""#),
                 "`{command}`:\n{out}"
             );
+        }
+        if command.contains("/exception-rules") {
+            let expected = if command.contains(" -d ") {
+                r#""events":["ExceptionRulesProposed"]"#
+            } else {
+                r#""proposed_by":"Distributor""#
+            };
+            ensure!(out.contains(expected), "`{command}`:\n{out}");
         }
         if command.contains("/revisions") {
             ensure!(out.contains("June keyed wrong"), "`{command}`:\n{out}");

@@ -392,28 +392,7 @@ pub fn commits() -> Vec<Commit> {
         ));
     }
     let signed_on = date(2007, 12, 18);
-    let mut signing: Vec<Event> = vec![
-        StrategyEvent::PartnershipSigned {
-            manufacturer: id(MANUFACTURER),
-            distributor: id(DISTRIBUTOR),
-            region: REGION.to_owned(),
-            signed_on,
-        }
-        .into(),
-    ];
-    signing.extend(RULEBOOKS.iter().map(|t| {
-        Event::from(StrategyEvent::RulebookAdopted {
-            title: (*t).to_owned(),
-            adopted_on: signed_on,
-        })
-    }));
-    out.push(b.commit(
-        Context::Strategy,
-        AggregateId::singleton("partnership"),
-        Side::Manufacturer,
-        signed_on,
-        signing,
-    ));
+    out.push(b.signing(REGION.to_owned(), signed_on));
     let plan: PlanId = id(PLAN);
     let mut plan_events: Vec<Event> = vec![
         StrategyEvent::PlanDrafted {

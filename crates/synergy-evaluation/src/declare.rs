@@ -12,6 +12,7 @@ use synergy_proto::events::evaluation::{IssuingSetting, ReportKind};
 use synergy_proto::{Context, Event, PeriodKind, Side};
 
 use crate::issue::Command;
+use crate::rules::RulesChoice;
 
 /// What issuing answers beside the outcome, whose `version` is the report's version: the
 /// issued stream holds one commit of one `ReportIssued` per version.
@@ -188,11 +189,98 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
             })
         },
     },
+    Declared {
+        spec: CommandSpec {
+            recorded: "Proposed (a party), or set (the operator, or the other party choosing the \
+                   proposed rules)",
+            unchanged: Some(
+                "The rules are in force already, or this party's proposal of them is pending",
+            ),
+            views: &[],
+            ..CommandSpec::new(
+                Context::Evaluation,
+                "set-exception-rules",
+                ["rules", "set"],
+                "Choose the thresholds that make a figure an exception.\n\
+             They decide the review pack's exceptions and the recommendations of every report \
+             (docs/kpis.md). Until both parties choose otherwise the defaults hold: a share \
+             drop of more than 1.00 point, attainment below 90.00 %, a price index outside \
+             95.00–105.00, stock-to-sales above 1.50. A threshold left out keeps the one in \
+             force. A party's choice proposes the rules and they are set once the other party \
+             chooses the same; an operator sets them at once. Choosing the rules in force \
+             (e.g. naming no threshold) answers a pending proposal: they stay, and the \
+             proposal is gone.",
+                "choosing the exception rules",
+                Who::Either(Side::Manufacturer),
+                "/v1/partnerships/{id}/exception-rules",
+                &[
+                    Field::partnership(),
+                    Field::new(
+                        "share_drop_points",
+                        Kind::Text(Shape::Percent),
+                        "Volume share falling by more than this many points against the \
+                         period before is an exception (`share.drop`); 0 to 100.00, default \
+                         1.00",
+                    )
+                    .optional(),
+                    Field::new(
+                        "min_volume_attainment",
+                        Kind::Text(Shape::Percent),
+                        "Volume attainment below this percentage of the target is an exception \
+                         (`attainment.low`; prorated in a period in progress); 0 to 200.00, \
+                         default 90.00",
+                    )
+                    .optional(),
+                    Field::new(
+                        "price_index_low",
+                        Kind::Text(Shape::Percent),
+                        "A price index (retail ÷ guide price × 100) below this is an exception \
+                         (`price.low`); below price_index_high, default 95.00",
+                    )
+                    .optional(),
+                    Field::new(
+                        "price_index_high",
+                        Kind::Text(Shape::Percent),
+                        "A price index above this is an exception (`price.high`); above \
+                         price_index_low, default 105.00",
+                    )
+                    .optional(),
+                    Field::new(
+                        "max_stock_to_sales",
+                        Kind::Text(Shape::Percent),
+                        "A ratio of closing stock to the month's sales above this is an \
+                         exception (`stock.high`); above 0, default 1.50",
+                    )
+                    .optional(),
+                ],
+            )
+        },
+        is: |c| matches!(c, Command::SetExceptionRules { .. }),
+        bind: |a| {
+            Ok(Command::SetExceptionRules {
+                partnership: a.get("partnership")?,
+                rules: RulesChoice {
+                    share_drop_points: a.opt("share_drop_points")?,
+                    min_volume_attainment: a.opt("min_volume_attainment")?,
+                    price_index_low: a.opt("price_index_low")?,
+                    price_index_high: a.opt("price_index_high")?,
+                    max_stock_to_sales: a.opt("max_stock_to_sales")?,
+                },
+            })
+        },
+    },
 ]);
 
 /// The CLI groups of this context's commands.
-pub const CLI_GROUPS: &[(&str, &str)] = &[(
-    "issue",
-    "Issued reports: freeze a report as its next version, stating what changed; choose \
-     which reports evaluation issues by itself.",
-)];
+pub const CLI_GROUPS: &[(&str, &str)] = &[
+    (
+        "issue",
+        "Issued reports: freeze a report as its next version, stating what changed; choose \
+         which reports evaluation issues by itself.",
+    ),
+    (
+        "rules",
+        "Exception rules: the thresholds both parties agree that make a figure an exception \
+         and a recommendation.",
+    ),
+];

@@ -56,14 +56,19 @@ pub enum Command {
         partnership: PartnershipId,
         setting: IssuingSetting,
     },
+    /// Choose the thresholds of exceptions and recommendations (`crate::rules`).
+    SetExceptionRules {
+        partnership: PartnershipId,
+        rules: crate::rules::RulesChoice,
+    },
 }
 
 impl Command {
     pub fn partnership(&self) -> &PartnershipId {
         match self {
-            Command::IssueReport { partnership, .. } | Command::SetIssuing { partnership, .. } => {
-                partnership
-            }
+            Command::IssueReport { partnership, .. }
+            | Command::SetIssuing { partnership, .. }
+            | Command::SetExceptionRules { partnership, .. } => partnership,
         }
     }
 }
@@ -87,12 +92,16 @@ impl EvaluationContext {
                 ..
             } => issued_stream(partnership, *kind, *period),
             Command::SetIssuing { partnership, .. } => crate::setting::setting_stream(partnership),
+            Command::SetExceptionRules { partnership, .. } => {
+                crate::rules::rules_stream(partnership)
+            }
         }
     }
 
     /// Decides `command` on the stream's `history` (oldest first) and the partnership's
-    /// read `model`, folded at least up to the history's last commit (`set-issuing`
-    /// consults no model: its declaration names none, and it is passed an empty one).
+    /// read `model`, folded at least up to the history's last commit (`set-issuing` and
+    /// `set-exception-rules` consult no model: their declarations name none, and they are
+    /// passed an empty one).
     pub fn execute<'a>(
         history: impl IntoIterator<Item = &'a Event>,
         command: Command,
@@ -115,6 +124,9 @@ impl EvaluationContext {
                 partnership,
                 setting,
             } => crate::setting::set_issuing(history, &partnership, setting, ctx)?,
+            Command::SetExceptionRules { partnership, rules } => {
+                crate::rules::set_exception_rules(history, &partnership, &rules, ctx)?
+            }
         };
         Ok(events.into_iter().map(Event::Evaluation).collect())
     }

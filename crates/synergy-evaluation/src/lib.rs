@@ -4,8 +4,10 @@
 //! exact integer/rational arithmetic, diffs issued versions into
 //! restatements, and renders reports as JSON, CSV, Markdown and HTML with inline SVG charts.
 //!
-//! Its one command, issuing a report (`issue`), is declared like every context's
-//! (`COMMANDS`) and decided on the partnership's read model, which the runtime passes in.
+//! Its commands are declared like every context's (`COMMANDS`): issuing a report (`issue`),
+//! decided on the partnership's read model, which the runtime passes in, and the two
+//! settings both parties agree, which reports are issued by themselves (`setting`) and the
+//! exception rules (`rules`).
 //!
 //! It is pure: it must never import tokio, NATS, sled or HTTP. The runtime feeds it commits
 //! (with the consumer position stored beside the postcard-encoded model) and asks it for
@@ -27,6 +29,7 @@ pub mod recommend;
 pub mod render;
 pub mod report;
 pub mod restate;
+pub mod rules;
 pub mod schedule;
 pub mod setting;
 pub mod svg;

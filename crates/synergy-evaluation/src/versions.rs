@@ -1,7 +1,7 @@
-//! Evaluation's read of its own streams: the issued versions of a report, each with who
-//! issued it (the scheduler, or a person of a party), when, and its restatements — read
-//! from the issued stream's commits, so they are there at any time, whatever the read
-//! models hold.
+//! Evaluation's reads of its own streams: the issued versions of a report, each with who
+//! issued it (the scheduler, or a person of a party), when, and its restatements; and the
+//! exception rules in force with the pending proposal (`crate::rules`) — read from the
+//! streams' commits, so they are there at any time, whatever the read models hold.
 
 use serde::{Deserialize, Serialize};
 use synergy_proto::events::EvaluationEvent;
@@ -20,12 +20,16 @@ pub enum Query {
         kind: ReportKind,
         period: Period,
     },
+    /// The exception rules in force and the pending proposal (`crate::rules`).
+    ExceptionRules { partnership: PartnershipId },
 }
 
 impl Query {
     pub fn partnership(&self) -> &PartnershipId {
         match self {
-            Query::Versions { partnership, .. } => partnership,
+            Query::Versions { partnership, .. } | Query::ExceptionRules { partnership } => {
+                partnership
+            }
         }
     }
 
@@ -37,6 +41,7 @@ impl Query {
                 kind,
                 period,
             } => issued_stream(partnership, *kind, *period),
+            Query::ExceptionRules { partnership } => crate::rules::rules_stream(partnership),
         }
     }
 }
@@ -69,9 +74,13 @@ pub struct VersionIssued {
 }
 
 /// The answer to a [`Query`].
+// One answer is made per query and serialized at once, never held in numbers; boxing the
+// rules would only hide their type from the gateway's typed read.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Answer {
     Versions(Vec<VersionIssued>),
+    ExceptionRules(crate::rules::ExceptionRulesAgreed),
 }
 
 /// Answers `query` from the commits of its stream, oldest first.
@@ -103,5 +112,6 @@ pub fn answer<'a>(commits: impl IntoIterator<Item = &'a Commit>, query: &Query) 
                 })
                 .collect(),
         ),
+        Query::ExceptionRules { .. } => Answer::ExceptionRules(crate::rules::read(commits)),
     }
 }

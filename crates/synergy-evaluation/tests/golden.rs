@@ -12,13 +12,9 @@ use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::events::{EvaluationEvent, InformationEvent};
 use synergy_proto::{AggregateId, Context, Date, Period, Side};
 
-fn folded() -> PartnershipModel {
-    let mut model = PartnershipModel::new(changzhi::PARTNERSHIP.parse().unwrap());
-    for c in changzhi::commits() {
-        model.apply(&c);
-    }
-    model
-}
+mod common;
+
+use common::changzhi_folded as folded;
 
 fn h1() -> Period {
     "2008-H1".parse().unwrap()

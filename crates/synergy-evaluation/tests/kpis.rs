@@ -2,7 +2,6 @@
 //! correction superseding a month and rounding half away from zero.
 
 use synergy_changzhi::CommitBuilder;
-use synergy_evaluation::PartnershipModel;
 use synergy_evaluation::figure::{Figure, Kpis};
 use synergy_evaluation::kpi::{Scope, market_kpis};
 use synergy_proto::events::brand::PriceClass;
@@ -11,28 +10,11 @@ use synergy_proto::events::marketing::MarketingEvent;
 use synergy_proto::events::strategy::Target;
 use synergy_proto::events::support::Severity;
 use synergy_proto::events::{BrandEvent, InformationEvent, StrategyEvent, SupportEvent};
-use synergy_proto::{
-    AggregateId, Cases, Context, Date, Event, Period, Side, SkuId, Timestamp, YearMonth, Yuan,
-};
+use synergy_proto::{AggregateId, Cases, Context, Event, Side, SkuId, Timestamp, Yuan};
 
-const P: &str = "p1";
+mod common;
 
-struct World {
-    model: PartnershipModel,
-    b: CommitBuilder,
-}
-
-fn d(s: &str) -> Date {
-    s.parse().unwrap()
-}
-
-fn ym(s: &str) -> YearMonth {
-    s.parse().unwrap()
-}
-
-fn p(s: &str) -> Period {
-    s.parse().unwrap()
-}
+use common::{World, d, p, ym};
 
 fn sku(s: &str) -> SkuId {
     s.parse().unwrap()
@@ -72,59 +54,24 @@ fn market(v: &str, r: &str, outlets: u32) -> MarketTotals {
 }
 
 impl World {
+    /// Three SKUs of two brands registered: `a` and `b` of `x`, `c` of `y`.
     fn new() -> Self {
-        let mut w = World {
-            model: PartnershipModel::new(P.parse().unwrap()),
-            b: CommitBuilder::new(P.parse().unwrap()),
-        };
+        let mut w = World::empty();
         for (brand, s, class, guide) in [
             ("x", "a", 1, "10.00"),
             ("x", "b", 2, "20.00"),
             ("y", "c", 3, "5.00"),
         ] {
-            w.ev(
-                Context::Brand,
-                "2008-01-01",
-                BrandEvent::SkuRegistered {
-                    brand: brand.parse().unwrap(),
-                    sku: sku(s),
-                    name: s.into(),
-                    price_class: PriceClass::new(class).unwrap(),
-                    guide_price: yuan(guide),
-                }
-                .into(),
-            );
+            w.register("2008-01-01", brand, s, class, guide);
         }
         w
     }
 
-    fn ev(&mut self, context: Context, day: &str, e: Event) {
-        let c = self.b.commit(
-            context,
-            AggregateId::singleton("t"),
-            Side::Distributor,
-            d(day),
-            vec![e],
-        );
-        self.model.apply(&c);
-    }
-
     fn submit(&mut self, month: &str, on: &str, ls: &[L<'_>], m: MarketTotals) {
-        self.ev(
-            Context::Information,
-            on,
-            InformationEvent::MarketDataSubmitted {
-                month: ym(month),
-                revision: 1,
-                lines: lines(ls),
-                market: m,
-                submitted_on: d(on),
-            }
-            .into(),
-        );
+        self.submit_lines(month, on, lines(ls), m);
     }
 
-    fn kpis(&self, scope: Scope<'_>, period: &str, as_of: &str) -> Kpis {
+    fn kpis_of(&self, scope: Scope<'_>, period: &str, as_of: &str) -> Kpis {
         market_kpis(&self.model, scope, p(period), d(as_of))
     }
 }
@@ -153,7 +100,7 @@ fn january() -> World {
 #[test]
 fn volumes_shares_and_missing_comparisons() {
     let w = january();
-    let k = w.kpis(Scope::Partnership, "2008-01", "2008-03-01");
+    let k = w.kpis_of(Scope::Partnership, "2008-01", "2008-03-01");
     assert_eq!(get(&k, "volume_cases").as_deref(), Some("4"));
     assert_eq!(get(&k, "revenue_yuan").as_deref(), Some("400.00"));
     assert_eq!(get(&k, "volume_share_pct").as_deref(), Some("50.00"));
@@ -179,11 +126,11 @@ fn volumes_shares_and_missing_comparisons() {
     assert_eq!(get(&k, "forecast_accuracy_pct"), None, "no forecasts");
     assert_eq!(get(&k, "order_fill_pct"), None, "no orders");
     // A brand or SKU without any line in the period is null, not 0.
-    let y = w.kpis(Scope::Brand(&"y".parse().unwrap()), "2008-01", "2008-03-01");
+    let y = w.kpis_of(Scope::Brand(&"y".parse().unwrap()), "2008-01", "2008-03-01");
     assert_eq!(get(&y, "volume_cases"), None);
     assert_eq!(get(&y, "volume_share_pct"), None);
     // An empty period has null market figures too.
-    let empty = w.kpis(Scope::Partnership, "2009-01", "2009-03-01");
+    let empty = w.kpis_of(Scope::Partnership, "2009-01", "2009-03-01");
     assert_eq!(get(&empty, "market_volume_cases"), None);
     assert_eq!(get(&empty, "closing_stock_cases"), None);
 }
@@ -197,14 +144,14 @@ fn zero_denominators_are_null() {
         &[("a", "0", "0", "5", 0, 0, "10.00")],
         market("0", "0", 0),
     );
-    let k = w.kpis(Scope::Partnership, "2008-01", "2008-03-01");
+    let k = w.kpis_of(Scope::Partnership, "2008-01", "2008-03-01");
     assert_eq!(get(&k, "volume_cases").as_deref(), Some("0"));
     assert_eq!(get(&k, "volume_share_pct"), None);
     assert_eq!(get(&k, "revenue_per_case_yuan"), None);
     assert_eq!(get(&k, "stock_to_sales"), None);
     assert_eq!(get(&k, "price_index"), None);
     assert_eq!(k.get("class_mix"), Some(&Figure::Null));
-    let s = w.kpis(Scope::Sku(&sku("a")), "2008-01", "2008-03-01");
+    let s = w.kpis_of(Scope::Sku(&sku("a")), "2008-01", "2008-03-01");
     assert_eq!(get(&s, "coverage_pct"), None);
     assert_eq!(get(&s, "active_selling_pct"), None);
     // yoy against a zero base is null.
@@ -214,7 +161,7 @@ fn zero_denominators_are_null() {
         &[("a", "1", "1", "0", 0, 0, "10.00")],
         market("1", "1", 1),
     );
-    let k = w.kpis(Scope::Partnership, "2009-01", "2009-03-01");
+    let k = w.kpis_of(Scope::Partnership, "2009-01", "2009-03-01");
     assert_eq!(get(&k, "volume_yoy_pct"), None);
 }
 
@@ -240,9 +187,9 @@ fn rounding_is_half_away_from_zero() {
         &[("a", "1", "1", "0", 1, 1, "10")],
         market("800", "1", 1),
     );
-    let k = w.kpis(Scope::Partnership, "2008-03", "2008-06-01");
+    let k = w.kpis_of(Scope::Partnership, "2008-03", "2008-06-01");
     assert_eq!(get(&k, "volume_yoy_pct").as_deref(), Some("-0.13"));
-    let k = w.kpis(Scope::Partnership, "2008-04", "2008-06-01");
+    let k = w.kpis_of(Scope::Partnership, "2008-04", "2008-06-01");
     assert_eq!(get(&k, "volume_share_pct").as_deref(), Some("0.13"));
     // 1 − 0.001 cases precision is kept: 799 → 1 is −99.874…% → −99.87.
     assert_eq!(get(&k, "volume_pop_pct").as_deref(), Some("-99.87"));
@@ -257,13 +204,13 @@ fn coverage_and_active_selling_are_means_of_monthly_ratios() {
         &[("a", "1", "100.00", "1", 1, 1, "10.00")],
         market("8", "1000.00", 6),
     );
-    let s = w.kpis(Scope::Sku(&sku("a")), "2008-Q1", "2008-04-05");
+    let s = w.kpis_of(Scope::Sku(&sku("a")), "2008-Q1", "2008-04-05");
     // mean(3/9, 1/6) = 1/4, where the ratio of sums would be 4/15 = 26.67.
     assert_eq!(get(&s, "coverage_pct").as_deref(), Some("25.00"));
     // mean(1/3, 1/1) = 2/3
     assert_eq!(get(&s, "active_selling_pct").as_deref(), Some("66.67"));
     assert!(!s.contains_key("class_mix") && !s.contains_key("target_volume_cases"));
-    let k = w.kpis(Scope::Partnership, "2008-Q1", "2008-04-05");
+    let k = w.kpis_of(Scope::Partnership, "2008-Q1", "2008-04-05");
     // Closing stock of the latest month with data (Feb, 1) ÷ (5 cases ÷ 2 months).
     assert_eq!(get(&k, "closing_stock_cases").as_deref(), Some("1"));
     assert_eq!(get(&k, "stock_to_sales").as_deref(), Some("0.40"));
@@ -286,14 +233,14 @@ fn a_correction_supersedes_the_month_and_never_merges() {
         }
         .into(),
     );
-    let k = w.kpis(Scope::Partnership, "2008-01", "2008-03-05");
+    let k = w.kpis_of(Scope::Partnership, "2008-01", "2008-03-05");
     assert_eq!(
         get(&k, "volume_cases").as_deref(),
         Some("2"),
         "b's line is gone, a replaced"
     );
     assert_eq!(get(&k, "volume_share_pct").as_deref(), Some("20.00"));
-    let b = w.kpis(Scope::Sku(&sku("b")), "2008-01", "2008-03-05");
+    let b = w.kpis_of(Scope::Sku(&sku("b")), "2008-01", "2008-03-05");
     assert_eq!(get(&b, "volume_cases"), None);
     // A stale revision arriving late does not override the one in force.
     w.submit(
@@ -302,7 +249,7 @@ fn a_correction_supersedes_the_month_and_never_merges() {
         &[("a", "99", "1", "0", 1, 1, "10")],
         market("99", "1", 1),
     );
-    let k = w.kpis(Scope::Partnership, "2008-01", "2008-03-05");
+    let k = w.kpis_of(Scope::Partnership, "2008-01", "2008-03-05");
     assert_eq!(get(&k, "volume_cases").as_deref(), Some("2"));
     // Submitted on the 10th (on time), corrected later: still on time.
     assert_eq!(get(&k, "data_on_time_pct").as_deref(), Some("100.00"));
@@ -320,7 +267,7 @@ fn data_on_time_counts_only_months_due() {
     );
     let q1 = |w: &World, as_of: &str| {
         get(
-            &w.kpis(Scope::Partnership, "2008-Q1", as_of),
+            &w.kpis_of(Scope::Partnership, "2008-Q1", as_of),
             "data_on_time_pct",
         )
     };
@@ -408,13 +355,13 @@ fn prices_forecasts_and_orders() {
             .into(),
         );
     }
-    let k = w.kpis(Scope::Partnership, "2008-01", "2008-03-01");
+    let k = w.kpis_of(Scope::Partnership, "2008-01", "2008-03-01");
     // ±5 % inclusive: 10.50 and 19.00 are within, 10.51 is not.
     assert_eq!(get(&k, "price_compliance_pct").as_deref(), Some("66.67"));
     // The later forecast replaced the first: |1−2| + |3−3| = 1 of 4 actual.
     assert_eq!(get(&k, "forecast_accuracy_pct").as_deref(), Some("75.00"));
     assert_eq!(get(&k, "order_fill_pct").as_deref(), Some("70.00"));
-    let b = w.kpis(Scope::Sku(&sku("b")), "2008-01", "2008-03-01");
+    let b = w.kpis_of(Scope::Sku(&sku("b")), "2008-01", "2008-03-01");
     assert_eq!(get(&b, "order_fill_pct"), None);
     assert_eq!(get(&b, "price_compliance_pct").as_deref(), Some("100.00"));
 }
@@ -461,7 +408,7 @@ fn targets_count_only_from_the_active_revision() {
     plan_events(&mut w);
     let att = |w: &World, period: &str| {
         get(
-            &w.kpis(Scope::Partnership, period, "2008-03-01"),
+            &w.kpis_of(Scope::Partnership, period, "2008-03-01"),
             "volume_attainment_pct",
         )
     };
@@ -477,18 +424,18 @@ fn targets_count_only_from_the_active_revision() {
     w.ev(Context::Strategy, "2007-12-02", activate.into());
     assert_eq!(att(&w, "2008-01").as_deref(), Some("80.00"));
     // The quarter's target is the sum of its months: 4 ÷ 10.
-    let q = w.kpis(Scope::Partnership, "2008-Q1", "2008-03-01");
+    let q = w.kpis_of(Scope::Partnership, "2008-Q1", "2008-03-01");
     assert_eq!(get(&q, "target_volume_cases").as_deref(), Some("10"));
     assert_eq!(get(&q, "volume_attainment_pct").as_deref(), Some("40.00"));
     // The half lacks Q2 targets, so it has none.
     assert_eq!(
         get(
-            &w.kpis(Scope::Partnership, "2008-H1", "2008-03-01"),
+            &w.kpis_of(Scope::Partnership, "2008-H1", "2008-03-01"),
             "target_volume_cases"
         ),
         None
     );
-    let x = w.kpis(Scope::Brand(&"x".parse().unwrap()), "2008-01", "2008-03-01");
+    let x = w.kpis_of(Scope::Brand(&"x".parse().unwrap()), "2008-01", "2008-03-01");
     assert_eq!(get(&x, "volume_attainment_pct").as_deref(), Some("50.00"));
     let revise = StrategyEvent::PlanRevised {
         plan: "pl".parse().unwrap(),
@@ -581,7 +528,7 @@ fn action_items_as_of_a_date() {
         .into(),
     );
     let at = |as_of: &str| {
-        let k = w.kpis(Scope::Partnership, "2008-01", as_of);
+        let k = w.kpis_of(Scope::Partnership, "2008-01", as_of);
         (
             get(&k, "actions_open").unwrap(),
             get(&k, "actions_overdue").unwrap(),
@@ -636,7 +583,7 @@ fn support_meetings_and_campaign_tasks() {
     }
     let sup = |as_of: &str| {
         get(
-            &w.kpis(Scope::Partnership, "2008-01", as_of),
+            &w.kpis_of(Scope::Partnership, "2008-01", as_of),
             "support_on_time_pct",
         )
     };
@@ -690,11 +637,11 @@ fn support_meetings_and_campaign_tasks() {
         }
         .into(),
     );
-    let k = w.kpis(Scope::Partnership, "2008-01", "2008-02-01");
+    let k = w.kpis_of(Scope::Partnership, "2008-01", "2008-02-01");
     assert_eq!(get(&k, "campaign_tasks_done_pct").as_deref(), Some("50.00"));
     assert_eq!(
         get(
-            &w.kpis(Scope::Partnership, "2008-02", "2008-03-01"),
+            &w.kpis_of(Scope::Partnership, "2008-02", "2008-03-01"),
             "campaign_tasks_done_pct"
         ),
         None
@@ -715,7 +662,7 @@ fn support_meetings_and_campaign_tasks() {
     );
     assert_eq!(
         get(
-            &w.kpis(Scope::Partnership, "2008-01", "2008-02-01"),
+            &w.kpis_of(Scope::Partnership, "2008-01", "2008-02-01"),
             "meetings_held"
         )
         .as_deref(),
@@ -735,7 +682,7 @@ fn support_meetings_and_campaign_tasks() {
     );
     assert_eq!(
         get(
-            &w.kpis(Scope::Partnership, "2008-01", "2008-02-01"),
+            &w.kpis_of(Scope::Partnership, "2008-01", "2008-02-01"),
             "meetings_held"
         )
         .as_deref(),
@@ -767,7 +714,7 @@ fn other_partnerships_are_ignored() {
     w.model.apply(&c);
     assert_eq!(
         get(
-            &w.kpis(Scope::Partnership, "2008-01", "2008-03-05"),
+            &w.kpis_of(Scope::Partnership, "2008-01", "2008-03-05"),
             "volume_cases"
         )
         .as_deref(),
@@ -791,7 +738,7 @@ fn guide_price_in_force_for_the_month() {
         .into(),
     );
     // January keeps the guide price known then (20.00): still 96.43.
-    let k = w.kpis(Scope::Partnership, "2008-01", "2008-07-01");
+    let k = w.kpis_of(Scope::Partnership, "2008-01", "2008-07-01");
     assert_eq!(get(&k, "price_index").as_deref(), Some("96.43"));
 }
 

@@ -1,8 +1,6 @@
 //! Reports laid out for people: labelled columns in reading order, SKU names, the review
 //! pack's sections as tables, and an issued body read back into the report it froze.
 
-use synergy_changzhi as changzhi;
-use synergy_evaluation::PartnershipModel;
 use synergy_evaluation::json::Json;
 use synergy_evaluation::locale::Lang;
 use synergy_evaluation::report::{self, Report};
@@ -10,13 +8,9 @@ use synergy_evaluation::{render, xlsx};
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{Date, Period};
 
-fn folded() -> PartnershipModel {
-    let mut model = PartnershipModel::new(changzhi::PARTNERSHIP.parse().unwrap());
-    for c in changzhi::commits() {
-        model.apply(&c);
-    }
-    model
-}
+mod common;
+
+use common::changzhi_folded as folded;
 
 fn as_of() -> Date {
     "2008-07-20".parse().unwrap()

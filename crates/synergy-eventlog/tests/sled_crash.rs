@@ -33,19 +33,7 @@ fn main() {
         child(Path::new(&dir));
         return;
     }
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "--list") {
-        // nextest lists twice: all tests, then `--ignored` ones; this test is not ignored.
-        if !args.iter().any(|a| a == "--ignored") {
-            println!("{TEST_NAME}: test");
-        }
-        return;
-    }
-    // Honour a libtest-style name filter so `cargo test some_other_test` skips this one.
-    if let Some(filter) = args.iter().find(|a| !a.starts_with('-'))
-        && !TEST_NAME.contains(filter.as_str())
-    {
-        println!("{TEST_NAME} filtered out");
+    if !synergy_testkit::harness_runs(TEST_NAME) {
         return;
     }
     let started = Instant::now();

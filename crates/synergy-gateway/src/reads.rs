@@ -32,6 +32,7 @@ use crate::extract::{Params, QueryArgs};
 use synergy_brand::{
     Answer as BrandA, BrandRecord, CultureActivity, Evaluation, Query as BrandQ, Sku,
 };
+use synergy_evaluation::rules::ExceptionRulesAgreed;
 use synergy_evaluation::versions::{Answer as EvalA, Query as EvalQ, VersionIssued};
 use synergy_information::{
     Analysis, Answer as InfoA, MonthPlan, MonthRecord, Order, Query as InfoQ,
@@ -514,6 +515,15 @@ reads! {
         let kind: ReportKind = args.get("kind")?;
         let period: Period = args.get("period")?;
         AnyQuery::Evaluation(EvalQ::Versions { partnership: p, kind, period })
+    }
+
+    /// The exception rules in force (the defaults until both parties agree others, with
+    /// who set them and when) and the proposal waiting for the other party, if any: its
+    /// rules, the side that proposed them, who and when.
+    get_exception_rules: "/v1/partnerships/{id}/exception-rules", "evaluation", [], NoArgs,
+    "The exception rules", EvalA::ExceptionRules => ExceptionRulesAgreed,
+    |s, p, args, q| {
+        AnyQuery::Evaluation(EvalQ::ExceptionRules { partnership: p })
     }
 }
 

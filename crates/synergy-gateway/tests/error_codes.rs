@@ -10,66 +10,40 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use synergy_domain::ErrorCode;
 use synergy_eventlog::{JetStreamConfig, JetStreamLog};
-use synergy_gateway::{GatewayState, SledTokenStore, TokenStore};
-use synergy_proto::{OrgId, Role};
+use synergy_gateway::Limits;
+use synergy_proto::Role;
 use synergy_runtime::projection::ProjectionStore;
 use synergy_runtime::{Local, SystemClock};
 use synergy_testkit::NatsServer;
-use tokio::sync::oneshot;
+
+mod common;
+
+use common::Server;
 
 const P: &str = "hy-cz";
 
-struct Gateway {
-    base: String,
-    client: reqwest::Client,
-    tokens: Arc<SledTokenStore>,
-    _stop: oneshot::Sender<()>,
-    _dir: tempfile::TempDir,
+/// A gateway over a JetStream event log.
+type Gateway = Server<Local<JetStreamLog>>;
+
+/// A gateway over a JetStream event log on `server`.
+async fn over_jetstream(server: &NatsServer) -> Gateway {
+    let dir = tempfile::tempdir().unwrap();
+    let log = JetStreamLog::connect(
+        &server.url().parse().unwrap(),
+        JetStreamConfig {
+            request_timeout: Duration::from_secs(2),
+            ..JetStreamConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let views = ProjectionStore::open(dir.path().join("views")).unwrap();
+    let clock = Arc::new(SystemClock);
+    let api = Local::new(Arc::new(log), Arc::new(views), clock.clone());
+    Server::serve(dir, Arc::new(api), Limits::default(), clock).await
 }
 
 impl Gateway {
-    /// A gateway over a JetStream event log on `server`.
-    async fn over_jetstream(server: &NatsServer) -> Gateway {
-        let dir = tempfile::tempdir().unwrap();
-        let log = JetStreamLog::connect(
-            &server.url().parse().unwrap(),
-            JetStreamConfig {
-                request_timeout: Duration::from_secs(2),
-                ..JetStreamConfig::default()
-            },
-        )
-        .await
-        .unwrap();
-        let views = ProjectionStore::open(dir.path().join("views")).unwrap();
-        let api = Arc::new(Local::new(
-            Arc::new(log),
-            Arc::new(views),
-            Arc::new(SystemClock),
-        ));
-        let db = sled::open(dir.path().join("gateway")).unwrap();
-        let tokens = Arc::new(SledTokenStore::open(&db).unwrap());
-        let state = GatewayState::new(api, tokens.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(synergy_gateway::serve(listener, state, async {
-            let _ = stopped.await;
-        }));
-        Gateway {
-            base: format!("http://{addr}"),
-            client: reqwest::Client::new(),
-            tokens,
-            _stop: stop,
-            _dir: dir,
-        }
-    }
-
-    fn token(&self, org: &str, role: Role) -> String {
-        let now = synergy_runtime::Clock::now(&SystemClock);
-        let token = self.tokens.create(OrgId::new(org).unwrap(), role, now);
-        token.unwrap().token
-    }
-
     async fn call(&self, path: &str, token: &str, body: Option<Value>) -> Answer {
         let url = format!("{}{path}", self.base);
         let request = match body {
@@ -114,7 +88,7 @@ impl Answer {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_not_founds_conflicts_and_a_lost_log_answer_through_the_table() {
     let mut server = NatsServer::start().unwrap();
-    let g = Gateway::over_jetstream(&server).await;
+    let g = over_jetstream(&server).await;
     let m = g.token("hongyun", Role::Manufacturer);
     let d = g.token("changzhi", Role::Distributor);
     let outsider = g.token("yunyan", Role::Distributor);

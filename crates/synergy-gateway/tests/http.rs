@@ -10,63 +10,22 @@ use synergy_gateway::{GatewayState, Limits, SledTokenStore, TokenStore, codes, r
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{Date, OrgId, PartnershipId, Period, Role};
 use synergy_runtime::{Api, Local, ReportRequest, SystemClock};
-use tokio::sync::oneshot;
+
+mod common;
+
+use common::Server;
 
 const P: &str = "hy-cz";
 const CATALOGUE_CSV: &str =
     "brand,sku,name,price_class,guide_price_yuan\nhongyun,hy-soft,紅雲(軟),2,190.00\n";
 const MARKET_HEADER: &str = "period,sku,volume_cases,revenue_yuan,closing_stock_cases,outlets_stocking,outlets_selling,avg_retail_price_yuan";
 
-struct Server {
-    base: String,
-    client: reqwest::Client,
-    api: Arc<Local<synergy_eventlog::SledLog>>,
-    tokens: Arc<SledTokenStore>,
-    _stop: oneshot::Sender<()>,
-    _dir: tempfile::TempDir,
+/// `Server::embedded` on the system clock, as most tests want it.
+async fn start(limits: Limits) -> Server {
+    Server::embedded(limits, Arc::new(SystemClock)).await
 }
 
 impl Server {
-    async fn start(limits: Limits) -> Server {
-        Server::start_with_clock(limits, Arc::new(SystemClock)).await
-    }
-
-    /// A server whose commands and default "as of" read `clock`.
-    async fn start_with_clock(limits: Limits, clock: Arc<dyn synergy_runtime::Clock>) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let api = Arc::new(Local::open_embedded(&dir.path().join("data"), clock.clone()).unwrap());
-        let db = sled::open(dir.path().join("gateway")).unwrap();
-        let tokens = Arc::new(SledTokenStore::open(&db).unwrap());
-        let state = GatewayState::new(api.clone(), tokens.clone())
-            .with_limits(limits)
-            .with_clock(clock);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(synergy_gateway::serve(listener, state, async {
-            let _ = stopped.await;
-        }));
-        Server {
-            base: format!("http://{addr}"),
-            client: reqwest::Client::new(),
-            api,
-            tokens,
-            _stop: stop,
-            _dir: dir,
-        }
-    }
-
-    fn token(&self, org: &str, role: Role) -> String {
-        self.tokens
-            .create(
-                OrgId::new(org).unwrap(),
-                role,
-                synergy_runtime::Clock::now(&SystemClock),
-            )
-            .unwrap()
-            .token
-    }
-
     async fn send(
         &self,
         method: Method,
@@ -594,6 +553,20 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             None,
             E,
         ),
+        (
+            "/v1/partnerships/{id}/exception-rules",
+            Method::POST,
+            pp("/exception-rules"),
+            b(json!({"share_drop_points": "3"})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/exception-rules",
+            Method::GET,
+            pp("/exception-rules"),
+            None,
+            E,
+        ),
         // The reads of the five contexts: parties only, either side.
         (
             "/v1/partnerships/{id}/agreement",
@@ -790,7 +763,7 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
 
 #[tokio::test]
 async fn authorization_matrix_over_three_organisations_roles_and_every_route() {
-    let s = Server::start(Limits::default()).await;
+    let s = start(Limits::default()).await;
     let (m, d) = setup(&s).await;
     let outsider = s.token("hongta", Role::Manufacturer);
     let outsider_d = s.token("kunming", Role::Distributor);
@@ -970,7 +943,7 @@ async fn authorization_matrix_over_three_organisations_roles_and_every_route() {
 
 #[tokio::test]
 async fn one_sided_commands_name_the_side_and_allowed_ones_succeed() {
-    let s = Server::start(Limits::default()).await;
+    let s = start(Limits::default()).await;
     let (m, d) = setup(&s).await;
     let (st, v) = s
         .post(
@@ -1007,7 +980,7 @@ async fn one_sided_commands_name_the_side_and_allowed_ones_succeed() {
 
 #[tokio::test]
 async fn idempotency_key_records_a_retry_once() {
-    let s = Server::start(Limits::default()).await;
+    let s = start(Limits::default()).await;
     let (m, d) = setup(&s).await;
     let key = "0190f5c4-7a3b-7c3d-8e4f-1234567890ab";
     let path = format!("/v1/partnerships/{P}/rulebooks");
@@ -1082,7 +1055,7 @@ async fn idempotency_key_records_a_retry_once() {
 
 #[tokio::test]
 async fn malformed_bodies_are_400_never_500_and_limits_hold() {
-    let s = Server::start(Limits {
+    let s = start(Limits {
         body_bytes: 4096,
         ..Limits::default()
     })
@@ -1192,7 +1165,7 @@ fn xlsx(rows: &[Vec<&str>]) -> Vec<u8> {
 
 #[tokio::test]
 async fn uploads_csv_xlsx_json_whole_file_line_errors_and_corrections() {
-    let s = Server::start(Limits::default()).await;
+    let s = start(Limits::default()).await;
     let (m, d) = setup(&s).await;
     let path = format!("/v1/partnerships/{P}/market-data");
     let june = [
@@ -1341,7 +1314,7 @@ async fn uploads_csv_xlsx_json_whole_file_line_errors_and_corrections() {
 
 #[tokio::test]
 async fn reports_over_http_equal_what_the_api_returns() {
-    let s = Server::start(Limits::default()).await;
+    let s = start(Limits::default()).await;
     let (_m, d) = setup(&s).await;
     let path = format!("/v1/partnerships/{P}/market-data");
     let (st, v) = s
@@ -1427,7 +1400,7 @@ async fn reports_over_http_equal_what_the_api_returns() {
 
 #[tokio::test]
 async fn openapi_documents_every_route_and_every_error_code() {
-    let s = Server::start(Limits::default()).await;
+    let s = start(Limits::default()).await;
     let (st, text) = s.send(Method::GET, "/openapi.json", None, &[], None).await;
     assert_eq!(st, StatusCode::OK);
     let doc: Value = serde_json::from_str(&text).unwrap();
@@ -1494,7 +1467,7 @@ async fn openapi_documents_every_route_and_every_error_code() {
 
 #[tokio::test]
 async fn issued_reports_freeze_versions_and_state_restatements_after_a_correction() {
-    let s = Server::start(Limits::default()).await;
+    let s = start(Limits::default()).await;
     let (m, d) = setup(&s).await;
     let upload = format!("/v1/partnerships/{P}/market-data");
     let issues = format!("/v1/partnerships/{P}/reports/market/2008-Q2/issues");
@@ -1631,7 +1604,7 @@ async fn issued_reports_freeze_versions_and_state_restatements_after_a_correctio
 /// first time, and a period without market data has nothing to issue.
 #[tokio::test]
 async fn issuing_answers_as_a_declared_command_and_an_empty_period_is_refused() {
-    let s = Server::start(Limits::default()).await;
+    let s = start(Limits::default()).await;
     let (m, d) = setup(&s).await;
     let june = market_csv(&[
         "2008-06,hy-soft,1200.5,16500000.00,310,2900,2600,192.00",
@@ -1740,7 +1713,7 @@ async fn issuing_answers_as_a_declared_command_and_an_empty_period_is_refused() 
 
 #[tokio::test]
 async fn text_fields_are_held_to_their_documented_shapes() {
-    let s = Server::start(Limits::default()).await;
+    let s = start(Limits::default()).await;
     let (m, d) = setup(&s).await;
     // Amounts: the proto parser would take `.5` and `1.2500`; the document does not.
     for bad in [".5", "1.2500", " 100", "100\n", "-0"] {
@@ -1802,7 +1775,7 @@ async fn text_fields_are_held_to_their_documented_shapes() {
 
 #[tokio::test]
 async fn each_context_answers_its_own_reads() {
-    let s = Server::start(Limits::default()).await;
+    let s = start(Limits::default()).await;
     let (m, d) = setup(&s).await;
     let pp = |rest: &str| format!("/v1/partnerships/{P}{rest}");
     let get = |path: String, token: String| {
@@ -1976,7 +1949,7 @@ async fn each_context_answers_its_own_reads() {
 /// outsider can neither squat the id's parties nor tell it from a missing one.
 #[tokio::test]
 async fn a_proposal_binds_only_once_the_other_party_accepts() {
-    let s = Server::start(Limits::default()).await;
+    let s = start(Limits::default()).await;
     let m = s.token("hongyun", Role::Manufacturer);
     let d = s.token("changzhi", Role::Distributor);
     let outsider = s.token("hongta", Role::Manufacturer);
@@ -2042,7 +2015,7 @@ async fn a_time_zone_binds_once_both_parties_choose_it_and_today_follows_it() {
     let clock = Arc::new(synergy_runtime::ManualClock::new(
         "2026-12-01T04:59:00Z".parse().unwrap(),
     ));
-    let s = Server::start_with_clock(Limits::default(), clock).await;
+    let s = Server::embedded(Limits::default(), clock).await;
     let (m, d) = setup(&s).await;
     let pp = |rest: &str| format!("/v1/partnerships/{P}{rest}");
     let read = |path: String, token: String| {
@@ -2128,7 +2101,7 @@ async fn refused_uploads_keep_the_connection_alive() {
     let listener = listener.tap_io(move |_| {
         counter.fetch_add(1, Ordering::SeqCst);
     });
-    let (_stop, stopped) = oneshot::channel::<()>();
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         axum::serve(listener, synergy_gateway::router(state))
             .with_graceful_shutdown(async {
@@ -2233,7 +2206,7 @@ async fn refused_uploads_keep_the_connection_alive() {
 /// counted, not with 700,000 errors.
 #[tokio::test]
 async fn a_file_of_bad_rows_answers_with_a_bounded_list_and_counts() {
-    let s = Server::start(Limits {
+    let s = start(Limits {
         import: synergy_import::Limits {
             rows: 1_000_000,
             cells: 10_000_000,
@@ -2310,7 +2283,7 @@ async fn a_file_of_bad_rows_answers_with_a_bounded_list_and_counts() {
 /// schemathesis: `[]` was accepted as an acceptance).
 #[tokio::test]
 async fn a_body_that_is_not_a_json_object_is_refused() {
-    let s = Server::start(Limits::default()).await;
+    let s = start(Limits::default()).await;
     let (m, d) = setup(&s).await;
     for (path, token, body) in [
         (format!("/v1/partnerships/{P}/acceptance"), &d, json!([])),

@@ -8,11 +8,14 @@ use std::sync::Arc;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use synergy_eventlog::EventLog;
-use synergy_gateway::{GatewayState, SledTokenStore, TokenStore};
-use synergy_proto::{OrgId, Role};
-use synergy_runtime::{Local, SystemClock};
+use synergy_gateway::Limits;
+use synergy_proto::Role;
+use synergy_runtime::SystemClock;
 use synergy_testkit::spreadsheets::market_data_as_excel_writes_it;
-use tokio::sync::oneshot;
+
+mod common;
+
+use common::Server;
 
 const P: &str = "hy-cz";
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -23,48 +26,7 @@ const MARKET: &str = "period,sku,volume_cases,revenue_yuan,closing_stock_cases,o
 2008-06,ALL,11300,121000000,,5200,,
 ";
 
-struct Server {
-    base: String,
-    client: reqwest::Client,
-    api: Arc<Local<synergy_eventlog::SledLog>>,
-    tokens: Arc<SledTokenStore>,
-    _stop: oneshot::Sender<()>,
-    _dir: tempfile::TempDir,
-}
-
 impl Server {
-    async fn start() -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let api = Arc::new(
-            Local::open_embedded(&dir.path().join("data"), Arc::new(SystemClock)).unwrap(),
-        );
-        let db = sled::open(dir.path().join("gateway")).unwrap();
-        let tokens = Arc::new(SledTokenStore::open(&db).unwrap());
-        let state = GatewayState::new(api.clone(), tokens.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(synergy_gateway::serve(listener, state, async {
-            let _ = stopped.await;
-        }));
-        Server {
-            base: format!("http://{addr}"),
-            client: reqwest::Client::new(),
-            api,
-            tokens,
-            _stop: stop,
-            _dir: dir,
-        }
-    }
-
-    fn token(&self, org: &str, role: Role) -> String {
-        let now = synergy_runtime::Clock::now(&SystemClock);
-        self.tokens
-            .create(OrgId::new(org).unwrap(), role, now)
-            .unwrap()
-            .token
-    }
-
     async fn post(&self, path: &str, token: &str, ct: &str, body: Vec<u8>) -> (StatusCode, Value) {
         let resp = self
             .client
@@ -142,7 +104,7 @@ async fn setup(s: &Server) -> String {
 
 #[tokio::test]
 async fn a_workbook_as_excel_writes_it_is_checked_then_recorded() {
-    let s = Server::start().await;
+    let s = Server::embedded(Limits::default(), Arc::new(SystemClock)).await;
     let d = setup(&s).await;
     let path = format!("/v1/partnerships/{P}/market-data");
     let book = market_data_as_excel_writes_it(MARKET, "五六月").unwrap();
@@ -209,7 +171,7 @@ async fn a_workbook_as_excel_writes_it_is_checked_then_recorded() {
 
 #[tokio::test]
 async fn several_sheets_need_a_chosen_one_and_a_rejection_names_its_sheet() {
-    let s = Server::start().await;
+    let s = Server::embedded(Limits::default(), Arc::new(SystemClock)).await;
     let d = setup(&s).await;
     let path = format!("/v1/partnerships/{P}/market-data");
     let mut book = rust_xlsxwriter::Workbook::new();

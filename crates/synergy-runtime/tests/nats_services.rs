@@ -5,13 +5,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use synergy_brand::SkuEntry;
 use synergy_domain::{ErrorCode, ErrorKind, Principal};
 use synergy_evaluation::render::Format;
 use synergy_eventlog::{JetStreamConfig, JetStreamLog, Position};
-use synergy_information::{MonthSubmission, SubmitMarketData};
 use synergy_proto::events::evaluation::ReportKind;
-use synergy_proto::events::information::{MarketTotals, SkuLine};
 use synergy_proto::*;
 use synergy_runtime::nats::wire::{self, CommandReply, CommandRequest};
 use synergy_runtime::nats::{
@@ -23,6 +20,10 @@ use synergy_runtime::{
 use synergy_testkit::NatsServer;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+
+mod common;
+
+use common::{catalogue, distributor, manufacturer, month_data, operator, org, sign};
 
 /// One running service: its counters, its stop switch and its task.
 struct Running {
@@ -115,48 +116,8 @@ impl World {
     }
 }
 
-fn org(s: &str) -> OrgId {
-    OrgId::new(s).unwrap()
-}
-
 fn p() -> PartnershipId {
     PartnershipId::new("hongyun-changzhi").unwrap()
-}
-
-fn manufacturer() -> Principal {
-    Principal::new(org("hongyun"), Role::Manufacturer, "brand-team")
-}
-
-fn distributor() -> Principal {
-    Principal::new(org("changzhi"), Role::Distributor, "analyst")
-}
-
-/// The operator records both signatures of a partnership at once.
-fn operator() -> Principal {
-    Principal::new(org("changzhi"), Role::Admin, "operator")
-}
-
-fn sign() -> AnyCommand {
-    AnyCommand::Strategy(synergy_strategy::Command::SignPartnership {
-        partnership: p(),
-        manufacturer: org("hongyun"),
-        distributor: org("changzhi"),
-        region: "Changzhi".into(),
-        signed_on: "2007-12-18".parse().unwrap(),
-    })
-}
-
-fn catalogue() -> AnyCommand {
-    AnyCommand::Brand(synergy_brand::Command::RegisterCatalogue {
-        partnership: p(),
-        skus: vec![SkuEntry {
-            brand: BrandId::new("hongyun").unwrap(),
-            sku: SkuId::new("hy-soft").unwrap(),
-            name: "紅雲(軟)".into(),
-            price_class: 2,
-            guide_price: Yuan::parse("190").unwrap(),
-        }],
-    })
 }
 
 fn month_of(month: u8, sku: &str, volume: &str) -> AnyCommand {
@@ -164,29 +125,13 @@ fn month_of(month: u8, sku: &str, volume: &str) -> AnyCommand {
 }
 
 fn month_in(year: i32, month: u8, sku: &str, volume: &str) -> AnyCommand {
-    AnyCommand::Information(synergy_information::Command::SubmitMarketData(
-        SubmitMarketData {
-            partnership: p(),
-            months: vec![MonthSubmission {
-                month: YearMonth::new(year, month).unwrap(),
-                lines: vec![SkuLine {
-                    sku: SkuId::new(sku).unwrap(),
-                    volume: Cases::parse(volume).unwrap(),
-                    revenue: Yuan::parse("16500000").unwrap(),
-                    closing_stock: Cases::parse("310").unwrap(),
-                    outlets_stocking: 2900,
-                    outlets_selling: 2600,
-                    avg_retail_price: Yuan::parse("192").unwrap(),
-                }],
-                market: MarketTotals {
-                    volume: Cases::parse("11300").unwrap(),
-                    revenue: Yuan::parse("121000000").unwrap(),
-                    active_outlets: 5200,
-                },
-            }],
-            reason: None,
-        },
-    ))
+    month_data(
+        &p(),
+        YearMonth::new(year, month).unwrap(),
+        sku,
+        volume,
+        None,
+    )
 }
 
 fn report(period: &str) -> ReportRequest {
@@ -214,10 +159,13 @@ fn volume_of(json: &serde_json::Value) -> String {
 }
 
 async fn setup(api: &NatsApi) {
-    let signed = api.execute(Request::new(operator(), sign())).await.unwrap();
+    let signed = api
+        .execute(Request::new(operator(), sign(&p())))
+        .await
+        .unwrap();
     assert_eq!(signed.events, ["PartnershipSigned"]);
     let registered = api
-        .execute(Request::new(manufacturer(), catalogue()))
+        .execute(Request::new(manufacturer(), catalogue(&p())))
         .await
         .unwrap();
     assert_eq!(registered.events, ["SkuRegistered"]);
@@ -339,11 +287,13 @@ async fn sign_register_submit_and_read_a_report_over_nats() {
 async fn a_refusal_arrives_with_its_kind_rule_field_and_message() {
     let world = World::start().await;
     let api = world.api().await;
-    api.execute(Request::new(operator(), sign())).await.unwrap();
+    api.execute(Request::new(operator(), sign(&p())))
+        .await
+        .unwrap();
 
     // The catalogue is the manufacturer's task.
     let err = api
-        .execute(Request::new(distributor(), catalogue()))
+        .execute(Request::new(distributor(), catalogue(&p())))
         .await
         .unwrap_err();
     let ApiError::Execute(ExecuteError::Refused(refusal)) = err else {
@@ -352,7 +302,7 @@ async fn a_refusal_arrives_with_its_kind_rule_field_and_message() {
     assert_eq!(refusal.kind, ErrorKind::Forbidden);
     assert!(refusal.message.contains("changzhi"), "{refusal}");
 
-    api.execute(Request::new(manufacturer(), catalogue()))
+    api.execute(Request::new(manufacturer(), catalogue(&p())))
         .await
         .unwrap();
     // A SKU that is not registered: invalid, naming the line's sku field.
@@ -393,15 +343,17 @@ async fn a_refusal_arrives_with_its_kind_rule_field_and_message() {
 async fn every_failure_arrives_over_nats_with_its_code_of_the_table() {
     let world = World::start().await;
     let api = world.api().await;
-    api.execute(Request::new(operator(), sign())).await.unwrap();
+    api.execute(Request::new(operator(), sign(&p())))
+        .await
+        .unwrap();
 
     let refused = api
-        .execute(Request::new(distributor(), catalogue()))
+        .execute(Request::new(distributor(), catalogue(&p())))
         .await
         .unwrap_err();
     assert_eq!(refused.code(), ErrorCode::Forbidden, "{refused}");
 
-    api.execute(Request::new(manufacturer(), catalogue()))
+    api.execute(Request::new(manufacturer(), catalogue(&p())))
         .await
         .unwrap();
     api.execute(Request::new(distributor(), month_of(5, "hy-soft", "10")))
@@ -562,11 +514,11 @@ async fn malformed_requests_get_bad_request_and_the_service_keeps_going() {
         )))
         .unwrap()
     };
-    let err = ask(request(sign()), subject.clone()).await;
+    let err = ask(request(sign(&p())), subject.clone()).await;
     assert_eq!(err.code, wire::code::BAD_REQUEST);
     assert!(err.message.contains("strategy command"), "{}", err.message);
     let wrong_verb = subject::command(Context::Strategy, "adopt-rulebook").unwrap();
-    let err = ask(request(sign()), wrong_verb).await;
+    let err = ask(request(sign(&p())), wrong_verb).await;
     assert_eq!(err.code, wire::code::BAD_REQUEST);
     assert!(
         err.message.contains("syn.cmd.strategy.sign-partnership"),
@@ -633,7 +585,9 @@ async fn a_stopped_service_drains_and_callers_hear_it_is_gone() {
     let api = NatsApi::connect(&server.url().parse().unwrap())
         .await
         .unwrap();
-    api.execute(Request::new(operator(), sign())).await.unwrap();
+    api.execute(Request::new(operator(), sign(&p())))
+        .await
+        .unwrap();
     strategy.shut_down().await.unwrap();
 
     let err = api.partnership(&p()).await.unwrap_err();
@@ -986,13 +940,13 @@ async fn a_partnership_binds_once_the_other_party_accepts() {
     let world = World::start().await;
     let api = world.api().await;
     let proposed = api
-        .execute(Request::new(distributor(), sign()))
+        .execute(Request::new(distributor(), sign(&p())))
         .await
         .unwrap();
     assert_eq!(proposed.events, ["PartnershipProposed"]);
     assert_eq!(api.partnership(&p()).await.unwrap(), None);
     let refused = api
-        .execute(Request::new(manufacturer(), catalogue()))
+        .execute(Request::new(manufacturer(), catalogue(&p())))
         .await
         .unwrap_err();
     assert!(
@@ -1022,7 +976,7 @@ async fn a_partnership_binds_once_the_other_party_accepts() {
         (org("hongyun"), org("changzhi"))
     );
     let registered = api
-        .execute(Request::new(manufacturer(), catalogue()))
+        .execute(Request::new(manufacturer(), catalogue(&p())))
         .await
         .unwrap();
     assert_eq!(registered.events, ["SkuRegistered"]);

@@ -167,3 +167,43 @@ async fn a_restart_a_rebuild_and_two_replicas_issue_nothing_twice() {
     assert_eq!(after.len(), 16, "{:?}", keys(&after));
     assert!(after.values().all(|(count, _)| *count == 1), "{after:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partnership_with_nothing_new_is_passed_over_until_its_model_or_its_day_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(at("2008-06-05T04:00:00Z")));
+    let (api, p) = world(dir.path(), Arc::clone(&clock)).await;
+    api.execute(Request::new(distributor(), may(&p, "1200", None)))
+        .await
+        .unwrap();
+    clock.set(at("2009-02-01T04:00:00Z"));
+    let mut scheduler = schedule::Scheduler::default();
+
+    let first = scheduler.tick(&api).await.unwrap();
+    assert_eq!((first.decided, first.outcomes.len()), (1, 8));
+    // What it issued changed the model: decided on once more, nothing due.
+    let second = scheduler.tick(&api).await.unwrap();
+    assert_eq!((second.decided, second.outcomes.len()), (1, 0));
+    let idle = scheduler.tick(&api).await.unwrap();
+    assert_eq!((idle.decided, idle.passed_over), (0, 1));
+
+    // Later the same day in Shanghai (UTC+8): still nothing new. The next day there: decided.
+    clock.set(at("2009-02-01T15:00:00Z"));
+    assert_eq!(scheduler.tick(&api).await.unwrap().passed_over, 1);
+    clock.set(at("2009-02-01T16:00:00Z"));
+    let next_day = scheduler.tick(&api).await.unwrap();
+    assert_eq!((next_day.decided, next_day.outcomes.len()), (1, 0));
+
+    // A correction is something new: every period holding May restated, once.
+    api.execute(Request::new(
+        distributor(),
+        may(&p, "1300", Some("recount")),
+    ))
+    .await
+    .unwrap();
+    let restated = scheduler.tick(&api).await.unwrap();
+    assert_eq!((restated.decided, restated.outcomes.len()), (1, 8));
+    let all = issued(api.log()).await;
+    assert_eq!(all.len(), 16, "{:?}", keys(&all));
+    assert!(all.values().all(|(count, _)| *count == 1), "{all:?}");
+}

@@ -4,16 +4,17 @@
 
 use std::sync::Arc;
 
-use synergy_brand::SkuEntry;
 use synergy_domain::Principal;
 use synergy_evaluation::render::Format;
-use synergy_information::{MonthSubmission, SubmitMarketData};
 use synergy_proto::events::evaluation::ReportKind;
-use synergy_proto::events::information::{MarketTotals, SkuLine};
 use synergy_proto::*;
 use synergy_runtime::{
     AnyCommand, AnyQuery, Api, ApiError, ExecuteError, Local, ManualClock, ReportRequest, Request,
 };
+
+mod common;
+
+use common::{catalogue, distributor, manufacturer, month_data, org};
 
 const NEW_YORK: &str = "America/New_York";
 const SHANGHAI: &str = "Asia/Shanghai";
@@ -25,19 +26,8 @@ struct World {
     p: PartnershipId,
 }
 
-fn org(s: &str) -> OrgId {
-    OrgId::new(s).unwrap()
-}
-
 fn instant(utc: &str) -> Timestamp {
     utc.parse().unwrap()
-}
-
-fn manufacturer() -> Principal {
-    Principal::new(org("hongyun"), Role::Manufacturer, "brand-team")
-}
-fn distributor() -> Principal {
-    Principal::new(org("changzhi"), Role::Distributor, "analyst")
 }
 
 impl World {
@@ -76,21 +66,7 @@ impl World {
             let set = w.run(manufacturer(), choose).await.unwrap();
             assert_eq!(set, ["TimeZoneSet"]);
         }
-        w.run(
-            manufacturer(),
-            AnyCommand::Brand(synergy_brand::Command::RegisterCatalogue {
-                partnership: w.p.clone(),
-                skus: vec![SkuEntry {
-                    brand: BrandId::new("hongyun").unwrap(),
-                    sku: SkuId::new("hy-soft").unwrap(),
-                    name: "紅雲(軟)".into(),
-                    price_class: 2,
-                    guide_price: Yuan::parse("190").unwrap(),
-                }],
-            }),
-        )
-        .await
-        .unwrap();
+        w.run(manufacturer(), catalogue(&w.p)).await.unwrap();
         w
     }
 
@@ -105,29 +81,7 @@ impl World {
         let month: YearMonth = month.parse().unwrap();
         self.run(
             distributor(),
-            AnyCommand::Information(synergy_information::Command::SubmitMarketData(
-                SubmitMarketData {
-                    partnership: self.p.clone(),
-                    months: vec![MonthSubmission {
-                        month,
-                        lines: vec![SkuLine {
-                            sku: SkuId::new("hy-soft").unwrap(),
-                            volume: Cases::parse("1200").unwrap(),
-                            revenue: Yuan::parse("16500000").unwrap(),
-                            closing_stock: Cases::parse("310").unwrap(),
-                            outlets_stocking: 2900,
-                            outlets_selling: 2600,
-                            avg_retail_price: Yuan::parse("192").unwrap(),
-                        }],
-                        market: MarketTotals {
-                            volume: Cases::parse("11300").unwrap(),
-                            revenue: Yuan::parse("121000000").unwrap(),
-                            active_outlets: 5200,
-                        },
-                    }],
-                    reason: None,
-                },
-            )),
+            month_data(&self.p, month, "hy-soft", "1200", None),
         )
         .await
     }

@@ -79,7 +79,7 @@ fn workspace_root() -> PathBuf {
 /// Reserves `n` distinct free loopback ports. The listeners are held until all ports are
 /// chosen so the kernel cannot hand out the same one twice; the server binds them a moment
 /// later (a small race another process could win, in which case the start is retried).
-fn free_ports(n: usize) -> anyhow::Result<Vec<u16>> {
+pub fn free_ports(n: usize) -> anyhow::Result<Vec<u16>> {
     let listeners = (0..n)
         .map(|_| TcpListener::bind((Ipv4Addr::LOCALHOST, 0)))
         .collect::<Result<Vec<_>, _>>()
@@ -175,20 +175,7 @@ impl Node {
     }
 
     fn healthy(&self) -> bool {
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.http_port));
-        let Ok(mut conn) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else {
-            return false;
-        };
-        let _ = conn.set_read_timeout(Some(Duration::from_millis(1000)));
-        if conn
-            .write_all(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-            .is_err()
-        {
-            return false;
-        }
-        let mut reply = Vec::new();
-        let _ = conn.read_to_end(&mut reply);
-        reply.starts_with(b"HTTP/1.0 200") || reply.starts_with(b"HTTP/1.1 200")
+        monitor_healthy(self.http_port)
     }
 
     fn log_tail(&self) -> String {
@@ -248,6 +235,46 @@ impl Drop for Node {
     fn drop(&mut self) {
         let _ = self.kill();
     }
+}
+
+/// For a test binary with `harness = false`, enough of libtest's protocol for cargo test
+/// and nextest: answers `--list` (nextest lists twice, all tests and then `--ignored`
+/// ones; `name` is not ignored) and honours a name filter, so `cargo test other_test` skips
+/// it. Whether to run `name` now.
+pub fn harness_runs(name: &str) -> bool {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        if !args.iter().any(|a| a == "--ignored") {
+            println!("{name}: test");
+        }
+        return false;
+    }
+    if let Some(filter) = args.iter().find(|a| !a.starts_with('-'))
+        && !name.contains(filter.as_str())
+    {
+        println!("{name} filtered out");
+        return false;
+    }
+    true
+}
+
+/// Whether the HTTP endpoint on local `port` answers `GET /healthz` with 200 within a
+/// second: nats-server's monitor, or anything that serves the same probe.
+pub fn monitor_healthy(port: u16) -> bool {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let Ok(mut conn) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else {
+        return false;
+    };
+    let _ = conn.set_read_timeout(Some(Duration::from_millis(1000)));
+    if conn
+        .write_all(b"GET /healthz HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut reply = Vec::new();
+    let _ = conn.read_to_end(&mut reply);
+    reply.starts_with(b"HTTP/1.0 200") || reply.starts_with(b"HTTP/1.1 200")
 }
 
 /// A running single `nats-server` with JetStream, its own temporary store and free

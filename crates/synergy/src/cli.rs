@@ -212,12 +212,9 @@ pub enum ReportKindArg {
     Review,
 }
 
+/// Where a report goes and in which language, beside its format.
 #[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// How to print the report: md, json, html (a page with SVG charts), csv or xlsx (a
-    /// workbook, a sheet per table).
-    #[arg(long, value_enum, default_value = "md")]
-    pub format: OutputFormat,
+pub struct Delivery {
     /// The language of md, html and xlsx: zh-CN (简体中文, the default), zh-TW (繁體中文)
     /// or en. JSON and CSV are the same in every language.
     #[arg(long, default_value = "zh-CN")]
@@ -230,6 +227,16 @@ pub struct DemoArgs {
     /// standard output only when it is not a terminal).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How to print the report: md, json, html (a page with SVG charts), csv or xlsx (a
+    /// workbook, a sheet per table).
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: OutputFormat,
+    #[command(flatten)]
+    pub delivery: Delivery,
     /// Which report: market, brand, scorecard or review (the pack for the meeting).
     #[arg(long, value_enum, default_value = "market")]
     pub kind: ReportKindArg,
@@ -306,18 +313,8 @@ pub struct ReportArgs {
     /// a sheet per table).
     #[arg(long, value_enum, default_value = "md")]
     pub format: OutputFormat,
-    /// The language of md, html and xlsx: zh-CN (简体中文, the default), zh-TW (繁體中文)
-    /// or en. JSON and CSV are the same in every language.
-    #[arg(long, default_value = "zh-CN")]
-    pub lang: synergy_evaluation::locale::Lang,
-    /// Put a byte-order mark before the CSV, so Excel opens its Chinese as UTF-8
-    /// (`--format csv` only).
-    #[arg(long)]
-    pub bom: bool,
-    /// Write the report to this file instead of standard output (an XLSX workbook goes to
-    /// standard output only when it is not a terminal).
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub delivery: Delivery,
     /// Evaluate "as of" this date (overdue items, months due); default today on the
     /// partnership's calendar (its time zone).
     #[arg(long)]

@@ -20,8 +20,9 @@ use synergy_runtime::{
 };
 
 use crate::cli::{
-    Built, CatalogueCmd, Cli, Command, DefaultActor, ImportOptions, MarketDataCmd, OutputFormat,
-    PlanGapFormat, QuarantineCmd, ReportKindArg, TemplateArgs, TemplateFormat, TemplateKind,
+    Built, CatalogueCmd, Cli, Command, DefaultActor, Delivery, ImportOptions, MarketDataCmd,
+    OutputFormat, PlanGapFormat, QuarantineCmd, ReportKindArg, TemplateArgs, TemplateFormat,
+    TemplateKind,
 };
 use crate::declared::Grouped;
 
@@ -78,10 +79,18 @@ fn kind_of(k: ReportKindArg) -> ReportKind {
     }
 }
 
-/// Today on the calendar of the partnership's time zone (the default zone for one that
-/// does not exist, which the report then refuses).
-async fn today(api: &dyn Api, partnership: &PartnershipId) -> anyhow::Result<Date> {
+/// The day a read is as of: the one asked for, else today on the calendar of the
+/// partnership's time zone (the default zone for one that does not exist, which the report
+/// then refuses).
+async fn as_of_or_today(
+    api: &dyn Api,
+    partnership: &PartnershipId,
+    as_of: Option<Date>,
+) -> anyhow::Result<Date> {
     use synergy_runtime::Clock;
+    if let Some(day) = as_of {
+        return Ok(day);
+    }
     let zone = api
         .partnership(partnership)
         .await?
@@ -141,7 +150,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     after: None,
                 })
                 .await?;
-            emit_report(&text, args.format, args.lang, args.bom, args.out.as_deref())?;
+            emit_report(&text, args.format, &args.delivery)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Up(args) => {
@@ -186,10 +195,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     partnership: args.partnership.clone(),
                     period: args.period,
                     kind: kind_of(args.kind),
-                    as_of: match args.as_of {
-                        Some(day) => day,
-                        None => today(&*api, &args.partnership).await?,
-                    },
+                    as_of: as_of_or_today(&*api, &args.partnership, args.as_of).await?,
                 })
                 .await;
             match issued {
@@ -226,15 +232,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             let text = api
                 .issued_report(&args.partnership, kind_of(args.kind), args.period, version)
                 .await?;
-            emit_report(&text, args.format, args.lang, args.bom, args.out.as_deref())?;
+            emit_report(&text, args.format, &args.delivery)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(args) => {
             let api = read_api(&data, nats).await?;
-            let as_of = match args.as_of {
-                Some(day) => day,
-                None => today(&*api, &args.partnership).await?,
-            };
+            let as_of = as_of_or_today(&*api, &args.partnership, args.as_of).await?;
             let text = api
                 .report(ReportRequest {
                     partnership: args.partnership,
@@ -245,7 +248,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     after: None,
                 })
                 .await?;
-            emit_report(&text, args.format, args.lang, args.bom, args.out.as_deref())?;
+            emit_report(&text, args.format, &args.delivery)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::PlanGap(args) => {
@@ -278,10 +281,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::ValueRealised(args) => {
             let api = read_api(&data, nats).await?;
-            let as_of = match args.as_of {
-                Some(day) => day,
-                None => today(&*api, &args.partnership).await?,
-            };
+            let as_of = as_of_or_today(&*api, &args.partnership, args.as_of).await?;
             let text = api
                 .value_realised(ValueRealisedRequest {
                     partnership: args.partnership,
@@ -405,13 +405,9 @@ async fn read_api(data: &Path, nats: Option<&NatsAddress>) -> anyhow::Result<Arc
 
 /// A report in the format asked for, from its JSON (a live report's or a frozen
 /// version's): JSON as it is, every other format rendered from the report it reads back to.
-fn emit_report(
-    json: &str,
-    format: OutputFormat,
-    lang: synergy_evaluation::locale::Lang,
-    bom: bool,
-    out: Option<&Path>,
-) -> anyhow::Result<()> {
+fn emit_report(json: &str, format: OutputFormat, delivery: &Delivery) -> anyhow::Result<()> {
+    let Delivery { lang, bom, out } = delivery;
+    let (lang, bom) = (*lang, *bom);
     if bom && format != OutputFormat::Csv {
         bail!("--bom is for --format csv");
     }
@@ -427,7 +423,7 @@ fn emit_report(
         }
         other => render::render_in(&report()?, format_of(other), lang).into_bytes(),
     };
-    write_out(bytes, format, out)
+    write_out(bytes, format, out.as_deref())
 }
 
 /// Writes a report's or a portfolio's bytes to `out` or standard output (a workbook only

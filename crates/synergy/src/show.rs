@@ -1,5 +1,6 @@
-//! `synergy show …`: the reads of the five synergies, printed as JSON (the same answers
-//! the HTTP API serves), from the embedded data directory or the services on NATS.
+//! `synergy show …`: the reads of the five synergies and evaluation's exception rules,
+//! printed as JSON (the same answers the HTTP API serves), from the embedded data directory
+//! or the services on NATS.
 
 use std::process::ExitCode;
 
@@ -222,6 +223,13 @@ pub enum ShowCmd {
         #[arg(long)]
         as_of: Option<Date>,
     },
+    /// The exception rules in force (who set them, when) and the proposal waiting for the
+    /// other party, if any.
+    ExceptionRules {
+        /// The partnership.
+        #[arg(long)]
+        partnership: PartnershipId,
+    },
 }
 
 impl ShowCmd {
@@ -382,6 +390,10 @@ impl ShowCmd {
                     period,
                     as_of: as_of.map_or(now, |day| day.last_instant_in(zone)),
                 }),
+                None,
+            ),
+            ShowCmd::ExceptionRules { partnership } => (
+                AnyQuery::Evaluation(synergy_evaluation::Query::ExceptionRules { partnership }),
                 None,
             ),
         }

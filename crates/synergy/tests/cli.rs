@@ -2,47 +2,17 @@
 //! spreadsheets, correct a month, read and issue reports. Every step runs the real binary.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn synergy(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_synergy"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("run synergy")
-}
+mod common;
 
-fn ok(data: &Path, args: &[&str]) -> String {
-    let out = synergy(data, args);
-    assert!(
-        out.status.success(),
-        "synergy {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
-
-fn refused(data: &Path, args: &[&str]) -> String {
-    let out = synergy(data, args);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "synergy {args:?} should be refused"
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-const CATALOGUE: &str = "brand,sku,name,price_class,guide_price_yuan\n\
-hongyun,hy-soft,紅雲(軟),3,50.00\n\
-hongyun,hy-hard,紅雲(硬),2,85.00\n";
-
-const HEADER: &str = "period,sku,volume_cases,revenue_yuan,closing_stock_cases,outlets_stocking,outlets_selling,avg_retail_price_yuan\n";
+use common::{
+    CATALOGUE, MARKET_HEADER, SIGN_P1, catalogued, import_p1, ok, refused, signed_p1, synergy,
+};
 
 fn market(june_soft_volume: &str) -> String {
     format!(
-        "{HEADER}\
+        "{MARKET_HEADER}\
 2008-05,hy-soft,900,11000000,300,2800,2500,51.00\n\
 2008-05,hy-hard,500,9000000,200,2000,1800,86.00\n\
 2008-05,ALL,9000,100000000,,5200,,\n\
@@ -51,22 +21,6 @@ fn market(june_soft_volume: &str) -> String {
 2008-06,ALL,9500,105000000,,5200,,\n"
     )
 }
-
-/// Signs partnership `p1` of hongyun and changzhi, as the operator.
-const SIGN_P1: [&str; 12] = [
-    "partnership",
-    "sign",
-    "--id",
-    "p1",
-    "--manufacturer",
-    "hongyun",
-    "--distributor",
-    "changzhi",
-    "--region",
-    "長治",
-    "--signed-on",
-    "2007-12-18",
-];
 
 fn commits(data: &Path) -> usize {
     ok(
@@ -86,60 +40,25 @@ fn an_analyst_signs_imports_corrects_and_reports() {
     assert!(out.contains("PartnershipSigned"), "{out}");
 
     std::fs::write(files.join("catalogue.csv"), CATALOGUE).unwrap();
-    let out = ok(
-        &data,
-        &[
-            "catalogue",
-            "import",
-            "--partnership",
-            "p1",
-            files.join("catalogue.csv").to_str().unwrap(),
-        ],
-    );
+    let out = ok(&data, &import_p1("catalogue", &files.join("catalogue.csv")));
     assert!(out.contains("SkuRegistered"), "{out}");
 
     std::fs::write(files.join("market.csv"), market("1000")).unwrap();
     let market_csv = files.join("market.csv");
-    let out = ok(
-        &data,
-        &[
-            "market-data",
-            "import",
-            "--partnership",
-            "p1",
-            market_csv.to_str().unwrap(),
-        ],
-    );
+    let out = ok(&data, &import_p1("market-data", &market_csv));
     assert!(out.contains("MarketDataSubmitted"), "{out}");
     let recorded = commits(&data);
 
     // The same file again is a safe retry: nothing new.
-    let out = ok(
-        &data,
-        &[
-            "market-data",
-            "import",
-            "--partnership",
-            "p1",
-            market_csv.to_str().unwrap(),
-        ],
-    );
+    let out = ok(&data, &import_p1("market-data", &market_csv));
     assert!(out.contains("no change"), "{out}");
     assert_eq!(commits(&data), recorded);
 
     // A bad file is rejected whole, every bad row named, nothing recorded.
-    let bad = format!("{HEADER}2008-07,hy-soft,-5,1,1,10,20,1.001\n2008-07,nope,1,1,1,1,1,1\n");
+    let bad =
+        format!("{MARKET_HEADER}2008-07,hy-soft,-5,1,1,10,20,1.001\n2008-07,nope,1,1,1,1,1,1\n");
     std::fs::write(files.join("bad.csv"), bad).unwrap();
-    let err = refused(
-        &data,
-        &[
-            "market-data",
-            "import",
-            "--partnership",
-            "p1",
-            files.join("bad.csv").to_str().unwrap(),
-        ],
-    );
+    let err = refused(&data, &import_p1("market-data", &files.join("bad.csv")));
     assert!(err.contains("line 2"), "{err}");
     assert!(err.contains("line 3"), "{err}");
     assert!(err.contains("volume_cases"), "{err}");
@@ -178,16 +97,7 @@ fn an_analyst_signs_imports_corrects_and_reports() {
 
     // Different figures for June need a reason, naming the month.
     std::fs::write(&market_csv, market("1100")).unwrap();
-    let err = refused(
-        &data,
-        &[
-            "market-data",
-            "import",
-            "--partnership",
-            "p1",
-            market_csv.to_str().unwrap(),
-        ],
-    );
+    let err = refused(&data, &import_p1("market-data", &market_csv));
     assert!(err.contains("2008-06"), "{err}");
     let out = ok(
         &data,
@@ -297,24 +207,13 @@ fn an_analyst_signs_imports_corrects_and_reports() {
 
 #[test]
 fn a_report_is_issued_by_its_declared_command_and_an_empty_period_is_not() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    ok(&data, &SIGN_P1);
+    let (dir, data) = signed_p1();
     let catalogue = dir.path().join("catalogue.csv");
     std::fs::write(&catalogue, CATALOGUE).unwrap();
     let csv = dir.path().join("market.csv");
     std::fs::write(&csv, market("1000")).unwrap();
     for (kind, file) in [("catalogue", &catalogue), ("market-data", &csv)] {
-        ok(
-            &data,
-            &[
-                kind,
-                "import",
-                "--partnership",
-                "p1",
-                file.to_str().unwrap(),
-            ],
-        );
+        ok(&data, &import_p1(kind, file));
     }
     let issue = |kind: &'static str, period: &'static str, as_of: &'static str| {
         [
@@ -393,9 +292,7 @@ fn a_report_is_issued_by_its_declared_command_and_an_empty_period_is_not() {
 
 #[test]
 fn the_wrong_side_is_refused_and_outsiders_cannot_act() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    ok(&data, &SIGN_P1);
+    let (dir, data) = signed_p1();
     std::fs::write(dir.path().join("c.csv"), CATALOGUE).unwrap();
     let c = dir.path().join("c.csv");
     let err = refused(
@@ -432,9 +329,7 @@ fn the_wrong_side_is_refused_and_outsiders_cannot_act() {
 /// `[import]` table moves a limit.
 #[test]
 fn imports_are_bounded_and_the_limits_can_be_set() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    ok(&data, &SIGN_P1);
+    let (dir, data) = signed_p1();
     let corners = dir.path().join("corners.xlsx");
     std::fs::write(&corners, synergy_testkit::hostile::corners_xlsx().unwrap()).unwrap();
     let corners = corners.to_str().unwrap();
@@ -466,16 +361,7 @@ fn imports_are_bounded_and_the_limits_can_be_set() {
         synergy_testkit::hostile::shared_string_bomb_xlsx(1024).unwrap(),
     )
     .unwrap();
-    let err = refused(
-        &data,
-        &[
-            "catalogue",
-            "import",
-            "--partnership",
-            "p1",
-            bomb.to_str().unwrap(),
-        ],
-    );
+    let err = refused(&data, &import_p1("catalogue", &bomb));
     assert!(err.contains("limit inflated_bytes"), "{err}");
     // The config file's [import] table; a flag still wins over it.
     let config = dir.path().join("synergy.toml");
@@ -523,9 +409,7 @@ fn imports_are_bounded_and_the_limits_can_be_set() {
 /// a value of the wrong shape is refused before anything runs, and the target goes.
 #[test]
 fn a_plan_target_is_set_and_removed_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    ok(&data, &SIGN_P1);
+    let (_dir, data) = signed_p1();
     let plan = ["--partnership", "p1", "--plan", "p2008"];
     let draft = [
         "--title",
@@ -707,23 +591,10 @@ fn a_recommendation_is_accepted_from_the_command_line_and_shown_in_the_pack() {
 #[test]
 fn a_campaign_promise_is_recorded_and_its_value_realised_read() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    ok(&data, &SIGN_P1);
     let files = dir.path();
-    std::fs::write(files.join("catalogue.csv"), CATALOGUE).unwrap();
-    let catalogue = files.join("catalogue.csv");
-    ok(
-        &data,
-        &[
-            "catalogue",
-            "import",
-            "--partnership",
-            "p1",
-            catalogue.to_str().unwrap(),
-        ],
-    );
+    let data = catalogued(files, "data");
     let months = format!(
-        "{HEADER}\
+        "{MARKET_HEADER}\
 2007-05,hy-hard,100,1700000,50,2000,1800,85.00\n\
 2007-05,ALL,1000,10000000,,5200,,\n\
 2008-05,hy-hard,120,2040000,50,2000,1800,86.00\n\
@@ -731,16 +602,7 @@ fn a_campaign_promise_is_recorded_and_its_value_realised_read() {
     );
     std::fs::write(files.join("months.csv"), months).unwrap();
     let months = files.join("months.csv");
-    ok(
-        &data,
-        &[
-            "market-data",
-            "import",
-            "--partnership",
-            "p1",
-            months.to_str().unwrap(),
-        ],
-    );
+    ok(&data, &import_p1("market-data", &months));
     ok(
         &data,
         &[
@@ -911,9 +773,7 @@ fn a_campaign_promise_is_recorded_and_its_value_realised_read() {
 fn the_time_zone_is_set_shown_and_judges_today() {
     use synergy_proto::{TimeZone, Timestamp};
 
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    ok(&data, &SIGN_P1);
+    let (_dir, data) = signed_p1();
     let shown = |data: &Path| -> serde_json::Value {
         serde_json::from_str(&ok(data, &["show", "agreement", "--partnership", "p1"])).unwrap()
     };
@@ -984,9 +844,7 @@ fn the_time_zone_is_set_shown_and_judges_today() {
 /// it is recorded.
 #[test]
 fn the_distributor_submits_its_analysis_from_a_file_and_revises_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    ok(&data, &SIGN_P1);
+    let (dir, data) = signed_p1();
     let md = dir.path().join("q2.md");
     let first = "## 二季度市场分析\n\n- 红云(软) 动销良好\n- 红云(硬) 终端价格高于指导价\n";
     std::fs::write(&md, first).unwrap();
@@ -1615,4 +1473,94 @@ fn the_history_and_tail_read_in_words_with_real_units() {
         "{tail}"
     );
     assert!(tail.contains("— why: 合并"), "{tail}");
+}
+
+/// `synergy rules set` acts as the operator, so the rules are set at once; a threshold
+/// left out keeps the one in force; a band without width is refused naming its field and
+/// rule, and records nothing; `show exception-rules` reads what is in force.
+#[test]
+fn exception_rules_are_set_from_the_command_line_and_bad_ones_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &SIGN_P1);
+    let show = |data: &Path| -> serde_json::Value {
+        let text = ok(data, &["show", "exception-rules", "--partnership", "p1"]);
+        serde_json::from_str(&text).unwrap()
+    };
+    assert_eq!(show(&data)["in_force"]["set"], serde_json::Value::Null);
+
+    let out = ok(
+        &data,
+        &[
+            "rules",
+            "set",
+            "--partnership",
+            "p1",
+            "--share-drop-points",
+            "2.5",
+            "--max-stock-to-sales",
+            "2",
+        ],
+    );
+    assert!(out.contains("recorded ExceptionRulesSet"), "{out}");
+    let out = ok(
+        &data,
+        &[
+            "rules",
+            "set",
+            "--partnership",
+            "p1",
+            "--price-index-low",
+            "90",
+        ],
+    );
+    assert!(out.contains("recorded ExceptionRulesSet"), "{out}");
+    let agreed = show(&data);
+    assert_eq!(
+        agreed["in_force"]["rules"],
+        serde_json::json!({"share_drop_points": "2.50", "min_volume_attainment": "90.00",
+                           "price_index_low": "90.00", "price_index_high": "105.00",
+                           "max_stock_to_sales": "2.00"}),
+        "{agreed}"
+    );
+    assert_eq!(agreed["in_force"]["set"]["user"], "cli", "{agreed}");
+
+    let before = commits(&data);
+    let err = refused(
+        &data,
+        &[
+            "rules",
+            "set",
+            "--partnership",
+            "p1",
+            "--price-index-high",
+            "90",
+        ],
+    );
+    assert!(
+        err.contains("exception_rules.price_band_empty") && err.contains("price_index_low"),
+        "{err}"
+    );
+    let err = refused(
+        &data,
+        &[
+            "rules",
+            "set",
+            "--partnership",
+            "p1",
+            "--max-stock-to-sales",
+            "0",
+        ],
+    );
+    assert!(
+        err.contains("exception_rules.stock_to_sales_not_positive")
+            && err.contains("max_stock_to_sales"),
+        "{err}"
+    );
+    assert_eq!(commits(&data), before, "a refusal records nothing");
+
+    // Naming no threshold chooses the rules in force: nothing to record.
+    let out = ok(&data, &["rules", "set", "--partnership", "p1"]);
+    assert!(!out.contains("recorded"), "{out}");
+    assert_eq!(commits(&data), before);
 }

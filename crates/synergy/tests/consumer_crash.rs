@@ -28,19 +28,7 @@ fn main() {
         rt.block_on(child(PathBuf::from(dir)));
         return;
     }
-    // Speak enough of libtest's protocol for cargo test and nextest: `--list` (nextest
-    // lists twice, all tests and then `--ignored` ones) and a name filter.
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "--list") {
-        if !args.iter().any(|a| a == "--ignored") {
-            println!("{TEST_NAME}: test");
-        }
-        return;
-    }
-    if let Some(filter) = args.iter().find(|a| !a.starts_with('-'))
-        && !TEST_NAME.contains(filter.as_str())
-    {
-        println!("{TEST_NAME} filtered out");
+    if !synergy_testkit::harness_runs(TEST_NAME) {
         return;
     }
     rt.block_on(parent());

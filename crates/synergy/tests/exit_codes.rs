@@ -2,21 +2,14 @@
 //! (`synergy_domain::ErrorCode`, `docs/errors.md`): a refusal, a conflict, a not-found and
 //! services that cannot be reached, driving the built binary.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use synergy_domain::ErrorCode;
 use synergy_testkit::NatsServer;
 
-fn synergy(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_synergy"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("SYNERGY_NATS")
-        .output()
-        .expect("run synergy")
-}
+mod common;
+
+use common::{signed_p1, synergy};
 
 /// Asserts that `out` failed as `code` says; returns its standard error.
 fn failed_as(out: &Output, code: ErrorCode) -> String {
@@ -32,26 +25,7 @@ fn failed_as(out: &Output, code: ErrorCode) -> String {
 
 #[test]
 fn refusals_conflicts_not_founds_and_missing_services_exit_by_the_table() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let signed = synergy(
-        &data,
-        &[
-            "partnership",
-            "sign",
-            "--id",
-            "p1",
-            "--manufacturer",
-            "hongyun",
-            "--distributor",
-            "changzhi",
-            "--region",
-            "長治",
-            "--signed-on",
-            "2007-12-18",
-        ],
-    );
-    assert!(signed.status.success(), "{signed:?}");
+    let (_dir, data) = signed_p1();
 
     let p1 = ["--partnership", "p1"];
     let zone = [

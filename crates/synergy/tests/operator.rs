@@ -3,47 +3,16 @@
 //! `demo --data`, `--idempotency-key`, the log's filter and format, the gateway's request
 //! log and body limit, and shell completions.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+
+mod common;
+
+use common::{Up, http, ok, refused, synergy, token};
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples")
-}
-
-fn synergy(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_synergy"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run synergy")
-}
-
-fn ok(data: &Path, args: &[&str]) -> String {
-    let out = synergy(data, args);
-    assert!(
-        out.status.success(),
-        "synergy {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
-
-/// The stderr of a command that must exit 1.
-fn fails(data: &Path, args: &[&str]) -> String {
-    let out = synergy(data, args);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "synergy {args:?} should fail:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 const SIGN: [&str; 11] = [
@@ -66,7 +35,7 @@ fn a_refusal_says_refused_once_and_an_import_one_line() {
     let data = dir.path().join("data");
     ok(&data, &SIGN);
 
-    let err = fails(
+    let err = refused(
         &data,
         &["plan", "submit", "--partnership", "hy-cz", "--plan", "nope"],
     );
@@ -119,7 +88,7 @@ fn a_refusal_says_refused_once_and_an_import_one_line() {
          outlets_selling,avg_retail_price_yuan\n2008-06,hy-soft,-5,1,1,1,1,1\n",
     )
     .unwrap();
-    let err = fails(
+    let err = refused(
         &data,
         &[
             "market-data",
@@ -183,7 +152,7 @@ fn reads_in_an_empty_directory_create_nothing() {
         &["quarantine", "list"],
         &["replay"],
     ] {
-        let err = fails(&data, read);
+        let err = refused(&data, read);
         assert!(
             err.contains("nothing is recorded in") && err.contains("synergy-data"),
             "{read:?}: {err}"
@@ -204,7 +173,7 @@ fn demo_keeps_its_data_where_data_says_and_refuses_a_used_directory() {
         &["show", "agreement", "--partnership", "hongyun-changzhi"],
     );
     assert!(agreement.contains("hongyun"), "{agreement}");
-    let err = fails(&data, &["demo"]);
+    let err = refused(&data, &["demo"]);
     assert!(err.contains("already holds an event log"), "{err}");
 
     // Without --data the demo keeps nothing in the default directory.
@@ -244,7 +213,7 @@ fn the_same_idempotency_key_records_a_command_once() {
     assert!(again.starts_with("already recorded at @2"), "{again}");
     let other = draft("another");
     let other: Vec<&str> = other.iter().map(String::as_str).collect();
-    let err = fails(&data, &other);
+    let err = refused(&data, &other);
     assert_eq!(err.matches("refused").count(), 1, "{err}");
     assert!(
         err.contains("already used for a different command"),
@@ -318,107 +287,6 @@ fn a_reader_that_closes_the_pipe_early_gets_no_error() {
     assert!(out.status.success(), "{:?}", out.status);
 }
 
-/// A running `synergy up`, killed when dropped; its stderr goes to a file.
-struct Up {
-    child: Child,
-    addr: String,
-    token: Option<String>,
-}
-
-impl Drop for Up {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-impl Up {
-    fn start(data: &Path, args: &[&str], env: &[(&str, &str)], stderr: &Path) -> Up {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_synergy"));
-        command
-            .arg("--data")
-            .arg(data)
-            .args(args)
-            .env_remove("RUST_LOG")
-            .env_remove("SYNERGY_LOG")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(stderr).unwrap());
-        for (name, value) in env {
-            command.env(name, value);
-        }
-        let mut child = command.spawn().expect("start synergy up");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let (mut addr, mut token, mut expect_token) = (None, None, false);
-        let started = Instant::now();
-        while let Some(Ok(line)) = lines.next() {
-            if expect_token {
-                token = Some(line.trim().to_owned());
-                expect_token = false;
-            }
-            expect_token |= line.starts_with("first start: created an admin token");
-            if let Some(rest) = line.strip_prefix("synergy: HTTP API on http://") {
-                addr = rest.split_whitespace().next().map(str::to_owned);
-            }
-            if line == "ready" {
-                break;
-            }
-            assert!(started.elapsed() < Duration::from_secs(120), "up not ready");
-        }
-        Up {
-            child,
-            addr: addr.expect("the address is printed"),
-            token,
-        }
-    }
-
-    /// Stops it with SIGTERM and waits for a clean exit.
-    fn stop(mut self) {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "up exits cleanly on SIGTERM: {status}");
-                return;
-            }
-            assert!(Instant::now() < deadline, "up did not stop on SIGTERM");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-/// One HTTP/1.1 request; the status and body.
-fn http(addr: &str, method: &str, path: &str, token: &str, body: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-         Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(req.as_bytes()).unwrap();
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
-    let response = String::from_utf8_lossy(&response);
-    let status = response[9..12].parse().expect("status code");
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
-}
-
-fn token(data: &Path, org: &str, role: &str) -> String {
-    ok(data, &["token", "create", "--org", org, "--role", role])
-        .trim()
-        .to_owned()
-}
-
 /// The body limit from the config file answers 413 above it and 201 under it; the request
 /// log, asked for by RUST_LOG, is JSON lines naming method, path and status, never a token;
 /// `--log` given beside RUST_LOG is the whole filter; a flag's body limit wins over none.
@@ -440,9 +308,9 @@ fn the_gateway_logs_its_requests_as_json_and_takes_its_body_limit() {
             "127.0.0.1:0",
         ],
         &[("RUST_LOG", "warn,synergy_gateway::request=info")],
-        &log,
+        Some(&log),
     );
-    let admin = up.token.clone().expect("a first-start admin token");
+    let admin = up.admin();
     let distributor = token(&data, "changzhi-tobacco", "distributor");
     let july = "/v1/partnerships/hongyun-changzhi/analyses/2008-07";
     let small = serde_json::json!({"text": "七月：終端穩定"}).to_string();
@@ -501,7 +369,7 @@ fn the_gateway_logs_its_requests_as_json_and_takes_its_body_limit() {
             "127.0.0.1:0",
         ],
         &[("RUST_LOG", "info")],
-        &log,
+        Some(&log),
     );
     let august = "/v1/partnerships/hongyun-changzhi/analyses/2008-08";
     let (status, body) = http(&up.addr, "POST", august, &distributor, &large);
@@ -521,9 +389,9 @@ fn serve_all_starts_the_gateway_on_its_addr() {
         &dir.path().join("data"),
         &["--nats", &url, "serve", "all", "--addr", "127.0.0.1:0"],
         &[],
-        &dir.path().join("serve.log"),
+        Some(&dir.path().join("serve.log")),
     );
-    let admin = up.token.clone().expect("a first-start admin token");
+    let admin = up.admin();
     let (status, body) = http(&up.addr, "GET", "/healthz", &admin, "");
     assert_eq!(status, 200, "{body}");
     let (status, body) = http(&up.addr, "GET", "/v1/partnerships/p1/plans", &admin, "");

@@ -4,32 +4,16 @@
 use std::ffi::OsStr;
 use std::io::Cursor;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use calamine::{Data, Reader, Xlsx};
 
-fn synergy<S: AsRef<OsStr>>(data: &Path, args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_synergy"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("run synergy")
-}
+mod common;
 
-fn ok<S: AsRef<OsStr>>(data: &Path, args: &[S]) -> Vec<u8> {
-    let out = synergy(data, args);
-    let shown: Vec<_> = args.iter().map(|a| a.as_ref().to_string_lossy()).collect();
-    assert!(
-        out.status.success(),
-        "synergy {shown:?} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
+use common::{ok, succeeds, synergy};
 
-fn text<S: AsRef<OsStr>>(data: &Path, args: &[S]) -> String {
-    String::from_utf8(ok(data, args)).expect("utf-8")
+/// The bytes a command that must succeed writes to standard output.
+fn bytes<S: AsRef<OsStr>>(data: &Path, args: &[S]) -> Vec<u8> {
+    succeeds(data, args).stdout
 }
 
 const REPORT: [&str; 7] = [
@@ -55,11 +39,11 @@ fn report(extra: &[&str]) -> Vec<String> {
 fn issued_demo() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("demo");
-    ok(
+    succeeds(
         dir.path(),
         &["demo", "--keep", data.to_str().unwrap(), "--format", "json"],
     );
-    let issued = text(&data, &report(&["--issue"]));
+    let issued = ok(&data, &report(&["--issue"]));
     assert!(issued.contains("issued version 1"), "{issued}");
     (dir, data)
 }
@@ -68,21 +52,21 @@ fn issued_demo() -> (tempfile::TempDir, std::path::PathBuf) {
 fn an_issued_version_renders_in_every_format() {
     let (_dir, data) = issued_demo();
     let version = |format: &str| report(&["--version", "1", "--format", format]);
-    let json = text(&data, &version("json"));
+    let json = ok(&data, &version("json"));
     assert!(json.contains("\"version\":1"), "{json}");
 
-    let md = text(&data, &version("md"));
+    let md = ok(&data, &version("md"));
     assert!(
         md.starts_with("# 市场分析 — hongyun-changzhi — 2008-H1\n\n第 1 版 · 截至 2008-07-15"),
         "{md}"
     );
     assert!(md.contains("| 销量占有率 | 22.63 % |"), "{md}");
-    let html = text(&data, &version("html"));
+    let html = ok(&data, &version("html"));
     assert!(
         html.starts_with("<!DOCTYPE html>") && html.contains("第 1 版"),
         "{html}"
     );
-    let csv = text(&data, &version("csv"));
+    let csv = ok(&data, &version("csv"));
     assert!(csv.starts_with("scope,id,key,value\n"), "{csv}");
     assert!(csv.contains("report,hongyun-changzhi,version,1\n"), "{csv}");
     assert!(
@@ -91,7 +75,7 @@ fn an_issued_version_renders_in_every_format() {
     );
 
     // The live report, once computed again, is the version as it was frozen.
-    let live = text(&data, &report(&["--format", "md"]));
+    let live = ok(&data, &report(&["--format", "md"]));
     assert_eq!(live.replacen("实时", "第 1 版", 1), md);
 
     let out = synergy(&data, &report(&["--version", "2", "--format", "md"]));
@@ -102,11 +86,11 @@ fn an_issued_version_renders_in_every_format() {
 fn a_workbook_has_a_sheet_per_table_with_numbers_as_numbers() {
     let (dir, data) = issued_demo();
     // To standard output when it is no terminal (here a pipe)…
-    let piped = ok(&data, &report(&["--format", "xlsx", "--lang", "en"]));
+    let piped = bytes(&data, &report(&["--format", "xlsx", "--lang", "en"]));
     assert!(piped.starts_with(b"PK\x03\x04"));
     // … or to --out, an issued version too.
     let file = dir.path().join("v1.xlsx");
-    let printed = ok(
+    let printed = bytes(
         &data,
         &report(&[
             "--version",
@@ -156,26 +140,26 @@ fn a_workbook_has_a_sheet_per_table_with_numbers_as_numbers() {
 #[test]
 fn csv_takes_a_bom_for_excel_and_the_language_changes_only_what_people_read() {
     let (_dir, data) = issued_demo();
-    let plain = ok(&data, &report(&["--format", "csv"]));
-    let bom = ok(&data, &report(&["--format", "csv", "--bom"]));
+    let plain = bytes(&data, &report(&["--format", "csv"]));
+    let bom = bytes(&data, &report(&["--format", "csv", "--bom"]));
     assert_eq!(&bom[..3], b"\xEF\xBB\xBF");
     assert_eq!(bom[3..], plain[..]);
     // The CSV and the JSON are for programs: the same in every language.
     assert_eq!(
-        ok(&data, &report(&["--format", "csv", "--lang", "en"])),
+        bytes(&data, &report(&["--format", "csv", "--lang", "en"])),
         plain
     );
     assert_eq!(
-        ok(&data, &report(&["--format", "json", "--lang", "zh-TW"])),
-        ok(&data, &report(&["--format", "json"]))
+        bytes(&data, &report(&["--format", "json", "--lang", "zh-TW"])),
+        bytes(&data, &report(&["--format", "json"]))
     );
 
-    let tw = text(&data, &report(&["--lang", "zh-TW"]));
+    let tw = ok(&data, &report(&["--lang", "zh-TW"]));
     assert!(tw.contains("| 銷售額 | 2.17 億元 |"), "{tw}");
-    let en = text(&data, &report(&["--lang", "en"]));
+    let en = ok(&data, &report(&["--lang", "en"]));
     assert!(en.contains("| revenue | ¥217,000,000.00 |"), "{en}");
     let fresh = tempfile::tempdir().unwrap();
-    let demo = text(
+    let demo = ok(
         &fresh.path().join("d"),
         &["demo", "--kind", "review", "--lang", "en"],
     );

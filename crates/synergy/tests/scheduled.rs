@@ -407,3 +407,160 @@ fn the_parties_agree_which_reports_are_issued_by_themselves() {
         [("market".to_owned(), "2008-Q1".parse().unwrap(), 1)]
     );
 }
+
+fn get(addr: &str, path: &str, token: &str) -> Value {
+    let (status, text) = http(addr, "GET", path, token, "application/json", "");
+    assert_eq!(status, 200, "GET {path}: {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Whether a report names the partnership's share drop: an exception `share_down` of the
+/// partnership (the review pack) or the recommendation `share.drop`.
+fn names_share_drop(report: &Value) -> bool {
+    let listed = |key: &str| report[key].as_array().cloned().unwrap_or_default();
+    listed("exceptions")
+        .iter()
+        .any(|e| e["rule"] == "share_down" && e["scope"] == "partnership")
+        || listed("recommendations")
+            .iter()
+            .any(|r| r["rule"] == "share.drop")
+}
+
+/// Both parties agree their exception rules over HTTP: the manufacturer proposes a
+/// share-drop threshold of 3 points, which changes nothing until the distributor chooses
+/// the same; then the 1.79-point drop of 2008-Q2 is no exception and no recommendation
+/// any more, and evaluation restates the market report it had issued with the drop.
+#[test]
+fn the_parties_agree_their_exception_rules_and_the_reports_follow_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let clock = dir.path().join("clock");
+    set_clock(&clock, "2007-12-20");
+    let running = up(&data, &clock);
+    let addr = running.addr.clone();
+    let m = token(&data, "hongyun", "manufacturer");
+    let d = token(&data, "changzhi", "distributor");
+    let sign = json!({"partnership": P, "manufacturer": "hongyun", "distributor": "changzhi",
+                      "region": "長治", "signed_on": "2007-12-18"});
+    let json_kind = "application/json";
+    post(&addr, "/v1/partnerships", &m, json_kind, &sign.to_string());
+    post(
+        &addr,
+        &format!("/v1/partnerships/{P}/acceptance"),
+        &d,
+        json_kind,
+        "{}",
+    );
+    post(
+        &addr,
+        &format!("/v1/partnerships/{P}/catalogue"),
+        &m,
+        "text/csv",
+        "brand,sku,name,price_class,guide_price_yuan\nhongyun,hy-soft,紅雲(軟),2,190.00\n",
+    );
+    // Q1: 9,000 of 30,600 cases (29.41 %); Q2: 8,700 of 31,500 (27.62 %), 1.79 points less.
+    for (month, volume, sent) in [
+        ("2008-01", 3_000, "2008-02-05"),
+        ("2008-02", 3_000, "2008-03-05"),
+        ("2008-03", 3_000, "2008-04-05"),
+        ("2008-04", 2_900, "2008-05-05"),
+        ("2008-05", 2_900, "2008-06-05"),
+        ("2008-06", 2_900, "2008-07-05"),
+    ] {
+        set_clock(&clock, sent);
+        post(
+            &addr,
+            &format!("/v1/partnerships/{P}/market-data"),
+            &d,
+            "text/csv",
+            &month_csv(month.parse().unwrap(), volume),
+        );
+    }
+    let q2 = ("market".to_owned(), "2008-Q2".parse().unwrap());
+    wait_for(&addr, &m, std::slice::from_ref(&q2), 1);
+    let review = format!("/v1/partnerships/{P}/reports/review/2008-Q2");
+    let market = format!("/v1/partnerships/{P}/reports/market/2008-Q2");
+    let issued_v1 = get(&addr, &format!("{market}/versions/1"), &m);
+    assert!(names_share_drop(&issued_v1), "{issued_v1}");
+    assert!(names_share_drop(&get(&addr, &review, &d)));
+
+    let rules = format!("/v1/partnerships/{P}/exception-rules");
+    let agreed = get(&addr, &rules, &d);
+    assert_eq!(agreed["in_force"]["rules"]["share_drop_points"], "1.00");
+    assert_eq!(agreed["in_force"]["set"], Value::Null, "the defaults hold");
+    let proposed = post(
+        &addr,
+        &rules,
+        &m,
+        json_kind,
+        r#"{"share_drop_points": "3"}"#,
+    );
+    assert_eq!(proposed["events"], json!(["ExceptionRulesProposed"]));
+    let agreed = get(&addr, &rules, &d);
+    assert_eq!(agreed["pending"]["proposed_by"], "Manufacturer", "{agreed}");
+    assert_eq!(agreed["pending"]["rules"]["share_drop_points"], "3.00");
+    assert_eq!(agreed["pending"]["proposed"]["org"], "hongyun");
+    assert_eq!(agreed["in_force"]["rules"]["share_drop_points"], "1.00");
+    assert!(
+        names_share_drop(&get(&addr, &review, &d)),
+        "a proposal binds nobody"
+    );
+
+    // Bad thresholds are refused naming the field, and record nothing.
+    for (body, rule, field) in [
+        (
+            r#"{"price_index_low": "110"}"#,
+            "exception_rules.price_band_empty",
+            "price_index_low",
+        ),
+        (
+            r#"{"share_drop_points": "-1"}"#,
+            "invalid",
+            "share_drop_points",
+        ),
+    ] {
+        let (status, text) = http(&addr, "POST", &rules, &d, json_kind, body);
+        assert_eq!(status, 422, "{body}: {text}");
+        let refusal: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(refusal["field"], field, "{refusal}");
+        assert!(
+            refusal["rule"] == rule || refusal["code"] == rule,
+            "{refusal}"
+        );
+    }
+    assert_eq!(
+        get(&addr, &rules, &d)["pending"]["proposed_by"],
+        "Manufacturer"
+    );
+
+    let set = post(
+        &addr,
+        &rules,
+        &d,
+        json_kind,
+        r#"{"share_drop_points": "3.00"}"#,
+    );
+    assert_eq!(set["events"], json!(["ExceptionRulesSet"]), "{set}");
+    let agreed = get(&addr, &rules, &m);
+    assert_eq!(agreed["in_force"]["rules"]["share_drop_points"], "3.00");
+    assert_eq!(agreed["in_force"]["set"]["org"], "changzhi", "{agreed}");
+    assert_eq!(agreed["pending"], Value::Null);
+    assert!(!names_share_drop(&get(&addr, &review, &m)));
+    assert!(!names_share_drop(&get(&addr, &market, &m)));
+
+    // The issued market report named the drop: evaluation restates it by itself.
+    wait_for(&addr, &m, std::slice::from_ref(&q2), 2);
+    let issued_v2 = get(&addr, &format!("{market}/versions/2"), &m);
+    assert!(!names_share_drop(&issued_v2), "{issued_v2}");
+    let listed = get(&addr, &format!("{market}/versions"), &m);
+    assert_eq!(listed[1]["issued_by"], "scheduler", "{listed}");
+    assert!(
+        listed[1]["restatements"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"key": "recommendations[share.drop].rule",
+                              "previous": "share.drop", "current": null})),
+        "{listed}"
+    );
+    stop(running);
+}

@@ -4,51 +4,13 @@
 //! writes what the imports take.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use synergy_testkit::spreadsheets::market_data_as_excel_writes_it;
 
-fn synergy(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_synergy"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .output()
-        .expect("run synergy")
-}
+mod common;
 
-/// stdout and stderr of a command that must succeed.
-fn ok(data: &Path, args: &[&str]) -> (String, String) {
-    let out = synergy(data, args);
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    );
-    assert!(
-        out.status.success(),
-        "synergy {args:?} failed:\n{stdout}\n{stderr}"
-    );
-    (stdout, stderr)
-}
-
-/// stdout and stderr of a command that must be refused (exit 1).
-fn refused(data: &Path, args: &[&str]) -> (String, String) {
-    let out = synergy(data, args);
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "synergy {args:?}:\n{stdout}\n{stderr}"
-    );
-    (stdout, stderr)
-}
-
-const CATALOGUE: &str = "brand,sku,name,price_class,guide_price_yuan\n\
-hongyun,hy-soft,紅雲(軟),3,50.00\n\
-hongyun,hy-hard,紅雲(硬),2,85.00\n";
+use common::{CATALOGUE, catalogued, import_p1, ok, refused, signed_p1, succeeds, synergy};
 
 /// Two months, with halves and fen, as the plain import file.
 const MARKET: &str = "period,sku,volume_cases,revenue_yuan,closing_stock_cases,outlets_stocking,outlets_selling,avg_retail_price_yuan\n\
@@ -59,44 +21,9 @@ const MARKET: &str = "period,sku,volume_cases,revenue_yuan,closing_stock_cases,o
 2008-06,hy-hard,520,9400000.75,190,2050,1850,85.00\n\
 2008-06,ALL,9500,105000000,,5200,,\n";
 
-const SIGN: [&str; 12] = [
-    "partnership",
-    "sign",
-    "--id",
-    "p1",
-    "--manufacturer",
-    "hongyun",
-    "--distributor",
-    "changzhi",
-    "--region",
-    "長治",
-    "--signed-on",
-    "2007-12-18",
-];
-
-/// A data directory with `p1` signed and its catalogue registered.
-fn signed(dir: &Path, name: &str) -> std::path::PathBuf {
-    let data = dir.join(name);
-    ok(&data, &SIGN);
-    let catalogue = dir.join("catalogue.csv");
-    std::fs::write(&catalogue, CATALOGUE).unwrap();
-    ok(
-        &data,
-        &[
-            "catalogue",
-            "import",
-            "--partnership",
-            "p1",
-            catalogue.to_str().unwrap(),
-        ],
-    );
-    data
-}
-
 /// How many events the log holds (`tail` prints one line each).
 fn events(data: &Path) -> usize {
     ok(data, &["tail", "--from", "0", "--no-follow"])
-        .0
         .lines()
         .count()
 }
@@ -125,13 +52,15 @@ fn report(data: &Path, kind: &str) -> String {
             "2008-07-15",
         ],
     )
-    .0
 }
 
 #[test]
 fn a_workbook_as_excel_writes_it_imports_to_the_same_reports_as_the_csv() {
     let dir = tempfile::tempdir().unwrap();
-    let (from_csv, from_xlsx) = (signed(dir.path(), "csv"), signed(dir.path(), "xlsx"));
+    let (from_csv, from_xlsx) = (
+        catalogued(dir.path(), "csv"),
+        catalogued(dir.path(), "xlsx"),
+    );
     let csv = dir.path().join("market.csv");
     std::fs::write(&csv, MARKET).unwrap();
     let xlsx = dir.path().join("market.xlsx");
@@ -178,7 +107,7 @@ fn a_workbook_as_excel_writes_it_imports_to_the_same_reports_as_the_csv() {
 #[test]
 fn check_says_what_would_be_recorded_and_records_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let data = signed(dir.path(), "data");
+    let data = catalogued(dir.path(), "data");
     let xlsx = dir.path().join("market.xlsx");
     std::fs::write(
         &xlsx,
@@ -208,7 +137,7 @@ fn check_says_what_would_be_recorded_and_records_nothing() {
     assert!(out.status.success());
     let recorded = events(&data);
     assert_eq!(recorded, before + 2);
-    let (stdout, _) = ok(
+    let stdout = ok(
         &data,
         &[
             "market-data",
@@ -244,7 +173,7 @@ fn check_says_what_would_be_recorded_and_records_nothing() {
     // A SKU the catalogue lacks is found by the file's own check, before the log.
     let unknown = dir.path().join("unknown.csv");
     std::fs::write(&unknown, MARKET.replace("hy-hard", "hy-mild")).unwrap();
-    let (_, stderr) = refused(
+    let stderr = refused(
         &data,
         &[
             "market-data",
@@ -266,7 +195,7 @@ fn check_says_what_would_be_recorded_and_records_nothing() {
         format!("{CATALOGUE}hongyun,hy-new,紅雲(新),1,120\n"),
     )
     .unwrap();
-    let (stdout, _) = ok(
+    let stdout = ok(
         &data,
         &[
             "catalogue",
@@ -306,7 +235,7 @@ fn workbook(sheets: &[(&str, &str)]) -> Vec<u8> {
 #[test]
 fn of_several_sheets_with_the_header_the_one_to_import_is_chosen() {
     let dir = tempfile::tempdir().unwrap();
-    let data = signed(dir.path(), "data");
+    let data = catalogued(dir.path(), "data");
     let (may, june): (Vec<&str>, Vec<&str>) = MARKET
         .lines()
         .skip(1)
@@ -317,21 +246,12 @@ fn of_several_sheets_with_the_header_the_one_to_import_is_chosen() {
     let book = dir.path().join("two.xlsx");
     std::fs::write(&book, workbook(&[("五月", &may), ("六月", &june)])).unwrap();
 
-    let (_, stderr) = refused(
-        &data,
-        &[
-            "market-data",
-            "import",
-            "--partnership",
-            "p1",
-            book.to_str().unwrap(),
-        ],
-    );
+    let stderr = refused(&data, &import_p1("market-data", &book));
     assert!(
         stderr.contains("line 1: the sheets \"五月\" and \"六月\" each start with a header of market data columns; choose the sheet to import (--sheet NAME"),
         "{stderr}"
     );
-    let (stdout, _) = ok(
+    let stdout = ok(
         &data,
         &[
             "market-data",
@@ -349,7 +269,7 @@ fn of_several_sheets_with_the_header_the_one_to_import_is_chosen() {
         ),
         "{stdout}"
     );
-    let (_, stderr) = refused(
+    let stderr = refused(
         &data,
         &[
             "market-data",
@@ -369,27 +289,16 @@ fn of_several_sheets_with_the_header_the_one_to_import_is_chosen() {
 
 #[test]
 fn templates_are_written_and_import_as_they_are() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    ok(&data, &SIGN);
+    let (dir, data) = signed_p1();
     // The catalogue template as CSV on standard output, imported as a file.
-    let (csv, _) = ok(&data, &["template", "catalogue", "--format", "csv"]);
+    let csv = ok(&data, &["template", "catalogue", "--format", "csv"]);
     assert!(
         csv.starts_with("brand,sku,name,price_class,guide_price_yuan\n"),
         "{csv}"
     );
     let catalogue = dir.path().join("catalogue.csv");
     std::fs::write(&catalogue, &csv).unwrap();
-    let (stdout, _) = ok(
-        &data,
-        &[
-            "catalogue",
-            "import",
-            "--partnership",
-            "p1",
-            catalogue.to_str().unwrap(),
-        ],
-    );
+    let stdout = ok(&data, &import_p1("catalogue", &catalogue));
     assert!(
         stdout.contains("1 SKU recorded (SkuRegistered at"),
         "{stdout}"
@@ -397,7 +306,7 @@ fn templates_are_written_and_import_as_they_are() {
 
     // The market data template as a workbook, to a file and to a pipe alike.
     let xlsx = dir.path().join("market-data.xlsx");
-    let (_, stderr) = ok(
+    let out = succeeds(
         &data,
         &[
             "template",
@@ -408,6 +317,7 @@ fn templates_are_written_and_import_as_they_are() {
             xlsx.to_str().unwrap(),
         ],
     );
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("wrote the market-data template to"),
         "{stderr}"
@@ -415,16 +325,7 @@ fn templates_are_written_and_import_as_they_are() {
     let piped = synergy(&data, &["template", "market-data"]).stdout;
     assert_eq!(std::fs::read(&xlsx).unwrap(), piped);
     assert!(piped.starts_with(b"PK\x03\x04"));
-    let (stdout, _) = ok(
-        &data,
-        &[
-            "market-data",
-            "import",
-            "--partnership",
-            "p1",
-            xlsx.to_str().unwrap(),
-        ],
-    );
+    let stdout = ok(&data, &import_p1("market-data", &xlsx));
     assert!(
         stdout.contains("sheet \"market-data\": 1 month recorded, 2008-06"),
         "{stdout}"

@@ -1,11 +1,13 @@
 //! Token administration of a gateway on NATS: the operator creates, lists and revokes
 //! tokens from another process through `syn.adm.gateway.tokens`.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use synergy_testkit::NatsServer;
+
+mod common;
+
+use common::Up;
 
 fn synergy(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_synergy"))
@@ -19,31 +21,12 @@ fn the_operator_administers_a_remote_gateways_tokens() {
     let nats = NatsServer::start().expect("nats-server");
     let url = nats.url();
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().to_str().unwrap();
-    let mut gateway = Command::new(env!("CARGO_BIN_EXE_synergy"))
-        .args([
-            "--data",
-            data,
-            "--nats",
-            &url,
-            "serve",
-            "gateway",
-            "--addr",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the gateway");
-    let mut lines = BufReader::new(gateway.stdout.take().unwrap()).lines();
-    let started = Instant::now();
-    loop {
-        let line = lines.next().expect("the gateway prints ready").unwrap();
-        if line == "ready" {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(60));
-    }
+    let gateway = Up::start(
+        dir.path(),
+        &["--nats", &url, "serve", "gateway", "--addr", "127.0.0.1:0"],
+        &[],
+        Some(&dir.path().join("gateway.log")),
+    );
 
     let out = synergy(&[
         "--nats",
@@ -80,6 +63,5 @@ fn the_operator_administers_a_remote_gateways_tokens() {
     assert!(revoked.status.success());
     let listed = String::from_utf8(synergy(&["--nats", &url, "token", "list"]).stdout).unwrap();
     assert!(listed.contains("revoked"), "{listed}");
-    let _ = gateway.kill();
-    let _ = gateway.wait();
+    drop(gateway);
 }

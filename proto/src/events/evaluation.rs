@@ -55,8 +55,10 @@ pub struct Restatement {
     pub current: Option<String>,
 }
 
-/// Thresholds that turn a KPI into an exception on the review pack.
+/// Thresholds that turn a KPI into an exception on the review pack and into a
+/// recommendation; agreed by both parties (`ExceptionRulesProposed`, `ExceptionRulesSet`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExceptionRules {
     /// Volume share falling by more than this many points period-over-period.
     pub share_drop_points: Percent,
@@ -220,6 +222,12 @@ pub enum EvaluationEvent {
     /// Which reports evaluation issues by itself, as both parties agreed (or an operator
     /// set); until the first, market and brand of every period length.
     IssuingSet { setting: IssuingSetting },
+    /// One party proposes the partnership's exception rules; in force once the other
+    /// party chooses the same (`ExceptionRulesSet`).
+    ExceptionRulesProposed {
+        rules: ExceptionRules,
+        proposed_by: Side,
+    },
 }
 
 /// Which reports evaluation issues by itself: the kinds, and the period lengths, each in

@@ -138,7 +138,8 @@ impl Event {
                     ReportIssued,
                     ExceptionRulesSet,
                     IssuingProposed,
-                    IssuingSet
+                    IssuingSet,
+                    ExceptionRulesProposed
                 }
             ),
         }

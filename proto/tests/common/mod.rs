@@ -521,6 +521,17 @@ pub fn every_event(f: &Fields) -> Vec<Event> {
             },
         },
         EvaluationEvent::IssuingSet { setting },
+        EvaluationEvent::ExceptionRulesProposed {
+            rules: ExceptionRules {
+                share_drop_points: Percent::from_units(i64::from(f.small) * 10),
+                ..ExceptionRules::default()
+            },
+            proposed_by: if f.flag {
+                Side::Distributor
+            } else {
+                Side::Manufacturer
+            },
+        },
     ];
     all.extend(evaluation_later.into_iter().map(Event::from));
     all

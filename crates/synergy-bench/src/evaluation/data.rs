@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context as _, bail};
-use synergy_changzhi::{self as changzhi, CATALOGUE, MONTHS, MonthRow, RULEBOOKS};
+use synergy_changzhi::{self as changzhi, CATALOGUE, CommitBuilder, MONTHS, MonthRow};
 use synergy_proto::events::information::{MarketTotals, SkuLine};
 use synergy_proto::events::marketing::CampaignOutcome;
 use synergy_proto::events::strategy::Target;
@@ -27,9 +27,8 @@ use synergy_proto::events::{
     BrandEvent, InformationEvent, MarketingEvent, StrategyEvent, SupportEvent,
 };
 use synergy_proto::{
-    ActionItemId, Actor, AggregateId, BrandId, CampaignId, Cases, Commit, Context, Date, Event,
-    MeetingId, OrgId, OutletId, PartnershipId, Period, PlanId, RecordedEvent, Role, Side, SkuId,
-    StreamId, TaskId, Uuid, YearMonth, Yuan,
+    ActionItemId, AggregateId, BrandId, CampaignId, Cases, Commit, Context, Date, Event, MeetingId,
+    OrgId, OutletId, PartnershipId, Period, PlanId, Side, SkuId, TaskId, YearMonth, Yuan,
 };
 
 /// The first year of every partnership's history (the Changzhi dataset starts in 2007-01).
@@ -156,71 +155,6 @@ fn mistaken(mut lines: Vec<SkuLine>, revision: u32) -> anyhow::Result<Vec<SkuLin
     Ok(lines)
 }
 
-/// Deterministic ids, commit times and per-stream versions for one partnership (the
-/// dataset's `CommitBuilder`, but with ids unique across partnerships so the log's
-/// idempotency never takes one partnership's commit for another's).
-struct Builder {
-    p: usize,
-    partnership: PartnershipId,
-    manufacturer: OrgId,
-    distributor: OrgId,
-    next_id: u64,
-    versions: BTreeMap<StreamId, u64>,
-}
-
-impl Builder {
-    fn uuid(&mut self) -> Uuid {
-        let id = 0x0190_0000_0000_7000_8000_0000_0000_0000_u128
-            | ((self.p as u128) << 40)
-            | u128::from(self.next_id);
-        self.next_id += 1;
-        Uuid::from_u128(id)
-    }
-
-    fn commit(
-        &mut self,
-        context: Context,
-        aggregate: AggregateId,
-        side: Side,
-        day: Date,
-        events: Vec<Event>,
-    ) -> Commit {
-        let stream = StreamId::new(context, self.partnership.clone(), aggregate);
-        let version = self.versions.entry(stream.clone()).or_insert(0);
-        let first_version = *version + 1;
-        *version += events.len() as u64;
-        let (org, role) = match side {
-            Side::Manufacturer => (self.manufacturer.clone(), Role::Manufacturer),
-            Side::Distributor => (self.distributor.clone(), Role::Distributor),
-        };
-        let at = day.start();
-        let correlation_id = self.uuid();
-        let commit_id = self.uuid();
-        let events = events
-            .into_iter()
-            .map(|event| RecordedEvent {
-                event_id: self.uuid(),
-                occurred_at: at,
-                event,
-            })
-            .collect();
-        Commit {
-            commit_id,
-            stream,
-            first_version,
-            recorded_at: at,
-            actor: Actor {
-                org,
-                role,
-                user: "synergy-bench".to_owned(),
-            },
-            correlation_id,
-            causation_id: None,
-            events,
-        }
-    }
-}
-
 fn brand_of(sku: &str) -> &'static str {
     CATALOGUE
         .iter()
@@ -235,7 +169,9 @@ fn campaign_id(brand: &str, year: i32) -> anyhow::Result<CampaignId> {
 /// One partnership's history, produced a month at a time so that a 10M-event log never
 /// sits in memory whole.
 pub struct History {
-    b: Builder,
+    /// The partnership's number (0: Changzhi itself) and its commits.
+    p: usize,
+    b: CommitBuilder,
     density: Density,
     /// Price checks of this partnership, by slot (month × SKU), spread evenly.
     checks_total: u64,
@@ -249,7 +185,7 @@ pub struct History {
 impl std::fmt::Debug for History {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("History")
-            .field("partnership", &self.b.partnership)
+            .field("partnership", self.b.partnership())
             .finish_non_exhaustive()
     }
 }
@@ -297,14 +233,14 @@ pub fn histories(density: Density) -> anyhow::Result<Vec<History>> {
 impl History {
     fn new(p: usize, density: Density, checks_total: u64) -> anyhow::Result<History> {
         Ok(History {
-            b: Builder {
-                p,
-                partnership: partnership_id(p)?,
-                manufacturer: OrgId::new(changzhi::MANUFACTURER)?,
-                distributor: distributor(p)?,
-                next_id: 1,
-                versions: BTreeMap::new(),
-            },
+            p,
+            b: CommitBuilder::of(
+                partnership_id(p)?,
+                OrgId::new(changzhi::MANUFACTURER)?,
+                distributor(p)?,
+                "synergy-bench",
+                u32::try_from(p)?,
+            ),
             density,
             checks_total,
             checks_slot0: 0,
@@ -354,32 +290,12 @@ impl History {
             ));
         }
         let signed_on = date(FIRST_YEAR - 1, 12, 18)?;
-        let mut signing: Vec<Event> = vec![
-            StrategyEvent::PartnershipSigned {
-                manufacturer: self.b.manufacturer.clone(),
-                distributor: self.b.distributor.clone(),
-                region: if self.b.p == 0 {
-                    changzhi::REGION.to_owned()
-                } else {
-                    format!("region {:02}", self.b.p)
-                },
-                signed_on,
-            }
-            .into(),
-        ];
-        signing.extend(RULEBOOKS.iter().map(|t| {
-            Event::from(StrategyEvent::RulebookAdopted {
-                title: (*t).to_owned(),
-                adopted_on: signed_on,
-            })
-        }));
-        out.push(self.b.commit(
-            Context::Strategy,
-            AggregateId::singleton("partnership"),
-            Side::Manufacturer,
-            signed_on,
-            signing,
-        ));
+        let region = if self.p == 0 {
+            changzhi::REGION.to_owned()
+        } else {
+            format!("region {:02}", self.p)
+        };
+        out.push(self.b.signing(region, signed_on));
         out.push(self.plan(signed_on)?);
         Ok(out)
     }
@@ -410,7 +326,7 @@ impl History {
         for (brand, period) in periods {
             let (mut volume, mut revenue) = (0i64, 0i64);
             for month in period.months() {
-                let (lines, _, _) = month_data(self.b.p, month)?;
+                let (lines, _, _) = month_data(self.p, month)?;
                 for l in lines
                     .iter()
                     .filter(|l| brand.is_none_or(|b| brand_of(l.sku.as_str()) == b))
@@ -441,8 +357,8 @@ impl History {
             .into(),
         );
         for (side, org) in [
-            (Side::Manufacturer, self.b.manufacturer.clone()),
-            (Side::Distributor, self.b.distributor.clone()),
+            (Side::Manufacturer, self.b.manufacturer().clone()),
+            (Side::Distributor, self.b.distributor().clone()),
         ] {
             events.push(
                 StrategyEvent::PlanSigned {
@@ -634,7 +550,7 @@ impl History {
     /// `month`'s data, submitted in the next month, then corrected: with corrections the
     /// first revisions are wrong and the last one is right.
     fn market_data(&mut self, month: YearMonth, out: &mut Vec<Commit>) -> anyhow::Result<()> {
-        let (lines, market, day) = month_data(self.b.p, month)?;
+        let (lines, market, day) = month_data(self.p, month)?;
         let next = month.next().context("bench month out of range")?;
         let submitted_on = day_in(next, day)?;
         let k = self.density.corrections_per_month;

@@ -144,6 +144,23 @@ pub async fn concurrent_writers<L: EventLog + Clone>(
     Ok(run)
 }
 
+/// Fills `log` up to `commits` for the read phase if it holds fewer (`what` names the log
+/// in the progress line); the head the reads go up to.
+pub async fn fill_for_reads<L: EventLog + Clone>(
+    log: &L,
+    what: &str,
+    commits: u64,
+    writers: usize,
+    cap: Duration,
+) -> anyhow::Result<u64> {
+    let head = log.head().await?.get();
+    if head < commits {
+        eprintln!("{what} to {commits} commits for the read phase");
+        fill(log, "fill", writers, commits - head, cap).await?;
+    }
+    Ok(log.head().await?.get())
+}
+
 /// Appends fresh commits with `writers` concurrent writers until `count` more are stored
 /// or `cap` has passed; returns how many were stored. Not timed: it only prepares data.
 pub async fn fill<L: EventLog + Clone>(

@@ -5,12 +5,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
 use async_nats::HeaderMap;
+use async_nats::jetstream;
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, pull};
-use async_nats::jetstream::stream::StorageType;
-use async_nats::jetstream::{self, stream};
 use bytes::Bytes;
 use futures::StreamExt;
-use synergy_eventlog::{EventLog, JetStreamConfig, JetStreamLog};
+use synergy_eventlog::{JetStreamConfig, JetStreamLog};
 use synergy_proto::{Commit, Uuid, decode_commit};
 use synergy_testkit::NatsServer;
 use tokio::task::JoinSet;
@@ -180,17 +179,9 @@ pub async fn run(plan: &JsPlan) -> anyhow::Result<JsResults> {
         .await
         .context("connecting the raw client")?;
     let js = jetstream::new(client);
-    js.create_stream(stream::Config {
-        name: RAW_STREAM.to_owned(),
-        subjects: vec![RAW_SUBJECTS.to_owned()],
-        storage: StorageType::File,
-        num_replicas: config.replicas,
-        max_age: config.max_age,
-        duplicate_window: config.duplicate_window,
-        ..Default::default()
-    })
-    .await
-    .context("creating the raw baseline's stream")?;
+    js.create_stream(config.stream(RAW_STREAM, RAW_SUBJECTS))
+        .await
+        .context("creating the raw baseline's stream")?;
 
     let mut raw_single = Run::default();
     let mut log_single = Run::default();
@@ -241,22 +232,14 @@ pub async fn run(plan: &JsPlan) -> anyhow::Result<JsResults> {
         }
     }
 
-    let head = log.head().await?.get();
-    if head < plan.read_commits {
-        eprintln!(
-            "jetstream: filling the stream to {} commits for the read phase",
-            plan.read_commits
-        );
-        common::fill(
-            &log,
-            "fill",
-            plan.fill_writers,
-            plan.read_commits - head,
-            plan.fill_cap,
-        )
-        .await?;
-    }
-    let upto = log.head().await?.get();
+    let upto = common::fill_for_reads(
+        &log,
+        "jetstream: filling the stream",
+        plan.read_commits,
+        plan.fill_writers,
+        plan.fill_cap,
+    )
+    .await?;
 
     let mut raw_read = Read::default();
     let mut log_read = Read::default();

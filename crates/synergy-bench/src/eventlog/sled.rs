@@ -4,9 +4,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
+use synergy_eventlog::SledLog;
 use synergy_eventlog::sled_log::{GROUP_BYTES, SledStats};
 use synergy_eventlog::sled_sync::{self, SledFiles};
-use synergy_eventlog::{EventLog, SledLog};
 use synergy_proto::{
     Commit, CommitGroup, CommitGroupBuilder, StreamId, decode_commit, is_commit_group,
 };
@@ -315,22 +315,14 @@ pub async fn run(plan: &SledPlan) -> anyhow::Result<SledResults> {
         std::fs::remove_dir_all(&dir)?;
     }
 
-    let head = log.head().await?.get();
-    if head < plan.read_commits {
-        eprintln!(
-            "sled: filling the log to {} commits for the read phase",
-            plan.read_commits
-        );
-        common::fill(
-            &log,
-            "fill",
-            plan.fill_writers,
-            plan.read_commits - head,
-            plan.fill_cap,
-        )
-        .await?;
-    }
-    let upto = log.head().await?.get();
+    let upto = common::fill_for_reads(
+        &log,
+        "sled: filling the log",
+        plan.read_commits,
+        plan.fill_writers,
+        plan.fill_cap,
+    )
+    .await?;
 
     let mut raw_read = Read::default();
     let mut log_read = Read::default();

@@ -675,7 +675,8 @@ impl PartnershipModel {
             EvaluationEvent::ExceptionRulesSet { rules } => {
                 self.exception_rules = rules.clone();
             }
-            EvaluationEvent::IssuingProposed { .. } => {}
+            EvaluationEvent::IssuingProposed { .. }
+            | EvaluationEvent::ExceptionRulesProposed { .. } => {}
             EvaluationEvent::IssuingSet { setting } => {
                 self.issuing = setting.clone();
             }

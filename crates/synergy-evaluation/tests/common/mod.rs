@@ -15,6 +15,15 @@ use synergy_proto::{
 
 pub const P: &str = "p1";
 
+/// The Changzhi dataset, folded.
+pub fn changzhi_folded() -> PartnershipModel {
+    let mut model = PartnershipModel::new(synergy_changzhi::PARTNERSHIP.parse().unwrap());
+    for c in synergy_changzhi::commits() {
+        model.apply(&c);
+    }
+    model
+}
+
 pub fn d(s: &str) -> Date {
     s.parse().unwrap()
 }
@@ -60,12 +69,17 @@ impl Default for Month<'_> {
 }
 
 impl World {
-    /// Signed on `signed_on`, one brand `x` with one SKU `a`.
-    pub fn signed(signed_on: &str) -> Self {
-        let mut w = World {
+    /// Partnership `P` with nothing recorded yet.
+    pub fn empty() -> Self {
+        World {
             model: PartnershipModel::new(P.parse().unwrap()),
             b: CommitBuilder::new(P.parse().unwrap()),
-        };
+        }
+    }
+
+    /// Signed on `signed_on`, one brand `x` with one SKU `a`.
+    pub fn signed(signed_on: &str) -> Self {
+        let mut w = World::empty();
         w.ev(
             Context::Strategy,
             signed_on,
@@ -77,18 +91,7 @@ impl World {
             }
             .into(),
         );
-        w.ev(
-            Context::Brand,
-            signed_on,
-            BrandEvent::SkuRegistered {
-                brand: "x".parse().unwrap(),
-                sku: "a".parse().unwrap(),
-                name: "a".into(),
-                price_class: PriceClass::new(1).unwrap(),
-                guide_price: Yuan::parse("10").unwrap(),
-            }
-            .into(),
-        );
+        w.register(signed_on, "x", "a", 1, "10");
         w
     }
 
@@ -118,28 +121,59 @@ impl World {
 
     /// A month as the distributor reports it, submitted on `on`.
     pub fn report(&mut self, month: &str, on: &str, m: Month<'_>) {
+        let ours = Cases::parse(m.ours).unwrap();
+        let market = Cases::parse(m.market).unwrap();
+        let line = SkuLine {
+            sku: "a".parse().unwrap(),
+            volume: ours,
+            // One yuan a case: fen are thousandths of a case ÷ 10.
+            revenue: Yuan::from_units(ours.units() / 10),
+            closing_stock: Cases::parse(m.closing_stock).unwrap(),
+            outlets_stocking: m.outlets_stocking,
+            outlets_selling: m.outlets_selling,
+            avg_retail_price: Yuan::parse(m.retail).unwrap(),
+        };
+        let totals = MarketTotals {
+            volume: market,
+            revenue: Yuan::from_units(market.units() / 10),
+            active_outlets: m.active_outlets,
+        };
+        self.submit_lines(month, on, vec![line], totals);
+    }
+
+    /// `lines` and the market's `totals` for `month`, first submitted on `on`.
+    pub fn submit_lines(
+        &mut self,
+        month: &str,
+        on: &str,
+        lines: Vec<SkuLine>,
+        totals: MarketTotals,
+    ) {
         self.ev(
             Context::Information,
             on,
             InformationEvent::MarketDataSubmitted {
                 month: ym(month),
                 revision: 1,
-                lines: vec![SkuLine {
-                    sku: "a".parse().unwrap(),
-                    volume: Cases::parse(m.ours).unwrap(),
-                    // One yuan a case: fen are thousandths of a case ÷ 10.
-                    revenue: Yuan::from_units(Cases::parse(m.ours).unwrap().units() / 10),
-                    closing_stock: Cases::parse(m.closing_stock).unwrap(),
-                    outlets_stocking: m.outlets_stocking,
-                    outlets_selling: m.outlets_selling,
-                    avg_retail_price: Yuan::parse(m.retail).unwrap(),
-                }],
-                market: MarketTotals {
-                    volume: Cases::parse(m.market).unwrap(),
-                    revenue: Yuan::from_units(Cases::parse(m.market).unwrap().units() / 10),
-                    active_outlets: m.active_outlets,
-                },
+                lines,
+                market: totals,
                 submitted_on: d(on),
+            }
+            .into(),
+        );
+    }
+
+    /// SKU `sku` of `brand` in price class `class` at `guide` yuan, registered on `day`.
+    pub fn register(&mut self, day: &str, brand: &str, sku: &str, class: u8, guide: &str) {
+        self.ev(
+            Context::Brand,
+            day,
+            BrandEvent::SkuRegistered {
+                brand: brand.parse().unwrap(),
+                sku: sku.parse().unwrap(),
+                name: sku.into(),
+                price_class: PriceClass::new(class).unwrap(),
+                guide_price: Yuan::parse(guide).unwrap(),
             }
             .into(),
         );

@@ -75,6 +75,22 @@ impl Default for JetStreamConfig {
     }
 }
 
+impl JetStreamConfig {
+    /// A file-backed stream of `name` over `subjects` with this configuration's replicas,
+    /// age limit and duplicate window: the log's own stream, or one to compare it with.
+    pub fn stream(&self, name: &str, subjects: &str) -> stream::Config {
+        stream::Config {
+            name: name.to_owned(),
+            subjects: vec![subjects.to_owned()],
+            storage: StorageType::File,
+            num_replicas: self.replicas,
+            max_age: self.max_age,
+            duplicate_window: self.duplicate_window,
+            ..Default::default()
+        }
+    }
+}
+
 /// Why the JetStream log could not be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum JetStreamOpenError {
@@ -133,15 +149,7 @@ impl JetStreamLog {
         };
         let stream = tokio::time::timeout(
             config.request_timeout,
-            js.get_or_create_stream(stream::Config {
-                name: config.stream.clone(),
-                subjects: vec![subject::ALL_COMMITS.to_owned()],
-                storage: StorageType::File,
-                num_replicas: config.replicas,
-                max_age: config.max_age,
-                duplicate_window: config.duplicate_window,
-                ..Default::default()
-            }),
+            js.get_or_create_stream(config.stream(&config.stream, subject::ALL_COMMITS)),
         )
         .await
         .map_err(|_| provision(format!("no answer within {:?}", config.request_timeout)))?

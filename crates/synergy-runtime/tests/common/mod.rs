@@ -51,13 +51,26 @@ pub fn catalogue(p: &PartnershipId) -> AnyCommand {
 
 /// May 2008 with `volume` cases of hy-soft; a correction when `reason` is given.
 pub fn may(p: &PartnershipId, volume: &str, reason: Option<&str>) -> AnyCommand {
+    let may = YearMonth::new(2008, 5).unwrap();
+    month_data(p, may, "hy-soft", volume, reason)
+}
+
+/// `month` with `volume` cases of `sku` in a market of 11,300 cases; a correction when
+/// `reason` is given.
+pub fn month_data(
+    p: &PartnershipId,
+    month: YearMonth,
+    sku: &str,
+    volume: &str,
+    reason: Option<&str>,
+) -> AnyCommand {
     AnyCommand::Information(synergy_information::Command::SubmitMarketData(
         SubmitMarketData {
             partnership: p.clone(),
             months: vec![MonthSubmission {
-                month: YearMonth::new(2008, 5).unwrap(),
+                month,
                 lines: vec![SkuLine {
-                    sku: SkuId::new("hy-soft").unwrap(),
+                    sku: SkuId::new(sku).unwrap(),
                     volume: Cases::parse(volume).unwrap(),
                     revenue: Yuan::parse("16500000").unwrap(),
                     closing_stock: Cases::parse("310").unwrap(),
