@@ -64,6 +64,15 @@ pub async fn list_partnerships(
     Ok(axum::Json(PartnershipsBody { partnerships }).into_response())
 }
 
+/// The KPIs a portfolio can be ranked by, as the document's enum: a key outside it is a
+/// malformed query (400), as the handler answers it.
+fn rank_by_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(portfolio::RANK_KEYS))
+        .build()
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PortfolioArgs {
@@ -73,6 +82,7 @@ pub struct PortfolioArgs {
     /// The KPI ranked by, descending (ties by partnership id, a partnership without the
     /// figure last): any single figure of a partnership's `kpis` (`docs/kpis.md`);
     /// default `volume_share_pct`.
+    #[param(schema_with = rank_by_schema)]
     pub rank_by: Option<String>,
     /// Rendering; json (default) is the contract of `docs/portfolio.md`.
     #[param(inline)]

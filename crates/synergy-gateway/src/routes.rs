@@ -247,7 +247,14 @@ fn report_response(
 ) -> Result<Response, Problem> {
     if bom && !matches!(format, ReportFormatDto::Csv) {
         return Err(
-            Problem::new(ErrorCode::InvalidQuery, "bom=true is for format=csv").with_field("bom"),
+            // A well-formed query that asks for two things that do not go together: a rule
+            // (422), as schemathesis holds every schema-valid request refused.
+            Problem::new(
+                ErrorCode::Invalid,
+                "bom=true is for format=csv: a byte order mark only helps Excel read a CSV",
+            )
+            .with_rule("report.bom_only_for_csv")
+            .with_field("bom"),
         );
     }
     let (rendering, media) = format.rendering();
@@ -344,6 +351,7 @@ pub struct ReportArgs {
         (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
         (status = 403, description = "Not a party", body = ErrorBody),
         (status = 404, description = "No such partnership, or nothing recorded yet", body = ErrorBody),
+        (status = 422, description = "bom=true with a format other than csv (`report.bom_only_for_csv`)", body = ErrorBody),
         (status = 408, description = "The request took too long", body = ErrorBody),
         (status = 503, description = "Read models not caught up yet; retry", body = ErrorBody),
     ),
@@ -566,6 +574,7 @@ pub struct IssuedReportArgs {
         (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
         (status = 403, description = "Not a party", body = ErrorBody),
         (status = 404, description = "No such partnership, or no such issued version", body = ErrorBody),
+        (status = 422, description = "bom=true with a format other than csv (`report.bom_only_for_csv`)", body = ErrorBody),
         (status = 408, description = "The request took too long", body = ErrorBody),
         (status = 501, description = "The connected backend cannot read issued reports", body = ErrorBody),
         (status = 503, description = "Read models not caught up yet; retry", body = ErrorBody),

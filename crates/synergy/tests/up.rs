@@ -369,8 +369,9 @@ fn up_serves_reports_as_workbooks_csv_for_excel_and_in_three_languages() {
     assert!(media.starts_with("text/csv"), "{media}");
     assert!(csv.starts_with(b"\xEF\xBB\xBFscope,id,key,value\n"));
     let (status, _, refused) = get_bytes(&addr, &live("format=md&bom=true"), &distributor, &[]);
-    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&refused));
+    assert_eq!(status, 422, "{}", String::from_utf8_lossy(&refused));
     assert!(String::from_utf8_lossy(&refused).contains("\"field\":\"bom\""));
+    assert!(String::from_utf8_lossy(&refused).contains("\"rule\":\"report.bom_only_for_csv\""));
 
     let md = |query: &str, headers: &[(&str, &str)]| {
         let (status, _, body) = get_bytes(&addr, &live(query), &distributor, headers);
