@@ -4,10 +4,10 @@
 
 mod common;
 
-use common::{Month, World, d, p};
+use common::{Month, World, ctx, d, distributor, manufacturer, p, view};
+use synergy_domain::DecisionContext;
 use synergy_domain::ErrorKind;
 use synergy_domain::testing::{Outcome, given};
-use synergy_domain::{DecisionContext, PartnershipView, Principal};
 use synergy_evaluation::recommend::recommendations;
 use synergy_evaluation::report::exceptions;
 use synergy_evaluation::rules::RulesChoice;
@@ -15,33 +15,6 @@ use synergy_evaluation::{Command, EvaluationContext, PartnershipModel};
 use synergy_proto::events::EvaluationEvent;
 use synergy_proto::events::evaluation::ExceptionRules;
 use synergy_proto::{Context, Event, Percent, Role, Side};
-
-fn view(terminated: bool) -> PartnershipView {
-    PartnershipView {
-        id: common::P.parse().unwrap(),
-        manufacturer: "m".parse().unwrap(),
-        distributor: "d".parse().unwrap(),
-        terminated,
-        time_zone: Default::default(),
-    }
-}
-
-fn ctx(org: &str, role: Role) -> DecisionContext {
-    DecisionContext {
-        principal: Principal::new(org.parse().unwrap(), role, "someone"),
-        now: d("2008-04-20").start(),
-        partnership: Some(view(false)),
-        catalogue: Default::default(),
-    }
-}
-
-fn manufacturer() -> DecisionContext {
-    ctx("m", Role::Manufacturer)
-}
-
-fn distributor() -> DecisionContext {
-    ctx("d", Role::Distributor)
-}
 
 fn pct(s: &str) -> Percent {
     Percent::parse(s).unwrap()

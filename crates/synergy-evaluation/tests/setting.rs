@@ -4,41 +4,14 @@
 
 mod common;
 
-use common::{World, d};
+use common::{World, ctx, d, distributor, manufacturer, view};
+use synergy_domain::DecisionContext;
 use synergy_domain::testing::{Outcome, given};
-use synergy_domain::{DecisionContext, PartnershipView, Principal};
 use synergy_evaluation::schedule;
 use synergy_evaluation::{Command, EvaluationContext, PartnershipModel};
 use synergy_proto::events::EvaluationEvent;
 use synergy_proto::events::evaluation::{IssuingSetting, ReportKind};
 use synergy_proto::{Context, Event, PeriodKind, Role, Side, Timestamp};
-
-fn view(terminated: bool) -> PartnershipView {
-    PartnershipView {
-        id: common::P.parse().unwrap(),
-        manufacturer: "m".parse().unwrap(),
-        distributor: "d".parse().unwrap(),
-        terminated,
-        time_zone: Default::default(),
-    }
-}
-
-fn ctx(org: &str, role: Role) -> DecisionContext {
-    DecisionContext {
-        principal: Principal::new(org.parse().unwrap(), role, "someone"),
-        now: d("2008-04-20").start(),
-        partnership: Some(view(false)),
-        catalogue: Default::default(),
-    }
-}
-
-fn manufacturer() -> DecisionContext {
-    ctx("m", Role::Manufacturer)
-}
-
-fn distributor() -> DecisionContext {
-    ctx("d", Role::Distributor)
-}
 
 /// Quarterly market reports only (written out of order, with a repeat).
 fn quarterly_market() -> IssuingSetting {

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use synergy_changzhi::CommitBuilder;
+use synergy_domain::{DecisionContext, PartnershipView, Principal};
 use synergy_evaluation::PartnershipModel;
 use synergy_evaluation::figure::Kpis;
 use synergy_evaluation::kpi::{Scope, market_kpis};
@@ -10,7 +11,7 @@ use synergy_proto::events::information::{MarketTotals, SkuLine, VolumeLine};
 use synergy_proto::events::strategy::Target;
 use synergy_proto::events::{BrandEvent, InformationEvent, StrategyEvent};
 use synergy_proto::{
-    AggregateId, Cases, Context, Date, Event, Percent, Period, Side, YearMonth, Yuan,
+    AggregateId, Cases, Context, Date, Event, Percent, Period, Role, Side, YearMonth, Yuan,
 };
 
 pub const P: &str = "p1";
@@ -400,4 +401,33 @@ pub fn many_brands(brands: &[&str]) -> World {
         .collect();
     w.plan_targets(targets);
     w
+}
+
+/// The partnership of [`P`] between `m` and `d`, as a decision sees it.
+pub fn view(terminated: bool) -> PartnershipView {
+    PartnershipView {
+        id: P.parse().unwrap(),
+        manufacturer: "m".parse().unwrap(),
+        distributor: "d".parse().unwrap(),
+        terminated,
+        time_zone: Default::default(),
+    }
+}
+
+/// A decision by `org` in `role` on 2008-04-20.
+pub fn ctx(org: &str, role: Role) -> DecisionContext {
+    DecisionContext {
+        principal: Principal::new(org.parse().unwrap(), role, "someone"),
+        now: d("2008-04-20").start(),
+        partnership: Some(view(false)),
+        catalogue: Default::default(),
+    }
+}
+
+pub fn manufacturer() -> DecisionContext {
+    ctx("m", Role::Manufacturer)
+}
+
+pub fn distributor() -> DecisionContext {
+    ctx("d", Role::Distributor)
 }
