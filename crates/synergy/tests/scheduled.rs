@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -216,30 +216,37 @@ fn periods() -> Vec<Period> {
     out
 }
 
-#[test]
-fn two_years_uploaded_are_issued_by_themselves_and_a_correction_restates() {
+/// A `synergy up` on an empty data directory, its clock at `today`, with partnership [`P`]
+/// signed on `signed_on` by both parties over HTTP and one SKU in its catalogue.
+struct Signed {
+    _dir: tempfile::TempDir,
+    data: PathBuf,
+    clock: PathBuf,
+    running: Up,
+    addr: String,
+    /// The manufacturer's and the distributor's tokens.
+    m: String,
+    d: String,
+}
+
+fn signed(today: &str, signed_on: &str) -> Signed {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let clock = dir.path().join("clock");
-    set_clock(&clock, "2006-06-20");
+    set_clock(&clock, today);
     let running = up(&data, &clock);
     let addr = running.addr.clone();
     let m = token(&data, "hongyun", "manufacturer");
     let d = token(&data, "changzhi", "distributor");
     let sign = json!({"partnership": P, "manufacturer": "hongyun", "distributor": "changzhi",
-                      "region": "長治", "signed_on": "2006-06-20"});
-    post(
-        &addr,
-        "/v1/partnerships",
-        &m,
-        "application/json",
-        &sign.to_string(),
-    );
+                      "region": "長治", "signed_on": signed_on});
+    let json_kind = "application/json";
+    post(&addr, "/v1/partnerships", &m, json_kind, &sign.to_string());
     post(
         &addr,
         &format!("/v1/partnerships/{P}/acceptance"),
         &d,
-        "application/json",
+        json_kind,
         "{}",
     );
     post(
@@ -249,6 +256,28 @@ fn two_years_uploaded_are_issued_by_themselves_and_a_correction_restates() {
         "text/csv",
         "brand,sku,name,price_class,guide_price_yuan\nhongyun,hy-soft,紅雲(軟),2,190.00\n",
     );
+    Signed {
+        _dir: dir,
+        data,
+        clock,
+        running,
+        addr,
+        m,
+        d,
+    }
+}
+
+#[test]
+fn two_years_uploaded_are_issued_by_themselves_and_a_correction_restates() {
+    let Signed {
+        _dir,
+        data,
+        clock,
+        running,
+        addr,
+        m,
+        d,
+    } = signed("2006-06-20", "2006-06-20");
 
     // Each month sent on the 5th of the next, the clock moved there first.
     let mut month: YearMonth = "2006-07".parse().unwrap();
@@ -332,37 +361,15 @@ fn two_years_uploaded_are_issued_by_themselves_and_a_correction_restates() {
 /// the one report issued by itself.
 #[test]
 fn the_parties_agree_which_reports_are_issued_by_themselves() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let clock = dir.path().join("clock");
-    set_clock(&clock, "2007-12-20");
-    let running = up(&data, &clock);
-    let addr = running.addr.clone();
-    let m = token(&data, "hongyun", "manufacturer");
-    let d = token(&data, "changzhi", "distributor");
-    let sign = json!({"partnership": P, "manufacturer": "hongyun", "distributor": "changzhi",
-                      "region": "長治", "signed_on": "2007-12-18"});
-    post(
-        &addr,
-        "/v1/partnerships",
-        &m,
-        "application/json",
-        &sign.to_string(),
-    );
-    post(
-        &addr,
-        &format!("/v1/partnerships/{P}/acceptance"),
-        &d,
-        "application/json",
-        "{}",
-    );
-    post(
-        &addr,
-        &format!("/v1/partnerships/{P}/catalogue"),
-        &m,
-        "text/csv",
-        "brand,sku,name,price_class,guide_price_yuan\nhongyun,hy-soft,紅雲(軟),2,190.00\n",
-    );
+    let Signed {
+        _dir,
+        data,
+        clock,
+        running,
+        addr,
+        m,
+        d,
+    } = signed("2007-12-20", "2007-12-18");
     let issuing = format!("/v1/partnerships/{P}/issuing");
     let choice = r#"{"market": true, "quarters": true}"#;
     let proposed = post(&addr, &issuing, &m, "application/json", choice);
@@ -432,32 +439,16 @@ fn names_share_drop(report: &Value) -> bool {
 /// any more, and evaluation restates the market report it had issued with the drop.
 #[test]
 fn the_parties_agree_their_exception_rules_and_the_reports_follow_them() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let clock = dir.path().join("clock");
-    set_clock(&clock, "2007-12-20");
-    let running = up(&data, &clock);
-    let addr = running.addr.clone();
-    let m = token(&data, "hongyun", "manufacturer");
-    let d = token(&data, "changzhi", "distributor");
-    let sign = json!({"partnership": P, "manufacturer": "hongyun", "distributor": "changzhi",
-                      "region": "長治", "signed_on": "2007-12-18"});
+    let Signed {
+        _dir,
+        data: _,
+        clock,
+        running,
+        addr,
+        m,
+        d,
+    } = signed("2007-12-20", "2007-12-18");
     let json_kind = "application/json";
-    post(&addr, "/v1/partnerships", &m, json_kind, &sign.to_string());
-    post(
-        &addr,
-        &format!("/v1/partnerships/{P}/acceptance"),
-        &d,
-        json_kind,
-        "{}",
-    );
-    post(
-        &addr,
-        &format!("/v1/partnerships/{P}/catalogue"),
-        &m,
-        "text/csv",
-        "brand,sku,name,price_class,guide_price_yuan\nhongyun,hy-soft,紅雲(軟),2,190.00\n",
-    );
     // Q1: 9,000 of 30,600 cases (29.41 %); Q2: 8,700 of 31,500 (27.62 %), 1.79 points less.
     for (month, volume, sent) in [
         ("2008-01", 3_000, "2008-02-05"),
