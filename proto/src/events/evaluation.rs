@@ -3,8 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::amount::Percent;
-use crate::period::{Period, PeriodKind};
+use crate::period::{Period, PeriodKind, YearMonth};
 use crate::principal::Side;
+use crate::time::Date;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ReportKind {
@@ -227,6 +228,37 @@ pub enum EvaluationEvent {
     ExceptionRulesProposed {
         rules: ExceptionRules,
         proposed_by: Side,
+    },
+    /// An exception rule fired for `period` on `subject`, recorded once per (partnership,
+    /// period, rule, subject): a rebuild, a restart or a second evaluation replica never
+    /// records it again. The alert a party's webhooks receive.
+    ExceptionRaised {
+        period: Period,
+        /// The rule's name as the review pack shows it (`share_down`, `attainment_low`,
+        /// `price_index`, `stock_high`, `data_late`, `action_overdue`).
+        rule: String,
+        /// What it fired on: `partnership`, `brand:<id>`, `sku:<id>`, a month, an action item.
+        subject: String,
+        /// The figure and the rule's threshold as exact decimal text in the rule's unit,
+        /// `None` where the figure has no value.
+        value: Option<String>,
+        threshold: Option<String>,
+        /// The sentence the review pack shows.
+        message: String,
+    },
+    /// A raised exception no longer fires for `period` (a correction or late data cleared
+    /// it). Raised again later, it is a new `ExceptionRaised`.
+    ExceptionCleared {
+        period: Period,
+        rule: String,
+        subject: String,
+    },
+    /// `month`'s market data was still missing on `as_of`, before it is due on `due`
+    /// (the 10th of the month after): a reminder, recorded once per month.
+    DataReminder {
+        month: YearMonth,
+        as_of: Date,
+        due: Date,
     },
 }
 

@@ -139,7 +139,10 @@ impl Event {
                     ExceptionRulesSet,
                     IssuingProposed,
                     IssuingSet,
-                    ExceptionRulesProposed
+                    ExceptionRulesProposed,
+                    ExceptionRaised,
+                    ExceptionCleared,
+                    DataReminder,
                 }
             ),
         }

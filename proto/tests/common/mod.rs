@@ -532,6 +532,24 @@ pub fn every_event(f: &Fields) -> Vec<Event> {
                 Side::Manufacturer
             },
         },
+        EvaluationEvent::ExceptionRaised {
+            period: f.period,
+            rule: s("share_down "),
+            subject: format!("brand:b{}", f.id),
+            value: opt(f.flag, format!("-{}.25", f.small)),
+            threshold: Some("1".into()),
+            message: s("份额下降 "),
+        },
+        EvaluationEvent::ExceptionCleared {
+            period: f.period,
+            rule: s("share_down "),
+            subject: format!("brand:b{}", f.id),
+        },
+        EvaluationEvent::DataReminder {
+            month: f.month,
+            as_of: f.date,
+            due: f.date,
+        },
     ];
     all.extend(evaluation_later.into_iter().map(Event::from));
     all

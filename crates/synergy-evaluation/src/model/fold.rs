@@ -675,8 +675,12 @@ impl PartnershipModel {
             EvaluationEvent::ExceptionRulesSet { rules } => {
                 self.exception_rules = rules.clone();
             }
+            // Alerts are judged from the figures; they change none.
             EvaluationEvent::IssuingProposed { .. }
-            | EvaluationEvent::ExceptionRulesProposed { .. } => {}
+            | EvaluationEvent::ExceptionRulesProposed { .. }
+            | EvaluationEvent::ExceptionRaised { .. }
+            | EvaluationEvent::ExceptionCleared { .. }
+            | EvaluationEvent::DataReminder { .. } => {}
             EvaluationEvent::IssuingSet { setting } => {
                 self.issuing = setting.clone();
             }
