@@ -3,11 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 use synergy_proto::{
-    AggregateId, BrandId, Context, Date, OrgId, PartnershipId, Period, PlanId, StreamId,
+    AggregateId, BrandId, Context, Date, OrgId, PartnershipId, Period, PlanId, StreamId, Uuid,
     events::strategy::Target,
 };
 
 use crate::state::{Partnership, Plan};
+use crate::webhook::Webhook;
 
 /// The one aggregate of the context: the partnership with its rulebooks and plans, so that
 /// "one active plan per partnership per period" is decided inside a single consistency
@@ -117,6 +118,20 @@ pub enum Command {
         partnership: PartnershipId,
         zone: String,
     },
+    /// The acting party registers a webhook for the partnership's alerts (`webhook`, an id
+    /// the caller chooses, makes a retry a no-op). Not a declared command: its answer
+    /// carries the signing secret, which only the front end that holds the signing key
+    /// can give (`synergy_runtime::webhook`).
+    RegisterWebhook {
+        partnership: PartnershipId,
+        webhook: Uuid,
+        url: String,
+    },
+    /// The party that registered the webhook removes it.
+    RemoveWebhook {
+        partnership: PartnershipId,
+        webhook: Uuid,
+    },
 }
 
 impl Command {
@@ -136,7 +151,9 @@ impl Command {
             | Command::AcceptPartnership { partnership }
             | Command::DeclinePartnership { partnership, .. }
             | Command::WithdrawPartnership { partnership, .. }
-            | Command::SetTimeZone { partnership, .. } => partnership,
+            | Command::SetTimeZone { partnership, .. }
+            | Command::RegisterWebhook { partnership, .. }
+            | Command::RemoveWebhook { partnership, .. } => partnership,
         }
     }
 
@@ -174,6 +191,11 @@ pub enum Query {
         partnership: PartnershipId,
         period: Period,
     },
+    /// The partnership's webhooks that `org` registered (every party's, for `None`).
+    Webhooks {
+        partnership: PartnershipId,
+        org: Option<OrgId>,
+    },
 }
 
 impl Query {
@@ -183,7 +205,8 @@ impl Query {
             | Query::Plans { partnership }
             | Query::Plan { partnership, .. }
             | Query::ActivePlan { partnership, .. }
-            | Query::ActiveTargets { partnership, .. } => partnership,
+            | Query::ActiveTargets { partnership, .. }
+            | Query::Webhooks { partnership, .. } => partnership,
         }
     }
 
@@ -201,4 +224,5 @@ pub enum Answer {
     Plan(Option<Plan>),
     ActivePlan(Option<Plan>),
     ActiveTargets(Vec<Target>),
+    Webhooks(Vec<Webhook>),
 }

@@ -13,10 +13,12 @@ mod decide;
 mod declare;
 mod listing;
 mod state;
+pub mod webhook;
 
 pub use command::{AGGREGATE, Answer, Command, Query, stream_for};
 pub use decide::MAX_PLAN_YEARS;
 pub use declare::{CLI_GROUPS, COMMANDS};
+pub use webhook::{Webhook, check_url};
 pub use listing::{Listed, ListedStatus, listed};
 pub use state::{
     Partnership, Plan, PlanStatus, Rulebook, Signature, StrategyState, Termination,
@@ -64,5 +66,8 @@ pub fn answer(state: &StrategyState, query: &Query) -> Answer {
                 .map(|p| p.targets_for(*period).cloned().collect())
                 .unwrap_or_default(),
         ),
+        Query::Webhooks { partnership, org } => {
+            Answer::Webhooks(state.webhooks_of(partnership, org.as_ref()).collect())
+        }
     }
 }

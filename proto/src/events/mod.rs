@@ -72,6 +72,8 @@ impl Event {
                     PartnershipProposalWithdrawn,
                     TimeZoneProposed,
                     TimeZoneSet,
+                    WebhookRegistered,
+                    WebhookRemoved,
                 }
             ),
             Event::Marketing(e) => names!(
