@@ -50,6 +50,7 @@ pub mod routes;
 pub mod text;
 pub mod tokens;
 pub mod uploads;
+pub mod webhooks;
 
 use std::fmt;
 use std::future::Future;
@@ -62,7 +63,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::Method;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, delete, get, post};
 use synergy_runtime::{Api, Clock, SystemClock};
 
 pub use error::{ErrorBody, Problem, codes};
@@ -103,6 +104,8 @@ pub struct GatewayState {
     pub clock: Arc<dyn Clock>,
     pub limits: Limits,
     pub metrics: Arc<metrics::Metrics>,
+    /// The installation's webhook signing key: the webhook routes answer 503 without it.
+    pub webhook_key: Option<synergy_runtime::webhook::SigningKey>,
 }
 
 impl fmt::Debug for GatewayState {
@@ -122,7 +125,14 @@ impl GatewayState {
             clock: Arc::new(SystemClock),
             limits: Limits::default(),
             metrics: Arc::default(),
+            webhook_key: None,
         }
+    }
+
+    /// Serves the webhook routes, whose secrets are derived under `key`.
+    pub fn with_webhook_key(mut self, key: synergy_runtime::webhook::SigningKey) -> Self {
+        self.webhook_key = Some(key);
+        self
     }
 
     pub fn with_limits(mut self, limits: Limits) -> Self {
@@ -154,6 +164,10 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
             get(portfolio::list_partnerships),
         ),
         (Method::GET, "/v1/portfolio", get(portfolio::get_portfolio)),
+        p("/v1/webhooks", post(webhooks::register)),
+        (Method::GET, "/v1/webhooks", get(webhooks::list)),
+        (Method::GET, "/v1/webhooks/{id}", get(webhooks::get_one)),
+        (Method::DELETE, "/v1/webhooks/{id}", delete(webhooks::remove)),
         (Method::GET, "/v1/partnerships/{id}", get(get_partnership)),
         (
             Method::GET,

@@ -116,6 +116,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let act_as = cli.act_as.clone();
     let nats = cli.nats_address()?;
     let nats = nats.as_ref();
+    let hooks = crate::serve::HookOptions {
+        key: cli.webhook_key.clone(),
+        retry: cli.webhook_retry.unwrap_or_default(),
+    };
     let limits = cli.import_limits;
     let gateway_limits = synergy_gateway::Limits {
         body_bytes: cli.body_limit,
@@ -159,7 +163,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Up(args) => {
             let clock = crate::serve::clock(args.clock_file.as_deref())?;
-            crate::serve::up(&data, nats, &args.addr, args.demo, gateway_limits, clock).await
+            crate::serve::up(
+                &data,
+                nats,
+                &args.addr,
+                args.demo,
+                gateway_limits,
+                clock,
+                &hooks,
+            )
+            .await
         }
         Command::Serve {
             service,
@@ -167,7 +180,17 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             clock_file,
         } => {
             let clock = crate::serve::clock(clock_file.as_deref())?;
-            crate::serve::serve(&service, &data, nats, &addr, gateway_limits, clock).await
+            crate::serve::serve(&service, &data, nats, &addr, gateway_limits, clock, &hooks).await
+        }
+        Command::Webhook(cmd) => {
+            // Over NATS the key is the one the gateway and the evaluation service share:
+            // only `--webhook-key` names it.
+            let key = match (&hooks.key, nats) {
+                (None, Some(_)) => None,
+                (given, _) => Some(crate::hooks::key(&data, given.as_deref())?),
+            };
+            let api = api(&data, nats).await?;
+            crate::hooks::run(&*api, key, cmd).await
         }
         Command::Completions { shell } => {
             // Written whole from memory: clap_complete panics on a write error (a closed

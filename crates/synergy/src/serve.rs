@@ -70,6 +70,7 @@ async fn gateway(
     nats: Option<async_nats::Client>,
     stop: watch::Receiver<bool>,
     limits: synergy_gateway::Limits,
+    webhook_key: synergy_runtime::webhook::SigningKey,
 ) -> anyhow::Result<()> {
     let tokens = tokens(data)?;
     // On NATS, the operator administers this gateway's tokens from anywhere.
@@ -94,7 +95,9 @@ async fn gateway(
         listener.local_addr()?
     );
     println!("ready");
-    let state = GatewayState::new(api, tokens).with_limits(limits);
+    let state = GatewayState::new(api, tokens)
+        .with_limits(limits)
+        .with_webhook_key(webhook_key);
     synergy_gateway::serve(listener, state, until(stop)).await?;
     if let Some(admin) = admin {
         admin.await.context("token administration panicked")??;
@@ -119,6 +122,20 @@ pub fn clock(file: Option<&Path>) -> anyhow::Result<Arc<dyn Clock>> {
     })
 }
 
+/// Where the webhook signing key is and how deliveries are retried.
+#[derive(Debug, Clone, Default)]
+pub struct HookOptions {
+    /// `--webhook-key`; `None` for `webhook.key` in the data directory.
+    pub key: Option<std::path::PathBuf>,
+    pub retry: synergy_runtime::webhook::RetrySchedule,
+}
+
+impl HookOptions {
+    fn key(&self, data: &Path) -> anyhow::Result<synergy_runtime::webhook::SigningKey> {
+        crate::hooks::key(data, self.key.as_deref())
+    }
+}
+
 /// `synergy up`: every service and the gateway in one process.
 pub async fn up(
     data: &Path,
@@ -127,6 +144,7 @@ pub async fn up(
     demo: bool,
     import: synergy_gateway::Limits,
     clock: Arc<dyn Clock>,
+    hooks: &HookOptions,
 ) -> anyhow::Result<ExitCode> {
     let stop = shutdown_signal();
     match nats_url {
@@ -143,9 +161,18 @@ pub async fn up(
                 stop.clone(),
             ));
             let scheduler = tokio::spawn(schedule::run(local.clone(), stop.clone()));
+            let key = hooks.key(data)?;
+            let delivering = crate::hooks::Delivering::start(
+                Arc::clone(local.log()),
+                &data.join("outbox"),
+                key.clone(),
+                hooks.retry,
+                stop.clone(),
+            )?;
             let views = Arc::clone(local.views());
             println!("synergy up: embedded event log in {}", data.display());
-            let served = gateway(addr, Arc::new(local), data, None, stop, import).await;
+            let served = gateway(addr, Arc::new(local), data, None, stop, import, key).await;
+            delivering.finish().await;
             match consumer.await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => tracing::error!(error = %e, "evaluation consumer stopped"),
@@ -168,12 +195,21 @@ pub async fn up(
                 Arc::new(JetStreamLog::open(client.clone(), JetStreamConfig::default()).await?);
             let mut config = ServiceConfig::new(ServiceRole::All).views(data.join("views"));
             config.clock = clock;
+            let key = hooks.key(data)?;
+            let delivering = crate::hooks::Delivering::start(
+                Arc::clone(&log),
+                &data.join("outbox"),
+                key.clone(),
+                hooks.retry,
+                stop.clone(),
+            )?;
             let services = tokio::spawn(nats::serve(client, config, log, stop.clone()));
             let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
             println!("synergy up: every service on NATS at {url}");
             let admin = nats::connect(url, "synergy-gateway").await?;
-            let served = gateway(addr, api, data, Some(admin), stop, import).await;
+            let served = gateway(addr, api, data, Some(admin), stop, import, key).await;
             services.await.context("services panicked")??;
+            delivering.finish().await;
             served?;
         }
     }
@@ -188,6 +224,7 @@ pub async fn serve(
     addr: &str,
     import: synergy_gateway::Limits,
     clock: Arc<dyn Clock>,
+    hooks: &HookOptions,
 ) -> anyhow::Result<ExitCode> {
     let Some(url) = nats_url else {
         bail!(
@@ -196,13 +233,13 @@ pub async fn serve(
     };
     // Every service and the gateway on --addr: what `up --nats` runs.
     if service == "all" {
-        return up(data, Some(url), addr, false, import, clock).await;
+        return up(data, Some(url), addr, false, import, clock, hooks).await;
     }
     let stop = shutdown_signal();
     if service == "gateway" {
         let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
         let admin = nats::connect(url, "synergy-gateway").await?;
-        gateway(addr, api, data, Some(admin), stop, import).await?;
+        gateway(addr, api, data, Some(admin), stop, import, hooks.key(data)?).await?;
         return Ok(ExitCode::SUCCESS);
     }
     let role: ServiceRole = service.parse().map_err(|e| {
@@ -215,6 +252,18 @@ pub async fn serve(
     if role.hosts(synergy_proto::Context::Evaluation) {
         config = config.views(data.join("views"));
     }
+    // The evaluation service delivers the webhooks: it follows the whole log already.
+    let delivering = if role.hosts(synergy_proto::Context::Evaluation) {
+        Some(crate::hooks::Delivering::start(
+            Arc::clone(&log),
+            &data.join("outbox"),
+            hooks.key(data)?,
+            hooks.retry,
+            stop.clone(),
+        )?)
+    } else {
+        None
+    };
     let service = nats::Service::new(client, config, log);
     let mut ready = service.ready();
     let run = tokio::spawn(service.run(stop));
@@ -222,6 +271,9 @@ pub async fn serve(
         println!("ready");
     }
     run.await.context("service panicked")??;
+    if let Some(delivering) = delivering {
+        delivering.finish().await;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
