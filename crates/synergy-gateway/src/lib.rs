@@ -106,6 +106,8 @@ pub struct GatewayState {
     pub metrics: Arc<metrics::Metrics>,
     /// The installation's webhook signing key: the webhook routes answer 503 without it.
     pub webhook_key: Option<synergy_runtime::webhook::SigningKey>,
+    /// The outbox of the webhooks this process delivers (embedded), for `/metrics`.
+    pub webhook_outbox: Option<Arc<synergy_runtime::webhook::Outbox>>,
 }
 
 impl fmt::Debug for GatewayState {
@@ -126,7 +128,14 @@ impl GatewayState {
             limits: Limits::default(),
             metrics: Arc::default(),
             webhook_key: None,
+            webhook_outbox: None,
         }
+    }
+
+    /// Counts the deliveries `outbox` owes and gave up on in `/metrics`.
+    pub fn with_webhook_outbox(mut self, outbox: Arc<synergy_runtime::webhook::Outbox>) -> Self {
+        self.webhook_outbox = Some(outbox);
+        self
     }
 
     /// Serves the webhook routes, whose secrets are derived under `key`.

@@ -208,3 +208,15 @@ pub async fn remove(
     let removed = webhook::remove(&*s.api, caller.principal, id).await?;
     Ok(axum::Json(removed).into_response())
 }
+
+/// The outbox's gauges in the Prometheus exposition.
+pub fn render_metrics(out: &mut String, outbox: &synergy_runtime::webhook::Outbox) {
+    use std::fmt::Write as _;
+    let (pending, dead) = outbox.counts();
+    out.push_str("# HELP synergy_webhook_deliveries_pending Alert deliveries to webhooks not yet answered 2xx, retried with backoff.\n");
+    out.push_str("# TYPE synergy_webhook_deliveries_pending gauge\n");
+    let _ = writeln!(out, "synergy_webhook_deliveries_pending {pending}");
+    out.push_str("# HELP synergy_webhook_deliveries_dead Alert deliveries given up after a day of retries (docs/webhooks.md).\n");
+    out.push_str("# TYPE synergy_webhook_deliveries_dead gauge\n");
+    let _ = writeln!(out, "synergy_webhook_deliveries_dead {dead}");
+}

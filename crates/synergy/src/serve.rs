@@ -70,7 +70,10 @@ async fn gateway(
     nats: Option<async_nats::Client>,
     stop: watch::Receiver<bool>,
     limits: synergy_gateway::Limits,
-    webhook_key: synergy_runtime::webhook::SigningKey,
+    (webhook_key, outbox): (
+        synergy_runtime::webhook::SigningKey,
+        Option<Arc<synergy_runtime::webhook::Outbox>>,
+    ),
 ) -> anyhow::Result<()> {
     let tokens = tokens(data)?;
     // On NATS, the operator administers this gateway's tokens from anywhere.
@@ -95,9 +98,12 @@ async fn gateway(
         listener.local_addr()?
     );
     println!("ready");
-    let state = GatewayState::new(api, tokens)
+    let mut state = GatewayState::new(api, tokens)
         .with_limits(limits)
         .with_webhook_key(webhook_key);
+    if let Some(outbox) = outbox {
+        state = state.with_webhook_outbox(outbox);
+    }
     synergy_gateway::serve(listener, state, until(stop)).await?;
     if let Some(admin) = admin {
         admin.await.context("token administration panicked")??;
@@ -171,7 +177,8 @@ pub async fn up(
             )?;
             let views = Arc::clone(local.views());
             println!("synergy up: embedded event log in {}", data.display());
-            let served = gateway(addr, Arc::new(local), data, None, stop, import, key).await;
+            let hooked = (key, Some(Arc::clone(&delivering.outbox)));
+            let served = gateway(addr, Arc::new(local), data, None, stop, import, hooked).await;
             delivering.finish().await;
             match consumer.await {
                 Ok(Ok(())) => {}
@@ -207,7 +214,8 @@ pub async fn up(
             let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
             println!("synergy up: every service on NATS at {url}");
             let admin = nats::connect(url, "synergy-gateway").await?;
-            let served = gateway(addr, api, data, Some(admin), stop, import, key).await;
+            let hooked = (key, Some(Arc::clone(&delivering.outbox)));
+            let served = gateway(addr, api, data, Some(admin), stop, import, hooked).await;
             services.await.context("services panicked")??;
             delivering.finish().await;
             served?;
@@ -239,7 +247,8 @@ pub async fn serve(
     if service == "gateway" {
         let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
         let admin = nats::connect(url, "synergy-gateway").await?;
-        gateway(addr, api, data, Some(admin), stop, import, hooks.key(data)?).await?;
+        let hooked = (hooks.key(data)?, None);
+        gateway(addr, api, data, Some(admin), stop, import, hooked).await?;
         return Ok(ExitCode::SUCCESS);
     }
     let role: ServiceRole = service.parse().map_err(|e| {

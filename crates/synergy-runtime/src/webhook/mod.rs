@@ -27,7 +27,7 @@ use sha2::{Digest, Sha256};
 use synergy_domain::Principal;
 use synergy_proto::events::evaluation::EvaluationEvent;
 use synergy_proto::{Event, OrgId, PartnershipId, RecordedEvent, Side, Uuid};
-use synergy_strategy::{Answer, Query, Webhook};
+use synergy_strategy::{Query, Webhook};
 
 use crate::api::{Api, ApiError, NotFound};
 use crate::executor::{AnyCommand, Request};
@@ -263,13 +263,13 @@ pub async fn of_partnership(
         partnership: partnership.clone(),
         org: Some(org.clone()),
     });
+    // A read answers its variant's value (`reads.rs` in the gateway reads it the same way).
     let answer = api.query(query).await?;
-    match serde_json::from_value::<Answer>(answer) {
-        Ok(Answer::Webhooks(hooks)) => Ok(hooks),
-        other => Err(ApiError::NotFound(NotFound::Described(format!(
-            "an unexpected answer to the webhooks of {partnership}: {other:?}"
-        )))),
-    }
+    serde_json::from_value::<Vec<Webhook>>(answer).map_err(|e| {
+        ApiError::NotFound(NotFound::Described(format!(
+            "the webhooks of {partnership} did not read back: {e}"
+        )))
+    })
 }
 
 /// Every webhook the principal's organisation registered, on every partnership it is (or
