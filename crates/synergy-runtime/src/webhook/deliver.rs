@@ -140,6 +140,9 @@ pub async fn run(
             let results: Vec<Result<(), OutboxError>> =
                 attempts.buffer_unordered(CONCURRENCY).collect().await;
             results.into_iter().collect::<Result<(), _>>()?;
+            // One flush per round keeps what a crash redelivers to the round in flight,
+            // not everything since sled's last flush of its own.
+            outbox.flush()?;
             continue;
         }
         let wait = later

@@ -290,8 +290,8 @@ impl Outbox {
     }
 
     /// A delivery done (or owed to a webhook removed since): owed no more. Not flushed by
-    /// itself: a crash before sled's next flush delivers it again, which a receiver
-    /// de-duplicating by event id absorbs.
+    /// itself (the deliverer flushes once per round): a crash before then delivers it
+    /// again, which a receiver de-duplicating by event id absorbs.
     pub(crate) fn done(&self, delivery: &Delivery) -> Result<(), OutboxError> {
         self.pending.remove(delivery.key())?;
         Ok(())
