@@ -13,3 +13,4 @@ pub mod measure;
 pub mod pipeline;
 pub mod portfolio;
 pub mod report;
+pub mod webhooks;

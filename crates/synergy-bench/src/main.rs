@@ -30,11 +30,24 @@ enum Bench {
     /// The portfolio of a manufacturer with 300 partnerships, against reading the same
     /// read models.
     Portfolio(PortfolioArgs),
+    /// Webhook delivery: an alert's commit to a receiver on loopback, against a bare POST
+    /// to the same receiver.
+    Webhooks(WebhooksArgs),
 }
 
 #[derive(Debug, Args)]
 struct PortfolioArgs {
     /// Fewer samples: 100 instead of 500.
+    #[arg(long)]
+    quick: bool,
+    /// Also print every figure as one JSON object on the last line.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct WebhooksArgs {
+    /// Fewer alerts: 200 instead of 1,000.
     #[arg(long)]
     quick: bool,
     /// Also print every figure as one JSON object on the last line.
@@ -118,6 +131,16 @@ async fn main() -> anyhow::Result<()> {
         }
         Bench::Portfolio(args) => {
             let report = synergy_bench::portfolio::run(synergy_bench::portfolio::Options {
+                quick: args.quick,
+            })
+            .await?;
+            print!("{}", report.table());
+            if args.json {
+                println!("{}", report.json());
+            }
+        }
+        Bench::Webhooks(args) => {
+            let report = synergy_bench::webhooks::run(synergy_bench::webhooks::Options {
                 quick: args.quick,
             })
             .await?;
