@@ -61,7 +61,7 @@ fn key(s: &GatewayState) -> Result<&SigningKey, Problem> {
     s.webhook_key.as_ref().ok_or_else(|| {
         Problem::new(
             ErrorCode::Unavailable,
-            "webhooks are not set up on this gateway: start it with --webhook-key FILE",
+            "webhooks are not set up on this gateway: give it the evaluation service's signing key (--webhook-key FILE or SYNERGY_WEBHOOK_SIGNING_KEY; deploy/README.md)",
         )
     })
 }

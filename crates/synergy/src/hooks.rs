@@ -2,7 +2,7 @@
 //! `synergy webhook add|list|remove`, and the follower and deliverer that `synergy up`
 //! and the evaluation service run beside the read models.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -43,37 +43,62 @@ pub enum WebhookCmd {
     },
 }
 
-/// Where the signing key is: `--webhook-key`, or `webhook.key` in the data directory.
-pub fn key_path(data: &Path, given: Option<&Path>) -> PathBuf {
-    given.map_or_else(|| data.join(webhook::KEY_FILE), Path::to_path_buf)
+/// The environment variable holding the signing key itself (64 hex digits): how the
+/// separate gateway and evaluation service of the NATS deployment share it, from env
+/// files only root reads, as their NATS passwords (never a flag: it would show in `ps`).
+pub const SIGNING_KEY_ENV: &str = "SYNERGY_WEBHOOK_SIGNING_KEY";
+
+/// The signing key given: `--webhook-key FILE`, else `SYNERGY_WEBHOOK_SIGNING_KEY`;
+/// `None` if neither is.
+pub fn given_key(file: Option<&Path>) -> anyhow::Result<Option<SigningKey>> {
+    if let Some(file) = file {
+        return Ok(Some(SigningKey::open(file)?));
+    }
+    match std::env::var(SIGNING_KEY_ENV) {
+        Ok(hex) if !hex.trim().is_empty() => Ok(Some(SigningKey::parse(&hex).with_context(
+            || format!("[webhook-key-invalid] {SIGNING_KEY_ENV} is not 64 hex digits"),
+        )?)),
+        _ => Ok(None),
+    }
 }
 
-/// The signing key, made on first use (mode 0600).
-pub fn key(data: &Path, given: Option<&Path>) -> anyhow::Result<SigningKey> {
-    let path = key_path(data, given);
-    if given.is_none() {
-        std::fs::create_dir_all(data)
-            .with_context(|| format!("cannot create {}", data.display()))?;
+/// The signing key of a process that is the whole installation (`up`, the CLI on the
+/// embedded log): the one given, else `webhook.key` in the data directory, made on first
+/// use (mode 0600).
+pub fn key(data: &Path, file: Option<&Path>) -> anyhow::Result<SigningKey> {
+    if let Some(key) = given_key(file)? {
+        return Ok(key);
     }
-    Ok(SigningKey::open_or_create(&path)?)
+    std::fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
+    Ok(SigningKey::open_or_create(&data.join(webhook::KEY_FILE))?)
 }
 
 /// `synergy webhook …`.
 pub async fn run(api: &dyn Api, key: Option<SigningKey>, cmd: WebhookCmd) -> anyhow::Result<ExitCode> {
     let operator = |org: OrgId| Principal::new(org, Role::Admin, "cli");
+    let key_known = key.is_some();
     match cmd {
         WebhookCmd::Add {
             org,
             partnership,
             url,
         } => {
-            let key = key.context("no webhook signing key")?;
-            let r = webhook::register(api, &key, operator(org), partnership, url, None).await?;
-            eprintln!(
-                "webhook {} of {} on {}; its signing secret is shown here and to its owner only:",
-                r.webhook.id, r.webhook.org, r.webhook.partnership
-            );
-            println!("{}  {}", r.webhook.id, r.secret);
+            // Without the key (over NATS, none given) the secret is the gateway's to tell.
+            let shown = key.unwrap_or_else(|| SigningKey::from_bytes([0; 32]));
+            let r = webhook::register(api, &shown, operator(org), partnership, url, None).await?;
+            if key_known {
+                eprintln!(
+                    "webhook {} of {} on {}; its signing secret, shown here and to its owner only:",
+                    r.webhook.id, r.webhook.org, r.webhook.partnership
+                );
+                println!("{}  {}", r.webhook.id, r.secret);
+            } else {
+                eprintln!(
+                    "webhook {} of {} on {}; its owner reads its secret from GET /v1/webhooks/{} (or give --webhook-key)",
+                    r.webhook.id, r.webhook.org, r.webhook.partnership, r.webhook.id
+                );
+                println!("{}", r.webhook.id);
+            }
         }
         WebhookCmd::List { org } => {
             for w in webhook::list(api, &operator(org)).await? {

@@ -185,9 +185,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Webhook(cmd) => {
             // Over NATS the key is the one the gateway and the evaluation service share:
             // only `--webhook-key` names it.
-            let key = match (&hooks.key, nats) {
-                (None, Some(_)) => None,
-                (given, _) => Some(crate::hooks::key(&data, given.as_deref())?),
+            let key = match nats {
+                Some(_) => crate::hooks::given_key(hooks.key.as_deref())?,
+                None => Some(crate::hooks::key(&data, hooks.key.as_deref())?),
             };
             let api = api(&data, nats).await?;
             crate::hooks::run(&*api, key, cmd).await

@@ -71,7 +71,7 @@ async fn gateway(
     stop: watch::Receiver<bool>,
     limits: synergy_gateway::Limits,
     (webhook_key, outbox): (
-        synergy_runtime::webhook::SigningKey,
+        Option<synergy_runtime::webhook::SigningKey>,
         Option<Arc<synergy_runtime::webhook::Outbox>>,
     ),
 ) -> anyhow::Result<()> {
@@ -98,9 +98,10 @@ async fn gateway(
         listener.local_addr()?
     );
     println!("ready");
-    let mut state = GatewayState::new(api, tokens)
-        .with_limits(limits)
-        .with_webhook_key(webhook_key);
+    let mut state = GatewayState::new(api, tokens).with_limits(limits);
+    if let Some(key) = webhook_key {
+        state = state.with_webhook_key(key);
+    }
     if let Some(outbox) = outbox {
         state = state.with_webhook_outbox(outbox);
     }
@@ -137,8 +138,23 @@ pub struct HookOptions {
 }
 
 impl HookOptions {
+    /// The key of a process that is the whole installation (`up`).
     fn key(&self, data: &Path) -> anyhow::Result<synergy_runtime::webhook::SigningKey> {
         crate::hooks::key(data, self.key.as_deref())
+    }
+
+    /// The key of one service of several (`serve gateway`, `serve evaluation`): only the
+    /// one given, since a key of its own would not be the other's. Without it, webhooks
+    /// are off in this process, which it says.
+    fn shared_key(&self, what: &str) -> anyhow::Result<Option<synergy_runtime::webhook::SigningKey>> {
+        let key = crate::hooks::given_key(self.key.as_deref())?;
+        if key.is_none() {
+            println!(
+                "synergy: webhooks are off in the {what}: give it and the evaluation service the same key (--webhook-key FILE or {}; deploy/README.md)",
+                crate::hooks::SIGNING_KEY_ENV
+            );
+        }
+        Ok(key)
     }
 }
 
@@ -177,7 +193,7 @@ pub async fn up(
             )?;
             let views = Arc::clone(local.views());
             println!("synergy up: embedded event log in {}", data.display());
-            let hooked = (key, Some(Arc::clone(&delivering.outbox)));
+            let hooked = (Some(key), Some(Arc::clone(&delivering.outbox)));
             let served = gateway(addr, Arc::new(local), data, None, stop, import, hooked).await;
             delivering.finish().await;
             match consumer.await {
@@ -214,7 +230,7 @@ pub async fn up(
             let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
             println!("synergy up: every service on NATS at {url}");
             let admin = nats::connect(url, "synergy-gateway").await?;
-            let hooked = (key, Some(Arc::clone(&delivering.outbox)));
+            let hooked = (Some(key), Some(Arc::clone(&delivering.outbox)));
             let served = gateway(addr, api, data, Some(admin), stop, import, hooked).await;
             services.await.context("services panicked")??;
             delivering.finish().await;
@@ -247,7 +263,7 @@ pub async fn serve(
     if service == "gateway" {
         let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
         let admin = nats::connect(url, "synergy-gateway").await?;
-        let hooked = (hooks.key(data)?, None);
+        let hooked = (hooks.shared_key("gateway")?, None);
         gateway(addr, api, data, Some(admin), stop, import, hooked).await?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -262,16 +278,19 @@ pub async fn serve(
         config = config.views(data.join("views"));
     }
     // The evaluation service delivers the webhooks: it follows the whole log already.
-    let delivering = if role.hosts(synergy_proto::Context::Evaluation) {
-        Some(crate::hooks::Delivering::start(
+    let key = match role.hosts(synergy_proto::Context::Evaluation) {
+        true => hooks.shared_key("evaluation service")?,
+        false => None,
+    };
+    let delivering = match key {
+        Some(key) => Some(crate::hooks::Delivering::start(
             Arc::clone(&log),
             &data.join("outbox"),
-            hooks.key(data)?,
+            key,
             hooks.retry,
             stop.clone(),
-        )?)
-    } else {
-        None
+        )?),
+        None => None,
     };
     let service = nats::Service::new(client, config, log);
     let mut ready = service.ready();

@@ -247,14 +247,11 @@ fn register(up: &Up, receiver: &Receiver, token: &str, path: &str) -> String {
     v["id"].as_str().unwrap().to_owned()
 }
 
-/// Appends `n` alerts of p1 to the stopped installation's event log, each a commit of its
-/// own as evaluation records them; answers their event ids.
-fn append_alerts(data: &Path, n: usize, from: usize) -> Vec<String> {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let log = SledLog::open(data.join("log")).unwrap();
-        let mut ids = Vec::new();
-        for i in from..from + n {
+/// `n` alerts of p1, each a commit of its own as evaluation records them, with their
+/// event ids.
+fn alerts(n: usize, from: usize) -> Vec<(String, Commit)> {
+    (from..from + n)
+        .map(|i| {
             let event_id = Uuid::now_v7();
             let commit = Commit {
                 commit_id: Uuid::now_v7(),
@@ -285,10 +282,26 @@ fn append_alerts(data: &Path, n: usize, from: usize) -> Vec<String> {
                     }),
                 }],
             };
-            log.append(ExpectedVersion::Any, commit).await.unwrap();
-            ids.push(event_id.to_string());
-        }
-        ids
+            (event_id.to_string(), commit)
+        })
+        .collect()
+}
+
+async fn append_to<L: EventLog>(log: &L, n: usize, from: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for (id, commit) in alerts(n, from) {
+        log.append(ExpectedVersion::Any, commit).await.unwrap();
+        ids.push(id);
+    }
+    ids
+}
+
+/// Appends `n` alerts of p1 to the stopped installation's sled event log.
+fn append_alerts(data: &Path, n: usize, from: usize) -> Vec<String> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let log = SledLog::open(data.join("log")).unwrap();
+        append_to(&log, n, from).await
     })
 }
 
@@ -548,4 +561,101 @@ fn the_cli_adds_lists_and_removes_an_organisations_webhooks() {
     assert!(err.contains("url"), "{err}");
     ok(&data, &["webhook", "remove", "--org", "changzhi", id]);
     assert_eq!(ok(&data, &["webhook", "list", "--org", "changzhi"]).trim(), "");
+}
+
+/// `synergy serve <service>` over NATS with `env`, once it printed `ready`; its HTTP
+/// address if it serves one. Killed when dropped.
+struct Service(std::process::Child, Option<String>);
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(service: &str, nats: &str, data: &Path, env: &[(&str, &str)]) -> Service {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_synergy"));
+    command
+        .args(["--nats", nats, "--data"])
+        .arg(data)
+        .args(["serve", service, "--addr", "127.0.0.1:0"])
+        .env_remove("RUST_LOG")
+        .env_remove("SYNERGY_LOG")
+        .env_remove(SIGNING_KEY_ENV)
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let mut addr = None;
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for line in lines {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("synergy: HTTP API on http://") {
+            addr = rest.split_whitespace().next().map(str::to_owned);
+        }
+        if line == "ready" {
+            return Service(child, addr);
+        }
+    }
+    panic!("serve {service} ended before ready");
+}
+
+const SIGNING_KEY_ENV: &str = "SYNERGY_WEBHOOK_SIGNING_KEY";
+
+#[test]
+fn over_nats_the_gateway_registers_and_the_evaluation_service_delivers_with_one_shared_key() {
+    let nats = synergy_testkit::NatsServer::start().unwrap();
+    let url = nats.url();
+    let dir = tempfile::tempdir().unwrap();
+    let key = "7f".repeat(32);
+    let shared = [(SIGNING_KEY_ENV, key.as_str())];
+    let _strategy = serve("strategy", &url, &dir.path().join("strategy"), &[]);
+    let _evaluation = serve("evaluation", &url, &dir.path().join("evaluation"), &shared);
+    let gateway_data = dir.path().join("gateway");
+    let gateway = serve("gateway", &url, &gateway_data, &shared);
+    let addr = gateway.1.clone().unwrap();
+    let cli = dir.path().join("cli");
+    ok(&cli, &[&["--nats", url.as_str()][..], &SIGN_P1[..]].concat());
+    let d = token(&gateway_data, "changzhi", "distributor");
+
+    let receiver = Receiver::start(Mode::Accept);
+    let (status, v) = post_json(
+        &addr,
+        "/v1/webhooks",
+        &d,
+        json!({"partnership": "p1", "url": receiver.url("/hook/d")}),
+    );
+    assert_eq!(status, 201, "{v}");
+    receiver
+        .secrets
+        .lock()
+        .unwrap()
+        .insert("/hook/d".into(), v["secret"].as_str().unwrap().to_owned());
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let ids = rt.block_on(async {
+        let log = synergy_eventlog::JetStreamLog::connect(
+            &url.parse().unwrap(),
+            synergy_eventlog::JetStreamConfig::default(),
+        )
+        .await
+        .unwrap();
+        append_to(&log, 5, 0).await
+    });
+    receiver.wait_for("5 alerts over NATS", |r| r.counts("/hook/d").0 == 5);
+    assert_eq!(receiver.counts("/hook/d"), (5, 5));
+    assert_eq!(receiver.seen.lock().unwrap().bad_signatures, 0);
+    assert_eq!(ids.len(), 5);
+
+    // A gateway without the key says so rather than answering a secret nobody signs with.
+    let lone_data = dir.path().join("lone");
+    let lone = serve("gateway", &url, &lone_data, &[]);
+    let lone_token = token(&lone_data, "changzhi", "distributor");
+    let (status, v) = post_json(
+        lone.1.as_deref().unwrap(),
+        "/v1/webhooks",
+        &lone_token,
+        json!({"partnership": "p1", "url": receiver.url("/hook/x")}),
+    );
+    assert_eq!(status, 503, "{v}");
 }

@@ -83,11 +83,16 @@ impl SigningKey {
             path: path.display().to_string(),
             source,
         })?;
-        let mut key = [0u8; 32];
-        hex::decode_to_slice(text.trim(), &mut key).map_err(|_| KeyError::Malformed {
+        Self::parse(&text).ok_or_else(|| KeyError::Malformed {
             path: path.display().to_string(),
-        })?;
-        Ok(Self(key))
+        })
+    }
+
+    /// A key from its 64 hex digits (surrounding whitespace ignored).
+    pub fn parse(hex_text: &str) -> Option<Self> {
+        let mut key = [0u8; 32];
+        hex::decode_to_slice(hex_text.trim(), &mut key).ok()?;
+        Some(Self(key))
     }
 
     /// Reads the key at `path`, creating it (mode 0600, fsynced) on first start.
