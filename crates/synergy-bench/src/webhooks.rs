@@ -18,8 +18,8 @@ use synergy_eventlog::{EventLog, ExpectedVersion, SledLog};
 use synergy_proto::events::evaluation::EvaluationEvent;
 use synergy_proto::events::strategy::StrategyEvent;
 use synergy_proto::{
-    Actor, AggregateId, Commit, Event, OrgId, PartnershipId, RecordedEvent, Role,
-    StreamId, Timestamp, Uuid,
+    Actor, AggregateId, Commit, Event, OrgId, PartnershipId, RecordedEvent, Role, StreamId,
+    Timestamp, Uuid,
 };
 use synergy_runtime::webhook::{self, DeliveryStats, Outbox, RetrySchedule, SigningKey};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -203,7 +203,9 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
             .send()
             .await?;
         ensure!(answer.status().is_success());
-        let r = arrived(&arrivals, &raw_id).await?.saturating_duration_since(t);
+        let r = arrived(&arrivals, &raw_id)
+            .await?
+            .saturating_duration_since(t);
         if i >= warm_up {
             delivered.record(took);
             raw.record(r);

@@ -176,7 +176,11 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
         p("/v1/webhooks", post(webhooks::register)),
         (Method::GET, "/v1/webhooks", get(webhooks::list)),
         (Method::GET, "/v1/webhooks/{id}", get(webhooks::get_one)),
-        (Method::DELETE, "/v1/webhooks/{id}", delete(webhooks::remove)),
+        (
+            Method::DELETE,
+            "/v1/webhooks/{id}",
+            delete(webhooks::remove),
+        ),
         (Method::GET, "/v1/partnerships/{id}", get(get_partnership)),
         (
             Method::GET,

@@ -177,13 +177,7 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             E,
         ),
         // The caller's own: see `ORG_WIDE`.
-        (
-            "/v1/webhooks",
-            Method::GET,
-            "/v1/webhooks".into(),
-            None,
-            E,
-        ),
+        ("/v1/webhooks", Method::GET, "/v1/webhooks".into(), None, E),
         // No organisation's webhook: see `OWN_WEBHOOK`.
         (
             "/v1/webhooks/{id}",

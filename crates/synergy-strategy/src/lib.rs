@@ -18,13 +18,13 @@ pub mod webhook;
 pub use command::{AGGREGATE, Answer, Command, Query, stream_for};
 pub use decide::MAX_PLAN_YEARS;
 pub use declare::{CLI_GROUPS, COMMANDS};
-pub use webhook::{Webhook, check_url};
 pub use listing::{Listed, ListedStatus, listed};
 pub use state::{
     Partnership, Plan, PlanStatus, Rulebook, Signature, StrategyState, Termination,
     TimeZoneProposal, partnership_view,
 };
 pub use synergy_domain::PartnershipView;
+pub use webhook::{Webhook, check_url};
 
 use synergy_domain::{BoundedContext, DecisionContext, DomainError};
 use synergy_proto::{Context, Event, StreamId};

@@ -61,7 +61,10 @@ pub fn check_url(url: &str) -> Result<String, DomainError> {
     if !matches!(parsed.scheme(), "http" | "https") {
         return refuse(
             "webhook.url_scheme",
-            format!("url uses {}:; only http and https are delivered to", parsed.scheme()),
+            format!(
+                "url uses {}:; only http and https are delivered to",
+                parsed.scheme()
+            ),
         );
     }
     if parsed.host_str().is_none_or(str::is_empty) {
@@ -119,9 +122,7 @@ impl StrategyState {
         if self.webhooks.len() >= MAX_WEBHOOKS {
             return Err(DomainError::state(
                 "webhook.too_many",
-                format!(
-                    "partnership {id} has {MAX_WEBHOOKS} webhooks already; remove one first"
-                ),
+                format!("partnership {id} has {MAX_WEBHOOKS} webhooks already; remove one first"),
             ));
         }
         Ok(vec![StrategyEvent::WebhookRegistered { webhook, org, url }])
@@ -142,7 +143,10 @@ impl StrategyState {
             // is that party's business.
             _ => Err(DomainError::not_found(
                 "webhook.must_exist",
-                format!("no webhook {webhook} of {} on partnership {id}", ctx.principal.org),
+                format!(
+                    "no webhook {webhook} of {} on partnership {id}",
+                    ctx.principal.org
+                ),
             )
             .at("webhook")),
         }

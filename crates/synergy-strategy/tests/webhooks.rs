@@ -50,9 +50,12 @@ fn either_party_registers_a_webhook_of_its_own_and_a_retry_records_nothing() {
             org: manufacturer(),
             url: URL.to_owned(),
         })]);
-    given(with(signed(), [registered_by_distributor()]), as_distributor())
-        .when::<Strategy>(register(URL))
-        .then_nothing();
+    given(
+        with(signed(), [registered_by_distributor()]),
+        as_distributor(),
+    )
+    .when::<Strategy>(register(URL))
+    .then_nothing();
 }
 
 #[test]
@@ -84,9 +87,12 @@ fn only_the_party_that_registered_a_webhook_removes_it() {
 
 #[test]
 fn an_id_another_registration_holds_is_refused() {
-    given(with(signed(), [registered_by_distributor()]), as_manufacturer())
-        .when::<Strategy>(register(URL))
-        .refused_at("webhook.id_taken", ErrorKind::State, "webhook");
+    given(
+        with(signed(), [registered_by_distributor()]),
+        as_manufacturer(),
+    )
+    .when::<Strategy>(register(URL))
+    .refused_at("webhook.id_taken", ErrorKind::State, "webhook");
 }
 
 #[test]
@@ -97,7 +103,10 @@ fn a_url_that_is_no_place_to_deliver_to_is_refused_naming_url() {
         ("/relative/path", "webhook.url_invalid"),
         ("ftp://example.com/hook", "webhook.url_scheme"),
         ("file:///etc/passwd", "webhook.url_scheme"),
-        ("https://user:secret@example.com/hook", "webhook.url_credentials"),
+        (
+            "https://user:secret@example.com/hook",
+            "webhook.url_credentials",
+        ),
         ("https://token@example.com/hook", "webhook.url_credentials"),
         (long.as_str(), "webhook.url_too_long"),
     ] {

@@ -55,9 +55,11 @@ pub fn given_key(file: Option<&Path>) -> anyhow::Result<Option<SigningKey>> {
         return Ok(Some(SigningKey::open(file)?));
     }
     match std::env::var(SIGNING_KEY_ENV) {
-        Ok(hex) if !hex.trim().is_empty() => Ok(Some(SigningKey::parse(&hex).with_context(
-            || format!("[webhook-key-invalid] {SIGNING_KEY_ENV} is not 64 hex digits"),
-        )?)),
+        Ok(hex) if !hex.trim().is_empty() => {
+            Ok(Some(SigningKey::parse(&hex).with_context(|| {
+                format!("[webhook-key-invalid] {SIGNING_KEY_ENV} is not 64 hex digits")
+            })?))
+        }
         _ => Ok(None),
     }
 }
@@ -74,7 +76,11 @@ pub fn key(data: &Path, file: Option<&Path>) -> anyhow::Result<SigningKey> {
 }
 
 /// `synergy webhook …`.
-pub async fn run(api: &dyn Api, key: Option<SigningKey>, cmd: WebhookCmd) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    api: &dyn Api,
+    key: Option<SigningKey>,
+    cmd: WebhookCmd,
+) -> anyhow::Result<ExitCode> {
     let operator = |org: OrgId| Principal::new(org, Role::Admin, "cli");
     let key_known = key.is_some();
     match cmd {
@@ -132,7 +138,8 @@ impl Delivering {
         stop: watch::Receiver<bool>,
     ) -> anyhow::Result<Self> {
         let outbox = Arc::new(
-            Outbox::open(dir).with_context(|| format!("cannot open the webhook outbox {}", dir.display()))?,
+            Outbox::open(dir)
+                .with_context(|| format!("cannot open the webhook outbox {}", dir.display()))?,
         );
         let stats = Arc::new(DeliveryStats::default());
         let follower = tokio::spawn(webhook::outbox::follow(log, outbox.clone(), stop.clone()));

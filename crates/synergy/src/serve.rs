@@ -146,7 +146,10 @@ impl HookOptions {
     /// The key of one service of several (`serve gateway`, `serve evaluation`): only the
     /// one given, since a key of its own would not be the other's. Without it, webhooks
     /// are off in this process, which it says.
-    fn shared_key(&self, what: &str) -> anyhow::Result<Option<synergy_runtime::webhook::SigningKey>> {
+    fn shared_key(
+        &self,
+        what: &str,
+    ) -> anyhow::Result<Option<synergy_runtime::webhook::SigningKey>> {
         let key = crate::hooks::given_key(self.key.as_deref())?;
         if key.is_none() {
             println!(

@@ -388,8 +388,7 @@ fn alerts_reach_each_webhook_once_signed_and_a_removed_webhook_gets_nothing_more
 }
 
 #[test]
-fn an_outsider_neither_sees_nor_removes_another_organisations_webhooks_and_a_bad_url_is_refused()
-{
+fn an_outsider_neither_sees_nor_removes_another_organisations_webhooks_and_a_bad_url_is_refused() {
     let (_dir, data) = signed_p1();
     let d = token(&data, "changzhi", "distributor");
     let m = token(&data, "hongyun", "manufacturer");
@@ -410,7 +409,10 @@ fn an_outsider_neither_sees_nor_removes_another_organisations_webhooks_and_a_bad
                 "",
             );
             assert_eq!(status, 404, "{method}: {text}");
-            assert!(!text.contains("changzhi") && !text.contains("/hook"), "{text}");
+            assert!(
+                !text.contains("changzhi") && !text.contains("/hook"),
+                "{text}"
+            );
         }
     }
     let (status, v) = post_json(
@@ -423,7 +425,10 @@ fn an_outsider_neither_sees_nor_removes_another_organisations_webhooks_and_a_bad
 
     for (url, rule) in [
         ("ftp://example.com/hook", "webhook.url_scheme"),
-        ("https://user:pw@example.com/hook", "webhook.url_credentials"),
+        (
+            "https://user:pw@example.com/hook",
+            "webhook.url_credentials",
+        ),
         ("example.com/hook", "webhook.url_invalid"),
     ] {
         let (status, v) = post_json(
@@ -433,7 +438,10 @@ fn an_outsider_neither_sees_nor_removes_another_organisations_webhooks_and_a_bad
             json!({"partnership": "p1", "url": url}),
         );
         assert_eq!(status, 422, "{v}");
-        assert_eq!((v["field"].as_str(), v["rule"].as_str()), (Some("url"), Some(rule)));
+        assert_eq!(
+            (v["field"].as_str(), v["rule"].as_str()),
+            (Some("url"), Some(rule))
+        );
     }
     // Nothing of the refused ones was recorded; the owner still reads its secret.
     let (_, v) = get_json(&server.addr, "/v1/webhooks", &d);
@@ -442,7 +450,12 @@ fn an_outsider_neither_sees_nor_removes_another_organisations_webhooks_and_a_bad
     assert_eq!(status, 200);
     assert_eq!(
         v["secret"].as_str(),
-        receiver.secrets.lock().unwrap().get("/hook/d").map(String::as_str)
+        receiver
+            .secrets
+            .lock()
+            .unwrap()
+            .get("/hook/d")
+            .map(String::as_str)
     );
     server.stop();
 }
@@ -542,7 +555,10 @@ fn the_cli_adds_lists_and_removes_an_organisations_webhooks() {
     assert_eq!(secret.len(), 64, "{added}");
     let listed = ok(&data, &["webhook", "list", "--org", "changzhi"]);
     assert_eq!(listed.trim(), format!("{id}  p1  {url}"));
-    assert_eq!(ok(&data, &["webhook", "list", "--org", "hongyun"]).trim(), "");
+    assert_eq!(
+        ok(&data, &["webhook", "list", "--org", "hongyun"]).trim(),
+        ""
+    );
     // Another organisation's webhook is not found.
     refused(&data, &["webhook", "remove", "--org", "hongyun", id]);
     let err = refused(
@@ -560,7 +576,10 @@ fn the_cli_adds_lists_and_removes_an_organisations_webhooks() {
     );
     assert!(err.contains("url"), "{err}");
     ok(&data, &["webhook", "remove", "--org", "changzhi", id]);
-    assert_eq!(ok(&data, &["webhook", "list", "--org", "changzhi"]).trim(), "");
+    assert_eq!(
+        ok(&data, &["webhook", "list", "--org", "changzhi"]).trim(),
+        ""
+    );
 }
 
 /// `synergy serve <service>` over NATS with `env`, once it printed `ready`; its HTTP
@@ -585,16 +604,16 @@ fn serve(service: &str, nats: &str, data: &Path, env: &[(&str, &str)]) -> Servic
         .env_remove(SIGNING_KEY_ENV)
         .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped());
-    let mut child = command.spawn().unwrap();
-    let mut addr = None;
-    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // Owned at once, so a panic below still kills it.
+    let mut running = Service(command.spawn().unwrap(), None);
+    let lines = BufReader::new(running.0.stdout.take().unwrap()).lines();
     for line in lines {
         let line = line.unwrap();
         if let Some(rest) = line.strip_prefix("synergy: HTTP API on http://") {
-            addr = rest.split_whitespace().next().map(str::to_owned);
+            running.1 = rest.split_whitespace().next().map(str::to_owned);
         }
         if line == "ready" {
-            return Service(child, addr);
+            return running;
         }
     }
     panic!("serve {service} ended before ready");
@@ -615,7 +634,10 @@ fn over_nats_the_gateway_registers_and_the_evaluation_service_delivers_with_one_
     let gateway = serve("gateway", &url, &gateway_data, &shared);
     let addr = gateway.1.clone().unwrap();
     let cli = dir.path().join("cli");
-    ok(&cli, &[&["--nats", url.as_str()][..], &SIGN_P1[..]].concat());
+    ok(
+        &cli,
+        &[&["--nats", url.as_str()][..], &SIGN_P1[..]].concat(),
+    );
     let d = token(&gateway_data, "changzhi", "distributor");
 
     let receiver = Receiver::start(Mode::Accept);

@@ -86,7 +86,9 @@ impl FromStr for RetrySchedule {
             give_up: duration(give_up)?,
         };
         if schedule.first.is_zero() || schedule.max < schedule.first {
-            return Err(format!("{s:?}: FIRST must be above 0 and MAX at least FIRST"));
+            return Err(format!(
+                "{s:?}: FIRST must be above 0 and MAX at least FIRST"
+            ));
         }
         Ok(schedule)
     }
@@ -187,7 +189,7 @@ async fn attempt(
     let failure = match sent {
         Ok(answer) if answer.status().is_success() => None,
         Ok(answer) => Some(format!("answered {}", answer.status())),
-        Err(e) => Some(format!("{}", without_url(e))),
+        Err(e) => Some(without_url(e)),
     };
     let Some(failure) = failure else {
         stats.delivered.fetch_add(1, Ordering::Relaxed);

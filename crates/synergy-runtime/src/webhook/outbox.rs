@@ -161,7 +161,11 @@ impl Outbox {
 
     /// The webhook, if it is registered.
     pub fn hook(&self, id: Uuid) -> Option<Hook> {
-        self.hooks.read().unwrap_or_else(|p| p.into_inner()).get(&id).cloned()
+        self.hooks
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&id)
+            .cloned()
     }
 
     /// Every delivery still owed, in key order.
@@ -219,8 +223,7 @@ impl Outbox {
                         let Some(body) = super::payload(partnership, recorded) else {
                             continue;
                         };
-                        for (id, _) in hooks.iter().filter(|(_, h)| h.partnership == *partnership)
-                        {
+                        for (id, _) in hooks.iter().filter(|(_, h)| h.partnership == *partnership) {
                             owed.push(Delivery {
                                 webhook: *id,
                                 event: recorded.event_id,
