@@ -125,7 +125,7 @@ pub async fn run(
 pub struct Delivering {
     pub outbox: Arc<Outbox>,
     pub stats: Arc<DeliveryStats>,
-    follower: tokio::task::JoinHandle<Result<(), webhook::OutboxError>>,
+    follower: tokio::task::JoinHandle<()>,
     deliverer: tokio::task::JoinHandle<Result<(), webhook::OutboxError>>,
 }
 
@@ -142,7 +142,7 @@ impl Delivering {
                 .with_context(|| format!("cannot open the webhook outbox {}", dir.display()))?,
         );
         let stats = Arc::new(DeliveryStats::default());
-        let follower = tokio::spawn(webhook::outbox::follow(log, outbox.clone(), stop.clone()));
+        let follower = tokio::spawn(webhook::outbox::run(log, outbox.clone(), stop.clone()));
         let deliverer = tokio::spawn(webhook::deliver::run(
             outbox.clone(),
             key,
@@ -160,12 +160,13 @@ impl Delivering {
 
     /// Waits for both to stop (after `stop`), and flushes the outbox.
     pub async fn finish(self) {
-        for (what, task) in [("follower", self.follower), ("deliverer", self.deliverer)] {
-            match task.await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::error!(error = %e, "the webhook {what} stopped"),
-                Err(e) => tracing::error!(error = %e, "the webhook {what} panicked"),
-            }
+        if let Err(e) = self.follower.await {
+            tracing::error!(error = %e, "the webhook follower panicked");
+        }
+        match self.deliverer.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "the webhook deliverer stopped"),
+            Err(e) => tracing::error!(error = %e, "the webhook deliverer panicked"),
         }
         if let Err(e) = self.outbox.flush() {
             tracing::error!(error = %e, "cannot flush the webhook outbox");

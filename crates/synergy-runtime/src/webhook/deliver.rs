@@ -121,12 +121,35 @@ pub fn client() -> reqwest::Client {
         .expect("a client with a static configuration builds")
 }
 
-/// Delivers what `outbox` owes until `shutdown` turns true.
+/// Delivers what `outbox` owes until `shutdown` turns true. A failure of the outbox's
+/// store (a full disk) pauses it for [`super::outbox::RESUME_PAUSE`]; what is owed stays
+/// owed.
 pub async fn run(
     outbox: Arc<Outbox>,
     key: SigningKey,
     schedule: RetrySchedule,
     stats: Arc<DeliveryStats>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), OutboxError> {
+    loop {
+        match rounds(&outbox, &key, schedule, &stats, shutdown.clone()).await {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                tracing::warn!(error = %e, "the webhook deliverer failed; resuming in {:?}", super::outbox::RESUME_PAUSE);
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(super::outbox::RESUME_PAUSE) => {}
+            _ = shutdown.wait_for(|stop| *stop) => return Ok(()),
+        }
+    }
+}
+
+async fn rounds(
+    outbox: &Arc<Outbox>,
+    key: &SigningKey,
+    schedule: RetrySchedule,
+    stats: &Arc<DeliveryStats>,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), OutboxError> {
     let client = client();
@@ -136,7 +159,7 @@ pub async fn run(
             outbox.pending()?.into_iter().partition(|d| d.due_ms <= now);
         if !due.is_empty() {
             let attempts = futures::stream::iter(due).map(|d| {
-                let (client, outbox, key, stats) = (&client, &outbox, &key, &stats);
+                let client = &client;
                 async move { attempt(client, outbox, key, &schedule, stats, d).await }
             });
             let results: Vec<Result<(), OutboxError>> =

@@ -357,3 +357,29 @@ pub async fn follow<L: EventLog>(
         outbox.take_in(&batch, last)?;
     }
 }
+
+/// How long [`run`] and the deliverer wait after a failure before they resume.
+pub const RESUME_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// [`follow`] until `shutdown`, resumed from the stored position after a failure of the
+/// log or of the outbox (a NATS server restarting, a full disk), as the read models'
+/// consumer is: the alerts owed are in the log, so nothing is lost while it waits.
+pub async fn run<L: EventLog>(
+    log: Arc<L>,
+    outbox: Arc<Outbox>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        match follow(log.clone(), outbox.clone(), shutdown.clone()).await {
+            Ok(()) if *shutdown.borrow() => return,
+            Ok(()) => tracing::warn!("the webhook follower's subscription ended; resuming"),
+            Err(e) => {
+                tracing::warn!(error = %e, "the webhook follower failed; resuming in {RESUME_PAUSE:?}")
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(RESUME_PAUSE) => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+    }
+}
