@@ -21,8 +21,10 @@ pub enum WebhookCmd {
     /// Register a webhook of ORG on a partnership it is a party of; prints its id and
     /// the secret its deliveries are signed with.
     Add {
+        /// The organisation it is registered for: a party of the partnership.
         #[arg(long)]
         org: OrgId,
+        /// The partnership whose alerts it receives.
         #[arg(long)]
         partnership: PartnershipId,
         /// Where alerts are POSTed: http or https, no user name or password in it.
@@ -31,11 +33,13 @@ pub enum WebhookCmd {
     },
     /// List ORG's webhooks (id, partnership, URL).
     List {
+        /// The organisation whose webhooks to list.
         #[arg(long)]
         org: OrgId,
     },
     /// Remove one of ORG's webhooks: it receives nothing more.
     Remove {
+        /// The organisation that registered it.
         #[arg(long)]
         org: OrgId,
         /// The webhook's id, as `add` and `list` print it.
