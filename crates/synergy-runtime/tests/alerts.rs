@@ -221,6 +221,6 @@ fn the_alerts_read_in_words() {
     .into();
     assert_eq!(
         synergy_runtime::history::describe(&reminder).0,
-        "month 2008-05, as of 2008-06-05, due 2008-06-10"
+        "as of 2008-06-05, due 2008-06-10, month 2008-05"
     );
 }
