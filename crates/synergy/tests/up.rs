@@ -589,11 +589,11 @@ fn every_read_answers_with_the_schema_its_document_states() {
         }
     }
     // The 23 reads of the five contexts in `reads.rs`, the partnership, the catalogue, the
-    // exception rules, the caller's partnerships and the partnership's history; the four
-    // kinds of report, the plan gap and value realised.
+    // exception rules, the alerts, the caller's partnerships and the partnership's history;
+    // the four kinds of report, the plan gap and value realised.
     assert_eq!(
         checked.len(),
-        34,
+        35,
         "every read of the five contexts: {checked:?}"
     );
     up.stop();
