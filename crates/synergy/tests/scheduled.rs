@@ -622,10 +622,11 @@ fn a_correction_across_the_threshold_raises_once_and_a_rebuild_raises_nothing() 
         d,
     } = signed("2008-03-20", "2008-03-11");
     let market_data = format!("/v1/partnerships/{P}/market-data");
+    // Each sent on the 4th, before the days a missing month is reminded.
     for (month, sent) in [
-        ("2008-03", "2008-04-05"),
-        ("2008-04", "2008-05-05"),
-        ("2008-05", "2008-06-05"),
+        ("2008-03", "2008-04-04"),
+        ("2008-04", "2008-05-04"),
+        ("2008-05", "2008-06-04"),
     ] {
         set_clock(&clock, sent);
         post(
