@@ -61,6 +61,8 @@ pub enum Command {
         partnership: PartnershipId,
         rules: crate::rules::RulesChoice,
     },
+    /// Record the alerts the partnership's model makes today (`crate::alerts`).
+    RecordAlerts { partnership: PartnershipId },
 }
 
 impl Command {
@@ -68,7 +70,8 @@ impl Command {
         match self {
             Command::IssueReport { partnership, .. }
             | Command::SetIssuing { partnership, .. }
-            | Command::SetExceptionRules { partnership, .. } => partnership,
+            | Command::SetExceptionRules { partnership, .. }
+            | Command::RecordAlerts { partnership } => partnership,
         }
     }
 }
@@ -95,6 +98,7 @@ impl EvaluationContext {
             Command::SetExceptionRules { partnership, .. } => {
                 crate::rules::rules_stream(partnership)
             }
+            Command::RecordAlerts { partnership } => crate::alerts::alerts_stream(partnership),
         }
     }
 
@@ -126,6 +130,9 @@ impl EvaluationContext {
             } => crate::setting::set_issuing(history, &partnership, setting, ctx)?,
             Command::SetExceptionRules { partnership, rules } => {
                 crate::rules::set_exception_rules(history, &partnership, &rules, ctx)?
+            }
+            Command::RecordAlerts { partnership } => {
+                crate::alerts::record_alerts(history, &partnership, model, ctx)?
             }
         };
         Ok(events.into_iter().map(Event::Evaluation).collect())
