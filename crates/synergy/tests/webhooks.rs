@@ -208,10 +208,30 @@ fn verifies(secret: &str, headers: &HashMap<String, String>, body: &[u8]) -> boo
 /// Short retries, so a test waits seconds for what takes hours in production.
 const QUICK: &str = "100ms,400ms,60s";
 
+/// Two days after p1 was signed: evaluation has no month to judge and none to remind of,
+/// so the only alerts are those a test appends.
+const EARLY: &str = "2007-12-20T00:00:00Z";
+
+/// A clock file beside `data`, reading [`EARLY`].
+fn early_clock(data: &Path) -> std::path::PathBuf {
+    let clock = data.with_extension("clock");
+    std::fs::write(&clock, EARLY).unwrap();
+    clock
+}
+
 fn up(data: &Path, retry: &str) -> Up {
+    let clock = early_clock(data);
     Up::start(
         data,
-        &["up", "--addr", "127.0.0.1:0", "--webhook-retry", retry],
+        &[
+            "up",
+            "--addr",
+            "127.0.0.1:0",
+            "--webhook-retry",
+            retry,
+            "--clock-file",
+            clock.to_str().unwrap(),
+        ],
         &[],
         None,
     )
@@ -594,11 +614,14 @@ impl Drop for Service {
 }
 
 fn serve(service: &str, nats: &str, data: &Path, env: &[(&str, &str)]) -> Service {
+    std::fs::create_dir_all(data).unwrap();
+    let clock = early_clock(data);
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_synergy"));
     command
         .args(["--nats", nats, "--data"])
         .arg(data)
-        .args(["serve", service, "--addr", "127.0.0.1:0"])
+        .args(["serve", service, "--addr", "127.0.0.1:0", "--clock-file"])
+        .arg(&clock)
         .env_remove("RUST_LOG")
         .env_remove("SYNERGY_LOG")
         .env_remove(SIGNING_KEY_ENV)
