@@ -116,14 +116,10 @@ pub enum Command {
 }
 
 impl Command {
-    pub fn partnership(&self) -> &PartnershipId {
-        match self {
-            Command::RegisterCatalogue { partnership, .. }
-            | Command::IntroduceBrand { partnership, .. }
-            | Command::ChangeBrandStage { partnership, .. }
-            | Command::EvaluateBrand { partnership, .. }
-            | Command::RecordCultureActivity { partnership, .. } => partnership,
-        }
+    synergy_domain::every_variant_has! {
+        pub fn partnership -> PartnershipId:
+            RegisterCatalogue, IntroduceBrand, ChangeBrandStage, EvaluateBrand,
+            RecordCultureActivity
     }
 }
 

@@ -8,6 +8,7 @@
 mod code;
 pub mod contract;
 pub mod testing;
+mod variants;
 
 pub use code::{CLI_FAILED, ErrorCode, markdown_table as error_code_table};
 

@@ -188,15 +188,10 @@ pub enum Query {
 }
 
 impl Query {
-    /// The partnership the query reads.
-    pub fn partnership(&self) -> &PartnershipId {
-        match self {
-            Query::MarketData { partnership, .. }
-            | Query::MarketDataRevisions { partnership, .. }
-            | Query::Forecasts { partnership, .. }
-            | Query::Order { partnership, .. }
-            | Query::Analyses { partnership, .. } => partnership,
-        }
+    synergy_domain::every_variant_has! {
+        /// The partnership the query reads.
+        pub fn partnership -> PartnershipId:
+            MarketData, MarketDataRevisions, Forecasts, Order, Analyses
     }
 
     /// The streams whose histories answer the query: one, or for analyses the stream of
