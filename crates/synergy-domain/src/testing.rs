@@ -1,6 +1,8 @@
 //! Given / when / then for any [`BoundedContext`]: given these events, when this command
 //! (by this principal, at this time), then these events — or this refusal.
 
+pub mod literal;
+
 use synergy_proto::Event;
 
 use crate::{BoundedContext, DecisionContext, DomainError, ErrorKind};

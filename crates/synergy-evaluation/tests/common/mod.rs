@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use synergy_changzhi::CommitBuilder;
+pub use synergy_domain::testing::literal::{date as d, period as p, ym};
 use synergy_domain::{DecisionContext, PartnershipView, Principal};
 use synergy_evaluation::PartnershipModel;
 use synergy_evaluation::figure::Kpis;
@@ -10,9 +11,7 @@ use synergy_proto::events::brand::PriceClass;
 use synergy_proto::events::information::{MarketTotals, SkuLine, VolumeLine};
 use synergy_proto::events::strategy::Target;
 use synergy_proto::events::{BrandEvent, InformationEvent, StrategyEvent};
-use synergy_proto::{
-    AggregateId, Cases, Context, Date, Event, Percent, Period, Role, Side, YearMonth, Yuan,
-};
+use synergy_proto::{AggregateId, Cases, Context, Event, Percent, Role, Side, YearMonth, Yuan};
 
 pub const P: &str = "p1";
 
@@ -23,18 +22,6 @@ pub fn changzhi_folded() -> PartnershipModel {
         model.apply(&c);
     }
     model
-}
-
-pub fn d(s: &str) -> Date {
-    s.parse().unwrap()
-}
-
-pub fn ym(s: &str) -> YearMonth {
-    s.parse().unwrap()
-}
-
-pub fn p(s: &str) -> Period {
-    s.parse().unwrap()
 }
 
 pub struct World {

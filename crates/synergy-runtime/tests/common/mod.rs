@@ -4,14 +4,11 @@
 
 use synergy_brand::SkuEntry;
 use synergy_domain::Principal;
+pub use synergy_domain::testing::literal::org;
 use synergy_information::{MonthSubmission, SubmitMarketData};
 use synergy_proto::events::information::{MarketTotals, SkuLine};
 use synergy_proto::*;
 use synergy_runtime::AnyCommand;
-
-pub fn org(s: &str) -> OrgId {
-    OrgId::new(s).unwrap()
-}
 
 pub fn manufacturer() -> Principal {
     Principal::new(org("hongyun"), Role::Manufacturer, "brand-team")
