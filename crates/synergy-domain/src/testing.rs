@@ -94,6 +94,15 @@ impl Outcome {
         }
     }
 
+    /// Asserts a refusal by `rule` of `kind`, and returns the error for further checks,
+    /// owned so that the scenario may be a temporary.
+    #[track_caller]
+    pub fn refused_as(&self, rule: &str, kind: ErrorKind) -> DomainError {
+        let e = self.refused(rule);
+        assert_eq!(e.kind, kind, "kind of {e}");
+        e.clone()
+    }
+
     /// Asserts a refusal by `rule` of `kind` naming `field`.
     #[track_caller]
     pub fn refused_at(&self, rule: &str, kind: ErrorKind, field: &str) -> &DomainError {

@@ -182,9 +182,7 @@ fn a_period_without_market_data_has_nothing_to_issue() {
         &w.model,
         issue(ReportKind::Review, "2008-Q2", Some("2008-07-20")),
     )
-    .refused("report.no_data")
-    .clone();
-    assert_eq!(refusal.kind, ErrorKind::State);
+    .refused_as("report.no_data", ErrorKind::State);
     assert!(
         refusal
             .message
@@ -227,16 +225,12 @@ fn a_period_without_market_data_has_nothing_to_issue() {
 fn an_outsider_an_unknown_partnership_and_a_terminated_one_are_refused() {
     let w = first_quarter();
     let outsider = Principal::new(OrgId::new("yuxi").unwrap(), Role::Manufacturer, "zhao");
-    let refusal = when(&[], ctx(outsider), &w.model, market_q1())
-        .refused("partnership.parties_only")
-        .clone();
-    assert_eq!(refusal.kind, ErrorKind::Forbidden);
+    when(&[], ctx(outsider), &w.model, market_q1())
+        .refused_as("partnership.parties_only", ErrorKind::Forbidden);
     let mut unknown = ctx(manufacturer());
     unknown.partnership = None;
-    let refusal = when(&[], unknown, &w.model, market_q1())
-        .refused("partnership.must_exist")
-        .clone();
-    assert_eq!(refusal.kind, ErrorKind::NotFound);
+    when(&[], unknown, &w.model, market_q1())
+        .refused_as("partnership.must_exist", ErrorKind::NotFound);
     let mut terminated = ctx(distributor());
     if let Some(view) = terminated.partnership.as_mut() {
         view.terminated = true;
