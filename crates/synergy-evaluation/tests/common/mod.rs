@@ -94,6 +94,37 @@ impl World {
         self.model.apply(&c);
     }
 
+    /// `month` corrected on `on` (revision 2) to `ours` cases of SKU `a` in a market of
+    /// 1,000 cases and ¥100.
+    pub fn correct(&mut self, month: &str, on: &str, ours: &str, reason: &str) {
+        let volume = Cases::parse(ours).unwrap();
+        self.ev(
+            Context::Information,
+            on,
+            InformationEvent::MarketDataCorrected {
+                month: ym(month),
+                revision: 2,
+                lines: vec![SkuLine {
+                    sku: "a".parse().unwrap(),
+                    volume,
+                    revenue: Yuan::from_units(volume.units() / 10),
+                    closing_stock: Cases::parse("1").unwrap(),
+                    outlets_stocking: 10,
+                    outlets_selling: 5,
+                    avg_retail_price: Yuan::parse("10").unwrap(),
+                }],
+                market: MarketTotals {
+                    volume: Cases::parse("1000").unwrap(),
+                    revenue: Yuan::parse("100").unwrap(),
+                    active_outlets: 100,
+                },
+                submitted_on: d(on),
+                reason: reason.into(),
+            }
+            .into(),
+        );
+    }
+
     /// Our volume and the market's for a month, submitted on `on`.
     pub fn month(&mut self, month: &str, on: &str, ours: &str, market: &str) {
         self.report(
