@@ -194,6 +194,23 @@ impl DecisionContext {
             .as_ref()
             .ok_or_else(|| partnership_not_found(id))
     }
+
+    /// The view of `id`, which must be the partnership the command names: a view of
+    /// another one (the runtime loaded the wrong read model) would let one partnership's
+    /// parties act on another's data, so it is refused as if `id` did not exist.
+    pub fn partnership_named(&self, id: &PartnershipId) -> Result<&PartnershipView, DomainError> {
+        let view = self.partnership(id)?;
+        if &view.id != id {
+            return Err(DomainError::not_found(
+                "partnership.must_exist",
+                format!(
+                    "partnership {id} was asked for, but the facts given are about {}",
+                    view.id
+                ),
+            ));
+        }
+        Ok(view)
+    }
 }
 
 /// The one refusal for a partnership that does not exist (or is only proposed, or that
