@@ -50,10 +50,7 @@ pub fn portfolio_stream(partnership: &PartnershipId) -> StreamId {
 pub fn brand_events<'a>(
     history: impl IntoIterator<Item = &'a Event>,
 ) -> impl Iterator<Item = &'a BrandEvent> {
-    history.into_iter().filter_map(|e| match e {
-        Event::Brand(b) => Some(b),
-        _ => None,
-    })
+    synergy_proto::events::events_of(history)
 }
 
 /// Folds the portfolio stream's history into state.

@@ -102,10 +102,7 @@ pub fn analysis_stream(partnership: &PartnershipId, period: Period) -> StreamId 
 fn information_events<'a>(
     history: impl IntoIterator<Item = &'a Event>,
 ) -> impl Iterator<Item = &'a InformationEvent> {
-    history.into_iter().filter_map(|e| match e {
-        Event::Information(e) => Some(e),
-        _ => None,
-    })
+    synergy_proto::events::events_of(history)
 }
 
 /// Folds a `market-data` stream.
