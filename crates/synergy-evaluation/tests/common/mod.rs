@@ -68,7 +68,14 @@ impl World {
     /// Signed on `signed_on`, one brand `x` with one SKU `a`.
     pub fn signed(signed_on: &str) -> Self {
         let mut w = World::empty();
-        w.ev(
+        w.sign(signed_on);
+        w.register(signed_on, "x", "a", 1, "10");
+        w
+    }
+
+    /// `m` and `d` sign the partnership on `signed_on`.
+    pub fn sign(&mut self, signed_on: &str) {
+        self.ev(
             Context::Strategy,
             signed_on,
             StrategyEvent::PartnershipSigned {
@@ -79,8 +86,6 @@ impl World {
             }
             .into(),
         );
-        w.register(signed_on, "x", "a", 1, "10");
-        w
     }
 
     pub fn ev(&mut self, context: Context, day: &str, e: Event) {
@@ -330,21 +335,8 @@ pub const BRANDS: [&str; 20] = [
 /// 2008-06 in a market of 100,000 cases a month, its share rising from about 22 % to 23 %,
 /// with a 2008-H1 volume target per brand.
 pub fn many_brands(brands: &[&str]) -> World {
-    let mut w = World {
-        model: PartnershipModel::new(P.parse().unwrap()),
-        b: CommitBuilder::new(P.parse().unwrap()),
-    };
-    w.ev(
-        Context::Strategy,
-        "2006-12-01",
-        StrategyEvent::PartnershipSigned {
-            manufacturer: "m".parse().unwrap(),
-            distributor: "d".parse().unwrap(),
-            region: "r".into(),
-            signed_on: d("2006-12-01"),
-        }
-        .into(),
-    );
+    let mut w = World::empty();
+    w.sign("2006-12-01");
     for brand in brands {
         w.ev(
             Context::Brand,
