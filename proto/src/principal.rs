@@ -68,9 +68,11 @@ impl std::str::FromStr for Context {
     }
 }
 
-/// The two sides of a partnership.
+/// The two sides of a partnership. In JSON `manufacturer` or `distributor`, as requests,
+/// reports and the CLI write them; postcard encodes the variant's index, not its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
 pub enum Side {
     /// The brand owner (e.g. Hongyun).
     Manufacturer,

@@ -600,7 +600,7 @@ fn readme_using_it_runs_as_written() -> anyhow::Result<()> {
             let expected = if command.contains(" -d ") {
                 r#""events":["ExceptionRulesProposed"]"#
             } else {
-                r#""proposed_by":"Distributor""#
+                r#""proposed_by":"distributor""#
             };
             ensure!(out.contains(expected), "`{command}`:\n{out}");
         }

@@ -31,6 +31,8 @@ pub mod report;
 pub mod restate;
 pub mod rules;
 pub mod schedule;
+#[cfg(feature = "openapi")]
+pub mod schema;
 pub mod setting;
 pub mod svg;
 pub mod value;

@@ -10,6 +10,7 @@ use synergy_domain::ErrorCode;
 use synergy_domain::contract::Values;
 use synergy_evaluation::locale::Lang;
 use synergy_evaluation::render::Format as ReportFormat;
+use synergy_evaluation::schema::{PlanGapJson, ReportJson, ValueRealisedJson};
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{CampaignId, Date, PartnershipId, Period, Side};
 use synergy_runtime::{AnyCommand, PlanGapRequest, ReportRequest, Request, ValueRealisedRequest};
@@ -340,7 +341,7 @@ pub struct ReportArgs {
     responses(
         (status = 200, description = "The rendered report",
             content(
-                ("application/json"),
+                (ReportJson = "application/json"),
                 ("text/csv"),
                 ("text/markdown"),
                 ("text/html"),
@@ -426,7 +427,7 @@ pub enum PlanGapFormatDto {
     responses(
         (status = 200, description = "The plan",
             content(
-                ("application/json"),
+                (PlanGapJson = "application/json"),
                 ("text/markdown"),
             )
         ),
@@ -496,7 +497,7 @@ pub struct ValueRealisedArgs {
         ("X-Act-As" = inline(Option<Id>), Header, description = "Admin tokens only: the organisation the admin acts for"),
     ),
     responses(
-        (status = 200, description = "The campaign's value realised; every figure null when it promised nothing", body = serde_json::Value),
+        (status = 200, description = "The campaign's value realised; every figure null when it promised nothing", body = ValueRealisedJson),
         (status = 400, description = "Malformed path, query or header", body = ErrorBody),
         (status = 401, description = "No, unknown or revoked token", body = ErrorBody),
         (status = 403, description = "Not a party", body = ErrorBody),
@@ -563,7 +564,7 @@ pub struct IssuedReportArgs {
     responses(
         (status = 200, description = "The frozen report (the JSON contract of `docs/kpis.md`), or rendered from it",
             content(
-                ("application/json"),
+                (ReportJson = "application/json"),
                 ("text/csv"),
                 ("text/markdown"),
                 ("text/html"),

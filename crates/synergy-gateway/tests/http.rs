@@ -2041,7 +2041,7 @@ async fn a_time_zone_binds_once_both_parties_choose_it_and_today_follows_it() {
     assert_eq!(agreement["time_zone"], "Asia/Shanghai", "{agreement}");
     assert_eq!(
         agreement["time_zone_proposal"],
-        json!({"zone": "America/New_York", "proposed_by": "Manufacturer"})
+        json!({"zone": "America/New_York", "proposed_by": "manufacturer"})
     );
     assert_eq!(report_as_of().await["as_of"], "2026-12-01");
 

@@ -488,7 +488,7 @@ fn the_parties_agree_their_exception_rules_and_the_reports_follow_them() {
     );
     assert_eq!(proposed["events"], json!(["ExceptionRulesProposed"]));
     let agreed = get(&addr, &rules, &d);
-    assert_eq!(agreed["pending"]["proposed_by"], "Manufacturer", "{agreed}");
+    assert_eq!(agreed["pending"]["proposed_by"], "manufacturer", "{agreed}");
     assert_eq!(agreed["pending"]["rules"]["share_drop_points"], "3.00");
     assert_eq!(agreed["pending"]["proposed"]["org"], "hongyun");
     assert_eq!(agreed["in_force"]["rules"]["share_drop_points"], "1.00");
@@ -521,7 +521,7 @@ fn the_parties_agree_their_exception_rules_and_the_reports_follow_them() {
     }
     assert_eq!(
         get(&addr, &rules, &d)["pending"]["proposed_by"],
-        "Manufacturer"
+        "manufacturer"
     );
 
     let set = post(

@@ -514,10 +514,18 @@ fn every_read_answers_with_the_schema_its_document_states() {
     let mut checked = Vec::new();
     for (template, item) in doc["paths"].as_object().expect("paths") {
         let Some(op) = item.get("get") else { continue };
-        // Evaluation's exception rules are typed like the contexts' reads (its versions
-        // need a version issued, which `up_demo` leaves to the scheduler's timing).
+        // Evaluation's reads are typed like the contexts' (its versions need a version
+        // issued, which `up_demo` leaves to the scheduler's timing): the reports of every
+        // kind, the plan gap of the half after the demo's data and the demo campaign's
+        // value realised.
+        let evaluation = [
+            "/v1/partnerships/{id}/exception-rules",
+            "/v1/partnerships/{id}/reports/{kind}/{period}",
+            "/v1/partnerships/{id}/plan-gap/{period}",
+            "/v1/partnerships/{id}/campaigns/{campaign}/value-realised",
+        ];
         if !contexts.contains(&op["tags"][0].as_str().unwrap_or_default())
-            && template != "/v1/partnerships/{id}/exception-rules"
+            && !evaluation.contains(&template.as_str())
         {
             continue;
         }
@@ -527,49 +535,64 @@ fn every_read_answers_with_the_schema_its_document_states() {
             "GET {template}: a free-form answer: {schema}"
         );
 
-        let path = args.iter().fold(template.clone(), |path, (name, value)| {
-            path.replace(name, value)
-        });
-        assert!(!path.contains('{'), "no demo value for {path}");
-        let body = expect(&addr, &path, &m, 200);
-        let answer: Value = serde_json::from_str(&body).unwrap();
-        assert!(
-            answer.as_array().is_none_or(|a| !a.is_empty()),
-            "GET {path}: an empty list checks nothing of its items"
-        );
-        // The schema's references point into the document's components.
-        let mut root = schema.clone();
-        root["components"] = doc["components"].clone();
-        let validator = jsonschema::options()
-            .should_validate_formats(true)
-            .build(&root)
-            .unwrap_or_else(|e| panic!("GET {template}: the schema does not compile: {e}"));
-        let errors: Vec<String> = validator
-            .iter_errors(&answer)
-            .map(|e| format!("{} at {}", e, e.instance_path()))
-            .collect();
-        assert!(
-            errors.is_empty(),
-            "GET {path}: the answer is not what /openapi.json says:\n{}\n{body}",
-            errors.join("\n")
-        );
-        // And the schema is no blank cheque: an answer without the fields it names fails.
-        let hollow = if answer.is_array() {
-            json!([{}])
-        } else {
-            json!({})
+        let requests: Vec<String> = match template.as_str() {
+            "/v1/partnerships/{id}/reports/{kind}/{period}" => {
+                ["market", "brand", "scorecard", "review"]
+                    .iter()
+                    .map(|kind| template.replace("{kind}", kind))
+                    .collect()
+            }
+            "/v1/partnerships/{id}/plan-gap/{period}" => {
+                vec![template.replace("{period}", "2008-H2") + "?target_share_pct=27"]
+            }
+            _ => vec![template.clone()],
         };
-        assert!(
-            !validator.is_valid(&hollow),
-            "GET {template}: {hollow} passes the schema {schema}"
-        );
-        checked.push(template.clone());
+        for path in requests {
+            let path = args
+                .iter()
+                .fold(path, |path, (name, value)| path.replace(name, value));
+            assert!(!path.contains('{'), "no demo value for {path}");
+            let body = expect(&addr, &path, &m, 200);
+            let answer: Value = serde_json::from_str(&body).unwrap();
+            assert!(
+                answer.as_array().is_none_or(|a| !a.is_empty()),
+                "GET {path}: an empty list checks nothing of its items"
+            );
+            // The schema's references point into the document's components.
+            let mut root = schema.clone();
+            root["components"] = doc["components"].clone();
+            let validator = jsonschema::options()
+                .should_validate_formats(true)
+                .build(&root)
+                .unwrap_or_else(|e| panic!("GET {template}: the schema does not compile: {e}"));
+            let errors: Vec<String> = validator
+                .iter_errors(&answer)
+                .map(|e| format!("{} at {}", e, e.instance_path()))
+                .collect();
+            assert!(
+                errors.is_empty(),
+                "GET {path}: the answer is not what /openapi.json says:\n{}\n{body}",
+                errors.join("\n")
+            );
+            // And the schema is no blank cheque: an answer without the fields it names fails.
+            let hollow = if answer.is_array() {
+                json!([{}])
+            } else {
+                json!({})
+            };
+            assert!(
+                !validator.is_valid(&hollow),
+                "GET {template}: {hollow} passes the schema {schema}"
+            );
+            checked.push(path);
+        }
     }
     // The 23 reads of the five contexts in `reads.rs`, the partnership, the catalogue, the
-    // exception rules, the caller's partnerships and the partnership's history.
+    // exception rules, the caller's partnerships and the partnership's history; the four
+    // kinds of report, the plan gap and value realised.
     assert_eq!(
         checked.len(),
-        28,
+        34,
         "every read of the five contexts: {checked:?}"
     );
     up.stop();
