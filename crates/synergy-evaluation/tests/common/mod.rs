@@ -56,6 +56,23 @@ impl Default for Month<'_> {
     }
 }
 
+impl Month<'_> {
+    /// Our line of SKU `a`.
+    fn line(&self) -> SkuLine {
+        let ours = Cases::parse(self.ours).unwrap();
+        SkuLine {
+            sku: "a".parse().unwrap(),
+            volume: ours,
+            // One yuan a case: fen are thousandths of a case ÷ 10.
+            revenue: Yuan::from_units(ours.units() / 10),
+            closing_stock: Cases::parse(self.closing_stock).unwrap(),
+            outlets_stocking: self.outlets_stocking,
+            outlets_selling: self.outlets_selling,
+            avg_retail_price: Yuan::parse(self.retail).unwrap(),
+        }
+    }
+}
+
 impl World {
     /// Partnership `P` with nothing recorded yet.
     pub fn empty() -> Self {
@@ -102,22 +119,18 @@ impl World {
     /// `month` corrected on `on` (revision 2) to `ours` cases of SKU `a` in a market of
     /// 1,000 cases and ¥100.
     pub fn correct(&mut self, month: &str, on: &str, ours: &str, reason: &str) {
-        let volume = Cases::parse(ours).unwrap();
+        let line = Month {
+            ours,
+            ..Month::default()
+        }
+        .line();
         self.ev(
             Context::Information,
             on,
             InformationEvent::MarketDataCorrected {
                 month: ym(month),
                 revision: 2,
-                lines: vec![SkuLine {
-                    sku: "a".parse().unwrap(),
-                    volume,
-                    revenue: Yuan::from_units(volume.units() / 10),
-                    closing_stock: Cases::parse("1").unwrap(),
-                    outlets_stocking: 10,
-                    outlets_selling: 5,
-                    avg_retail_price: Yuan::parse("10").unwrap(),
-                }],
+                lines: vec![line],
                 market: MarketTotals {
                     volume: Cases::parse("1000").unwrap(),
                     revenue: Yuan::parse("100").unwrap(),
@@ -145,18 +158,8 @@ impl World {
 
     /// A month as the distributor reports it, submitted on `on`.
     pub fn report(&mut self, month: &str, on: &str, m: Month<'_>) {
-        let ours = Cases::parse(m.ours).unwrap();
         let market = Cases::parse(m.market).unwrap();
-        let line = SkuLine {
-            sku: "a".parse().unwrap(),
-            volume: ours,
-            // One yuan a case: fen are thousandths of a case ÷ 10.
-            revenue: Yuan::from_units(ours.units() / 10),
-            closing_stock: Cases::parse(m.closing_stock).unwrap(),
-            outlets_stocking: m.outlets_stocking,
-            outlets_selling: m.outlets_selling,
-            avg_retail_price: Yuan::parse(m.retail).unwrap(),
-        };
+        let line = m.line();
         let totals = MarketTotals {
             volume: market,
             revenue: Yuan::from_units(market.units() / 10),
