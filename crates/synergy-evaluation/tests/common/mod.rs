@@ -76,9 +76,14 @@ impl Month<'_> {
 impl World {
     /// Partnership `P` with nothing recorded yet.
     pub fn empty() -> Self {
+        World::of(P)
+    }
+
+    /// Partnership `id` with nothing recorded yet.
+    pub fn of(id: &str) -> Self {
         World {
-            model: PartnershipModel::new(P.parse().unwrap()),
-            b: CommitBuilder::new(P.parse().unwrap()),
+            model: PartnershipModel::new(id.parse().unwrap()),
+            b: CommitBuilder::new(id.parse().unwrap()),
         }
     }
 
@@ -92,13 +97,24 @@ impl World {
 
     /// `m` and `d` sign the partnership on `signed_on`.
     pub fn sign(&mut self, signed_on: &str) {
+        self.sign_by("m", "d", "r", signed_on);
+    }
+
+    /// `manufacturer` and `distributor` sign the partnership for `region` on `signed_on`.
+    pub fn sign_by(
+        &mut self,
+        manufacturer: &str,
+        distributor: &str,
+        region: &str,
+        signed_on: &str,
+    ) {
         self.ev(
             Context::Strategy,
             signed_on,
             StrategyEvent::PartnershipSigned {
-                manufacturer: "m".parse().unwrap(),
-                distributor: "d".parse().unwrap(),
-                region: "r".into(),
+                manufacturer: manufacturer.parse().unwrap(),
+                distributor: distributor.parse().unwrap(),
+                region: region.into(),
                 signed_on: d(signed_on),
             }
             .into(),
