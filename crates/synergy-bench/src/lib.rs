@@ -7,6 +7,7 @@
 //! outside through their public APIs; it must never be imported by a product
 //! crate, and it asserts nothing about timings — it reports them.
 
+pub mod alerts;
 pub mod evaluation;
 pub mod eventlog;
 pub mod measure;

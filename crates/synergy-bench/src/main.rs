@@ -30,6 +30,20 @@ enum Bench {
     /// The portfolio of a manufacturer with 300 partnerships, against reading the same
     /// read models.
     Portfolio(PortfolioArgs),
+    /// Alerts over a rebuild of 10 years of a partnership's data: the alerts recorded
+    /// against the distinct (period, rule, subject) that fire, none on a second rebuild,
+    /// and the judgement's time beside the fold of the same history.
+    Alerts(AlertsArgs),
+}
+
+#[derive(Debug, Args)]
+struct AlertsArgs {
+    /// Fewer samples of the judgement: 20 instead of 100.
+    #[arg(long)]
+    quick: bool,
+    /// Also print every figure as one JSON object on the last line.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -115,6 +129,12 @@ async fn main() -> anyhow::Result<()> {
                 quick: args.quick,
             })
             .await?;
+            (report.table(), report.json(), args.json)
+        }
+        Bench::Alerts(args) => {
+            let report =
+                synergy_bench::alerts::run(synergy_bench::alerts::Options { quick: args.quick })
+                    .await?;
             (report.table(), report.json(), args.json)
         }
         Bench::Evaluation(args) => {

@@ -269,6 +269,34 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
             })
         },
     },
+    Declared {
+        spec: CommandSpec {
+            recorded: "The alerts that began or stopped firing were recorded",
+            unchanged: Some("Every alert is recorded already: nothing began or stopped firing"),
+            views: &[View::Evaluation],
+            ..CommandSpec::new(
+                Context::Evaluation,
+                "record-alerts",
+                ["alerts", "record"],
+                "Record the alerts the recorded data makes today.\n\
+             Evaluation records them by itself whenever the data or the day changes: an \
+             exception of the review pack that begins to fire is raised once per (period, \
+             rule, subject), one that stops firing is cleared, and a month whose market data \
+             is still missing from the 5th to the 10th after it is reminded once \
+             (docs/alerts.md). Asking records what is not recorded yet, and nothing twice.",
+                "recording alerts",
+                Who::Either(Side::Manufacturer),
+                "/v1/partnerships/{id}/alerts/judgements",
+                &[Field::partnership()],
+            )
+        },
+        is: |c| matches!(c, Command::RecordAlerts { .. }),
+        bind: |a| {
+            Ok(Command::RecordAlerts {
+                partnership: a.get("partnership")?,
+            })
+        },
+    },
 ]);
 
 /// The CLI groups of this context's commands.
@@ -277,6 +305,11 @@ pub const CLI_GROUPS: &[(&str, &str)] = &[
         "issue",
         "Issued reports: freeze a report as its next version, stating what changed; choose \
          which reports evaluation issues by itself.",
+    ),
+    (
+        "alerts",
+        "Alerts: the exceptions raised and cleared as the data changes, and reminders of \
+         missing market data.",
     ),
     (
         "rules",

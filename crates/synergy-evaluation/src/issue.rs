@@ -61,11 +61,14 @@ pub enum Command {
         partnership: PartnershipId,
         rules: crate::rules::RulesChoice,
     },
+    /// Record the alerts the partnership's model makes today (`crate::alerts`).
+    RecordAlerts { partnership: PartnershipId },
 }
 
 impl Command {
     synergy_domain::every_variant_has! {
-        pub fn partnership -> PartnershipId: IssueReport, SetIssuing, SetExceptionRules
+        pub fn partnership -> PartnershipId:
+            IssueReport, SetIssuing, SetExceptionRules, RecordAlerts
     }
 }
 
@@ -91,6 +94,7 @@ impl EvaluationContext {
             Command::SetExceptionRules { partnership, .. } => {
                 crate::rules::rules_stream(partnership)
             }
+            Command::RecordAlerts { partnership } => crate::alerts::alerts_stream(partnership),
         }
     }
 
@@ -122,6 +126,9 @@ impl EvaluationContext {
             } => crate::setting::set_issuing(history, &partnership, setting, ctx)?,
             Command::SetExceptionRules { partnership, rules } => {
                 crate::rules::set_exception_rules(history, &partnership, &rules, ctx)?
+            }
+            Command::RecordAlerts { partnership } => {
+                crate::alerts::record_alerts(history, &partnership, model, ctx)?
             }
         };
         Ok(events.into_iter().map(Event::Evaluation).collect())

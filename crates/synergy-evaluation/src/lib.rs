@@ -7,12 +7,14 @@
 //! Its commands are declared like every context's (`COMMANDS`): issuing a report (`issue`),
 //! decided on the partnership's read model, which the runtime passes in, and the two
 //! settings both parties agree, which reports are issued by themselves (`setting`) and the
-//! exception rules (`rules`).
+//! exception rules (`rules`); and recording the alerts its exceptions raise and clear
+//! (`alerts`), which evaluation issues by itself.
 //!
 //! It is pure: it must never import tokio, NATS, sled or HTTP. The runtime feeds it commits
 //! (with the consumer position stored beside the postcard-encoded model) and asks it for
 //! reports; nothing here reads a clock, so `as_of` dates are always passed in.
 
+pub mod alerts;
 pub mod chart;
 mod declare;
 pub mod exact;

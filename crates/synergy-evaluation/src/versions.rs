@@ -1,6 +1,7 @@
 //! Evaluation's reads of its own streams: the issued versions of a report, each with who
 //! issued it (the scheduler, or a person of a party), when, and its restatements; and the
-//! exception rules in force with the pending proposal (`crate::rules`) — read from the
+//! exception rules in force with the pending proposal (`crate::rules`); the alerts
+//! (`crate::alerts`) — read from the
 //! streams' commits, so they are there at any time, whatever the read models hold.
 
 use serde::{Deserialize, Serialize};
@@ -22,14 +23,16 @@ pub enum Query {
     },
     /// The exception rules in force and the pending proposal (`crate::rules`).
     ExceptionRules { partnership: PartnershipId },
+    /// The exceptions open, the alert log and the reminders (`crate::alerts`).
+    Alerts { partnership: PartnershipId },
 }
 
 impl Query {
     pub fn partnership(&self) -> &PartnershipId {
         match self {
-            Query::Versions { partnership, .. } | Query::ExceptionRules { partnership } => {
-                partnership
-            }
+            Query::Versions { partnership, .. }
+            | Query::ExceptionRules { partnership }
+            | Query::Alerts { partnership } => partnership,
         }
     }
 
@@ -42,6 +45,7 @@ impl Query {
                 period,
             } => issued_stream(partnership, *kind, *period),
             Query::ExceptionRules { partnership } => crate::rules::rules_stream(partnership),
+            Query::Alerts { partnership } => crate::alerts::alerts_stream(partnership),
         }
     }
 }
@@ -81,6 +85,7 @@ pub struct VersionIssued {
 pub enum Answer {
     Versions(Vec<VersionIssued>),
     ExceptionRules(crate::rules::ExceptionRulesAgreed),
+    Alerts(crate::alerts::Alerts),
 }
 
 /// Answers `query` from the commits of its stream, oldest first.
@@ -113,5 +118,6 @@ pub fn answer<'a>(commits: impl IntoIterator<Item = &'a Commit>, query: &Query) 
                 .collect(),
         ),
         Query::ExceptionRules { .. } => Answer::ExceptionRules(crate::rules::read(commits)),
+        Query::Alerts { .. } => Answer::Alerts(crate::alerts::read(commits)),
     }
 }

@@ -32,6 +32,7 @@ use crate::extract::{Params, QueryArgs};
 use synergy_brand::{
     Answer as BrandA, BrandRecord, CultureActivity, Evaluation, Query as BrandQ, Sku,
 };
+use synergy_evaluation::alerts::Alerts;
 use synergy_evaluation::rules::ExceptionRulesAgreed;
 use synergy_evaluation::versions::{Answer as EvalA, Query as EvalQ, VersionIssued};
 use synergy_information::{
@@ -524,6 +525,15 @@ reads! {
     "The exception rules", EvalA::ExceptionRules => ExceptionRulesAgreed,
     |s, p, args, q| {
         AnyQuery::Evaluation(EvalQ::ExceptionRules { partnership: p })
+    }
+
+    /// The partnership's alerts (docs/alerts.md): the exceptions raised and not cleared,
+    /// with their figures and sentences; every exception raised or cleared, oldest first;
+    /// and the months whose missing market data was reminded before it was due.
+    get_alerts: "/v1/partnerships/{id}/alerts", "evaluation", [], NoArgs,
+    "The alerts", EvalA::Alerts => Alerts,
+    |s, p, args, q| {
+        AnyQuery::Evaluation(EvalQ::Alerts { partnership: p })
     }
 }
 

@@ -567,6 +567,20 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             None,
             E,
         ),
+        (
+            "/v1/partnerships/{id}/alerts/judgements",
+            Method::POST,
+            pp("/alerts/judgements"),
+            b(json!({})),
+            E,
+        ),
+        (
+            "/v1/partnerships/{id}/alerts",
+            Method::GET,
+            pp("/alerts"),
+            None,
+            E,
+        ),
         // The reads of the five contexts: parties only, either side.
         (
             "/v1/partnerships/{id}/agreement",

@@ -106,6 +106,6 @@ mod tests {
                 spec.cli[0]
             );
         }
-        assert_eq!(seen.len(), 51);
+        assert_eq!(seen.len(), 52);
     }
 }

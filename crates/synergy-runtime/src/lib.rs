@@ -6,6 +6,7 @@
 //! This crate is the thin async shell around the pure domain crates: it owns I/O, clocks,
 //! ids and retries, and never decides a business rule itself.
 
+pub mod alerts;
 pub mod api;
 pub mod clock;
 pub mod commands;

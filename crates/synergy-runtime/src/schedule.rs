@@ -1,6 +1,7 @@
 //! The scheduler: evaluation issues and restates each partnership's reports by itself
 //! (`synergy_evaluation::schedule` decides what is due; this task only asks it and runs
-//! the `issue-report` command it names).
+//! the `issue-report` command it names), and records its alerts on the same pass
+//! (`crate::alerts`).
 //!
 //! Exactly once comes from the event log, not from this task: each issuance is a request
 //! whose idempotency key is derived from (partnership, kind, period, version), so its
@@ -65,8 +66,10 @@ pub async fn tick<L: EventLog>(local: &Local<L>) -> Result<Vec<Outcome>, Execute
 /// What one tick did.
 #[derive(Debug, Default)]
 pub struct Tick {
-    /// The commands it ran.
+    /// The `issue-report` commands it ran.
     pub outcomes: Vec<Outcome>,
+    /// The `record-alerts` commands it ran (`crate::alerts`).
+    pub alerts: Vec<Outcome>,
     /// The partnerships it decided on.
     pub decided: usize,
     /// The partnerships it passed over: model and day unchanged since it last decided.
@@ -116,6 +119,8 @@ impl Scheduler {
             }
             tick.outcomes
                 .extend(issue_due(local, &partnership, &model, now).await?);
+            tick.alerts
+                .extend(crate::alerts::record_due(local, &partnership, &model, now).await?);
             tick.decided += 1;
             self.decided
                 .insert(partnership, (Arc::downgrade(&model), today));

@@ -1,4 +1,5 @@
-//! `synergy show …`: the reads of the five synergies and evaluation's exception rules,
+//! `synergy show …`: the reads of the five synergies and evaluation's exception rules and
+//! alerts,
 //! printed as JSON (the same answers the HTTP API serves), from the embedded data directory
 //! or the services on NATS.
 
@@ -230,6 +231,13 @@ pub enum ShowCmd {
         #[arg(long)]
         partnership: PartnershipId,
     },
+    /// The alerts: the exceptions open now, every one raised or cleared, and the months
+    /// reminded (docs/alerts.md).
+    Alerts {
+        /// The partnership.
+        #[arg(long)]
+        partnership: PartnershipId,
+    },
 }
 
 impl ShowCmd {
@@ -394,6 +402,10 @@ impl ShowCmd {
             ),
             ShowCmd::ExceptionRules { partnership } => (
                 AnyQuery::Evaluation(synergy_evaluation::Query::ExceptionRules { partnership }),
+                None,
+            ),
+            ShowCmd::Alerts { partnership } => (
+                AnyQuery::Evaluation(synergy_evaluation::Query::Alerts { partnership }),
                 None,
             ),
         }

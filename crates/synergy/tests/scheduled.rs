@@ -3,7 +3,8 @@
 //! issues version 1 of every complete month, quarter, half and year of the market and
 //! brand reports without anyone asking, and a correction of one month issues version 2
 //! of the periods whose figures it changes, with restatements. The issued events are
-//! counted in the log once `up` has stopped.
+//! counted in the log once `up` has stopped. Alerts likewise: a correction across a rule
+//! raises an exception once, a correction back clears it, and a rebuild records nothing.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -554,4 +555,198 @@ fn the_parties_agree_their_exception_rules_and_the_reports_follow_them() {
         "{listed}"
     );
     stop(running);
+}
+
+/// Every alert event of the log as words → times recorded.
+fn alert_events(data: &Path) -> BTreeMap<String, usize> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let local = Local::open_embedded(data, Arc::new(SystemClock)).unwrap();
+        let mut out = BTreeMap::new();
+        for stored in local.log().read_matching(Filter::ALL).await.unwrap() {
+            for e in &stored.commit.events {
+                let words = match &e.event {
+                    Event::Evaluation(EvaluationEvent::ExceptionRaised {
+                        period,
+                        rule,
+                        subject,
+                        ..
+                    }) => format!("raised {period} {rule} {subject}"),
+                    Event::Evaluation(EvaluationEvent::ExceptionCleared {
+                        period,
+                        rule,
+                        subject,
+                    }) => format!("cleared {period} {rule} {subject}"),
+                    Event::Evaluation(EvaluationEvent::DataReminder { month, .. }) => {
+                        format!("reminder {month}")
+                    }
+                    _ => continue,
+                };
+                *out.entry(words).or_insert(0) += 1;
+            }
+        }
+        out
+    })
+}
+
+/// Polls the alerts read until `done` holds of it.
+fn alerts_until(addr: &str, token: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let started = Instant::now();
+    loop {
+        let read = get(addr, &format!("/v1/partnerships/{P}/alerts"), token);
+        if done(&read) {
+            return read;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the alerts never got there: {read}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The acceptance of alerts: a correction that moves May's share across the rule raises
+/// the exception once for the partnership and its brand, a correction back clears it, and
+/// a restart on read models deleted (rebuilt from the log) records nothing again. The
+/// events are counted in the log once `up` has stopped, and read back in `history` and
+/// `show alerts`.
+#[test]
+fn a_correction_across_the_threshold_raises_once_and_a_rebuild_raises_nothing() {
+    let Signed {
+        _dir,
+        data,
+        clock,
+        running,
+        addr,
+        m,
+        d,
+    } = signed("2008-03-20", "2008-03-11");
+    let market_data = format!("/v1/partnerships/{P}/market-data");
+    // Each sent on the 4th, before the days a missing month is reminded.
+    for (month, sent) in [
+        ("2008-03", "2008-04-04"),
+        ("2008-04", "2008-05-04"),
+        ("2008-05", "2008-06-04"),
+    ] {
+        set_clock(&clock, sent);
+        post(
+            &addr,
+            &market_data,
+            &d,
+            "text/csv",
+            &month_csv(month.parse().unwrap(), 1_000),
+        );
+    }
+    set_clock(&clock, "2008-06-20");
+    let may: YearMonth = "2008-05".parse().unwrap();
+    wait_for(&addr, &m, &[("market".to_owned(), Period::Month(may))], 1);
+    std::thread::sleep(Duration::from_secs(1));
+    let quiet = get(&addr, &format!("/v1/partnerships/{P}/alerts"), &m);
+    assert_eq!(quiet["log"], json!([]), "nothing fires before: {quiet}");
+
+    // 1,000 of 10,500 cases is 9.52 %; 800 is 7.62 %: 1.90 points down on April's 9.62 %.
+    post(
+        &addr,
+        &format!("{market_data}?reason=recount"),
+        &d,
+        "text/csv",
+        &month_csv(may, 800),
+    );
+    let raised = alerts_until(&addr, &m, |a| a["open"].as_array().unwrap().len() == 2);
+    let subjects: Vec<&str> = raised["open"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            assert_eq!(
+                (&a["period"], &a["rule"]),
+                (&json!("2008-05"), &json!("share_down"))
+            );
+            a["subject"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(subjects, ["brand:hongyun", "partnership"]);
+
+    post(
+        &addr,
+        &format!("{market_data}?reason=recount%20again"),
+        &d,
+        "text/csv",
+        &month_csv(may, 1_000),
+    );
+    let cleared = alerts_until(&addr, &m, |a| a["open"] == json!([]));
+    assert_eq!(cleared["log"].as_array().unwrap().len(), 4, "{cleared}");
+    let trail = get(
+        &addr,
+        &format!("/v1/partnerships/{P}/history?aggregate=alerts"),
+        &m,
+    );
+    let told: Vec<&str> = trail["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        told,
+        [
+            "ExceptionRaised",
+            "ExceptionRaised",
+            "ExceptionCleared",
+            "ExceptionCleared"
+        ]
+    );
+    assert!(
+        trail["entries"][1]["what"]
+            .as_str()
+            .unwrap()
+            .contains("volume share fell from 9.62 % to 7.62 %"),
+        "{trail}"
+    );
+    stop(running);
+    let before = alert_events(&data);
+
+    // The read models deleted: rebuilt from the log at start, judged again, nothing new.
+    std::fs::remove_dir_all(data.join("views")).unwrap();
+    let again = up(&data, &clock);
+    wait_for(
+        &again.addr,
+        &m,
+        &[("market".to_owned(), Period::Month(may))],
+        2,
+    );
+    get(
+        &again.addr,
+        &format!("/v1/partnerships/{P}/reports/market/2008-05"),
+        &m,
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    stop(again);
+    let after = alert_events(&data);
+    assert_eq!(after, before);
+    assert_eq!(
+        after,
+        BTreeMap::from([
+            ("cleared 2008-05 share_down brand:hongyun".to_owned(), 1),
+            ("cleared 2008-05 share_down partnership".to_owned(), 1),
+            ("raised 2008-05 share_down brand:hongyun".to_owned(), 1),
+            ("raised 2008-05 share_down partnership".to_owned(), 1),
+        ])
+    );
+
+    let shown = Command::new(env!("CARGO_BIN_EXE_synergy"))
+        .args([
+            "--data",
+            data.to_str().unwrap(),
+            "show",
+            "alerts",
+            "--partnership",
+            P,
+        ])
+        .output()
+        .unwrap();
+    assert!(shown.status.success(), "{shown:?}");
+    let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(shown["log"].as_array().unwrap().len(), 4, "{shown}");
+    assert_eq!(shown["open"], json!([]));
 }

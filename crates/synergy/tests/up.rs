@@ -516,10 +516,11 @@ fn every_read_answers_with_the_schema_its_document_states() {
         let Some(op) = item.get("get") else { continue };
         // Evaluation's reads are typed like the contexts' (its versions need a version
         // issued, which `up_demo` leaves to the scheduler's timing): the reports of every
-        // kind, the plan gap of the half after the demo's data and the demo campaign's
-        // value realised.
+        // kind, the plan gap of the half after the demo's data, the demo campaign's
+        // value realised and the alerts.
         let evaluation = [
             "/v1/partnerships/{id}/exception-rules",
+            "/v1/partnerships/{id}/alerts",
             "/v1/partnerships/{id}/reports/{kind}/{period}",
             "/v1/partnerships/{id}/plan-gap/{period}",
             "/v1/partnerships/{id}/campaigns/{campaign}/value-realised",
@@ -588,11 +589,11 @@ fn every_read_answers_with_the_schema_its_document_states() {
         }
     }
     // The 23 reads of the five contexts in `reads.rs`, the partnership, the catalogue, the
-    // exception rules, the caller's partnerships and the partnership's history; the four
-    // kinds of report, the plan gap and value realised.
+    // exception rules, the alerts, the caller's partnerships and the partnership's history;
+    // the four kinds of report, the plan gap and value realised.
     assert_eq!(
         checked.len(),
-        34,
+        35,
         "every read of the five contexts: {checked:?}"
     );
     up.stop();

@@ -14,23 +14,69 @@ use crate::kpi::{self, Scope};
 use crate::model::PartnershipModel;
 
 /// One exception: `rule` fired on `subject` (a scope, a month or an action item), which
-/// together make its id.
-fn exception(
-    rule: &str,
-    subject: impl Display,
-    scope: &str,
-    value: Figure,
-    threshold: Figure,
-    message: String,
-) -> Json {
-    Json::Object(vec![
-        ("id".into(), Json::str(format!("{rule}:{subject}"))),
-        ("rule".into(), Json::str(rule)),
-        ("scope".into(), Json::str(scope)),
-        ("value".into(), figure_json(&value)),
-        ("threshold".into(), figure_json(&threshold)),
-        ("message".into(), Json::str(message)),
-    ])
+/// together make its id. The review pack lists them ([`exceptions`]) and evaluation
+/// records them as alerts (`crate::alerts`), from this one judgement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exception {
+    /// `share_down`, `attainment_low`, `price_index`, `stock_high`, `data_late` or
+    /// `action_overdue`.
+    pub rule: &'static str,
+    /// What it fired on: `partnership`, `brand:<id>`, a month or an action item.
+    pub subject: String,
+    /// The scope whose figures it judged: `partnership` or `brand:<id>`.
+    pub scope: String,
+    pub value: Figure,
+    pub threshold: Figure,
+    /// The sentence the pack shows.
+    pub message: String,
+}
+
+impl Exception {
+    fn new(
+        rule: &'static str,
+        subject: impl Display,
+        scope: &str,
+        value: Figure,
+        threshold: Figure,
+        message: String,
+    ) -> Self {
+        Self {
+            rule,
+            subject: subject.to_string(),
+            scope: scope.to_owned(),
+            value,
+            threshold,
+            message,
+        }
+    }
+
+    /// `<rule>:<subject>`.
+    pub fn id(&self) -> String {
+        format!("{}:{}", self.rule, self.subject)
+    }
+
+    /// The exception as the review pack writes it.
+    pub fn json(&self) -> Json {
+        Json::Object(vec![
+            ("id".into(), Json::str(self.id())),
+            ("rule".into(), Json::str(self.rule)),
+            ("scope".into(), Json::str(&self.scope)),
+            ("value".into(), figure_json(&self.value)),
+            ("threshold".into(), figure_json(&self.threshold)),
+            ("message".into(), Json::str(&self.message)),
+        ])
+    }
+}
+
+/// A figure as exact text in its unit (`"2.40"`, `"2008-07-10"`); `None` for no value.
+pub fn figure_text(f: &Figure) -> Option<String> {
+    match f {
+        Figure::Null => None,
+        Figure::Text(t) => Some(t.clone()),
+        // No rule judges a mix of figures.
+        Figure::Mix(_) => None,
+        Figure::Amount { .. } | Figure::Count(_) => f.plain(),
+    }
 }
 
 /// A rule's threshold (hundredths) as a figure of `unit`.
@@ -51,8 +97,18 @@ fn below(value: Ratio, threshold_hundredths: i64) -> bool {
         == Some(Ordering::Less)
 }
 
-/// The review pack's exceptions, judged on exact values (never on rounded ones).
+/// The review pack's exceptions as it writes them.
 pub fn exceptions(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<Json> {
+    judge(model, period, as_of)
+        .iter()
+        .map(Exception::json)
+        .collect()
+}
+
+/// The exceptions of `period` as of `as_of`, judged on exact values (never on rounded
+/// ones): by scope (the partnership, then each brand) the figure rules, then each month's
+/// late data, then each overdue action item.
+pub fn judge(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<Exception> {
     let rules = &model.exception_rules;
     let mut out = Vec::new();
     let brands: Vec<&BrandId> = model.brands.keys().collect();
@@ -69,7 +125,7 @@ pub fn exceptions(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<
             && let Some(drop) = before.minus(now).and_then(|d| d.times(100))
             && above(drop, rules.share_drop_points.units())
         {
-            out.push(exception(
+            out.push(Exception::new(
                 "share_down",
                 &name,
                 &name,
@@ -89,7 +145,7 @@ pub fn exceptions(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<
                 .times(100)
                 .is_some_and(|a| below(a, rules.min_volume_attainment.units()))
         {
-            out.push(exception(
+            out.push(Exception::new(
                 "attainment_low",
                 &name,
                 &name,
@@ -108,7 +164,7 @@ pub fn exceptions(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<
             && (below(pi, rules.price_index_low.units())
                 || above(pi, rules.price_index_high.units()))
         {
-            out.push(exception(
+            out.push(Exception::new(
                 "price_index",
                 &name,
                 &name,
@@ -132,7 +188,7 @@ pub fn exceptions(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<
                 .and_then(|m| stock_to_sales_exact(model, scope, m))
             && above(exact, rules.max_stock_to_sales.units())
         {
-            out.push(exception(
+            out.push(Exception::new(
                 "stock_high",
                 &name,
                 &name,
@@ -165,7 +221,7 @@ pub fn exceptions(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<
             }
             _ => continue,
         };
-        out.push(exception(
+        out.push(Exception::new(
             "data_late",
             month,
             "partnership",
@@ -179,7 +235,7 @@ pub fn exceptions(model: &PartnershipModel, period: Period, as_of: Date) -> Vec<
             && s.open
             && s.due_on < as_of
         {
-            out.push(exception(
+            out.push(Exception::new(
                 "action_overdue",
                 id,
                 "partnership",

@@ -24,8 +24,8 @@ use crate::model::PartnershipModel;
 
 pub use brand::brand_report;
 pub use decode::DecodeError;
-pub use exceptions::exceptions;
 pub(crate) use exceptions::stock_to_sales_exact;
+pub use exceptions::{Exception, exceptions, figure_text, judge as judge_exceptions};
 pub use market::market_report;
 pub use review::review_pack;
 pub use scorecard::scorecard;
