@@ -119,7 +119,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    match cli.bench {
+    let (table, json, with_json) = match cli.bench {
         Bench::Eventlog(args) => {
             let backends = match args.backend {
                 BackendArg::All => Backends::All,
@@ -131,54 +131,40 @@ async fn main() -> anyhow::Result<()> {
                 backends,
             })
             .await?;
-            print!("{}", report.table());
-            if args.json {
-                println!("{}", report.json());
-            }
+            (report.table(), report.json(), args.json)
         }
         Bench::Pipeline(args) => {
             let report = pipeline::run(pipeline::Options { quick: args.quick }).await?;
-            print!("{}", report.table());
-            if args.json {
-                println!("{}", report.json());
-            }
+            (report.table(), report.json(), args.json)
         }
         Bench::Portfolio(args) => {
             let report = synergy_bench::portfolio::run(synergy_bench::portfolio::Options {
                 quick: args.quick,
             })
             .await?;
-            print!("{}", report.table());
-            if args.json {
-                println!("{}", report.json());
-            }
+            (report.table(), report.json(), args.json)
         }
         Bench::Alerts(args) => {
             let report =
                 synergy_bench::alerts::run(synergy_bench::alerts::Options { quick: args.quick })
                     .await?;
-            print!("{}", report.table());
-            if args.json {
-                println!("{}", report.json());
-            }
+            (report.table(), report.json(), args.json)
         }
         Bench::Webhooks(args) => {
             let report = synergy_bench::webhooks::run(synergy_bench::webhooks::Options {
                 quick: args.quick,
             })
             .await?;
-            print!("{}", report.table());
-            if args.json {
-                println!("{}", report.json());
-            }
+            (report.table(), report.json(), args.json)
         }
         Bench::Evaluation(args) => {
             let report = evaluation::run(evaluation::Options { quick: args.quick }).await?;
-            print!("{}", report.table());
-            if args.json {
-                println!("{}", report.json());
-            }
+            (report.table(), report.json(), args.json)
         }
+    };
+    print!("{table}");
+    if with_json {
+        println!("{json}");
     }
     Ok(())
 }

@@ -135,26 +135,12 @@ pub enum Command {
 }
 
 impl Command {
-    /// The partnership the command acts on.
-    pub fn partnership(&self) -> &PartnershipId {
-        match self {
-            Command::SignPartnership { partnership, .. }
-            | Command::AdoptRulebook { partnership, .. }
-            | Command::TerminatePartnership { partnership, .. }
-            | Command::DraftPlan { partnership, .. }
-            | Command::SetPlanTarget { partnership, .. }
-            | Command::RemovePlanTarget { partnership, .. }
-            | Command::SubmitPlan { partnership, .. }
-            | Command::SignPlan { partnership, .. }
-            | Command::RevisePlan { partnership, .. }
-            | Command::WithdrawPlan { partnership, .. }
-            | Command::AcceptPartnership { partnership }
-            | Command::DeclinePartnership { partnership, .. }
-            | Command::WithdrawPartnership { partnership, .. }
-            | Command::SetTimeZone { partnership, .. }
-            | Command::RegisterWebhook { partnership, .. }
-            | Command::RemoveWebhook { partnership, .. } => partnership,
-        }
+    synergy_domain::every_variant_has! {
+        /// The partnership the command acts on.
+        pub fn partnership -> PartnershipId:
+            SignPartnership, AdoptRulebook, TerminatePartnership, DraftPlan, SetPlanTarget,
+            RemovePlanTarget, SubmitPlan, SignPlan, RevisePlan, WithdrawPlan, AcceptPartnership,
+            DeclinePartnership, WithdrawPartnership, SetTimeZone, RegisterWebhook, RemoveWebhook
     }
 
     /// The stream (aggregate) the command acts on.
@@ -199,15 +185,9 @@ pub enum Query {
 }
 
 impl Query {
-    pub fn partnership(&self) -> &PartnershipId {
-        match self {
-            Query::Partnership { partnership }
-            | Query::Plans { partnership }
-            | Query::Plan { partnership, .. }
-            | Query::ActivePlan { partnership, .. }
-            | Query::ActiveTargets { partnership, .. }
-            | Query::Webhooks { partnership, .. } => partnership,
-        }
+    synergy_domain::every_variant_has! {
+        pub fn partnership -> PartnershipId:
+            Partnership, Plans, Plan, ActivePlan, ActiveTargets, Webhooks
     }
 
     /// The stream to fold before answering.

@@ -359,12 +359,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             file,
         }) => {
             let api = api(&data, nats).await?;
-            let import = Import {
-                file: &file,
-                options: &options,
-                act_as,
-                limits: &limits,
-            };
+            let import = Import::new(&file, &options, act_as, &limits);
             import_catalogue(&*api, partnership, import).await
         }
         Command::MarketData(MarketDataCmd::Import {
@@ -374,12 +369,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             file,
         }) => {
             let api = api(&data, nats).await?;
-            let import = Import {
-                file: &file,
-                options: &options,
-                act_as,
-                limits: &limits,
-            };
+            let import = Import::new(&file, &options, act_as, &limits);
             import_market_data(&*api, partnership, reason, import).await
         }
         Command::Template(args) => write_template(&args),
