@@ -615,7 +615,7 @@ fn alerts_until(addr: &str, token: &str, done: impl Fn(&Value) -> bool) -> Value
 /// events are counted in the log once `up` has stopped, and read back in `history` and
 /// `show alerts`.
 #[test]
-fn a_correction_across_the_threshold_raises_once_reaches_the_webhook_once_and_a_rebuild_raises_nothing() {
+fn a_correction_across_the_threshold_alerts_once_and_a_rebuild_alerts_nothing() {
     let Signed {
         _dir,
         data,
