@@ -3,7 +3,10 @@
 
 pub mod literal;
 
+use std::collections::BTreeMap;
+
 use synergy_proto::Event;
+use synergy_proto::events::EvaluationEvent;
 
 use crate::{BoundedContext, DecisionContext, DomainError, ErrorKind};
 
@@ -249,4 +252,32 @@ fn assert_members(spec: &crate::contract::CommandSpec, members: &[crate::contrac
             assert_members(spec, inner);
         }
     }
+}
+
+/// The alerts among `events`, each in words (`raised 2008-05 share_down partnership`,
+/// `cleared …`, `reminder 2008-06`) with how many times it was recorded: what the tests of
+/// "recorded exactly once" count (docs/alerts.md).
+pub fn alert_tally<'a>(events: impl IntoIterator<Item = &'a Event>) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for event in events {
+        let words = match event {
+            Event::Evaluation(EvaluationEvent::ExceptionRaised {
+                period,
+                rule,
+                subject,
+                ..
+            }) => format!("raised {period} {rule} {subject}"),
+            Event::Evaluation(EvaluationEvent::ExceptionCleared {
+                period,
+                rule,
+                subject,
+            }) => format!("cleared {period} {rule} {subject}"),
+            Event::Evaluation(EvaluationEvent::DataReminder { month, .. }) => {
+                format!("reminder {month}")
+            }
+            _ => continue,
+        };
+        *out.entry(words).or_insert(0) += 1;
+    }
+    out
 }

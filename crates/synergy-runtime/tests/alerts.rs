@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use common::*;
+use synergy_domain::testing::alert_tally;
 use synergy_eventlog::{EventLog, Filter, SledLog};
 use synergy_proto::events::EvaluationEvent;
 use synergy_proto::*;
@@ -21,30 +22,12 @@ fn at(instant: &str) -> Timestamp {
 
 /// Every alert event in the log as words → how many times it was recorded.
 async fn alerts(log: &SledLog) -> BTreeMap<String, usize> {
-    let mut out = BTreeMap::new();
-    for stored in log.read_matching(Filter::ALL).await.unwrap() {
-        for e in &stored.commit.events {
-            let words = match &e.event {
-                Event::Evaluation(EvaluationEvent::ExceptionRaised {
-                    period,
-                    rule,
-                    subject,
-                    ..
-                }) => format!("raised {period} {rule} {subject}"),
-                Event::Evaluation(EvaluationEvent::ExceptionCleared {
-                    period,
-                    rule,
-                    subject,
-                }) => format!("cleared {period} {rule} {subject}"),
-                Event::Evaluation(EvaluationEvent::DataReminder { month, .. }) => {
-                    format!("reminder {month}")
-                }
-                _ => continue,
-            };
-            *out.entry(words).or_insert(0) += 1;
-        }
-    }
-    out
+    let stored = log.read_matching(Filter::ALL).await.unwrap();
+    alert_tally(
+        stored
+            .iter()
+            .flat_map(|s| s.commit.events.iter().map(|e| &e.event)),
+    )
 }
 
 fn april(p: &PartnershipId) -> AnyCommand {

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use synergy_domain::testing::alert_tally;
 use synergy_eventlog::{EventLog, Filter, JetStreamConfig, JetStreamLog};
-use synergy_proto::events::EvaluationEvent;
 use synergy_proto::*;
 use synergy_runtime::nats::{NatsApi, ServeError, Service, ServiceConfig, ServiceRole};
 use synergy_runtime::{Api, Request};
@@ -59,30 +59,12 @@ async fn start(
 
 /// Every alert event in the log as words → times recorded.
 async fn alerts(log: &JetStreamLog) -> BTreeMap<String, usize> {
-    let mut out = BTreeMap::new();
-    for stored in log.read_matching(Filter::ALL).await.unwrap() {
-        for e in &stored.commit.events {
-            let words = match &e.event {
-                Event::Evaluation(EvaluationEvent::ExceptionRaised {
-                    period,
-                    rule,
-                    subject,
-                    ..
-                }) => format!("raised {period} {rule} {subject}"),
-                Event::Evaluation(EvaluationEvent::ExceptionCleared {
-                    period,
-                    rule,
-                    subject,
-                }) => format!("cleared {period} {rule} {subject}"),
-                Event::Evaluation(EvaluationEvent::DataReminder { month, .. }) => {
-                    format!("reminder {month}")
-                }
-                _ => continue,
-            };
-            *out.entry(words).or_insert(0) += 1;
-        }
-    }
-    out
+    let stored = log.read_matching(Filter::ALL).await.unwrap();
+    alert_tally(
+        stored
+            .iter()
+            .flat_map(|s| s.commit.events.iter().map(|e| &e.event)),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use receiver::{Mode, Receiver};
 use serde_json::{Value, json};
+use synergy_domain::testing::alert_tally;
 use synergy_eventlog::{EventLog, Filter};
 use synergy_proto::events::EvaluationEvent;
 use synergy_proto::{Event, Period, YearMonth};
@@ -566,30 +567,12 @@ fn alert_events(data: &Path) -> BTreeMap<String, usize> {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let local = Local::open_embedded(data, Arc::new(SystemClock)).unwrap();
-        let mut out = BTreeMap::new();
-        for stored in local.log().read_matching(Filter::ALL).await.unwrap() {
-            for e in &stored.commit.events {
-                let words = match &e.event {
-                    Event::Evaluation(EvaluationEvent::ExceptionRaised {
-                        period,
-                        rule,
-                        subject,
-                        ..
-                    }) => format!("raised {period} {rule} {subject}"),
-                    Event::Evaluation(EvaluationEvent::ExceptionCleared {
-                        period,
-                        rule,
-                        subject,
-                    }) => format!("cleared {period} {rule} {subject}"),
-                    Event::Evaluation(EvaluationEvent::DataReminder { month, .. }) => {
-                        format!("reminder {month}")
-                    }
-                    _ => continue,
-                };
-                *out.entry(words).or_insert(0) += 1;
-            }
-        }
-        out
+        let stored = local.log().read_matching(Filter::ALL).await.unwrap();
+        alert_tally(
+            stored
+                .iter()
+                .flat_map(|s| s.commit.events.iter().map(|e| &e.event)),
+        )
     })
 }
 
