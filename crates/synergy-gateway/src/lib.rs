@@ -50,6 +50,7 @@ pub mod routes;
 pub mod text;
 pub mod tokens;
 pub mod uploads;
+pub mod web;
 
 use std::fmt;
 use std::future::Future;
@@ -103,6 +104,8 @@ pub struct GatewayState {
     pub clock: Arc<dyn Clock>,
     pub limits: Limits,
     pub metrics: Arc<metrics::Metrics>,
+    /// The web app's people, sessions and sign-in attempts.
+    pub web: Arc<web::Web>,
 }
 
 impl fmt::Debug for GatewayState {
@@ -122,7 +125,22 @@ impl GatewayState {
             clock: Arc::new(SystemClock),
             limits: Limits::default(),
             metrics: Arc::default(),
+            web: Arc::new(web::Web::new(Arc::new(web::users::UserStore::memory()))),
         }
+    }
+
+    /// The people who sign in to the web app (by default kept in memory only).
+    pub fn with_users(mut self, users: Arc<web::users::UserStore>) -> Self {
+        self.web = Arc::new(web::Web::new(users));
+        self
+    }
+
+    /// Session cookies carry `Secure` on every answer (the app is served over TLS).
+    pub fn with_secure_cookies(mut self, secure: bool) -> Self {
+        let mut web = web::Web::new(self.web.users.clone());
+        web.secure_cookies = secure;
+        self.web = Arc::new(web);
+        self
     }
 
     pub fn with_limits(mut self, limits: Limits) -> Self {
@@ -315,6 +333,7 @@ pub fn router(state: GatewayState) -> Router {
         router = router.route(path, handler);
     }
     router
+        .merge(web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.limits.body_bytes))
@@ -344,8 +363,17 @@ fn request_span(req: &Request) -> tracing::Span {
         target: REQUEST_LOG,
         "request",
         method = %req.method(),
-        path = %req.uri().path(),
+        path = %logged_path(req.uri().path()),
     )
+}
+
+/// The path as the request log writes it: an invitation link's secret left out.
+fn logged_path(path: &str) -> &str {
+    if path.starts_with("/invite/") {
+        "/invite/…"
+    } else {
+        path
+    }
 }
 
 /// The request log's one line per answered request, at INFO: the status and time taken.
@@ -364,7 +392,11 @@ pub async fn serve(
     state: GatewayState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer's address counts the web app's sign-in attempts per address.
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
