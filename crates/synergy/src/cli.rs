@@ -186,6 +186,9 @@ pub enum Command {
     /// Create or revoke API tokens.
     #[command(subcommand)]
     Token(TokenCmd),
+    /// People who sign in to the web app: invite one by a one-time link.
+    #[command(subcommand)]
+    User(UserCmd),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
@@ -382,6 +385,26 @@ pub enum TokenCmd {
     /// List every token (id, organisation, role, created, expires, revoked or expired),
     /// never a secret.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// Print a one-time link (valid 7 days) at which a person of ORG in ROLE sets a
+    /// password and signs in to the web app; works beside a running `synergy up`.
+    Invite {
+        /// The organisation the person belongs to.
+        #[arg(long)]
+        org: OrgId,
+        /// manufacturer, distributor or admin.
+        #[arg(long)]
+        role: String,
+        /// The login to suggest (lowercase letters, digits, '.', '_', '-', '@').
+        #[arg(long)]
+        name: Option<String>,
+        /// The web app's address as people open it.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -179,6 +179,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Token(cmd) => crate::serve::token(&data, nats, cmd).await,
+        Command::User(cmd) => crate::serve::user(&data, cmd),
         Command::Show(cmd) => {
             let api = read_api(&data, nats).await?;
             let now = synergy_runtime::Clock::now(&synergy_runtime::SystemClock);

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use synergy_eventlog::{EventLog, JetStreamConfig, JetStreamLog};
+use synergy_gateway::web::users::UserStore;
 use synergy_gateway::{FileTokenStore, GatewayState, TokenStore};
 use synergy_proto::{OrgId, Role};
 use synergy_runtime::nats::{self, NatsAddress, NatsApi, ServiceConfig, ServiceRole};
@@ -63,6 +64,41 @@ fn tokens(data: &Path) -> anyhow::Result<Arc<FileTokenStore>> {
     Ok(Arc::new(store))
 }
 
+/// The people of the web app live beside the tokens, in the data directory.
+fn users(data: &Path) -> anyhow::Result<Arc<UserStore>> {
+    Ok(Arc::new(UserStore::open(data)?))
+}
+
+/// On the demo's first start, one-time links for a person of each demo party and an
+/// admin, so the web app can be opened at once; never a fixed password.
+fn invite_demo_users(users: &UserStore, base: &str) -> anyhow::Result<()> {
+    if !users.is_empty()? {
+        return Ok(());
+    }
+    println!(
+        "demo: open {base}/ ; each link below sets one demo user's password, once, within {} days:",
+        synergy_gateway::web::users::INVITATION_DAYS
+    );
+    for (org, role, name) in [
+        (
+            synergy_changzhi::MANUFACTURER,
+            Role::Manufacturer,
+            "hongyun",
+        ),
+        (synergy_changzhi::DISTRIBUTOR, Role::Distributor, "changzhi"),
+        ("operator", Role::Admin, "admin"),
+    ] {
+        let new = users.invite(
+            OrgId::new(org)?,
+            role,
+            Some(name.to_owned()),
+            SystemClock.now(),
+        )?;
+        println!("  {name} ({role} of {org}): {}", new.link(base));
+    }
+    Ok(())
+}
+
 async fn gateway(
     addr: &str,
     api: Arc<dyn Api>,
@@ -70,8 +106,10 @@ async fn gateway(
     nats: Option<async_nats::Client>,
     stop: watch::Receiver<bool>,
     limits: synergy_gateway::Limits,
+    demo: bool,
 ) -> anyhow::Result<()> {
     let tokens = tokens(data)?;
+    let users = users(data)?;
     // On NATS, the operator administers this gateway's tokens from anywhere.
     let admin = match nats {
         Some(client) => {
@@ -89,12 +127,16 @@ async fn gateway(
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    println!(
-        "synergy: HTTP API on http://{} (OpenAPI at /openapi.json)",
-        listener.local_addr()?
-    );
+    let local = listener.local_addr()?;
+    println!("synergy: HTTP API on http://{local} (OpenAPI at /openapi.json)");
+    println!("synergy: web app on http://{local}/");
+    if demo {
+        invite_demo_users(&users, &format!("http://{local}"))?;
+    }
     println!("ready");
-    let state = GatewayState::new(api, tokens).with_limits(limits);
+    let state = GatewayState::new(api, tokens)
+        .with_limits(limits)
+        .with_users(users);
     synergy_gateway::serve(listener, state, until(stop)).await?;
     if let Some(admin) = admin {
         admin.await.context("token administration panicked")??;
@@ -145,7 +187,7 @@ pub async fn up(
             let scheduler = tokio::spawn(schedule::run(local.clone(), stop.clone()));
             let views = Arc::clone(local.views());
             println!("synergy up: embedded event log in {}", data.display());
-            let served = gateway(addr, Arc::new(local), data, None, stop, import).await;
+            let served = gateway(addr, Arc::new(local), data, None, stop, import, demo).await;
             match consumer.await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => tracing::error!(error = %e, "evaluation consumer stopped"),
@@ -172,7 +214,7 @@ pub async fn up(
             let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
             println!("synergy up: every service on NATS at {url}");
             let admin = nats::connect(url, "synergy-gateway").await?;
-            let served = gateway(addr, api, data, Some(admin), stop, import).await;
+            let served = gateway(addr, api, data, Some(admin), stop, import, false).await;
             services.await.context("services panicked")??;
             served?;
         }
@@ -202,7 +244,7 @@ pub async fn serve(
     if service == "gateway" {
         let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
         let admin = nats::connect(url, "synergy-gateway").await?;
-        gateway(addr, api, data, Some(admin), stop, import).await?;
+        gateway(addr, api, data, Some(admin), stop, import, false).await?;
         return Ok(ExitCode::SUCCESS);
     }
     let role: ServiceRole = service.parse().map_err(|e| {
@@ -379,4 +421,28 @@ pub async fn replay<L: EventLog>(
     }
     println!("read models rebuilt up to {}", views.position());
     Ok(())
+}
+
+/// `synergy user invite`: a one-time link into the web app, written to the data
+/// directory's `users.json`, which a running gateway reads on the next request.
+pub fn user(data: &Path, cmd: crate::cli::UserCmd) -> anyhow::Result<ExitCode> {
+    match cmd {
+        crate::cli::UserCmd::Invite {
+            org,
+            role,
+            name,
+            url,
+        } => {
+            let role: Role = role.parse()?;
+            let new = UserStore::open(data)?.invite(org, role, name, SystemClock.now())?;
+            eprintln!(
+                "a one-time link for a {} of {}; it works once, for {} days:",
+                new.invitation.role,
+                new.invitation.org,
+                synergy_gateway::web::users::INVITATION_DAYS
+            );
+            println!("{}", new.link(&url));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
