@@ -23,7 +23,7 @@ use synergy_runtime::AnyCommand;
                   Without --nats it works on the embedded event log in --data (no server needed)."
 )]
 pub struct Cli {
-    /// A TOML file with `data`, `nats`, `log`, `log_format`, `body_limit` and an `[import]`
+    /// A TOML file with `data`, `nats`, `log`, `log_format`, `body_limit`, `secure_cookies` and an `[import]`
     /// table of limits; flags and environment variables win.
     #[arg(long, global = true, env = "SYNERGY_CONFIG")]
     pub config: Option<PathBuf>,
@@ -76,6 +76,10 @@ pub struct Cli {
         default_value_t = synergy_gateway::Limits::DEFAULT_BODY_BYTES
     )]
     pub body_limit: usize,
+    /// The web app's cookies carry `Secure` on every answer: set it when people reach the
+    /// app over https through a proxy that does not say `X-Forwarded-Proto: https`.
+    #[arg(long, global = true, env = "SYNERGY_SECURE_COOKIES")]
+    pub secure_cookies: bool,
     /// Raise or lower one import limit, as NAME=VALUE (repeatable): file_bytes,
     /// inflated_bytes, parts, rows, columns, cells, cell_chars, text_bytes. Applies to the
     /// CLI's imports and to the uploads of `up` and `serve gateway`.

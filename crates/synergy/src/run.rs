@@ -117,6 +117,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let nats = cli.nats_address()?;
     let nats = nats.as_ref();
     let limits = cli.import_limits;
+    let secure_cookies = cli.secure_cookies;
     let gateway_limits = synergy_gateway::Limits {
         body_bytes: cli.body_limit,
         import: limits,
@@ -159,7 +160,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Up(args) => {
             let clock = crate::serve::clock(args.clock_file.as_deref())?;
-            crate::serve::up(&data, nats, &args.addr, args.demo, gateway_limits, clock).await
+            crate::serve::up(
+                &data,
+                nats,
+                &args.addr,
+                args.demo,
+                gateway_limits,
+                clock,
+                secure_cookies,
+            )
+            .await
         }
         Command::Serve {
             service,
@@ -167,7 +177,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             clock_file,
         } => {
             let clock = crate::serve::clock(clock_file.as_deref())?;
-            crate::serve::serve(&service, &data, nats, &addr, gateway_limits, clock).await
+            crate::serve::serve(
+                &service,
+                &data,
+                nats,
+                &addr,
+                gateway_limits,
+                clock,
+                secure_cookies,
+            )
+            .await
         }
         Command::Completions { shell } => {
             // Written whole from memory: clap_complete panics on a write error (a closed

@@ -99,6 +99,15 @@ fn invite_demo_users(users: &UserStore, base: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How the gateway serves the web app.
+#[derive(Debug, Clone, Copy)]
+struct WebOptions {
+    /// Print one-time links for the demo's users on a first start.
+    demo: bool,
+    /// Cookies always `Secure` (`--secure-cookies`).
+    secure_cookies: bool,
+}
+
 async fn gateway(
     addr: &str,
     api: Arc<dyn Api>,
@@ -106,7 +115,7 @@ async fn gateway(
     nats: Option<async_nats::Client>,
     stop: watch::Receiver<bool>,
     limits: synergy_gateway::Limits,
-    demo: bool,
+    web: WebOptions,
 ) -> anyhow::Result<()> {
     let tokens = tokens(data)?;
     let users = users(data)?;
@@ -130,13 +139,14 @@ async fn gateway(
     let local = listener.local_addr()?;
     println!("synergy: HTTP API on http://{local} (OpenAPI at /openapi.json)");
     println!("synergy: web app on http://{local}/");
-    if demo {
+    if web.demo {
         invite_demo_users(&users, &format!("http://{local}"))?;
     }
     println!("ready");
     let state = GatewayState::new(api, tokens)
         .with_limits(limits)
-        .with_users(users);
+        .with_users(users)
+        .with_secure_cookies(web.secure_cookies);
     synergy_gateway::serve(listener, state, until(stop)).await?;
     if let Some(admin) = admin {
         admin.await.context("token administration panicked")??;
@@ -169,6 +179,7 @@ pub async fn up(
     demo: bool,
     import: synergy_gateway::Limits,
     clock: Arc<dyn Clock>,
+    secure_cookies: bool,
 ) -> anyhow::Result<ExitCode> {
     let stop = shutdown_signal();
     match nats_url {
@@ -187,7 +198,19 @@ pub async fn up(
             let scheduler = tokio::spawn(schedule::run(local.clone(), stop.clone()));
             let views = Arc::clone(local.views());
             println!("synergy up: embedded event log in {}", data.display());
-            let served = gateway(addr, Arc::new(local), data, None, stop, import, demo).await;
+            let served = gateway(
+                addr,
+                Arc::new(local),
+                data,
+                None,
+                stop,
+                import,
+                WebOptions {
+                    demo,
+                    secure_cookies,
+                },
+            )
+            .await;
             match consumer.await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => tracing::error!(error = %e, "evaluation consumer stopped"),
@@ -214,7 +237,19 @@ pub async fn up(
             let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
             println!("synergy up: every service on NATS at {url}");
             let admin = nats::connect(url, "synergy-gateway").await?;
-            let served = gateway(addr, api, data, Some(admin), stop, import, false).await;
+            let served = gateway(
+                addr,
+                api,
+                data,
+                Some(admin),
+                stop,
+                import,
+                WebOptions {
+                    demo: false,
+                    secure_cookies,
+                },
+            )
+            .await;
             services.await.context("services panicked")??;
             served?;
         }
@@ -230,6 +265,7 @@ pub async fn serve(
     addr: &str,
     import: synergy_gateway::Limits,
     clock: Arc<dyn Clock>,
+    secure_cookies: bool,
 ) -> anyhow::Result<ExitCode> {
     let Some(url) = nats_url else {
         bail!(
@@ -238,13 +274,25 @@ pub async fn serve(
     };
     // Every service and the gateway on --addr: what `up --nats` runs.
     if service == "all" {
-        return up(data, Some(url), addr, false, import, clock).await;
+        return up(data, Some(url), addr, false, import, clock, secure_cookies).await;
     }
     let stop = shutdown_signal();
     if service == "gateway" {
         let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
         let admin = nats::connect(url, "synergy-gateway").await?;
-        gateway(addr, api, data, Some(admin), stop, import, false).await?;
+        gateway(
+            addr,
+            api,
+            data,
+            Some(admin),
+            stop,
+            import,
+            WebOptions {
+                demo: false,
+                secure_cookies,
+            },
+        )
+        .await?;
         return Ok(ExitCode::SUCCESS);
     }
     let role: ServiceRole = service.parse().map_err(|e| {
