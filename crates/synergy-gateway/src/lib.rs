@@ -30,6 +30,12 @@
 //! `docs/model.md` gives to one side are refused to the other side here (403) and again in
 //! the domain.
 //!
+//! # Web app
+//!
+//! [`web`] serves pages for people on the same origin (`/`, `/sign-in`, `/app`, …):
+//! password sign-in by invitation, server-side sessions, CSRF tokens, a strict
+//! Content-Security-Policy and the same partnership scoping (`docs/web.md`).
+//!
 //! # Error codes
 //!
 //! Every error is JSON `{code, message, rule?, field?, errors?}` with the status of its
