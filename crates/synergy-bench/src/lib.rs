@@ -14,3 +14,4 @@ pub mod measure;
 pub mod pipeline;
 pub mod portfolio;
 pub mod report;
+pub mod web;

@@ -34,6 +34,20 @@ enum Bench {
     /// against the distinct (period, rule, subject) that fire, none on a second rebuild,
     /// and the judgement's time beside the fold of the same history.
     Alerts(AlertsArgs),
+    /// The web app's pages on the demo data: each page's server-side render (request to
+    /// last byte over loopback) p50/p99 beside the API's HTML report, and the bytes of a
+    /// first page load.
+    Web(WebArgs),
+}
+
+#[derive(Debug, Args)]
+struct WebArgs {
+    /// Fewer samples: 50 per page instead of 300.
+    #[arg(long)]
+    quick: bool,
+    /// Also print every figure as one JSON object on the last line.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +158,14 @@ async fn main() -> anyhow::Result<()> {
             let report =
                 synergy_bench::alerts::run(synergy_bench::alerts::Options { quick: args.quick })
                     .await?;
+            print!("{}", report.table());
+            if args.json {
+                println!("{}", report.json());
+            }
+        }
+        Bench::Web(args) => {
+            let report =
+                synergy_bench::web::run(synergy_bench::web::Options { quick: args.quick }).await?;
             print!("{}", report.table());
             if args.json {
                 println!("{}", report.json());
