@@ -336,6 +336,32 @@ async fn scenario(b: &Browser, up: &Up, data: &Path) -> anyhow::Result<()> {
             .await?
             .is_empty()
     );
+    // The review pack with its issued versions: one issued by a person through the API.
+    let bearer = format!("Bearer {}", up.admin());
+    let issued = common::exchange(
+        addr,
+        "POST",
+        &format!("/v1/partnerships/{PARTNERSHIP}/reports/review/2008-H1/issues"),
+        &[("Authorization", &bearer), ("X-Act-As", "hongyun")],
+        "{}",
+    );
+    ensure!(issued.status == 201, "{} {}", issued.status, issued.text());
+    b.client
+        .goto(&format!(
+            "http://{addr}/app/partnerships/{PARTNERSHIP}?kind=review&period=2008-H1"
+        ))
+        .await?;
+    let versions = b
+        .client
+        .find(Locator::Css("#versions tbody"))
+        .await?
+        .text()
+        .await?;
+    // The language chosen earlier in this browser holds: English.
+    ensure!(
+        versions.starts_with('1') && versions.contains("a person"),
+        "{versions}"
+    );
     sign_out(b).await?;
 
     // An outsider: home lists nothing, and typing the partnership's URL gets the 403 page,

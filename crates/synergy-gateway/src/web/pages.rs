@@ -850,6 +850,24 @@ pub async fn partnership_page(
         },
         None => None,
     };
+    let versions = match period {
+        Some(period) => match s
+            .api
+            .query(AnyQuery::Evaluation(
+                synergy_evaluation::versions::Query::Versions {
+                    partnership: id.clone(),
+                    kind,
+                    period,
+                },
+            ))
+            .await
+        {
+            Ok(serde_json::Value::Array(v)) => v,
+            Ok(_) => Vec::new(),
+            Err(e) => return unavailable(lang, Some(&viewer), &e),
+        },
+        None => Vec::new(),
+    };
     let w = Words::new(lang);
     let title = w.with("partnership-title", &[("id", id.as_str())]);
     let action = format!("/app/partnerships/{id}");
@@ -873,8 +891,51 @@ pub async fn partnership_page(
             }
             None => p #no-data { (w.t("no-data")) },
         }
+        @if period.is_some() { (versions_markup(&w, &versions)) }
     };
     html_response(StatusCode::OK, page(&w, &title, &here, Some(&viewer), body))
+}
+
+/// The report's issued versions, newest first, each with who issued it and what it
+/// restated (`synergy_evaluation::versions`).
+fn versions_markup(w: &Words, versions: &[serde_json::Value]) -> Markup {
+    let text = |v: &serde_json::Value, k: &str| {
+        v.get(k)
+            .and_then(|x| x.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    html! {
+        section #versions {
+            h2 { (w.t("versions-title")) }
+            @if versions.is_empty() {
+                p { (w.t("versions-none")) }
+            } @else {
+                div.scroll { table {
+                    thead { tr {
+                        th scope="col" { (w.t("col-version")) }
+                        th scope="col" { (w.t("col-issued-at")) }
+                        th scope="col" { (w.t("col-issued-by")) }
+                        th scope="col" { (w.t("col-restatements")) }
+                    } }
+                    tbody {
+                        @for v in versions.iter().rev() {
+                            tr {
+                                td.n { (v.get("version").map(|n| n.to_string()).unwrap_or_default()) }
+                                td { (text(v, "issued_at")) }
+                                td { (w.t(&format!("issuer-{}", text(v, "issued_by")))) " · " (text(v, "org")) " " (text(v, "user")) }
+                                td {
+                                    @for r in v.get("restatements").and_then(|r| r.as_array()).into_iter().flatten() {
+                                        div { (text(r, "key")) ": " (text(r, "previous")) " → " (text(r, "current")) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+    }
 }
 
 fn invite_markup(w: &Words, viewer: &Viewer, link: Option<&str>, error: Option<&str>) -> Markup {
