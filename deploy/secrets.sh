@@ -6,6 +6,8 @@
 #                             SYNERGY_NATS_USER=<service>
 #                             SYNERGY_NATS_PASSWORD=<password>
 #   <dir>/admin.env         the same for the operator's `synergy` CLI over NATS
+#   gateway.env and evaluation.env also get SYNERGY_WEBHOOK_SIGNING_KEY=<64 hex>, the one
+#   key both derive webhook secrets from (docs/webhooks.md)
 #
 #   deploy/secrets.sh DIR [HOST:PORT[,HOST:PORT...]]
 #   deploy/secrets.sh deploy/secrets nats:4222                          # compose
@@ -37,5 +39,11 @@ for user in admin gateway strategy marketing brand information support evaluatio
     printf 'SYNERGY_NATS=%s\nSYNERGY_NATS_USER=%s\nSYNERGY_NATS_PASSWORD=%s\n' \
       "$(urls)" "$user" "$pw" > "$dir/$user.env"
   fi
+done
+# The webhook signing key: the gateway derives each webhook's secret from it (answering
+# it to its owner) and the evaluation service signs deliveries with it, so both get it.
+key=$(openssl rand -hex 32)
+for user in gateway evaluation; do
+  printf 'SYNERGY_WEBHOOK_SIGNING_KEY=%s\n' "$key" >> "$dir/$user.env"
 done
 echo "wrote $dir/nats.env and one env file per user (mode 0600)"

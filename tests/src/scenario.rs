@@ -172,17 +172,22 @@ impl Deployment {
         Report::parse(&text)
     }
 
-    /// Every `ReportIssued` the log holds for the partnership, as `<stream> v<version>`, in
-    /// log order (a version recorded twice is listed twice).
-    pub fn issued_versions(&self) -> anyhow::Result<Vec<String>> {
-        let out = self.cli.ok(&[
+    /// The partnership's commits from the log's start, one line each, as `tail` lists them.
+    fn whole_log(&self) -> anyhow::Result<String> {
+        self.cli.ok(&[
             "tail",
             "--from",
             "0",
             "--no-follow",
             "--partnership",
             PARTNERSHIP,
-        ])?;
+        ])
+    }
+
+    /// Every `ReportIssued` the log holds for the partnership, as `<stream> v<version>`, in
+    /// log order (a version recorded twice is listed twice).
+    pub fn issued_versions(&self) -> anyhow::Result<Vec<String>> {
+        let out = self.whole_log()?;
         Ok(out
             .lines()
             .filter(|line| line.contains("ReportIssued"))
@@ -201,14 +206,7 @@ impl Deployment {
     /// meanwhile (its `evaluation/…/report:…` streams, `docs/reports.md`) are left out, and
     /// checked to hold each version once.
     pub fn commit_positions(&self) -> anyhow::Result<Vec<u64>> {
-        let out = self.cli.ok(&[
-            "tail",
-            "--from",
-            "0",
-            "--no-follow",
-            "--partnership",
-            PARTNERSHIP,
-        ])?;
+        let out = self.whole_log()?;
         let mut positions: Vec<u64> = Vec::new();
         let mut issued: Vec<(&str, &str)> = Vec::new();
         for line in out.lines() {

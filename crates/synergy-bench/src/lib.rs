@@ -15,3 +15,4 @@ pub mod pipeline;
 pub mod portfolio;
 pub mod report;
 pub mod web;
+pub mod webhooks;

@@ -38,6 +38,9 @@ enum Bench {
     /// last byte over loopback) p50/p99 beside the API's HTML report, and the bytes of a
     /// first page load.
     Web(WebArgs),
+    /// Webhook delivery: an alert's commit to a receiver on loopback, against a bare POST
+    /// to the same receiver.
+    Webhooks(WebhooksArgs),
 }
 
 #[derive(Debug, Args)]
@@ -63,6 +66,16 @@ struct AlertsArgs {
 #[derive(Debug, Args)]
 struct PortfolioArgs {
     /// Fewer samples: 100 instead of 500.
+    #[arg(long)]
+    quick: bool,
+    /// Also print every figure as one JSON object on the last line.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct WebhooksArgs {
+    /// Fewer alerts: 200 instead of 1,000.
     #[arg(long)]
     quick: bool,
     /// Also print every figure as one JSON object on the last line.
@@ -120,7 +133,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    match cli.bench {
+    let (table, json, with_json) = match cli.bench {
         Bench::Eventlog(args) => {
             let backends = match args.backend {
                 BackendArg::All => Backends::All,
@@ -132,52 +145,45 @@ async fn main() -> anyhow::Result<()> {
                 backends,
             })
             .await?;
-            print!("{}", report.table());
-            if args.json {
-                println!("{}", report.json());
-            }
+            (report.table(), report.json(), args.json)
         }
         Bench::Pipeline(args) => {
             let report = pipeline::run(pipeline::Options { quick: args.quick }).await?;
-            print!("{}", report.table());
-            if args.json {
-                println!("{}", report.json());
-            }
+            (report.table(), report.json(), args.json)
         }
         Bench::Portfolio(args) => {
             let report = synergy_bench::portfolio::run(synergy_bench::portfolio::Options {
                 quick: args.quick,
             })
             .await?;
-            print!("{}", report.table());
-            if args.json {
-                println!("{}", report.json());
-            }
+            (report.table(), report.json(), args.json)
         }
         Bench::Alerts(args) => {
             let report =
                 synergy_bench::alerts::run(synergy_bench::alerts::Options { quick: args.quick })
                     .await?;
-            print!("{}", report.table());
-            if args.json {
-                println!("{}", report.json());
-            }
+            (report.table(), report.json(), args.json)
+        }
+        Bench::Webhooks(args) => {
+            let report = synergy_bench::webhooks::run(synergy_bench::webhooks::Options {
+                quick: args.quick,
+            })
+            .await?;
+            (report.table(), report.json(), args.json)
         }
         Bench::Web(args) => {
             let report =
                 synergy_bench::web::run(synergy_bench::web::Options { quick: args.quick }).await?;
-            print!("{}", report.table());
-            if args.json {
-                println!("{}", report.json());
-            }
+            (report.table(), report.json(), args.json)
         }
         Bench::Evaluation(args) => {
             let report = evaluation::run(evaluation::Options { quick: args.quick }).await?;
-            print!("{}", report.table());
-            if args.json {
-                println!("{}", report.json());
-            }
+            (report.table(), report.json(), args.json)
         }
+    };
+    print!("{table}");
+    if with_json {
+        println!("{json}");
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
+use synergy_evaluation::figure::group_thousands;
 
 use crate::measure::{LatencySummary, RssTrace, millis};
 
@@ -72,16 +73,7 @@ fn mib(kib: u64) -> f64 {
 }
 
 fn thousands(x: f64) -> String {
-    let n = x.round() as u64;
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    group_thousands(&(x.round() as u64).to_string())
 }
 
 impl Report {

@@ -50,10 +50,7 @@ pub fn portfolio_stream(partnership: &PartnershipId) -> StreamId {
 pub fn brand_events<'a>(
     history: impl IntoIterator<Item = &'a Event>,
 ) -> impl Iterator<Item = &'a BrandEvent> {
-    history.into_iter().filter_map(|e| match e {
-        Event::Brand(b) => Some(b),
-        _ => None,
-    })
+    synergy_proto::events::events_of(history)
 }
 
 /// Folds the portfolio stream's history into state.
@@ -116,14 +113,10 @@ pub enum Command {
 }
 
 impl Command {
-    pub fn partnership(&self) -> &PartnershipId {
-        match self {
-            Command::RegisterCatalogue { partnership, .. }
-            | Command::IntroduceBrand { partnership, .. }
-            | Command::ChangeBrandStage { partnership, .. }
-            | Command::EvaluateBrand { partnership, .. }
-            | Command::RecordCultureActivity { partnership, .. } => partnership,
-        }
+    synergy_domain::every_variant_has! {
+        pub fn partnership -> PartnershipId:
+            RegisterCatalogue, IntroduceBrand, ChangeBrandStage, EvaluateBrand,
+            RecordCultureActivity
     }
 }
 

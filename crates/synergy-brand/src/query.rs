@@ -40,15 +40,8 @@ pub enum Query {
 }
 
 impl Query {
-    pub fn partnership(&self) -> &PartnershipId {
-        match self {
-            Query::Catalogue { partnership, .. }
-            | Query::Sku { partnership, .. }
-            | Query::Brands { partnership }
-            | Query::Brand { partnership, .. }
-            | Query::Evaluations { partnership, .. }
-            | Query::Activities { partnership, .. } => partnership,
-        }
+    synergy_domain::every_variant_has! {
+        pub fn partnership -> PartnershipId: Catalogue, Sku, Brands, Brand, Evaluations, Activities
     }
 
     /// The stream to fold before answering.

@@ -32,9 +32,7 @@ fn manufacturer_registers_a_catalogue_in_one_decision() {
 fn distributor_may_not_register_skus() {
     let e = given([], distributor())
         .when::<Brand>(soft())
-        .refused("portfolio.skus_by_manufacturer")
-        .clone();
-    assert_eq!(e.kind, ErrorKind::Forbidden);
+        .refused_as("portfolio.skus_by_manufacturer", ErrorKind::Forbidden);
     assert!(e.message.contains("manufacturer"), "{e}");
 }
 
@@ -55,11 +53,9 @@ fn admin_acts_for_the_manufacturer_but_not_for_an_outsider() {
 
 #[test]
 fn only_parties_of_a_partnership_in_force_act_on_it() {
-    let e = given([], outsider())
+    given([], outsider())
         .when::<Brand>(soft())
-        .refused("partnership.parties_only")
-        .clone();
-    assert_eq!(e.kind, ErrorKind::Forbidden);
+        .refused_as("partnership.parties_only", ErrorKind::Forbidden);
     let mut unknown = manufacturer();
     unknown.partnership = None;
     let mut other = manufacturer();

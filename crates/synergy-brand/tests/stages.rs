@@ -60,11 +60,12 @@ fn an_introduced_brand_starts_at_the_introduction_stage() {
 
 #[test]
 fn distributor_may_not_introduce_a_brand() {
-    let e = given(catalogue_only(), distributor())
+    given(catalogue_only(), distributor())
         .when::<Brand>(introduce("hongyun", "2008-01-10"))
-        .refused("portfolio.brand_introduced_by_manufacturer")
-        .clone();
-    assert_eq!(e.kind, ErrorKind::Forbidden);
+        .refused_as(
+            "portfolio.brand_introduced_by_manufacturer",
+            ErrorKind::Forbidden,
+        );
     given(catalogue_only(), terminated(manufacturer()))
         .when::<Brand>(introduce("hongyun", "2008-01-10"))
         .refused("partnership.terminated_accepts_nothing");

@@ -8,6 +8,7 @@
 mod code;
 pub mod contract;
 pub mod testing;
+mod variants;
 
 pub use code::{CLI_FAILED, ErrorCode, markdown_table as error_code_table};
 
@@ -192,6 +193,23 @@ impl DecisionContext {
         self.partnership
             .as_ref()
             .ok_or_else(|| partnership_not_found(id))
+    }
+
+    /// The view of `id`, which must be the partnership the command names: a view of
+    /// another one (the runtime loaded the wrong read model) would let one partnership's
+    /// parties act on another's data, so it is refused as if `id` did not exist.
+    pub fn partnership_named(&self, id: &PartnershipId) -> Result<&PartnershipView, DomainError> {
+        let view = self.partnership(id)?;
+        if &view.id != id {
+            return Err(DomainError::not_found(
+                "partnership.must_exist",
+                format!(
+                    "partnership {id} was asked for, but the facts given are about {}",
+                    view.id
+                ),
+            ));
+        }
+        Ok(view)
     }
 }
 

@@ -1,6 +1,8 @@
 //! Given / when / then for any [`BoundedContext`]: given these events, when this command
 //! (by this principal, at this time), then these events — or this refusal.
 
+pub mod literal;
+
 use synergy_proto::Event;
 
 use crate::{BoundedContext, DecisionContext, DomainError, ErrorKind};
@@ -90,6 +92,15 @@ impl Outcome {
                 e
             }
         }
+    }
+
+    /// Asserts a refusal by `rule` of `kind`, and returns the error for further checks,
+    /// owned so that the scenario may be a temporary.
+    #[track_caller]
+    pub fn refused_as(&self, rule: &str, kind: ErrorKind) -> DomainError {
+        let e = self.refused(rule);
+        assert_eq!(e.kind, kind, "kind of {e}");
+        e.clone()
     }
 
     /// Asserts a refusal by `rule` of `kind` naming `field`.

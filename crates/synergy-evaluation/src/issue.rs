@@ -66,13 +66,9 @@ pub enum Command {
 }
 
 impl Command {
-    pub fn partnership(&self) -> &PartnershipId {
-        match self {
-            Command::IssueReport { partnership, .. }
-            | Command::SetIssuing { partnership, .. }
-            | Command::SetExceptionRules { partnership, .. }
-            | Command::RecordAlerts { partnership } => partnership,
-        }
+    synergy_domain::every_variant_has! {
+        pub fn partnership -> PartnershipId:
+            IssueReport, SetIssuing, SetExceptionRules, RecordAlerts
     }
 }
 

@@ -8,10 +8,9 @@ use serde_json::Value;
 use synergy_domain::testing::{Outcome, given};
 use synergy_domain::{DecisionContext, ErrorKind, PartnershipView, Principal};
 use synergy_evaluation::{COMMANDS, Command, EvaluationContext, PartnershipModel};
+use synergy_proto::events::EvaluationEvent;
 use synergy_proto::events::evaluation::{ReportKind, Restatement};
-use synergy_proto::events::information::{MarketTotals, SkuLine};
-use synergy_proto::events::{EvaluationEvent, InformationEvent};
-use synergy_proto::{Cases, Context, Event, OrgId, Role, Timestamp, Yuan};
+use synergy_proto::{Event, OrgId, Role, Timestamp};
 
 fn view() -> PartnershipView {
     PartnershipView {
@@ -52,36 +51,6 @@ fn first_quarter() -> World {
     w.month("2008-02", "2008-03-05", "110", "1000");
     w.month("2008-03", "2008-04-05", "120", "1000");
     w
-}
-
-/// March 2008 corrected to `ours` cases of the same market.
-fn correct_march(w: &mut World, ours: &str) {
-    let volume = Cases::parse(ours).unwrap();
-    w.ev(
-        Context::Information,
-        "2008-04-12",
-        InformationEvent::MarketDataCorrected {
-            month: "2008-03".parse().unwrap(),
-            revision: 2,
-            lines: vec![SkuLine {
-                sku: "a".parse().unwrap(),
-                volume,
-                revenue: Yuan::from_units(volume.units() / 10),
-                closing_stock: Cases::parse("1").unwrap(),
-                outlets_stocking: 10,
-                outlets_selling: 5,
-                avg_retail_price: Yuan::parse("10").unwrap(),
-            }],
-            market: MarketTotals {
-                volume: Cases::parse("1000").unwrap(),
-                revenue: Yuan::parse("100").unwrap(),
-                active_outlets: 100,
-            },
-            submitted_on: d("2008-04-12"),
-            reason: "keyed wrong".into(),
-        }
-        .into(),
-    );
 }
 
 fn issue(kind: ReportKind, period: &str, as_of: Option<&str>) -> Command {
@@ -141,7 +110,8 @@ fn after_a_correction_the_next_version_restates_what_changed() {
     let first = when(&[], ctx(manufacturer()), &w.model, market_q1());
     let v1 = first.accepted().to_vec();
     // March is corrected: 150 cases instead of 120.
-    correct_march(&mut w, "150");
+    // March 2008 corrected to 150 cases of the same market.
+    w.correct("2008-03", "2008-04-12", "150", "keyed wrong");
     // The model never folded version 1: the stream's history says which version is next
     // and what it restates.
     assert!(
@@ -182,9 +152,7 @@ fn a_period_without_market_data_has_nothing_to_issue() {
         &w.model,
         issue(ReportKind::Review, "2008-Q2", Some("2008-07-20")),
     )
-    .refused("report.no_data")
-    .clone();
-    assert_eq!(refusal.kind, ErrorKind::State);
+    .refused_as("report.no_data", ErrorKind::State);
     assert!(
         refusal
             .message
@@ -227,16 +195,12 @@ fn a_period_without_market_data_has_nothing_to_issue() {
 fn an_outsider_an_unknown_partnership_and_a_terminated_one_are_refused() {
     let w = first_quarter();
     let outsider = Principal::new(OrgId::new("yuxi").unwrap(), Role::Manufacturer, "zhao");
-    let refusal = when(&[], ctx(outsider), &w.model, market_q1())
-        .refused("partnership.parties_only")
-        .clone();
-    assert_eq!(refusal.kind, ErrorKind::Forbidden);
+    when(&[], ctx(outsider), &w.model, market_q1())
+        .refused_as("partnership.parties_only", ErrorKind::Forbidden);
     let mut unknown = ctx(manufacturer());
     unknown.partnership = None;
-    let refusal = when(&[], unknown, &w.model, market_q1())
-        .refused("partnership.must_exist")
-        .clone();
-    assert_eq!(refusal.kind, ErrorKind::NotFound);
+    when(&[], unknown, &w.model, market_q1())
+        .refused_as("partnership.must_exist", ErrorKind::NotFound);
     let mut terminated = ctx(distributor());
     if let Some(view) = terminated.partnership.as_mut() {
         view.terminated = true;

@@ -6,13 +6,12 @@ use synergy_evaluation::PartnershipModel;
 use synergy_evaluation::figure::Figure;
 use synergy_evaluation::locale::Lang;
 use synergy_evaluation::portfolio::{self, Portfolio};
-use synergy_proto::events::information::{MarketTotals, SkuLine};
-use synergy_proto::events::{InformationEvent, StrategyEvent};
-use synergy_proto::{AggregateId, Cases, Context, Date, Event, OrgId, Period, Side, Yuan};
+use synergy_proto::events::StrategyEvent;
+use synergy_proto::{AggregateId, Context, OrgId, Period, Side};
 
-fn d(s: &str) -> Date {
-    s.parse().unwrap()
-}
+mod common;
+
+use common::{Month, World, d};
 
 fn org(s: &str) -> OrgId {
     s.parse().unwrap()
@@ -30,59 +29,26 @@ fn partnership(
     signed_on: &str,
     months: &[(&str, &str, &str)],
 ) -> PartnershipModel {
-    let mut model = PartnershipModel::new(id.parse().unwrap());
-    let mut b = CommitBuilder::new(id.parse().unwrap());
-    let mut ev = |day: &str, context, e: Event| {
-        let c = b.commit(
-            context,
-            AggregateId::singleton("t"),
-            Side::Distributor,
-            d(day),
-            vec![e],
-        );
-        model.apply(&c);
-    };
-    ev(
+    let mut w = World::of(id);
+    w.sign_by(
+        manufacturer,
+        distributor,
+        &format!("{id} region"),
         signed_on,
-        Context::Strategy,
-        StrategyEvent::PartnershipSigned {
-            manufacturer: org(manufacturer),
-            distributor: org(distributor),
-            region: format!("{id} region"),
-            signed_on: d(signed_on),
-        }
-        .into(),
     );
-    for (month, ours, market) in months {
-        let month = month.parse().unwrap();
-        let ours = Cases::parse(ours).unwrap();
-        let market = Cases::parse(market).unwrap();
-        ev(
-            signed_on,
-            Context::Information,
-            InformationEvent::MarketDataSubmitted {
-                month,
-                revision: 1,
-                lines: vec![SkuLine {
-                    sku: "a".parse().unwrap(),
-                    volume: ours,
-                    revenue: Yuan::from_units(ours.units() / 10),
-                    closing_stock: Cases::parse("1").unwrap(),
-                    outlets_stocking: 1,
-                    outlets_selling: 1,
-                    avg_retail_price: Yuan::parse("1").unwrap(),
-                }],
-                market: MarketTotals {
-                    volume: market,
-                    revenue: Yuan::from_units(market.units() / 10),
-                    active_outlets: 10,
-                },
-                submitted_on: d(signed_on),
-            }
-            .into(),
-        );
+    for &(month, ours, market) in months {
+        let m = Month {
+            ours,
+            market,
+            closing_stock: "1",
+            outlets_stocking: 1,
+            outlets_selling: 1,
+            active_outlets: 10,
+            retail: "1",
+        };
+        w.report(month, signed_on, m);
     }
-    model
+    w.model
 }
 
 fn of(org_id: &str, rank_by: &str, models: &[PartnershipModel]) -> Portfolio {

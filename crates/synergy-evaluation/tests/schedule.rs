@@ -13,10 +13,9 @@ use synergy_evaluation::locale::Lang;
 use synergy_evaluation::render::render_in;
 use synergy_evaluation::schedule::{self, Due, Issuing};
 use synergy_evaluation::{Format, Issued, Report, issue_after};
+use synergy_proto::events::StrategyEvent;
 use synergy_proto::events::evaluation::ReportKind;
-use synergy_proto::events::information::{MarketTotals, SkuLine};
-use synergy_proto::events::{InformationEvent, StrategyEvent};
-use synergy_proto::{Cases, Context, Date, Period, Timestamp, Yuan};
+use synergy_proto::{Context, Date, Period, Timestamp};
 
 /// Noon of `day` in Shanghai (the default zone).
 fn noon(day: &str) -> Timestamp {
@@ -163,7 +162,7 @@ fn a_correction_restates_exactly_the_periods_that_contain_the_month() {
     issue_due(&mut w, noon("2009-01-20"));
     assert_eq!(w.model.issued.len(), 2 * (12 + 4 + 2 + 1));
     assert_eq!(due_at(&w, noon("2009-02-20")), []);
-    correct(&mut w, "2008-05", "2009-02-20", "300");
+    w.correct("2008-05", "2009-02-20", "300", "recount");
     let mut restated: Vec<(ReportKind, String, u32)> = due_at(&w, noon("2009-02-21"));
     restated.sort();
     // The periods that hold May, and those that compare themselves with a period holding
@@ -230,36 +229,6 @@ fn the_setting_chooses_the_kinds_and_lengths() {
         .map(|d| format!("{}:{}", d.kind.as_str(), d.period))
         .collect();
     assert_eq!(due, ["scorecard:2008-Q1", "scorecard:2008-Q2"]);
-}
-
-/// `month` corrected on `on` to `ours` cases of SKU `a` in a market of 1,000.
-fn correct(w: &mut World, month: &str, on: &str, ours: &str) {
-    let volume = Cases::parse(ours).unwrap();
-    w.ev(
-        Context::Information,
-        on,
-        InformationEvent::MarketDataCorrected {
-            month: ym(month),
-            revision: 2,
-            lines: vec![SkuLine {
-                sku: "a".parse().unwrap(),
-                volume,
-                revenue: Yuan::from_units(volume.units() / 10),
-                closing_stock: Cases::parse("1").unwrap(),
-                outlets_stocking: 10,
-                outlets_selling: 5,
-                avg_retail_price: Yuan::parse("10").unwrap(),
-            }],
-            market: MarketTotals {
-                volume: Cases::parse("1000").unwrap(),
-                revenue: Yuan::parse("100").unwrap(),
-                active_outlets: 100,
-            },
-            submitted_on: d(on),
-            reason: "recount".into(),
-        }
-        .into(),
-    );
 }
 
 fn day_of(n: u32) -> Date {

@@ -83,7 +83,8 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("addr={}", listener.local_addr()?);
     println!("admin_token={}", admin.token);
-    let state = GatewayState::new(api, tokens);
+    let state = GatewayState::new(api, tokens)
+        .with_webhook_key(synergy_runtime::webhook::SigningKey::from_bytes([7; 32]));
     synergy_gateway::serve(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -57,6 +57,7 @@ pub mod text;
 pub mod tokens;
 pub mod uploads;
 pub mod web;
+pub mod webhooks;
 
 use std::fmt;
 use std::future::Future;
@@ -69,7 +70,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::Method;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, delete, get, post};
 use synergy_runtime::{Api, Clock, SystemClock};
 
 pub use error::{ErrorBody, Problem, codes};
@@ -112,6 +113,10 @@ pub struct GatewayState {
     pub metrics: Arc<metrics::Metrics>,
     /// The web app's people, sessions and sign-in attempts.
     pub web: Arc<web::Web>,
+    /// The installation's webhook signing key: the webhook routes answer 503 without it.
+    pub webhook_key: Option<synergy_runtime::webhook::SigningKey>,
+    /// The outbox of the webhooks this process delivers (embedded), for `/metrics`.
+    pub webhook_outbox: Option<Arc<synergy_runtime::webhook::Outbox>>,
 }
 
 impl fmt::Debug for GatewayState {
@@ -132,6 +137,8 @@ impl GatewayState {
             limits: Limits::default(),
             metrics: Arc::default(),
             web: Arc::new(web::Web::new(Arc::new(web::users::UserStore::memory()))),
+            webhook_key: None,
+            webhook_outbox: None,
         }
     }
 
@@ -146,6 +153,18 @@ impl GatewayState {
         let mut web = web::Web::new(self.web.users.clone());
         web.secure_cookies = secure;
         self.web = Arc::new(web);
+        self
+    }
+
+    /// Counts the deliveries `outbox` owes and gave up on in `/metrics`.
+    pub fn with_webhook_outbox(mut self, outbox: Arc<synergy_runtime::webhook::Outbox>) -> Self {
+        self.webhook_outbox = Some(outbox);
+        self
+    }
+
+    /// Serves the webhook routes, whose secrets are derived under `key`.
+    pub fn with_webhook_key(mut self, key: synergy_runtime::webhook::SigningKey) -> Self {
+        self.webhook_key = Some(key);
         self
     }
 
@@ -178,6 +197,14 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<GatewayState>)> {
             get(portfolio::list_partnerships),
         ),
         (Method::GET, "/v1/portfolio", get(portfolio::get_portfolio)),
+        p("/v1/webhooks", post(webhooks::register)),
+        (Method::GET, "/v1/webhooks", get(webhooks::list)),
+        (Method::GET, "/v1/webhooks/{id}", get(webhooks::get_one)),
+        (
+            Method::DELETE,
+            "/v1/webhooks/{id}",
+            delete(webhooks::remove),
+        ),
         (Method::GET, "/v1/partnerships/{id}", get(get_partnership)),
         (
             Method::GET,

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::text::Shape;
-use crate::{portfolio, reads, routes, uploads};
+use crate::{portfolio, reads, routes, uploads, webhooks};
 
 struct Security;
 
@@ -30,7 +30,10 @@ impl Modify for Security {
         // Optional headers are absent or a value, never JSON null (which utoipa derives for
         // `Option`): a header cannot carry null.
         for item in openapi.paths.paths.values_mut() {
-            for op in [&mut item.get, &mut item.post].into_iter().flatten() {
+            for op in [&mut item.get, &mut item.post, &mut item.delete]
+                .into_iter()
+                .flatten()
+            {
                 for param in op.parameters.iter_mut().flatten() {
                     let shape = match param.name.as_str() {
                         "Idempotency-Key" => Shape::Uuid,
@@ -57,6 +60,10 @@ impl Modify for Security {
         portfolio::list_partnerships,
         portfolio::get_portfolio,
         portfolio::get_history,
+        webhooks::register,
+        webhooks::list,
+        webhooks::get_one,
+        webhooks::remove,
         routes::get_partnership,
         uploads::import_catalogue,
         routes::get_catalogue,

@@ -641,10 +641,16 @@ pub async fn metrics(State(s): State<GatewayState>) -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
         )],
-        s.metrics.render_with_lag(
-            s.api.consumer_lag().await,
-            s.api.quarantined_records().await,
-        ),
+        {
+            let mut text = s.metrics.render_with_lag(
+                s.api.consumer_lag().await,
+                s.api.quarantined_records().await,
+            );
+            if let Some(outbox) = &s.webhook_outbox {
+                crate::webhooks::render_metrics(&mut text, outbox);
+            }
+            text
+        },
     )
         .into_response()
 }

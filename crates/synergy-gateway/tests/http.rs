@@ -16,6 +16,8 @@ mod common;
 use common::Server;
 
 const P: &str = "hy-cz";
+/// A webhook id nobody registered.
+const NO_WEBHOOK: &str = "0190f5c4-7a3b-7c3d-8e4f-000000000000";
 const CATALOGUE_CSV: &str =
     "brand,sku,name,price_class,guide_price_yuan\nhongyun,hy-soft,紅雲(軟),2,190.00\n";
 const MARKET_HEADER: &str = "period,sku,volume_cases,revenue_yuan,closing_stock_cases,outlets_stocking,outlets_selling,avg_retail_price_yuan";
@@ -164,6 +166,30 @@ fn requests() -> Vec<(&'static str, Method, String, Option<Body>, Who)> {
             "/v1/portfolio",
             Method::GET,
             "/v1/portfolio?period=2008-H1".into(),
+            None,
+            E,
+        ),
+        (
+            "/v1/webhooks",
+            Method::POST,
+            "/v1/webhooks".into(),
+            b(json!({"partnership": P, "url": "https://hooks.example.com/synergy"})),
+            E,
+        ),
+        // The caller's own: see `ORG_WIDE`.
+        ("/v1/webhooks", Method::GET, "/v1/webhooks".into(), None, E),
+        // No organisation's webhook: see `OWN_WEBHOOK`.
+        (
+            "/v1/webhooks/{id}",
+            Method::GET,
+            format!("/v1/webhooks/{NO_WEBHOOK}"),
+            None,
+            E,
+        ),
+        (
+            "/v1/webhooks/{id}",
+            Method::DELETE,
+            format!("/v1/webhooks/{NO_WEBHOOK}"),
             None,
             E,
         ),
@@ -818,9 +844,14 @@ async fn authorization_matrix_over_three_organisations_roles_and_every_route() {
         Allowed,
         /// 200, naming nothing of the partnership.
         Own,
+        /// 404, naming nothing of the partnership.
+        Absent,
     }
     use Expect::*;
-    const ORG_WIDE: [&str; 2] = ["/v1/partnerships", "/v1/portfolio"];
+    const ORG_WIDE: [&str; 3] = ["/v1/partnerships", "/v1/portfolio", "/v1/webhooks"];
+    // A webhook is looked up among the caller's own: anyone else's, or none, is not
+    // found, naming nothing of a partnership.
+    const OWN_WEBHOOK: &str = "/v1/webhooks/{id}";
     // (caller, token, X-Act-As, expectation for M / D / E routes)
     type Caller<'a> = (&'a str, Option<String>, Option<&'a str>, [Expect; 3]);
     let callers: Vec<Caller> = vec![
@@ -911,6 +942,8 @@ async fn authorization_matrix_over_three_organisations_roles_and_every_route() {
                     Own
                 }
                 Hidden if ORG_WIDE.contains(&template) && method == Method::GET => Own,
+                Hidden if template == OWN_WEBHOOK => Absent,
+                Forbidden if template == OWN_WEBHOOK && act_as.is_none() => Absent,
                 want => want,
             };
             let headers: Vec<(&str, &str)> = act_as.iter().map(|o| ("x-act-as", *o)).collect();
@@ -928,6 +961,7 @@ async fn authorization_matrix_over_three_organisations_roles_and_every_route() {
                 Forbidden => status == StatusCode::FORBIDDEN,
                 Hidden => status == StatusCode::NOT_FOUND && text == missing,
                 Own => status == StatusCode::OK && !text.contains(P),
+                Absent => status == StatusCode::NOT_FOUND && !text.contains(P),
                 // The gateway let it through; the domain may still refuse it for its state
                 // or for a rule of its own (a task only its assignee completes), never
                 // for party or side scoping.

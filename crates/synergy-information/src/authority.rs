@@ -5,10 +5,8 @@ use synergy_domain::{DecisionContext, DomainError};
 use synergy_proto::{PartnershipId, Side};
 
 /// Requires the principal to act as `side` in the (still active) partnership `partnership`.
-///
-/// The shell loads the partnership view for the command's partnership; a view of another
-/// partnership would let one partnership's parties act on another's data, so it is refused
-/// as if the partnership did not exist.
+/// A view of another partnership is refused as if it did not exist
+/// ([`DecisionContext::partnership_named`]).
 pub(crate) fn require_side(
     ctx: &DecisionContext,
     partnership: &PartnershipId,
@@ -16,15 +14,6 @@ pub(crate) fn require_side(
     rule: &'static str,
     action: &str,
 ) -> Result<(), DomainError> {
-    let view = ctx.partnership(partnership)?;
-    if &view.id != partnership {
-        return Err(DomainError::not_found(
-            "partnership.must_exist",
-            format!(
-                "the command is for partnership {partnership} but the decision was given partnership {}",
-                view.id
-            ),
-        ));
-    }
+    let view = ctx.partnership_named(partnership)?;
     view.require_side(&ctx.principal, side, rule, action)
 }

@@ -38,11 +38,8 @@ pub enum ForecastCommand {
 }
 
 impl ForecastCommand {
-    pub fn partnership(&self) -> &PartnershipId {
-        match self {
-            ForecastCommand::SubmitDemandForecast { partnership, .. }
-            | ForecastCommand::ConfirmSupplyPlan { partnership, .. } => partnership,
-        }
+    synergy_domain::every_variant_has! {
+        pub fn partnership -> PartnershipId: SubmitDemandForecast, ConfirmSupplyPlan
     }
 }
 

@@ -102,10 +102,7 @@ pub fn analysis_stream(partnership: &PartnershipId, period: Period) -> StreamId 
 fn information_events<'a>(
     history: impl IntoIterator<Item = &'a Event>,
 ) -> impl Iterator<Item = &'a InformationEvent> {
-    history.into_iter().filter_map(|e| match e {
-        Event::Information(e) => Some(e),
-        _ => None,
-    })
+    synergy_proto::events::events_of(history)
 }
 
 /// Folds a `market-data` stream.
@@ -188,15 +185,10 @@ pub enum Query {
 }
 
 impl Query {
-    /// The partnership the query reads.
-    pub fn partnership(&self) -> &PartnershipId {
-        match self {
-            Query::MarketData { partnership, .. }
-            | Query::MarketDataRevisions { partnership, .. }
-            | Query::Forecasts { partnership, .. }
-            | Query::Order { partnership, .. }
-            | Query::Analyses { partnership, .. } => partnership,
-        }
+    synergy_domain::every_variant_has! {
+        /// The partnership the query reads.
+        pub fn partnership -> PartnershipId:
+            MarketData, MarketDataRevisions, Forecasts, Order, Analyses
     }
 
     /// The streams whose histories answer the query: one, or for analyses the stream of

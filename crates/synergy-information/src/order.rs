@@ -48,22 +48,12 @@ pub enum OrderCommand {
 }
 
 impl OrderCommand {
-    pub fn partnership(&self) -> &PartnershipId {
-        match self {
-            OrderCommand::Place { partnership, .. }
-            | OrderCommand::Confirm { partnership, .. }
-            | OrderCommand::Ship { partnership, .. }
-            | OrderCommand::Receive { partnership, .. } => partnership,
-        }
+    synergy_domain::every_variant_has! {
+        pub fn partnership -> PartnershipId: Place, Confirm, Ship, Receive
     }
 
-    pub fn order(&self) -> &OrderId {
-        match self {
-            OrderCommand::Place { order, .. }
-            | OrderCommand::Confirm { order, .. }
-            | OrderCommand::Ship { order, .. }
-            | OrderCommand::Receive { order, .. } => order,
-        }
+    synergy_domain::every_variant_has! {
+        pub fn order -> OrderId: Place, Confirm, Ship, Receive
     }
 }
 

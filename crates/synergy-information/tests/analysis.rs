@@ -54,11 +54,9 @@ fn the_distributor_submits_the_analysis_of_a_month_or_a_quarter() {
 
 #[test]
 fn only_the_distributor_writes_it() {
-    let e = given([], manu())
+    given([], manu())
         .when::<Information>(submit_analysis("2008-06", TEXT, None))
-        .refused("analysis.distributor_only")
-        .clone();
-    assert_eq!(e.kind, ErrorKind::Forbidden);
+        .refused_as("analysis.distributor_only", ErrorKind::Forbidden);
     given([], ctx(outsider(), "2008-07-05"))
         .when::<Information>(submit_analysis("2008-06", TEXT, None))
         .refused("partnership.parties_only");

@@ -69,11 +69,9 @@ fn the_distributor_forecasts_demand_with_lines_in_sku_order() {
 
 #[test]
 fn the_manufacturer_and_outsiders_may_not_forecast_demand() {
-    let e = given([], manu())
+    given([], manu())
         .when::<Information>(forecast("2008-08", vec![vl(SOFT, 1)]))
-        .refused("forecast.distributor_only")
-        .clone();
-    assert_eq!(e.kind, ErrorKind::Forbidden);
+        .refused_as("forecast.distributor_only", ErrorKind::Forbidden);
     given([], ctx(outsider(), "2008-07-05"))
         .when::<Information>(forecast("2008-08", vec![vl(SOFT, 1)]))
         .refused("partnership.parties_only");
@@ -178,11 +176,9 @@ fn the_manufacturer_confirms_a_supply_plan_for_a_forecast_month() {
 #[test]
 fn the_distributor_may_not_confirm_a_supply_plan() {
     let history = august_forecast();
-    let e = given(history, dist())
+    given(history, dist())
         .when::<Information>(supply("2008-08", vec![vl(SOFT, 1_500)]))
-        .refused("supply_plan.manufacturer_only")
-        .clone();
-    assert_eq!(e.kind, ErrorKind::Forbidden);
+        .refused_as("supply_plan.manufacturer_only", ErrorKind::Forbidden);
 }
 
 #[test]

@@ -136,36 +136,18 @@ pub enum Command {
 }
 
 impl Command {
-    pub fn partnership(&self) -> &PartnershipId {
-        match self {
-            Command::PlanCampaign { partnership, .. }
-            | Command::AssignTask { partnership, .. }
-            | Command::CompleteTask { partnership, .. }
-            | Command::DispatchMaterials { partnership, .. }
-            | Command::ReceiveMaterials { partnership, .. }
-            | Command::SelectOutlets { partnership, .. }
-            | Command::CheckRetailPrice { partnership, .. }
-            | Command::AllocateSupply { partnership, .. }
-            | Command::LaunchCampaign { partnership, .. }
-            | Command::CloseCampaign { partnership, .. }
-            | Command::PromiseUplift { partnership, .. } => partnership,
-        }
+    synergy_domain::every_variant_has! {
+        pub fn partnership -> PartnershipId:
+            PlanCampaign, AssignTask, CompleteTask, DispatchMaterials, ReceiveMaterials,
+            SelectOutlets, CheckRetailPrice, AllocateSupply, LaunchCampaign, CloseCampaign,
+            PromiseUplift
     }
 
-    pub fn campaign(&self) -> &CampaignId {
-        match self {
-            Command::PlanCampaign { campaign, .. }
-            | Command::AssignTask { campaign, .. }
-            | Command::CompleteTask { campaign, .. }
-            | Command::DispatchMaterials { campaign, .. }
-            | Command::ReceiveMaterials { campaign, .. }
-            | Command::SelectOutlets { campaign, .. }
-            | Command::CheckRetailPrice { campaign, .. }
-            | Command::AllocateSupply { campaign, .. }
-            | Command::LaunchCampaign { campaign, .. }
-            | Command::CloseCampaign { campaign, .. }
-            | Command::PromiseUplift { campaign, .. } => campaign,
-        }
+    synergy_domain::every_variant_has! {
+        pub fn campaign -> CampaignId:
+            PlanCampaign, AssignTask, CompleteTask, DispatchMaterials, ReceiveMaterials,
+            SelectOutlets, CheckRetailPrice, AllocateSupply, LaunchCampaign, CloseCampaign,
+            PromiseUplift
     }
 
     /// The stream of the campaign this command acts on.

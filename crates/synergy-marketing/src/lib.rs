@@ -28,10 +28,7 @@ pub struct Marketing;
 /// Folds a campaign stream. Events of other contexts cannot be in a marketing stream
 /// (commits are validated), so they are skipped rather than trusted.
 pub fn fold<'a>(history: impl IntoIterator<Item = &'a Event>) -> Campaign {
-    Campaign::from_history(history.into_iter().filter_map(|e| match e {
-        Event::Marketing(m) => Some(m),
-        _ => None,
-    }))
+    Campaign::from_history(synergy_proto::events::events_of(history))
 }
 
 impl BoundedContext for Marketing {

@@ -29,13 +29,9 @@ pub enum Query {
 }
 
 impl Query {
-    /// The partnership the query reads.
-    pub fn partnership(&self) -> &PartnershipId {
-        match self {
-            Query::Campaign { partnership, .. }
-            | Query::TaskProgress { partnership, .. }
-            | Query::PriceCompliance { partnership, .. } => partnership,
-        }
+    synergy_domain::every_variant_has! {
+        /// The partnership the query reads.
+        pub fn partnership -> PartnershipId: Campaign, TaskProgress, PriceCompliance
     }
 
     /// The stream to load before calling [`answer`].

@@ -4,8 +4,9 @@
 //!
 //! A context joins by listing its [`Declarations`](synergy_domain::contract::Declarations)
 //! here once; its commands then appear on every front end. The imports (a catalogue or
-//! months of market data, from a file of rows) are use cases of their own, not declared
-//! commands.
+//! months of market data, from a file of rows) and webhook registration (whose answer
+//! carries a secret no event holds: [`crate::webhook`]) are use cases of their own, not
+//! declared commands.
 
 use synergy_domain::contract::{BindError, CommandSpec, Values};
 use synergy_proto::Context;

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use synergy_evaluation::figure::group_thousands;
 use synergy_eventlog::{EventLog, Filter, StoredCommit};
 use synergy_proto::{Context, Event, PartnershipId, Timestamp};
 
@@ -278,10 +279,10 @@ fn with_unit(key: &str, text: &str) -> String {
     ];
     let share = ["share", "pct", "percent"];
     if money.iter().any(|w| key.contains(w)) {
-        format!("{} 元", grouped(text))
+        format!("{} 元", group_thousands(text))
     } else if volume.iter().any(|w| key.contains(w)) {
         let trimmed = text.trim_end_matches('0').trim_end_matches('.');
-        format!("{} cases", grouped(trimmed))
+        format!("{} cases", group_thousands(trimmed))
     } else if share.iter().any(|w| key.contains(w)) {
         format!("{text} %")
     } else {
@@ -299,29 +300,6 @@ fn one_line(text: &str) -> String {
     match flat.char_indices().nth(TEXT_CHARS) {
         Some((cut, _)) => format!("{}…", &flat[..cut]),
         None => flat,
-    }
-}
-
-/// `1234567.50` as `1,234,567.50`.
-fn grouped(text: &str) -> String {
-    let (sign, digits) = match text.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", text),
-    };
-    let (int, frac) = match digits.split_once('.') {
-        Some((i, f)) => (i, Some(f)),
-        None => (digits, None),
-    };
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    match frac {
-        Some(f) => format!("{sign}{out}.{f}"),
-        None => format!("{sign}{out}"),
     }
 }
 
@@ -391,8 +369,8 @@ mod tests {
 
     #[test]
     fn thousands_are_grouped() {
-        assert_eq!(grouped("1234567.50"), "1,234,567.50");
-        assert_eq!(grouped("-1000"), "-1,000");
-        assert_eq!(grouped("999"), "999");
+        assert_eq!(group_thousands("1234567.50"), "1,234,567.50");
+        assert_eq!(group_thousands("-1000"), "-1,000");
+        assert_eq!(group_thousands("999"), "999");
     }
 }

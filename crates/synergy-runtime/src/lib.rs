@@ -17,6 +17,7 @@ pub mod nats;
 pub mod projection;
 pub mod query;
 pub mod schedule;
+pub mod webhook;
 
 pub use api::{
     Api, ApiError, IssueRequest, IssuedReport, Local, NotFound, PlanGapRequest, PortfolioRequest,

@@ -175,13 +175,7 @@ async fn idempotency_keys_are_scoped_to_their_caller() {
     w.exec
         .execute(Request::new(
             Principal::new(org("taiyuan"), Role::Admin, "operator"),
-            AnyCommand::Strategy(synergy_strategy::Command::SignPartnership {
-                partnership: other.clone(),
-                manufacturer: org("yunyan"),
-                distributor: org("taiyuan"),
-                region: "Taiyuan".into(),
-                signed_on: "2007-12-18".parse().unwrap(),
-            }),
+            signing(&other, "yunyan", "taiyuan", "Taiyuan", "2007-12-18"),
         ))
         .await
         .unwrap();

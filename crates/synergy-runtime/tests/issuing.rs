@@ -81,23 +81,8 @@ async fn race(w: &World, issuers: usize) -> Vec<(bool, u64)> {
     answers
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn issuers_racing_record_exactly_one_new_version() {
-    let w = world().await;
-    let stream =
-        synergy_evaluation::issued_stream(&w.p, ReportKind::Market, "2008-05".parse().unwrap());
-    let answers = race(&w, 8).await;
-    assert_eq!(
-        answers.iter().filter(|(issued, _)| *issued).count(),
-        1,
-        "{answers:?}"
-    );
-    assert!(
-        answers.iter().all(|(_, version)| *version == 1),
-        "{answers:?}"
-    );
-
-    // A correction, then the race again: version 2, once.
+/// The distributor corrects May 2008 to 1,300 cases, so its report changes.
+async fn correct_may(w: &World) {
     w.api
         .execute(Request::new(
             distributor(),
@@ -105,16 +90,31 @@ async fn issuers_racing_record_exactly_one_new_version() {
         ))
         .await
         .unwrap();
-    let answers = race(&w, 8).await;
+}
+
+/// One of the racers issued, and every one of them answers with `version`.
+#[track_caller]
+fn assert_one_issued(answers: &[(bool, u64)], version: u64) {
     assert_eq!(
         answers.iter().filter(|(issued, _)| *issued).count(),
         1,
         "{answers:?}"
     );
-    assert!(
-        answers.iter().all(|(_, version)| *version == 2),
-        "{answers:?}"
-    );
+    assert!(answers.iter().all(|(_, v)| *v == version), "{answers:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issuers_racing_record_exactly_one_new_version() {
+    let w = world().await;
+    let stream =
+        synergy_evaluation::issued_stream(&w.p, ReportKind::Market, "2008-05".parse().unwrap());
+    let answers = race(&w, 8).await;
+    assert_one_issued(&answers, 1);
+
+    // A correction, then the race again: version 2, once.
+    correct_may(&w).await;
+    let answers = race(&w, 8).await;
+    assert_one_issued(&answers, 2);
 
     let commits = w.api.log().read_aggregate(&stream, 1).await.unwrap();
     let versions: Vec<u64> = commits.iter().map(|c| c.commit.first_version).collect();
@@ -135,13 +135,7 @@ async fn a_retry_under_its_key_is_answered_as_the_first_time() {
         .await
         .unwrap();
     assert_eq!(first.events, ["ReportIssued"]);
-    w.api
-        .execute(Request::new(
-            distributor(),
-            may(&w.p, "1300", Some("keyed wrong")),
-        ))
-        .await
-        .unwrap();
+    correct_may(&w).await;
     // The retry finds its commit: version 1 again, not version 2 of the corrected month.
     let retry = w
         .api

@@ -97,6 +97,15 @@ impl World {
             .unwrap()
     }
 
+    /// A client, with partnership `p` signed by the operator.
+    async fn signed_api(&self) -> NatsApi {
+        let api = self.api().await;
+        api.execute(Request::new(operator(), sign(&p())))
+            .await
+            .unwrap();
+        api
+    }
+
     fn stats(&self, context: Context) -> &ServiceStats {
         self.services
             .iter()
@@ -286,10 +295,7 @@ async fn sign_register_submit_and_read_a_report_over_nats() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refusal_arrives_with_its_kind_rule_field_and_message() {
     let world = World::start().await;
-    let api = world.api().await;
-    api.execute(Request::new(operator(), sign(&p())))
-        .await
-        .unwrap();
+    let api = world.signed_api().await;
 
     // The catalogue is the manufacturer's task.
     let err = api
@@ -342,10 +348,7 @@ async fn a_refusal_arrives_with_its_kind_rule_field_and_message() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_failure_arrives_over_nats_with_its_code_of_the_table() {
     let world = World::start().await;
-    let api = world.api().await;
-    api.execute(Request::new(operator(), sign(&p())))
-        .await
-        .unwrap();
+    let api = world.signed_api().await;
 
     let refused = api
         .execute(Request::new(distributor(), catalogue(&p())))

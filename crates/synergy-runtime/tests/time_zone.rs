@@ -14,7 +14,7 @@ use synergy_runtime::{
 
 mod common;
 
-use common::{catalogue, distributor, manufacturer, month_data, org};
+use common::{catalogue, distributor, manufacturer, month_data, org, signing};
 
 const NEW_YORK: &str = "America/New_York";
 const SHANGHAI: &str = "Asia/Shanghai";
@@ -46,13 +46,7 @@ impl World {
         let operator = Principal::new(org("hongyun"), Role::Admin, "operator");
         w.run(
             operator,
-            AnyCommand::Strategy(synergy_strategy::Command::SignPartnership {
-                partnership: w.p.clone(),
-                manufacturer: org("hongyun"),
-                distributor: org("changzhi"),
-                region: "Changzhi".into(),
-                signed_on: "2026-09-01".parse().unwrap(),
-            }),
+            signing(&w.p, "hongyun", "changzhi", "Changzhi", "2026-09-01"),
         )
         .await
         .unwrap();

@@ -3,11 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 use synergy_proto::{
-    AggregateId, BrandId, Context, Date, OrgId, PartnershipId, Period, PlanId, StreamId,
+    AggregateId, BrandId, Context, Date, OrgId, PartnershipId, Period, PlanId, StreamId, Uuid,
     events::strategy::Target,
 };
 
 use crate::state::{Partnership, Plan};
+use crate::webhook::Webhook;
 
 /// The one aggregate of the context: the partnership with its rulebooks and plans, so that
 /// "one active plan per partnership per period" is decided inside a single consistency
@@ -117,27 +118,29 @@ pub enum Command {
         partnership: PartnershipId,
         zone: String,
     },
+    /// The acting party registers a webhook for the partnership's alerts (`webhook`, an id
+    /// the caller chooses, makes a retry a no-op). Not a declared command: its answer
+    /// carries the signing secret, which only the front end that holds the signing key
+    /// can give (`synergy_runtime::webhook`).
+    RegisterWebhook {
+        partnership: PartnershipId,
+        webhook: Uuid,
+        url: String,
+    },
+    /// The party that registered the webhook removes it.
+    RemoveWebhook {
+        partnership: PartnershipId,
+        webhook: Uuid,
+    },
 }
 
 impl Command {
-    /// The partnership the command acts on.
-    pub fn partnership(&self) -> &PartnershipId {
-        match self {
-            Command::SignPartnership { partnership, .. }
-            | Command::AdoptRulebook { partnership, .. }
-            | Command::TerminatePartnership { partnership, .. }
-            | Command::DraftPlan { partnership, .. }
-            | Command::SetPlanTarget { partnership, .. }
-            | Command::RemovePlanTarget { partnership, .. }
-            | Command::SubmitPlan { partnership, .. }
-            | Command::SignPlan { partnership, .. }
-            | Command::RevisePlan { partnership, .. }
-            | Command::WithdrawPlan { partnership, .. }
-            | Command::AcceptPartnership { partnership }
-            | Command::DeclinePartnership { partnership, .. }
-            | Command::WithdrawPartnership { partnership, .. }
-            | Command::SetTimeZone { partnership, .. } => partnership,
-        }
+    synergy_domain::every_variant_has! {
+        /// The partnership the command acts on.
+        pub fn partnership -> PartnershipId:
+            SignPartnership, AdoptRulebook, TerminatePartnership, DraftPlan, SetPlanTarget,
+            RemovePlanTarget, SubmitPlan, SignPlan, RevisePlan, WithdrawPlan, AcceptPartnership,
+            DeclinePartnership, WithdrawPartnership, SetTimeZone, RegisterWebhook, RemoveWebhook
     }
 
     /// The stream (aggregate) the command acts on.
@@ -174,17 +177,17 @@ pub enum Query {
         partnership: PartnershipId,
         period: Period,
     },
+    /// The partnership's webhooks that `org` registered (every party's, for `None`).
+    Webhooks {
+        partnership: PartnershipId,
+        org: Option<OrgId>,
+    },
 }
 
 impl Query {
-    pub fn partnership(&self) -> &PartnershipId {
-        match self {
-            Query::Partnership { partnership }
-            | Query::Plans { partnership }
-            | Query::Plan { partnership, .. }
-            | Query::ActivePlan { partnership, .. }
-            | Query::ActiveTargets { partnership, .. } => partnership,
-        }
+    synergy_domain::every_variant_has! {
+        pub fn partnership -> PartnershipId:
+            Partnership, Plans, Plan, ActivePlan, ActiveTargets, Webhooks
     }
 
     /// The stream to fold before answering.
@@ -201,4 +204,5 @@ pub enum Answer {
     Plan(Option<Plan>),
     ActivePlan(Option<Plan>),
     ActiveTargets(Vec<Target>),
+    Webhooks(Vec<Webhook>),
 }

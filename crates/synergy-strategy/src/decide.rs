@@ -87,6 +87,10 @@ impl StrategyState {
                 Ok(vec![StrategyEvent::PartnershipProposalWithdrawn { reason }])
             }
             Command::SetTimeZone { zone, .. } => self.set_time_zone(&id, &zone, ctx),
+            Command::RegisterWebhook { webhook, url, .. } => {
+                self.register_webhook(&id, webhook, &url, ctx)
+            }
+            Command::RemoveWebhook { webhook, .. } => self.remove_webhook(&id, webhook, ctx),
             Command::AdoptRulebook {
                 title, adopted_on, ..
             } => {

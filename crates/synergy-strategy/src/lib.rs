@@ -13,6 +13,7 @@ mod decide;
 mod declare;
 mod listing;
 mod state;
+pub mod webhook;
 
 pub use command::{AGGREGATE, Answer, Command, Query, stream_for};
 pub use decide::MAX_PLAN_YEARS;
@@ -23,6 +24,7 @@ pub use state::{
     TimeZoneProposal, partnership_view,
 };
 pub use synergy_domain::PartnershipView;
+pub use webhook::{Webhook, check_url};
 
 use synergy_domain::{BoundedContext, DecisionContext, DomainError};
 use synergy_proto::{Context, Event, StreamId};
@@ -64,5 +66,8 @@ pub fn answer(state: &StrategyState, query: &Query) -> Answer {
                 .map(|p| p.targets_for(*period).cloned().collect())
                 .unwrap_or_default(),
         ),
+        Query::Webhooks { partnership, org } => {
+            Answer::Webhooks(state.webhooks_of(partnership, org.as_ref()).collect())
+        }
     }
 }

@@ -281,6 +281,7 @@ pub struct StrategyState {
     /// A proposal waiting for the other party, before the partnership is signed.
     pub(crate) proposal: Option<Proposal>,
     pub(crate) plans: BTreeMap<PlanId, Plan>,
+    pub(crate) webhooks: crate::webhook::Webhooks,
 }
 
 impl StrategyState {
@@ -299,6 +300,12 @@ impl StrategyState {
     /// unknown plan (which `decide` never produces) changes nothing.
     pub fn evolve(mut self, event: &StrategyEvent) -> Self {
         match event {
+            StrategyEvent::WebhookRegistered { webhook, org, url } => {
+                self.webhooks.insert(*webhook, (org.clone(), url.clone()));
+            }
+            StrategyEvent::WebhookRemoved { webhook } => {
+                self.webhooks.remove(webhook);
+            }
             StrategyEvent::PartnershipSigned {
                 manufacturer,
                 distributor,

@@ -122,11 +122,9 @@ fn the_other_party_accepts_or_signs_the_same_terms() {
     given(proposal(), as_manufacturer())
         .when::<Strategy>(sign("hongyun", "changzhi"))
         .then([]);
-    let e = given(proposal(), as_manufacturer())
+    given(proposal(), as_manufacturer())
         .when::<Strategy>(accept())
-        .refused("partnership.addressee_answers")
-        .clone();
-    assert_eq!(e.kind, ErrorKind::Forbidden);
+        .refused_as("partnership.addressee_answers", ErrorKind::Forbidden);
     // Accepting again once signed is a no-op for its parties.
     given(with(proposal(), signed()), as_distributor())
         .when::<Strategy>(accept())
@@ -238,11 +236,9 @@ fn signing_needs_two_different_parties() {
 
 #[test]
 fn an_outsider_cannot_sign_for_others() {
-    let e = given(vec![], as_outsider())
+    given(vec![], as_outsider())
         .when::<Strategy>(sign("hongyun", "changzhi"))
-        .refused("partnership.parties_only")
-        .clone();
-    assert_eq!(e.kind, ErrorKind::Forbidden);
+        .refused_as("partnership.parties_only", ErrorKind::Forbidden);
     given(vec![], as_admin_for(outsider()))
         .when::<Strategy>(sign("hongyun", "changzhi"))
         .refused("partnership.parties_only");
@@ -284,9 +280,7 @@ fn an_identical_re_sign_is_a_no_op() {
 fn signing_an_existing_partnership_with_other_terms_is_refused() {
     let e = given(signed(), as_manufacturer())
         .when::<Strategy>(sign("hongyun", "taiyuan"))
-        .refused("partnership.already_signed")
-        .clone();
-    assert_eq!(e.kind, ErrorKind::State);
+        .refused_as("partnership.already_signed", ErrorKind::State);
     assert!(e.message.contains("changzhi"), "{e}");
 }
 
@@ -299,11 +293,9 @@ fn a_terminated_partnership_cannot_be_signed_again() {
 
 #[test]
 fn commands_before_signing_are_refused_as_not_found() {
-    let e = given(vec![], as_manufacturer())
+    given(vec![], as_manufacturer())
         .when::<Strategy>(adopt("定期例會高層互訪機制"))
-        .refused("partnership.must_exist")
-        .clone();
-    assert_eq!(e.kind, ErrorKind::NotFound);
+        .refused_as("partnership.must_exist", ErrorKind::NotFound);
 }
 
 #[test]
@@ -348,11 +340,9 @@ fn a_rulebook_needs_a_title_and_a_sensible_date() {
 
 #[test]
 fn only_parties_act_on_a_partnership() {
-    let e = given(signed(), as_outsider())
+    given(signed(), as_outsider())
         .when::<Strategy>(adopt("定期例會高層互訪機制"))
-        .refused("partnership.parties_only")
-        .clone();
-    assert_eq!(e.kind, ErrorKind::Forbidden);
+        .refused_as("partnership.parties_only", ErrorKind::Forbidden);
     given(signed(), as_admin_for(outsider()))
         .when::<Strategy>(terminate("no reason"))
         .refused("partnership.parties_only");
@@ -393,11 +383,9 @@ fn a_terminated_partnership_accepts_nothing_new() {
         },
     ];
     for cmd in commands {
-        let e = given(terminated(), as_manufacturer())
+        given(terminated(), as_manufacturer())
             .when::<Strategy>(cmd)
-            .refused("partnership.terminated_accepts_nothing")
-            .clone();
-        assert_eq!(e.kind, ErrorKind::State);
+            .refused_as("partnership.terminated_accepts_nothing", ErrorKind::State);
     }
 }
 

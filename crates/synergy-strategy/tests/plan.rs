@@ -271,11 +271,9 @@ fn removing_a_target_that_is_not_there_is_refused() {
 #[test]
 fn targets_change_only_in_draft() {
     for history in [submitted(), active()] {
-        let e = given(history, as_manufacturer())
+        given(history, as_manufacturer())
             .when::<Strategy>(set(volume_target(None, "2009", "1")))
-            .refused("plan.targets_only_in_draft")
-            .clone();
-        assert_eq!(e.kind, ErrorKind::State);
+            .refused_as("plan.targets_only_in_draft", ErrorKind::State);
     }
 }
 
@@ -501,9 +499,7 @@ fn activation_overlapping_another_active_plan_is_refused() {
         as_distributor(),
     )
     .when::<Strategy>(sign_other())
-    .refused("plan.one_active_per_period")
-    .clone();
-    assert_eq!(e.kind, ErrorKind::State);
+    .refused_as("plan.one_active_per_period", ErrorKind::State);
     assert!(e.message.contains("plan-2008-2010"), "{e}");
 }
 

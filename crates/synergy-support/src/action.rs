@@ -91,15 +91,9 @@ pub enum ActionItemCommand {
 }
 
 impl ActionItemCommand {
-    pub fn partnership(&self) -> &PartnershipId {
-        match self {
-            Self::Raise { partnership, .. }
-            | Self::Progress { partnership, .. }
-            | Self::Close { partnership, .. }
-            | Self::Reopen { partnership, .. }
-            | Self::AcceptRecommendation { partnership, .. }
-            | Self::DismissRecommendation { partnership, .. } => partnership,
-        }
+    synergy_domain::every_variant_has! {
+        pub fn partnership -> PartnershipId:
+            Raise, Progress, Close, Reopen, AcceptRecommendation, DismissRecommendation
     }
 
     pub fn item(&self) -> Cow<'_, ActionItemId> {

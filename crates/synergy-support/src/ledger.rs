@@ -101,10 +101,8 @@ impl SupportLedger {
     /// Folds the partnership's events; events of other contexts are skipped.
     pub fn from_events<'a>(events: impl IntoIterator<Item = &'a Event>) -> Self {
         let mut ledger = Self::new();
-        for event in events {
-            if let Event::Support(e) = event {
-                ledger.apply(e);
-            }
+        for e in synergy_proto::events::events_of(events) {
+            ledger.apply(e);
         }
         ledger
     }

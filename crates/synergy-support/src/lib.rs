@@ -179,13 +179,8 @@ pub enum Query {
 }
 
 impl Query {
-    pub fn partnership(&self) -> &PartnershipId {
-        match self {
-            Query::Meeting { partnership, .. }
-            | Query::ActionItem { partnership, .. }
-            | Query::SupportRequest { partnership, .. }
-            | Query::Overview { partnership, .. } => partnership,
-        }
+    synergy_domain::every_variant_has! {
+        pub fn partnership -> PartnershipId: Meeting, ActionItem, SupportRequest, Overview
     }
 
     /// The one stream the query reads, or `None` when it reads all the partnership's

@@ -68,20 +68,12 @@ pub enum MeetingCommand {
 }
 
 impl MeetingCommand {
-    pub fn partnership(&self) -> &PartnershipId {
-        match self {
-            Self::Schedule { partnership, .. }
-            | Self::Hold { partnership, .. }
-            | Self::Cancel { partnership, .. } => partnership,
-        }
+    synergy_domain::every_variant_has! {
+        pub fn partnership -> PartnershipId: Schedule, Hold, Cancel
     }
 
-    pub fn meeting(&self) -> &MeetingId {
-        match self {
-            Self::Schedule { meeting, .. }
-            | Self::Hold { meeting, .. }
-            | Self::Cancel { meeting, .. } => meeting,
-        }
+    synergy_domain::every_variant_has! {
+        pub fn meeting -> MeetingId: Schedule, Hold, Cancel
     }
 }
 

@@ -69,20 +69,12 @@ pub enum SupportRequestCommand {
 }
 
 impl SupportRequestCommand {
-    pub fn partnership(&self) -> &PartnershipId {
-        match self {
-            Self::Open { partnership, .. }
-            | Self::Acknowledge { partnership, .. }
-            | Self::Resolve { partnership, .. } => partnership,
-        }
+    synergy_domain::every_variant_has! {
+        pub fn partnership -> PartnershipId: Open, Acknowledge, Resolve
     }
 
-    pub fn request(&self) -> &SupportRequestId {
-        match self {
-            Self::Open { request, .. }
-            | Self::Acknowledge { request, .. }
-            | Self::Resolve { request, .. } => request,
-        }
+    synergy_domain::every_variant_has! {
+        pub fn request -> SupportRequestId: Open, Acknowledge, Resolve
     }
 }
 

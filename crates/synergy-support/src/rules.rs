@@ -13,25 +13,14 @@ pub const MAX_TEXT_CHARS: usize = 2_000;
 /// The longest minutes of one meeting.
 pub const MAX_MINUTES_CHARS: usize = 50_000;
 
-/// The partnership the command names, checked against the view the shell loaded, and the
-/// side the principal acts as in it. A terminated partnership accepts nothing new, so every
-/// support command goes through here.
+/// The partnership the command names, checked against the view the shell loaded
+/// ([`DecisionContext::partnership_named`]), and the side the principal acts as in it. A
+/// terminated partnership accepts nothing new, so every support command goes through here.
 pub(crate) fn acting_side<'c>(
     ctx: &'c DecisionContext,
     partnership: &PartnershipId,
 ) -> Result<(&'c PartnershipView, Side), DomainError> {
-    let view = ctx.partnership(partnership)?;
-    if &view.id != partnership {
-        // The shell loaded the wrong read model; deciding against it would let one
-        // partnership's parties act on another's stream.
-        return Err(DomainError::not_found(
-            "partnership.must_exist",
-            format!(
-                "partnership {partnership} was not loaded (the view given is of {}); retry the command",
-                view.id
-            ),
-        ));
-    }
+    let view = ctx.partnership_named(partnership)?;
     let side = view.active_side_of(&ctx.principal)?;
     Ok((view, side))
 }

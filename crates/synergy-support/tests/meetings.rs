@@ -178,9 +178,7 @@ fn an_admin_schedules_on_behalf_of_a_party() {
 fn scheduling_twice_is_refused() {
     let e = given([review_scheduled("2008-07-05")], ctx(manufacturer()))
         .when::<SupportContext>(review_on("2008-07-06"))
-        .refused("meeting.schedule_once")
-        .clone();
-    assert_eq!(e.kind, ErrorKind::State);
+        .refused_as("meeting.schedule_once", ErrorKind::State);
     assert!(e.message.contains("new id"), "{e}");
 }
 
@@ -250,11 +248,9 @@ fn a_blank_agenda_item_is_refused_naming_it() {
 
 #[test]
 fn only_parties_of_a_partnership_in_force_schedule() {
-    let e = given([], ctx(outsider()))
+    given([], ctx(outsider()))
         .when::<SupportContext>(review_on("2008-07-05"))
-        .refused("partnership.parties_only")
-        .clone();
-    assert_eq!(e.kind, ErrorKind::Forbidden);
+        .refused_as("partnership.parties_only", ErrorKind::Forbidden);
     let hongyun_as_distributor =
         synergy_domain::Principal::new(hongyun(), synergy_proto::Role::Distributor, "x");
     for (c, rule) in [
@@ -336,11 +332,9 @@ fn an_executive_visit_needs_only_one_attendee() {
 
 #[test]
 fn holding_an_unscheduled_meeting_is_refused() {
-    let e = given([], ctx(manufacturer()))
+    given([], ctx(manufacturer()))
         .when::<SupportContext>(hold("2008-07-05", both_sides(), "x", &[]))
-        .refused("meeting.must_be_scheduled")
-        .clone();
-    assert_eq!(e.kind, ErrorKind::NotFound);
+        .refused_as("meeting.must_be_scheduled", ErrorKind::NotFound);
 }
 
 #[test]
@@ -461,9 +455,7 @@ fn a_held_meeting_cannot_be_held_again_or_cancelled() {
     let history = [review_scheduled("2008-07-05"), held_event("2008-07-05")];
     let e = given(history.clone(), ctx(manufacturer()))
         .when::<SupportContext>(hold("2008-07-06", both_sides(), "Again.", &[]))
-        .refused("meeting.concluded_is_final")
-        .clone();
-    assert_eq!(e.kind, ErrorKind::State);
+        .refused_as("meeting.concluded_is_final", ErrorKind::State);
     assert!(e.message.contains("already held on 2008-07-05"), "{e}");
     given(history, ctx(manufacturer()))
         .when::<SupportContext>(cancel("Changed our minds."))

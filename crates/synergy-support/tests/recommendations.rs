@@ -271,9 +271,7 @@ fn a_recommendation_is_decided_once() {
     ] {
         let e = given(dismissed.clone(), ctx(distributor()))
             .when::<SupportContext>(again)
-            .refused("recommendation.decided_once")
-            .clone();
-        assert_eq!(e.kind, ErrorKind::State);
+            .refused_as("recommendation.decided_once", ErrorKind::State);
         assert!(e.message.contains("replaced in September"), "{e}");
     }
     let e = given(

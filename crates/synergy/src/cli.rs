@@ -85,6 +85,15 @@ pub struct Cli {
     /// CLI's imports and to the uploads of `up` and `serve gateway`.
     #[arg(long = "import-limit", global = true, value_name = "NAME=VALUE")]
     pub import_limit: Vec<String>,
+    /// The webhook signing key (64 hex digits, mode 0600): every webhook's secret is
+    /// derived from it. `up` makes `webhook.key` in the data directory on first start;
+    /// over NATS give the gateway and the evaluation service the same file.
+    #[arg(long, global = true, env = "SYNERGY_WEBHOOK_KEY", value_name = "FILE")]
+    pub webhook_key: Option<PathBuf>,
+    /// A test facility: webhook retries as FIRST,MAX,GIVE_UP (`200ms,1s,5s`) instead of
+    /// 10 s doubling up to 1 h for 24 h (docs/webhooks.md).
+    #[arg(long, global = true, hide = true, value_name = "SCHEDULE")]
+    pub webhook_retry: Option<synergy_runtime::webhook::RetrySchedule>,
     /// The import limits in force: the defaults, then the config file's `[import]`, then
     /// `--import-limit`.
     #[arg(skip)]
@@ -193,6 +202,10 @@ pub enum Command {
     /// People who sign in to the web app: invite one by a one-time link.
     #[command(subcommand)]
     User(UserCmd),
+    /// Register, list or remove an organisation's webhooks: where a partnership's alerts
+    /// are POSTed, signed (docs/webhooks.md).
+    #[command(subcommand)]
+    Webhook(crate::hooks::WebhookCmd),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]

@@ -7,6 +7,7 @@ pub mod config;
 pub mod declared;
 pub mod demo;
 pub mod history;
+pub mod hooks;
 pub mod portfolio;
 mod run;
 mod serve;

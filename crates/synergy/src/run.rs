@@ -116,12 +116,20 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     let act_as = cli.act_as.clone();
     let nats = cli.nats_address()?;
     let nats = nats.as_ref();
+    let hooks = crate::serve::HookOptions {
+        key: cli.webhook_key.clone(),
+        retry: cli.webhook_retry.unwrap_or_default(),
+    };
     let limits = cli.import_limits;
-    let secure_cookies = cli.secure_cookies;
     let gateway_limits = synergy_gateway::Limits {
         body_bytes: cli.body_limit,
         import: limits,
         ..synergy_gateway::Limits::default()
+    };
+    let gateway = crate::serve::GatewayOptions {
+        limits: gateway_limits,
+        demo: false,
+        secure_cookies: cli.secure_cookies,
     };
     match cli.command {
         Command::Demo(args) => {
@@ -164,10 +172,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 &data,
                 nats,
                 &args.addr,
-                args.demo,
-                gateway_limits,
+                crate::serve::GatewayOptions {
+                    demo: args.demo,
+                    ..gateway
+                },
                 clock,
-                secure_cookies,
+                &hooks,
             )
             .await
         }
@@ -177,16 +187,17 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             clock_file,
         } => {
             let clock = crate::serve::clock(clock_file.as_deref())?;
-            crate::serve::serve(
-                &service,
-                &data,
-                nats,
-                &addr,
-                gateway_limits,
-                clock,
-                secure_cookies,
-            )
-            .await
+            crate::serve::serve(&service, &data, nats, &addr, gateway, clock, &hooks).await
+        }
+        Command::Webhook(cmd) => {
+            // Over NATS the key is the one the gateway and the evaluation service share:
+            // only `--webhook-key` names it.
+            let key = match nats {
+                Some(_) => crate::hooks::given_key(hooks.key.as_deref())?,
+                None => Some(crate::hooks::key(&data, hooks.key.as_deref())?),
+            };
+            let api = api(&data, nats).await?;
+            crate::hooks::run(&*api, key, cmd).await
         }
         Command::Completions { shell } => {
             // Written whole from memory: clap_complete panics on a write error (a closed
@@ -356,12 +367,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             file,
         }) => {
             let api = api(&data, nats).await?;
-            let import = Import {
-                file: &file,
-                options: &options,
-                act_as,
-                limits: &limits,
-            };
+            let import = Import::new(&file, &options, act_as, &limits);
             import_catalogue(&*api, partnership, import).await
         }
         Command::MarketData(MarketDataCmd::Import {
@@ -371,12 +377,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             file,
         }) => {
             let api = api(&data, nats).await?;
-            let import = Import {
-                file: &file,
-                options: &options,
-                act_as,
-                limits: &limits,
-            };
+            let import = Import::new(&file, &options, act_as, &limits);
             import_market_data(&*api, partnership, reason, import).await
         }
         Command::Template(args) => write_template(&args),

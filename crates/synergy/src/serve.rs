@@ -99,13 +99,15 @@ fn invite_demo_users(users: &UserStore, base: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// How the gateway serves the web app.
+/// How the gateway serves: its request limits and the web app's options.
 #[derive(Debug, Clone, Copy)]
-struct WebOptions {
-    /// Print one-time links for the demo's users on a first start.
-    demo: bool,
-    /// Cookies always `Secure` (`--secure-cookies`).
-    secure_cookies: bool,
+pub struct GatewayOptions {
+    pub limits: synergy_gateway::Limits,
+    /// Load the demo if the data directory is new, and print one-time links for its users
+    /// on a first start (`up --demo`).
+    pub demo: bool,
+    /// The web app's cookies always `Secure` (`--secure-cookies`).
+    pub secure_cookies: bool,
 }
 
 async fn gateway(
@@ -114,8 +116,11 @@ async fn gateway(
     data: &Path,
     nats: Option<async_nats::Client>,
     stop: watch::Receiver<bool>,
-    limits: synergy_gateway::Limits,
-    web: WebOptions,
+    options: GatewayOptions,
+    (webhook_key, outbox): (
+        Option<synergy_runtime::webhook::SigningKey>,
+        Option<Arc<synergy_runtime::webhook::Outbox>>,
+    ),
 ) -> anyhow::Result<()> {
     let tokens = tokens(data)?;
     let users = users(data)?;
@@ -139,14 +144,20 @@ async fn gateway(
     let local = listener.local_addr()?;
     println!("synergy: HTTP API on http://{local} (OpenAPI at /openapi.json)");
     println!("synergy: web app on http://{local}/");
-    if web.demo {
+    if options.demo {
         invite_demo_users(&users, &format!("http://{local}"))?;
     }
     println!("ready");
-    let state = GatewayState::new(api, tokens)
-        .with_limits(limits)
+    let mut state = GatewayState::new(api, tokens)
+        .with_limits(options.limits)
         .with_users(users)
-        .with_secure_cookies(web.secure_cookies);
+        .with_secure_cookies(options.secure_cookies);
+    if let Some(key) = webhook_key {
+        state = state.with_webhook_key(key);
+    }
+    if let Some(outbox) = outbox {
+        state = state.with_webhook_outbox(outbox);
+    }
     synergy_gateway::serve(listener, state, until(stop)).await?;
     if let Some(admin) = admin {
         admin.await.context("token administration panicked")??;
@@ -171,20 +182,51 @@ pub fn clock(file: Option<&Path>) -> anyhow::Result<Arc<dyn Clock>> {
     })
 }
 
+/// Where the webhook signing key is and how deliveries are retried.
+#[derive(Debug, Clone, Default)]
+pub struct HookOptions {
+    /// `--webhook-key`; `None` for `webhook.key` in the data directory.
+    pub key: Option<std::path::PathBuf>,
+    pub retry: synergy_runtime::webhook::RetrySchedule,
+}
+
+impl HookOptions {
+    /// The key of a process that is the whole installation (`up`).
+    fn key(&self, data: &Path) -> anyhow::Result<synergy_runtime::webhook::SigningKey> {
+        crate::hooks::key(data, self.key.as_deref())
+    }
+
+    /// The key of one service of several (`serve gateway`, `serve evaluation`): only the
+    /// one given, since a key of its own would not be the other's. Without it, webhooks
+    /// are off in this process, which it says.
+    fn shared_key(
+        &self,
+        what: &str,
+    ) -> anyhow::Result<Option<synergy_runtime::webhook::SigningKey>> {
+        let key = crate::hooks::given_key(self.key.as_deref())?;
+        if key.is_none() {
+            println!(
+                "synergy: webhooks are off in the {what}: give it and the evaluation service the same key (--webhook-key FILE or {}; deploy/README.md)",
+                crate::hooks::SIGNING_KEY_ENV
+            );
+        }
+        Ok(key)
+    }
+}
+
 /// `synergy up`: every service and the gateway in one process.
 pub async fn up(
     data: &Path,
     nats_url: Option<&NatsAddress>,
     addr: &str,
-    demo: bool,
-    import: synergy_gateway::Limits,
+    options: GatewayOptions,
     clock: Arc<dyn Clock>,
-    secure_cookies: bool,
+    hooks: &HookOptions,
 ) -> anyhow::Result<ExitCode> {
     let stop = shutdown_signal();
     match nats_url {
         None => {
-            if demo && !data.join("log").exists() {
+            if options.demo && !data.join("log").exists() {
                 println!("loading the Changzhi demo into {}", data.display());
                 let (api, _clock) = crate::demo::prepare(data).await?;
                 drop(api);
@@ -196,21 +238,19 @@ pub async fn up(
                 stop.clone(),
             ));
             let scheduler = tokio::spawn(schedule::run(local.clone(), stop.clone()));
+            let key = hooks.key(data)?;
+            let delivering = crate::hooks::Delivering::start(
+                Arc::clone(local.log()),
+                &data.join("outbox"),
+                key.clone(),
+                hooks.retry,
+                stop.clone(),
+            )?;
             let views = Arc::clone(local.views());
             println!("synergy up: embedded event log in {}", data.display());
-            let served = gateway(
-                addr,
-                Arc::new(local),
-                data,
-                None,
-                stop,
-                import,
-                WebOptions {
-                    demo,
-                    secure_cookies,
-                },
-            )
-            .await;
+            let hooked = (Some(key), Some(Arc::clone(&delivering.outbox)));
+            let served = gateway(addr, Arc::new(local), data, None, stop, options, hooked).await;
+            delivering.finish().await;
             match consumer.await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => tracing::error!(error = %e, "evaluation consumer stopped"),
@@ -223,7 +263,7 @@ pub async fn up(
             served?;
         }
         Some(url) => {
-            if demo {
+            if options.demo {
                 bail!(
                     "--demo loads the embedded log; start without --nats, or load data with the CLI"
                 );
@@ -233,24 +273,22 @@ pub async fn up(
                 Arc::new(JetStreamLog::open(client.clone(), JetStreamConfig::default()).await?);
             let mut config = ServiceConfig::new(ServiceRole::All).views(data.join("views"));
             config.clock = clock;
+            let key = hooks.key(data)?;
+            let delivering = crate::hooks::Delivering::start(
+                Arc::clone(&log),
+                &data.join("outbox"),
+                key.clone(),
+                hooks.retry,
+                stop.clone(),
+            )?;
             let services = tokio::spawn(nats::serve(client, config, log, stop.clone()));
             let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
             println!("synergy up: every service on NATS at {url}");
             let admin = nats::connect(url, "synergy-gateway").await?;
-            let served = gateway(
-                addr,
-                api,
-                data,
-                Some(admin),
-                stop,
-                import,
-                WebOptions {
-                    demo: false,
-                    secure_cookies,
-                },
-            )
-            .await;
+            let hooked = (Some(key), Some(Arc::clone(&delivering.outbox)));
+            let served = gateway(addr, api, data, Some(admin), stop, options, hooked).await;
             services.await.context("services panicked")??;
+            delivering.finish().await;
             served?;
         }
     }
@@ -263,9 +301,9 @@ pub async fn serve(
     data: &Path,
     nats_url: Option<&NatsAddress>,
     addr: &str,
-    import: synergy_gateway::Limits,
+    options: GatewayOptions,
     clock: Arc<dyn Clock>,
-    secure_cookies: bool,
+    hooks: &HookOptions,
 ) -> anyhow::Result<ExitCode> {
     let Some(url) = nats_url else {
         bail!(
@@ -274,25 +312,14 @@ pub async fn serve(
     };
     // Every service and the gateway on --addr: what `up --nats` runs.
     if service == "all" {
-        return up(data, Some(url), addr, false, import, clock, secure_cookies).await;
+        return up(data, Some(url), addr, options, clock, hooks).await;
     }
     let stop = shutdown_signal();
     if service == "gateway" {
         let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
         let admin = nats::connect(url, "synergy-gateway").await?;
-        gateway(
-            addr,
-            api,
-            data,
-            Some(admin),
-            stop,
-            import,
-            WebOptions {
-                demo: false,
-                secure_cookies,
-            },
-        )
-        .await?;
+        let hooked = (hooks.shared_key("gateway")?, None);
+        gateway(addr, api, data, Some(admin), stop, options, hooked).await?;
         return Ok(ExitCode::SUCCESS);
     }
     let role: ServiceRole = service.parse().map_err(|e| {
@@ -305,6 +332,21 @@ pub async fn serve(
     if role.hosts(synergy_proto::Context::Evaluation) {
         config = config.views(data.join("views"));
     }
+    // The evaluation service delivers the webhooks: it follows the whole log already.
+    let key = match role.hosts(synergy_proto::Context::Evaluation) {
+        true => hooks.shared_key("evaluation service")?,
+        false => None,
+    };
+    let delivering = match key {
+        Some(key) => Some(crate::hooks::Delivering::start(
+            Arc::clone(&log),
+            &data.join("outbox"),
+            key,
+            hooks.retry,
+            stop.clone(),
+        )?),
+        None => None,
+    };
     let service = nats::Service::new(client, config, log);
     let mut ready = service.ready();
     let run = tokio::spawn(service.run(stop));
@@ -312,6 +354,9 @@ pub async fn serve(
         println!("ready");
     }
     run.await.context("service panicked")??;
+    if let Some(delivering) = delivering {
+        delivering.finish().await;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -72,6 +72,8 @@ impl Event {
                     PartnershipProposalWithdrawn,
                     TimeZoneProposed,
                     TimeZoneSet,
+                    WebhookRegistered,
+                    WebhookRemoved,
                 }
             ),
             Event::Marketing(e) => names!(
@@ -149,11 +151,34 @@ impl Event {
     }
 }
 
+/// One context's events, as an [`Event`] wraps them.
+pub trait ContextEvent {
+    /// The context's event inside `event`, if `event` is one of this context's.
+    fn picked(event: &Event) -> Option<&Self>;
+}
+
+/// One context's events in a stream's history, every other context's skipped:
+/// `events_of::<BrandEvent>(history)`.
+pub fn events_of<'a, E: ContextEvent + 'a>(
+    history: impl IntoIterator<Item = &'a Event>,
+) -> impl Iterator<Item = &'a E> {
+    history.into_iter().filter_map(E::picked)
+}
+
 macro_rules! from_context_event {
     ($($ty:ident => $variant:ident),* $(,)?) => {
         $(impl From<$ty> for Event {
             fn from(e: $ty) -> Event {
                 Event::$variant(e)
+            }
+        }
+
+        impl ContextEvent for $ty {
+            fn picked(event: &Event) -> Option<&Self> {
+                match event {
+                    Event::$variant(e) => Some(e),
+                    _ => None,
+                }
             }
         })*
     };

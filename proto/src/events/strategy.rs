@@ -1,6 +1,7 @@
 //! 戰略目標協同 — partnerships, the rulebooks they adopt, and development plans.
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::amount::{Cases, Percent, Yuan};
 use crate::ids::{BrandId, OrgId, PlanId};
@@ -91,4 +92,14 @@ pub enum StrategyEvent {
     /// 10th are judged there. Settles any pending proposal. Before the first, the zone is
     /// `Asia/Shanghai`.
     TimeZoneSet { zone: String },
+    /// `org`, a party, registers a webhook: the partnership's alerts are POSTed to `url`
+    /// from now on. The secret its deliveries are signed with is derived from `webhook`
+    /// by the delivering process and is never recorded (the log is published on NATS).
+    WebhookRegistered {
+        webhook: Uuid,
+        org: OrgId,
+        url: String,
+    },
+    /// The webhook receives nothing more, not even deliveries still pending.
+    WebhookRemoved { webhook: Uuid },
 }

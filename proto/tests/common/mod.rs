@@ -552,6 +552,16 @@ pub fn every_event(f: &Fields) -> Vec<Event> {
         },
     ];
     all.extend(evaluation_later.into_iter().map(Event::from));
+    let webhook = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 | u128::from(f.big));
+    let webhooks = [
+        StrategyEvent::WebhookRegistered {
+            webhook,
+            org: f.org_a.clone(),
+            url: format!("https://hooks.example.com/{}", f.id),
+        },
+        StrategyEvent::WebhookRemoved { webhook },
+    ];
+    all.extend(webhooks.into_iter().map(Event::from));
     all
 }
 

@@ -112,12 +112,9 @@ pub async fn concurrent_writers<L: EventLog + Clone>(
     batches: Vec<Vec<Commit>>,
     cap: Duration,
 ) -> anyhow::Result<Run> {
-    let mut tasks = JoinSet::new();
-    let start = Instant::now();
-    let deadline = start + cap;
-    for batch in batches {
+    timed_writers(batches, cap, "a writer task failed", |batch, deadline| {
         let log = log.clone();
-        tasks.spawn(async move {
+        async move {
             let mut latencies = Latencies::with_capacity(batch.len());
             let mut version = 0;
             for commit in batch {
@@ -133,15 +130,113 @@ pub async fn concurrent_writers<L: EventLog + Clone>(
                 version = appended.last_version;
             }
             anyhow::Ok(latencies)
-        });
+        }
+    })
+    .await
+}
+
+/// One task a batch, all at once, each writing its batch until the deadline `cap` from
+/// now and timing every write; their latencies merged into one run. `failed` says which
+/// task a panic or an error came from.
+pub async fn timed_writers<B, W, F>(
+    batches: Vec<B>,
+    cap: Duration,
+    failed: &'static str,
+    write: W,
+) -> anyhow::Result<Run>
+where
+    W: Fn(B, Instant) -> F,
+    F: Future<Output = anyhow::Result<Latencies>> + Send + 'static,
+{
+    let mut tasks = JoinSet::new();
+    let start = Instant::now();
+    let deadline = start + cap;
+    for batch in batches {
+        tasks.spawn(write(batch, deadline));
     }
     let mut run = Run::default();
     while let Some(done) = tasks.join_next().await {
-        run.latencies.merge(done.context("a writer task failed")??);
+        run.latencies.merge(done.context(failed)??);
     }
     run.elapsed = start.elapsed();
     run.ops = run.latencies.len() as u64;
     Ok(run)
+}
+
+/// How much the read phase reads, and how the log is filled for it.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadSizes {
+    pub commits: u64,
+    pub fill_writers: usize,
+    pub fill_cap: Duration,
+    pub rounds: usize,
+}
+
+/// What the read phase measured.
+#[derive(Debug)]
+pub struct ReadResults {
+    /// The head every round read up to.
+    pub upto: u64,
+    pub raw: Read,
+    pub log: Read,
+    /// The log's round whose resident memory grew the most.
+    pub memory: RssTrace,
+}
+
+/// The read phase, the same on every backend: fills `log` (`filling` says so) up to the
+/// commits it reads if it holds fewer, then reads it whole in every round on both sides,
+/// in the order [`sides`] alternates; `raw` reads the backend's own baseline up to a head.
+pub async fn read_phase<L, R, F>(
+    log: &L,
+    name: &str,
+    filling: &str,
+    sizes: ReadSizes,
+    mut raw: R,
+) -> anyhow::Result<ReadResults>
+where
+    L: EventLog + Clone,
+    R: FnMut(u64) -> F,
+    F: Future<Output = anyhow::Result<Read>>,
+{
+    let upto = fill_for_reads(
+        log,
+        filling,
+        sizes.commits,
+        sizes.fill_writers,
+        sizes.fill_cap,
+    )
+    .await?;
+    let mut raw_read = Read::default();
+    let mut log_read = Read::default();
+    let mut memory: Option<RssTrace> = None;
+    for round in 0..sizes.rounds {
+        eprintln!(
+            "{name}: read round {}/{} over {upto} commits",
+            round + 1,
+            sizes.rounds
+        );
+        for side in sides(round) {
+            match side {
+                Side::Raw => raw_read.absorb(raw(upto).await?),
+                Side::Log => {
+                    let mut trace = RssTrace::start();
+                    log_read.absorb(subscribe_through(log, upto, &mut trace).await?);
+                    if memory
+                        .as_ref()
+                        .is_none_or(|m| trace.growth_kib() > m.growth_kib())
+                    {
+                        memory = Some(trace);
+                    }
+                }
+            }
+        }
+    }
+    Ok(ReadResults {
+        upto,
+        raw: raw_read,
+        log: log_read,
+        memory: memory.unwrap_or_default(),
+    })
 }
 
 /// Fills `log` up to `commits` for the read phase if it holds fewer (`what` names the log

@@ -12,7 +12,6 @@ use futures::StreamExt;
 use synergy_eventlog::{JetStreamConfig, JetStreamLog};
 use synergy_proto::{Commit, Uuid, decode_commit};
 use synergy_testkit::NatsServer;
-use tokio::task::JoinSet;
 
 use super::common::{self, Read, Run, Side};
 use super::data;
@@ -85,45 +84,40 @@ async fn raw_publish(
     batches: Vec<RawBatch>,
     cap: Duration,
 ) -> anyhow::Result<Run> {
-    let mut tasks = JoinSet::new();
-    let start = Instant::now();
-    let deadline = start + cap;
-    for batch in batches {
-        let js = js.clone();
-        tasks.spawn(async move {
-            let mut latencies = Latencies::with_capacity(batch.records.len());
-            let mut last_seq = 0u64;
-            for (commit_id, payload) in batch.records {
-                if Instant::now() >= deadline {
-                    break;
+    common::timed_writers(
+        batches,
+        cap,
+        "a raw publisher task failed",
+        |batch, deadline| {
+            let js = js.clone();
+            async move {
+                let mut latencies = Latencies::with_capacity(batch.records.len());
+                let mut last_seq = 0u64;
+                for (commit_id, payload) in batch.records {
+                    if Instant::now() >= deadline {
+                        break;
+                    }
+                    let t = Instant::now();
+                    let mut headers = HeaderMap::new();
+                    headers.insert(MSG_ID, commit_id.to_string().as_str());
+                    headers.insert(EXPECTED_LAST_SUBJECT_SEQ, last_seq.to_string().as_str());
+                    let ack = js
+                        .publish_with_headers(batch.subject.clone(), headers, payload)
+                        .await
+                        .context("raw publish")?
+                        .await
+                        .context("raw publish ack")?;
+                    latencies.record(t.elapsed());
+                    if ack.duplicate {
+                        bail!("the raw publish of {commit_id} was taken for a duplicate");
+                    }
+                    last_seq = ack.sequence;
                 }
-                let t = Instant::now();
-                let mut headers = HeaderMap::new();
-                headers.insert(MSG_ID, commit_id.to_string().as_str());
-                headers.insert(EXPECTED_LAST_SUBJECT_SEQ, last_seq.to_string().as_str());
-                let ack = js
-                    .publish_with_headers(batch.subject.clone(), headers, payload)
-                    .await
-                    .context("raw publish")?
-                    .await
-                    .context("raw publish ack")?;
-                latencies.record(t.elapsed());
-                if ack.duplicate {
-                    bail!("the raw publish of {commit_id} was taken for a duplicate");
-                }
-                last_seq = ack.sequence;
+                anyhow::Ok(latencies)
             }
-            anyhow::Ok(latencies)
-        });
-    }
-    let mut run = Run::default();
-    while let Some(done) = tasks.join_next().await {
-        run.latencies
-            .merge(done.context("a raw publisher task failed")??);
-    }
-    run.elapsed = start.elapsed();
-    run.ops = run.latencies.len() as u64;
-    Ok(run)
+        },
+    )
+    .await
 }
 
 /// Raw baseline of reading: a pull consumer (no acks) over the log's stream from the
@@ -232,40 +226,21 @@ pub async fn run(plan: &JsPlan) -> anyhow::Result<JsResults> {
         }
     }
 
-    let upto = common::fill_for_reads(
+    let sizes = common::ReadSizes {
+        commits: plan.read_commits,
+        fill_writers: plan.fill_writers,
+        fill_cap: plan.fill_cap,
+        rounds: plan.read_rounds,
+    };
+    let read = common::read_phase(
         &log,
+        "jetstream",
         "jetstream: filling the stream",
-        plan.read_commits,
-        plan.fill_writers,
-        plan.fill_cap,
+        sizes,
+        |upto| raw_pull(&js, log.stream_name(), upto),
     )
     .await?;
-
-    let mut raw_read = Read::default();
-    let mut log_read = Read::default();
-    let mut memory: Option<RssTrace> = None;
-    for round in 0..plan.read_rounds {
-        eprintln!(
-            "jetstream: read round {}/{} over {upto} commits",
-            round + 1,
-            plan.read_rounds
-        );
-        for side in common::sides(round) {
-            match side {
-                Side::Raw => raw_read.absorb(raw_pull(&js, log.stream_name(), upto).await?),
-                Side::Log => {
-                    let mut trace = RssTrace::start();
-                    log_read.absorb(common::subscribe_through(&log, upto, &mut trace).await?);
-                    if memory
-                        .as_ref()
-                        .is_none_or(|m| trace.growth_kib() > m.growth_kib())
-                    {
-                        memory = Some(trace);
-                    }
-                }
-            }
-        }
-    }
+    let (raw_read, log_read, upto) = (read.raw, read.log, read.upto);
     let stored_bytes = raw_read.bytes / plan.read_rounds.max(1) as u64;
     drop(log);
     drop(js);
@@ -277,7 +252,7 @@ pub async fn run(plan: &JsPlan) -> anyhow::Result<JsResults> {
         log_pipelined,
         raw_read,
         log_read,
-        memory: memory.unwrap_or_default(),
+        memory: read.memory,
         read_commits: upto,
         stored_bytes,
     })

@@ -315,46 +315,18 @@ pub async fn run(plan: &SledPlan) -> anyhow::Result<SledResults> {
         std::fs::remove_dir_all(&dir)?;
     }
 
-    let upto = common::fill_for_reads(
-        &log,
-        "sled: filling the log",
-        plan.read_commits,
-        plan.fill_writers,
-        plan.fill_cap,
-    )
+    let sizes = common::ReadSizes {
+        commits: plan.read_commits,
+        fill_writers: plan.fill_writers,
+        fill_cap: plan.fill_cap,
+        rounds: plan.read_rounds,
+    };
+    let read = common::read_phase(&log, "sled", "sled: filling the log", sizes, |upto| {
+        let scan_db = db.clone();
+        async move { tokio::task::spawn_blocking(move || raw_scan_decode(&scan_db, upto)).await? }
+    })
     .await?;
-
-    let mut raw_read = Read::default();
-    let mut log_read = Read::default();
-    let mut memory: Option<RssTrace> = None;
-    for round in 0..plan.read_rounds {
-        eprintln!(
-            "sled: read round {}/{} over {upto} commits",
-            round + 1,
-            plan.read_rounds
-        );
-        for side in common::sides(round) {
-            match side {
-                Side::Raw => {
-                    let scan_db = db.clone();
-                    raw_read.absorb(
-                        tokio::task::spawn_blocking(move || raw_scan_decode(&scan_db, upto))
-                            .await??,
-                    );
-                }
-                Side::Log => {
-                    let mut trace = RssTrace::start();
-                    log_read.absorb(common::subscribe_through(&log, upto, &mut trace).await?);
-                    if memory
-                        .as_ref()
-                        .is_none_or(|m| trace.growth_kib() > m.growth_kib())
-                    {
-                        memory = Some(trace);
-                    }
-                }
-            }
-        }
-    }
+    let (raw_read, log_read, upto) = (read.raw, read.log, read.upto);
     let stored_bytes = raw_read.bytes / plan.read_rounds.max(1) as u64;
     close(log).await;
     drop(db);
@@ -367,7 +339,7 @@ pub async fn run(plan: &SledPlan) -> anyhow::Result<SledResults> {
         group_stats,
         raw_read,
         log_read,
-        memory: memory.unwrap_or_default(),
+        memory: read.memory,
         read_commits: upto,
         stored_bytes,
     })

@@ -18,18 +18,7 @@ impl<'a> Acting<'a> {
         ctx: &'a DecisionContext,
         partnership: &PartnershipId,
     ) -> Result<Self, DomainError> {
-        let view = ctx.partnership(partnership)?;
-        if &view.id != partnership {
-            // The runtime passed the wrong partnership's view: deciding on it would let one
-            // partnership's parties act on another's portfolio.
-            return Err(DomainError::not_found(
-                "partnership.must_exist",
-                format!(
-                    "partnership {partnership} was asked for, but the facts given are about {}",
-                    view.id
-                ),
-            ));
-        }
+        let view = ctx.partnership_named(partnership)?;
         let side = view.active_side_of(&ctx.principal)?;
         Ok(Self { ctx, side })
     }

@@ -2,33 +2,14 @@
 #![allow(dead_code)]
 
 use synergy_brand::{Command, SkuEntry};
+pub use synergy_domain::testing::literal::{brand, date, org, period, sku};
 use synergy_domain::{CatalogueView, DecisionContext, PartnershipView, Principal};
 use synergy_proto::events::BrandEvent;
 use synergy_proto::events::brand::{BrandStage, CultureActivityKind, PriceClass, Score};
-use synergy_proto::{BrandId, Date, Event, OrgId, PartnershipId, Period, Role, SkuId, Yuan};
+use synergy_proto::{Date, Event, PartnershipId, Role, Yuan};
 
 pub fn pid() -> PartnershipId {
     PartnershipId::new("hongyun-changzhi").unwrap()
-}
-
-pub fn org(s: &str) -> OrgId {
-    OrgId::new(s).unwrap()
-}
-
-pub fn brand(s: &str) -> BrandId {
-    BrandId::new(s).unwrap()
-}
-
-pub fn sku(s: &str) -> SkuId {
-    SkuId::new(s).unwrap()
-}
-
-pub fn date(s: &str) -> Date {
-    s.parse().unwrap()
-}
-
-pub fn period(s: &str) -> Period {
-    s.parse().unwrap()
 }
 
 pub fn yuan(s: &str) -> Yuan {

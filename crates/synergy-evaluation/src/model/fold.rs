@@ -124,8 +124,11 @@ impl PartnershipModel {
             StrategyEvent::PartnershipProposed { .. }
             | StrategyEvent::PartnershipProposalDeclined { .. }
             | StrategyEvent::PartnershipProposalWithdrawn { .. } => {}
-            // A proposed zone binds nobody until both sides agree.
-            StrategyEvent::TimeZoneProposed { .. } => {}
+            // A proposed zone binds nobody until both sides agree; where alerts are
+            // delivered is the delivering process's business, not a figure.
+            StrategyEvent::TimeZoneProposed { .. }
+            | StrategyEvent::WebhookRegistered { .. }
+            | StrategyEvent::WebhookRemoved { .. } => {}
             StrategyEvent::TimeZoneSet { zone } => {
                 // Strategy accepted the name; a tz database that has since dropped it
                 // keeps the zone in force rather than stopping the fold.

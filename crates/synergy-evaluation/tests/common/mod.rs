@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 use synergy_changzhi::CommitBuilder;
+pub use synergy_domain::testing::literal::{date as d, period as p, ym};
 use synergy_domain::{DecisionContext, PartnershipView, Principal};
 use synergy_evaluation::PartnershipModel;
 use synergy_evaluation::figure::Kpis;
@@ -10,9 +11,7 @@ use synergy_proto::events::brand::PriceClass;
 use synergy_proto::events::information::{MarketTotals, SkuLine, VolumeLine};
 use synergy_proto::events::strategy::Target;
 use synergy_proto::events::{BrandEvent, InformationEvent, StrategyEvent};
-use synergy_proto::{
-    AggregateId, Cases, Context, Date, Event, Percent, Period, Role, Side, YearMonth, Yuan,
-};
+use synergy_proto::{AggregateId, Cases, Context, Event, Percent, Role, Side, YearMonth, Yuan};
 
 pub const P: &str = "p1";
 
@@ -23,18 +22,6 @@ pub fn changzhi_folded() -> PartnershipModel {
         model.apply(&c);
     }
     model
-}
-
-pub fn d(s: &str) -> Date {
-    s.parse().unwrap()
-}
-
-pub fn ym(s: &str) -> YearMonth {
-    s.parse().unwrap()
-}
-
-pub fn p(s: &str) -> Period {
-    s.parse().unwrap()
 }
 
 pub struct World {
@@ -69,31 +56,69 @@ impl Default for Month<'_> {
     }
 }
 
+impl Month<'_> {
+    /// Our line of SKU `a`.
+    fn line(&self) -> SkuLine {
+        let ours = Cases::parse(self.ours).unwrap();
+        SkuLine {
+            sku: "a".parse().unwrap(),
+            volume: ours,
+            // One yuan a case: fen are thousandths of a case ÷ 10.
+            revenue: Yuan::from_units(ours.units() / 10),
+            closing_stock: Cases::parse(self.closing_stock).unwrap(),
+            outlets_stocking: self.outlets_stocking,
+            outlets_selling: self.outlets_selling,
+            avg_retail_price: Yuan::parse(self.retail).unwrap(),
+        }
+    }
+}
+
 impl World {
     /// Partnership `P` with nothing recorded yet.
     pub fn empty() -> Self {
+        World::of(P)
+    }
+
+    /// Partnership `id` with nothing recorded yet.
+    pub fn of(id: &str) -> Self {
         World {
-            model: PartnershipModel::new(P.parse().unwrap()),
-            b: CommitBuilder::new(P.parse().unwrap()),
+            model: PartnershipModel::new(id.parse().unwrap()),
+            b: CommitBuilder::new(id.parse().unwrap()),
         }
     }
 
     /// Signed on `signed_on`, one brand `x` with one SKU `a`.
     pub fn signed(signed_on: &str) -> Self {
         let mut w = World::empty();
-        w.ev(
+        w.sign(signed_on);
+        w.register(signed_on, "x", "a", 1, "10");
+        w
+    }
+
+    /// `m` and `d` sign the partnership on `signed_on`.
+    pub fn sign(&mut self, signed_on: &str) {
+        self.sign_by("m", "d", "r", signed_on);
+    }
+
+    /// `manufacturer` and `distributor` sign the partnership for `region` on `signed_on`.
+    pub fn sign_by(
+        &mut self,
+        manufacturer: &str,
+        distributor: &str,
+        region: &str,
+        signed_on: &str,
+    ) {
+        self.ev(
             Context::Strategy,
             signed_on,
             StrategyEvent::PartnershipSigned {
-                manufacturer: "m".parse().unwrap(),
-                distributor: "d".parse().unwrap(),
-                region: "r".into(),
+                manufacturer: manufacturer.parse().unwrap(),
+                distributor: distributor.parse().unwrap(),
+                region: region.into(),
                 signed_on: d(signed_on),
             }
             .into(),
         );
-        w.register(signed_on, "x", "a", 1, "10");
-        w
     }
 
     pub fn ev(&mut self, context: Context, day: &str, e: Event) {
@@ -105,6 +130,33 @@ impl World {
             vec![e],
         );
         self.model.apply(&c);
+    }
+
+    /// `month` corrected on `on` (revision 2) to `ours` cases of SKU `a` in a market of
+    /// 1,000 cases and ¥100.
+    pub fn correct(&mut self, month: &str, on: &str, ours: &str, reason: &str) {
+        let line = Month {
+            ours,
+            ..Month::default()
+        }
+        .line();
+        self.ev(
+            Context::Information,
+            on,
+            InformationEvent::MarketDataCorrected {
+                month: ym(month),
+                revision: 2,
+                lines: vec![line],
+                market: MarketTotals {
+                    volume: Cases::parse("1000").unwrap(),
+                    revenue: Yuan::parse("100").unwrap(),
+                    active_outlets: 100,
+                },
+                submitted_on: d(on),
+                reason: reason.into(),
+            }
+            .into(),
+        );
     }
 
     /// Our volume and the market's for a month, submitted on `on`.
@@ -122,18 +174,8 @@ impl World {
 
     /// A month as the distributor reports it, submitted on `on`.
     pub fn report(&mut self, month: &str, on: &str, m: Month<'_>) {
-        let ours = Cases::parse(m.ours).unwrap();
         let market = Cases::parse(m.market).unwrap();
-        let line = SkuLine {
-            sku: "a".parse().unwrap(),
-            volume: ours,
-            // One yuan a case: fen are thousandths of a case ÷ 10.
-            revenue: Yuan::from_units(ours.units() / 10),
-            closing_stock: Cases::parse(m.closing_stock).unwrap(),
-            outlets_stocking: m.outlets_stocking,
-            outlets_selling: m.outlets_selling,
-            avg_retail_price: Yuan::parse(m.retail).unwrap(),
-        };
+        let line = m.line();
         let totals = MarketTotals {
             volume: market,
             revenue: Yuan::from_units(market.units() / 10),
@@ -312,21 +354,8 @@ pub const BRANDS: [&str; 20] = [
 /// 2008-06 in a market of 100,000 cases a month, its share rising from about 22 % to 23 %,
 /// with a 2008-H1 volume target per brand.
 pub fn many_brands(brands: &[&str]) -> World {
-    let mut w = World {
-        model: PartnershipModel::new(P.parse().unwrap()),
-        b: CommitBuilder::new(P.parse().unwrap()),
-    };
-    w.ev(
-        Context::Strategy,
-        "2006-12-01",
-        StrategyEvent::PartnershipSigned {
-            manufacturer: "m".parse().unwrap(),
-            distributor: "d".parse().unwrap(),
-            region: "r".into(),
-            signed_on: d("2006-12-01"),
-        }
-        .into(),
-    );
+    let mut w = World::empty();
+    w.sign("2006-12-01");
     for brand in brands {
         w.ev(
             Context::Brand,

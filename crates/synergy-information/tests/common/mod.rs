@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
+pub use synergy_domain::testing::literal::{date, org, sku, ym};
 use synergy_domain::{CatalogueView, DecisionContext, PartnershipView, Principal, SkuView};
 use synergy_information::{Command, MonthSubmission, SubmitMarketData};
 use synergy_proto::{
-    BrandId, Cases, Date, Event, OrgId, PartnershipId, Role, SkuId, YearMonth, Yuan,
+    BrandId, Cases, Event, PartnershipId, Role, Yuan,
     events::InformationEvent,
     events::brand::PriceClass,
     events::information::{MarketTotals, SkuLine, VolumeLine},
@@ -18,22 +19,6 @@ pub const ROSE: &str = "honghe-rose";
 
 pub fn pid() -> PartnershipId {
     PartnershipId::new("hongyun-changzhi").unwrap()
-}
-
-pub fn org(s: &str) -> OrgId {
-    OrgId::new(s).unwrap()
-}
-
-pub fn sku(s: &str) -> SkuId {
-    SkuId::new(s).unwrap()
-}
-
-pub fn ym(s: &str) -> YearMonth {
-    s.parse().unwrap()
-}
-
-pub fn date(s: &str) -> Date {
-    s.parse().unwrap()
 }
 
 pub fn distributor() -> Principal {

@@ -3,13 +3,13 @@
 
 use std::collections::BTreeMap;
 
+pub use synergy_domain::testing::literal::{brand, date, sku, ym as month};
 use synergy_domain::{CatalogueView, DecisionContext, PartnershipView, Principal, SkuView};
 use synergy_marketing::Command;
 use synergy_proto::events::brand::PriceClass;
 use synergy_proto::events::marketing::{CampaignOutcome, MarketingEvent};
 use synergy_proto::{
-    BrandId, CampaignId, Cases, Date, Event, OrgId, OutletId, PartnershipId, Role, Side, SkuId,
-    TaskId, YearMonth, Yuan,
+    CampaignId, Cases, Date, Event, OrgId, OutletId, PartnershipId, Role, Side, TaskId, Yuan,
 };
 
 pub fn pid() -> PartnershipId {
@@ -18,20 +18,11 @@ pub fn pid() -> PartnershipId {
 pub fn cid() -> CampaignId {
     CampaignId::new("soft-launch").unwrap()
 }
-pub fn brand(s: &str) -> BrandId {
-    BrandId::new(s).unwrap()
-}
-pub fn sku(s: &str) -> SkuId {
-    SkuId::new(s).unwrap()
-}
 pub fn outlet(s: &str) -> OutletId {
     OutletId::new(s).unwrap()
 }
 pub fn task(s: &str) -> TaskId {
     TaskId::new(s).unwrap()
-}
-pub fn date(s: &str) -> Date {
-    s.parse().unwrap()
 }
 pub fn yuan(units: i64) -> Yuan {
     Yuan::from_units(units)
@@ -211,9 +202,6 @@ pub fn close_on(on: &str, outcome: CampaignOutcome, summary: &str) -> Command {
 }
 pub fn close_cmd(outcome: CampaignOutcome) -> Command {
     close_on("2008-06-30", outcome, "鋪貨率 85 %, 動銷良好")
-}
-pub fn month(s: &str) -> YearMonth {
-    s.parse().unwrap()
 }
 /// Promise `uplift` cases (thousandths) of hy-soft over `first … last`, with `reason`.
 pub fn promise_cmd(first: &str, last: &str, uplift: i64, reason: &str) -> Command {

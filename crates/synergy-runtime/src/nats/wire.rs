@@ -814,6 +814,13 @@ impl AnyCommand {
             AnyCommand::Information(synergy_information::Command::SubmitMarketData(_)) => {
                 "submit-market-data"
             }
+            // Webhooks are registered through their own use case (`crate::webhook`).
+            AnyCommand::Strategy(synergy_strategy::Command::RegisterWebhook { .. }) => {
+                "register-webhook"
+            }
+            AnyCommand::Strategy(synergy_strategy::Command::RemoveWebhook { .. }) => {
+                "remove-webhook"
+            }
             other => unreachable!("{:?} has no declaration", other.context()),
         }
     }

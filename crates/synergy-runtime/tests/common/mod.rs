@@ -4,14 +4,11 @@
 
 use synergy_brand::SkuEntry;
 use synergy_domain::Principal;
+pub use synergy_domain::testing::literal::org;
 use synergy_information::{MonthSubmission, SubmitMarketData};
 use synergy_proto::events::information::{MarketTotals, SkuLine};
 use synergy_proto::*;
 use synergy_runtime::AnyCommand;
-
-pub fn org(s: &str) -> OrgId {
-    OrgId::new(s).unwrap()
-}
 
 pub fn manufacturer() -> Principal {
     Principal::new(org("hongyun"), Role::Manufacturer, "brand-team")
@@ -26,13 +23,25 @@ pub fn operator() -> Principal {
     Principal::new(org("changzhi"), Role::Admin, "operator")
 }
 
+/// Hongyun and Changzhi sign `p` on 2007-12-18.
 pub fn sign(p: &PartnershipId) -> AnyCommand {
+    signing(p, "hongyun", "changzhi", "Changzhi", "2007-12-18")
+}
+
+/// `manufacturer` and `distributor` sign `p` for `region` on `signed_on`.
+pub fn signing(
+    p: &PartnershipId,
+    manufacturer: &str,
+    distributor: &str,
+    region: &str,
+    signed_on: &str,
+) -> AnyCommand {
     AnyCommand::Strategy(synergy_strategy::Command::SignPartnership {
         partnership: p.clone(),
-        manufacturer: org("hongyun"),
-        distributor: org("changzhi"),
-        region: "Changzhi".into(),
-        signed_on: "2007-12-18".parse().unwrap(),
+        manufacturer: org(manufacturer),
+        distributor: org(distributor),
+        region: region.into(),
+        signed_on: signed_on.parse().unwrap(),
     })
 }
 

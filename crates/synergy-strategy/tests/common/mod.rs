@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
+pub use synergy_domain::testing::literal::{brand, date, period};
 use synergy_domain::{CatalogueView, DecisionContext, Principal, SkuView, testing};
 use synergy_proto::{
-    BrandId, Cases, Date, Event, OrgId, PartnershipId, Percent, Period, PlanId, Role, Side, SkuId,
-    Yuan,
+    Cases, Event, OrgId, PartnershipId, Percent, PlanId, Role, Side, SkuId, Yuan,
     events::brand::PriceClass,
     events::strategy::{StrategyEvent, Target},
 };
@@ -29,15 +29,6 @@ pub fn plan_id() -> PlanId {
 }
 pub fn other_plan_id() -> PlanId {
     PlanId::new("plan-2010-2012").unwrap()
-}
-pub fn brand(s: &str) -> BrandId {
-    BrandId::new(s).unwrap()
-}
-pub fn date(s: &str) -> Date {
-    s.parse().unwrap()
-}
-pub fn period(s: &str) -> Period {
-    s.parse().unwrap()
 }
 pub fn cases(s: &str) -> Cases {
     Cases::parse(s).unwrap()

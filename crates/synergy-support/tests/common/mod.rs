@@ -2,10 +2,11 @@
 //! in partnership, principals of each side, and a decision context at a given instant.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub use synergy_domain::testing::literal::date;
 use synergy_domain::{CatalogueView, DecisionContext, PartnershipView, Principal};
 use synergy_proto::events::support::{Attendee, MeetingKind, SupportEvent};
 use synergy_proto::{
-    ActionItemId, Date, Event, MeetingId, OrgId, PartnershipId, Role, SupportRequestId, Timestamp,
+    ActionItemId, Event, MeetingId, OrgId, PartnershipId, Role, SupportRequestId, Timestamp,
 };
 use synergy_support::{Command, MeetingCommand};
 
@@ -46,10 +47,6 @@ pub fn admin_for_distributor() -> Principal {
 
 pub fn outsider() -> Principal {
     Principal::new(OrgId::new("yuxi").unwrap(), Role::Manufacturer, "zhao")
-}
-
-pub fn date(s: &str) -> Date {
-    s.parse().unwrap()
 }
 
 /// Midnight UTC of `day` plus `hours`.

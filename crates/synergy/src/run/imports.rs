@@ -25,17 +25,39 @@ pub(super) struct Import<'a> {
     pub(super) limits: &'a synergy_import::Limits,
 }
 
+impl<'a> Import<'a> {
+    pub(super) fn new(
+        file: &'a Path,
+        options: &'a ImportOptions,
+        act_as: Option<OrgId>,
+        limits: &'a synergy_import::Limits,
+    ) -> Self {
+        Self {
+            file,
+            options,
+            act_as,
+            limits,
+        }
+    }
+
+    /// The file's bytes as the importer reads them: the format sniffed from the bytes and
+    /// the file's name, and the sheet the options chose.
+    fn source<'b>(&'b self, bytes: &'b [u8]) -> synergy_import::Source<'b> {
+        synergy_import::Source::File {
+            bytes,
+            format: synergy_import::Format::sniff(bytes, self.file.to_str()),
+            sheet: self.options.sheet.as_deref(),
+        }
+    }
+}
+
 pub(super) async fn import_catalogue(
     api: &dyn Api,
     partnership: PartnershipId,
     import: Import<'_>,
 ) -> anyhow::Result<ExitCode> {
     let bytes = read_file(import.file, import.limits)?;
-    let source = synergy_import::Source::File {
-        bytes: &bytes,
-        format: synergy_import::Format::sniff(&bytes, import.file.to_str()),
-        sheet: import.options.sheet.as_deref(),
-    };
+    let source = import.source(&bytes);
     let prepared = match import::catalogue(partnership.clone(), source, import.limits) {
         Ok(prepared) => prepared,
         Err(errors) => return rejected(import.file, &errors),
@@ -52,11 +74,7 @@ pub(super) async fn import_market_data(
     import: Import<'_>,
 ) -> anyhow::Result<ExitCode> {
     let bytes = read_file(import.file, import.limits)?;
-    let source = synergy_import::Source::File {
-        bytes: &bytes,
-        format: synergy_import::Format::sniff(&bytes, import.file.to_str()),
-        sheet: import.options.sheet.as_deref(),
-    };
+    let source = import.source(&bytes);
     let prepared =
         match import::market_data(api, partnership.clone(), source, reason, import.limits).await {
             Ok(prepared) => prepared,
