@@ -435,6 +435,14 @@ fn run_operator(sandbox: &Sandbox, login: &str, line: &str) -> anyhow::Result<(S
     Ok((out, err))
 }
 
+/// The events evaluation records by itself, which `tail` may show before the meeting.
+const EVALUATIONS_OWN: [&str; 4] = [
+    "ReportIssued",
+    "ExceptionRaised",
+    "ExceptionCleared",
+    "DataReminder",
+];
+
 /// `synergy tail` follows the log from its head: once it runs, meetings are scheduled
 /// (one per attempt, the way an operator would watch something happen) until it shows one,
 /// then the shell and the CLI (one process group) are stopped. Returns what it showed.
@@ -455,8 +463,9 @@ fn tail_shows_new_commits(sandbox: &Sandbox, login: &str, line: &str) -> anyhow:
             run_operator(sandbox, login, &schedule)?;
             match rx.recv_timeout(Duration::from_secs(5)) {
                 Ok(shown) if shown.contains("MeetingScheduled") => return Ok(shown),
-                // A report evaluation issued by itself meanwhile (docs/reports.md).
-                Ok(shown) if shown.contains("ReportIssued") => {}
+                // What evaluation records by itself meanwhile: a report it issued
+                // (docs/reports.md) or an alert (docs/alerts.md).
+                Ok(shown) if EVALUATIONS_OWN.iter().any(|e| shown.contains(e)) => {}
                 Ok(shown) => return Ok(shown),
                 Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() < deadline => {}
                 Err(e) => bail!("`{line}` showed nothing ({e:?}) within {CLI_TIMEOUT:?}"),

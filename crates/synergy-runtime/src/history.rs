@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use synergy_evaluation::figure::group_thousands;
 use synergy_eventlog::{EventLog, Filter, StoredCommit};
+use synergy_proto::events::StrategyEvent;
 use synergy_proto::{Context, Event, PartnershipId, Timestamp};
 
 use crate::executor::{ExecuteError, Executor};
@@ -193,6 +194,21 @@ pub fn table(page: &HistoryPage) -> String {
 /// The event in words: its members with their units, and the reason it carries, if any.
 /// Amounts travel as their exact decimal text, so the words show them digit for digit.
 pub fn describe(event: &Event) -> (String, Option<String>) {
+    // A webhook's URL may carry the receiver's own secret in its path or query (as chat
+    // services' incoming webhooks do): the trail, which the other party reads too, shows
+    // only where it points. Its owner reads it whole from `GET /v1/webhooks`.
+    let redacted;
+    let event = match event {
+        Event::Strategy(StrategyEvent::WebhookRegistered { webhook, org, url }) => {
+            redacted = Event::from(StrategyEvent::WebhookRegistered {
+                webhook: *webhook,
+                org: org.clone(),
+                url: origin(url),
+            });
+            &redacted
+        }
+        _ => event,
+    };
     let value = serde_json::to_value(event).unwrap_or(Value::Null);
     // `{"Information": {"MarketDataSubmitted": {…}}}`: the members are the innermost.
     let mut members = &value;
@@ -217,6 +233,19 @@ pub fn describe(event: &Event) -> (String, Option<String>) {
         other => shown("", other, 0),
     };
     (what, why)
+}
+
+/// `https://hooks.example.com:8443/t/secret?x=1` → `https://hooks.example.com:8443/…`.
+fn origin(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "…".into();
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.len() == rest.len() {
+        format!("{scheme}://{host}")
+    } else {
+        format!("{scheme}://{host}/…")
+    }
 }
 
 fn words(key: &str) -> String {
@@ -356,6 +385,28 @@ mod tests {
         let (what, why) = describe(&event);
         assert_eq!(what, "terminated on 2009-01-01");
         assert_eq!(why.as_deref(), Some("merged into the provincial company"));
+    }
+
+    #[test]
+    fn a_webhooks_url_reads_as_where_it_points_only() {
+        for (url, shown) in [
+            (
+                "https://hooks.example.com:8443/t/s3cret?key=k3y#x",
+                "https://hooks.example.com:8443/…",
+            ),
+            ("http://127.0.0.1:9000", "http://127.0.0.1:9000"),
+            ("https://example.com?key=k3y", "https://example.com/…"),
+        ] {
+            let event: Event = StrategyEvent::WebhookRegistered {
+                webhook: synergy_proto::Uuid::nil(),
+                org: "hongyun".parse().unwrap(),
+                url: url.into(),
+            }
+            .into();
+            let (what, _) = describe(&event);
+            assert!(what.contains(&format!("url {shown}")), "{what}");
+            assert!(!what.contains("s3cret") && !what.contains("k3y"), "{what}");
+        }
     }
 
     #[test]

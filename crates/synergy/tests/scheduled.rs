@@ -4,7 +4,10 @@
 //! brand reports without anyone asking, and a correction of one month issues version 2
 //! of the periods whose figures it changes, with restatements. The issued events are
 //! counted in the log once `up` has stopped. Alerts likewise: a correction across a rule
-//! raises an exception once, a correction back clears it, and a rebuild records nothing.
+//! raises an exception once, a correction back clears it, and a rebuild records nothing;
+//! a webhook receiver verifying each signature hears of each once.
+
+mod receiver;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -14,6 +17,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use receiver::{Mode, Receiver};
 use serde_json::{Value, json};
 use synergy_eventlog::{EventLog, Filter};
 use synergy_proto::events::EvaluationEvent;
@@ -611,7 +615,7 @@ fn alerts_until(addr: &str, token: &str, done: impl Fn(&Value) -> bool) -> Value
 /// events are counted in the log once `up` has stopped, and read back in `history` and
 /// `show alerts`.
 #[test]
-fn a_correction_across_the_threshold_raises_once_and_a_rebuild_raises_nothing() {
+fn a_correction_across_the_threshold_alerts_once_and_a_rebuild_alerts_nothing() {
     let Signed {
         _dir,
         data,
@@ -643,6 +647,19 @@ fn a_correction_across_the_threshold_raises_once_and_a_rebuild_raises_nothing() 
     std::thread::sleep(Duration::from_secs(1));
     let quiet = get(&addr, &format!("/v1/partnerships/{P}/alerts"), &m);
     assert_eq!(quiet["log"], json!([]), "nothing fires before: {quiet}");
+    // The manufacturer's webhook, to a receiver that verifies every signature.
+    let receiver = Receiver::start(Mode::Accept);
+    let hook = post(
+        &addr,
+        "/v1/webhooks",
+        &m,
+        "application/json",
+        &json!({"partnership": P, "url": receiver.url("/hook")}).to_string(),
+    );
+    receiver.secrets.lock().unwrap().insert(
+        "/hook".to_owned(),
+        hook["secret"].as_str().unwrap().to_owned(),
+    );
 
     // 1,000 of 10,500 cases is 9.52 %; 800 is 7.62 %: 1.90 points down on April's 9.62 %.
     post(
@@ -676,6 +693,35 @@ fn a_correction_across_the_threshold_raises_once_and_a_rebuild_raises_nothing() 
     );
     let cleared = alerts_until(&addr, &m, |a| a["open"] == json!([]));
     assert_eq!(cleared["log"].as_array().unwrap().len(), 4, "{cleared}");
+    // The webhook got each of the four once, signed.
+    receiver.wait_for("the four alerts", |r| r.counts("/hook").0 == 4);
+    let delivered = |receiver: &Receiver| {
+        let seen = receiver.seen.lock().unwrap();
+        assert_eq!(seen.bad_signatures, 0);
+        let mut told: Vec<String> = seen
+            .bodies
+            .iter()
+            .map(|b| {
+                format!(
+                    "{} {} {} {}",
+                    b["type"].as_str().unwrap(),
+                    b["data"]["period"].as_str().unwrap(),
+                    b["data"]["rule"].as_str().unwrap(),
+                    b["data"]["subject"].as_str().unwrap()
+                )
+            })
+            .collect();
+        told.sort();
+        told
+    };
+    let heard = [
+        "ExceptionCleared 2008-05 share_down brand:hongyun",
+        "ExceptionCleared 2008-05 share_down partnership",
+        "ExceptionRaised 2008-05 share_down brand:hongyun",
+        "ExceptionRaised 2008-05 share_down partnership",
+    ];
+    assert_eq!(delivered(&receiver), heard);
+    assert_eq!(receiver.counts("/hook"), (4, 4), "each once");
     let trail = get(
         &addr,
         &format!("/v1/partnerships/{P}/history?aggregate=alerts"),
@@ -724,6 +770,9 @@ fn a_correction_across_the_threshold_raises_once_and_a_rebuild_raises_nothing() 
     stop(again);
     let after = alert_events(&data);
     assert_eq!(after, before);
+    // Nor does the webhook hear of them again.
+    assert_eq!(delivered(&receiver), heard);
+    assert_eq!(receiver.counts("/hook"), (4, 4));
     assert_eq!(
         after,
         BTreeMap::from([
