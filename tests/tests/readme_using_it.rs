@@ -185,6 +185,8 @@ struct Up {
     addr: String,
     admin_token: String,
     stderr: PathBuf,
+    /// What it printed up to `ready`.
+    printed: Vec<String>,
 }
 
 impl Up {
@@ -211,6 +213,7 @@ impl Up {
             addr: String::new(),
             admin_token: String::new(),
             stderr,
+            printed: Vec::new(),
         };
         let deadline = Instant::now() + UP_TIMEOUT;
         let mut printed = Vec::new();
@@ -243,6 +246,7 @@ impl Up {
             "`{line}` printed no admin token or no address:\n{}",
             printed.join("\n")
         );
+        up.printed = printed;
         Ok(up)
     }
 
@@ -610,6 +614,83 @@ fn readme_using_it_runs_as_written() -> anyhow::Result<()> {
         if command.contains("/market-data?") {
             ensure!(out.contains(r#""month":"2008-06""#), "`{command}`:\n{out}");
         }
+    }
+    up.stop()
+}
+
+/// README.md's "## Open the app", its first screen: `synergy up --demo` prints a one-time
+/// link for each demo user and the web app's address, and `synergy user invite` beside it
+/// prints one more; each link opens the page that sets a password.
+#[test]
+fn readme_open_the_app_runs_as_written() -> anyhow::Result<()> {
+    let blocks = sh_blocks("README.md", "## Open the app")?;
+    ensure!(
+        blocks.len() == 1,
+        "\"Open the app\" has {} sh blocks",
+        blocks.len()
+    );
+    let sandbox = Sandbox::new()?;
+    let mut up: Option<Up> = None;
+    let mut links = Vec::new();
+    for command in commands(&blocks[0])? {
+        let words: Vec<&str> = command.split_whitespace().collect();
+        if command == "cargo build --release" || command.starts_with("alias synergy=") {
+            continue;
+        }
+        ensure!(
+            words.first() == Some(&"synergy"),
+            "README.md \"Open the app\" has a line this test does not know: {command}"
+        );
+        if words.get(1) == Some(&"up") {
+            ensure!(
+                words.contains(&"--demo"),
+                "the app opens on the demo: {command}"
+            );
+            up = Some(Up::start(&sandbox, &command)?);
+            continue;
+        }
+        ensure!(
+            words.get(1..3) == Some(&["user", "invite"]),
+            "README.md \"Open the app\" has a line this test does not know: {command}"
+        );
+        let running = up
+            .as_ref()
+            .context("`synergy user invite` before `synergy up`")?;
+        let out = sandbox.run(&command, &command, &[])?;
+        let link = out.trim();
+        ensure!(
+            link.starts_with(&format!("http://{README_ADDR}/invite/")),
+            "`{command}` printed no link for {README_ADDR}:\n{out}"
+        );
+        links.push(link.replace(README_ADDR, &running.addr));
+    }
+    let up = up.context("\"Open the app\" starts no `synergy up`")?;
+    ensure!(
+        up.printed
+            .iter()
+            .any(|l| *l == format!("synergy: web app on http://{}/", up.addr)),
+        "no web app address:\n{}",
+        up.printed.join("\n")
+    );
+    let demo: Vec<String> = up
+        .printed
+        .iter()
+        .filter_map(|l| l.split_once(": http://"))
+        .map(|(_, rest)| format!("http://{rest}"))
+        .filter(|url| url.contains("/invite/"))
+        .collect();
+    ensure!(
+        demo.len() == 3,
+        "a link per demo user (manufacturer, distributor, admin):\n{}",
+        up.printed.join("\n")
+    );
+    ensure!(!links.is_empty(), "\"Open the app\" invites nobody");
+    for link in demo.iter().chain(&links) {
+        let page = sandbox.run(link, &format!("curl -sf '{link}'"), &[])?;
+        ensure!(
+            page.contains("id=\"accept\""),
+            "{link} opens no password form:\n{page}"
+        );
     }
     up.stop()
 }

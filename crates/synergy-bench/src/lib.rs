@@ -14,4 +14,5 @@ pub mod measure;
 pub mod pipeline;
 pub mod portfolio;
 pub mod report;
+pub mod web;
 pub mod webhooks;

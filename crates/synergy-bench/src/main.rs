@@ -34,9 +34,23 @@ enum Bench {
     /// against the distinct (period, rule, subject) that fire, none on a second rebuild,
     /// and the judgement's time beside the fold of the same history.
     Alerts(AlertsArgs),
+    /// The web app's pages on the demo data: each page's server-side render (request to
+    /// last byte over loopback) p50/p99 beside the API's HTML report, and the bytes of a
+    /// first page load.
+    Web(WebArgs),
     /// Webhook delivery: an alert's commit to a receiver on loopback, against a bare POST
     /// to the same receiver.
     Webhooks(WebhooksArgs),
+}
+
+#[derive(Debug, Args)]
+struct WebArgs {
+    /// Fewer samples: 50 per page instead of 300.
+    #[arg(long)]
+    quick: bool,
+    /// Also print every figure as one JSON object on the last line.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -155,6 +169,11 @@ async fn main() -> anyhow::Result<()> {
                 quick: args.quick,
             })
             .await?;
+            (report.table(), report.json(), args.json)
+        }
+        Bench::Web(args) => {
+            let report =
+                synergy_bench::web::run(synergy_bench::web::Options { quick: args.quick }).await?;
             (report.table(), report.json(), args.json)
         }
         Bench::Evaluation(args) => {

@@ -759,6 +759,18 @@ fn series_tables(t: &Texts, series: &[SeriesPoint], width: Width) -> Vec<Table> 
     )
 }
 
+/// One named section of `report` (`exceptions`, `recommendations`, …) laid out as
+/// [`document`] lays it out, its heading first; nothing when the report has no such section.
+/// A page that shows one part of a report (the web app's home: each partnership's open
+/// exceptions) shows it in the same words and columns as the whole report.
+pub fn section(report: &Report, name: &str, t: &Texts) -> Vec<Block> {
+    let mut out = Vec::new();
+    for (_, section) in report.sections.iter().filter(|(n, _)| *n == name) {
+        section_blocks(t, &mut out, name, section);
+    }
+    out
+}
+
 /// The report laid out in `t`'s language: title, headline KPIs, charts, brands (with each brand's
 /// details), SKUs, the monthly series and the report's own sections.
 pub fn document(report: &Report, width: Width, t: &Texts) -> Vec<Block> {

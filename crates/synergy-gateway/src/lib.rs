@@ -30,6 +30,12 @@
 //! `docs/model.md` gives to one side are refused to the other side here (403) and again in
 //! the domain.
 //!
+//! # Web app
+//!
+//! [`web`] serves pages for people on the same origin (`/`, `/sign-in`, `/app`, …):
+//! password sign-in by invitation, server-side sessions, CSRF tokens, a strict
+//! Content-Security-Policy and the same partnership scoping (`docs/web.md`).
+//!
 //! # Error codes
 //!
 //! Every error is JSON `{code, message, rule?, field?, errors?}` with the status of its
@@ -50,6 +56,7 @@ pub mod routes;
 pub mod text;
 pub mod tokens;
 pub mod uploads;
+pub mod web;
 pub mod webhooks;
 
 use std::fmt;
@@ -104,6 +111,8 @@ pub struct GatewayState {
     pub clock: Arc<dyn Clock>,
     pub limits: Limits,
     pub metrics: Arc<metrics::Metrics>,
+    /// The web app's people, sessions and sign-in attempts.
+    pub web: Arc<web::Web>,
     /// The installation's webhook signing key: the webhook routes answer 503 without it.
     pub webhook_key: Option<synergy_runtime::webhook::SigningKey>,
     /// The outbox of the webhooks this process delivers (embedded), for `/metrics`.
@@ -127,9 +136,24 @@ impl GatewayState {
             clock: Arc::new(SystemClock),
             limits: Limits::default(),
             metrics: Arc::default(),
+            web: Arc::new(web::Web::new(Arc::new(web::users::UserStore::memory()))),
             webhook_key: None,
             webhook_outbox: None,
         }
+    }
+
+    /// The people who sign in to the web app (by default kept in memory only).
+    pub fn with_users(mut self, users: Arc<web::users::UserStore>) -> Self {
+        self.web = Arc::new(web::Web::new(users));
+        self
+    }
+
+    /// Session cookies carry `Secure` on every answer (the app is served over TLS).
+    pub fn with_secure_cookies(mut self, secure: bool) -> Self {
+        let mut web = web::Web::new(self.web.users.clone());
+        web.secure_cookies = secure;
+        self.web = Arc::new(web);
+        self
     }
 
     /// Counts the deliveries `outbox` owes and gave up on in `/metrics`.
@@ -342,6 +366,7 @@ pub fn router(state: GatewayState) -> Router {
         router = router.route(path, handler);
     }
     router
+        .merge(web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.limits.body_bytes))
@@ -371,8 +396,17 @@ fn request_span(req: &Request) -> tracing::Span {
         target: REQUEST_LOG,
         "request",
         method = %req.method(),
-        path = %req.uri().path(),
+        path = %logged_path(req.uri().path()),
     )
+}
+
+/// The path as the request log writes it: an invitation link's secret left out.
+fn logged_path(path: &str) -> &str {
+    if path.starts_with("/invite/") {
+        "/invite/…"
+    } else {
+        path
+    }
 }
 
 /// The request log's one line per answered request, at INFO: the status and time taken.
@@ -391,7 +425,11 @@ pub async fn serve(
     state: GatewayState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer's address counts the web app's sign-in attempts per address.
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -25,6 +25,7 @@ use synergy_proto::{OrgId, Role, Timestamp};
 
 mod file;
 pub use file::FileTokenStore;
+pub(crate) use file::{Lock, write_private};
 
 type HmacSha256 = Hmac<Sha256>;
 

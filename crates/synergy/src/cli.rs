@@ -23,7 +23,7 @@ use synergy_runtime::AnyCommand;
                   Without --nats it works on the embedded event log in --data (no server needed)."
 )]
 pub struct Cli {
-    /// A TOML file with `data`, `nats`, `log`, `log_format`, `body_limit` and an `[import]`
+    /// A TOML file with `data`, `nats`, `log`, `log_format`, `body_limit`, `secure_cookies` and an `[import]`
     /// table of limits; flags and environment variables win.
     #[arg(long, global = true, env = "SYNERGY_CONFIG")]
     pub config: Option<PathBuf>,
@@ -76,6 +76,10 @@ pub struct Cli {
         default_value_t = synergy_gateway::Limits::DEFAULT_BODY_BYTES
     )]
     pub body_limit: usize,
+    /// The web app's cookies carry `Secure` on every answer: set it when people reach the
+    /// app over https through a proxy that does not say `X-Forwarded-Proto: https`.
+    #[arg(long, global = true, env = "SYNERGY_SECURE_COOKIES")]
+    pub secure_cookies: bool,
     /// Raise or lower one import limit, as NAME=VALUE (repeatable): file_bytes,
     /// inflated_bytes, parts, rows, columns, cells, cell_chars, text_bytes. Applies to the
     /// CLI's imports and to the uploads of `up` and `serve gateway`.
@@ -195,6 +199,9 @@ pub enum Command {
     /// Create or revoke API tokens.
     #[command(subcommand)]
     Token(TokenCmd),
+    /// People who sign in to the web app: invite one by a one-time link.
+    #[command(subcommand)]
+    User(UserCmd),
     /// Register, list or remove an organisation's webhooks: where a partnership's alerts
     /// are POSTed, signed (docs/webhooks.md).
     #[command(subcommand)]
@@ -395,6 +402,26 @@ pub enum TokenCmd {
     /// List every token (id, organisation, role, created, expires, revoked or expired),
     /// never a secret.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// Print a one-time link (valid 7 days) at which a person of ORG in ROLE sets a
+    /// password and signs in to the web app; works beside a running `synergy up`.
+    Invite {
+        /// The organisation the person belongs to.
+        #[arg(long)]
+        org: OrgId,
+        /// manufacturer, distributor or admin.
+        #[arg(long)]
+        role: String,
+        /// The login to suggest (lowercase letters, digits, '.', '_', '-', '@').
+        #[arg(long)]
+        name: Option<String>,
+        /// The web app's address as people open it.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -19,6 +19,7 @@
 //! log = "info"
 //! log_format = "json"     # or "text"
 //! body_limit = 16777216   # bytes of an HTTP request body (default 8 MiB)
+//! secure_cookies = true   # the web app's cookies always `Secure` (docs/web.md)
 //!
 //! [import]            # limits of every import (defaults in docs/import-formats.md)
 //! rows = 200000
@@ -42,6 +43,7 @@ pub struct FileConfig {
     pub log: Option<String>,
     pub log_format: Option<crate::cli::LogFormat>,
     pub body_limit: Option<usize>,
+    pub secure_cookies: Option<bool>,
     /// Import limits; a name not listed is refused.
     pub import: Option<synergy_import::Limits>,
 }
@@ -94,6 +96,11 @@ pub fn load() -> anyhow::Result<Cli> {
             && from_default(&matches, "body_limit")
         {
             cli.body_limit = bytes;
+        }
+        if let Some(secure) = file.secure_cookies
+            && from_default(&matches, "secure_cookies")
+        {
+            cli.secure_cookies = secure;
         }
         if let Some(import) = file.import {
             cli.import_limits = import;

@@ -126,6 +126,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         import: limits,
         ..synergy_gateway::Limits::default()
     };
+    let gateway = crate::serve::GatewayOptions {
+        limits: gateway_limits,
+        demo: false,
+        secure_cookies: cli.secure_cookies,
+    };
     match cli.command {
         Command::Demo(args) => {
             if nats.is_some() {
@@ -167,8 +172,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 &data,
                 nats,
                 &args.addr,
-                args.demo,
-                gateway_limits,
+                crate::serve::GatewayOptions {
+                    demo: args.demo,
+                    ..gateway
+                },
                 clock,
                 &hooks,
             )
@@ -180,7 +187,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             clock_file,
         } => {
             let clock = crate::serve::clock(clock_file.as_deref())?;
-            crate::serve::serve(&service, &data, nats, &addr, gateway_limits, clock, &hooks).await
+            crate::serve::serve(&service, &data, nats, &addr, gateway, clock, &hooks).await
         }
         Command::Webhook(cmd) => {
             // Over NATS the key is the one the gateway and the evaluation service share:
@@ -202,6 +209,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Token(cmd) => crate::serve::token(&data, nats, cmd).await,
+        Command::User(cmd) => crate::serve::user(&data, cmd),
         Command::Show(cmd) => {
             let api = read_api(&data, nats).await?;
             let now = synergy_runtime::Clock::now(&synergy_runtime::SystemClock);

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use synergy_eventlog::{EventLog, JetStreamConfig, JetStreamLog};
+use synergy_gateway::web::users::UserStore;
 use synergy_gateway::{FileTokenStore, GatewayState, TokenStore};
 use synergy_proto::{OrgId, Role};
 use synergy_runtime::nats::{self, NatsAddress, NatsApi, ServiceConfig, ServiceRole};
@@ -63,19 +64,66 @@ fn tokens(data: &Path) -> anyhow::Result<Arc<FileTokenStore>> {
     Ok(Arc::new(store))
 }
 
+/// The people of the web app live beside the tokens, in the data directory.
+fn users(data: &Path) -> anyhow::Result<Arc<UserStore>> {
+    Ok(Arc::new(UserStore::open(data)?))
+}
+
+/// On the demo's first start, one-time links for a person of each demo party and an
+/// admin, so the web app can be opened at once; never a fixed password.
+fn invite_demo_users(users: &UserStore, base: &str) -> anyhow::Result<()> {
+    if !users.is_empty()? {
+        return Ok(());
+    }
+    println!(
+        "demo: open {base}/ ; each link below sets one demo user's password, once, within {} days:",
+        synergy_gateway::web::users::INVITATION_DAYS
+    );
+    for (org, role, name) in [
+        (
+            synergy_changzhi::MANUFACTURER,
+            Role::Manufacturer,
+            "hongyun",
+        ),
+        (synergy_changzhi::DISTRIBUTOR, Role::Distributor, "changzhi"),
+        ("operator", Role::Admin, "admin"),
+    ] {
+        let new = users.invite(
+            OrgId::new(org)?,
+            role,
+            Some(name.to_owned()),
+            SystemClock.now(),
+        )?;
+        println!("  {name} ({role} of {org}): {}", new.link(base));
+    }
+    Ok(())
+}
+
+/// How the gateway serves: its request limits and the web app's options.
+#[derive(Debug, Clone, Copy)]
+pub struct GatewayOptions {
+    pub limits: synergy_gateway::Limits,
+    /// Load the demo if the data directory is new, and print one-time links for its users
+    /// on a first start (`up --demo`).
+    pub demo: bool,
+    /// The web app's cookies always `Secure` (`--secure-cookies`).
+    pub secure_cookies: bool,
+}
+
 async fn gateway(
     addr: &str,
     api: Arc<dyn Api>,
     data: &Path,
     nats: Option<async_nats::Client>,
     stop: watch::Receiver<bool>,
-    limits: synergy_gateway::Limits,
+    options: GatewayOptions,
     (webhook_key, outbox): (
         Option<synergy_runtime::webhook::SigningKey>,
         Option<Arc<synergy_runtime::webhook::Outbox>>,
     ),
 ) -> anyhow::Result<()> {
     let tokens = tokens(data)?;
+    let users = users(data)?;
     // On NATS, the operator administers this gateway's tokens from anywhere.
     let admin = match nats {
         Some(client) => {
@@ -93,12 +141,17 @@ async fn gateway(
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    println!(
-        "synergy: HTTP API on http://{} (OpenAPI at /openapi.json)",
-        listener.local_addr()?
-    );
+    let local = listener.local_addr()?;
+    println!("synergy: HTTP API on http://{local} (OpenAPI at /openapi.json)");
+    println!("synergy: web app on http://{local}/");
+    if options.demo {
+        invite_demo_users(&users, &format!("http://{local}"))?;
+    }
     println!("ready");
-    let mut state = GatewayState::new(api, tokens).with_limits(limits);
+    let mut state = GatewayState::new(api, tokens)
+        .with_limits(options.limits)
+        .with_users(users)
+        .with_secure_cookies(options.secure_cookies);
     if let Some(key) = webhook_key {
         state = state.with_webhook_key(key);
     }
@@ -166,15 +219,14 @@ pub async fn up(
     data: &Path,
     nats_url: Option<&NatsAddress>,
     addr: &str,
-    demo: bool,
-    import: synergy_gateway::Limits,
+    options: GatewayOptions,
     clock: Arc<dyn Clock>,
     hooks: &HookOptions,
 ) -> anyhow::Result<ExitCode> {
     let stop = shutdown_signal();
     match nats_url {
         None => {
-            if demo && !data.join("log").exists() {
+            if options.demo && !data.join("log").exists() {
                 println!("loading the Changzhi demo into {}", data.display());
                 let (api, _clock) = crate::demo::prepare(data).await?;
                 drop(api);
@@ -197,7 +249,7 @@ pub async fn up(
             let views = Arc::clone(local.views());
             println!("synergy up: embedded event log in {}", data.display());
             let hooked = (Some(key), Some(Arc::clone(&delivering.outbox)));
-            let served = gateway(addr, Arc::new(local), data, None, stop, import, hooked).await;
+            let served = gateway(addr, Arc::new(local), data, None, stop, options, hooked).await;
             delivering.finish().await;
             match consumer.await {
                 Ok(Ok(())) => {}
@@ -211,7 +263,7 @@ pub async fn up(
             served?;
         }
         Some(url) => {
-            if demo {
+            if options.demo {
                 bail!(
                     "--demo loads the embedded log; start without --nats, or load data with the CLI"
                 );
@@ -234,7 +286,7 @@ pub async fn up(
             println!("synergy up: every service on NATS at {url}");
             let admin = nats::connect(url, "synergy-gateway").await?;
             let hooked = (Some(key), Some(Arc::clone(&delivering.outbox)));
-            let served = gateway(addr, api, data, Some(admin), stop, import, hooked).await;
+            let served = gateway(addr, api, data, Some(admin), stop, options, hooked).await;
             services.await.context("services panicked")??;
             delivering.finish().await;
             served?;
@@ -249,7 +301,7 @@ pub async fn serve(
     data: &Path,
     nats_url: Option<&NatsAddress>,
     addr: &str,
-    import: synergy_gateway::Limits,
+    options: GatewayOptions,
     clock: Arc<dyn Clock>,
     hooks: &HookOptions,
 ) -> anyhow::Result<ExitCode> {
@@ -260,14 +312,14 @@ pub async fn serve(
     };
     // Every service and the gateway on --addr: what `up --nats` runs.
     if service == "all" {
-        return up(data, Some(url), addr, false, import, clock, hooks).await;
+        return up(data, Some(url), addr, options, clock, hooks).await;
     }
     let stop = shutdown_signal();
     if service == "gateway" {
         let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);
         let admin = nats::connect(url, "synergy-gateway").await?;
         let hooked = (hooks.shared_key("gateway")?, None);
-        gateway(addr, api, data, Some(admin), stop, import, hooked).await?;
+        gateway(addr, api, data, Some(admin), stop, options, hooked).await?;
         return Ok(ExitCode::SUCCESS);
     }
     let role: ServiceRole = service.parse().map_err(|e| {
@@ -462,4 +514,28 @@ pub async fn replay<L: EventLog>(
     }
     println!("read models rebuilt up to {}", views.position());
     Ok(())
+}
+
+/// `synergy user invite`: a one-time link into the web app, written to the data
+/// directory's `users.json`, which a running gateway reads on the next request.
+pub fn user(data: &Path, cmd: crate::cli::UserCmd) -> anyhow::Result<ExitCode> {
+    match cmd {
+        crate::cli::UserCmd::Invite {
+            org,
+            role,
+            name,
+            url,
+        } => {
+            let role: Role = role.parse()?;
+            let new = UserStore::open(data)?.invite(org, role, name, SystemClock.now())?;
+            eprintln!(
+                "a one-time link for a {} of {}; it works once, for {} days:",
+                new.invitation.role,
+                new.invitation.org,
+                synergy_gateway::web::users::INVITATION_DAYS
+            );
+            println!("{}", new.link(&url));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -38,7 +38,7 @@ struct File {
 }
 
 /// Writes `bytes` to `path` through a temporary file (mode 0600), fsynced, then renamed.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), TokenError> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<(), TokenError> {
     use std::io::Write;
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let mut tmp = path.as_os_str().to_owned();
@@ -81,10 +81,10 @@ fn mac(key_hex: &str) -> Result<HmacSha256, TokenError> {
 }
 
 /// Holds `<path>.lock` while alive: writers take turns.
-struct Lock(PathBuf);
+pub(crate) struct Lock(PathBuf);
 
 impl Lock {
-    fn take(path: &Path) -> Result<Lock, TokenError> {
+    pub(crate) fn take(path: &Path) -> Result<Lock, TokenError> {
         let lock = path.with_extension("json.lock");
         let started = Instant::now();
         loop {

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use synergy_eventlog::SledLog;
+use synergy_gateway::web::users::UserStore;
 use synergy_gateway::{GatewayState, Limits, SledTokenStore, TokenStore};
 use synergy_proto::{OrgId, Role};
 use synergy_runtime::{Api, Clock, Local, SystemClock};
@@ -15,6 +16,8 @@ pub struct Server<A = Local<SledLog>> {
     pub client: reqwest::Client,
     pub api: Arc<A>,
     pub tokens: Arc<SledTokenStore>,
+    /// The web app's people.
+    pub users: Arc<UserStore>,
     _stop: oneshot::Sender<()>,
     _dir: tempfile::TempDir,
 }
@@ -38,9 +41,11 @@ impl<A: Api + 'static> Server<A> {
     ) -> Server<A> {
         let db = sled::open(dir.path().join("gateway")).unwrap();
         let tokens = Arc::new(SledTokenStore::open(&db).unwrap());
+        let users = Arc::new(UserStore::open(&dir.path().join("gateway-users")).unwrap());
         let state = GatewayState::new(api.clone(), tokens.clone())
             .with_limits(limits)
             .with_clock(clock)
+            .with_users(users.clone())
             .with_webhook_key(synergy_runtime::webhook::SigningKey::from_bytes([7; 32]));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -53,6 +58,7 @@ impl<A: Api + 'static> Server<A> {
             client: reqwest::Client::new(),
             api,
             tokens,
+            users,
             _stop: stop,
             _dir: dir,
         }
