@@ -3,20 +3,18 @@
 //! recorded once (counted in the log).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use synergy_domain::testing::alert_tally;
 use synergy_eventlog::{EventLog, Filter, JetStreamConfig, JetStreamLog};
 use synergy_proto::*;
-use synergy_runtime::nats::{NatsApi, ServeError, Service, ServiceConfig, ServiceRole};
+use synergy_runtime::nats::{NatsApi, ServiceRole};
 use synergy_runtime::{Api, Request};
 use synergy_testkit::NatsServer;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 mod common;
 
+use common::nats::start;
 use common::{catalogue, distributor, manufacturer, month_data, operator, sign};
 
 async fn log_of(url: &str, name: &str) -> JetStreamLog {
@@ -26,35 +24,6 @@ async fn log_of(url: &str, name: &str) -> JetStreamLog {
     JetStreamLog::open(client, JetStreamConfig::default())
         .await
         .unwrap()
-}
-
-/// Starts one service; answers its stop switch and its task once it is ready.
-async fn start(
-    url: &str,
-    role: ServiceRole,
-    views: Option<&std::path::Path>,
-) -> (watch::Sender<bool>, JoinHandle<Result<(), ServeError>>) {
-    let client = synergy_runtime::nats::connect(&url.parse().unwrap(), &format!("test-{role}"))
-        .await
-        .unwrap();
-    let log = Arc::new(
-        JetStreamLog::open(client.clone(), JetStreamConfig::default())
-            .await
-            .unwrap(),
-    );
-    let mut config = ServiceConfig::new(role);
-    if let Some(dir) = views {
-        config = config.views(dir);
-    }
-    let service = Service::new(client, config, log);
-    let mut ready = service.ready();
-    let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(service.run(stopped));
-    tokio::time::timeout(Duration::from_secs(20), ready.wait_for(|r| *r))
-        .await
-        .expect("the service is ready within 20 s")
-        .unwrap();
-    (stop, task)
 }
 
 /// Every alert event in the log as words → times recorded.
@@ -131,12 +100,7 @@ async fn two_evaluation_services_racing_record_each_alert_once() {
     assert!(recorded.contains_key("raised 2008-01 data_late 2008-01"));
     assert!(!recorded.contains_key("raised 2008-05 share_down partnership"));
 
-    for (stop, task) in running {
-        stop.send_replace(true);
-        tokio::time::timeout(Duration::from_secs(30), task)
-            .await
-            .expect("the service drains within 30 s")
-            .unwrap()
-            .unwrap();
+    for service in running {
+        service.shut_down().await.unwrap();
     }
 }

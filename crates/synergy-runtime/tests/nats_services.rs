@@ -11,61 +11,16 @@ use synergy_eventlog::{JetStreamConfig, JetStreamLog, Position};
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::*;
 use synergy_runtime::nats::wire::{self, CommandReply, CommandRequest};
-use synergy_runtime::nats::{
-    NatsApi, NatsApiConfig, ServeError, Service, ServiceConfig, ServiceRole, ServiceStats,
-};
+use synergy_runtime::nats::{NatsApi, NatsApiConfig, ServiceRole, ServiceStats};
 use synergy_runtime::{
     AnyCommand, Api, ApiError, ExecuteError, NotFound, ReportRequest, Request, Unavailable,
 };
 use synergy_testkit::NatsServer;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 mod common;
 
+use common::nats::{Running, start};
 use common::{catalogue, distributor, manufacturer, month_data, operator, org, sign};
-
-/// One running service: its counters, its stop switch and its task.
-struct Running {
-    stats: Arc<ServiceStats>,
-    stop: watch::Sender<bool>,
-    task: JoinHandle<Result<(), ServeError>>,
-}
-
-impl Running {
-    async fn shut_down(self) -> Result<(), ServeError> {
-        self.stop.send_replace(true);
-        tokio::time::timeout(Duration::from_secs(30), self.task)
-            .await
-            .expect("the service drains within 30 s")
-            .expect("the service task does not panic")
-    }
-}
-
-async fn start(url: &str, role: ServiceRole, views: Option<&std::path::Path>) -> Running {
-    let client = synergy_runtime::nats::connect(&url.parse().unwrap(), &format!("test-{role}"))
-        .await
-        .unwrap();
-    let log = Arc::new(
-        JetStreamLog::open(client.clone(), JetStreamConfig::default())
-            .await
-            .unwrap(),
-    );
-    let mut config = ServiceConfig::new(role);
-    if let Some(dir) = views {
-        config = config.views(dir);
-    }
-    let service = Service::new(client, config, log);
-    let mut ready = service.ready();
-    let stats = service.stats();
-    let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(service.run(stopped));
-    tokio::time::timeout(Duration::from_secs(20), ready.wait_for(|r| *r))
-        .await
-        .expect("the service is ready within 20 s")
-        .unwrap();
-    Running { stats, stop, task }
-}
 
 /// A nats-server and the six services, one task each.
 struct World {

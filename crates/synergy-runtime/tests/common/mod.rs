@@ -2,6 +2,8 @@
 //! the commands that sign their partnership, register a SKU and record May 2008.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod nats;
+
 use synergy_brand::SkuEntry;
 use synergy_domain::Principal;
 pub use synergy_domain::testing::literal::org;
