@@ -11,6 +11,7 @@
 
 mod i18n;
 mod pages;
+mod reports;
 pub mod session;
 pub mod users;
 
@@ -115,6 +116,7 @@ async fn secure_headers(req: Request, next: Next) -> Response {
 /// The web app's routes (the API's are `crate::table`).
 pub fn router() -> Router<GatewayState> {
     use pages::*;
+    use reports::{home, partnership_page};
     Router::new()
         .route("/", get(root))
         .route("/assets/{file}", get(asset))
