@@ -100,3 +100,4 @@ meeting-decision-button = Record the decision
 meeting-restated-none = first version
 meeting-issue-button = Issue the pack as a frozen version
 meeting-issue-hint = Freezes the pack as shown, in your name; a later change is issued as the next version with what it restated.
+meeting-required = This is required.

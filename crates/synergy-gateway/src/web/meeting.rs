@@ -232,7 +232,8 @@ async fn run(
             return Err(Refusal {
                 field: Some(field.name.to_owned()),
                 rule: "web.field_required".to_owned(),
-                message: field.doc.to_owned(),
+                // Said in the page's words where it is shown.
+                message: String::new(),
             });
         }
     }
@@ -418,7 +419,7 @@ pub async fn record_meeting(
     } else {
         let mut values = values_of(&id, &form, &["title", "scheduled_on"]);
         values.insert("meeting".into(), meeting.as_str().into());
-        values.insert("kind".into(), "regular-review".into());
+        values.insert("kind".into(), "regular_review".into());
         values.insert("period".into(), period.to_string().into());
         run(&s, &caller, &view, "schedule-meeting", values, key).await
     };
@@ -615,7 +616,7 @@ fn refusal_markup(w: &Words, r: &Refusal) -> Markup {
             p { (w.t("meeting-refused")) }
             p {
                 @if let Some(field) = &field { strong { (field) } ": " }
-                (r.message)
+                @if r.message.is_empty() { (w.t("meeting-required")) } @else { (r.message) }
             }
             p.hint { (w.with("rule-code", &[("rule", &r.rule)])) @if let Some(f) = &r.field { " · " code { (f) } } }
         }
