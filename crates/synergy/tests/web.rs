@@ -105,10 +105,7 @@ async fn scenario(b: &Browser, up: &Up, data: &Path) -> anyhow::Result<()> {
         "{row}"
     );
     ensure!(row.contains("23.21 %"), "June 2008's volume share: {row}");
-    ensure!(
-        home.contains("行动项逾期"),
-        "the open exceptions: {home}"
-    );
+    ensure!(home.contains("行动项逾期"), "the open exceptions: {home}");
 
     // The session cookie: HttpOnly and SameSite=Strict.
     let cookie = b.client.get_named_cookie("synergy_session").await?;

@@ -2,6 +2,8 @@
 //! the manufacturer opens the demo's 2008-H1 review pack, is refused a decision without an
 //! owner and one due in the past (the field and the rule on the page, nothing recorded),
 //! records a decision that becomes an action item (on the page and through the API),
+//! schedules and records Q2's meeting with an answer to an agenda question (refused first
+//! without the distributor attending),
 //! issues the pack (a version in the list, issued in their name) and prints it to PDF
 //! through WebDriver's Print Page; a form without its CSRF token records nothing, and an
 //! outsider can neither open the page nor post to it.
@@ -81,7 +83,11 @@ async fn scenario(b: &Browser, up: &Up, data: &Path) -> anyhow::Result<()> {
             "http://{addr}/app/partnerships/{PARTNERSHIP}?kind=market&period=2008-H1"
         ))
         .await?;
-    b.client.find(Locator::Id("to-review")).await?.click().await?;
+    b.client
+        .find(Locator::Id("to-review"))
+        .await?
+        .click()
+        .await?;
     let review = format!("/app/partnerships/{PARTNERSHIP}/review");
     arrive(b, &review).await?;
     ensure!(
@@ -107,7 +113,13 @@ async fn scenario(b: &Browser, up: &Up, data: &Path) -> anyhow::Result<()> {
     ] {
         ensure!(pack.contains(words), "the pack says {words}: {pack}");
     }
-    for raw in ["why_won_or_lost", "overdue", "false", "true", "volume_yoy_pct"] {
+    for raw in [
+        "why_won_or_lost",
+        "overdue",
+        "false",
+        "true",
+        "volume_yoy_pct",
+    ] {
         ensure!(!pack.contains(raw), "no raw {raw} in the pack: {pack}");
     }
     ensure!(
@@ -148,18 +160,16 @@ async fn scenario(b: &Browser, up: &Up, data: &Path) -> anyhow::Result<()> {
         .prop("value")
         .await?;
     ensure!(kept.as_deref() == Some(DECISION), "{kept:?}");
-    ensure!(action_items(up)?.len() == before, "a refusal records nothing");
+    ensure!(
+        action_items(up)?.len() == before,
+        "a refusal records nothing"
+    );
 
     // Recorded: the decision is an action item of the manufacturer, due 2099-01-31, of the
     // half's meeting.
     decide(b, DECISION, "manufacturer", "2099-01-31").await?;
     arrive(b, &review).await?;
-    let items = b
-        .client
-        .find(Locator::Css("#pack"))
-        .await?
-        .text()
-        .await?;
+    let items = b.client.find(Locator::Css("#pack")).await?.text().await?;
     ensure!(items.contains(DECISION), "the item on the page: {items}");
     let items = action_items(up)?;
     ensure!(items.len() == before + 1, "{items:?}");
@@ -222,6 +232,71 @@ async fn scenario(b: &Browser, up: &Up, data: &Path) -> anyhow::Result<()> {
     let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-meeting-2008-H1.pdf");
     std::fs::write(&kept, &pdf)?;
 
+    // Q2's meeting: scheduled, refused as held without the distributor (nothing
+    // recorded), then held with an answer to the first agenda question.
+    b.client
+        .goto(&format!("http://{addr}{review}?period=2008-Q2"))
+        .await?;
+    let form = b.client.form(Locator::Id("schedule")).await?;
+    form.set_by_name("scheduled_on", "2008-07-10").await?;
+    form.submit().await?;
+    let hold = b
+        .client
+        .wait()
+        .at_most(PAGE_TIMEOUT)
+        .for_element(Locator::Id("hold"))
+        .await?;
+    let question = hold
+        .find(Locator::Css("input[name=question_0]"))
+        .await?
+        .prop("value")
+        .await?
+        .unwrap_or_default();
+    let hold_it = |attendees: &'static str| async move {
+        let form = b.client.form(Locator::Id("hold")).await?;
+        form.set_by_name("held_on", "2008-07-10").await?;
+        form.set_by_name("attendees", attendees).await?;
+        form.set_by_name("answer_0", "Coverage grew in 200 outlets")
+            .await?;
+        form.set_by_name("decisions", "Push 紅雲(硬) coverage")
+            .await?;
+        form.submit().await?;
+        anyhow::Ok(())
+    };
+    hold_it("hongyun:Li Wei").await?;
+    let refused = refusal(b).await?;
+    ensure!(
+        refused.contains("meeting.review_attended_by_both_sides") && refused.contains("参会人"),
+        "{refused}"
+    );
+    hold_it("hongyun:Li Wei\nchangzhi-tobacco:Zhang Min").await?;
+    let minutes = b
+        .client
+        .wait()
+        .at_most(PAGE_TIMEOUT)
+        .for_element(Locator::Id("minutes"))
+        .await?
+        .text()
+        .await?;
+    ensure!(
+        minutes.contains(&question) && minutes.contains("Coverage grew in 200 outlets"),
+        "{minutes}"
+    );
+    let bearer = format!("Bearer {}", up.admin());
+    let held = common::exchange(
+        addr,
+        "GET",
+        &format!("/v1/partnerships/{PARTNERSHIP}/meetings/review-2008-q2"),
+        &[("Authorization", &bearer), ("X-Act-As", "hongyun")],
+        "",
+    );
+    let held: serde_json::Value = serde_json::from_str(&held.text())?;
+    ensure!(
+        held["status"]["Held"]["decisions"][0] == "Push 紅雲(硬) coverage"
+            && held["status"]["Held"]["attendees"].as_array().map(Vec::len) == Some(2),
+        "{held}"
+    );
+
     // A form without its CSRF token records nothing.
     let session = b.client.get_named_cookie("synergy_session").await?;
     let (status, body) = post_form(
@@ -230,7 +305,10 @@ async fn scenario(b: &Browser, up: &Up, data: &Path) -> anyhow::Result<()> {
         session.value(),
         "period=2008-H1&title=Sneaked&owner=manufacturer&due_on=2099-01-31",
     );
-    ensure!(status == 403 && body.contains("web.csrf"), "{status} {body}");
+    ensure!(
+        status == 403 && body.contains("web.csrf"),
+        "{status} {body}"
+    );
     ensure!(
         action_items(up)?.len() == before + 1,
         "the sneaked form recorded nothing"
@@ -270,7 +348,10 @@ async fn scenario(b: &Browser, up: &Up, data: &Path) -> anyhow::Result<()> {
         status == 403 && body.contains("partnership.parties_only"),
         "{status} {body}"
     );
-    ensure!(action_items(up)?.len() == before + 1, "the outsider recorded nothing");
+    ensure!(
+        action_items(up)?.len() == before + 1,
+        "the outsider recorded nothing"
+    );
     Ok(())
 }
 
@@ -280,12 +361,9 @@ async fn a_review_meeting_records_a_decision_issues_the_pack_and_prints_it() {
     let data = dir.path().join("data");
     let up = Up::demo(&data);
     let browser = Browser::start().await.expect("headless Chromium");
-    let outcome = tokio::time::timeout(
-        Duration::from_secs(600),
-        scenario(&browser, &up, &data),
-    )
-    .await
-    .unwrap_or_else(|_| Err(anyhow::anyhow!("the scenario took over 10 minutes")));
+    let outcome = tokio::time::timeout(Duration::from_secs(600), scenario(&browser, &up, &data))
+        .await
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("the scenario took over 10 minutes")));
     if let Err(e) = outcome {
         let shot = browser
             .keep_screenshot("a_review_meeting")

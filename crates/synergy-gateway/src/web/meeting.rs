@@ -17,11 +17,11 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use synergy_domain::PartnershipView;
 use synergy_domain::contract::{BindError, Values};
-use synergy_eventlog::Position;
 use synergy_evaluation::chart;
 use synergy_evaluation::json::Json;
 use synergy_evaluation::layout::{self, Width};
 use synergy_evaluation::report::Report;
+use synergy_eventlog::Position;
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{MeetingId, PartnershipId, Period, PeriodKind, Side};
 use synergy_runtime::executor::Request;
@@ -103,10 +103,9 @@ fn meeting_id(period: Period) -> MeetingId {
 /// A period the review meeting takes: a quarter, half or year (a month's pack is home's).
 fn review_period(text: Option<&str>, w: &Words) -> Result<Option<Period>, String> {
     match asked_period(text, w)? {
-        Some(p) if p.kind() == PeriodKind::Month => Err(w.with(
-            "meeting-period-not-month",
-            &[("value", &p.to_string())],
-        )),
+        Some(p) if p.kind() == PeriodKind::Month => {
+            Err(w.with("meeting-period-not-month", &[("value", &p.to_string())]))
+        }
         other => Ok(other),
     }
 }
@@ -159,9 +158,8 @@ async fn load(
                 meeting: meeting_id(period),
             }))
             .await?;
-        meeting = serde_json::from_value(answer).map_err(|e| {
-            ApiError::NotReady(format!("the meeting does not read back: {e}"))
-        })?;
+        meeting = serde_json::from_value(answer)
+            .map_err(|e| ApiError::NotReady(format!("the meeting does not read back: {e}")))?;
     }
     Ok(Loaded {
         id,
@@ -198,7 +196,14 @@ pub async fn review_page(
             versions: Vec::new(),
             meeting: None,
         };
-        let body = render(&w, &viewer, &loaded, asked.err().as_deref(), None, &Vec::new());
+        let body = render(
+            &w,
+            &viewer,
+            &loaded,
+            asked.err().as_deref(),
+            None,
+            &Vec::new(),
+        );
         return html_response(StatusCode::OK, body);
     }
     match load(&s, id, view, period, q.after.map(Position)).await {
@@ -273,8 +278,7 @@ async fn answer(
     s: &GatewayState,
     headers: &HeaderMap,
     viewer: &Viewer,
-    (id, view): (PartnershipId, PartnershipView),
-    period: Period,
+    (id, view, period): (PartnershipId, PartnershipView, Period),
     outcome: Result<Option<Position>, Refusal>,
     form: &str,
     kept: &Posted,
@@ -368,8 +372,7 @@ pub async fn record_decision(
         &s,
         &headers,
         &viewer,
-        (id, view),
-        period,
+        (id, view, period),
         outcome,
         "decision",
         &form,
@@ -427,8 +430,7 @@ pub async fn record_meeting(
         &s,
         &headers,
         &viewer,
-        (id, view),
-        period,
+        (id, view, period),
         outcome,
         "meeting",
         &form,
@@ -488,8 +490,7 @@ pub async fn issue_pack(
         &s,
         &headers,
         &viewer,
-        (id, view),
-        period,
+        (id, view, period),
         outcome,
         "versions",
         &form,
