@@ -101,3 +101,4 @@ meeting-restated-none = first version
 meeting-issue-button = Issue the pack as a frozen version
 meeting-issue-hint = Freezes the pack as shown, in your name; a later change is issued as the next version with what it restated.
 meeting-required = This is required.
+meeting-schedule-title = Title

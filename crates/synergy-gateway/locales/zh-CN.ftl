@@ -101,3 +101,4 @@ meeting-restated-none = 首个版本
 meeting-issue-button = 将资料发布为冻结版本
 meeting-issue-hint = 以您的名义冻结当前资料；之后的变化将作为下一版本发布，并列出重述内容。
 meeting-required = 此项必填。
+meeting-schedule-title = 会议名称

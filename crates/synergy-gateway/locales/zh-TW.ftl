@@ -101,3 +101,4 @@ meeting-restated-none = 首個版本
 meeting-issue-button = 將資料發布為凍結版本
 meeting-issue-hint = 以您的名義凍結當前資料；之後的變化將作為下一版本發布，並列出重述內容。
 meeting-required = 此項必填。
+meeting-schedule-title = 會議名稱

@@ -671,7 +671,7 @@ fn meeting_markup(
                     form.stack.noprint #schedule method="post" action=(action) {
                         (hidden(viewer, period))
                         input type="hidden" name="step" value="schedule";
-                        label { (w.t("meeting-field-title")) input name="title" value=(kept_or(kept, "title", &w.with("meeting-default-title", &[("period", &period.to_string())]))); }
+                        label { (w.t("meeting-schedule-title")) input name="title" value=(kept_or(kept, "title", &w.with("meeting-default-title", &[("period", &period.to_string())]))); }
                         label { (w.t("meeting-field-scheduled_on")) input type="date" name="scheduled_on" value=(kept_or(kept, "scheduled_on", "")); }
                         button type="submit" { (w.t("meeting-schedule-button")) }
                     }
