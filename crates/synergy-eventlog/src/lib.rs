@@ -258,6 +258,23 @@ pub trait EventLog: Send + Sync + 'static {
         from_version: u64,
     ) -> Result<Aggregate, ReadError>;
 
+    /// What was appended to the aggregate after a reader's last commit of it, which took
+    /// versions up to `version` and is at `position`: the readable commits after it and
+    /// the aggregate's version (`version` itself when nothing followed). The same as
+    /// `load_aggregate(stream, version + 1)`; a backend that can start at `position` does
+    /// (JetStream: nothing new costs one request, not a consumer reading the aggregate).
+    async fn load_aggregate_after(
+        &self,
+        stream: &StreamId,
+        version: u64,
+        position: Position,
+    ) -> Result<Aggregate, ReadError> {
+        let _ = position;
+        let mut loaded = self.load_aggregate(stream, version + 1).await?;
+        loaded.version = loaded.version.max(version);
+        Ok(loaded)
+    }
+
     /// The aggregate's readable commits in order, starting with the one holding
     /// `from_version` (1 = everything); quarantined records are passed over.
     async fn read_aggregate(

@@ -589,7 +589,10 @@ impl<L: EventLog> Executor<L> {
         stream: &StreamId,
     ) -> Result<Arc<Kept<D::State>>, ExecuteError> {
         let kept = self.states.get::<D::State>(stream);
-        let tail = self.log.load_aggregate(stream, kept.version + 1).await?;
+        let tail = self
+            .log
+            .load_aggregate_after(stream, kept.version, kept.position)
+            .await?;
         if tail.commits.is_empty() && tail.version <= kept.version {
             return Ok(kept);
         }
@@ -743,7 +746,10 @@ impl<L: EventLog> Executor<L> {
             // records are passed over (the log reports them); the version is what an
             // append must expect after what was read.
             let kept = self.states.take::<D::State>(&stream);
-            let tail = self.log.load_aggregate(&stream, kept.version + 1).await?;
+            let tail = self
+                .log
+                .load_aggregate_after(&stream, kept.version, kept.position)
+                .await?;
             let kept = kept.fold(&tail.commits, tail.version, D::evolve);
             let version = kept.version;
             // A retry of a command that was already recorded: answer as the first time.
@@ -817,6 +823,7 @@ impl<L: EventLog> Executor<L> {
                         ids.request,
                         &events,
                         appended.last_version,
+                        appended.position,
                         D::evolve,
                     );
                     self.states.put(&stream, Arc::new(kept));

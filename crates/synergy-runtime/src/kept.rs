@@ -18,7 +18,7 @@ use std::collections::{HashMap, HashSet};
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
-use synergy_eventlog::StoredCommit;
+use synergy_eventlog::{Position, StoredCommit};
 use synergy_proto::{Event, StreamId, Uuid};
 
 /// Streams whose states are kept unless the process is told otherwise.
@@ -29,6 +29,8 @@ pub const DEFAULT_CAPACITY: usize = 4_096;
 pub struct Kept<S> {
     /// The stream's version the state is folded up to (0: nothing folded).
     pub version: u64,
+    /// Where the last commit folded is in the log (what a reader reads after).
+    pub position: Position,
     pub state: S,
     /// Each commit's id, with the version its first event has.
     pub commits: HashMap<Uuid, u64>,
@@ -48,6 +50,7 @@ impl<S> Kept<S> {
     ) -> Self {
         for stored in commits {
             let commit = &stored.commit;
+            self.position = self.position.max(stored.position);
             self.commits.insert(commit.commit_id, commit.first_version);
             if let Some(request) = commit.causation_id {
                 self.requests.insert(request);
@@ -60,15 +63,18 @@ impl<S> Kept<S> {
         self
     }
 
-    /// Folds the events of a commit just appended, which took versions up to `version`.
+    /// Folds the events of a commit just appended at `position`, which took versions up
+    /// to `version`.
     pub fn fold_appended(
         mut self,
         commit: Uuid,
         request: Uuid,
         events: &[Event],
         version: u64,
+        position: Position,
         evolve: impl Fn(S, &Event) -> S,
     ) -> Self {
+        self.position = self.position.max(position);
         self.commits
             .insert(commit, version + 1 - events.len() as u64);
         self.requests.insert(request);

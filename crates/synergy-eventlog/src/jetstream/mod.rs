@@ -235,6 +235,18 @@ impl EventLog for JetStreamLog {
         Ok(loaded)
     }
 
+    async fn load_aggregate_after(
+        &self,
+        stream: &StreamId,
+        version: u64,
+        position: Position,
+    ) -> Result<Aggregate, ReadError> {
+        let loaded =
+            retry_transient(|| self.load_aggregate_after_once(stream, version, position)).await?;
+        loaded.warn_quarantined();
+        Ok(loaded)
+    }
+
     async fn read_matching(&self, filter: Filter) -> Result<Vec<StoredCommit>, ReadError> {
         retry_transient(|| self.read_matching_once(&filter)).await
     }

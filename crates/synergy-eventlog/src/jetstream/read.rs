@@ -26,6 +26,28 @@ impl JetStreamLog {
         self.read_through(stream, last_seq, from_version).await
     }
 
+    /// One attempt of `load_aggregate_after`: the aggregate's head first, and a consumer
+    /// from `after` only when something follows it.
+    pub(super) async fn load_aggregate_after_once(
+        &self,
+        stream: &StreamId,
+        version: u64,
+        after: Position,
+    ) -> Result<Aggregate, ReadError> {
+        let head = self.server_head(stream).await?;
+        if head.seq <= after.get() {
+            return Ok(Aggregate {
+                version,
+                ..Aggregate::default()
+            });
+        }
+        let mut tail = self
+            .read_range(stream, after.get() + 1, head.seq, version + 1)
+            .await?;
+        tail.version = tail.version.max(version);
+        Ok(tail)
+    }
+
     /// The aggregate's messages up to stream sequence `last_seq`: the readable commits
     /// holding `from_version` or later, the version of the last readable one, and the
     /// quarantined records among them.
@@ -35,13 +57,24 @@ impl JetStreamLog {
         last_seq: u64,
         from_version: u64,
     ) -> Result<Aggregate, ReadError> {
+        self.read_range(stream, 1, last_seq, from_version).await
+    }
+
+    /// [`Self::read_through`] from stream sequence `first_seq` on.
+    async fn read_range(
+        &self,
+        stream: &StreamId,
+        first_seq: u64,
+        last_seq: u64,
+        from_version: u64,
+    ) -> Result<Aggregate, ReadError> {
         let mut out = Aggregate::default();
-        if last_seq == 0 {
+        if last_seq == 0 || first_seq > last_seq {
             return Ok(out);
         }
         let subject = subject::commit(stream);
         let mut read = self
-            .bounded_from(1, &subject, false)
+            .bounded_from(first_seq, &subject, false)
             .await
             .map_err(|reason| ReadError::Unavailable { reason })?;
         loop {

@@ -42,6 +42,7 @@ macro_rules! conformance_suite {
     ($harness:ty) => {
         $crate::conformance_suite!(@tests $harness;
             append_then_read_round_trips,
+            load_after_reads_what_followed_a_readers_last_commit,
             expected_version_rules,
             invalid_commits_are_refused,
             concurrent_writers_on_one_aggregate,
@@ -302,6 +303,48 @@ pub async fn append_then_read_round_trips<H: Harness>() {
             .await
             .expect("read")
             .is_empty()
+    );
+}
+
+pub async fn load_after_reads_what_followed_a_readers_last_commit<H: Harness>() {
+    let h = H::start().await;
+    let log = h.log();
+    let s = stream(Context::Support, "p1", "meeting:q1");
+    let empty = log
+        .load_aggregate_after(&s, 0, Position::START)
+        .await
+        .expect("load");
+    assert!(empty.commits.is_empty());
+    assert_eq!(empty.version, 0);
+    let a1 = append_ok(&log, ExpectedVersion::NoStream, &commit(&s, 2)).await;
+    let second = commit(&s, 1);
+    let a2 = append_ok(&log, ExpectedVersion::Exact(2), &second).await;
+    // Another aggregate's commit after them is not this one's.
+    let other = stream(Context::Support, "p1", "meeting:q2");
+    append_ok(&log, ExpectedVersion::NoStream, &commit(&other, 1)).await;
+
+    let tail = log
+        .load_aggregate_after(&s, a1.last_version, a1.position)
+        .await
+        .expect("load");
+    assert_eq!(tail.commits.len(), 1);
+    assert_eq!(tail.commits[0].commit.commit_id, second.commit_id);
+    assert_eq!(tail.commits[0].position, a2.position);
+    assert_eq!(tail.version, 3);
+    let nothing = log
+        .load_aggregate_after(&s, a2.last_version, a2.position)
+        .await
+        .expect("load");
+    assert!(nothing.commits.is_empty());
+    assert_eq!(nothing.version, 3);
+    // It reads what `load_aggregate` reads from the version after.
+    let whole = log
+        .load_aggregate(&s, a1.last_version + 1)
+        .await
+        .expect("load");
+    assert_eq!(
+        whole.commits.iter().map(|c| c.position).collect::<Vec<_>>(),
+        tail.commits.iter().map(|c| c.position).collect::<Vec<_>>()
     );
 }
 
