@@ -380,6 +380,7 @@ pub async fn partnership_page(
         None => action.clone(),
     };
     let body = html! {
+        (super::plans::tabs(&w, &id, ""))
         p.sub { (title) " · " (view.manufacturer) " / " (view.distributor) }
         @if let Err(e) = &asked { p.error #problem role="alert" { (e) } }
         (period_form(&w, &action, period, Some(kind)))
