@@ -85,8 +85,13 @@ impl Notice {
             Notice::Done(verb) => html! {
                 p.done #done role="status" { (w.with("form-done", &[("command", &title(w, verb))])) }
             },
+            // The rule here too: a form the page does not offer is refused with no form to
+            // show it at.
             Notice::Failed(f) => html! {
-                p.error #problem role="alert" { (w.with("form-refused", &[("command", &title(w, &f.verb))])) }
+                p.error #problem role="alert" {
+                    (w.with("form-refused", &[("command", &title(w, &f.verb))])) " "
+                    span.rule { (w.with("rule-code", &[("rule", f.problem.body.rule.as_deref().unwrap_or(&f.problem.body.code))])) }
+                }
             },
         }
     }
