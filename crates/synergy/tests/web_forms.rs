@@ -3,7 +3,8 @@
 //! and signs it, the distributor signs it in a session of its own, and the plan reads as
 //! signed by both; a refused form names the field and the rule and records nothing; the
 //! distributor is not offered the manufacturer's campaign form and its POST anyway is
-//! refused; a POST without the form's token is refused.
+//! refused; a POST without the form's token is refused; the distributor proposes a
+//! partnership, may not accept its own proposal, and the manufacturer accepts it.
 //!
 //! A failing test keeps a screenshot in `target/browser-failures/`.
 
@@ -13,7 +14,9 @@ use std::path::Path;
 
 use anyhow::{Context as _, ensure};
 use common::Up;
-use common::browser::{PAGE_TIMEOUT, accept, arrive, invite, post_form, sign_out, text};
+use common::browser::{
+    PAGE_TIMEOUT, PASSWORD, accept, invite, post_form, sign_in, sign_out, text,
+};
 use synergy_testkit::browser::Browser;
 use synergy_testkit::fantoccini::Locator;
 
@@ -212,7 +215,47 @@ async fn scenario(b: &Browser, up: &Up, data: &Path) -> anyhow::Result<()> {
     // The demo's campaign, read through the marketing context in words.
     let demo = section(b, "campaign-hongyun-hard-spring-2008").await?;
     ensure!(demo.contains("已结束") && demo.contains("成功"), "{demo}");
-    arrive(b, &campaigns).await?;
+
+    // The distributor proposes another partnership; answering its own proposal is the
+    // other party's part, refused naming the rule.
+    b.client.goto(&format!("http://{addr}/app/proposals")).await?;
+    fill(
+        b,
+        "form-sign-partnership",
+        &[
+            ("partnership", "hongyun-changzhi-2"),
+            ("manufacturer", "hongyun"),
+            ("region", "長治"),
+        ],
+    )
+    .await?;
+    done(b, "sign-partnership").await?;
+    let proposal = section(b, "proposal-hongyun-changzhi-2").await?;
+    ensure!(proposal.contains("hongyun（厂家）"), "{proposal}");
+    fill(b, "form-accept-partnership-hongyun-changzhi-2", &[]).await?;
+    let refusal = b
+        .client
+        .wait()
+        .at_most(PAGE_TIMEOUT)
+        .for_element(Locator::Css(".refusal"))
+        .await?
+        .text()
+        .await?;
+    ensure!(
+        refusal.contains("partnership.addressee_answers"),
+        "{refusal}"
+    );
+    sign_out(b).await?;
+
+    // The manufacturer accepts it: it is signed and listed at home.
+    sign_in(b, addr, "li.wei", PASSWORD).await?;
+    b.client.goto(&format!("http://{addr}/app/proposals")).await?;
+    fill(b, "form-accept-partnership-hongyun-changzhi-2", &[]).await?;
+    let page = done(b, "accept-partnership").await?;
+    ensure!(page.contains("没有待处理的提议"), "{page}");
+    b.client.goto(&format!("http://{addr}/app")).await?;
+    let home = section(b, "partnerships").await?;
+    ensure!(home.contains("hongyun-changzhi-2"), "{home}");
     Ok(())
 }
 
