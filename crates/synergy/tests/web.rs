@@ -21,7 +21,6 @@ use synergy_testkit::fantoccini::Locator;
 
 const PARTNERSHIP: &str = "hongyun-changzhi";
 
-
 /// Tries to sign in and answers what the refusal said.
 async fn refused_sign_in(
     b: &Browser,

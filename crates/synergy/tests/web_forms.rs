@@ -14,9 +14,7 @@ use std::path::Path;
 
 use anyhow::{Context as _, ensure};
 use common::Up;
-use common::browser::{
-    PAGE_TIMEOUT, PASSWORD, accept, invite, post_form, sign_in, sign_out, text,
-};
+use common::browser::{PAGE_TIMEOUT, PASSWORD, accept, invite, post_form, sign_in, sign_out, text};
 use synergy_testkit::browser::Browser;
 use synergy_testkit::fantoccini::Locator;
 
@@ -218,7 +216,9 @@ async fn scenario(b: &Browser, up: &Up, data: &Path) -> anyhow::Result<()> {
 
     // The distributor proposes another partnership; answering its own proposal is the
     // other party's part, refused naming the rule.
-    b.client.goto(&format!("http://{addr}/app/proposals")).await?;
+    b.client
+        .goto(&format!("http://{addr}/app/proposals"))
+        .await?;
     fill(
         b,
         "form-sign-partnership",
@@ -249,7 +249,9 @@ async fn scenario(b: &Browser, up: &Up, data: &Path) -> anyhow::Result<()> {
 
     // The manufacturer accepts it: it is signed and listed at home.
     sign_in(b, addr, "li.wei", PASSWORD).await?;
-    b.client.goto(&format!("http://{addr}/app/proposals")).await?;
+    b.client
+        .goto(&format!("http://{addr}/app/proposals"))
+        .await?;
     fill(b, "form-accept-partnership-hongyun-changzhi-2", &[]).await?;
     let page = done(b, "accept-partnership").await?;
     ensure!(page.contains("没有待处理的提议"), "{page}");

@@ -11,8 +11,8 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use maud::{Markup, html};
 use synergy_domain::contract::{Choosable, CommandSpec};
-use synergy_proto::events::marketing::CampaignOutcome;
 use synergy_marketing::{CAMPAIGN_AGGREGATE, Campaign, Lifecycle};
+use synergy_proto::events::marketing::CampaignOutcome;
 use synergy_proto::{CampaignId, Context, PartnershipId};
 use synergy_runtime::history::HistoryQuery;
 use synergy_runtime::{AnyQuery, ApiError, commands};
@@ -133,7 +133,9 @@ async fn show(
     let csrf = &viewer.session.csrf;
     let failed = notice.failed();
     let partnership = ("partnership", view.id.to_string());
-    let offered: Vec<&CommandSpec> = commands().filter(|c| form::offered(c, Some(side))).collect();
+    let offered: Vec<&CommandSpec> = commands()
+        .filter(|c| form::offered(c, Some(side)))
+        .collect();
     let per_campaign = |c: &&&CommandSpec| c.path.contains("{campaign}");
     let body = html! {
         (tabs(&w, &view.id, "/campaigns"))
@@ -166,10 +168,7 @@ async fn show(
             }
         }
     };
-    html_response(
-        notice.status(),
-        page(&w, &title, &here, Some(viewer), body),
-    )
+    html_response(notice.status(), page(&w, &title, &here, Some(viewer), body))
 }
 
 fn campaign_markup(w: &Words, id: &CampaignId, c: &Campaign) -> Markup {

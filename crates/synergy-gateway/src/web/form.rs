@@ -16,11 +16,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use synergy_evaluation::locale::Lang;
 use maud::{Markup, html};
 use serde_json::Value;
 use synergy_domain::ErrorCode;
 use synergy_domain::contract::{CommandSpec, Field, Kind, Shape, Values, Who};
+use synergy_evaluation::locale::Lang;
 use synergy_proto::Side;
 use synergy_runtime::Request;
 
@@ -101,7 +101,11 @@ impl Notice {
 /// declaration's own (English) text.
 fn word(w: &Words, key: &str, fallback: &str) -> String {
     let text = w.t(key);
-    if text == key { fallback.to_owned() } else { text }
+    if text == key {
+        fallback.to_owned()
+    } else {
+        text
+    }
 }
 
 /// A command's title: `cmd-<verb>` in the page's language, else the declaration's summary.
@@ -211,7 +215,7 @@ fn input(w: &Words, field: &Field, value: &str, wrong: bool) -> Markup {
                 span.with-unit {
                     input type=(kind) name=(name) value=(value) required[required]
                         placeholder=(shape.example()) inputmode=[decimal.then_some("decimal")]
-                        maxlength="64" aria-invalid=[invalid];
+                        aria-invalid=[invalid];
                     @if let Some(u) = unit(w, shape) { span.unit { (u) } }
                 }
             }
@@ -220,7 +224,7 @@ fn input(w: &Words, field: &Field, value: &str, wrong: bool) -> Markup {
             textarea name=(name) rows="6" required[required] aria-invalid=[invalid] { (value) }
         },
         Kind::Free => html! {
-            input type="text" name=(name) value=(value) required[required] maxlength="500" aria-invalid=[invalid];
+            input type="text" name=(name) value=(value) required[required] aria-invalid=[invalid];
         },
         Kind::Whole { min, max } => html! {
             input type="number" name=(name) value=(value) min=(min) max=(max) step="1" required[required] aria-invalid=[invalid];
@@ -249,10 +253,7 @@ fn input(w: &Words, field: &Field, value: &str, wrong: bool) -> Markup {
     };
     let hint = match field.kind {
         Kind::List(_) => w.with("form-one-a-line", &[("doc", help)]),
-        Kind::Records(record) => w.with(
-            "form-records",
-            &[("doc", help), ("form", record.form)],
-        ),
+        Kind::Records(record) => w.with("form-records", &[("doc", help), ("form", record.form)]),
         _ => help.to_owned(),
     };
     html! {
@@ -280,10 +281,7 @@ fn json_of(field: &Field, text: &str) -> Result<Option<Value>, Problem> {
             .filter(|l| !l.is_empty())
             .collect();
         if lines.len() > MAX_LINES {
-            return Err(invalid(
-                name,
-                format!("{name}: at most {MAX_LINES} lines"),
-            ));
+            return Err(invalid(name, format!("{name}: at most {MAX_LINES} lines")));
         }
         Ok(lines)
     };
@@ -314,10 +312,7 @@ fn json_of(field: &Field, text: &str) -> Result<Option<Value>, Problem> {
         Kind::Whole { .. } => match trimmed.parse::<i64>() {
             Ok(n) => Value::from(n),
             Err(_) => {
-                return Err(invalid(
-                    name,
-                    format!("{name}: expected a whole number"),
-                ));
+                return Err(invalid(name, format!("{name}: expected a whole number")));
             }
         },
         // Free text keeps its spaces: a title or reason is the person's own.
@@ -337,7 +332,10 @@ pub fn request_of(
     let mut params = HashMap::new();
     let mut body = Values::new();
     for field in spec.fields {
-        let text = typed.get(field.name).map(String::as_str).unwrap_or_default();
+        let text = typed
+            .get(field.name)
+            .map(String::as_str)
+            .unwrap_or_default();
         if spec.in_path(field) {
             params.insert(field.path_name().to_owned(), text.trim().to_owned());
             continue;
@@ -357,7 +355,8 @@ pub fn request_of(
 }
 
 /// The pairs of a submitted form as one value per name (the last, as a form sends each
-/// declared name once), bounded by the request body limit the router sets.
+/// declared name once). The router's body limit bounds them; the lengths of the values
+/// are the declaration's and the context's to refuse, as over HTTP.
 pub fn typed(pairs: Vec<(String, String)>) -> BTreeMap<String, String> {
     pairs.into_iter().collect()
 }
@@ -448,7 +447,11 @@ mod tests {
             let name = if k == "id" { "partnership" } else { k };
             all.insert(name.to_owned(), Value::from(v.clone()));
         }
-        assert!(spec.fields.iter().all(|f| !f.required || all.contains_key(f.name)));
+        assert!(
+            spec.fields
+                .iter()
+                .all(|f| !f.required || all.contains_key(f.name))
+        );
         all
     }
 
@@ -459,8 +462,8 @@ mod tests {
             let w = Words::new(lang);
             for spec in commands::all() {
                 let fixed = [("partnership", "p1".to_owned())];
-                let html = render(spec, &w, "tok", "/x", &fixed, &BTreeMap::new(), None)
-                    .into_string();
+                let html =
+                    render(spec, &w, "tok", "/x", &fixed, &BTreeMap::new(), None).into_string();
                 assert!(html.contains(r#"name="csrf" value="tok""#), "{spec}");
                 for field in spec.fields.iter().filter(|f| f.name != "partnership") {
                     assert!(
@@ -531,8 +534,14 @@ mod tests {
             "activity_plan": "Posters",
         });
         assert_eq!(
-            format!("{:?}", commands::bind(spec, &whole_request(spec, &params, &body)).unwrap()),
-            format!("{:?}", commands::bind(spec, json.as_object().unwrap()).unwrap())
+            format!(
+                "{:?}",
+                commands::bind(spec, &whole_request(spec, &params, &body)).unwrap()
+            ),
+            format!(
+                "{:?}",
+                commands::bind(spec, json.as_object().unwrap()).unwrap()
+            )
         );
     }
 

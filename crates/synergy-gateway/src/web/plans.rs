@@ -154,7 +154,9 @@ async fn show(
     let csrf = &viewer.session.csrf;
     let failed = notice.failed();
     let partnership = ("partnership", view.id.to_string());
-    let offered: Vec<&CommandSpec> = commands().filter(|c| form::offered(c, Some(side))).collect();
+    let offered: Vec<&CommandSpec> = commands()
+        .filter(|c| form::offered(c, Some(side)))
+        .collect();
     let per_plan = |c: &&&CommandSpec| c.path.contains("{plan}");
     let body = html! {
         (tabs(&w, &view.id, "/plans"))
@@ -196,10 +198,7 @@ async fn show(
             }
         }
     };
-    html_response(
-        notice.status(),
-        page(&w, &title, &here, Some(viewer), body),
-    )
+    html_response(notice.status(), page(&w, &title, &here, Some(viewer), body))
 }
 
 fn signatures(w: &Words, plan: &Plan) -> Markup {

@@ -116,4 +116,3 @@ pub fn get_with(addr: &str, path: &str, cookie: &str) -> (u16, String) {
         .to_owned();
     (response[9..12].parse().unwrap(), location)
 }
-
