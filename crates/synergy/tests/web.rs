@@ -13,9 +13,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, ensure};
 use common::Up;
-use common::browser::{
-    PAGE_TIMEOUT, PASSWORD, accept, arrive, get_with, invite, post_form, sign_in, sign_out, text,
-};
+use common::web::*;
 use synergy_testkit::browser::Browser;
 use synergy_testkit::fantoccini::Locator;
 
@@ -107,10 +105,7 @@ async fn scenario(b: &Browser, up: &Up, data: &Path) -> anyhow::Result<()> {
         "{row}"
     );
     ensure!(row.contains("23.21 %"), "June 2008's volume share: {row}");
-    ensure!(
-        home.contains("action_overdue"),
-        "the open exceptions: {home}"
-    );
+    ensure!(home.contains("行动项逾期"), "the open exceptions: {home}");
 
     // The session cookie: HttpOnly and SameSite=Strict.
     let cookie = b.client.get_named_cookie("synergy_session").await?;

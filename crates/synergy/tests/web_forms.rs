@@ -14,7 +14,7 @@ use std::path::Path;
 
 use anyhow::{Context as _, ensure};
 use common::Up;
-use common::browser::{PAGE_TIMEOUT, PASSWORD, accept, invite, post_form, sign_in, sign_out, text};
+use common::web::{PAGE_TIMEOUT, PASSWORD, accept, invite, post_form, sign_in, sign_out, text};
 use synergy_testkit::browser::Browser;
 use synergy_testkit::fantoccini::Locator;
 

@@ -10,6 +10,7 @@
 //! (`locales/*.ftl`). `docs/web.md` states the rules: sessions, CSRF, CSP, rate limits.
 
 mod i18n;
+mod meeting;
 mod pages;
 mod reports;
 // Forms: plans, campaigns and proposals, each command's form derived from its declaration.
@@ -153,6 +154,24 @@ pub fn router() -> Router<GatewayState> {
         .route(
             "/app/proposals/{verb}",
             axum::routing::post(proposals::proposals_post),
+        )
+        // The review meeting (meeting.rs).
+        .route("/app/partnerships/{id}/review", get(meeting::review_page))
+        .route(
+            "/app/partnerships/{id}/review/meeting",
+            axum::routing::post(meeting::record_meeting),
+        )
+        .route(
+            "/app/partnerships/{id}/review/decisions",
+            axum::routing::post(meeting::record_decision),
+        )
+        .route(
+            "/app/partnerships/{id}/review/issues",
+            axum::routing::post(meeting::issue_pack),
+        )
+        .route(
+            "/app/partnerships/{id}/review/versions/{n}",
+            get(meeting::frozen_version),
         )
         .layer(middleware::from_fn(secure_headers))
 }

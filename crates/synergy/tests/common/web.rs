@@ -1,6 +1,6 @@
-//! Driving the web app in a real headless Chromium as a person does (invited with the CLI,
-//! signing in and out through the forms, waiting for a page to arrive), and the raw form
-//! POSTs and GETs a page without its token would send.
+//! What the browser tests of the web app share: people invited with the CLI as the README
+//! documents it, setting their password at the link and signing in through the forms, and
+//! plain requests with a session cookie (what a page without the form's token would send).
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
@@ -14,6 +14,7 @@ use synergy_testkit::fantoccini::Locator;
 use super::ok;
 
 pub const PASSWORD: &str = "long enough password 1";
+
 /// `synergy user invite` as the README documents it, against the running app's address.
 pub fn invite(data: &Path, addr: &str, org: &str, role: &str, name: &str) -> String {
     let url = format!("http://{addr}");
