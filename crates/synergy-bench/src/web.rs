@@ -135,6 +135,27 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
             &session,
         ),
     ];
+    // Forms: the pages of plans, campaigns and proposals with their declared forms.
+    let forms: [(&'static str, &str, String, &str); 3] = [
+        (
+            "plans",
+            "plans with their forms",
+            format!("/app/partnerships/{PARTNERSHIP}/plans"),
+            &session,
+        ),
+        (
+            "campaigns",
+            "campaigns with their forms",
+            format!("/app/partnerships/{PARTNERSHIP}/campaigns"),
+            &session,
+        ),
+        (
+            "proposals",
+            "proposals with their forms",
+            "/app/proposals".to_owned(),
+            &session,
+        ),
+    ];
     let baseline = measure(
         &addr,
         &format!("/v1/partnerships/{PARTNERSHIP}/reports/market/2008-H1?format=html"),
@@ -147,7 +168,7 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         quick: options.quick,
         ..Report::default()
     };
-    for (key, label, path, header) in &pages {
+    for (key, label, path, header) in pages.iter().chain(&forms) {
         let page = measure(&addr, path, header, samples).await?;
         report.latencies.push(LatencyRow {
             key,

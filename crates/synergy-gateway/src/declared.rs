@@ -18,7 +18,7 @@ use synergy_domain::contract::{
     Args, BindError, CommandSpec, Field, Kind, Member, Reply, Values, Who, check,
 };
 use synergy_proto::{OrgId, PartnershipId};
-use synergy_runtime::commands;
+use synergy_runtime::{AnyCommand, commands};
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::ResponseBuilder;
@@ -76,8 +76,22 @@ async fn handle(
     caller: &Caller,
     params: &Params,
     headers: &HeaderMap,
-    mut values: Values,
+    values: Values,
 ) -> Result<Response, Problem> {
+    let command = command_of(spec, s, caller, params, values).await?;
+    crate::routes::execute(s, caller, headers, command).await
+}
+
+/// The command a request makes of `spec` — the body's fields (`values`) and the path's
+/// (`params`) — once the caller may issue it: what the route executes, and what the web
+/// app's forms execute (`web::form`), so both refuse alike.
+pub(crate) async fn command_of(
+    spec: &'static CommandSpec,
+    s: &GatewayState,
+    caller: &Caller,
+    params: &Params,
+    mut values: Values,
+) -> Result<AnyCommand, Problem> {
     // The body names only the fields the path does not carry.
     for field in spec.fields.iter().filter(|f| spec.in_path(f)) {
         if values.contains_key(field.name) {
@@ -148,7 +162,7 @@ async fn handle(
         // a proposal binds nobody yet and has no partnership view.
         Who::Proposal => {}
     }
-    crate::routes::execute(s, caller, headers, command).await
+    Ok(command)
 }
 
 /// The body's names and JSON types, as [`check`] says, leaving out the path's fields.

@@ -13,6 +13,11 @@ mod i18n;
 mod meeting;
 mod pages;
 mod reports;
+// Forms: plans, campaigns and proposals, each command's form derived from its declaration.
+mod campaigns;
+mod form;
+mod plans;
+mod proposals;
 pub mod session;
 pub mod users;
 
@@ -131,6 +136,25 @@ pub fn router() -> Router<GatewayState> {
         .route("/app", get(home))
         .route("/app/partnerships/{id}", get(partnership_page))
         .route("/app/invitations", get(invite_page).post(invite))
+        // Forms: plans, campaigns and proposals.
+        .route("/app/partnerships/{id}/plans", get(plans::plans_page))
+        .route(
+            "/app/partnerships/{id}/plans/{verb}",
+            axum::routing::post(plans::plans_post),
+        )
+        .route(
+            "/app/partnerships/{id}/campaigns",
+            get(campaigns::campaigns_page),
+        )
+        .route(
+            "/app/partnerships/{id}/campaigns/{verb}",
+            axum::routing::post(campaigns::campaigns_post),
+        )
+        .route("/app/proposals", get(proposals::proposals_page))
+        .route(
+            "/app/proposals/{verb}",
+            axum::routing::post(proposals::proposals_post),
+        )
         // The review meeting (meeting.rs).
         .route("/app/partnerships/{id}/review", get(meeting::review_page))
         .route(

@@ -56,6 +56,7 @@ pub(super) fn page(
                             @let u = &v.session.user;
                             span.who #who { (w.with("signed-in-as", &[("login", &u.login), ("org", u.org.as_str()), ("role", &w.role(u.role))])) }
                             a href="/app" { (w.t("nav-home")) }
+                            a href="/app/proposals" { (w.t("nav-proposals")) }
                             @if u.role == Role::Admin {
                                 a href="/app/invitations" { (w.t("nav-invite")) }
                             }

@@ -393,6 +393,7 @@ pub async fn partnership_page(
         None => action.clone(),
     };
     let body = html! {
+        (super::plans::tabs(&w, &id, ""))
         p.sub { (title) " · " (view.manufacturer) " / " (view.distributor)
             " · " a #to-review href={ "/app/partnerships/" (id) "/review" @if let Some(p) = period.filter(|p| p.kind() != synergy_proto::PeriodKind::Month) { "?period=" (p) } } { (w.t("meeting-open")) } }
         @if let Err(e) = &asked { p.error #problem role="alert" { (e) } }
