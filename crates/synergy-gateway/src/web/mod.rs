@@ -13,6 +13,7 @@ mod i18n;
 mod pages;
 mod reports;
 pub mod session;
+pub mod upload;
 pub mod users;
 
 use std::sync::{Arc, OnceLock};
@@ -130,6 +131,12 @@ pub fn router() -> Router<GatewayState> {
         .route("/app", get(home))
         .route("/app/partnerships/{id}", get(partnership_page))
         .route("/app/invitations", get(invite_page).post(invite))
+        // upload: a month's market data as a file, and its templates
+        .route(
+            "/app/partnerships/{id}/upload",
+            get(upload::upload_page).post(upload::upload),
+        )
+        .route("/app/templates/{file}", get(upload::template))
         .layer(middleware::from_fn(secure_headers))
 }
 

@@ -372,6 +372,7 @@ pub async fn partnership_page(
         },
         None => Vec::new(),
     };
+    let may_upload = super::upload::may_upload(&viewer, &view);
     let w = Words::new(lang);
     let title = w.with("partnership-title", &[("id", id.as_str())]);
     let action = format!("/app/partnerships/{id}");
@@ -381,6 +382,7 @@ pub async fn partnership_page(
     };
     let body = html! {
         p.sub { (title) " · " (view.manufacturer) " / " (view.distributor) }
+        @if may_upload { p.actions { a #upload-link href={ (action) "/upload" } { (w.t("upload-link")) } } }
         @if let Err(e) = &asked { p.error #problem role="alert" { (e) } }
         (period_form(&w, &action, period, Some(kind)))
         @match &found {
