@@ -8,143 +8,14 @@
 
 mod common;
 
-use std::io::{Read as _, Write as _};
-use std::net::TcpStream;
 use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context as _, ensure};
-use common::{Up, ok};
+use common::Up;
+use common::web::*;
 use synergy_testkit::browser::Browser;
 use synergy_testkit::fantoccini::Locator;
-
-const PARTNERSHIP: &str = "hongyun-changzhi";
-const PASSWORD: &str = "long enough password 1";
-
-/// `synergy user invite` as the README documents it, against the running app's address.
-fn invite(data: &Path, addr: &str, org: &str, role: &str, name: &str) -> String {
-    let url = format!("http://{addr}");
-    let link = ok(
-        data,
-        &[
-            "user", "invite", "--org", org, "--role", role, "--name", name, "--url", &url,
-        ],
-    );
-    assert!(link.starts_with(&format!("{url}/invite/")), "{link}");
-    link
-}
-
-/// How long a page may take to arrive after a click: generous, builds run beside.
-const PAGE_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// Waits until the browser is at `path` (a click returns before its navigation ends).
-async fn arrive(b: &Browser, path: &str) -> anyhow::Result<()> {
-    let started = std::time::Instant::now();
-    loop {
-        let url = b.client.current_url().await?;
-        if url.path() == path {
-            return Ok(());
-        }
-        ensure!(
-            started.elapsed() < PAGE_TIMEOUT,
-            "still at {url}, not {path}, after {PAGE_TIMEOUT:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// The page's text, for assertions that say what a person sees.
-async fn text(b: &Browser) -> anyhow::Result<String> {
-    Ok(b.client.find(Locator::Css("body")).await?.text().await?)
-}
-
-/// Sets the password at `link` and lands on home, signed in.
-async fn accept(b: &Browser, link: &str) -> anyhow::Result<()> {
-    b.client.goto(link).await?;
-    let form = b.client.form(Locator::Id("accept")).await?;
-    form.set_by_name("password", PASSWORD).await?;
-    form.set_by_name("password_again", PASSWORD).await?;
-    form.submit().await?;
-    arrive(b, "/app").await
-}
-
-async fn sign_out(b: &Browser) -> anyhow::Result<()> {
-    b.client
-        .find(Locator::Id("sign-out"))
-        .await?
-        .click()
-        .await?;
-    arrive(b, "/sign-in").await
-}
-
-/// Signs in through the form and waits for home.
-async fn sign_in(b: &Browser, addr: &str, login: &str, password: &str) -> anyhow::Result<()> {
-    b.client.goto(&format!("http://{addr}/sign-in")).await?;
-    let form = b.client.form(Locator::Id("sign-in")).await?;
-    form.set_by_name("login", login).await?;
-    form.set_by_name("password", password).await?;
-    form.submit().await?;
-    arrive(b, "/app").await
-}
-
-/// Tries to sign in and answers what the refusal said.
-async fn refused_sign_in(
-    b: &Browser,
-    addr: &str,
-    login: &str,
-    password: &str,
-) -> anyhow::Result<String> {
-    b.client.goto(&format!("http://{addr}/sign-in")).await?;
-    let form = b.client.form(Locator::Id("sign-in")).await?;
-    form.set_by_name("login", login).await?;
-    form.set_by_name("password", password).await?;
-    form.submit().await?;
-    // The refusal is the sign-in page again, its problem said and the login kept.
-    let problem = b
-        .client
-        .wait()
-        .at_most(PAGE_TIMEOUT)
-        .for_element(Locator::Id("problem"))
-        .await?;
-    Ok(problem.text().await?)
-}
-
-/// A `POST` of a form body with only the session cookie: what a page without the form's
-/// token would send.
-fn post_form(addr: &str, path: &str, cookie: &str, body: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .unwrap();
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: synergy_session={cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    let _ = stream.read_to_string(&mut response);
-    (response[9..12].parse().unwrap(), response)
-}
-
-/// A GET with the session cookie: the status and the `Location` it answers.
-fn get_with(addr: &str, path: &str, cookie: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .unwrap();
-    let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: synergy_session={cookie}\r\n\r\n"
-    );
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    let _ = stream.read_to_string(&mut response);
-    let location = response
-        .lines()
-        .find_map(|l| l.strip_prefix("location: "))
-        .unwrap_or_default()
-        .to_owned();
-    (response[9..12].parse().unwrap(), location)
-}
 
 /// Another site: a page on `localhost` (the app is on `127.0.0.1`, another site to the
 /// browser) whose forms go to the app, served until the test ends.

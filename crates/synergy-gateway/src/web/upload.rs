@@ -54,7 +54,12 @@ struct Refusal {
 }
 
 impl Refusal {
-    fn said(field: &'static str, rule: &str, key: &'static str, args: &[(&'static str, &str)]) -> Self {
+    fn said(
+        field: &'static str,
+        rule: &str,
+        key: &'static str,
+        args: &[(&'static str, &str)],
+    ) -> Self {
         Refusal {
             field,
             rule: rule.to_owned(),
@@ -260,7 +265,16 @@ pub async fn upload_page(
         Err(refused) => return refused,
     };
     let this_month = s.clock.now().date_in(&view.time_zone).year_month();
-    show(&s, lang, &viewer, &id, Err(this_month), "", Outcome::Form(None)).await
+    show(
+        &s,
+        lang,
+        &viewer,
+        &id,
+        Err(this_month),
+        "",
+        Outcome::Form(None),
+    )
+    .await
 }
 
 /// `POST /app/partnerships/{id}/upload`: reads the file with the import's rules and
@@ -285,7 +299,14 @@ pub async fn upload(
                 _ => StatusCode::PAYLOAD_TOO_LARGE,
             };
             let words = refusal.words(&Words::new(lang));
-            return problem(status, lang, Some(&viewer), "error-title", &words, &refusal.rule);
+            return problem(
+                status,
+                lang,
+                Some(&viewer),
+                "error-title",
+                &words,
+                &refusal.rule,
+            );
         }
     };
     let (id, _) = match allowed(&s, lang, &viewer, id).await {
@@ -297,7 +318,16 @@ pub async fn upload(
         Ok(o) => o,
         Err(e) => return unavailable(lang, Some(&viewer), &e),
     };
-    show(&s, lang, &viewer, &id, Ok(&form.month), &form.reason, outcome).await
+    show(
+        &s,
+        lang,
+        &viewer,
+        &id,
+        Ok(&form.month),
+        &form.reason,
+        outcome,
+    )
+    .await
 }
 
 /// Checks the form, reads the file through the import and executes what it holds.
@@ -330,13 +360,12 @@ async fn submit(
         sheet: None,
     };
     let reason = Some(form.reason.clone()).filter(|r| !r.is_empty());
-    let prepared = match import::market_data(&*s.api, id.clone(), source, reason, &s.limits.import)
-        .await
-    {
-        Ok(p) => p,
-        Err(import::ImportError::Rejected(errors)) => return Ok(Outcome::Rejected(errors)),
-        Err(import::ImportError::Api(e)) => return Err(e.to_string()),
-    };
+    let prepared =
+        match import::market_data(&*s.api, id.clone(), source, reason, &s.limits.import).await {
+            Ok(p) => p,
+            Err(import::ImportError::Rejected(errors)) => return Ok(Outcome::Rejected(errors)),
+            Err(import::ImportError::Api(e)) => return Err(e.to_string()),
+        };
     let AnyCommand::Information(InformationCommand::SubmitMarketData(held)) = &prepared.command
     else {
         return Err("the import prepared another command".to_owned());
@@ -667,7 +696,10 @@ mod tests {
         for lang in Lang::ALL {
             let w = Words::new(lang);
             for rule in &rules {
-                assert!(rule_words(&w, rule).is_some(), "{lang}: no words for {rule}");
+                assert!(
+                    rule_words(&w, rule).is_some(),
+                    "{lang}: no words for {rule}"
+                );
             }
         }
         assert_eq!(

@@ -3,6 +3,8 @@
 //! HTTP/1.1 client for it (each request on its own connection, read to the end).
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod web;
+
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
