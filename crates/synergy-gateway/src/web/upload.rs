@@ -294,9 +294,10 @@ pub async fn upload(
         Ok(form) if same_secret(&form.csrf, &viewer.session.csrf) => form,
         Ok(_) => return csrf_refused(lang, Some(&viewer)),
         Err(refusal) => {
-            let status = match refusal.rule.as_str() {
-                "web.upload_form" => StatusCode::BAD_REQUEST,
-                _ => StatusCode::PAYLOAD_TOO_LARGE,
+            let status = match refusal.field {
+                "file" if refusal.rule == "web.upload_form" => StatusCode::BAD_REQUEST,
+                "file" => StatusCode::PAYLOAD_TOO_LARGE,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
             let words = refusal.words(&Words::new(lang));
             return problem(
