@@ -25,7 +25,7 @@ use crate::extract::RawBody;
 /// The most bytes of the form's text fields. A correction's reason is a sentence or two.
 const TOKEN_BYTES: u64 = 128;
 const MONTH_BYTES: u64 = 32;
-pub const REASON_BYTES: u64 = 2_000;
+const REASON_BYTES: u64 = 2_000;
 /// The recorded months listed under the form, newest first.
 const LISTED_MONTHS: usize = 12;
 
