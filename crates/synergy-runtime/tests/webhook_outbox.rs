@@ -171,3 +171,54 @@ fn a_retry_schedule_doubles_up_to_its_ceiling_with_jitter_and_reads_as_written()
         assert!(bad.parse::<RetrySchedule>().is_err(), "{bad}");
     }
 }
+
+/// The deliverer reads the outbox while the follower takes batches in, and treats a
+/// delivery whose webhook it does not know as one removed since (it drops it). So a
+/// delivery must never be visible before its webhook is: this once dropped deliveries
+/// whenever the deliverer looked while the follower's fsync was under way, as on a loaded
+/// CI machine.
+#[tokio::test]
+async fn a_pending_delivery_is_never_seen_before_its_webhook() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = Arc::new(SledLog::open(dir.path().join("log")).unwrap());
+    let ob = Arc::new(Outbox::open(dir.path().join("outbox")).unwrap());
+    let p1 = p("p1");
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let (ob, stop) = (ob.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut unknown = 0usize;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                for d in ob.pending().unwrap() {
+                    unknown += usize::from(ob.hook(d.webhook).is_none());
+                }
+            }
+            unknown
+        })
+    };
+    for _ in 0..100 {
+        let register = StrategyEvent::WebhookRegistered {
+            webhook: Uuid::now_v7(),
+            org: OrgId::new("hongyun").unwrap(),
+            url: "http://127.0.0.1:9/hook".into(),
+        };
+        append(&log, hook_event(&p1, register)).await;
+        let head = append(&log, alert(&p1)).await;
+        let batch: Vec<_> = log
+            .read_matching(synergy_eventlog::Filter::ALL)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|s| s.position > ob.position())
+            .collect();
+        ob.take_in(&batch, head).unwrap();
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(
+        watcher.join().unwrap(),
+        0,
+        "deliveries seen without their webhook"
+    );
+    // Every alert is owed to every webhook registered before it: 100 + 99 + … + 1.
+    assert_eq!(ob.pending().unwrap().len(), 100 * 101 / 2);
+}

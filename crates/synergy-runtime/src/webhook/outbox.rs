@@ -247,6 +247,11 @@ impl Outbox {
         for d in &owed {
             encoded.push((d.key(), serde_json::to_vec(d)?));
         }
+        // The deliverer drops a delivery whose webhook it does not know (removed since it was
+        // enqueued), so the webhooks are known before their deliveries can be seen. Should
+        // the transaction fail, the follower resumes from the stored position and takes
+        // the same events in again, to the same webhooks.
+        *self.hooks.write().unwrap_or_else(|p| p.into_inner()) = hooks;
         let added = (&self.hooks_tree, &self.pending, &self.meta).transaction(
             |(hooks_tree, pending, meta)| {
                 for (id, hook) in &encoded_hooks {
@@ -268,7 +273,6 @@ impl Outbox {
             },
         )?;
         self.flush()?;
-        *self.hooks.write().unwrap_or_else(|p| p.into_inner()) = hooks;
         self.position.send_replace(last);
         if added > 0 {
             self.enqueued.notify_one();
