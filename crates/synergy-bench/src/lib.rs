@@ -10,6 +10,7 @@
 pub mod alerts;
 pub mod evaluation;
 pub mod eventlog;
+pub mod history;
 pub mod measure;
 pub mod pipeline;
 pub mod portfolio;

@@ -38,6 +38,10 @@ enum Bench {
     /// last byte over loopback) p50/p99 beside the API's HTML report, and the bytes of a
     /// first page load.
     Web(WebArgs),
+    /// One more command on a stream with a long history (a campaign with up to 50,000
+    /// price checks): states kept between commands against the full fold, beside a bare
+    /// append of the same commit.
+    History(HistoryArgs),
     /// Webhook delivery: an alert's commit to a receiver on loopback, against a bare POST
     /// to the same receiver.
     Webhooks(WebhooksArgs),
@@ -46,6 +50,16 @@ enum Bench {
 #[derive(Debug, Args)]
 struct WebArgs {
     /// Fewer samples: 50 per page instead of 300.
+    #[arg(long)]
+    quick: bool,
+    /// Also print every figure as one JSON object on the last line.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct HistoryArgs {
+    /// Smaller campaigns: up to 10,000 checks instead of 50,000, 50 samples instead of 200.
     #[arg(long)]
     quick: bool,
     /// Also print every figure as one JSON object on the last line.
@@ -169,6 +183,12 @@ async fn main() -> anyhow::Result<()> {
                 quick: args.quick,
             })
             .await?;
+            (report.table(), report.json(), args.json)
+        }
+        Bench::History(args) => {
+            let report =
+                synergy_bench::history::run(synergy_bench::history::Options { quick: args.quick })
+                    .await?;
             (report.table(), report.json(), args.json)
         }
         Bench::Web(args) => {

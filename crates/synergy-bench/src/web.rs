@@ -101,7 +101,7 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
     let session = format!("Cookie: synergy_session={cookie}");
     let distributor = format!("Cookie: synergy_session={distributor}");
     let p = |q: &str| format!("/app/partnerships/{PARTNERSHIP}?{q}");
-    let pages: [(&'static str, &str, String, &str); 8] = [
+    let pages: [(&'static str, &str, String, &str); 9] = [
         ("sign_in", "sign-in page", "/sign-in".to_owned(), ""),
         ("home", "home", "/app".to_owned(), &session),
         (
@@ -132,6 +132,13 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
             "market_2008",
             "market 2008",
             p("kind=market&period=2008"),
+            &session,
+        ),
+        // The review meeting: the pack with the meeting's record, forms and versions.
+        (
+            "meeting_h1",
+            "review meeting 2008-H1",
+            format!("/app/partnerships/{PARTNERSHIP}/review?period=2008-H1"),
             &session,
         ),
         (

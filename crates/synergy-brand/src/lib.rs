@@ -127,17 +127,25 @@ pub struct Brand;
 impl BoundedContext for Brand {
     const CONTEXT: Context = Context::Brand;
     type Command = Command;
+    type State = Portfolio;
 
     fn stream_of(command: &Command) -> StreamId {
         portfolio_stream(command.partnership())
     }
 
-    fn execute<'a>(
-        history: impl IntoIterator<Item = &'a Event>,
+    fn evolve(state: Portfolio, event: &Event) -> Portfolio {
+        match event {
+            Event::Brand(e) => state.evolve(e),
+            _ => state,
+        }
+    }
+
+    fn decide(
+        state: &Portfolio,
         command: Command,
         ctx: &DecisionContext,
     ) -> Result<Vec<Event>, DomainError> {
-        let events = fold(history).decide(&command, ctx)?;
+        let events = state.decide(&command, ctx)?;
         Ok(events.into_iter().map(Event::from).collect())
     }
 }

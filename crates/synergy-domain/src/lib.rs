@@ -292,22 +292,43 @@ impl DomainError {
 }
 
 /// One bounded context as the runtime drives it: route a command to the stream of its
-/// aggregate, fold that stream's history into state, decide.
+/// aggregate, fold that stream's events into its [`State`](Self::State), decide.
 ///
-/// The runtime loads the stream's events, calls [`execute`](Self::execute), and appends
-/// what it returns with the expected version it loaded; a conflict means "load and try
-/// again". An empty `Ok` vector means the command changes nothing (an idempotent no-op).
+/// The runtime folds the stream's events, calls [`decide`](Self::decide), and appends
+/// what it returns with the expected version it folded up to; a conflict means "fold what
+/// was appended since and try again". An empty `Ok` vector means the command changes
+/// nothing (an idempotent no-op).
 pub trait BoundedContext {
     const CONTEXT: Context;
     type Command: fmt::Debug + Clone + Serialize + DeserializeOwned;
+    /// What a decision reads: one of the context's streams folded from its events, the
+    /// default being a stream with none. The fold is pure, so a state folded up to some
+    /// version with the later events folded onto it is the state of the whole stream:
+    /// the runtime keeps states between commands and folds only what was appended since.
+    type State: Default + Clone + fmt::Debug + Send + Sync + 'static;
 
     /// The stream (partnership and aggregate) the command acts on.
     fn stream_of(command: &Self::Command) -> StreamId;
+
+    /// One event of the stream onto its state; another context's events change nothing.
+    fn evolve(state: Self::State, event: &Event) -> Self::State;
+
+    /// Decides `command` on the state of its stream.
+    fn decide(
+        state: &Self::State,
+        command: Self::Command,
+        ctx: &DecisionContext,
+    ) -> Result<Vec<Event>, DomainError>;
 
     /// Folds `history` (the stream's events, oldest first) and decides `command`.
     fn execute<'a>(
         history: impl IntoIterator<Item = &'a Event>,
         command: Self::Command,
         ctx: &DecisionContext,
-    ) -> Result<Vec<Event>, DomainError>;
+    ) -> Result<Vec<Event>, DomainError> {
+        let state = history
+            .into_iter()
+            .fold(Self::State::default(), Self::evolve);
+        Self::decide(&state, command, ctx)
+    }
 }

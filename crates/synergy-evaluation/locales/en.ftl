@@ -230,3 +230,20 @@ chart-volume = volume
 chart-target = target
 chart-others = others
 chart-year-before = year before
+
+# The rules of exceptions and recommendations, as a table shows them.
+rule-share_down = volume share down
+rule-attainment_low = attainment low
+rule-price_index = price index out of range
+rule-stock_high = stock high
+rule-data_late = data late
+rule-action_overdue = action item overdue
+rule-share-drop = volume share dropped
+rule-attainment-low = attainment low
+rule-price-high = price high: supply short
+rule-price-low = price low: supply in excess
+rule-stock-high = stock high
+rule-forecast-miss = forecast missed
+rule-data-late = data not on time
+rule-sku-shelf_no_sales = on the shelf, little sold
+rule-sku-underdistributed = sells, too few outlets

@@ -230,3 +230,20 @@ chart-volume = 销量
 chart-target = 目标
 chart-others = 其他
 chart-year-before = 上年同期
+
+# 异常与改进建议的规则，表格中的写法。
+rule-share_down = 占有率下降
+rule-attainment_low = 目标完成率偏低
+rule-price_index = 价格指数超出范围
+rule-stock_high = 库存偏高
+rule-data_late = 数据迟报
+rule-action_overdue = 行动项逾期
+rule-share-drop = 占有率下滑
+rule-attainment-low = 目标完成率偏低
+rule-price-high = 价格偏高：货源偏紧
+rule-price-low = 价格偏低：货源过剩
+rule-stock-high = 库存偏高
+rule-forecast-miss = 预测偏差大
+rule-data-late = 数据报送不及时
+rule-sku-shelf_no_sales = 上柜多、动销少
+rule-sku-underdistributed = 动销好、铺货不足

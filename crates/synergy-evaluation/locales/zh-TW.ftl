@@ -230,3 +230,20 @@ chart-volume = 銷量
 chart-target = 目標
 chart-others = 其他
 chart-year-before = 上年同期
+
+# 異常與改進建議的規則，表格中的寫法。
+rule-share_down = 佔有率下降
+rule-attainment_low = 目標完成率偏低
+rule-price_index = 價格指數超出範圍
+rule-stock_high = 庫存偏高
+rule-data_late = 數據遲報
+rule-action_overdue = 行動項逾期
+rule-share-drop = 佔有率下滑
+rule-attainment-low = 目標完成率偏低
+rule-price-high = 價格偏高：貨源偏緊
+rule-price-low = 價格偏低：貨源過剩
+rule-stock-high = 庫存偏高
+rule-forecast-miss = 預測偏差大
+rule-data-late = 數據報送不及時
+rule-sku-shelf_no_sales = 上櫃多、動銷少
+rule-sku-underdistributed = 動銷好、鋪貨不足

@@ -249,9 +249,11 @@ fn word(t: &Texts, key: &str, value: &str) -> String {
         "status" => "status",
         "item_status" => "standing",
         "scope" => "scope",
+        // An exception's (`data_late`) or a recommendation's (`data.late`) rule.
+        "rule" => "rule",
         _ => return value.to_owned(),
     };
-    t.get(&format!("{kind}-{value}"), &[])
+    t.get(&format!("{kind}-{}", value.replace('.', "-")), &[])
         .unwrap_or_else(|| value.to_owned())
 }
 
@@ -828,6 +830,8 @@ mod tests {
         assert_eq!(word(&cn, "owner", "manufacturer"), "厂家");
         assert_eq!(word(&cn, "stage", "growth"), "成长期");
         assert_eq!(word(&cn, "item_status", "closed"), "已完成");
+        assert_eq!(word(&cn, "rule", "action_overdue"), "行动项逾期");
+        assert_eq!(word(&cn, "rule", "data.late"), "数据报送不及时");
         // A value with no word, or under a key that carries none, stays as it is.
         assert_eq!(word(&cn, "scope", "brand:hongyun"), "brand:hongyun");
         assert_eq!(word(&cn, "title", "succeeded"), "succeeded");

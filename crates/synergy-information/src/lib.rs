@@ -125,9 +125,20 @@ pub fn fold_analyses<'a>(history: impl IntoIterator<Item = &'a Event>) -> Analys
     information_events(history).fold(Analyses::default(), Analyses::evolve)
 }
 
+/// An information stream folded: the market data's, the forecasts', an order's or an
+/// analysis's, as its commands read it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InformationState {
+    pub market_data: MarketData,
+    pub forecasts: Forecasts,
+    pub order: OrderState,
+    pub analyses: Analyses,
+}
+
 impl BoundedContext for Information {
     const CONTEXT: Context = Context::Information;
     type Command = Command;
+    type State = InformationState;
 
     fn stream_of(command: &Command) -> StreamId {
         match command {
@@ -138,16 +149,29 @@ impl BoundedContext for Information {
         }
     }
 
-    fn execute<'a>(
-        history: impl IntoIterator<Item = &'a Event>,
+    fn evolve(state: InformationState, event: &Event) -> InformationState {
+        let Event::Information(e) = event else {
+            return state;
+        };
+        // A stream holds one kind's events, which the other kinds pass over.
+        InformationState {
+            market_data: state.market_data.evolve(e),
+            forecasts: state.forecasts.evolve(e),
+            order: state.order.evolve(e),
+            analyses: state.analyses.evolve(e),
+        }
+    }
+
+    fn decide(
+        state: &InformationState,
         command: Command,
         ctx: &DecisionContext,
     ) -> Result<Vec<Event>, DomainError> {
         let events = match &command {
-            Command::SubmitMarketData(c) => fold_market_data(history).decide(c, ctx)?,
-            Command::Forecast(c) => fold_forecasts(history).decide(c, ctx)?,
-            Command::Order(c) => fold_order(history).decide(c, ctx)?,
-            Command::SubmitAnalysis(c) => fold_analyses(history).decide(c, ctx)?,
+            Command::SubmitMarketData(c) => state.market_data.decide(c, ctx)?,
+            Command::Forecast(c) => state.forecasts.decide(c, ctx)?,
+            Command::Order(c) => state.order.decide(c, ctx)?,
+            Command::SubmitAnalysis(c) => state.analyses.decide(c, ctx)?,
         };
         Ok(events.into_iter().map(Event::Information).collect())
     }

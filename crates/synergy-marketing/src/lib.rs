@@ -34,17 +34,25 @@ pub fn fold<'a>(history: impl IntoIterator<Item = &'a Event>) -> Campaign {
 impl BoundedContext for Marketing {
     const CONTEXT: Context = Context::Marketing;
     type Command = Command;
+    type State = Campaign;
 
     fn stream_of(command: &Command) -> StreamId {
         command.stream()
     }
 
-    fn execute<'a>(
-        history: impl IntoIterator<Item = &'a Event>,
+    fn evolve(state: Campaign, event: &Event) -> Campaign {
+        match event {
+            Event::Marketing(e) => state.evolve(e),
+            _ => state,
+        }
+    }
+
+    fn decide(
+        state: &Campaign,
         command: Command,
         ctx: &DecisionContext,
     ) -> Result<Vec<Event>, DomainError> {
-        let events = fold(history).decide(command, ctx)?;
+        let events = state.decide(command, ctx)?;
         Ok(events.into_iter().map(Event::from).collect())
     }
 }

@@ -337,6 +337,13 @@ impl<L: EventLog> Local<L> {
         self
     }
 
+    /// Keeps the states of up to `streams` streams between commands (0: none); see
+    /// [`crate::kept`].
+    pub fn with_kept_states(mut self, streams: usize) -> Self {
+        self.exec = self.exec.with_kept_states(streams);
+        self
+    }
+
     pub fn executor(&self) -> &Executor<L> {
         &self.exec
     }

@@ -17,13 +17,14 @@ use synergy_domain::{
     Principal,
 };
 use synergy_evaluation::{EvaluationContext, PartnershipModel};
-use synergy_eventlog::{AppendError, EventLog, ExpectedVersion, Position, ReadError, StoredCommit};
+use synergy_eventlog::{AppendError, EventLog, ExpectedVersion, Position, ReadError};
 use synergy_proto::{
     Commit, Context, Event, PartnershipId, RecordedEvent, StreamId, Timestamp, Uuid,
 };
 use tracing::Instrument;
 
 use crate::clock::Clock;
+use crate::kept::{Kept, KeptStates};
 use crate::projection::{self, ProjectionError, ProjectionStore};
 
 /// A command of any context, as it travels between processes.
@@ -356,6 +357,8 @@ pub struct Executor<L> {
     /// Where this process keeps evaluation's read models, if it does: the view evaluation's
     /// decisions consult ([`View::Evaluation`]).
     models: Option<Models>,
+    /// Stream states kept between commands, shared by the executor's clones.
+    states: Arc<KeptStates>,
 }
 
 impl<L> Clone for Executor<L> {
@@ -365,6 +368,7 @@ impl<L> Clone for Executor<L> {
             clock: Arc::clone(&self.clock),
             max_attempts: self.max_attempts,
             models: self.models.clone(),
+            states: Arc::clone(&self.states),
         }
     }
 }
@@ -376,12 +380,15 @@ struct Consulted {
     model: Option<Arc<PartnershipModel>>,
 }
 
-/// How the executor decides one context's commands.
+/// How the executor decides one context's commands: on the state of their stream, folded
+/// by `evolve` and kept between commands ([`KeptStates`]).
 trait Decide {
     type Command: Serialize + Clone + Send + Sync;
+    type State: Default + Clone + Send + Sync + 'static;
     fn stream_of(command: &Self::Command) -> StreamId;
+    fn evolve(state: Self::State, event: &Event) -> Self::State;
     fn decide(
-        history: &[StoredCommit],
+        state: &Self::State,
         command: Self::Command,
         ctx: &DecisionContext,
         consulted: &Consulted,
@@ -396,16 +403,20 @@ where
     C::Command: Send + Sync,
 {
     type Command = C::Command;
+    type State = C::State;
     fn stream_of(command: &C::Command) -> StreamId {
         C::stream_of(command)
     }
+    fn evolve(state: C::State, event: &Event) -> C::State {
+        C::evolve(state, event)
+    }
     fn decide(
-        history: &[StoredCommit],
+        state: &C::State,
         command: C::Command,
         ctx: &DecisionContext,
         _: &Consulted,
     ) -> Result<Vec<Event>, ExecuteError> {
-        Ok(C::execute(events_of(history), command, ctx)?)
+        Ok(C::decide(state, command, ctx)?)
     }
 }
 
@@ -414,11 +425,18 @@ struct Evaluation;
 
 impl Decide for Evaluation {
     type Command = synergy_evaluation::Command;
+    /// Evaluation decides on its stream's events themselves (an issued version on those
+    /// before it), so those are what is kept.
+    type State = Vec<Event>;
     fn stream_of(command: &Self::Command) -> StreamId {
         EvaluationContext::stream_of(command)
     }
+    fn evolve(mut history: Vec<Event>, event: &Event) -> Vec<Event> {
+        history.push(event.clone());
+        history
+    }
     fn decide(
-        history: &[StoredCommit],
+        history: &Vec<Event>,
         command: Self::Command,
         ctx: &DecisionContext,
         consulted: &Consulted,
@@ -433,12 +451,7 @@ impl Decide for Evaluation {
                 &empty
             }
         };
-        Ok(EvaluationContext::execute(
-            events_of(history),
-            command,
-            ctx,
-            model,
-        )?)
+        Ok(EvaluationContext::execute(history, command, ctx, model)?)
     }
 }
 
@@ -454,12 +467,6 @@ struct Call<'a> {
     dry_run: bool,
 }
 
-fn events_of(commits: &[StoredCommit]) -> impl Iterator<Item = &Event> {
-    commits
-        .iter()
-        .flat_map(|c| c.commit.events.iter().map(|e| &e.event))
-}
-
 impl<L: EventLog> Executor<L> {
     /// Conflicts are retried this many times in all before giving up.
     pub const DEFAULT_ATTEMPTS: u32 = 8;
@@ -470,7 +477,20 @@ impl<L: EventLog> Executor<L> {
             clock,
             max_attempts: Self::DEFAULT_ATTEMPTS,
             models: None,
+            states: Arc::default(),
         }
+    }
+
+    /// Keeps the states of up to `streams` streams between commands (0: none, every
+    /// command folds its streams' whole histories).
+    pub fn with_kept_states(mut self, streams: usize) -> Self {
+        self.states = Arc::new(KeptStates::new(streams));
+        self
+    }
+
+    /// The states kept between commands.
+    pub fn kept_states(&self) -> &KeptStates {
+        &self.states
     }
 
     /// Gives evaluation's decisions their view: the read models in `store`, which a
@@ -548,20 +568,35 @@ impl<L: EventLog> Executor<L> {
         &self,
         id: &PartnershipId,
     ) -> Result<Option<PartnershipView>, ExecuteError> {
-        let history = self
-            .log
-            .read_aggregate(&synergy_strategy::stream_for(id), 1)
+        let strategy = self
+            .folded::<Synergy<synergy_strategy::Strategy>>(&synergy_strategy::stream_for(id))
             .await?;
-        Ok(synergy_strategy::partnership_view(id, events_of(&history)))
+        Ok(strategy.state.partnership_view(id))
     }
 
     /// The partnership's registered SKUs, as brand records them.
     pub async fn catalogue(&self, id: &PartnershipId) -> Result<CatalogueView, ExecuteError> {
-        let history = self
-            .log
-            .read_aggregate(&synergy_brand::portfolio_stream(id), 1)
+        let brand = self
+            .folded::<Synergy<synergy_brand::Brand>>(&synergy_brand::portfolio_stream(id))
             .await?;
-        Ok(synergy_brand::catalogue_view(events_of(&history)))
+        Ok(brand.state.catalogue())
+    }
+
+    /// `stream`'s state as `D` folds it, up to the log's head as it is now: the kept
+    /// state with what was appended since folded on (and kept in its place).
+    async fn folded<D: Decide>(
+        &self,
+        stream: &StreamId,
+    ) -> Result<Arc<Kept<D::State>>, ExecuteError> {
+        let kept = self.states.get::<D::State>(stream);
+        let tail = self.log.load_aggregate(stream, kept.version + 1).await?;
+        if tail.commits.is_empty() && tail.version <= kept.version {
+            return Ok(kept);
+        }
+        let kept =
+            Arc::new(Arc::unwrap_or_clone(kept).fold(&tail.commits, tail.version, D::evolve));
+        self.states.put(stream, Arc::clone(&kept));
+        Ok(kept)
     }
 
     /// The cross-context facts a decision may consult: the partnership (strategy) and,
@@ -573,14 +608,9 @@ impl<L: EventLog> Executor<L> {
         now: Timestamp,
         views: &[View],
     ) -> Result<DecisionContext, ExecuteError> {
-        let partnership_stream = synergy_strategy::stream_for(&stream.partnership);
-        let strategy = self.log.read_aggregate(&partnership_stream, 1).await?;
-        let partnership =
-            synergy_strategy::partnership_view(&stream.partnership, events_of(&strategy));
+        let partnership = self.partnership(&stream.partnership).await?;
         let catalogue = if partnership.is_some() && views.contains(&View::Catalogue) {
-            let portfolio = synergy_brand::portfolio_stream(&stream.partnership);
-            let brand = self.log.read_aggregate(&portfolio, 1).await?;
-            synergy_brand::catalogue_view(events_of(&brand))
+            self.catalogue(&stream.partnership).await?
         } else {
             Default::default()
         };
@@ -654,6 +684,40 @@ impl<L: EventLog> Executor<L> {
         Ok(model.unwrap_or_else(|| Arc::new(PartnershipModel::new(partnership.clone()))))
     }
 
+    /// The answer to a retry of a command recorded as `commit`, whose first event has
+    /// `first_version` on `stream`: what the first time answered.
+    async fn answer_again(
+        &self,
+        stream: StreamId,
+        first_version: u64,
+        commit: Uuid,
+        answer: Option<&'static Answer>,
+    ) -> Result<Outcome, ExecuteError> {
+        let from = self.log.read_aggregate(&stream, first_version).await?;
+        let Some(done) = from.iter().find(|c| c.commit.commit_id == commit) else {
+            return Err(ExecuteError::Corrupt(format!(
+                "commit {commit} of {stream} is known but no longer reads back"
+            )));
+        };
+        Ok(Outcome {
+            position: Some(done.position),
+            events: done
+                .commit
+                .events
+                .iter()
+                .map(|e| Cow::Borrowed(e.event.name()))
+                .collect(),
+            version: done.commit.last_version(),
+            duplicate: true,
+            answer: answer.map(|a| {
+                let first: Vec<Event> =
+                    done.commit.events.iter().map(|e| e.event.clone()).collect();
+                (a.build)(&first)
+            }),
+            stream,
+        })
+    }
+
     /// Decides and records one command, retried on conflicts.
     async fn run<D: Decide>(
         &self,
@@ -675,34 +739,22 @@ impl<L: EventLog> Executor<L> {
             let ctx = self
                 .decision_context(principal, &stream, now, views)
                 .await?;
-            // Quarantined records of the stream are passed over (the log reports them);
-            // the version is what an append must expect after what was read.
-            let loaded = self.log.load_aggregate(&stream, 1).await?;
-            let (history, version) = (loaded.commits, loaded.version);
+            // The stream's kept state with what was appended since folded on. Quarantined
+            // records are passed over (the log reports them); the version is what an
+            // append must expect after what was read.
+            let kept = self.states.take::<D::State>(&stream);
+            let tail = self.log.load_aggregate(&stream, kept.version + 1).await?;
+            let kept = kept.fold(&tail.commits, tail.version, D::evolve);
+            let version = kept.version;
             // A retry of a command that was already recorded: answer as the first time.
-            if let Some(done) = history.iter().find(|c| c.commit.commit_id == ids.commit) {
-                return Ok(Outcome {
-                    stream,
-                    position: Some(done.position),
-                    events: done
-                        .commit
-                        .events
-                        .iter()
-                        .map(|e| Cow::Borrowed(e.event.name()))
-                        .collect(),
-                    version: done.commit.last_version(),
-                    duplicate: true,
-                    answer: answer.map(|a| {
-                        let first: Vec<Event> =
-                            done.commit.events.iter().map(|e| e.event.clone()).collect();
-                        (a.build)(&first)
-                    }),
-                });
+            if let Some(&first_version) = kept.commits.get(&ids.commit) {
+                self.states.put(&stream, Arc::new(kept));
+                return self
+                    .answer_again(stream, first_version, ids.commit, answer)
+                    .await;
             }
-            if history
-                .iter()
-                .any(|c| c.commit.causation_id == Some(ids.request))
-            {
+            if kept.requests.contains(&ids.request) {
+                self.states.put(&stream, Arc::new(kept));
                 return Err(ExecuteError::IdempotencyKeyReused { stream });
             }
             let consulted = Consulted {
@@ -712,9 +764,16 @@ impl<L: EventLog> Executor<L> {
                     None
                 },
             };
-            let events = D::decide(&history, command.clone(), &ctx, &consulted)?;
+            let events = match D::decide(&kept.state, command.clone(), &ctx, &consulted) {
+                Ok(events) => events,
+                Err(refused) => {
+                    self.states.put(&stream, Arc::new(kept));
+                    return Err(refused);
+                }
+            };
             let answered = answer.map(|a| (a.build)(&events));
             if events.is_empty() {
+                self.states.put(&stream, Arc::new(kept));
                 return Ok(Outcome {
                     stream,
                     position: None,
@@ -727,6 +786,7 @@ impl<L: EventLog> Executor<L> {
             let names: Vec<Cow<'static, str>> =
                 events.iter().map(|e| Cow::Borrowed(e.name())).collect();
             if dry_run {
+                self.states.put(&stream, Arc::new(kept));
                 return Ok(Outcome {
                     stream,
                     position: None,
@@ -741,13 +801,28 @@ impl<L: EventLog> Executor<L> {
                     principal,
                     &stream,
                     version,
-                    events,
+                    events.clone(),
                     now,
                     ids.commit,
                     correlation,
                     Some(ids.request),
                 )
                 .await;
+            // What was appended is folded onto the kept state; on anything else the state
+            // is still the stream's at `version`, and a conflict folds the tail onto it.
+            match &recorded {
+                Ok(appended) if !appended.duplicate => {
+                    let kept = kept.fold_appended(
+                        ids.commit,
+                        ids.request,
+                        &events,
+                        appended.last_version,
+                        D::evolve,
+                    );
+                    self.states.put(&stream, Arc::new(kept));
+                }
+                _ => self.states.put(&stream, Arc::new(kept)),
+            }
             match recorded {
                 Ok(appended) => {
                     tracing::debug!(attempt, position = %appended.position, "recorded");

@@ -13,6 +13,7 @@ pub mod commands;
 pub mod executor;
 pub mod history;
 pub mod import;
+pub mod kept;
 pub mod nats;
 pub mod projection;
 pub mod query;

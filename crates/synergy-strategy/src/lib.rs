@@ -36,17 +36,25 @@ pub struct Strategy;
 impl BoundedContext for Strategy {
     const CONTEXT: Context = Context::Strategy;
     type Command = Command;
+    type State = StrategyState;
 
     fn stream_of(command: &Command) -> StreamId {
         command.stream()
     }
 
-    fn execute<'a>(
-        history: impl IntoIterator<Item = &'a Event>,
+    fn evolve(state: StrategyState, event: &Event) -> StrategyState {
+        match event {
+            Event::Strategy(e) => state.evolve(e),
+            _ => state,
+        }
+    }
+
+    fn decide(
+        state: &StrategyState,
         command: Command,
         ctx: &DecisionContext,
     ) -> Result<Vec<Event>, DomainError> {
-        let events = StrategyState::fold(history).decide(command, ctx)?;
+        let events = state.decide(command, ctx)?;
         Ok(events.into_iter().map(Event::Strategy).collect())
     }
 }

@@ -17,7 +17,6 @@ mod rules;
 
 use serde::{Deserialize, Serialize};
 use synergy_domain::{BoundedContext, DecisionContext, DomainError};
-use synergy_proto::events::SupportEvent;
 use synergy_proto::{
     ActionItemId, AggregateId, Context, Event, MeetingId, PartnershipId, Period, StreamId,
     SupportRequestId, TimeZone, Timestamp,
@@ -107,21 +106,19 @@ impl From<SupportRequestCommand> for Command {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SupportContext;
 
-/// Folds the support events of one stream into an aggregate's state.
-fn fold<'a, S>(
-    history: impl IntoIterator<Item = &'a Event>,
-    init: S,
-    evolve: fn(S, &SupportEvent) -> S,
-) -> S {
-    history.into_iter().fold(init, |state, event| match event {
-        Event::Support(e) => evolve(state, e),
-        _ => state,
-    })
+/// A support stream folded: a meeting's, an action item's or a support request's, as
+/// its commands read it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SupportState {
+    pub meeting: MeetingState,
+    pub action_item: ActionItemState,
+    pub request: SupportRequestState,
 }
 
 impl BoundedContext for SupportContext {
     const CONTEXT: Context = Context::Support;
     type Command = Command;
+    type State = SupportState;
 
     fn stream_of(command: &Command) -> StreamId {
         match command {
@@ -131,24 +128,27 @@ impl BoundedContext for SupportContext {
         }
     }
 
-    fn execute<'a>(
-        history: impl IntoIterator<Item = &'a Event>,
+    fn evolve(state: SupportState, event: &Event) -> SupportState {
+        let Event::Support(e) = event else {
+            return state;
+        };
+        // A stream holds one kind's events, which the other kinds pass over.
+        SupportState {
+            meeting: state.meeting.evolve(e),
+            action_item: state.action_item.evolve(e),
+            request: state.request.evolve(e),
+        }
+    }
+
+    fn decide(
+        state: &SupportState,
         command: Command,
         ctx: &DecisionContext,
     ) -> Result<Vec<Event>, DomainError> {
         let events = match command {
-            Command::Meeting(c) => {
-                fold(history, MeetingState::default(), MeetingState::evolve).decide(c, ctx)?
-            }
-            Command::ActionItem(c) => {
-                fold(history, ActionItemState::default(), ActionItemState::evolve).decide(c, ctx)?
-            }
-            Command::SupportRequest(c) => fold(
-                history,
-                SupportRequestState::default(),
-                SupportRequestState::evolve,
-            )
-            .decide(c, ctx)?,
+            Command::Meeting(c) => state.meeting.decide(c, ctx)?,
+            Command::ActionItem(c) => state.action_item.decide(c, ctx)?,
+            Command::SupportRequest(c) => state.request.decide(c, ctx)?,
         };
         Ok(events.into_iter().map(Event::Support).collect())
     }

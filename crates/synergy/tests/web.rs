@@ -17,6 +17,30 @@ use common::web::*;
 use synergy_testkit::browser::Browser;
 use synergy_testkit::fantoccini::Locator;
 
+const PARTNERSHIP: &str = "hongyun-changzhi";
+
+/// Tries to sign in and answers what the refusal said.
+async fn refused_sign_in(
+    b: &Browser,
+    addr: &str,
+    login: &str,
+    password: &str,
+) -> anyhow::Result<String> {
+    b.client.goto(&format!("http://{addr}/sign-in")).await?;
+    let form = b.client.form(Locator::Id("sign-in")).await?;
+    form.set_by_name("login", login).await?;
+    form.set_by_name("password", password).await?;
+    form.submit().await?;
+    // The refusal is the sign-in page again, its problem said and the login kept.
+    let problem = b
+        .client
+        .wait()
+        .at_most(PAGE_TIMEOUT)
+        .for_element(Locator::Id("problem"))
+        .await?;
+    Ok(problem.text().await?)
+}
+
 /// Another site: a page on `localhost` (the app is on `127.0.0.1`, another site to the
 /// browser) whose forms go to the app, served until the test ends.
 async fn other_site(app: &str) -> anyhow::Result<(String, tokio::task::JoinHandle<()>)> {
@@ -81,10 +105,7 @@ async fn scenario(b: &Browser, up: &Up, data: &Path) -> anyhow::Result<()> {
         "{row}"
     );
     ensure!(row.contains("23.21 %"), "June 2008's volume share: {row}");
-    ensure!(
-        home.contains("action_overdue"),
-        "the open exceptions: {home}"
-    );
+    ensure!(home.contains("行动项逾期"), "the open exceptions: {home}");
 
     // The session cookie: HttpOnly and SameSite=Strict.
     let cookie = b.client.get_named_cookie("synergy_session").await?;

@@ -10,6 +10,7 @@
 //! (`locales/*.ftl`). `docs/web.md` states the rules: sessions, CSRF, CSP, rate limits.
 
 mod i18n;
+mod meeting;
 mod pages;
 mod reports;
 pub mod session;
@@ -131,6 +132,24 @@ pub fn router() -> Router<GatewayState> {
         .route("/app", get(home))
         .route("/app/partnerships/{id}", get(partnership_page))
         .route("/app/invitations", get(invite_page).post(invite))
+        // The review meeting (meeting.rs).
+        .route("/app/partnerships/{id}/review", get(meeting::review_page))
+        .route(
+            "/app/partnerships/{id}/review/meeting",
+            axum::routing::post(meeting::record_meeting),
+        )
+        .route(
+            "/app/partnerships/{id}/review/decisions",
+            axum::routing::post(meeting::record_decision),
+        )
+        .route(
+            "/app/partnerships/{id}/review/issues",
+            axum::routing::post(meeting::issue_pack),
+        )
+        .route(
+            "/app/partnerships/{id}/review/versions/{n}",
+            get(meeting::frozen_version),
+        )
         // upload: a month's market data as a file, and its templates
         .route(
             "/app/partnerships/{id}/upload",

@@ -48,7 +48,7 @@ pub struct PeriodArgs {
 }
 
 /// The period asked for; `Err` with the words for a text that is no period.
-fn asked_period(text: Option<&str>, w: &Words) -> Result<Option<Period>, String> {
+pub(super) fn asked_period(text: Option<&str>, w: &Words) -> Result<Option<Period>, String> {
     match text.map(str::trim).filter(|t| !t.is_empty()) {
         None => Ok(None),
         Some(t) => t.parse::<Period>().map(Some).map_err(|_| {
@@ -61,7 +61,7 @@ fn asked_period(text: Option<&str>, w: &Words) -> Result<Option<Period>, String>
 }
 
 /// The latest month with market data of any of `partnerships`.
-async fn latest_month(
+pub(super) async fn latest_month(
     s: &GatewayState,
     partnerships: impl Iterator<Item = &PartnershipId>,
 ) -> Result<Option<YearMonth>, ApiError> {
@@ -85,17 +85,30 @@ async fn latest_month(
     Ok(latest)
 }
 
-fn today(s: &GatewayState, zone: &synergy_proto::TimeZone) -> Date {
+pub(super) fn today(s: &GatewayState, zone: &synergy_proto::TimeZone) -> Date {
     s.clock.now().date_in(zone)
 }
 
 /// A report's JSON read back into its [`Report`]; `None` when nothing is recorded yet.
-async fn report(
+pub(super) async fn report(
     s: &GatewayState,
     partnership: &PartnershipId,
     kind: ReportKind,
     period: Period,
     as_of: Date,
+) -> Result<Option<Report>, ApiError> {
+    report_after(s, partnership, kind, period, as_of, None).await
+}
+
+/// [`report`] once the read models hold the log up to `after` (read-your-writes after a
+/// form recorded something).
+pub(super) async fn report_after(
+    s: &GatewayState,
+    partnership: &PartnershipId,
+    kind: ReportKind,
+    period: Period,
+    as_of: Date,
+    after: Option<synergy_eventlog::Position>,
 ) -> Result<Option<Report>, ApiError> {
     let json = match s
         .api
@@ -105,7 +118,7 @@ async fn report(
             kind,
             format: Format::Json,
             as_of,
-            after: None,
+            after,
         })
         .await
     {
@@ -120,7 +133,7 @@ async fn report(
         .map_err(|e| ApiError::NotReady(format!("the report does not read back: {e}")))
 }
 
-fn blocks_markup(blocks: &[Block], w: &Words, charts: &[String]) -> Markup {
+pub(super) fn blocks_markup(blocks: &[Block], w: &Words, charts: &[String]) -> Markup {
     let t = &w.report;
     html! {
         @for block in blocks {
@@ -381,7 +394,8 @@ pub async fn partnership_page(
         None => action.clone(),
     };
     let body = html! {
-        p.sub { (title) " · " (view.manufacturer) " / " (view.distributor) }
+        p.sub { (title) " · " (view.manufacturer) " / " (view.distributor)
+            " · " a #to-review href={ "/app/partnerships/" (id) "/review" @if let Some(p) = period.filter(|p| p.kind() != synergy_proto::PeriodKind::Month) { "?period=" (p) } } { (w.t("meeting-open")) } }
         @if may_upload { p.actions { a #upload-link href={ (action) "/upload" } { (w.t("upload-link")) } } }
         @if let Err(e) = &asked { p.error #problem role="alert" { (e) } }
         (period_form(&w, &action, period, Some(kind)))

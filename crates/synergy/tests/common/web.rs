@@ -1,6 +1,6 @@
-//! What the web app's browser tests share: inviting people with the CLI as documented,
-//! setting their passwords at the link, signing in and out through the forms, waiting for
-//! a page, and requests with a session cookie that no page of the app would send.
+//! What the browser tests of the web app share: people invited with the CLI as the README
+//! documents it, setting their password at the link and signing in through the forms, and
+//! plain requests with a session cookie (what a page without the form's token would send).
 
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
@@ -12,8 +12,6 @@ use synergy_testkit::browser::Browser;
 use synergy_testkit::fantoccini::Locator;
 
 use super::ok;
-
-pub const PARTNERSHIP: &str = "hongyun-changzhi";
 
 pub const PASSWORD: &str = "long enough password 1";
 
@@ -81,28 +79,6 @@ pub async fn sign_in(b: &Browser, addr: &str, login: &str, password: &str) -> an
     form.set_by_name("password", password).await?;
     form.submit().await?;
     arrive(b, "/app").await
-}
-
-/// Tries to sign in and answers what the refusal said.
-pub async fn refused_sign_in(
-    b: &Browser,
-    addr: &str,
-    login: &str,
-    password: &str,
-) -> anyhow::Result<String> {
-    b.client.goto(&format!("http://{addr}/sign-in")).await?;
-    let form = b.client.form(Locator::Id("sign-in")).await?;
-    form.set_by_name("login", login).await?;
-    form.set_by_name("password", password).await?;
-    form.submit().await?;
-    // The refusal is the sign-in page again, its problem said and the login kept.
-    let problem = b
-        .client
-        .wait()
-        .at_most(PAGE_TIMEOUT)
-        .for_element(Locator::Id("problem"))
-        .await?;
-    Ok(problem.text().await?)
 }
 
 /// A `POST` of a form body with only the session cookie: what a page without the form's

@@ -1,0 +1,248 @@
+//! `synergy-bench history`: what one more command costs on a stream with a long history.
+//!
+//! A campaign holds N retail price checks (the manufacturer records one per outlet it
+//! visits: a year of monthly checks at 5,000 outlets is 60,000). One more check is timed
+//! through the executor that keeps stream states between commands (the product), through
+//! one that keeps none and folds the campaign's whole history each time (what every
+//! command did before states were kept), and beside the raw baseline: a bare
+//! `SledLog::append` of the same commit, with no decision at all.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use serde_json::json;
+use synergy_brand::SkuEntry;
+use synergy_domain::Principal;
+use synergy_eventlog::{EventLog, ExpectedVersion, SledLog};
+use synergy_marketing::Command as Mkt;
+use synergy_proto::{
+    BrandId, CampaignId, Commit, Date, OrgId, OutletId, PartnershipId, Role, SkuId, Yuan,
+};
+use synergy_runtime::{AnyCommand, Executor, ManualClock, Request};
+
+use crate::measure::{Latencies, LatencySummary, millis};
+use crate::report::{Comparison, LatencyRow, Report};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub quick: bool,
+}
+
+struct World {
+    log: Arc<SledLog>,
+    clock: Arc<ManualClock>,
+    p: PartnershipId,
+    campaign: CampaignId,
+    manufacturer: Principal,
+    checks: usize,
+}
+
+fn check(w: &World, n: usize) -> anyhow::Result<AnyCommand> {
+    Ok(AnyCommand::Marketing(Mkt::CheckRetailPrice {
+        partnership: w.p.clone(),
+        campaign: w.campaign.clone(),
+        sku: SkuId::new("hy-soft")?,
+        outlet: OutletId::new(format!("outlet-{n}"))?,
+        observed_price: Yuan::parse(if n.is_multiple_of(7) { "205" } else { "192" })?,
+        checked_on: "2008-06-01".parse()?,
+    }))
+}
+
+/// A signed partnership with a catalogue and a launched campaign, in a fresh log.
+async fn world(dir: &std::path::Path) -> anyhow::Result<World> {
+    let log = Arc::new(SledLog::open(dir.join("log"))?);
+    let clock = Arc::new(ManualClock::new("2008-06-12".parse::<Date>()?.start()));
+    let p = PartnershipId::new("hongyun-changzhi")?;
+    let (hongyun, changzhi) = (OrgId::new("hongyun")?, OrgId::new("changzhi")?);
+    let manufacturer = Principal::new(hongyun.clone(), Role::Manufacturer, "bench");
+    let distributor = Principal::new(changzhi.clone(), Role::Distributor, "bench");
+    let operator = Principal::new(changzhi.clone(), Role::Admin, "bench");
+    let campaign = CampaignId::new("summer-2008")?;
+    let exec = Executor::new(Arc::clone(&log), clock.clone());
+    let setup = [
+        (
+            operator,
+            AnyCommand::Strategy(synergy_strategy::Command::SignPartnership {
+                partnership: p.clone(),
+                manufacturer: hongyun,
+                distributor: changzhi,
+                region: "Changzhi".into(),
+                signed_on: "2007-12-18".parse()?,
+            }),
+        ),
+        (
+            manufacturer.clone(),
+            AnyCommand::Brand(synergy_brand::Command::RegisterCatalogue {
+                partnership: p.clone(),
+                skus: vec![SkuEntry {
+                    brand: BrandId::new("hongyun")?,
+                    sku: SkuId::new("hy-soft")?,
+                    name: "紅雲(軟)".into(),
+                    price_class: 2,
+                    guide_price: Yuan::parse("190")?,
+                }],
+            }),
+        ),
+        (
+            manufacturer.clone(),
+            AnyCommand::Marketing(Mkt::PlanCampaign {
+                partnership: p.clone(),
+                campaign: campaign.clone(),
+                title: "Summer".into(),
+                brand: BrandId::new("hongyun")?,
+                skus: vec![SkuId::new("hy-soft")?],
+                starts_on: "2008-05-01".parse()?,
+                ends_on: "2008-09-30".parse()?,
+                activity_plan: "Price monitoring across the region".into(),
+            }),
+        ),
+        (
+            distributor,
+            AnyCommand::Marketing(Mkt::LaunchCampaign {
+                partnership: p.clone(),
+                campaign: campaign.clone(),
+                launched_on: "2008-05-02".parse()?,
+            }),
+        ),
+    ];
+    for (who, command) in setup {
+        exec.execute(Request::new(who, command))
+            .await
+            .context("setting the campaign up")?;
+    }
+    Ok(World {
+        log,
+        clock,
+        p,
+        campaign,
+        manufacturer,
+        checks: 0,
+    })
+}
+
+/// Adds price checks through an executor that keeps states, up to `n` in all.
+async fn grow(w: &mut World, n: usize) -> anyhow::Result<()> {
+    let exec = Executor::new(Arc::clone(&w.log), w.clock.clone());
+    while w.checks < n {
+        let command = check(w, w.checks)?;
+        exec.execute(Request::new(w.manufacturer.clone(), command))
+            .await
+            .context("adding a price check")?;
+        w.checks += 1;
+    }
+    Ok(())
+}
+
+/// `samples` more checks through `exec`, timed one by one.
+async fn time(
+    w: &mut World,
+    exec: &Executor<SledLog>,
+    samples: usize,
+) -> anyhow::Result<LatencySummary> {
+    let mut lat = Latencies::with_capacity(samples);
+    for _ in 0..samples {
+        let command = check(w, w.checks)?;
+        let started = Instant::now();
+        exec.execute(Request::new(w.manufacturer.clone(), command))
+            .await
+            .context("a timed price check")?;
+        lat.record(started.elapsed());
+        w.checks += 1;
+    }
+    lat.summary().context("no samples")
+}
+
+/// The same commits appended bare, at the stream's next versions.
+async fn raw(w: &mut World, samples: usize) -> anyhow::Result<LatencySummary> {
+    let stream = synergy_marketing::campaign_stream(&w.p, &w.campaign);
+    let last = w.log.load_aggregate(&stream, 1).await?.version;
+    let template = w.log.read_aggregate(&stream, last).await?;
+    let template = template
+        .last()
+        .context("the campaign has commits")?
+        .commit
+        .clone();
+    let mut lat = Latencies::with_capacity(samples);
+    for i in 0..samples as u64 {
+        let version = last + i;
+        let commit = Commit {
+            commit_id: synergy_proto::Uuid::now_v7(),
+            first_version: version + 1,
+            ..template.clone()
+        };
+        let started = Instant::now();
+        w.log
+            .append(ExpectedVersion::Exact(version), commit)
+            .await?;
+        lat.record(started.elapsed());
+    }
+    lat.summary().context("no samples")
+}
+
+fn ms(s: LatencySummary) -> f64 {
+    millis(s.p50)
+}
+
+pub async fn run(options: Options) -> anyhow::Result<Report> {
+    let sizes: &[usize] = if options.quick {
+        &[100, 1_000, 10_000]
+    } else {
+        &[100, 1_000, 10_000, 50_000]
+    };
+    let samples = if options.quick { 50 } else { 200 };
+    let dir = tempfile::tempdir()?;
+    let mut w = world(dir.path()).await?;
+    let mut report = Report {
+        bench: "history",
+        quick: options.quick,
+        ..Report::default()
+    };
+    for &n in sizes {
+        grow(&mut w, n).await?;
+        // Warmed by one command, as a running process is.
+        let kept = Executor::new(Arc::clone(&w.log), w.clock.clone());
+        time(&mut w, &kept, 1).await?;
+        let with_states = time(&mut w, &kept, samples).await?;
+        let full = Executor::new(Arc::clone(&w.log), w.clock.clone()).with_kept_states(0);
+        // The full fold costs O(history): fewer samples of it at the largest sizes.
+        let full_samples = if n >= 10_000 { samples / 4 } else { samples };
+        let folding = time(&mut w, &full, full_samples.max(10)).await?;
+        let bare = raw(&mut w, samples).await?;
+        let size = synergy_evaluation::figure::group_thousands(&n.to_string());
+        report.latencies.push(LatencyRow {
+            key: "kept",
+            label: format!("one more check, {size} in the campaign, states kept"),
+            figure: with_states,
+            baseline: Some(bare),
+            p99_ceiling_ms: None,
+        });
+        report.latencies.push(LatencyRow {
+            key: "full_fold",
+            label: format!("one more check, {size} in the campaign, full fold"),
+            figure: folding,
+            baseline: Some(bare),
+            p99_ceiling_ms: None,
+        });
+        report.comparisons.push(Comparison {
+            key: "full_fold_over_kept",
+            label: format!("full fold p50 / kept p50 at {size}"),
+            unit: "µs",
+            figure: ms(folding) * 1e3,
+            baseline_label: "states kept p50".into(),
+            baseline: ms(with_states) * 1e3,
+            target: None,
+        });
+    }
+    report.facts.insert("samples".into(), json!(samples));
+    report.facts.insert(
+        "kept_capacity".into(),
+        json!(synergy_runtime::kept::DEFAULT_CAPACITY),
+    );
+    report.notes.push(
+        "raw baseline: SledLog::append of the same commit at the stream's next version, \
+         no decision; the ratio is the full fold's time over the kept state's"
+            .into(),
+    );
+    Ok(report)
+}

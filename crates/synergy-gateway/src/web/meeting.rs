@@ -1,0 +1,831 @@
+//! The review meeting (`/app/partnerships/{id}/review?period=P`): the review pack of a
+//! quarter, half or year laid out for a screen in a joint meeting, and the meeting's own
+//! forms — its record (scheduled, then held with an answer to each agenda question), a
+//! decision raised as an action item, the pack issued as a frozen version — each a plain
+//! form with the session's CSRF token, executed as the declared command it is
+//! (`synergy_runtime::commands`), so a refusal names the same field and rule as the API's.
+//!
+//! The period's meeting is the one whose id is `review-<period>` (`review-2008-h1`), as
+//! the demo and `synergy meeting schedule` examples name a period's review: the page
+//! schedules it under that id and finds it again without a listing of meetings.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use maud::{Markup, html};
+use serde::Deserialize;
+use synergy_domain::PartnershipView;
+use synergy_domain::contract::{BindError, Values};
+use synergy_evaluation::chart;
+use synergy_evaluation::json::Json;
+use synergy_evaluation::layout::{self, Width};
+use synergy_evaluation::report::Report;
+use synergy_eventlog::Position;
+use synergy_proto::events::evaluation::ReportKind;
+use synergy_proto::{MeetingId, PartnershipId, Period, PeriodKind, Side};
+use synergy_runtime::executor::Request;
+use synergy_runtime::{AnyQuery, ApiError, IssueRequest, commands};
+use synergy_support::meeting::{Meeting, MeetingStatus};
+use uuid::Uuid;
+
+use super::pages::*;
+use super::reports::{asked_period, blocks_markup, latest_month, report_after, today};
+use super::session::same_secret;
+use super::{Viewer, Words, lang_of};
+use crate::GatewayState;
+use crate::auth::{self, Caller};
+use crate::error::Problem;
+
+/// A form's fields as posted, in order; a field named twice keeps its first value.
+type Posted = Vec<(String, String)>;
+
+fn posted<'a>(form: &'a Posted, name: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.trim())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReviewArgs {
+    period: Option<String>,
+    /// Read-your-writes after a form: the log position the pack must include.
+    after: Option<u64>,
+}
+
+/// What a form was refused for: the field, the rule and the reason, shown on the page
+/// above the form with what was typed kept.
+struct Refusal {
+    field: Option<String>,
+    rule: String,
+    message: String,
+}
+
+impl From<Problem> for Refusal {
+    fn from(p: Problem) -> Self {
+        Refusal {
+            rule: p.body.rule.clone().unwrap_or_else(|| p.body.code.clone()),
+            field: p.body.field.clone(),
+            message: p.body.message.clone(),
+        }
+    }
+}
+
+/// The partnership of the path, when the viewer is a party of it; else the one 403 page
+/// for a partnership that is not theirs and one that does not exist.
+async fn scoped(
+    s: &GatewayState,
+    headers: &HeaderMap,
+    viewer: &Viewer,
+    id: String,
+) -> Result<(PartnershipId, PartnershipView), Response> {
+    let lang = lang_of(headers);
+    let Ok(id) = PartnershipId::new(id) else {
+        return Err(forbidden(lang, viewer));
+    };
+    let view = match auth::partnership(s, &id).await {
+        Ok(v) => v,
+        Err(p) if p.status == StatusCode::NOT_FOUND => return Err(forbidden(lang, viewer)),
+        Err(p) => return Err(unavailable(lang, Some(viewer), &p.body.message)),
+    };
+    if viewer.caller().side_in(&view).is_err() {
+        return Err(forbidden(lang, viewer));
+    }
+    Ok((id, view))
+}
+
+/// The period's review meeting's id: `review-2008-h1`.
+fn meeting_id(period: Period) -> MeetingId {
+    MeetingId::new(format!("review-{}", period.to_string().to_lowercase()))
+        .expect("a period's text is id-safe")
+}
+
+/// A period the review meeting takes: a quarter, half or year (a month's pack is home's).
+fn review_period(text: Option<&str>, w: &Words) -> Result<Option<Period>, String> {
+    match asked_period(text, w)? {
+        Some(p) if p.kind() == PeriodKind::Month => {
+            Err(w.with("meeting-period-not-month", &[("value", &p.to_string())]))
+        }
+        other => Ok(other),
+    }
+}
+
+/// Everything the page shows, read before rendering (a Fluent bundle may not cross an
+/// `.await`).
+struct Loaded {
+    id: PartnershipId,
+    view: PartnershipView,
+    period: Option<Period>,
+    pack: Option<Report>,
+    versions: Vec<serde_json::Value>,
+    meeting: Option<Meeting>,
+}
+
+async fn load(
+    s: &GatewayState,
+    id: PartnershipId,
+    view: PartnershipView,
+    period: Option<Period>,
+    after: Option<Position>,
+) -> Result<Loaded, ApiError> {
+    let period = match period {
+        Some(p) => Some(p),
+        None => latest_month(s, std::iter::once(&id))
+            .await?
+            .map(|m| Period::containing(PeriodKind::Half, m)),
+    };
+    let (mut pack, mut versions, mut meeting) = (None, Vec::new(), None);
+    if let Some(period) = period {
+        let as_of = today(s, &view.time_zone);
+        pack = report_after(s, &id, ReportKind::Review, period, as_of, after).await?;
+        let answer = s
+            .api
+            .query(AnyQuery::Evaluation(
+                synergy_evaluation::versions::Query::Versions {
+                    partnership: id.clone(),
+                    kind: ReportKind::Review,
+                    period,
+                },
+            ))
+            .await?;
+        if let serde_json::Value::Array(v) = answer {
+            versions = v;
+        }
+        let answer = s
+            .api
+            .query(AnyQuery::Support(synergy_support::Query::Meeting {
+                partnership: id.clone(),
+                meeting: meeting_id(period),
+            }))
+            .await?;
+        meeting = serde_json::from_value(answer)
+            .map_err(|e| ApiError::NotReady(format!("the meeting does not read back: {e}")))?;
+    }
+    Ok(Loaded {
+        id,
+        view,
+        period,
+        pack,
+        versions,
+        meeting,
+    })
+}
+
+/// `GET /app/partnerships/{id}/review?period=2008-H1`.
+pub async fn review_page(
+    State(s): State<GatewayState>,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(q): Query<ReviewArgs>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let (id, view) = match scoped(&s, &headers, &viewer, id).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    let asked = review_period(q.period.as_deref(), &Words::new(lang));
+    let period = asked.as_ref().ok().copied().flatten();
+    if asked.is_err() {
+        let w = Words::new(lang);
+        let loaded = Loaded {
+            id,
+            view,
+            period: None,
+            pack: None,
+            versions: Vec::new(),
+            meeting: None,
+        };
+        let body = render(
+            &w,
+            &viewer,
+            &loaded,
+            asked.err().as_deref(),
+            None,
+            &Vec::new(),
+        );
+        return html_response(StatusCode::OK, body);
+    }
+    match load(&s, id, view, period, q.after.map(Position)).await {
+        Ok(loaded) => {
+            let w = Words::new(lang);
+            html_response(
+                StatusCode::OK,
+                render(&w, &viewer, &loaded, None, None, &Vec::new()),
+            )
+        }
+        Err(e) => unavailable(lang, Some(&viewer), &e),
+    }
+}
+
+/// Runs the declared command `verb` with `values` as the viewer: the same checks as the
+/// API's route (required fields, shapes, who may), then the decision. `key` makes a
+/// resubmitted form a retry of the same command.
+async fn run(
+    s: &GatewayState,
+    caller: &Caller,
+    view: &PartnershipView,
+    verb: &str,
+    values: Values,
+    key: Option<Uuid>,
+) -> Result<Option<Position>, Refusal> {
+    let spec = commands::all()
+        .find(|c| c.verb == verb)
+        .expect("the meeting's commands are declared");
+    for field in spec.fields.iter().filter(|f| f.required) {
+        if !values.contains_key(field.name) {
+            return Err(Refusal {
+                field: Some(field.name.to_owned()),
+                rule: "web.field_required".to_owned(),
+                // Said in the page's words where it is shown.
+                message: String::new(),
+            });
+        }
+    }
+    let command = commands::bind(spec, &values).map_err(|e| match e {
+        BindError::Malformed(message) => Refusal {
+            field: None,
+            rule: synergy_domain::ErrorCode::MalformedJson.as_str().to_owned(),
+            message,
+        },
+        BindError::Field(e) => Problem::invalid_field(&e.field, e.message).into(),
+    })?;
+    caller.may(view, auth::Who::Either, spec.action)?;
+    let mut request = Request::new(caller.principal.clone(), command);
+    request.idempotency_key = key;
+    match s.api.execute(request).await {
+        Ok(outcome) => Ok(outcome.position),
+        Err(e) => Err(Problem::from(e).into()),
+    }
+}
+
+/// The text fields of `names` that were filled in, as the command's values.
+fn values_of(id: &PartnershipId, form: &Posted, names: &[&str]) -> Values {
+    let mut values = Values::new();
+    values.insert("partnership".into(), id.as_str().into());
+    for name in names {
+        let value = posted(form, name);
+        if !value.is_empty() {
+            values.insert((*name).into(), value.into());
+        }
+    }
+    values
+}
+
+/// After a form: its refusal on the page again (422, what was typed kept), or the page
+/// once the pack holds what was recorded.
+async fn answer(
+    s: &GatewayState,
+    headers: &HeaderMap,
+    viewer: &Viewer,
+    (id, view, period): (PartnershipId, PartnershipView, Period),
+    outcome: Result<Option<Position>, Refusal>,
+    form: &str,
+    kept: &Posted,
+) -> Response {
+    let lang = lang_of(headers);
+    match outcome {
+        Ok(position) => {
+            let mut to = format!("/app/partnerships/{id}/review?period={period}");
+            if let Some(p) = position {
+                to.push_str(&format!("&after={}", p.0));
+            }
+            to.push('#');
+            to.push_str(form);
+            see_other(&to)
+        }
+        Err(refusal) => match load(s, id, view, Some(period), None).await {
+            Ok(loaded) => {
+                let w = Words::new(lang);
+                html_response(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    render(&w, viewer, &loaded, None, Some((form, &refusal)), kept),
+                )
+            }
+            Err(e) => unavailable(lang, Some(viewer), &e),
+        },
+    }
+}
+
+/// The checks every form of the page makes first: the CSRF token, the partnership, the
+/// period.
+async fn form_checks(
+    s: &GatewayState,
+    headers: &HeaderMap,
+    viewer: &Viewer,
+    id: String,
+    form: &Posted,
+) -> Result<(PartnershipId, PartnershipView, Period), Response> {
+    let lang = lang_of(headers);
+    if !same_secret(posted(form, "csrf"), &viewer.session.csrf) {
+        return Err(csrf_refused(lang, Some(viewer)));
+    }
+    let (id, view) = scoped(s, headers, viewer, id).await?;
+    match review_period(Some(posted(form, "period")), &Words::new(lang)) {
+        Ok(Some(period)) => Ok((id, view, period)),
+        Ok(None) | Err(_) => Err(see_other(&format!("/app/partnerships/{id}/review"))),
+    }
+}
+
+/// `POST …/review/decisions`: a decision of the meeting raised as an action item with
+/// its owner side and due date, linked to the period's meeting once it is recorded.
+pub async fn record_decision(
+    State(s): State<GatewayState>,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<Posted>,
+) -> Response {
+    let (id, view, period) = match form_checks(&s, &headers, &viewer, id, &form).await {
+        Ok(checked) => checked,
+        Err(refused) => return refused,
+    };
+    let key = Uuid::parse_str(posted(&form, "key")).unwrap_or_else(|_| new_key());
+    let mut values = values_of(&id, &form, &["title", "owner", "due_on"]);
+    let item = format!("decision-{}", &key.simple().to_string()[..12]);
+    values.insert("item".into(), item.into());
+    let meeting = meeting_id(period);
+    let exists = s
+        .api
+        .query(AnyQuery::Support(synergy_support::Query::Meeting {
+            partnership: id.clone(),
+            meeting: meeting.clone(),
+        }))
+        .await;
+    match exists {
+        Ok(serde_json::Value::Null) => {}
+        Ok(_) => {
+            values.insert("meeting".into(), meeting.as_str().into());
+        }
+        Err(e) => return unavailable(lang_of(&headers), Some(&viewer), &e),
+    }
+    let outcome = run(
+        &s,
+        &viewer.caller(),
+        &view,
+        "raise-action-item",
+        values,
+        Some(key),
+    )
+    .await;
+    answer(
+        &s,
+        &headers,
+        &viewer,
+        (id, view, period),
+        outcome,
+        "decision",
+        &form,
+    )
+    .await
+}
+
+/// `POST …/review/meeting`: schedules the period's review meeting (`step=schedule`), or
+/// records it as held (`step=hold`) with the answer to each agenda question as its
+/// minutes and its decisions.
+pub async fn record_meeting(
+    State(s): State<GatewayState>,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<Posted>,
+) -> Response {
+    let (id, view, period) = match form_checks(&s, &headers, &viewer, id, &form).await {
+        Ok(checked) => checked,
+        Err(refused) => return refused,
+    };
+    let key = Uuid::parse_str(posted(&form, "key")).ok();
+    let meeting = meeting_id(period);
+    let caller = viewer.caller();
+    let outcome = if posted(&form, "step") == "hold" {
+        let mut values = values_of(&id, &form, &["held_on"]);
+        values.insert("meeting".into(), meeting.as_str().into());
+        values.insert("minutes".into(), minutes_of(&form).into());
+        let lines = |name: &str| -> Vec<String> {
+            posted(&form, name)
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let attendees: Vec<serde_json::Value> = lines("attendees")
+            .iter()
+            .map(|l| {
+                let (org, name) = l.split_once(':').unwrap_or((l, ""));
+                serde_json::json!({"org": org.trim(), "name": name.trim()})
+            })
+            .collect();
+        values.insert("attendees".into(), attendees.into());
+        values.insert("decisions".into(), lines("decisions").into());
+        run(&s, &caller, &view, "hold-meeting", values, key).await
+    } else {
+        let mut values = values_of(&id, &form, &["title", "scheduled_on"]);
+        values.insert("meeting".into(), meeting.as_str().into());
+        values.insert("kind".into(), "regular_review".into());
+        values.insert("period".into(), period.to_string().into());
+        run(&s, &caller, &view, "schedule-meeting", values, key).await
+    };
+    answer(
+        &s,
+        &headers,
+        &viewer,
+        (id, view, period),
+        outcome,
+        "meeting",
+        &form,
+    )
+    .await
+}
+
+/// The minutes of a held review: each agenda question answered, under the question, then
+/// the other notes. Empty when nothing was written, which the command refuses by name.
+fn minutes_of(form: &Posted) -> String {
+    let mut parts = Vec::new();
+    for (name, answer) in form {
+        let Some(n) = name.strip_prefix("answer_") else {
+            continue;
+        };
+        let question = posted(form, &format!("question_{n}"));
+        if !answer.trim().is_empty() {
+            parts.push(format!("{question}\n{}", answer.trim()));
+        }
+    }
+    let notes = posted(form, "notes");
+    if !notes.is_empty() {
+        parts.push(notes.to_owned());
+    }
+    parts.join("\n\n")
+}
+
+/// `POST …/review/issues`: the pack frozen as its next version, issued by the viewer.
+pub async fn issue_pack(
+    State(s): State<GatewayState>,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<Posted>,
+) -> Response {
+    let (id, view, period) = match form_checks(&s, &headers, &viewer, id, &form).await {
+        Ok(checked) => checked,
+        Err(refused) => return refused,
+    };
+    let caller = viewer.caller();
+    let outcome = match caller.may(&view, auth::Who::Either, "issuing a report") {
+        Err(p) => Err(p.into()),
+        Ok(()) => s
+            .api
+            .issue_report(IssueRequest {
+                principal: caller.principal.clone(),
+                partnership: id.clone(),
+                period,
+                kind: ReportKind::Review,
+                as_of: today(&s, &view.time_zone),
+            })
+            .await
+            .map(|issued| issued.position)
+            .map_err(|e| Problem::from(e).into()),
+    };
+    answer(
+        &s,
+        &headers,
+        &viewer,
+        (id, view, period),
+        outcome,
+        "versions",
+        &form,
+    )
+    .await
+}
+
+/// `GET …/review/versions/{n}?period=P`: an issued version exactly as it was frozen, laid
+/// out as the live pack is.
+pub async fn frozen_version(
+    State(s): State<GatewayState>,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Path((id, version)): Path<(String, u32)>,
+    Query(q): Query<ReviewArgs>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let (id, view) = match scoped(&s, &headers, &viewer, id).await {
+        Ok(found) => found,
+        Err(refused) => return refused,
+    };
+    let Ok(Some(period)) = review_period(q.period.as_deref(), &Words::new(lang)) else {
+        return see_other(&format!("/app/partnerships/{id}/review"));
+    };
+    let frozen = match s
+        .api
+        .issued_report(&id, ReportKind::Review, period, version)
+        .await
+    {
+        Ok(json) => Json::parse(&json)
+            .ok()
+            .and_then(|v| Report::from_json(&v).ok()),
+        Err(ApiError::NotFound(_)) => None,
+        Err(e) => return unavailable(lang, Some(&viewer), &e),
+    };
+    let w = Words::new(lang);
+    let title = w.with(
+        "meeting-version-title",
+        &[("n", &version.to_string()), ("period", &period.to_string())],
+    );
+    let back = format!("/app/partnerships/{id}/review?period={period}");
+    let body = html! {
+        p.sub.noprint { a href=(back) { (w.t("meeting-back")) } " · " (view.manufacturer) " / " (view.distributor) }
+        @match &frozen {
+            Some(r) => article #pack { (pack_markup(&w, r)) },
+            None => p #no-data { (w.t("meeting-version-none")) },
+        }
+    };
+    let status = if frozen.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    html_response(status, page(&w, &title, &back, Some(&viewer), body))
+}
+
+fn pack_markup(w: &Words, r: &Report) -> Markup {
+    blocks_markup(
+        &layout::document(r, Width::Page, &w.report),
+        w,
+        &chart::charts(r, &chart::Labels::of(&w.report)),
+    )
+}
+
+/// The page: the pack, the meeting, the versions; `problem` a period that does not read,
+/// `refused` the form refused and why, `kept` what was typed into it.
+fn render(
+    w: &Words,
+    viewer: &Viewer,
+    l: &Loaded,
+    problem: Option<&str>,
+    refused: Option<(&str, &Refusal)>,
+    kept: &Posted,
+) -> Markup {
+    let id = &l.id;
+    let title = match l.period {
+        Some(p) => w.with(
+            "meeting-title",
+            &[("id", id.as_str()), ("period", &p.to_string())],
+        ),
+        None => w.with("meeting-title-no-period", &[("id", id.as_str())]),
+    };
+    let action = format!("/app/partnerships/{id}/review");
+    let here = match l.period {
+        Some(p) => format!("{action}?period={p}"),
+        None => action.clone(),
+    };
+    let refusal = |form: &str| {
+        refused
+            .filter(|(f, _)| *f == form)
+            .map(|(_, r)| refusal_markup(w, r))
+    };
+    let body = html! {
+        p.sub { a.noprint href={ "/app/partnerships/" (id) } { (id) } " · " (l.view.manufacturer) " / " (l.view.distributor) }
+        @if let Some(e) = problem { p.error #problem role="alert" { (e) } }
+        form.inline #choose method="get" action=(action) {
+            label { (w.t("period-label"))
+                input name="period" value=(l.period.map(|p| p.to_string()).unwrap_or_default()) placeholder="2008-H1" size="10";
+            }
+            button type="submit" { (w.t("show-button")) }
+            span.hint { (w.t("meeting-period-hint")) }
+        }
+        @if let Some(period) = l.period {
+            @match &l.pack {
+                Some(r) => article #pack { (pack_markup(w, r)) },
+                None => p #no-data { (w.t("no-data")) },
+            }
+            (meeting_markup(w, viewer, l, period, refusal("meeting"), kept))
+            (decision_markup(w, viewer, id, period, refusal("decision"), kept))
+            (versions_markup(w, viewer, l, period, refusal("versions")))
+        }
+    };
+    page(w, &title, &here, Some(viewer), body)
+}
+
+fn refusal_markup(w: &Words, r: &Refusal) -> Markup {
+    let field = r.field.as_deref().map(|f| {
+        let id = format!("meeting-field-{f}");
+        let label = w.t(&id);
+        if label == id { f.to_owned() } else { label }
+    });
+    html! {
+        div.error #refused role="alert" {
+            p { (w.t("meeting-refused")) }
+            p {
+                @if let Some(field) = &field { strong { (field) } ": " }
+                @if r.message.is_empty() { (w.t("meeting-required")) } @else { (r.message) }
+            }
+            p.hint { (w.with("rule-code", &[("rule", &r.rule)])) @if let Some(f) = &r.field { " · " code { (f) } } }
+        }
+    }
+}
+
+/// A form's own key: a resubmission of the same form is a retry of one command.
+fn new_key() -> Uuid {
+    Uuid::from_bytes(rand::random())
+}
+
+fn hidden(viewer: &Viewer, period: Period) -> Markup {
+    html! {
+        input type="hidden" name="csrf" value=(viewer.session.csrf);
+        input type="hidden" name="period" value=(period.to_string());
+        input type="hidden" name="key" value=(new_key().to_string());
+    }
+}
+
+fn side_select(w: &Words, kept: &Posted) -> Markup {
+    let chosen = posted(kept, "owner");
+    html! {
+        select name="owner" {
+            option value="" { "—" }
+            @for side in [Side::Manufacturer, Side::Distributor] {
+                option value=(side.as_str()) selected[chosen == side.as_str()] { (w.report.text(&format!("side-{}", side.as_str()))) }
+            }
+        }
+    }
+}
+
+/// The period's review meeting: its record once held; else the form that records it (or
+/// schedules it first).
+fn meeting_markup(
+    w: &Words,
+    viewer: &Viewer,
+    l: &Loaded,
+    period: Period,
+    refused: Option<Markup>,
+    kept: &Posted,
+) -> Markup {
+    let action = format!("/app/partnerships/{}/review/meeting", l.id);
+    let today = kept_or(kept, "held_on", "");
+    html! {
+        section #meeting {
+            h2 { (w.t("meeting-heading")) }
+            (refused.unwrap_or_default())
+            @match &l.meeting {
+                None => {
+                    p { (w.t("meeting-none")) }
+                    form.stack.noprint #schedule method="post" action=(action) {
+                        (hidden(viewer, period))
+                        input type="hidden" name="step" value="schedule";
+                        label { (w.t("meeting-schedule-title")) input name="title" value=(kept_or(kept, "title", &w.with("meeting-default-title", &[("period", &period.to_string())]))); }
+                        label { (w.t("meeting-field-scheduled_on")) input type="date" name="scheduled_on" value=(kept_or(kept, "scheduled_on", "")); }
+                        button type="submit" { (w.t("meeting-schedule-button")) }
+                    }
+                }
+                Some(m) => {
+                    p.sub { (m.title) " · " (w.with("meeting-scheduled-on", &[("date", &m.scheduled_on.to_string())])) }
+                    @match &m.status {
+                        MeetingStatus::Held(held) => {
+                            p { (w.with("meeting-held-on", &[("date", &held.held_on.to_string())])) }
+                            @if !held.attendees.is_empty() {
+                                p { (w.t("meeting-field-attendees")) ": "
+                                    (held.attendees.iter().map(|a| format!("{} ({})", a.name, a.org)).collect::<Vec<_>>().join(" · ")) }
+                            }
+                            h3 { (w.t("meeting-field-minutes")) }
+                            div.md #minutes { (held.minutes) }
+                            h3 { (w.t("meeting-field-decisions")) }
+                            @if held.decisions.is_empty() { p { (w.t("meeting-decisions-none")) } }
+                            ol #decisions { @for d in &held.decisions { li { (d) } } }
+                        }
+                        MeetingStatus::Cancelled { reason } => {
+                            p { (w.with("meeting-cancelled", &[("reason", reason)])) }
+                        }
+                        MeetingStatus::Scheduled => {
+                            form.stack.wide.noprint #hold method="post" action=(action) {
+                                (hidden(viewer, period))
+                                input type="hidden" name="step" value="hold";
+                                label { (w.t("meeting-field-held_on")) input type="date" name="held_on" value=(today); }
+                                label { (w.t("meeting-field-attendees")) span.hint { (w.t("meeting-attendees-hint")) }
+                                    textarea name="attendees" rows="3" { (kept_or(kept, "attendees", &format!("{}:\n{}:", l.view.manufacturer, l.view.distributor))) } }
+                                @for (n, question) in m.agenda.iter().enumerate() {
+                                    input type="hidden" name={ "question_" (n) } value=(question);
+                                    label { (question) textarea name={ "answer_" (n) } rows="2" { (kept_or(kept, &format!("answer_{n}"), "")) } }
+                                }
+                                label { (w.t("meeting-notes")) textarea name="notes" rows="2" { (kept_or(kept, "notes", "")) } }
+                                label { (w.t("meeting-field-decisions")) span.hint { (w.t("meeting-decisions-hint")) }
+                                    textarea name="decisions" rows="3" { (kept_or(kept, "decisions", "")) } }
+                                button type="submit" { (w.t("meeting-hold-button")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn kept_or(kept: &Posted, name: &str, default: &str) -> String {
+    kept.iter()
+        .find(|(k, _)| k == name)
+        .map_or_else(|| default.to_owned(), |(_, v)| v.clone())
+}
+
+/// A decision of the meeting, raised as an action item of one side with a due date.
+fn decision_markup(
+    w: &Words,
+    viewer: &Viewer,
+    id: &PartnershipId,
+    period: Period,
+    refused: Option<Markup>,
+    kept: &Posted,
+) -> Markup {
+    html! {
+        section.noprint #decision {
+            h2 { (w.t("meeting-decision-heading")) }
+            p.hint { (w.t("meeting-decision-hint")) }
+            (refused.unwrap_or_default())
+            form.inline #record-decision method="post" action={ "/app/partnerships/" (id) "/review/decisions" } {
+                (hidden(viewer, period))
+                label.grow { (w.t("meeting-field-title")) input name="title" size="50" value=(kept_or(kept, "title", "")); }
+                label { (w.t("meeting-field-owner")) (side_select(w, kept)) }
+                label { (w.t("meeting-field-due_on")) input type="date" name="due_on" value=(kept_or(kept, "due_on", "")); }
+                button type="submit" { (w.t("meeting-decision-button")) }
+            }
+        }
+    }
+}
+
+/// The pack's issued versions, newest first: who issued each and what it restated, each
+/// linked to its frozen page; and the form that issues the next.
+fn versions_markup(
+    w: &Words,
+    viewer: &Viewer,
+    l: &Loaded,
+    period: Period,
+    refused: Option<Markup>,
+) -> Markup {
+    let text = |v: &serde_json::Value, k: &str| {
+        v.get(k)
+            .and_then(|x| x.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let t = &w.report;
+    html! {
+        section #versions {
+            h2 { (w.t("versions-title")) }
+            (refused.unwrap_or_default())
+            @if l.versions.is_empty() {
+                p { (w.t("versions-none")) }
+            } @else {
+                div.scroll { table {
+                    thead { tr {
+                        th scope="col" { (w.t("col-version")) }
+                        th scope="col" { (w.t("col-issued-at")) }
+                        th scope="col" { (w.t("col-issued-by")) }
+                        th scope="col" { (w.t("col-restatements")) }
+                    } }
+                    tbody {
+                        @for v in l.versions.iter().rev() {
+                            @let n = v.get("version").map(|n| n.to_string()).unwrap_or_default();
+                            tr {
+                                td.n { a href={ "/app/partnerships/" (l.id) "/review/versions/" (n) "?period=" (period) } { (w.with("meeting-version-link", &[("n", &n)])) } }
+                                td { (text(v, "issued_at")) }
+                                td { (w.t(&format!("issuer-{}", text(v, "issued_by")))) " · " (text(v, "org")) " · " (text(v, "user").trim_start_matches("user:")) }
+                                td {
+                                    @let restated = v.get("restatements").and_then(|r| r.as_array()).cloned().unwrap_or_default();
+                                    @if restated.is_empty() { (w.t("meeting-restated-none")) }
+                                    @for r in &restated {
+                                        div { (restatement(t, r)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } }
+            }
+            form.inline.noprint #issue method="post" action={ "/app/partnerships/" (l.id) "/review/issues" } {
+                (hidden(viewer, period))
+                button type="submit" { (w.t("meeting-issue-button")) }
+                span.hint { (w.t("meeting-issue-hint")) }
+            }
+        }
+    }
+}
+
+/// One restated figure in words: where it sits, its label, what it was and what it is.
+fn restatement(t: &synergy_evaluation::locale::Texts, r: &serde_json::Value) -> String {
+    let key = r.get("key").and_then(|k| k.as_str()).unwrap_or_default();
+    let (scope, figure) = key.rsplit_once('.').unwrap_or(("", key));
+    // `skus[hongyun-soft].kpis` → `hongyun-soft`; `kpis` is the pack's own.
+    let scope = scope
+        .split_once('[')
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .map(|(row, _)| format!("{row} "))
+        .unwrap_or_default();
+    let value = |k: &str| match r.get(k).and_then(|v| v.as_str()) {
+        None => "—".to_owned(),
+        Some(v) => layout::figure_of(figure, &Json::Number(v.to_owned()))
+            .map_or_else(|| v.to_owned(), |f| t.figure(&f, false)),
+    };
+    format!(
+        "{scope}{}: {} → {}",
+        t.label(figure),
+        value("previous"),
+        value("current")
+    )
+}
