@@ -19,6 +19,7 @@ use common::web::*;
 use synergy_testkit::browser::Browser;
 use synergy_testkit::fantoccini::Locator;
 
+const PARTNERSHIP: &str = "hongyun-changzhi";
 const HEADER: &str = "period,sku,volume_cases,revenue_yuan,closing_stock_cases,outlets_stocking,outlets_selling,avg_retail_price_yuan";
 
 /// A month of the demo's four SKUs and the market's ALL row; `soft` is hongyun-soft's
