@@ -247,3 +247,13 @@ rule-forecast-miss = forecast missed
 rule-data-late = data not on time
 rule-sku-shelf_no_sales = on the shelf, little sold
 rule-sku-underdistributed = sells, too few outlets
+
+# An exception's sentence on a page (layout::exception_message); the pack's JSON keeps
+# its English message for the API.
+exception-share_down = { $scope }: volume share down { $value }, more than { $threshold }
+exception-attainment_low = { $scope }: volume attainment { $value }, below { $threshold }
+exception-price_index = { $scope }: price index { $value }, outside { $threshold }
+exception-stock_high = { $scope }: stock-to-sales { $value }, above { $threshold }
+exception-data_late = { $subject } market data submitted { $value }, after the deadline { $threshold }
+exception-data_missing = { $subject } market data not submitted; it was due by { $threshold }
+exception-action_overdue = action item { $subject } ({ $value }) was due { $threshold }

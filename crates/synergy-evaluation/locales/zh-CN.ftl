@@ -247,3 +247,13 @@ rule-forecast-miss = 预测偏差大
 rule-data-late = 数据报送不及时
 rule-sku-shelf_no_sales = 上柜多、动销少
 rule-sku-underdistributed = 动销好、铺货不足
+
+# An exception's sentence on a page (layout::exception_message); the pack's JSON keeps
+# its English message for the API.
+exception-share_down = { $scope }销量占有率下降 { $value }，超过 { $threshold }
+exception-attainment_low = { $scope }销量目标完成率 { $value }，低于 { $threshold }
+exception-price_index = { $scope }价格指数 { $value }，超出 { $threshold }
+exception-stock_high = { $scope }库销比 { $value }，高于 { $threshold }
+exception-data_late = { $subject } 市场数据于 { $value } 提交，晚于截止日 { $threshold }
+exception-data_missing = { $subject } 市场数据未提交，截止日为 { $threshold }
+exception-action_overdue = 行动项 { $subject }（{ $value }）已逾期，截止日为 { $threshold }

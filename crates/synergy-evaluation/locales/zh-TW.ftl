@@ -247,3 +247,13 @@ rule-forecast-miss = 預測偏差大
 rule-data-late = 數據報送不及時
 rule-sku-shelf_no_sales = 上櫃多、動銷少
 rule-sku-underdistributed = 動銷好、鋪貨不足
+
+# An exception's sentence on a page (layout::exception_message); the pack's JSON keeps
+# its English message for the API.
+exception-share_down = { $scope }銷量佔有率下降 { $value }，超過 { $threshold }
+exception-attainment_low = { $scope }銷量目標完成率 { $value }，低於 { $threshold }
+exception-price_index = { $scope }價格指數 { $value }，超出 { $threshold }
+exception-stock_high = { $scope }庫銷比 { $value }，高於 { $threshold }
+exception-data_late = { $subject } 市場數據於 { $value } 提交，晚於截止日 { $threshold }
+exception-data_missing = { $subject } 市場數據未提交，截止日為 { $threshold }
+exception-action_overdue = 行動項 { $subject }（{ $value }）已逾期，截止日為 { $threshold }

@@ -504,7 +504,12 @@ fn section_blocks(t: &Texts, out: &mut Vec<Block>, name: &str, section: &Json) {
                     Json::Object(m) => Json::Object(
                         m.iter()
                             .filter(|(k, _)| !hidden(name, k))
-                            .cloned()
+                            .map(|(k, v)| match (name, k.as_str()) {
+                                ("exceptions", "message") => {
+                                    (k.clone(), exception_message(t, i).unwrap_or(v.clone()))
+                                }
+                                _ => (k.clone(), v.clone()),
+                            })
                             .collect(),
                     ),
                     other => other.clone(),
@@ -519,6 +524,42 @@ fn section_blocks(t: &Texts, out: &mut Vec<Block>, name: &str, section: &Json) {
         }
         (_, other) => object_blocks(t, out, &section_heading(t, name), other, 3),
     }
+}
+
+/// An exception's sentence in the reader's language, from its rule, what it fired on and
+/// its figures (the pack's own `message` is English, for the API); `None` for a rule this
+/// build has no words for.
+fn exception_message(t: &Texts, exception: &Json) -> Option<Json> {
+    let text = |k: &str| match exception.get(k) {
+        Some(Json::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let rule = text("rule")?;
+    let subject = text("id")?
+        .split_once(':')
+        .map(|(_, subject)| subject.to_owned())?;
+    let scope = match text("scope")?.strip_prefix("brand:") {
+        Some(brand) => brand.to_owned(),
+        None => t.text("scope-partnership"),
+    };
+    let figure = |k: &str| exception.get(k).map(|v| cell(t, k, v).show(t));
+    let value = figure("value").unwrap_or_default();
+    let threshold = figure("threshold").unwrap_or_default();
+    // A month never submitted has no day it was submitted.
+    let key = match exception.get("value") {
+        Some(Json::Null) if rule == "data_late" => "exception-data_missing".to_owned(),
+        _ => format!("exception-{rule}"),
+    };
+    t.get(
+        &key,
+        &[
+            ("scope", &scope),
+            ("subject", &subject),
+            ("value", &value),
+            ("threshold", &threshold),
+        ],
+    )
+    .map(Json::String)
 }
 
 /// The review pack's `value_realised`, one promise a row (`docs/kpis.md`, "Value

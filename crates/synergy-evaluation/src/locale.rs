@@ -307,6 +307,10 @@ mod tests {
                                 ("reason", "r"),
                                 ("class", "1"),
                                 ("kpi", "k"),
+                                ("scope", "s"),
+                                ("subject", "2008-03"),
+                                ("value", "v"),
+                                ("threshold", "t"),
                             ]
                         )
                         .is_some(),
