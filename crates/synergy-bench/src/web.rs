@@ -85,6 +85,12 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         org: hongyun,
         role: Role::Manufacturer,
     });
+    // The upload page is the distributor's.
+    let distributor = state.web.sessions.start(User {
+        login: "bench.distributor".into(),
+        org: OrgId::new("changzhi-tobacco")?,
+        role: Role::Distributor,
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?.to_string();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -93,8 +99,9 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
     }));
 
     let session = format!("Cookie: synergy_session={cookie}");
+    let distributor = format!("Cookie: synergy_session={distributor}");
     let p = |q: &str| format!("/app/partnerships/{PARTNERSHIP}?{q}");
-    let pages: [(&'static str, &str, String, &str); 8] = [
+    let pages: [(&'static str, &str, String, &str); 9] = [
         ("sign_in", "sign-in page", "/sign-in".to_owned(), ""),
         ("home", "home", "/app".to_owned(), &session),
         (
@@ -133,6 +140,12 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
             "review meeting 2008-H1",
             format!("/app/partnerships/{PARTNERSHIP}/review?period=2008-H1"),
             &session,
+        ),
+        (
+            "upload",
+            "upload (distributor)",
+            format!("/app/partnerships/{PARTNERSHIP}/upload"),
+            &distributor,
         ),
     ];
     // Forms: the pages of plans, campaigns and proposals with their declared forms.

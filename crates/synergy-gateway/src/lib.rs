@@ -309,9 +309,14 @@ async fn buffer_body(State(s): State<GatewayState>, req: Request, next: Next) ->
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    // A person's page says it in words; the API answers its JSON.
+    let too_large = || match parts.uri.path().starts_with("/app/") {
+        true => web::upload::too_large(&parts.headers, limit),
+        false => extract::too_large().into_response(),
+    };
     if declared.is_some_and(|n| n > limit.saturating_mul(2) as u64) {
         // Announced far past the limit: refused unread, and the connection closed.
-        let mut response = extract::too_large().into_response();
+        let mut response = too_large();
         response.headers_mut().insert(
             axum::http::header::CONNECTION,
             axum::http::HeaderValue::from_static("close"),
@@ -347,7 +352,7 @@ async fn buffer_body(State(s): State<GatewayState>, req: Request, next: Next) ->
         }
     }
     if seen > limit {
-        let mut response = extract::too_large().into_response();
+        let mut response = too_large();
         if !finished {
             response.headers_mut().insert(
                 axum::http::header::CONNECTION,

@@ -23,7 +23,6 @@ use crate::error::{ErrorBody, Problem, codes};
 use crate::extract::{Params, QueryArgs};
 
 pub(crate) const M: Who = Who::Only(Side::Manufacturer);
-pub(crate) const D: Who = Who::Only(Side::Distributor);
 
 pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<synergy_proto::Uuid>, Problem> {
     let Some(v) = headers.get("idempotency-key") else {

@@ -18,7 +18,7 @@ use crate::auth::{self, Caller};
 use crate::dto::*;
 use crate::error::{ErrorBody, Problem, RowProblem, RowProblems};
 use crate::extract::{Params, QueryArgs, RawBody};
-use crate::routes::{D, M, idempotency_key, outcome_of};
+use crate::routes::{M, idempotency_key, outcome_of};
 
 /// How an upload body is to be read.
 enum Upload {
@@ -342,7 +342,11 @@ pub async fn import_market_data(
 ) -> Result<Response, Problem> {
     let p: PartnershipId = args.get("id")?;
     let view = auth::partnership(&s, &p).await?;
-    caller.may(&view, D, "submitting market data")?;
+    caller.may(
+        &view,
+        auth::Who::Only(synergy_information::MARKET_DATA_SIDE),
+        "submitting market data",
+    )?;
     let limits = &s.limits.import;
     let imported = match upload_kind(&headers, &bytes)? {
         Upload::Json => {

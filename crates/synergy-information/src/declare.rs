@@ -42,6 +42,12 @@ fn lines(a: &Args<'_>) -> Result<Vec<VolumeLine>, FieldError> {
 
 const CONTEXT: Context = Context::Information;
 
+/// The side that submits (and corrects) a month's market data. Market data arrives as an
+/// import, a file of rows, so it has no declaration of its own: who may submit it stands
+/// here beside the declarations, and its decision, the API's upload and the web app's
+/// upload page all ask this one place.
+pub const MARKET_DATA_SIDE: Side = D;
+
 /// Every declared command of the information context.
 pub static COMMANDS: Declarations<Command> = Declarations(&[
     Declared {

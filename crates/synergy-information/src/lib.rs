@@ -26,7 +26,7 @@ use synergy_proto::{
 };
 
 pub use analysis::{Analyses, Analysis, SubmitAnalysis};
-pub use declare::{CLI_GROUPS, COMMANDS};
+pub use declare::{CLI_GROUPS, COMMANDS, MARKET_DATA_SIDE};
 pub use forecasts::{ForecastCommand, Forecasts, MonthPlan, VolumePlan};
 pub use market_data::{MarketData, MonthRecord, MonthSubmission, SubmitMarketData};
 pub use order::{Order, OrderCommand, OrderLine, OrderState, OrderStatus, OrderStep};

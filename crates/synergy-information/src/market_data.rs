@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use synergy_domain::{CatalogueView, DecisionContext, DomainError};
 use synergy_proto::{
-    Cases, Date, PartnershipId, Period, Side, SkuId, YearMonth, Yuan,
+    Cases, Date, PartnershipId, Period, SkuId, YearMonth, Yuan,
     events::information::{InformationEvent, MarketTotals, SkuLine},
 };
 
@@ -151,7 +151,7 @@ impl MarketData {
         require_side(
             ctx,
             &cmd.partnership,
-            Side::Distributor,
+            crate::MARKET_DATA_SIDE,
             "market_data.distributor_only",
             "submitting market data",
         )

@@ -19,6 +19,7 @@ mod form;
 mod plans;
 mod proposals;
 pub mod session;
+pub mod upload;
 pub mod users;
 
 use std::sync::{Arc, OnceLock};
@@ -173,6 +174,12 @@ pub fn router() -> Router<GatewayState> {
             "/app/partnerships/{id}/review/versions/{n}",
             get(meeting::frozen_version),
         )
+        // upload: a month's market data as a file, and its templates
+        .route(
+            "/app/partnerships/{id}/upload",
+            get(upload::upload_page).post(upload::upload),
+        )
+        .route("/app/templates/{file}", get(upload::template))
         .layer(middleware::from_fn(secure_headers))
 }
 

@@ -385,6 +385,7 @@ pub async fn partnership_page(
         },
         None => Vec::new(),
     };
+    let may_upload = super::upload::may_upload(&viewer, &view);
     let w = Words::new(lang);
     let title = w.with("partnership-title", &[("id", id.as_str())]);
     let action = format!("/app/partnerships/{id}");
@@ -396,6 +397,7 @@ pub async fn partnership_page(
         (super::plans::tabs(&w, &id, ""))
         p.sub { (title) " · " (view.manufacturer) " / " (view.distributor)
             " · " a #to-review href={ "/app/partnerships/" (id) "/review" @if let Some(p) = period.filter(|p| p.kind() != synergy_proto::PeriodKind::Month) { "?period=" (p) } } { (w.t("meeting-open")) } }
+        @if may_upload { p.actions { a #upload-link href={ (action) "/upload" } { (w.t("upload-link")) } } }
         @if let Err(e) = &asked { p.error #problem role="alert" { (e) } }
         (period_form(&w, &action, period, Some(kind)))
         @match &found {

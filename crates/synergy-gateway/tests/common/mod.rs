@@ -2,6 +2,8 @@
 //! its token store and data in a temporary directory that lives as long as it does.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod web;
+
 use std::sync::Arc;
 
 use synergy_eventlog::SledLog;

@@ -117,3 +117,61 @@ pub fn get_with(addr: &str, path: &str, cookie: &str) -> (u16, String) {
         .to_owned();
     (response[9..12].parse().unwrap(), location)
 }
+
+/// A `multipart/form-data` POST with only the session cookie: `fields`, then `file` (its
+/// name and bytes) as the field `file`, as a browser sends a form with a file input. The
+/// status and the whole response.
+pub fn post_multipart(
+    addr: &str,
+    path: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> (u16, String) {
+    let boundary = "----synergy-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((file_name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nCookie: synergy_session={cookie}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&body).unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let response = String::from_utf8_lossy(&response).into_owned();
+    (response[9..12].parse().unwrap(), response)
+}
+
+/// The CSRF token of the session `cookie`, as its pages carry it (the sign-out form).
+pub fn csrf_of(addr: &str, cookie: &str) -> String {
+    let session = format!("synergy_session={cookie}");
+    let page = super::exchange(addr, "GET", "/app", &[("Cookie", &session)], "").text();
+    let at = page
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with the token")
+        + 19;
+    page[at..at + 64].to_owned()
+}
