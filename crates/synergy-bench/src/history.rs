@@ -98,6 +98,14 @@ async fn world(dir: &std::path::Path) -> anyhow::Result<World> {
             }),
         ),
         (
+            distributor.clone(),
+            AnyCommand::Marketing(Mkt::SelectOutlets {
+                partnership: p.clone(),
+                campaign: campaign.clone(),
+                outlets: vec![OutletId::new("outlet-a")?, OutletId::new("outlet-b")?],
+            }),
+        ),
+        (
             distributor,
             AnyCommand::Marketing(Mkt::LaunchCampaign {
                 partnership: p.clone(),
