@@ -11,7 +11,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context as _, ensure};
+use anyhow::ensure;
 use common::Up;
 use common::web::*;
 use synergy_testkit::browser::Browser;
@@ -298,20 +298,11 @@ async fn people_sign_in_and_read_their_partnerships_in_chromium() {
     let up = Up::demo(&data);
     let browser = Browser::start().await.expect("headless Chromium");
     let outcome = scenario(&browser, &up, &data).await;
-    if let Err(e) = outcome {
-        let shot = browser
-            .keep_screenshot("people_sign_in_and_read_their_partnerships")
-            .await
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|e| format!("no screenshot: {e}"));
-        let url = browser.client.current_url().await.ok();
-        panic!("{e:#}\n  at {url:?}\n  screenshot: {shot}");
-    }
-    let _ = browser
-        .client
-        .clone()
-        .close()
-        .await
-        .context("closing the browser");
-    up.stop();
+    conclude(
+        browser,
+        up,
+        "people_sign_in_and_read_their_partnerships",
+        outcome,
+    )
+    .await;
 }

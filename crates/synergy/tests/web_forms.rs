@@ -14,7 +14,9 @@ use std::path::Path;
 
 use anyhow::{Context as _, ensure};
 use common::Up;
-use common::web::{PAGE_TIMEOUT, PASSWORD, accept, invite, post_form, sign_in, sign_out, text};
+use common::web::{
+    PAGE_TIMEOUT, PASSWORD, accept, conclude, invite, post_form, sign_in, sign_out, text,
+};
 use synergy_testkit::browser::Browser;
 use synergy_testkit::fantoccini::Locator;
 
@@ -268,20 +270,5 @@ async fn plans_are_drafted_and_signed_through_forms_derived_from_the_declaration
     let up = Up::demo(&data);
     let browser = Browser::start().await.expect("headless Chromium");
     let outcome = scenario(&browser, &up, &data).await;
-    if let Err(e) = outcome {
-        let shot = browser
-            .keep_screenshot("web_forms")
-            .await
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|e| format!("no screenshot: {e}"));
-        let url = browser.client.current_url().await.ok();
-        panic!("{e:#}\n  at {url:?}\n  screenshot: {shot}");
-    }
-    let _ = browser
-        .client
-        .clone()
-        .close()
-        .await
-        .context("closing the browser");
-    up.stop();
+    conclude(browser, up, "web_forms", outcome).await;
 }

@@ -371,20 +371,5 @@ async fn a_review_meeting_records_a_decision_issues_the_pack_and_prints_it() {
     let outcome = tokio::time::timeout(Duration::from_secs(600), scenario(&browser, &up, &data))
         .await
         .unwrap_or_else(|_| Err(anyhow::anyhow!("the scenario took over 10 minutes")));
-    if let Err(e) = outcome {
-        let shot = browser
-            .keep_screenshot("a_review_meeting")
-            .await
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|e| format!("no screenshot: {e}"));
-        let url = browser.client.current_url().await.ok();
-        panic!("{e:#}\n  at {url:?}\n  screenshot: {shot}");
-    }
-    let _ = browser
-        .client
-        .clone()
-        .close()
-        .await
-        .context("closing the browser");
-    up.stop();
+    conclude(browser, up, "a_review_meeting", outcome).await;
 }

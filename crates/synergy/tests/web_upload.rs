@@ -13,7 +13,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context as _, ensure};
+use anyhow::ensure;
 use common::Up;
 use common::web::*;
 use synergy_testkit::browser::Browser;
@@ -341,20 +341,5 @@ async fn a_distributor_uploads_market_data_and_sees_every_bad_row_in_chromium() 
     let up = Up::demo(&data);
     let browser = Browser::start().await.expect("headless Chromium");
     let outcome = scenario(&browser, &up, &data, &files).await;
-    if let Err(e) = outcome {
-        let shot = browser
-            .keep_screenshot("a_distributor_uploads_market_data")
-            .await
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|e| format!("no screenshot: {e}"));
-        let url = browser.client.current_url().await.ok();
-        panic!("{e:#}\n  at {url:?}\n  screenshot: {shot}");
-    }
-    let _ = browser
-        .client
-        .clone()
-        .close()
-        .await
-        .context("closing the browser");
-    up.stop();
+    conclude(browser, up, "a_distributor_uploads_market_data", outcome).await;
 }

@@ -11,7 +11,7 @@ use anyhow::ensure;
 use synergy_testkit::browser::Browser;
 use synergy_testkit::fantoccini::Locator;
 
-use super::ok;
+use super::{Up, ok};
 
 pub const PASSWORD: &str = "long enough password 1";
 
@@ -174,4 +174,20 @@ pub fn csrf_of(addr: &str, cookie: &str) -> String {
         .expect("a form with the token")
         + 19;
     page[at..at + 64].to_owned()
+}
+
+/// Ends a browser test: on a failed `outcome`, panics with the error, the page the browser
+/// was at and a screenshot kept under `name`; then closes the browser and stops `up`.
+pub async fn conclude(browser: Browser, up: Up, name: &str, outcome: anyhow::Result<()>) {
+    if let Err(e) = outcome {
+        let shot = browser
+            .keep_screenshot(name)
+            .await
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|e| format!("no screenshot: {e}"));
+        let url = browser.client.current_url().await.ok();
+        panic!("{e:#}\n  at {url:?}\n  screenshot: {shot}");
+    }
+    let _ = browser.client.clone().close().await;
+    up.stop();
 }
