@@ -196,7 +196,7 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
     let sizes: &[usize] = if options.quick {
         &[100, 1_000, 10_000]
     } else {
-        &[100, 1_000, 10_000, 50_000]
+        &[100, 1_000, 10_000, 100_000]
     };
     let samples = if options.quick { 50 } else { 200 };
     let dir = tempfile::tempdir()?;
@@ -206,6 +206,7 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         quick: options.quick,
         ..Report::default()
     };
+    let mut smallest: Option<LatencySummary> = None;
     for &n in sizes {
         grow(&mut w, n).await?;
         // Warmed by one command, as a running process is.
@@ -232,6 +233,20 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
             baseline: Some(bare),
             p99_ceiling_ms: None,
         });
+        // The target: one more command on a long history costs at most 1.5× the
+        // same command on a short one (p99), i.e. short / long ≥ 0.67.
+        let first = *smallest.get_or_insert(with_states);
+        if n != sizes[0] {
+            report.comparisons.push(Comparison {
+                key: "kept_p99_short_over_long",
+                label: format!("kept p99 at {} / at {size} (1.5x: 0.67)", sizes[0]),
+                unit: "µs",
+                figure: millis(first.p99) * 1e3,
+                baseline_label: format!("kept p99 at {size}"),
+                baseline: millis(with_states.p99) * 1e3,
+                target: Some(1.0 / 1.5),
+            });
+        }
         report.comparisons.push(Comparison {
             key: "full_fold_over_kept",
             label: format!("full fold p50 / kept p50 at {size}"),

@@ -38,7 +38,7 @@ enum Bench {
     /// last byte over loopback) p50/p99 beside the API's HTML report, and the bytes of a
     /// first page load.
     Web(WebArgs),
-    /// One more command on a stream with a long history (a campaign with up to 50,000
+    /// One more command on a stream with a long history (a campaign with up to 100,000
     /// price checks): states kept between commands against the full fold, beside a bare
     /// append of the same commit.
     History(HistoryArgs),
@@ -59,7 +59,7 @@ struct WebArgs {
 
 #[derive(Debug, Args)]
 struct HistoryArgs {
-    /// Smaller campaigns: up to 10,000 checks instead of 50,000, 50 samples instead of 200.
+    /// Smaller campaigns: up to 10,000 checks instead of 100,000, 50 samples instead of 200.
     #[arg(long)]
     quick: bool,
     /// Also print every figure as one JSON object on the last line.
