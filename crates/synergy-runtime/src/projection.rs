@@ -280,20 +280,42 @@ impl ProjectionStore {
             source,
         };
         let models = self.trees()?.models;
-        let Some(first) = models.get(chunk_key(partnership, 0))? else {
+        // The pieces are read in one transaction: a store replaces them in one, and pieces
+        // read one by one beside it could mix two versions of the model.
+        let pieces = models
+            .transaction(|tx| {
+                let Some(first) = tx.get(chunk_key(partnership, 0))? else {
+                    return Ok(None);
+                };
+                let count = split_first_chunk(&first).map_or(1, |(count, _)| count);
+                let mut pieces = vec![first];
+                for index in 1..count {
+                    match tx.get(chunk_key(partnership, index))? {
+                        Some(piece) => pieces.push(piece),
+                        None => break,
+                    }
+                }
+                Ok::<_, sled::transaction::ConflictableTransactionError<()>>(Some(pieces))
+            })
+            .map_err(|e| match e {
+                sled::transaction::TransactionError::Storage(e) => ProjectionError::Store(e),
+                sled::transaction::TransactionError::Abort(()) => {
+                    ProjectionError::Store(sled::Error::Unsupported("transaction aborted".into()))
+                }
+            })?;
+        let Some(pieces) = pieces else {
             return Ok(None);
         };
-        let (count, piece) = split_first_chunk(&first)
+        let (count, piece) = split_first_chunk(&pieces[0])
             .ok_or(postcard::Error::DeserializeUnexpectedEnd)
             .map_err(unreadable)?;
+        if pieces.len() != usize::from(count) {
+            return Err(unreadable(postcard::Error::DeserializeUnexpectedEnd));
+        }
         let mut bytes = Vec::with_capacity(usize::from(count) * MODEL_CHUNK);
         bytes.extend_from_slice(piece);
-        for index in 1..count {
-            let chunk = models
-                .get(chunk_key(partnership, index))?
-                .ok_or(postcard::Error::DeserializeUnexpectedEnd)
-                .map_err(unreadable)?;
-            bytes.extend_from_slice(&chunk);
+        for piece in &pieces[1..] {
+            bytes.extend_from_slice(piece);
         }
         postcard::from_bytes(&bytes).map(Some).map_err(unreadable)
     }
@@ -870,6 +892,33 @@ mod tests {
             "the longer model's later pieces are gone"
         );
         assert_eq!(store.load(&partnership()).unwrap().unwrap(), small);
+    }
+
+    /// A store replaces a model's pieces in one transaction; a read beside it must never
+    /// mix two versions' pieces (which once failed a NATS bench with "unreadable").
+    #[test]
+    fn a_read_beside_a_store_sees_one_version_of_the_model() {
+        let store = std::sync::Arc::new(ProjectionStore::temporary().unwrap());
+        let (a, b) = (model(200), model(150));
+        store_model(&store, &a, 1);
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reader = {
+            let (store, stop, a, b) = (store.clone(), stop.clone(), a.clone(), b.clone());
+            std::thread::spawn(move || {
+                let mut reads = 0usize;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let read = store.load(&partnership()).unwrap().unwrap();
+                    assert!(read == a || read == b, "a model mixed of two versions");
+                    reads += 1;
+                }
+                reads
+            })
+        };
+        for position in 2..400 {
+            store_model(&store, if position % 2 == 0 { &b } else { &a }, position);
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(reader.join().unwrap() > 0);
     }
 
     #[test]
