@@ -30,7 +30,9 @@ use synergy_support::meeting::{Meeting, MeetingStatus};
 use uuid::Uuid;
 
 use super::pages::*;
-use super::reports::{asked_period, blocks_markup, latest_month, report_after, today};
+use super::reports::{
+    asked_period, blocks_markup, latest_month, report_after, today, versions_table,
+};
 use super::session::same_secret;
 use super::{Viewer, Words, lang_of};
 use crate::GatewayState;
@@ -758,74 +760,18 @@ fn versions_markup(
     period: Period,
     refused: Option<Markup>,
 ) -> Markup {
-    let text = |v: &serde_json::Value, k: &str| {
-        v.get(k)
-            .and_then(|x| x.as_str())
-            .unwrap_or_default()
-            .to_owned()
+    let link = |n: &str| {
+        format!(
+            "/app/partnerships/{}/review/versions/{n}?period={period}",
+            l.id
+        )
     };
-    let t = &w.report;
-    html! {
-        section #versions {
-            h2 { (w.t("versions-title")) }
-            (refused.unwrap_or_default())
-            @if l.versions.is_empty() {
-                p { (w.t("versions-none")) }
-            } @else {
-                div.scroll { table {
-                    thead { tr {
-                        th scope="col" { (w.t("col-version")) }
-                        th scope="col" { (w.t("col-issued-at")) }
-                        th scope="col" { (w.t("col-issued-by")) }
-                        th scope="col" { (w.t("col-restatements")) }
-                    } }
-                    tbody {
-                        @for v in l.versions.iter().rev() {
-                            @let n = v.get("version").map(|n| n.to_string()).unwrap_or_default();
-                            tr {
-                                td.n { a href={ "/app/partnerships/" (l.id) "/review/versions/" (n) "?period=" (period) } { (w.with("meeting-version-link", &[("n", &n)])) } }
-                                td { (text(v, "issued_at")) }
-                                td { (w.t(&format!("issuer-{}", text(v, "issued_by")))) " · " (text(v, "org")) " · " (text(v, "user").trim_start_matches("user:")) }
-                                td {
-                                    @let restated = v.get("restatements").and_then(|r| r.as_array()).cloned().unwrap_or_default();
-                                    @if restated.is_empty() { (w.t("meeting-restated-none")) }
-                                    @for r in &restated {
-                                        div { (restatement(t, r)) }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                } }
-            }
-            form.inline.noprint #issue method="post" action={ "/app/partnerships/" (l.id) "/review/issues" } {
-                (hidden(viewer, period))
-                button type="submit" { (w.t("meeting-issue-button")) }
-                span.hint { (w.t("meeting-issue-hint")) }
-            }
+    let issue = html! {
+        form.inline.noprint #issue method="post" action={ "/app/partnerships/" (l.id) "/review/issues" } {
+            (hidden(viewer, period))
+            button type="submit" { (w.t("meeting-issue-button")) }
+            span.hint { (w.t("meeting-issue-hint")) }
         }
-    }
-}
-
-/// One restated figure in words: where it sits, its label, what it was and what it is.
-fn restatement(t: &synergy_evaluation::locale::Texts, r: &serde_json::Value) -> String {
-    let key = r.get("key").and_then(|k| k.as_str()).unwrap_or_default();
-    let (scope, figure) = key.rsplit_once('.').unwrap_or(("", key));
-    // `skus[hongyun-soft].kpis` → `hongyun-soft`; `kpis` is the pack's own.
-    let scope = scope
-        .split_once('[')
-        .and_then(|(_, rest)| rest.split_once(']'))
-        .map(|(row, _)| format!("{row} "))
-        .unwrap_or_default();
-    let value = |k: &str| match r.get(k).and_then(|v| v.as_str()) {
-        None => "—".to_owned(),
-        Some(v) => layout::figure_of(figure, &Json::Number(v.to_owned()))
-            .map_or_else(|| v.to_owned(), |f| t.figure(&f, false)),
     };
-    format!(
-        "{scope}{}: {} → {}",
-        t.label(figure),
-        value("previous"),
-        value("current")
-    )
+    versions_table(w, &l.versions, Some(&link), refused, issue)
 }

@@ -412,14 +412,21 @@ pub async fn partnership_page(
             }
             None => p #no-data { (w.t("no-data")) },
         }
-        @if period.is_some() { (versions_markup(&w, &versions)) }
+        @if period.is_some() { (versions_table(&w, &versions, None, None, html! {})) }
     };
     html_response(StatusCode::OK, page(&w, &title, &here, Some(&viewer), body))
 }
 
-/// The report's issued versions, newest first, each with who issued it and what it
-/// restated (`synergy_evaluation::versions`).
-fn versions_markup(w: &Words, versions: &[serde_json::Value]) -> Markup {
+/// A report's issued versions, newest first: who issued each and what it restated, in
+/// words (`synergy_evaluation::versions`); `link` makes a version's number a link to its
+/// frozen page, `refused` and `after` go above and below the table.
+pub(super) fn versions_table(
+    w: &Words,
+    versions: &[serde_json::Value],
+    link: Option<&dyn Fn(&str) -> String>,
+    refused: Option<Markup>,
+    after: Markup,
+) -> Markup {
     let text = |v: &serde_json::Value, k: &str| {
         v.get(k)
             .and_then(|x| x.as_str())
@@ -429,6 +436,7 @@ fn versions_markup(w: &Words, versions: &[serde_json::Value]) -> Markup {
     html! {
         section #versions {
             h2 { (w.t("versions-title")) }
+            (refused.unwrap_or_default())
             @if versions.is_empty() {
                 p { (w.t("versions-none")) }
             } @else {
@@ -441,13 +449,20 @@ fn versions_markup(w: &Words, versions: &[serde_json::Value]) -> Markup {
                     } }
                     tbody {
                         @for v in versions.iter().rev() {
+                            @let n = v.get("version").map(|n| n.to_string()).unwrap_or_default();
                             tr {
-                                td.n { (v.get("version").map(|n| n.to_string()).unwrap_or_default()) }
+                                td.n {
+                                    @if let Some(link) = link {
+                                        a href=(link(&n)) { (w.with("meeting-version-link", &[("n", &n)])) }
+                                    } @else { (n) }
+                                }
                                 td { (text(v, "issued_at")) }
-                                td { (w.t(&format!("issuer-{}", text(v, "issued_by")))) " · " (text(v, "org")) " " (text(v, "user")) }
+                                td { (w.t(&format!("issuer-{}", text(v, "issued_by")))) " · " (text(v, "org")) " · " (text(v, "user").trim_start_matches("user:")) }
                                 td {
-                                    @for r in v.get("restatements").and_then(|r| r.as_array()).into_iter().flatten() {
-                                        div { (text(r, "key")) ": " (text(r, "previous")) " → " (text(r, "current")) }
+                                    @let restated = v.get("restatements").and_then(|r| r.as_array()).cloned().unwrap_or_default();
+                                    @if restated.is_empty() { (w.t("meeting-restated-none")) }
+                                    @for r in &restated {
+                                        div { (restatement(&w.report, r)) }
                                     }
                                 }
                             }
@@ -455,6 +470,33 @@ fn versions_markup(w: &Words, versions: &[serde_json::Value]) -> Markup {
                     }
                 } }
             }
+            (after)
         }
     }
+}
+
+/// One restated figure in words: where it sits, its label, what it was and what it is.
+fn restatement(t: &synergy_evaluation::locale::Texts, r: &serde_json::Value) -> String {
+    let key = r.get("key").and_then(|k| k.as_str()).unwrap_or_default();
+    let (scope, figure) = key.rsplit_once('.').unwrap_or(("", key));
+    // `skus[hongyun-soft].kpis` → `hongyun-soft`; `kpis` is the pack's own.
+    let scope = scope
+        .split_once('[')
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .map(|(row, _)| format!("{row} "))
+        .unwrap_or_default();
+    let value = |k: &str| match r.get(k).and_then(|v| v.as_str()) {
+        None => "—".to_owned(),
+        Some(v) => layout::figure_of(
+            figure,
+            &synergy_evaluation::json::Json::Number(v.to_owned()),
+        )
+        .map_or_else(|| v.to_owned(), |f| t.figure(&f, false)),
+    };
+    format!(
+        "{scope}{}: {} → {}",
+        t.label(figure),
+        value("previous"),
+        value("current")
+    )
 }
