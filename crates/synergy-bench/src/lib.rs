@@ -12,6 +12,7 @@ pub mod evaluation;
 pub mod eventlog;
 pub mod history;
 pub mod measure;
+pub mod models;
 pub mod pipeline;
 pub mod portfolio;
 pub mod report;

@@ -42,6 +42,9 @@ enum Bench {
     /// price checks): states kept between commands against the full fold, beside a bare
     /// append of the same commit.
     History(HistoryArgs),
+    /// Read models: accepted → read model reflects it on a small model, 10 years × 200
+    /// SKUs and 50,000 action items; and the resident memory of 300 partnerships' models.
+    Models(ModelsArgs),
     /// Webhook delivery: an alert's commit to a receiver on loopback, against a bare POST
     /// to the same receiver.
     Webhooks(WebhooksArgs),
@@ -82,6 +85,19 @@ struct PortfolioArgs {
     /// Fewer samples: 100 instead of 500.
     #[arg(long)]
     quick: bool,
+    /// Also print every figure as one JSON object on the last line.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct ModelsArgs {
+    /// Fewer samples: 100 per model instead of 500.
+    #[arg(long)]
+    quick: bool,
+    /// The store's model cache, in partnerships (default: the store's own).
+    #[arg(long)]
+    cache: Option<usize>,
     /// Also print every figure as one JSON object on the last line.
     #[arg(long)]
     json: bool,
@@ -181,6 +197,14 @@ async fn main() -> anyhow::Result<()> {
         Bench::Webhooks(args) => {
             let report = synergy_bench::webhooks::run(synergy_bench::webhooks::Options {
                 quick: args.quick,
+            })
+            .await?;
+            (report.table(), report.json(), args.json)
+        }
+        Bench::Models(args) => {
+            let report = synergy_bench::models::run(synergy_bench::models::Options {
+                quick: args.quick,
+                cache: args.cache,
             })
             .await?;
             (report.table(), report.json(), args.json)
