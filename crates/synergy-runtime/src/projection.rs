@@ -1,16 +1,27 @@
 //! Evaluation's read models in sled, fed by a subscription to the event log.
 //!
-//! Each partnership's model as postcard bytes (`models` tree, cut into pieces of at most
-//! `MODEL_CHUNK` bytes) and the consumer's position (`meta` tree) are written in the same
-//! sled transaction, so after a crash the models and the position always agree: the
-//! consumer resumes after the last commit it stored, neither losing nor double-counting
-//! one. Commits are folded in batches — every commit ready on
-//! the subscription, up to [`MAX_BATCH`] — and stored in one transaction per batch while
-//! following the log. Catching up on a backlog (a rebuild, a consumer that was down),
-//! folded models are stored once per [`STORE_EVERY_EVENTS`] events and at the end
-//! instead: storing re-encodes every model a batch touched, which for a backlog would cost
-//! more than folding it. Until they are stored, readers see the models and position of
-//! the last store, which agree.
+//! Each partnership's model is stored by entry (`models` tree): one per month's market
+//! data, SKU, plan, campaign, action item, issued report … and one for the small scalar
+//! parts together (`synergy_evaluation::model::entries`), each cut into pieces of at most
+//! `MODEL_CHUNK` bytes. The fold records which entries a commit changed, and a store
+//! writes only those (and deletes the entries removed), so storing after a live commit
+//! costs what the commit changed, whatever the model's size. The entries and the
+//! consumer's position (`meta` tree) are written in the same sled transaction, so after a
+//! crash the models and the position always agree: the consumer resumes after the last
+//! commit it stored, neither losing nor double-counting one. Commits are folded in
+//! batches — every commit ready on the subscription, up to [`MAX_BATCH`] — and stored in
+//! one transaction per batch while following the log. Catching up on a backlog (a
+//! rebuild, a consumer that was down), folded models are stored once per
+//! [`STORE_EVERY_EVENTS`] events, whenever as many models wait as the cache holds, and at
+//! the end. Until they are stored, readers see the models and position of the last store,
+//! which agree.
+//!
+//! Models read are kept in a cache of at most [`DEFAULT_MODEL_CACHE`] partnerships (or
+//! what [`ProjectionStore::set_model_cache`] says), the least recently used dropped
+//! first; a model not in it is read from its entries again. Models folded and not yet
+//! stored are not in the cache but beside it, so dropping one from the cache never loses
+//! a fold: the evaluation holds at most the cache's models and as many waiting to be
+//! stored.
 //!
 //! Read models are derivable from the log, so a batch is not fsynced: a crash may lose the
 //! last batches, which the consumer then folds again from the log. After a storage failure
@@ -23,7 +34,8 @@
 //! kept in the `quarantine` tree (position, subject, reason) in the same transaction as
 //! the position that passed it, for `/metrics` and the operator. It never stops the fold.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
@@ -31,6 +43,7 @@ use std::time::Duration;
 use futures::{FutureExt, StreamExt};
 use sled::Transactional;
 use synergy_evaluation::model::PartnershipModel;
+use synergy_evaluation::model::entries::Entry;
 use synergy_eventlog::sled_log::open_sled;
 use synergy_eventlog::sled_sync::{self, SledFiles};
 use synergy_eventlog::{
@@ -52,7 +65,11 @@ const FIRST_BATCH_EVENTS: usize = 1_024;
 /// rebuild makes it fold again, bounded.
 pub const STORE_EVERY_EVENTS: usize = 4_000_000;
 
-/// Largest piece of a stored model. sled writes a tree node of more than a quarter of its
+/// Partnerships whose models the cache holds unless told otherwise: a model of 10 years
+/// × 200 SKUs of market data takes about 1.35 MiB, so some 700 MiB at most.
+pub const DEFAULT_MODEL_CACHE: NonZeroUsize = NonZeroUsize::new(512).expect("not zero");
+
+/// Largest piece of a stored model's entry. sled writes a tree node of more than a quarter of its
 /// log segment (128 KiB of the default 512 KiB) to a file of its own, and a leaf holds up
 /// to 17 entries: models stored whole (tens of KiB each) made stores write such files,
 /// several times slower than pieces that keep leaves under the limit.
@@ -61,7 +78,7 @@ const MODEL_CHUNK: usize = 4 * 1024;
 const POSITION_KEY: &[u8] = b"position";
 /// Bumped when `PartnershipModel`'s layout changes: a store of another layout is rebuilt
 /// from position 0 instead of being misread.
-const MODEL_LAYOUT: u32 = 7;
+const MODEL_LAYOUT: u32 = 8;
 const LAYOUT_KEY: &[u8] = b"layout";
 
 #[derive(Debug, thiserror::Error)]
@@ -93,7 +110,16 @@ pub struct ProjectionStore {
     trees: RwLock<Option<Trees>>,
     /// How to open the database again: its configuration, `None` for a temporary store.
     config: Option<sled::Config>,
-    cache: Mutex<HashMap<PartnershipId, Arc<PartnershipModel>>>,
+    cache: Mutex<lru::LruCache<PartnershipId, Arc<PartnershipModel>>>,
+    /// Held to read a model's entries (shared) and to store or clear them (exclusive):
+    /// sled cannot scan inside a transaction, and a scan beside a store could mix two
+    /// versions of a model. Only this process opens the database, so the lock covers
+    /// every writer.
+    entries: RwLock<()>,
+    /// Stores made, counted under `entries`: a model read from its entries goes into the
+    /// cache only if no store came after the read, which the cache could have dropped
+    /// the newer model of already.
+    stores: std::sync::atomic::AtomicU64,
     position: watch::Sender<Position>,
     /// Models folded and not yet stored. Its lock serialises folding and storing, so a
     /// background consumer and an on-demand catch-up can share a store: each commit is
@@ -193,7 +219,9 @@ impl ProjectionStore {
         Ok(Self {
             trees: RwLock::new(Some(trees)),
             config,
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(lru::LruCache::new(DEFAULT_MODEL_CACHE)),
+            entries: RwLock::new(()),
+            stores: std::sync::atomic::AtomicU64::new(0),
             position: watch::channel(position).0,
             writer: Mutex::new(Unstored::default()),
         })
@@ -241,13 +269,33 @@ impl ProjectionStore {
         Ok(())
     }
 
+    /// How many partnerships' models the cache holds at most; the least recently used go
+    /// first.
+    pub fn set_model_cache(&self, partnerships: NonZeroUsize) {
+        self.cache().resize(partnerships);
+    }
+
+    /// How many partnerships' models the cache holds at most.
+    pub fn model_cache(&self) -> NonZeroUsize {
+        self.cache().cap()
+    }
+
+    /// How many partnerships' models the cache holds now.
+    pub fn cached_models(&self) -> usize {
+        self.cache().len()
+    }
+
     /// Forgets every model and the position, for a rebuild from 0.
     pub fn reset(&self) -> Result<(), ProjectionError> {
         let mut unstored = self.writer();
         *unstored = Unstored::default();
         let mut cache = self.cache();
         let trees = self.trees()?;
+        let entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
         trees.models.clear()?;
+        self.stores
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        drop(entries);
         trees.quarantine.clear()?;
         trees.meta.remove(POSITION_KEY)?;
         cache.clear();
@@ -265,7 +313,7 @@ impl ProjectionStore {
         })
     }
 
-    fn cache(&self) -> MutexGuard<'_, HashMap<PartnershipId, Arc<PartnershipModel>>> {
+    fn cache(&self) -> MutexGuard<'_, lru::LruCache<PartnershipId, Arc<PartnershipModel>>> {
         // A panic while holding the lock cannot leave a half-written model behind (models
         // are replaced whole), so a poisoned lock is still consistent.
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
@@ -275,49 +323,71 @@ impl ProjectionStore {
         &self,
         partnership: &PartnershipId,
     ) -> Result<Option<PartnershipModel>, ProjectionError> {
+        self.load_counted(partnership).map(|(model, _)| model)
+    }
+
+    /// The stored model of `partnership`, and how many stores had been made when it was
+    /// read.
+    fn load_counted(
+        &self,
+        partnership: &PartnershipId,
+    ) -> Result<(Option<PartnershipModel>, u64), ProjectionError> {
         let unreadable = |source| ProjectionError::Model {
             partnership: partnership.clone(),
             source,
         };
         let models = self.trees()?.models;
-        // The pieces are read in one transaction: a store replaces them in one, and pieces
-        // read one by one beside it could mix two versions of the model.
-        let pieces = models
-            .transaction(|tx| {
-                let Some(first) = tx.get(chunk_key(partnership, 0))? else {
-                    return Ok(None);
-                };
-                let count = split_first_chunk(&first).map_or(1, |(count, _)| count);
-                let mut pieces = vec![first];
-                for index in 1..count {
-                    match tx.get(chunk_key(partnership, index))? {
-                        Some(piece) => pieces.push(piece),
-                        None => break,
+        let prefix = model_prefix(partnership);
+        let mut entries: Vec<(u8, Vec<u8>, Vec<u8>)> = Vec::new();
+        let mut current: Option<Reading> = None;
+        let reading = self.entries.read().unwrap_or_else(|p| p.into_inner());
+        for stored in models.scan_prefix(&prefix) {
+            let (key, piece) = stored?;
+            let (part, entry, index) = split_entry_key(&key[prefix.len()..])
+                .ok_or(postcard::Error::DeserializeBadEncoding)
+                .map_err(unreadable)?;
+            // The pieces of an entry are adjacent and in order (`entry_key_prefix`).
+            match &mut current {
+                Some(r) if r.part == part && r.key.as_slice() == entry => {
+                    if r.left == 0 || index == 0 {
+                        return Err(unreadable(postcard::Error::DeserializeBadEncoding));
                     }
+                    r.left -= 1;
+                    r.bytes.extend_from_slice(&piece);
                 }
-                Ok::<_, sled::transaction::ConflictableTransactionError<()>>(Some(pieces))
-            })
-            .map_err(|e| match e {
-                sled::transaction::TransactionError::Storage(e) => ProjectionError::Store(e),
-                sled::transaction::TransactionError::Abort(()) => {
-                    ProjectionError::Store(sled::Error::Unsupported("transaction aborted".into()))
+                _ => {
+                    if let Some(done) = current.take() {
+                        entries.push(done.finished().map_err(unreadable)?);
+                    }
+                    let (count, bytes) = split_first_chunk(&piece)
+                        .filter(|(count, _)| index == 0 && *count > 0)
+                        .ok_or(postcard::Error::DeserializeUnexpectedEnd)
+                        .map_err(unreadable)?;
+                    current = Some(Reading {
+                        part,
+                        key: entry.to_vec(),
+                        left: count - 1,
+                        bytes: bytes.to_vec(),
+                    });
                 }
-            })?;
-        let Some(pieces) = pieces else {
-            return Ok(None);
-        };
-        let (count, piece) = split_first_chunk(&pieces[0])
-            .ok_or(postcard::Error::DeserializeUnexpectedEnd)
-            .map_err(unreadable)?;
-        if pieces.len() != usize::from(count) {
-            return Err(unreadable(postcard::Error::DeserializeUnexpectedEnd));
+            }
         }
-        let mut bytes = Vec::with_capacity(usize::from(count) * MODEL_CHUNK);
-        bytes.extend_from_slice(piece);
-        for piece in &pieces[1..] {
-            bytes.extend_from_slice(piece);
+        let stores = self.stores.load(std::sync::atomic::Ordering::Acquire);
+        drop(reading);
+        if let Some(done) = current.take() {
+            entries.push(done.finished().map_err(unreadable)?);
         }
-        postcard::from_bytes(&bytes).map(Some).map_err(unreadable)
+        if entries.is_empty() {
+            return Ok((None, stores));
+        }
+        PartnershipModel::from_entries(
+            partnership.clone(),
+            entries
+                .iter()
+                .map(|(part, key, value)| (*part, key.as_slice(), value.as_slice())),
+        )
+        .map(|model| (Some(model), stores))
+        .map_err(unreadable)
     }
 
     /// The read model of a partnership as of [`position`](Self::position), if anything
@@ -329,13 +399,18 @@ impl ProjectionStore {
         if let Some(m) = self.cache().get(partnership) {
             return Ok(Some(Arc::clone(m)));
         }
-        let Some(model) = self.load(partnership)? else {
+        let (Some(model), stores) = self.load_counted(partnership)? else {
             return Ok(None);
         };
         let model = Arc::new(model);
-        self.cache()
-            .entry(partnership.clone())
-            .or_insert_with(|| Arc::clone(&model));
+        let mut cache = self.cache();
+        // A store may have put a newer model there meanwhile: that one is kept.
+        if let Some(newer) = cache.get(partnership) {
+            return Ok(Some(Arc::clone(newer)));
+        }
+        if stores == self.stores.load(std::sync::atomic::Ordering::Acquire) {
+            cache.put(partnership.clone(), Arc::clone(&model));
+        }
         Ok(Some(model))
     }
 
@@ -358,16 +433,21 @@ impl ProjectionStore {
 
     /// Every partnership with a read model.
     pub fn partnerships(&self) -> Result<Vec<PartnershipId>, ProjectionError> {
+        let models = self.trees()?.models;
         let mut out = Vec::new();
-        for key in self.trees()?.models.iter().keys() {
+        let mut from = Vec::new();
+        // One seek per partnership, past all its entries to the next one's.
+        while let Some(key) = models.range(from.as_slice()..).keys().next() {
             let key = key?;
-            if let Some(p) = key
-                .strip_suffix(&FIRST_CHUNK_SUFFIX[..])
-                .and_then(|p| std::str::from_utf8(p).ok())
+            let id = key.split(|b| *b == 0).next().unwrap_or_default();
+            if let Some(p) = std::str::from_utf8(id)
+                .ok()
                 .and_then(|s| PartnershipId::new(s).ok())
             {
                 out.push(p);
             }
+            from = id.to_vec();
+            from.push(1);
         }
         Ok(out)
     }
@@ -415,7 +495,12 @@ impl ProjectionStore {
             unstored.events += stored.commit.events.len();
             unstored.position = unstored.position.max(Some(stored.position));
         }
-        if when == Store::Now || unstored.events >= STORE_EVERY_EVENTS {
+        // Models waiting to be stored are bounded like the cache: a rebuild of thousands of
+        // partnerships stores as often as it must to hold no more.
+        if when == Store::Now
+            || unstored.events >= STORE_EVERY_EVENTS
+            || unstored.models.len() >= self.model_cache().get()
+        {
             self.store_locked(&mut unstored)?;
         }
         Ok(())
@@ -431,7 +516,7 @@ impl ProjectionStore {
     /// The current model of `p` to fold into, taken out of the cache: unless a reader
     /// still holds it, it is not copied.
     fn take(&self, p: &PartnershipId) -> Result<PartnershipModel, ProjectionError> {
-        let cached = self.cache().remove(p);
+        let cached = self.cache().pop(p);
         Ok(match cached {
             Some(m) => Arc::try_unwrap(m).unwrap_or_else(|m| PartnershipModel::clone(&m)),
             None => self
@@ -451,10 +536,19 @@ impl ProjectionStore {
             quarantined,
             ..
         } = std::mem::take(unstored);
+        let mut models = models;
         let mut encoded = Vec::with_capacity(models.len());
-        for (p, m) in &models {
-            match postcard::to_allocvec(m).and_then(|bytes| chunks(&bytes)) {
-                Ok(pieces) => encoded.push((p, pieces)),
+        for (p, m) in &mut models {
+            match m.take_changed_entries().and_then(|entries| {
+                entries
+                    .into_iter()
+                    .map(|Entry { part, key, value }| {
+                        let pieces = value.as_deref().map(chunks).transpose()?;
+                        Ok((entry_key_prefix(p, part, &key)?, pieces))
+                    })
+                    .collect::<Result<Vec<_>, postcard::Error>>()
+            }) {
+                Ok(entries) => encoded.push(entries),
                 Err(source) => {
                     return Err(ProjectionError::Model {
                         partnership: p.clone(),
@@ -464,22 +558,24 @@ impl ProjectionStore {
             }
         }
         let trees = self.trees()?;
+        let storing = self.entries.write().unwrap_or_else(|p| p.into_inner());
         (&trees.models, &trees.meta, &trees.quarantine)
             .transaction(|(trees, meta, quarantine)| {
                 for q in &quarantined {
                     quarantine.insert(&q.position.get().to_be_bytes(), encode_quarantined(q))?;
                 }
-                for (p, pieces) in &encoded {
+                for (entry, pieces) in encoded.iter().flatten() {
                     let before = trees
-                        .get(chunk_key(p, 0))?
+                        .get(piece_key(entry, 0))?
                         .and_then(|first| split_first_chunk(&first).map(|(count, _)| count))
                         .unwrap_or(0);
+                    let pieces = pieces.as_deref().unwrap_or_default();
                     for (index, piece) in (0..).zip(pieces) {
-                        trees.insert(chunk_key(p, index), piece.as_slice())?;
+                        trees.insert(piece_key(entry, index), piece.as_slice())?;
                     }
-                    // A model that shrank leaves no pieces of its longer past behind.
+                    // An entry removed, or one that shrank, leaves no pieces behind.
                     for index in (0..before).skip(pieces.len()) {
-                        trees.remove(chunk_key(p, index))?;
+                        trees.remove(piece_key(entry, index))?;
                     }
                 }
                 meta.insert(POSITION_KEY, &position.get().to_be_bytes())?;
@@ -491,10 +587,13 @@ impl ProjectionStore {
                     ProjectionError::Store(sled::Error::Unsupported("transaction aborted".into()))
                 }
             })?;
+        self.stores
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        drop(storing);
         drop(encoded);
         let mut cache = self.cache();
         for (p, m) in models {
-            cache.insert(p, Arc::new(m));
+            cache.put(p, Arc::new(m));
         }
         drop(cache);
         self.position.send_replace(position);
@@ -774,26 +873,75 @@ fn decode_quarantined(key: &[u8], value: &[u8]) -> Option<Quarantined> {
     })
 }
 
-/// Key of piece `index` of a partnership's stored model: the partnership id, a zero byte
-/// (ids never hold one) and the index (u16 big-endian).
-fn chunk_key(partnership: &PartnershipId, index: u16) -> Vec<u8> {
+/// Where a partnership's entries start: the partnership id and a zero byte (ids never
+/// hold one).
+fn model_prefix(partnership: &PartnershipId) -> Vec<u8> {
     let id = partnership.as_str().as_bytes();
-    let mut key = Vec::with_capacity(id.len() + 3);
+    let mut key = Vec::with_capacity(id.len() + 16);
     key.extend_from_slice(id);
     key.push(0);
+    key
+}
+
+/// The key of an entry without its piece index: [`model_prefix`], the part, the length of
+/// the entry's key (u16 big-endian) and the key. With the length before it, the pieces of
+/// one entry sort together and in order, never among another entry's.
+fn entry_key_prefix(
+    partnership: &PartnershipId,
+    part: u8,
+    key: &[u8],
+) -> Result<Vec<u8>, postcard::Error> {
+    let len = u16::try_from(key.len()).map_err(|_| postcard::Error::SerializeBufferFull)?;
+    let mut out = model_prefix(partnership);
+    out.push(part);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(key);
+    Ok(out)
+}
+
+/// Key of piece `index` of an entry: its [`entry_key_prefix`] and the index (u16
+/// big-endian).
+fn piece_key(entry: &[u8], index: u16) -> Vec<u8> {
+    let mut key = Vec::with_capacity(entry.len() + 2);
+    key.extend_from_slice(entry);
     key.extend_from_slice(&index.to_be_bytes());
     key
 }
 
-/// How the key of a model's first piece ends.
-const FIRST_CHUNK_SUFFIX: [u8; 3] = [0, 0, 0];
+/// The part, the entry's key and the piece index of a piece's key after [`model_prefix`].
+fn split_entry_key(rest: &[u8]) -> Option<(u8, &[u8], u16)> {
+    let (&part, rest) = rest.split_first()?;
+    let (len, rest) = rest.split_first_chunk::<2>()?;
+    let (key, index) = rest.split_at_checked(usize::from(u16::from_be_bytes(*len)))?;
+    let index = <[u8; 2]>::try_from(index).ok()?;
+    Some((part, key, u16::from_be_bytes(index)))
+}
 
-/// A model's postcard bytes cut into stored pieces of at most [`MODEL_CHUNK`] bytes; the
+/// An entry being read piece by piece.
+struct Reading {
+    part: u8,
+    key: Vec<u8>,
+    /// Pieces still to come.
+    left: u16,
+    bytes: Vec<u8>,
+}
+
+impl Reading {
+    /// The entry's part, key and bytes, if no piece is missing.
+    fn finished(self) -> Result<(u8, Vec<u8>, Vec<u8>), postcard::Error> {
+        if self.left != 0 {
+            return Err(postcard::Error::DeserializeUnexpectedEnd);
+        }
+        Ok((self.part, self.key, self.bytes))
+    }
+}
+
+/// An entry's postcard bytes cut into stored pieces of at most [`MODEL_CHUNK`] bytes; the
 /// first starts with the number of pieces (u16 big-endian).
 fn chunks(bytes: &[u8]) -> Result<Vec<Vec<u8>>, postcard::Error> {
     let pieces = bytes.chunks(MODEL_CHUNK).collect::<Vec<_>>();
     let Ok(count) = u16::try_from(pieces.len().max(1)) else {
-        // 2¹⁶ pieces would be a model of 256 MiB.
+        // 2¹⁶ pieces would be an entry of 256 MiB.
         return Err(postcard::Error::SerializeBufferFull);
     };
     let mut out = Vec::with_capacity(pieces.len().max(1));
@@ -804,7 +952,7 @@ fn chunks(bytes: &[u8]) -> Result<Vec<Vec<u8>>, postcard::Error> {
     Ok(out)
 }
 
-/// The piece count and bytes of a model's first stored piece.
+/// The piece count and bytes of an entry's first stored piece.
 fn split_first_chunk(first: &[u8]) -> Option<(u16, &[u8])> {
     let (count, piece) = first.split_first_chunk::<2>()?;
     Some((u16::from_be_bytes(*count), piece))

@@ -289,3 +289,41 @@ async fn a_poison_record_is_quarantined_and_stops_nothing() {
     stop.send(true).unwrap();
     consumer.await.unwrap().unwrap();
 }
+
+/// Given the Changzhi scenario and a copy of it for a second partnership, interleaved,
+/// when every commit is stored on its own through a cache of one model (so each fold
+/// reads its model back from the entries the last store left), then both models read
+/// back exactly as folded whole in memory, and the cache never held more than one.
+#[test]
+fn models_stored_by_entry_through_a_cache_of_one_read_back_as_folded_whole() {
+    let store = ProjectionStore::temporary().unwrap();
+    store.set_model_cache(std::num::NonZeroUsize::MIN);
+    let changzhi = PartnershipId::new(synergy_changzhi::PARTNERSHIP).unwrap();
+    let copy = PartnershipId::new("hongyun-changzhi-copy").unwrap();
+    let mut whole = [
+        synergy_evaluation::model::PartnershipModel::new(changzhi.clone()),
+        synergy_evaluation::model::PartnershipModel::new(copy.clone()),
+    ];
+    let mut position = 0;
+    for commit in synergy_changzhi::commits() {
+        let mut copied = commit.clone();
+        copied.stream.partnership = copy.clone();
+        for (model, commit) in whole.iter_mut().zip([commit, copied]) {
+            model.apply(&commit);
+            position += 1;
+            store
+                .apply(&[StoredCommit {
+                    position: Position(position),
+                    commit,
+                }])
+                .unwrap();
+            assert!(store.cached_models() <= 1);
+        }
+    }
+    assert!(whole[0].months.len() >= 6 && !whole[0].action_items.is_empty());
+    for model in &whole {
+        let read = store.model(&model.partnership).unwrap().unwrap();
+        assert_eq!(*read, *model, "{} reads back as folded", model.partnership);
+    }
+    assert_eq!(store.partnerships().unwrap(), [changzhi, copy]);
+}

@@ -3,10 +3,15 @@
 //! Everything a report needs is kept aggregated per month × SKU (or per entity: plan,
 //! campaign, meeting, action item, support request, issued report), never per event, so
 //! the model's size — and the cost of every report — is independent of the log's length.
-//! The model is plain serde data: the runtime stores it as one postcard blob per
-//! partnership, in the same sled transaction as its consumer position.
+//! The model is plain serde data. Its maps are [`Tracked`]: a fold records which entries
+//! it changed, and the runtime stores only those ([`entries`]: one per month, SKU, plan,
+//! action item …), in the same sled transaction as its consumer position.
 
+pub mod entries;
 mod fold;
+mod tracked;
+
+pub use tracked::Tracked;
 
 use std::collections::BTreeMap;
 
@@ -315,30 +320,30 @@ mod zone_name {
 pub struct PartnershipModel {
     pub partnership: PartnershipId,
     pub info: Option<PartnershipInfo>,
-    pub months: BTreeMap<YearMonth, MonthData>,
-    pub catalogue: BTreeMap<SkuId, SkuEntry>,
-    pub brands: BTreeMap<BrandId, BrandState>,
-    pub plans: BTreeMap<PlanId, PlanState>,
+    pub months: Tracked<YearMonth, MonthData>,
+    pub catalogue: Tracked<SkuId, SkuEntry>,
+    pub brands: Tracked<BrandId, BrandState>,
+    pub plans: Tracked<PlanId, PlanState>,
     /// Retail price checks tallied per month and SKU.
-    pub price_checks: BTreeMap<YearMonth, BTreeMap<SkuId, PriceChecks>>,
+    pub price_checks: Tracked<YearMonth, BTreeMap<SkuId, PriceChecks>>,
     /// The latest forecast per month replaces the month's earlier one as a whole.
-    pub forecasts: BTreeMap<YearMonth, BTreeMap<SkuId, Cases>>,
+    pub forecasts: Tracked<YearMonth, BTreeMap<SkuId, Cases>>,
     /// Orders aggregated by the month they were placed for.
-    pub orders: BTreeMap<YearMonth, BTreeMap<SkuId, OrderTotals>>,
+    pub orders: Tracked<YearMonth, BTreeMap<SkuId, OrderTotals>>,
     /// Which month each order counts in, so receipts land in the placing month.
-    pub order_months: BTreeMap<OrderId, YearMonth>,
-    pub campaigns: BTreeMap<CampaignId, CampaignState>,
-    pub meetings: BTreeMap<MeetingId, MeetingState>,
-    pub action_items: BTreeMap<ActionItemId, ActionItemState>,
-    pub support_requests: BTreeMap<SupportRequestId, SupportRequestState>,
+    pub order_months: Tracked<OrderId, YearMonth>,
+    pub campaigns: Tracked<CampaignId, CampaignState>,
+    pub meetings: Tracked<MeetingId, MeetingState>,
+    pub action_items: Tracked<ActionItemId, ActionItemState>,
+    pub support_requests: Tracked<SupportRequestId, SupportRequestState>,
     /// Culture activities per month, brand (None = the whole portfolio) and kind.
-    pub culture: BTreeMap<(YearMonth, Option<BrandId>, u8), CultureTally>,
-    pub issued: BTreeMap<(ReportKind, Period), Vec<IssuedVersion>>,
+    pub culture: Tracked<(YearMonth, Option<BrandId>, u8), CultureTally>,
+    pub issued: Tracked<(ReportKind, Period), Vec<IssuedVersion>>,
     pub exception_rules: ExceptionRules,
     /// Each recommendation a party accepted or dismissed; one decision each.
-    pub recommendation_decisions: BTreeMap<RecommendationKey, RecommendationDecision>,
+    pub recommendation_decisions: Tracked<RecommendationKey, RecommendationDecision>,
     /// The distributor's analyses, by month or quarter; only the text in force is kept.
-    pub analyses: BTreeMap<Period, AnalysisState>,
+    pub analyses: Tracked<Period, AnalysisState>,
     /// Which reports evaluation issues by itself, as both parties agreed.
     pub issuing: IssuingSetting,
 }
@@ -366,23 +371,23 @@ impl PartnershipModel {
         Self {
             partnership,
             info: None,
-            months: BTreeMap::new(),
-            catalogue: BTreeMap::new(),
-            brands: BTreeMap::new(),
-            plans: BTreeMap::new(),
-            price_checks: BTreeMap::new(),
-            forecasts: BTreeMap::new(),
-            orders: BTreeMap::new(),
-            order_months: BTreeMap::new(),
-            campaigns: BTreeMap::new(),
-            meetings: BTreeMap::new(),
-            action_items: BTreeMap::new(),
-            support_requests: BTreeMap::new(),
-            culture: BTreeMap::new(),
-            issued: BTreeMap::new(),
+            months: Tracked::new(),
+            catalogue: Tracked::new(),
+            brands: Tracked::new(),
+            plans: Tracked::new(),
+            price_checks: Tracked::new(),
+            forecasts: Tracked::new(),
+            orders: Tracked::new(),
+            order_months: Tracked::new(),
+            campaigns: Tracked::new(),
+            meetings: Tracked::new(),
+            action_items: Tracked::new(),
+            support_requests: Tracked::new(),
+            culture: Tracked::new(),
+            issued: Tracked::new(),
             exception_rules: ExceptionRules::default(),
-            recommendation_decisions: BTreeMap::new(),
-            analyses: BTreeMap::new(),
+            recommendation_decisions: Tracked::new(),
+            analyses: Tracked::new(),
             issuing: IssuingSetting::default(),
         }
     }

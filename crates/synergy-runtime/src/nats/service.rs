@@ -114,6 +114,9 @@ pub struct ServiceConfig {
     /// How long shutdown waits for requests in flight before abandoning them.
     pub drain_timeout: Duration,
     pub clock: Arc<dyn Clock>,
+    /// How many partnerships' read models evaluation keeps in memory
+    /// ([`ProjectionStore::set_model_cache`]).
+    pub model_cache: std::num::NonZeroUsize,
 }
 
 impl ServiceConfig {
@@ -127,11 +130,17 @@ impl ServiceConfig {
             max_in_flight: Self::DEFAULT_MAX_IN_FLIGHT,
             drain_timeout: Self::DEFAULT_DRAIN_TIMEOUT,
             clock: Arc::new(SystemClock),
+            model_cache: crate::projection::DEFAULT_MODEL_CACHE,
         }
     }
 
     pub fn views(mut self, dir: impl Into<PathBuf>) -> Self {
         self.views = Some(dir.into());
+        self
+    }
+
+    pub fn model_cache(mut self, partnerships: std::num::NonZeroUsize) -> Self {
+        self.model_cache = partnerships;
         self
     }
 }
@@ -331,6 +340,7 @@ impl Service {
                     Some(dir) => ProjectionStore::open(dir)?,
                     None => ProjectionStore::temporary()?,
                 });
+                store.set_model_cache(self.config.model_cache);
                 tracing::info!(position = %store.position(), "read models opened");
                 let task = tokio::spawn(projection::run(
                     Arc::clone(&self.log),
