@@ -2,7 +2,8 @@
 //! then command-line flags — each later layer wins.
 //!
 //! clap already resolves flags, environment variables (`SYNERGY_DATA`, `SYNERGY_NATS`,
-//! `SYNERGY_NATS_USER`, `SYNERGY_LOG`, `SYNERGY_LOG_FORMAT`, `SYNERGY_BODY_LIMIT`) and
+//! `SYNERGY_NATS_USER`, `SYNERGY_LOG`, `SYNERGY_LOG_FORMAT`, `SYNERGY_BODY_LIMIT`,
+//! `SYNERGY_MODEL_CACHE`) and
 //! defaults; the file slots in between by replacing only the values clap took from its
 //! defaults. The NATS password is read from `SYNERGY_NATS_PASSWORD` only
 //! ([`crate::cli::Cli::nats_address`]).
@@ -20,6 +21,7 @@
 //! log_format = "json"     # or "text"
 //! body_limit = 16777216   # bytes of an HTTP request body (default 8 MiB)
 //! secure_cookies = true   # the web app's cookies always `Secure` (docs/web.md)
+//! model_cache = 512       # partnerships' read models kept in memory (the default)
 //!
 //! [import]            # limits of every import (defaults in docs/import-formats.md)
 //! rows = 200000
@@ -46,6 +48,8 @@ pub struct FileConfig {
     pub secure_cookies: Option<bool>,
     /// Import limits; a name not listed is refused.
     pub import: Option<synergy_import::Limits>,
+    /// Partnerships' read models the evaluation keeps in memory.
+    pub model_cache: Option<std::num::NonZeroUsize>,
 }
 
 impl FileConfig {
@@ -104,6 +108,11 @@ pub fn load() -> anyhow::Result<Cli> {
         }
         if let Some(import) = file.import {
             cli.import_limits = import;
+        }
+        if let Some(models) = file.model_cache
+            && from_default(&matches, "model_cache")
+        {
+            cli.model_cache = models;
         }
     }
     // RUST_LOG stands below SYNERGY_LOG and above the file (see the module's doc).
@@ -188,5 +197,30 @@ mod tests {
         std::fs::write(&path, "datta = 1\n").unwrap();
         let err = FileConfig::load(&path).unwrap_err().to_string();
         assert!(err.contains("datta"), "{err}");
+    }
+
+    #[test]
+    fn the_model_cache_comes_from_the_file_unless_a_flag_or_the_environment_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("synergy.toml");
+        std::fs::write(&path, "model_cache = 40\n").unwrap();
+        let file = FileConfig::load(&path).unwrap();
+        assert_eq!(file.model_cache.map(|n| n.get()), Some(40));
+        let matches = Cli::command().get_matches_from(["synergy", "replay"]);
+        assert!(from_default(&matches, "model_cache"), "the file's value applies");
+        let cli = Cli::from_arg_matches(&matches).unwrap();
+        assert_eq!(cli.model_cache, synergy_runtime::projection::DEFAULT_MODEL_CACHE);
+        let matches = Cli::command().get_matches_from(["synergy", "--model-cache", "7", "up"]);
+        assert!(!from_default(&matches, "model_cache"), "the flag wins");
+        assert_eq!(Cli::from_arg_matches(&matches).unwrap().model_cache.get(), 7);
+        assert!(
+            Cli::command()
+                .try_get_matches_from(["synergy", "--model-cache", "0", "up"])
+                .is_err(),
+            "a cache of no model is refused"
+        );
+        std::fs::write(&path, "model_cache = 0\n").unwrap();
+        let err = FileConfig::load(&path).unwrap_err().to_string();
+        assert!(err.contains("model_cache"), "{err}");
     }
 }

@@ -178,6 +178,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
                 clock,
                 &hooks,
+                cli.model_cache,
             )
             .await
         }
@@ -187,7 +188,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             clock_file,
         } => {
             let clock = crate::serve::clock(clock_file.as_deref())?;
-            crate::serve::serve(&service, &data, nats, &addr, gateway, clock, &hooks).await
+            let models = cli.model_cache;
+            crate::serve::serve(&service, &data, nats, &addr, gateway, clock, &hooks, models).await
         }
         Command::Webhook(cmd) => {
             // Over NATS the key is the one the gateway and the evaluation service share:
@@ -352,10 +354,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(url) => {
                     let log = crate::serve::jetstream_log(url).await?;
                     let views = ProjectionStore::open(data.join("views"))?;
+                    views.set_model_cache(cli.model_cache);
                     crate::serve::replay(&log, &views).await?;
                 }
                 None => {
                     let api = open_existing(&data)?;
+                    api.views().set_model_cache(cli.model_cache);
                     crate::serve::replay(&**api.log(), api.views()).await?;
                 }
             }

@@ -222,6 +222,7 @@ pub async fn up(
     options: GatewayOptions,
     clock: Arc<dyn Clock>,
     hooks: &HookOptions,
+    model_cache: std::num::NonZeroUsize,
 ) -> anyhow::Result<ExitCode> {
     let stop = shutdown_signal();
     match nats_url {
@@ -232,6 +233,12 @@ pub async fn up(
                 drop(api);
             }
             let local = Local::open_embedded(data, clock)?.followed();
+            local.views().set_model_cache(model_cache);
+            tracing::info!(
+                position = %local.views().position(),
+                model_cache,
+                "read models opened"
+            );
             let consumer = tokio::spawn(projection::run(
                 Arc::clone(local.log()),
                 Arc::clone(local.views()),
@@ -271,7 +278,9 @@ pub async fn up(
             let client = nats::connect(url, "synergy-up").await?;
             let log =
                 Arc::new(JetStreamLog::open(client.clone(), JetStreamConfig::default()).await?);
-            let mut config = ServiceConfig::new(ServiceRole::All).views(data.join("views"));
+            let mut config = ServiceConfig::new(ServiceRole::All)
+                .views(data.join("views"))
+                .model_cache(model_cache);
             config.clock = clock;
             let key = hooks.key(data)?;
             let delivering = crate::hooks::Delivering::start(
@@ -304,6 +313,7 @@ pub async fn serve(
     options: GatewayOptions,
     clock: Arc<dyn Clock>,
     hooks: &HookOptions,
+    model_cache: std::num::NonZeroUsize,
 ) -> anyhow::Result<ExitCode> {
     let Some(url) = nats_url else {
         bail!(
@@ -312,7 +322,7 @@ pub async fn serve(
     };
     // Every service and the gateway on --addr: what `up --nats` runs.
     if service == "all" {
-        return up(data, Some(url), addr, options, clock, hooks).await;
+        return up(data, Some(url), addr, options, clock, hooks, model_cache).await;
     }
     let stop = shutdown_signal();
     if service == "gateway" {
@@ -330,7 +340,7 @@ pub async fn serve(
     let mut config = ServiceConfig::new(role);
     config.clock = clock;
     if role.hosts(synergy_proto::Context::Evaluation) {
-        config = config.views(data.join("views"));
+        config = config.views(data.join("views")).model_cache(model_cache);
     }
     // The evaluation service delivers the webhooks: it follows the whole log already.
     let key = match role.hosts(synergy_proto::Context::Evaluation) {

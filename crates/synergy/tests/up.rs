@@ -814,3 +814,46 @@ fn the_audit_trail_is_filtered_paged_and_for_the_parties_only() {
     assert!(!body.contains("changzhi-tobacco"), "{body}");
     up.stop();
 }
+
+/// `up --model-cache 1`: with more partnerships than the cache holds, each partnership's
+/// reports still come from its own model, read again from the store when it was dropped.
+#[test]
+fn more_partnerships_than_the_model_cache_holds_still_report_correctly() {
+    use serde_json::{Value, json};
+
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("up.log");
+    let up = Up::start(
+        dir.path(),
+        &["up", "--demo", "--addr", "127.0.0.1:0", "--model-cache", "1"],
+        &[("SYNERGY_LOG", "info")],
+        Some(&log),
+    );
+    let opened = std::fs::read_to_string(&log).unwrap();
+    assert!(opened.contains("model_cache=1"), "{opened}");
+    let addr = up.addr.clone();
+    let m = token(dir.path(), "hongyun", "manufacturer");
+    let path =
+        "/v1/partnerships/hongyun-changzhi/reports/market/2008-H1?format=json&as_of=2008-07-15";
+    let before = expect(&addr, path, &m, 200);
+    assert!(before.contains("\"volume_share_pct\":22.63"), "{before}");
+    // Two more partnerships, each folded into a model of its own, push Changzhi's out.
+    for (id, distributor) in [("hongyun-xian", "xian-tobacco"), ("hongyun-yanan", "yanan-tobacco")] {
+        let (status, body) = post_json(
+            &addr,
+            "/v1/partnerships",
+            &m,
+            &json!({"partnership": id, "manufacturer": "hongyun",
+                    "distributor": distributor, "region": "陝西", "signed_on": "2008-01-15"}),
+        );
+        assert_eq!(status, 201, "{body}");
+    }
+    let list: Value = serde_json::from_str(&expect(&addr, "/v1/partnerships", &m, 200)).unwrap();
+    assert_eq!(list["partnerships"].as_array().unwrap().len(), 3, "{list}");
+    assert_eq!(
+        expect(&addr, path, &m, 200),
+        before,
+        "Changzhi's model read back from the store"
+    );
+    up.stop();
+}

@@ -341,7 +341,11 @@ impl Service {
                     None => ProjectionStore::temporary()?,
                 });
                 store.set_model_cache(self.config.model_cache);
-                tracing::info!(position = %store.position(), "read models opened");
+                tracing::info!(
+                    position = %store.position(),
+                    model_cache = store.model_cache(),
+                    "read models opened"
+                );
                 let task = tokio::spawn(projection::run(
                     Arc::clone(&self.log),
                     Arc::clone(&store),
