@@ -98,6 +98,11 @@ struct ModelsArgs {
     /// The store's model cache, in partnerships (default: the store's own).
     #[arg(long)]
     cache: Option<usize>,
+    /// Run one phase of the memory figure in this process (the bench starts these).
+    #[arg(long, hide = true, value_enum, requires = "dir")]
+    phase: Option<synergy_bench::models::Phase>,
+    #[arg(long, hide = true)]
+    dir: Option<std::path::PathBuf>,
     /// Also print every figure as one JSON object on the last line.
     #[arg(long)]
     json: bool,
@@ -202,6 +207,9 @@ async fn main() -> anyhow::Result<()> {
             (report.table(), report.json(), args.json)
         }
         Bench::Models(args) => {
+            if let (Some(phase), Some(dir)) = (args.phase, &args.dir) {
+                return synergy_bench::models::phase(phase, dir, args.cache).await;
+            }
             let report = synergy_bench::models::run(synergy_bench::models::Options {
                 quick: args.quick,
                 cache: args.cache,

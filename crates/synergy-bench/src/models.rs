@@ -81,7 +81,9 @@ fn sled_config(dir: &std::path::Path) -> sled::Config {
 
 fn open_store(dir: &std::path::Path, cache: Option<usize>) -> anyhow::Result<ProjectionStore> {
     let store = ProjectionStore::open_with(sled_config(dir)).context("opening the store")?;
-    let _ = cache; // BEFORE-RUN
+    if let Some(n) = cache {
+        store.set_model_cache(n.try_into().context("a cache of 0 partnerships")?);
+    }
     Ok(store)
 }
 
@@ -305,36 +307,88 @@ async fn reflect(
     Ok((latencies.summary().context("no samples")?, model_bytes))
 }
 
-/// RSS before and after reading every one of [`PARTNERSHIPS`] models, and the time of the
-/// rebuild that folded them.
-async fn memory(cache: Option<usize>) -> anyhow::Result<(u64, u64, Duration, u64)> {
-    let dir = tempfile::tempdir()?;
-    let log = Arc::new(SledLog::open_with(sled_config(&dir.path().join("log")))?);
-    let mut events = 0u64;
-    for n in 0..PARTNERSHIPS {
-        let commits = Partnership::new(n, MANY)?.history()?;
-        events += commits.iter().map(|c| c.events.len() as u64).sum::<u64>();
-        append(&log, commits).await?;
-    }
-    let views = dir.path().join("views");
+/// A phase of the memory figure, run in a process of its own so that no earlier phase's
+/// memory (held by the allocator after it is freed) hides or inflates it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Phase {
+    /// Fold the log in `DIR/log` into the store in `DIR/views` from 0.
+    Rebuild,
+    /// Read every partnership's model from the store in `DIR/views`.
+    Read,
+}
+
+/// Runs one memory phase in this process and prints its figures as one JSON line:
+/// `start_kib`, `peak_kib` (the kernel's high-water mark when it can be reset, else the
+/// RSS at the end), `end_kib`, `ms` and `models`.
+pub async fn phase(phase: Phase, dir: &std::path::Path, cache: Option<usize>) -> anyhow::Result<()> {
+    let trace = crate::measure::RssTrace::start();
     let started = Instant::now();
+    let models = match phase {
+        Phase::Rebuild => {
+            let log = SledLog::open_with(sled_config(&dir.join("log")))?;
+            let store = open_store(&dir.join("views"), cache)?;
+            projection::catch_up(&log, &store).await?;
+            store.flush()?;
+            store.partnerships()?.len()
+        }
+        Phase::Read => {
+            let store = open_store(&dir.join("views"), cache)?;
+            let ids = store.partnerships()?;
+            for id in &ids {
+                ensure!(store.model(id)?.is_some_and(|m| m.months.len() == MANY.months));
+            }
+            ids.len()
+        }
+    };
+    let ms = millis(started.elapsed());
+    let end = status_kib("VmRSS").unwrap_or(0);
+    let peak = match trace.peak_is_hwm {
+        true => status_kib("VmHWM").unwrap_or(end),
+        false => end,
+    };
+    println!(
+        "{}",
+        json!({"start_kib": trace.start_kib, "peak_kib": peak, "end_kib": end, "ms": ms, "models": models})
+    );
+    Ok(())
+}
+
+/// Generates [`PARTNERSHIPS`] partnerships' log, then runs each memory [`Phase`] in a
+/// process of its own; returns their figures and the log's events.
+async fn memory(cache: Option<usize>) -> anyhow::Result<(serde_json::Value, serde_json::Value, u64)> {
+    let dir = tempfile::tempdir()?;
+    let mut events = 0u64;
     {
-        let store = open_store(&views, cache)?;
-        projection::catch_up(&*log, &store).await?;
-        store.flush()?;
+        let log = SledLog::open_with(sled_config(&dir.path().join("log")))?;
+        for n in 0..PARTNERSHIPS {
+            let commits = Partnership::new(n, MANY)?.history()?;
+            events += commits.iter().map(|c| c.events.len() as u64).sum::<u64>();
+            append(&log, commits).await?;
+        }
+        // Dropping the log waits for its threads, so the phases can open it.
+        tokio::task::spawn_blocking(move || drop(log)).await?;
     }
-    let rebuild = started.elapsed();
-    // A store opened afresh, so the figure is what reading the models keeps resident and
-    // not what the rebuild left behind.
-    let store = open_store(&views, cache)?;
-    let before = status_kib("VmRSS").unwrap_or(0);
-    let ids = store.partnerships()?;
-    ensure!(ids.len() == PARTNERSHIPS, "{} partnerships", ids.len());
-    for id in &ids {
-        ensure!(store.model(id)?.is_some_and(|m| m.months.len() == MANY.months));
-    }
-    let after = status_kib("VmRSS").unwrap_or(0);
-    Ok((before, after, rebuild, events))
+    let run = |phase: &str| -> anyhow::Result<serde_json::Value> {
+        let mut command = std::process::Command::new(std::env::current_exe()?);
+        command
+            .args(["models", "--phase", phase, "--dir"])
+            .arg(dir.path());
+        if let Some(n) = cache {
+            command.args(["--cache", &n.to_string()]);
+        }
+        let out = command.output()?;
+        ensure!(
+            out.status.success(),
+            "the {phase} phase failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout)?;
+        let line = text.lines().last().context("the phase printed nothing")?;
+        Ok(serde_json::from_str(line)?)
+    };
+    let rebuild = run("rebuild")?;
+    let read = run("read")?;
+    Ok((rebuild, read, events))
 }
 
 pub async fn run(options: Options) -> anyhow::Result<Report> {
@@ -362,32 +416,33 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
             .facts
             .insert(format!("{key}_model_bytes"), json!(bytes));
     }
-    eprintln!("models: {PARTNERSHIPS} partnerships' models read");
-    let (before, after, rebuild, events) = memory(options.cache).await?;
+    eprintln!("models: {PARTNERSHIPS} partnerships' models rebuilt and read");
+    let (rebuild, read, events) = memory(options.cache).await?;
+    let growth = |v: &serde_json::Value, to: &str| {
+        let (from, to) = (v["start_kib"].as_u64(), v[to].as_u64());
+        json!(to.unwrap_or(0).saturating_sub(from.unwrap_or(0)) as f64 / 1024.0)
+    };
     report
         .facts
         .insert("memory_partnerships".into(), json!(PARTNERSHIPS));
     report
         .facts
         .insert("memory_cache".into(), json!(options.cache));
+    report.facts.insert("memory_events".into(), json!(events));
     report
         .facts
-        .insert("memory_events".into(), json!(events));
+        .insert("rebuild_ms".into(), rebuild["ms"].clone());
     report
         .facts
-        .insert("memory_rebuild_ms".into(), json!(millis(rebuild)));
+        .insert("rebuild_peak_growth_mib".into(), growth(&rebuild, "peak_kib"));
     report
         .facts
-        .insert("rss_before_reading_kib".into(), json!(before));
+        .insert("read_all_rss_growth_mib".into(), growth(&read, "end_kib"));
     report
         .facts
-        .insert("rss_after_reading_kib".into(), json!(after));
-    report.facts.insert(
-        "rss_growth_mib".into(),
-        json!(after.saturating_sub(before) as f64 / 1024.0),
-    );
+        .insert("read_all_peak_growth_mib".into(), growth(&read, "peak_kib"));
     report.notes.push(format!(
-        "latency: append to the embedded sled log returned → the store's position reached the commit, the consumer following the log; {samples} samples after {} warm-up; memory: RSS before and after reading each of {PARTNERSHIPS} partnerships' models ({} months × {} SKUs, {} action items each) through a store opened afresh, sled cache {} MiB",
+        "latency: append to the embedded sled log returned → the store's position reached the commit, the consumer following the log; {samples} samples after {} warm-up; memory: growth of RSS in a process of its own rebuilding {PARTNERSHIPS} partnerships' models ({} months × {} SKUs, {} action items each) from 0 (peak), and in another reading each of them through a store opened afresh (at the end, and peak); sled cache {} MiB",
         samples / 10,
         MANY.months,
         MANY.skus,
