@@ -21,8 +21,8 @@ use synergy_proto::events::brand::PriceClass;
 use synergy_proto::events::information::{MarketTotals, SkuLine};
 use synergy_proto::events::{BrandEvent, InformationEvent, SupportEvent};
 use synergy_proto::{
-    ActionItemId, AggregateId, BrandId, Cases, Commit, Context, Date, Event, OrgId,
-    PartnershipId, Side, SkuId, YearMonth, Yuan,
+    ActionItemId, AggregateId, BrandId, Cases, Commit, Context, Date, Event, OrgId, PartnershipId,
+    Side, SkuId, YearMonth, Yuan,
 };
 use synergy_runtime::projection::{self, ProjectionStore};
 use tokio::sync::watch;
@@ -163,7 +163,10 @@ impl Partnership {
             out.push(self.market_data(month, m, 1)?);
             month = month.next().context("month")?;
         }
-        for chunk in (0..self.shape.action_items).collect::<Vec<_>>().chunks(1_000) {
+        for chunk in (0..self.shape.action_items)
+            .collect::<Vec<_>>()
+            .chunks(1_000)
+        {
             let events = chunk
                 .iter()
                 .map(|_| self.raise())
@@ -293,7 +296,10 @@ async fn reflect(
         let accepted = Instant::now();
         ensure!(
             store
-                .wait_for(synergy_eventlog::Position(position), Duration::from_secs(30))
+                .wait_for(
+                    synergy_eventlog::Position(position),
+                    Duration::from_secs(30)
+                )
                 .await,
             "the read model did not reflect commit {position}"
         );
@@ -320,7 +326,11 @@ pub enum Phase {
 /// Runs one memory phase in this process and prints its figures as one JSON line:
 /// `start_kib`, `peak_kib` (the kernel's high-water mark when it can be reset, else the
 /// RSS at the end), `end_kib`, `ms` and `models`.
-pub async fn phase(phase: Phase, dir: &std::path::Path, cache: Option<usize>) -> anyhow::Result<()> {
+pub async fn phase(
+    phase: Phase,
+    dir: &std::path::Path,
+    cache: Option<usize>,
+) -> anyhow::Result<()> {
     let trace = crate::measure::RssTrace::start();
     let started = Instant::now();
     let models = match phase {
@@ -335,7 +345,11 @@ pub async fn phase(phase: Phase, dir: &std::path::Path, cache: Option<usize>) ->
             let store = open_store(&dir.join("views"), cache)?;
             let ids = store.partnerships()?;
             for id in &ids {
-                ensure!(store.model(id)?.is_some_and(|m| m.months.len() == MANY.months));
+                ensure!(
+                    store
+                        .model(id)?
+                        .is_some_and(|m| m.months.len() == MANY.months)
+                );
             }
             ids.len()
         }
@@ -355,7 +369,9 @@ pub async fn phase(phase: Phase, dir: &std::path::Path, cache: Option<usize>) ->
 
 /// Generates [`PARTNERSHIPS`] partnerships' log, then runs each memory [`Phase`] in a
 /// process of its own; returns their figures and the log's events.
-async fn memory(cache: Option<usize>) -> anyhow::Result<(serde_json::Value, serde_json::Value, u64)> {
+async fn memory(
+    cache: Option<usize>,
+) -> anyhow::Result<(serde_json::Value, serde_json::Value, u64)> {
     let dir = tempfile::tempdir()?;
     let mut events = 0u64;
     {
@@ -432,9 +448,10 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
     report
         .facts
         .insert("rebuild_ms".into(), rebuild["ms"].clone());
-    report
-        .facts
-        .insert("rebuild_peak_growth_mib".into(), growth(&rebuild, "peak_kib"));
+    report.facts.insert(
+        "rebuild_peak_growth_mib".into(),
+        growth(&rebuild, "peak_kib"),
+    );
     report
         .facts
         .insert("read_all_rss_growth_mib".into(), growth(&read, "end_kib"));

@@ -207,12 +207,21 @@ mod tests {
         let file = FileConfig::load(&path).unwrap();
         assert_eq!(file.model_cache.map(|n| n.get()), Some(40));
         let matches = Cli::command().get_matches_from(["synergy", "replay"]);
-        assert!(from_default(&matches, "model_cache"), "the file's value applies");
+        assert!(
+            from_default(&matches, "model_cache"),
+            "the file's value applies"
+        );
         let cli = Cli::from_arg_matches(&matches).unwrap();
-        assert_eq!(cli.model_cache, synergy_runtime::projection::DEFAULT_MODEL_CACHE);
+        assert_eq!(
+            cli.model_cache,
+            synergy_runtime::projection::DEFAULT_MODEL_CACHE
+        );
         let matches = Cli::command().get_matches_from(["synergy", "--model-cache", "7", "up"]);
         assert!(!from_default(&matches, "model_cache"), "the flag wins");
-        assert_eq!(Cli::from_arg_matches(&matches).unwrap().model_cache.get(), 7);
+        assert_eq!(
+            Cli::from_arg_matches(&matches).unwrap().model_cache.get(),
+            7
+        );
         assert!(
             Cli::command()
                 .try_get_matches_from(["synergy", "--model-cache", "0", "up"])

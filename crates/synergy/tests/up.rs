@@ -825,7 +825,14 @@ fn more_partnerships_than_the_model_cache_holds_still_report_correctly() {
     let log = dir.path().join("up.log");
     let up = Up::start(
         dir.path(),
-        &["up", "--demo", "--addr", "127.0.0.1:0", "--model-cache", "1"],
+        &[
+            "up",
+            "--demo",
+            "--addr",
+            "127.0.0.1:0",
+            "--model-cache",
+            "1",
+        ],
         &[("SYNERGY_LOG", "info")],
         Some(&log),
     );
@@ -838,7 +845,10 @@ fn more_partnerships_than_the_model_cache_holds_still_report_correctly() {
     let before = expect(&addr, path, &m, 200);
     assert!(before.contains("\"volume_share_pct\":22.63"), "{before}");
     // Two more partnerships, each folded into a model of its own, push Changzhi's out.
-    for (id, distributor) in [("hongyun-xian", "xian-tobacco"), ("hongyun-yanan", "yanan-tobacco")] {
+    for (id, distributor) in [
+        ("hongyun-xian", "xian-tobacco"),
+        ("hongyun-yanan", "yanan-tobacco"),
+    ] {
         let (status, body) = post_json(
             &addr,
             "/v1/partnerships",

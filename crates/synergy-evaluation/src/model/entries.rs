@@ -86,7 +86,10 @@ impl Parts for Stored<'_> {
         V: Serialize + DeserializeOwned,
     {
         if part == self.part {
-            map.insert_stored(postcard::from_bytes(self.key)?, postcard::from_bytes(self.value)?);
+            map.insert_stored(
+                postcard::from_bytes(self.key)?,
+                postcard::from_bytes(self.value)?,
+            );
             self.found = true;
         }
         Ok(())
@@ -186,13 +189,19 @@ mod tests {
             .collect();
         model.action_items.get_mut(&b).unwrap().title = "second, renamed".into();
         let second = model.take_changed_entries().unwrap();
-        assert_eq!(second.len(), 2, "the scalars and the renamed item: {second:?}");
+        assert_eq!(
+            second.len(),
+            2,
+            "the scalars and the renamed item: {second:?}"
+        );
         for e in second {
             store.insert((e.part, e.key), e.value.unwrap());
         }
         let read = PartnershipModel::from_entries(
             id.clone(),
-            store.iter().map(|((p, k), v)| (*p, k.as_slice(), v.as_slice())),
+            store
+                .iter()
+                .map(|((p, k), v)| (*p, k.as_slice(), v.as_slice())),
         )
         .unwrap();
         assert_eq!(read, model);

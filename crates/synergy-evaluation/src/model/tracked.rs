@@ -1,8 +1,8 @@
 //! [`Tracked`]: a map that records which of its keys changed, so the runtime stores only
 //! the entries a fold changed instead of the whole model.
 
-use std::collections::btree_map::{self, BTreeMap};
 use std::collections::BTreeSet;
+use std::collections::btree_map::{self, BTreeMap};
 use std::ops::Deref;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

@@ -54,7 +54,11 @@ fn a_model_is_stored_in_pieces_and_shrinks_without_leftovers() {
         let store = ProjectionStore::open(dir.path()).unwrap();
         store_model(&store, &big, 7);
         // The rulebooks are in the scalars entry, cut into pieces like the whole model.
-        assert!(pieces(&store) >= len / MODEL_CHUNK, "{} pieces", pieces(&store));
+        assert!(
+            pieces(&store) >= len / MODEL_CHUNK,
+            "{} pieces",
+            pieces(&store)
+        );
         store.flush().unwrap();
     }
     let store = ProjectionStore::open(dir.path()).unwrap();
@@ -135,7 +139,8 @@ fn a_store_writes_only_the_entries_that_changed() {
     let store = ProjectionStore::temporary().unwrap();
     let mut m = model(1);
     for n in 0..2_000 {
-        m.action_items.insert(item_id(n), item(&format!("open {n}")));
+        m.action_items
+            .insert(item_id(n), item(&format!("open {n}")));
     }
     store_model(&store, &m, 1);
     assert_eq!(pieces(&store), 2_001, "one entry per item and the scalars");
