@@ -305,6 +305,8 @@ pub async fn up(
 }
 
 /// `synergy serve <service>`: one service (or `gateway`) as its own process over NATS.
+// It takes what `up` takes, and the service's name: `serve all` is `up` over NATS.
+#[allow(clippy::too_many_arguments)]
 pub async fn serve(
     service: &str,
     data: &Path,
