@@ -20,6 +20,7 @@ use synergy_strategy::Listed;
 
 use crate::clock::Clock;
 use crate::executor::{AnyCommand, Behind, ExecuteError, Executor, Models, Outcome, Request};
+use crate::fault::NotReady;
 use crate::history::{HistoryPage, HistoryQuery};
 use crate::projection::{ProjectionError, ProjectionStore};
 use crate::query::AnyQuery;
@@ -49,7 +50,7 @@ pub enum ApiError {
     NotFound(#[from] NotFound),
     /// The read models did not reach the requested position in time. Retry.
     #[error("reports are not up to date yet ({0}); retry shortly")]
-    NotReady(String),
+    NotReady(NotReady),
     #[error("read models: {0}")]
     Projection(#[from] ProjectionError),
 }
@@ -262,7 +263,7 @@ impl IssuedReport {
 impl From<Behind> for ApiError {
     fn from(behind: Behind) -> Self {
         match behind {
-            Behind::NotReady(m) => ApiError::NotReady(m),
+            Behind::NotReady(lag) => ApiError::NotReady(NotReady::Behind(lag)),
             Behind::Projection(e) => ApiError::Projection(e),
             Behind::Log(e) => ApiError::Execute(e.into()),
         }

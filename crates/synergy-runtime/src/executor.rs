@@ -24,6 +24,7 @@ use synergy_proto::{
 use tracing::Instrument;
 
 use crate::clock::Clock;
+use crate::fault::{Corrupt, Lag};
 use crate::kept::{Kept, KeptStates};
 use crate::projection::{self, ProjectionError, ProjectionStore};
 
@@ -148,7 +149,7 @@ pub enum ExecuteError {
     /// A read met a stored record it could not decode where it cannot pass over it; an
     /// operator must look (`synergy quarantine list`). The text is for the server log.
     #[error("stored data is unreadable: {0}")]
-    Corrupt(String),
+    Corrupt(Corrupt),
     /// The caller used this idempotency key before on the same stream for a command with
     /// another body; nothing was recorded. Use a new key for a new command.
     #[error(
@@ -186,8 +187,8 @@ pub enum Unavailable {
     /// A command decided on evaluation's read models met them behind the log past the
     /// wait (`not_ready` for a read; a command, which may have to be retried anyway, says
     /// `unavailable`).
-    #[error("evaluation's read models are not up to date yet ({detail}); retry shortly")]
-    ReadModelsBehind { detail: String },
+    #[error("evaluation's read models are not up to date yet ({0}); retry shortly")]
+    ReadModelsBehind(Lag),
     /// Nobody answers the service's subject: no such service is running.
     #[error("no {service} service is running (nobody answers {subject}); start one")]
     NoService { service: String, subject: String },
@@ -277,7 +278,15 @@ impl From<ReadError> for ExecuteError {
             ReadError::Unavailable { reason } => {
                 ExecuteError::Unavailable(Unavailable::storage(reason))
             }
-            corrupt @ ReadError::Corrupt { .. } => ExecuteError::Corrupt(corrupt.to_string()),
+            ReadError::Corrupt {
+                position,
+                subject,
+                source,
+            } => ExecuteError::Corrupt(Corrupt::Record {
+                position,
+                subject,
+                reason: source.to_string(),
+            }),
         }
     }
 }
@@ -298,7 +307,7 @@ pub(crate) struct Models {
 #[derive(Debug)]
 pub(crate) enum Behind {
     /// The consumer did not get there in time.
-    NotReady(String),
+    NotReady(Lag),
     Projection(ProjectionError),
     Log(ReadError),
 }
@@ -323,10 +332,10 @@ impl Models {
         if self.store.wait_for(target, READ_YOUR_WRITES_TIMEOUT).await {
             Ok(())
         } else {
-            Err(Behind::NotReady(format!(
-                "read models at {}, waiting for {target}",
-                self.store.position()
-            )))
+            Err(Behind::NotReady(Lag {
+                at: self.store.position(),
+                waiting_for: target,
+            }))
         }
     }
 }
@@ -334,15 +343,11 @@ impl Models {
 impl From<Behind> for ExecuteError {
     fn from(behind: Behind) -> Self {
         match behind {
-            Behind::NotReady(detail) => {
-                ExecuteError::Unavailable(Unavailable::ReadModelsBehind { detail })
-            }
+            Behind::NotReady(lag) => ExecuteError::Unavailable(Unavailable::ReadModelsBehind(lag)),
             Behind::Projection(e) if e.is_storage_failure() => ExecuteError::Unavailable(
                 Unavailable::storage(format!("evaluation's read models: {e}")),
             ),
-            Behind::Projection(e) => {
-                ExecuteError::Corrupt(format!("evaluation's read models: {e}"))
-            }
+            Behind::Projection(e) => ExecuteError::Corrupt(Corrupt::read_models(e)),
             Behind::Log(e) => e.into(),
         }
     }
@@ -698,9 +703,7 @@ impl<L: EventLog> Executor<L> {
     ) -> Result<Outcome, ExecuteError> {
         let from = self.log.read_aggregate(&stream, first_version).await?;
         let Some(done) = from.iter().find(|c| c.commit.commit_id == commit) else {
-            return Err(ExecuteError::Corrupt(format!(
-                "commit {commit} of {stream} is known but no longer reads back"
-            )));
+            return Err(ExecuteError::Corrupt(Corrupt::Commit { stream, commit }));
         };
         Ok(Outcome {
             position: Some(done.position),

@@ -11,6 +11,7 @@ pub mod api;
 pub mod clock;
 pub mod commands;
 pub mod executor;
+pub mod fault;
 pub mod history;
 pub mod import;
 pub mod kept;
@@ -26,5 +27,6 @@ pub use api::{
 };
 pub use clock::{Clock, ClockFileError, FileClock, ManualClock, SystemClock};
 pub use executor::{AnyCommand, ExecuteError, Executor, Outcome, Request, Unavailable};
+pub use fault::{Corrupt, Lag, NotReady};
 pub use query::AnyQuery;
 pub use synergy_domain::ErrorCode;

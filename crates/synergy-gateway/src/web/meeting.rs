@@ -25,7 +25,7 @@ use synergy_eventlog::Position;
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{MeetingId, PartnershipId, Period, PeriodKind, Side};
 use synergy_runtime::executor::Request;
-use synergy_runtime::{AnyQuery, ApiError, IssueRequest, commands};
+use synergy_runtime::{AnyQuery, ApiError, IssueRequest, NotReady, commands};
 use synergy_support::meeting::{Meeting, MeetingStatus};
 use uuid::Uuid;
 
@@ -161,7 +161,7 @@ async fn load(
             }))
             .await?;
         meeting = serde_json::from_value(answer)
-            .map_err(|e| ApiError::NotReady(format!("the meeting does not read back: {e}")))?;
+            .map_err(|e| ApiError::NotReady(NotReady::unreadable("the meeting", e)))?;
     }
     Ok(Loaded {
         id,
