@@ -319,7 +319,9 @@ mod tests {
                 commit: Uuid::nil(),
             })),
             ApiError::Execute(ExecuteError::Corrupt(Corrupt::read_models("bad bytes"))),
-            ApiError::Execute(ExecuteError::Unavailable(Unavailable::ReadModelsBehind(lag))),
+            ApiError::Execute(ExecuteError::Unavailable(Unavailable::ReadModelsBehind(
+                lag,
+            ))),
             ApiError::NotReady(NotReady::Behind(lag)),
             ApiError::NotReady(NotReady::unreadable("the meeting", "bad bytes")),
         ];

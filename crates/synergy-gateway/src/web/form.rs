@@ -99,7 +99,7 @@ impl Notice {
 
 /// The words of a declared name: the Fluent message `key` where there is one, else the
 /// declaration's own (English) text.
-fn word(w: &Words, key: &str, fallback: &str) -> String {
+pub fn word(w: &Words, key: &str, fallback: &str) -> String {
     let text = w.t(key);
     if text == key {
         fallback.to_owned()
@@ -199,9 +199,24 @@ pub fn offered(spec: &CommandSpec, side: Option<Side>) -> bool {
 }
 
 fn input(w: &Words, field: &Field, value: &str, wrong: bool) -> Markup {
+    let required = field.required && !matches!(field.kind, Kind::Flag);
+    labelled(w, field, &label(w, field), None, value, wrong, required)
+}
+
+/// The input of `field` under `label`, with `hint` where the page says more than the
+/// field's doc. `required` asks the browser to insist on a value; a page that names a
+/// missing value in its own words itself leaves it to the server.
+pub fn labelled(
+    w: &Words,
+    field: &Field,
+    label: &str,
+    hint: Option<String>,
+    value: &str,
+    wrong: bool,
+    required: bool,
+) -> Markup {
     let name = field.name;
     let help = field.doc;
-    let required = field.required && !matches!(field.kind, Kind::Flag);
     let invalid = wrong.then_some("true");
     let control = match field.kind {
         Kind::Text(shape) => {
@@ -231,7 +246,7 @@ fn input(w: &Words, field: &Field, value: &str, wrong: bool) -> Markup {
         },
         Kind::Choice(choices) => html! {
             select name=(name) required[required] aria-invalid=[invalid] {
-                @if !field.required { option value="" { "—" } }
+                @if !required { option value="" { "—" } }
                 @for c in choices {
                     option value=(c.value) selected[c.value == value] {
                         (word(w, &format!("choice-{}", c.value.replace('.', "-")), &format!("{} — {}", c.value, c.doc)))
@@ -251,14 +266,14 @@ fn input(w: &Words, field: &Field, value: &str, wrong: bool) -> Markup {
                 placeholder=(record.example) { (value) }
         },
     };
-    let hint = match field.kind {
+    let hint = hint.unwrap_or_else(|| match field.kind {
         Kind::List(_) => w.with("form-one-a-line", &[("doc", help)]),
         Kind::Records(record) => w.with("form-records", &[("doc", help), ("form", record.form)]),
         _ => help.to_owned(),
-    };
+    });
     html! {
         label.field {
-            span.name { (label(w, field)) @if !field.required { " " span.optional { (w.t("form-optional")) } } }
+            span.name { (label) @if !field.required { " " span.optional { (w.t("form-optional")) } } }
             (control)
             span.hint { (hint) " · " code { (name) } }
         }
@@ -271,7 +286,7 @@ fn invalid(field: &str, message: String) -> Problem {
 
 /// The form's text of `field` as the JSON value the HTTP body carries; `None` when left
 /// empty (an optional field absent, as the body would leave it out).
-fn json_of(field: &Field, text: &str) -> Result<Option<Value>, Problem> {
+pub fn json_of(field: &Field, text: &str) -> Result<Option<Value>, Problem> {
     let name = field.name;
     let trimmed = text.trim();
     let lines = || {
