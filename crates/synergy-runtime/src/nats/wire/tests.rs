@@ -63,7 +63,9 @@ fn every_error() -> Vec<ApiError> {
             stream: stream.clone(),
             commit: Uuid::nil(),
         })),
-        ApiError::Execute(ExecuteError::Corrupt(Corrupt::read_models("unreadable model"))),
+        ApiError::Execute(ExecuteError::Corrupt(Corrupt::read_models(
+            "unreadable model",
+        ))),
         ApiError::Execute(ExecuteError::IdempotencyKeyReused { stream }),
         ApiError::Execute(ExecuteError::Internal("bug".into())),
         ApiError::NotFound(NotFound::Records(p.clone())),
