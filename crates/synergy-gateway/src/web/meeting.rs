@@ -10,9 +10,9 @@
 //! schedules it under that id and finds it again without a listing of meetings.
 
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request as HttpRequest, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 use synergy_domain::PartnershipView;
@@ -422,110 +422,126 @@ async fn form_checks(
     }
 }
 
-/// `POST …/review/decisions`: a decision of the meeting raised as an action item with
-/// its owner side and due date, linked to the period's meeting once it is recorded.
-pub async fn record_decision(
-    State(s): State<GatewayState>,
+/// A post of one of the page's forms, past the checks every one makes first
+/// ([`form_checks`]): the CSRF token, the partnership (the viewer a party of it), the
+/// period.
+pub struct ReviewPost {
+    s: GatewayState,
     headers: HeaderMap,
     viewer: Viewer,
-    Path(id): Path<String>,
-    Form(form): Form<Posted>,
-) -> Response {
-    let (id, view, period) = match form_checks(&s, &headers, &viewer, id, &form).await {
-        Ok(checked) => checked,
-        Err(refused) => return refused,
-    };
-    let key = Uuid::parse_str(posted(&form, "key")).unwrap_or_else(|_| new_key());
-    let outcome = match DECISION.values(&id, &form) {
+    form: Posted,
+    id: PartnershipId,
+    view: PartnershipView,
+    period: Period,
+}
+
+impl FromRequest<GatewayState> for ReviewPost {
+    /// Not signed in, a path or form that does not read, or a check refused: its page.
+    type Rejection = Response;
+
+    async fn from_request(req: HttpRequest, s: &GatewayState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let viewer = Viewer::from_request_parts(&mut parts, s).await?;
+        let Path(id) = Path::<String>::from_request_parts(&mut parts, s)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let headers = parts.headers.clone();
+        let Form(form) = Form::<Posted>::from_request(HttpRequest::from_parts(parts, body), s)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let (id, view, period) = form_checks(s, &headers, &viewer, id, &form).await?;
+        Ok(ReviewPost {
+            s: s.clone(),
+            headers,
+            viewer,
+            form,
+            id,
+            view,
+            period,
+        })
+    }
+}
+
+impl ReviewPost {
+    /// The idempotency key the form carries, if it reads.
+    fn key(&self) -> Option<Uuid> {
+        Uuid::parse_str(posted(&self.form, "key")).ok()
+    }
+
+    /// After the form: [`answer`], back at `anchor`.
+    async fn answer(self, outcome: Result<Option<Position>, Refusal>, anchor: &str) -> Response {
+        let at = (self.id, self.view, self.period);
+        answer(
+            &self.s,
+            &self.headers,
+            &self.viewer,
+            at,
+            outcome,
+            anchor,
+            &self.form,
+        )
+        .await
+    }
+}
+
+/// `POST …/review/decisions`: a decision of the meeting raised as an action item with
+/// its owner side and due date, linked to the period's meeting once it is recorded.
+pub async fn record_decision(p: ReviewPost) -> Response {
+    let key = p.key().unwrap_or_else(new_key);
+    let outcome = match DECISION.values(&p.id, &p.form) {
         Err(refused) => Err(refused),
         Ok(mut values) => {
             let item = format!("decision-{}", &key.simple().to_string()[..12]);
             values.insert("item".into(), item.into());
-            let meeting = meeting_id(period);
-            let exists = s
-                .api
-                .query(AnyQuery::Support(synergy_support::Query::Meeting {
-                    partnership: id.clone(),
-                    meeting: meeting.clone(),
-                }))
-                .await;
+            let meeting = meeting_id(p.period);
+            let exists =
+                p.s.api
+                    .query(AnyQuery::Support(synergy_support::Query::Meeting {
+                        partnership: p.id.clone(),
+                        meeting: meeting.clone(),
+                    }))
+                    .await;
             match exists {
                 Ok(serde_json::Value::Null) => {}
                 Ok(_) => {
                     values.insert("meeting".into(), meeting.as_str().into());
                 }
-                Err(e) => return unavailable(lang_of(&headers), Some(&viewer), &e),
+                Err(e) => return unavailable(lang_of(&p.headers), Some(&p.viewer), &e),
             }
             let spec = DECISION.spec();
-            run(&s, &viewer.caller(), &view, spec, values, Some(key)).await
+            run(&p.s, &p.viewer.caller(), &p.view, spec, values, Some(key)).await
         }
     };
-    answer(
-        &s,
-        &headers,
-        &viewer,
-        (id, view, period),
-        outcome,
-        "decision",
-        &form,
-    )
-    .await
+    p.answer(outcome, "decision").await
 }
 
 /// `POST …/review/meeting`: schedules the period's review meeting (`step=schedule`), or
 /// records it as held (`step=hold`) with the answer to each agenda question as its
 /// minutes and its decisions.
-pub async fn record_meeting(
-    State(s): State<GatewayState>,
-    headers: HeaderMap,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    Form(form): Form<Posted>,
-) -> Response {
-    let (id, view, period) = match form_checks(&s, &headers, &viewer, id, &form).await {
-        Ok(checked) => checked,
-        Err(refused) => return refused,
-    };
-    let key = Uuid::parse_str(posted(&form, "key")).ok();
-    let meeting = meeting_id(period);
-    let caller = viewer.caller();
-    let (meeting_form, decided) = if posted(&form, "step") == "hold" {
-        let minutes = minutes_of(&form);
-        (
-            &HOLD,
-            [
-                ("meeting", meeting.as_str().to_owned()),
-                ("minutes", minutes),
-            ]
-            .to_vec(),
-        )
+pub async fn record_meeting(p: ReviewPost) -> Response {
+    let meeting = meeting_id(p.period).as_str().to_owned();
+    let (meeting_form, decided) = if posted(&p.form, "step") == "hold" {
+        let minutes = minutes_of(&p.form);
+        (&HOLD, [("meeting", meeting), ("minutes", minutes)].to_vec())
     } else {
         let decided = [
-            ("meeting", meeting.as_str().to_owned()),
+            ("meeting", meeting),
             ("kind", "regular_review".to_owned()),
-            ("period", period.to_string()),
+            ("period", p.period.to_string()),
         ];
         (&SCHEDULE, decided.to_vec())
     };
-    let outcome = match meeting_form.values(&id, &form) {
+    let outcome = match meeting_form.values(&p.id, &p.form) {
         Err(refused) => Err(refused),
         Ok(mut values) => {
             for (name, value) in decided {
                 values.insert(name.into(), value.into());
             }
-            run(&s, &caller, &view, meeting_form.spec(), values, key).await
+            let spec = meeting_form.spec();
+            run(&p.s, &p.viewer.caller(), &p.view, spec, values, p.key()).await
         }
     };
-    answer(
-        &s,
-        &headers,
-        &viewer,
-        (id, view, period),
-        outcome,
-        "meeting",
-        &form,
-    )
-    .await
+    p.answer(outcome, "meeting").await
 }
 
 /// The minutes of a held review: each agenda question answered, under the question, then
@@ -549,43 +565,25 @@ fn minutes_of(form: &Posted) -> String {
 }
 
 /// `POST …/review/issues`: the pack frozen as its next version, issued by the viewer.
-pub async fn issue_pack(
-    State(s): State<GatewayState>,
-    headers: HeaderMap,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    Form(form): Form<Posted>,
-) -> Response {
-    let (id, view, period) = match form_checks(&s, &headers, &viewer, id, &form).await {
-        Ok(checked) => checked,
-        Err(refused) => return refused,
+pub async fn issue_pack(p: ReviewPost) -> Response {
+    let caller = p.viewer.caller();
+    let outcome = match caller.may(&p.view, auth::Who::Either, "issuing a report") {
+        Err(refused) => Err(refused.into()),
+        Ok(()) => {
+            p.s.api
+                .issue_report(IssueRequest {
+                    principal: caller.principal.clone(),
+                    partnership: p.id.clone(),
+                    period: p.period,
+                    kind: ReportKind::Review,
+                    as_of: today(&p.s, &p.view.time_zone),
+                })
+                .await
+                .map(|issued| issued.position)
+                .map_err(|e| Problem::from(e).into())
+        }
     };
-    let caller = viewer.caller();
-    let outcome = match caller.may(&view, auth::Who::Either, "issuing a report") {
-        Err(p) => Err(p.into()),
-        Ok(()) => s
-            .api
-            .issue_report(IssueRequest {
-                principal: caller.principal.clone(),
-                partnership: id.clone(),
-                period,
-                kind: ReportKind::Review,
-                as_of: today(&s, &view.time_zone),
-            })
-            .await
-            .map(|issued| issued.position)
-            .map_err(|e| Problem::from(e).into()),
-    };
-    answer(
-        &s,
-        &headers,
-        &viewer,
-        (id, view, period),
-        outcome,
-        "versions",
-        &form,
-    )
-    .await
+    p.answer(outcome, "versions").await
 }
 
 /// `GET …/review/versions/{n}?period=P`: an issued version exactly as it was frozen, laid
