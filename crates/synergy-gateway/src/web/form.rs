@@ -455,6 +455,124 @@ pub fn find(
         .ok_or_else(|| Problem::new(ErrorCode::NotFound, format!("no form {verb} here")))
 }
 
+/// A partnership's page of one context's forms (`/app/partnerships/{id}/<SEGMENT>`): the
+/// commands it offers, what it reads of the partnership and how it shows it under the
+/// page's tabs, title and notice. Its two routes are [`page`] and [`page_post`].
+pub trait FormsPage: 'static {
+    const SEGMENT: &'static str;
+    /// What the page shows of the partnership: its plans, its campaigns.
+    type Shows: Send;
+    fn commands() -> impl Iterator<Item = &'static CommandSpec>;
+    /// Reads what the page shows; the page that says why where it cannot.
+    fn read(shown: &Shown<'_>) -> impl Future<Output = Result<Self::Shows, Response>> + Send;
+    fn body(shown: &Shown<'_>, w: &Words, shows: &Self::Shows) -> Markup;
+}
+
+/// A page of forms being shown: to whom, in which language, of which partnership, with
+/// what the last form did and the forms the viewer's side is offered.
+pub struct Shown<'a> {
+    pub s: &'a GatewayState,
+    pub viewer: &'a Viewer,
+    pub lang: Lang,
+    pub view: PartnershipView,
+    pub notice: Notice,
+    /// The page's path; a form posts to `<here>/<verb>`.
+    pub here: String,
+    pub offered: Vec<&'static CommandSpec>,
+    /// The page's partnership, a field every form sends hidden.
+    pub partnership: (&'static str, String),
+}
+
+impl Shown<'_> {
+    /// The form of `spec` on this page, refused where the last post was.
+    pub fn form(
+        &self,
+        spec: &CommandSpec,
+        w: &Words,
+        fixed: &[(&str, String)],
+        prefill: &BTreeMap<&str, String>,
+    ) -> Markup {
+        let action = format!("{}/{}", self.here, spec.verb);
+        let csrf = &self.viewer.session.csrf;
+        render(spec, w, csrf, &action, fixed, prefill, self.notice.failed())
+    }
+}
+
+async fn show<P: FormsPage>(
+    s: &GatewayState,
+    headers: &HeaderMap,
+    viewer: &Viewer,
+    id: &str,
+    notice: Notice,
+) -> Response {
+    let lang = lang_of(headers);
+    let (view, side) = match party_of(s, lang, viewer, id).await {
+        Ok(party) => party,
+        Err(r) => return r,
+    };
+    let shown = Shown {
+        s,
+        viewer,
+        lang,
+        here: format!("/app/partnerships/{}/{}", view.id, P::SEGMENT),
+        offered: P::commands().filter(|c| offered(c, Some(side))).collect(),
+        partnership: ("partnership", view.id.to_string()),
+        view,
+        notice,
+    };
+    let shows = match P::read(&shown).await {
+        Ok(shows) => shows,
+        Err(r) => return r,
+    };
+    let w = Words::new(lang);
+    let view = &shown.view;
+    let title = w.with(
+        &format!("{}-title", P::SEGMENT),
+        &[("id", view.id.as_str())],
+    );
+    let role = w.role(viewer.session.user.role);
+    let body = html! {
+        (tabs(&w, &view.id, &format!("/{}", P::SEGMENT)))
+        h1 { (title) }
+        p.sub { (view.manufacturer) " / " (view.distributor) " · " (w.with("form-your-side", &[("side", &role)])) }
+        (shown.notice.markup(&w))
+        (P::body(&shown, &w, &shows))
+    };
+    let status = shown.notice.status();
+    html_response(status, page_of(&w, &title, &shown.here, Some(viewer), body))
+}
+
+/// `GET /app/partnerships/{id}/<SEGMENT>`, saying what `?done=` names.
+pub async fn page<P: FormsPage>(
+    State(s): State<GatewayState>,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(q): Query<DoneArgs>,
+) -> Response {
+    let notice = q.done().map(Notice::Done).unwrap_or_default();
+    show::<P>(&s, &headers, &viewer, &id, notice).await
+}
+
+/// `POST /app/partnerships/{id}/<SEGMENT>/{verb}`: one of the page's forms.
+pub async fn page_post<P: FormsPage>(
+    State(s): State<GatewayState>,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Path((id, verb)): Path<(String, String)>,
+    AxumForm(pairs): AxumForm<Vec<(String, String)>>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let mut typed = typed(pairs);
+    // The page's partnership, whatever the form says.
+    typed.insert("partnership".to_owned(), id.clone());
+    let back = format!("/app/partnerships/{id}/{}", P::SEGMENT);
+    match post(&s, lang, &viewer, P::commands(), &verb, typed, &back).await {
+        Posted::Answer(r) => r,
+        Posted::Show(notice) => show::<P>(&s, &headers, &viewer, &id, notice).await,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -586,123 +704,5 @@ mod tests {
         assert_eq!(e.body.field.as_deref(), Some("last_year"));
         typed.insert("last_year".into(), "2011".into());
         request_of(spec, &typed).unwrap();
-    }
-}
-
-/// A partnership's page of one context's forms (`/app/partnerships/{id}/<SEGMENT>`): the
-/// commands it offers, what it reads of the partnership and how it shows it under the
-/// page's tabs, title and notice. Its two routes are [`page`] and [`page_post`].
-pub trait FormsPage: 'static {
-    const SEGMENT: &'static str;
-    /// What the page shows of the partnership: its plans, its campaigns.
-    type Shows: Send;
-    fn commands() -> impl Iterator<Item = &'static CommandSpec>;
-    /// Reads what the page shows; the page that says why where it cannot.
-    fn read(shown: &Shown<'_>) -> impl Future<Output = Result<Self::Shows, Response>> + Send;
-    fn body(shown: &Shown<'_>, w: &Words, shows: &Self::Shows) -> Markup;
-}
-
-/// A page of forms being shown: to whom, in which language, of which partnership, with
-/// what the last form did and the forms the viewer's side is offered.
-pub struct Shown<'a> {
-    pub s: &'a GatewayState,
-    pub viewer: &'a Viewer,
-    pub lang: Lang,
-    pub view: PartnershipView,
-    pub notice: Notice,
-    /// The page's path; a form posts to `<here>/<verb>`.
-    pub here: String,
-    pub offered: Vec<&'static CommandSpec>,
-    /// The page's partnership, a field every form sends hidden.
-    pub partnership: (&'static str, String),
-}
-
-impl Shown<'_> {
-    /// The form of `spec` on this page, refused where the last post was.
-    pub fn form(
-        &self,
-        spec: &CommandSpec,
-        w: &Words,
-        fixed: &[(&str, String)],
-        prefill: &BTreeMap<&str, String>,
-    ) -> Markup {
-        let action = format!("{}/{}", self.here, spec.verb);
-        let csrf = &self.viewer.session.csrf;
-        render(spec, w, csrf, &action, fixed, prefill, self.notice.failed())
-    }
-}
-
-async fn show<P: FormsPage>(
-    s: &GatewayState,
-    headers: &HeaderMap,
-    viewer: &Viewer,
-    id: &str,
-    notice: Notice,
-) -> Response {
-    let lang = lang_of(headers);
-    let (view, side) = match party_of(s, lang, viewer, id).await {
-        Ok(party) => party,
-        Err(r) => return r,
-    };
-    let shown = Shown {
-        s,
-        viewer,
-        lang,
-        here: format!("/app/partnerships/{}/{}", view.id, P::SEGMENT),
-        offered: P::commands().filter(|c| offered(c, Some(side))).collect(),
-        partnership: ("partnership", view.id.to_string()),
-        view,
-        notice,
-    };
-    let shows = match P::read(&shown).await {
-        Ok(shows) => shows,
-        Err(r) => return r,
-    };
-    let w = Words::new(lang);
-    let view = &shown.view;
-    let title = w.with(
-        &format!("{}-title", P::SEGMENT),
-        &[("id", view.id.as_str())],
-    );
-    let role = w.role(viewer.session.user.role);
-    let body = html! {
-        (tabs(&w, &view.id, &format!("/{}", P::SEGMENT)))
-        h1 { (title) }
-        p.sub { (view.manufacturer) " / " (view.distributor) " · " (w.with("form-your-side", &[("side", &role)])) }
-        (shown.notice.markup(&w))
-        (P::body(&shown, &w, &shows))
-    };
-    let status = shown.notice.status();
-    html_response(status, page_of(&w, &title, &shown.here, Some(viewer), body))
-}
-
-/// `GET /app/partnerships/{id}/<SEGMENT>`, saying what `?done=` names.
-pub async fn page<P: FormsPage>(
-    State(s): State<GatewayState>,
-    headers: HeaderMap,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    Query(q): Query<DoneArgs>,
-) -> Response {
-    let notice = q.done().map(Notice::Done).unwrap_or_default();
-    show::<P>(&s, &headers, &viewer, &id, notice).await
-}
-
-/// `POST /app/partnerships/{id}/<SEGMENT>/{verb}`: one of the page's forms.
-pub async fn page_post<P: FormsPage>(
-    State(s): State<GatewayState>,
-    headers: HeaderMap,
-    viewer: Viewer,
-    Path((id, verb)): Path<(String, String)>,
-    AxumForm(pairs): AxumForm<Vec<(String, String)>>,
-) -> Response {
-    let lang = lang_of(&headers);
-    let mut typed = typed(pairs);
-    // The page's partnership, whatever the form says.
-    typed.insert("partnership".to_owned(), id.clone());
-    let back = format!("/app/partnerships/{id}/{}", P::SEGMENT);
-    match post(&s, lang, &viewer, P::commands(), &verb, typed, &back).await {
-        Posted::Answer(r) => r,
-        Posted::Show(notice) => show::<P>(&s, &headers, &viewer, &id, notice).await,
     }
 }
