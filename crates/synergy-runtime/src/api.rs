@@ -13,7 +13,7 @@ use synergy_evaluation::model::PartnershipModel;
 use synergy_evaluation::planner::{self, PlannerError};
 use synergy_evaluation::render::{self, Format};
 use synergy_evaluation::{portfolio, report, value};
-use synergy_eventlog::{EventLog, Position, SledLog};
+use synergy_eventlog::{EventLog, Position, SledLog, SledSnapshots};
 use synergy_proto::events::evaluation::{ReportKind, Restatement};
 use synergy_proto::{CampaignId, Date, OrgId, PartnershipId, Percent, Period, Side};
 use synergy_strategy::Listed;
@@ -23,6 +23,7 @@ use crate::executor::{AnyCommand, Behind, ExecuteError, Executor, Models, Outcom
 use crate::history::{HistoryPage, HistoryQuery};
 use crate::projection::{ProjectionError, ProjectionStore};
 use crate::query::AnyQuery;
+use crate::snapshot::Snapshots;
 
 pub use crate::executor::READ_YOUR_WRITES_TIMEOUT;
 
@@ -303,7 +304,22 @@ impl Local<SledLog> {
             OpenEmbeddedError::Log(format!("{e}{hint}"))
         })?;
         let views = ProjectionStore::open(data.join("views"))?;
-        Ok(Self::new(Arc::new(log), Arc::new(views), clock))
+        // A snapshot store that cannot be opened costs speed, not correctness.
+        let snapshots = match SledSnapshots::open(data.join("snapshots")) {
+            Ok(store) => Some(Arc::new(Snapshots::new(
+                Arc::new(store),
+                crate::snapshot::DEFAULT_INTERVAL,
+            ))),
+            Err(e) => {
+                tracing::warn!(error = %e, "no snapshots: every state not kept folds from the log");
+                None
+            }
+        };
+        let mut local = Self::new(Arc::new(log), Arc::new(views), clock);
+        if let Some(snapshots) = snapshots {
+            local.exec = local.exec.with_snapshots(snapshots);
+        }
+        Ok(local)
     }
 }
 
@@ -341,6 +357,16 @@ impl<L: EventLog> Local<L> {
     /// [`crate::kept`].
     pub fn with_kept_states(mut self, streams: usize) -> Self {
         self.exec = self.exec.with_kept_states(streams);
+        self
+    }
+
+    /// Writes a snapshot of a state every `events` events folded past the last one (0:
+    /// none written), where the executor keeps snapshots; see [`crate::snapshot`].
+    pub fn with_snapshot_interval(mut self, events: u64) -> Self {
+        if let Some(snapshots) = self.exec.snapshots() {
+            let every = Arc::new(snapshots.every(events));
+            self.exec = self.exec.with_snapshots(every);
+        }
         self
     }
 

@@ -26,6 +26,7 @@ use tracing::Instrument;
 use crate::clock::Clock;
 use crate::kept::{Kept, KeptStates};
 use crate::projection::{self, ProjectionError, ProjectionStore};
+use crate::snapshot::Snapshots;
 
 /// A command of any context, as it travels between processes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -359,6 +360,8 @@ pub struct Executor<L> {
     models: Option<Models>,
     /// Stream states kept between commands, shared by the executor's clones.
     states: Arc<KeptStates>,
+    /// Where states are restored from when not kept, and saved to ([`crate::snapshot`]).
+    snapshots: Option<Arc<Snapshots>>,
 }
 
 impl<L> Clone for Executor<L> {
@@ -369,6 +372,7 @@ impl<L> Clone for Executor<L> {
             max_attempts: self.max_attempts,
             models: self.models.clone(),
             states: Arc::clone(&self.states),
+            snapshots: self.snapshots.clone(),
         }
     }
 }
@@ -384,7 +388,7 @@ struct Consulted {
 /// by `evolve` and kept between commands ([`KeptStates`]).
 trait Decide {
     type Command: Serialize + Clone + Send + Sync;
-    type State: Default + Clone + Send + Sync + 'static;
+    type State: Default + Clone + Serialize + serde::de::DeserializeOwned + Send + Sync + 'static;
     fn stream_of(command: &Self::Command) -> StreamId;
     fn evolve(state: Self::State, event: &Event) -> Self::State;
     fn decide(
@@ -478,6 +482,7 @@ impl<L: EventLog> Executor<L> {
             max_attempts: Self::DEFAULT_ATTEMPTS,
             models: None,
             states: Arc::default(),
+            snapshots: None,
         }
     }
 
@@ -491,6 +496,52 @@ impl<L: EventLog> Executor<L> {
     /// The states kept between commands.
     pub fn kept_states(&self) -> &KeptStates {
         &self.states
+    }
+
+    /// Restores states that are not kept from `snapshots`, and saves them there
+    /// ([`crate::snapshot`]).
+    pub fn with_snapshots(mut self, snapshots: Arc<Snapshots>) -> Self {
+        self.snapshots = Some(snapshots);
+        self
+    }
+
+    /// The snapshots states are restored from and saved to, if any.
+    pub fn snapshots(&self) -> Option<&Arc<Snapshots>> {
+        self.snapshots.as_ref()
+    }
+
+    /// `stream`'s state as its snapshot holds it, or a fresh one.
+    async fn restore<S: Default + serde::de::DeserializeOwned>(
+        &self,
+        stream: &StreamId,
+    ) -> Kept<S> {
+        match &self.snapshots {
+            Some(snapshots) => snapshots.restore(stream).await,
+            None => Kept::default(),
+        }
+    }
+
+    /// Saves a snapshot of `kept` if one is due.
+    async fn save_if_due<S: Serialize>(&self, stream: &StreamId, kept: &mut Kept<S>) {
+        if let Some(snapshots) = &self.snapshots {
+            snapshots.save_if_due(stream, kept).await;
+        }
+    }
+
+    /// `stream`'s whole history folded from the log, for a command whose ids the state
+    /// restored from a snapshot cannot rule out ([`Kept::in_doubt`]).
+    async fn fold_whole<D: Decide>(
+        &self,
+        stream: &StreamId,
+        saved: u64,
+    ) -> Result<Kept<D::State>, ExecuteError> {
+        let all = self
+            .log
+            .load_aggregate_after(stream, 0, Position::default())
+            .await?;
+        let mut kept = Kept::default().fold(&all.commits, all.version, D::evolve);
+        kept.saved = saved;
+        Ok(kept)
     }
 
     /// Gives evaluation's decisions their view: the read models in `store`, which a
@@ -588,16 +639,20 @@ impl<L: EventLog> Executor<L> {
         &self,
         stream: &StreamId,
     ) -> Result<Arc<Kept<D::State>>, ExecuteError> {
-        let kept = self.states.get::<D::State>(stream);
+        let (kept, restored) = match self.states.get::<D::State>(stream) {
+            Some(kept) => (kept, false),
+            None => (Arc::new(self.restore(stream).await), true),
+        };
         let tail = self
             .log
             .load_aggregate_after(stream, kept.version, kept.position)
             .await?;
-        if tail.commits.is_empty() && tail.version <= kept.version {
+        if tail.commits.is_empty() && tail.version <= kept.version && !restored {
             return Ok(kept);
         }
-        let kept =
-            Arc::new(Arc::unwrap_or_clone(kept).fold(&tail.commits, tail.version, D::evolve));
+        let mut kept = Arc::unwrap_or_clone(kept).fold(&tail.commits, tail.version, D::evolve);
+        self.save_if_due(stream, &mut kept).await;
+        let kept = Arc::new(kept);
         self.states.put(stream, Arc::clone(&kept));
         Ok(kept)
     }
@@ -745,12 +800,23 @@ impl<L: EventLog> Executor<L> {
             // The stream's kept state with what was appended since folded on. Quarantined
             // records are passed over (the log reports them); the version is what an
             // append must expect after what was read.
-            let kept = self.states.take::<D::State>(&stream);
+            let kept = match self.states.take::<D::State>(&stream) {
+                Some(kept) => kept,
+                None => self.restore(&stream).await,
+            };
             let tail = self
                 .log
                 .load_aggregate_after(&stream, kept.version, kept.position)
                 .await?;
-            let kept = kept.fold(&tail.commits, tail.version, D::evolve);
+            let mut kept = kept.fold(&tail.commits, tail.version, D::evolve);
+            // A state restored from a snapshot holds older ids only as a filter: where it
+            // cannot rule this command's out, the whole history decides.
+            if !kept.commits.contains_key(&ids.commit)
+                && !kept.requests.contains_key(&ids.request)
+                && kept.in_doubt(ids.commit, ids.request)
+            {
+                kept = self.fold_whole::<D>(&stream, kept.saved).await?;
+            }
             let version = kept.version;
             // A retry of a command that was already recorded: answer as the first time.
             if let Some(&first_version) = kept.commits.get(&ids.commit) {
@@ -759,7 +825,7 @@ impl<L: EventLog> Executor<L> {
                     .answer_again(stream, first_version, ids.commit, answer)
                     .await;
             }
-            if kept.requests.contains(&ids.request) {
+            if kept.requests.contains_key(&ids.request) {
                 self.states.put(&stream, Arc::new(kept));
                 return Err(ExecuteError::IdempotencyKeyReused { stream });
             }
@@ -818,7 +884,7 @@ impl<L: EventLog> Executor<L> {
             // is still the stream's at `version`, and a conflict folds the tail onto it.
             match &recorded {
                 Ok(appended) if !appended.duplicate => {
-                    let kept = kept.fold_appended(
+                    let mut kept = kept.fold_appended(
                         ids.commit,
                         ids.request,
                         &events,
@@ -826,6 +892,7 @@ impl<L: EventLog> Executor<L> {
                         appended.position,
                         D::evolve,
                     );
+                    self.save_if_due(&stream, &mut kept).await;
                     self.states.put(&stream, Arc::new(kept));
                 }
                 _ => self.states.put(&stream, Arc::new(kept)),
