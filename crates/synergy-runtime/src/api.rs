@@ -179,6 +179,12 @@ pub trait Api: Send + Sync + 'static {
         None
     }
 
+    /// What this process did with stream snapshots, where it executes commands itself
+    /// (embedded; over NATS the services do, and log what they ignore).
+    async fn snapshot_counts(&self) -> Option<crate::snapshot::SnapshotCounts> {
+        None
+    }
+
     /// Freezes the live report as its next issued version, stating what changed since the
     /// previous version: evaluation's declared `issue-report` command, executed like every
     /// command, with its answer read into an [`IssuedReport`].
@@ -509,6 +515,10 @@ impl<L: EventLog> Api for Local<L> {
 
     async fn quarantined_records(&self) -> Option<u64> {
         u64::try_from(self.models.store.quarantined_count()).ok()
+    }
+
+    async fn snapshot_counts(&self) -> Option<crate::snapshot::SnapshotCounts> {
+        self.exec.snapshots().map(|s| s.counts())
     }
 
     async fn issued_report(

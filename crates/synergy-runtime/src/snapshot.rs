@@ -118,10 +118,19 @@ fn mix(mut x: u64) -> u64 {
 
 /// The snapshot of `kept`, `stream`'s state, in its framed bytes.
 pub fn encode<S: Serialize>(stream: &StreamId, kept: &Kept<S>) -> Result<Vec<u8>, String> {
+    encode_keeping(stream, kept, RECENT_COMMITS)
+}
+
+/// [`encode`], with the ids of the newest `recent` commits held exactly.
+fn encode_keeping<S: Serialize>(
+    stream: &StreamId,
+    kept: &Kept<S>,
+    recent: usize,
+) -> Result<Vec<u8>, String> {
     let state = encode_state(&kept.state).map_err(|e| e.to_string())?;
     let mut newest: Vec<(Uuid, u64)> = kept.commits.iter().map(|(&id, &v)| (id, v)).collect();
     newest.sort_unstable_by_key(|&(id, version)| (std::cmp::Reverse(version), id));
-    let older_commits = newest.split_off(newest.len().min(RECENT_COMMITS));
+    let older_commits = newest.split_off(newest.len().min(recent));
     let recent_versions: HashMap<u64, Uuid> = newest.iter().map(|&(id, v)| (v, id)).collect();
     let mut paired: HashMap<Uuid, Uuid> = HashMap::new();
     let mut older_ids: Vec<Uuid> = older_commits.into_iter().map(|(id, _)| id).collect();
@@ -203,11 +212,20 @@ pub fn decode<S: DeserializeOwned>(stream: &StreamId, bytes: &[u8]) -> Result<Ke
     })
 }
 
+/// What one process did with snapshots since it started, for `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SnapshotCounts {
+    pub restored: u64,
+    pub saved: u64,
+    pub ignored: u64,
+}
+
 /// The snapshots an executor restores states from and saves them to.
 #[derive(Debug)]
 pub struct Snapshots {
     store: Arc<dyn SnapshotStore>,
     interval: u64,
+    recent: usize,
     ignored: AtomicU64,
     saved: AtomicU64,
     restored: AtomicU64,
@@ -220,6 +238,7 @@ impl Snapshots {
         Self {
             store,
             interval,
+            recent: RECENT_COMMITS,
             ignored: AtomicU64::new(0),
             saved: AtomicU64::new(0),
             restored: AtomicU64::new(0),
@@ -228,7 +247,15 @@ impl Snapshots {
 
     /// The same store with snapshots every `interval` events instead.
     pub fn every(&self, interval: u64) -> Self {
-        Self::new(Arc::clone(&self.store), interval)
+        Self::new(Arc::clone(&self.store), interval).keeping_recent(self.recent)
+    }
+
+    /// Holds the ids of the newest `commits` commits exactly instead of
+    /// [`RECENT_COMMITS`] (tests: a few, so that histories of a few dozen commits put ids
+    /// in the filter).
+    pub fn keeping_recent(mut self, commits: usize) -> Self {
+        self.recent = commits;
+        self
     }
 
     /// Events folded past the last snapshot before the next is written.
@@ -245,6 +272,15 @@ impl Snapshots {
     /// Snapshots written by this process.
     pub fn saved(&self) -> u64 {
         self.saved.load(Ordering::Relaxed)
+    }
+
+    /// The three counts at once.
+    pub fn counts(&self) -> SnapshotCounts {
+        SnapshotCounts {
+            restored: self.restored(),
+            saved: self.saved(),
+            ignored: self.ignored(),
+        }
     }
 
     /// States restored from a snapshot by this process.
@@ -282,7 +318,7 @@ impl Snapshots {
         if self.interval == 0 || kept.version < kept.saved.saturating_add(self.interval) {
             return;
         }
-        let saved = match encode(stream, kept) {
+        let saved = match encode_keeping(stream, kept, self.recent) {
             Ok(bytes) => self
                 .store
                 .save(stream, bytes)

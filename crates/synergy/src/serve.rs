@@ -214,6 +214,33 @@ impl HookOptions {
     }
 }
 
+/// Most `--kept-streams`: the map of kept states is allocated for all of them at start.
+pub const MAX_KEPT_STREAMS: usize = 1_000_000;
+
+/// How many stream states a process keeps in memory and how often it snapshots them
+/// (`--kept-streams`, `--snapshot-every`; `synergy_runtime::snapshot`).
+#[derive(Debug, Clone, Copy)]
+pub struct StateOptions {
+    pub kept_streams: usize,
+    pub snapshot_every: u64,
+}
+
+impl Default for StateOptions {
+    fn default() -> Self {
+        Self {
+            kept_streams: synergy_runtime::kept::DEFAULT_CAPACITY,
+            snapshot_every: synergy_runtime::snapshot::DEFAULT_INTERVAL,
+        }
+    }
+}
+
+impl StateOptions {
+    fn apply(self, config: &mut ServiceConfig) {
+        config.kept_streams = self.kept_streams;
+        config.snapshot_every = self.snapshot_every;
+    }
+}
+
 /// `synergy up`: every service and the gateway in one process.
 pub async fn up(
     data: &Path,
@@ -222,6 +249,7 @@ pub async fn up(
     options: GatewayOptions,
     clock: Arc<dyn Clock>,
     hooks: &HookOptions,
+    states: StateOptions,
 ) -> anyhow::Result<ExitCode> {
     let stop = shutdown_signal();
     match nats_url {
@@ -231,7 +259,10 @@ pub async fn up(
                 let (api, _clock) = crate::demo::prepare(data).await?;
                 drop(api);
             }
-            let local = Local::open_embedded(data, clock)?.followed();
+            let local = Local::open_embedded(data, clock)?
+                .with_kept_states(states.kept_streams)
+                .with_snapshot_interval(states.snapshot_every)
+                .followed();
             let consumer = tokio::spawn(projection::run(
                 Arc::clone(local.log()),
                 Arc::clone(local.views()),
@@ -273,6 +304,7 @@ pub async fn up(
                 Arc::new(JetStreamLog::open(client.clone(), JetStreamConfig::default()).await?);
             let mut config = ServiceConfig::new(ServiceRole::All).views(data.join("views"));
             config.clock = clock;
+            states.apply(&mut config);
             let key = hooks.key(data)?;
             let delivering = crate::hooks::Delivering::start(
                 Arc::clone(&log),
@@ -304,6 +336,7 @@ pub async fn serve(
     options: GatewayOptions,
     clock: Arc<dyn Clock>,
     hooks: &HookOptions,
+    states: StateOptions,
 ) -> anyhow::Result<ExitCode> {
     let Some(url) = nats_url else {
         bail!(
@@ -312,7 +345,7 @@ pub async fn serve(
     };
     // Every service and the gateway on --addr: what `up --nats` runs.
     if service == "all" {
-        return up(data, Some(url), addr, options, clock, hooks).await;
+        return up(data, Some(url), addr, options, clock, hooks, states).await;
     }
     let stop = shutdown_signal();
     if service == "gateway" {
@@ -329,6 +362,7 @@ pub async fn serve(
     let log = Arc::new(JetStreamLog::open(client.clone(), JetStreamConfig::default()).await?);
     let mut config = ServiceConfig::new(role);
     config.clock = clock;
+    states.apply(&mut config);
     if role.hosts(synergy_proto::Context::Evaluation) {
         config = config.views(data.join("views"));
     }

@@ -114,6 +114,11 @@ pub struct ServiceConfig {
     /// How long shutdown waits for requests in flight before abandoning them.
     pub drain_timeout: Duration,
     pub clock: Arc<dyn Clock>,
+    /// Streams whose states are kept between commands ([`crate::kept`]).
+    pub kept_streams: usize,
+    /// Events folded past a stream's snapshot before the next is saved, in the log's
+    /// snapshot bucket ([`crate::snapshot`]; 0: none saved).
+    pub snapshot_every: u64,
 }
 
 impl ServiceConfig {
@@ -127,6 +132,8 @@ impl ServiceConfig {
             max_in_flight: Self::DEFAULT_MAX_IN_FLIGHT,
             drain_timeout: Self::DEFAULT_DRAIN_TIMEOUT,
             clock: Arc::new(SystemClock),
+            kept_streams: crate::kept::DEFAULT_CAPACITY,
+            snapshot_every: crate::snapshot::DEFAULT_INTERVAL,
         }
     }
 
@@ -342,6 +349,7 @@ impl Service {
                     store,
                     Arc::clone(&self.config.clock),
                 )
+                .with_kept_states(self.config.kept_streams)
                 .followed();
                 // Evaluation issues the reports that are due by itself (`schedule`).
                 tokio::spawn(crate::schedule::run(local.clone(), projection_stopped_scheduler));
@@ -351,7 +359,8 @@ impl Service {
             };
             let exec = match &reports {
                 Some(local) => local.executor().clone(),
-                None => Executor::new(Arc::clone(&self.log), Arc::clone(&self.config.clock)),
+                None => Executor::new(Arc::clone(&self.log), Arc::clone(&self.config.clock))
+                    .with_kept_states(self.config.kept_streams),
             };
             let handlers = Arc::new(Handlers {
                 client: self.client.clone(),
