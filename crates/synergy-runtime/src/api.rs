@@ -366,6 +366,14 @@ impl<L: EventLog> Local<L> {
         self
     }
 
+    /// Restores the states not kept from `snapshots`, and saves them there, where given.
+    pub fn with_snapshots(mut self, snapshots: Option<Arc<Snapshots>>) -> Self {
+        if let Some(snapshots) = snapshots {
+            self.exec = self.exec.with_snapshots(snapshots);
+        }
+        self
+    }
+
     /// Writes a snapshot of a state every `events` events folded past the last one (0:
     /// none written), where the executor keeps snapshots; see [`crate::snapshot`].
     pub fn with_snapshot_interval(mut self, events: u64) -> Self {

@@ -650,9 +650,10 @@ impl<L: EventLog> Executor<L> {
         if tail.commits.is_empty() && tail.version <= kept.version && !restored {
             return Ok(kept);
         }
-        let mut kept = Arc::unwrap_or_clone(kept).fold(&tail.commits, tail.version, D::evolve);
-        self.save_if_due(stream, &mut kept).await;
-        let kept = Arc::new(kept);
+        // Only the commands of a stream's own context save its snapshots: over NATS a
+        // service may write its own context's alone (deploy/nats/accounts.conf).
+        let kept =
+            Arc::new(Arc::unwrap_or_clone(kept).fold(&tail.commits, tail.version, D::evolve));
         self.states.put(stream, Arc::clone(&kept));
         Ok(kept)
     }

@@ -465,3 +465,82 @@ async fn a_snapshot_that_cannot_be_trusted_is_ignored() {
     }
     drop(strategy_bytes);
 }
+
+/// The same on JetStream: snapshots in the log's key-value bucket, processes restarted
+/// every fourth command (a fresh connection, log and executor), one keeping no state;
+/// every outcome is the full fold's, on a sled log given the same commands.
+#[tokio::test]
+async fn snapshots_on_jetstream_decide_as_the_full_fold() {
+    use synergy_eventlog::{JetStreamConfig, JetStreamLog};
+    let server =
+        synergy_testkit::NatsServer::start().expect("nats-server starts (set NATS_SERVER_BIN)");
+    let url = server.url();
+    let open = || async {
+        let client = synergy_runtime::nats::connect(&url.parse().unwrap(), "test-snapshots")
+            .await
+            .unwrap();
+        Arc::new(
+            JetStreamLog::open(client, JetStreamConfig::default())
+                .await
+                .unwrap(),
+        )
+    };
+    let clock = Arc::new(ManualClock::new(
+        "2008-06-12".parse::<Date>().unwrap().start(),
+    ));
+    let process = |log: Arc<JetStreamLog>, kept: usize| {
+        let store = log
+            .snapshots()
+            .expect("the bucket is created with the stream");
+        let snapshots = Arc::new(Snapshots::new(Arc::new(store), 2).keeping_recent(2));
+        let exec = Executor::new(log, clock.clone())
+            .with_kept_states(kept)
+            .with_snapshots(Arc::clone(&snapshots));
+        (exec, snapshots)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let full_log = Arc::new(SledLog::open(dir.path().join("full")).unwrap());
+    let full = executor(&full_log, &clock, 0);
+    let p = PartnershipId::new("hongyun-changzhi").unwrap();
+    let (mut a, _) = process(open().await, 64);
+    let (b, b_snapshots) = process(open().await, 0);
+    for setup in [sign(&p), register(&p, 0)] {
+        let who = if matches!(setup, AnyCommand::Brand(_)) {
+            manufacturer()
+        } else {
+            operator()
+        };
+        a.execute(Request::new(who.clone(), setup.clone()))
+            .await
+            .unwrap();
+        full.execute(Request::new(who, setup)).await.unwrap();
+    }
+    let ops: Vec<Op> = (0..36)
+        .map(|i| match i % 6 {
+            3 if i > 6 => Op::Retry { j: i - 7 },
+            5 if i > 6 => Op::ReuseKey { j: i - 4 },
+            4 => Op::Sign,
+            _ => Op::Submit {
+                month: 1 + (i % 5) as u8,
+                sku: 0,
+                volume: (i / 5) % VOLUMES.len(),
+                reason: i % 2 == 0,
+                by_manufacturer: i % 11 == 0,
+            },
+        })
+        .collect();
+    let mut retries_seen = 0;
+    for i in 0..ops.len() {
+        if i % 4 == 3 {
+            a = process(open().await, 64).0;
+        }
+        let exec = if i % 3 == 2 { &b } else { &a };
+        let got = seen(exec.execute(request(&p, &ops, i)).await);
+        let want = seen(full.execute(request(&p, &ops, i)).await);
+        retries_seen += usize::from(want.contains("dup=true"));
+        assert_eq!(got, want, "op {i} of {ops:?}");
+    }
+    assert!(retries_seen >= 3, "{retries_seen}");
+    assert!(b_snapshots.restored() >= 5, "{}", b_snapshots.restored());
+    assert_eq!(b_snapshots.ignored(), 0);
+}

@@ -235,9 +235,12 @@ impl Default for StateOptions {
 }
 
 impl StateOptions {
-    fn apply(self, config: &mut ServiceConfig) {
+    fn apply(self, config: &mut ServiceConfig, log: &JetStreamLog) {
         config.kept_streams = self.kept_streams;
         config.snapshot_every = self.snapshot_every;
+        config.snapshot_store = log
+            .snapshots()
+            .map(|s| Arc::new(s) as Arc<dyn synergy_eventlog::SnapshotStore>);
     }
 }
 
@@ -304,7 +307,7 @@ pub async fn up(
                 Arc::new(JetStreamLog::open(client.clone(), JetStreamConfig::default()).await?);
             let mut config = ServiceConfig::new(ServiceRole::All).views(data.join("views"));
             config.clock = clock;
-            states.apply(&mut config);
+            states.apply(&mut config, &log);
             let key = hooks.key(data)?;
             let delivering = crate::hooks::Delivering::start(
                 Arc::clone(&log),
@@ -362,7 +365,7 @@ pub async fn serve(
     let log = Arc::new(JetStreamLog::open(client.clone(), JetStreamConfig::default()).await?);
     let mut config = ServiceConfig::new(role);
     config.clock = clock;
-    states.apply(&mut config);
+    states.apply(&mut config, &log);
     if role.hosts(synergy_proto::Context::Evaluation) {
         config = config.views(data.join("views"));
     }
