@@ -23,7 +23,7 @@ use synergy_runtime::AnyCommand;
                   Without --nats it works on the embedded event log in --data (no server needed)."
 )]
 pub struct Cli {
-    /// A TOML file with `data`, `nats`, `log`, `log_format`, `body_limit`, `secure_cookies` and an `[import]`
+    /// A TOML file with `data`, `nats`, `log`, `log_format`, `body_limit`, `secure_cookies`, `kept_streams`, `snapshot_every` and an `[import]`
     /// table of limits; flags and environment variables win.
     #[arg(long, global = true, env = "SYNERGY_CONFIG")]
     pub config: Option<PathBuf>,
@@ -106,7 +106,7 @@ pub struct Cli {
     pub kept_streams: usize,
     /// `up` and `serve` save a stream's state as a snapshot once it is folded this many
     /// events past its last one (0: none saved), so that after a restart a command reads
-    /// only the events after it (docs/history.md).
+    /// only the events after it (docs/snapshots.md).
     #[arg(
         long,
         global = true,
