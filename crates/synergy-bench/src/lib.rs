@@ -8,6 +8,7 @@
 //! crate, and it asserts nothing about timings — it reports them.
 
 pub mod alerts;
+pub mod commands;
 pub mod evaluation;
 pub mod eventlog;
 pub mod history;

@@ -45,6 +45,23 @@ enum Bench {
     /// Webhook delivery: an alert's commit to a receiver on loopback, against a bare POST
     /// to the same receiver.
     Webhooks(WebhooksArgs),
+    /// Commands a second through the executor (price checks on 64 campaigns), one task and
+    /// 64 tasks, against appending the same commits to a fresh log of the same backend.
+    Commands(CommandsArgs),
+}
+
+#[derive(Debug, Args)]
+struct CommandsArgs {
+    /// Fewer commands: 2 rounds of 1,000 sequential and 1,920 concurrent instead of 4 of
+    /// 4,000 and 7,680.
+    #[arg(long)]
+    quick: bool,
+    /// Also print every figure as one JSON object on the last line.
+    #[arg(long)]
+    json: bool,
+    /// Measure only one backend.
+    #[arg(long, value_enum, default_value_t = BackendArg::All)]
+    backend: BackendArg,
 }
 
 #[derive(Debug, Args)]
@@ -189,6 +206,20 @@ async fn main() -> anyhow::Result<()> {
             let report =
                 synergy_bench::history::run(synergy_bench::history::Options { quick: args.quick })
                     .await?;
+            (report.table(), report.json(), args.json)
+        }
+        Bench::Commands(args) => {
+            let (sled, jetstream) = match args.backend {
+                BackendArg::All => (true, true),
+                BackendArg::Sled => (true, false),
+                BackendArg::Jetstream => (false, true),
+            };
+            let report = synergy_bench::commands::run(synergy_bench::commands::Options {
+                quick: args.quick,
+                sled,
+                jetstream,
+            })
+            .await?;
             (report.table(), report.json(), args.json)
         }
         Bench::Web(args) => {
