@@ -318,9 +318,10 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         });
     }
     report.facts.insert("samples".into(), json!(samples));
-    report
-        .facts
-        .insert("snapshot_interval".into(), json!(snapshot::DEFAULT_INTERVAL));
+    report.facts.insert(
+        "snapshot_interval".into(),
+        json!(snapshot::DEFAULT_INTERVAL),
+    );
     report.facts.insert(
         "kept_capacity".into(),
         json!(synergy_runtime::kept::DEFAULT_CAPACITY),

@@ -151,22 +151,6 @@ impl Metrics {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn latency_falls_into_every_bucket_at_or_above_it() {
-        let m = Metrics::default();
-        m.request("GET", "/healthz", 200, Duration::from_millis(30));
-        let text = m.render();
-        assert!(text.contains("route=\"/healthz\",le=\"0.025000\"} 0"));
-        assert!(text.contains("route=\"/healthz\",le=\"0.050000\"} 1"));
-        assert!(text.contains("le=\"+Inf\"} 1"));
-        assert!(text.contains("status=\"200\"} 1"));
-    }
-}
-
 /// The stream snapshots of a process that executes commands itself
 /// (`synergy_runtime::snapshot`).
 pub fn render_snapshots(out: &mut String, counts: synergy_runtime::snapshot::SnapshotCounts) {
@@ -191,5 +175,21 @@ pub fn render_snapshots(out: &mut String, counts: synergy_runtime::snapshot::Sna
             out,
             "# HELP {name} {help}\n# TYPE {name} counter\n{name} {n}"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_falls_into_every_bucket_at_or_above_it() {
+        let m = Metrics::default();
+        m.request("GET", "/healthz", 200, Duration::from_millis(30));
+        let text = m.render();
+        assert!(text.contains("route=\"/healthz\",le=\"0.025000\"} 0"));
+        assert!(text.contains("route=\"/healthz\",le=\"0.050000\"} 1"));
+        assert!(text.contains("le=\"+Inf\"} 1"));
+        assert!(text.contains("status=\"200\"} 1"));
     }
 }

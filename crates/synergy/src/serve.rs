@@ -331,6 +331,7 @@ pub async fn up(
 }
 
 /// `synergy serve <service>`: one service (or `gateway`) as its own process over NATS.
+#[allow(clippy::too_many_arguments)] // `up`'s options and the service to run
 pub async fn serve(
     service: &str,
     data: &Path,
