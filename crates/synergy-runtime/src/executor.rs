@@ -510,15 +510,54 @@ impl<L: EventLog> Executor<L> {
         self.snapshots.as_ref()
     }
 
-    /// `stream`'s state as its snapshot holds it, or a fresh one.
-    async fn restore<S: Default + serde::de::DeserializeOwned>(
+    /// `stream`'s state up to the log's head: `kept` (a kept state) with the events after it
+    /// folded on, or else the stream's snapshot with the events after it, or else the
+    /// whole stream. A snapshot is used only if the log holds its last commit where it
+    /// says (a log replaced under its snapshots, or a snapshot of a stream since written
+    /// otherwise, is ignored and counted).
+    async fn caught_up<D: Decide>(
         &self,
         stream: &StreamId,
-    ) -> Kept<S> {
-        match &self.snapshots {
-            Some(snapshots) => snapshots.restore(stream).await,
-            None => Kept::default(),
+        kept: Option<Kept<D::State>>,
+    ) -> Result<Kept<D::State>, ExecuteError> {
+        if let Some(kept) = kept {
+            let tail = self
+                .log
+                .load_aggregate_after(stream, kept.version, kept.position)
+                .await?;
+            return Ok(kept.fold(&tail.commits, tail.version, D::evolve));
         }
+        if let Some(snapshots) = &self.snapshots {
+            let restored: Kept<D::State> = snapshots.restore(stream).await;
+            let newest = restored
+                .commits
+                .iter()
+                .max_by_key(|&(_, &version)| version)
+                .map(|(&id, &version)| (id, version));
+            if let Some((id, first)) = newest.filter(|_| restored.version > 0) {
+                let from = self
+                    .log
+                    .load_aggregate_after(
+                        stream,
+                        first - 1,
+                        Position(restored.position.get().saturating_sub(1)),
+                    )
+                    .await?;
+                match from.commits.first() {
+                    Some(last)
+                        if last.commit.commit_id == id && last.position == restored.position =>
+                    {
+                        return Ok(restored.fold(&from.commits[1..], from.version, D::evolve));
+                    }
+                    _ => snapshots.not_in_the_log(stream),
+                }
+            }
+        }
+        let all = self
+            .log
+            .load_aggregate_after(stream, 0, Position::default())
+            .await?;
+        Ok(Kept::default().fold(&all.commits, all.version, D::evolve))
     }
 
     /// Saves a snapshot of `kept` if one is due.
@@ -639,19 +678,20 @@ impl<L: EventLog> Executor<L> {
         &self,
         stream: &StreamId,
     ) -> Result<Arc<Kept<D::State>>, ExecuteError> {
-        let (kept, restored) = match self.states.get::<D::State>(stream) {
-            Some(kept) => (kept, false),
-            None => (Arc::new(self.restore(stream).await), true),
+        // Only the commands of a stream's own context save its snapshots: over NATS a
+        // service may write its own context's alone (deploy/nats/accounts.conf).
+        let Some(kept) = self.states.get::<D::State>(stream) else {
+            let kept = Arc::new(self.caught_up::<D>(stream, None).await?);
+            self.states.put(stream, Arc::clone(&kept));
+            return Ok(kept);
         };
         let tail = self
             .log
             .load_aggregate_after(stream, kept.version, kept.position)
             .await?;
-        if tail.commits.is_empty() && tail.version <= kept.version && !restored {
+        if tail.commits.is_empty() && tail.version <= kept.version {
             return Ok(kept);
         }
-        // Only the commands of a stream's own context save its snapshots: over NATS a
-        // service may write its own context's alone (deploy/nats/accounts.conf).
         let kept =
             Arc::new(Arc::unwrap_or_clone(kept).fold(&tail.commits, tail.version, D::evolve));
         self.states.put(stream, Arc::clone(&kept));
@@ -801,15 +841,8 @@ impl<L: EventLog> Executor<L> {
             // The stream's kept state with what was appended since folded on. Quarantined
             // records are passed over (the log reports them); the version is what an
             // append must expect after what was read.
-            let kept = match self.states.take::<D::State>(&stream) {
-                Some(kept) => kept,
-                None => self.restore(&stream).await,
-            };
-            let tail = self
-                .log
-                .load_aggregate_after(&stream, kept.version, kept.position)
-                .await?;
-            let mut kept = kept.fold(&tail.commits, tail.version, D::evolve);
+            let kept = self.states.take::<D::State>(&stream);
+            let mut kept = self.caught_up::<D>(&stream, kept).await?;
             // A state restored from a snapshot holds older ids only as a filter: where it
             // cannot rule this command's out, the whole history decides.
             if !kept.commits.contains_key(&ids.commit)

@@ -274,6 +274,14 @@ impl Snapshots {
         self.saved.load(Ordering::Relaxed)
     }
 
+    /// Counts a snapshot that decoded but whose last commit the log does not hold where
+    /// it says: it is ignored like one that does not decode.
+    pub fn not_in_the_log(&self, stream: &StreamId) {
+        self.ignored.fetch_add(1, Ordering::Relaxed);
+        self.restored.fetch_sub(1, Ordering::Relaxed);
+        tracing::warn!(%stream, "snapshot ignored: the log does not hold its last commit where it says; folding from the log");
+    }
+
     /// The three counts at once.
     pub fn counts(&self) -> SnapshotCounts {
         SnapshotCounts {

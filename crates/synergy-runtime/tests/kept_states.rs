@@ -544,3 +544,55 @@ async fn snapshots_on_jetstream_decide_as_the_full_fold() {
     assert!(b_snapshots.restored() >= 5, "{}", b_snapshots.restored());
     assert_eq!(b_snapshots.ignored(), 0);
 }
+
+/// Snapshots of another log (a log replaced, its snapshots left beside it) name commits the
+/// log does not hold where they say: they are ignored, and the stream folded from the log.
+#[tokio::test]
+async fn snapshots_of_another_log_are_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(
+        "2008-06-12".parse::<Date>().unwrap().start(),
+    ));
+    let store = Arc::new(SledSnapshots::open(dir.path().join("snapshots")).unwrap());
+    let p = PartnershipId::new("hongyun-changzhi").unwrap();
+    let ops: Vec<Op> = (0..6)
+        .map(|i| Op::Submit {
+            month: 1 + (i % 3) as u8,
+            sku: 0,
+            volume: i % VOLUMES.len(),
+            reason: true,
+            by_manufacturer: false,
+        })
+        .collect();
+    let old = Arc::new(SledLog::open(dir.path().join("old")).unwrap());
+    let (first, _) = snapshotted(&old, &clock, &store, 64);
+    first
+        .execute(Request::new(operator(), sign(&p)))
+        .await
+        .unwrap();
+    first
+        .execute(Request::new(manufacturer(), register(&p, 0)))
+        .await
+        .unwrap();
+    for i in 0..ops.len() {
+        first.execute(request(&p, &ops, i)).await.unwrap();
+    }
+    // A new log with the partnership and two months: the snapshots are the old log's.
+    let new = Arc::new(SledLog::open(dir.path().join("new")).unwrap());
+    let full_log = Arc::new(SledLog::open(dir.path().join("full")).unwrap());
+    let full = executor(&full_log, &clock, 0);
+    for (who, command) in [(operator(), sign(&p)), (manufacturer(), register(&p, 0))] {
+        executor(&new, &clock, 0)
+            .execute(Request::new(who.clone(), command.clone()))
+            .await
+            .unwrap();
+        full.execute(Request::new(who, command)).await.unwrap();
+    }
+    let (restarted, counted) = snapshotted(&new, &clock, &store, 64);
+    for i in [0, 4, 5] {
+        let got = seen(restarted.execute(request(&p, &ops, i)).await);
+        let want = seen(full.execute(request(&p, &ops, i)).await);
+        assert_eq!(got, want, "op {i}");
+    }
+    assert!(counted.ignored() >= 1, "{}", counted.ignored());
+}
