@@ -22,12 +22,16 @@ fn counter(addr: &str, admin: &str, name: &str) -> u64 {
         .unwrap()
 }
 
-/// The distributor's analysis of `month`, recorded.
-fn analysis(data: &Path, addr: &str, month: &str) {
+/// The distributor's analysis of July, take `n` (a revision after the first).
+fn analysis(data: &Path, addr: &str, n: u32) {
     let distributor = token(data, "changzhi-tobacco", "distributor");
-    let path = format!("/v1/partnerships/hongyun-changzhi/analyses/{month}");
-    let body = serde_json::json!({ "text": format!("{month}: volumes held") }).to_string();
-    let (status, answer) = http(addr, "POST", &path, &distributor, &body);
+    let path = "/v1/partnerships/hongyun-changzhi/analyses/2008-07";
+    let mut body = serde_json::json!({ "text": format!("July, take {n}") });
+    if n > 1 {
+        body["reason"] = format!("take {n}").into();
+    }
+    let body = body.to_string();
+    let (status, answer) = http(addr, "POST", path, &distributor, &body);
     assert_eq!(status, 201, "{answer}");
 }
 
@@ -51,8 +55,8 @@ fn snapshots_and_kept_states_follow_the_flag_the_environment_and_the_file() {
         None,
     );
     let admin = up.admin();
-    analysis(&data, &up.addr, "2008-07");
-    analysis(&data, &up.addr, "2008-08");
+    analysis(&data, &up.addr, 1);
+    analysis(&data, &up.addr, 2);
     let saved = counter(&up.addr, &admin, "synergy_snapshots_saved_total");
     let restored = counter(&up.addr, &admin, "synergy_snapshots_restored_total");
     assert!(saved >= 2, "saved {saved}");
@@ -78,7 +82,7 @@ fn snapshots_and_kept_states_follow_the_flag_the_environment_and_the_file() {
         &[],
         None,
     );
-    analysis(&data, &up.addr, "2008-09");
+    analysis(&data, &up.addr, 3);
     assert_eq!(
         counter(&up.addr, &admin, "synergy_snapshots_saved_total"),
         0
