@@ -9,7 +9,11 @@
 //! is whole, of this build's schema, of the stream asked for, of this build's
 //! [`STATE_LAYOUT`], and decodes; otherwise it is counted ([`Snapshots::ignored`]) and
 //! the stream is folded from the log. A snapshot is never trusted beyond the log either:
-//! the events after its version are read as they are after a kept state's.
+//! it is used only if the log holds its last commit at its position, and the events
+//! after it are read as they are after a kept state's. Only a stream's own commands save
+//! it (over NATS a service may write its own context's snapshots alone), and a state
+//! pushed out of the kept states is not saved on the way out (that happens under their
+//! lock; it is at most an interval past its snapshot anyway).
 //!
 //! **Idempotency.** A decision needs, besides the state, every commit id and request id of
 //! the stream (a retry answers as the first time; a key reused with another body is
