@@ -19,6 +19,7 @@ pub mod nats;
 pub mod projection;
 pub mod query;
 pub mod schedule;
+pub mod snapshot;
 pub mod webhook;
 
 pub use api::{

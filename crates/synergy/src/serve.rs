@@ -214,6 +214,36 @@ impl HookOptions {
     }
 }
 
+/// Most `--kept-streams`: the map of kept states is allocated for all of them at start.
+pub const MAX_KEPT_STREAMS: usize = 1_000_000;
+
+/// How many stream states a process keeps in memory and how often it snapshots them
+/// (`--kept-streams`, `--snapshot-every`; `synergy_runtime::snapshot`).
+#[derive(Debug, Clone, Copy)]
+pub struct StateOptions {
+    pub kept_streams: usize,
+    pub snapshot_every: u64,
+}
+
+impl Default for StateOptions {
+    fn default() -> Self {
+        Self {
+            kept_streams: synergy_runtime::kept::DEFAULT_CAPACITY,
+            snapshot_every: synergy_runtime::snapshot::DEFAULT_INTERVAL,
+        }
+    }
+}
+
+impl StateOptions {
+    fn apply(self, config: &mut ServiceConfig, log: &JetStreamLog) {
+        config.kept_streams = self.kept_streams;
+        config.snapshot_every = self.snapshot_every;
+        config.snapshot_store = log
+            .snapshots()
+            .map(|s| Arc::new(s) as Arc<dyn synergy_eventlog::SnapshotStore>);
+    }
+}
+
 /// `synergy up`: every service and the gateway in one process.
 pub async fn up(
     data: &Path,
@@ -222,6 +252,7 @@ pub async fn up(
     options: GatewayOptions,
     clock: Arc<dyn Clock>,
     hooks: &HookOptions,
+    states: StateOptions,
 ) -> anyhow::Result<ExitCode> {
     let stop = shutdown_signal();
     match nats_url {
@@ -231,7 +262,10 @@ pub async fn up(
                 let (api, _clock) = crate::demo::prepare(data).await?;
                 drop(api);
             }
-            let local = Local::open_embedded(data, clock)?.followed();
+            let local = Local::open_embedded(data, clock)?
+                .with_kept_states(states.kept_streams)
+                .with_snapshot_interval(states.snapshot_every)
+                .followed();
             let consumer = tokio::spawn(projection::run(
                 Arc::clone(local.log()),
                 Arc::clone(local.views()),
@@ -273,6 +307,7 @@ pub async fn up(
                 Arc::new(JetStreamLog::open(client.clone(), JetStreamConfig::default()).await?);
             let mut config = ServiceConfig::new(ServiceRole::All).views(data.join("views"));
             config.clock = clock;
+            states.apply(&mut config, &log);
             let key = hooks.key(data)?;
             let delivering = crate::hooks::Delivering::start(
                 Arc::clone(&log),
@@ -296,6 +331,7 @@ pub async fn up(
 }
 
 /// `synergy serve <service>`: one service (or `gateway`) as its own process over NATS.
+#[allow(clippy::too_many_arguments)] // `up`'s options and the service to run
 pub async fn serve(
     service: &str,
     data: &Path,
@@ -304,6 +340,7 @@ pub async fn serve(
     options: GatewayOptions,
     clock: Arc<dyn Clock>,
     hooks: &HookOptions,
+    states: StateOptions,
 ) -> anyhow::Result<ExitCode> {
     let Some(url) = nats_url else {
         bail!(
@@ -312,7 +349,7 @@ pub async fn serve(
     };
     // Every service and the gateway on --addr: what `up --nats` runs.
     if service == "all" {
-        return up(data, Some(url), addr, options, clock, hooks).await;
+        return up(data, Some(url), addr, options, clock, hooks, states).await;
     }
     let stop = shutdown_signal();
     if service == "gateway" {
@@ -329,6 +366,7 @@ pub async fn serve(
     let log = Arc::new(JetStreamLog::open(client.clone(), JetStreamConfig::default()).await?);
     let mut config = ServiceConfig::new(role);
     config.clock = clock;
+    states.apply(&mut config, &log);
     if role.hosts(synergy_proto::Context::Evaluation) {
         config = config.views(data.join("views"));
     }

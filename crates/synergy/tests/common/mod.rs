@@ -221,6 +221,13 @@ impl Up {
         Up::start(data, &["up", "--demo", "--addr", "127.0.0.1:0"], &[], None)
     }
 
+    /// Kills it with SIGKILL, as a crash would, and reaps it.
+    pub fn kill9(mut self) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-KILL", &pid]).status().unwrap();
+        let _ = self.child.wait();
+    }
+
     /// The admin token printed at the first start.
     pub fn admin(&self) -> String {
         self.token.clone().expect("a first-start admin token")
