@@ -72,6 +72,11 @@ pub enum DecodeError {
     },
     #[error("{trailing} unexpected trailing bytes after the body (schema version {version})")]
     TrailingBytes { version: u16, trailing: usize },
+    #[error("{len} bytes are more than a frame of this kind may hold ({max})")]
+    TooLong { len: usize, max: usize },
+    /// The body is not the one the checksum was taken of: a torn or damaged write.
+    #[error("the checksum does not match the body (a torn or damaged write)")]
+    Checksum,
     #[error("malformed commit group: {reason}")]
     MalformedGroup { reason: String },
     /// The record decodes, but it was stored on another subject than the one its stream

@@ -14,6 +14,7 @@ pub mod principal;
 #[cfg(feature = "openapi")]
 mod schema;
 pub mod shape;
+pub mod snapshot;
 pub mod subject;
 mod text_serde;
 pub mod time;

@@ -19,6 +19,20 @@ pub const QUERY_ROOT: &str = "syn.qry";
 pub const ADMIN_ROOT: &str = "syn.adm";
 /// Every commit subject; the event stream binds this.
 pub const ALL_COMMITS: &str = "syn.evt.>";
+/// The JetStream key-value bucket of stream snapshots, beside the event stream.
+pub const SNAPSHOT_BUCKET: &str = "synergy-snapshots";
+
+/// The key of `stream`'s snapshot in [`SNAPSHOT_BUCKET`]: `<context>.<partnership>.<aggregate>`
+/// with the aggregate's `:` written `=` (keys take no `:`; ids hold no `=`, so keys stay
+/// one per stream).
+pub fn snapshot_key(stream: &StreamId) -> String {
+    format!(
+        "{}.{}.{}",
+        stream.context.as_str(),
+        stream.partnership,
+        stream.aggregate.as_str().replace(':', "=")
+    )
+}
 
 /// What a service requests to learn that the server has read its subscriptions before it
 /// calls itself ready: JetStream's account-info API, which every service user may publish

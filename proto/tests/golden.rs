@@ -197,3 +197,33 @@ fn corrupted_vectors_are_typed_errors() {
         Err(codec::DecodeError::UnknownVersion { found: 3 })
     ));
 }
+
+#[test]
+fn a_snapshot_envelope_matches_its_golden_vector() {
+    use synergy_proto::snapshot::{
+        IdFilter, Snapshot, SnapshotCommit, decode_snapshot, encode_snapshot,
+    };
+    let commit = commit_of(every_event(&Fields::fixed()).remove(0), 5);
+    let snapshot = Snapshot {
+        stream: commit.stream.clone(),
+        version: 1_000,
+        position: 4_321,
+        layout: 1,
+        commits: vec![SnapshotCommit {
+            commit_id: commit.commit_id,
+            first_version: 1_000,
+            request: Some(Uuid::from_u128(0x0190_0000_0000_8000_8000_0000_0000_0001)),
+        }],
+        older: IdFilter {
+            hashes: 7,
+            bits: vec![0x81, 0x00, 0x42, 0xff],
+        },
+        state: vec![0x03, 0x01, 0x02, 0x03],
+    };
+    let bytes = encode_snapshot(&snapshot);
+    let stored = check_vector("snapshot_envelope", &format!("{snapshot:#?}"), &bytes);
+    assert_eq!(
+        decode_snapshot(&stored).expect("golden vector decodes"),
+        snapshot
+    );
+}

@@ -74,6 +74,13 @@ impl Plan {
     }
 }
 
+/// The commands a run makes in all: (sequential, per task in the concurrent phase), for a
+/// peer to do the same work.
+pub fn totals(quick: bool) -> (usize, usize) {
+    let plan = Plan::new(quick);
+    (plan.rounds * plan.sequential, plan.rounds * plan.per_task)
+}
+
 /// One partnership with [`CAMPAIGNS`] launched campaigns, on some log.
 struct World<L> {
     exec: Executor<L>,

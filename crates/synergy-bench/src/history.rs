@@ -5,7 +5,10 @@
 //! through the executor that keeps stream states between commands (the product), through
 //! one that keeps none and folds the campaign's whole history each time (what every
 //! command did before states were kept), and beside the raw baseline: a bare
-//! `SledLog::append` of the same commit, with no decision at all.
+//! `SledLog::append` of the same commit, with no decision at all. And after a restart: a
+//! fresh executor for each command (nothing kept in memory), which restores the campaign
+//! from its latest snapshot (saved every `snapshot::DEFAULT_INTERVAL` events) and folds
+//! only the events after it.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -14,11 +17,12 @@ use anyhow::Context as _;
 use serde_json::json;
 use synergy_brand::SkuEntry;
 use synergy_domain::Principal;
-use synergy_eventlog::{EventLog, ExpectedVersion, SledLog};
+use synergy_eventlog::{EventLog, ExpectedVersion, SledLog, SledSnapshots};
 use synergy_marketing::Command as Mkt;
 use synergy_proto::{
     BrandId, CampaignId, Commit, Date, OrgId, OutletId, PartnershipId, Role, SkuId, Yuan,
 };
+use synergy_runtime::snapshot::{self, Snapshots};
 use synergy_runtime::{AnyCommand, Executor, ManualClock, Request};
 
 use crate::measure::{Latencies, LatencySummary, millis};
@@ -31,6 +35,8 @@ pub struct Options {
 
 struct World {
     log: Arc<SledLog>,
+    /// The snapshot store beside the log, as `synergy up` keeps one.
+    snapshots: Arc<SledSnapshots>,
     clock: Arc<ManualClock>,
     p: PartnershipId,
     campaign: CampaignId,
@@ -52,6 +58,7 @@ fn check(w: &World, n: usize) -> anyhow::Result<AnyCommand> {
 /// A signed partnership with a catalogue and a launched campaign, in a fresh log.
 async fn world(dir: &std::path::Path) -> anyhow::Result<World> {
     let log = Arc::new(SledLog::open(dir.join("log"))?);
+    let snapshots = Arc::new(SledSnapshots::open(dir.join("snapshots"))?);
     let clock = Arc::new(ManualClock::new("2008-06-12".parse::<Date>()?.start()));
     let p = PartnershipId::new("hongyun-changzhi")?;
     let (hongyun, changzhi) = (OrgId::new("hongyun")?, OrgId::new("changzhi")?);
@@ -121,6 +128,7 @@ async fn world(dir: &std::path::Path) -> anyhow::Result<World> {
     }
     Ok(World {
         log,
+        snapshots,
         clock,
         p,
         campaign,
@@ -129,9 +137,15 @@ async fn world(dir: &std::path::Path) -> anyhow::Result<World> {
     })
 }
 
+/// An executor as a process has it: states kept, snapshots saved at the default interval.
+fn process(w: &World) -> Executor<SledLog> {
+    let snapshots = Snapshots::new(w.snapshots.clone(), snapshot::DEFAULT_INTERVAL);
+    Executor::new(Arc::clone(&w.log), w.clock.clone()).with_snapshots(Arc::new(snapshots))
+}
+
 /// Adds price checks through an executor that keeps states, up to `n` in all.
 async fn grow(w: &mut World, n: usize) -> anyhow::Result<()> {
-    let exec = Executor::new(Arc::clone(&w.log), w.clock.clone());
+    let exec = process(w);
     while w.checks < n {
         let command = check(w, w.checks)?;
         exec.execute(Request::new(w.manufacturer.clone(), command))
@@ -155,6 +169,23 @@ async fn time(
         exec.execute(Request::new(w.manufacturer.clone(), command))
             .await
             .context("a timed price check")?;
+        lat.record(started.elapsed());
+        w.checks += 1;
+    }
+    lat.summary().context("no samples")
+}
+
+/// `samples` more checks, each through a fresh process's executor (nothing kept): the
+/// campaign restored from its snapshot, the events after it folded on.
+async fn restarted(w: &mut World, samples: usize) -> anyhow::Result<LatencySummary> {
+    let mut lat = Latencies::with_capacity(samples);
+    for _ in 0..samples {
+        let command = check(w, w.checks)?;
+        let exec = process(w);
+        let started = Instant::now();
+        exec.execute(Request::new(w.manufacturer.clone(), command))
+            .await
+            .context("a check after a restart")?;
         lat.record(started.elapsed());
         w.checks += 1;
     }
@@ -210,19 +241,27 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
     for &n in sizes {
         grow(&mut w, n).await?;
         // Warmed by one command, as a running process is.
-        let kept = Executor::new(Arc::clone(&w.log), w.clock.clone());
+        let kept = process(&w);
         time(&mut w, &kept, 1).await?;
         let with_states = time(&mut w, &kept, samples).await?;
         let full = Executor::new(Arc::clone(&w.log), w.clock.clone()).with_kept_states(0);
         // The full fold costs O(history): fewer samples of it at the largest sizes.
         let full_samples = if n >= 10_000 { samples / 4 } else { samples };
         let folding = time(&mut w, &full, full_samples.max(10)).await?;
+        let after_restart = restarted(&mut w, samples).await?;
         let bare = raw(&mut w, samples).await?;
         let size = synergy_evaluation::figure::group_thousands(&n.to_string());
         report.latencies.push(LatencyRow {
             key: "kept",
             label: format!("one more check, {size} in the campaign, states kept"),
             figure: with_states,
+            baseline: Some(bare),
+            p99_ceiling_ms: None,
+        });
+        report.latencies.push(LatencyRow {
+            key: "restarted",
+            label: format!("one more check, {size} in the campaign, after a restart (snapshot)"),
+            figure: after_restart,
             baseline: Some(bare),
             p99_ceiling_ms: None,
         });
@@ -248,6 +287,27 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
             });
         }
         report.comparisons.push(Comparison {
+            key: "restarted_over_fresh",
+            label: format!(
+                "after a restart p50 at {size} / kept p50 at {} (the fresh aggregate)",
+                sizes[0]
+            ),
+            unit: "µs",
+            figure: ms(after_restart) * 1e3,
+            baseline_label: format!("kept p50 at {}", sizes[0]),
+            baseline: ms(first) * 1e3,
+            target: None,
+        });
+        report.comparisons.push(Comparison {
+            key: "full_fold_over_restarted",
+            label: format!("full fold p50 / after a restart p50 at {size}"),
+            unit: "µs",
+            figure: ms(folding) * 1e3,
+            baseline_label: "after a restart p50".into(),
+            baseline: ms(after_restart) * 1e3,
+            target: None,
+        });
+        report.comparisons.push(Comparison {
             key: "full_fold_over_kept",
             label: format!("full fold p50 / kept p50 at {size}"),
             unit: "µs",
@@ -258,6 +318,10 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         });
     }
     report.facts.insert("samples".into(), json!(samples));
+    report.facts.insert(
+        "snapshot_interval".into(),
+        json!(snapshot::DEFAULT_INTERVAL),
+    );
     report.facts.insert(
         "kept_capacity".into(),
         json!(synergy_runtime::kept::DEFAULT_CAPACITY),

@@ -33,7 +33,7 @@ pub struct SkuEntry {
 }
 
 /// A registered SKU.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Sku {
     pub sku: SkuId,
@@ -44,7 +44,7 @@ pub struct Sku {
 }
 
 /// One recorded move of a brand's stage.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StageChange {
     pub from: BrandStage,
@@ -54,7 +54,7 @@ pub struct StageChange {
 }
 
 /// A brand introduced into the region, with its current stage and how it got there.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BrandRecord {
     pub brand: BrandId,
@@ -92,7 +92,7 @@ impl BrandRecord {
 }
 
 /// The current evaluation of one brand for one period.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Evaluation {
     pub brand: BrandId,
@@ -105,7 +105,7 @@ pub struct Evaluation {
 }
 
 /// A recorded culture activity.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CultureActivity {
     pub brand: Option<BrandId>,
@@ -116,7 +116,7 @@ pub struct CultureActivity {
 }
 
 /// The folded state of a partnership's brand portfolio.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Portfolio {
     skus: BTreeMap<SkuId, Sku>,
     brands: BTreeMap<BrandId, BrandRecord>,

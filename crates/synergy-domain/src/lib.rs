@@ -305,7 +305,17 @@ pub trait BoundedContext {
     /// default being a stream with none. The fold is pure, so a state folded up to some
     /// version with the later events folded onto it is the state of the whole stream:
     /// the runtime keeps states between commands and folds only what was appended since.
-    type State: Default + Clone + fmt::Debug + Send + Sync + 'static;
+    /// A state is also persisted as a snapshot (the runtime's `snapshot` module) and
+    /// read back equal, so it serializes; its encoding is the wire's (`synergy-proto`).
+    type State: Default
+        + Clone
+        + PartialEq
+        + fmt::Debug
+        + Serialize
+        + DeserializeOwned
+        + Send
+        + Sync
+        + 'static;
 
     /// The stream (partnership and aggregate) the command acts on.
     fn stream_of(command: &Self::Command) -> StreamId;

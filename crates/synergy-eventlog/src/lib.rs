@@ -9,10 +9,12 @@ pub mod jetstream;
 pub mod nats;
 pub mod sled_log;
 pub mod sled_sync;
+pub mod snapshots;
 
-pub use jetstream::{JetStreamConfig, JetStreamLog, JetStreamOpenError};
+pub use jetstream::{JetStreamConfig, JetStreamLog, JetStreamOpenError, JetStreamSnapshots};
 pub use nats::NatsAddress;
 pub use sled_log::SledLog;
+pub use snapshots::{SledSnapshots, SnapshotError, SnapshotStore};
 
 use std::fmt;
 

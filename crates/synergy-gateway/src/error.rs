@@ -292,3 +292,48 @@ impl IntoResponse for Problem {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use synergy_eventlog::Position;
+    use synergy_proto::{PartnershipId, Uuid};
+    use synergy_runtime::{Corrupt, Lag, NotReady, Unavailable};
+
+    use super::*;
+
+    #[test]
+    fn an_operators_fault_reaches_the_caller_as_its_class_and_nothing_of_it() {
+        let lag = Lag {
+            at: Position(3),
+            waiting_for: Position(5),
+        };
+        let stream = synergy_strategy::stream_for(&PartnershipId::new("p1").unwrap());
+        let faults = [
+            ApiError::Execute(ExecuteError::Corrupt(Corrupt::Record {
+                position: Position(7),
+                subject: Some("syn.evt.strategy.p1.p1".into()),
+                reason: "bad bytes".into(),
+            })),
+            ApiError::Execute(ExecuteError::Corrupt(Corrupt::Commit {
+                stream,
+                commit: Uuid::nil(),
+            })),
+            ApiError::Execute(ExecuteError::Corrupt(Corrupt::read_models("bad bytes"))),
+            ApiError::Execute(ExecuteError::Unavailable(Unavailable::ReadModelsBehind(
+                lag,
+            ))),
+            ApiError::NotReady(NotReady::Behind(lag)),
+            ApiError::NotReady(NotReady::unreadable("the meeting", "bad bytes")),
+        ];
+        for fault in faults {
+            let said = fault.to_string();
+            let problem = Problem::from(fault);
+            let message = &problem.body.message;
+            let internals = ["@", "syn.", "p1", "bad bytes", "meeting", "read models at"];
+            assert!(internals.iter().any(|i| said.contains(i)), "{said}");
+            for internal in internals {
+                assert!(!message.contains(internal), "{said} answered {message:?}");
+            }
+        }
+    }
+}

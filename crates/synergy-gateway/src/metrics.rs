@@ -151,6 +151,33 @@ impl Metrics {
     }
 }
 
+/// The stream snapshots of a process that executes commands itself
+/// (`synergy_runtime::snapshot`).
+pub fn render_snapshots(out: &mut String, counts: synergy_runtime::snapshot::SnapshotCounts) {
+    for (name, help, n) in [
+        (
+            "synergy_snapshots_restored_total",
+            "Stream states restored from a snapshot instead of folded from the whole log.",
+            counts.restored,
+        ),
+        (
+            "synergy_snapshots_saved_total",
+            "Stream snapshots saved.",
+            counts.saved,
+        ),
+        (
+            "synergy_snapshots_ignored_total",
+            "Stored snapshots not used (torn, of another schema, stream or state layout, or undecodable); the stream was folded from the log.",
+            counts.ignored,
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {n}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -648,6 +648,9 @@ pub async fn metrics(State(s): State<GatewayState>) -> Response {
             if let Some(outbox) = &s.webhook_outbox {
                 crate::webhooks::render_metrics(&mut text, outbox);
             }
+            if let Some(counts) = s.api.snapshot_counts().await {
+                crate::metrics::render_snapshots(&mut text, counts);
+            }
             text
         },
     )

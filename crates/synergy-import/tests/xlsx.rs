@@ -60,10 +60,7 @@ fn workbook(rows: &[Vec<V>]) -> Vec<u8> {
 }
 
 fn market_header() -> Vec<V> {
-    common::MARKET_HEADER
-        .split(',')
-        .map(|h| T(Box::leak(h.to_owned().into_boxed_str())))
-        .collect()
+    common::MARKET_HEADER.split(',').map(T).collect()
 }
 
 fn good_rows() -> Vec<Vec<V>> {

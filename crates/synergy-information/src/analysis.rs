@@ -58,7 +58,7 @@ pub struct Analysis {
 
 /// The analyses in force, by period: one period on a command's stream, several when a
 /// read gathers the streams of the months and quarters of a longer period.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Analyses {
     periods: BTreeMap<Period, Analysis>,
 }

@@ -48,48 +48,48 @@ const CONTEXT: Context = Context::Information;
 /// upload page all ask this one place.
 pub const MARKET_DATA_SIDE: Side = D;
 
+/// A command that names its month or order and the lines, and nothing more: such
+/// commands differ only in their verb, side, route and variant.
+macro_rules! lines_command {
+    (
+        $outer:ident($inner:ident::$variant:ident), $key:ident: $field:expr, $who:expr,
+        $path:literal, $verb:literal, $cli:expr, $doc:literal, $action:literal $(,)?
+    ) => {
+        Declared {
+            spec: CommandSpec::new(
+                CONTEXT,
+                $verb,
+                $cli,
+                $doc,
+                $action,
+                Who::Only($who),
+                $path,
+                &[Field::partnership(), $field, LINES],
+            ),
+            is: |c| matches!(c, Command::$outer($inner::$variant { .. })),
+            bind: |a| {
+                Ok(Command::$outer($inner::$variant {
+                    partnership: a.get("partnership")?,
+                    $key: a.get(stringify!($key))?,
+                    lines: lines(a)?,
+                }))
+            },
+        }
+    };
+}
+
 /// Every declared command of the information context.
 pub static COMMANDS: Declarations<Command> = Declarations(&[
-    Declared {
-        spec: CommandSpec::new(
-            CONTEXT,
-            "submit-demand-forecast",
-            ["forecast", "submit"],
-            "Submit the demand forecast for a month.",
-            "forecasting demand",
-            Who::Only(D),
-            "/v1/partnerships/{id}/forecasts",
-            &[Field::partnership(), MONTH, LINES],
-        ),
-        is: |c| matches!(c, Command::Forecast(F::SubmitDemandForecast { .. })),
-        bind: |a| {
-            Ok(Command::Forecast(F::SubmitDemandForecast {
-                partnership: a.get("partnership")?,
-                month: a.get("month")?,
-                lines: lines(a)?,
-            }))
-        },
-    },
-    Declared {
-        spec: CommandSpec::new(
-            CONTEXT,
-            "confirm-supply-plan",
-            ["forecast", "confirm-supply"],
-            "Confirm the supply plan for a forecast month.",
-            "confirming a supply plan",
-            Who::Only(M),
-            "/v1/partnerships/{id}/supply-plans",
-            &[Field::partnership(), MONTH, LINES],
-        ),
-        is: |c| matches!(c, Command::Forecast(F::ConfirmSupplyPlan { .. })),
-        bind: |a| {
-            Ok(Command::Forecast(F::ConfirmSupplyPlan {
-                partnership: a.get("partnership")?,
-                month: a.get("month")?,
-                lines: lines(a)?,
-            }))
-        },
-    },
+    lines_command!(
+        Forecast(F::SubmitDemandForecast), month: MONTH, D, "/v1/partnerships/{id}/forecasts",
+        "submit-demand-forecast", ["forecast", "submit"],
+        "Submit the demand forecast for a month.", "forecasting demand",
+    ),
+    lines_command!(
+        Forecast(F::ConfirmSupplyPlan), month: MONTH, M, "/v1/partnerships/{id}/supply-plans",
+        "confirm-supply-plan", ["forecast", "confirm-supply"],
+        "Confirm the supply plan for a forecast month.", "confirming a supply plan",
+    ),
     Declared {
         spec: CommandSpec::new(
             CONTEXT,
@@ -116,66 +116,21 @@ pub static COMMANDS: Declarations<Command> = Declarations(&[
             }))
         },
     },
-    Declared {
-        spec: CommandSpec::new(
-            CONTEXT,
-            "confirm-order",
-            ["order", "confirm"],
-            "Confirm the quantities of an order.",
-            "confirming an order",
-            Who::Only(M),
-            "/v1/partnerships/{id}/orders/{order}/confirmation",
-            &[Field::partnership(), ORDER, LINES],
-        ),
-        is: |c| matches!(c, Command::Order(O::Confirm { .. })),
-        bind: |a| {
-            Ok(Command::Order(O::Confirm {
-                partnership: a.get("partnership")?,
-                order: a.get("order")?,
-                lines: lines(a)?,
-            }))
-        },
-    },
-    Declared {
-        spec: CommandSpec::new(
-            CONTEXT,
-            "ship-order",
-            ["order", "ship"],
-            "Ship an order.",
-            "shipping an order",
-            Who::Only(M),
-            "/v1/partnerships/{id}/orders/{order}/shipment",
-            &[Field::partnership(), ORDER, LINES],
-        ),
-        is: |c| matches!(c, Command::Order(O::Ship { .. })),
-        bind: |a| {
-            Ok(Command::Order(O::Ship {
-                partnership: a.get("partnership")?,
-                order: a.get("order")?,
-                lines: lines(a)?,
-            }))
-        },
-    },
-    Declared {
-        spec: CommandSpec::new(
-            CONTEXT,
-            "receive-order",
-            ["order", "receive"],
-            "Record what of an order arrived.",
-            "receiving an order",
-            Who::Only(D),
-            "/v1/partnerships/{id}/orders/{order}/receipt",
-            &[Field::partnership(), ORDER, LINES],
-        ),
-        is: |c| matches!(c, Command::Order(O::Receive { .. })),
-        bind: |a| {
-            Ok(Command::Order(O::Receive {
-                partnership: a.get("partnership")?,
-                order: a.get("order")?,
-                lines: lines(a)?,
-            }))
-        },
-    },
+    lines_command!(
+        Order(O::Confirm), order: ORDER, M, "/v1/partnerships/{id}/orders/{order}/confirmation",
+        "confirm-order", ["order", "confirm"],
+        "Confirm the quantities of an order.", "confirming an order",
+    ),
+    lines_command!(
+        Order(O::Ship), order: ORDER, M, "/v1/partnerships/{id}/orders/{order}/shipment",
+        "ship-order", ["order", "ship"],
+        "Ship an order.", "shipping an order",
+    ),
+    lines_command!(
+        Order(O::Receive), order: ORDER, D, "/v1/partnerships/{id}/orders/{order}/receipt",
+        "receive-order", ["order", "receive"],
+        "Record what of an order arrived.", "receiving an order",
+    ),
     Declared {
         spec: CommandSpec::new(
             CONTEXT,

@@ -68,7 +68,7 @@ pub struct MonthPlan {
     pub supply: Option<VolumePlan>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Forecasts {
     months: BTreeMap<YearMonth, MonthPlan>,
 }

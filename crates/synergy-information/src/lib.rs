@@ -127,7 +127,7 @@ pub fn fold_analyses<'a>(history: impl IntoIterator<Item = &'a Event>) -> Analys
 
 /// An information stream folded: the market data's, the forecasts', an order's or an
 /// analysis's, as its commands read it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InformationState {
     pub market_data: MarketData,
     pub forecasts: Forecasts,

@@ -70,7 +70,7 @@ impl MonthRecord {
 }
 
 /// Every month's revisions for one partnership.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MarketData {
     /// Revisions of each month, oldest first; never empty for a present month.
     months: BTreeMap<YearMonth, Vec<MonthRecord>>,

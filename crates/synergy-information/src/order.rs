@@ -171,7 +171,7 @@ impl Order {
 }
 
 /// The state of one order stream: nothing until the order is placed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OrderState {
     order: Option<Order>,
 }

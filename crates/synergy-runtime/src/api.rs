@@ -13,16 +13,18 @@ use synergy_evaluation::model::PartnershipModel;
 use synergy_evaluation::planner::{self, PlannerError};
 use synergy_evaluation::render::{self, Format};
 use synergy_evaluation::{portfolio, report, value};
-use synergy_eventlog::{EventLog, Position, SledLog};
+use synergy_eventlog::{EventLog, Position, SledLog, SledSnapshots};
 use synergy_proto::events::evaluation::{ReportKind, Restatement};
 use synergy_proto::{CampaignId, Date, OrgId, PartnershipId, Percent, Period, Side};
 use synergy_strategy::Listed;
 
 use crate::clock::Clock;
 use crate::executor::{AnyCommand, Behind, ExecuteError, Executor, Models, Outcome, Request};
+use crate::fault::NotReady;
 use crate::history::{HistoryPage, HistoryQuery};
 use crate::projection::{ProjectionError, ProjectionStore};
 use crate::query::AnyQuery;
+use crate::snapshot::Snapshots;
 
 pub use crate::executor::READ_YOUR_WRITES_TIMEOUT;
 
@@ -49,7 +51,7 @@ pub enum ApiError {
     NotFound(#[from] NotFound),
     /// The read models did not reach the requested position in time. Retry.
     #[error("reports are not up to date yet ({0}); retry shortly")]
-    NotReady(String),
+    NotReady(NotReady),
     #[error("read models: {0}")]
     Projection(#[from] ProjectionError),
 }
@@ -178,6 +180,12 @@ pub trait Api: Send + Sync + 'static {
         None
     }
 
+    /// What this process did with stream snapshots, where it executes commands itself
+    /// (embedded; over NATS the services do, and log what they ignore).
+    async fn snapshot_counts(&self) -> Option<crate::snapshot::SnapshotCounts> {
+        None
+    }
+
     /// Freezes the live report as its next issued version, stating what changed since the
     /// previous version: evaluation's declared `issue-report` command, executed like every
     /// command, with its answer read into an [`IssuedReport`].
@@ -262,7 +270,7 @@ impl IssuedReport {
 impl From<Behind> for ApiError {
     fn from(behind: Behind) -> Self {
         match behind {
-            Behind::NotReady(m) => ApiError::NotReady(m),
+            Behind::NotReady(lag) => ApiError::NotReady(NotReady::Behind(lag)),
             Behind::Projection(e) => ApiError::Projection(e),
             Behind::Log(e) => ApiError::Execute(e.into()),
         }
@@ -303,7 +311,22 @@ impl Local<SledLog> {
             OpenEmbeddedError::Log(format!("{e}{hint}"))
         })?;
         let views = ProjectionStore::open(data.join("views"))?;
-        Ok(Self::new(Arc::new(log), Arc::new(views), clock))
+        // A snapshot store that cannot be opened costs speed, not correctness.
+        let snapshots = match SledSnapshots::open(data.join("snapshots")) {
+            Ok(store) => Some(Arc::new(Snapshots::new(
+                Arc::new(store),
+                crate::snapshot::DEFAULT_INTERVAL,
+            ))),
+            Err(e) => {
+                tracing::warn!(error = %e, "no snapshots: every state not kept folds from the log");
+                None
+            }
+        };
+        let mut local = Self::new(Arc::new(log), Arc::new(views), clock);
+        if let Some(snapshots) = snapshots {
+            local.exec = local.exec.with_snapshots(snapshots);
+        }
+        Ok(local)
     }
 }
 
@@ -341,6 +364,24 @@ impl<L: EventLog> Local<L> {
     /// [`crate::kept`].
     pub fn with_kept_states(mut self, streams: usize) -> Self {
         self.exec = self.exec.with_kept_states(streams);
+        self
+    }
+
+    /// Restores the states not kept from `snapshots`, and saves them there, where given.
+    pub fn with_snapshots(mut self, snapshots: Option<Arc<Snapshots>>) -> Self {
+        if let Some(snapshots) = snapshots {
+            self.exec = self.exec.with_snapshots(snapshots);
+        }
+        self
+    }
+
+    /// Writes a snapshot of a state every `events` events folded past the last one (0:
+    /// none written), where the executor keeps snapshots; see [`crate::snapshot`].
+    pub fn with_snapshot_interval(mut self, events: u64) -> Self {
+        if let Some(snapshots) = self.exec.snapshots() {
+            let every = Arc::new(snapshots.every(events));
+            self.exec = self.exec.with_snapshots(every);
+        }
         self
     }
 
@@ -483,6 +524,10 @@ impl<L: EventLog> Api for Local<L> {
 
     async fn quarantined_records(&self) -> Option<u64> {
         u64::try_from(self.models.store.quarantined_count()).ok()
+    }
+
+    async fn snapshot_counts(&self) -> Option<crate::snapshot::SnapshotCounts> {
+        self.exec.snapshots().map(|s| s.counts())
     }
 
     async fn issued_report(

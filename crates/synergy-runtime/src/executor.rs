@@ -24,8 +24,10 @@ use synergy_proto::{
 use tracing::Instrument;
 
 use crate::clock::Clock;
+use crate::fault::{Corrupt, Lag};
 use crate::kept::{Kept, KeptStates};
 use crate::projection::{self, ProjectionError, ProjectionStore};
+use crate::snapshot::Snapshots;
 
 /// A command of any context, as it travels between processes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,7 +150,7 @@ pub enum ExecuteError {
     /// A read met a stored record it could not decode where it cannot pass over it; an
     /// operator must look (`synergy quarantine list`). The text is for the server log.
     #[error("stored data is unreadable: {0}")]
-    Corrupt(String),
+    Corrupt(Corrupt),
     /// The caller used this idempotency key before on the same stream for a command with
     /// another body; nothing was recorded. Use a new key for a new command.
     #[error(
@@ -186,8 +188,8 @@ pub enum Unavailable {
     /// A command decided on evaluation's read models met them behind the log past the
     /// wait (`not_ready` for a read; a command, which may have to be retried anyway, says
     /// `unavailable`).
-    #[error("evaluation's read models are not up to date yet ({detail}); retry shortly")]
-    ReadModelsBehind { detail: String },
+    #[error("evaluation's read models are not up to date yet ({0}); retry shortly")]
+    ReadModelsBehind(Lag),
     /// Nobody answers the service's subject: no such service is running.
     #[error("no {service} service is running (nobody answers {subject}); start one")]
     NoService { service: String, subject: String },
@@ -277,7 +279,15 @@ impl From<ReadError> for ExecuteError {
             ReadError::Unavailable { reason } => {
                 ExecuteError::Unavailable(Unavailable::storage(reason))
             }
-            corrupt @ ReadError::Corrupt { .. } => ExecuteError::Corrupt(corrupt.to_string()),
+            ReadError::Corrupt {
+                position,
+                subject,
+                source,
+            } => ExecuteError::Corrupt(Corrupt::Record {
+                position,
+                subject,
+                reason: source.to_string(),
+            }),
         }
     }
 }
@@ -298,7 +308,7 @@ pub(crate) struct Models {
 #[derive(Debug)]
 pub(crate) enum Behind {
     /// The consumer did not get there in time.
-    NotReady(String),
+    NotReady(Lag),
     Projection(ProjectionError),
     Log(ReadError),
 }
@@ -323,10 +333,10 @@ impl Models {
         if self.store.wait_for(target, READ_YOUR_WRITES_TIMEOUT).await {
             Ok(())
         } else {
-            Err(Behind::NotReady(format!(
-                "read models at {}, waiting for {target}",
-                self.store.position()
-            )))
+            Err(Behind::NotReady(Lag {
+                at: self.store.position(),
+                waiting_for: target,
+            }))
         }
     }
 }
@@ -334,15 +344,11 @@ impl Models {
 impl From<Behind> for ExecuteError {
     fn from(behind: Behind) -> Self {
         match behind {
-            Behind::NotReady(detail) => {
-                ExecuteError::Unavailable(Unavailable::ReadModelsBehind { detail })
-            }
+            Behind::NotReady(lag) => ExecuteError::Unavailable(Unavailable::ReadModelsBehind(lag)),
             Behind::Projection(e) if e.is_storage_failure() => ExecuteError::Unavailable(
                 Unavailable::storage(format!("evaluation's read models: {e}")),
             ),
-            Behind::Projection(e) => {
-                ExecuteError::Corrupt(format!("evaluation's read models: {e}"))
-            }
+            Behind::Projection(e) => ExecuteError::Corrupt(Corrupt::read_models(e)),
             Behind::Log(e) => e.into(),
         }
     }
@@ -359,6 +365,8 @@ pub struct Executor<L> {
     models: Option<Models>,
     /// Stream states kept between commands, shared by the executor's clones.
     states: Arc<KeptStates>,
+    /// Where states are restored from when not kept, and saved to ([`crate::snapshot`]).
+    snapshots: Option<Arc<Snapshots>>,
 }
 
 impl<L> Clone for Executor<L> {
@@ -369,6 +377,7 @@ impl<L> Clone for Executor<L> {
             max_attempts: self.max_attempts,
             models: self.models.clone(),
             states: Arc::clone(&self.states),
+            snapshots: self.snapshots.clone(),
         }
     }
 }
@@ -384,7 +393,7 @@ struct Consulted {
 /// by `evolve` and kept between commands ([`KeptStates`]).
 trait Decide {
     type Command: Serialize + Clone + Send + Sync;
-    type State: Default + Clone + Send + Sync + 'static;
+    type State: Default + Clone + Serialize + serde::de::DeserializeOwned + Send + Sync + 'static;
     fn stream_of(command: &Self::Command) -> StreamId;
     fn evolve(state: Self::State, event: &Event) -> Self::State;
     fn decide(
@@ -478,6 +487,7 @@ impl<L: EventLog> Executor<L> {
             max_attempts: Self::DEFAULT_ATTEMPTS,
             models: None,
             states: Arc::default(),
+            snapshots: None,
         }
     }
 
@@ -491,6 +501,91 @@ impl<L: EventLog> Executor<L> {
     /// The states kept between commands.
     pub fn kept_states(&self) -> &KeptStates {
         &self.states
+    }
+
+    /// Restores states that are not kept from `snapshots`, and saves them there
+    /// ([`crate::snapshot`]).
+    pub fn with_snapshots(mut self, snapshots: Arc<Snapshots>) -> Self {
+        self.snapshots = Some(snapshots);
+        self
+    }
+
+    /// The snapshots states are restored from and saved to, if any.
+    pub fn snapshots(&self) -> Option<&Arc<Snapshots>> {
+        self.snapshots.as_ref()
+    }
+
+    /// `stream`'s state up to the log's head: `kept` (a kept state) with the events after it
+    /// folded on, or else the stream's snapshot with the events after it, or else the
+    /// whole stream. A snapshot is used only if the log holds its last commit where it
+    /// says (a log replaced under its snapshots, or a snapshot of a stream since written
+    /// otherwise, is ignored and counted).
+    async fn caught_up<D: Decide>(
+        &self,
+        stream: &StreamId,
+        kept: Option<Kept<D::State>>,
+    ) -> Result<Kept<D::State>, ExecuteError> {
+        if let Some(kept) = kept {
+            let tail = self
+                .log
+                .load_aggregate_after(stream, kept.version, kept.position)
+                .await?;
+            return Ok(kept.fold(&tail.commits, tail.version, D::evolve));
+        }
+        if let Some(snapshots) = &self.snapshots {
+            let restored: Kept<D::State> = snapshots.restore(stream).await;
+            let newest = restored
+                .commits
+                .iter()
+                .max_by_key(|&(_, &version)| version)
+                .map(|(&id, &version)| (id, version));
+            if let Some((id, first)) = newest.filter(|_| restored.version > 0) {
+                let from = self
+                    .log
+                    .load_aggregate_after(
+                        stream,
+                        first - 1,
+                        Position(restored.position.get().saturating_sub(1)),
+                    )
+                    .await?;
+                match from.commits.first() {
+                    Some(last)
+                        if last.commit.commit_id == id && last.position == restored.position =>
+                    {
+                        return Ok(restored.fold(&from.commits[1..], from.version, D::evolve));
+                    }
+                    _ => snapshots.not_in_the_log(stream),
+                }
+            }
+        }
+        let all = self
+            .log
+            .load_aggregate_after(stream, 0, Position::default())
+            .await?;
+        Ok(Kept::default().fold(&all.commits, all.version, D::evolve))
+    }
+
+    /// Saves a snapshot of `kept` if one is due.
+    async fn save_if_due<S: Serialize>(&self, stream: &StreamId, kept: &mut Kept<S>) {
+        if let Some(snapshots) = &self.snapshots {
+            snapshots.save_if_due(stream, kept).await;
+        }
+    }
+
+    /// `stream`'s whole history folded from the log, for a command whose ids the state
+    /// restored from a snapshot cannot rule out ([`Kept::in_doubt`]).
+    async fn fold_whole<D: Decide>(
+        &self,
+        stream: &StreamId,
+        saved: u64,
+    ) -> Result<Kept<D::State>, ExecuteError> {
+        let all = self
+            .log
+            .load_aggregate_after(stream, 0, Position::default())
+            .await?;
+        let mut kept = Kept::default().fold(&all.commits, all.version, D::evolve);
+        kept.saved = saved;
+        Ok(kept)
     }
 
     /// Gives evaluation's decisions their view: the read models in `store`, which a
@@ -588,7 +683,13 @@ impl<L: EventLog> Executor<L> {
         &self,
         stream: &StreamId,
     ) -> Result<Arc<Kept<D::State>>, ExecuteError> {
-        let kept = self.states.get::<D::State>(stream);
+        // Only the commands of a stream's own context save its snapshots: over NATS a
+        // service may write its own context's alone (deploy/nats/accounts.conf).
+        let Some(kept) = self.states.get::<D::State>(stream) else {
+            let kept = Arc::new(self.caught_up::<D>(stream, None).await?);
+            self.states.put(stream, Arc::clone(&kept));
+            return Ok(kept);
+        };
         let tail = self
             .log
             .load_aggregate_after(stream, kept.version, kept.position)
@@ -698,9 +799,7 @@ impl<L: EventLog> Executor<L> {
     ) -> Result<Outcome, ExecuteError> {
         let from = self.log.read_aggregate(&stream, first_version).await?;
         let Some(done) = from.iter().find(|c| c.commit.commit_id == commit) else {
-            return Err(ExecuteError::Corrupt(format!(
-                "commit {commit} of {stream} is known but no longer reads back"
-            )));
+            return Err(ExecuteError::Corrupt(Corrupt::Commit { stream, commit }));
         };
         Ok(Outcome {
             position: Some(done.position),
@@ -746,11 +845,15 @@ impl<L: EventLog> Executor<L> {
             // records are passed over (the log reports them); the version is what an
             // append must expect after what was read.
             let kept = self.states.take::<D::State>(&stream);
-            let tail = self
-                .log
-                .load_aggregate_after(&stream, kept.version, kept.position)
-                .await?;
-            let kept = kept.fold(&tail.commits, tail.version, D::evolve);
+            let mut kept = self.caught_up::<D>(&stream, kept).await?;
+            // A state restored from a snapshot holds older ids only as a filter: where it
+            // cannot rule this command's out, the whole history decides.
+            if !kept.commits.contains_key(&ids.commit)
+                && !kept.requests.contains_key(&ids.request)
+                && kept.in_doubt(ids.commit, ids.request)
+            {
+                kept = self.fold_whole::<D>(&stream, kept.saved).await?;
+            }
             let version = kept.version;
             // A retry of a command that was already recorded: answer as the first time.
             if let Some(&first_version) = kept.commits.get(&ids.commit) {
@@ -759,7 +862,7 @@ impl<L: EventLog> Executor<L> {
                     .answer_again(stream, first_version, ids.commit, answer)
                     .await;
             }
-            if kept.requests.contains(&ids.request) {
+            if kept.requests.contains_key(&ids.request) {
                 self.states.put(&stream, Arc::new(kept));
                 return Err(ExecuteError::IdempotencyKeyReused { stream });
             }
@@ -818,7 +921,7 @@ impl<L: EventLog> Executor<L> {
             // is still the stream's at `version`, and a conflict folds the tail onto it.
             match &recorded {
                 Ok(appended) if !appended.duplicate => {
-                    let kept = kept.fold_appended(
+                    let mut kept = kept.fold_appended(
                         ids.commit,
                         ids.request,
                         &events,
@@ -826,6 +929,7 @@ impl<L: EventLog> Executor<L> {
                         appended.position,
                         D::evolve,
                     );
+                    self.save_if_due(&stream, &mut kept).await;
                     self.states.put(&stream, Arc::new(kept));
                 }
                 _ => self.states.put(&stream, Arc::new(kept)),

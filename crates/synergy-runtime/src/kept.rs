@@ -9,17 +9,21 @@
 //! only the tail.
 //!
 //! The states live in a least-recently-used map bounded by a number of streams
-//! ([`DEFAULT_CAPACITY`]); one pushed out is folded again from the log when next needed.
+//! ([`DEFAULT_CAPACITY`]); one pushed out is restored from its snapshot, if the executor
+//! keeps them ([`crate::snapshot`]), or folded again from the log when next needed.
 //! Beside the state, an entry keeps the stream's commit ids and request ids, which is all
-//! the idempotency checks need of the history.
+//! the idempotency checks need of the history; a state restored from a snapshot keeps
+//! the older ones as a filter instead ([`Kept::older`]).
 
 use std::any::Any;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
 
 use synergy_eventlog::{Position, StoredCommit};
 use synergy_proto::{Event, StreamId, Uuid};
+
+use crate::snapshot::IdBloom;
 
 /// Streams whose states are kept unless the process is told otherwise.
 pub const DEFAULT_CAPACITY: usize = 4_096;
@@ -34,8 +38,26 @@ pub struct Kept<S> {
     pub state: S,
     /// Each commit's id, with the version its first event has.
     pub commits: HashMap<Uuid, u64>,
-    /// The request id (causation) of each commit that has one.
-    pub requests: HashSet<Uuid>,
+    /// The request id (causation) of each commit that has one, with the version of its
+    /// commit's first event.
+    pub requests: HashMap<Uuid, u64>,
+    /// When the state was restored from a snapshot: the ids of the commits folded before
+    /// it that `commits` and `requests` do not hold, as a filter that may answer "maybe"
+    /// for an id it does not hold but never "no" for one it does. `None`: the maps hold
+    /// every id of the stream.
+    pub older: Option<Arc<IdBloom>>,
+    /// The version of the last snapshot saved of this state, or restored.
+    pub saved: u64,
+}
+
+impl<S> Kept<S> {
+    /// Whether the stream may hold a commit with id `commit` or request `request` that
+    /// the maps do not: then only the whole history can tell.
+    pub fn in_doubt(&self, commit: Uuid, request: Uuid) -> bool {
+        self.older
+            .as_ref()
+            .is_some_and(|older| older.may_contain(commit) || older.may_contain(request))
+    }
 }
 
 impl<S> Kept<S> {
@@ -53,7 +75,7 @@ impl<S> Kept<S> {
             self.position = self.position.max(stored.position);
             self.commits.insert(commit.commit_id, commit.first_version);
             if let Some(request) = commit.causation_id {
-                self.requests.insert(request);
+                self.requests.insert(request, commit.first_version);
             }
             for recorded in &commit.events {
                 self.state = evolve(self.state, &recorded.event);
@@ -75,9 +97,9 @@ impl<S> Kept<S> {
         evolve: impl Fn(S, &Event) -> S,
     ) -> Self {
         self.position = self.position.max(position);
-        self.commits
-            .insert(commit, version + 1 - events.len() as u64);
-        self.requests.insert(request);
+        let first = version + 1 - events.len() as u64;
+        self.commits.insert(commit, first);
+        self.requests.insert(request, first);
         for event in events {
             self.state = evolve(self.state, event);
         }
@@ -119,32 +141,25 @@ impl KeptStates {
         self.len() == 0
     }
 
-    /// The kept state of `stream`, shared (for a read), or a fresh one.
-    pub fn get<S: Default + Send + Sync + 'static>(&self, stream: &StreamId) -> Arc<Kept<S>> {
-        let Some(map) = &self.map else {
-            return Arc::default();
-        };
+    /// The kept state of `stream`, shared (for a read), if it is kept.
+    pub fn get<S: Send + Sync + 'static>(&self, stream: &StreamId) -> Option<Arc<Kept<S>>> {
+        let map = self.map.as_ref()?;
         let found = map
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(stream)
             .cloned();
-        found
-            .and_then(|any| any.downcast::<Kept<S>>().ok())
-            .unwrap_or_default()
+        found.and_then(|any| any.downcast::<Kept<S>>().ok())
     }
 
-    /// The kept state of `stream`, taken out to be folded on and put back (or a fresh
-    /// one). Another command on the stream meanwhile folds its own from the log.
-    pub fn take<S: Default + Clone + Send + Sync + 'static>(&self, stream: &StreamId) -> Kept<S> {
-        let Some(map) = &self.map else {
-            return Kept::default();
-        };
+    /// The kept state of `stream`, taken out to be folded on and put back, if it is kept.
+    /// Another command on the stream meanwhile folds its own.
+    pub fn take<S: Clone + Send + Sync + 'static>(&self, stream: &StreamId) -> Option<Kept<S>> {
+        let map = self.map.as_ref()?;
         let found = map.lock().unwrap_or_else(|p| p.into_inner()).pop(stream);
-        match found.and_then(|any| any.downcast::<Kept<S>>().ok()) {
-            Some(kept) => Arc::try_unwrap(kept).unwrap_or_else(|shared| (*shared).clone()),
-            None => Kept::default(),
-        }
+        found
+            .and_then(|any| any.downcast::<Kept<S>>().ok())
+            .map(|kept| Arc::try_unwrap(kept).unwrap_or_else(|shared| (*shared).clone()))
     }
 
     /// Keeps `kept` as `stream`'s state unless a state folded further is kept already.

@@ -11,6 +11,7 @@ pub mod api;
 pub mod clock;
 pub mod commands;
 pub mod executor;
+pub mod fault;
 pub mod history;
 pub mod import;
 pub mod kept;
@@ -18,6 +19,7 @@ pub mod nats;
 pub mod projection;
 pub mod query;
 pub mod schedule;
+pub mod snapshot;
 pub mod webhook;
 
 pub use api::{
@@ -26,5 +28,6 @@ pub use api::{
 };
 pub use clock::{Clock, ClockFileError, FileClock, ManualClock, SystemClock};
 pub use executor::{AnyCommand, ExecuteError, Executor, Outcome, Request, Unavailable};
+pub use fault::{Corrupt, Lag, NotReady};
 pub use query::AnyQuery;
 pub use synergy_domain::ErrorCode;

@@ -26,6 +26,7 @@ use tokio::sync::watch;
 
 use crate::api::Local;
 use crate::executor::{AnyCommand, ExecuteError, Outcome, Request};
+use crate::fault::Corrupt;
 
 pub use synergy_evaluation::schedule::SCHEDULER;
 
@@ -100,12 +101,12 @@ impl Scheduler {
         let store = local.views();
         let partnerships = store
             .partnerships()
-            .map_err(|e| ExecuteError::Corrupt(format!("evaluation's read models: {e}")))?;
+            .map_err(|e| ExecuteError::Corrupt(Corrupt::read_models(e)))?;
         let mut tick = Tick::default();
         for partnership in partnerships {
             let Some(model) = store
                 .model(&partnership)
-                .map_err(|e| ExecuteError::Corrupt(format!("evaluation's read models: {e}")))?
+                .map_err(|e| ExecuteError::Corrupt(Corrupt::read_models(e)))?
             else {
                 continue;
             };

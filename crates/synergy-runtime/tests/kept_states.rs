@@ -3,6 +3,12 @@
 //! and share one log (two processes writing the same streams, one keeping a single
 //! stream's state so states are pushed out all the time) and through one that keeps none,
 //! and every outcome is compared: events, versions, duplicates, refusals.
+//!
+//! The same for snapshots (`synergy_runtime::snapshot`): processes restarted at random
+//! (a fresh executor on the same log and snapshot store) and one that keeps no state at
+//! all, so that every command it runs restores its streams from their snapshots, with
+//! snapshots every two events and only the newest two commits' ids held exactly, so that
+//! retries and reused keys meet the filter of older ids.
 
 mod common;
 
@@ -11,8 +17,10 @@ use std::sync::Arc;
 use common::*;
 use proptest::prelude::*;
 use synergy_brand::SkuEntry;
-use synergy_eventlog::{EventLog, SledLog};
+use synergy_eventlog::{EventLog, Position, SledLog, SledSnapshots, SnapshotStore};
 use synergy_proto::*;
+use synergy_runtime::kept::Kept;
+use synergy_runtime::snapshot::Snapshots;
 use synergy_runtime::{AnyCommand, ExecuteError, Executor, ManualClock, Request};
 
 #[derive(Debug, Clone)]
@@ -139,8 +147,93 @@ fn executor(log: &Arc<SledLog>, clock: &Arc<ManualClock>, kept: usize) -> Execut
     Executor::new(Arc::clone(log), clock.clone()).with_kept_states(kept)
 }
 
+/// A process keeping `kept` streams' states, restoring the others from `store`'s
+/// snapshots and saving one every two events.
+fn snapshotted(
+    log: &Arc<SledLog>,
+    clock: &Arc<ManualClock>,
+    store: &Arc<SledSnapshots>,
+    kept: usize,
+) -> (Executor<SledLog>, Arc<Snapshots>) {
+    let snapshots = Arc::new(Snapshots::new(store.clone(), 2).keeping_recent(2));
+    let exec = executor(log, clock, kept).with_snapshots(Arc::clone(&snapshots));
+    (exec, snapshots)
+}
+
+/// `stream`'s state restored from its snapshot with the log's tail folded on, beside the
+/// state of the whole history folded.
+async fn restored_and_full<C: synergy_domain::BoundedContext>(
+    log: &SledLog,
+    snapshots: &Snapshots,
+    stream: &StreamId,
+) -> (C::State, C::State) {
+    let kept: Kept<C::State> = snapshots.restore(stream).await;
+    let tail = log
+        .load_aggregate_after(stream, kept.version, kept.position)
+        .await
+        .unwrap();
+    let restored = kept.fold(&tail.commits, tail.version, C::evolve);
+    let all = log
+        .load_aggregate_after(stream, 0, Position::default())
+        .await
+        .unwrap();
+    let full = Kept::default().fold(&all.commits, all.version, C::evolve);
+    assert_eq!(restored.version, full.version, "{stream}");
+    (restored.state, full.state)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn snapshots_decide_as_the_full_fold(
+        ops in prop::collection::vec(op(), 1..40),
+        restarts in prop::collection::vec(prop::bool::weighted(0.25), 40),
+    ) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let dir = tempfile::tempdir().unwrap();
+            let clock = Arc::new(ManualClock::new("2008-06-12".parse::<Date>().unwrap().start()));
+            let shared = Arc::new(SledLog::open(dir.path().join("log")).unwrap());
+            let store = Arc::new(SledSnapshots::open(dir.path().join("snapshots")).unwrap());
+            let full_log = Arc::new(SledLog::open(dir.path().join("full")).unwrap());
+            let (mut a, _) = snapshotted(&shared, &clock, &store, 64);
+            // Keeps nothing: each of its commands restores its streams from snapshots.
+            let (b, b_snapshots) = snapshotted(&shared, &clock, &store, 0);
+            let full = executor(&full_log, &clock, 0);
+            let p = PartnershipId::new("hongyun-changzhi").unwrap();
+            for setup in [sign(&p), register(&p, 0)] {
+                let who = if matches!(setup, AnyCommand::Brand(_)) { manufacturer() } else { operator() };
+                a.execute(Request::new(who.clone(), setup.clone())).await.unwrap();
+                full.execute(Request::new(who, setup)).await.unwrap();
+            }
+            for i in 0..ops.len() {
+                if restarts[i] {
+                    a = snapshotted(&shared, &clock, &store, 64).0;
+                }
+                let exec = if i % 3 == 2 { &b } else { &a };
+                let got = seen(exec.execute(request(&p, &ops, i)).await);
+                let want = seen(full.execute(request(&p, &ops, i)).await);
+                prop_assert_eq!(got, want, "op {} of {:?}, restarts {:?}", i, ops, restarts);
+            }
+            prop_assert_eq!(shared.head().await.unwrap(), full_log.head().await.unwrap());
+            prop_assert_eq!(b_snapshots.ignored(), 0);
+            // And the states: restored from the snapshots and folded on, as folded whole.
+            let market_data = request(&p, &[Op::Submit {
+                month: 1, sku: 0, volume: 0, reason: false, by_manufacturer: false,
+            }], 0).command.stream();
+            let (restored, whole) = restored_and_full::<synergy_information::Information>(
+                &shared, &b_snapshots, &market_data).await;
+            prop_assert_eq!(restored, whole);
+            let (restored, whole) = restored_and_full::<synergy_brand::Brand>(
+                &shared, &b_snapshots, &synergy_brand::portfolio_stream(&p)).await;
+            prop_assert_eq!(restored, whole);
+            let (restored, whole) = restored_and_full::<synergy_strategy::Strategy>(
+                &shared, &b_snapshots, &synergy_strategy::stream_for(&p)).await;
+            prop_assert_eq!(restored, whole);
+            Ok(())
+        })?;
+    }
 
     #[test]
     fn kept_states_decide_as_the_full_fold(ops in prop::collection::vec(op(), 1..40)) {
@@ -246,4 +339,260 @@ async fn a_state_kept_by_one_process_catches_up_with_what_another_appended() {
     assert_eq!(hard.events, ["MarketDataCorrected"]);
     assert_eq!(hard.version, again.version + 1);
     assert!(a.kept_states().len() >= 3, "{:?}", a.kept_states());
+}
+
+/// A long history restored from its snapshot: a retry of its first command (whose ids are
+/// only in the filter) is answered as the first time, its key with another command is
+/// refused, and a new command is recorded, as the full fold decides.
+#[tokio::test]
+async fn a_restored_state_answers_old_retries_and_reused_keys_as_the_full_fold() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(
+        "2008-06-12".parse::<Date>().unwrap().start(),
+    ));
+    let log = Arc::new(SledLog::open(dir.path().join("log")).unwrap());
+    let store = Arc::new(SledSnapshots::open(dir.path().join("snapshots")).unwrap());
+    let p = PartnershipId::new("hongyun-changzhi").unwrap();
+    let ops: Vec<Op> = (0..12)
+        .map(|i| Op::Submit {
+            month: 1 + (i % 5) as u8,
+            sku: 0,
+            volume: i % VOLUMES.len(),
+            reason: true,
+            by_manufacturer: false,
+        })
+        .collect();
+    {
+        let (first, snapshots) = snapshotted(&log, &clock, &store, 64);
+        first
+            .execute(Request::new(operator(), sign(&p)))
+            .await
+            .unwrap();
+        first
+            .execute(Request::new(manufacturer(), register(&p, 0)))
+            .await
+            .unwrap();
+        for i in 0..ops.len() {
+            first.execute(request(&p, &ops, i)).await.unwrap();
+        }
+        assert!(snapshots.saved() >= 3, "{}", snapshots.saved());
+    }
+    // The next process: nothing kept, the snapshots on disk.
+    let (next, snapshots) = snapshotted(&log, &clock, &store, 64);
+    let retry = next.execute(request(&p, &ops, 0)).await.unwrap();
+    assert!(retry.duplicate, "{retry:?}");
+    assert!(snapshots.restored() >= 1);
+    let (again, _) = snapshotted(&log, &clock, &store, 64);
+    let reused = again
+        .execute(request(&p, &[ops[0].clone(), Op::ReuseKey { j: 0 }], 1))
+        .await;
+    assert!(
+        matches!(reused, Err(ExecuteError::IdempotencyKeyReused { .. })),
+        "{reused:?}"
+    );
+    let (third, _) = snapshotted(&log, &clock, &store, 64);
+    let mut more = ops.clone();
+    more.push(Op::Submit {
+        month: 5,
+        sku: 0,
+        volume: 2,
+        reason: true,
+        by_manufacturer: false,
+    });
+    let recorded = third
+        .execute(request(&p, &more, more.len() - 1))
+        .await
+        .unwrap();
+    assert!(!recorded.duplicate);
+    assert_eq!(recorded.events, ["MarketDataCorrected"]);
+}
+
+/// A snapshot that is torn, of another stream or of another layout is ignored and counted,
+/// and the command decides on the stream folded from the log.
+#[tokio::test]
+async fn a_snapshot_that_cannot_be_trusted_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(
+        "2008-06-12".parse::<Date>().unwrap().start(),
+    ));
+    let log = Arc::new(SledLog::open(dir.path().join("log")).unwrap());
+    let store = Arc::new(SledSnapshots::open(dir.path().join("snapshots")).unwrap());
+    let p = PartnershipId::new("hongyun-changzhi").unwrap();
+    let (first, _) = snapshotted(&log, &clock, &store, 64);
+    first
+        .execute(Request::new(operator(), sign(&p)))
+        .await
+        .unwrap();
+    first
+        .execute(Request::new(manufacturer(), register(&p, 0)))
+        .await
+        .unwrap();
+    let ops: Vec<Op> = (0..4)
+        .map(|i| Op::Submit {
+            month: 1 + i as u8,
+            sku: 0,
+            volume: 0,
+            reason: false,
+            by_manufacturer: false,
+        })
+        .collect();
+    for i in 0..ops.len() {
+        first.execute(request(&p, &ops, i)).await.unwrap();
+    }
+    let market = request(&p, &ops, 0).command.stream();
+    let strategy = synergy_strategy::stream_for(&p);
+    let good = store
+        .load(&market)
+        .await
+        .unwrap()
+        .expect("a snapshot was saved");
+    let mut torn = good.clone();
+    torn.truncate(good.len() / 2);
+    let strategy_bytes = store.load(&strategy).await.unwrap();
+    // Another stream's snapshot filed under the market data's key, then a torn one.
+    let market_as_strategy = good.clone();
+    for (n, bad) in [torn, b"not a snapshot".to_vec(), market_as_strategy]
+        .into_iter()
+        .enumerate()
+    {
+        let target = if n == 2 { &strategy } else { &market };
+        store.save(target, bad).await.unwrap();
+        let (next, snapshots) = snapshotted(&log, &clock, &store, 64);
+        // May again, as the first time: nothing new, on the history folded from the log.
+        let same = next.execute(request(&p, &ops, 3)).await.unwrap();
+        assert!(same.duplicate, "{same:?}");
+        assert!(snapshots.ignored() >= 1, "case {n}");
+    }
+    drop(strategy_bytes);
+}
+
+/// The same on JetStream: snapshots in the log's key-value bucket, processes restarted
+/// every fourth command (a fresh connection, log and executor), one keeping no state;
+/// every outcome is the full fold's, on a sled log given the same commands.
+#[tokio::test]
+async fn snapshots_on_jetstream_decide_as_the_full_fold() {
+    use synergy_eventlog::{JetStreamConfig, JetStreamLog};
+    let server =
+        synergy_testkit::NatsServer::start().expect("nats-server starts (set NATS_SERVER_BIN)");
+    let url = server.url();
+    let open = || async {
+        let client = synergy_runtime::nats::connect(&url.parse().unwrap(), "test-snapshots")
+            .await
+            .unwrap();
+        Arc::new(
+            JetStreamLog::open(client, JetStreamConfig::default())
+                .await
+                .unwrap(),
+        )
+    };
+    let clock = Arc::new(ManualClock::new(
+        "2008-06-12".parse::<Date>().unwrap().start(),
+    ));
+    let process = |log: Arc<JetStreamLog>, kept: usize| {
+        let store = log
+            .snapshots()
+            .expect("the bucket is created with the stream");
+        let snapshots = Arc::new(Snapshots::new(Arc::new(store), 2).keeping_recent(2));
+        let exec = Executor::new(log, clock.clone())
+            .with_kept_states(kept)
+            .with_snapshots(Arc::clone(&snapshots));
+        (exec, snapshots)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let full_log = Arc::new(SledLog::open(dir.path().join("full")).unwrap());
+    let full = executor(&full_log, &clock, 0);
+    let p = PartnershipId::new("hongyun-changzhi").unwrap();
+    let (mut a, _) = process(open().await, 64);
+    let (b, b_snapshots) = process(open().await, 0);
+    for setup in [sign(&p), register(&p, 0)] {
+        let who = if matches!(setup, AnyCommand::Brand(_)) {
+            manufacturer()
+        } else {
+            operator()
+        };
+        a.execute(Request::new(who.clone(), setup.clone()))
+            .await
+            .unwrap();
+        full.execute(Request::new(who, setup)).await.unwrap();
+    }
+    let ops: Vec<Op> = (0..36)
+        .map(|i| match i % 6 {
+            3 if i > 6 => Op::Retry { j: i - 7 },
+            5 if i > 6 => Op::ReuseKey { j: i - 4 },
+            4 => Op::Sign,
+            _ => Op::Submit {
+                month: 1 + (i % 5) as u8,
+                sku: 0,
+                volume: (i / 5) % VOLUMES.len(),
+                reason: i % 2 == 0,
+                by_manufacturer: i % 11 == 0,
+            },
+        })
+        .collect();
+    let mut retries_seen = 0;
+    for i in 0..ops.len() {
+        if i % 4 == 3 {
+            a = process(open().await, 64).0;
+        }
+        let exec = if i % 3 == 2 { &b } else { &a };
+        let got = seen(exec.execute(request(&p, &ops, i)).await);
+        let want = seen(full.execute(request(&p, &ops, i)).await);
+        retries_seen += usize::from(want.contains("dup=true"));
+        assert_eq!(got, want, "op {i} of {ops:?}");
+    }
+    assert!(retries_seen >= 3, "{retries_seen}");
+    assert!(b_snapshots.restored() >= 5, "{}", b_snapshots.restored());
+    assert_eq!(b_snapshots.ignored(), 0);
+}
+
+/// Snapshots of another log (a log replaced, its snapshots left beside it) name commits the
+/// log does not hold where they say: they are ignored, and the stream folded from the log.
+#[tokio::test]
+async fn snapshots_of_another_log_are_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(
+        "2008-06-12".parse::<Date>().unwrap().start(),
+    ));
+    let store = Arc::new(SledSnapshots::open(dir.path().join("snapshots")).unwrap());
+    let p = PartnershipId::new("hongyun-changzhi").unwrap();
+    let ops: Vec<Op> = (0..6)
+        .map(|i| Op::Submit {
+            month: 1 + (i % 3) as u8,
+            sku: 0,
+            volume: i % VOLUMES.len(),
+            reason: true,
+            by_manufacturer: false,
+        })
+        .collect();
+    let old = Arc::new(SledLog::open(dir.path().join("old")).unwrap());
+    let (first, _) = snapshotted(&old, &clock, &store, 64);
+    first
+        .execute(Request::new(operator(), sign(&p)))
+        .await
+        .unwrap();
+    first
+        .execute(Request::new(manufacturer(), register(&p, 0)))
+        .await
+        .unwrap();
+    for i in 0..ops.len() {
+        first.execute(request(&p, &ops, i)).await.unwrap();
+    }
+    // A new log with the partnership and two months: the snapshots are the old log's.
+    let new = Arc::new(SledLog::open(dir.path().join("new")).unwrap());
+    let full_log = Arc::new(SledLog::open(dir.path().join("full")).unwrap());
+    let full = executor(&full_log, &clock, 0);
+    for (who, command) in [(operator(), sign(&p)), (manufacturer(), register(&p, 0))] {
+        executor(&new, &clock, 0)
+            .execute(Request::new(who.clone(), command.clone()))
+            .await
+            .unwrap();
+        full.execute(Request::new(who, command)).await.unwrap();
+    }
+    let (restarted, counted) = snapshotted(&new, &clock, &store, 64);
+    for i in [0, 4, 5] {
+        let got = seen(restarted.execute(request(&p, &ops, i)).await);
+        let want = seen(full.execute(request(&p, &ops, i)).await);
+        assert_eq!(got, want, "op {i}");
+    }
+    assert!(counted.ignored() >= 1, "{}", counted.ignored());
 }

@@ -240,7 +240,7 @@ impl ActionItem {
 }
 
 /// The state of one action item stream: nothing yet, or the item.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ActionItemState {
     item: Option<ActionItem>,
     /// Set instead of `item` when the stream's recommendation was dismissed.

@@ -108,7 +108,7 @@ pub struct SupportContext;
 
 /// A support stream folded: a meeting's, an action item's or a support request's, as
 /// its commands read it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SupportState {
     pub meeting: MeetingState,
     pub action_item: ActionItemState,

@@ -163,7 +163,7 @@ impl Meeting {
 }
 
 /// The state of one meeting stream: nothing yet, or the meeting.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MeetingState {
     meeting: Option<Meeting>,
 }

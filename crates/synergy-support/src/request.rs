@@ -159,7 +159,7 @@ impl SupportRequest {
 }
 
 /// The state of one support request stream: nothing yet, or the request.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SupportRequestState {
     request: Option<SupportRequest>,
 }

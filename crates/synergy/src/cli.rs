@@ -23,8 +23,8 @@ use synergy_runtime::AnyCommand;
                   Without --nats it works on the embedded event log in --data (no server needed)."
 )]
 pub struct Cli {
-    /// A TOML file with `data`, `nats`, `log`, `log_format`, `body_limit`, `secure_cookies`,
-    /// `model_cache` and an `[import]` table of limits; flags and environment variables win.
+    /// A TOML file with `data`, `nats`, `log`, `log_format`, `body_limit`, `secure_cookies`, `kept_streams`, `snapshot_every`, `model_cache` and an `[import]`
+    /// table of limits; flags and environment variables win.
     #[arg(long, global = true, env = "SYNERGY_CONFIG")]
     pub config: Option<PathBuf>,
     /// Data directory of the embedded installation (event log and read models).
@@ -94,6 +94,27 @@ pub struct Cli {
     /// 10 s doubling up to 1 h for 24 h (docs/webhooks.md).
     #[arg(long, global = true, hide = true, value_name = "SCHEDULE")]
     pub webhook_retry: Option<synergy_runtime::webhook::RetrySchedule>,
+    /// Streams whose folded states `up` and `serve` keep in memory between commands, least
+    /// recently used out first (0: none; every command reads its streams' snapshots).
+    #[arg(
+        long,
+        global = true,
+        env = "SYNERGY_KEPT_STREAMS",
+        value_name = "STREAMS",
+        default_value_t = synergy_runtime::kept::DEFAULT_CAPACITY
+    )]
+    pub kept_streams: usize,
+    /// `up` and `serve` save a stream's state as a snapshot once it is folded this many
+    /// events past its last one (0: none saved), so that after a restart a command reads
+    /// only the events after it (docs/snapshots.md).
+    #[arg(
+        long,
+        global = true,
+        env = "SYNERGY_SNAPSHOT_EVERY",
+        value_name = "EVENTS",
+        default_value_t = synergy_runtime::snapshot::DEFAULT_INTERVAL
+    )]
+    pub snapshot_every: u64,
     /// How many partnerships' read models the evaluation keeps in memory (`up`, `serve
     /// evaluation|all`, `replay`); the least recently used are read from the store again
     /// when needed. A model of 10 years × 200 SKUs takes about 1.35 MiB.

@@ -3,7 +3,7 @@
 //!
 //! clap already resolves flags, environment variables (`SYNERGY_DATA`, `SYNERGY_NATS`,
 //! `SYNERGY_NATS_USER`, `SYNERGY_LOG`, `SYNERGY_LOG_FORMAT`, `SYNERGY_BODY_LIMIT`,
-//! `SYNERGY_MODEL_CACHE`) and
+//! `SYNERGY_KEPT_STREAMS`, `SYNERGY_SNAPSHOT_EVERY`, `SYNERGY_MODEL_CACHE`) and
 //! defaults; the file slots in between by replacing only the values clap took from its
 //! defaults. The NATS password is read from `SYNERGY_NATS_PASSWORD` only
 //! ([`crate::cli::Cli::nats_address`]).
@@ -21,6 +21,8 @@
 //! log_format = "json"     # or "text"
 //! body_limit = 16777216   # bytes of an HTTP request body (default 8 MiB)
 //! secure_cookies = true   # the web app's cookies always `Secure` (docs/web.md)
+//! kept_streams = 4096     # stream states kept in memory between commands
+//! snapshot_every = 1000   # events folded past a stream's snapshot before the next
 //! model_cache = 512       # partnerships' read models kept in memory (the default)
 //!
 //! [import]            # limits of every import (defaults in docs/import-formats.md)
@@ -46,6 +48,8 @@ pub struct FileConfig {
     pub log_format: Option<crate::cli::LogFormat>,
     pub body_limit: Option<usize>,
     pub secure_cookies: Option<bool>,
+    pub kept_streams: Option<usize>,
+    pub snapshot_every: Option<u64>,
     /// Import limits; a name not listed is refused.
     pub import: Option<synergy_import::Limits>,
     /// Partnerships' read models the evaluation keeps in memory.
@@ -105,6 +109,16 @@ pub fn load() -> anyhow::Result<Cli> {
             && from_default(&matches, "secure_cookies")
         {
             cli.secure_cookies = secure;
+        }
+        if let Some(streams) = file.kept_streams
+            && from_default(&matches, "kept_streams")
+        {
+            cli.kept_streams = streams;
+        }
+        if let Some(events) = file.snapshot_every
+            && from_default(&matches, "snapshot_every")
+        {
+            cli.snapshot_every = events;
         }
         if let Some(import) = file.import {
             cli.import_limits = import;

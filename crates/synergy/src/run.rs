@@ -120,6 +120,18 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         key: cli.webhook_key.clone(),
         retry: cli.webhook_retry.unwrap_or_default(),
     };
+    if cli.kept_streams > crate::serve::MAX_KEPT_STREAMS {
+        bail!(
+            "[kept-streams-too-many] --kept-streams {}: at most {} streams' states are kept in memory; give a smaller number",
+            cli.kept_streams,
+            crate::serve::MAX_KEPT_STREAMS
+        );
+    }
+    let states = crate::serve::StateOptions {
+        kept_streams: cli.kept_streams,
+        snapshot_every: cli.snapshot_every,
+        model_cache: cli.model_cache,
+    };
     let limits = cli.import_limits;
     let gateway_limits = synergy_gateway::Limits {
         body_bytes: cli.body_limit,
@@ -178,7 +190,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
                 clock,
                 &hooks,
-                cli.model_cache,
+                states,
             )
             .await
         }
@@ -188,8 +200,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             clock_file,
         } => {
             let clock = crate::serve::clock(clock_file.as_deref())?;
-            let models = cli.model_cache;
-            crate::serve::serve(&service, &data, nats, &addr, gateway, clock, &hooks, models).await
+            crate::serve::serve(&service, &data, nats, &addr, gateway, clock, &hooks, states).await
         }
         Command::Webhook(cmd) => {
             // Over NATS the key is the one the gateway and the evaluation service share:

@@ -214,6 +214,40 @@ impl HookOptions {
     }
 }
 
+/// Most `--kept-streams`: the map of kept states is allocated for all of them at start.
+pub const MAX_KEPT_STREAMS: usize = 1_000_000;
+
+/// How many stream states a process keeps in memory and how often it snapshots them
+/// (`--kept-streams`, `--snapshot-every`; `synergy_runtime::snapshot`), and how many
+/// partnerships' read models its evaluation keeps in memory (`--model-cache`).
+#[derive(Debug, Clone, Copy)]
+pub struct StateOptions {
+    pub kept_streams: usize,
+    pub snapshot_every: u64,
+    pub model_cache: std::num::NonZeroUsize,
+}
+
+impl Default for StateOptions {
+    fn default() -> Self {
+        Self {
+            kept_streams: synergy_runtime::kept::DEFAULT_CAPACITY,
+            snapshot_every: synergy_runtime::snapshot::DEFAULT_INTERVAL,
+            model_cache: synergy_runtime::projection::DEFAULT_MODEL_CACHE,
+        }
+    }
+}
+
+impl StateOptions {
+    fn apply(self, config: &mut ServiceConfig, log: &JetStreamLog) {
+        config.kept_streams = self.kept_streams;
+        config.snapshot_every = self.snapshot_every;
+        config.model_cache = self.model_cache;
+        config.snapshot_store = log
+            .snapshots()
+            .map(|s| Arc::new(s) as Arc<dyn synergy_eventlog::SnapshotStore>);
+    }
+}
+
 /// `synergy up`: every service and the gateway in one process.
 pub async fn up(
     data: &Path,
@@ -222,7 +256,7 @@ pub async fn up(
     options: GatewayOptions,
     clock: Arc<dyn Clock>,
     hooks: &HookOptions,
-    model_cache: std::num::NonZeroUsize,
+    states: StateOptions,
 ) -> anyhow::Result<ExitCode> {
     let stop = shutdown_signal();
     match nats_url {
@@ -232,11 +266,14 @@ pub async fn up(
                 let (api, _clock) = crate::demo::prepare(data).await?;
                 drop(api);
             }
-            let local = Local::open_embedded(data, clock)?.followed();
-            local.views().set_model_cache(model_cache);
+            let local = Local::open_embedded(data, clock)?
+                .with_kept_states(states.kept_streams)
+                .with_snapshot_interval(states.snapshot_every)
+                .followed();
+            local.views().set_model_cache(states.model_cache);
             tracing::info!(
                 position = %local.views().position(),
-                model_cache,
+                model_cache = states.model_cache,
                 "read models opened"
             );
             let consumer = tokio::spawn(projection::run(
@@ -278,10 +315,9 @@ pub async fn up(
             let client = nats::connect(url, "synergy-up").await?;
             let log =
                 Arc::new(JetStreamLog::open(client.clone(), JetStreamConfig::default()).await?);
-            let mut config = ServiceConfig::new(ServiceRole::All)
-                .views(data.join("views"))
-                .model_cache(model_cache);
+            let mut config = ServiceConfig::new(ServiceRole::All).views(data.join("views"));
             config.clock = clock;
+            states.apply(&mut config, &log);
             let key = hooks.key(data)?;
             let delivering = crate::hooks::Delivering::start(
                 Arc::clone(&log),
@@ -305,8 +341,7 @@ pub async fn up(
 }
 
 /// `synergy serve <service>`: one service (or `gateway`) as its own process over NATS.
-// It takes what `up` takes, and the service's name: `serve all` is `up` over NATS.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments)] // `up`'s options and the service to run
 pub async fn serve(
     service: &str,
     data: &Path,
@@ -315,7 +350,7 @@ pub async fn serve(
     options: GatewayOptions,
     clock: Arc<dyn Clock>,
     hooks: &HookOptions,
-    model_cache: std::num::NonZeroUsize,
+    states: StateOptions,
 ) -> anyhow::Result<ExitCode> {
     let Some(url) = nats_url else {
         bail!(
@@ -324,7 +359,7 @@ pub async fn serve(
     };
     // Every service and the gateway on --addr: what `up --nats` runs.
     if service == "all" {
-        return up(data, Some(url), addr, options, clock, hooks, model_cache).await;
+        return up(data, Some(url), addr, options, clock, hooks, states).await;
     }
     let stop = shutdown_signal();
     if service == "gateway" {
@@ -341,8 +376,9 @@ pub async fn serve(
     let log = Arc::new(JetStreamLog::open(client.clone(), JetStreamConfig::default()).await?);
     let mut config = ServiceConfig::new(role);
     config.clock = clock;
+    states.apply(&mut config, &log);
     if role.hosts(synergy_proto::Context::Evaluation) {
-        config = config.views(data.join("views")).model_cache(model_cache);
+        config = config.views(data.join("views"));
     }
     // The evaluation service delivers the webhooks: it follows the whole log already.
     let key = match role.hosts(synergy_proto::Context::Evaluation) {

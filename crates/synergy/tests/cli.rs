@@ -7,7 +7,8 @@ use std::process::Command;
 mod common;
 
 use common::{
-    CATALOGUE, MARKET_HEADER, SIGN_P1, catalogued, import_p1, ok, refused, signed_p1, synergy,
+    CATALOGUE, MARKET_HEADER, SIGN_P1, catalogued, import_p1, json, line, ok, refused, signed_p1,
+    synergy, words,
 };
 
 fn market(june_soft_volume: &str) -> String {
@@ -66,32 +67,13 @@ fn an_analyst_signs_imports_corrects_and_reports() {
 
     let report = ok(
         &data,
-        &[
-            "report",
-            "--partnership",
-            "p1",
-            "--period",
-            "2008-Q2",
-            "--format",
-            "json",
-            "--as-of",
-            "2008-07-15",
-        ],
+        &words("report --partnership p1 --period 2008-Q2 --format json --as-of 2008-07-15"),
     );
     assert!(report.contains("\"volume_cases\":2920"), "{report}");
 
     let issued = ok(
         &data,
-        &[
-            "report",
-            "--partnership",
-            "p1",
-            "--period",
-            "2008-Q2",
-            "--issue",
-            "--as-of",
-            "2008-07-15",
-        ],
+        &words("report --partnership p1 --period 2008-Q2 --issue --as-of 2008-07-15"),
     );
     assert!(issued.contains("issued version 1"), "{issued}");
 
@@ -101,31 +83,15 @@ fn an_analyst_signs_imports_corrects_and_reports() {
     assert!(err.contains("2008-06"), "{err}");
     let out = ok(
         &data,
-        &[
-            "market-data",
-            "import",
-            "--partnership",
-            "p1",
-            "--reason",
-            "June volume was keyed wrong",
-            market_csv.to_str().unwrap(),
-        ],
+        &line(
+            "market-data import --partnership p1 --reason",
+            &["June volume was keyed wrong", market_csv.to_str().unwrap()],
+        ),
     );
     assert!(out.contains("MarketDataCorrected"), "{out}");
 
     // The correction's trail, as the information synergy keeps it.
-    let trail = ok(
-        &data,
-        &[
-            "show",
-            "revisions",
-            "--partnership",
-            "p1",
-            "--month",
-            "2008-06",
-        ],
-    );
-    let trail: serde_json::Value = serde_json::from_str(&trail).unwrap();
+    let trail = json(&data, "show revisions --partnership p1 --month 2008-06");
     let revisions: Vec<_> = trail
         .as_array()
         .unwrap()
@@ -154,16 +120,7 @@ fn an_analyst_signs_imports_corrects_and_reports() {
 
     let issued = ok(
         &data,
-        &[
-            "report",
-            "--partnership",
-            "p1",
-            "--period",
-            "2008-Q2",
-            "--issue",
-            "--as-of",
-            "2008-07-15",
-        ],
+        &words("report --partnership p1 --period 2008-Q2 --issue --as-of 2008-07-15"),
     );
     assert!(issued.contains("issued version 2"), "{issued}");
     assert!(
@@ -173,33 +130,14 @@ fn an_analyst_signs_imports_corrects_and_reports() {
     // Issuing again without new data changes nothing.
     let again = ok(
         &data,
-        &[
-            "report",
-            "--partnership",
-            "p1",
-            "--period",
-            "2008-Q2",
-            "--issue",
-            "--as-of",
-            "2008-07-15",
-        ],
+        &words("report --partnership p1 --period 2008-Q2 --issue --as-of 2008-07-15"),
     );
     assert!(again.contains("no change since version 2"), "{again}");
 
     // The old version stays readable as it was.
     let v1 = ok(
         &data,
-        &[
-            "report",
-            "--partnership",
-            "p1",
-            "--period",
-            "2008-Q2",
-            "--version",
-            "1",
-            "--format",
-            "json",
-        ],
+        &words("report --partnership p1 --period 2008-Q2 --version 1 --format json"),
     );
     assert!(v1.contains("\"version\":1"), "{v1}");
     assert!(v1.contains("\"volume_cases\":2920"), "{v1}");
@@ -246,19 +184,7 @@ fn a_report_is_issued_by_its_declared_command_and_an_empty_period_is_not() {
     // The version the declared command froze is the one the report reads back.
     let v1 = ok(
         &data,
-        &[
-            "report",
-            "--partnership",
-            "p1",
-            "--period",
-            "2008-Q2",
-            "--kind",
-            "review",
-            "--version",
-            "1",
-            "--format",
-            "json",
-        ],
+        &words("report --partnership p1 --period 2008-Q2 --kind review --version 1 --format json"),
     );
     assert!(v1.contains("\"version\":1"), "{v1}");
 
@@ -268,16 +194,7 @@ fn a_report_is_issued_by_its_declared_command_and_an_empty_period_is_not() {
     assert!(err.contains("report.no_data"), "{err}");
     let out = synergy(
         &data,
-        &[
-            "report",
-            "--partnership",
-            "p1",
-            "--period",
-            "2008-Q3",
-            "--issue",
-            "--as-of",
-            "2008-10-20",
-        ],
+        &words("report --partnership p1 --period 2008-Q3 --issue --as-of 2008-10-20"),
     );
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
@@ -297,28 +214,18 @@ fn the_wrong_side_is_refused_and_outsiders_cannot_act() {
     let c = dir.path().join("c.csv");
     let err = refused(
         &data,
-        &[
-            "--as",
-            "changzhi",
-            "catalogue",
-            "import",
-            "--partnership",
-            "p1",
-            c.to_str().unwrap(),
-        ],
+        &line(
+            "--as changzhi catalogue import --partnership p1",
+            &[c.to_str().unwrap()],
+        ),
     );
     assert!(err.contains("manufacturer"), "{err}");
     let err = refused(
         &data,
-        &[
-            "--as",
-            "someone-else",
-            "catalogue",
-            "import",
-            "--partnership",
-            "p1",
-            c.to_str().unwrap(),
-        ],
+        &line(
+            "--as someone-else catalogue import --partnership p1",
+            &[c.to_str().unwrap()],
+        ),
     );
     assert!(err.contains("not a party"), "{err}");
 }
@@ -344,15 +251,10 @@ fn imports_are_bounded_and_the_limits_can_be_set() {
     // With every column allowed, the two cells are read sparsely, up to the header.
     let err = refused(
         &data,
-        &[
-            "--import-limit",
-            "columns=16384",
-            "catalogue",
-            "import",
-            "--partnership",
-            "p1",
-            corners,
-        ],
+        &line(
+            "--import-limit columns=16384 catalogue import --partnership p1",
+            &[corners],
+        ),
     );
     assert!(err.contains("column sku is missing"), "{err}");
     let bomb = dir.path().join("bomb.xlsx");
@@ -411,14 +313,7 @@ fn imports_are_bounded_and_the_limits_can_be_set() {
 fn a_plan_target_is_set_and_removed_from_the_command_line() {
     let (_dir, data) = signed_p1();
     let plan = ["--partnership", "p1", "--plan", "p2008"];
-    let draft = [
-        "--title",
-        "三年規劃",
-        "--first-year",
-        "2008",
-        "--last-year",
-        "2010",
-    ];
+    let draft = words("--title 三年規劃 --first-year 2008 --last-year 2010");
     ok(&data, &[&["plan", "draft"][..], &plan, &draft].concat());
     let target = ["--period", "2008-H1", "--volume-cases", "15000.5"];
     let out = ok(&data, &[&["plan", "target"][..], &plan, &target].concat());
@@ -469,20 +364,8 @@ fn a_plan_target_is_set_and_removed_from_the_command_line() {
 #[test]
 fn plan_gap_plans_the_next_half_on_the_demo_data() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("demo");
-    ok(
-        dir.path(),
-        &["demo", "--keep", data.to_str().unwrap(), "--format", "json"],
-    );
-    let args = [
-        "plan-gap",
-        "--partnership",
-        "hongyun-changzhi",
-        "--period",
-        "2008-H2",
-        "--target-share",
-        "27",
-    ];
+    let data = common::demo_data(dir.path());
+    let args = words("plan-gap --partnership hongyun-changzhi --period 2008-H2 --target-share 27");
     let md = ok(&data, &args);
     assert!(md.contains("**764.999 cases**"), "{md}");
     assert!(md.contains("| hongyun-soft | 267.353 | 1289 |"), "{md}");
@@ -492,15 +375,7 @@ fn plan_gap_plans_the_next_half_on_the_demo_data() {
     assert_eq!(json["required_volume_cases"].to_string(), "19216.024");
     let begun = refused(
         &data,
-        &[
-            "plan-gap",
-            "--partnership",
-            "hongyun-changzhi",
-            "--period",
-            "2008-H1",
-            "--target-share",
-            "27",
-        ],
+        &words("plan-gap --partnership hongyun-changzhi --period 2008-H1 --target-share 27"),
     );
     assert!(begun.contains("planner.period_not_ahead"), "{begun}");
 }
@@ -511,42 +386,17 @@ fn plan_gap_plans_the_next_half_on_the_demo_data() {
 #[test]
 fn a_recommendation_is_accepted_from_the_command_line_and_shown_in_the_pack() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("demo");
-    ok(
-        dir.path(),
-        &["demo", "--keep", data.to_str().unwrap(), "--format", "json"],
+    let data = common::demo_data(dir.path());
+    let accept = words(
+        "recommendation accept --partnership hongyun-changzhi --period 2008-H1 --rule data.late --title 每月10日前報送：數據專人覆核 --due-on 2099-12-31 --as changzhi-tobacco",
     );
-    let accept = [
-        "recommendation",
-        "accept",
-        "--partnership",
-        "hongyun-changzhi",
-        "--period",
-        "2008-H1",
-        "--rule",
-        "data.late",
-        "--title",
-        "每月10日前報送：數據專人覆核",
-        "--due-on",
-        "2099-12-31",
-        "--as",
-        "changzhi-tobacco",
-    ];
     let said = ok(&data, &accept);
     assert!(said.contains("rec-2008-H1-data-late"), "{said}");
     let pack = ok(
         &data,
-        &[
-            "report",
-            "--partnership",
-            "hongyun-changzhi",
-            "--kind",
-            "review",
-            "--period",
-            "2008-H1",
-            "--format",
-            "json",
-        ],
+        &words(
+            "report --partnership hongyun-changzhi --kind review --period 2008-H1 --format json",
+        ),
     );
     let pack: serde_json::Value = serde_json::from_str(&pack).unwrap();
     let late = pack["recommendations"]
@@ -605,26 +455,22 @@ fn a_campaign_promise_is_recorded_and_its_value_realised_read() {
     ok(&data, &import_p1("market-data", &months));
     ok(
         &data,
-        &[
-            "campaign",
-            "plan",
-            "--partnership",
-            "p1",
-            "--campaign",
-            "may-push",
-            "--title",
-            "紅雲(硬) May push",
-            "--brand",
-            "hongyun",
-            "--sku",
-            "hy-hard",
-            "--starts-on",
-            "2008-05-01",
-            "--ends-on",
-            "2008-05-31",
-            "--activity-plan",
-            "displays in 120 outlets",
-        ],
+        &line(
+            "campaign plan --partnership p1 --campaign may-push --title",
+            &[
+                "紅雲(硬) May push",
+                "--brand",
+                "hongyun",
+                "--sku",
+                "hy-hard",
+                "--starts-on",
+                "2008-05-01",
+                "--ends-on",
+                "2008-05-31",
+                "--activity-plan",
+                "displays in 120 outlets",
+            ],
+        ),
     );
     let promise = |uplift: &str, reason: Option<&str>| {
         let mut args = vec![
@@ -670,33 +516,17 @@ fn a_campaign_promise_is_recorded_and_its_value_realised_read() {
         "{err}"
     );
 
-    let shown = ok(
-        &data,
-        &[
-            "show",
-            "campaign",
-            "--partnership",
-            "p1",
-            "--campaign",
-            "may-push",
-        ],
-    );
-    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    let shown = json(&data, "show campaign --partnership p1 --campaign may-push");
     assert_eq!(shown["promise"]["uplift"], "8.000", "{shown}");
     assert_eq!(shown["promise"]["revision"], 1, "{shown}");
 
     let read = |campaign: &str, as_of: &str| {
         synergy(
             &data,
-            &[
-                "value-realised",
-                "--partnership",
-                "p1",
-                "--campaign",
-                campaign,
-                "--as-of",
-                as_of,
-            ],
+            &line(
+                "value-realised --partnership p1 --campaign",
+                &[campaign, "--as-of", as_of],
+            ),
         )
     };
     let out = read("may-push", "2008-06-15");
@@ -726,38 +556,18 @@ fn a_campaign_promise_is_recorded_and_its_value_realised_read() {
     // The review pack of the quarter lists it; the scorecard counts it kept.
     let pack = ok(
         &data,
-        &[
-            "report",
-            "--partnership",
-            "p1",
-            "--period",
-            "2008-Q2",
-            "--kind",
-            "review",
-            "--format",
-            "json",
-            "--as-of",
-            "2008-07-15",
-        ],
+        &words(
+            "report --partnership p1 --period 2008-Q2 --kind review --format json --as-of 2008-07-15",
+        ),
     );
     let pack: serde_json::Value = serde_json::from_str(&pack).unwrap();
     assert_eq!(pack["value_realised"][0]["campaign"], "may-push", "{pack}");
     assert_eq!(pack["value_realised"][0]["kept"], true, "{pack}");
     let card = ok(
         &data,
-        &[
-            "report",
-            "--partnership",
-            "p1",
-            "--period",
-            "2008-Q2",
-            "--kind",
-            "scorecard",
-            "--format",
-            "json",
-            "--as-of",
-            "2008-07-15",
-        ],
+        &words(
+            "report --partnership p1 --period 2008-Q2 --kind scorecard --format json --as-of 2008-07-15",
+        ),
     );
     let card: serde_json::Value = serde_json::from_str(&card).unwrap();
     assert_eq!(card["kpis"]["promises_due"], 1, "{card}");
@@ -818,15 +628,7 @@ fn the_time_zone_is_set_shown_and_judges_today() {
     let earliest = today_in("Pacific/Kiritimati");
     let report = ok(
         &data,
-        &[
-            "report",
-            "--partnership",
-            "p1",
-            "--period",
-            "2008",
-            "--format",
-            "json",
-        ],
+        &words("report --partnership p1 --period 2008 --format json"),
     );
     let latest = today_in("Pacific/Kiritimati");
     let as_of: serde_json::Value = serde_json::from_str(&report).unwrap();
@@ -848,14 +650,7 @@ fn the_distributor_submits_its_analysis_from_a_file_and_revises_it() {
     let md = dir.path().join("q2.md");
     let first = "## 二季度市场分析\n\n- 红云(软) 动销良好\n- 红云(硬) 终端价格高于指导价\n";
     std::fs::write(&md, first).unwrap();
-    let base = [
-        "analysis",
-        "submit",
-        "--partnership",
-        "p1",
-        "--period",
-        "2008-Q2",
-    ];
+    let base = words("analysis submit --partnership p1 --period 2008-Q2");
     let run = |extra: &[&str]| synergy(&data, &[&base[..], extra].concat());
     let md_path = md.to_str().unwrap();
     let out = ok(&data, &[&base[..], &["--text-file", md_path]].concat());
@@ -889,7 +684,7 @@ fn the_distributor_submits_its_analysis_from_a_file_and_revises_it() {
     let mut piped = Command::new(env!("CARGO_BIN_EXE_synergy"))
         .arg("--data")
         .arg(&data)
-        .args(base)
+        .args(&base)
         .args(["--text-file", "-"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -946,31 +741,16 @@ fn the_distributor_submits_its_analysis_from_a_file_and_revises_it() {
     std::fs::write(&big, "析".repeat(20_000)).unwrap();
     let at_bound = synergy(
         &data,
-        &[
-            "analysis",
-            "submit",
-            "--partnership",
-            "p1",
-            "--period",
-            "2008-06",
-            "--text-file",
-            big.to_str().unwrap(),
-        ],
+        &line(
+            "analysis submit --partnership p1 --period 2008-06 --text-file",
+            &[big.to_str().unwrap()],
+        ),
     );
     assert!(at_bound.status.success(), "{at_bound:?}");
     // A half has no analysis of its own.
     let err = refused(
         &data,
-        &[
-            "analysis",
-            "submit",
-            "--partnership",
-            "p1",
-            "--period",
-            "2008-H1",
-            "--text",
-            "上半年",
-        ],
+        &words("analysis submit --partnership p1 --period 2008-H1 --text 上半年"),
     );
     assert!(
         err.contains("analysis.month_or_quarter") && err.contains("field period"),
@@ -982,18 +762,7 @@ fn the_distributor_submits_its_analysis_from_a_file_and_revises_it() {
     assert!(help.contains("--text-file <PATH>"), "{help}");
 
     // The read: the analyses in force of the half, June before the quarter it closes.
-    let shown = ok(
-        &data,
-        &[
-            "show",
-            "analyses",
-            "--partnership",
-            "p1",
-            "--period",
-            "2008-H1",
-        ],
-    );
-    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    let shown = json(&data, "show analyses --partnership p1 --period 2008-H1");
     let summary: Vec<_> = shown
         .as_array()
         .unwrap()
@@ -1023,17 +792,7 @@ fn the_distributor_submits_its_analysis_from_a_file_and_revises_it() {
     // The quarter's review pack shows it.
     let pack = ok(
         &data,
-        &[
-            "report",
-            "--partnership",
-            "p1",
-            "--kind",
-            "review",
-            "--period",
-            "2008-Q2",
-            "--format",
-            "md",
-        ],
+        &words("report --partnership p1 --kind review --period 2008-Q2 --format md"),
     );
     assert!(
         pack.contains("### 2008-Q2 · 第 2 版")
@@ -1060,20 +819,20 @@ fn units(value: &serde_json::Value, scale: u32) -> i128 {
 fn sign(data: &Path, id: &str, manufacturer: &str, distributor: &str, signed_on: &str) {
     ok(
         data,
-        &[
-            "partnership",
-            "sign",
-            "--id",
-            id,
-            "--manufacturer",
-            manufacturer,
-            "--distributor",
-            distributor,
-            "--region",
-            &format!("{id} 區域"),
-            "--signed-on",
-            signed_on,
-        ],
+        &line(
+            "partnership sign --id",
+            &[
+                id,
+                "--manufacturer",
+                manufacturer,
+                "--distributor",
+                distributor,
+                "--region",
+                &format!("{id} 區域"),
+                "--signed-on",
+                signed_on,
+            ],
+        ),
     );
 }
 
@@ -1093,24 +852,18 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
         let catalogue = files.join("catalogue.csv");
         ok(
             &data,
-            &[
-                "catalogue",
-                "import",
-                "--partnership",
-                p,
-                catalogue.to_str().unwrap(),
-            ],
+            &line(
+                "catalogue import --partnership",
+                &[p, catalogue.to_str().unwrap()],
+            ),
         );
         let market = files.join("market.csv");
         ok(
             &data,
-            &[
-                "market-data",
-                "import",
-                "--partnership",
-                p,
-                market.to_str().unwrap(),
-            ],
+            &line(
+                "market-data import --partnership",
+                &[p, market.to_str().unwrap()],
+            ),
         );
     }
     // Signed after the half: not in force for it. Another manufacturer's partnership with
@@ -1120,15 +873,7 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
 
     let json = ok(
         &data,
-        &[
-            "portfolio",
-            "--org",
-            "hongyun",
-            "--period",
-            "2008-H1",
-            "--format",
-            "json",
-        ],
+        &words("portfolio --org hongyun --period 2008-H1 --format json"),
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["org"], "hongyun");
@@ -1178,15 +923,7 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
     // As people read it: ranked rows in Chinese by default, in English on request.
     let md = ok(
         &data,
-        &[
-            "portfolio",
-            "--org",
-            "hongyun",
-            "--period",
-            "2008-H1",
-            "--lang",
-            "en",
-        ],
+        &words("portfolio --org hongyun --period 2008-H1 --lang en"),
     );
     assert!(md.starts_with("# Portfolio — hongyun — 2008-H1"), "{md}");
     let at = |id: &str| md.find(&format!("| {id} |")).unwrap_or(usize::MAX);
@@ -1205,48 +942,25 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
     );
     let csv = ok(
         &data,
-        &[
-            "portfolio",
-            "--org",
-            "hongyun",
-            "--period",
-            "2008-H1",
-            "--format",
-            "csv",
-        ],
+        &words("portfolio --org hongyun --period 2008-H1 --format csv"),
     );
     assert!(csv.contains("partnership,p3,rank,3\n"), "{csv}");
     let book = dir.path().join("portfolio.xlsx");
     ok(
         &data,
-        &[
-            "portfolio",
-            "--org",
-            "hongyun",
-            "--period",
-            "2008-H1",
-            "--format",
-            "xlsx",
-            "--out",
-            book.to_str().unwrap(),
-        ],
+        &line(
+            "portfolio --org hongyun --period 2008-H1 --format xlsx --out",
+            &[book.to_str().unwrap()],
+        ),
     );
     assert!(std::fs::read(&book).unwrap().starts_with(b"PK"));
 
     // Another KPI ranks otherwise: p3 earns the most a case, p2 the least.
     let json = ok(
         &data,
-        &[
-            "portfolio",
-            "--org",
-            "hongyun",
-            "--period",
-            "2008-H1",
-            "--rank-by",
-            "revenue_per_case_yuan",
-            "--format",
-            "json",
-        ],
+        &words(
+            "portfolio --org hongyun --period 2008-H1 --rank-by revenue_per_case_yuan --format json",
+        ),
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let ids: Vec<&str> = v["partnerships"]
@@ -1258,15 +972,7 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
     assert_eq!(ids, ["p3", "hongyun-changzhi", "p2"]);
     let out = synergy(
         &data,
-        &[
-            "portfolio",
-            "--org",
-            "hongyun",
-            "--period",
-            "2008-H1",
-            "--rank-by",
-            "volume_shares",
-        ],
+        &words("portfolio --org hongyun --period 2008-H1 --rank-by volume_shares"),
     );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -1276,15 +982,7 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
     // last.
     let json = ok(
         &data,
-        &[
-            "portfolio",
-            "--org",
-            "changzhi-tobacco",
-            "--period",
-            "2008-H1",
-            "--format",
-            "json",
-        ],
+        &words("portfolio --org changzhi-tobacco --period 2008-H1 --format json"),
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let rows = v["partnerships"].as_array().unwrap();
@@ -1295,29 +993,14 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
     // An organisation that is party of nothing sees nothing.
     let json = ok(
         &data,
-        &[
-            "portfolio",
-            "--org",
-            "nobody",
-            "--period",
-            "2008-H1",
-            "--format",
-            "json",
-        ],
+        &words("portfolio --org nobody --period 2008-H1 --format json"),
     );
     assert!(json.contains(r#""partnerships":[]"#), "{json}");
 
     // The list: every partnership hongyun is a party of, in force or not, by id.
     let list = ok(
         &data,
-        &[
-            "partnership",
-            "list",
-            "--org",
-            "hongyun",
-            "--format",
-            "json",
-        ],
+        &words("partnership list --org hongyun --format json"),
     );
     let v: serde_json::Value = serde_json::from_str(&list).unwrap();
     let ids: Vec<&str> = v["partnerships"]
@@ -1332,16 +1015,7 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
     assert_eq!(v["partnerships"][3]["time_zone"], "Asia/Shanghai");
     ok(
         &data,
-        &[
-            "partnership",
-            "terminate",
-            "--partnership",
-            "p4",
-            "--reason",
-            "merged",
-            "--terminated-on",
-            "2008-07-02",
-        ],
+        &words("partnership terminate --partnership p4 --reason merged --terminated-on 2008-07-02"),
     );
     let table = ok(&data, &["partnership", "list", "--org", "changzhi-tobacco"]);
     assert!(
@@ -1426,16 +1100,10 @@ fn the_history_and_tail_read_in_words_with_real_units() {
     // A reason is the why; days filter on the partnership's calendar.
     ok(
         &data,
-        &[
-            "partnership",
-            "terminate",
-            "--partnership",
-            p,
-            "--reason",
-            "合并",
-            "--terminated-on",
-            "2009-01-01",
-        ],
+        &line(
+            "partnership terminate --partnership",
+            &[p, "--reason", "合并", "--terminated-on", "2009-01-01"],
+        ),
     );
     let table = ok(
         &data,
@@ -1491,28 +1159,12 @@ fn exception_rules_are_set_from_the_command_line_and_bad_ones_refused() {
 
     let out = ok(
         &data,
-        &[
-            "rules",
-            "set",
-            "--partnership",
-            "p1",
-            "--share-drop-points",
-            "2.5",
-            "--max-stock-to-sales",
-            "2",
-        ],
+        &words("rules set --partnership p1 --share-drop-points 2.5 --max-stock-to-sales 2"),
     );
     assert!(out.contains("recorded ExceptionRulesSet"), "{out}");
     let out = ok(
         &data,
-        &[
-            "rules",
-            "set",
-            "--partnership",
-            "p1",
-            "--price-index-low",
-            "90",
-        ],
+        &words("rules set --partnership p1 --price-index-low 90"),
     );
     assert!(out.contains("recorded ExceptionRulesSet"), "{out}");
     let agreed = show(&data);
@@ -1528,14 +1180,7 @@ fn exception_rules_are_set_from_the_command_line_and_bad_ones_refused() {
     let before = commits(&data);
     let err = refused(
         &data,
-        &[
-            "rules",
-            "set",
-            "--partnership",
-            "p1",
-            "--price-index-high",
-            "90",
-        ],
+        &words("rules set --partnership p1 --price-index-high 90"),
     );
     assert!(
         err.contains("exception_rules.price_band_empty") && err.contains("price_index_low"),
@@ -1543,14 +1188,7 @@ fn exception_rules_are_set_from_the_command_line_and_bad_ones_refused() {
     );
     let err = refused(
         &data,
-        &[
-            "rules",
-            "set",
-            "--partnership",
-            "p1",
-            "--max-stock-to-sales",
-            "0",
-        ],
+        &words("rules set --partnership p1 --max-stock-to-sales 0"),
     );
     assert!(
         err.contains("exception_rules.stock_to_sales_not_positive")

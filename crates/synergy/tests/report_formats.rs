@@ -38,11 +38,7 @@ fn report(extra: &[&str]) -> Vec<String> {
 /// The demo's data, kept in a directory, with the H1 market report issued as version 1.
 fn issued_demo() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("demo");
-    succeeds(
-        dir.path(),
-        &["demo", "--keep", data.to_str().unwrap(), "--format", "json"],
-    );
+    let data = common::demo_data(dir.path());
     let issued = ok(&data, &report(&["--issue"]));
     assert!(issued.contains("issued version 1"), "{issued}");
     (dir, data)

@@ -1,5 +1,6 @@
 //! The review meeting in a real headless Chromium against `synergy up --demo` on port 0:
-//! the manufacturer opens the demo's 2008-H1 review pack, is refused a decision without an
+//! the manufacturer opens the demo's 2008-H1 review pack, finds each meeting form's
+//! declared fields as inputs, is refused a decision without an
 //! owner and one due in the past (the field and the rule on the page, nothing recorded),
 //! records a decision that becomes an action item (on the page and through the API),
 //! schedules and records Q2's meeting with an answer to an agenda question (refused first
@@ -40,6 +41,27 @@ fn action_items(up: &Up) -> anyhow::Result<Vec<serde_json::Value>> {
     ensure!(answer.status == 200, "{} {}", answer.status, answer.text());
     let pack: serde_json::Value = serde_json::from_str(&answer.text())?;
     Ok(pack["action_items"].as_array().cloned().unwrap_or_default())
+}
+
+/// Asserts that the form `id` has an input for each field of the declared command `verb`
+/// but those the page decides itself.
+async fn has_declared_inputs(
+    b: &Browser,
+    id: &str,
+    verb: &str,
+    decided: &[&str],
+) -> anyhow::Result<()> {
+    let spec = synergy_runtime::commands::all()
+        .find(|s| s.verb == verb)
+        .context(verb.to_owned())?;
+    for field in spec.fields.iter().filter(|f| !decided.contains(&f.name)) {
+        let inputs = b
+            .client
+            .find_all(Locator::Css(&format!("#{id} [name={}]", field.name)))
+            .await?;
+        ensure!(inputs.len() == 1, "#{id} has an input for {}", field.name);
+    }
+    Ok(())
 }
 
 /// Fills the decision form and submits it.
@@ -149,9 +171,24 @@ async fn scenario(b: &Browser, up: &Up, data: &Path) -> anyhow::Result<()> {
 
     // Refused: no owner, then a due date in the past; the field and the rule are named and
     // nothing is recorded.
+    has_declared_inputs(
+        b,
+        "record-decision",
+        "raise-action-item",
+        &["partnership", "item", "meeting"],
+    )
+    .await?;
     decide(b, DECISION, "", "2099-01-31").await?;
     let refused = refusal(b, "web.field_required").await?;
     ensure!(refused.contains("负责方"), "{refused}");
+    let marked = b
+        .client
+        .find_all(Locator::Css("#record-decision [aria-invalid=true]"))
+        .await?;
+    ensure!(
+        marked.len() == 1 && marked[0].attr("name").await?.as_deref() == Some("owner"),
+        "the refused field is marked, and only it"
+    );
     decide(b, DECISION, "manufacturer", "2008-01-31").await?;
     let refused = refusal(b, "action.due_not_before_raised").await?;
     ensure!(refused.contains("截止日期"), "{refused}");
@@ -247,6 +284,14 @@ async fn scenario(b: &Browser, up: &Up, data: &Path) -> anyhow::Result<()> {
     b.client
         .goto(&format!("http://{addr}{review}?period=2008-Q2"))
         .await?;
+    // The agenda is the declaration's optional field: left empty, the standard one.
+    has_declared_inputs(
+        b,
+        "schedule",
+        "schedule-meeting",
+        &["partnership", "meeting", "kind", "period"],
+    )
+    .await?;
     let form = b.client.form(Locator::Id("schedule")).await?;
     form.set_by_name("scheduled_on", "2008-07-10").await?;
     form.submit().await?;
@@ -256,6 +301,13 @@ async fn scenario(b: &Browser, up: &Up, data: &Path) -> anyhow::Result<()> {
         .at_most(PAGE_TIMEOUT)
         .for_element(Locator::Id("hold"))
         .await?;
+    has_declared_inputs(
+        b,
+        "hold",
+        "hold-meeting",
+        &["partnership", "meeting", "minutes"],
+    )
+    .await?;
     let question = hold
         .find(Locator::Css("input[name=question_0]"))
         .await?
@@ -273,6 +325,9 @@ async fn scenario(b: &Browser, up: &Up, data: &Path) -> anyhow::Result<()> {
         form.submit().await?;
         anyhow::Ok(())
     };
+    // An attendee line without its organisation is refused naming the line.
+    hold_it("Li Wei").await?;
+    refusal(b, "attendees[0]").await?;
     hold_it("hongyun:Li Wei").await?;
     let refused = refusal(b, "meeting.review_attended_by_both_sides").await?;
     ensure!(refused.contains("参会人"), "{refused}");

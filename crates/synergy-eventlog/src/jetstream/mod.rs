@@ -19,11 +19,16 @@
 //!   publish answered "no stream found" (no responders: nothing stored it, as a node of a
 //!   cluster answers for a moment before it knows a new stream) is sent again, with short
 //!   pauses, within the same bound.
+//! - Snapshots of folded states live in a key-value bucket beside the stream, opened (and
+//!   created if need be) with it ([`JetStreamSnapshots`]).
 
 mod append;
 mod head;
 mod read;
+mod snapshots;
 mod subscribe;
+
+pub use snapshots::JetStreamSnapshots;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -113,6 +118,7 @@ struct Inner {
     stream: stream::Stream,
     config: JetStreamConfig,
     heads: Mutex<HashMap<StreamId, Head>>,
+    snapshots: Option<JetStreamSnapshots>,
 }
 
 impl fmt::Debug for JetStreamLog {
@@ -154,6 +160,17 @@ impl JetStreamLog {
         .await
         .map_err(|_| provision(format!("no answer within {:?}", config.request_timeout)))?
         .map_err(|e| provision(e.to_string()))?;
+        // Snapshots only save folding: a bucket this user may not create or open leaves
+        // every state to be folded from the stream, as before there were any.
+        let snapshots = match JetStreamSnapshots::open(&js, config.replicas, config.request_timeout)
+            .await
+        {
+            Ok(snapshots) => Some(snapshots),
+            Err(e) => {
+                tracing::warn!(error = %e, bucket = subject::SNAPSHOT_BUCKET, "no snapshot bucket; states not kept are folded from the log");
+                None
+            }
+        };
         Ok(JetStreamLog {
             inner: Arc::new(Inner {
                 client,
@@ -161,8 +178,14 @@ impl JetStreamLog {
                 stream,
                 config,
                 heads: Mutex::new(HashMap::new()),
+                snapshots,
             }),
         })
+    }
+
+    /// The snapshot bucket beside the stream, if it could be opened.
+    pub fn snapshots(&self) -> Option<JetStreamSnapshots> {
+        self.inner.snapshots.clone()
     }
 
     /// The stream's name, e.g. for a raw consumer in a benchmark.

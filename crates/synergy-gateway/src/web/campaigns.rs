@@ -5,9 +5,6 @@
 
 use std::collections::BTreeSet;
 
-use axum::Form;
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use maud::{Markup, html};
 use synergy_domain::contract::{Choosable, CommandSpec};
@@ -17,10 +14,10 @@ use synergy_proto::{CampaignId, Context, PartnershipId};
 use synergy_runtime::history::HistoryQuery;
 use synergy_runtime::{AnyQuery, ApiError, commands};
 
-use super::form::{self, Notice, Posted};
+use super::Words;
+use super::form;
 use super::pages::*;
-use super::plans::{DoneArgs, dates, party_of, tabs};
-use super::{Viewer, Words, lang_of};
+use super::plans::dates;
 use crate::GatewayState;
 
 /// The marketing context's commands.
@@ -66,109 +63,71 @@ async fn campaign_ids(
     Ok(ids)
 }
 
-/// `GET /app/partnerships/{id}/campaigns`.
-pub async fn campaigns_page(
-    State(s): State<GatewayState>,
-    headers: HeaderMap,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    Query(q): Query<DoneArgs>,
-) -> Response {
-    let notice = q.done().map(Notice::Done).unwrap_or_default();
-    show(&s, &headers, &viewer, &id, notice).await
-}
+/// The campaigns page's forms and how it shows itself ([`form::page`], [`form::page_post`]).
+pub struct Campaigns;
 
-/// `POST /app/partnerships/{id}/campaigns/{verb}`: one marketing command's form.
-pub async fn campaigns_post(
-    State(s): State<GatewayState>,
-    headers: HeaderMap,
-    viewer: Viewer,
-    Path((id, verb)): Path<(String, String)>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let lang = lang_of(&headers);
-    let mut typed = form::typed(pairs);
-    typed.insert("partnership".to_owned(), id.clone());
-    let back = format!("/app/partnerships/{id}/campaigns");
-    match form::post(&s, lang, &viewer, commands(), &verb, typed, &back).await {
-        Posted::Answer(r) => r,
-        Posted::Show(notice) => show(&s, &headers, &viewer, &id, notice).await,
+impl form::FormsPage for Campaigns {
+    const SEGMENT: &'static str = "campaigns";
+    type Shows = Vec<Campaign>;
+
+    fn commands() -> impl Iterator<Item = &'static CommandSpec> {
+        commands()
     }
-}
 
-async fn show(
-    s: &GatewayState,
-    headers: &HeaderMap,
-    viewer: &Viewer,
-    id: &str,
-    notice: Notice,
-) -> Response {
-    let lang = lang_of(headers);
-    let (view, side) = match party_of(s, lang, viewer, id).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let ids = match campaign_ids(s, &view.id).await {
-        Ok(ids) => ids,
-        Err(e) => return unavailable(lang, Some(viewer), &e),
-    };
-    let mut campaigns = Vec::new();
-    for campaign in ids {
-        let answer = s
-            .api
-            .query(AnyQuery::Marketing(synergy_marketing::Query::Campaign {
-                partnership: view.id.clone(),
-                campaign,
-            }))
-            .await;
-        match answer.map(serde_json::from_value::<Campaign>) {
-            Ok(Ok(c)) => campaigns.push(c),
-            Ok(Err(e)) => return unavailable(lang, Some(viewer), &e),
-            Err(e) => return unavailable(lang, Some(viewer), &e),
+    async fn read(shown: &form::Shown<'_>) -> Result<Vec<Campaign>, Response> {
+        let (s, view, lang, viewer) = (shown.s, &shown.view, shown.lang, shown.viewer);
+        let ids = match campaign_ids(s, &view.id).await {
+            Ok(ids) => ids,
+            Err(e) => return Err(unavailable(lang, Some(viewer), &e)),
+        };
+        let mut campaigns = Vec::new();
+        for campaign in ids {
+            let answer = s
+                .api
+                .query(AnyQuery::Marketing(synergy_marketing::Query::Campaign {
+                    partnership: view.id.clone(),
+                    campaign,
+                }))
+                .await;
+            match answer.map(serde_json::from_value::<Campaign>) {
+                Ok(Ok(c)) => campaigns.push(c),
+                Ok(Err(e)) => return Err(unavailable(lang, Some(viewer), &e)),
+                Err(e) => return Err(unavailable(lang, Some(viewer), &e)),
+            }
         }
+        Ok(campaigns)
     }
-    let w = Words::new(lang);
-    let title = w.with("campaigns-title", &[("id", view.id.as_str())]);
-    let here = format!("/app/partnerships/{}/campaigns", view.id);
-    let csrf = &viewer.session.csrf;
-    let failed = notice.failed();
-    let partnership = ("partnership", view.id.to_string());
-    let offered: Vec<&CommandSpec> = commands()
-        .filter(|c| form::offered(c, Some(side)))
-        .collect();
-    let per_campaign = |c: &&&CommandSpec| c.path.contains("{campaign}");
-    let body = html! {
-        (tabs(&w, &view.id, "/campaigns"))
-        h1 { (title) }
-        p.sub { (view.manufacturer) " / " (view.distributor) " · " (w.with("form-your-side", &[("side", &w.role(viewer.session.user.role))])) }
-        (notice.markup(&w))
-        @if campaigns.is_empty() { p #no-campaigns { (w.t("campaigns-none")) } }
-        @for c in &campaigns {
-            @if let Some(id) = c.id() {
-                section.card.campaign id={ "campaign-" (id) } {
-                    (campaign_markup(&w, id, c))
-                    @if c.lifecycle() != Lifecycle::Closed {
-                        div.forms {
-                            @for spec in offered.iter().filter(per_campaign) {
-                                @let fixed = [partnership.clone(), ("campaign", id.to_string())];
-                                (form::render(spec, &w, csrf, &format!("{here}/{}", spec.verb), &fixed, &dates(s, &view, spec), failed))
+
+    fn body(shown: &form::Shown<'_>, w: &Words, campaigns: &Vec<Campaign>) -> Markup {
+        let per_campaign = |c: &&&CommandSpec| c.path.contains("{campaign}");
+        html! {
+            @if campaigns.is_empty() { p #no-campaigns { (w.t("campaigns-none")) } }
+            @for c in campaigns {
+                @if let Some(id) = c.id() {
+                    section.card.campaign id={ "campaign-" (id) } {
+                        (campaign_markup(w, id, c))
+                        @if c.lifecycle() != Lifecycle::Closed {
+                            div.forms {
+                                @for spec in shown.offered.iter().filter(per_campaign) {
+                                    @let fixed = [shown.partnership.clone(), ("campaign", id.to_string())];
+                                    (shown.form(spec, w, &fixed, &dates(shown.s, &shown.view, spec)))
+                                }
                             }
                         }
                     }
                 }
             }
-        }
-        section.card #new-campaign {
-            h2 { (w.t("campaigns-new")) }
-            div.forms {
-                @for spec in offered.iter().filter(|c| !per_campaign(c)) {
-                    (form::render(spec, &w, csrf, &format!("{here}/{}", spec.verb), std::slice::from_ref(&partnership), &dates(s, &view, spec), failed))
+            section.card #new-campaign {
+                h2 { (w.t("campaigns-new")) }
+                div.forms {
+                    @for spec in shown.offered.iter().filter(|c| !per_campaign(c)) {
+                        (shown.form(spec, w, std::slice::from_ref(&shown.partnership), &dates(shown.s, &shown.view, spec)))
+                    }
+                    @if shown.offered.iter().all(|c| per_campaign(&c)) { p.hint { (w.t("campaigns-new-other-side")) } }
                 }
-                @if offered.iter().all(|c| per_campaign(&c)) { p.hint { (w.t("campaigns-new-other-side")) } }
             }
         }
-    };
-    html_response(notice.status(), page(&w, &title, &here, Some(viewer), body))
+    }
 }
 
 fn campaign_markup(w: &Words, id: &CampaignId, c: &Campaign) -> Markup {

@@ -14,18 +14,22 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use axum::http::StatusCode;
+use axum::Form as AxumForm;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use maud::{Markup, html};
 use serde_json::Value;
-use synergy_domain::ErrorCode;
 use synergy_domain::contract::{CommandSpec, Field, Kind, Shape, Values, Who};
+use synergy_domain::{ErrorCode, PartnershipView};
 use synergy_evaluation::locale::Lang;
 use synergy_proto::Side;
 use synergy_runtime::Request;
 
+use super::pages::{html_response, page as page_of};
+use super::plans::{DoneArgs, party_of, tabs};
 use super::session::same_secret;
-use super::{Viewer, Words};
+use super::{Viewer, Words, lang_of};
 use crate::GatewayState;
 use crate::error::Problem;
 use crate::extract::Params;
@@ -99,7 +103,7 @@ impl Notice {
 
 /// The words of a declared name: the Fluent message `key` where there is one, else the
 /// declaration's own (English) text.
-fn word(w: &Words, key: &str, fallback: &str) -> String {
+pub fn word(w: &Words, key: &str, fallback: &str) -> String {
     let text = w.t(key);
     if text == key {
         fallback.to_owned()
@@ -199,9 +203,24 @@ pub fn offered(spec: &CommandSpec, side: Option<Side>) -> bool {
 }
 
 fn input(w: &Words, field: &Field, value: &str, wrong: bool) -> Markup {
+    let required = field.required && !matches!(field.kind, Kind::Flag);
+    labelled(w, field, &label(w, field), None, value, wrong, required)
+}
+
+/// The input of `field` under `label`, with `hint` where the page says more than the
+/// field's doc. `required` asks the browser to insist on a value; a page that names a
+/// missing value in its own words itself leaves it to the server.
+pub fn labelled(
+    w: &Words,
+    field: &Field,
+    label: &str,
+    hint: Option<String>,
+    value: &str,
+    wrong: bool,
+    required: bool,
+) -> Markup {
     let name = field.name;
     let help = field.doc;
-    let required = field.required && !matches!(field.kind, Kind::Flag);
     let invalid = wrong.then_some("true");
     let control = match field.kind {
         Kind::Text(shape) => {
@@ -231,7 +250,7 @@ fn input(w: &Words, field: &Field, value: &str, wrong: bool) -> Markup {
         },
         Kind::Choice(choices) => html! {
             select name=(name) required[required] aria-invalid=[invalid] {
-                @if !field.required { option value="" { "—" } }
+                @if !required { option value="" { "—" } }
                 @for c in choices {
                     option value=(c.value) selected[c.value == value] {
                         (word(w, &format!("choice-{}", c.value.replace('.', "-")), &format!("{} — {}", c.value, c.doc)))
@@ -251,14 +270,14 @@ fn input(w: &Words, field: &Field, value: &str, wrong: bool) -> Markup {
                 placeholder=(record.example) { (value) }
         },
     };
-    let hint = match field.kind {
+    let hint = hint.unwrap_or_else(|| match field.kind {
         Kind::List(_) => w.with("form-one-a-line", &[("doc", help)]),
         Kind::Records(record) => w.with("form-records", &[("doc", help), ("form", record.form)]),
         _ => help.to_owned(),
-    };
+    });
     html! {
         label.field {
-            span.name { (label(w, field)) @if !field.required { " " span.optional { (w.t("form-optional")) } } }
+            span.name { (label) @if !field.required { " " span.optional { (w.t("form-optional")) } } }
             (control)
             span.hint { (hint) " · " code { (name) } }
         }
@@ -271,7 +290,7 @@ fn invalid(field: &str, message: String) -> Problem {
 
 /// The form's text of `field` as the JSON value the HTTP body carries; `None` when left
 /// empty (an optional field absent, as the body would leave it out).
-fn json_of(field: &Field, text: &str) -> Result<Option<Value>, Problem> {
+pub fn json_of(field: &Field, text: &str) -> Result<Option<Value>, Problem> {
     let name = field.name;
     let trimmed = text.trim();
     let lines = || {
@@ -434,6 +453,124 @@ pub fn find(
     specs
         .find(|s| s.verb == verb)
         .ok_or_else(|| Problem::new(ErrorCode::NotFound, format!("no form {verb} here")))
+}
+
+/// A partnership's page of one context's forms (`/app/partnerships/{id}/<SEGMENT>`): the
+/// commands it offers, what it reads of the partnership and how it shows it under the
+/// page's tabs, title and notice. Its two routes are [`page`] and [`page_post`].
+pub trait FormsPage: 'static {
+    const SEGMENT: &'static str;
+    /// What the page shows of the partnership: its plans, its campaigns.
+    type Shows: Send;
+    fn commands() -> impl Iterator<Item = &'static CommandSpec>;
+    /// Reads what the page shows; the page that says why where it cannot.
+    fn read(shown: &Shown<'_>) -> impl Future<Output = Result<Self::Shows, Response>> + Send;
+    fn body(shown: &Shown<'_>, w: &Words, shows: &Self::Shows) -> Markup;
+}
+
+/// A page of forms being shown: to whom, in which language, of which partnership, with
+/// what the last form did and the forms the viewer's side is offered.
+pub struct Shown<'a> {
+    pub s: &'a GatewayState,
+    pub viewer: &'a Viewer,
+    pub lang: Lang,
+    pub view: PartnershipView,
+    pub notice: Notice,
+    /// The page's path; a form posts to `<here>/<verb>`.
+    pub here: String,
+    pub offered: Vec<&'static CommandSpec>,
+    /// The page's partnership, a field every form sends hidden.
+    pub partnership: (&'static str, String),
+}
+
+impl Shown<'_> {
+    /// The form of `spec` on this page, refused where the last post was.
+    pub fn form(
+        &self,
+        spec: &CommandSpec,
+        w: &Words,
+        fixed: &[(&str, String)],
+        prefill: &BTreeMap<&str, String>,
+    ) -> Markup {
+        let action = format!("{}/{}", self.here, spec.verb);
+        let csrf = &self.viewer.session.csrf;
+        render(spec, w, csrf, &action, fixed, prefill, self.notice.failed())
+    }
+}
+
+async fn show<P: FormsPage>(
+    s: &GatewayState,
+    headers: &HeaderMap,
+    viewer: &Viewer,
+    id: &str,
+    notice: Notice,
+) -> Response {
+    let lang = lang_of(headers);
+    let (view, side) = match party_of(s, lang, viewer, id).await {
+        Ok(party) => party,
+        Err(r) => return r,
+    };
+    let shown = Shown {
+        s,
+        viewer,
+        lang,
+        here: format!("/app/partnerships/{}/{}", view.id, P::SEGMENT),
+        offered: P::commands().filter(|c| offered(c, Some(side))).collect(),
+        partnership: ("partnership", view.id.to_string()),
+        view,
+        notice,
+    };
+    let shows = match P::read(&shown).await {
+        Ok(shows) => shows,
+        Err(r) => return r,
+    };
+    let w = Words::new(lang);
+    let view = &shown.view;
+    let title = w.with(
+        &format!("{}-title", P::SEGMENT),
+        &[("id", view.id.as_str())],
+    );
+    let role = w.role(viewer.session.user.role);
+    let body = html! {
+        (tabs(&w, &view.id, &format!("/{}", P::SEGMENT)))
+        h1 { (title) }
+        p.sub { (view.manufacturer) " / " (view.distributor) " · " (w.with("form-your-side", &[("side", &role)])) }
+        (shown.notice.markup(&w))
+        (P::body(&shown, &w, &shows))
+    };
+    let status = shown.notice.status();
+    html_response(status, page_of(&w, &title, &shown.here, Some(viewer), body))
+}
+
+/// `GET /app/partnerships/{id}/<SEGMENT>`, saying what `?done=` names.
+pub async fn page<P: FormsPage>(
+    State(s): State<GatewayState>,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(q): Query<DoneArgs>,
+) -> Response {
+    let notice = q.done().map(Notice::Done).unwrap_or_default();
+    show::<P>(&s, &headers, &viewer, &id, notice).await
+}
+
+/// `POST /app/partnerships/{id}/<SEGMENT>/{verb}`: one of the page's forms.
+pub async fn page_post<P: FormsPage>(
+    State(s): State<GatewayState>,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Path((id, verb)): Path<(String, String)>,
+    AxumForm(pairs): AxumForm<Vec<(String, String)>>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let mut typed = typed(pairs);
+    // The page's partnership, whatever the form says.
+    typed.insert("partnership".to_owned(), id.clone());
+    let back = format!("/app/partnerships/{id}/{}", P::SEGMENT);
+    match post(&s, lang, &viewer, P::commands(), &verb, typed, &back).await {
+        Posted::Answer(r) => r,
+        Posted::Show(notice) => show::<P>(&s, &headers, &viewer, &id, notice).await,
+    }
 }
 
 #[cfg(test)]

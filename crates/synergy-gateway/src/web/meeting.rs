@@ -10,25 +10,26 @@
 //! schedules it under that id and finds it again without a listing of meetings.
 
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request as HttpRequest, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 use synergy_domain::PartnershipView;
-use synergy_domain::contract::{BindError, Values};
+use synergy_domain::contract::{BindError, CommandSpec, Field, Values};
 use synergy_evaluation::chart;
 use synergy_evaluation::json::Json;
 use synergy_evaluation::layout::{self, Width};
 use synergy_evaluation::report::Report;
 use synergy_eventlog::Position;
 use synergy_proto::events::evaluation::ReportKind;
-use synergy_proto::{MeetingId, PartnershipId, Period, PeriodKind, Side};
+use synergy_proto::{MeetingId, PartnershipId, Period, PeriodKind};
 use synergy_runtime::executor::Request;
-use synergy_runtime::{AnyQuery, ApiError, IssueRequest, commands};
+use synergy_runtime::{AnyQuery, ApiError, IssueRequest, NotReady, commands};
 use synergy_support::meeting::{Meeting, MeetingStatus};
 use uuid::Uuid;
 
+use super::form;
 use super::pages::*;
 use super::reports::{
     asked_period, blocks_markup, latest_month, report_after, today, versions_table,
@@ -161,7 +162,7 @@ async fn load(
             }))
             .await?;
         meeting = serde_json::from_value(answer)
-            .map_err(|e| ApiError::NotReady(format!("the meeting does not read back: {e}")))?;
+            .map_err(|e| ApiError::NotReady(NotReady::unreadable("the meeting", e)))?;
     }
     Ok(Loaded {
         id,
@@ -227,13 +228,10 @@ async fn run(
     s: &GatewayState,
     caller: &Caller,
     view: &PartnershipView,
-    verb: &str,
+    spec: &CommandSpec,
     values: Values,
     key: Option<Uuid>,
 ) -> Result<Option<Position>, Refusal> {
-    let spec = commands::all()
-        .find(|c| c.verb == verb)
-        .expect("the meeting's commands are declared");
     for field in spec.fields.iter().filter(|f| f.required) {
         if !values.contains_key(field.name) {
             return Err(Refusal {
@@ -261,17 +259,112 @@ async fn run(
     }
 }
 
-/// The text fields of `names` that were filled in, as the command's values.
-fn values_of(id: &PartnershipId, form: &Posted, names: &[&str]) -> Values {
-    let mut values = Values::new();
-    values.insert("partnership".into(), id.as_str().into());
-    for name in names {
-        let value = posted(form, name);
-        if !value.is_empty() {
-            values.insert((*name).into(), value.into());
+/// One of the meeting's forms: the declared command it runs and the fields the page
+/// decides itself (the partnership, the period's meeting, its kind and period, a new
+/// item's id, the minutes made of the agenda's answers). Every other field of the
+/// declaration is an input as `form` derives it, so a field declared later is on the form.
+struct MeetingForm {
+    /// The form's name on the page: its words (`meeting-<name>-<field>`, else
+    /// `meeting-field-<field>`) and where its refusal is shown.
+    name: &'static str,
+    verb: &'static str,
+    decided: &'static [&'static str],
+}
+
+const SCHEDULE: MeetingForm = MeetingForm {
+    name: "schedule",
+    verb: "schedule-meeting",
+    decided: &["partnership", "meeting", "kind", "period"],
+};
+
+const HOLD: MeetingForm = MeetingForm {
+    name: "hold",
+    verb: "hold-meeting",
+    decided: &["partnership", "meeting", "minutes"],
+};
+
+const DECISION: MeetingForm = MeetingForm {
+    name: "decision",
+    verb: "raise-action-item",
+    decided: &["partnership", "item", "meeting"],
+};
+
+impl MeetingForm {
+    fn spec(&self) -> &'static CommandSpec {
+        commands::all()
+            .find(|c| c.verb == self.verb)
+            .expect("the meeting's commands are declared")
+    }
+
+    fn typed(&self) -> impl Iterator<Item = &'static Field> {
+        self.spec()
+            .fields
+            .iter()
+            .filter(|f| !self.decided.contains(&f.name))
+    }
+
+    /// The inputs in the declaration's order, a field the page `composed` of inputs of its
+    /// own (the minutes of the agenda's answers) standing where the field does;
+    /// each holds what was typed, else `prefill`, and the field a refusal names is marked.
+    /// A missing value is the server's to name, in the page's words.
+    fn inputs(
+        &self,
+        w: &Words,
+        kept: &Posted,
+        prefill: &[(&str, String)],
+        refused: Option<&Refusal>,
+        composed: Option<(&str, Markup)>,
+    ) -> Markup {
+        let bad = refused.and_then(|r| r.field.as_deref());
+        html! {
+            @for field in self.spec().fields {
+                @if let Some((_, markup)) = composed.as_ref().filter(|(name, _)| *name == field.name) {
+                    (markup)
+                } @else if !self.decided.contains(&field.name) {
+                    @let start = prefill.iter().find(|(k, _)| *k == field.name).map_or("", |(_, v)| v.as_str());
+                    @let wrong = bad.is_some_and(|b| b == field.name || b.starts_with(&format!("{}[", field.name)));
+                    (form::labelled(w, field, &self.label(w, field), hint(w, field), &kept_or(kept, field.name, start), wrong, false))
+                }
+            }
         }
     }
-    values
+
+    fn label(&self, w: &Words, field: &Field) -> String {
+        let general = form::word(
+            w,
+            &format!("meeting-field-{}", field.name),
+            &form::label(w, field),
+        );
+        form::word(
+            w,
+            &format!("meeting-{}-{}", self.name, field.name),
+            &general,
+        )
+    }
+
+    /// The command's values: the typed fields as the route's body would carry them
+    /// (a list or records a line), refused naming the field that does not read.
+    fn values(&self, id: &PartnershipId, form: &Posted) -> Result<Values, Refusal> {
+        let mut values = Values::new();
+        values.insert("partnership".into(), id.as_str().into());
+        for field in self.typed() {
+            let text = form
+                .iter()
+                .find(|(k, _)| k == field.name)
+                .map_or("", |(_, v)| v.as_str());
+            if let Some(value) = form::json_of(field, text)? {
+                values.insert(field.name.into(), value);
+            }
+        }
+        Ok(values)
+    }
+}
+
+/// What the meeting says of a field where it says more than the declaration's doc.
+fn hint(w: &Words, field: &Field) -> Option<String> {
+    let key = format!("meeting-{}-hint", field.name);
+    let text = w.t(&key);
+    (text != key).then_some(text)
 }
 
 /// After a form: its refusal on the page again (422, what was typed kept), or the page
@@ -329,115 +422,126 @@ async fn form_checks(
     }
 }
 
-/// `POST …/review/decisions`: a decision of the meeting raised as an action item with
-/// its owner side and due date, linked to the period's meeting once it is recorded.
-pub async fn record_decision(
-    State(s): State<GatewayState>,
+/// A post of one of the page's forms, past the checks every one makes first
+/// ([`form_checks`]): the CSRF token, the partnership (the viewer a party of it), the
+/// period.
+pub struct ReviewPost {
+    s: GatewayState,
     headers: HeaderMap,
     viewer: Viewer,
-    Path(id): Path<String>,
-    Form(form): Form<Posted>,
-) -> Response {
-    let (id, view, period) = match form_checks(&s, &headers, &viewer, id, &form).await {
-        Ok(checked) => checked,
-        Err(refused) => return refused,
-    };
-    let key = Uuid::parse_str(posted(&form, "key")).unwrap_or_else(|_| new_key());
-    let mut values = values_of(&id, &form, &["title", "owner", "due_on"]);
-    let item = format!("decision-{}", &key.simple().to_string()[..12]);
-    values.insert("item".into(), item.into());
-    let meeting = meeting_id(period);
-    let exists = s
-        .api
-        .query(AnyQuery::Support(synergy_support::Query::Meeting {
-            partnership: id.clone(),
-            meeting: meeting.clone(),
-        }))
-        .await;
-    match exists {
-        Ok(serde_json::Value::Null) => {}
-        Ok(_) => {
-            values.insert("meeting".into(), meeting.as_str().into());
-        }
-        Err(e) => return unavailable(lang_of(&headers), Some(&viewer), &e),
+    form: Posted,
+    id: PartnershipId,
+    view: PartnershipView,
+    period: Period,
+}
+
+impl FromRequest<GatewayState> for ReviewPost {
+    /// Not signed in, a path or form that does not read, or a check refused: its page.
+    type Rejection = Response;
+
+    async fn from_request(req: HttpRequest, s: &GatewayState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let viewer = Viewer::from_request_parts(&mut parts, s).await?;
+        let Path(id) = Path::<String>::from_request_parts(&mut parts, s)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let headers = parts.headers.clone();
+        let Form(form) = Form::<Posted>::from_request(HttpRequest::from_parts(parts, body), s)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let (id, view, period) = form_checks(s, &headers, &viewer, id, &form).await?;
+        Ok(ReviewPost {
+            s: s.clone(),
+            headers,
+            viewer,
+            form,
+            id,
+            view,
+            period,
+        })
     }
-    let outcome = run(
-        &s,
-        &viewer.caller(),
-        &view,
-        "raise-action-item",
-        values,
-        Some(key),
-    )
-    .await;
-    answer(
-        &s,
-        &headers,
-        &viewer,
-        (id, view, period),
-        outcome,
-        "decision",
-        &form,
-    )
-    .await
+}
+
+impl ReviewPost {
+    /// The idempotency key the form carries, if it reads.
+    fn key(&self) -> Option<Uuid> {
+        Uuid::parse_str(posted(&self.form, "key")).ok()
+    }
+
+    /// After the form: [`answer`], back at `anchor`.
+    async fn answer(self, outcome: Result<Option<Position>, Refusal>, anchor: &str) -> Response {
+        let at = (self.id, self.view, self.period);
+        answer(
+            &self.s,
+            &self.headers,
+            &self.viewer,
+            at,
+            outcome,
+            anchor,
+            &self.form,
+        )
+        .await
+    }
+}
+
+/// `POST …/review/decisions`: a decision of the meeting raised as an action item with
+/// its owner side and due date, linked to the period's meeting once it is recorded.
+pub async fn record_decision(p: ReviewPost) -> Response {
+    let key = p.key().unwrap_or_else(new_key);
+    let outcome = match DECISION.values(&p.id, &p.form) {
+        Err(refused) => Err(refused),
+        Ok(mut values) => {
+            let item = format!("decision-{}", &key.simple().to_string()[..12]);
+            values.insert("item".into(), item.into());
+            let meeting = meeting_id(p.period);
+            let exists =
+                p.s.api
+                    .query(AnyQuery::Support(synergy_support::Query::Meeting {
+                        partnership: p.id.clone(),
+                        meeting: meeting.clone(),
+                    }))
+                    .await;
+            match exists {
+                Ok(serde_json::Value::Null) => {}
+                Ok(_) => {
+                    values.insert("meeting".into(), meeting.as_str().into());
+                }
+                Err(e) => return unavailable(lang_of(&p.headers), Some(&p.viewer), &e),
+            }
+            let spec = DECISION.spec();
+            run(&p.s, &p.viewer.caller(), &p.view, spec, values, Some(key)).await
+        }
+    };
+    p.answer(outcome, "decision").await
 }
 
 /// `POST …/review/meeting`: schedules the period's review meeting (`step=schedule`), or
 /// records it as held (`step=hold`) with the answer to each agenda question as its
 /// minutes and its decisions.
-pub async fn record_meeting(
-    State(s): State<GatewayState>,
-    headers: HeaderMap,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    Form(form): Form<Posted>,
-) -> Response {
-    let (id, view, period) = match form_checks(&s, &headers, &viewer, id, &form).await {
-        Ok(checked) => checked,
-        Err(refused) => return refused,
-    };
-    let key = Uuid::parse_str(posted(&form, "key")).ok();
-    let meeting = meeting_id(period);
-    let caller = viewer.caller();
-    let outcome = if posted(&form, "step") == "hold" {
-        let mut values = values_of(&id, &form, &["held_on"]);
-        values.insert("meeting".into(), meeting.as_str().into());
-        values.insert("minutes".into(), minutes_of(&form).into());
-        let lines = |name: &str| -> Vec<String> {
-            posted(&form, name)
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_owned)
-                .collect()
-        };
-        let attendees: Vec<serde_json::Value> = lines("attendees")
-            .iter()
-            .map(|l| {
-                let (org, name) = l.split_once(':').unwrap_or((l, ""));
-                serde_json::json!({"org": org.trim(), "name": name.trim()})
-            })
-            .collect();
-        values.insert("attendees".into(), attendees.into());
-        values.insert("decisions".into(), lines("decisions").into());
-        run(&s, &caller, &view, "hold-meeting", values, key).await
+pub async fn record_meeting(p: ReviewPost) -> Response {
+    let meeting = meeting_id(p.period).as_str().to_owned();
+    let (meeting_form, decided) = if posted(&p.form, "step") == "hold" {
+        let minutes = minutes_of(&p.form);
+        (&HOLD, [("meeting", meeting), ("minutes", minutes)].to_vec())
     } else {
-        let mut values = values_of(&id, &form, &["title", "scheduled_on"]);
-        values.insert("meeting".into(), meeting.as_str().into());
-        values.insert("kind".into(), "regular_review".into());
-        values.insert("period".into(), period.to_string().into());
-        run(&s, &caller, &view, "schedule-meeting", values, key).await
+        let decided = [
+            ("meeting", meeting),
+            ("kind", "regular_review".to_owned()),
+            ("period", p.period.to_string()),
+        ];
+        (&SCHEDULE, decided.to_vec())
     };
-    answer(
-        &s,
-        &headers,
-        &viewer,
-        (id, view, period),
-        outcome,
-        "meeting",
-        &form,
-    )
-    .await
+    let outcome = match meeting_form.values(&p.id, &p.form) {
+        Err(refused) => Err(refused),
+        Ok(mut values) => {
+            for (name, value) in decided {
+                values.insert(name.into(), value.into());
+            }
+            let spec = meeting_form.spec();
+            run(&p.s, &p.viewer.caller(), &p.view, spec, values, p.key()).await
+        }
+    };
+    p.answer(outcome, "meeting").await
 }
 
 /// The minutes of a held review: each agenda question answered, under the question, then
@@ -461,43 +565,25 @@ fn minutes_of(form: &Posted) -> String {
 }
 
 /// `POST …/review/issues`: the pack frozen as its next version, issued by the viewer.
-pub async fn issue_pack(
-    State(s): State<GatewayState>,
-    headers: HeaderMap,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    Form(form): Form<Posted>,
-) -> Response {
-    let (id, view, period) = match form_checks(&s, &headers, &viewer, id, &form).await {
-        Ok(checked) => checked,
-        Err(refused) => return refused,
+pub async fn issue_pack(p: ReviewPost) -> Response {
+    let caller = p.viewer.caller();
+    let outcome = match caller.may(&p.view, auth::Who::Either, "issuing a report") {
+        Err(refused) => Err(refused.into()),
+        Ok(()) => {
+            p.s.api
+                .issue_report(IssueRequest {
+                    principal: caller.principal.clone(),
+                    partnership: p.id.clone(),
+                    period: p.period,
+                    kind: ReportKind::Review,
+                    as_of: today(&p.s, &p.view.time_zone),
+                })
+                .await
+                .map(|issued| issued.position)
+                .map_err(|e| Problem::from(e).into())
+        }
     };
-    let caller = viewer.caller();
-    let outcome = match caller.may(&view, auth::Who::Either, "issuing a report") {
-        Err(p) => Err(p.into()),
-        Ok(()) => s
-            .api
-            .issue_report(IssueRequest {
-                principal: caller.principal.clone(),
-                partnership: id.clone(),
-                period,
-                kind: ReportKind::Review,
-                as_of: today(&s, &view.time_zone),
-            })
-            .await
-            .map(|issued| issued.position)
-            .map_err(|e| Problem::from(e).into()),
-    };
-    answer(
-        &s,
-        &headers,
-        &viewer,
-        (id, view, period),
-        outcome,
-        "versions",
-        &form,
-    )
-    .await
+    p.answer(outcome, "versions").await
 }
 
 /// `GET …/review/versions/{n}?period=P`: an issued version exactly as it was frozen, laid
@@ -580,11 +666,7 @@ fn render(
         Some(p) => format!("{action}?period={p}"),
         None => action.clone(),
     };
-    let refusal = |form: &str| {
-        refused
-            .filter(|(f, _)| *f == form)
-            .map(|(_, r)| refusal_markup(w, r))
-    };
+    let refused_at = |form: &str| refused.filter(|(f, _)| *f == form).map(|(_, r)| r);
     let body = html! {
         p.sub { a.noprint href={ "/app/partnerships/" (id) } { (id) } " · " (l.view.manufacturer) " / " (l.view.distributor) }
         @if let Some(e) = problem { p.error #problem role="alert" { (e) } }
@@ -600,9 +682,9 @@ fn render(
                 Some(r) => article #pack { (pack_markup(w, r)) },
                 None => p #no-data { (w.t("no-data")) },
             }
-            (meeting_markup(w, viewer, l, period, refusal("meeting"), kept))
-            (decision_markup(w, viewer, id, period, refusal("decision"), kept))
-            (versions_markup(w, viewer, l, period, refusal("versions")))
+            (meeting_markup(w, viewer, l, period, refused_at("meeting"), kept))
+            (decision_markup(w, viewer, id, period, refused_at("decision"), kept))
+            (versions_markup(w, viewer, l, period, refused_at("versions").map(|r| refusal_markup(w, r))))
         }
     };
     page(w, &title, &here, Some(viewer), body)
@@ -639,18 +721,6 @@ fn hidden(viewer: &Viewer, period: Period) -> Markup {
     }
 }
 
-fn side_select(w: &Words, kept: &Posted) -> Markup {
-    let chosen = posted(kept, "owner");
-    html! {
-        select name="owner" {
-            option value="" { "—" }
-            @for side in [Side::Manufacturer, Side::Distributor] {
-                option value=(side.as_str()) selected[chosen == side.as_str()] { (w.report.text(&format!("side-{}", side.as_str()))) }
-            }
-        }
-    }
-}
-
 /// The period's review meeting: its record once held; else the form that records it (or
 /// schedules it first).
 fn meeting_markup(
@@ -658,23 +728,21 @@ fn meeting_markup(
     viewer: &Viewer,
     l: &Loaded,
     period: Period,
-    refused: Option<Markup>,
+    refused: Option<&Refusal>,
     kept: &Posted,
 ) -> Markup {
     let action = format!("/app/partnerships/{}/review/meeting", l.id);
-    let today = kept_or(kept, "held_on", "");
     html! {
         section #meeting {
             h2 { (w.t("meeting-heading")) }
-            (refused.unwrap_or_default())
+            @if let Some(r) = refused { (refusal_markup(w, r)) }
             @match &l.meeting {
                 None => {
                     p { (w.t("meeting-none")) }
                     form.stack.noprint #schedule method="post" action=(action) {
                         (hidden(viewer, period))
                         input type="hidden" name="step" value="schedule";
-                        label { (w.t("meeting-schedule-title")) input name="title" value=(kept_or(kept, "title", &w.with("meeting-default-title", &[("period", &period.to_string())]))); }
-                        label { (w.t("meeting-field-scheduled_on")) input type="date" name="scheduled_on" value=(kept_or(kept, "scheduled_on", "")); }
+                        (SCHEDULE.inputs(w, kept, &[("title", w.with("meeting-default-title", &[("period", &period.to_string())]))], refused, None))
                         button type="submit" { (w.t("meeting-schedule-button")) }
                     }
                 }
@@ -700,16 +768,15 @@ fn meeting_markup(
                             form.stack.wide.noprint #hold method="post" action=(action) {
                                 (hidden(viewer, period))
                                 input type="hidden" name="step" value="hold";
-                                label { (w.t("meeting-field-held_on")) input type="date" name="held_on" value=(today); }
-                                label { (w.t("meeting-field-attendees")) span.hint { (w.t("meeting-attendees-hint")) }
-                                    textarea name="attendees" rows="3" { (kept_or(kept, "attendees", &format!("{}:\n{}:", l.view.manufacturer, l.view.distributor))) } }
-                                @for (n, question) in m.agenda.iter().enumerate() {
-                                    input type="hidden" name={ "question_" (n) } value=(question);
-                                    label { (question) textarea name={ "answer_" (n) } rows="2" { (kept_or(kept, &format!("answer_{n}"), "")) } }
-                                }
-                                label { (w.t("meeting-notes")) textarea name="notes" rows="2" { (kept_or(kept, "notes", "")) } }
-                                label { (w.t("meeting-field-decisions")) span.hint { (w.t("meeting-decisions-hint")) }
-                                    textarea name="decisions" rows="3" { (kept_or(kept, "decisions", "")) } }
+                                @let attendees = format!("{}:\n{}:", l.view.manufacturer, l.view.distributor);
+                                @let minutes = html! {
+                                    @for (n, question) in m.agenda.iter().enumerate() {
+                                        input type="hidden" name={ "question_" (n) } value=(question);
+                                        label { (question) textarea name={ "answer_" (n) } rows="2" { (kept_or(kept, &format!("answer_{n}"), "")) } }
+                                    }
+                                    label { (w.t("meeting-notes")) textarea name="notes" rows="2" { (kept_or(kept, "notes", "")) } }
+                                };
+                                (HOLD.inputs(w, kept, &[("attendees", attendees)], refused, Some(("minutes", minutes))))
                                 button type="submit" { (w.t("meeting-hold-button")) }
                             }
                         }
@@ -732,19 +799,17 @@ fn decision_markup(
     viewer: &Viewer,
     id: &PartnershipId,
     period: Period,
-    refused: Option<Markup>,
+    refused: Option<&Refusal>,
     kept: &Posted,
 ) -> Markup {
     html! {
         section.noprint #decision {
             h2 { (w.t("meeting-decision-heading")) }
             p.hint { (w.t("meeting-decision-hint")) }
-            (refused.unwrap_or_default())
+            @if let Some(r) = refused { (refusal_markup(w, r)) }
             form.inline #record-decision method="post" action={ "/app/partnerships/" (id) "/review/decisions" } {
                 (hidden(viewer, period))
-                label.grow { (w.t("meeting-field-title")) input name="title" size="50" value=(kept_or(kept, "title", "")); }
-                label { (w.t("meeting-field-owner")) (side_select(w, kept)) }
-                label { (w.t("meeting-field-due_on")) input type="date" name="due_on" value=(kept_or(kept, "due_on", "")); }
+                (DECISION.inputs(w, kept, &[], refused, None))
                 button type="submit" { (w.t("meeting-decision-button")) }
             }
         }

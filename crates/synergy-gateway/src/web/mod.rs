@@ -138,18 +138,21 @@ pub fn router() -> Router<GatewayState> {
         .route("/app/partnerships/{id}", get(partnership_page))
         .route("/app/invitations", get(invite_page).post(invite))
         // Forms: plans, campaigns and proposals.
-        .route("/app/partnerships/{id}/plans", get(plans::plans_page))
+        .route(
+            "/app/partnerships/{id}/plans",
+            get(form::page::<plans::Plans>),
+        )
         .route(
             "/app/partnerships/{id}/plans/{verb}",
-            axum::routing::post(plans::plans_post),
+            axum::routing::post(form::page_post::<plans::Plans>),
         )
         .route(
             "/app/partnerships/{id}/campaigns",
-            get(campaigns::campaigns_page),
+            get(form::page::<campaigns::Campaigns>),
         )
         .route(
             "/app/partnerships/{id}/campaigns/{verb}",
-            axum::routing::post(campaigns::campaigns_post),
+            axum::routing::post(form::page_post::<campaigns::Campaigns>),
         )
         .route("/app/proposals", get(proposals::proposals_page))
         .route(

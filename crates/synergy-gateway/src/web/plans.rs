@@ -5,9 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::Form;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -18,9 +16,9 @@ use synergy_proto::{Context, Date, PartnershipId, Side};
 use synergy_runtime::{AnyQuery, commands};
 use synergy_strategy::{Plan, PlanStatus};
 
-use super::form::{self, Notice, Posted};
+use super::form;
 use super::pages::*;
-use super::{Viewer, Words, lang_of};
+use super::{Viewer, Words};
 use crate::GatewayState;
 
 /// The plan commands: the strategy context's `synergy plan …` group.
@@ -94,111 +92,71 @@ pub(super) fn dates(
         .collect()
 }
 
-/// `GET /app/partnerships/{id}/plans`.
-pub async fn plans_page(
-    State(s): State<GatewayState>,
-    headers: HeaderMap,
-    viewer: Viewer,
-    Path(id): Path<String>,
-    Query(q): Query<DoneArgs>,
-) -> Response {
-    let notice = q.done().map(Notice::Done).unwrap_or_default();
-    show(&s, &headers, &viewer, &id, notice).await
-}
+/// The plans page's forms and how it shows itself ([`form::page`], [`form::page_post`]).
+pub struct Plans;
 
-/// `POST /app/partnerships/{id}/plans/{verb}`: one plan command's form.
-pub async fn plans_post(
-    State(s): State<GatewayState>,
-    headers: HeaderMap,
-    viewer: Viewer,
-    Path((id, verb)): Path<(String, String)>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let lang = lang_of(&headers);
-    let mut typed = form::typed(pairs);
-    // The page's partnership, whatever the form says.
-    typed.insert("partnership".to_owned(), id.clone());
-    let back = format!("/app/partnerships/{id}/plans");
-    match form::post(&s, lang, &viewer, commands(), &verb, typed, &back).await {
-        Posted::Answer(r) => r,
-        Posted::Show(notice) => show(&s, &headers, &viewer, &id, notice).await,
+impl form::FormsPage for Plans {
+    const SEGMENT: &'static str = "plans";
+    type Shows = Vec<Plan>;
+
+    fn commands() -> impl Iterator<Item = &'static CommandSpec> {
+        commands()
     }
-}
 
-async fn show(
-    s: &GatewayState,
-    headers: &HeaderMap,
-    viewer: &Viewer,
-    id: &str,
-    notice: Notice,
-) -> Response {
-    let lang = lang_of(headers);
-    let (view, side) = match party_of(s, lang, viewer, id).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let answer = s
-        .api
-        .query(AnyQuery::Strategy(synergy_strategy::Query::Plans {
-            partnership: view.id.clone(),
-        }))
-        .await;
-    let plans: Vec<Plan> = match answer.map(serde_json::from_value) {
-        Ok(Ok(p)) => p,
-        Ok(Err(e)) => return unavailable(lang, Some(viewer), &e),
-        Err(e) => return unavailable(lang, Some(viewer), &e),
-    };
-    let w = Words::new(lang);
-    let title = w.with("plans-title", &[("id", view.id.as_str())]);
-    let here = format!("/app/partnerships/{}/plans", view.id);
-    let csrf = &viewer.session.csrf;
-    let failed = notice.failed();
-    let partnership = ("partnership", view.id.to_string());
-    let offered: Vec<&CommandSpec> = commands()
-        .filter(|c| form::offered(c, Some(side)))
-        .collect();
-    let per_plan = |c: &&&CommandSpec| c.path.contains("{plan}");
-    let body = html! {
-        (tabs(&w, &view.id, "/plans"))
-        h1 { (title) }
-        p.sub { (view.manufacturer) " / " (view.distributor) " · " (w.with("form-your-side", &[("side", &w.role(viewer.session.user.role))])) }
-        (notice.markup(&w))
-        @if plans.is_empty() { p #no-plans { (w.t("plans-none")) } }
-        @for plan in &plans {
-            section.card.plan id={ "plan-" (plan.id) } {
-                h2 { (plan.title) " " span.sub { (plan.id) } }
-                p.status {
-                    span.badge { (w.t(&format!("plan-status-{}", plan.status.as_str()))) }
-                    " " (w.with("plan-years", &[("first", &plan.first_year.to_string()), ("last", &plan.last_year.to_string())]))
-                    " · " (w.with("plan-revision", &[("revision", &plan.revision.to_string())]))
-                }
-                (signatures(&w, plan))
-                (targets(&w, plan))
-                @if plan.status != PlanStatus::Withdrawn {
-                    div.forms {
-                        @for spec in offered.iter().filter(per_plan) {
-                            @let fixed = [partnership.clone(), ("plan", plan.id.to_string())];
-                            @let prefill = {
-                                let mut p = dates(s, &view, spec);
-                                p.insert("revision", plan.revision.to_string());
-                                p
-                            };
-                            (form::render(spec, &w, csrf, &format!("{here}/{}", spec.verb), &fixed, &prefill, failed))
+    async fn read(shown: &form::Shown<'_>) -> Result<Vec<Plan>, Response> {
+        let (s, view, lang, viewer) = (shown.s, &shown.view, shown.lang, shown.viewer);
+        let answer = s
+            .api
+            .query(AnyQuery::Strategy(synergy_strategy::Query::Plans {
+                partnership: view.id.clone(),
+            }))
+            .await;
+        match answer.map(serde_json::from_value) {
+            Ok(Ok(p)) => Ok(p),
+            Ok(Err(e)) => Err(unavailable(lang, Some(viewer), &e)),
+            Err(e) => Err(unavailable(lang, Some(viewer), &e)),
+        }
+    }
+
+    fn body(shown: &form::Shown<'_>, w: &Words, plans: &Vec<Plan>) -> Markup {
+        let per_plan = |c: &&&CommandSpec| c.path.contains("{plan}");
+        html! {
+            @if plans.is_empty() { p #no-plans { (w.t("plans-none")) } }
+            @for plan in plans {
+                section.card.plan id={ "plan-" (plan.id) } {
+                    h2 { (plan.title) " " span.sub { (plan.id) } }
+                    p.status {
+                        span.badge { (w.t(&format!("plan-status-{}", plan.status.as_str()))) }
+                        " " (w.with("plan-years", &[("first", &plan.first_year.to_string()), ("last", &plan.last_year.to_string())]))
+                        " · " (w.with("plan-revision", &[("revision", &plan.revision.to_string())]))
+                    }
+                    (signatures(w, plan))
+                    (targets(w, plan))
+                    @if plan.status != PlanStatus::Withdrawn {
+                        div.forms {
+                            @for spec in shown.offered.iter().filter(per_plan) {
+                                @let fixed = [shown.partnership.clone(), ("plan", plan.id.to_string())];
+                                @let prefill = {
+                                    let mut p = dates(shown.s, &shown.view, spec);
+                                    p.insert("revision", plan.revision.to_string());
+                                    p
+                                };
+                                (shown.form(spec, w, &fixed, &prefill))
+                            }
                         }
                     }
                 }
             }
-        }
-        section.card #new-plan {
-            h2 { (w.t("plans-new")) }
-            div.forms {
-                @for spec in offered.iter().filter(|c| !per_plan(c)) {
-                    (form::render(spec, &w, csrf, &format!("{here}/{}", spec.verb), std::slice::from_ref(&partnership), &dates(s, &view, spec), failed))
+            section.card #new-plan {
+                h2 { (w.t("plans-new")) }
+                div.forms {
+                    @for spec in shown.offered.iter().filter(|c| !per_plan(c)) {
+                        (shown.form(spec, w, std::slice::from_ref(&shown.partnership), &dates(shown.s, &shown.view, spec)))
+                    }
                 }
             }
         }
-    };
-    html_response(notice.status(), page(&w, &title, &here, Some(viewer), body))
+    }
 }
 
 fn signatures(w: &Words, plan: &Plan) -> Markup {

@@ -17,7 +17,7 @@ use synergy_evaluation::render::Format;
 use synergy_evaluation::report::Report;
 use synergy_proto::events::evaluation::ReportKind;
 use synergy_proto::{Date, PartnershipId, Period, Side, YearMonth};
-use synergy_runtime::{AnyQuery, ApiError, PortfolioRequest, ReportRequest};
+use synergy_runtime::{AnyQuery, ApiError, NotReady, PortfolioRequest, ReportRequest};
 use synergy_strategy::ListedStatus;
 
 use super::pages::*;
@@ -127,10 +127,10 @@ pub(super) async fn report_after(
         Err(e) => return Err(e),
     };
     let value = synergy_evaluation::json::Json::parse(&json)
-        .map_err(|e| ApiError::NotReady(format!("the report's JSON does not read: {e}")))?;
+        .map_err(|e| ApiError::NotReady(NotReady::unreadable("the report's JSON", e)))?;
     Report::from_json(&value)
         .map(Some)
-        .map_err(|e| ApiError::NotReady(format!("the report does not read back: {e}")))
+        .map_err(|e| ApiError::NotReady(NotReady::unreadable("the report", e)))
 }
 
 pub(super) fn blocks_markup(blocks: &[Block], w: &Words, charts: &[String]) -> Markup {

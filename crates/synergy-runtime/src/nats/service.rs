@@ -114,6 +114,14 @@ pub struct ServiceConfig {
     /// How long shutdown waits for requests in flight before abandoning them.
     pub drain_timeout: Duration,
     pub clock: Arc<dyn Clock>,
+    /// Streams whose states are kept between commands ([`crate::kept`]).
+    pub kept_streams: usize,
+    /// Events folded past a stream's snapshot before the next is saved, in the log's
+    /// snapshot bucket ([`crate::snapshot`]; 0: none saved).
+    pub snapshot_every: u64,
+    /// Where snapshots are kept (the JetStream log's bucket); `None`: every state not kept
+    /// is folded from the log.
+    pub snapshot_store: Option<Arc<dyn synergy_eventlog::SnapshotStore>>,
     /// How many partnerships' read models evaluation keeps in memory
     /// ([`ProjectionStore::set_model_cache`]).
     pub model_cache: std::num::NonZeroUsize,
@@ -130,6 +138,9 @@ impl ServiceConfig {
             max_in_flight: Self::DEFAULT_MAX_IN_FLIGHT,
             drain_timeout: Self::DEFAULT_DRAIN_TIMEOUT,
             clock: Arc::new(SystemClock),
+            kept_streams: crate::kept::DEFAULT_CAPACITY,
+            snapshot_every: crate::snapshot::DEFAULT_INTERVAL,
+            snapshot_store: None,
             model_cache: crate::projection::DEFAULT_MODEL_CACHE,
         }
     }
@@ -335,6 +346,12 @@ impl Service {
             // consumer that stops only after the last report query is answered.
             let (stop_projection, projection_stopped) = watch::channel(false);
             let projection_stopped_scheduler = projection_stopped.clone();
+            let snapshots = self.config.snapshot_store.as_ref().map(|store| {
+                Arc::new(crate::snapshot::Snapshots::new(
+                    Arc::clone(store),
+                    self.config.snapshot_every,
+                ))
+            });
             let (reports, mut projection) = if role.hosts(Context::Evaluation) {
                 let store = Arc::new(match &self.config.views {
                     Some(dir) => ProjectionStore::open(dir)?,
@@ -356,6 +373,8 @@ impl Service {
                     store,
                     Arc::clone(&self.config.clock),
                 )
+                .with_kept_states(self.config.kept_streams)
+                .with_snapshots(snapshots.clone())
                 .followed();
                 // Evaluation issues the reports that are due by itself (`schedule`).
                 tokio::spawn(crate::schedule::run(local.clone(), projection_stopped_scheduler));
@@ -365,7 +384,15 @@ impl Service {
             };
             let exec = match &reports {
                 Some(local) => local.executor().clone(),
-                None => Executor::new(Arc::clone(&self.log), Arc::clone(&self.config.clock)),
+                None => {
+                    let exec =
+                        Executor::new(Arc::clone(&self.log), Arc::clone(&self.config.clock))
+                            .with_kept_states(self.config.kept_streams);
+                    match snapshots {
+                        Some(snapshots) => exec.with_snapshots(snapshots),
+                        None => exec,
+                    }
+                }
             };
             let handlers = Arc::new(Handlers {
                 client: self.client.clone(),

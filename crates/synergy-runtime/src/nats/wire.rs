@@ -27,6 +27,7 @@ use crate::api::{
     ApiError, NotFound, PlanGapRequest, PortfolioRequest, ReportRequest, ValueRealisedRequest,
 };
 use crate::executor::{AnyCommand, ExecuteError, Outcome, Request, Unavailable};
+use crate::fault::{Corrupt, NotReady};
 use crate::query::AnyQuery;
 
 /// The version every message of this module is framed with.
@@ -173,6 +174,16 @@ pub struct ErrorWire {
     /// For `contended`: how often it was tried. For an issued version not found: the
     /// version.
     pub attempts: Option<u32>,
+    /// For `corrupt` and `not_ready`: the fault itself, which the caller's error carries.
+    pub fault: Option<Fault>,
+}
+
+/// An operator's fault as it crosses the wire: whole, so the caller's process logs what
+/// the service met.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Fault {
+    Corrupt(Corrupt),
+    NotReady(NotReady),
 }
 
 impl ErrorWire {
@@ -185,6 +196,7 @@ impl ErrorWire {
             message: message.into(),
             stream: None,
             attempts: None,
+            fault: None,
         }
     }
 
@@ -197,7 +209,10 @@ impl ErrorWire {
         match e {
             ApiError::Execute(e) => ErrorWire::from_execute(e),
             ApiError::NotFound(missing) => ErrorWire::not_found(missing),
-            ApiError::NotReady(m) => ErrorWire::new(code::NOT_READY, m.clone()),
+            ApiError::NotReady(n) => ErrorWire {
+                fault: Some(Fault::NotReady(n.clone())),
+                ..ErrorWire::new(code::NOT_READY, e.to_string())
+            },
             ApiError::Projection(p) => {
                 ErrorWire::new(e.code().as_str(), format!("evaluation's read models: {p}"))
             }
@@ -220,7 +235,10 @@ impl ErrorWire {
             ExecuteError::Unavailable(cause) => {
                 ErrorWire::new(code::UNAVAILABLE, cause.to_string())
             }
-            ExecuteError::Corrupt(m) => ErrorWire::new(code::CORRUPT, m.clone()),
+            ExecuteError::Corrupt(c) => ErrorWire {
+                fault: Some(Fault::Corrupt(c.clone())),
+                ..ErrorWire::new(code::CORRUPT, e.to_string())
+            },
             ExecuteError::IdempotencyKeyReused { stream } => ErrorWire {
                 stream: Some(stream.clone()),
                 ..ErrorWire::new(code::IDEMPOTENCY_KEY_REUSED, e.to_string())
@@ -317,7 +335,12 @@ impl ErrorWire {
                     message: self.message,
                 }));
             }
-            code::CORRUPT => return ApiError::Execute(ExecuteError::Corrupt(self.message)),
+            code::CORRUPT => {
+                return match self.fault {
+                    Some(Fault::Corrupt(c)) => ApiError::Execute(ExecuteError::Corrupt(c)),
+                    _ => malformed("fault", &self),
+                };
+            }
             // The client encoded the request itself, so a service that cannot read it
             // runs another wire version (or the request went to the wrong subject): a
             // deployment fault, not the user's.
@@ -348,7 +371,10 @@ impl ErrorWire {
                 Unavailable::storage(self.message),
             )),
             Some(ErrorCode::NotFound) => ApiError::NotFound(self.into_not_found()),
-            Some(ErrorCode::NotReady) => ApiError::NotReady(self.message),
+            Some(ErrorCode::NotReady) => match self.fault {
+                Some(Fault::NotReady(n)) => ApiError::NotReady(n),
+                _ => malformed("fault", &self),
+            },
             Some(ErrorCode::IdempotencyKeyReused) => match self.stream {
                 Some(stream) => ApiError::Execute(ExecuteError::IdempotencyKeyReused { stream }),
                 None => malformed("stream", &self),

@@ -49,6 +49,37 @@ pub fn ok<S: AsRef<OsStr>>(data: &Path, args: &[S]) -> String {
     String::from_utf8(succeeds(data, args).stdout).expect("utf-8")
 }
 
+/// A command line's words, as a shell splits one without quotes: `words("report
+/// --partnership p1")`.
+pub fn words(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+/// A command line's words followed by arguments that are no plain words (a path, a text
+/// with spaces): `line("market-data import --partnership p1", &[path])`.
+pub fn line<'a>(head: &'a str, tail: &[&'a str]) -> Vec<&'a str> {
+    words(head)
+        .into_iter()
+        .chain(tail.iter().copied())
+        .collect()
+}
+
+/// The JSON a command line prints, which must succeed.
+pub fn json(data: &Path, line: &str) -> serde_json::Value {
+    let out = ok(data, &words(line));
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{line}: {e}\n{out}"))
+}
+
+/// The demo's data directory, kept under `dir` by `synergy demo --keep`.
+pub fn demo_data(dir: &Path) -> std::path::PathBuf {
+    let data = dir.join("demo");
+    ok(
+        dir,
+        &["demo", "--keep", data.to_str().unwrap(), "--format", "json"],
+    );
+    data
+}
+
 /// The standard error of a command that must be refused (exit 1).
 pub fn refused<S: AsRef<OsStr>>(data: &Path, args: &[S]) -> String {
     let out = synergy(data, args);
@@ -188,6 +219,13 @@ impl Up {
     /// `synergy up --demo` on port 0 in a new `data`, its stderr the test's.
     pub fn demo(data: &Path) -> Up {
         Up::start(data, &["up", "--demo", "--addr", "127.0.0.1:0"], &[], None)
+    }
+
+    /// Kills it with SIGKILL, as a crash would, and reaps it.
+    pub fn kill9(mut self) {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-KILL", &pid]).status().unwrap();
+        let _ = self.child.wait();
     }
 
     /// The admin token printed at the first start.

@@ -1,6 +1,8 @@
 use super::*;
 use synergy_proto::Role;
 
+use crate::fault::Lag;
+
 #[test]
 fn query_subjects_are_the_documented_ones() {
     assert_eq!(partnership_subject(), "syn.qry.strategy.partnership");
@@ -52,7 +54,18 @@ fn every_error() -> Vec<ApiError> {
             attempts: 8,
         }),
         ApiError::Execute(ExecuteError::Unavailable(Unavailable::storage("gone"))),
-        ApiError::Execute(ExecuteError::Corrupt("bad record at 7".into())),
+        ApiError::Execute(ExecuteError::Corrupt(Corrupt::Record {
+            position: Position(7),
+            subject: Some("syn.evt.strategy.p1.p1".into()),
+            reason: "bad bytes".into(),
+        })),
+        ApiError::Execute(ExecuteError::Corrupt(Corrupt::Commit {
+            stream: stream.clone(),
+            commit: Uuid::nil(),
+        })),
+        ApiError::Execute(ExecuteError::Corrupt(Corrupt::read_models(
+            "unreadable model",
+        ))),
         ApiError::Execute(ExecuteError::IdempotencyKeyReused { stream }),
         ApiError::Execute(ExecuteError::Internal("bug".into())),
         ApiError::NotFound(NotFound::Records(p.clone())),
@@ -67,7 +80,11 @@ fn every_error() -> Vec<ApiError> {
             version: 3,
         }),
         ApiError::NotFound(NotFound::Described("nothing here".into())),
-        ApiError::NotReady("at 3, waiting for 5".into()),
+        ApiError::NotReady(NotReady::Behind(Lag {
+            at: Position(3),
+            waiting_for: Position(5),
+        })),
+        ApiError::NotReady(NotReady::unreadable("the meeting", "missing field")),
     ]
 }
 
@@ -88,8 +105,21 @@ fn every_error_crosses_the_wire_as_its_code_of_the_table() {
         let back = back.unwrap_err().into_api();
         assert_eq!(back.code(), e.code(), "{e}");
         assert_eq!(back.to_string(), e.to_string());
-        if let (ApiError::NotFound(before), ApiError::NotFound(after)) = (e, &back) {
-            assert_eq!(before, after, "what was not found is named across the wire");
+        match (e, &back) {
+            (ApiError::NotFound(before), ApiError::NotFound(after)) => {
+                assert_eq!(before, after, "what was not found is named across the wire")
+            }
+            (ApiError::NotReady(before), ApiError::NotReady(after)) => {
+                assert_eq!(before, after, "what was waited for crosses the wire")
+            }
+            (
+                ApiError::Execute(ExecuteError::Corrupt(before)),
+                ApiError::Execute(ExecuteError::Corrupt(after)),
+            ) => assert_eq!(before, after, "what is unreadable crosses the wire"),
+            (ApiError::NotReady(_) | ApiError::Execute(ExecuteError::Corrupt(_)), _) => {
+                panic!("{e} came back as {back:?}")
+            }
+            _ => {}
         }
     }
     // Every code a service can meet is among them.
@@ -105,6 +135,17 @@ fn every_error_crosses_the_wire_as_its_code_of_the_table() {
         ErrorCode::Internal,
     ] {
         assert!(errors.iter().any(|e| e.code() == code), "{code}");
+    }
+}
+
+#[test]
+fn a_fault_without_its_values_is_the_services_bug() {
+    for tag in [code::CORRUPT, code::NOT_READY] {
+        let bare = ErrorWire::new(tag, "record at @7 is quarantined");
+        let ApiError::Execute(ExecuteError::Internal(m)) = bare.into_api() else {
+            panic!("{tag} without its fault was believed")
+        };
+        assert!(m.contains("without a valid fault"), "{m}");
     }
 }
 
