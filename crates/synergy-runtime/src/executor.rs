@@ -712,11 +712,20 @@ impl<L: EventLog> Executor<L> {
         now: Timestamp,
         views: &[View],
     ) -> Result<DecisionContext, ExecuteError> {
-        let partnership = self.partnership(&stream.partnership).await?;
-        let catalogue = if partnership.is_some() && views.contains(&View::Catalogue) {
-            self.catalogue(&stream.partnership).await?
-        } else {
-            Default::default()
+        // Both are read at once: over JetStream each read first asks the server for its
+        // stream's head, a round trip apiece.
+        let catalogue = async {
+            if views.contains(&View::Catalogue) {
+                self.catalogue(&stream.partnership).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        let (partnership, catalogue) =
+            futures::try_join!(self.partnership(&stream.partnership), catalogue)?;
+        let catalogue = match (&partnership, catalogue) {
+            (Some(_), Some(catalogue)) => catalogue,
+            _ => Default::default(),
         };
         Ok(DecisionContext {
             principal: principal.clone(),
@@ -838,14 +847,19 @@ impl<L: EventLog> Executor<L> {
         let ids = RequestIds::derive(principal, &stream, key, &command)?;
         for attempt in 1..=self.max_attempts {
             let now = self.clock.now();
-            let ctx = self
-                .decision_context(principal, &stream, now, views)
-                .await?;
-            // The stream's kept state with what was appended since folded on. Quarantined
+            // The stream's kept state with what was appended since folded on, read while
+            // the decision's context is (each a round trip over JetStream). Quarantined
             // records are passed over (the log reports them); the version is what an
-            // append must expect after what was read.
-            let kept = self.states.take::<D::State>(&stream);
-            let mut kept = self.caught_up::<D>(&stream, kept).await?;
+            // append must expect after what was read. The context is polled first, so a
+            // command on the partnership's own stream reads its kept state before it is
+            // taken out.
+            let (ctx, mut kept) = futures::try_join!(
+                self.decision_context(principal, &stream, now, views),
+                async {
+                    let kept = self.states.take::<D::State>(&stream);
+                    self.caught_up::<D>(&stream, kept).await
+                }
+            )?;
             // A state restored from a snapshot holds older ids only as a filter: where it
             // cannot rule this command's out, the whole history decides.
             if !kept.commits.contains_key(&ids.commit)
