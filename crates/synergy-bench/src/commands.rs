@@ -91,7 +91,9 @@ struct World<L> {
     checks: usize,
 }
 
-fn check(p: &PartnershipId, campaign: &CampaignId, n: usize) -> anyhow::Result<AnyCommand> {
+/// A retail price check of campaign `campaign` at the `n`th outlet (one in seven above the
+/// guide price).
+pub fn check(p: &PartnershipId, campaign: &CampaignId, n: usize) -> anyhow::Result<AnyCommand> {
     Ok(AnyCommand::Marketing(Mkt::CheckRetailPrice {
         partnership: p.clone(),
         campaign: campaign.clone(),
@@ -102,9 +104,12 @@ fn check(p: &PartnershipId, campaign: &CampaignId, n: usize) -> anyhow::Result<A
     }))
 }
 
-async fn world<L: EventLog + 'static>(log: Arc<L>) -> anyhow::Result<World<L>> {
-    let clock = Arc::new(ManualClock::new("2008-06-12".parse::<Date>()?.start()));
-    let exec = Executor::new(log, clock);
+/// A signed partnership, its catalogue and the campaigns `names`, launched, through
+/// `exec`; the partnership and the manufacturer who checks prices.
+pub async fn launched_campaigns<L: EventLog + 'static>(
+    exec: &Executor<L>,
+    names: &[String],
+) -> anyhow::Result<(PartnershipId, Vec<CampaignId>, Principal)> {
     let p = PartnershipId::new("hongyun-changzhi")?;
     let (hongyun, changzhi) = (OrgId::new("hongyun")?, OrgId::new("changzhi")?);
     let manufacturer = Principal::new(hongyun.clone(), Role::Manufacturer, "bench");
@@ -135,8 +140,9 @@ async fn world<L: EventLog + 'static>(log: Arc<L>) -> anyhow::Result<World<L>> {
             }),
         ),
     ];
-    let campaigns = (0..CAMPAIGNS)
-        .map(|i| CampaignId::new(format!("campaign-{i}")))
+    let campaigns = names
+        .iter()
+        .map(|name| CampaignId::new(name.as_str()))
         .collect::<Result<Vec<_>, _>>()?;
     for campaign in &campaigns {
         setup.extend([
@@ -158,7 +164,7 @@ async fn world<L: EventLog + 'static>(log: Arc<L>) -> anyhow::Result<World<L>> {
                 AnyCommand::Marketing(Mkt::SelectOutlets {
                     partnership: p.clone(),
                     campaign: campaign.clone(),
-                    outlets: vec![OutletId::new("outlet-a")?],
+                    outlets: vec![OutletId::new("outlet-a")?, OutletId::new("outlet-b")?],
                 }),
             ),
             (
@@ -176,6 +182,14 @@ async fn world<L: EventLog + 'static>(log: Arc<L>) -> anyhow::Result<World<L>> {
             .await
             .context("setting the campaigns up")?;
     }
+    Ok((p, campaigns, manufacturer))
+}
+
+async fn world<L: EventLog + 'static>(log: Arc<L>) -> anyhow::Result<World<L>> {
+    let clock = Arc::new(ManualClock::new("2008-06-12".parse::<Date>()?.start()));
+    let exec = Executor::new(log, clock);
+    let names: Vec<String> = (0..CAMPAIGNS).map(|i| format!("campaign-{i}")).collect();
+    let (p, campaigns, manufacturer) = launched_campaigns(&exec, &names).await?;
     Ok(World {
         exec,
         p,

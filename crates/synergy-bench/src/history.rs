@@ -15,13 +15,9 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use serde_json::json;
-use synergy_brand::SkuEntry;
 use synergy_domain::Principal;
 use synergy_eventlog::{EventLog, ExpectedVersion, SledLog, SledSnapshots};
-use synergy_marketing::Command as Mkt;
-use synergy_proto::{
-    BrandId, CampaignId, Commit, Date, OrgId, OutletId, PartnershipId, Role, SkuId, Yuan,
-};
+use synergy_proto::{CampaignId, Commit, Date, PartnershipId};
 use synergy_runtime::snapshot::{self, Snapshots};
 use synergy_runtime::{AnyCommand, Executor, ManualClock, Request};
 
@@ -45,14 +41,7 @@ struct World {
 }
 
 fn check(w: &World, n: usize) -> anyhow::Result<AnyCommand> {
-    Ok(AnyCommand::Marketing(Mkt::CheckRetailPrice {
-        partnership: w.p.clone(),
-        campaign: w.campaign.clone(),
-        sku: SkuId::new("hy-soft")?,
-        outlet: OutletId::new(format!("outlet-{n}"))?,
-        observed_price: Yuan::parse(if n.is_multiple_of(7) { "205" } else { "192" })?,
-        checked_on: "2008-06-01".parse()?,
-    }))
+    crate::commands::check(&w.p, &w.campaign, n)
 }
 
 /// A signed partnership with a catalogue and a launched campaign, in a fresh log.
@@ -60,72 +49,10 @@ async fn world(dir: &std::path::Path) -> anyhow::Result<World> {
     let log = Arc::new(SledLog::open(dir.join("log"))?);
     let snapshots = Arc::new(SledSnapshots::open(dir.join("snapshots"))?);
     let clock = Arc::new(ManualClock::new("2008-06-12".parse::<Date>()?.start()));
-    let p = PartnershipId::new("hongyun-changzhi")?;
-    let (hongyun, changzhi) = (OrgId::new("hongyun")?, OrgId::new("changzhi")?);
-    let manufacturer = Principal::new(hongyun.clone(), Role::Manufacturer, "bench");
-    let distributor = Principal::new(changzhi.clone(), Role::Distributor, "bench");
-    let operator = Principal::new(changzhi.clone(), Role::Admin, "bench");
-    let campaign = CampaignId::new("summer-2008")?;
     let exec = Executor::new(Arc::clone(&log), clock.clone());
-    let setup = [
-        (
-            operator,
-            AnyCommand::Strategy(synergy_strategy::Command::SignPartnership {
-                partnership: p.clone(),
-                manufacturer: hongyun,
-                distributor: changzhi,
-                region: "Changzhi".into(),
-                signed_on: "2007-12-18".parse()?,
-            }),
-        ),
-        (
-            manufacturer.clone(),
-            AnyCommand::Brand(synergy_brand::Command::RegisterCatalogue {
-                partnership: p.clone(),
-                skus: vec![SkuEntry {
-                    brand: BrandId::new("hongyun")?,
-                    sku: SkuId::new("hy-soft")?,
-                    name: "紅雲(軟)".into(),
-                    price_class: 2,
-                    guide_price: Yuan::parse("190")?,
-                }],
-            }),
-        ),
-        (
-            manufacturer.clone(),
-            AnyCommand::Marketing(Mkt::PlanCampaign {
-                partnership: p.clone(),
-                campaign: campaign.clone(),
-                title: "Summer".into(),
-                brand: BrandId::new("hongyun")?,
-                skus: vec![SkuId::new("hy-soft")?],
-                starts_on: "2008-05-01".parse()?,
-                ends_on: "2008-09-30".parse()?,
-                activity_plan: "Price monitoring across the region".into(),
-            }),
-        ),
-        (
-            distributor.clone(),
-            AnyCommand::Marketing(Mkt::SelectOutlets {
-                partnership: p.clone(),
-                campaign: campaign.clone(),
-                outlets: vec![OutletId::new("outlet-a")?, OutletId::new("outlet-b")?],
-            }),
-        ),
-        (
-            distributor,
-            AnyCommand::Marketing(Mkt::LaunchCampaign {
-                partnership: p.clone(),
-                campaign: campaign.clone(),
-                launched_on: "2008-05-02".parse()?,
-            }),
-        ),
-    ];
-    for (who, command) in setup {
-        exec.execute(Request::new(who, command))
-            .await
-            .context("setting the campaign up")?;
-    }
+    let (p, campaigns, manufacturer) =
+        crate::commands::launched_campaigns(&exec, &["summer-2008".to_owned()]).await?;
+    let campaign = campaigns.into_iter().next().context("one campaign")?;
     Ok(World {
         log,
         snapshots,
