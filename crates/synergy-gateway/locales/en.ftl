@@ -226,6 +226,7 @@ field-launched_on = Launched on
 field-closed_on = Closed on
 field-outcome = Outcome
 field-summary = Summary
+field-agenda = Agenda
 field-first_month = First month
 field-last_month = Last month
 field-uplift_cases = Uplift

@@ -226,6 +226,7 @@ field-launched_on = 启动日期
 field-closed_on = 结束日期
 field-outcome = 结果
 field-summary = 总结
+field-agenda = 议程
 field-first_month = 起始月
 field-last_month = 结束月
 field-uplift_cases = 增量

@@ -226,6 +226,7 @@ field-launched_on = 啟動日期
 field-closed_on = 結束日期
 field-outcome = 結果
 field-summary = 總結
+field-agenda = 議程
 field-first_month = 起始月
 field-last_month = 結束月
 field-uplift_cases = 增量
