@@ -124,7 +124,8 @@ fn split_frame(bytes: &[u8], magic: [u8; 2]) -> Result<(u16, &[u8]), DecodeError
     ))
 }
 
-fn body<T: DeserializeOwned>(version: u16, bytes: &[u8]) -> Result<T, DecodeError> {
+/// A body of `version` that must be read whole: a value with bytes after it is refused.
+pub(crate) fn body<T: DeserializeOwned>(version: u16, bytes: &[u8]) -> Result<T, DecodeError> {
     let (value, rest) = postcard::take_from_bytes(bytes)
         .map_err(|source| DecodeError::Malformed { version, source })?;
     if !rest.is_empty() {

@@ -106,7 +106,7 @@ pub fn decode_snapshot(bytes: &[u8]) -> Result<Snapshot, DecodeError> {
     if crc32fast::hash(body) != stored {
         return Err(DecodeError::Checksum);
     }
-    exact(version, body)
+    crate::codec::body(version, body)
 }
 
 /// A context's folded state as a snapshot holds it.
@@ -116,19 +116,7 @@ pub fn encode_state<S: Serialize>(state: &S) -> Result<Vec<u8>, crate::codec::En
 
 /// A state written by [`encode_state`]; all of `bytes` must be read.
 pub fn decode_state<S: DeserializeOwned>(bytes: &[u8]) -> Result<S, DecodeError> {
-    exact(SNAPSHOT_VERSION, bytes)
-}
-
-fn exact<T: DeserializeOwned>(version: u16, bytes: &[u8]) -> Result<T, DecodeError> {
-    let (value, rest) = postcard::take_from_bytes(bytes)
-        .map_err(|source| DecodeError::Malformed { version, source })?;
-    if !rest.is_empty() {
-        return Err(DecodeError::TrailingBytes {
-            version,
-            trailing: rest.len(),
-        });
-    }
-    Ok(value)
+    crate::codec::body(SNAPSHOT_VERSION, bytes)
 }
 
 #[cfg(test)]

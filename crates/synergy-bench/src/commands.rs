@@ -33,14 +33,16 @@ use synergy_proto::{
 };
 use synergy_runtime::{AnyCommand, Executor, ManualClock, Request};
 use synergy_testkit::NatsServer;
-use tokio::task::JoinSet;
 
-use crate::eventlog::common::{Run, Side, sides};
+use crate::eventlog::common::{Run, Side, sides, timed_writers};
 use crate::measure::Latencies;
 use crate::report::{Comparison, LatencyRow, Report};
 
 /// Campaigns, and so tasks in the concurrent phase.
 pub const CAMPAIGNS: usize = 64;
+
+/// Every phase runs to its end: the deadline the shared writers take is never reached.
+const UNCAPPED: std::time::Duration = std::time::Duration::from_secs(3_600);
 
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
@@ -262,14 +264,19 @@ impl<L: EventLog + 'static> World<L> {
     /// `per_task` checks by each of [`CAMPAIGNS`] tasks, one task a campaign.
     async fn concurrent(&mut self, per_task: usize) -> anyhow::Result<(Run, Vec<Vec<Commit>>)> {
         let before = self.versions().await?;
-        let mut tasks = JoinSet::new();
-        let start = Instant::now();
-        for (t, campaign) in self.campaigns.iter().enumerate() {
-            let commands = (0..per_task)
-                .map(|i| check(&self.p, campaign, self.checks + t * per_task + i))
-                .collect::<anyhow::Result<Vec<_>>>()?;
+        let batches = self
+            .campaigns
+            .iter()
+            .enumerate()
+            .map(|(t, campaign)| {
+                (0..per_task)
+                    .map(|i| check(&self.p, campaign, self.checks + t * per_task + i))
+                    .collect::<anyhow::Result<Vec<_>>>()
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let run = timed_writers(batches, UNCAPPED, "a command task failed", |commands, _| {
             let (exec, who) = (self.exec.clone(), self.manufacturer.clone());
-            tasks.spawn(async move {
+            async move {
                 let mut latencies = Latencies::with_capacity(commands.len());
                 for command in commands {
                     let t = Instant::now();
@@ -279,14 +286,9 @@ impl<L: EventLog + 'static> World<L> {
                     latencies.record(t.elapsed());
                 }
                 anyhow::Ok(latencies)
-            });
-        }
-        let mut run = Run::default();
-        while let Some(done) = tasks.join_next().await {
-            run.latencies.merge(done.context("a command task failed")??);
-        }
-        run.elapsed = start.elapsed();
-        run.ops = run.latencies.len() as u64;
+            }
+        })
+        .await?;
         self.checks += CAMPAIGNS * per_task;
         let recorded = self.recorded_since(&before).await?;
         let total: usize = recorded.iter().map(Vec::len).sum();
@@ -381,7 +383,7 @@ impl Raw for RawSled {
                         .collect()
                 })
                 .collect(),
-            std::time::Duration::from_secs(3_600),
+            UNCAPPED,
         )
         .await
     }
@@ -473,31 +475,30 @@ impl Raw for RawJetStream {
     }
 
     async fn writers(&self, batches: Vec<Vec<Commit>>) -> anyhow::Result<Run> {
-        let mut tasks = JoinSet::new();
-        let start = Instant::now();
-        for batch in batches {
-            let Some(first) = batch.first() else { continue };
-            let (js, subject) = (self.js.clone(), self.subject(&first.stream));
-            tasks.spawn(async move {
-                let mut latencies = Latencies::with_capacity(batch.len());
-                let (mut version, mut seq) = (0, 0);
-                for commit in batch {
-                    let t = Instant::now();
-                    seq = publish(&js, subject.clone(), &commit, version, seq).await?;
-                    latencies.record(t.elapsed());
-                    version += commit.events.len() as u64;
+        let batches: Vec<_> = batches
+            .into_iter()
+            .filter_map(|batch| Some((self.subject(&batch.first()?.stream), batch)))
+            .collect();
+        timed_writers(
+            batches,
+            UNCAPPED,
+            "a raw publisher task failed",
+            |(subject, batch), _| {
+                let js = self.js.clone();
+                async move {
+                    let mut latencies = Latencies::with_capacity(batch.len());
+                    let (mut version, mut seq) = (0, 0);
+                    for commit in batch {
+                        let t = Instant::now();
+                        seq = publish(&js, subject.clone(), &commit, version, seq).await?;
+                        latencies.record(t.elapsed());
+                        version += commit.events.len() as u64;
+                    }
+                    anyhow::Ok(latencies)
                 }
-                anyhow::Ok(latencies)
-            });
-        }
-        let mut run = Run::default();
-        while let Some(done) = tasks.join_next().await {
-            run.latencies
-                .merge(done.context("a raw publisher task failed")??);
-        }
-        run.elapsed = start.elapsed();
-        run.ops = run.latencies.len() as u64;
-        Ok(run)
+            },
+        )
+        .await
     }
 }
 

@@ -193,7 +193,7 @@ proptest! {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
             let dir = tempfile::tempdir().unwrap();
-            let clock = Arc::new(ManualClock::new("2008-06-12".parse::<Date>().unwrap().start()));
+            let clock = june_12();
             let shared = Arc::new(SledLog::open(dir.path().join("log")).unwrap());
             let store = Arc::new(SledSnapshots::open(dir.path().join("snapshots")).unwrap());
             let full_log = Arc::new(SledLog::open(dir.path().join("full")).unwrap());
@@ -240,7 +240,7 @@ proptest! {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
             let dir = tempfile::tempdir().unwrap();
-            let clock = Arc::new(ManualClock::new("2008-06-12".parse::<Date>().unwrap().start()));
+            let clock = june_12();
             let shared = Arc::new(SledLog::open(dir.path().join("kept")).unwrap());
             let full_log = Arc::new(SledLog::open(dir.path().join("full")).unwrap());
             // Two processes on one log: one keeps many states, one a single stream's.
@@ -266,12 +266,31 @@ proptest! {
     }
 }
 
+/// The clock every test here runs on.
+fn june_12() -> Arc<ManualClock> {
+    Arc::new(ManualClock::new(
+        "2008-06-12".parse::<Date>().unwrap().start(),
+    ))
+}
+
+/// `count` submissions by the distributor going round the first `months` months, each
+/// after the first of its month with a reason.
+fn resubmissions(count: usize, months: usize) -> Vec<Op> {
+    (0..count)
+        .map(|i| Op::Submit {
+            month: 1 + (i % months) as u8,
+            sku: 0,
+            volume: i % VOLUMES.len(),
+            reason: true,
+            by_manufacturer: false,
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn a_state_kept_by_one_process_catches_up_with_what_another_appended() {
     let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(
-        "2008-06-12".parse::<Date>().unwrap().start(),
-    ));
+    let clock = june_12();
     let log = Arc::new(SledLog::open(dir.path().join("log")).unwrap());
     let (a, b) = (executor(&log, &clock, 64), executor(&log, &clock, 64));
     let p = PartnershipId::new("hongyun-changzhi").unwrap();
@@ -347,21 +366,11 @@ async fn a_state_kept_by_one_process_catches_up_with_what_another_appended() {
 #[tokio::test]
 async fn a_restored_state_answers_old_retries_and_reused_keys_as_the_full_fold() {
     let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(
-        "2008-06-12".parse::<Date>().unwrap().start(),
-    ));
+    let clock = june_12();
     let log = Arc::new(SledLog::open(dir.path().join("log")).unwrap());
     let store = Arc::new(SledSnapshots::open(dir.path().join("snapshots")).unwrap());
     let p = PartnershipId::new("hongyun-changzhi").unwrap();
-    let ops: Vec<Op> = (0..12)
-        .map(|i| Op::Submit {
-            month: 1 + (i % 5) as u8,
-            sku: 0,
-            volume: i % VOLUMES.len(),
-            reason: true,
-            by_manufacturer: false,
-        })
-        .collect();
+    let ops: Vec<Op> = resubmissions(12, 5);
     {
         let (first, snapshots) = snapshotted(&log, &clock, &store, 64);
         first
@@ -412,9 +421,7 @@ async fn a_restored_state_answers_old_retries_and_reused_keys_as_the_full_fold()
 #[tokio::test]
 async fn a_snapshot_that_cannot_be_trusted_is_ignored() {
     let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(
-        "2008-06-12".parse::<Date>().unwrap().start(),
-    ));
+    let clock = june_12();
     let log = Arc::new(SledLog::open(dir.path().join("log")).unwrap());
     let store = Arc::new(SledSnapshots::open(dir.path().join("snapshots")).unwrap());
     let p = PartnershipId::new("hongyun-changzhi").unwrap();
@@ -485,9 +492,7 @@ async fn snapshots_on_jetstream_decide_as_the_full_fold() {
                 .unwrap(),
         )
     };
-    let clock = Arc::new(ManualClock::new(
-        "2008-06-12".parse::<Date>().unwrap().start(),
-    ));
+    let clock = june_12();
     let process = |log: Arc<JetStreamLog>, kept: usize| {
         let store = log
             .snapshots()
@@ -550,20 +555,10 @@ async fn snapshots_on_jetstream_decide_as_the_full_fold() {
 #[tokio::test]
 async fn snapshots_of_another_log_are_ignored() {
     let dir = tempfile::tempdir().unwrap();
-    let clock = Arc::new(ManualClock::new(
-        "2008-06-12".parse::<Date>().unwrap().start(),
-    ));
+    let clock = june_12();
     let store = Arc::new(SledSnapshots::open(dir.path().join("snapshots")).unwrap());
     let p = PartnershipId::new("hongyun-changzhi").unwrap();
-    let ops: Vec<Op> = (0..6)
-        .map(|i| Op::Submit {
-            month: 1 + (i % 3) as u8,
-            sku: 0,
-            volume: i % VOLUMES.len(),
-            reason: true,
-            by_manufacturer: false,
-        })
-        .collect();
+    let ops: Vec<Op> = resubmissions(6, 3);
     let old = Arc::new(SledLog::open(dir.path().join("old")).unwrap());
     let (first, _) = snapshotted(&old, &clock, &store, 64);
     first
