@@ -1,6 +1,7 @@
 //! The ids a request is recorded under, which is how a retry is recognised.
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use synergy_domain::Principal;
 use synergy_proto::{StreamId, Uuid};
 
@@ -29,20 +30,16 @@ impl RequestIds {
         key: Uuid,
         command: &T,
     ) -> Result<RequestIds, ExecuteError> {
-        use sha2::{Digest, Sha256};
-        let mut h = Sha256::new();
-        for part in [
-            "synergy request".as_bytes(),
-            principal.org.as_str().as_bytes(),
-            stream.context.as_str().as_bytes(),
-            stream.partnership.as_str().as_bytes(),
-            stream.aggregate.as_str().as_bytes(),
-        ] {
-            h.update((part.len() as u64).to_be_bytes());
-            h.update(part);
-        }
-        h.update(key.as_bytes());
-        let request = uuid_of(h.finalize().as_slice());
+        let request = hashed_uuid(
+            &[
+                b"synergy request",
+                principal.org.as_str().as_bytes(),
+                stream.context.as_str().as_bytes(),
+                stream.partnership.as_str().as_bytes(),
+                stream.aggregate.as_str().as_bytes(),
+            ],
+            key.as_bytes(),
+        );
         let body = postcard::to_allocvec(command)
             .map_err(|e| ExecuteError::Internal(format!("cannot encode the command: {e}")))?;
         let mut h = Sha256::new();
@@ -54,6 +51,19 @@ impl RequestIds {
             commit: uuid_of(h.finalize().as_slice()),
         })
     }
+}
+
+/// The version-8 UUID of the first 128 bits of SHA-256 over `parts`, each after its length
+/// (so that no two lists of parts hash the same bytes), then `tail` as it is. Every id
+/// derived so is recorded in the log: the bytes hashed must never change.
+pub(crate) fn hashed_uuid(parts: &[&[u8]], tail: &[u8]) -> Uuid {
+    let mut h = Sha256::new();
+    for part in parts {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    h.update(tail);
+    uuid_of(h.finalize().as_slice())
 }
 
 fn uuid_of(digest: &[u8]) -> Uuid {

@@ -31,6 +31,7 @@ use crate::snapshot::Snapshots;
 use decide::{Evaluation, Synergy};
 pub use error::{ExecuteError, Unavailable};
 pub use ids::RequestIds;
+pub(crate) use ids::hashed_uuid;
 pub use models::READ_YOUR_WRITES_TIMEOUT;
 pub(crate) use models::{Behind, Models};
 
