@@ -323,7 +323,7 @@ impl MeetingForm {
                 } @else if !self.decided.contains(&field.name) {
                     @let start = prefill.iter().find(|(k, _)| *k == field.name).map_or("", |(_, v)| v.as_str());
                     @let wrong = bad.is_some_and(|b| b == field.name || b.starts_with(&format!("{}[", field.name)));
-                    (form::labelled(w, field, &self.label(w, field), hint(w, field), &kept_or(kept, field.name, start), wrong, false))
+                    (form::labelled(w, self.spec(), field, &self.label(w, field), hint(w, field), &kept_or(kept, field.name, start), wrong, false))
                 }
             }
         }
