@@ -591,3 +591,243 @@ async fn snapshots_of_another_log_are_ignored() {
     }
     assert!(counted.ignored() >= 1, "{}", counted.ignored());
 }
+
+/// One process on the JetStream log at `url`: a connection of its own (so its own head
+/// cache) and an executor keeping states.
+async fn jetstream_process(
+    url: &str,
+    clock: &Arc<ManualClock>,
+) -> Executor<synergy_eventlog::JetStreamLog> {
+    use synergy_eventlog::{JetStreamConfig, JetStreamLog};
+    let client = synergy_runtime::nats::connect(&url.parse().unwrap(), "test-optimistic")
+        .await
+        .unwrap();
+    let log = JetStreamLog::open(client, JetStreamConfig::default())
+        .await
+        .unwrap();
+    Executor::new(Arc::new(log), clock.clone()).with_kept_states(64)
+}
+
+/// `stream`'s state folded from its whole history in `log`, as JSON to compare.
+async fn whole_state<C: synergy_domain::BoundedContext, L: EventLog>(
+    log: &L,
+    stream: &StreamId,
+) -> (u64, serde_json::Value)
+where
+    C::State: serde::Serialize,
+{
+    let all = log
+        .load_aggregate_after(stream, 0, Position::default())
+        .await
+        .unwrap();
+    let full = Kept::default().fold(&all.commits, all.version, C::evolve);
+    (full.version, serde_json::to_value(&full.state).unwrap())
+}
+
+/// An outcome without the version it reached: the order in which concurrent commands on
+/// one stream land decides versions, nothing else.
+fn seen_unordered(result: Result<synergy_runtime::Outcome, ExecuteError>) -> String {
+    let seen = seen(result);
+    match seen.split_once(" v") {
+        Some((stream, rest)) => format!("{stream} {}", rest.split_once(' ').unwrap().1),
+        None => seen,
+    }
+}
+
+/// Two processes decide on states they keep without asking the log first (a stale one
+/// ends in a conflict, or, for what records nothing, is caught up before the answer).
+/// Writing one stream at once, each command sent through both with the same key, and a
+/// second command through one while the other's state falls behind and is then retried
+/// through it: every answer is the full fold's, and the stream ends as the full fold of
+/// the same commands.
+#[tokio::test]
+async fn two_processes_writing_one_stream_on_jetstream_answer_as_the_full_fold() {
+    let server =
+        synergy_testkit::NatsServer::start().expect("nats-server starts (set NATS_SERVER_BIN)");
+    let url = server.url();
+    let clock = june_12();
+    let a = jetstream_process(&url, &clock).await;
+    let b = jetstream_process(&url, &clock).await;
+    let dir = tempfile::tempdir().unwrap();
+    let full_log = Arc::new(SledLog::open(dir.path().join("full")).unwrap());
+    let full = executor(&full_log, &clock, 0);
+    let p = PartnershipId::new("hongyun-changzhi").unwrap();
+    for (who, setup) in [
+        (operator(), sign(&p)),
+        (manufacturer(), register(&p, 0)),
+        (manufacturer(), register(&p, 1)),
+    ] {
+        b.execute(Request::new(who.clone(), setup.clone()))
+            .await
+            .unwrap();
+        full.execute(Request::new(who, setup)).await.unwrap();
+    }
+    // Round r: op x through both at once and op y through b alone, then y again through a.
+    let submit = |r: usize, month: u8| Op::Submit {
+        month,
+        sku: r % 2,
+        volume: (r / 2) % VOLUMES.len(),
+        reason: r % 3 != 0,
+        by_manufacturer: r % 7 == 6,
+    };
+    let mut ops = Vec::new();
+    for r in 0..16 {
+        // A reused key submits May (`request`): never in the same round as a May y.
+        let x = if r > 3 && r % 4 == 0 && r % 5 != 2 {
+            Op::ReuseKey { j: 2 * (r - 3) }
+        } else {
+            submit(r, 1 + (r % 5) as u8)
+        };
+        let y = if r > 2 && r % 5 == 0 {
+            Op::Retry { j: 2 * (r - 2) + 1 }
+        } else {
+            submit(r + 1, 1 + ((r + 2) % 5) as u8)
+        };
+        ops.extend([x, y]);
+    }
+    let (mut duplicates, mut refusals, mut accepted) = (0, 0, 0);
+    for r in 0..16 {
+        let (x, y) = (2 * r, 2 * r + 1);
+        let (x_a, x_b, y_b) = tokio::join!(
+            a.execute(request(&p, &ops, x)),
+            b.execute(request(&p, &ops, x)),
+            b.execute(request(&p, &ops, y)),
+        );
+        let y_a = a.execute(request(&p, &ops, y)).await;
+        let mut got_x = vec![seen_unordered(x_a), seen_unordered(x_b)];
+        let mut want_x = vec![
+            seen_unordered(full.execute(request(&p, &ops, x)).await),
+            seen_unordered(full.execute(request(&p, &ops, x)).await),
+        ];
+        got_x.sort();
+        want_x.sort();
+        assert_eq!(got_x, want_x, "round {r}, op {:?}", ops[x]);
+        let want_y = [
+            seen_unordered(full.execute(request(&p, &ops, y)).await),
+            seen_unordered(full.execute(request(&p, &ops, y)).await),
+        ];
+        assert_eq!(
+            [seen_unordered(y_b), seen_unordered(y_a)],
+            want_y,
+            "round {r}, op {:?}",
+            ops[y]
+        );
+        for seen in want_x.iter().chain(&want_y) {
+            duplicates += usize::from(seen.contains("dup=true"));
+            refusals += usize::from(seen.starts_with("refused"));
+            accepted += usize::from(seen.ends_with("dup=false recorded=true"));
+        }
+    }
+    assert!(
+        duplicates >= 10 && refusals >= 4 && accepted >= 10,
+        "{duplicates} {refusals} {accepted}"
+    );
+    let stream = synergy_information::market_data_stream(&p);
+    let ours = whole_state::<synergy_information::Information, _>(a.log().as_ref(), &stream).await;
+    let theirs =
+        whole_state::<synergy_information::Information, _>(full_log.as_ref(), &stream).await;
+    assert_eq!(ours, theirs);
+}
+
+/// A decision that records nothing, made on a kept state another process has since moved
+/// past, is not answered before the log confirms the state: given process a keeping a
+/// planned campaign and May's data, when process b launches the campaign and corrects May,
+/// then a's price check (refused before the launch) is accepted and a's resubmission of
+/// its own figures (a no-op on its state) is refused, as b's correction stands; when b
+/// corrects May again, a's resubmission of b's figures (refused on a's state: different
+/// data, no reason) is a no-op.
+#[tokio::test]
+async fn a_refusal_or_no_op_on_a_state_another_process_moved_is_decided_again() {
+    use synergy_marketing::Command as Mkt;
+    let server =
+        synergy_testkit::NatsServer::start().expect("nats-server starts (set NATS_SERVER_BIN)");
+    let url = server.url();
+    let clock = june_12();
+    let a = jetstream_process(&url, &clock).await;
+    let b = jetstream_process(&url, &clock).await;
+    let p = PartnershipId::new("hongyun-changzhi").unwrap();
+    let campaign = CampaignId::new("summer").unwrap();
+    let hy_soft = SkuId::new("hy-soft").unwrap();
+    for (who, command) in [
+        (operator(), sign(&p)),
+        (manufacturer(), catalogue(&p)),
+        (
+            manufacturer(),
+            AnyCommand::Marketing(Mkt::PlanCampaign {
+                partnership: p.clone(),
+                campaign: campaign.clone(),
+                title: "Summer".into(),
+                brand: BrandId::new("hongyun").unwrap(),
+                skus: vec![hy_soft.clone()],
+                starts_on: "2008-05-01".parse().unwrap(),
+                ends_on: "2008-09-30".parse().unwrap(),
+                activity_plan: "Price monitoring".into(),
+            }),
+        ),
+        (distributor(), may(&p, "1200", None)),
+    ] {
+        a.execute(Request::new(who, command)).await.unwrap();
+    }
+    let check = AnyCommand::Marketing(Mkt::CheckRetailPrice {
+        partnership: p.clone(),
+        campaign: campaign.clone(),
+        sku: hy_soft,
+        outlet: OutletId::new("outlet-a").unwrap(),
+        observed_price: Yuan::parse("192").unwrap(),
+        checked_on: "2008-06-01".parse().unwrap(),
+    });
+    let refused = a
+        .execute(Request::new(manufacturer(), check.clone()))
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{refused:?}").contains("campaign.price_checks_after_launch"),
+        "{refused:?}"
+    );
+    for command in [
+        AnyCommand::Marketing(Mkt::SelectOutlets {
+            partnership: p.clone(),
+            campaign: campaign.clone(),
+            outlets: vec![OutletId::new("outlet-a").unwrap()],
+        }),
+        AnyCommand::Marketing(Mkt::LaunchCampaign {
+            partnership: p.clone(),
+            campaign: campaign.clone(),
+            launched_on: "2008-05-02".parse().unwrap(),
+        }),
+        may(&p, "1300", Some("recounted at the warehouse")),
+    ] {
+        b.execute(Request::new(distributor(), command))
+            .await
+            .unwrap();
+    }
+
+    let checked = a
+        .execute(Request::new(manufacturer(), check))
+        .await
+        .expect("accepted: the campaign is launched");
+    assert_eq!(checked.events, ["RetailPriceChecked"]);
+    assert_eq!((checked.version, checked.duplicate), (4, false));
+    let own = a
+        .execute(Request::new(distributor(), may(&p, "1200", None)))
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{own:?}").contains("market_data.correction_needs_reason"),
+        "{own:?}"
+    );
+    b.execute(Request::new(
+        distributor(),
+        may(&p, "1400", Some("recounted again")),
+    ))
+    .await
+    .unwrap();
+    let same = a
+        .execute(Request::new(distributor(), may(&p, "1400", None)))
+        .await
+        .expect("b's figures again: nothing to record");
+    assert_eq!(
+        (same.events.len(), same.position, same.version),
+        (0, None, 3)
+    );
+}

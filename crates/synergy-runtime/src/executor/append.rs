@@ -102,19 +102,27 @@ impl<L: EventLog> Executor<L> {
         } = call;
         let stream = D::stream_of(&command);
         let ids = RequestIds::derive(principal, &stream, key, &command)?;
+        // The first attempt decides on the stream's kept state as it is, without asking
+        // the log whether anything followed it: an append names the version it decided on,
+        // so a state that fell behind ends in a conflict, and the next attempt reads the
+        // tail. What writes nothing (a refusal, a no-op, a dry run) has no conflict to
+        // catch it, so it is answered only once the log confirms the state.
         for attempt in 1..=self.max_attempts {
             let now = self.clock.now();
-            // The stream's kept state with what was appended since folded on, read while
-            // the decision's context is (each a round trip over JetStream). Quarantined
+            // The stream's kept state (caught up unless this is the first attempt), read
+            // while the decision's context is (each view a round trip over JetStream: a
+            // decision never stands on a view older than the log's head). Quarantined
             // records are passed over (the log reports them); the version is what an
             // append must expect after what was read. The context is polled first, so a
             // command on the partnership's own stream reads its kept state before it is
             // taken out.
-            let (ctx, mut kept) = futures::try_join!(
+            let (ctx, (mut kept, mut unconfirmed)) = futures::try_join!(
                 self.decision_context(principal, &stream, now, views),
                 async {
-                    let kept = self.states.take::<D::State>(&stream);
-                    self.caught_up::<D>(&stream, kept).await
+                    match self.states.take::<D::State>(&stream) {
+                        Some(kept) if attempt == 1 => Ok((kept, true)),
+                        kept => Ok((self.caught_up::<D>(&stream, kept).await?, false)),
+                    }
                 }
             )?;
             // A state restored from a snapshot holds older ids only as a filter: where it
@@ -124,6 +132,7 @@ impl<L: EventLog> Executor<L> {
                 && kept.in_doubt(ids.commit, ids.request)
             {
                 kept = self.fold_whole::<D>(&stream, kept.saved).await?;
+                unconfirmed = false;
             }
             let version = kept.version;
             // A retry of a command that was already recorded: answer as the first time.
@@ -144,7 +153,19 @@ impl<L: EventLog> Executor<L> {
                     None
                 },
             };
-            let events = match D::decide(&kept.state, command.clone(), &ctx, &consulted) {
+            let decided = D::decide(&kept.state, command.clone(), &ctx, &consulted);
+            // A decision that records nothing stands only on a confirmed state; on one that
+            // fell behind it is made again.
+            let records = matches!(&decided, Ok(events) if !events.is_empty()) && !dry_run;
+            if unconfirmed && !records {
+                let (caught_up, moved) = self.confirmed::<D>(&stream, kept).await?;
+                kept = caught_up;
+                if moved {
+                    self.states.put(&stream, Arc::new(kept));
+                    continue;
+                }
+            }
+            let events = match decided {
                 Ok(events) => events,
                 Err(refused) => {
                     self.states.put(&stream, Arc::new(kept));
@@ -206,18 +227,21 @@ impl<L: EventLog> Executor<L> {
                 _ => self.states.put(&stream, Arc::new(kept)),
             }
             match recorded {
+                // Recorded before (by another process, unknown to the state decided on):
+                // answered as the first time, as a state that knew it would answer.
+                Ok(appended) if appended.duplicate => {
+                    return self
+                        .answer_again(stream, appended.first_version, ids.commit, answer)
+                        .await;
+                }
                 Ok(appended) => {
                     tracing::debug!(attempt, position = %appended.position, "recorded");
                     return Ok(Outcome {
                         stream,
                         position: Some(appended.position),
-                        events: if appended.duplicate {
-                            Vec::new()
-                        } else {
-                            names
-                        },
+                        events: names,
                         version: appended.last_version,
-                        duplicate: appended.duplicate,
+                        duplicate: false,
                         answer: answered,
                     });
                 }

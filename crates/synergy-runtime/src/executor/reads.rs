@@ -64,6 +64,21 @@ impl<L: EventLog> Executor<L> {
         Ok(Kept::default().fold(&all.commits, all.version, D::evolve))
     }
 
+    /// `kept` with what the log holds after it folded on, and whether anything did: the
+    /// check a decision on a kept state needs before it is answered without an append.
+    pub(super) async fn confirmed<D: Decide>(
+        &self,
+        stream: &StreamId,
+        kept: Kept<D::State>,
+    ) -> Result<(Kept<D::State>, bool), ExecuteError> {
+        let tail = self
+            .log
+            .load_aggregate_after(stream, kept.version, kept.position)
+            .await?;
+        let moved = !tail.commits.is_empty() || tail.version > kept.version;
+        Ok((kept.fold(&tail.commits, tail.version, D::evolve), moved))
+    }
+
     /// Saves a snapshot of `kept` if one is due.
     pub(super) async fn save_if_due<S: Serialize>(&self, stream: &StreamId, kept: &mut Kept<S>) {
         if let Some(snapshots) = &self.snapshots {
