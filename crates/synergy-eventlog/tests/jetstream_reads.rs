@@ -1,10 +1,15 @@
 //! The JetStream log against server-side limits and hiccups: many aggregate reads in a
 //! burst leave nothing behind (they stay within nats-server's default limit of 1,000
 //! consumers per stream), and an append rides out a moment in which the stream is missing.
+//! Concurrent readers of an aggregate's head share the server's answers, but only ones
+//! asked after they began.
 
 mod conformance;
 
-use synergy_eventlog::{EventLog, ExpectedVersion, JetStreamConfig, JetStreamLog};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use synergy_eventlog::{EventLog, ExpectedVersion, JetStreamConfig, JetStreamLog, Position};
 use synergy_testkit::NatsServer;
 
 async fn open(server: &NatsServer) -> JetStreamLog {
@@ -133,4 +138,62 @@ async fn a_commit_on_another_streams_subject_is_quarantined() {
             .collect::<Vec<_>>(),
         [Position(1)]
     );
+}
+
+/// Given 16 tasks asking one connection for an aggregate's head without pause, when another
+/// connection appends to the aggregate, then a read on the first connection begun after the
+/// append was acknowledged holds it: it never takes the answer of a get sent before it
+/// began. And the tasks did share gets: fewer went out than reads were answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_shares_only_heads_asked_after_it_began() {
+    let server = NatsServer::start().expect("start nats-server");
+    let (reader, writer) = (open(&server).await, open(&server).await);
+    let stream = conformance::stream(synergy_proto::Context::Support, "shared", "meeting:m1");
+    let first = writer
+        .append(ExpectedVersion::NoStream, conformance::commit(&stream, 1))
+        .await
+        .expect("append");
+    let stop = Arc::new(AtomicBool::new(false));
+    let answered = Arc::new(AtomicU64::new(0));
+    let readers: Vec<_> = (0..16)
+        .map(|_| {
+            let (log, stream) = (reader.clone(), stream.clone());
+            let (stop, answered) = (Arc::clone(&stop), Arc::clone(&answered));
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    // After the end of the log: a head get and no consumer.
+                    log.load_aggregate_after(&stream, u64::MAX - 1, Position(u64::MAX))
+                        .await
+                        .expect("a head read");
+                    answered.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    let (mut version, mut position) = (first.last_version, first.position);
+    for round in 0..40 {
+        let appended = writer
+            .append(
+                ExpectedVersion::Exact(version),
+                conformance::commit(&stream, 1),
+            )
+            .await
+            .expect("append");
+        let tail = reader
+            .load_aggregate_after(&stream, version, position)
+            .await
+            .expect("read after the append");
+        assert_eq!(
+            (tail.version, tail.commits.last().map(|c| c.position)),
+            (appended.last_version, Some(appended.position)),
+            "round {round}: a read begun after the append missed it"
+        );
+        (version, position) = (appended.last_version, appended.position);
+    }
+    stop.store(true, Ordering::Relaxed);
+    for task in readers {
+        task.await.expect("a reader task");
+    }
+    let (gets, reads) = (reader.head_gets(), answered.load(Ordering::Relaxed) + 40);
+    assert!(gets < reads, "{gets} head gets for {reads} reads");
 }

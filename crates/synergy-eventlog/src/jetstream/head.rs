@@ -1,7 +1,16 @@
 //! The head cache: per aggregate, the stream sequence and version of its last commit, as
 //! learnt from our own appends and reads or asked of the server.
+//!
+//! Asking the server is a leader-answered get (`$JS.API.STREAM.MSG.GET`, never a direct get
+//! a follower may answer), so what it says is at least as new as anything acknowledged
+//! before the question. Concurrent questions about one aggregate share answers: a caller
+//! takes the answer of a get sent after it asked, which is as new as one of its own, and
+//! while one get is in flight the callers that arrive meanwhile wait for the next one, so
+//! an aggregate that many commands consult (a partnership, its catalogue) costs the server
+//! one get per round trip instead of one per command.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use async_nats::jetstream::stream::LastRawMessageErrorKind;
 use synergy_proto::codec::decode_commit_on;
@@ -25,8 +34,20 @@ impl Head {
     pub(super) const EMPTY: Head = Head { seq: 0, version: 0 };
 }
 
+#[derive(Debug, Clone)]
 pub(super) enum HeadError {
     Unavailable(String),
+}
+
+/// The gets of one aggregate's head: one in flight at a time, numbered, with the answer
+/// of the last one.
+#[derive(Default)]
+pub(super) struct HeadReads {
+    /// Held while a get is in flight; the number and answer of the last get answered.
+    turn: tokio::sync::Mutex<Option<(u64, Result<Head, HeadError>)>>,
+    /// How many gets were sent; a caller that saw `n` takes the answer of get `n + 1` or
+    /// later.
+    sent: std::sync::atomic::AtomicU64,
 }
 
 impl From<HeadError> for AppendError {
@@ -74,8 +95,46 @@ impl JetStreamLog {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Asks the server for the aggregate's last commit and caches the answer.
+    /// The aggregate's head as the server knows it now: the answer of a get sent after this
+    /// call (its own, or one another caller sent meanwhile), cached.
     pub(super) async fn server_head(&self, stream: &StreamId) -> Result<Head, HeadError> {
+        use std::sync::atomic::Ordering;
+        let reads = self.head_reads(stream);
+        let seen = reads.sent.load(Ordering::SeqCst);
+        let mut last = reads.turn.lock().await;
+        // Numbered answers, as a get whose caller gave up is counted sent but never answers.
+        if let Some((number, answer)) = last.as_ref()
+            && *number > seen
+        {
+            return answer.clone();
+        }
+        let number = reads.sent.fetch_add(1, Ordering::SeqCst) + 1;
+        let answer = self.get_head(stream).await;
+        *last = Some((number, answer.clone()));
+        answer
+    }
+
+    fn head_reads(&self, stream: &StreamId) -> Arc<HeadReads> {
+        let mut reads = self
+            .inner
+            .head_reads
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(found) = reads.get(stream) {
+            return Arc::clone(found);
+        }
+        // Dropping entries only loses sharing: a caller holding one finishes with it.
+        if reads.len() >= HEAD_CACHE_LIMIT {
+            reads.clear();
+        }
+        Arc::clone(reads.entry(stream.clone()).or_default())
+    }
+
+    /// Asks the server for the aggregate's last commit and caches the answer.
+    async fn get_head(&self, stream: &StreamId) -> Result<Head, HeadError> {
+        self.inner
+            .head_gets
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let subject = subject::commit(stream);
         let last = tokio::time::timeout(
             self.timeout(),

@@ -118,6 +118,10 @@ struct Inner {
     stream: stream::Stream,
     config: JetStreamConfig,
     heads: Mutex<HashMap<StreamId, Head>>,
+    /// The gets of aggregates' heads being asked now, shared by concurrent callers.
+    head_reads: Mutex<HashMap<StreamId, Arc<head::HeadReads>>>,
+    /// How many head gets were sent.
+    head_gets: std::sync::atomic::AtomicU64,
     snapshots: Option<JetStreamSnapshots>,
 }
 
@@ -178,6 +182,8 @@ impl JetStreamLog {
                 stream,
                 config,
                 heads: Mutex::new(HashMap::new()),
+                head_reads: Mutex::new(HashMap::new()),
+                head_gets: Default::default(),
                 snapshots,
             }),
         })
@@ -186,6 +192,14 @@ impl JetStreamLog {
     /// The snapshot bucket beside the stream, if it could be opened.
     pub fn snapshots(&self) -> Option<JetStreamSnapshots> {
         self.inner.snapshots.clone()
+    }
+
+    /// How many times this log (with its clones) asked the server for an aggregate's head:
+    /// a figure for tests and benchmarks.
+    pub fn head_gets(&self) -> u64 {
+        self.inner
+            .head_gets
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The stream's name, e.g. for a raw consumer in a benchmark.
