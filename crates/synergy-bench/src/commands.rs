@@ -91,6 +91,11 @@ struct World<L> {
     manufacturer: Principal,
     /// Price checks recorded so far (each names its own outlet).
     checks: usize,
+    /// How many times the log has asked its server for an aggregate's head (JetStream;
+    /// always 0 on sled).
+    head_gets: fn(&L) -> u64,
+    /// Head gets made while commands ran, and the commands: (one task, 64 tasks).
+    gets: [(u64, u64); 2],
 }
 
 /// A retail price check of campaign `campaign` at the `n`th outlet (one in seven above the
@@ -187,7 +192,10 @@ pub async fn launched_campaigns<L: EventLog + 'static>(
     Ok((p, campaigns, manufacturer))
 }
 
-async fn world<L: EventLog + 'static>(log: Arc<L>) -> anyhow::Result<World<L>> {
+async fn world<L: EventLog + 'static>(
+    log: Arc<L>,
+    head_gets: fn(&L) -> u64,
+) -> anyhow::Result<World<L>> {
     let clock = Arc::new(ManualClock::new("2008-06-12".parse::<Date>()?.start()));
     let exec = Executor::new(log, clock);
     let names: Vec<String> = (0..CAMPAIGNS).map(|i| format!("campaign-{i}")).collect();
@@ -198,6 +206,8 @@ async fn world<L: EventLog + 'static>(log: Arc<L>) -> anyhow::Result<World<L>> {
         campaigns,
         manufacturer,
         checks: 0,
+        head_gets,
+        gets: [(0, 0); 2],
     })
 }
 
@@ -232,6 +242,7 @@ impl<L: EventLog + 'static> World<L> {
     async fn sequential(&mut self, count: usize) -> anyhow::Result<(Run, Vec<Commit>)> {
         let before = self.versions().await?;
         let mut latencies = Latencies::with_capacity(count);
+        let gets = (self.head_gets)(self.exec.log());
         let start = Instant::now();
         for i in 0..count {
             let command = check(&self.p, &self.campaigns[i % CAMPAIGNS], self.checks)?;
@@ -248,6 +259,8 @@ impl<L: EventLog + 'static> World<L> {
             elapsed: start.elapsed(),
             latencies,
         };
+        self.gets[0].0 += (self.head_gets)(self.exec.log()) - gets;
+        self.gets[0].1 += count as u64;
         let mut commits: Vec<StoredCommit> = self
             .recorded_since(&before)
             .await?
@@ -274,6 +287,7 @@ impl<L: EventLog + 'static> World<L> {
                     .collect::<anyhow::Result<Vec<_>>>()
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
+        let gets = (self.head_gets)(self.exec.log());
         let run = timed_writers(batches, UNCAPPED, "a command task failed", |commands, _| {
             let (exec, who) = (self.exec.clone(), self.manufacturer.clone());
             async move {
@@ -289,6 +303,8 @@ impl<L: EventLog + 'static> World<L> {
             }
         })
         .await?;
+        self.gets[1].0 += (self.head_gets)(self.exec.log()) - gets;
+        self.gets[1].1 += (CAMPAIGNS * per_task) as u64;
         self.checks += CAMPAIGNS * per_task;
         let recorded = self.recorded_since(&before).await?;
         let total: usize = recorded.iter().map(Vec::len).sum();
@@ -615,7 +631,7 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
     if options.sled {
         eprintln!("sled: {CAMPAIGNS} campaigns");
         let dir = tempfile::tempdir()?;
-        let mut w = world(Arc::new(SledLog::open(dir.path().join("log"))?)).await?;
+        let mut w = world(Arc::new(SledLog::open(dir.path().join("log"))?), |_| 0).await?;
         let r = rounds(&mut w, plan, async |_, _| RawSled::open()).await?;
         add(&mut report, "sled", "SledLog::append", &r, [0.8, 0.8]);
     }
@@ -632,7 +648,7 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
                 .await
                 .context("connecting the raw client")?,
         );
-        let mut w = world(Arc::new(log)).await?;
+        let mut w = world(Arc::new(log), JetStreamLog::head_gets).await?;
         let r = rounds(&mut w, plan, async |round, phase| {
             RawJetStream::create(&js, round, phase).await
         })
@@ -644,6 +660,17 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
             &r,
             [0.7, 0.7],
         );
+        // A command asks for the heads of the streams its decision consults; concurrent
+        // commands share those gets (the raw side asks for none).
+        let per_command = |(gets, commands): (u64, u64)| gets as f64 / commands.max(1) as f64;
+        let [one, many] = w.gets.map(per_command);
+        report.facts.insert(
+            "jetstream_head_gets_per_command".into(),
+            json!({ "one_task": one, "tasks_64": many }),
+        );
+        report.notes.push(format!(
+            "jetstream: head gets per command {one:.2} with 1 task, {many:.2} with 64 tasks"
+        ));
     }
     report.facts.insert("campaigns".into(), json!(CAMPAIGNS));
     report.facts.insert("rounds".into(), json!(plan.rounds));

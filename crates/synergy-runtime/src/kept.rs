@@ -6,7 +6,8 @@
 //! whole stream. So a kept state never goes stale, it only falls behind, and a command
 //! reads the stream from the version after it. Another process writing the same stream
 //! (replicas over NATS) is caught up with the same way, and a version conflict reloads
-//! only the tail.
+//! only the tail. The executor's first attempt decides on the kept state before reading
+//! anything, and leaves it to the append's expected version to tell it fell behind.
 //!
 //! The states live in a least-recently-used map bounded by a number of streams
 //! ([`DEFAULT_CAPACITY`]); one pushed out is restored from its snapshot, if the executor

@@ -6,7 +6,9 @@
 //!   `Nats-Expected-Last-Subject-Sequence`, the stream sequence of the aggregate's last
 //!   commit as this writer believes it. The version the commit is stamped with comes from a
 //!   per-aggregate cache of (last subject sequence, last version) learned from our own
-//!   appends and reads, or from a last-by-subject lookup when not cached.
+//!   appends and reads, or from a last-by-subject lookup when not cached. Lookups are
+//!   leader-answered gets (`$JS.API.STREAM.MSG.GET`); concurrent lookups of one aggregate
+//!   share a get sent after they began (`head`).
 //! - Idempotency: `Nats-Msg-Id` = commit id, so the server de-duplicates a retry whose
 //!   expectation still holds (within the stream's duplicate window). The server checks the
 //!   expected sequence *before* the message id, so a retry after the aggregate moved on is
