@@ -17,5 +17,6 @@ pub mod models;
 pub mod pipeline;
 pub mod portfolio;
 pub mod report;
+pub mod scale;
 pub mod web;
 pub mod webhooks;
