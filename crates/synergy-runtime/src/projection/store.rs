@@ -128,14 +128,16 @@ impl Trees {
     }
 }
 
+/// An entry's [`entry_key_prefix`] and its pieces, `None` when it was removed.
+pub(super) type EncodedEntry = (Vec<u8>, Option<Vec<Vec<u8>>>);
+
 /// One model's changed entries, keyed and cut into pieces for [`Trees::write`].
 #[derive(Debug)]
 pub(super) struct Encoded {
     /// Whether the model may have entries stored already (their old pieces are then
     /// read, so that those past the new ones are removed).
     pub(super) stored_before: bool,
-    /// Each entry's [`entry_key_prefix`] and pieces, `None` when it was removed.
-    pub(super) entries: Vec<(Vec<u8>, Option<Vec<Vec<u8>>>)>,
+    pub(super) entries: Vec<EncodedEntry>,
 }
 
 impl Encoded {

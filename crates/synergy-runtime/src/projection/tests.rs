@@ -215,7 +215,7 @@ fn a_store_of_the_layout_before_starts_over() {
         models.insert(b"hongyun-changzhi\0x", b"old").unwrap();
         let quarantine = db.open_tree("evaluation/quarantine").unwrap();
         quarantine
-            .insert(&5u64.to_be_bytes(), b"-\nold".as_slice())
+            .insert(5u64.to_be_bytes(), b"-\nold".as_slice())
             .unwrap();
         db.flush().unwrap();
     }
