@@ -11,7 +11,9 @@ pub mod sled_log;
 pub mod sled_sync;
 pub mod snapshots;
 
-pub use jetstream::{JetStreamConfig, JetStreamLog, JetStreamOpenError, JetStreamSnapshots};
+pub use jetstream::{
+    JetStreamConfig, JetStreamLog, JetStreamOpenError, JetStreamSnapshots, PartitionStream,
+};
 pub use nats::NatsAddress;
 pub use sled_log::SledLog;
 pub use snapshots::{SledSnapshots, SnapshotError, SnapshotStore};

@@ -24,10 +24,12 @@
 
 mod append;
 mod head;
+mod partition;
 mod read;
 mod snapshots;
 mod subscribe;
 
+pub use partition::PartitionStream;
 pub use snapshots::JetStreamSnapshots;
 
 use std::collections::HashMap;
