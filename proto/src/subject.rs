@@ -87,6 +87,32 @@ pub fn partition_query(
     ))
 }
 
+/// The subject one partition's replicas answer a command verb on, e.g.
+/// `syn.cmd.evaluation.p3.issue-report`.
+pub fn partition_command(
+    context: Context,
+    partition: u32,
+    verb: &str,
+) -> Result<String, SubjectError> {
+    validate_token("command verb", verb, &[])?;
+    Ok(format!(
+        "{COMMAND_ROOT}.{}.p{partition}.{verb}",
+        context.as_str()
+    ))
+}
+
+/// Every command subject of one partition of a context, for its replicas' subscription.
+pub fn partition_commands_of(context: Context, partition: u32) -> String {
+    format!("{COMMAND_ROOT}.{}.p{partition}.*", context.as_str())
+}
+
+/// The durable consumer of `partition` that replica `replica` follows: its own, so two
+/// replicas owning a partition each get all of it, and the same after its restarts.
+pub fn partition_consumer(replica: &str, partition: u32) -> Result<String, SubjectError> {
+    validate_token("replica name", replica, &[])?;
+    Ok(format!("{replica}-p{partition}"))
+}
+
 /// The queue group the replicas owning one partition of a context share.
 pub fn partition_queue_group(context: Context, partition: u32) -> String {
     format!("synergy-{}-p{partition}", context.as_str())
@@ -269,6 +295,17 @@ mod tests {
             "syn.qry.evaluation.p3.report"
         );
         assert!(partition_query(Context::Evaluation, 3, "a.b").is_err());
+        assert_eq!(
+            partition_command(Context::Evaluation, 2, "issue-report").unwrap(),
+            "syn.cmd.evaluation.p2.issue-report"
+        );
+        assert_eq!(
+            partition_commands_of(Context::Evaluation, 2),
+            "syn.cmd.evaluation.p2.*"
+        );
+        assert_eq!(partition_consumer("eval-a", 4).unwrap(), "eval-a-p4");
+        assert!(partition_consumer("eval.a", 4).is_err());
+        assert!(partition_consumer("", 4).is_err());
     }
 
     #[test]

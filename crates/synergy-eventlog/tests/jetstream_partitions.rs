@@ -103,10 +103,17 @@ async fn the_server_places_every_partnership_where_synergy_computes_it() {
 
     // The last commit of one partnership, found over every context.
     let p = synergy_proto::PartnershipId::new(id(3)).unwrap();
-    let last = log.last_position_of(&p).await.expect("lookup");
+    let last = synergy_eventlog::EventLog::last_position_of(&log, &p)
+        .await
+        .expect("lookup");
     assert!(last.is_some_and(|at| positions.values().any(|s| s.contains(&at.get()))));
     let none = synergy_proto::PartnershipId::new("nobody").unwrap();
-    assert_eq!(log.last_position_of(&none).await.expect("lookup"), None);
+    assert_eq!(
+        synergy_eventlog::EventLog::last_position_of(&log, &none)
+            .await
+            .expect("lookup"),
+        None
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -198,8 +198,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             service,
             addr,
             clock_file,
+            partitions,
         } => {
             let clock = crate::serve::clock(clock_file.as_deref())?;
+            let states = crate::serve::ServeOptions {
+                states,
+                partitions: partitions.partitioning()?,
+            };
             crate::serve::serve(&service, &data, nats, &addr, gateway, clock, &hooks, states).await
         }
         Command::Webhook(cmd) => {

@@ -248,6 +248,14 @@ impl StateOptions {
     }
 }
 
+/// What `synergy serve` runs with besides [`StateOptions`]: the partitions of an
+/// evaluation replica (`--partitions`; docs/partitions.md).
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub states: StateOptions,
+    pub partitions: Option<synergy_runtime::nats::partitions::Partitioning>,
+}
+
 /// `synergy up`: every service and the gateway in one process.
 pub async fn up(
     data: &Path,
@@ -350,8 +358,14 @@ pub async fn serve(
     options: GatewayOptions,
     clock: Arc<dyn Clock>,
     hooks: &HookOptions,
-    states: StateOptions,
+    serve_options: ServeOptions,
 ) -> anyhow::Result<ExitCode> {
+    let ServeOptions { states, partitions } = serve_options;
+    if partitions.is_some() && service != "evaluation" {
+        bail!(
+            "[partitions-invalid] --partitions: only `synergy serve evaluation` is partitioned, not {service}"
+        );
+    }
     let Some(url) = nats_url else {
         bail!(
             "synergy serve runs a service over NATS: add --nats nats://HOST:4222 (or use `synergy up` on one machine)"
@@ -376,6 +390,7 @@ pub async fn serve(
     let log = Arc::new(JetStreamLog::open(client.clone(), JetStreamConfig::default()).await?);
     let mut config = ServiceConfig::new(role);
     config.clock = clock;
+    config.partitions = partitions;
     states.apply(&mut config, &log);
     if role.hosts(synergy_proto::Context::Evaluation) {
         config = config.views(data.join("views"));

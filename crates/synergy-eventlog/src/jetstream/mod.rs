@@ -291,4 +291,11 @@ impl EventLog for JetStreamLog {
             })?;
         Ok(Position(info.state.last_sequence))
     }
+
+    async fn last_position_of(
+        &self,
+        partnership: &synergy_proto::PartnershipId,
+    ) -> Result<Option<Position>, ReadError> {
+        self.last_commit_of(partnership).await
+    }
 }

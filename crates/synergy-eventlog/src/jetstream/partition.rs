@@ -84,7 +84,7 @@ impl JetStreamLog {
 
     /// The position of the last commit of `partnership` in any context, if any: a reader
     /// of its partition that has passed it has folded all of the partnership.
-    pub async fn last_position_of(
+    pub(super) async fn last_commit_of(
         &self,
         partnership: &PartnershipId,
     ) -> Result<Option<Position>, ReadError> {
@@ -183,6 +183,12 @@ impl PartitionStream {
                 } else if info.delivered.stream_sequence > floor {
                     // Delivered to a reader that is gone: start at the floor now rather
                     // than after the acknowledgement wait.
+                    tracing::info!(
+                        durable,
+                        acknowledged = origin,
+                        stored = after,
+                        "resuming the partition's durable consumer at its acknowledged floor"
+                    );
                     Some(DeliverPolicy::ByStartSequence {
                         start_sequence: floor + 1,
                     })
