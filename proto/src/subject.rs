@@ -113,10 +113,6 @@ pub fn partition_consumer(replica: &str, partition: u32) -> Result<String, Subje
     Ok(format!("{replica}-p{partition}"))
 }
 
-/// The queue group the replicas owning one partition of a context share.
-pub fn partition_queue_group(context: Context, partition: u32) -> String {
-    format!("synergy-{}-p{partition}", context.as_str())
-}
 
 /// The JetStream key-value bucket of stream snapshots, beside the event stream.
 pub const SNAPSHOT_BUCKET: &str = "synergy-snapshots";

@@ -191,6 +191,12 @@ async fn a_conflicting_append_is_refused_while_the_partition_stream_sources_the_
     let server = NatsServer::start().expect("start nats-server");
     let log = conformance::open_jetstream(&server, JetStreamConfig::default()).await;
     let _partitions = log.partitions(4).await.expect("partition stream");
+    // Another count over the same stream is refused, saying what to do.
+    let refused = log.partitions(8).await.expect_err("another count");
+    assert!(
+        refused.contains("[partitions-mismatch]") && refused.contains("--partition-count"),
+        "{refused}"
+    );
     let stream = conformance::stream(Context::Support, "p1", "meeting:m1");
     conformance::append_ok(
         &log,

@@ -1,6 +1,6 @@
 //! The partition stream: evaluation partitioned by partnership (`docs/partitions.md`).
 //!
-//! A second stream, `<stream>_P<n>`, sources the event stream with a subject transform
+//! A second stream, `<stream>_PARTITIONS`, sources the event stream with a subject transform
 //! (`synergy_proto::subject::partition_transform`): each commit is stored again on
 //! `syn.par.<partition>.<context>.<partnership>.<aggregate>`, its partition computed by
 //! the server. The event stream, its subjects and the command path's optimistic
@@ -48,25 +48,30 @@ pub struct PartitionStream {
 }
 
 impl JetStreamLog {
-    /// The name of the partition stream for `partitions` partitions: another count is
-    /// another stream, so a stream never holds two placements.
-    pub fn partition_stream_name(&self, partitions: u32) -> String {
-        format!("{}_P{partitions}", self.inner.config.stream)
+    /// The name of the partition stream: one name whatever the count, so the NATS
+    /// permissions can name it (`deploy/nats/accounts.conf`).
+    pub fn partition_stream_name(&self) -> String {
+        format!("{}_PARTITIONS", self.inner.config.stream)
     }
 
     /// Opens the partition stream for `partitions` partitions, creating it (sourcing the
-    /// event stream from its first commit) if it does not exist.
+    /// event stream from its first commit) if it does not exist. One that places commits
+    /// among another count is refused, naming what to do: every replica would read other
+    /// partitions than it says it owns.
     pub async fn partitions(&self, partitions: u32) -> Result<PartitionStream, String> {
         let partitions = partitions.max(1);
-        let name = self.partition_stream_name(partitions);
+        let name = self.partition_stream_name();
         let (source, destination) = subject::partition_transform(partitions);
         let mut config = self.inner.config.stream(&name, subject::ALL_COMMITS);
         config.subjects = Vec::new();
+        // As many replicas as the event stream has, however it was created (an R3 stream
+        // the operator made on a cluster, say).
+        config.num_replicas = self.inner.stream.cached_info().config.num_replicas;
         config.sources = Some(vec![Source {
             name: self.inner.config.stream.clone(),
             subject_transforms: vec![SubjectTransform {
                 source,
-                destination,
+                destination: destination.clone(),
             }],
             ..Default::default()
         }]);
@@ -75,6 +80,24 @@ impl JetStreamLog {
                 .await
                 .map_err(|_| self.timed_out("opening the partition stream"))?
                 .map_err(|e| format!("opening the partition stream {name}: {e}"))?;
+        let placed = stream
+            .cached_info()
+            .config
+            .sources
+            .iter()
+            .flatten()
+            .flat_map(|s| s.subject_transforms.iter())
+            .map(|t| t.destination.clone())
+            .collect::<Vec<_>>();
+        if placed != [destination.as_str()] {
+            return Err(format!(
+                "[partitions-mismatch] the partition stream {name} places commits as {placed:?}, \
+                 not in {partitions} partitions ({destination}); every evaluation replica must \
+                 be given the same --partition-count. To change the count, stop the \
+                 partitioned replicas, delete the stream as the admin (nats stream rm {name}) \
+                 and start them with the new count: each folds its partitions again"
+            ));
+        }
         Ok(PartitionStream {
             log: self.clone(),
             stream,

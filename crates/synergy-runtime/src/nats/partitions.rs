@@ -9,7 +9,8 @@
 //! shared subjects (`syn.qry.evaluation.report`, `syn.cmd.evaluation.*`, in the queue group
 //! every evaluation replica shares, so clients are unchanged) and on each owned
 //! partition's (`syn.qry.evaluation.p<k>.report`, `syn.cmd.evaluation.p<k>.*`, in the
-//! partition's queue group); a request that reaches it on a shared subject for a
+//! same queue group, which NATS keeps per subject: the owners of partition `k` share its
+//! requests); a request that reaches it on a shared subject for a
 //! partition it does not own is sent on to that partition's subject and the answer
 //! relayed, so it lands on a replica that folded the partnership.
 

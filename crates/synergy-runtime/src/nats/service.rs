@@ -367,7 +367,9 @@ impl Service {
                 out.push((endpoint, subject, subject::queue_group(Context::Evaluation)));
             }
             for &k in partitions.map(|p| &p.owned).into_iter().flatten() {
-                let group = subject::partition_queue_group(Context::Evaluation, k);
+                // The context's queue group on the partition's own subjects: a queue
+                // group is per subject, so each partition's owners share its requests.
+                let group = subject::queue_group(Context::Evaluation);
                 out.push((
                     Endpoint::Commands(Context::Evaluation),
                     subject::partition_commands_of(Context::Evaluation, k),
