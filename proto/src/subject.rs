@@ -113,7 +113,6 @@ pub fn partition_consumer(replica: &str, partition: u32) -> Result<String, Subje
     Ok(format!("{replica}-p{partition}"))
 }
 
-
 /// The JetStream key-value bucket of stream snapshots, beside the event stream.
 pub const SNAPSHOT_BUCKET: &str = "synergy-snapshots";
 

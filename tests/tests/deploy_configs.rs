@@ -344,8 +344,8 @@ fn secrets_script_output_starts_the_configs() {
 /// consumer and acknowledges it without a single violation; another service may not
 /// open the partition stream at all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn only_evaluation_keeps_the_partition_stream_and_its_durable_consumers()
--> anyhow::Result<()> {
+async fn only_evaluation_keeps_the_partition_stream_and_its_durable_consumers() -> anyhow::Result<()>
+{
     let dir = TempDir::with_prefix("synergy-deploy-partitions-")?;
     let conf = stage(dir.path(), &dir.path().join("store"))?.join("single.conf");
     let mut server = Server::spawn("single", &conf, &[], dir.path().join("single.log"))?;
@@ -375,12 +375,20 @@ async fn only_evaluation_keeps_the_partition_stream_and_its_durable_consumers()
     let x = synergy_proto::PartnershipId::new("x")?;
     let k = synergy_proto::subject::partition_of(&x, 4);
     let (durable, durable_up_to) = tokio::sync::watch::channel(synergy_eventlog::Position::START);
-    let mut sub = partitions.follow("eval-a-p0", k, synergy_eventlog::Position::START, durable_up_to);
+    let mut sub = partitions.follow(
+        "eval-a-p0",
+        k,
+        synergy_eventlog::Position::START,
+        durable_up_to,
+    );
     let item = tokio::time::timeout(Duration::from_secs(10), sub.next())
         .await?
         .context("the partition's consumer ended")?;
     // Not a commit: delivered, and passed over as quarantined at its event-stream position.
-    let quarantined = item.expect_err("not a commit").quarantined().context("quarantined")?;
+    let quarantined = item
+        .expect_err("not a commit")
+        .quarantined()
+        .context("quarantined")?;
     assert_eq!(quarantined.position.get(), ack.sequence);
     durable.send_replace(quarantined.position);
     // The acknowledgement goes out while the follower waits for the next commit.
