@@ -111,6 +111,18 @@ impl Caller {
         })
     }
 
+    /// The partnership `id`, read for a caller who is a party of it: 404 for one never
+    /// signed and, as [`Caller::side_in`] answers, for one the caller is no party of.
+    pub async fn party_view(
+        &self,
+        state: &GatewayState,
+        id: &PartnershipId,
+    ) -> Result<PartnershipView, Problem> {
+        let view = partnership(state, id).await?;
+        self.side_in(&view)?;
+        Ok(view)
+    }
+
     /// The caller must be a party of `view` and, for a one-sided command, on that side.
     pub fn may(&self, view: &PartnershipView, who: Who, action: &str) -> Result<(), Problem> {
         let side = self.side_in(view)?;

@@ -317,8 +317,7 @@ pub async fn get_history(
             .with_field("limit"));
         }
     };
-    let view = crate::auth::partnership(&s, &p).await?;
-    caller.side_in(&view)?;
+    let view = caller.party_view(&s, &p).await?;
     let context = q.context.map(|c| match c {
         ContextDto::Strategy => synergy_proto::Context::Strategy,
         ContextDto::Marketing => synergy_proto::Context::Marketing,

@@ -68,8 +68,7 @@ async fn answer(
     query: AnyQuery,
     one: Option<&'static str>,
 ) -> Result<Response, Problem> {
-    let view = auth::partnership(s, query.partnership()).await?;
-    caller.side_in(&view)?;
+    caller.party_view(s, query.partnership()).await?;
     let value = s.api.query(query).await?;
     if value.is_null()
         && let Some(what) = one

@@ -17,7 +17,7 @@ use synergy_runtime::{AnyCommand, PlanGapRequest, ReportRequest, Request, ValueR
 use utoipa::{IntoParams, ToSchema};
 
 use crate::GatewayState;
-use crate::auth::{self, Caller, Who};
+use crate::auth::{Caller, Who};
 use crate::dto::*;
 use crate::error::{ErrorBody, Problem, codes};
 use crate::extract::{Params, QueryArgs};
@@ -131,8 +131,7 @@ pub async fn get_partnership(
     args: Params,
 ) -> Result<Response, Problem> {
     let p: PartnershipId = args.get("id")?;
-    let view = auth::partnership(&s, &p).await?;
-    caller.side_in(&view)?;
+    let view = caller.party_view(&s, &p).await?;
     Ok(axum::Json(PartnershipBody {
         id: view.id.to_string(),
         manufacturer: view.manufacturer.to_string(),
@@ -169,8 +168,7 @@ pub async fn get_catalogue(
     args: Params,
 ) -> Result<Response, Problem> {
     let p: PartnershipId = args.get("id")?;
-    let view = auth::partnership(&s, &p).await?;
-    caller.side_in(&view)?;
+    caller.party_view(&s, &p).await?;
     let catalogue = s.api.catalogue(&p).await?;
     let skus = catalogue
         .skus
@@ -368,8 +366,7 @@ pub async fn get_report(
     let kind: ReportKind = args.get("kind")?;
     let period: Period = args.get("period")?;
     let as_of = crate::reads::query_arg::<Date>("as_of", q.as_of.as_ref())?;
-    let view = auth::partnership(&s, &p).await?;
-    caller.side_in(&view)?;
+    let view = caller.party_view(&s, &p).await?;
     let as_of = as_of.unwrap_or_else(|| s.clock.now().date_in(&view.time_zone));
     let json = s
         .api
@@ -450,8 +447,7 @@ pub async fn get_plan_gap(
     let p: PartnershipId = args.get("id")?;
     let period: Period = args.get("period")?;
     let target_share = parse("target_share_pct", &q.target_share_pct)?;
-    let view = auth::partnership(&s, &p).await?;
-    caller.side_in(&view)?;
+    caller.party_view(&s, &p).await?;
     let (format, media) = match q.format.unwrap_or(PlanGapFormatDto::Json) {
         PlanGapFormatDto::Json => ReportFormatDto::Json,
         PlanGapFormatDto::Md => ReportFormatDto::Md,
@@ -515,8 +511,7 @@ pub async fn get_value_realised(
     let p: PartnershipId = args.get("id")?;
     let campaign: CampaignId = args.get("campaign")?;
     let as_of = crate::reads::query_arg::<Date>("as_of", q.as_of.as_ref())?;
-    let view = auth::partnership(&s, &p).await?;
-    caller.side_in(&view)?;
+    let view = caller.party_view(&s, &p).await?;
     let as_of = as_of.unwrap_or_else(|| s.clock.now().date_in(&view.time_zone));
     let answer = s
         .api
@@ -603,8 +598,7 @@ pub async fn get_issued_report(
             )
             .with_field("version")
         })?;
-    let view = auth::partnership(&s, &p).await?;
-    caller.side_in(&view)?;
+    caller.party_view(&s, &p).await?;
     let body = s.api.issued_report(&p, kind, period, version).await?;
     report_response(
         body,

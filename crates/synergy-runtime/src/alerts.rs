@@ -12,7 +12,6 @@
 //! same commit id in every replica (a JetStream `Nats-Msg-Id`, a sled duplicate) and a
 //! retry is answered as the first time.
 
-use sha2::{Digest, Sha256};
 use synergy_domain::Principal;
 use synergy_evaluation::alerts::{self, AlertState};
 use synergy_evaluation::model::PartnershipModel;
@@ -20,24 +19,15 @@ use synergy_eventlog::EventLog;
 use synergy_proto::{PartnershipId, Role, Timestamp, Uuid};
 
 use crate::api::Local;
-use crate::executor::{AnyCommand, ExecuteError, Outcome, Request};
+use crate::executor::{AnyCommand, ExecuteError, Outcome, Request, hashed_uuid};
 use crate::schedule::SCHEDULER;
 
 /// The idempotency key of recording `judged` (its events' JSON) on top of `version`.
 pub fn alerts_key(partnership: &PartnershipId, version: u64, judged: &[u8]) -> Uuid {
-    let mut h = Sha256::new();
-    for part in [
-        "synergy alerts".as_bytes(),
-        partnership.as_str().as_bytes(),
-        judged,
-    ] {
-        h.update((part.len() as u64).to_be_bytes());
-        h.update(part);
-    }
-    h.update(version.to_be_bytes());
-    let mut bytes = [0; 16];
-    bytes.copy_from_slice(&h.finalize()[..16]);
-    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+    hashed_uuid(
+        &[b"synergy alerts", partnership.as_str().as_bytes(), judged],
+        &version.to_be_bytes(),
+    )
 }
 
 /// Records the alerts `model` makes at `now`, if any are not recorded yet; `None` when the

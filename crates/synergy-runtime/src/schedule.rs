@@ -15,7 +15,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
 use synergy_domain::Principal;
 use synergy_evaluation::model::PartnershipModel;
 use synergy_evaluation::schedule;
@@ -25,7 +24,7 @@ use synergy_proto::{Date, PartnershipId, Period, Role, Timestamp, Uuid};
 use tokio::sync::watch;
 
 use crate::api::Local;
-use crate::executor::{AnyCommand, ExecuteError, Outcome, Request};
+use crate::executor::{AnyCommand, ExecuteError, Outcome, Request, hashed_uuid};
 use crate::fault::Corrupt;
 
 pub use synergy_evaluation::schedule::SCHEDULER;
@@ -41,20 +40,15 @@ pub fn issuance_key(
     period: Period,
     version: u32,
 ) -> Uuid {
-    let mut h = Sha256::new();
-    for part in [
-        "synergy issuance".as_bytes(),
-        partnership.as_str().as_bytes(),
-        kind.as_str().as_bytes(),
-        period.to_string().as_bytes(),
-    ] {
-        h.update((part.len() as u64).to_be_bytes());
-        h.update(part);
-    }
-    h.update(version.to_be_bytes());
-    let mut bytes = [0; 16];
-    bytes.copy_from_slice(&h.finalize()[..16]);
-    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+    hashed_uuid(
+        &[
+            b"synergy issuance",
+            partnership.as_str().as_bytes(),
+            kind.as_str().as_bytes(),
+            period.to_string().as_bytes(),
+        ],
+        &version.to_be_bytes(),
+    )
 }
 
 /// Issues everything due now for every partnership the read models know; answers the

@@ -369,6 +369,72 @@ impl NatsServer {
         self.node.wait_ready()
     }
 
+    /// A second server on a copy of this one's store, taken while this one is stopped
+    /// (SIGTERM, so what it acknowledged is on disk), without the streams named in
+    /// `without`; this one is started again on its own port and store. For comparing two
+    /// histories that were one until now.
+    pub fn fork(&mut self, without: &[&str]) -> anyhow::Result<NatsServer> {
+        let dir = Arc::new(
+            tempfile::Builder::new()
+                .prefix("synergy-nats-fork-")
+                .tempdir()
+                .context("creating a temporary store dir")?,
+        );
+        self.node.stop()?;
+        let store = dir.path().join("store");
+        let copied = Command::new("cp")
+            .arg("-a")
+            .arg(&self.node.store)
+            .arg(&store)
+            .status()
+            .context("copying the store")?;
+        self.node.spawn()?;
+        self.node.wait_ready()?;
+        if !copied.success() {
+            bail!("copying {} failed", self.node.store.display());
+        }
+        for stream in without {
+            let path = store
+                .join("jetstream")
+                .join("$G")
+                .join("streams")
+                .join(stream);
+            std::fs::remove_dir_all(&path)
+                .with_context(|| format!("removing {}", path.display()))?;
+        }
+        let ports = free_ports(2)?;
+        let mut node = Node {
+            bin: self.node.bin.clone(),
+            name: "synergy-test-fork".to_owned(),
+            client_port: ports[0],
+            http_port: ports[1],
+            args: Vec::new(),
+            store,
+            log: dir.path().join("nats-server.log"),
+            child: None,
+        };
+        node.spawn()?;
+        node.wait_ready()?;
+        Ok(NatsServer { node, _dir: dir })
+    }
+
+    /// The body of the monitoring endpoint's `GET path`, e.g. `/jsz?streams=true`.
+    pub fn monitor(&self, path: &str) -> anyhow::Result<String> {
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.node.http_port));
+        let mut conn = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+        conn.set_read_timeout(Some(Duration::from_secs(10)))?;
+        conn.write_all(format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").as_bytes())?;
+        let mut reply = String::new();
+        conn.read_to_string(&mut reply)?;
+        let (head, body) = reply
+            .split_once("\r\n\r\n")
+            .ok_or_else(|| anyhow!("no HTTP answer from the monitor"))?;
+        if !head.starts_with("HTTP/1.0 200") && !head.starts_with("HTTP/1.1 200") {
+            bail!("monitor {path}: {head}");
+        }
+        Ok(body.to_owned())
+    }
+
     /// The server's log so far (stdout and stderr), for diagnosing a failing test.
     pub fn log(&self) -> String {
         let mut text = String::new();

@@ -180,18 +180,18 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Up(args) => {
             let clock = crate::serve::clock(args.clock_file.as_deref())?;
-            crate::serve::up(
-                &data,
-                nats,
-                &args.addr,
-                crate::serve::GatewayOptions {
+            crate::serve::up(crate::serve::Running {
+                data: &data,
+                nats_url: nats,
+                addr: &args.addr,
+                options: crate::serve::GatewayOptions {
                     demo: args.demo,
                     ..gateway
                 },
                 clock,
-                &hooks,
+                hooks: &hooks,
                 states,
-            )
+            })
             .await
         }
         Command::Serve {
@@ -201,11 +201,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             partitions,
         } => {
             let clock = crate::serve::clock(clock_file.as_deref())?;
-            let states = crate::serve::ServeOptions {
+            let running = crate::serve::Running {
+                data: &data,
+                nats_url: nats,
+                addr: &addr,
+                options: gateway,
+                clock,
+                hooks: &hooks,
                 states,
-                partitions: partitions.partitioning()?,
             };
-            crate::serve::serve(&service, &data, nats, &addr, gateway, clock, &hooks, states).await
+            crate::serve::serve(&service, running, partitions.partitioning()?).await
         }
         Command::Webhook(cmd) => {
             // Over NATS the key is the one the gateway and the evaluation service share:

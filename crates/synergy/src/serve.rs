@@ -248,24 +248,30 @@ impl StateOptions {
     }
 }
 
-/// What `synergy serve` runs with besides [`StateOptions`]: the partitions of an
-/// evaluation replica (`--partitions`; docs/partitions.md).
-#[derive(Debug, Clone)]
-pub struct ServeOptions {
+/// What `up` and `serve` run with: the data directory, the NATS server if any, the
+/// gateway's address and options, the clock, the webhooks' key and retries, and the
+/// states kept in memory.
+pub struct Running<'a> {
+    pub data: &'a Path,
+    pub nats_url: Option<&'a NatsAddress>,
+    pub addr: &'a str,
+    pub options: GatewayOptions,
+    pub clock: Arc<dyn Clock>,
+    pub hooks: &'a HookOptions,
     pub states: StateOptions,
-    pub partitions: Option<synergy_runtime::nats::partitions::Partitioning>,
 }
 
 /// `synergy up`: every service and the gateway in one process.
-pub async fn up(
-    data: &Path,
-    nats_url: Option<&NatsAddress>,
-    addr: &str,
-    options: GatewayOptions,
-    clock: Arc<dyn Clock>,
-    hooks: &HookOptions,
-    states: StateOptions,
-) -> anyhow::Result<ExitCode> {
+pub async fn up(running: Running<'_>) -> anyhow::Result<ExitCode> {
+    let Running {
+        data,
+        nats_url,
+        addr,
+        options,
+        clock,
+        hooks,
+        states,
+    } = running;
     let stop = shutdown_signal();
     match nats_url {
         None => {
@@ -349,32 +355,36 @@ pub async fn up(
 }
 
 /// `synergy serve <service>`: one service (or `gateway`) as its own process over NATS.
-#[allow(clippy::too_many_arguments)] // `up`'s options and the service to run
+/// `partitions` makes an evaluation replica own some partitions (`--partitions`;
+/// docs/partitions.md).
 pub async fn serve(
     service: &str,
-    data: &Path,
-    nats_url: Option<&NatsAddress>,
-    addr: &str,
-    options: GatewayOptions,
-    clock: Arc<dyn Clock>,
-    hooks: &HookOptions,
-    serve_options: ServeOptions,
+    running: Running<'_>,
+    partitions: Option<synergy_runtime::nats::partitions::Partitioning>,
 ) -> anyhow::Result<ExitCode> {
-    let ServeOptions { states, partitions } = serve_options;
     if partitions.is_some() && service != "evaluation" {
         bail!(
             "[partitions-invalid] --partitions: only `synergy serve evaluation` is partitioned, not {service}"
         );
     }
-    let Some(url) = nats_url else {
+    let Some(url) = running.nats_url else {
         bail!(
             "synergy serve runs a service over NATS: add --nats nats://HOST:4222 (or use `synergy up` on one machine)"
         );
     };
     // Every service and the gateway on --addr: what `up --nats` runs.
     if service == "all" {
-        return up(data, Some(url), addr, options, clock, hooks, states).await;
+        return up(running).await;
     }
+    let Running {
+        data,
+        addr,
+        options,
+        clock,
+        hooks,
+        states,
+        ..
+    } = running;
     let stop = shutdown_signal();
     if service == "gateway" {
         let api: Arc<dyn Api> = Arc::new(NatsApi::connect(url).await?);

@@ -7,8 +7,8 @@ use std::process::Command;
 mod common;
 
 use common::{
-    CATALOGUE, MARKET_HEADER, SIGN_P1, catalogued, import_p1, json, line, ok, refused, signed_p1,
-    synergy, words,
+    CATALOGUE, MARKET_HEADER, SIGN_P1, catalogued, import_p1, json, line, ok, refused, run, says,
+    signed_p1, synergy, words,
 };
 
 fn market(june_soft_volume: &str) -> String {
@@ -65,17 +65,17 @@ fn an_analyst_signs_imports_corrects_and_reports() {
     assert!(err.contains("volume_cases"), "{err}");
     assert_eq!(commits(&data), recorded);
 
-    let report = ok(
+    says(
         &data,
-        &words("report --partnership p1 --period 2008-Q2 --format json --as-of 2008-07-15"),
+        "report --partnership p1 --period 2008-Q2 --format json --as-of 2008-07-15",
+        "\"volume_cases\":2920",
     );
-    assert!(report.contains("\"volume_cases\":2920"), "{report}");
 
-    let issued = ok(
+    says(
         &data,
-        &words("report --partnership p1 --period 2008-Q2 --issue --as-of 2008-07-15"),
+        "report --partnership p1 --period 2008-Q2 --issue --as-of 2008-07-15",
+        "issued version 1",
     );
-    assert!(issued.contains("issued version 1"), "{issued}");
 
     // Different figures for June need a reason, naming the month.
     std::fs::write(&market_csv, market("1100")).unwrap();
@@ -118,28 +118,28 @@ fn an_analyst_signs_imports_corrects_and_reports() {
         "{missing:?}"
     );
 
-    let issued = ok(
+    let issued = says(
         &data,
-        &words("report --partnership p1 --period 2008-Q2 --issue --as-of 2008-07-15"),
+        "report --partnership p1 --period 2008-Q2 --issue --as-of 2008-07-15",
+        "issued version 2",
     );
-    assert!(issued.contains("issued version 2"), "{issued}");
     assert!(
         issued.contains("kpis.volume_cases: 2920 → 3020"),
         "{issued}"
     );
     // Issuing again without new data changes nothing.
-    let again = ok(
+    says(
         &data,
-        &words("report --partnership p1 --period 2008-Q2 --issue --as-of 2008-07-15"),
+        "report --partnership p1 --period 2008-Q2 --issue --as-of 2008-07-15",
+        "no change since version 2",
     );
-    assert!(again.contains("no change since version 2"), "{again}");
 
     // The old version stays readable as it was.
-    let v1 = ok(
+    let v1 = says(
         &data,
-        &words("report --partnership p1 --period 2008-Q2 --version 1 --format json"),
+        "report --partnership p1 --period 2008-Q2 --version 1 --format json",
+        "\"version\":1",
     );
-    assert!(v1.contains("\"version\":1"), "{v1}");
     assert!(v1.contains("\"volume_cases\":2920"), "{v1}");
 }
 
@@ -182,11 +182,11 @@ fn a_report_is_issued_by_its_declared_command_and_an_empty_period_is_not() {
     assert!(out.contains("no change"), "{out}");
     assert!(out.contains(r#""issued":false"#), "{out}");
     // The version the declared command froze is the one the report reads back.
-    let v1 = ok(
+    says(
         &data,
-        &words("report --partnership p1 --period 2008-Q2 --kind review --version 1 --format json"),
+        "report --partnership p1 --period 2008-Q2 --kind review --version 1 --format json",
+        "\"version\":1",
     );
-    assert!(v1.contains("\"version\":1"), "{v1}");
 
     // A quarter without market data has no figures to freeze, either way it is asked.
     let recorded = commits(&data);
@@ -392,13 +392,10 @@ fn a_recommendation_is_accepted_from_the_command_line_and_shown_in_the_pack() {
     );
     let said = ok(&data, &accept);
     assert!(said.contains("rec-2008-H1-data-late"), "{said}");
-    let pack = ok(
+    let pack = json(
         &data,
-        &words(
-            "report --partnership hongyun-changzhi --kind review --period 2008-H1 --format json",
-        ),
+        "report --partnership hongyun-changzhi --kind review --period 2008-H1 --format json",
     );
-    let pack: serde_json::Value = serde_json::from_str(&pack).unwrap();
     let late = pack["recommendations"]
         .as_array()
         .unwrap()
@@ -531,17 +528,17 @@ fn a_campaign_promise_is_recorded_and_its_value_realised_read() {
     };
     let out = read("may-push", "2008-06-15");
     assert!(out.status.success(), "{out:?}");
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["partnership"], "p1", "{json}");
-    assert_eq!(json["as_of"], "2008-06-15", "{json}");
-    assert_eq!(json["actual_cases"], 120, "{json}");
-    assert_eq!(json["baseline_cases"], 110, "{json}");
-    assert_eq!(json["realised_cases"], 10, "{json}");
-    assert_eq!(json["uplift_cases"], 8, "{json}");
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(value["partnership"], "p1", "{value}");
+    assert_eq!(value["as_of"], "2008-06-15", "{value}");
+    assert_eq!(value["actual_cases"], 120, "{value}");
+    assert_eq!(value["baseline_cases"], 110, "{value}");
+    assert_eq!(value["realised_cases"], 10, "{value}");
+    assert_eq!(value["uplift_cases"], 8, "{value}");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains(r#""realisation_pct":125.00,"#), "{text}");
-    assert_eq!(json["due"], true, "{json}");
-    assert_eq!(json["kept"], true, "{json}");
+    assert_eq!(value["due"], true, "{value}");
+    assert_eq!(value["kept"], true, "{value}");
     // Before May's data was due (the 10th of June) the promise is not yet judged.
     let early = read("may-push", "2008-06-02");
     let early: serde_json::Value = serde_json::from_slice(&early.stdout).unwrap();
@@ -554,22 +551,16 @@ fn a_campaign_promise_is_recorded_and_its_value_realised_read() {
     assert!(err.contains("no campaign no-such-campaign"), "{err}");
 
     // The review pack of the quarter lists it; the scorecard counts it kept.
-    let pack = ok(
+    let pack = json(
         &data,
-        &words(
-            "report --partnership p1 --period 2008-Q2 --kind review --format json --as-of 2008-07-15",
-        ),
+        "report --partnership p1 --period 2008-Q2 --kind review --format json --as-of 2008-07-15",
     );
-    let pack: serde_json::Value = serde_json::from_str(&pack).unwrap();
     assert_eq!(pack["value_realised"][0]["campaign"], "may-push", "{pack}");
     assert_eq!(pack["value_realised"][0]["kept"], true, "{pack}");
-    let card = ok(
+    let card = json(
         &data,
-        &words(
-            "report --partnership p1 --period 2008-Q2 --kind scorecard --format json --as-of 2008-07-15",
-        ),
+        "report --partnership p1 --period 2008-Q2 --kind scorecard --format json --as-of 2008-07-15",
     );
-    let card: serde_json::Value = serde_json::from_str(&card).unwrap();
     assert_eq!(card["kpis"]["promises_due"], 1, "{card}");
     assert_eq!(card["kpis"]["promises_kept"], 1, "{card}");
 }
@@ -626,10 +617,7 @@ fn the_time_zone_is_set_shown_and_judges_today() {
         now.date_in(&TimeZone::new(zone).unwrap()).to_string()
     };
     let earliest = today_in("Pacific/Kiritimati");
-    let report = ok(
-        &data,
-        &words("report --partnership p1 --period 2008 --format json"),
-    );
+    let report = run(&data, "report --partnership p1 --period 2008 --format json");
     let latest = today_in("Pacific/Kiritimati");
     let as_of: serde_json::Value = serde_json::from_str(&report).unwrap();
     let as_of = as_of["as_of"].as_str().unwrap().to_owned();
@@ -651,7 +639,7 @@ fn the_distributor_submits_its_analysis_from_a_file_and_revises_it() {
     let first = "## 二季度市场分析\n\n- 红云(软) 动销良好\n- 红云(硬) 终端价格高于指导价\n";
     std::fs::write(&md, first).unwrap();
     let base = words("analysis submit --partnership p1 --period 2008-Q2");
-    let run = |extra: &[&str]| synergy(&data, &[&base[..], extra].concat());
+    let submit = |extra: &[&str]| synergy(&data, &[&base[..], extra].concat());
     let md_path = md.to_str().unwrap();
     let out = ok(&data, &[&base[..], &["--text-file", md_path]].concat());
     assert!(
@@ -659,7 +647,7 @@ fn the_distributor_submits_its_analysis_from_a_file_and_revises_it() {
         "{out}"
     );
     // The same text, given on the command line with the file's line ends: no change.
-    let same = run(&["--text", first.trim_end()]);
+    let same = submit(&["--text", first.trim_end()]);
     assert!(same.status.success(), "{same:?}");
     assert!(
         String::from_utf8_lossy(&same.stdout).contains("no change"),
@@ -669,7 +657,7 @@ fn the_distributor_submits_its_analysis_from_a_file_and_revises_it() {
 
     // Another text is a revision: refused without a reason, recorded with one.
     std::fs::write(&md, format!("{first}- 六月价格已回稳\n")).unwrap();
-    let refused_revision = run(&["--text-file", md_path]);
+    let refused_revision = submit(&["--text-file", md_path]);
     assert_eq!(
         refused_revision.status.code(),
         Some(1),
@@ -677,7 +665,7 @@ fn the_distributor_submits_its_analysis_from_a_file_and_revises_it() {
     );
     let err = String::from_utf8_lossy(&refused_revision.stderr);
     assert!(err.contains("analysis.revision_needs_reason"), "{err}");
-    let out = run(&["--text-file", md_path, "--reason", "补充六月价格"]);
+    let out = submit(&["--text-file", md_path, "--reason", "补充六月价格"]);
     assert!(out.status.success(), "{out:?}");
 
     // The text from standard input, `-`, is the same text: no change.
@@ -729,7 +717,7 @@ fn the_distributor_submits_its_analysis_from_a_file_and_revises_it() {
         ),
         (vec![], "<--text <TEXT>|--text-file <PATH>>"),
     ] {
-        let out = run(&extra);
+        let out = submit(&extra);
         assert_eq!(out.status.code(), Some(2), "{extra:?}: {out:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -790,9 +778,9 @@ fn the_distributor_submits_its_analysis_from_a_file_and_revises_it() {
     );
 
     // The quarter's review pack shows it.
-    let pack = ok(
+    let pack = common::run(
         &data,
-        &words("report --partnership p1 --kind review --period 2008-Q2 --format md"),
+        "report --partnership p1 --kind review --period 2008-Q2 --format md",
     );
     assert!(
         pack.contains("### 2008-Q2 · 第 2 版")
@@ -871,9 +859,9 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
     sign(&data, "p4", "hongyun", "jincheng", "2008-07-01");
     sign(&data, "p5", "yuxi", "changzhi-tobacco", "2008-01-02");
 
-    let json = ok(
+    let json = run(
         &data,
-        &words("portfolio --org hongyun --period 2008-H1 --format json"),
+        "portfolio --org hongyun --period 2008-H1 --format json",
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["org"], "hongyun");
@@ -921,10 +909,7 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
     );
 
     // As people read it: ranked rows in Chinese by default, in English on request.
-    let md = ok(
-        &data,
-        &words("portfolio --org hongyun --period 2008-H1 --lang en"),
-    );
+    let md = run(&data, "portfolio --org hongyun --period 2008-H1 --lang en");
     assert!(md.starts_with("# Portfolio — hongyun — 2008-H1"), "{md}");
     let at = |id: &str| md.find(&format!("| {id} |")).unwrap_or(usize::MAX);
     assert!(
@@ -940,11 +925,11 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
         zh.contains("合作组合") && zh.contains("按销量占有率排名"),
         "{zh}"
     );
-    let csv = ok(
+    says(
         &data,
-        &words("portfolio --org hongyun --period 2008-H1 --format csv"),
+        "portfolio --org hongyun --period 2008-H1 --format csv",
+        "partnership,p3,rank,3\n",
     );
-    assert!(csv.contains("partnership,p3,rank,3\n"), "{csv}");
     let book = dir.path().join("portfolio.xlsx");
     ok(
         &data,
@@ -956,11 +941,9 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
     assert!(std::fs::read(&book).unwrap().starts_with(b"PK"));
 
     // Another KPI ranks otherwise: p3 earns the most a case, p2 the least.
-    let json = ok(
+    let json = run(
         &data,
-        &words(
-            "portfolio --org hongyun --period 2008-H1 --rank-by revenue_per_case_yuan --format json",
-        ),
+        "portfolio --org hongyun --period 2008-H1 --rank-by revenue_per_case_yuan --format json",
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let ids: Vec<&str> = v["partnerships"]
@@ -980,9 +963,9 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
 
     // The distributor sees each manufacturer it works with; p5 has no figures and ranks
     // last.
-    let json = ok(
+    let json = run(
         &data,
-        &words("portfolio --org changzhi-tobacco --period 2008-H1 --format json"),
+        "portfolio --org changzhi-tobacco --period 2008-H1 --format json",
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     let rows = v["partnerships"].as_array().unwrap();
@@ -991,17 +974,14 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
     assert_eq!(rows[1]["counterparty"], "yuxi");
     assert_eq!(rows[1]["kpis"]["volume_share_pct"], serde_json::Value::Null);
     // An organisation that is party of nothing sees nothing.
-    let json = ok(
+    let json = run(
         &data,
-        &words("portfolio --org nobody --period 2008-H1 --format json"),
+        "portfolio --org nobody --period 2008-H1 --format json",
     );
     assert!(json.contains(r#""partnerships":[]"#), "{json}");
 
     // The list: every partnership hongyun is a party of, in force or not, by id.
-    let list = ok(
-        &data,
-        &words("partnership list --org hongyun --format json"),
-    );
+    let list = run(&data, "partnership list --org hongyun --format json");
     let v: serde_json::Value = serde_json::from_str(&list).unwrap();
     let ids: Vec<&str> = v["partnerships"]
         .as_array()
@@ -1013,9 +993,9 @@ fn a_portfolio_ranks_an_organisations_partnerships_in_force_and_sums_them() {
     assert_eq!(v["partnerships"][3]["status"], "signed");
     assert_eq!(v["partnerships"][3]["signed_on"], "2008-07-01");
     assert_eq!(v["partnerships"][3]["time_zone"], "Asia/Shanghai");
-    ok(
+    run(
         &data,
-        &words("partnership terminate --partnership p4 --reason merged --terminated-on 2008-07-02"),
+        "partnership terminate --partnership p4 --reason merged --terminated-on 2008-07-02",
     );
     let table = ok(&data, &["partnership", "list", "--org", "changzhi-tobacco"]);
     assert!(
@@ -1157,16 +1137,16 @@ fn exception_rules_are_set_from_the_command_line_and_bad_ones_refused() {
     };
     assert_eq!(show(&data)["in_force"]["set"], serde_json::Value::Null);
 
-    let out = ok(
+    says(
         &data,
-        &words("rules set --partnership p1 --share-drop-points 2.5 --max-stock-to-sales 2"),
+        "rules set --partnership p1 --share-drop-points 2.5 --max-stock-to-sales 2",
+        "recorded ExceptionRulesSet",
     );
-    assert!(out.contains("recorded ExceptionRulesSet"), "{out}");
-    let out = ok(
+    says(
         &data,
-        &words("rules set --partnership p1 --price-index-low 90"),
+        "rules set --partnership p1 --price-index-low 90",
+        "recorded ExceptionRulesSet",
     );
-    assert!(out.contains("recorded ExceptionRulesSet"), "{out}");
     let agreed = show(&data);
     assert_eq!(
         agreed["in_force"]["rules"],

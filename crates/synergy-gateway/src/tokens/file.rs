@@ -315,13 +315,8 @@ mod tests {
         assert_eq!(gateway.list().unwrap().len(), 1);
     }
 
-    fn mode(path: &Path) -> u32 {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-    }
-
-    #[test]
-    fn both_files_are_the_owners_alone_and_the_key_is_kept_apart() {
+    /// A store in a directory of its own, holding one manufacturer's token.
+    fn store_with_a_token() -> (tempfile::TempDir, FileTokenStore, NewToken) {
         let dir = tempfile::tempdir().unwrap();
         let store = FileTokenStore::open(dir.path()).unwrap();
         let new = store
@@ -331,6 +326,17 @@ mod tests {
                 Timestamp::from_millis(now_ms_for_test()),
             )
             .unwrap();
+        (dir, store, new)
+    }
+
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn both_files_are_the_owners_alone_and_the_key_is_kept_apart() {
+        let (dir, store, new) = store_with_a_token();
         let records = dir.path().join(FileTokenStore::FILE);
         let key = dir.path().join(FileTokenStore::KEY_FILE);
         assert_eq!(mode(&records), 0o600);
@@ -345,15 +351,7 @@ mod tests {
     #[test]
     fn an_older_file_with_its_key_inside_keeps_working_and_is_split_and_restricted() {
         use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let store = FileTokenStore::open(dir.path()).unwrap();
-        let new = store
-            .create(
-                OrgId::new("hongyun").unwrap(),
-                Role::Manufacturer,
-                Timestamp::from_millis(now_ms_for_test()),
-            )
-            .unwrap();
+        let (dir, _store, new) = store_with_a_token();
         // Rewrite the two files as an earlier version kept them: one, world-readable.
         let records = dir.path().join(FileTokenStore::FILE);
         let key_path = dir.path().join(FileTokenStore::KEY_FILE);

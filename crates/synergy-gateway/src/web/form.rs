@@ -1,5 +1,5 @@
 //! A command's form, derived from its declaration (`CommandSpec`) as the HTTP route and the
-//! CLI subcommand are: one input per declared field — its label, its doc as the help text,
+//! CLI subcommand are: one input per declared field — its label, its help text in the page's language,
 //! required or optional, the input its kind takes — and the session's CSRF token. A
 //! submitted form is turned into the JSON body and path parameters the route takes and
 //! made into the command by the route's own code (`declared::command_of`: the same
@@ -125,6 +125,14 @@ pub fn label(w: &Words, field: &Field) -> String {
     word(w, &format!("field-{}", field.name), field.doc)
 }
 
+/// A field's help text in `spec`'s form: `help-<verb>-<name>` where the command says more
+/// than the field's general words, else `help-<name>`, else its doc (a test keeps every
+/// declared field from reaching the last).
+pub fn help(w: &Words, spec: &CommandSpec, field: &Field) -> String {
+    let general = word(w, &format!("help-{}", field.name), field.doc);
+    word(w, &format!("help-{}-{}", spec.verb, field.name), &general)
+}
+
 fn unit(w: &Words, shape: Shape) -> Option<String> {
     match shape {
         Shape::Cases => Some(w.t("unit-cases")),
@@ -182,7 +190,7 @@ pub fn render(
                     .or_else(|| prefill.get(field.name).cloned())
                     .unwrap_or_default();
                 @let wrong = bad.is_some_and(|b| b == field.name || b.starts_with(&format!("{}[", field.name)));
-                (input(w, field, &value, wrong))
+                (input(w, spec, field, &value, wrong))
             }
             button type="submit" { (title(w, spec.verb)) }
         }
@@ -202,16 +210,36 @@ pub fn offered(spec: &CommandSpec, side: Option<Side>) -> bool {
     }
 }
 
-fn input(w: &Words, field: &Field, value: &str, wrong: bool) -> Markup {
+fn input(w: &Words, spec: &CommandSpec, field: &Field, value: &str, wrong: bool) -> Markup {
     let required = field.required && !matches!(field.kind, Kind::Flag);
-    labelled(w, field, &label(w, field), None, value, wrong, required)
+    labelled(
+        w,
+        spec,
+        field,
+        &label(w, field),
+        None,
+        value,
+        wrong,
+        required,
+    )
 }
 
-/// The input of `field` under `label`, with `hint` where the page says more than the
-/// field's doc. `required` asks the browser to insist on a value; a page that names a
+/// The example an input shows: its shape's, except an id's, which is a SKU ("hy-soft") and
+/// would mislead in the field of a campaign, a plan or a brand.
+fn example(field: &Field, shape: Shape) -> &'static str {
+    match shape {
+        Shape::Id if !field.name.contains("sku") => "",
+        _ => shape.example(),
+    }
+}
+
+/// The input of `spec`'s `field` under `label`, with `hint` where the page says more than
+/// the field's help text. `required` asks the browser to insist on a value; a page that names a
 /// missing value in its own words itself leaves it to the server.
+#[allow(clippy::too_many_arguments)]
 pub fn labelled(
     w: &Words,
+    spec: &CommandSpec,
     field: &Field,
     label: &str,
     hint: Option<String>,
@@ -220,7 +248,7 @@ pub fn labelled(
     required: bool,
 ) -> Markup {
     let name = field.name;
-    let help = field.doc;
+    let help_text = help(w, spec, field);
     let invalid = wrong.then_some("true");
     let control = match field.kind {
         Kind::Text(shape) => {
@@ -233,7 +261,7 @@ pub fn labelled(
             html! {
                 span.with-unit {
                     input type=(kind) name=(name) value=(value) required[required]
-                        placeholder=(shape.example()) inputmode=[decimal.then_some("decimal")]
+                        placeholder=(example(field, shape)) inputmode=[decimal.then_some("decimal")]
                         aria-invalid=[invalid];
                     @if let Some(u) = unit(w, shape) { span.unit { (u) } }
                 }
@@ -263,7 +291,7 @@ pub fn labelled(
         },
         Kind::List(shape) => html! {
             textarea name=(name) rows="3" required[required] aria-invalid=[invalid]
-                placeholder=(shape.map_or("", Shape::example)) { (value) }
+                placeholder=(shape.map_or("", |s| example(field, s))) { (value) }
         },
         Kind::Records(record) => html! {
             textarea name=(name) rows="4" required[required] aria-invalid=[invalid]
@@ -271,9 +299,12 @@ pub fn labelled(
         },
     };
     let hint = hint.unwrap_or_else(|| match field.kind {
-        Kind::List(_) => w.with("form-one-a-line", &[("doc", help)]),
-        Kind::Records(record) => w.with("form-records", &[("doc", help), ("form", record.form)]),
-        _ => help.to_owned(),
+        Kind::List(_) => w.with("form-one-a-line", &[("doc", &help_text)]),
+        Kind::Records(record) => w.with(
+            "form-records",
+            &[("doc", &help_text), ("form", record.form)],
+        ),
+        _ => help_text,
     });
     html! {
         label.field {
@@ -590,6 +621,88 @@ mod tests {
                 .all(|f| !f.required || all.contains_key(f.name))
         );
         all
+    }
+
+    /// Whether `w` holds help words for `spec`'s `field`, its own or the field's general ones.
+    fn has_help(w: &Words, spec: &CommandSpec, field: &Field) -> bool {
+        [
+            format!("help-{}-{}", spec.verb, field.name),
+            format!("help-{}", field.name),
+        ]
+        .iter()
+        .any(|key| w.t(key) != *key)
+    }
+
+    #[test]
+    fn every_declared_field_has_a_label_and_help_words_in_every_language() {
+        let mut missing = Vec::new();
+        for lang in Lang::ALL {
+            let w = Words::new(lang);
+            for spec in commands::all() {
+                for field in spec.fields {
+                    let label = format!("field-{}", field.name);
+                    if w.t(&label) == label {
+                        missing.push(format!("{lang}: {label}"));
+                    }
+                    if !has_help(&w, spec, field) {
+                        missing.push(format!("{lang}: help of {} --{}", spec.verb, field.name));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "no words for {missing:#?}");
+        let spec = commands::all().find(|s| s.verb == "issue-report").unwrap();
+        let kind = spec.fields.iter().find(|f| f.name == "kind").unwrap();
+        let zh = Words::new(Lang::ZhCn);
+        assert_eq!(help(&zh, spec, kind), "哪种报告：市场、品牌、评分卡或评审");
+        let html = render(spec, &zh, "tok", "/x", &[], &BTreeMap::new(), None).into_string();
+        assert!(html.contains("哪种报告"), "{html}");
+        assert!(!html.contains(kind.doc), "{html}");
+        // A field a command does not say more of has the field's general words.
+        let revise = commands::all().find(|s| s.verb == "revise-plan").unwrap();
+        let reason = revise.fields.iter().find(|f| f.name == "reason").unwrap();
+        assert_eq!(help(&Words::new(Lang::ZhTw), revise, reason), "原因");
+        // And a name no field has, none: the test above would catch a field without words.
+        let unknown = Field::new("no_such_field", Kind::Free, "Not declared");
+        assert!(!has_help(&zh, spec, &unknown));
+        assert_eq!(help(&zh, spec, &unknown), "Not declared");
+    }
+
+    /// An id field shows the SKU example only where a SKU goes: "hy-soft" in a campaign's
+    /// id field would suggest naming the campaign after a cigarette.
+    #[test]
+    fn only_sku_fields_show_the_sku_example() {
+        let plan = commands::all().find(|s| s.verb == "plan-campaign").unwrap();
+        let html = render(
+            plan,
+            &Words::new(Lang::ZhCn),
+            "tok",
+            "/x",
+            &[],
+            &BTreeMap::new(),
+            None,
+        )
+        .into_string();
+        let input = |name: &str| {
+            let at = html.find(&format!(r#"name="{name}""#)).unwrap();
+            html[at..at + html[at..].find('>').unwrap()].to_owned()
+        };
+        assert!(
+            !input("campaign").contains("hy-soft"),
+            "{}",
+            input("campaign")
+        );
+        assert!(!input("brand").contains("hy-soft"), "{}", input("brand"));
+        assert!(
+            input("skus").contains(r#"placeholder="hy-soft""#),
+            "{}",
+            input("skus")
+        );
+        assert!(
+            input("starts_on").contains(r#"placeholder="2008-06-30""#),
+            "{}",
+            input("starts_on")
+        );
     }
 
     #[test]

@@ -31,6 +31,7 @@ use uuid::Uuid;
 
 use super::form;
 use super::pages::*;
+use super::plans::party_of;
 use super::reports::{
     asked_period, blocks_markup, latest_month, report_after, today, versions_table,
 };
@@ -82,19 +83,8 @@ async fn scoped(
     viewer: &Viewer,
     id: String,
 ) -> Result<(PartnershipId, PartnershipView), Response> {
-    let lang = lang_of(headers);
-    let Ok(id) = PartnershipId::new(id) else {
-        return Err(forbidden(lang, viewer));
-    };
-    let view = match auth::partnership(s, &id).await {
-        Ok(v) => v,
-        Err(p) if p.status == StatusCode::NOT_FOUND => return Err(forbidden(lang, viewer)),
-        Err(p) => return Err(unavailable(lang, Some(viewer), &p.body.message)),
-    };
-    if viewer.caller().side_in(&view).is_err() {
-        return Err(forbidden(lang, viewer));
-    }
-    Ok((id, view))
+    let (view, _) = party_of(s, lang_of(headers), viewer, &id).await?;
+    Ok((view.id.clone(), view))
 }
 
 /// The period's review meeting's id: `review-2008-h1`.
@@ -323,7 +313,7 @@ impl MeetingForm {
                 } @else if !self.decided.contains(&field.name) {
                     @let start = prefill.iter().find(|(k, _)| *k == field.name).map_or("", |(_, v)| v.as_str());
                     @let wrong = bad.is_some_and(|b| b == field.name || b.starts_with(&format!("{}[", field.name)));
-                    (form::labelled(w, field, &self.label(w, field), hint(w, field), &kept_or(kept, field.name, start), wrong, false))
+                    (form::labelled(w, self.spec(), field, &self.label(w, field), hint(w, field), &kept_or(kept, field.name, start), wrong, false))
                 }
             }
         }

@@ -335,17 +335,11 @@ pub async fn partnership_page(
     Query(q): Query<PeriodArgs>,
 ) -> Response {
     let lang = lang_of(&headers);
-    let Ok(id) = PartnershipId::new(id) else {
-        return forbidden(lang, &viewer);
+    let view = match super::plans::party_of(&s, lang, &viewer, &id).await {
+        Ok((view, _)) => view,
+        Err(page) => return page,
     };
-    let view = match crate::auth::partnership(&s, &id).await {
-        Ok(v) => v,
-        Err(p) if p.status == StatusCode::NOT_FOUND => return forbidden(lang, &viewer),
-        Err(p) => return unavailable(lang, Some(&viewer), &p.body.message),
-    };
-    if viewer.caller().side_in(&view).is_err() {
-        return forbidden(lang, &viewer);
-    }
+    let id = view.id.clone();
     let kind = q
         .kind
         .as_deref()

@@ -173,18 +173,11 @@ async fn allowed(
     viewer: &Viewer,
     id: String,
 ) -> Result<(PartnershipId, synergy_domain::PartnershipView), Response> {
-    let Ok(id) = PartnershipId::new(id) else {
-        return Err(forbidden(lang, viewer));
-    };
-    let view = match crate::auth::partnership(s, &id).await {
-        Ok(v) => v,
-        Err(p) if p.status == StatusCode::NOT_FOUND => return Err(forbidden(lang, viewer)),
-        Err(p) => return Err(unavailable(lang, Some(viewer), &p.body.message)),
-    };
+    let (view, _) = super::plans::party_of(s, lang, viewer, &id).await?;
     if !may_upload(viewer, &view) {
         return Err(forbidden(lang, viewer));
     }
-    Ok((id, view))
+    Ok((view.id.clone(), view))
 }
 
 /// Whether the viewer may submit the partnership's market data: its party on the side the

@@ -117,6 +117,17 @@ impl NatsApi {
         .ok()
     }
 
+    /// Asks the evaluation service on `subject`: its reads may first wait for the models to
+    /// reach the position they name, so they are given that wait on top.
+    async fn ask_evaluation<M: Serialize>(
+        &self,
+        subject: String,
+        message: &M,
+    ) -> Result<String, ApiError> {
+        let timeout = self.config.request_timeout + self.config.report_wait;
+        self.ask(subject, "evaluation", message, timeout).await
+    }
+
     /// Sends `message` on `subject` and reads the `Result<T, ErrorWire>` it is answered
     /// with (the wire's `CommandReply`, `PartnershipReply`, ...). `service` names who
     /// should answer, for messages.
@@ -239,14 +250,10 @@ impl Api for NatsApi {
     }
 
     async fn portfolio(&self, mut request: PortfolioRequest) -> Result<String, ApiError> {
-        if request.after.is_none() {
-            request.after = self.last_write();
-        }
-        self.ask(
+        request.after = request.after.or_else(|| self.last_write());
+        self.ask_evaluation(
             wire::portfolio_subject(),
-            "evaluation",
             &wire::PortfolioQuery::from(&request),
-            self.config.request_timeout + self.config.report_wait,
         )
         .await
     }
@@ -283,40 +290,22 @@ impl Api for NatsApi {
     }
 
     async fn report(&self, mut request: ReportRequest) -> Result<String, ApiError> {
-        if request.after.is_none() {
-            request.after = self.last_write();
-        }
-        self.ask(
-            wire::report_subject(),
-            "evaluation",
-            &ReportQuery::from(&request),
-            self.config.request_timeout + self.config.report_wait,
-        )
-        .await
+        request.after = request.after.or_else(|| self.last_write());
+        self.ask_evaluation(wire::report_subject(), &ReportQuery::from(&request))
+            .await
     }
 
     async fn plan_gap(&self, mut request: PlanGapRequest) -> Result<String, ApiError> {
-        if request.after.is_none() {
-            request.after = self.last_write();
-        }
-        self.ask(
-            wire::plan_gap_subject(),
-            "evaluation",
-            &PlanGapQuery::from(&request),
-            self.config.request_timeout + self.config.report_wait,
-        )
-        .await
+        request.after = request.after.or_else(|| self.last_write());
+        self.ask_evaluation(wire::plan_gap_subject(), &PlanGapQuery::from(&request))
+            .await
     }
 
     async fn value_realised(&self, mut request: ValueRealisedRequest) -> Result<String, ApiError> {
-        if request.after.is_none() {
-            request.after = self.last_write();
-        }
-        self.ask(
+        request.after = request.after.or_else(|| self.last_write());
+        self.ask_evaluation(
             wire::value_realised_subject(),
-            "evaluation",
             &ValueRealisedQuery::from(&request),
-            self.config.request_timeout + self.config.report_wait,
         )
         .await
     }
@@ -343,12 +332,6 @@ impl Api for NatsApi {
             period,
             version,
         };
-        self.ask(
-            wire::issued_subject(),
-            "evaluation",
-            &query,
-            self.config.request_timeout + self.config.report_wait,
-        )
-        .await
+        self.ask_evaluation(wire::issued_subject(), &query).await
     }
 }

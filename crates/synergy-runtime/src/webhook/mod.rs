@@ -23,14 +23,14 @@ use std::path::Path;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use synergy_domain::Principal;
 use synergy_proto::events::evaluation::EvaluationEvent;
 use synergy_proto::{Event, OrgId, PartnershipId, RecordedEvent, Side, Uuid};
 use synergy_strategy::{Query, Webhook};
 
 use crate::api::{Api, ApiError, NotFound};
-use crate::executor::{AnyCommand, Request};
+use crate::executor::{AnyCommand, Request, hashed_uuid};
 use crate::query::AnyQuery;
 
 pub use deliver::{DeliveryStats, RetrySchedule};
@@ -210,20 +210,15 @@ fn webhook_id(org: &OrgId, partnership: &PartnershipId, key: Option<Uuid>) -> Uu
     let Some(key) = key else {
         return Uuid::now_v7();
     };
-    let mut h = Sha256::new();
-    for part in [
-        "synergy webhook".as_bytes(),
-        org.as_str().as_bytes(),
-        partnership.as_str().as_bytes(),
-        key.as_bytes(),
-    ] {
-        h.update((part.len() as u64).to_be_bytes());
-        h.update(part);
-    }
-    let digest = h.finalize();
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+    hashed_uuid(
+        &[
+            b"synergy webhook",
+            org.as_str().as_bytes(),
+            partnership.as_str().as_bytes(),
+            key.as_bytes(),
+        ],
+        &[],
+    )
 }
 
 /// Registers a webhook of the principal's organisation on `partnership` and answers it

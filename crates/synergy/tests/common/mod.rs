@@ -64,9 +64,22 @@ pub fn line<'a>(head: &'a str, tail: &[&'a str]) -> Vec<&'a str> {
         .collect()
 }
 
+/// What a command line of plain words prints, which must succeed: `run(&data, "report
+/// --partnership p1")`.
+pub fn run(data: &Path, line: &str) -> String {
+    ok(data, &words(line))
+}
+
+/// What a command line of plain words prints, which must succeed and hold `expected`.
+pub fn says(data: &Path, line: &str, expected: &str) -> String {
+    let out = run(data, line);
+    assert!(out.contains(expected), "{line}: {expected:?} not in\n{out}");
+    out
+}
+
 /// The JSON a command line prints, which must succeed.
 pub fn json(data: &Path, line: &str) -> serde_json::Value {
-    let out = ok(data, &words(line));
+    let out = run(data, line);
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{line}: {e}\n{out}"))
 }
 
