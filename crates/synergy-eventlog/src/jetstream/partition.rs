@@ -18,9 +18,13 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use async_nats::jetstream::ErrorCode;
 use async_nats::jetstream::consumer::pull::{Config as PullConfig, Stream as Messages};
 use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy};
-use async_nats::jetstream::stream::{self, LastRawMessageErrorKind, Source, SubjectTransform};
+use async_nats::jetstream::context::ConsumerInfoErrorKind;
+use async_nats::jetstream::stream::{
+    self, ConsumerErrorKind, LastRawMessageErrorKind, Source, SubjectTransform,
+};
 use async_nats::{HeaderMap, Subject};
 use futures::StreamExt;
 use synergy_proto::codec::decode_commit_on;
@@ -182,7 +186,7 @@ impl PartitionStream {
     async fn consumer(&self, durable: &str, filter: &str, after: u64) -> Result<Messages, String> {
         let info = match self.stream.consumer_info(durable).await {
             Ok(info) => Some(info),
-            Err(e) if e.to_string().contains("not found") => None,
+            Err(e) if e.kind() == ConsumerInfoErrorKind::NotFound => None,
             Err(e) => return Err(format!("reading consumer {durable}: {e}")),
         };
         let deliver = match info {
@@ -228,7 +232,9 @@ impl PartitionStream {
         if let Some(deliver_policy) = deliver {
             match self.stream.delete_consumer(durable).await {
                 Ok(_) => {}
-                Err(e) if e.to_string().contains("not found") => {}
+                Err(e)
+                    if matches!(e.kind(), ConsumerErrorKind::JetStream(ref j)
+                        if j.error_code() == ErrorCode::CONSUMER_NOT_FOUND) => {}
                 Err(e) => return Err(format!("starting consumer {durable} over: {e}")),
             }
             let config = PullConfig {
