@@ -14,6 +14,7 @@ pub mod eventlog;
 pub mod history;
 pub mod measure;
 pub mod models;
+pub mod partitions;
 pub mod pipeline;
 pub mod portfolio;
 pub mod report;

@@ -55,6 +55,19 @@ enum Bench {
     /// Commands a second through the executor (price checks on 64 campaigns), one task and
     /// 64 tasks, against appending the same commits to a fresh log of the same backend.
     Commands(CommandsArgs),
+    /// Partitioned evaluation on JetStream: rebuilding each partition's read models through
+    /// its durable consumer against a raw read-back of that partition.
+    Partitions(PartitionsArgs),
+}
+
+#[derive(Debug, Args)]
+struct PartitionsArgs {
+    /// 100,000 events of 8 partnerships and 2 rounds instead of 1,000,000 of 16 and 3.
+    #[arg(long)]
+    quick: bool,
+    /// Also print every figure as one JSON object on the last line.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -292,6 +305,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Bench::Evaluation(args) => {
             let report = evaluation::run(evaluation::Options { quick: args.quick }).await?;
+            (report.table(), report.json(), args.json)
+        }
+        Bench::Partitions(args) => {
+            let report = synergy_bench::partitions::run(synergy_bench::partitions::Options {
+                quick: args.quick,
+            })
+            .await?;
             (report.table(), report.json(), args.json)
         }
     };

@@ -113,6 +113,9 @@ pub struct ProjectionStore {
     /// the newer model of already.
     stores: std::sync::atomic::AtomicU64,
     position: watch::Sender<Position>,
+    /// The position of the last store made durable by [`ProjectionStore::flush`]: what a
+    /// partition's durable consumer may be acknowledged up to.
+    durable: watch::Sender<Position>,
     /// Models folded and not yet stored. Its lock serialises folding and storing, so a
     /// background consumer and an on-demand catch-up can share a store: each commit is
     /// folded once, by whichever gets it first.
@@ -174,6 +177,7 @@ impl ProjectionStore {
             entries: RwLock::new(()),
             stores: std::sync::atomic::AtomicU64::new(0),
             position: watch::channel(position).0,
+            durable: watch::channel(position).0,
             writer: Mutex::new(Unstored::default()),
         })
     }
@@ -249,6 +253,7 @@ impl ProjectionStore {
         drop(entries);
         cache.clear();
         self.position.send_replace(Position::START);
+        self.durable.send_replace(Position::START);
         Ok(())
     }
 
@@ -522,6 +527,8 @@ impl ProjectionStore {
     /// files (sled's flush alone survives no power loss: `synergy_eventlog::sled_sync`).
     /// For a clean shutdown: a store that is not flushed is folded again from the log.
     pub fn flush(&self) -> Result<(), ProjectionError> {
+        // Stored before the flush began, so durable once it ends.
+        let position = self.position();
         let db = self.trees()?.db;
         match &self.config {
             Some(config) => {
@@ -530,7 +537,13 @@ impl ProjectionStore {
             }
             None => db.flush().map(drop)?,
         }
+        self.durable.send_replace(position);
         Ok(())
+    }
+
+    /// The position of the last store made durable ([`ProjectionStore::flush`]).
+    pub fn durable(&self) -> watch::Receiver<Position> {
+        self.durable.subscribe()
     }
 
     /// Waits until the models reflect `position` (read-your-writes); `false` on timeout.
@@ -616,10 +629,20 @@ async fn follow<L: EventLog>(
 pub async fn run_with<L: EventLog>(
     log: Arc<L>,
     store: Arc<ProjectionStore>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
     max_batch: usize,
 ) -> Result<(), ProjectionError> {
     let sub = log.subscribe(store.position(), Filter::ALL);
+    fold_subscription(sub, &store, shutdown, max_batch).await
+}
+
+/// Folds `sub` batch by batch, storing each, until `shutdown` turns true or it ends.
+async fn fold_subscription(
+    sub: Subscription,
+    store: &ProjectionStore,
+    mut shutdown: watch::Receiver<bool>,
+    max_batch: usize,
+) -> Result<(), ProjectionError> {
     let mut batches = Batches::start(sub, max_batch, None);
     loop {
         let batch = tokio::select! {
@@ -627,8 +650,62 @@ pub async fn run_with<L: EventLog>(
             _ = shutdown.wait_for(|stop| *stop) => return Ok(()),
         };
         let Some(batch) = batch else { return Ok(()) };
-        let batch = batch.map_err(|e| stop_error(&store, e))?;
+        let batch = batch.map_err(|e| stop_error(store, e))?;
         store.fold_records(&batch.commits, &batch.quarantined, Store::Now)?;
+    }
+}
+
+/// How often a partition's follower makes its stores durable, and so how far behind the
+/// store its durable consumer is acknowledged: what a crash makes it fold again.
+pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
+/// Follows one partition of the log through its durable consumer `durable` (see
+/// `synergy_eventlog::PartitionStream`) from the store's position, folding only that
+/// partition's partnerships, until `shutdown` turns true. The store is made durable every
+/// [`FLUSH_EVERY`] and the consumer acknowledged up to it, so a restarted replica resumes
+/// from its consumer; a storage failure is ridden out as [`run`] does.
+pub async fn run_partition(
+    partitions: synergy_eventlog::PartitionStream,
+    durable: String,
+    partition: u32,
+    store: Arc<ProjectionStore>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), ProjectionError> {
+    let flushing = tokio::spawn(flush_every(Arc::clone(&store), shutdown.clone()));
+    let ended = loop {
+        let sub = partitions.follow(&durable, partition, store.position(), store.durable());
+        let error = match fold_subscription(sub, &store, shutdown.clone(), MAX_BATCH).await {
+            Ok(()) => break Ok(()),
+            Err(e) if !e.is_storage_failure() => break Err(e),
+            Err(e) => e,
+        };
+        tracing::warn!(error = %error, partition, "the partition's consumer hit a storage failure; resuming in {RESUME_PAUSE:?}");
+        tokio::select! {
+            _ = tokio::time::sleep(RESUME_PAUSE) => {}
+            _ = shutdown.wait_for(|stop| *stop) => break Ok(()),
+        }
+        if matches!(error, ProjectionError::Store(_))
+            && let Err(e) = store.reopen()
+        {
+            tracing::warn!(error = %e, "cannot open the read-model store again yet");
+        }
+    };
+    flushing.abort();
+    ended
+}
+
+async fn flush_every(store: Arc<ProjectionStore>, mut shutdown: watch::Receiver<bool>) {
+    let durable = store.durable();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(FLUSH_EVERY) => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+        if store.position() > *durable.borrow()
+            && let Err(e) = store.flush()
+        {
+            tracing::warn!(error = %e, "cannot make the read models durable; their consumer stays acknowledged where it was");
+        }
     }
 }
 

@@ -134,6 +134,54 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Evaluation partitioned by partnership (`serve evaluation` only; docs/partitions.md).
+/// Without `--partitions`, the replica folds and answers for every partnership.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PartitionArgs {
+    /// The partitions this evaluation replica folds and answers for, of
+    /// --partition-count: ranges and numbers (`0-3,6`) or `all`.
+    #[arg(
+        long,
+        env = "SYNERGY_PARTITIONS",
+        value_name = "RANGES",
+        requires_all = ["partition_count", "replica"]
+    )]
+    pub partitions: Option<String>,
+    /// How many partitions the deployment has: the same for every evaluation replica.
+    #[arg(
+        long,
+        env = "SYNERGY_PARTITION_COUNT",
+        value_name = "N",
+        requires = "partitions"
+    )]
+    pub partition_count: Option<u32>,
+    /// This replica's name, different for every replica and the same across its
+    /// restarts: its durable consumers are `<name>-p<k>`.
+    #[arg(
+        long,
+        env = "SYNERGY_REPLICA",
+        value_name = "NAME",
+        requires = "partitions"
+    )]
+    pub replica: Option<String>,
+}
+
+impl PartitionArgs {
+    /// The partitioning asked for, if any.
+    pub fn partitioning(
+        &self,
+    ) -> anyhow::Result<Option<synergy_runtime::nats::partitions::Partitioning>> {
+        let (Some(owned), Some(count), Some(replica)) =
+            (&self.partitions, self.partition_count, &self.replica)
+        else {
+            return Ok(None);
+        };
+        Ok(Some(
+            synergy_runtime::nats::partitions::Partitioning::parse(count, owned, replica)?,
+        ))
+    }
+}
+
 /// The environment variable holding the NATS password (a flag would show in `ps`).
 pub const NATS_PASSWORD_ENV: &str = "SYNERGY_NATS_PASSWORD";
 
@@ -178,6 +226,8 @@ pub enum Command {
         /// A test facility: read "now" from this file (docs/reports.md).
         #[arg(long, hide = true, value_name = "FILE")]
         clock_file: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        partitions: PartitionArgs,
     },
     /// Print the shell's completion script: `source <(synergy completions bash)`, or
     /// save it where the shell loads completions from.
