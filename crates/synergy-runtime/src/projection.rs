@@ -46,7 +46,9 @@ use std::time::Duration;
 use synergy_evaluation::model::PartnershipModel;
 use synergy_eventlog::sled_log::open_sled;
 use synergy_eventlog::sled_sync::{self, SledFiles};
-use synergy_eventlog::{EventLog, Filter, Position, Quarantined, ReadError, StoredCommit};
+use synergy_eventlog::{
+    EventLog, Filter, Position, Quarantined, ReadError, StoredCommit, Subscription,
+};
 use synergy_proto::PartnershipId;
 use tokio::sync::watch;
 
