@@ -72,7 +72,8 @@ pub const STORE_EVERY_EVENTS: usize = 4_000_000;
 pub const STORE_EVERY_MODELS: usize = 64;
 
 /// Partnerships whose models the cache holds unless told otherwise: a model of 10 years
-/// × 200 SKUs of market data takes about 1.35 MiB, so some 700 MiB at most.
+/// × 200 SKUs of market data takes about 2.8 MiB resident (`docs/capacity.md`), so some
+/// 1.4 GiB at most.
 pub const DEFAULT_MODEL_CACHE: NonZeroUsize = NonZeroUsize::new(512).expect("not zero");
 
 #[derive(Debug, thiserror::Error)]

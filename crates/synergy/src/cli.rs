@@ -117,7 +117,7 @@ pub struct Cli {
     pub snapshot_every: u64,
     /// How many partnerships' read models the evaluation keeps in memory (`up`, `serve
     /// evaluation|all`, `replay`); the least recently used are read from the store again
-    /// when needed. A model of 10 years × 200 SKUs takes about 1.35 MiB.
+    /// when needed. A model of 10 years × 200 SKUs takes about 2.8 MiB.
     #[arg(
         long,
         global = true,
