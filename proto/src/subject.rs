@@ -3,6 +3,9 @@
 //! - commits: `syn.evt.<context>.<partnership>.<aggregate>`
 //! - commands: `syn.cmd.<context>.<verb>` (request/reply, queue group per context)
 //! - queries: `syn.qry.<context>.<name>`
+//! - commits by partition (the partition stream, `docs/partitions.md`):
+//!   `syn.par.<partition>.<context>.<partnership>.<aggregate>`
+//! - queries of one partition: `syn.qry.<context>.p<partition>.<name>`
 //!
 //! Ids are validated tokens ([`crate::ids`]), so they cannot smuggle `.`, `*` or `>`
 //! into a subject; verbs and query names are checked here.
@@ -19,6 +22,97 @@ pub const QUERY_ROOT: &str = "syn.qry";
 pub const ADMIN_ROOT: &str = "syn.adm";
 /// Every commit subject; the event stream binds this.
 pub const ALL_COMMITS: &str = "syn.evt.>";
+/// Every commit again, by partition: the partition stream's subjects.
+pub const PARTITION_ROOT: &str = "syn.par";
+
+/// The partition of a partnership among `partitions` (at least 1): FNV-1a (32 bits) of
+/// its id modulo `partitions`, which is what nats-server's `{{partition(n,…)}}` subject
+/// transform computes over the same token ([`partition_transform`]), so a query can be
+/// routed to the replicas that folded the partnership without asking the server.
+pub fn partition_of(partnership: &PartnershipId, partitions: u32) -> u32 {
+    fnv1a_32(partnership.as_str().as_bytes()) % partitions.max(1)
+}
+
+/// FNV-1a over 32 bits, as Go's `hash/fnv.New32a` that the server uses (the `fnv` crate
+/// has only the 64-bit variant).
+fn fnv1a_32(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5, |hash: u32, byte| {
+        (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// The subject transform of the partition stream's source: every commit subject
+/// `syn.evt.<context>.<partnership>.<aggregate>` to
+/// `syn.par.<partition>.<context>.<partnership>.<aggregate>`, the partition computed by
+/// the server over the partnership (the second wildcard) among `partitions`.
+pub fn partition_transform(partitions: u32) -> (String, String) {
+    (
+        "syn.evt.*.*.*".to_owned(),
+        format!(
+            "{PARTITION_ROOT}.{{{{partition({partitions},2)}}}}.{{{{wildcard(1)}}}}.{{{{wildcard(2)}}}}.{{{{wildcard(3)}}}}"
+        ),
+    )
+}
+
+/// Every commit of `partition` on the partition stream.
+pub fn partition_filter(partition: u32) -> String {
+    format!("{PARTITION_ROOT}.{partition}.>")
+}
+
+/// The commit subject a partition stream's subject stands for:
+/// `syn.par.<k>.<rest>` → `syn.evt.<rest>`.
+pub fn unpartitioned(subject: &str) -> Option<String> {
+    let rest = subject.strip_prefix(PARTITION_ROOT)?.strip_prefix('.')?;
+    let (partition, rest) = rest.split_once('.')?;
+    partition.parse::<u32>().ok()?;
+    Some(format!("{EVENT_ROOT}.{rest}"))
+}
+
+/// Every commit of one partnership, whatever its context and aggregate.
+pub fn partnership_commits(partnership: &PartnershipId) -> String {
+    commit_filter(None, Some(partnership))
+}
+
+/// The subject one partition's replicas answer a query on, e.g.
+/// `syn.qry.evaluation.p3.report`.
+pub fn partition_query(
+    context: Context,
+    partition: u32,
+    name: &str,
+) -> Result<String, SubjectError> {
+    validate_token("query name", name, &[])?;
+    Ok(format!(
+        "{QUERY_ROOT}.{}.p{partition}.{name}",
+        context.as_str()
+    ))
+}
+
+/// The subject one partition's replicas answer a command verb on, e.g.
+/// `syn.cmd.evaluation.p3.issue-report`.
+pub fn partition_command(
+    context: Context,
+    partition: u32,
+    verb: &str,
+) -> Result<String, SubjectError> {
+    validate_token("command verb", verb, &[])?;
+    Ok(format!(
+        "{COMMAND_ROOT}.{}.p{partition}.{verb}",
+        context.as_str()
+    ))
+}
+
+/// Every command subject of one partition of a context, for its replicas' subscription.
+pub fn partition_commands_of(context: Context, partition: u32) -> String {
+    format!("{COMMAND_ROOT}.{}.p{partition}.*", context.as_str())
+}
+
+/// The durable consumer of `partition` that replica `replica` follows: its own, so two
+/// replicas owning a partition each get all of it, and the same after its restarts.
+pub fn partition_consumer(replica: &str, partition: u32) -> Result<String, SubjectError> {
+    validate_token("replica name", replica, &[])?;
+    Ok(format!("{replica}-p{partition}"))
+}
+
 /// The JetStream key-value bucket of stream snapshots, beside the event stream.
 pub const SNAPSHOT_BUCKET: &str = "synergy-snapshots";
 
@@ -168,6 +262,45 @@ mod tests {
             commit_filter(Some(Context::Brand), Some(&p)),
             "syn.evt.brand.p1.*"
         );
+    }
+
+    #[test]
+    fn partitions() {
+        // FNV-1a's published 32-bit test vectors.
+        assert_eq!(fnv1a_32(b""), 0x811c_9dc5);
+        assert_eq!(fnv1a_32(b"a"), 0xe40c_292c);
+        assert_eq!(fnv1a_32(b"foobar"), 0xbf9c_f968);
+        let p = PartnershipId::new("p1").unwrap();
+        assert_eq!(partition_of(&p, 1), 0);
+        assert_eq!(partition_of(&p, 0), 0);
+        assert_eq!(partition_of(&p, 7), fnv1a_32(b"p1") % 7);
+        assert_eq!(partition_filter(3), "syn.par.3.>");
+        assert_eq!(
+            unpartitioned("syn.par.3.information.p1.market-data").as_deref(),
+            Some("syn.evt.information.p1.market-data")
+        );
+        assert_eq!(unpartitioned("syn.par.x.information.p1.a"), None);
+        assert_eq!(unpartitioned("syn.evt.information.p1.a"), None);
+        assert_eq!(
+            partition_transform(8).1,
+            "syn.par.{{partition(8,2)}}.{{wildcard(1)}}.{{wildcard(2)}}.{{wildcard(3)}}"
+        );
+        assert_eq!(
+            partition_query(Context::Evaluation, 3, "report").unwrap(),
+            "syn.qry.evaluation.p3.report"
+        );
+        assert!(partition_query(Context::Evaluation, 3, "a.b").is_err());
+        assert_eq!(
+            partition_command(Context::Evaluation, 2, "issue-report").unwrap(),
+            "syn.cmd.evaluation.p2.issue-report"
+        );
+        assert_eq!(
+            partition_commands_of(Context::Evaluation, 2),
+            "syn.cmd.evaluation.p2.*"
+        );
+        assert_eq!(partition_consumer("eval-a", 4).unwrap(), "eval-a-p4");
+        assert!(partition_consumer("eval.a", 4).is_err());
+        assert!(partition_consumer("", 4).is_err());
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub struct ServiceProcess {
     data: PathBuf,
     log: String,
     stderr: PathBuf,
+    /// More arguments of `serve`.
+    args: Vec<String>,
     child: Option<Child>,
 }
 
@@ -65,6 +67,19 @@ impl ServiceProcess {
         data: &Path,
         log: &str,
     ) -> anyhow::Result<ServiceProcess> {
+        Self::start_with(name, service, nats, data, log, &[])
+    }
+
+    /// [`ServiceProcess::start`] with more arguments after `serve <service>` (an
+    /// evaluation replica's `--partitions`, say), given again at every restart.
+    pub fn start_with(
+        name: &str,
+        service: &str,
+        nats: &str,
+        data: &Path,
+        log: &str,
+        args: &[&str],
+    ) -> anyhow::Result<ServiceProcess> {
         std::fs::create_dir_all(data)
             .with_context(|| format!("cannot create {}", data.display()))?;
         let mut process = ServiceProcess {
@@ -74,6 +89,7 @@ impl ServiceProcess {
             data: data.to_path_buf(),
             log: log.to_owned(),
             stderr: data.join(format!("{name}.stderr")),
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
             child: None,
         };
         process.spawn()?;
@@ -99,6 +115,7 @@ impl ServiceProcess {
             // The gateway is not under test; a free port keeps `all` from colliding.
             .arg("--addr")
             .arg("127.0.0.1:0")
+            .args(&self.args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(stderr)

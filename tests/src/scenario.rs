@@ -64,6 +64,21 @@ impl Deployment {
         Ok(&mut self.services[last])
     }
 
+    /// Starts another process `serve <service> <args…>` named `name`.
+    pub fn add_with(
+        &mut self,
+        name: &str,
+        service: &str,
+        args: &[&str],
+    ) -> anyhow::Result<&mut ServiceProcess> {
+        let data = self.dir.path().join(name);
+        let process =
+            ServiceProcess::start_with(name, service, &self.nats, &data, &self.log, args)?;
+        self.services.push(process);
+        let last = self.services.len() - 1;
+        Ok(&mut self.services[last])
+    }
+
     pub fn service(&mut self, name: &str) -> anyhow::Result<&mut ServiceProcess> {
         self.services
             .iter_mut()

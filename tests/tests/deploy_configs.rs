@@ -1,6 +1,7 @@
 //! The nats-server configs in `deploy/nats/` against the real, pinned nats-server: every
 //! config parses, the single-node config's users get exactly the rights the config
-//! promises, and the three-node config forms a cluster whose R3 stream keeps acking
+//! promises (the evaluation user alone keeps the partition stream and its durable
+//! consumers), and the three-node config forms a cluster whose R3 stream keeps acking
 //! commits after one node is killed with SIGKILL.
 //!
 //! The configs are used as committed. Only what cannot be shared on a test machine is
@@ -336,6 +337,76 @@ fn secrets_script_output_starts_the_configs() {
             "SYNERGY_NATS=nats://nats-1:4222,nats://nats-2:4222\nSYNERGY_NATS_USER=brand\nSYNERGY_NATS_PASSWORD={brand_pw}\n"
         )
     );
+}
+
+/// Partitioned evaluation (docs/partitions.md) under the committed permissions: the
+/// evaluation user creates the partition stream, follows a partition through its durable
+/// consumer and acknowledges it without a single violation; another service may not
+/// open the partition stream at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_evaluation_keeps_the_partition_stream_and_its_durable_consumers() -> anyhow::Result<()>
+{
+    let dir = TempDir::with_prefix("synergy-deploy-partitions-")?;
+    let conf = stage(dir.path(), &dir.path().join("store"))?.join("single.conf");
+    let mut server = Server::spawn("single", &conf, &[], dir.path().join("single.log"))?;
+    server.wait_healthy()?;
+    let urls = vec![server.url()];
+    let config = synergy_eventlog::JetStreamConfig::default();
+
+    let strategy = Login::connect(&urls, "strategy").await?;
+    let log = synergy_eventlog::JetStreamLog::open(strategy.client.clone(), config.clone()).await?;
+    let ack = log
+        .context()
+        .publish("syn.evt.strategy.x.y", "not a commit".into())
+        .await?
+        .await?;
+    let refused = log.partitions(4).await;
+    assert!(refused.is_err(), "strategy opened the partition stream");
+    strategy
+        .expect_violation("\"$JS.API.STREAM.INFO.SYNERGY_PARTITIONS\"")
+        .await;
+
+    let evaluation = Login::connect(&urls, "evaluation").await?;
+    let log = synergy_eventlog::JetStreamLog::open(evaluation.client.clone(), config).await?;
+    let partitions = log
+        .partitions(4)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let x = synergy_proto::PartnershipId::new("x")?;
+    let k = synergy_proto::subject::partition_of(&x, 4);
+    let (durable, durable_up_to) = tokio::sync::watch::channel(synergy_eventlog::Position::START);
+    let mut sub = partitions.follow(
+        "eval-a-p0",
+        k,
+        synergy_eventlog::Position::START,
+        durable_up_to,
+    );
+    let item = tokio::time::timeout(Duration::from_secs(10), sub.next())
+        .await?
+        .context("the partition's consumer ended")?;
+    // Not a commit: delivered, and passed over as quarantined at its event-stream position.
+    let quarantined = item
+        .expect_err("not a commit")
+        .quarantined()
+        .context("quarantined")?;
+    assert_eq!(quarantined.position.get(), ack.sequence);
+    durable.send_replace(quarantined.position);
+    // The acknowledgement goes out while the follower waits for the next commit.
+    let _ = tokio::time::timeout(Duration::from_millis(600), sub.next()).await;
+    let info = evaluation
+        .js()
+        .get_stream("SYNERGY_PARTITIONS")
+        .await?
+        .consumer_info("eval-a-p0")
+        .await?
+        .clone();
+    assert_eq!(info.ack_floor.stream_sequence, 1, "{info:?}");
+    assert!(
+        evaluation.violations().is_empty(),
+        "unexpected errors: {:?}",
+        evaluation.violations()
+    );
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -48,9 +48,44 @@ enum Bench {
     /// Webhook delivery: an alert's commit to a receiver on loopback, against a bare POST
     /// to the same receiver.
     Webhooks(WebhooksArgs),
+    /// Evaluation at 300 and 6,000 partnerships: rebuild against raw read-back, quarterly
+    /// reports over HTTP on 1 and 8 connections (and a cold first one), and the RSS of a
+    /// process holding every model through a cache of the default size and of 50.
+    Scale(ScaleArgs),
     /// Commands a second through the executor (price checks on 64 campaigns), one task and
     /// 64 tasks, against appending the same commits to a fresh log of the same backend.
     Commands(CommandsArgs),
+    /// Partitioned evaluation on JetStream: rebuilding each partition's read models through
+    /// its durable consumer against a raw read-back of that partition.
+    Partitions(PartitionsArgs),
+}
+
+#[derive(Debug, Args)]
+struct PartitionsArgs {
+    /// 100,000 events of 8 partnerships and 2 rounds instead of 1,000,000 of 16 and 3.
+    #[arg(long)]
+    quick: bool,
+    /// Also print every figure as one JSON object on the last line.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct ScaleArgs {
+    /// Fewer samples and a smaller history at 6,000 partnerships: 12 months × 20 SKUs
+    /// instead of 24 × 50, 400 reports instead of 2,000, 2 rounds instead of 3.
+    #[arg(long)]
+    quick: bool,
+    /// Also print every figure as one JSON object on the last line.
+    #[arg(long)]
+    json: bool,
+    /// Run the memory phase on `--dir` in this process (the bench starts these).
+    #[arg(long, hide = true, requires_all = ["dir", "cache"])]
+    phase: bool,
+    #[arg(long, hide = true)]
+    dir: Option<std::path::PathBuf>,
+    #[arg(long, hide = true)]
+    cache: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -254,6 +289,15 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             (report.table(), report.json(), args.json)
         }
+        Bench::Scale(args) => {
+            if let (true, Some(dir), Some(cache)) = (args.phase, &args.dir, args.cache) {
+                return synergy_bench::scale::phase(dir, cache).await;
+            }
+            let report =
+                synergy_bench::scale::run(synergy_bench::scale::Options { quick: args.quick })
+                    .await?;
+            (report.table(), report.json(), args.json)
+        }
         Bench::Web(args) => {
             let report =
                 synergy_bench::web::run(synergy_bench::web::Options { quick: args.quick }).await?;
@@ -261,6 +305,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Bench::Evaluation(args) => {
             let report = evaluation::run(evaluation::Options { quick: args.quick }).await?;
+            (report.table(), report.json(), args.json)
+        }
+        Bench::Partitions(args) => {
+            let report = synergy_bench::partitions::run(synergy_bench::partitions::Options {
+                quick: args.quick,
+            })
+            .await?;
             (report.table(), report.json(), args.json)
         }
     };

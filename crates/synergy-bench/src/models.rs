@@ -47,10 +47,10 @@ const SLED_CACHE: u64 = 16 << 20;
 
 /// The shape of one partnership's history.
 #[derive(Debug, Clone, Copy)]
-struct Shape {
-    skus: usize,
-    months: usize,
-    action_items: usize,
+pub(crate) struct Shape {
+    pub(crate) skus: usize,
+    pub(crate) months: usize,
+    pub(crate) action_items: usize,
 }
 
 const SMALL: Shape = Shape {
@@ -87,7 +87,7 @@ fn open_store(dir: &std::path::Path, cache: Option<usize>) -> anyhow::Result<Pro
     Ok(store)
 }
 
-fn first_month() -> YearMonth {
+pub(crate) fn first_month() -> YearMonth {
     YearMonth::new(2010, 1).expect("a month")
 }
 
@@ -109,8 +109,8 @@ fn sku_id(sku: usize) -> anyhow::Result<SkuId> {
 }
 
 /// Commits building one partnership's history of `shape`, and a builder for more.
-struct Partnership {
-    b: CommitBuilder,
+pub(crate) struct Partnership {
+    pub(crate) b: CommitBuilder,
     shape: Shape,
     /// Corrections issued so far of the last month, and action items raised.
     revision: u32,
@@ -118,7 +118,7 @@ struct Partnership {
 }
 
 impl Partnership {
-    fn new(n: usize, shape: Shape) -> anyhow::Result<Self> {
+    pub(crate) fn new(n: usize, shape: Shape) -> anyhow::Result<Self> {
         let b = CommitBuilder::of(
             PartnershipId::new(format!("bench-models-{n:04}"))?,
             OrgId::new("hongyun")?,
@@ -138,7 +138,7 @@ impl Partnership {
         Ok(Date::new(month.year(), month.month(), day)?)
     }
 
-    fn history(&mut self) -> anyhow::Result<Vec<Commit>> {
+    pub(crate) fn history(&mut self) -> anyhow::Result<Vec<Commit>> {
         let start = first_month();
         let signed = Partnership::day(start, 1)?;
         let mut out = vec![self.b.signing("bench".into(), signed)];
@@ -257,7 +257,7 @@ impl Partnership {
     }
 }
 
-async fn append(log: &SledLog, commits: Vec<Commit>) -> anyhow::Result<u64> {
+pub(crate) async fn append(log: &SledLog, commits: Vec<Commit>) -> anyhow::Result<u64> {
     let mut last = 0;
     for c in commits {
         let expected = ExpectedVersion::Exact(c.first_version - 1);

@@ -11,7 +11,9 @@ pub mod sled_log;
 pub mod sled_sync;
 pub mod snapshots;
 
-pub use jetstream::{JetStreamConfig, JetStreamLog, JetStreamOpenError, JetStreamSnapshots};
+pub use jetstream::{
+    JetStreamConfig, JetStreamLog, JetStreamOpenError, JetStreamSnapshots, PartitionStream,
+};
 pub use nats::NatsAddress;
 pub use sled_log::SledLog;
 pub use snapshots::{SledSnapshots, SnapshotError, SnapshotStore};
@@ -309,6 +311,17 @@ pub trait EventLog: Send + Sync + 'static {
 
     /// The position of the last stored commit (`START` if none).
     async fn head(&self) -> Result<Position, ReadError>;
+
+    /// A position at or past the last commit of `partnership` (`None` if it has none): a
+    /// reader that folds only some partnerships (a partition) has folded all of one once
+    /// it passes this. The head unless a backend can say better.
+    async fn last_position_of(
+        &self,
+        partnership: &PartnershipId,
+    ) -> Result<Option<Position>, ReadError> {
+        let _ = partnership;
+        self.head().await.map(Some)
+    }
 }
 
 /// Every quarantined record of `log` up to its head when the call began, in log order

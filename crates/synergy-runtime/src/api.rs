@@ -347,6 +347,7 @@ impl<L: EventLog> Local<L> {
             models: Models {
                 store: views,
                 followed: false,
+                partitioned: false,
             },
         }
     }
@@ -357,6 +358,18 @@ impl<L: EventLog> Local<L> {
     pub fn followed(mut self) -> Self {
         self.models.followed = true;
         self.exec = self.exec.with_models(Arc::clone(&self.models.store), true);
+        self
+    }
+
+    /// Declares that the background consumer folds one partition of the partnerships
+    /// ([`crate::projection::run_partition`]): a read of a partnership waits for its last
+    /// commit rather than the log's head, which such a consumer may never reach.
+    pub fn partition(mut self) -> Self {
+        self.models.followed = true;
+        self.models.partitioned = true;
+        self.exec = self
+            .exec
+            .with_partition_models(Arc::clone(&self.models.store));
         self
     }
 
@@ -408,11 +421,15 @@ impl<L: EventLog> Local<L> {
     /// Brings the read models up to `after` (or the head).
     /// Brings the read models up to the log's head (the scheduler decides on them).
     pub(crate) async fn sync_to_head(&self) -> Result<(), ExecuteError> {
-        Ok(self.models.sync(&**self.log(), None).await?)
+        Ok(self.models.sync(&**self.log(), None, None).await?)
     }
 
-    async fn sync(&self, after: Option<Position>) -> Result<(), ApiError> {
-        Ok(self.models.sync(&**self.log(), after).await?)
+    async fn sync(
+        &self,
+        partnership: Option<&PartnershipId>,
+        after: Option<Position>,
+    ) -> Result<(), ApiError> {
+        Ok(self.models.sync(&**self.log(), partnership, after).await?)
     }
 }
 
@@ -435,7 +452,7 @@ impl<L: EventLog> Api for Local<L> {
     }
 
     async fn report(&self, request: ReportRequest) -> Result<String, ApiError> {
-        self.sync(request.after).await?;
+        self.sync(Some(&request.partnership), request.after).await?;
         let model = self.recorded(&request.partnership)?;
         let report = report::build(request.kind, &model, request.period, request.as_of);
         Ok(render::render(&report, request.format))
@@ -450,32 +467,12 @@ impl<L: EventLog> Api for Local<L> {
     }
 
     async fn portfolio(&self, request: PortfolioRequest) -> Result<String, ApiError> {
-        self.sync(request.after).await?;
-        let now = self.exec.clock().now();
-        let store = &self.models.store;
-        let mut models = Vec::new();
-        for id in store.partnerships()? {
-            if let Some(model) = store.model(&id)? {
-                models.push(model);
-            }
-        }
-        let members = models.iter().filter_map(|m| {
-            let info = m.info.as_ref()?;
-            Some((&**m, now.date_in(&info.time_zone)))
-        });
-        let portfolio = portfolio::portfolio(
-            &request.org,
-            request.side,
-            request.period,
-            &request.rank_by,
-            members,
-        )
-        .map_err(|e| ApiError::Execute(ExecuteError::Refused(e)))?;
-        Ok(portfolio.to_json().to_text())
+        self.sync(None, request.after).await?;
+        portfolio_of([&**self.views()], self.exec.clock().now(), &request)
     }
 
     async fn plan_gap(&self, request: PlanGapRequest) -> Result<String, ApiError> {
-        self.sync(request.after).await?;
+        self.sync(Some(&request.partnership), request.after).await?;
         let model = self.recorded(&request.partnership)?;
         let gap = planner::share_gap(&model, request.period, request.target_share.units())
             .map_err(|e| {
@@ -500,7 +497,7 @@ impl<L: EventLog> Api for Local<L> {
     }
 
     async fn value_realised(&self, request: ValueRealisedRequest) -> Result<String, ApiError> {
-        self.sync(request.after).await?;
+        self.sync(Some(&request.partnership), request.after).await?;
         let model = self.recorded(&request.partnership)?;
         let judged =
             value::value_realised(&model, &request.campaign, request.as_of).ok_or_else(|| {
@@ -537,7 +534,7 @@ impl<L: EventLog> Api for Local<L> {
         period: Period,
         version: u32,
     ) -> Result<String, ApiError> {
-        self.sync(None).await?;
+        self.sync(Some(partnership), None).await?;
         let model = self.recorded(partnership)?;
         model
             .issued
@@ -554,6 +551,36 @@ impl<L: EventLog> Api for Local<L> {
                 .into()
             })
     }
+}
+
+/// The portfolio `request` asks for, of the partnerships whose models `stores` hold (one
+/// store, or a partitioned replica's stores of every partition).
+pub(crate) fn portfolio_of<'a>(
+    stores: impl IntoIterator<Item = &'a ProjectionStore>,
+    now: synergy_proto::Timestamp,
+    request: &PortfolioRequest,
+) -> Result<String, ApiError> {
+    let mut models = Vec::new();
+    for store in stores {
+        for id in store.partnerships()? {
+            if let Some(model) = store.model(&id)? {
+                models.push(model);
+            }
+        }
+    }
+    let members = models.iter().filter_map(|m| {
+        let info = m.info.as_ref()?;
+        Some((&**m, now.date_in(&info.time_zone)))
+    });
+    let portfolio = portfolio::portfolio(
+        &request.org,
+        request.side,
+        request.period,
+        &request.rank_by,
+        members,
+    )
+    .map_err(|e| ApiError::Execute(ExecuteError::Refused(e)))?;
+    Ok(portfolio.to_json().to_text())
 }
 
 #[cfg(test)]

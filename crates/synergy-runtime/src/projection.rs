@@ -6,22 +6,22 @@
 //! `MODEL_CHUNK` bytes. The fold records which entries a commit changed, and a store
 //! writes only those (and deletes the entries removed), so storing after a live commit
 //! costs what the commit changed, whatever the model's size. The entries and the
-//! consumer's position (`meta` tree) are written in the same sled transaction, so after a
-//! crash the models and the position always agree: the consumer resumes after the last
-//! commit it stored, neither losing nor double-counting one. Commits are folded in
+//! consumer's position are written in one atomic sled batch (the layout: [`store`]), so
+//! after a crash the models and the position always agree: the consumer resumes after the
+//! last commit it stored, neither losing nor double-counting one. Commits are folded in
 //! batches — every commit ready on the subscription, up to [`MAX_BATCH`] — and stored in
-//! one transaction per batch while following the log. Catching up on a backlog (a
+//! one write per batch while following the log. Catching up on a backlog (a
 //! rebuild, a consumer that was down), folded models are stored once per
-//! [`STORE_EVERY_EVENTS`] events, whenever as many models wait as the cache holds, and at
-//! the end. Until they are stored, readers see the models and position of the last store,
+//! [`STORE_EVERY_EVENTS`] events, whenever [`STORE_EVERY_MODELS`] models wait (or as many
+//! as the cache holds, if fewer), and at the end. Until they are stored, readers see the models and position of the last store,
 //! which agree.
 //!
 //! Models read are kept in a cache of at most [`DEFAULT_MODEL_CACHE`] partnerships (or
 //! what [`ProjectionStore::set_model_cache`] says), the least recently used dropped
 //! first; a model not in it is read from its entries again. Models folded and not yet
 //! stored are not in the cache but beside it, so dropping one from the cache never loses
-//! a fold: the evaluation holds at most the cache's models and as many waiting to be
-//! stored.
+//! a fold: the evaluation holds at most the cache's models and [`STORE_EVERY_MODELS`]
+//! waiting to be stored.
 //!
 //! Read models are derivable from the log, so a batch is not fsynced: a crash may lose the
 //! last batches, which the consumer then folds again from the log. After a storage failure
@@ -31,55 +31,50 @@
 //!
 //! A record of the log that is not a commit (it does not decode, or sits on another
 //! subject than the stream it names) is quarantined: the fold passes over it, and it is
-//! kept in the `quarantine` tree (position, subject, reason) in the same transaction as
-//! the position that passed it, for `/metrics` and the operator. It never stops the fold.
+//! kept (position, subject, reason) in the same batch as the position that passed it, for
+//! `/metrics` and the operator. It never stops the fold.
 
-use std::collections::BTreeMap;
+mod batches;
+mod store;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroUsize;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
-use futures::{FutureExt, StreamExt};
-use sled::Transactional;
 use synergy_evaluation::model::PartnershipModel;
-use synergy_evaluation::model::entries::Entry;
 use synergy_eventlog::sled_log::open_sled;
 use synergy_eventlog::sled_sync::{self, SledFiles};
 use synergy_eventlog::{
     EventLog, Filter, Position, Quarantined, ReadError, StoredCommit, Subscription,
 };
 use synergy_proto::PartnershipId;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
-/// Commits folded per transaction at most.
+use batches::Batches;
+use store::{Encoded, Reading, Trees, model_prefix, split_entry_key, split_first_chunk};
+
+/// Commits folded per store at most.
 pub const MAX_BATCH: usize = 4096;
 /// Events held per batch at most: commits can carry up to thousands of events each, and a
 /// rebuild should not hold a million decoded events at once.
 pub const MAX_BATCH_EVENTS: usize = 16_384;
-/// Events of the first batch a subscription hands over; the batches after it double up
-/// to [`MAX_BATCH_EVENTS`].
-const FIRST_BATCH_EVENTS: usize = 1_024;
-
 /// Events a catch-up folds between two stores at most: what a crash during a long
 /// rebuild makes it fold again, bounded.
 pub const STORE_EVERY_EVENTS: usize = 4_000_000;
 
+/// Models a catch-up holds waiting to be stored at most (fewer if the cache is smaller).
+/// Storing by entry writes only what changed since the last store, so storing more often
+/// costs little more in all, and a rebuild holds less: of 300 models of 10 years × 50 SKUs
+/// it held all 300 for one store of 166 MB and ended at 1,033 MiB RSS, against 571 MiB
+/// storing 64 at a time (`synergy-bench scale`).
+pub const STORE_EVERY_MODELS: usize = 64;
+
 /// Partnerships whose models the cache holds unless told otherwise: a model of 10 years
-/// × 200 SKUs of market data takes about 1.35 MiB, so some 700 MiB at most.
+/// × 200 SKUs of market data takes about 2.8 MiB resident (`docs/capacity.md`), so some
+/// 1.4 GiB at most.
 pub const DEFAULT_MODEL_CACHE: NonZeroUsize = NonZeroUsize::new(512).expect("not zero");
-
-/// Largest piece of a stored model's entry. sled writes a tree node of more than a quarter of its
-/// log segment (128 KiB of the default 512 KiB) to a file of its own, and a leaf holds up
-/// to 17 entries: models stored whole (tens of KiB each) made stores write such files,
-/// several times slower than pieces that keep leaves under the limit.
-const MODEL_CHUNK: usize = 4 * 1024;
-
-const POSITION_KEY: &[u8] = b"position";
-/// Bumped when `PartnershipModel`'s layout changes: a store of another layout is rebuilt
-/// from position 0 instead of being misread.
-const MODEL_LAYOUT: u32 = 8;
-const LAYOUT_KEY: &[u8] = b"layout";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProjectionError {
@@ -112,7 +107,7 @@ pub struct ProjectionStore {
     config: Option<sled::Config>,
     cache: Mutex<lru::LruCache<PartnershipId, Arc<PartnershipModel>>>,
     /// Held to read a model's entries (shared) and to store or clear them (exclusive):
-    /// sled cannot scan inside a transaction, and a scan beside a store could mix two
+    /// a sled scan is not isolated from a batch being applied, so a scan beside a store could mix two
     /// versions of a model. Only this process opens the database, so the lock covers
     /// every writer.
     entries: RwLock<()>,
@@ -121,54 +116,13 @@ pub struct ProjectionStore {
     /// the newer model of already.
     stores: std::sync::atomic::AtomicU64,
     position: watch::Sender<Position>,
+    /// The position of the last store made durable by [`ProjectionStore::flush`]: what a
+    /// partition's durable consumer may be acknowledged up to.
+    durable: watch::Sender<Position>,
     /// Models folded and not yet stored. Its lock serialises folding and storing, so a
     /// background consumer and an on-demand catch-up can share a store: each commit is
     /// folded once, by whichever gets it first.
     writer: Mutex<Unstored>,
-}
-
-/// The trees of one opening of the store's database.
-#[derive(Debug, Clone)]
-struct Trees {
-    db: sled::Db,
-    models: sled::Tree,
-    meta: sled::Tree,
-    /// Quarantined records passed over: position (u64 BE) → [`encode_quarantined`].
-    quarantine: sled::Tree,
-}
-
-impl Trees {
-    /// Opens the trees, starting over (an empty store at position 0) when the database
-    /// holds another layout or none; returns the stored position.
-    fn open(db: sled::Db) -> Result<(Trees, Position), ProjectionError> {
-        let models = db.open_tree("evaluation/models")?;
-        let meta = db.open_tree("evaluation/meta")?;
-        let quarantine = db.open_tree("evaluation/quarantine")?;
-        let layout = meta
-            .get(LAYOUT_KEY)?
-            .and_then(|v| <[u8; 4]>::try_from(v.as_ref()).ok())
-            .map(u32::from_be_bytes);
-        if layout != Some(MODEL_LAYOUT) {
-            // Another layout (or a fresh store): start over from the log.
-            models.clear()?;
-            meta.clear()?;
-            quarantine.clear()?;
-            meta.insert(LAYOUT_KEY, &MODEL_LAYOUT.to_be_bytes())?;
-        }
-        let position = meta
-            .get(POSITION_KEY)?
-            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
-            .map_or(Position::START, |b| Position(u64::from_be_bytes(b)));
-        Ok((
-            Trees {
-                db,
-                models,
-                meta,
-                quarantine,
-            },
-            position,
-        ))
-    }
 }
 
 /// What has been folded past the stored position.
@@ -177,6 +131,9 @@ struct Unstored {
     /// Models changed since the last store, taken out of the cache (readers meanwhile load
     /// the stored ones, which match the position they see).
     models: BTreeMap<PartnershipId, PartnershipModel>,
+    /// Those of `models` that had nothing stored when they were taken: a store need not
+    /// read what it replaces.
+    fresh: BTreeSet<PartnershipId>,
     /// The last commit folded, if past the stored position.
     position: Option<Position>,
     /// Events folded since the last store.
@@ -223,6 +180,7 @@ impl ProjectionStore {
             entries: RwLock::new(()),
             stores: std::sync::atomic::AtomicU64::new(0),
             position: watch::channel(position).0,
+            durable: watch::channel(position).0,
             writer: Mutex::new(Unstored::default()),
         })
     }
@@ -296,10 +254,9 @@ impl ProjectionStore {
         self.stores
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         drop(entries);
-        trees.quarantine.clear()?;
-        trees.meta.remove(POSITION_KEY)?;
         cache.clear();
         self.position.send_replace(Position::START);
+        self.durable.send_replace(Position::START);
         Ok(())
     }
 
@@ -416,19 +373,12 @@ impl ProjectionStore {
 
     /// The quarantined records the fold has passed over and stored, in log order.
     pub fn quarantined(&self) -> Result<Vec<Quarantined>, ProjectionError> {
-        let mut out = Vec::new();
-        for entry in self.trees()?.quarantine.iter() {
-            let (key, value) = entry?;
-            if let Some(q) = decode_quarantined(&key, &value) {
-                out.push(q);
-            }
-        }
-        Ok(out)
+        self.trees()?.quarantined()
     }
 
     /// How many quarantined records the fold has passed over and stored.
     pub fn quarantined_count(&self) -> usize {
-        self.trees().map_or(0, |t| t.quarantine.len())
+        self.trees().map_or(0, |t| t.quarantined_count())
     }
 
     /// Every partnership with a read model.
@@ -453,7 +403,7 @@ impl ProjectionStore {
     }
 
     /// Folds `batch` (commits in log order) and stores the touched models with the new
-    /// position in one transaction. Commits at or before the last one folded are passed
+    /// position in one atomic write. Commits at or before the last one folded are passed
     /// over.
     pub fn apply(&self, batch: &[StoredCommit]) -> Result<(), ProjectionError> {
         self.fold(batch, Store::Now)
@@ -487,7 +437,13 @@ impl ProjectionStore {
             let model = match unstored.models.get_mut(p) {
                 Some(model) => model,
                 None => {
-                    let current = self.take(p)?;
+                    let current = match self.take(p)? {
+                        Some(stored) => stored,
+                        None => {
+                            unstored.fresh.insert(p.clone());
+                            PartnershipModel::new(p.clone())
+                        }
+                    };
                     unstored.models.entry(p.clone()).or_insert(current)
                 }
             };
@@ -495,11 +451,12 @@ impl ProjectionStore {
             unstored.events += stored.commit.events.len();
             unstored.position = unstored.position.max(Some(stored.position));
         }
-        // Models waiting to be stored are bounded like the cache: a rebuild of thousands of
-        // partnerships stores as often as it must to hold no more.
+        // Models waiting to be stored are bounded like the cache, and by
+        // STORE_EVERY_MODELS: a rebuild of thousands of partnerships stores as often as it
+        // must to hold no more.
         if when == Store::Now
             || unstored.events >= STORE_EVERY_EVENTS
-            || unstored.models.len() >= self.model_cache().get()
+            || unstored.models.len() >= self.model_cache().get().min(STORE_EVERY_MODELS)
         {
             self.store_locked(&mut unstored)?;
         }
@@ -507,22 +464,22 @@ impl ProjectionStore {
     }
 
     /// Stores every model folded and not yet stored, with the position of the last commit
-    /// folded, in one transaction.
+    /// folded, in one atomic write.
     pub fn store(&self) -> Result<(), ProjectionError> {
         let mut unstored = self.writer();
         self.store_locked(&mut unstored)
     }
 
-    /// The current model of `p` to fold into, taken out of the cache: unless a reader
-    /// still holds it, it is not copied.
-    fn take(&self, p: &PartnershipId) -> Result<PartnershipModel, ProjectionError> {
+    /// The current model of `p` to fold into, taken out of the cache (unless a reader
+    /// still holds it, it is not copied); `None` if nothing of it is stored.
+    fn take(&self, p: &PartnershipId) -> Result<Option<PartnershipModel>, ProjectionError> {
         let cached = self.cache().pop(p);
-        Ok(match cached {
-            Some(m) => Arc::try_unwrap(m).unwrap_or_else(|m| PartnershipModel::clone(&m)),
-            None => self
-                .load(p)?
-                .unwrap_or_else(|| PartnershipModel::new(p.clone())),
-        })
+        match cached {
+            Some(m) => Ok(Some(
+                Arc::try_unwrap(m).unwrap_or_else(|m| PartnershipModel::clone(&m)),
+            )),
+            None => self.load(p),
+        }
     }
 
     fn store_locked(&self, unstored: &mut Unstored) -> Result<(), ProjectionError> {
@@ -533,21 +490,17 @@ impl ProjectionStore {
         // the next fold starts again from the stored position.
         let Unstored {
             models,
+            fresh,
             quarantined,
             ..
         } = std::mem::take(unstored);
         let mut models = models;
         let mut encoded = Vec::with_capacity(models.len());
         for (p, m) in &mut models {
-            match m.take_changed_entries().and_then(|entries| {
-                entries
-                    .into_iter()
-                    .map(|Entry { part, key, value }| {
-                        let pieces = value.as_deref().map(chunks).transpose()?;
-                        Ok((entry_key_prefix(p, part, &key)?, pieces))
-                    })
-                    .collect::<Result<Vec<_>, postcard::Error>>()
-            }) {
+            match m
+                .take_changed_entries()
+                .and_then(|entries| Encoded::new(p, entries, !fresh.contains(p)))
+            {
                 Ok(entries) => encoded.push(entries),
                 Err(source) => {
                     return Err(ProjectionError::Model {
@@ -559,34 +512,7 @@ impl ProjectionStore {
         }
         let trees = self.trees()?;
         let storing = self.entries.write().unwrap_or_else(|p| p.into_inner());
-        (&trees.models, &trees.meta, &trees.quarantine)
-            .transaction(|(trees, meta, quarantine)| {
-                for q in &quarantined {
-                    quarantine.insert(&q.position.get().to_be_bytes(), encode_quarantined(q))?;
-                }
-                for (entry, pieces) in encoded.iter().flatten() {
-                    let before = trees
-                        .get(piece_key(entry, 0))?
-                        .and_then(|first| split_first_chunk(&first).map(|(count, _)| count))
-                        .unwrap_or(0);
-                    let pieces = pieces.as_deref().unwrap_or_default();
-                    for (index, piece) in (0..).zip(pieces) {
-                        trees.insert(piece_key(entry, index), piece.as_slice())?;
-                    }
-                    // An entry removed, or one that shrank, leaves no pieces behind.
-                    for index in (0..before).skip(pieces.len()) {
-                        trees.remove(piece_key(entry, index))?;
-                    }
-                }
-                meta.insert(POSITION_KEY, &position.get().to_be_bytes())?;
-                Ok::<_, sled::transaction::ConflictableTransactionError<()>>(())
-            })
-            .map_err(|e| match e {
-                sled::transaction::TransactionError::Storage(e) => ProjectionError::Store(e),
-                sled::transaction::TransactionError::Abort(()) => {
-                    ProjectionError::Store(sled::Error::Unsupported("transaction aborted".into()))
-                }
-            })?;
+        trees.write(&encoded, &quarantined, position)?;
         self.stores
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         drop(storing);
@@ -604,6 +530,8 @@ impl ProjectionStore {
     /// files (sled's flush alone survives no power loss: `synergy_eventlog::sled_sync`).
     /// For a clean shutdown: a store that is not flushed is folded again from the log.
     pub fn flush(&self) -> Result<(), ProjectionError> {
+        // Stored before the flush began, so durable once it ends.
+        let position = self.position();
         let db = self.trees()?.db;
         match &self.config {
             Some(config) => {
@@ -612,7 +540,13 @@ impl ProjectionStore {
             }
             None => db.flush().map(drop)?,
         }
+        self.durable.send_replace(position);
         Ok(())
+    }
+
+    /// The position of the last store made durable ([`ProjectionStore::flush`]).
+    pub fn durable(&self) -> watch::Receiver<Position> {
+        self.durable.subscribe()
     }
 
     /// Waits until the models reflect `position` (read-your-writes); `false` on timeout.
@@ -698,10 +632,20 @@ async fn follow<L: EventLog>(
 pub async fn run_with<L: EventLog>(
     log: Arc<L>,
     store: Arc<ProjectionStore>,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
     max_batch: usize,
 ) -> Result<(), ProjectionError> {
     let sub = log.subscribe(store.position(), Filter::ALL);
+    fold_subscription(sub, &store, shutdown, max_batch).await
+}
+
+/// Folds `sub` batch by batch, storing each, until `shutdown` turns true or it ends.
+async fn fold_subscription(
+    sub: Subscription,
+    store: &ProjectionStore,
+    mut shutdown: watch::Receiver<bool>,
+    max_batch: usize,
+) -> Result<(), ProjectionError> {
     let mut batches = Batches::start(sub, max_batch, None);
     loop {
         let batch = tokio::select! {
@@ -709,8 +653,62 @@ pub async fn run_with<L: EventLog>(
             _ = shutdown.wait_for(|stop| *stop) => return Ok(()),
         };
         let Some(batch) = batch else { return Ok(()) };
-        let batch = batch.map_err(|e| stop_error(&store, e))?;
+        let batch = batch.map_err(|e| stop_error(store, e))?;
         store.fold_records(&batch.commits, &batch.quarantined, Store::Now)?;
+    }
+}
+
+/// How often a partition's follower makes its stores durable, and so how far behind the
+/// store its durable consumer is acknowledged: what a crash makes it fold again.
+pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
+/// Follows one partition of the log through its durable consumer `durable` (see
+/// `synergy_eventlog::PartitionStream`) from the store's position, folding only that
+/// partition's partnerships, until `shutdown` turns true. The store is made durable every
+/// [`FLUSH_EVERY`] and the consumer acknowledged up to it, so a restarted replica resumes
+/// from its consumer; a storage failure is ridden out as [`run`] does.
+pub async fn run_partition(
+    partitions: synergy_eventlog::PartitionStream,
+    durable: String,
+    partition: u32,
+    store: Arc<ProjectionStore>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Result<(), ProjectionError> {
+    let flushing = tokio::spawn(flush_every(Arc::clone(&store), shutdown.clone()));
+    let ended = loop {
+        let sub = partitions.follow(&durable, partition, store.position(), store.durable());
+        let error = match fold_subscription(sub, &store, shutdown.clone(), MAX_BATCH).await {
+            Ok(()) => break Ok(()),
+            Err(e) if !e.is_storage_failure() => break Err(e),
+            Err(e) => e,
+        };
+        tracing::warn!(error = %error, partition, "the partition's consumer hit a storage failure; resuming in {RESUME_PAUSE:?}");
+        tokio::select! {
+            _ = tokio::time::sleep(RESUME_PAUSE) => {}
+            _ = shutdown.wait_for(|stop| *stop) => break Ok(()),
+        }
+        if matches!(error, ProjectionError::Store(_))
+            && let Err(e) = store.reopen()
+        {
+            tracing::warn!(error = %e, "cannot open the read-model store again yet");
+        }
+    };
+    flushing.abort();
+    ended
+}
+
+async fn flush_every(store: Arc<ProjectionStore>, mut shutdown: watch::Receiver<bool>) {
+    let durable = store.durable();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(FLUSH_EVERY) => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+        if store.position() > *durable.borrow()
+            && let Err(e) = store.flush()
+        {
+            tracing::warn!(error = %e, "cannot make the read models durable; their consumer stays acknowledged where it was");
+        }
     }
 }
 
@@ -740,222 +738,6 @@ pub async fn catch_up<L: EventLog>(
     }
     store.store()?;
     Ok(store.position())
-}
-
-/// Batches of commits read from a subscription on a task of their own, one batch ahead of
-/// the fold: decoding the next batch overlaps folding and storing this one (on two cores a
-/// rebuild then runs at about the log's raw read rate, not at the sum of both). At most
-/// one finished batch waits, so memory stays bounded.
-struct Batches {
-    rx: mpsc::Receiver<Result<Batch, ReadError>>,
-    reader: tokio::task::JoinHandle<()>,
-}
-
-impl Batches {
-    /// Batches of up to `max_batch` commits and [`MAX_BATCH_EVENTS`] events. Up to `head`
-    /// (a catch-up), a batch fills before it is handed over and the last one ends at the
-    /// head; without one (following live appends) a batch is what is ready without
-    /// waiting, so a live append is folded at once.
-    fn start(mut sub: Subscription, max_batch: usize, head: Option<Position>) -> Self {
-        let max_batch = max_batch.max(1);
-        let (tx, rx) = mpsc::channel(1);
-        let reader = tokio::spawn(async move {
-            // The first batches are small, so the fold starts at once; each is twice the
-            // one before, up to the limits, so batches stay few.
-            let mut limit_events = FIRST_BATCH_EVENTS.min(MAX_BATCH_EVENTS);
-            let mut last_len = 0;
-            loop {
-                // Room for as many commits as the last batch held, so filling it copies
-                // no commit twice.
-                let mut batch = Batch {
-                    commits: Vec::with_capacity(last_len),
-                    quarantined: Vec::new(),
-                };
-                let mut events = 0;
-                let mut reached = false;
-                let mut next = sub.next().await;
-                // A subscription follows the log forever; if one ends, so does this.
-                let mut finished = next.is_none();
-                while let Some(item) = next {
-                    let at = match item {
-                        Ok(stored) => {
-                            events += stored.commit.events.len();
-                            let at = stored.position;
-                            batch.commits.push(stored);
-                            at
-                        }
-                        Err(e) => match e.quarantined() {
-                            // Passed over in its place; the subscription goes on.
-                            Some(q) => {
-                                let at = q.position;
-                                batch.quarantined.push(q);
-                                at
-                            }
-                            None => {
-                                // What came before the failed read is folded first.
-                                if !batch.is_empty() {
-                                    let _ = tx.send(Ok(std::mem::take(&mut batch))).await;
-                                }
-                                let _ = tx.send(Err(e)).await;
-                                return;
-                            }
-                        },
-                    };
-                    reached = head.is_some_and(|h| at >= h);
-                    if batch.len() >= max_batch || events >= limit_events || reached {
-                        break;
-                    }
-                    next = match head {
-                        Some(_) => sub.next().await,
-                        None => match sub.next().now_or_never() {
-                            Some(item) => item,
-                            None => break,
-                        },
-                    };
-                    finished = next.is_none();
-                }
-                limit_events = limit_events.saturating_mul(2).min(MAX_BATCH_EVENTS);
-                last_len = batch.commits.len();
-                if !batch.is_empty() && tx.send(Ok(batch)).await.is_err() {
-                    return;
-                }
-                if finished || reached {
-                    return;
-                }
-            }
-        });
-        Batches { rx, reader }
-    }
-
-    async fn next(&mut self) -> Option<Result<Batch, ReadError>> {
-        self.rx.recv().await
-    }
-}
-
-impl Drop for Batches {
-    fn drop(&mut self) {
-        // A reader following live appends would otherwise wait for the next commit.
-        self.reader.abort();
-    }
-}
-
-/// Commits in log order from one subscription, and the quarantined records among them.
-#[derive(Debug, Default)]
-struct Batch {
-    commits: Vec<StoredCommit>,
-    quarantined: Vec<Quarantined>,
-}
-
-impl Batch {
-    fn len(&self) -> usize {
-        self.commits.len() + self.quarantined.len()
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-/// A quarantined record's stored value: its subject (`-` when unknown), a newline and the
-/// reason. Subjects are tokens joined by dots and never hold a newline.
-fn encode_quarantined(q: &Quarantined) -> Vec<u8> {
-    format!("{}\n{}", q.subject.as_deref().unwrap_or("-"), q.reason).into_bytes()
-}
-
-fn decode_quarantined(key: &[u8], value: &[u8]) -> Option<Quarantined> {
-    let position = Position(u64::from_be_bytes(<[u8; 8]>::try_from(key).ok()?));
-    let text = String::from_utf8_lossy(value);
-    let (subject, reason) = text.split_once('\n').unwrap_or(("-", &text));
-    Some(Quarantined {
-        position,
-        subject: (subject != "-").then(|| subject.to_owned()),
-        reason: reason.to_owned(),
-    })
-}
-
-/// Where a partnership's entries start: the partnership id and a zero byte (ids never
-/// hold one).
-fn model_prefix(partnership: &PartnershipId) -> Vec<u8> {
-    let id = partnership.as_str().as_bytes();
-    let mut key = Vec::with_capacity(id.len() + 16);
-    key.extend_from_slice(id);
-    key.push(0);
-    key
-}
-
-/// The key of an entry without its piece index: [`model_prefix`], the part, the length of
-/// the entry's key (u16 big-endian) and the key. With the length before it, the pieces of
-/// one entry sort together and in order, never among another entry's.
-fn entry_key_prefix(
-    partnership: &PartnershipId,
-    part: u8,
-    key: &[u8],
-) -> Result<Vec<u8>, postcard::Error> {
-    let len = u16::try_from(key.len()).map_err(|_| postcard::Error::SerializeBufferFull)?;
-    let mut out = model_prefix(partnership);
-    out.push(part);
-    out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(key);
-    Ok(out)
-}
-
-/// Key of piece `index` of an entry: its [`entry_key_prefix`] and the index (u16
-/// big-endian).
-fn piece_key(entry: &[u8], index: u16) -> Vec<u8> {
-    let mut key = Vec::with_capacity(entry.len() + 2);
-    key.extend_from_slice(entry);
-    key.extend_from_slice(&index.to_be_bytes());
-    key
-}
-
-/// The part, the entry's key and the piece index of a piece's key after [`model_prefix`].
-fn split_entry_key(rest: &[u8]) -> Option<(u8, &[u8], u16)> {
-    let (&part, rest) = rest.split_first()?;
-    let (len, rest) = rest.split_first_chunk::<2>()?;
-    let (key, index) = rest.split_at_checked(usize::from(u16::from_be_bytes(*len)))?;
-    let index = <[u8; 2]>::try_from(index).ok()?;
-    Some((part, key, u16::from_be_bytes(index)))
-}
-
-/// An entry being read piece by piece.
-struct Reading {
-    part: u8,
-    key: Vec<u8>,
-    /// Pieces still to come.
-    left: u16,
-    bytes: Vec<u8>,
-}
-
-impl Reading {
-    /// The entry's part, key and bytes, if no piece is missing.
-    fn finished(self) -> Result<(u8, Vec<u8>, Vec<u8>), postcard::Error> {
-        if self.left != 0 {
-            return Err(postcard::Error::DeserializeUnexpectedEnd);
-        }
-        Ok((self.part, self.key, self.bytes))
-    }
-}
-
-/// An entry's postcard bytes cut into stored pieces of at most [`MODEL_CHUNK`] bytes; the
-/// first starts with the number of pieces (u16 big-endian).
-fn chunks(bytes: &[u8]) -> Result<Vec<Vec<u8>>, postcard::Error> {
-    let pieces = bytes.chunks(MODEL_CHUNK).collect::<Vec<_>>();
-    let Ok(count) = u16::try_from(pieces.len().max(1)) else {
-        // 2¹⁶ pieces would be an entry of 256 MiB.
-        return Err(postcard::Error::SerializeBufferFull);
-    };
-    let mut out = Vec::with_capacity(pieces.len().max(1));
-    let mut first = count.to_be_bytes().to_vec();
-    first.extend_from_slice(pieces.first().copied().unwrap_or_default());
-    out.push(first);
-    out.extend(pieces.iter().skip(1).map(|p| p.to_vec()));
-    Ok(out)
-}
-
-/// The piece count and bytes of an entry's first stored piece.
-fn split_first_chunk(first: &[u8]) -> Option<(u16, &[u8])> {
-    let (count, piece) = first.split_first_chunk::<2>()?;
-    Some((u16::from_be_bytes(*count), piece))
 }
 
 fn stop_error(store: &ProjectionStore, e: ReadError) -> ProjectionError {

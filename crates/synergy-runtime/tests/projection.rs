@@ -327,3 +327,73 @@ fn models_stored_by_entry_through_a_cache_of_one_read_back_as_folded_whole() {
     }
     assert_eq!(store.partnerships().unwrap(), [changzhi, copy]);
 }
+
+/// Given the Changzhi scenario and a copy of it, interleaved, when the first half is
+/// caught up on into an empty store (folded with storing deferred and stored once: the
+/// models are new, so the store reads nothing of them) and the store is reopened, then
+/// both models read back exactly as folded whole; and when the second half is stored
+/// commit by commit through a cache of one (each store replacing entries stored before),
+/// they still read back as folded whole, after another reopen too.
+#[test]
+fn a_rebuild_into_an_empty_store_reads_back_as_folded_and_later_stores_replace_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let changzhi = PartnershipId::new(synergy_changzhi::PARTNERSHIP).unwrap();
+    let copy = PartnershipId::new("hongyun-changzhi-copy").unwrap();
+    let mut whole = [
+        synergy_evaluation::model::PartnershipModel::new(changzhi.clone()),
+        synergy_evaluation::model::PartnershipModel::new(copy.clone()),
+    ];
+    let mut stored = Vec::new();
+    for commit in synergy_changzhi::commits() {
+        let mut copied = commit.clone();
+        copied.stream.partnership = copy.clone();
+        for commit in [commit, copied] {
+            stored.push(StoredCommit {
+                position: Position(stored.len() as u64 + 1),
+                commit,
+            });
+        }
+    }
+    let (first, second) = stored.split_at(stored.len() / 2);
+    let fold = |whole: &mut [synergy_evaluation::model::PartnershipModel; 2],
+                commits: &[StoredCommit]| {
+        for c in commits {
+            let i = usize::from(c.commit.stream.partnership != changzhi);
+            whole[i].apply(&c.commit);
+        }
+    };
+    let reads_as_folded =
+        |store: &ProjectionStore, whole: &[synergy_evaluation::model::PartnershipModel; 2]| {
+            for model in whole {
+                let read = store.model(&model.partnership).unwrap().unwrap();
+                assert_eq!(*read, *model, "{} reads back as folded", model.partnership);
+            }
+            assert_eq!(
+                store.partnerships().unwrap(),
+                [changzhi.clone(), copy.clone()]
+            );
+        };
+
+    {
+        let store = ProjectionStore::open(dir.path()).unwrap();
+        store.fold(first, projection::Store::Deferred).unwrap();
+        assert_eq!(store.position(), Position::START, "nothing stored yet");
+        store.store().unwrap();
+        assert_eq!(store.position(), first.last().unwrap().position);
+    }
+    fold(&mut whole, first);
+    let store = ProjectionStore::open(dir.path()).unwrap();
+    assert_eq!(store.position(), first.last().unwrap().position);
+    reads_as_folded(&store, &whole);
+
+    store.set_model_cache(std::num::NonZeroUsize::MIN);
+    for c in second {
+        store.apply(std::slice::from_ref(c)).unwrap();
+    }
+    fold(&mut whole, second);
+    reads_as_folded(&store, &whole);
+    drop(store);
+    let store = ProjectionStore::open(dir.path()).unwrap();
+    assert_eq!(store.position(), second.last().unwrap().position);
+    reads_as_folded(&store, &whole);
+}

@@ -117,7 +117,7 @@ pub struct Cli {
     pub snapshot_every: u64,
     /// How many partnerships' read models the evaluation keeps in memory (`up`, `serve
     /// evaluation|all`, `replay`); the least recently used are read from the store again
-    /// when needed. A model of 10 years × 200 SKUs takes about 1.35 MiB.
+    /// when needed. A model of 10 years × 200 SKUs takes about 2.8 MiB.
     #[arg(
         long,
         global = true,
@@ -132,6 +132,54 @@ pub struct Cli {
     pub import_limits: synergy_import::Limits,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Evaluation partitioned by partnership (`serve evaluation` only; docs/partitions.md).
+/// Without `--partitions`, the replica folds and answers for every partnership.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PartitionArgs {
+    /// The partitions this evaluation replica folds and answers for, of
+    /// --partition-count: ranges and numbers (`0-3,6`) or `all`.
+    #[arg(
+        long,
+        env = "SYNERGY_PARTITIONS",
+        value_name = "RANGES",
+        requires_all = ["partition_count", "replica"]
+    )]
+    pub partitions: Option<String>,
+    /// How many partitions the deployment has: the same for every evaluation replica.
+    #[arg(
+        long,
+        env = "SYNERGY_PARTITION_COUNT",
+        value_name = "N",
+        requires = "partitions"
+    )]
+    pub partition_count: Option<u32>,
+    /// This replica's name, different for every replica and the same across its
+    /// restarts: its durable consumers are `<name>-p<k>`.
+    #[arg(
+        long,
+        env = "SYNERGY_REPLICA",
+        value_name = "NAME",
+        requires = "partitions"
+    )]
+    pub replica: Option<String>,
+}
+
+impl PartitionArgs {
+    /// The partitioning asked for, if any.
+    pub fn partitioning(
+        &self,
+    ) -> anyhow::Result<Option<synergy_runtime::nats::partitions::Partitioning>> {
+        let (Some(owned), Some(count), Some(replica)) =
+            (&self.partitions, self.partition_count, &self.replica)
+        else {
+            return Ok(None);
+        };
+        Ok(Some(
+            synergy_runtime::nats::partitions::Partitioning::parse(count, owned, replica)?,
+        ))
+    }
 }
 
 /// The environment variable holding the NATS password (a flag would show in `ps`).
@@ -178,6 +226,8 @@ pub enum Command {
         /// A test facility: read "now" from this file (docs/reports.md).
         #[arg(long, hide = true, value_name = "FILE")]
         clock_file: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        partitions: PartitionArgs,
     },
     /// Print the shell's completion script: `source <(synergy completions bash)`, or
     /// save it where the shell loads completions from.

@@ -198,6 +198,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             service,
             addr,
             clock_file,
+            partitions,
         } => {
             let clock = crate::serve::clock(clock_file.as_deref())?;
             let running = crate::serve::Running {
@@ -209,7 +210,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 hooks: &hooks,
                 states,
             };
-            crate::serve::serve(&service, running).await
+            crate::serve::serve(&service, running, partitions.partitioning()?).await
         }
         Command::Webhook(cmd) => {
             // Over NATS the key is the one the gateway and the evaluation service share:

@@ -355,7 +355,18 @@ pub async fn up(running: Running<'_>) -> anyhow::Result<ExitCode> {
 }
 
 /// `synergy serve <service>`: one service (or `gateway`) as its own process over NATS.
-pub async fn serve(service: &str, running: Running<'_>) -> anyhow::Result<ExitCode> {
+/// `partitions` makes an evaluation replica own some partitions (`--partitions`;
+/// docs/partitions.md).
+pub async fn serve(
+    service: &str,
+    running: Running<'_>,
+    partitions: Option<synergy_runtime::nats::partitions::Partitioning>,
+) -> anyhow::Result<ExitCode> {
+    if partitions.is_some() && service != "evaluation" {
+        bail!(
+            "[partitions-invalid] --partitions: only `synergy serve evaluation` is partitioned, not {service}"
+        );
+    }
     let Some(url) = running.nats_url else {
         bail!(
             "synergy serve runs a service over NATS: add --nats nats://HOST:4222 (or use `synergy up` on one machine)"
@@ -389,6 +400,7 @@ pub async fn serve(service: &str, running: Running<'_>) -> anyhow::Result<ExitCo
     let log = Arc::new(JetStreamLog::open(client.clone(), JetStreamConfig::default()).await?);
     let mut config = ServiceConfig::new(role);
     config.clock = clock;
+    config.partitions = partitions;
     states.apply(&mut config, &log);
     if role.hosts(synergy_proto::Context::Evaluation) {
         config = config.views(data.join("views"));

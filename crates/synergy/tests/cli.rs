@@ -1182,3 +1182,81 @@ fn exception_rules_are_set_from_the_command_line_and_bad_ones_refused() {
     assert!(!out.contains("recorded"), "{out}");
     assert_eq!(commits(&data), before);
 }
+
+/// `serve evaluation --partitions` (docs/partitions.md) refuses what it cannot run before
+/// it connects to anything, naming the setting: nothing listens on the NATS address given.
+#[test]
+fn bad_partitions_are_refused_before_a_replica_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let serve = |service: &str, partitions: &str, count: &str, replica: &str| {
+        let args = [
+            "serve",
+            service,
+            "--nats",
+            "nats://127.0.0.1:9",
+            "--partitions",
+            partitions,
+            "--partition-count",
+            count,
+            "--replica",
+            replica,
+        ];
+        refused(&data, &args)
+    };
+    for (service, partitions, count, replica, says) in [
+        (
+            "evaluation",
+            "0-4",
+            "4",
+            "a",
+            "partitions: partition 4 does not exist",
+        ),
+        (
+            "evaluation",
+            "2-1",
+            "4",
+            "a",
+            "partitions: \"2-1\" runs backwards",
+        ),
+        (
+            "evaluation",
+            "all",
+            "0",
+            "a",
+            "partition_count: 0 partitions",
+        ),
+        ("evaluation", "all", "4", "eval.a", "replica:"),
+        (
+            "information",
+            "all",
+            "4",
+            "a",
+            "only `synergy serve evaluation`",
+        ),
+    ] {
+        let err = serve(service, partitions, count, replica);
+        assert!(
+            err.contains("[partitions-invalid]") && err.contains(says),
+            "{partitions} of {count} on {service}: {err}"
+        );
+    }
+    // The three go together.
+    let out = synergy(
+        &data,
+        &[
+            "serve",
+            "evaluation",
+            "--nats",
+            "nats://127.0.0.1:9",
+            "--partitions",
+            "0",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--partition-count"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,7 +1,7 @@
 //! Kill the evaluation consumer with SIGKILL at random points while it folds the demo's
 //! log, restart it each time, and check that the reports it ends with are byte-identical
 //! to those of an uninterrupted run: the read models and the consumer position are stored
-//! in one transaction, so nothing is lost and nothing is counted twice.
+//! in one atomic batch, so nothing is lost and nothing is counted twice.
 //!
 //! The test re-executes its own binary as the consumer (harness = false).
 
@@ -35,7 +35,7 @@ fn main() {
     println!("test {TEST_NAME} ... ok");
 }
 
-/// The consumer: fold the log one commit per transaction until the head, then exit 0.
+/// The consumer: fold the log one commit per store until the head, then exit 0.
 async fn child(dir: PathBuf) {
     let log = Arc::new(SledLog::open(dir.join("log")).expect("open log"));
     // sled writes its log in the background every millisecond, so a kill can land after

@@ -76,7 +76,7 @@ fn yuan(whole: i64) -> anyhow::Result<Yuan> {
     Yuan::from_whole(whole).context("bench amount out of range")
 }
 
-fn partnership_id(p: usize) -> anyhow::Result<PartnershipId> {
+pub(crate) fn partnership_id(p: usize) -> anyhow::Result<PartnershipId> {
     if p == 0 {
         Ok(PartnershipId::new(changzhi::PARTNERSHIP)?)
     } else {

@@ -105,7 +105,7 @@ pub(crate) fn sled_config(dir: &Path) -> sled::Config {
     sled::Config::new().path(dir).cache_capacity(SLED_CACHE)
 }
 
-fn dir_bytes(dir: &Path) -> u64 {
+pub(crate) fn dir_bytes(dir: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };
@@ -215,7 +215,7 @@ impl Sampler {
 }
 
 /// Rebuilds the read models from position 0 into a fresh store in `dir`.
-async fn rebuild(
+pub(crate) async fn rebuild(
     log: &SledLog,
     dir: &Path,
     head: u64,
@@ -593,7 +593,7 @@ async fn run_log(
 }
 
 /// Drops a log off the async workers: dropping joins its writer thread.
-async fn close(log: SledLog) {
+pub(crate) async fn close(log: SledLog) {
     let _ = tokio::task::spawn_blocking(move || drop(log)).await;
 }
 

@@ -26,10 +26,12 @@
 
 mod append;
 mod head;
+mod partition;
 mod read;
 mod snapshots;
 mod subscribe;
 
+pub use partition::PartitionStream;
 pub use snapshots::JetStreamSnapshots;
 
 use std::collections::HashMap;
@@ -304,5 +306,12 @@ impl EventLog for JetStreamLog {
                 reason: format!("reading the stream's head: {e}"),
             })?;
         Ok(Position(info.state.last_sequence))
+    }
+
+    async fn last_position_of(
+        &self,
+        partnership: &synergy_proto::PartnershipId,
+    ) -> Result<Option<Position>, ReadError> {
+        self.last_commit_of(partnership).await
     }
 }

@@ -224,6 +224,15 @@ fn input(w: &Words, spec: &CommandSpec, field: &Field, value: &str, wrong: bool)
     )
 }
 
+/// The example an input shows: its shape's, except an id's, which is a SKU ("hy-soft") and
+/// would mislead in the field of a campaign, a plan or a brand.
+fn example(field: &Field, shape: Shape) -> &'static str {
+    match shape {
+        Shape::Id if !field.name.contains("sku") => "",
+        _ => shape.example(),
+    }
+}
+
 /// The input of `spec`'s `field` under `label`, with `hint` where the page says more than
 /// the field's help text. `required` asks the browser to insist on a value; a page that names a
 /// missing value in its own words itself leaves it to the server.
@@ -252,7 +261,7 @@ pub fn labelled(
             html! {
                 span.with-unit {
                     input type=(kind) name=(name) value=(value) required[required]
-                        placeholder=(shape.example()) inputmode=[decimal.then_some("decimal")]
+                        placeholder=(example(field, shape)) inputmode=[decimal.then_some("decimal")]
                         aria-invalid=[invalid];
                     @if let Some(u) = unit(w, shape) { span.unit { (u) } }
                 }
@@ -282,7 +291,7 @@ pub fn labelled(
         },
         Kind::List(shape) => html! {
             textarea name=(name) rows="3" required[required] aria-invalid=[invalid]
-                placeholder=(shape.map_or("", Shape::example)) { (value) }
+                placeholder=(shape.map_or("", |s| example(field, s))) { (value) }
         },
         Kind::Records(record) => html! {
             textarea name=(name) rows="4" required[required] aria-invalid=[invalid]
@@ -657,6 +666,43 @@ mod tests {
         let unknown = Field::new("no_such_field", Kind::Free, "Not declared");
         assert!(!has_help(&zh, spec, &unknown));
         assert_eq!(help(&zh, spec, &unknown), "Not declared");
+    }
+
+    /// An id field shows the SKU example only where a SKU goes: "hy-soft" in a campaign's
+    /// id field would suggest naming the campaign after a cigarette.
+    #[test]
+    fn only_sku_fields_show_the_sku_example() {
+        let plan = commands::all().find(|s| s.verb == "plan-campaign").unwrap();
+        let html = render(
+            plan,
+            &Words::new(Lang::ZhCn),
+            "tok",
+            "/x",
+            &[],
+            &BTreeMap::new(),
+            None,
+        )
+        .into_string();
+        let input = |name: &str| {
+            let at = html.find(&format!(r#"name="{name}""#)).unwrap();
+            html[at..at + html[at..].find('>').unwrap()].to_owned()
+        };
+        assert!(
+            !input("campaign").contains("hy-soft"),
+            "{}",
+            input("campaign")
+        );
+        assert!(!input("brand").contains("hy-soft"), "{}", input("brand"));
+        assert!(
+            input("skus").contains(r#"placeholder="hy-soft""#),
+            "{}",
+            input("skus")
+        );
+        assert!(
+            input("starts_on").contains(r#"placeholder="2008-06-30""#),
+            "{}",
+            input("starts_on")
+        );
     }
 
     #[test]

@@ -218,11 +218,26 @@ impl<L: EventLog> Executor<L> {
         self.snapshots.as_ref()
     }
 
+    /// Gives evaluation's decisions the read models of one partition in `store`
+    /// ([`crate::Local::partition`]).
+    pub fn with_partition_models(mut self, store: Arc<ProjectionStore>) -> Self {
+        self.models = Some(Models {
+            store,
+            followed: true,
+            partitioned: true,
+        });
+        self
+    }
+
     /// Gives evaluation's decisions their view: the read models in `store`, which a
     /// background consumer keeps up to date when `followed` (else a decision folds them up
     /// to the head itself). Without it, evaluation's commands are not executed here.
     pub fn with_models(mut self, store: Arc<ProjectionStore>, followed: bool) -> Self {
-        self.models = Some(Models { store, followed });
+        self.models = Some(Models {
+            store,
+            followed,
+            partitioned: false,
+        });
         self
     }
 

@@ -21,6 +21,10 @@ pub(crate) struct Models {
     /// A background consumer ([`projection::run`]) keeps them up to date and a reader
     /// waits for it; without one, a reader folds up to the head itself.
     pub(crate) followed: bool,
+    /// The consumer folds one partition of the partnerships (`docs/partitions.md`): it
+    /// never reaches the head of the log when the last commits are another partition's,
+    /// so a reader of one partnership waits for that partnership's last commit instead.
+    pub(crate) partitioned: bool,
 }
 
 /// Why the read models could not be brought up to a position.
@@ -33,10 +37,13 @@ pub(crate) enum Behind {
 }
 
 impl Models {
-    /// Brings the models up to `after`, or to the log's head.
+    /// Brings the models up to `after`, or to the log's head; of a partition, the models
+    /// of `partnership` up to there (all of them: without one, a partition's reader takes
+    /// them as they are stored).
     pub(crate) async fn sync<L: EventLog>(
         &self,
         log: &L,
+        partnership: Option<&PartnershipId>,
         after: Option<Position>,
     ) -> Result<(), Behind> {
         if !self.followed {
@@ -45,10 +52,22 @@ impl Models {
                 .map(drop)
                 .map_err(Behind::Projection);
         }
-        let target = match after {
+        let mut target = match after {
             Some(p) => p,
             None => log.head().await.map_err(Behind::Log)?,
         };
+        if self.partitioned && self.store.position() < target {
+            let Some(partnership) = partnership else {
+                return Ok(());
+            };
+            // Past the partnership's last commit, every commit of it up to the target is
+            // folded, whatever the other partitions hold.
+            let last = log
+                .last_position_of(partnership)
+                .await
+                .map_err(Behind::Log)?;
+            target = target.min(last.unwrap_or(Position::START));
+        }
         if self.store.wait_for(target, READ_YOUR_WRITES_TIMEOUT).await {
             Ok(())
         } else {
@@ -88,7 +107,7 @@ impl<L: EventLog> Executor<L> {
                     .into(),
             )
         })?;
-        models.sync(&*self.log, None).await?;
+        models.sync(&*self.log, Some(partnership), None).await?;
         let model = models
             .store
             .model(partnership)

@@ -13,6 +13,7 @@
 //!   pass the caller's last write.
 
 pub mod client;
+pub mod partitions;
 pub mod service;
 pub mod wire;
 

@@ -29,7 +29,7 @@ use std::time::Duration;
 use async_nats::{Message, Subscriber};
 use futures::stream::{SelectAll, Stream, StreamExt};
 use synergy_eventlog::JetStreamLog;
-use synergy_proto::{Context, subject};
+use synergy_proto::{Context, PartnershipId, subject};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tracing::Instrument;
@@ -37,6 +37,7 @@ use tracing::Instrument;
 use crate::api::{Api, Local};
 use crate::clock::{Clock, SystemClock};
 use crate::executor::Executor;
+use crate::nats::partitions::{self, Owned, PartitionStartError, Partitioning, Route};
 use crate::nats::wire::{
     self, CatalogueQuery, CatalogueReply, CatalogueWire, CommandReply, CommandRequest, ErrorWire,
     IssuedVersionQuery, IssuedVersionReply, OutcomeWire, PartnershipQuery, PartnershipReply,
@@ -44,6 +45,10 @@ use crate::nats::wire::{
     ValueRealisedQuery,
 };
 use crate::projection::{self, ProjectionError, ProjectionStore};
+
+/// How long a request sent on to a partition retries "no responders": a replica of it
+/// being restarted is briefly absent.
+const NO_RESPONDERS_GRACE: Duration = Duration::from_secs(2);
 
 /// How long a service waits for the server to confirm its subscriptions.
 const SYNC_TIMEOUT: Duration = Duration::from_secs(10);
@@ -125,6 +130,9 @@ pub struct ServiceConfig {
     /// How many partnerships' read models evaluation keeps in memory
     /// ([`ProjectionStore::set_model_cache`]).
     pub model_cache: std::num::NonZeroUsize,
+    /// The evaluation service folds and answers for these partitions only
+    /// ([`super::partitions`]); `None`: every partnership, from the event stream itself.
+    pub partitions: Option<Partitioning>,
 }
 
 impl ServiceConfig {
@@ -142,6 +150,7 @@ impl ServiceConfig {
             snapshot_every: crate::snapshot::DEFAULT_INTERVAL,
             snapshot_store: None,
             model_cache: crate::projection::DEFAULT_MODEL_CACHE,
+            partitions: None,
         }
     }
 
@@ -170,6 +179,10 @@ pub enum ServeError {
     ProjectionTask(String),
     #[error("the NATS client closed the subscriptions; the service stopped taking requests")]
     Closed,
+    #[error("[partitions-invalid] partitions are the evaluation service's: serve evaluation")]
+    PartitionsNotEvaluation,
+    #[error(transparent)]
+    Partitions(#[from] PartitionStartError),
 }
 
 /// Requests this replica answered, by kind. Several replicas of one service share the load;
@@ -235,6 +248,19 @@ enum Endpoint {
     ValueRealised,
 }
 
+impl Endpoint {
+    /// The name of an evaluation query a partition answers too.
+    fn query_name(self) -> Option<&'static str> {
+        match self {
+            Endpoint::Report => Some(wire::REPORT_QUERY),
+            Endpoint::PlanGap => Some(wire::PLAN_GAP_QUERY),
+            Endpoint::Issued => Some(wire::ISSUED_QUERY),
+            Endpoint::ValueRealised => Some(wire::VALUE_REALISED_QUERY),
+            _ => None,
+        }
+    }
+}
+
 /// A subscription whose messages are tagged with what they ask for.
 struct Tagged {
     endpoint: Endpoint,
@@ -257,8 +283,10 @@ struct Handlers {
     /// Where evaluation is hosted, its read models are the view evaluation's commands
     /// consult.
     exec: Executor<JetStreamLog>,
-    /// Present when this process hosts evaluation.
+    /// Present when this process hosts evaluation over every partnership.
     reports: Option<Local<JetStreamLog>>,
+    /// Present when this process hosts evaluation for some partitions.
+    owned: Option<Owned>,
     stats: Arc<ServiceStats>,
 }
 
@@ -323,6 +351,7 @@ impl Service {
             ));
         }
         if role.hosts(Context::Evaluation) {
+            let partitions = self.config.partitions.as_ref();
             for (endpoint, subject) in [
                 (Endpoint::Report, wire::report_subject()),
                 (Endpoint::Portfolio, wire::portfolio_subject()),
@@ -331,7 +360,34 @@ impl Service {
                 (Endpoint::Status, wire::status_subject()),
                 (Endpoint::ValueRealised, wire::value_realised_subject()),
             ] {
+                // A portfolio spans partnerships: a replica that folds some answers none.
+                if endpoint == Endpoint::Portfolio && partitions.is_some_and(|p| !p.owns_all()) {
+                    continue;
+                }
                 out.push((endpoint, subject, subject::queue_group(Context::Evaluation)));
+            }
+            for &k in partitions.map(|p| &p.owned).into_iter().flatten() {
+                // The context's queue group on the partition's own subjects: a queue
+                // group is per subject, so each partition's owners share its requests.
+                let group = subject::queue_group(Context::Evaluation);
+                out.push((
+                    Endpoint::Commands(Context::Evaluation),
+                    subject::partition_commands_of(Context::Evaluation, k),
+                    group.clone(),
+                ));
+                for endpoint in [
+                    Endpoint::Report,
+                    Endpoint::PlanGap,
+                    Endpoint::Issued,
+                    Endpoint::ValueRealised,
+                ] {
+                    let Some(subject) = endpoint.query_name().and_then(|name| {
+                        subject::partition_query(Context::Evaluation, k, name).ok()
+                    }) else {
+                        continue;
+                    };
+                    out.push((endpoint, subject, group.clone()));
+                }
             }
         }
         out
@@ -352,35 +408,52 @@ impl Service {
                     self.config.snapshot_every,
                 ))
             });
-            let (reports, mut projection) = if role.hosts(Context::Evaluation) {
-                let store = Arc::new(match &self.config.views {
-                    Some(dir) => ProjectionStore::open(dir)?,
-                    None => ProjectionStore::temporary()?,
-                });
-                store.set_model_cache(self.config.model_cache);
-                tracing::info!(
-                    position = %store.position(),
-                    model_cache = store.model_cache(),
-                    "read models opened"
-                );
-                let task = tokio::spawn(projection::run(
-                    Arc::clone(&self.log),
-                    Arc::clone(&store),
-                    projection_stopped,
-                ));
-                let local = Local::new(
-                    Arc::clone(&self.log),
-                    store,
-                    Arc::clone(&self.config.clock),
-                )
-                .with_kept_states(self.config.kept_streams)
-                .with_snapshots(snapshots.clone())
-                .followed();
-                // Evaluation issues the reports that are due by itself (`schedule`).
-                tokio::spawn(crate::schedule::run(local.clone(), projection_stopped_scheduler));
-                (Some(local), Some(task))
-            } else {
-                (None, None)
+            if self.config.partitions.is_some() && role != ServiceRole::Context(Context::Evaluation)
+            {
+                return Err(ServeError::PartitionsNotEvaluation);
+            }
+            let (reports, owned, mut projection) = match &self.config.partitions {
+                Some(partitioning) => {
+                    let start = partitions::Start {
+                        log: &self.log,
+                        views: self.config.views.as_deref(),
+                        model_cache: self.config.model_cache,
+                        clock: &self.config.clock,
+                        kept_streams: self.config.kept_streams,
+                        snapshots: snapshots.clone(),
+                    };
+                    let (owned, task) = start.run(partitioning, projection_stopped).await?;
+                    (None, Some(owned), Some(task))
+                }
+                None if role.hosts(Context::Evaluation) => {
+                    let store = Arc::new(match &self.config.views {
+                        Some(dir) => ProjectionStore::open(dir)?,
+                        None => ProjectionStore::temporary()?,
+                    });
+                    store.set_model_cache(self.config.model_cache);
+                    tracing::info!(
+                        position = %store.position(),
+                        model_cache = store.model_cache(),
+                        "read models opened"
+                    );
+                    let task = tokio::spawn(projection::run(
+                        Arc::clone(&self.log),
+                        Arc::clone(&store),
+                        projection_stopped,
+                    ));
+                    let local = Local::new(
+                        Arc::clone(&self.log),
+                        store,
+                        Arc::clone(&self.config.clock),
+                    )
+                    .with_kept_states(self.config.kept_streams)
+                    .with_snapshots(snapshots.clone())
+                    .followed();
+                    // Evaluation issues the reports that are due by itself (`schedule`).
+                    tokio::spawn(crate::schedule::run(local.clone(), projection_stopped_scheduler));
+                    (Some(local), None, Some(task))
+                }
+                None => (None, None, None),
             };
             let exec = match &reports {
                 Some(local) => local.executor().clone(),
@@ -398,6 +471,7 @@ impl Service {
                 client: self.client.clone(),
                 exec,
                 reports,
+                owned,
                 stats: Arc::clone(&self.stats),
             });
 
@@ -497,10 +571,11 @@ impl Service {
                     failure = Some(projection_failure(ended));
                 }
             }
-            if let Some(local) = &handlers.reports
-                && let Err(e) = local.views().flush()
-            {
-                tracing::warn!(error = %e, "flushing the read models failed; they are rebuilt from the log");
+            let stores = handlers.reports.iter().map(|local| local.views());
+            for store in stores.chain(handlers.owned.iter().flat_map(Owned::stores)) {
+                if let Err(e) = store.flush() {
+                    tracing::warn!(error = %e, "flushing the read models failed; they are rebuilt from the log");
+                }
             }
             tracing::info!("stopped");
             failure.map_or(Ok(()), Err)
@@ -560,6 +635,10 @@ impl Handlers {
             tracing::warn!(subject = %msg.subject, "ignoring a message without a reply subject; send commands and queries as requests");
             return;
         };
+        if let Some(partition) = self.elsewhere(endpoint, &msg) {
+            self.send_on(partition, msg, reply).await;
+            return;
+        }
         let encoded = match endpoint {
             Endpoint::Commands(context) => wire::encode(&self.command(context, &msg).await),
             Endpoint::Read(context) => wire::encode(&self.read(context, &msg).await),
@@ -589,6 +668,95 @@ impl Handlers {
         };
         if let Err(e) = self.client.publish(reply, bytes.into()).await {
             tracing::warn!(error = %e, "cannot send the reply; the caller will time out and retry");
+        }
+    }
+
+    /// The partition a request on a shared subject is for, when this replica folds only
+    /// some partitions and not that one.
+    fn elsewhere(&self, endpoint: Endpoint, msg: &Message) -> Option<u32> {
+        let owned = self.owned.as_ref()?;
+        let partnership = match endpoint {
+            Endpoint::Report => wire::decode::<ReportQuery>(&msg.payload).ok()?.partnership,
+            Endpoint::PlanGap => wire::decode::<PlanGapQuery>(&msg.payload).ok()?.partnership,
+            Endpoint::ValueRealised => {
+                wire::decode::<ValueRealisedQuery>(&msg.payload)
+                    .ok()?
+                    .partnership
+            }
+            Endpoint::Issued => {
+                wire::decode::<IssuedVersionQuery>(&msg.payload)
+                    .ok()?
+                    .partnership
+            }
+            Endpoint::Commands(Context::Evaluation) => {
+                wire::decode::<CommandRequest>(&msg.payload)
+                    .ok()?
+                    .command
+                    .stream()
+                    .partnership
+            }
+            _ => return None,
+        };
+        match owned.route(&partnership) {
+            Route::Here(_) => None,
+            // Only what came on a shared subject goes on; one of a partition's own
+            // subjects is answered here whatever it holds, so nothing goes round.
+            // `syn.qry.evaluation.<name>`, `syn.cmd.evaluation.<verb>`: four tokens; a
+            // partition's own subjects have five.
+            Route::Partition(k) => (msg.subject.split('.').count() == 4).then_some(k),
+        }
+    }
+
+    /// Sends a request on to the replicas of `partition` and relays their answer as it
+    /// is; no answer is answered `unavailable`, which the caller may retry.
+    async fn send_on(&self, partition: u32, msg: Message, reply: async_nats::Subject) {
+        let Some(on) = partitions::partition_subject(&msg.subject, partition) else {
+            return;
+        };
+        let started = tokio::time::Instant::now();
+        let mut pause = Duration::from_millis(20);
+        let answer = loop {
+            let request = async_nats::Request::new()
+                .payload(msg.payload.clone())
+                .timeout(Some(partitions::FORWARD_TIMEOUT));
+            match self.client.send_request(on.clone(), request).await {
+                // A replica of the partition restarting is briefly absent.
+                Err(e)
+                    if e.kind() == async_nats::RequestErrorKind::NoResponders
+                        && started.elapsed() < NO_RESPONDERS_GRACE =>
+                {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(250));
+                }
+                other => break other,
+            }
+        };
+        let bytes = match answer {
+            Ok(answer) => answer.payload.to_vec(),
+            Err(e) => {
+                tracing::warn!(subject = %on, error = %e, "no replica of the partition answered");
+                match wire::encode(&Err::<(), _>(ErrorWire::new(
+                    wire::code::UNAVAILABLE,
+                    format!("no evaluation replica of partition {partition} answered on {on}: {e}"),
+                ))) {
+                    Ok(bytes) => bytes,
+                    Err(_) => return,
+                }
+            }
+        };
+        if let Err(e) = self.client.publish(reply, bytes.into()).await {
+            tracing::warn!(error = %e, "cannot send the reply; the caller will time out and retry");
+        }
+    }
+
+    /// The read models that answer for `partnership` here, if any.
+    fn local_for(&self, partnership: &PartnershipId) -> Option<&Local<JetStreamLog>> {
+        if let Some(local) = &self.reports {
+            return Some(local);
+        }
+        match self.owned.as_ref()?.route(partnership) {
+            Route::Here(local) => Some(local),
+            Route::Partition(_) => None,
         }
     }
 
@@ -632,8 +800,12 @@ impl Handlers {
             aggregate = %stream.aggregate,
             correlation = %request.correlation_id,
         );
-        let result = self
-            .exec
+        // Evaluation's decisions read the models of the partnership's partition.
+        let exec = match (&self.owned, self.local_for(&stream.partnership)) {
+            (Some(_), Some(local)) if context == Context::Evaluation => local.executor(),
+            _ => &self.exec,
+        };
+        let result = exec
             .execute(request.into_request())
             .instrument(span.clone())
             .await;
@@ -725,6 +897,17 @@ impl Handlers {
     async fn portfolio(&self, msg: &Message) -> ReportReply {
         let query: wire::PortfolioQuery =
             wire::decode(&msg.payload).map_err(|e| self.bad_request(msg, "portfolio query", e))?;
+        if let Some(owned) = &self.owned {
+            // Subscribed only where every partition is folded here.
+            self.stats.queries.fetch_add(1, Ordering::Relaxed);
+            let request = crate::api::PortfolioRequest::from(query);
+            return crate::api::portfolio_of(
+                owned.stores().map(|s| &**s),
+                self.exec.clock().now(),
+                &request,
+            )
+            .map_err(|e| ErrorWire::from_api(&e));
+        }
         let Some(local) = &self.reports else {
             return Err(not_evaluation());
         };
@@ -759,7 +942,7 @@ impl Handlers {
     async fn report(&self, msg: &Message) -> ReportReply {
         let query: ReportQuery =
             wire::decode(&msg.payload).map_err(|e| self.bad_request(msg, "report query", e))?;
-        let Some(local) = &self.reports else {
+        let Some(local) = self.local_for(&query.partnership) else {
             // Only subscribed when evaluation is hosted; kept as an answer, not a panic.
             return Err(ErrorWire::new(
                 wire::code::INTERNAL,
@@ -784,7 +967,7 @@ impl Handlers {
     async fn plan_gap(&self, msg: &Message) -> ReportReply {
         let query: PlanGapQuery =
             wire::decode(&msg.payload).map_err(|e| self.bad_request(msg, "plan-gap query", e))?;
-        let Some(local) = &self.reports else {
+        let Some(local) = self.local_for(&query.partnership) else {
             return Err(not_evaluation());
         };
         self.stats.queries.fetch_add(1, Ordering::Relaxed);
@@ -804,7 +987,7 @@ impl Handlers {
     async fn value_realised(&self, msg: &Message) -> ReportReply {
         let query: ValueRealisedQuery = wire::decode(&msg.payload)
             .map_err(|e| self.bad_request(msg, "value-realised query", e))?;
-        let Some(local) = &self.reports else {
+        let Some(local) = self.local_for(&query.partnership) else {
             return Err(not_evaluation());
         };
         self.stats.queries.fetch_add(1, Ordering::Relaxed);
@@ -824,7 +1007,7 @@ impl Handlers {
     async fn issued(&self, msg: &Message) -> IssuedVersionReply {
         let query: IssuedVersionQuery = wire::decode(&msg.payload)
             .map_err(|e| self.bad_request(msg, "issued report query", e))?;
-        let Some(local) = &self.reports else {
+        let Some(local) = self.local_for(&query.partnership) else {
             return Err(not_evaluation());
         };
         self.stats.queries.fetch_add(1, Ordering::Relaxed);
@@ -839,6 +1022,24 @@ impl Handlers {
     async fn status(&self, msg: &Message) -> wire::StatusReply {
         let _: wire::StatusQuery =
             wire::decode(&msg.payload).map_err(|e| self.bad_request(msg, "status query", e))?;
+        if let Some(owned) = &self.owned {
+            // Where the partition furthest behind stands: a lag counted from it includes
+            // the other partitions' commits since, so it is an upper bound.
+            let position = owned
+                .stores()
+                .map(|s| s.position().get())
+                .min()
+                .unwrap_or(0);
+            let quarantined = owned.stores().map(|s| s.quarantined_count() as u64).sum();
+            return Ok(wire::StatusWire {
+                position,
+                head: synergy_eventlog::EventLog::head(&**self.exec.log())
+                    .await
+                    .ok()
+                    .map(|p| p.get()),
+                quarantined,
+            });
+        }
         let Some(local) = &self.reports else {
             return Err(not_evaluation());
         };

@@ -1,6 +1,7 @@
 use synergy_evaluation::model::PartnershipInfo;
 use synergy_proto::OrgId;
 
+use super::store::*;
 use super::*;
 
 fn partnership() -> PartnershipId {
@@ -76,7 +77,7 @@ fn a_model_is_stored_in_pieces_and_shrinks_without_leftovers() {
     assert_eq!(store.load(&partnership()).unwrap().unwrap(), small);
 }
 
-/// A store replaces a model's pieces in one transaction; a read beside it must never
+/// A store replaces a model's pieces in one atomic batch; a read beside it must never
 /// mix two versions' pieces (which once failed a NATS bench with "unreadable").
 #[test]
 fn a_read_beside_a_store_sees_one_version_of_the_model() {
@@ -197,4 +198,42 @@ fn the_cache_holds_at_most_its_size_and_every_model_still_reads() {
     }
     assert_eq!(store.cached_models(), 3);
     assert_eq!(store.partnerships().unwrap(), ids);
+}
+
+/// Given a store of the layout before 9 (position in the meta tree, quarantined records
+/// in a tree of their own), when it is opened, it starts over from position 0 with no
+/// model and no quarantined record, instead of reading the old keys as new ones.
+#[test]
+fn a_store_of_the_layout_before_starts_over() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = sled::Config::new().path(dir.path()).open().unwrap();
+        let meta = db.open_tree("evaluation/meta").unwrap();
+        meta.insert(b"layout", &8u32.to_be_bytes()).unwrap();
+        meta.insert(b"position", &7u64.to_be_bytes()).unwrap();
+        let models = db.open_tree("evaluation/models").unwrap();
+        models.insert(b"hongyun-changzhi\0x", b"old").unwrap();
+        let quarantine = db.open_tree("evaluation/quarantine").unwrap();
+        quarantine
+            .insert(5u64.to_be_bytes(), b"-\nold".as_slice())
+            .unwrap();
+        db.flush().unwrap();
+    }
+    let store = ProjectionStore::open(dir.path()).unwrap();
+    assert_eq!(store.position(), Position::START);
+    assert!(store.partnerships().unwrap().is_empty());
+    assert_eq!(store.quarantined_count(), 0);
+    let trees = store.trees().unwrap();
+    assert!(
+        !trees
+            .db
+            .tree_names()
+            .contains(&sled::IVec::from("evaluation/quarantine")),
+        "the old tree is dropped"
+    );
+    store_model(&store, &model(1), 3);
+    drop((trees, store));
+    let store = ProjectionStore::open(dir.path()).unwrap();
+    assert_eq!(store.position(), Position(3), "layout 9 is kept on reopen");
+    assert_eq!(store.partnerships().unwrap(), [partnership()]);
 }
