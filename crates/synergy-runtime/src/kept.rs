@@ -49,6 +49,10 @@ pub struct Kept<S> {
     pub older: Option<Arc<IdBloom>>,
     /// The version of the last snapshot saved of this state, or restored.
     pub saved: u64,
+    /// How many more commands on the stream read its tail before deciding: set when one
+    /// found that another writer had appended since this state, counted down by each that
+    /// found nothing new. At 0 a command decides on the state as it is (`executor`).
+    pub shared: u8,
 }
 
 impl<S> Kept<S> {

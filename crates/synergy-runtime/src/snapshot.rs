@@ -213,6 +213,7 @@ pub fn decode<S: DeserializeOwned>(stream: &StreamId, bytes: &[u8]) -> Result<Ke
         requests,
         older: Some(Arc::new(older)),
         saved: snapshot.version,
+        shared: 0,
     })
 }
 

@@ -831,3 +831,34 @@ async fn a_refusal_or_no_op_on_a_state_another_process_moved_is_decided_again() 
         (0, None, 3)
     );
 }
+
+/// A stream two processes write in turn (replicas of one service in a queue group) is read
+/// before deciding once a process has found the other's appends on it, so its commands do
+/// not end in a conflict each: given two processes taking turns on May's data, then only
+/// each process's first command on it after the other's is decided again.
+#[tokio::test]
+async fn a_stream_two_processes_write_in_turn_is_read_before_deciding() {
+    let server =
+        synergy_testkit::NatsServer::start().expect("nats-server starts (set NATS_SERVER_BIN)");
+    let url = server.url();
+    let clock = june_12();
+    let a = jetstream_process(&url, &clock).await;
+    let b = jetstream_process(&url, &clock).await;
+    let p = PartnershipId::new("hongyun-changzhi").unwrap();
+    for (who, command) in [(operator(), sign(&p)), (manufacturer(), catalogue(&p))] {
+        a.execute(Request::new(who, command)).await.unwrap();
+    }
+    for i in 0..24 {
+        let exec = if i % 2 == 0 { &a } else { &b };
+        let volume = format!("{}", 1200 + i);
+        let recorded = exec
+            .execute(Request::new(
+                distributor(),
+                may(&p, &volume, Some("recounted at the warehouse")),
+            ))
+            .await
+            .unwrap();
+        assert_eq!(recorded.version, i + 1);
+    }
+    assert_eq!(a.decided_again() + b.decided_again(), 2);
+}

@@ -150,6 +150,8 @@ pub struct Executor<L> {
     models: Option<Models>,
     /// Stream states kept between commands, shared by the executor's clones.
     states: Arc<KeptStates>,
+    /// Decisions made again because their stream had moved on, shared by the clones.
+    again: Arc<std::sync::atomic::AtomicU64>,
     /// Where states are restored from when not kept, and saved to ([`crate::snapshot`]).
     snapshots: Option<Arc<Snapshots>>,
 }
@@ -162,6 +164,7 @@ impl<L> Clone for Executor<L> {
             max_attempts: self.max_attempts,
             models: self.models.clone(),
             states: Arc::clone(&self.states),
+            again: Arc::clone(&self.again),
             snapshots: self.snapshots.clone(),
         }
     }
@@ -190,6 +193,7 @@ impl<L: EventLog> Executor<L> {
             max_attempts: Self::DEFAULT_ATTEMPTS,
             models: None,
             states: Arc::default(),
+            again: Arc::default(),
             snapshots: None,
         }
     }
@@ -199,6 +203,13 @@ impl<L: EventLog> Executor<L> {
     pub fn with_kept_states(mut self, streams: usize) -> Self {
         self.states = Arc::new(KeptStates::new(streams));
         self
+    }
+
+    /// How many decisions were made again because their stream had moved on since the
+    /// state they stood on: an append that conflicted, or a refusal or no-op on a kept
+    /// state found behind before it was answered.
+    pub fn decided_again(&self) -> u64 {
+        self.again.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The states kept between commands.
