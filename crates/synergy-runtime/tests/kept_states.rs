@@ -667,7 +667,7 @@ async fn two_processes_writing_one_stream_on_jetstream_answer_as_the_full_fold()
         month,
         sku: r % 2,
         volume: (r / 2) % VOLUMES.len(),
-        reason: r % 3 != 0,
+        reason: !r.is_multiple_of(3),
         by_manufacturer: r % 7 == 6,
     };
     let mut ops = Vec::new();
