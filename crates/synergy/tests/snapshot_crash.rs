@@ -29,6 +29,16 @@ fn key(n: usize) -> String {
     format!("0190a5f2-3c4d-7e8f-9a0b-{n:012x}")
 }
 
+/// The command line of July's analysis for `p1`, before its text.
+const SUBMIT_JULY: [&str; 6] = [
+    "analysis",
+    "submit",
+    "--partnership",
+    "p1",
+    "--period",
+    "2008-07",
+];
+
 /// The analysis the `n`th command submits: a revision of July's, with its reason.
 fn text(n: usize) -> (String, String) {
     (format!("July, take {n}"), format!("revised for take {n}"))
@@ -38,27 +48,15 @@ fn text(n: usize) -> (String, String) {
 /// printed and how it ended.
 fn cli(data: &Path, global: &[&str], n: usize) -> String {
     let (text, reason) = text(n);
-    let out = synergy(
-        data,
-        &[
-            global,
-            &[
-                "analysis",
-                "submit",
-                "--partnership",
-                "p1",
-                "--period",
-                "2008-07",
-                "--text",
-                &text,
-                "--reason",
-                &reason,
-                "--idempotency-key",
-                &key(n),
-            ],
-        ]
-        .concat(),
-    );
+    let own = [
+        "--text",
+        &text,
+        "--reason",
+        &reason,
+        "--idempotency-key",
+        &key(n),
+    ];
+    let out = synergy(data, &[global, &SUBMIT_JULY, &own].concat());
     format!(
         "{:?} {} {}",
         out.status.code(),
@@ -177,15 +175,7 @@ impl Rounds {
 
 /// The first submission, which has no reason; every later one revises it.
 fn first_analysis(data: &Path, global: &[&str]) {
-    let args = [
-        "analysis",
-        "submit",
-        "--partnership",
-        "p1",
-        "--period",
-        "2008-07",
-    ];
-    ok(data, &[global, &args, &["--text", "July"]].concat());
+    ok(data, &[global, &SUBMIT_JULY, &["--text", "July"]].concat());
 }
 
 /// `dir/<name>`, a copy of `data`, without `snapshots` if it has them.
