@@ -129,6 +129,17 @@ impl RssTrace {
         }
     }
 
+    /// The resident memory now and the phase's peak: the kernel's high-water mark where it
+    /// was reset for the phase, else the memory now.
+    pub fn end_and_peak_kib(&self) -> (u64, u64) {
+        let end = status_kib("VmRSS").unwrap_or(0);
+        let peak = match self.peak_is_hwm {
+            true => status_kib("VmHWM").unwrap_or(end),
+            false => end,
+        };
+        (end, peak)
+    }
+
     /// RSS after the first sample (≈ 10 % of the way) — the reference the end is compared
     /// with to show growth did not continue.
     pub fn early_kib(&self) -> u64 {

@@ -27,7 +27,7 @@ use synergy_proto::{
 use synergy_runtime::projection::{self, ProjectionStore};
 use tokio::sync::watch;
 
-use crate::measure::{Latencies, LatencySummary, millis, status_kib};
+use crate::measure::{Latencies, LatencySummary, millis};
 use crate::report::{LatencyRow, Report};
 
 #[derive(Debug, Clone, Copy)]
@@ -355,11 +355,7 @@ pub async fn phase(
         }
     };
     let ms = millis(started.elapsed());
-    let end = status_kib("VmRSS").unwrap_or(0);
-    let peak = match trace.peak_is_hwm {
-        true => status_kib("VmHWM").unwrap_or(end),
-        false => end,
-    };
+    let (end, peak) = trace.end_and_peak_kib();
     println!(
         "{}",
         json!({"start_kib": trace.start_kib, "peak_kib": peak, "end_kib": end, "ms": ms, "models": models})

@@ -29,7 +29,7 @@ use synergy_runtime::{Clock, Local, SystemClock};
 use tokio::task::JoinSet;
 
 use crate::eventlog::common::{self as log_common, Read, Side};
-use crate::measure::{Latencies, LatencySummary, RssTrace, millis, status_kib};
+use crate::measure::{Latencies, LatencySummary, RssTrace, millis};
 use crate::models::{self, Partnership, Shape};
 use crate::report::{Comparison, LatencyRow, Report};
 
@@ -130,11 +130,7 @@ pub async fn phase(dir: &Path, cache: usize) -> anyhow::Result<()> {
         ensure!(store.model(id)?.is_some(), "no model of {id}");
     }
     let read_ms = millis(started.elapsed());
-    let end = status_kib("VmRSS").unwrap_or(0);
-    let peak = match trace.peak_is_hwm {
-        true => status_kib("VmHWM").unwrap_or(end),
-        false => end,
-    };
+    let (end, peak) = trace.end_and_peak_kib();
     println!(
         "{}",
         json!({"start_kib": trace.start_kib, "end_kib": end, "peak_kib": peak,
