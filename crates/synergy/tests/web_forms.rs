@@ -15,7 +15,7 @@ use std::path::Path;
 use anyhow::{Context as _, ensure};
 use common::Up;
 use common::web::{
-    PAGE_TIMEOUT, PASSWORD, accept, conclude, invite, post_form, sign_in, sign_out, text,
+    PAGE_TIMEOUT, PASSWORD, accept, conclude, element, invite, post_form, sign_in, sign_out, text,
 };
 use synergy_testkit::browser::Browser;
 use synergy_testkit::fantoccini::Locator;
@@ -25,9 +25,7 @@ const PLAN: &str = "p2011";
 
 /// Opens the form `id` (closed in its `details` until clicked, unless refused), fills `fields` and submits.
 async fn fill(b: &Browser, id: &str, fields: &[(&str, &str)]) -> anyhow::Result<()> {
-    let details = b
-        .client
-        .find(Locator::Css(&format!("details:has(#{id})")))
+    let details = element(b, Locator::Css(&format!("details:has(#{id})")))
         .await
         .with_context(|| format!("the form {id}"))?;
     // A refused form stays open; a click would close it.
@@ -55,12 +53,12 @@ async fn done(b: &Browser, verb: &str) -> anyhow::Result<String> {
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    b.client.find(Locator::Id("done")).await?;
+    element(b, Locator::Id("done")).await?;
     text(b).await
 }
 
 async fn section(b: &Browser, id: &str) -> anyhow::Result<String> {
-    Ok(b.client.find(Locator::Id(id)).await?.text().await?)
+    Ok(element(b, Locator::Id(id)).await?.text().await?)
 }
 
 /// The session cookie and the page's CSRF token, for POSTs outside the browser.

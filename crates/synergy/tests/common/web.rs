@@ -47,6 +47,26 @@ pub async fn arrive(b: &Browser, path: &str) -> anyhow::Result<()> {
     }
 }
 
+/// The element at `locator` once the page shows it: a find right after a click or a
+/// submit may run on the page before, or on one still arriving, when builds run beside.
+pub async fn element(
+    b: &Browser,
+    locator: Locator<'_>,
+) -> anyhow::Result<synergy_testkit::fantoccini::elements::Element> {
+    let started = std::time::Instant::now();
+    loop {
+        match b.client.find(locator).await {
+            Ok(found) => return Ok(found),
+            Err(e) if started.elapsed() >= PAGE_TIMEOUT => {
+                return Err(
+                    anyhow::Error::new(e).context(format!("no {locator:?} after {PAGE_TIMEOUT:?}"))
+                );
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
 /// The page's text, for assertions that say what a person sees.
 pub async fn text(b: &Browser) -> anyhow::Result<String> {
     Ok(b.client.find(Locator::Css("body")).await?.text().await?)
