@@ -608,6 +608,29 @@ async fn jetstream_process(
     Executor::new(Arc::new(log), clock.clone()).with_kept_states(64)
 }
 
+/// Two processes on the JetStream log of a server of their own, on one clock (the 12th of
+/// June).
+struct TwoProcesses {
+    _server: synergy_testkit::NatsServer,
+    clock: Arc<ManualClock>,
+    a: Executor<synergy_eventlog::JetStreamLog>,
+    b: Executor<synergy_eventlog::JetStreamLog>,
+}
+
+async fn two_processes() -> TwoProcesses {
+    let server =
+        synergy_testkit::NatsServer::start().expect("nats-server starts (set NATS_SERVER_BIN)");
+    let clock = june_12();
+    let a = jetstream_process(&server.url(), &clock).await;
+    let b = jetstream_process(&server.url(), &clock).await;
+    TwoProcesses {
+        _server: server,
+        clock,
+        a,
+        b,
+    }
+}
+
 /// `stream`'s state folded from its whole history in `log`, as JSON to compare.
 async fn whole_state<C: synergy_domain::BoundedContext, L: EventLog>(
     log: &L,
@@ -642,12 +665,12 @@ fn seen_unordered(result: Result<synergy_runtime::Outcome, ExecuteError>) -> Str
 /// the same commands.
 #[tokio::test]
 async fn two_processes_writing_one_stream_on_jetstream_answer_as_the_full_fold() {
-    let server =
-        synergy_testkit::NatsServer::start().expect("nats-server starts (set NATS_SERVER_BIN)");
-    let url = server.url();
-    let clock = june_12();
-    let a = jetstream_process(&url, &clock).await;
-    let b = jetstream_process(&url, &clock).await;
+    let TwoProcesses {
+        _server,
+        clock,
+        a,
+        b,
+    } = two_processes().await;
     let dir = tempfile::tempdir().unwrap();
     let full_log = Arc::new(SledLog::open(dir.path().join("full")).unwrap());
     let full = executor(&full_log, &clock, 0);
@@ -739,12 +762,7 @@ async fn two_processes_writing_one_stream_on_jetstream_answer_as_the_full_fold()
 #[tokio::test]
 async fn a_refusal_or_no_op_on_a_state_another_process_moved_is_decided_again() {
     use synergy_marketing::Command as Mkt;
-    let server =
-        synergy_testkit::NatsServer::start().expect("nats-server starts (set NATS_SERVER_BIN)");
-    let url = server.url();
-    let clock = june_12();
-    let a = jetstream_process(&url, &clock).await;
-    let b = jetstream_process(&url, &clock).await;
+    let TwoProcesses { _server, a, b, .. } = two_processes().await;
     let p = PartnershipId::new("hongyun-changzhi").unwrap();
     let campaign = CampaignId::new("summer").unwrap();
     let hy_soft = SkuId::new("hy-soft").unwrap();
@@ -838,12 +856,7 @@ async fn a_refusal_or_no_op_on_a_state_another_process_moved_is_decided_again() 
 /// each process's first command on it after the other's is decided again.
 #[tokio::test]
 async fn a_stream_two_processes_write_in_turn_is_read_before_deciding() {
-    let server =
-        synergy_testkit::NatsServer::start().expect("nats-server starts (set NATS_SERVER_BIN)");
-    let url = server.url();
-    let clock = june_12();
-    let a = jetstream_process(&url, &clock).await;
-    let b = jetstream_process(&url, &clock).await;
+    let TwoProcesses { _server, a, b, .. } = two_processes().await;
     let p = PartnershipId::new("hongyun-changzhi").unwrap();
     for (who, command) in [(operator(), sign(&p)), (manufacturer(), catalogue(&p))] {
         a.execute(Request::new(who, command)).await.unwrap();
